@@ -1,0 +1,91 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Router } from 'express';
+import { Server as SocketServer } from 'socket.io';
+import type { HostLogger } from '../log.js';
+import type { PersonaGate } from '../core/persona-gate.js';
+import { apiNotFound, errorResponder } from './http-errors.js';
+import { requireUnlocked } from './lock-gate.js';
+import { serveClient } from './static-client.js';
+
+/**
+ * The local HTTP + socket.io front door. Routes are added in two groups under `/api`: `public`
+ * (health, identity) and `protected` (everything else, behind the lock gate). Static client files
+ * are served last.
+ */
+export interface Gateway {
+  readonly app: Express;
+  readonly server: http.Server;
+  readonly io: SocketServer;
+  /** Routes that work while locked. */
+  readonly publicApi: Router;
+  /** Routes that answer 423 while locked. */
+  readonly protectedApi: Router;
+  /** Express middleware that runs before every `/api` route (security checks go here). */
+  readonly guards: Router;
+  listen(host: string, port: number): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly log: HostLogger;
+  readonly gate: PersonaGate;
+  /** Folder of the built client (index.html + assets), if any. */
+  readonly clientDir?: string;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  const guards = express.Router();
+  const publicApi = express.Router();
+  const protectedApi = express.Router();
+  app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
+  serveClient(app, options.clientDir);
+  app.use(errorResponder(options.log));
+
+  const server = http.createServer(app);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  const io = new SocketServer(server, {
+    path: '/api/ws',
+    serveClient: false,
+    maxHttpBufferSize: 2 * 1024 * 1024,
+    cors: undefined,
+  });
+
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return {
+    app,
+    server,
+    io,
+    publicApi,
+    protectedApi,
+    guards,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { KithError, isKithError } from '@kith/sdk';
+import type { HostLogger } from '../log.js';
+
+/** Map body-parser failures and anything thrown by a route onto the error catalogue. */
+export function toKithError(error: unknown): KithError {
+  if (isKithError(error)) return error as KithError;
+  const e = error as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new KithError('KITH_ERR_PAYLOAD_TOO_LARGE');
+  if (e?.type === 'entity.parse.failed') return new KithError('KITH_ERR_BAD_REQUEST', 'The body is not valid JSON');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new KithError('KITH_ERR_BAD_REQUEST', 'Unsupported body encoding');
+  }
+  if (e?.status === 400) return new KithError('KITH_ERR_BAD_REQUEST', e.message);
+  return new KithError('KITH_ERR_INTERNAL');
+}
+
+/** The last error handler: answers `{ error: { code, message } }`; logs unexpected errors (never bodies). */
+export function errorResponder(log: HostLogger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const kithError = toKithError(error);
+    if (kithError.status >= 500 && !isKithError(error)) {
+      log.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(kithError.status).json(kithError.toJSON());
+  };
+}
+
+/** Unknown `/api/*` routes answer a JSON 404 rather than falling through to the client. */
+export const apiNotFound: RequestHandler = (req, _res, next) => {
+  next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}`));
+};

@@ -1,0 +1,64 @@
+import { loadConfig } from './config.js';
+import { parseArgs, USAGE } from './cli.js';
+import { createLogger } from './log.js';
+import { startHost, type RunningHost } from './host.js';
+import { openBrowser } from './open-browser.js';
+import { KITH_VERSION } from './version.js';
+import { resolveClientDir } from './client-dir.js';
+
+/** Entry point of the `kith` program (dev: `tsx host/src/main.ts`; packaged: the executable). */
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`kith ${KITH_VERSION}\n`);
+    return;
+  }
+  if (args.role === 'server') {
+    const { runRendezvousFromCli } = await import('../../rendezvous/src/server/cli.js');
+    await runRendezvousFromCli(args);
+    return;
+  }
+
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  let host: RunningHost;
+  try {
+    host = await startHost({ config, log, clientDir: resolveClientDir() });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`Port ${config.port} is already in use. Set KITH_PORT to another port, e.g. KITH_PORT=9000.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  process.stdout.write(`Kith is running at ${host.url}\n`);
+  if (!config.noBrowser) openBrowser(host.url, (e) => log.warn({ err: e.message }, 'could not open the browser'));
+
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    host.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`kith: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

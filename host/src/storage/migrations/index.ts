@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import { extensionState } from './001-extension-state.js';
+
+/**
+ * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
+ * one. Each area adds its own file and one line here.
+ */
+export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '001-extension-state': extensionState,
+};

@@ -1,0 +1,475 @@
+/**
+ * The API an extension sees. The host builds one {@link ExtensionContext} per extension and per
+ * persona, so every call is attributed to the extension that made it: its log lines carry its id,
+ * its storage sees only its own tables and the active persona's rows, its routes are mounted and
+ * lock-gated for it, and everything it registers is disposed when it is turned off.
+ *
+ * Conventions:
+ * - Every `register*` / `on*` / `provide` returns a {@link Disposable} and throws
+ *   `KITH_ERR_DUPLICATE` on a duplicate id.
+ * - Events are {@link Event}s.
+ * - A member whose feature the running host does not provide throws `KITH_ERR_NOT_AVAILABLE`.
+ */
+import type { Request, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import type { Disposable } from './disposable.js';
+import type { Event } from './event.js';
+
+/** Hex of a persona's Ed25519 master public key (64 lowercase hex characters): a peer's stable identity. */
+export type PeerKey = string;
+
+/** Hex of a 16-byte stream id (32 lowercase hex characters). */
+export type StreamId = string;
+
+/** Everything an extension may know about the persona it runs for. */
+export interface PersonaInfo {
+  /** File-system safe name of the persona, unique on this machine. */
+  readonly slug: string;
+  /** The label the user gave the persona. */
+  readonly label: string;
+  /** Random anonymous id other peers see in rendezvous rooms and sessions. */
+  readonly peerId: string;
+  /** The persona's master public key. */
+  readonly masterPublicKey: PeerKey;
+}
+
+/** Facts about the running extension. */
+export interface ExtensionInfo {
+  /** The manifest id, e.g. `chat`. */
+  readonly id: string;
+  /** The manifest version. */
+  readonly version: string;
+  /** True for extensions shipped with Kith, false for ones installed into the data dir. */
+  readonly builtin: boolean;
+  /** Absolute path of the extension's folder (read-only for the extension). */
+  readonly root: string;
+}
+
+/** A structured logger whose lines carry the extension id and persona slug. Never log secrets. */
+export interface Logger {
+  trace(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus events
+// ---------------------------------------------------------------------------------------------
+
+/** CBOR-encodable header of an event: plain data only (no functions, no class instances). */
+export type EventHeader = Readonly<Record<string, unknown>>;
+
+/** Flags carried in the event frame. */
+export interface EventFlags {
+  /** End of stream: the last event the sender will put on this stream. */
+  readonly eos: boolean;
+  /** The payload is a key frame (video) or otherwise starts a decodable unit. */
+  readonly keyframe: boolean;
+  /** The sender asked for an acknowledgement (reliable delivery). */
+  readonly wantsAck: boolean;
+}
+
+/** An event received from a peer, handed to the handler registered for its kind. */
+export interface InboundEvent {
+  /** The sending persona's master public key. */
+  readonly peer: PeerKey;
+  /** The sending persona's anonymous peer id. */
+  readonly peerId: string;
+  readonly stream: StreamId;
+  /** Per-stream sequence number, assigned by the sender. */
+  readonly seq: number;
+  /** The kind's name, e.g. `chat.text` or `hello.wave`. */
+  readonly kind: string;
+  readonly flags: EventFlags;
+  readonly header: EventHeader;
+  /** The payload bytes (may be empty). */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Handles one kind. For a reliable event the host acknowledges it only after the returned promise
+ * resolves (ACK-after-persist): persist first, then return. A throw marks the extension faulted and
+ * the event is refused with a NACK, so the sender sees it was not taken.
+ */
+export type KindHandler = (event: InboundEvent) => void | Promise<void>;
+
+/** Registers handlers for bus kinds the extension owns (listed in its manifest's `kinds`). */
+export interface KindRegistry {
+  /**
+   * Handle every inbound event of `kind`. Only kinds listed in the manifest can be registered.
+   * While no handler is registered (or the extension is off), the kind is refused with a NACK
+   * whose reason the sender sees.
+   */
+  register(kind: string, handler: KindHandler): Disposable;
+}
+
+/** Scheduling class of a send. Control beats interactive; bulk is paced so it never starves the rest. */
+export type Priority = 'control' | 'interactive' | 'bulk';
+
+/** Options for {@link Sessions.send}. */
+export interface SendOptions {
+  /**
+   * Reliable events are persisted in the outbound queue (sealed at rest), survive restarts, are
+   * retransmitted until acknowledged, and wait for the next session when the peer is offline.
+   * Unreliable events (media frames, typing) are sent once if a session is live and dropped
+   * otherwise. Default: true.
+   */
+  readonly reliable?: boolean;
+  /** Default: `interactive`. */
+  readonly priority?: Priority;
+  /** Mark the last event of the stream. */
+  readonly eos?: boolean;
+  /** Mark a key frame. */
+  readonly keyframe?: boolean;
+}
+
+/** What {@link Sessions.send} reports once the bus has taken the event. */
+export interface SendReceipt {
+  /** A unique id for this event, used in delivery reports. */
+  readonly eventId: string;
+  readonly peer: PeerKey;
+  readonly stream: StreamId;
+  readonly seq: number;
+  /** True when the event waits in the outbound queue because no session is live. */
+  readonly queued: boolean;
+}
+
+/** Reports for events this extension sent. */
+export interface DeliveryReport {
+  readonly eventId: string;
+  readonly peer: PeerKey;
+  readonly stream: StreamId;
+  readonly seq: number;
+  readonly kind: string;
+}
+
+/** The receiver refused an event, e.g. because it has the feature turned off. */
+export interface NackReport extends DeliveryReport {
+  /** Machine-readable reason: `kind-disabled`, `kind-unknown`, `handler-failed`, ... */
+  readonly reason: string;
+  /** A sentence the UI can show ("peer has calls turned off"). */
+  readonly message: string;
+}
+
+/** A network path candidate. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+/** A live, encrypted session with a peer. */
+export interface SessionInfo {
+  readonly peer: PeerKey;
+  readonly peerId: string;
+  /** How the path was found: `ipv6-direct`, `ipv4-punch`, `lan`, `parked`, `loopback`. */
+  readonly path: string;
+  readonly remote: Endpoint;
+  /** Unix ms when the session opened. */
+  readonly openedAt: number;
+  /** Extensions (id → version) the peer has turned on, from the capability exchange. */
+  readonly peerExtensions: Readonly<Record<string, string>>;
+}
+
+/** Why a session ended. */
+export interface SessionClosed {
+  readonly session: SessionInfo;
+  /** `closed-locally`, `closed-by-peer`, `idle-timeout`, `locked`, `shutdown`. */
+  readonly reason: string;
+}
+
+/** Options for {@link Sessions.connect}. */
+export interface ConnectOptions {
+  /** Extra candidates to try first (e.g. a parked friend's derived IPv6 port). */
+  readonly candidates?: readonly Endpoint[];
+  /** Give up after this many ms. Default: 30 000. */
+  readonly timeoutMs?: number;
+}
+
+/** Live sessions and the event-stream bus that runs inside them. */
+export interface Sessions {
+  /** Sessions open right now. */
+  readonly all: readonly SessionInfo[];
+  /** The live session with `peer`, if any. */
+  get(peer: PeerKey): SessionInfo | undefined;
+  readonly onDidOpen: Event<SessionInfo>;
+  readonly onDidClose: Event<SessionClosed>;
+
+  /**
+   * Send one event to `peer` on `stream`. `kind` must be one the extension owns. The promise
+   * resolves once the bus has taken the event (queued or sent); for `bulk` sends it resolves only
+   * when the paced window has room, which is the backpressure a file sender awaits.
+   */
+  send(
+    peer: PeerKey,
+    stream: StreamId,
+    kind: string,
+    header: EventHeader,
+    payload?: Uint8Array,
+    options?: SendOptions,
+  ): Promise<SendReceipt>;
+
+  /** A reliable event this extension sent was persisted by the peer. */
+  readonly onDidDeliver: Event<DeliveryReport>;
+  /** A reliable event could not be delivered and will not be retried (e.g. friend removed). */
+  readonly onDidFail: Event<DeliveryReport & { readonly reason: string }>;
+  /** The peer refused an event. */
+  readonly onDidNack: Event<NackReport>;
+
+  /** Open a session with a saved friend now (just-in-time connect). Resolves when it is live. */
+  connect(peer: PeerKey, options?: ConnectOptions): Promise<SessionInfo>;
+  /** Close the session with `peer`, if any. */
+  close(peer: PeerKey): Promise<void>;
+}
+
+/** Stream id helpers. */
+export interface Streams {
+  /** A fresh random stream id (files, calls). */
+  random(): StreamId;
+  /**
+   * The deterministic stream id for a named purpose with a friend (HKDF-SHA256 over the friendship
+   * and `purpose`); both peers compute the same id, e.g. `streams.forFriend(peer, 'chat')`.
+   */
+  forFriend(peer: PeerKey, purpose: string): StreamId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Friends, rendezvous, network
+// ---------------------------------------------------------------------------------------------
+
+/** A saved friend of the active persona. */
+export interface Friend {
+  /** Local row id. */
+  readonly id: number;
+  readonly peer: PeerKey;
+  readonly label: string;
+  /** The peer id seen last (it may change between rendezvous joins). */
+  readonly lastPeerId: string | null;
+  /** Hex of the friend's X25519 public key for this friendship. */
+  readonly x25519PublicKey: string;
+  readonly verified: boolean;
+  readonly autoConnect: boolean;
+  /** Unix ms. */
+  readonly addedAt: number;
+}
+
+/** The identity card two peers exchange when they become friends. */
+export interface FriendCard {
+  readonly peer: PeerKey;
+  readonly peerId: string;
+  readonly label: string;
+  /** Hex of the friend's X25519 public key for this friendship. */
+  readonly x25519PublicKey: string;
+  readonly verified?: boolean;
+}
+
+/** The active persona's friends (shared by all extensions). */
+export interface Friends {
+  list(): Promise<readonly Friend[]>;
+  get(peer: PeerKey): Promise<Friend | undefined>;
+  /** Save or update a friend (idempotent by `peer`). */
+  save(card: FriendCard): Promise<Friend>;
+  update(peer: PeerKey, changes: { label?: string; verified?: boolean; autoConnect?: boolean }): Promise<Friend>;
+  remove(peer: PeerKey): Promise<void>;
+  /** The X25519 public key this persona uses towards `peer` (derived per friend). */
+  ownX25519PublicKeyFor(peer: PeerKey): string;
+  readonly onDidChange: Event<{ readonly peer: PeerKey; readonly change: 'saved' | 'updated' | 'removed' }>;
+}
+
+/** One entry of a rendezvous room. */
+export interface RendezvousEntry {
+  readonly blob: string;
+  readonly owner?: string;
+  /** Unix ms when the server stored it. */
+  readonly storedAt: number;
+}
+
+/**
+ * Raw access to rendezvous rooms for extensions with their own protocols (pairing). Every room and
+ * owner used here is tracked and unpublished on leave, lock and shutdown.
+ */
+export interface Rendezvous {
+  publish(url: string, room: string, blob: string, owner?: string): Promise<void>;
+  fetch(url: string, room: string): Promise<readonly RendezvousEntry[]>;
+  unpublish(url: string, room: string, owner: string): Promise<void>;
+  /** The server's clock (Unix ms), offset-corrected. */
+  time(url: string): Promise<number>;
+}
+
+/** A datagram received on a listener bound through {@link Network.bindUdp}. */
+export interface Datagram {
+  readonly data: Uint8Array;
+  readonly from: Endpoint;
+}
+
+/** A UDP listener an extension bound; dispose it to close the socket. */
+export interface UdpListener extends Disposable {
+  readonly local: Endpoint;
+  send(data: Uint8Array, to: Endpoint): Promise<void>;
+}
+
+/** Network facts and timed listeners (parked mode). */
+export interface Network {
+  /** Public endpoints found through STUN (null when that family has none). */
+  discover(): Promise<{ readonly ipv4: Endpoint | null; readonly ipv6: Endpoint | null }>;
+  /**
+   * Bind a UDP socket on `port` (0 = any) for `family` until disposed or until `untilMs` (Unix ms)
+   * passes, whichever comes first. Datagrams are bounded to 1500 bytes.
+   */
+  bindUdp(
+    options: { readonly port: number; readonly family: 'ipv4' | 'ipv6'; readonly untilMs?: number },
+    onDatagram: (datagram: Datagram) => void,
+  ): Promise<UdpListener>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage, sealing, keys
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The extension's own SQLite tables. Table names in queries are the extension's logical names;
+ * the host maps them into the extension's namespace and restricts every query to the active
+ * persona's rows, so an extension cannot read another extension's or another persona's data.
+ */
+export interface ExtensionStorage {
+  /** A kysely handle scoped to this extension and persona. Raw SQL is refused. */
+  readonly db: Kysely<any>;
+  /**
+   * Run the extension's migrations (kysely `Migration`s keyed by sortable names) once per
+   * persona. Call it first thing in `activate`.
+   */
+  migrate(migrations: Readonly<Record<string, Migration>>): Promise<void>;
+}
+
+/**
+ * Seals data at rest with the persona's at-rest key. Sealed strings start with `kith:seal:v1:`;
+ * the SQLite file alone reveals no sealed content.
+ */
+export interface Sealing {
+  sealText(plaintext: string): string;
+  openText(sealed: string): string;
+  sealBytes(plaintext: Uint8Array): Uint8Array;
+  openBytes(sealed: Uint8Array): Uint8Array;
+}
+
+/** Keys derived for the extension without exposing the persona's seed. */
+export interface KeyDerivation {
+  /**
+   * A 32-byte key both friends derive alike: HKDF-SHA256 over the friendship's X25519 shared
+   * secret, salted with `salt`, with the extension id and `info` as context (e.g. per-call keys).
+   */
+  friendKey(peer: PeerKey, info: string, salt?: Uint8Array): Promise<Uint8Array>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP routes, UI events, settings, timers, services, diagnostics
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Handles one HTTP route. Return a value to answer it as JSON (`undefined` answers 204), or write
+ * to `res` yourself (streams, ranges). Throw a `KithError` for a clean error answer.
+ */
+export type RouteHandler = (req: Request, res: Response) => unknown | Promise<unknown>;
+
+/** Options for a route. */
+export interface RouteOptions {
+  /** How the body is parsed. Default: `json`. `raw` gives a Buffer in `req.body` (file chunks). */
+  readonly body?: 'json' | 'raw' | 'none';
+  /** Body size limit in bytes. Default: 64 KiB for json, 1 MiB for raw. */
+  readonly limit?: number;
+}
+
+/**
+ * The extension's HTTP routes, mounted under `/api` and lock-gated (they answer 423 while Kith is
+ * locked). Paths must match a pattern the manifest lists in `contributes.routes`. While the
+ * extension is off for the persona, its routes answer 404 `KITH_ERR_EXTENSION_DISABLED`.
+ */
+export interface Routes {
+  get(path: string, handler: RouteHandler, options?: RouteOptions): Disposable;
+  post(path: string, handler: RouteHandler, options?: RouteOptions): Disposable;
+  put(path: string, handler: RouteHandler, options?: RouteOptions): Disposable;
+  patch(path: string, handler: RouteHandler, options?: RouteOptions): Disposable;
+  delete(path: string, handler: RouteHandler, options?: RouteOptions): Disposable;
+}
+
+/**
+ * Real-time messages between the extension and its UI over the page's one socket.io connection.
+ * Names are scoped to the extension (the UI sees `<ext-id>:<name>`). Payloads may contain binary
+ * (`Uint8Array`/`Buffer`), which travels as binary, never base64: media frames go both ways here.
+ */
+export interface UiEvents {
+  /** Send to every open page of this persona. */
+  emit(name: string, payload: unknown): void;
+  /** Receive messages the UI sends with `<ext-id>:<name>`. */
+  on(name: string, handler: (payload: unknown) => void): Disposable;
+}
+
+/** Per-persona settings the manifest declares in `contributes.settings`. */
+export interface Settings {
+  get<T>(id: string): T;
+  update(id: string, value: unknown): Promise<void>;
+  readonly onDidChange: Event<{ readonly id: string; readonly value: unknown }>;
+}
+
+/** Timers that stop when the extension is turned off. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): Disposable;
+  setInterval(callback: () => void, ms: number): Disposable;
+}
+
+/** Services extensions export to each other (declare the provider in `dependencies`). */
+export interface Services {
+  /** Offer `implementation` under `id` (convention: `<ext-id>.<service>`). */
+  provide<T>(id: string, implementation: T): Disposable;
+  /** The service `id`, or undefined while its provider is off. */
+  get<T>(id: string): T | undefined;
+}
+
+/** One step of a connect attempt or another diagnosable operation. */
+export interface TraceEntry {
+  readonly stage: string;
+  readonly outcome: 'ok' | 'failed' | 'skipped' | 'info';
+  readonly detail?: string;
+  readonly peer?: PeerKey;
+  readonly ms?: number;
+}
+
+/** Diagnostics shown on the Tester page. */
+export interface Diagnostics {
+  trace(entry: TraceEntry): void;
+}
+
+/** Everything the host offers one extension, for one persona. */
+export interface ExtensionContext {
+  readonly extension: ExtensionInfo;
+  readonly persona: PersonaInfo;
+  /** Push every registration here; the host disposes them all, last first, on deactivation. */
+  readonly subscriptions: Disposable[];
+  readonly log: Logger;
+  readonly kinds: KindRegistry;
+  readonly sessions: Sessions;
+  readonly streams: Streams;
+  readonly routes: Routes;
+  readonly storage: ExtensionStorage;
+  readonly sealing: Sealing;
+  readonly keys: KeyDerivation;
+  readonly friends: Friends;
+  readonly rendezvous: Rendezvous;
+  readonly network: Network;
+  readonly events: UiEvents;
+  readonly settings: Settings;
+  readonly timers: Timers;
+  readonly services: Services;
+  readonly diagnostics: Diagnostics;
+}
+
+/** What an extension's entry module exports (default export). */
+export interface ExtensionModule {
+  /** Wire registrations into `context.subscriptions`. A throw marks the extension faulted. */
+  activate(context: ExtensionContext): void | Promise<void>;
+  /** Optional extra clean-up after every subscription is disposed. */
+  deactivate?(): void | Promise<void>;
+}

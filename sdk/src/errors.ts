@@ -1,0 +1,61 @@
+/**
+ * One catalogue of errors for host and SDK: each has a stable code, an HTTP status and a default
+ * message. Throw a {@link KithError} from a route handler and the host answers with its status and
+ * `{ error: { code, message } }`.
+ */
+export const ERRORS = {
+  KITH_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  KITH_ERR_BAD_MNEMONIC: { status: 400, message: 'The mnemonic is not a valid 24-word BIP39 phrase' },
+  KITH_ERR_WRONG_PASSPHRASE: { status: 401, message: 'Wrong passphrase' },
+  KITH_ERR_FORBIDDEN: { status: 403, message: 'This request did not come from the Kith page' },
+  KITH_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  KITH_ERR_EXTENSION_DISABLED: { status: 404, message: 'The extension is turned off for this persona' },
+  KITH_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
+  KITH_ERR_NO_SESSION: { status: 409, message: 'There is no live session with that peer' },
+  KITH_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  KITH_ERR_VAULT_CORRUPT: { status: 422, message: 'The vault file is damaged; it was left untouched' },
+  KITH_ERR_LOCKED: { status: 423, message: 'Kith is locked: unlock a persona first' },
+  KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  KITH_ERR_DUPLICATE: { status: 500, message: 'Already registered' },
+  KITH_ERR_NOT_AVAILABLE: { status: 501, message: 'Not available in this version of the host' },
+  KITH_ERR_UPSTREAM: { status: 502, message: 'A remote service answered with an error' },
+  KITH_ERR_EXTENSION_FAULTED: { status: 503, message: 'The extension has faulted' },
+  KITH_ERR_PEER_UNREACHABLE: { status: 504, message: 'The peer could not be reached' },
+  KITH_ERR_TIMEOUT: { status: 504, message: 'Timed out' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** A stable error code from {@link ERRORS}. */
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The error type every Kith API throws for expected failures. */
+export class KithError extends Error {
+  /** The stable code, e.g. `KITH_ERR_LOCKED`. */
+  readonly code: ErrorCode;
+  /** The HTTP status the host answers with when this reaches a route. */
+  readonly status: number;
+  /** Extra machine-readable facts (never secrets); sent to the client as `error.details`. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'KithError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+
+  /** The JSON body the host sends for this error. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+/** True when `value` is a {@link KithError} (also across copies of the SDK bundled into extensions). */
+export function isKithError(value: unknown): value is KithError {
+  return (
+    value instanceof KithError ||
+    (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'KithError' &&
+      typeof (value as { code?: unknown }).code === 'string' && (value as { code: string }).code in ERRORS)
+  );
+}

@@ -1,0 +1,14 @@
+/**
+ * @kith/sdk: the only module a Kith extension imports. Its runtime part (Disposable, EventEmitter,
+ * errors, kinds, defineExtension) is stateless, so an extension may bundle it; everything that
+ * reaches the host comes through the `ExtensionContext` handed to `activate`.
+ */
+export { Disposable } from './disposable.js';
+export { EventEmitter, type Event } from './event.js';
+export { ERRORS, KithError, isKithError, type ErrorCode } from './errors.js';
+export * from './kinds.js';
+export type * from './context.js';
+export type * from './manifest.js';
+export { defineExtension } from './define.js';
+/** The host API version this SDK describes; manifests' `hostVersion` ranges are checked against it. */
+export const SDK_VERSION = '1.0.0';

@@ -1,0 +1,82 @@
+/**
+ * The `kith` section of an extension's package.json. The host validates it before activation and
+ * refuses an extension whose `hostVersion` range does not include the running host or whose
+ * dependencies are missing.
+ */
+export interface ExtensionManifest {
+  /** Unique id: lowercase letters, digits and dashes, e.g. `chat`. */
+  readonly id: string;
+  /** Human-readable name shown on the Extensions page. */
+  readonly displayName: string;
+  /** A sentence shown under the name. */
+  readonly description?: string;
+  /** Semver range of host versions this extension works with, e.g. `^1.0.0`. */
+  readonly hostVersion: string;
+  /** Entry module, relative to the extension folder; its default export is an `ExtensionModule`. */
+  readonly main: string;
+  /** Other extensions this one needs (id → semver range). They activate first. */
+  readonly dependencies?: Readonly<Record<string, string>>;
+  /** Bus kinds this extension owns: built-in names (`chat.text`) or its own (`<id>.<name>`). */
+  readonly kinds?: readonly string[];
+  /** Whether a persona gets it turned on before choosing. Default: true. */
+  readonly enabledByDefault?: boolean;
+  readonly contributes?: Contributions;
+}
+
+/** What an extension adds to the host and the UI. */
+export interface Contributions {
+  /** API route patterns the extension owns, `METHOD /path` below `/api`, e.g. `POST /pair/start`. */
+  readonly routes?: readonly string[];
+  /** Entries in the main navigation. */
+  readonly nav?: readonly NavContribution[];
+  /** Views placed into named slots of the shell. */
+  readonly views?: readonly ViewContribution[];
+  /** Buttons in the chat header for the open conversation. */
+  readonly chatActions?: readonly ChatActionContribution[];
+  /** Per-persona settings, shown in the extension's settings section. */
+  readonly settings?: readonly SettingContribution[];
+  /**
+   * For third-party extensions: an ES module (relative path) the host serves to the page; it must
+   * define every custom element the views name.
+   */
+  readonly uiModule?: string;
+}
+
+export interface NavContribution {
+  readonly id: string;
+  readonly label: string;
+  /** Material Symbols icon name. */
+  readonly icon: string;
+  /** The client route, e.g. `media` for `/media`. */
+  readonly route: string;
+  /** The view (by id) shown at that route. */
+  readonly view: string;
+}
+
+/** Slots the shell offers: `chats.panel`, `chats.sidebar`, `page` (a whole routed page), `settings`. */
+export type ViewSlot = 'chats.panel' | 'chats.sidebar' | 'page' | 'settings';
+
+export interface ViewContribution {
+  readonly id: string;
+  readonly slot: ViewSlot;
+  readonly title: string;
+  /** Built-in extensions: the Angular component's export name in the extension's `ui/index.ts`. */
+  readonly component?: string;
+  /** Third-party extensions: the custom element tag, which must be `<ext-id>-<view>`. */
+  readonly element?: string;
+}
+
+export interface ChatActionContribution {
+  readonly id: string;
+  readonly label: string;
+  readonly icon: string;
+  /** Client route to open, with `:peer` replaced by the conversation's peer key. */
+  readonly route: string;
+}
+
+export interface SettingContribution {
+  readonly id: string;
+  readonly type: 'boolean' | 'string' | 'number';
+  readonly label: string;
+  readonly default: boolean | string | number;
+}
