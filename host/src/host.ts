@@ -1,11 +1,16 @@
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { HostConfig } from './config.js';
 import { createLogger, type HostLogger } from './log.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { mountHealth } from './core/host-health.js';
-import type { PersonaGate } from './core/persona-gate.js';
-import { EventEmitter } from '@kith/sdk';
+import type { ContextProviders, HostArea, Kernel } from './core/area.js';
+import { createIdentityArea, type IdentityArea } from './identity/area.js';
+import { createPresenceArea, type PresenceArea } from './presence/area.js';
+import { createNetArea, type NetArea } from './net/area.js';
+import { createBusArea, type BusArea } from './bus/area.js';
+import { createExtensionsArea, type ExtensionSources, type ExtensionsArea } from './extensions/area.js';
 
 /** What the composition root needs besides the configuration (tests and the packager pass these). */
 export interface HostOptions {
@@ -13,6 +18,8 @@ export interface HostOptions {
   readonly log?: HostLogger;
   /** Folder of the built client; omitted → the API only. */
   readonly clientDir?: string;
+  /** Where built-in extensions come from. Default: the repository's `extensions/` folder. */
+  readonly extensions?: ExtensionSources;
 }
 
 /** A started peer-app host. */
@@ -24,30 +31,66 @@ export interface RunningHost {
   readonly port: number;
   readonly database: Database;
   readonly gateway: Gateway;
-  /** Stop everything, in reverse order of start: extensions, sessions, sockets, database. */
+  readonly areas: {
+    readonly identity: IdentityArea;
+    readonly presence: PresenceArea;
+    readonly net: NetArea;
+    readonly bus: BusArea;
+    readonly extensions: ExtensionsArea;
+  };
+  /** Stop everything, in reverse order of start: extensions, bus, net, presence, identity, sockets, database. */
   close(): Promise<void>;
 }
 
+/** The repository's built-in extensions folder (dev and tests). */
+export const DEFAULT_BUILTIN_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../extensions');
+
 /**
- * Compose and start the peer app: storage, identity, the gateway, the extension manager. Each
- * area is created here and nowhere else, so this file is the map of the host.
+ * Compose and start the peer app. Each area is created here and nowhere else, in dependency
+ * order, so this file is the map of the host.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   const database = await openDatabase(config.dataDir);
 
-  // Until the identity module lands, Kith stays locked.
-  const lockedGate: PersonaGate = { active: undefined, onDidChangeActive: new EventEmitter<undefined>().event };
-  const gate = lockedGate;
-
-  const gateway = createGateway({ log, gate, clientDir: options.clientDir });
+  const identity = createIdentityArea({ config, log, database });
+  const gateway = createGateway({ log, gate: identity.gate, clientDir: options.clientDir });
+  const kernel: Kernel = { config, log, database, gateway };
   mountHealth(gateway.publicApi);
+
+  const areas: HostArea[] = [];
+  let identityArea: IdentityArea;
+  let presence: PresenceArea;
+  let net: NetArea;
+  let bus: BusArea;
+  let extensions: ExtensionsArea;
+  try {
+    identityArea = bindIdentity(identity, kernel);
+    presence = createPresenceArea(kernel, identityArea);
+    net = createNetArea(kernel, identityArea, presence);
+    bus = createBusArea(kernel, identityArea, net);
+    const providers: ContextProviders = Object.assign(
+      {},
+      identityArea.providers,
+      presence.providers,
+      net.providers,
+      bus.providers,
+    );
+    extensions = createExtensionsArea(kernel, identityArea, providers, options.extensions ?? { builtinDir: DEFAULT_BUILTIN_DIR });
+    areas.push(identityArea, presence, net, bus, extensions);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 
   let address: AddressInfo;
   try {
     address = await gateway.listen(config.host, config.port);
+    for (const area of areas) await area.start?.();
   } catch (error) {
+    await stopAll(areas, log);
+    await gateway.close().catch(() => undefined);
     await database.close();
     throw error;
   }
@@ -62,8 +105,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port: address.port,
     database,
     gateway,
+    areas: { identity: identityArea, presence, net, bus, extensions },
     close() {
       closing ??= (async () => {
+        await stopAll(areas, log);
         await gateway.close();
         await database.close();
         log.info('kith peer app stopped');
@@ -71,4 +116,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return closing;
     },
   };
+}
+
+/**
+ * The identity area is created before the gateway (the lock gate needs it) and bound to the full
+ * kernel afterwards, when it mounts its routes.
+ */
+function bindIdentity(identity: IdentityArea, kernel: Kernel): IdentityArea {
+  identity.bind?.(kernel);
+  return identity;
+}
+
+async function stopAll(areas: readonly HostArea[], log: HostLogger): Promise<void> {
+  for (const area of [...areas].reverse()) {
+    try {
+      await area.stop?.();
+    } catch (error) {
+      log.error({ err: error, area: area.name }, 'area failed to stop');
+    }
+  }
 }

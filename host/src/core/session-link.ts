@@ -1,0 +1,32 @@
+import type { Endpoint, Event, PeerKey } from '@kith/sdk';
+
+/**
+ * One live encrypted session with a peer, as the net layer hands it to the bus: an unreliable,
+ * authenticated, encrypted datagram channel. Reliability, ordering and priorities are the bus's job.
+ */
+export interface SessionLink {
+  readonly peer: PeerKey;
+  readonly peerId: string;
+  /** `ipv6-direct`, `ipv4-punch`, `lan`, `parked`, `loopback`. */
+  readonly path: string;
+  readonly remote: Endpoint;
+  readonly openedAt: number;
+  /** Largest plaintext `send` accepts, so the sealed datagram stays under a 1280-byte IPv6 MTU. */
+  readonly maxPayload: number;
+  /** Encrypt and send one datagram. Throws RangeError above `maxPayload`. */
+  send(plaintext: Uint8Array): void;
+  /** Every authenticated, decrypted, non-replayed datagram from the peer (bus frames only). */
+  readonly onDidReceive: Event<Uint8Array>;
+  /** Fires once with the reason when the session ends. */
+  readonly onDidClose: Event<string>;
+  close(reason?: string): void;
+}
+
+/** The set of live session links of the active persona. */
+export interface SessionLinks {
+  readonly all: readonly SessionLink[];
+  get(peer: PeerKey): SessionLink | undefined;
+  readonly onDidOpen: Event<SessionLink>;
+  /** Open a session with a saved friend (rendezvous connect flow); resolves when live. */
+  connect(peer: PeerKey, options?: { candidates?: readonly Endpoint[]; timeoutMs?: number }): Promise<SessionLink>;
+}
