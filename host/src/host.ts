@@ -5,6 +5,9 @@ import { createLogger, type HostLogger } from './log.js';
 import { openDatabase, type Database } from './storage/database.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { mountHealth } from './core/host-health.js';
+import { randomBytes } from 'node:crypto';
+import { UiHub } from './core/ui-hub.js';
+import { TraceLog } from './core/trace-log.js';
 import type { ContextProviders, HostArea, Kernel } from './core/area.js';
 import { createIdentityArea, type IdentityArea } from './identity/area.js';
 import { createPresenceArea, type PresenceArea } from './presence/area.js';
@@ -31,6 +34,10 @@ export interface RunningHost {
   readonly port: number;
   readonly database: Database;
   readonly gateway: Gateway;
+  /** The per-launch API secret (header `x-kith-secret`); tests use {@link RunningHost.fetch}. */
+  readonly launchSecret: string;
+  /** `fetch` against this host's API with the launch secret and a correct Host header. */
+  fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
   readonly areas: {
     readonly identity: IdentityArea;
     readonly presence: PresenceArea;
@@ -56,7 +63,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const identity = createIdentityArea({ config, log, database });
   const gateway = createGateway({ log, gate: identity.gate, clientDir: options.clientDir });
-  const kernel: Kernel = { config, log, database, gateway };
+  const launchSecret = randomBytes(32).toString('base64url');
+  const kernel: Kernel = {
+    config,
+    log,
+    database,
+    gateway,
+    ui: new UiHub(gateway.io),
+    diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
+    launchSecret,
+  };
   mountHealth(gateway.publicApi);
 
   const areas: HostArea[] = [];
@@ -105,6 +121,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port: address.port,
     database,
     gateway,
+    launchSecret,
+    fetch(pathAndQuery, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('x-kith-secret', launchSecret);
+      if (init.body !== undefined && !headers.has('content-type') && typeof init.body === 'string') {
+        headers.set('content-type', 'application/json');
+      }
+      return fetch(`${url}${pathAndQuery}`, { ...init, headers });
+    },
     areas: { identity: identityArea, presence, net, bus, extensions },
     close() {
       closing ??= (async () => {

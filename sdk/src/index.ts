@@ -9,6 +9,7 @@ export { ERRORS, KithError, isKithError, type ErrorCode } from './errors.js';
 export * from './kinds.js';
 export type * from './context.js';
 export type * from './manifest.js';
+export type * from './ui.js';
 export { defineExtension } from './define.js';
 /** The host API version this SDK describes; manifests' `hostVersion` ranges are checked against it. */
 export const SDK_VERSION = '1.0.0';

@@ -4,6 +4,8 @@ import type { HostLogger } from '../log.js';
 import type { Database } from '../storage/database.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { ActivePersona } from './persona-gate.js';
+import type { DiagnosticsLogs } from './trace-log.js';
+import type { UiHub } from './ui-hub.js';
 
 /** What every area of the host is built from. */
 export interface Kernel {
@@ -11,6 +13,15 @@ export interface Kernel {
   readonly log: HostLogger;
   readonly database: Database;
   readonly gateway: Gateway;
+  /** Real-time events to and from the pages (socket.io on /api/ws). */
+  readonly ui: UiHub;
+  /** Connect traces and rendezvous activity (Tester page). */
+  readonly diagnostics: DiagnosticsLogs;
+  /**
+   * The per-launch secret every API request and socket.io handshake must carry (header
+   * `x-kith-secret`, socket auth `{ secret }`); delivered only to Kith's own page.
+   */
+  readonly launchSecret: string;
 }
 
 /**

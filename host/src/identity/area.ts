@@ -13,7 +13,7 @@ export interface IdentityArea extends HostArea {
 }
 
 /** Placeholder until the identity work lands: always locked. */
-export function createIdentityArea(_kernel: Omit<Kernel, 'gateway'>): IdentityArea {
+export function createIdentityArea(_kernel: Pick<Kernel, 'config' | 'log' | 'database'>): IdentityArea {
   return {
     name: 'identity',
     gate: { active: undefined, onDidChangeActive: new EventEmitter<ActivePersona | undefined>().event },

@@ -1,0 +1,41 @@
+/**
+ * The UI side of the SDK. Every view an extension contributes, whether a built-in Angular
+ * component or a third-party custom element, receives a {@link UiHost} and a slot context:
+ * - Angular components: `host = input.required<UiHost>()` and, in the chats panel and chat
+ *   actions, `peer = input<PeerKey | null>()`.
+ * - Custom elements: the shell sets the element properties `kithHost` and `kithPeer` before
+ *   inserting the element.
+ * The shell implements it; extension UI never imports the shell.
+ */
+import type { Disposable } from './disposable.js';
+import type { PeerKey, PersonaInfo } from './context.js';
+
+export interface UiHost {
+  /** The contributing extension's id; events below are scoped to it. */
+  readonly extensionId: string;
+  /** The active persona. */
+  readonly persona: PersonaInfo;
+  /**
+   * `fetch` against the local API: `path` is below `/api` (e.g. `/sessions`). Adds the launch
+   * secret; never use a bare `fetch` to the API.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** JSON request helper: throws an Error carrying `code` and `status` for non-2xx answers. */
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** Receive the extension's host-side `ctx.events.emit(name, payload)`. */
+  on(name: string, handler: (payload: unknown) => void): Disposable;
+  /** Receive a host event by its full name (e.g. `session:open`, `session:close`). */
+  onHostEvent(name: string, handler: (payload: unknown) => void): Disposable;
+  /** Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary. */
+  emit(name: string, payload: unknown): void;
+  /** Navigate the shell to a client route, e.g. `/call/<peer>`. */
+  navigate(route: string): void;
+  /** Show a short message to the user (snackbar). */
+  notify(message: string, action?: { label: string; run: () => void }): void;
+}
+
+/** Slot context of the chats panel and chat header actions. */
+export interface ChatSlotContext {
+  /** The conversation's peer, `self` for notes to self, or null when none is selected. */
+  readonly peer: PeerKey | 'self' | null;
+}
