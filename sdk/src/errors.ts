@@ -14,6 +14,7 @@ export const ERRORS = {
   KITH_ERR_NO_SESSION: { status: 409, message: 'There is no live session with that peer' },
   KITH_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   KITH_ERR_VAULT_CORRUPT: { status: 422, message: 'The vault file is damaged; it was left untouched' },
+  KITH_ERR_SEAL_INVALID: { status: 422, message: 'Sealed data could not be opened: damaged, or sealed with another key' },
   KITH_ERR_LOCKED: { status: 423, message: 'Kith is locked: unlock a persona first' },
   KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
