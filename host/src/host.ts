@@ -62,8 +62,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const database = await openDatabase(config.dataDir);
 
   const identity = createIdentityArea({ config, log, database });
-  const gateway = createGateway({ log, gate: identity.gate, clientDir: options.clientDir });
   const launchSecret = randomBytes(32).toString('base64url');
+  const gateway = createGateway({ log, gate: identity.gate, clientDir: options.clientDir, launchSecret });
   const kernel: Kernel = {
     config,
     log,

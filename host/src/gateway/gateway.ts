@@ -7,6 +7,7 @@ import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder } from './http-errors.js';
 import { requireUnlocked } from './lock-gate.js';
 import { serveClient } from './static-client.js';
+import { createSecurity } from './security.js';
 
 /**
  * The local HTTP + socket.io front door. Routes are added in two groups under `/api`: `public`
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   readonly gate: PersonaGate;
   /** Folder of the built client (index.html + assets), if any. */
   readonly clientDir?: string;
+  /** The per-launch API secret (see security.ts); every /api request and socket must carry it. */
+  readonly launchSecret: string;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -40,14 +43,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   app.set('etag', false);
   app.set('trust proxy', false);
 
+  const server = http.createServer(app);
+  const security = createSecurity({ secret: options.launchSecret, address: () => server.address() });
+  app.use(security.hostGuard);
   const guards = express.Router();
+  guards.use(security.secretGuard);
   const publicApi = express.Router();
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
-  serveClient(app, options.clientDir);
+  serveClient(app, options.clientDir, security);
   app.use(errorResponder(options.log));
 
-  const server = http.createServer(app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   const io = new SocketServer(server, {
@@ -55,7 +61,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     serveClient: false,
     maxHttpBufferSize: 2 * 1024 * 1024,
     cors: undefined,
+    allowRequest: security.allowRequest,
   });
+  io.use(security.socketGuard);
 
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {

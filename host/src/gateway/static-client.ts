@@ -1,16 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
+import { KithError } from '@kith/sdk';
+import type { GatewaySecurity } from './security.js';
 
 /**
  * Serve the built Angular client with an SPA fallback: unknown non-API paths get index.html so
- * deep links like /chats work. Does nothing when the client has not been built.
+ * deep links like /chats work. index.html carries the per-launch API secret in
+ * `<meta name="kith-secret">`, so it is only ever served to our own Host and never cached.
+ * Does nothing when the client has not been built.
  */
-export function serveClient(app: Express, clientDir: string | undefined): boolean {
+export function serveClient(app: Express, clientDir: string | undefined, security?: GatewaySecurity): boolean {
   if (!clientDir || !fs.existsSync(path.join(clientDir, 'index.html'))) return false;
+  const indexPath = path.join(clientDir, 'index.html');
+  const sendIndex = (req: Request, res: Response) => {
+    if (security && !security.isOwnPage(req)) throw new KithError('KITH_ERR_FORBIDDEN');
+    // Read per request: a rebuilt client is picked up without a restart (the file is small).
+    const html = fs.readFileSync(indexPath, 'utf8');
+    res.set('Cache-Control', 'no-store');
+    res.set('Referrer-Policy', 'no-referrer');
+    res.set('X-Frame-Options', 'DENY');
+    res.type('html').send(security ? injectSecret(html, security.secret) : html);
+  };
+  app.get(['/', '/index.html'], sendIndex);
   app.use(express.static(clientDir, { index: false, fallthrough: true, maxAge: 0 }));
-  app.get(/^\/(?!api\/|api$).*/, (_req, res) => {
-    res.sendFile(path.join(clientDir, 'index.html'));
-  });
+  app.get(/^\/(?!api\/|api$|ext\/).*/, sendIndex);
   return true;
+}
+
+/** Put the secret into the page's `<meta name="kith-secret">` (added before `</head>` if absent). */
+export function injectSecret(html: string, secret: string): string {
+  const tag = `<meta name="kith-secret" content="${secret.replace(/[^A-Za-z0-9_-]/g, '')}">`;
+  const existing = /<meta name="kith-secret"[^>]*>/;
+  return existing.test(html) ? html.replace(existing, tag) : html.replace('</head>', `${tag}</head>`);
 }

@@ -27,7 +27,7 @@ describe('gateway: health and lock gate', () => {
   });
 
   it('answers a protected route with 423 and a JSON error while locked', async () => {
-    const res = await fetch(`${host.url}/api/sessions`);
+    const res = await host.fetch('/api/sessions');
     expect(res.status).to.equal(423);
     const body = (await res.json()) as { error: { code: string } };
     expect(body.error.code).to.equal('KITH_ERR_LOCKED');

@@ -1,0 +1,116 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestHandler } from 'express';
+import type { ExtendedError, Socket } from 'socket.io';
+import { KithError } from '@kith/sdk';
+
+/**
+ * Local API security: only Kith's own page may use the API.
+ *
+ * - Host check (all requests, socket.io included): the Host header must name this server as
+ *   `127.0.0.1:<port>`, `localhost:<port>` or `[::1]:<port>`. A DNS-rebinding page reaches us with
+ *   its own host name in Host and is refused before anything is served, index.html included.
+ * - Origin check (same places): when a browser sends Origin it must be exactly our own origin; a
+ *   page on another local port or site is refused, whatever the method. `Origin: null` is refused.
+ * - Launch secret (every `/api` request and the socket.io handshake): header `x-kith-secret` or
+ *   socket `auth.secret`, compared in constant time. It changes every launch and is delivered only
+ *   inside index.html, which another origin cannot read.
+ * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
+ *   the version, so a launcher or monitor can probe the app without the secret.
+ * No CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
+ */
+export interface GatewaySecurity {
+  /** Express middleware for every request: Host and Origin checks. */
+  readonly hostGuard: RequestHandler;
+  /** Express middleware for `/api`: the launch secret. Run after {@link hostGuard}. */
+  readonly secretGuard: RequestHandler;
+  /** socket.io engine `allowRequest`: Host and Origin checks at the HTTP handshake. */
+  allowRequest(req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void;
+  /** socket.io `io.use` middleware: Host, Origin and `auth.secret`. */
+  socketGuard(socket: Socket, next: (err?: ExtendedError) => void): void;
+  /** True when the request may receive the page (and so the secret). */
+  isOwnPage(req: IncomingMessage): boolean;
+  /** The launch secret, for injection into index.html only. */
+  readonly secret: string;
+}
+
+export interface SecurityOptions {
+  readonly secret: string;
+  /** The listening address (known after listen); until then every request is refused. */
+  readonly address: () => AddressInfo | string | null;
+}
+
+/** Paths below `/api` that need no launch secret (Host and Origin are still checked). */
+const SECRET_EXEMPT = new Set(['GET /health', 'HEAD /health']);
+
+export const SECRET_HEADER = 'x-kith-secret';
+
+export function createSecurity(options: SecurityOptions): GatewaySecurity {
+  if (typeof options.secret !== 'string' || options.secret.length < 16) {
+    throw new RangeError('The launch secret must be a string of at least 16 characters');
+  }
+  const secretDigest = digest(options.secret);
+
+  const allowedHosts = (): Set<string> => {
+    const address = options.address();
+    if (!address || typeof address === 'string') return new Set();
+    const port = address.port;
+    const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+    // A specific non-loopback bind address (tests in network namespaces) is also our own name.
+    if (address.address !== '0.0.0.0' && address.address !== '::') {
+      hosts.add(address.family === 'IPv6' ? `[${address.address}]:${port}` : `${address.address}:${port}`);
+    }
+    return hosts;
+  };
+
+  /** Why a request fails the Host/Origin checks, or undefined when it passes. */
+  const originProblem = (req: IncomingMessage): string | undefined => {
+    const host = req.headers.host?.toLowerCase();
+    if (!host || !allowedHosts().has(host)) return 'foreign Host header';
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return 'foreign Origin';
+    // Subresource requests from another site (no-cors <img>/<script>) carry no Origin; the browser's
+    // fetch metadata still names them. A top-level navigation (a link to Kith) is allowed: the page
+    // it opens is ours and the other site cannot read it.
+    const fetchSite = req.headers['sec-fetch-site'];
+    const navigating = req.headers['sec-fetch-mode'] === 'navigate';
+    if (!navigating && (fetchSite === 'cross-site' || fetchSite === 'same-site')) return 'cross-site request';
+    return undefined;
+  };
+
+  const secretMatches = (candidate: unknown): boolean =>
+    typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 256 &&
+    timingSafeEqual(digest(candidate), secretDigest);
+
+  return {
+    secret: options.secret,
+    hostGuard(req, _res, next) {
+      next(originProblem(req) ? new KithError('KITH_ERR_FORBIDDEN') : undefined);
+    },
+    secretGuard(req, _res, next) {
+      if (SECRET_EXEMPT.has(`${req.method} ${req.path}`)) return next();
+      next(secretMatches(req.headers[SECRET_HEADER]) ? undefined : new KithError('KITH_ERR_FORBIDDEN'));
+    },
+    allowRequest(req, callback) {
+      const problem = originProblem(req);
+      callback(problem ? 'KITH_ERR_FORBIDDEN' : null, !problem);
+    },
+    socketGuard(socket, next) {
+      const req = socket.request;
+      const auth = socket.handshake.auth as { secret?: unknown } | undefined;
+      if (originProblem(req) || !secretMatches(auth?.secret)) {
+        next(Object.assign(new Error('KITH_ERR_FORBIDDEN'), { data: { code: 'KITH_ERR_FORBIDDEN' } }));
+        return;
+      }
+      next();
+    },
+    isOwnPage(req) {
+      return originProblem(req) === undefined;
+    },
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
