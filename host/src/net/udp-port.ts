@@ -1,0 +1,101 @@
+import dgram from 'node:dgram';
+import type { Endpoint } from '@kith/sdk';
+import { PEER_MAGIC, MAX_RECEIVE } from './wire-constants.js';
+import { socketAddress, toEndpoint } from './endpoint.js';
+import { RejectionCounters } from './rejection-counters.js';
+import { isStunMessage } from './stun-message.js';
+
+/** Receives one class of datagrams from a {@link UdpPort}'s single receive loop. */
+export type DatagramHandler = (data: Buffer, from: Endpoint) => void;
+
+/**
+ * One dual-stack UDP socket (bound to `::`, `ipv6Only: false`) with ONE receive loop that
+ * size-checks every datagram, then hands STUN replies to the STUN client and 0xCC peer packets to
+ * the session layer. Everything else is counted as a rejection and dropped. Using the same socket
+ * for STUN and peers is what makes the discovered public mapping the one peers punch to.
+ */
+export class UdpPort {
+  readonly counters: RejectionCounters;
+  #socket: dgram.Socket;
+  #stun: DatagramHandler | undefined;
+  #peer: DatagramHandler | undefined;
+  #closed = false;
+
+  private constructor(socket: dgram.Socket, counters: RejectionCounters) {
+    this.#socket = socket;
+    this.counters = counters;
+    socket.on('message', (data, rinfo) => this.#receive(data, rinfo));
+    // A send to an unreachable address surfaces as an 'error' on some platforms: never crash.
+    socket.on('error', () => this.counters.reject('socket-error'));
+  }
+
+  /** Bind a dual-stack socket on `port` (0 = any); `address` narrows it (tests, lab). */
+  static async bind(options: { port?: number; address?: string; counters?: RejectionCounters } = {}): Promise<UdpPort> {
+    const address = options.address ?? '::';
+    const ipv6 = address.includes(':');
+    const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ port: options.port ?? 0, address, exclusive: true }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    return new UdpPort(socket, options.counters ?? new RejectionCounters());
+  }
+
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Route STUN replies (messages with the STUN cookie) to `handler`. */
+  onStun(handler: DatagramHandler | undefined): void {
+    this.#stun = handler;
+  }
+
+  /** Route Kith peer packets (first byte 0xCC) to `handler`. */
+  onPeer(handler: DatagramHandler | undefined): void {
+    this.#peer = handler;
+  }
+
+  send(data: Uint8Array, to: Endpoint): void {
+    if (this.#closed) return;
+    this.#socket.send(data, to.port, socketAddress(to), (error) => {
+      if (error) this.counters.reject('send-failed');
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #receive(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (data.length === 0) return this.counters.reject('empty');
+    if (data.length > MAX_RECEIVE) return this.counters.reject('oversize');
+    const from = toEndpoint(rinfo.address, rinfo.port);
+    if (data[0] === PEER_MAGIC) {
+      if (!this.#peer) return this.counters.reject('no-peer-handler');
+      return this.#dispatch(this.#peer, data, from);
+    }
+    if (isStunMessage(data)) {
+      if (!this.#stun) return this.counters.reject('stun-unexpected');
+      return this.#dispatch(this.#stun, data, from);
+    }
+    this.counters.reject('bad-magic');
+  }
+
+  #dispatch(handler: DatagramHandler, data: Buffer, from: Endpoint): void {
+    try {
+      handler(data, from);
+    } catch {
+      // Parsers reject by counting; a throw here is a bug, but one datagram must never kill the host.
+      this.counters.reject('handler-threw');
+    }
+  }
+}
