@@ -5,18 +5,26 @@
  */
 export const ERRORS = {
   KITH_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  KITH_ERR_BAD_FRAME: { status: 400, message: 'A malformed bus frame was refused' },
   KITH_ERR_BAD_MNEMONIC: { status: 400, message: 'The mnemonic is not a valid 24-word BIP39 phrase' },
   KITH_ERR_WRONG_PASSPHRASE: { status: 401, message: 'Wrong passphrase' },
+  KITH_ERR_TOKEN_INVALID: { status: 401, message: 'The signed token is malformed, forged, expired or from another key' },
   KITH_ERR_FORBIDDEN: { status: 403, message: 'This request did not come from the Kith page' },
   KITH_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   KITH_ERR_EXTENSION_DISABLED: { status: 404, message: 'The extension is turned off for this persona' },
+  KITH_ERR_KIND_NOT_OWNED: { status: 403, message: 'The extension does not own that bus kind (list it in the manifest kinds)' },
   KITH_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
   KITH_ERR_NO_SESSION: { status: 409, message: 'There is no live session with that peer' },
+  KITH_ERR_PAIRING_MISMATCH: { status: 409, message: 'Pairing failed: the two codes do not match (or someone tried to interfere)' },
   KITH_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   KITH_ERR_VAULT_CORRUPT: { status: 422, message: 'The vault file is damaged; it was left untouched' },
+  KITH_ERR_MANIFEST_INVALID: { status: 422, message: 'The extension manifest is invalid' },
+  KITH_ERR_HOST_VERSION: { status: 422, message: 'The extension does not support this host version' },
+  KITH_ERR_DEPENDENCY_MISSING: { status: 424, message: 'A dependency of the extension is missing or not running' },
   KITH_ERR_SEAL_INVALID: { status: 422, message: 'Sealed data could not be opened: damaged, or sealed with another key' },
   KITH_ERR_LOCKED: { status: 423, message: 'Kith is locked: unlock a persona first' },
   KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  KITH_ERR_ROOM_FULL: { status: 429, message: 'The rendezvous room holds too many entries; try again later' },
   KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   KITH_ERR_DUPLICATE: { status: 500, message: 'Already registered' },
   KITH_ERR_NOT_AVAILABLE: { status: 501, message: 'Not available in this version of the host' },
@@ -24,6 +32,7 @@ export const ERRORS = {
   KITH_ERR_EXTENSION_FAULTED: { status: 503, message: 'The extension has faulted' },
   KITH_ERR_PEER_UNREACHABLE: { status: 504, message: 'The peer could not be reached' },
   KITH_ERR_TIMEOUT: { status: 504, message: 'Timed out' },
+  KITH_ERR_STORE_FULL: { status: 507, message: 'The rendezvous server is full; try again later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable error code from {@link ERRORS}. */

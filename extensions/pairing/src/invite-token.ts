@@ -1,0 +1,71 @@
+/**
+ * Invite tokens: the second way to add a friend. A token carries the rendezvous URL and a
+ * 12-word secret (96 bits) that both sides then use exactly like a typed code, so the same PAKE
+ * run does the work. Text form `kith-invite:v1:<base64url JSON>`, short enough for a QR code.
+ */
+import { KithError } from '@kith/sdk';
+import { generateCode, INVITE_WORDS, normalizeCode, type PairingCode } from './pairing-code.js';
+
+const PREFIX = 'kith-invite:v1:';
+const MAX_TOKEN_CHARS = 1024;
+const MAX_URL = 300;
+const MAX_LABEL = 64;
+
+export interface Invite {
+  readonly rendezvousUrl: string;
+  readonly code: PairingCode;
+  /** The inviter's label, shown to the person redeeming it. */
+  readonly label: string;
+  /** Unix ms after which the inviter stops waiting. */
+  readonly expiresAt: number;
+}
+
+export function createInvite(rendezvousUrl: string, label: string, ttlMs: number, now = Date.now()): Invite {
+  return { rendezvousUrl: checkUrl(rendezvousUrl), code: generateCode(INVITE_WORDS), label: label.slice(0, MAX_LABEL), expiresAt: now + ttlMs };
+}
+
+export function encodeInvite(invite: Invite): string {
+  const body = { u: invite.rendezvousUrl, c: invite.code.canonical, l: invite.label, e: invite.expiresAt };
+  return PREFIX + Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+/** Parse a token (whitespace around it is ignored). Throws `KITH_ERR_BAD_REQUEST` with the reason. */
+export function decodeInvite(token: unknown, now = Date.now()): Invite {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) throw bad('The invite token is missing or too long');
+  const trimmed = token.trim();
+  if (!trimmed.startsWith(PREFIX)) throw bad('This is not a Kith invite (it should start with "kith-invite:v1:")');
+  const encoded = trimmed.slice(PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw bad('The invite token is damaged');
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    throw bad('The invite token is damaged');
+  }
+  if (typeof body !== 'object' || body === null) throw bad('The invite token is damaged');
+  const { u, c, l, e } = body;
+  if (typeof u !== 'string' || typeof c !== 'string' || typeof l !== 'string' || typeof e !== 'number') {
+    throw bad('The invite token is damaged');
+  }
+  const code = normalizeCode(c);
+  if (code.words.length !== INVITE_WORDS) throw bad('The invite token is damaged');
+  if (e <= now) throw bad('This invite has expired; ask for a new one');
+  return { rendezvousUrl: checkUrl(u), code, label: l.slice(0, MAX_LABEL), expiresAt: e };
+}
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad('rendezvous_url is not a URL');
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || url.length > MAX_URL) {
+    throw bad('rendezvous_url must be an http(s) URL');
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function bad(message: string): KithError {
+  return new KithError('KITH_ERR_BAD_REQUEST', message);
+}
