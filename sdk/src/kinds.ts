@@ -34,6 +34,8 @@ export const KIND_VIDEO_FEEDBACK = 0x52;
 export const KIND_ACK = 0xf0;
 export const KIND_NACK = 0xf1;
 export const KIND_CAPABILITIES = 0xf2;
+/** One piece of an event too large for a single datagram (see docs/wire/fragment.md). */
+export const KIND_FRAGMENT = 0xf3;
 
 /** Bytes a session may assign to third-party kind names (inclusive). */
 export const THIRD_PARTY_KIND_RANGE = { first: 0x80, last: 0xdf } as const;
@@ -62,13 +64,14 @@ export const BUILTIN_KINDS = {
   'bus.ack': KIND_ACK,
   'bus.nack': KIND_NACK,
   'bus.capabilities': KIND_CAPABILITIES,
+  'bus.fragment': KIND_FRAGMENT,
 } as const satisfies Record<string, number>;
 
 /** A built-in kind name. */
 export type BuiltinKindName = keyof typeof BUILTIN_KINDS;
 
 /** Kind names owned by the host's bus itself; extensions cannot register them. */
-export const CONTROL_KINDS: ReadonlySet<string> = new Set(['bus.ack', 'bus.nack', 'bus.capabilities']);
+export const CONTROL_KINDS: ReadonlySet<string> = new Set(['bus.ack', 'bus.nack', 'bus.capabilities', 'bus.fragment']);
 
 const BYTE_TO_BUILTIN = new Map<number, BuiltinKindName>(
   Object.entries(BUILTIN_KINDS).map(([name, byte]) => [byte, name as BuiltinKindName]),
@@ -86,3 +89,92 @@ export function isBuiltinKind(name: string): name is BuiltinKindName {
 
 /** Kind names are lowercase `<area>.<event>` words: letters, digits and dashes. */
 export const KIND_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}\.[a-z][a-z0-9-]{0,31}$/;
+
+// ---------------------------------------------------------------------------------------------
+// Headers of the built-in kinds. The bus carries any plain-data header; these are the fields the
+// built-in extensions put there, so both peers agree (golden bytes in docs/wire/kind-headers.md).
+// Extra fields are allowed and ignored by older peers.
+// ---------------------------------------------------------------------------------------------
+
+/** `chat.text`: the message body travels as the UTF-8 payload. */
+export interface ChatTextHeader {
+  /** Sender-chosen message id (unique per conversation). */
+  readonly id: string;
+  /** Unix ms on the sender's clock. */
+  readonly sentAt: number;
+  readonly replyTo?: string;
+}
+/** `chat.read`: these messages were read. */
+export interface ChatReadHeader {
+  readonly ids: readonly string[];
+  readonly readAt: number;
+}
+/** `chat.edit`: new body as the UTF-8 payload. */
+export interface ChatEditHeader {
+  readonly id: string;
+  readonly editedAt: number;
+}
+/** `chat.delete`: `mutual` deletes on both sides. */
+export interface ChatDeleteHeader {
+  readonly id: string;
+  readonly mutual: boolean;
+}
+/** `chat.clear`: everything sent up to `clearedAt` is gone on both sides. */
+export interface ChatClearHeader {
+  readonly clearedAt: number;
+}
+/** `chat.typing-start` / `chat.typing-stop` carry an empty header. */
+export type ChatTypingHeader = Readonly<Record<string, never>>;
+/** `presence`. */
+export interface PresenceHeader {
+  readonly status: 'online' | 'away' | 'busy';
+}
+/** `stream.open`: a new file, call or video sub-stream, on the stream id it names. */
+export interface StreamOpenHeader {
+  readonly purpose: 'file' | 'audio' | 'video' | (string & {});
+  /** File name, media type and size (files). */
+  readonly name?: string;
+  readonly mime?: string;
+  readonly size?: number;
+  /** Bytes per `file.chunk` payload. */
+  readonly chunkSize?: number;
+  /** Per-stream key salt (calls). */
+  readonly salt?: Uint8Array;
+  /** The call a video sub-stream belongs to. */
+  readonly parent?: string;
+}
+/** `stream.open-ack`: accepted or not; `missing` lists chunk indexes a resuming receiver still needs. */
+export interface StreamOpenAckHeader {
+  readonly accept: boolean;
+  readonly missing?: readonly number[];
+  readonly reason?: string;
+}
+/** `stream.close`. */
+export interface StreamCloseHeader {
+  readonly reason: 'complete' | 'cancelled' | 'hangup' | 'declined' | 'error' | (string & {});
+}
+/** `file.chunk`: chunk bytes as payload. */
+export interface FileChunkHeader {
+  readonly index: number;
+}
+/** `file.fin`: the sender sent every chunk. */
+export interface FileFinHeader {
+  readonly chunks: number;
+  /** SHA-256 of the whole sealed file. */
+  readonly sha256: Uint8Array;
+}
+/** `audio.frame` / `video.frame`: sealed media as payload; `ts` in µs of the capture clock. */
+export interface MediaFrameHeader {
+  readonly ts: number;
+}
+/** `audio.mute` / `video.mute`. */
+export interface MuteHeader {
+  readonly muted: boolean;
+}
+/** `video.feedback`: the receiver's loss over the last interval, so the sender steps its bitrate. */
+export interface VideoFeedbackHeader {
+  /** Lost frames in percent (0-100). */
+  readonly lossPct: number;
+  /** Receiver's suggested bitrate in bit/s. */
+  readonly bitrate?: number;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { KithError, KIND_NAME_PATTERN, THIRD_PARTY_KIND_RANGE, type EventHeader } from '@kith/sdk';
+
+/**
+ * Headers of the bus's own control kinds (docs/wire/ack.md, nack.md, capabilities.md,
+ * fragment.md). Each has a zod schema that bounds every field of what arrives from the network.
+ */
+
+const u32 = z.number().int().min(0).max(0xffff_ffff);
+
+/** KIND_ACK: every reliable event of the frame's stream and space up to `upTo` is persisted (or refused). */
+export const AckHeaderSchema = z.object({ upTo: u32 });
+export type AckHeader = z.infer<typeof AckHeaderSchema>;
+
+/** NACK reasons: `missing` asks for a retransmit; all others refuse the listed events for good. */
+export const NACK_MISSING = 'missing';
+export const MAX_NACK_SEQS = 64;
+/** KIND_NACK: the events `seqs` of the frame's stream and space were refused (or are missing). */
+export const NackHeaderSchema = z.object({
+  seqs: z.array(u32).min(1).max(MAX_NACK_SEQS),
+  reason: z.string().min(1).max(32).regex(/^[a-z][a-z0-9-]*$/),
+  message: z.string().max(200).optional(),
+});
+export type NackHeader = z.infer<typeof NackHeaderSchema>;
+
+/** Bumped when the capabilities structure changes incompatibly. */
+export const CAPABILITIES_VERSION = 1;
+const kindByte = z.number().int().min(THIRD_PARTY_KIND_RANGE.first).max(THIRD_PARTY_KIND_RANGE.last);
+const kindName = z.string().regex(KIND_NAME_PATTERN);
+/**
+ * KIND_CAPABILITIES: what this peer runs. `kinds` maps third-party kind names to the byte the
+ * SENDER of this header wants to receive them as (receiver-assigned, append-only for the session);
+ * `on` lists the kind names it has a handler for right now; `rev` orders updates.
+ */
+export const CapabilitiesHeaderSchema = z.object({
+  v: z.literal(CAPABILITIES_VERSION),
+  rev: u32,
+  ext: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/), z.string().max(64)).refine((r) => Object.keys(r).length <= 128, 'too many extensions'),
+  kinds: z.record(kindName, kindByte).refine((r) => Object.keys(r).length <= 96, 'too many kinds'),
+  on: z.array(kindName).max(256),
+});
+export type CapabilitiesHeader = z.infer<typeof CapabilitiesHeaderSchema>;
+
+/** Most fragments one event may be cut into (≈ 75 KiB at a 1200-byte payload). */
+export const MAX_FRAGMENTS = 64;
+/** KIND_FRAGMENT: piece `i` of `n` of the encoded frame of one event (same stream, seq and flags). */
+export const FragmentHeaderSchema = z
+  .object({ i: z.number().int().min(0), n: z.number().int().min(2).max(MAX_FRAGMENTS) })
+  .refine((h) => h.i < h.n, 'fragment index out of range');
+export type FragmentHeader = z.infer<typeof FragmentHeaderSchema>;
+
+/** Parse a decoded control header with `schema`; throws `KITH_ERR_BAD_FRAME`. */
+export function parseControlHeader<T>(schema: z.ZodType<T>, header: EventHeader, what: string): T {
+  const result = schema.safeParse(header);
+  if (!result.success) {
+    throw new KithError('KITH_ERR_BAD_FRAME', `Bad ${what} header: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
