@@ -1,0 +1,27 @@
+import os from 'node:os';
+import path from 'node:path';
+import { KithError } from '@kith/sdk';
+import { packageManifest, readAsset } from './sea-assets.js';
+import { privateCacheDir } from './private-cache-dir.js';
+import { writeFileOnce } from './write-once.js';
+
+const loaded = new Map<string, unknown>();
+
+/**
+ * Load the native addon embedded for `packageName` (better-sqlite3, argon2, cbor-extract): write it
+ * to the private cache folder under a content-hashed name and `process.dlopen` it. The packager
+ * points those packages' `bindings`/`node-gyp-build` lookups here, since inside the executable
+ * nothing but Node's own modules can be `require`d.
+ */
+export function loadEmbeddedAddon(packageName: string): unknown {
+  const cached = loaded.get(packageName);
+  if (cached) return cached;
+  const entry = packageManifest()?.addons[packageName];
+  if (!entry) throw new KithError('KITH_ERR_INTERNAL', `No native addon for ${packageName} is embedded in this executable`);
+  const file = path.join(privateCacheDir(), `${entry.sha256.slice(0, 16)}-${path.basename(entry.path)}`);
+  writeFileOnce(file, readAsset(entry.asset), entry.sha256);
+  const module = { exports: {} as unknown };
+  process.dlopen(module, file, os.constants.dlopen.RTLD_NOW);
+  loaded.set(packageName, module.exports);
+  return module.exports;
+}

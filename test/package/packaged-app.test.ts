@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { expect } from 'chai';
+import { KITH_VERSION } from '../../host/src/version.js';
+import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
+import { WORK_DIR } from '../../tools/package/package-paths.js';
+import { ensurePackage, makeSandbox, runPackaged, startPackaged, type PackagedProcess, type Sandbox } from './packaged-process.js';
+
+/** The manifest embedded in the executable under test (written beside the bundle at build time). */
+function builtManifest(): PackageManifest {
+  return JSON.parse(fs.readFileSync(path.join(WORK_DIR, MANIFEST_ASSET), 'utf8')) as PackageManifest;
+}
+
+describe('package: the single executable, run with no node on PATH', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  const running: PackagedProcess[] = [];
+
+  before(function () {
+    this.timeout(600_000);
+    ensurePackage();
+    sandbox = makeSandbox();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop()));
+  });
+  after(() => sandbox?.remove());
+
+  it('runs from an empty folder whose PATH holds no node', () => {
+    expect(fs.readdirSync(sandbox.dir)).to.deep.equal([path.basename(sandbox.executable)]);
+    expect(fs.readdirSync(sandbox.emptyPath)).to.deep.equal([]);
+    const which = runPackaged(sandbox, ['--version']);
+    expect(which.status, which.stderr).to.equal(0);
+  });
+
+  it('prints --version and --help', () => {
+    const version = runPackaged(sandbox, ['--version']);
+    expect(version.stdout.trim()).to.equal(`kith ${KITH_VERSION}`);
+    expect(version.stderr).to.equal('');
+    const help = runPackaged(sandbox, ['--help']);
+    expect(help.status).to.equal(0);
+    expect(help.stdout).to.match(/^Usage: kith/);
+    expect(help.stdout).to.contain('--server').and.to.contain('KITH_PORT');
+  });
+
+  it('rejects an unknown flag with exit code 2', () => {
+    const result = runPackaged(sandbox, ['--bogus']);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('Unknown argument "--bogus"');
+  });
+
+  it('starts the peer app: /api/health answers, data lands in .kith/ beside the binary, addons come from the cache', async () => {
+    const app = await startPackaged(sandbox, [], { KITH_PORT: '0' });
+    running.push(app);
+    const res = await fetch(`${app.url}/api/health`);
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.include({ status: 'ok', version: KITH_VERSION });
+    expect(fs.existsSync(path.join(sandbox.dir, '.kith', 'kith.sqlite'))).to.equal(true);
+    const cache = fs.readdirSync(sandbox.tmp).find((d) => d.startsWith('kith-cache-'));
+    expect(cache, 'cache folder under TMPDIR').to.be.a('string');
+    const cached = fs.readdirSync(path.join(sandbox.tmp, cache!));
+    expect(cached.some((f) => f.endsWith('-better_sqlite3.node'))).to.equal(true);
+  });
+
+  it('serves the UI page with the launch secret in it', async function () {
+    if (!builtManifest().client) this.skip(); // packaged without a client: `npm run package` warned about it
+    const app = await startPackaged(sandbox, [], { KITH_PORT: '0' });
+    running.push(app);
+    const res = await fetch(`${app.url}/`);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/text\/html/);
+    const html = await res.text();
+    expect(html).to.match(/<meta name="kith-secret" content="[A-Za-z0-9_-]{16,}">/);
+  });
+
+  it('says which variable to change when the port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const result = runPackaged(sandbox, [], { KITH_PORT: String(port) });
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.contain(`Port ${port} is already in use`).and.to.contain('KITH_PORT');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('--server serves /r/health', async () => {
+    const server = await startPackaged(sandbox, ['--server'], { KITH_PORT: '0' });
+    running.push(server);
+    const res = await fetch(`${server.url}/r/health`);
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.include({ status: 'ok', role: 'rendezvous' });
+  });
+});

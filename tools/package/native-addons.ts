@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/**
+ * A native addon the bundle needs: the package that loads it, the lookup helper that package
+ * `require`s to find its `.node` file (which the bundle redirects to the embedded copy), and where
+ * that helper finds the file on this machine.
+ */
+export interface NativeAddon {
+  readonly packageName: string;
+  readonly lookupModule: string;
+  readonly file: string;
+}
+
+type Locate = (packageDir: string, requireFrom: NodeJS.Require) => string;
+
+/** The three addons Kith uses and how each package looks for its binary. */
+const ADDONS: ReadonlyArray<{ packageName: string; lookupModule: string; locate: Locate }> = [
+  {
+    packageName: 'better-sqlite3',
+    lookupModule: 'bindings',
+    locate: (dir, req) => req('bindings')({ bindings: 'better_sqlite3.node', path: true, module_root: dir }) as string,
+  },
+  { packageName: 'argon2', lookupModule: 'node-gyp-build', locate: (dir, req) => req('node-gyp-build').path(dir) as string },
+  {
+    packageName: 'cbor-extract',
+    lookupModule: 'node-gyp-build-optional-packages',
+    locate: (dir, req) => req('node-gyp-build-optional-packages').path(dir) as string,
+  },
+];
+
+/**
+ * Find the `.node` file each package would load on this OS and CPU, by asking its own lookup
+ * helper (so a build on another platform picks that platform's prebuild or compiled binary).
+ */
+export function locateNativeAddons(root: string): NativeAddon[] {
+  const fromRoot = createRequire(path.join(root, 'package.json'));
+  return ADDONS.map(({ packageName, lookupModule, locate }) => {
+    const packageDir = path.dirname(fromRoot.resolve(`${packageName}/package.json`));
+    const file = locate(packageDir, createRequire(path.join(packageDir, 'package.json')));
+    return { packageName, lookupModule, file };
+  });
+}

@@ -1,0 +1,61 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/** Node's fuse that turns a copy of `node` into a single executable application once flipped. */
+export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+export interface SeaBuild {
+  /** The CommonJS bundle that becomes the executable's main script. */
+  readonly mainScript: string;
+  /** Asset key → file on disk, readable inside through `node:sea`. */
+  readonly assets: Readonly<Record<string, string>>;
+  /** Folder for sea-config.json and the blob. */
+  readonly workDir: string;
+  /** The executable to produce. */
+  readonly output: string;
+  /** The Node binary to copy: must be the target OS's own (defaults to the one running this). */
+  readonly nodeBinary?: string;
+}
+
+/** Run a build step quietly; its output is shown only when it fails. */
+function quietly(command: string, args: readonly string[]): void {
+  const run = spawnSync(command, args, { encoding: 'utf8' });
+  if (run.status !== 0) {
+    throw new Error(`${path.basename(command)} ${args.join(' ')} failed (exit ${run.status}):\n${run.stdout}${run.stderr}`);
+  }
+}
+
+/**
+ * Node's built-in single executable application recipe: write sea-config.json, let
+ * `node --experimental-sea-config` prepare the blob, copy the Node binary and inject the blob with
+ * postject. On macOS the copy's signature is removed before and re-applied (ad hoc) after.
+ */
+export async function buildSeaExecutable(options: SeaBuild): Promise<void> {
+  const node = options.nodeBinary ?? process.execPath;
+  const blob = path.join(options.workDir, 'kith.blob');
+  const configFile = path.join(options.workDir, 'sea-config.json');
+  const config = {
+    main: options.mainScript,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    assets: options.assets,
+  };
+  fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  quietly(node, ['--experimental-sea-config', configFile]);
+
+  fs.rmSync(options.output, { force: true });
+  fs.copyFileSync(node, options.output);
+  fs.chmodSync(options.output, 0o755);
+  const macos = process.platform === 'darwin';
+  if (macos) execFileSync('codesign', ['--remove-signature', options.output]);
+  // postject's command line, run by the Node running this build (its LIEF warnings stay hidden).
+  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+  quietly(process.execPath, [
+    postject, options.output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE,
+    ...(macos ? ['--macho-segment-name', 'NODE_SEA'] : []),
+  ]);
+  if (macos) execFileSync('codesign', ['--sign', '-', options.output]);
+}
