@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { KithError, isKithError } from '@kith/sdk';
+import { KITH_VERSION } from '../../../host/src/version.js';
+import { OWNER_PATTERN, ROOM_PATTERN } from '../protocol.js';
+import type { RendezvousLimits } from './limits.js';
+import type { RoomStore } from './room-store.js';
+
+export interface RendezvousAppOptions {
+  readonly store: RoomStore;
+  readonly limits: RendezvousLimits;
+  /** Unix ms; tests inject one. */
+  readonly clock?: () => number;
+  /** Express `trust proxy` (behind a load balancer or tunnel the client address comes from it). */
+  readonly trustProxy?: boolean | number | string;
+  /** Called for unexpected failures (never with request bodies). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The `/r/*` HTTP API. Order matters: the rate limiter runs first (a flood costs no parsing), then
+ * the size-bounded JSON parser, then zod validation, then the store. Every error is
+ * `{ error: { code, message } }` with a stable code.
+ */
+export function createRendezvousApp(options: RendezvousAppOptions): Express {
+  const { store, limits } = options;
+  const clock = options.clock ?? Date.now;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
+
+  app.use('/r', rateLimit({
+    windowMs: limits.rateWindowMs,
+    limit: limits.ratePerWindow,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new KithError('KITH_ERR_RATE_LIMITED')),
+  }));
+  // A declared Content-Length above the bound is refused at once and the connection closed, so
+  // nothing of the body is read (body-parser alone would drain it before answering).
+  app.use('/r', (req, res, next) => {
+    if (Number(req.headers['content-length'] ?? 0) > limits.maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      res.status(413).json(new KithError('KITH_ERR_PAYLOAD_TOO_LARGE').toJSON());
+      return;
+    }
+    next();
+  });
+  const json = express.json({ limit: limits.maxBodyBytes, strict: true, type: () => true });
+
+  const publishBody = z.strictObject({
+    room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
+    blob: z.string().min(1).max(limits.maxBlobBytes),
+    owner: z.string().regex(OWNER_PATTERN, 'owner must be 8-64 characters of [A-Za-z0-9_-]').optional(),
+  });
+  const unpublishBody = z.strictObject({
+    room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
+    owner: z.string().regex(OWNER_PATTERN, 'owner must be 8-64 characters of [A-Za-z0-9_-]'),
+  });
+
+  app.get('/r/health', (_req, res) => {
+    res.json({ status: 'ok', role: 'rendezvous', version: KITH_VERSION });
+  });
+  app.get('/r/time', (_req, res) => {
+    res.json({ now: clock() });
+  });
+  app.post('/r/publish', json, route(async (req) => {
+    const raw = req.body as { blob?: unknown };
+    if (typeof raw?.blob === 'string' && raw.blob.length > limits.maxBlobBytes) throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `The blob is larger than ${limits.maxBlobBytes} bytes`);
+    const body = parse(publishBody, req.body);
+    const now = clock();
+    const owner = body.owner ?? randomBytes(16).toString('base64url');
+    await store.put({
+      room: body.room, owner, anonymous: body.owner === undefined, blob: body.blob, now, ttlMs: limits.entryTtlMs,
+      maxEntriesPerRoom: limits.maxEntriesPerRoom, maxEntries: limits.maxEntries, maxStoreBytes: limits.maxStoreBytes,
+    });
+    return { stored: true, expiresAt: now + limits.entryTtlMs };
+  }));
+  app.post('/r/unpublish', json, route(async (req) => {
+    const body = parse(unpublishBody, req.body);
+    return { removed: await store.remove(body.room, body.owner) };
+  }));
+  app.get('/r/fetch/:room', route(async (req) => {
+    const room = String(req.params.room);
+    if (!ROOM_PATTERN.test(room)) throw new KithError('KITH_ERR_BAD_REQUEST', 'room must be 64 lowercase hex characters');
+    return { entries: await store.list(room, clock()) };
+  }));
+  app.use((req, _res, next) => next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.path}`)));
+  app.use(errorResponder(options.onError));
+  return app;
+}
+
+function route(handler: (req: express.Request) => Promise<unknown>): RequestHandler {
+  return async (req, res) => {
+    res.json(await handler(req));
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  }
+  return result.data;
+}
+
+function errorResponder(onError?: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const e = error as { type?: string; status?: number };
+    let kithError: KithError;
+    if (isKithError(error)) kithError = error;
+    else if (e?.type === 'entity.too.large') kithError = new KithError('KITH_ERR_PAYLOAD_TOO_LARGE');
+    else if (e?.type === 'entity.parse.failed') kithError = new KithError('KITH_ERR_BAD_REQUEST', 'The body is not valid JSON');
+    else if (e?.status === 400 || e?.status === 415) kithError = new KithError('KITH_ERR_BAD_REQUEST');
+    else {
+      onError?.(error);
+      kithError = new KithError('KITH_ERR_INTERNAL');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(kithError.status).json(kithError.toJSON());
+  };
+}

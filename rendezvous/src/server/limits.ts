@@ -1,0 +1,44 @@
+import { DEFAULT_ENTRY_TTL_MS, DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_BODY_BYTES } from '../protocol.js';
+
+/** Every bound the rendezvous server enforces. All are configurable (tests shrink them). */
+export interface RendezvousLimits {
+  /** Entry lifetime after its last publish. */
+  readonly entryTtlMs: number;
+  /** Request body bound, checked before the JSON is parsed. */
+  readonly maxBodyBytes: number;
+  /** Blob bound (characters). */
+  readonly maxBlobBytes: number;
+  /** Live entries one room may hold; more answers 429 `KITH_ERR_ROOM_FULL`. */
+  readonly maxEntriesPerRoom: number;
+  /** Live entries the whole store may hold; more answers 507 `KITH_ERR_STORE_FULL`. */
+  readonly maxEntries: number;
+  /** Approximate bytes the whole store may hold (blob + keys + bookkeeping); more answers 507. */
+  readonly maxStoreBytes: number;
+  /** Requests one client address may make per `rateWindowMs`; more answers 429 `KITH_ERR_RATE_LIMITED`. */
+  readonly ratePerWindow: number;
+  readonly rateWindowMs: number;
+  /** How often the memory store drops expired entries. */
+  readonly sweepIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: RendezvousLimits = {
+  entryTtlMs: DEFAULT_ENTRY_TTL_MS,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxBlobBytes: DEFAULT_MAX_BLOB_BYTES,
+  maxEntriesPerRoom: 256,
+  maxEntries: 200_000,
+  maxStoreBytes: 512 * 1024 * 1024,
+  ratePerWindow: 600,
+  rateWindowMs: 10_000,
+  sweepIntervalMs: 30_000,
+};
+
+/** Defaults overridden by `overrides`; throws RangeError on a non-positive bound. */
+export function resolveLimits(overrides: Partial<RendezvousLimits> = {}): RendezvousLimits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`rendezvous limit ${name} must be positive, got ${value}`);
+  }
+  if (limits.maxBlobBytes > limits.maxBodyBytes) throw new RangeError('maxBlobBytes must not exceed maxBodyBytes');
+  return limits;
+}

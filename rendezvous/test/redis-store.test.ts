@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { startTestRedis, type TestRedis } from './support/redis-server.js';
+import { startRendezvousProcess, type RendezvousProcess } from './support/rendezvous-process.js';
+import { RedisRoomStore } from '../src/server/redis-store.js';
+import { startRendezvousServer } from '../src/server/server.js';
+import { getJson, postJson, randomRoom } from './support/rooms.js';
+
+describe('rendezvous on Redis: several processes share one room space', function () {
+  this.timeout(60_000);
+  let redis: TestRedis;
+  const processes: RendezvousProcess[] = [];
+  before(async () => {
+    redis = await startTestRedis();
+  });
+  after(async () => {
+    for (const p of processes) await p.stop();
+    await redis?.stop();
+  });
+
+  it('two kith --server processes on different ports serve the same rooms, and entries expire natively', async () => {
+    const env = { KITH_RENDEZVOUS_TTL_MS: '1500' };
+    const a = await startRendezvousProcess(['--store', redis.url], env);
+    processes.push(a);
+    const b = await startRendezvousProcess(['--store', redis.url], env);
+    processes.push(b);
+    expect(a.url).to.not.equal(b.url);
+
+    const room = randomRoom();
+    expect((await postJson(`${a.url}/r/publish`, { room, blob: 'from-a', owner: 'owner-a-1' })).status).to.equal(200);
+    expect((await postJson(`${b.url}/r/publish`, { room, blob: 'from-b', owner: 'owner-b-1' })).status).to.equal(200);
+    for (const server of [a, b]) {
+      const blobs = (await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob);
+      expect(blobs).to.have.members(['from-a', 'from-b']);
+    }
+
+    // Unpublish through the other process.
+    expect((await postJson(`${b.url}/r/unpublish`, { room, owner: 'owner-a-1' })).body).to.deep.equal({ removed: true });
+    expect((await getJson(`${a.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob)).to.deep.equal(['from-b']);
+
+    // Redis holds a native expiry on the entry key.
+    const raw = new Redis(redis.url);
+    try {
+      const keys = await raw.keys('kith:rv:e:*');
+      expect(keys).to.have.length(1);
+      const pttl = await raw.pttl(keys[0]!);
+      expect(pttl).to.be.greaterThan(0).and.at.most(1500);
+      await new Promise((r) => setTimeout(r, 1700));
+      expect(await raw.exists(keys[0]!)).to.equal(0);
+    } finally {
+      raw.disconnect();
+    }
+    for (const server of [a, b]) expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.deep.equal([]);
+  });
+
+  it('enforces the per-room and total caps across processes (atomic Lua)', async () => {
+    const prefix = `kith:rv:cap${Date.now()}:`;
+    const limits = { maxEntriesPerRoom: 3, maxEntries: 5 };
+    const storeA = await RedisRoomStore.connect(redis.url, { prefix });
+    const storeB = await RedisRoomStore.connect(redis.url, { prefix });
+    const a = await startRendezvousServer({ store: storeA, limits, host: '127.0.0.1', port: 0 });
+    const b = await startRendezvousServer({ store: storeB, limits, host: '127.0.0.1', port: 0 });
+    try {
+      const room = randomRoom();
+      for (let i = 0; i < 3; i++) {
+        const server = i % 2 ? b : a;
+        expect((await postJson(`${server.url}/r/publish`, { room, blob: `b${i}`, owner: `owner-${i}-xx` })).status).to.equal(200);
+      }
+      const full = await postJson(`${b.url}/r/publish`, { room, blob: 'b3', owner: 'owner-3-xx' });
+      expect(full.status).to.equal(429);
+      expect(full.body.error.code).to.equal('KITH_ERR_ROOM_FULL');
+      // Replacing an existing owner is not a new entry.
+      expect((await postJson(`${b.url}/r/publish`, { room, blob: 'b0-again', owner: 'owner-0-xx' })).status).to.equal(200);
+
+      const other = randomRoom();
+      await postJson(`${a.url}/r/publish`, { room: other, blob: 'o1', owner: 'owner-o1-x' });
+      await postJson(`${b.url}/r/publish`, { room: other, blob: 'o2', owner: 'owner-o2-x' });
+      const storeFull = await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'owner-o3-x' });
+      expect(storeFull.status).to.equal(507);
+      expect(storeFull.body.error.code).to.equal('KITH_ERR_STORE_FULL');
+      expect((await storeA.stats(Date.now())).entries).to.equal(5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { MemoryRoomStore } from '../src/server/memory-store.js';
+import { startRendezvousServer, type RunningRendezvous } from '../src/server/server.js';
+import { getJson, postJson, randomRoom } from './support/rooms.js';
+
+describe('rendezvous server /r/*', () => {
+  let server: RunningRendezvous;
+  let now = 1_700_000_000_000;
+  beforeEach(async () => {
+    now = 1_700_000_000_000;
+    server = await startRendezvousServer({
+      store: new MemoryRoomStore({ sweepIntervalMs: 60_000 }), host: '127.0.0.1', port: 0, clock: () => now,
+    });
+  });
+  afterEach(() => server.close());
+
+  it('answers health and time', async () => {
+    expect((await getJson(`${server.url}/r/health`)).body).to.include({ status: 'ok', role: 'rendezvous' });
+    expect((await getJson(`${server.url}/r/time`)).body).to.deep.equal({ now });
+  });
+
+  it('publishes, replaces by owner, fetches and unpublishes', async () => {
+    const room = randomRoom();
+    expect((await postJson(`${server.url}/r/publish`, { room, blob: 'one', owner: 'owner-aaaa' })).status).to.equal(200);
+    now += 1000;
+    await postJson(`${server.url}/r/publish`, { room, blob: 'two', owner: 'owner-aaaa' });
+    await postJson(`${server.url}/r/publish`, { room, blob: 'anon' });
+    const fetched = (await getJson(`${server.url}/r/fetch/${room}`)).body.entries;
+    expect(fetched).to.deep.equal([
+      { blob: 'two', owner: 'owner-aaaa', storedAt: now },
+      { blob: 'anon', storedAt: now },
+    ]);
+    expect((await postJson(`${server.url}/r/unpublish`, { room, owner: 'owner-aaaa' })).body).to.deep.equal({ removed: true });
+    expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob)).to.deep.equal(['anon']);
+  });
+
+  it('drops entries after the TTL (10 minutes)', async () => {
+    const room = randomRoom();
+    await postJson(`${server.url}/r/publish`, { room, blob: 'x', owner: 'owner-bbbb' });
+    now += 10 * 60_000 - 1;
+    expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.have.length(1);
+    now += 1;
+    expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.have.length(0);
+    expect(await server.store.stats(now)).to.deep.equal({ entries: 0, bytes: 0 });
+  });
+
+  it('refuses malformed rooms, owners and bodies with KITH_ERR_BAD_REQUEST', async () => {
+    const bad = [
+      { room: 'ABC', blob: 'x' },
+      { room: randomRoom().toUpperCase(), blob: 'x' },
+      { room: randomRoom(), blob: '' },
+      { room: randomRoom(), blob: 'x', owner: 'short' },
+      { room: randomRoom(), blob: 'x', owner: 'has space in it' },
+      { room: randomRoom(), blob: 'x', extra: 1 },
+      { room: randomRoom(), blob: 42 },
+    ];
+    for (const body of bad) {
+      const res = await postJson(`${server.url}/r/publish`, body);
+      expect(res.status, JSON.stringify(body)).to.equal(400);
+      expect(res.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    }
+    const notJson = await postJson(`${server.url}/r/publish`, '{"room":');
+    expect(notJson.status).to.equal(400);
+    expect((await getJson(`${server.url}/r/fetch/not-a-room`)).body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    expect((await getJson(`${server.url}/r/nothing`)).status).to.equal(404);
+  });
+});
