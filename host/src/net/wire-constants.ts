@@ -42,13 +42,6 @@ export const TAG_BYTES = 16;
 /** Largest plaintext a session link sends: the sealed datagram stays within {@link MAX_DATAGRAM}. */
 export const MAX_PAYLOAD = MAX_DATAGRAM - DATA_HEADER_BYTES - TAG_BYTES - 1;
 
-/** magic, type, sender index(4), ephemeral(32), hint(8), encrypted timestamp(8 + 16). */
-export const HELLO_BYTES = 1 + 1 + 4 + 32 + 8 + 8 + TAG_BYTES;
-/** magic, type, sender index(4), receiver index(4), ephemeral(32), empty payload tag(16). */
-export const HELLO_ACK_BYTES = 1 + 1 + 4 + 4 + 32 + TAG_BYTES;
-/** magic, type, hint(16), nonce(8). */
-export const BEACON_BYTES = 1 + 1 + 16 + 8;
-
 /** Session timing (ms). */
 export const KEEPALIVE_MS = 5_000;
 export const IDLE_TIMEOUT_MS = 20_000;

@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter, KithError, type Endpoint, type PeerKey } from '@kith/sdk';
+import type { SessionLink, SessionLinks } from '../core/session-link.js';
+import type { UdpPort } from './udp-port.js';
+import type { PeerKeyring, PeerKeyEntry } from './peer-keyring.js';
+import { helloHint } from './peer-keyring.js';
+import { kkInitiate, kkRespond, type KkInitiator, type TransportKeys } from './noise-kk.js';
+import {
+  decodeAckPayload, decodeBeacon, decodeHello, decodeHelloAck, decodeHelloPayload, encodeAckPayload, encodeHello,
+  encodeHelloAck, encodeHelloPayload,
+} from './peer-packet.js';
+import { LiveSession, type SessionHost } from './live-session.js';
+import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
+import { TokenBucket } from './token-bucket.js';
+
+interface Initiation {
+  readonly entry: PeerKeyEntry;
+  readonly index: number;
+  readonly kk: KkInitiator;
+  readonly packet: Buffer;
+  readonly createdAt: number;
+}
+
+interface PendingResponse {
+  readonly entry: PeerKeyEntry;
+  readonly index: number;
+  readonly remoteIndex: number;
+  readonly keys: TransportKeys;
+  readonly peerId: string;
+  readonly timestampMs: number;
+  readonly ephemeralHex: string;
+  readonly ack: Buffer;
+  readonly createdAt: number;
+  answers: number;
+}
+
+/** How a SessionLinks.connect call is carried out (the connect orchestrator, set by the area). */
+export type Connector = (peer: PeerKey, options: { candidates?: readonly Endpoint[]; timeoutMs?: number }) => Promise<SessionLink>;
+
+/** UI / diagnostics hooks. */
+export interface SessionTableEvents {
+  onOpen?(session: LiveSession): void;
+  onClose?(session: LiveSession, reason: string): void;
+  onHeartbeat?(session: LiveSession): void;
+  /** A friend's LAN beacon arrived (only acted upon while a LAN stage runs). */
+  onBeacon?(entry: PeerKeyEntry, from: Endpoint): void;
+}
+
+/** HELLO-ACKs re-sent for duplicate HELLOs of one burst, at most. */
+const MAX_ACK_RESENDS = 16;
+
+/**
+ * The session engine of the active persona on one UDP port: answers and initiates Noise KK
+ * handshakes (HELLO / HELLO-ACK), holds live sessions by index, drives keepalives and idle
+ * timeouts. Every refused datagram is counted on the port's counters.
+ */
+export class SessionTable implements SessionLinks, SessionHost {
+  readonly #port: UdpPort;
+  readonly #keyring: PeerKeyring;
+  readonly #events: SessionTableEvents;
+  readonly #byIndex = new Map<number, LiveSession>();
+  readonly #byPeer = new Map<PeerKey, LiveSession>();
+  readonly #initiations = new Map<PeerKey, Initiation>();
+  readonly #initiationsByIndex = new Map<number, Initiation>();
+  readonly #responses = new Map<number, PendingResponse>();
+  readonly #responsesByPeer = new Map<PeerKey, PendingResponse>();
+  readonly #lastHelloTs = new Map<PeerKey, number>();
+  readonly #helloBudget = new TokenBucket(200, 400);
+  readonly #opened = new EventEmitter<SessionLink>();
+  readonly onDidOpen = this.#opened.event;
+  #connector: Connector | undefined;
+  #timer: NodeJS.Timeout;
+  #stopped = false;
+
+  constructor(port: UdpPort, keyring: PeerKeyring, events: SessionTableEvents = {}) {
+    this.#port = port;
+    this.#keyring = keyring;
+    this.#events = events;
+    this.#timer = setInterval(() => this.tick(), 1_000);
+    this.#timer.unref();
+  }
+
+  get keyring(): PeerKeyring {
+    return this.#keyring;
+  }
+
+  get all(): readonly SessionLink[] {
+    return [...this.#byPeer.values()];
+  }
+
+  get(peer: PeerKey): SessionLink | undefined {
+    return this.#byPeer.get(peer);
+  }
+
+  setConnector(connector: Connector): void {
+    this.#connector = connector;
+  }
+
+  connect(peer: PeerKey, options: { candidates?: readonly Endpoint[]; timeoutMs?: number } = {}): Promise<SessionLink> {
+    const live = this.#byPeer.get(peer);
+    if (live) return Promise.resolve(live);
+    if (!this.#connector) return Promise.reject(new KithError('KITH_ERR_NOT_AVAILABLE', 'No connect orchestrator'));
+    return this.#connector(peer, options);
+  }
+
+  /** Resolves when a session with `peer` opens (now, if one is live); rejects after `timeoutMs`. */
+  waitForOpen(peer: PeerKey, timeoutMs: number, signal?: AbortSignal): Promise<SessionLink> {
+    const live = this.#byPeer.get(peer);
+    if (live) return Promise.resolve(live);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        subscription.dispose();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => { done(); reject(new KithError('KITH_ERR_TIMEOUT', 'cancelled')); };
+      const timer = setTimeout(() => { done(); reject(new KithError('KITH_ERR_TIMEOUT', 'no session opened in time')); }, timeoutMs);
+      const subscription = this.onDidOpen((link) => {
+        if (link.peer !== peer) return;
+        done();
+        resolve(link);
+      });
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+
+  /** Send our HELLO for `peer` to `to` (one packet of a burst); the handshake state is reused. */
+  sendHello(peer: PeerKey, to: Endpoint): boolean {
+    if (this.#stopped || this.#byPeer.has(peer)) return false;
+    const entry = this.#keyring.get(peer);
+    if (!entry) throw new KithError('KITH_ERR_NOT_FOUND', 'That peer is not a saved friend');
+    let initiation = this.#initiations.get(peer);
+    if (!initiation || Date.now() - initiation.createdAt > PENDING_HANDSHAKE_MS) {
+      if (initiation) this.#initiationsByIndex.delete(initiation.index);
+      const kk = kkInitiate({
+        localStatic: entry.localStatic,
+        remoteStatic: entry.remoteStatic,
+        payload: encodeHelloPayload(Date.now(), this.#keyring.persona.info.peerId),
+      });
+      const index = this.#freeIndex();
+      const hint = helloHint(entry.hintKey, kk.ephemeral.publicKey);
+      initiation = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: Date.now() };
+      this.#initiations.set(peer, initiation);
+      this.#initiationsByIndex.set(index, initiation);
+    }
+    this.#port.send(initiation.packet, to);
+    return true;
+  }
+
+  /** Forget a pending initiation (a connect attempt gave up). */
+  abandon(peer: PeerKey): void {
+    const initiation = this.#initiations.get(peer);
+    if (!initiation) return;
+    this.#initiations.delete(peer);
+    this.#initiationsByIndex.delete(initiation.index);
+  }
+
+  /** The peer-packet handler for the port's receive loop. */
+  handle(data: Buffer, from: Endpoint): void {
+    const counters = this.#port.counters;
+    if (data.length < 2) return counters.reject('peer-too-short');
+    switch (data[1]) {
+      case PacketType.Data: return this.#onData(data, from);
+      case PacketType.Hello: return this.#onHello(data, from);
+      case PacketType.HelloAck: return this.#onHelloAck(data, from);
+      case PacketType.Beacon: return this.#onBeacon(data, from);
+      default: return counters.reject('peer-unknown-type');
+    }
+  }
+
+  /** Keepalives, idle timeouts, expiry of half-open handshakes. */
+  tick(now = Date.now()): void {
+    for (const session of [...this.#byPeer.values()]) {
+      if (now - session.lastReceivedAt >= IDLE_TIMEOUT_MS) session.close('idle-timeout');
+      else if (now - session.lastSentAt >= KEEPALIVE_MS) session.sendKeepalive();
+    }
+    for (const [index, pending] of this.#responses) {
+      if (now - pending.createdAt > PENDING_HANDSHAKE_MS) {
+        this.#responses.delete(index);
+        if (this.#responsesByPeer.get(pending.entry.peer) === pending) this.#responsesByPeer.delete(pending.entry.peer);
+      }
+    }
+    for (const initiation of [...this.#initiations.values()]) {
+      if (now - initiation.createdAt > PENDING_HANDSHAKE_MS * 3) this.abandon(initiation.entry.peer);
+    }
+  }
+
+  /** Close every session (lock, persona switch, shutdown) and stop the timer. */
+  stop(reason: string): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    for (const session of [...this.#byPeer.values()]) session.close(reason);
+    this.#initiations.clear();
+    this.#initiationsByIndex.clear();
+    this.#responses.clear();
+    this.#responsesByPeer.clear();
+    this.#opened.dispose();
+  }
+
+  // SessionHost
+  transmit(data: Buffer, to: Endpoint): void {
+    this.#port.send(data, to);
+  }
+
+  forget(session: LiveSession, reason: string): void {
+    this.#byIndex.delete(session.localIndex);
+    if (this.#byPeer.get(session.peer) === session) this.#byPeer.delete(session.peer);
+    this.#events.onClose?.(session, reason);
+  }
+
+  #onData(data: Buffer, from: Endpoint): void {
+    const counters = this.#port.counters;
+    if (data.length < 6) return counters.reject('data-bad-length');
+    const index = data.readUInt32BE(2);
+    const session = this.#byIndex.get(index);
+    if (session) {
+      const reason = session.receive(data, from);
+      return reason ? counters.reject(reason) : counters.accept();
+    }
+    const pending = this.#responses.get(index);
+    if (!pending) return counters.reject('data-unknown-index');
+    // The initiator's first transport packet confirms the handshake: only now is the session open.
+    const candidate = new LiveSession({
+      peer: pending.entry.peer, peerId: pending.peerId, remote: from, keys: pending.keys,
+      localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this,
+    });
+    const reason = candidate.receive(data, from);
+    if (reason) return counters.reject(reason);
+    counters.accept();
+    this.#responses.delete(index);
+    this.#responsesByPeer.delete(pending.entry.peer);
+    this.#open(candidate);
+  }
+
+  #onHello(data: Buffer, from: Endpoint): void {
+    const counters = this.#port.counters;
+    if (this.#stopped) return counters.reject('hello-stopped');
+    const decoded = decodeHello(data);
+    if (!decoded.ok) return counters.reject(decoded.reason);
+    const { senderIndex, hint, noise } = decoded.value;
+    const ephemeral = noise.subarray(0, 32);
+    const entry = this.#keyring.findByHelloHint(ephemeral, hint);
+    if (!entry) return counters.reject('hello-unknown-peer');
+    const ephemeralHex = ephemeral.toString('hex');
+    const pending = this.#responsesByPeer.get(entry.peer);
+    if (pending && pending.ephemeralHex === ephemeralHex && pending.remoteIndex === senderIndex) {
+      // Another HELLO of the same burst: the ACK may have been lost or the hole was not open yet.
+      if (pending.answers >= MAX_ACK_RESENDS) return counters.reject('hello-duplicate');
+      pending.answers++;
+      counters.accept();
+      return this.#port.send(pending.ack, from);
+    }
+    const mine = this.#initiations.get(entry.peer);
+    if (mine && this.#keyring.persona.info.masterPublicKey < entry.peer) {
+      // Both sides are punching: the lower master key initiates, so we ignore theirs.
+      return counters.reject('hello-collision');
+    }
+    if (!this.#helloBudget.take()) return counters.reject('hello-rate-limited');
+    const responder = kkRespond({ localStatic: entry.localStatic, remoteStatic: entry.remoteStatic, message: noise });
+    if (!responder) return counters.reject('hello-auth-failed');
+    const payload = decodeHelloPayload(responder.payload);
+    if (!payload) return counters.reject('hello-bad-payload');
+    const last = this.#lastHelloTs.get(entry.peer) ?? 0;
+    if (payload.timestampMs <= last) return counters.reject('hello-replayed');
+    if (Math.abs(payload.timestampMs - Date.now()) > HELLO_FRESHNESS_MS) return counters.reject('hello-stale');
+    this.#lastHelloTs.set(entry.peer, payload.timestampMs);
+    const index = this.#freeIndex();
+    const answer = responder.answer(encodeAckPayload(this.#keyring.persona.info.peerId));
+    const ack = encodeHelloAck(index, senderIndex, answer.message);
+    if (pending) this.#responses.delete(pending.index);
+    const response: PendingResponse = {
+      entry, index, remoteIndex: senderIndex, keys: answer.keys, peerId: payload.peerId, timestampMs: payload.timestampMs,
+      ephemeralHex, ack, createdAt: Date.now(), answers: 0,
+    };
+    this.#responses.set(index, response);
+    this.#responsesByPeer.set(entry.peer, response);
+    counters.accept();
+    this.#port.send(ack, from);
+  }
+
+  #onHelloAck(data: Buffer, from: Endpoint): void {
+    const counters = this.#port.counters;
+    const decoded = decodeHelloAck(data);
+    if (!decoded.ok) return counters.reject(decoded.reason);
+    const initiation = this.#initiationsByIndex.get(decoded.value.receiverIndex);
+    if (!initiation) return counters.reject('ack-unknown-index');
+    const result = initiation.kk.readMessage2(decoded.value.noise);
+    if (!result) return counters.reject('ack-auth-failed');
+    const peerId = decodeAckPayload(result.payload);
+    if (peerId === undefined) return counters.reject('ack-bad-payload');
+    counters.accept();
+    this.abandon(initiation.entry.peer);
+    const session = new LiveSession({
+      peer: initiation.entry.peer, peerId, remote: from, keys: result.keys,
+      localIndex: initiation.index, remoteIndex: decoded.value.senderIndex, host: this,
+    });
+    session.sendKeepalive(); // confirms the handshake to the responder
+    this.#open(session);
+  }
+
+  #onBeacon(data: Buffer, from: Endpoint): void {
+    const counters = this.#port.counters;
+    const decoded = decodeBeacon(data);
+    if (!decoded.ok) return counters.reject(decoded.reason);
+    const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.hint);
+    if (!entry) return counters.reject('beacon-unknown-peer');
+    counters.accept();
+    this.#events.onBeacon?.(entry, from);
+  }
+
+  #open(session: LiveSession): void {
+    const previous = this.#byPeer.get(session.peer);
+    if (previous) previous.close('replaced');
+    this.abandon(session.peer);
+    this.#byIndex.set(session.localIndex, session);
+    this.#byPeer.set(session.peer, session);
+    session.onHeartbeat(() => this.#events.onHeartbeat?.(session));
+    this.#events.onOpen?.(session);
+    this.#opened.fire(session);
+  }
+
+  #freeIndex(): number {
+    for (;;) {
+      const index = randomBytes(4).readUInt32BE(0);
+      if (!this.#byIndex.has(index) && !this.#responses.has(index) && !this.#initiationsByIndex.has(index)) return index;
+    }
+  }
+}
