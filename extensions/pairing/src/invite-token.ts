@@ -21,7 +21,7 @@ export interface Invite {
 }
 
 export function createInvite(rendezvousUrl: string, label: string, ttlMs: number, now = Date.now()): Invite {
-  return { rendezvousUrl: checkUrl(rendezvousUrl), code: generateCode(INVITE_WORDS), label: label.slice(0, MAX_LABEL), expiresAt: now + ttlMs };
+  return { rendezvousUrl: checkRendezvousUrl(rendezvousUrl), code: generateCode(INVITE_WORDS), label: label.slice(0, MAX_LABEL), expiresAt: now + ttlMs };
 }
 
 export function encodeInvite(invite: Invite): string {
@@ -50,10 +50,11 @@ export function decodeInvite(token: unknown, now = Date.now()): Invite {
   const code = normalizeCode(c);
   if (code.words.length !== INVITE_WORDS) throw bad('The invite token is damaged');
   if (e <= now) throw bad('This invite has expired; ask for a new one');
-  return { rendezvousUrl: checkUrl(u), code, label: l.slice(0, MAX_LABEL), expiresAt: e };
+  return { rendezvousUrl: checkRendezvousUrl(u), code, label: l.slice(0, MAX_LABEL), expiresAt: e };
 }
 
-function checkUrl(url: string): string {
+/** An http(s) URL without trailing slashes, or `KITH_ERR_BAD_REQUEST`. */
+export function checkRendezvousUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);

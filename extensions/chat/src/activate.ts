@@ -1,0 +1,16 @@
+/** The chat extension: conversations with friends and notes to self. */
+import { defineExtension } from '@kith/sdk';
+import { registerChatEvents } from './chat-events.js';
+import { registerChatRoutes } from './chat-routes.js';
+import { ChatService } from './chat-service.js';
+import { CHAT_MIGRATIONS, ChatStore } from './chat-store.js';
+import { JustInTimeConnect } from './just-in-time-connect.js';
+
+export default defineExtension({
+  async activate(ctx) {
+    await ctx.storage.migrate(CHAT_MIGRATIONS);
+    const store = new ChatStore(ctx.storage, ctx.sealing);
+    const chat = new ChatService(ctx, store, new JustInTimeConnect(ctx));
+    ctx.subscriptions.push(registerChatEvents(ctx, chat), registerChatRoutes(ctx, chat, store));
+  },
+});

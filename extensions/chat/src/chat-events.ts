@@ -1,0 +1,29 @@
+/** Chat's bus kinds, delivery reports and the UI's typing messages, wired to the service. */
+import { Disposable, type ExtensionContext } from '@kith/sdk';
+import type { ChatService } from './chat-service.js';
+
+export function registerChatEvents(ctx: ExtensionContext, chat: ChatService): Disposable {
+  return Disposable.from(
+    ctx.kinds.register('chat.text', (event) => chat.receiveText(event)),
+    ctx.kinds.register('chat.read', (event) => chat.receiveRead(event)),
+    ctx.kinds.register('chat.edit', (event) => chat.receiveEdit(event)),
+    ctx.kinds.register('chat.delete', (event) => chat.receiveDelete(event)),
+    ctx.kinds.register('chat.clear', (event) => chat.receiveClear(event)),
+    ctx.kinds.register('chat.typing-start', (event) => chat.receiveTyping(event, true)),
+    ctx.kinds.register('chat.typing-stop', (event) => chat.receiveTyping(event, false)),
+    ctx.sessions.onDidDeliver((report) => {
+      chat.delivered(report).catch((error: Error) => ctx.log.warn('delivery report not recorded', { error: error.message }));
+    }),
+    ctx.sessions.onDidNack((report) => {
+      if (report.kind.startsWith('chat.')) ctx.events.emit('nack', { peer: report.peer, reason: report.reason, message: report.message });
+    }),
+    ctx.sessions.onDidOpen((session) => ctx.events.emit('online', { peer: session.peer, online: true })),
+    ctx.sessions.onDidClose((closed) => ctx.events.emit('online', { peer: closed.session.peer, online: false })),
+    // The page sends `chat:typing` { peer, typing } while the user types.
+    ctx.events.on('typing', (payload) => {
+      const { peer, typing } = (payload ?? {}) as { peer?: unknown; typing?: unknown };
+      if (typeof peer !== 'string' || !/^[0-9a-f]{64}$/.test(peer) || typeof typing !== 'boolean') return;
+      chat.typing(peer, typing).catch(() => undefined);
+    }),
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * What chat does, independent of HTTP: send (queue-first through the bus), receive, receipts,
+ * edits, deletes, clears and typing, each persisted before it is acknowledged and announced to
+ * the pages with `ctx.events`.
+ */
+import { KithError, type DeliveryReport, type ExtensionContext, type InboundEvent, type PeerKey } from '@kith/sdk';
+import {
+  bodyBytes, decodeClear, decodeDelete, decodeEdit, decodeRead, decodeText,
+  encodeClear, encodeDelete, encodeEdit, encodeRead, encodeText, MAX_READ_IDS, newMessageId,
+} from './chat-codec.js';
+import { messageJson, type ChatMessage, type Conversation } from './chat-message.js';
+import type { ChatStore } from './chat-store.js';
+import type { JustInTimeConnect } from './just-in-time-connect.js';
+
+/** The per-friendship stream chat events travel on. */
+export const CHAT_STREAM = 'chat';
+/** Delivery reports that arrived before the send's event id was stored, kept briefly. */
+const EARLY_REPORTS = 1024;
+
+export class ChatService {
+  private readonly earlyDeliveries = new Set<string>();
+
+  constructor(
+    private readonly ctx: ExtensionContext,
+    private readonly store: ChatStore,
+    private readonly connector: JustInTimeConnect,
+  ) {}
+
+  private stream(peer: PeerKey): string {
+    return this.ctx.streams.forFriend(peer, CHAT_STREAM);
+  }
+
+  private announce(name: string, conversation: Conversation, payload: Record<string, unknown>): void {
+    this.ctx.events.emit(name, { peer: conversation, ...payload });
+  }
+
+  private changed(message: ChatMessage | undefined): void {
+    if (message) this.announce('message-updated', message.conversation, { message: messageJson(message) });
+  }
+
+  private async requireFriend(peer: PeerKey): Promise<void> {
+    if (!(await this.ctx.friends.get(peer))) throw new KithError('KITH_ERR_NOT_FOUND', 'That peer is not a friend; pair first');
+  }
+
+  private checkBody(body: string): void {
+    try {
+      bodyBytes(body);
+    } catch (error) {
+      throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', (error as Error).message);
+    }
+  }
+
+  /** Send a message (or save a note to self). It is stored first, then handed to the bus queue. */
+  async send(conversation: Conversation, body: string): Promise<ChatMessage> {
+    this.checkBody(body);
+    if (conversation === 'self') {
+      const note = await this.store.insert({ id: newMessageId(), conversation, fromMe: true, body, sentAt: Date.now(), state: 'delivered' });
+      this.announce('message', conversation, { message: messageJson(note!) });
+      return note!;
+    }
+    await this.requireFriend(conversation);
+    const id = newMessageId();
+    const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued' });
+    const { header, payload } = encodeText({ id, sentAt: stored!.sentAt, body });
+    const receipt = await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.text', header, payload, {
+      reliable: true,
+      priority: 'interactive',
+    });
+    await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
+    if (this.earlyDeliveries.delete(receipt.eventId)) await this.store.markDelivered(receipt.eventId);
+    if (receipt.queued) this.connector.ensure(conversation);
+    const message = (await this.store.get(conversation, id))!;
+    this.announce('message', conversation, { message: messageJson(message) });
+    return message;
+  }
+
+  /** The friend persisted one of our events. */
+  async delivered(report: DeliveryReport): Promise<void> {
+    if (report.kind !== 'chat.text') return;
+    const message = await this.store.markDelivered(report.eventId);
+    if (message) return this.changed(message);
+    this.earlyDeliveries.add(report.eventId);
+    if (this.earlyDeliveries.size > EARLY_REPORTS) this.earlyDeliveries.delete(this.earlyDeliveries.values().next().value!);
+  }
+
+  /** Mark the friend's messages read up to and including `id`, and tell the friend. */
+  async markRead(conversation: Conversation, id: string): Promise<ChatMessage> {
+    const message = await this.store.get(conversation, id);
+    if (!message) throw new KithError('KITH_ERR_NOT_FOUND', 'No such message in this conversation');
+    if (conversation === 'self') {
+      const [read] = await this.store.markRead('self', [id], Date.now(), true);
+      this.changed(read);
+      return read ?? message;
+    }
+    if (message.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'Only messages from the friend can be marked read');
+    const ids = await this.store.unreadIds(conversation, message.cursor);
+    const readAt = Date.now();
+    const updated = await this.store.markRead(conversation, ids, readAt, false);
+    for (const m of updated) this.changed(m);
+    for (let i = 0; i < ids.length; i += MAX_READ_IDS) {
+      const header = encodeRead({ ids: ids.slice(i, i + MAX_READ_IDS), readAt });
+      await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.read', header, undefined, { reliable: true });
+    }
+    return (await this.store.get(conversation, id))!;
+  }
+
+  /** Edit one of my messages; a friend's copy is edited too. */
+  async edit(id: string, body: string): Promise<ChatMessage> {
+    this.checkBody(body);
+    const message = (await this.store.find(id))[0];
+    if (!message) throw new KithError('KITH_ERR_NOT_FOUND', 'No such message');
+    if (!message.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'Only your own messages can be edited');
+    const editedAt = Date.now();
+    const edited = (await this.store.edit(message.conversation, id, body, editedAt))!;
+    if (message.conversation !== 'self') {
+      const { header, payload } = encodeEdit({ id, editedAt, body });
+      await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.edit', header, payload, { reliable: true });
+    }
+    this.changed(edited);
+    return edited;
+  }
+
+  /** Delete a message here; `mutual` also deletes the friend's copy (my own messages only). */
+  async delete(id: string, mutual: boolean): Promise<void> {
+    const message = (await this.store.find(id))[0];
+    if (!message) throw new KithError('KITH_ERR_NOT_FOUND', 'No such message');
+    if (mutual && message.conversation !== 'self') {
+      if (!message.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'Only your own messages can be deleted for both sides');
+      await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.delete', encodeDelete({ id }), undefined, {
+        reliable: true,
+      });
+    }
+    await this.store.delete(message.conversation, id);
+    this.announce('message-deleted', message.conversation, { id });
+  }
+
+  /** Clear a conversation here; `mutual` clears the friend's copy too. */
+  async clear(conversation: Conversation, mutual: boolean): Promise<number> {
+    if (mutual && conversation !== 'self') {
+      await this.requireFriend(conversation);
+      await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.clear', encodeClear({ clearedAt: Date.now() }), undefined, {
+        reliable: true,
+      });
+    }
+    const removed = await this.store.clear(conversation);
+    this.announce('cleared', conversation, {});
+    return removed;
+  }
+
+  /** Tell a connected friend I started or stopped typing (unreliable: dropped when offline). */
+  async typing(peer: PeerKey, typing: boolean): Promise<void> {
+    if (!this.ctx.sessions.get(peer)) return;
+    await this.ctx.sessions.send(peer, this.stream(peer), typing ? 'chat.typing-start' : 'chat.typing-stop', {}, undefined, {
+      reliable: false,
+      priority: 'interactive',
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound events: each is persisted before the handler returns, so the bus acks after persist.
+  // ------------------------------------------------------------------------------------------
+
+  async receiveText(event: InboundEvent): Promise<void> {
+    const text = decodeText(event.header, event.payload);
+    if (!text) return this.refuse(event);
+    const stored = await this.store.insert({ id: text.id, conversation: event.peer, fromMe: false, body: text.body, sentAt: text.sentAt, state: 'received' });
+    if (stored) this.announce('message', event.peer, { message: messageJson(stored) });
+  }
+
+  async receiveRead(event: InboundEvent): Promise<void> {
+    const read = decodeRead(event.header);
+    if (!read) return this.refuse(event);
+    for (const message of await this.store.markRead(event.peer, read.ids, read.readAt, true)) this.changed(message);
+  }
+
+  async receiveEdit(event: InboundEvent): Promise<void> {
+    const edit = decodeEdit(event.header, event.payload);
+    if (!edit) return this.refuse(event);
+    const message = await this.store.get(event.peer, edit.id);
+    if (!message || message.fromMe) return; // not theirs to edit, or already deleted
+    this.changed(await this.store.edit(event.peer, edit.id, edit.body, edit.editedAt));
+  }
+
+  async receiveDelete(event: InboundEvent): Promise<void> {
+    const del = decodeDelete(event.header);
+    if (!del) return this.refuse(event);
+    const message = await this.store.get(event.peer, del.id);
+    if (!message || message.fromMe) return;
+    await this.store.delete(event.peer, del.id);
+    this.announce('message-deleted', event.peer, { id: del.id });
+  }
+
+  async receiveClear(event: InboundEvent): Promise<void> {
+    if (!decodeClear(event.header)) return this.refuse(event);
+    await this.store.clear(event.peer);
+    this.announce('cleared', event.peer, {});
+  }
+
+  receiveTyping(event: InboundEvent, typing: boolean): void {
+    this.announce('typing', event.peer, { typing });
+  }
+
+  /** A malformed event is dropped (and acknowledged, so it is not resent forever), and logged. */
+  private refuse(event: InboundEvent): void {
+    this.ctx.log.warn('dropped a malformed chat event', { kind: event.kind, seq: event.seq });
+  }
+}

@@ -1,0 +1,59 @@
+/** `POST /pair/start`, `/pair/wait`, `/pair/invite`, `/pair/redeem`. */
+import { Disposable, type ExtensionContext } from '@kith/sdk';
+import QRCode from 'qrcode';
+import { friendJson } from './friend-json.js';
+import { checkRendezvousUrl, createInvite, decodeInvite, encodeInvite } from './invite-token.js';
+import { generateCode, normalizeCode } from './pairing-code.js';
+import type { PairingOutcome, PairingService } from './pairing-service.js';
+import { bodyOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
+
+const DEFAULT_WAIT_MS = 120_000;
+const MAX_WAIT_MS = 600_000;
+const DEFAULT_INVITE_TTL_MS = 10 * 60_000;
+
+function answer(outcome: PairingOutcome) {
+  return { friend: friendJson(outcome.friend), safety_code: outcome.safetyCode, created: outcome.created };
+}
+
+function rendezvousUrl(body: Record<string, unknown>): string {
+  return checkRendezvousUrl(requiredString(body, 'rendezvous_url', 300));
+}
+
+export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingService): Disposable {
+  return Disposable.from(
+    ctx.routes.post('/pair/start', (req) => {
+      const body = bodyOf(req.body);
+      rendezvousUrl(body);
+      const typed = optionalString(body, 'code', 200);
+      const code = typed ? normalizeCode(typed) : generateCode();
+      return { code: code.canonical, words: code.words };
+    }),
+
+    ctx.routes.post('/pair/wait', async (req) => {
+      const body = bodyOf(req.body);
+      const url = rendezvousUrl(body);
+      const code = normalizeCode(requiredString(body, 'code', 200));
+      const label = optionalString(body, 'label', 64);
+      const timeout = optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS;
+      return answer(await pairing.pair(url, code, label, timeout));
+    }),
+
+    ctx.routes.post('/pair/invite', async (req) => {
+      const body = bodyOf(req.body);
+      const url = rendezvousUrl(body);
+      const ttl = optionalInteger(body, 'ttl_ms', 10_000, 24 * 3600_000) ?? DEFAULT_INVITE_TTL_MS;
+      const invite = createInvite(url, ctx.persona.label, ttl);
+      const token = encodeInvite(invite);
+      const qrSvg = await QRCode.toString(token, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+      return { token, code: invite.code.canonical, expires_at: invite.expiresAt, qr_svg: qrSvg };
+    }),
+
+    ctx.routes.post('/pair/redeem', async (req) => {
+      const body = bodyOf(req.body);
+      const invite = decodeInvite(requiredString(body, 'token', 1024));
+      const label = optionalString(body, 'label', 64) ?? invite.label;
+      const timeout = Math.min(optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS, invite.expiresAt - Date.now());
+      return answer(await pairing.pair(invite.rendezvousUrl, invite.code, label, Math.max(100, timeout)));
+    }),
+  );
+}
