@@ -1,0 +1,95 @@
+import { ChangeDetectionStrategy, Component, inject, input, output, signal } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { MatSlideToggleModule } from '@angular/material/slide-toggle';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { describeError } from '../api/api-error';
+import { RendezvousStore } from './rendezvous-store';
+import type { RoomPeer } from './room-peer';
+
+/** The room's peers, friends first, with verified / mode badges and Connect. */
+@Component({
+  selector: 'kith-peer-list',
+  imports: [MatCardModule, MatButtonModule, MatSlideToggleModule],
+  template: `
+    <mat-card appearance="outlined" class="card">
+      <div class="head">
+        <h2 id="peers-title">People in the room</h2>
+        <mat-slide-toggle [checked]="store.form().showStrangers" (change)="setStrangers($event.checked)" data-testid="show-strangers">
+          Show unpaired peers
+        </mat-slide-toggle>
+      </div>
+      <ul class="peers" aria-labelledby="peers-title">
+        @for (peer of store.visiblePeers(); track peer.peerId) {
+          <li class="peer" [class.selected]="peer.peer !== null && peer.peer === selected()" [attr.data-peer-id]="peer.peerId">
+            <button type="button" class="who" (click)="pick(peer)" [disabled]="!peer.peer" [attr.aria-label]="'Open chat with ' + peer.label">
+              <span class="material-symbols-outlined" aria-hidden="true">{{ peer.friend ? 'person' : 'person_outline' }}</span>
+              <span class="name">{{ peer.label }}</span>
+            </button>
+            <span class="badges">
+              @if (peer.friend) { <span class="badge ok">friend</span> }
+              <span class="badge" [class.ok]="peer.verified" [class.warn]="!peer.verified">{{ peer.verified ? 'verified' : 'plaintext' }}</span>
+              @if (peer.mode) { <span class="badge">{{ peer.mode }}</span> }
+            </span>
+            <button mat-stroked-button type="button" (click)="connect(peer)" [disabled]="connecting() === peer.peerId"
+                    [attr.aria-label]="'Connect to ' + peer.label" data-testid="connect">
+              {{ connecting() === peer.peerId ? 'Connecting…' : 'Connect' }}
+            </button>
+          </li>
+        } @empty {
+          <li class="muted empty">
+            @if (!store.joined()) { Join a room to see who is there. }
+            @else if (store.form().showStrangers) { Nobody else is in this room yet. }
+            @else { No friends in this room yet. Turn on “Show unpaired peers” to see everyone. }
+          </li>
+        }
+      </ul>
+    </mat-card>
+  `,
+  styles: `
+    .card { padding: 12px 16px; }
+    .head { display: flex; align-items: center; justify-content: space-between; gap: 8px; flex-wrap: wrap; }
+    h2 { font: var(--mat-sys-title-medium); margin: 0; }
+    .peers { list-style: none; margin: 8px 0 0; padding: 0; }
+    .peer { display: flex; align-items: center; gap: 8px; padding: 6px 0; border-top: 1px solid var(--mat-sys-outline-variant); flex-wrap: wrap; }
+    .peer.selected .name { font-weight: 600; color: var(--mat-sys-primary); }
+    .who { display: flex; align-items: center; gap: 6px; flex: 1; min-width: 120px; background: none; border: 0; color: inherit;
+           font: inherit; cursor: pointer; text-align: left; padding: 4px; border-radius: 8px; }
+    .who:disabled { cursor: default; }
+    .who:not(:disabled):hover { background: var(--mat-sys-surface-container-high); }
+    .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .badges { display: flex; gap: 4px; flex-wrap: wrap; }
+    .empty { padding: 8px 0; }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class PeerList {
+  protected readonly store = inject(RendezvousStore);
+  readonly #snackBar = inject(MatSnackBar);
+  readonly selected = input<string | null>(null);
+  readonly selectPeer = output<string>();
+  protected readonly connecting = signal<string | null>(null);
+
+  protected setStrangers(show: boolean): void {
+    this.store.update({ showStrangers: show });
+    void this.store.poll();
+  }
+
+  protected pick(peer: RoomPeer): void {
+    if (peer.peer) this.selectPeer.emit(peer.peer);
+  }
+
+  protected async connect(peer: RoomPeer): Promise<void> {
+    this.connecting.set(peer.peerId);
+    this.#snackBar.open(`Asking ${peer.label} to connect…`, undefined, { duration: 3000 });
+    try {
+      await this.store.connect(peer);
+      this.#snackBar.open(`Connected to ${peer.label}`, undefined, { duration: 3000 });
+      if (peer.peer) this.selectPeer.emit(peer.peer);
+    } catch (error) {
+      this.#snackBar.open(`Could not connect to ${peer.label}: ${describeError(error)}`, 'Dismiss', { duration: 8000 });
+    } finally {
+      this.connecting.set(null);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { ApiClient } from '../api/api-client';
+import { describeError } from '../api/api-error';
+import { IdentityStore } from '../session/identity-store';
+import { friendsFirst, normalisePeer, normaliseRequest, type ConnectRequest, type PresenceMode, type RoomPeer } from './room-peer';
+
+/** How often the page re-publishes presence and looks for requests while joined (reference: ~2.5 s). */
+export const POLL_INTERVAL_MS = 2500;
+
+interface RoomForm {
+  url: string;
+  word: string;
+  mode: PresenceMode;
+  showStrangers: boolean;
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * The rendezvous room of the Chats page: inputs (kept per persona in localStorage, mode per
+ * URL+word), join / poll every 2.5 s / leave, the peers seen and the connect requests addressed to us.
+ * Lives as long as the app, so the room stays joined while the user visits other pages.
+ */
+@Injectable({ providedIn: 'root' })
+export class RendezvousStore {
+  readonly #api = inject(ApiClient);
+  readonly #identity = inject(IdentityStore);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #seenRequests = new Set<string>();
+
+  readonly form = signal<RoomForm>({ url: '', word: '', mode: 'manual', showStrangers: false });
+  readonly joined = signal<{ url: string; word: string } | null>(null);
+  readonly busy = signal(false);
+  readonly error = signal<string | null>(null);
+  readonly peers = signal<RoomPeer[]>([]);
+  /** Requests waiting for Accept / Decline. */
+  readonly requests = signal<ConnectRequest[]>([]);
+  /** Each new auto-accept request (the page accepts it and offers undo). */
+  readonly autoAccepts = signal<ConnectRequest[]>([]);
+  readonly lastPollAt = signal<number | null>(null);
+
+  readonly visiblePeers = computed(() => {
+    const peers = [...this.peers()].sort(friendsFirst);
+    return this.form().showStrangers ? peers : peers.filter((p) => p.friend);
+  });
+
+  /** Restore this persona's last inputs. */
+  loadForm(): void {
+    const saved = localStorage.getItem(this.#formKey());
+    const form = saved ? (JSON.parse(saved) as Partial<RoomForm>) : {};
+    const next: RoomForm = { url: form.url ?? '', word: form.word ?? '', mode: form.mode ?? 'manual', showStrangers: form.showStrangers ?? false };
+    next.mode = (localStorage.getItem(this.#modeKey(next.url, next.word)) as PresenceMode | null) ?? next.mode;
+    this.form.set(next);
+  }
+
+  update(patch: Partial<RoomForm>): void {
+    this.form.update((f) => ({ ...f, ...patch }));
+    const f = this.form();
+    localStorage.setItem(this.#formKey(), JSON.stringify(f));
+    if (patch.mode) localStorage.setItem(this.#modeKey(f.url, f.word), patch.mode);
+  }
+
+  async join(): Promise<void> {
+    const { url, word } = this.form();
+    if (!url.trim() || !word.trim()) {
+      this.error.set('Enter the rendezvous URL and a room word.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      if (this.joined()) await this.leave();
+      const answer = await this.#api.post<Raw>('/rendezvous/join', this.#body());
+      this.joined.set({ url: url.trim(), word: word.trim() });
+      this.#take(answer);
+      this.#schedule();
+    } catch (error) {
+      this.error.set(describeError(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  async leave(): Promise<void> {
+    const room = this.joined();
+    this.#stop();
+    this.joined.set(null);
+    this.peers.set([]);
+    this.requests.set([]);
+    if (!room) return;
+    try {
+      await this.#api.post('/rendezvous/leave', { url: room.url, word: room.word });
+    } catch (error) {
+      this.error.set(describeError(error));
+    }
+  }
+
+  /** Publish a connect request to a peer in the room; resolves when the host finished connecting. */
+  async connect(peer: RoomPeer): Promise<unknown> {
+    const room = this.joined();
+    if (!room) throw new Error('Join a room first');
+    return this.#api.post('/connect/request', {
+      rendezvous_url: room.url,
+      word: room.word,
+      to_peer_id: peer.peerId,
+      ...(peer.ipv4 ? { to_ipv4: peer.ipv4 } : {}),
+      ...(peer.ipv6 ? { to_ipv6: peer.ipv6 } : {}),
+    });
+  }
+
+  /** Accept an inbound request: mirror it and let the host run the connect ladder. */
+  async accept(request: ConnectRequest): Promise<unknown> {
+    const room = this.joined();
+    this.dismiss(request);
+    if (!room) throw new Error('The room was left');
+    return this.#api.post('/connect/accept', {
+      rendezvous_url: room.url,
+      word: room.word,
+      nonce: request.nonce,
+      from_peer_id: request.fromPeerId,
+      ...(request.ipv4 ? { from_ipv4: request.ipv4 } : {}),
+      ...(request.ipv6 ? { from_ipv6: request.ipv6 } : {}),
+      punch_at_ms: request.punchAtMs,
+    });
+  }
+
+  /** Decline: the request is dropped here; the requester's wait times out. */
+  dismiss(request: ConnectRequest): void {
+    this.requests.update((list) => list.filter((r) => r.nonce !== request.nonce));
+  }
+
+  takeAutoAccepts(): ConnectRequest[] {
+    const list = this.autoAccepts();
+    if (list.length) this.autoAccepts.set([]);
+    return list;
+  }
+
+  async poll(): Promise<void> {
+    if (!this.joined()) return;
+    try {
+      const answer = await this.#api.post<Raw>('/rendezvous/poll', this.#body());
+      this.#take(answer);
+      this.error.set(null);
+    } catch (error) {
+      this.error.set(describeError(error));
+    }
+  }
+
+  #take(answer: Raw | undefined): void {
+    const peers = (answer?.['peers'] as Raw[] | undefined) ?? [];
+    this.peers.set(peers.map(normalisePeer));
+    const requests = ((answer?.['requests'] ?? answer?.['pending'] ?? answer?.['connect_requests'] ?? answer?.['inbound']) as Raw[] | undefined) ?? [];
+    for (const request of requests.map(normaliseRequest)) {
+      if (!request.nonce || this.#seenRequests.has(request.nonce)) continue;
+      this.#seenRequests.add(request.nonce);
+      if (request.autoAccept) this.autoAccepts.update((l) => [...l, request]);
+      else this.requests.update((l) => [...l, request]);
+    }
+    this.lastPollAt.set(Date.now());
+  }
+
+  #schedule(): void {
+    this.#stop();
+    this.#timer = setTimeout(async () => {
+      await this.poll();
+      if (this.joined()) this.#schedule();
+    }, POLL_INTERVAL_MS);
+  }
+
+  #stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #body(): Raw {
+    const f = this.form();
+    return { url: f.url.trim(), word: f.word.trim(), mode: f.mode, show_strangers: f.showStrangers };
+  }
+
+  #formKey(): string {
+    return `kith.chats.form.${this.#identity.active()?.slug ?? 'none'}`;
+  }
+
+  #modeKey(url: string, word: string): string {
+    return `kith.chats.mode.${this.#identity.active()?.slug ?? 'none'}.${url.trim()}|${word.trim()}`;
+  }
+}

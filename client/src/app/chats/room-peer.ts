@@ -1,0 +1,93 @@
+/** Presence modes a peer can advertise. */
+export type PresenceMode = 'manual' | 'auto' | 'parked';
+export const PRESENCE_MODES: readonly PresenceMode[] = ['manual', 'auto', 'parked'];
+
+/** A peer seen in the rendezvous room (deduplicated by identity by the host). */
+export interface RoomPeer {
+  readonly peerId: string;
+  /** Master public key when known (friends, or strangers that announced it). */
+  readonly peer: string | null;
+  readonly label: string;
+  readonly friend: boolean;
+  /** Seen through a sealed, signed announcement (not the plaintext compatibility one). */
+  readonly verified: boolean;
+  readonly mode: PresenceMode | null;
+  readonly ipv4: string | null;
+  readonly ipv6: string | null;
+}
+
+/** A connect request addressed to us, found by join/poll. */
+export interface ConnectRequest {
+  readonly nonce: string;
+  readonly fromPeerId: string;
+  readonly from: string | null;
+  readonly label: string;
+  readonly friend: boolean;
+  readonly autoAccept: boolean;
+  readonly punchAtMs: number;
+  readonly ipv4: string | null;
+  readonly ipv6: string | null;
+}
+
+type Raw = Record<string, unknown>;
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** `"1.2.3.4:5"`, `{ip, port}` or `{address, port}` → `"1.2.3.4:5"` (IPv6 as `[::1]:5`). */
+export function formatEndpoint(value: unknown): string | null {
+  if (typeof value === 'string') return value || null;
+  if (value && typeof value === 'object') {
+    const e = value as Raw;
+    const ip = str(e['ip']) ?? str(e['address']) ?? str(e['host']);
+    if (!ip) return null;
+    const port = e['port'];
+    if (port === undefined || port === null) return ip;
+    return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  }
+  return null;
+}
+
+function mode(value: unknown): PresenceMode | null {
+  return value === 'manual' || value === 'auto' || value === 'parked' ? value : null;
+}
+
+export function normalisePeer(raw: Raw): RoomPeer {
+  const endpoints = (raw['endpoints'] ?? {}) as Raw;
+  const peer = str(raw['master_pubkey']) ?? str(raw['masterPublicKey']) ?? str(raw['peer']);
+  const peerId = str(raw['peer_id']) ?? str(raw['peerId']) ?? peer ?? '';
+  const friend = Boolean(raw['friend'] ?? raw['is_friend'] ?? raw['paired']);
+  return {
+    peerId,
+    peer,
+    label: str(raw['label']) ?? str(raw['friend_label']) ?? (peer ? `${peer.slice(0, 8)}…` : `peer ${peerId.slice(0, 8)}`),
+    friend,
+    verified: Boolean(raw['verified'] ?? raw['sealed'] ?? friend),
+    mode: mode(raw['mode']),
+    ipv4: formatEndpoint(raw['ipv4'] ?? endpoints['ipv4']),
+    ipv6: formatEndpoint(raw['ipv6'] ?? endpoints['ipv6']),
+  };
+}
+
+export function normaliseRequest(raw: Raw): ConnectRequest {
+  const endpoints = (raw['endpoints'] ?? {}) as Raw;
+  const from = str(raw['from']) ?? str(raw['from_master_pubkey']) ?? str(raw['master_pubkey']);
+  const fromPeerId = str(raw['from_peer_id']) ?? str(raw['fromPeerId']) ?? '';
+  return {
+    nonce: String(raw['nonce'] ?? ''),
+    fromPeerId,
+    from,
+    label: str(raw['label']) ?? str(raw['from_label']) ?? (from ? `${from.slice(0, 8)}…` : `peer ${fromPeerId.slice(0, 8)}`),
+    friend: Boolean(raw['friend'] ?? raw['is_friend']),
+    autoAccept: Boolean(raw['auto_accept'] ?? raw['autoAccept']),
+    punchAtMs: Number(raw['punch_at_ms'] ?? raw['punchAtMs'] ?? 0),
+    ipv4: formatEndpoint(raw['from_ipv4'] ?? raw['ipv4'] ?? endpoints['ipv4']),
+    ipv6: formatEndpoint(raw['from_ipv6'] ?? raw['ipv6'] ?? endpoints['ipv6']),
+  };
+}
+
+/** Friends first, then by label. */
+export function friendsFirst(a: RoomPeer, b: RoomPeer): number {
+  return Number(b.friend) - Number(a.friend) || a.label.localeCompare(b.label);
+}

@@ -1,0 +1,136 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  ViewContainerRef,
+  effect,
+  inject,
+  input,
+  reflectComponentType,
+  signal,
+  untracked,
+  type ComponentRef,
+  type OnDestroy,
+  type Type,
+} from '@angular/core';
+import type { UiHost } from '@kith/sdk';
+import { BUILTIN_UI } from './builtin-ui';
+import type { ContributedView } from './extension-entry';
+import { UiHostFactory } from './ui-host-factory';
+
+/** Third-party UI modules already imported (a module defines its elements once). */
+const loadedModules = new Map<string, Promise<unknown>>();
+
+function importUiModule(url: string): Promise<unknown> {
+  let loading = loadedModules.get(url);
+  if (!loading) {
+    // A run-time URL: left untouched by the bundler, loaded by the browser from the host.
+    loading = import(/* @vite-ignore */ url);
+    loadedModules.set(url, loading);
+    loading.catch(() => loadedModules.delete(url));
+  }
+  return loading;
+}
+
+/**
+ * Renders one contributed view: a built-in extension's Angular component (lazy chunk from
+ * {@link BUILTIN_UI}, inputs `host` and `peer`) or a third-party custom element (ES module from the
+ * host, properties `kithHost` and `kithPeer`). Destroyed with its slot, so an extension turned
+ * off loses its UI at once.
+ */
+@Component({
+  selector: 'kith-contribution-outlet',
+  template: `
+    @if (failure(); as message) {
+      <p class="outlet-error" role="alert">
+        <span class="material-symbols-outlined" aria-hidden="true">extension_off</span>
+        {{ view().item.title || view().item.id }}: {{ message }}
+      </p>
+    }
+  `,
+  styles: `
+    :host { display: contents; }
+    .outlet-error { display: flex; gap: 8px; align-items: center; color: var(--mat-sys-error); }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ContributionOutlet implements OnDestroy {
+  readonly view = input.required<ContributedView>();
+  readonly peer = input<string | null>(null);
+
+  protected readonly failure = signal<string | null>(null);
+  readonly #container = inject(ViewContainerRef);
+  readonly #element = inject<ElementRef<HTMLElement>>(ElementRef);
+  readonly #hosts = inject(UiHostFactory);
+  #componentRef: ComponentRef<unknown> | undefined;
+  #componentInputs = new Set<string>();
+  #customElement: (HTMLElement & { kithHost?: UiHost; kithPeer?: string | null }) | undefined;
+  #generation = 0;
+
+  constructor() {
+    // (Re)render when the view itself changes.
+    effect(() => {
+      const view = this.view();
+      untracked(() => void this.#render(view));
+    });
+    // Pass peer changes through without re-creating the view.
+    effect(() => {
+      const peer = this.peer();
+      if (this.#componentRef && this.#componentInputs.has('peer')) this.#componentRef.setInput('peer', peer);
+      if (this.#customElement) this.#customElement.kithPeer = peer;
+    });
+  }
+
+  ngOnDestroy(): void {
+    this.#generation++;
+    this.#clear();
+  }
+
+  async #render(view: ContributedView): Promise<void> {
+    const generation = ++this.#generation;
+    this.#clear();
+    this.failure.set(null);
+    const host = this.#hosts.forExtension(view.extension.id);
+    try {
+      if (view.item.component) {
+        const load = BUILTIN_UI[view.extension.id];
+        if (!load) throw new Error('this client build has no UI for it');
+        const module = await load();
+        if (generation !== this.#generation) return;
+        const component = module[view.item.component] as Type<unknown> | undefined;
+        const mirror = component ? reflectComponentType(component) : null;
+        if (!component || !mirror) throw new Error(`component ${view.item.component} is not exported by its UI module`);
+        this.#componentInputs = new Set(mirror.inputs.map((i) => i.templateName));
+        const ref = this.#container.createComponent(component);
+        if (this.#componentInputs.has('host')) ref.setInput('host', host);
+        if (this.#componentInputs.has('peer')) ref.setInput('peer', untracked(this.peer));
+        this.#componentRef = ref;
+      } else if (view.item.element) {
+        const tag = view.item.element;
+        if (!tag.startsWith(`${view.extension.id}-`)) throw new Error(`element <${tag}> must be named <${view.extension.id}-…>`);
+        if (!view.extension.uiModuleUrl) throw new Error('the host serves no UI module for it');
+        await importUiModule(view.extension.uiModuleUrl);
+        if (generation !== this.#generation) return;
+        if (!customElements.get(tag)) throw new Error(`its UI module did not define <${tag}>`);
+        const element = document.createElement(tag) as HTMLElement & { kithHost?: UiHost; kithPeer?: string | null };
+        element.kithHost = host;
+        element.kithPeer = untracked(this.peer);
+        element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
+        this.#element.nativeElement.appendChild(element);
+        this.#customElement = element;
+      } else {
+        throw new Error('the view names neither a component nor an element');
+      }
+    } catch (error) {
+      if (generation === this.#generation) this.failure.set(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #clear(): void {
+    this.#componentRef?.destroy();
+    this.#componentRef = undefined;
+    this.#container.clear();
+    this.#customElement?.remove();
+    this.#customElement = undefined;
+  }
+}

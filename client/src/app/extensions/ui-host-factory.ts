@@ -1,0 +1,58 @@
+import { Injectable, inject } from '@angular/core';
+import { Router } from '@angular/router';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { Disposable, type PersonaInfo, type UiHost } from '@kith/sdk';
+import { ApiClient } from '../api/api-client';
+import { Realtime } from '../realtime/realtime';
+import { IdentityStore } from '../session/identity-store';
+
+/**
+ * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
+ * are namespaced `<ext-id>:<name>` on the page's one socket, its API calls carry the launch secret.
+ * One host per extension id, so a view re-created by a route change keeps the same object.
+ */
+@Injectable({ providedIn: 'root' })
+export class UiHostFactory {
+  readonly #api = inject(ApiClient);
+  readonly #realtime = inject(Realtime);
+  readonly #router = inject(Router);
+  readonly #snackBar = inject(MatSnackBar);
+  readonly #identity = inject(IdentityStore);
+  readonly #hosts = new Map<string, UiHost>();
+
+  forExtension(extensionId: string): UiHost {
+    let host = this.#hosts.get(extensionId);
+    if (!host) this.#hosts.set(extensionId, (host = this.#create(extensionId)));
+    return host;
+  }
+
+  /** Drop cached hosts (persona switch: `persona` must change). */
+  reset(): void {
+    this.#hosts.clear();
+  }
+
+  #create(extensionId: string): UiHost {
+    const api = this.#api;
+    const realtime = this.#realtime;
+    const identity = this.#identity;
+    const router = this.#router;
+    const snackBar = this.#snackBar;
+    return {
+      extensionId,
+      get persona(): PersonaInfo {
+        const p = identity.active();
+        return { slug: p?.slug ?? '', label: p?.label ?? '', peerId: p?.peerId ?? '', masterPublicKey: p?.masterPublicKey ?? '' };
+      },
+      fetch: (path, init) => api.fetch(path, init),
+      request: (method, path, body) => api.request(method, path, body),
+      on: (name, handler) => new Disposable(realtime.on(`${extensionId}:${name}`, handler)),
+      onHostEvent: (name, handler) => new Disposable(realtime.on(name, handler)),
+      emit: (name, payload) => realtime.emit(`${extensionId}:${name}`, payload),
+      navigate: (route) => void router.navigateByUrl(route.startsWith('/') ? route : `/${route}`),
+      notify: (message, action) => {
+        const ref = snackBar.open(message, action?.label, { duration: action ? 8000 : 4000 });
+        if (action) ref.onAction().subscribe(() => action.run());
+      },
+    };
+  }
+}

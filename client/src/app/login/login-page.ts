@@ -1,0 +1,57 @@
+import { ChangeDetectionStrategy, Component, computed, inject, signal, type OnInit } from '@angular/core';
+import { ActivatedRoute, Router } from '@angular/router';
+import { MatCardModule } from '@angular/material/card';
+import { MatTabsModule } from '@angular/material/tabs';
+import { IdentityStore } from '../session/identity-store';
+import { UnlockForm } from './unlock-form';
+import { CreatePersonaForm } from './create-persona-form';
+import { RestorePersonaForm } from './restore-persona-form';
+import { MnemonicReveal } from './mnemonic-reveal';
+
+/**
+ * The login gate: unlock a persona, create one (its mnemonic is shown once), or restore one from
+ * its mnemonic. Reached while locked, or from the persona menu to switch or add a persona.
+ */
+@Component({
+  selector: 'kith-login-page',
+  imports: [MatCardModule, MatTabsModule, UnlockForm, CreatePersonaForm, RestorePersonaForm, MnemonicReveal],
+  templateUrl: './login-page.html',
+  styleUrl: './login-page.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class LoginPage implements OnInit {
+  protected readonly identity = inject(IdentityStore);
+  readonly #router = inject(Router);
+  readonly #route = inject(ActivatedRoute);
+
+  /** The created persona whose mnemonic is on screen (once), with the passphrase to unlock after. */
+  protected readonly reveal = signal<{ slug: string; label: string; mnemonic: string; passphrase: string } | null>(null);
+  protected readonly tab = signal(0);
+  protected readonly preselect = signal<string | null>(null);
+  protected readonly hasPersonas = computed(() => this.identity.personas().length > 0);
+
+  async ngOnInit(): Promise<void> {
+    const params = this.#route.snapshot.queryParamMap;
+    this.preselect.set(params.get('switch'));
+    await this.identity.ensureLoaded().catch(() => undefined);
+    if (params.has('add') || !this.hasPersonas()) this.tab.set(1);
+  }
+
+  protected onCreated(created: { slug: string; label: string; mnemonic: string; passphrase: string }): void {
+    this.reveal.set(created);
+  }
+
+  /** The user confirmed they wrote the words down: forget them and enter the app. */
+  protected async onMnemonicConfirmed(): Promise<void> {
+    const created = this.reveal();
+    this.reveal.set(null);
+    if (!created) return;
+    const state = await this.identity.refresh();
+    if (state.locked || state.activeSlug !== created.slug) await this.identity.unlock(created.slug, created.passphrase);
+    await this.enter();
+  }
+
+  protected async enter(): Promise<void> {
+    await this.#router.navigateByUrl('/chats');
+  }
+}

@@ -1,0 +1,61 @@
+import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCheckboxModule } from '@angular/material/checkbox';
+
+/**
+ * The new persona's 24 recovery words, shown this once: the host never shows them again, and the
+ * page forgets them as soon as the user confirms they wrote them down.
+ */
+@Component({
+  selector: 'kith-mnemonic-reveal',
+  imports: [FormsModule, MatCheckboxModule, MatButtonModule],
+  template: `
+    <section class="reveal" aria-labelledby="reveal-title">
+      <h2 id="reveal-title">Write down these 24 words</h2>
+      <p>
+        They are the only backup of <strong>{{ label() }}</strong>. Anyone with them can be this persona;
+        without them a lost passphrase cannot be recovered. Kith will not show them again.
+      </p>
+      <ol class="words" data-testid="mnemonic-words" aria-label="Recovery words, in order">
+        @for (word of words(); track $index) {
+          <li><span class="n" aria-hidden="true">{{ $index + 1 }}</span> <span class="w">{{ word }}</span></li>
+        }
+      </ol>
+      <mat-checkbox [(ngModel)]="written" data-testid="mnemonic-written">I have written down all 24 words</mat-checkbox>
+      <div class="actions">
+        <button mat-flat-button type="button" [disabled]="!written() || busy()" (click)="confirm()" data-testid="mnemonic-confirm">
+          Continue
+        </button>
+      </div>
+    </section>
+  `,
+  styles: `
+    .reveal { padding: 16px; }
+    h2 { font: var(--mat-sys-title-large); margin: 0 0 8px; }
+    .words {
+      list-style: none; padding: 0; margin: 16px 0;
+      display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px;
+    }
+    .words li {
+      background: var(--mat-sys-surface-container-high); border-radius: 8px; padding: 6px 8px;
+      font-family: ui-monospace, Menlo, monospace;
+    }
+    .n { color: var(--mat-sys-on-surface-variant); display: inline-block; min-width: 1.6em; }
+    .actions { display: flex; justify-content: flex-end; margin-top: 12px; }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class MnemonicReveal {
+  readonly label = input.required<string>();
+  readonly mnemonic = input.required<string>();
+  readonly confirmed = output<void>();
+  protected readonly words = computed(() => this.mnemonic().trim().split(/\s+/));
+  protected readonly written = signal(false);
+  protected readonly busy = signal(false);
+
+  protected confirm(): void {
+    this.busy.set(true);
+    this.confirmed.emit();
+  }
+}

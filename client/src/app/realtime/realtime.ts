@@ -1,0 +1,71 @@
+import { Injectable, effect, inject, signal } from '@angular/core';
+import { io, type Socket } from 'socket.io-client';
+import { ApiClient } from '../api/api-client';
+import type { HostEventName, HostEvents } from './host-events';
+
+const RELOAD_KEY = 'kith.reloadedForSecretAt';
+
+/**
+ * The page's one socket.io connection (`/api/ws`, `auth: { secret }`). Reconnects on its own after
+ * network trouble and after the host drops every page on lock. A host restart changes the launch
+ * secret: the handshake is then refused, and the page reloads once to receive the new secret.
+ */
+@Injectable({ providedIn: 'root' })
+export class Realtime {
+  readonly #api = inject(ApiClient);
+  readonly #socket: Socket;
+  /** True while connected. */
+  readonly connected = signal(false);
+  /** Increments on every (re)connect, so state holders can refetch what they may have missed. */
+  readonly connections = signal(0);
+
+  constructor() {
+    this.#socket = io({
+      path: '/api/ws',
+      auth: { secret: this.#api.secret },
+      transports: ['websocket', 'polling'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000,
+    });
+    this.#socket.on('connect', () => {
+      this.connected.set(true);
+      this.connections.update((n) => n + 1);
+    });
+    this.#socket.on('disconnect', (reason) => {
+      this.connected.set(false);
+      // The host disconnects every page on lock; come straight back (the handshake re-checks us).
+      if (reason === 'io server disconnect') setTimeout(() => this.#socket.connect(), 200);
+    });
+    this.#socket.on('connect_error', (error) => {
+      if (error.message === 'KITH_ERR_FORBIDDEN') this.#reloadForNewSecret();
+    });
+    effect(() => {
+      if (this.#api.forbidden()) this.#reloadForNewSecret();
+    });
+  }
+
+  /** Listen to a host event; returns a function that stops listening. */
+  on<K extends HostEventName>(name: K, handler: (payload: HostEvents[K]) => void): () => void;
+  on(name: string, handler: (payload: unknown) => void): () => void;
+  on(name: string, handler: (payload: never) => void): () => void {
+    const listener = handler as (payload: unknown) => void;
+    this.#socket.on(name, listener);
+    return () => this.#socket.off(name, listener);
+  }
+
+  /** Send an event to the host (binary payloads stay binary). */
+  emit(name: string, payload: unknown): void {
+    this.#socket.emit(name, payload);
+  }
+
+  /**
+   * The secret was refused: the host restarted. Reload to get the new page (and secret), at most
+   * once every 10 s so a page that is truly not ours does not loop.
+   */
+  #reloadForNewSecret(): void {
+    const last = Number(sessionStorage.getItem(RELOAD_KEY) ?? 0);
+    if (Date.now() - last < 10_000) return;
+    sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
+    location.reload();
+  }
+}

@@ -1,0 +1,84 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, untracked } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
+import { MatIconModule } from '@angular/material/icon';
+import { MatTabsModule } from '@angular/material/tabs';
+import { MatToolbarModule } from '@angular/material/toolbar';
+import { MatTooltipModule } from '@angular/material/tooltip';
+import { ApiClient } from '../api/api-client';
+import { ExtensionsStore } from '../extensions/extensions-store';
+import { UiHostFactory } from '../extensions/ui-host-factory';
+import { Realtime } from '../realtime/realtime';
+import { IdentityStore } from '../session/identity-store';
+import { PersonaMenu } from './persona-menu';
+import { RendezvousStore } from '../chats/rendezvous-store';
+
+interface NavLink {
+  readonly path: string;
+  readonly label: string;
+  readonly icon: string;
+}
+
+/**
+ * The unlocked app: top bar (brand, navigation, connection state, persona menu) and the routed
+ * page. Navigation = the shell's own pages plus every running extension's nav contribution.
+ */
+@Component({
+  selector: 'kith-shell',
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatTabsModule, MatButtonModule, MatIconModule, MatTooltipModule, PersonaMenu],
+  templateUrl: './shell.html',
+  styleUrl: './shell.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell {
+  protected readonly identity = inject(IdentityStore);
+  protected readonly extensions = inject(ExtensionsStore);
+  protected readonly realtime = inject(Realtime);
+  readonly #api = inject(ApiClient);
+  readonly #router = inject(Router);
+  readonly #hosts = inject(UiHostFactory);
+  readonly #rendezvous = inject(RendezvousStore);
+  #slug: string | undefined;
+
+  protected readonly links = computed<NavLink[]>(() => [
+    { path: '/chats', label: 'Chats', icon: 'forum' },
+    ...this.extensions
+      .nav()
+      .filter((n) => !n.item.route.includes(':'))
+      .map((n) => ({ path: `/${n.item.route.replace(/^\/+/, '')}`, label: n.item.label, icon: n.item.icon })),
+    { path: '/extensions', label: 'Extensions', icon: 'extension' },
+    { path: '/tester', label: 'Tester', icon: 'troubleshoot' },
+    { path: '/settings', label: 'Settings', icon: 'settings' },
+  ]);
+
+  constructor() {
+    // The persona decides which extensions run: reload contributions whenever it changes.
+    effect(() => {
+      const slug = this.identity.active()?.slug;
+      untracked(() => {
+        // A room joined as another persona is left: presence belongs to the persona.
+        if (this.#slug && this.#slug !== slug) void this.#rendezvous.leave();
+        this.#slug = slug;
+        this.#hosts.reset();
+        if (slug) void this.extensions.refresh().catch(() => undefined);
+        else this.extensions.clear();
+      });
+    });
+    // After a reconnect (host restart, lock elsewhere) re-read who is unlocked.
+    effect(() => {
+      this.realtime.connections();
+      this.#api.locked();
+      untracked(() => void this.#recheckLock());
+    });
+    this.realtime.on('identity:changed', () => void this.#recheckLock());
+  }
+
+  async #recheckLock(): Promise<void> {
+    try {
+      const state = await this.identity.refresh();
+      if (state.locked) await this.#router.navigateByUrl('/login');
+    } catch {
+      // host unreachable: the realtime layer reconnects and we check again
+    }
+  }
+}

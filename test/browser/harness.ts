@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../../host/src/config.js';
+import { createLogger } from '../../host/src/log.js';
+import { startHost, type RunningHost } from '../../host/src/host.js';
+import type { ExtensionSources } from '../../host/src/extensions/area.js';
+
+/** Shared set-up for browser tests: a built client, real hosts, Debian's Chromium. */
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const CLIENT_DIR = path.join(ROOT, 'dist/client/browser');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts/browser');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function newestMtime(target: string): number {
+  if (!fs.existsSync(target)) return 0;
+  const stat = fs.statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of fs.readdirSync(target)) {
+    if (entry === 'node_modules' || entry === 'dist') continue;
+    newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  }
+  return newest;
+}
+
+/** Build the client (under a lock, so parallel test files build once) when it is older than its sources. */
+export function ensureClientBuilt(): void {
+  const index = path.join(CLIENT_DIR, 'index.html');
+  const extensionsDir = path.join(ROOT, 'extensions');
+  const sources = Math.max(
+    newestMtime(path.join(ROOT, 'client')),
+    newestMtime(path.join(ROOT, 'angular.json')),
+    ...(fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir).map((e) => newestMtime(path.join(extensionsDir, e, 'ui'))) : []),
+    ...(fs.existsSync(extensionsDir) ? fs.readdirSync(extensionsDir).map((e) => newestMtime(path.join(extensionsDir, e, 'package.json'))) : []),
+  );
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
+  const build = spawnSync('flock', ['/tmp/kith-client-build.lock', 'npm', 'run', 'build:client'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+export interface TestHost {
+  readonly host: RunningHost;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A real peer-app host on an OS-assigned port serving the built client, in a temp data dir. */
+export async function startTestHost(options: { dataDir?: string; extensions?: ExtensionSources } = {}): Promise<TestHost> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-'));
+  const host = await startHost({
+    config: loadConfig({}, { port: 0, dataDir, noBrowser: true }),
+    log: createLogger(process.env.KITH_TEST_LOG ?? 'silent'),
+    clientDir: CLIENT_DIR,
+    ...(options.extensions ? { extensions: options.extensions } : {}),
+  });
+  return {
+    host,
+    dataDir,
+    async close() {
+      await host.close();
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** A fresh context (own storage) and page; console errors are collected for assertions. */
+export async function openPage(browser: Browser, width = 1280, height = 860): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  // tsx (esbuild keepNames) wraps named functions in __name(); define it for page.evaluate bodies.
+  await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+/** Save a screenshot under test-artifacts/browser/<name>.png. */
+export async function snap(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
