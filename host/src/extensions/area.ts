@@ -1,21 +1,80 @@
+import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
+import { HOST_VERSION } from '../version.js';
+import { buildCatalog } from './catalog.js';
+import { ServiceRegistry } from './context/service-registry.js';
+import { mountDiagnosticsRoutes } from './diagnostics-routes.js';
+import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js';
+import { EnabledState } from './enabled-state.js';
+import { ExtensionManager } from './extension-manager.js';
+import { mountExtensionRoutes } from './extensions-routes.js';
+import { RouteTable } from './route-table.js';
+import { SettingsStore } from './settings-store.js';
+import { mountUiModules } from './ui-module-route.js';
 
 /** Where built-in extensions come from; the packaged executable passes a static list. */
 export interface ExtensionSources {
   /** Folder scanned for built-in extensions (`extensions/*`), when not packaged. */
   readonly builtinDir?: string;
+  /** Built-ins known statically (the single executable bundles them); listed before `builtinDir`'s. */
+  readonly builtins?: ReadonlyArray<StaticExtension>;
 }
 
 /** The extension loader and manager: /api/extensions, per-persona activation, contexts. */
-export interface ExtensionsArea extends HostArea {}
+export interface ExtensionsArea extends HostArea {
+  /** Runs the active persona's extensions; tests read statuses and runs from it. */
+  readonly manager: ExtensionManager;
+  /** The routes extensions registered (`METHOD /path` keys). */
+  readonly routes: RouteTable;
+  readonly services: ServiceRegistry;
+}
 
-/** Placeholder until the extension work lands. */
+/**
+ * Discover built-in (`extensions/*` or the static list) and user-installed
+ * (`KITH_DATA/extensions/*`) extensions, validate them, mount their declared routes, and run the
+ * enabled ones whenever the persona gate reports an unlocked persona.
+ */
 export function createExtensionsArea(
-  _kernel: Kernel,
-  _identity: IdentityArea,
-  _providers: ContextProviders,
-  _sources: ExtensionSources,
+  kernel: Kernel,
+  identity: IdentityArea,
+  providers: ContextProviders,
+  sources: ExtensionSources,
 ): ExtensionsArea {
-  return { name: 'extensions' };
+  const found = [
+    ...fromStaticList(sources.builtins ?? []),
+    ...(sources.builtinDir ? scanFolder(sources.builtinDir, true) : []),
+    ...scanFolder(path.join(kernel.config.dataDir, 'extensions'), false),
+  ];
+  const records = buildCatalog(found, HOST_VERSION);
+  const settings = new SettingsStore(kernel.database.db);
+  const services = new ServiceRegistry();
+  let manager: ExtensionManager | undefined;
+  const routes = new RouteTable((id) => manager!.routeBlock(id));
+  for (const record of records) routes.declare(record);
+  manager = new ExtensionManager({
+    kernel,
+    gate: identity.gate,
+    records,
+    enabledState: new EnabledState(kernel.database.db),
+    contextDeps: { kernel, providers, routes, services, settings },
+  });
+
+  const api = kernel.gateway.protectedApi;
+  mountExtensionRoutes(api, manager, settings);
+  mountDiagnosticsRoutes(api, kernel.diagnostics);
+  api.use(routes.router);
+  mountUiModules(kernel.gateway.app, manager);
+  for (const r of records) {
+    if (r.installError) kernel.log.warn({ ext: r.id, root: r.root, error: r.installError.message }, 'extension cannot run');
+  }
+
+  return {
+    name: 'extensions',
+    manager,
+    routes,
+    services,
+    start: () => manager.start(),
+    stop: () => manager.stop(),
+  };
 }

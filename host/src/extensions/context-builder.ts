@@ -1,0 +1,105 @@
+import { Disposable, KithError, type ExtensionContext, type KindRegistry } from '@kith/sdk';
+import type { ContextProviders, ExtensionScope, Kernel } from '../core/area.js';
+import type { ActivePersona } from '../core/persona-gate.js';
+import type { ExtensionRecord } from './extension-record.js';
+import type { ExtensionRun } from './extension-run.js';
+import type { RouteTable } from './route-table.js';
+import type { SettingsStore } from './settings-store.js';
+import { createDiagnostics } from './context/diagnostics.js';
+import { scopedLogger } from './context/scoped-log.js';
+import type { ServiceRegistry } from './context/service-registry.js';
+import { createSettings } from './context/settings.js';
+import { createTimers } from './context/timers.js';
+import { createUiEvents } from './context/ui-events.js';
+import { unavailable } from './context/unavailable.js';
+
+/** What the context builder draws on. */
+export interface ContextDeps {
+  readonly kernel: Kernel;
+  readonly providers: ContextProviders;
+  readonly routes: RouteTable;
+  readonly services: ServiceRegistry;
+  readonly settings: SettingsStore;
+}
+
+type ProvidedKey = keyof ContextProviders;
+const PROVIDED: readonly ProvidedKey[] = [
+  'kinds', 'sessions', 'streams', 'storage', 'sealing', 'keys', 'friends', 'rendezvous', 'network',
+];
+
+/**
+ * Build the `ExtensionContext` of one run. Members other areas provide are built on first use
+ * (an unused member costs nothing); a member nobody provides throws `KITH_ERR_NOT_AVAILABLE`.
+ */
+export async function buildContext(
+  deps: ContextDeps,
+  record: ExtensionRecord,
+  persona: ActivePersona,
+  run: ExtensionRun,
+  fault: (error: unknown) => void,
+): Promise<ExtensionContext> {
+  const manifest = record.manifest!;
+  const extension = { id: record.id, version: record.version, builtin: record.builtin, root: record.root };
+  const log = scopedLogger(deps.kernel.log, record.id, persona.info.slug);
+  const scope: ExtensionScope = {
+    extension,
+    manifest,
+    persona,
+    log,
+    track: (resource) => run.track(resource),
+    fault,
+  };
+  const initialSettings = await deps.settings.values(persona.info.slug, record.id, manifest.contributes?.settings ?? []);
+
+  const context = {
+    extension,
+    persona: persona.info,
+    subscriptions: run.subscriptions,
+    log,
+    routes: deps.routes.forScope(scope),
+    events: createUiEvents(scope, deps.kernel.ui),
+    settings: createSettings(scope, deps.settings, initialSettings),
+    timers: createTimers(scope),
+    services: deps.services.forScope(scope),
+    diagnostics: createDiagnostics(scope, deps.kernel.diagnostics.traces),
+  } as Record<string, unknown>;
+
+  for (const key of PROVIDED) {
+    let value: unknown;
+    Object.defineProperty(context, key, {
+      enumerable: true,
+      get() {
+        if (value === undefined) {
+          const provide = deps.providers[key] as ((s: ExtensionScope) => unknown) | undefined;
+          value = provide ? provide(scope) : unavailable(key);
+          if (key === 'kinds' && provide) value = recordKinds(value as KindRegistry, manifest.kinds ?? [], run, scope);
+        }
+        return value;
+      },
+    });
+  }
+  return Object.freeze(context) as unknown as ExtensionContext;
+}
+
+/**
+ * Wrap the bus's kind registry so the host knows which kinds each extension has registered (for
+ * /api/extensions) and refuses kinds the manifest does not list before they reach the bus.
+ */
+function recordKinds(inner: KindRegistry, owned: readonly string[], run: ExtensionRun, scope: ExtensionScope): KindRegistry {
+  return {
+    register(kind, handler) {
+      if (!owned.includes(kind)) {
+        throw new KithError('KITH_ERR_KIND_NOT_OWNED', `Extension "${scope.extension.id}" does not list kind "${kind}" in its manifest`);
+      }
+      if (run.kinds.has(kind)) throw new KithError('KITH_ERR_DUPLICATE', `Kind "${kind}" is already registered`);
+      const registration = inner.register(kind, handler);
+      run.kinds.add(kind);
+      return scope.track(
+        new Disposable(() => {
+          run.kinds.delete(kind);
+          registration.dispose();
+        }),
+      );
+    },
+  };
+}

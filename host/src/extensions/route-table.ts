@@ -1,0 +1,117 @@
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { Disposable, KithError, isKithError, type RouteHandler, type RouteOptions, type Routes } from '@kith/sdk';
+import type { ExtensionScope } from '../core/area.js';
+import type { ExtensionRecord } from './extension-record.js';
+import { ROUTE_PATTERN } from './manifest-schema.js';
+
+/** Why a declared route cannot run right now (off, faulted), or undefined when it may. */
+export type RouteGate = (extensionId: string) => Promise<KithError | undefined>;
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+type Method = (typeof METHODS)[number];
+
+interface Registration {
+  readonly handler: RouteHandler;
+  readonly parseBody: RequestHandler | undefined;
+  readonly scope: ExtensionScope;
+}
+
+/**
+ * Every route pattern the installed extensions declare is mounted once, up front, on one router;
+ * `ctx.routes` only fills in and clears the handler behind a pattern. A pattern whose extension
+ * is off answers 404 naming it, a faulted one 503, and an unfilled one falls through to 404.
+ */
+export class RouteTable {
+  readonly router: Router = express.Router();
+  readonly #registrations = new Map<string, Registration>();
+  readonly #gate: RouteGate;
+
+  constructor(gate: RouteGate) {
+    this.#gate = gate;
+  }
+
+  /** Mount the declared patterns of `record`; a pattern express cannot compile faults it. */
+  declare(record: ExtensionRecord): void {
+    for (const declared of record.manifest?.contributes?.routes ?? []) {
+      const [, method, path] = ROUTE_PATTERN.exec(declared)!;
+      try {
+        this.router[method!.toLowerCase() as Method](path!, this.#dispatch(record.id, declared));
+      } catch (error) {
+        record.installError ??= new KithError('KITH_ERR_MANIFEST_INVALID', `Route "${declared}": ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** `ctx.routes` for one extension. */
+  forScope(scope: ExtensionScope): Routes {
+    const add = (method: Method) => (path: string, handler: RouteHandler, options?: RouteOptions) =>
+      this.#register(scope, method, path, handler, options);
+    return { get: add('get'), post: add('post'), put: add('put'), patch: add('patch'), delete: add('delete') };
+  }
+
+  /** Registered `METHOD /path` keys right now (for diagnostics and tests). */
+  registered(): string[] {
+    return [...this.#registrations.keys()];
+  }
+
+  #register(scope: ExtensionScope, method: Method, path: string, handler: RouteHandler, options: RouteOptions = {}): Disposable {
+    const key = `${method.toUpperCase()} ${path}`;
+    const id = scope.extension.id;
+    if (typeof handler !== 'function') throw new TypeError('A route handler must be a function');
+    if (!(scope.manifest.contributes?.routes ?? []).includes(key)) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${id}" does not declare route "${key}" in contributes.routes`);
+    }
+    if (this.#registrations.has(key)) throw new KithError('KITH_ERR_DUPLICATE', `Route "${key}" is already registered`);
+    const registration: Registration = { handler, parseBody: bodyParser(options), scope };
+    this.#registrations.set(key, registration);
+    return scope.track(
+      new Disposable(() => {
+        if (this.#registrations.get(key) === registration) this.#registrations.delete(key);
+      }),
+    );
+  }
+
+  #dispatch(extensionId: string, key: string): RequestHandler {
+    return async (req, res, next) => {
+      const blocked = await this.#gate(extensionId);
+      if (blocked) return next(blocked);
+      const registration = this.#registrations.get(key);
+      if (!registration) return next();
+      if (registration.parseBody) {
+        const parsed = await new Promise<unknown>((resolve) => registration.parseBody!(req, res, resolve));
+        if (parsed) return next(parsed);
+      }
+      await run(registration, req, res).catch(next);
+    };
+  }
+}
+
+/** Call the handler: a value becomes JSON, undefined a 204. A non-Kith throw faults the extension. */
+async function run(registration: Registration, req: Request, res: Response): Promise<void> {
+  let result: unknown;
+  try {
+    result = await registration.handler(req, res);
+  } catch (error) {
+    if (isKithError(error)) throw error;
+    registration.scope.fault(error);
+    const id = registration.scope.extension.id;
+    throw new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${id}" failed while handling ${req.method} ${req.baseUrl}${req.path}`, {
+      extension: id,
+    });
+  }
+  if (res.headersSent || res.writableEnded) return;
+  if (result === undefined) res.status(204).end();
+  else res.json(result);
+}
+
+/** Size limits are enforced by body-parser from Content-Length and while streaming, before parsing. */
+function bodyParser(options: RouteOptions): RequestHandler | undefined {
+  const kind = options.body ?? 'json';
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0 || options.limit > 64 * 1024 * 1024)) {
+    throw new RangeError('RouteOptions.limit must be a whole number of bytes up to 64 MiB');
+  }
+  if (kind === 'none') return undefined;
+  if (kind === 'raw') return express.raw({ limit: options.limit ?? 1024 * 1024, type: () => true });
+  if (kind === 'json') return express.json({ limit: options.limit ?? 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] });
+  throw new RangeError(`RouteOptions.body must be json, raw or none, got "${String(kind)}"`);
+}

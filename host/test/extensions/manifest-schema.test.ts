@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { isKithError, type KithError } from '@kith/sdk';
+import { validatePackage } from '../../src/extensions/manifest-schema.js';
+
+const valid = () => ({
+  name: 'kith-hello',
+  version: '1.0.0',
+  kith: {
+    id: 'hello',
+    displayName: 'Hello',
+    hostVersion: '^1.0.0',
+    main: 'dist/extension.js',
+    kinds: ['hello.wave', 'chat.text'],
+    contributes: {
+      routes: ['GET /hello/greeting', 'POST /hello/:peer/wave'],
+      nav: [{ id: 'hello', label: 'Hello', icon: 'waving_hand', route: 'hello', view: 'hello.panel' }],
+      views: [{ id: 'hello.panel', slot: 'page', title: 'Hello', element: 'hello-panel' }],
+      settings: [{ id: 'hello.loud', type: 'boolean', label: 'Shout', default: false }],
+      uiModule: 'dist/ui.js',
+    },
+  },
+});
+
+function problemsOf(pkg: unknown): string[] {
+  try {
+    validatePackage(pkg);
+  } catch (error) {
+    expect(isKithError(error)).to.equal(true);
+    expect((error as KithError).code).to.equal('KITH_ERR_MANIFEST_INVALID');
+    return (error as KithError).details!.problems as string[];
+  }
+  throw new Error('expected the manifest to be refused');
+}
+
+describe('extensions: manifest schema', () => {
+  it('accepts a complete manifest and returns it typed', () => {
+    const pkg = validatePackage(valid());
+    expect(pkg.manifest.id).to.equal('hello');
+    expect(pkg.version).to.equal('1.0.0');
+    expect(pkg.manifest.contributes?.routes).to.have.length(2);
+  });
+
+  it('names each bad field with the reason', () => {
+    const pkg = valid() as any;
+    pkg.kith.id = 'Hello_World';
+    pkg.kith.hostVersion = 'not a range';
+    pkg.kith.contributes.routes = ['FETCH /x', 'GET no-slash'];
+    pkg.version = 'one';
+    const problems = problemsOf(pkg);
+    expect(problems.find((p) => p.startsWith('kith.id:'))).to.match(/\^\[a-z\]/);
+    expect(problems.find((p) => p.startsWith('kith.hostVersion:'))).to.match(/semver range/);
+    expect(problems.find((p) => p.startsWith('kith.contributes.routes.0:'))).to.match(/GET \/path/);
+    expect(problems.find((p) => p.startsWith('kith.contributes.routes.1:'))).to.exist;
+    expect(problems.find((p) => p.startsWith('version:'))).to.match(/semver version/);
+  });
+
+  it('refuses unknown fields, a missing kith section, and ids of the wrong length', () => {
+    expect(problemsOf({ ...valid(), kith: { ...valid().kith, activationEvents: [] } }).join()).to.match(/activationEvents/);
+    expect(problemsOf({ name: 'x', version: '1.0.0' }).join()).to.match(/^kith:/);
+    expect(problemsOf({ ...valid(), kith: { ...valid().kith, id: 'h' } }).join()).to.match(/kith\.id/);
+    expect(problemsOf({ ...valid(), kith: { ...valid().kith, id: 'a'.repeat(33) } }).join()).to.match(/kith\.id/);
+  });
+
+  it('refuses kinds it may not own, element names of another id, dangling nav views and mistyped defaults', () => {
+    const pkg = valid() as any;
+    pkg.kith.kinds = ['other.wave', 'bus.ack', 'hello.wave'];
+    pkg.kith.contributes.views[0].element = 'other-panel';
+    pkg.kith.contributes.nav[0].view = 'missing';
+    pkg.kith.contributes.settings[0].default = 'yes';
+    const problems = problemsOf(pkg);
+    expect(problems).to.include.members([
+      'kith.kinds.0: "other.wave" is neither a built-in kind nor "hello.<name>"',
+      'kith.kinds.1: "bus.ack" is neither a built-in kind nor "hello.<name>"',
+      'kith.contributes.views.0.element: must start with "hello-"',
+      'kith.contributes.nav.0.view: no view "missing" in contributes.views',
+      'kith.contributes.settings.0.default: must be a boolean',
+    ]);
+  });
+
+  it('refuses entry and UI module paths that leave the extension folder', () => {
+    const pkg = valid() as any;
+    pkg.kith.main = '../host/src/main.ts';
+    pkg.kith.contributes.uiModule = '/etc/passwd';
+    const problems = problemsOf(pkg);
+    expect(problems.some((p) => p.startsWith('kith.main:'))).to.equal(true);
+    expect(problems.some((p) => p.startsWith('kith.contributes.uiModule:'))).to.equal(true);
+  });
+});
