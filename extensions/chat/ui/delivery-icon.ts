@@ -1,0 +1,17 @@
+import type { ChatMessageJson } from './chat-api';
+
+/** The tick shown beside one of my messages, and what it means. */
+export function deliveryIcon(state: ChatMessageJson['state']): { icon: string; label: string } {
+  switch (state) {
+    case 'queued':
+      return { icon: 'schedule', label: 'Queued: will be sent when your friend is online' };
+    case 'sent':
+      return { icon: 'check', label: 'Sent' };
+    case 'delivered':
+      return { icon: 'done_all', label: 'Delivered' };
+    case 'read':
+      return { icon: 'done_all', label: 'Read' };
+    default:
+      return { icon: '', label: '' };
+  }
+}

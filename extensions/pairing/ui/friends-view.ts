@@ -1,0 +1,100 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCheckboxModule } from '@angular/material/checkbox';
+import { MatSlideToggleModule } from '@angular/material/slide-toggle';
+import type { Disposable, UiHost } from '@kith/sdk';
+import { PairingApi, type FriendJson } from './pairing-api';
+
+/** Friends (slot `settings`): rename, verified, auto-connect, remove (optionally on both sides). */
+@Component({
+  selector: 'pairing-friends',
+  imports: [MatButtonModule, MatCheckboxModule, MatSlideToggleModule],
+  template: `
+    <section class="friends" data-testid="friends">
+      <h3>Friends</h3>
+      <mat-checkbox [checked]="propagate()" (change)="propagate.set($event.checked)">
+        Removing a friend also removes me from their list
+      </mat-checkbox>
+      @for (friend of friends(); track friend.id) {
+        <div class="friend" [class.removing]="friend.removing">
+          <input class="label" maxlength="64" [value]="friend.label" aria-label="Friend's name"
+                 (change)="rename(friend, $any($event.target).value)" />
+          <code class="key" [title]="friend.master_pubkey">{{ friend.master_pubkey.slice(0, 16) }}…</code>
+          <mat-slide-toggle [checked]="friend.verified" (change)="update(friend, { verified: $event.checked })">Verified</mat-slide-toggle>
+          <mat-slide-toggle [checked]="friend.auto_connect" (change)="update(friend, { auto_connect: $event.checked })">Auto-connect</mat-slide-toggle>
+          @if (friend.removing) {
+            <span class="muted">Removing when they are next online…</span>
+          } @else {
+            <button mat-button type="button" (click)="remove(friend)">Remove</button>
+          }
+        </div>
+      } @empty {
+        <p class="muted">No friends yet. Pair with someone on the Chats page.</p>
+      }
+      @if (error(); as message) { <p class="error" role="alert">{{ message }}</p> }
+    </section>
+  `,
+  styles: `
+    .friends { display: flex; flex-direction: column; gap: 8px; padding: 8px 16px; }
+    h3 { margin: 0; font-size: 14px; opacity: .7; }
+    .friend { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+    .friend.removing { opacity: .5; }
+    .label { font: inherit; padding: 4px; }
+    .key { opacity: .6; }
+    .muted { opacity: .7; }
+    .error { color: var(--mat-sys-error); }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class FriendsView {
+  readonly host = input.required<UiHost>();
+
+  protected readonly friends = signal<FriendJson[]>([]);
+  protected readonly propagate = signal(true);
+  protected readonly error = signal<string | null>(null);
+  private readonly api = computed(() => new PairingApi(this.host()));
+  private subscriptions: Disposable[] = [];
+
+  constructor() {
+    effect(() => {
+      const host = this.host();
+      untracked(() => {
+        for (const s of this.subscriptions) s.dispose();
+        const reload = () => void this.load();
+        this.subscriptions = ['paired', 'friend-removed', 'friend-removing'].map((name) => host.on(name, reload));
+        reload();
+      });
+    });
+    inject(DestroyRef).onDestroy(() => this.subscriptions.forEach((s) => s.dispose()));
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.friends.set(await this.api().friends());
+    } catch (error) {
+      this.error.set((error as Error).message);
+    }
+  }
+
+  protected rename(friend: FriendJson, label: string): Promise<void> {
+    return label.trim() && label.trim() !== friend.label ? this.update(friend, { label: label.trim() }) : Promise.resolve();
+  }
+
+  protected async update(friend: FriendJson, changes: { label?: string; verified?: boolean; auto_connect?: boolean }): Promise<void> {
+    try {
+      const updated = await this.api().update(friend.id, changes);
+      this.friends.update((list) => list.map((f) => (f.id === updated.id ? updated : f)));
+    } catch (error) {
+      this.error.set((error as Error).message);
+    }
+  }
+
+  protected async remove(friend: FriendJson): Promise<void> {
+    try {
+      await this.api().remove(friend.id, this.propagate());
+      await this.load();
+    } catch (error) {
+      this.error.set((error as Error).message);
+    }
+  }
+}
