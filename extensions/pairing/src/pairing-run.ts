@@ -34,7 +34,7 @@ export interface PairingOptions {
   readonly self: PairingSelf;
   /** The label the user gives the friend (falls back to the friend's own label). */
   readonly label?: string;
-  /** Unique owner-tag prefix for this attempt's blobs. */
+  /** Unique owner-tag prefix for this attempt's blobs (letters, digits, dashes: the rendezvous owner pattern). */
   readonly ownerTag: string;
   readonly timeoutMs: number;
   readonly pollMs?: number;
@@ -72,7 +72,7 @@ export async function runPairing(options: PairingOptions): Promise<PairingResult
   const party: CpaceParty = cpaceStart(utf8ToBytes(options.code.canonical), channelFor(options.code));
   const ownId = shareId(party.share);
   const partners = new Map<string, Partner>();
-  await options.room.publish(`${options.ownerTag}.s`, encodeRoomMessage({ t: 'share', share: party.share }));
+  await options.room.publish(`${options.ownerTag}-s`, encodeRoomMessage({ t: 'share', share: party.share }));
 
   for (;;) {
     if (options.signal?.aborted) throw new KithError('KITH_ERR_CONFLICT', 'The pairing was cancelled');
@@ -92,7 +92,7 @@ export async function runPairing(options: PairingOptions): Promise<PairingResult
       const partner: Partner = { share: message.share, id, isk, cardSent: false };
       partners.set(id, partner);
       const box = sealBox(isk, 'card', party.share, partner.share, encodeCard(options.self.card));
-      await options.room.publish(`${options.ownerTag}.c.${id}`, encodeRoomMessage({ t: 'card', from: ownId, to: id, box }));
+      await options.room.publish(`${options.ownerTag}-c-${id}`, encodeRoomMessage({ t: 'card', from: ownId, to: id, box }));
       partner.cardSent = true;
     }
 
@@ -109,7 +109,7 @@ export async function runPairing(options: PairingOptions): Promise<PairingResult
         }
         partner.card = card;
         const box = sealBox(partner.isk, 'key', party.share, partner.share, encodeKey(options.self.x25519For(card.peer)));
-        await options.room.publish(`${options.ownerTag}.k.${partner.id}`, encodeRoomMessage({ t: 'key', from: ownId, to: partner.id, box }));
+        await options.room.publish(`${options.ownerTag}-k-${partner.id}`, encodeRoomMessage({ t: 'key', from: ownId, to: partner.id, box }));
       }
     }
 

@@ -9,6 +9,7 @@ export class MemoryRoom {
   view(): PairingRoom {
     return {
       publish: async (owner, blob) => {
+        if (!/^[A-Za-z0-9_-]{8,64}$/.test(owner)) throw new Error(`owner tag ${owner} breaks the rendezvous owner pattern`);
         this.entries.set(owner, blob);
         this.recorded.push(blob);
       },

@@ -70,8 +70,8 @@ describe('pairing run (CPace over a rendezvous room)', () => {
 
   it('still pairs when strangers pairing with another code share the room, and junk blobs are ignored', async () => {
     const room = new MemoryRoom();
-    await room.view().publish('junk1', 'not json');
-    await room.view().publish('junk2', JSON.stringify({ v: 1, t: 'share', s: 'AAAA' }));
+    await room.view().publish('junk-one-1', 'not json');
+    await room.view().publish('junk-two-2', JSON.stringify({ v: 1, t: 'share', s: 'AAAA' }));
     const strangerCode = normalizeCode('apple river tiger drum');
     expect(pairingRoom(strangerCode)).to.equal(pairingRoom(code));
     const [a, b, s1, s2] = await Promise.all([
