@@ -26,6 +26,7 @@ export const ERRORS = {
   KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   KITH_ERR_ROOM_FULL: { status: 429, message: 'The rendezvous room holds too many entries; try again later' },
   KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  KITH_ERR_QUERY_REFUSED: { status: 500, message: 'Scoped storage refused the query (raw SQL, another namespace, or the persona column)' },
   KITH_ERR_DUPLICATE: { status: 500, message: 'Already registered' },
   KITH_ERR_NOT_AVAILABLE: { status: 501, message: 'Not available in this version of the host' },
   KITH_ERR_UPSTREAM: { status: 502, message: 'A remote service answered with an error' },

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import {
+  Kysely, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler,
+  type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type KyselyPlugin,
+} from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { KithError } from '@kith/sdk';
 import { HOST_MIGRATIONS } from './migrations/index.js';
@@ -13,6 +16,13 @@ export interface Database {
   /** The underlying connection, for the storage layer's own needs (checkpoints, scoped handles). */
   readonly sqlite: Sqlite.Database;
   readonly file: string;
+  /**
+   * Another Kysely over the same connection, sharing its lock (so its queries never land inside
+   * someone else's transaction). `allow` sees every compiled query before it runs and may refuse
+   * it (the scoped extension storage refuses anything its own plugin did not produce).
+   * Destroying the returned Kysely does not close the database.
+   */
+  derive(options: { readonly plugins: readonly KyselyPlugin[]; readonly allow: (query: CompiledQuery) => boolean }): Kysely<any>;
   close(): Promise<void>;
 }
 
@@ -33,12 +43,16 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<HostTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const driver = new SqliteDriver({ database: sqlite });
+  const db = new Kysely<HostTables>({ dialect: sqliteDialect(driver) });
   await runMigrations(db, 'host', HOST_MIGRATIONS);
   return {
     db,
     sqlite,
     file,
+    derive({ plugins, allow }) {
+      return new Kysely<any>({ dialect: sqliteDialect(guardedDriver(driver, allow)), plugins: [...plugins] });
+    },
     async close() {
       await db.destroy();
     },
@@ -63,4 +77,47 @@ export async function runMigrations(
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new KithError('KITH_ERR_INTERNAL', `Migration ${failed ?? '?'} of ${scope} failed: ${String((error as Error).message ?? error)}`);
   }
+}
+
+/** A SQLite dialect around an existing driver (the host's one driver, or a guarded view of it). */
+function sqliteDialect(driver: Driver): Dialect {
+  return {
+    createDriver: () => driver,
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new SqliteAdapter(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+  };
+}
+
+/** Shares `inner`'s connection and lock; refuses queries `allow` rejects; never closes `inner`. */
+function guardedDriver(inner: Driver, allow: (query: CompiledQuery) => boolean): Driver {
+  const guard = (connection: DatabaseConnection): DatabaseConnection => ({
+    executeQuery(query) {
+      if (!allow(query)) return Promise.reject(new KithError('KITH_ERR_QUERY_REFUSED', 'This query did not pass through the scoped storage plugin'));
+      return connection.executeQuery(query);
+    },
+    streamQuery(query, chunkSize) {
+      if (!allow(query)) throw new KithError('KITH_ERR_QUERY_REFUSED', 'This query did not pass through the scoped storage plugin');
+      return connection.streamQuery(query, chunkSize);
+    },
+  });
+  const connections = new WeakMap<DatabaseConnection, DatabaseConnection>();
+  const unwrap = (connection: DatabaseConnection) => connections.get(connection) ?? connection;
+  return {
+    async init() {},
+    async acquireConnection() {
+      const connection = await inner.acquireConnection();
+      const guarded = guard(connection);
+      connections.set(guarded, connection);
+      return guarded;
+    },
+    beginTransaction: (c, settings) => inner.beginTransaction(unwrap(c), settings),
+    commitTransaction: (c) => inner.commitTransaction(unwrap(c)),
+    rollbackTransaction: (c) => inner.rollbackTransaction(unwrap(c)),
+    savepoint: (c, name, compile) => inner.savepoint!(unwrap(c), name, compile),
+    rollbackToSavepoint: (c, name, compile) => inner.rollbackToSavepoint!(unwrap(c), name, compile),
+    releaseSavepoint: (c, name, compile) => inner.releaseSavepoint!(unwrap(c), name, compile),
+    releaseConnection: (c) => inner.releaseConnection(unwrap(c)),
+    async destroy() {},
+  };
 }
