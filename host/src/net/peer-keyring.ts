@@ -21,7 +21,7 @@ export interface PeerKeyEntry {
   readonly localStatic: StaticKey;
   /**
    * HMAC key both friends derive from their static-static secret. A HELLO carries
-   * HMAC(hintKey, e)[:8] so the responder finds the friend with a few HMACs instead of a DH per
+   * HMAC(hintKey, sender master key || e)[:8] so the responder finds the friend with a few HMACs instead of a DH per
    * friend; an observer cannot link two HELLOs (e is fresh every time).
    */
   readonly hintKey: Buffer;
@@ -69,14 +69,14 @@ export class PeerKeyring {
   /** The friend whose hint key produced `hint` over `ephemeral`. */
   findByHelloHint(ephemeral: Uint8Array, hint: Uint8Array): PeerKeyEntry | undefined {
     for (const entry of this.#entries.values()) {
-      if (timingSafeEqual(helloHint(entry.hintKey, ephemeral), hint)) return entry;
+      if (timingSafeEqual(helloHint(entry.hintKey, entry.masterPublicKey, ephemeral), hint)) return entry;
     }
     return undefined;
   }
 
-  findByBeaconHint(nonce: Uint8Array, hint: Uint8Array): PeerKeyEntry | undefined {
+  findByBeaconHint(nonce: Uint8Array, port: number, hint: Uint8Array): PeerKeyEntry | undefined {
     for (const entry of this.#entries.values()) {
-      if (timingSafeEqual(beaconHint(entry.hintKey, nonce), hint)) return entry;
+      if (timingSafeEqual(beaconHint(entry.hintKey, entry.masterPublicKey, nonce, port), hint)) return entry;
     }
     return undefined;
   }
@@ -92,10 +92,14 @@ export class PeerKeyring {
   }
 }
 
-export function helloHint(hintKey: Uint8Array, ephemeral: Uint8Array): Buffer {
-  return createHmac('sha256', hintKey).update(ephemeral).digest().subarray(0, HINT_BYTES);
+/** The hint binds the sender's master key, so a reflected HELLO of our own never matches. */
+export function helloHint(hintKey: Uint8Array, senderMaster: Uint8Array, ephemeral: Uint8Array): Buffer {
+  return createHmac('sha256', hintKey).update('hello').update(senderMaster).update(ephemeral).digest().subarray(0, HINT_BYTES);
 }
 
-export function beaconHint(hintKey: Uint8Array, nonce: Uint8Array): Buffer {
-  return createHmac('sha256', hintKey).update('beacon').update(nonce).digest().subarray(0, BEACON_HINT_BYTES);
+export function beaconHint(hintKey: Uint8Array, senderMaster: Uint8Array, nonce: Uint8Array, port: number): Buffer {
+  const portBytes = Buffer.alloc(2);
+  portBytes.writeUInt16BE(port);
+  return createHmac('sha256', hintKey).update('beacon').update(senderMaster).update(nonce).update(portBytes).digest()
+    .subarray(0, BEACON_HINT_BYTES);
 }

@@ -7,7 +7,7 @@ import { PEER_MAGIC, PacketType, DATA_HEADER_BYTES, MAX_DATAGRAM, TAG_BYTES } fr
  *   HELLO      CC 01 | sender index u32 | hint(8) | e(32) | sealed payload
  *   HELLO-ACK  CC 02 | sender index u32 | receiver index u32 | e(32) | sealed payload
  *   DATA       CC 03 | receiver index u32 | counter u64 | sealed inner message
- *   BEACON     CC 04 | nonce(8) | hint(16)
+ *   BEACON     CC 04 | nonce(8) | hint(16) | session port u16
  */
 
 export const HINT_BYTES = 8;
@@ -23,7 +23,7 @@ const HELLO_MAX = HELLO_MIN + MAX_PEER_ID_BYTES;
 const ACK_MIN = 2 + 4 + 4 + 32 + 1 + TAG_BYTES;
 const ACK_MAX = ACK_MIN + MAX_PEER_ID_BYTES;
 const DATA_MIN = DATA_HEADER_BYTES + 1 + TAG_BYTES;
-export const BEACON_BYTES = 2 + BEACON_NONCE_BYTES + BEACON_HINT_BYTES;
+export const BEACON_BYTES = 2 + BEACON_NONCE_BYTES + BEACON_HINT_BYTES + 2;
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 const fail = (reason: string) => ({ ok: false as const, reason });
@@ -52,6 +52,8 @@ export interface DataPacket {
 export interface BeaconPacket {
   readonly nonce: Buffer;
   readonly hint: Buffer;
+  /** The sender's session UDP port (beacons travel on the shared LAN port). */
+  readonly port: number;
 }
 
 export function encodeHello(senderIndex: number, hint: Uint8Array, noise: Uint8Array): Buffer {
@@ -111,18 +113,21 @@ export function decodeData(data: Buffer): Decoded<DataPacket> {
   };
 }
 
-export function encodeBeacon(nonce: Uint8Array, hint: Uint8Array): Buffer {
+export function encodeBeacon(nonce: Uint8Array, hint: Uint8Array, port: number): Buffer {
   const out = Buffer.allocUnsafe(BEACON_BYTES);
   out[0] = PEER_MAGIC;
   out[1] = PacketType.Beacon;
   out.set(nonce.subarray(0, BEACON_NONCE_BYTES), 2);
   out.set(hint.subarray(0, BEACON_HINT_BYTES), 2 + BEACON_NONCE_BYTES);
+  out.writeUInt16BE(port, 2 + BEACON_NONCE_BYTES + BEACON_HINT_BYTES);
   return out;
 }
 
 export function decodeBeacon(data: Buffer): Decoded<BeaconPacket> {
   if (data.length !== BEACON_BYTES) return fail('beacon-bad-length');
-  return { ok: true, value: { nonce: data.subarray(2, 10), hint: data.subarray(10) } };
+  const port = data.readUInt16BE(26);
+  if (port === 0) return fail('beacon-bad-port');
+  return { ok: true, value: { nonce: data.subarray(2, 10), hint: data.subarray(10, 26), port } };
 }
 
 /** HELLO payload: timestamp (Unix ms, u64) + peer id. */

@@ -42,7 +42,7 @@ export interface SessionTableEvents {
   onOpen?(session: LiveSession): void;
   onClose?(session: LiveSession, reason: string): void;
   onHeartbeat?(session: LiveSession): void;
-  /** A friend's LAN beacon arrived (only acted upon while a LAN stage runs). */
+  /** A friend's LAN beacon arrived: `from` is their session endpoint (only acted upon while a LAN stage runs). */
   onBeacon?(entry: PeerKeyEntry, from: Endpoint): void;
 }
 
@@ -138,7 +138,7 @@ export class SessionTable implements SessionLinks, SessionHost {
         payload: encodeHelloPayload(Date.now(), this.#keyring.persona.info.peerId),
       });
       const index = this.#freeIndex();
-      const hint = helloHint(entry.hintKey, kk.ephemeral.publicKey);
+      const hint = helloHint(entry.hintKey, this.#keyring.persona.masterPublicKey, kk.ephemeral.publicKey);
       initiation = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: Date.now() };
       this.#initiations.set(peer, initiation);
       this.#initiationsByIndex.set(index, initiation);
@@ -153,6 +153,12 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (!initiation) return;
     this.#initiations.delete(peer);
     this.#initiationsByIndex.delete(initiation.index);
+  }
+
+  /** Handle a beacon that arrived on the LAN beacon socket (same checks as on the session port). */
+  handleBeacon(data: Buffer, from: Endpoint): void {
+    if (data.length < 2 || data[0] !== 0xcc || data[1] !== PacketType.Beacon) return this.#port.counters.reject('beacon-bad-magic');
+    this.#onBeacon(data, from);
   }
 
   /** The peer-packet handler for the port's receive loop. */
@@ -302,10 +308,10 @@ export class SessionTable implements SessionLinks, SessionHost {
     const counters = this.#port.counters;
     const decoded = decodeBeacon(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
-    const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.hint);
+    const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.port, decoded.value.hint);
     if (!entry) return counters.reject('beacon-unknown-peer');
     counters.accept();
-    this.#events.onBeacon?.(entry, from);
+    this.#events.onBeacon?.(entry, { ...from, port: decoded.value.port });
   }
 
   #open(session: LiveSession): void {

@@ -1,0 +1,143 @@
+import type { Endpoint, PeerKey, TraceEntry } from '@kith/sdk';
+import type { SessionLink } from '../core/session-link.js';
+import type { SessionTable } from './session-table.js';
+import { endpointKey } from './endpoint.js';
+
+/** One rung of the ladder, in order. */
+export type LadderStageName = 'ipv6-direct' | 'ipv4-punch' | 'lan-direct';
+
+/** How long each rung runs (ms). Both peers must use the same values: they define the shared schedule. */
+export const STAGE_MS: Readonly<Record<LadderStageName, number>> = {
+  'ipv6-direct': 1_500,
+  'ipv4-punch': 3_000,
+  'lan-direct': 2_500,
+};
+/** HELLO burst spacing. */
+export const BURST_INTERVAL_MS = 40;
+
+/** A trace entry of one connect attempt (also stored in kernel.diagnostics.traces). */
+export interface LadderTrace extends TraceEntry {
+  readonly stage: string;
+  readonly candidate?: string;
+}
+
+export interface LadderResult {
+  readonly session: SessionLink | undefined;
+  readonly trace: readonly LadderTrace[];
+}
+
+/** The LAN rung's hooks: announce ourselves, and learn the friend's session endpoint from its beacon. */
+export interface LanSeeker {
+  announce(): void;
+  /** Endpoint the friend's beacon announced during this attempt, if any. */
+  seen(): Endpoint | undefined;
+}
+
+export interface LadderOptions {
+  readonly table: SessionTable;
+  readonly peer: PeerKey;
+  /** Candidates to try. A rung without a candidate is skipped and takes no time (both peers skip alike). */
+  readonly ipv6?: Endpoint | null;
+  readonly ipv4?: Endpoint | null;
+  readonly lan?: LanSeeker;
+  /** Local-clock Unix ms at which the first rung starts (both peers derive it from server time). */
+  readonly startAt: number;
+  readonly stageMs?: Partial<Record<LadderStageName, number>>;
+  readonly signal?: AbortSignal;
+  /** Called for each trace entry as it is made (diagnostics, UI). */
+  readonly onTrace?: (entry: LadderTrace) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * The connect orchestrator: IPv6 direct → IPv4 punch → LAN direct → a clear error. Each rung
+ * fires authenticated HELLO bursts at its candidate for its slot of the shared schedule, so both
+ * peers punch at the same moment; the attempt ends as soon as a session with the peer opens
+ * (whichever side's HELLO got through). Every rung leaves a trace entry.
+ */
+export async function runLadder(options: LadderOptions): Promise<LadderResult> {
+  const { table, peer } = options;
+  const trace: LadderTrace[] = [];
+  const record = (entry: LadderTrace) => {
+    trace.push(entry);
+    options.onTrace?.(entry);
+  };
+  const existing = table.get(peer);
+  if (existing) {
+    record({ stage: 'connect', outcome: 'ok', peer, detail: `already open (${existing.path})`, ms: 0 });
+    return { session: existing, trace };
+  }
+  let opened: SessionLink | undefined;
+  const subscription = table.onDidOpen((link) => {
+    if (link.peer === peer) opened = link;
+  });
+  const began = Date.now();
+  const durations = { ...STAGE_MS, ...options.stageMs };
+  const rungs: { name: LadderStageName; candidate: Endpoint | null | undefined; reason: string }[] = [
+    { name: 'ipv6-direct', candidate: options.ipv6, reason: 'no IPv6 endpoint on both sides' },
+    { name: 'ipv4-punch', candidate: options.ipv4, reason: 'no public IPv4 endpoint on both sides' },
+    { name: 'lan-direct', candidate: undefined, reason: 'LAN beacons unavailable' },
+  ];
+  let slotStart = options.startAt;
+  try {
+    for (const rung of rungs) {
+      const isLan = rung.name === 'lan-direct';
+      if (!isLan && !rung.candidate) {
+        record({ stage: rung.name, outcome: 'skipped', peer, detail: rung.reason, ms: 0 });
+        continue;
+      }
+      if (isLan && !options.lan) {
+        record({ stage: rung.name, outcome: 'skipped', peer, detail: rung.reason, ms: 0 });
+        continue;
+      }
+      const slotEnd = slotStart + durations[rung.name];
+      if (!opened) await sleep(slotStart - Date.now());
+      const stageBegan = Date.now();
+      let tick = 0;
+      while (!opened && Date.now() < slotEnd && !options.signal?.aborted) {
+        if (isLan) {
+          if (tick % 5 === 0) options.lan!.announce();
+          const seen = options.lan!.seen();
+          if (seen) table.sendHello(peer, seen);
+        } else {
+          table.sendHello(peer, rung.candidate!);
+        }
+        tick++;
+        await sleep(Math.min(BURST_INTERVAL_MS, slotEnd - Date.now()));
+      }
+      const candidate = isLan ? options.lan!.seen() : rung.candidate!;
+      const ms = Date.now() - stageBegan;
+      if (opened) {
+        record({
+          stage: rung.name, outcome: 'ok', peer, ms,
+          ...(candidate ? { candidate: endpointKey(candidate) } : {}),
+          detail: `session open via ${opened.path} ${endpointKey(opened.remote)}`,
+        });
+        break;
+      }
+      record({
+        stage: rung.name, outcome: 'failed', peer, ms,
+        ...(candidate ? { candidate: endpointKey(candidate) } : {}),
+        detail: options.signal?.aborted ? 'cancelled'
+          : isLan && !candidate ? 'no beacon from the peer on this link'
+          : `no answer within ${durations[rung.name]} ms`,
+      });
+      if (options.signal?.aborted) break;
+      slotStart = slotEnd;
+    }
+  } finally {
+    subscription.dispose();
+    if (!opened) table.abandon(peer);
+  }
+  const total = Date.now() - began;
+  if (opened) {
+    record({ stage: 'connect', outcome: 'ok', peer, ms: total, detail: `${opened.path} ${endpointKey(opened.remote)}` });
+  } else {
+    record({
+      stage: 'connect', outcome: 'failed', peer, ms: total,
+      detail: 'no direct path: every rung failed (both NATs may be symmetric, or a firewall drops UDP); Kith never relays',
+    });
+  }
+  return { session: opened, trace };
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { KithError, type Endpoint, type PeerKey } from '@kith/sdk';
+import type { SessionLink } from '../core/session-link.js';
+import type { TraceLog } from '../core/trace-log.js';
+import type { PresenceSignalling, InboundConnectRequest, PublicEndpoints } from '../presence/signalling.js';
+import type { NetRuntime } from './net-runtime.js';
+import type { LadderTrace } from './connect-ladder.js';
+import { syncClock } from './clock-sync.js';
+import { isPrivateAddress } from './endpoint.js';
+import type { FriendKeys } from './peer-keyring.js';
+
+/** What a connect route answers. */
+export interface ConnectOutcome {
+  readonly session: SessionLink;
+  readonly trace: readonly LadderTrace[];
+}
+
+const ACCEPT_WAIT_MS = 30_000;
+/** The requester proposes punching this long after "now" (server clock); the accept may move it later. */
+const REQUEST_LEAD_MS = 1_500;
+const CLOCK_TTL_MS = 60_000;
+const MAX_INBOUND = 256;
+
+/**
+ * The connect flows: direct (explicit candidates), request (publish a sealed connect_request,
+ * wait for the accept) and accept (publish the accept, punch at the agreed instant). All end in
+ * the ladder; every step is traced into kernel.diagnostics.traces and returned to the caller.
+ */
+export class ConnectService {
+  readonly #runtime: NetRuntime;
+  readonly #presence: PresenceSignalling;
+  readonly #traces: TraceLog;
+  readonly #friends: () => Promise<readonly FriendKeys[]>;
+  readonly #clocks = new Map<string, { offset: number; at: number }>();
+  readonly #inbound = new Map<string, InboundConnectRequest>();
+
+  constructor(options: {
+    runtime: NetRuntime;
+    presence: PresenceSignalling;
+    traces: TraceLog;
+    friends: () => Promise<readonly FriendKeys[]>;
+  }) {
+    this.#runtime = options.runtime;
+    this.#presence = options.presence;
+    this.#traces = options.traces;
+    this.#friends = options.friends;
+  }
+
+  /** Remember an inbound request so `accept` can mirror it by nonce. */
+  rememberRequest(request: InboundConnectRequest): void {
+    this.#inbound.set(request.nonce, request);
+    if (this.#inbound.size > MAX_INBOUND) this.#inbound.delete(this.#inbound.keys().next().value!);
+  }
+
+  /** Our public endpoints for publishing (private addresses never leave the machine). */
+  async publicEndpoints(): Promise<PublicEndpoints> {
+    try {
+      const found = await this.#runtime.discover();
+      return { ipv4: publicOnly(found.ipv4), ipv6: publicOnly(found.ipv6) };
+    } catch {
+      return { ipv4: null, ipv6: null };
+    }
+  }
+
+  /** POST /api/connect: try the given candidates now (or at `punchAtMs` of the rendezvous clock). */
+  async direct(args: { peer: PeerKey; ipv4?: Endpoint; ipv6?: Endpoint; rendezvousUrl?: string; punchAtMs?: number }): Promise<ConnectOutcome> {
+    const trace: LadderTrace[] = [];
+    await this.#requireFriend(args.peer);
+    let startAt = Date.now();
+    if (args.punchAtMs !== undefined) {
+      if (!args.rendezvousUrl) throw new KithError('KITH_ERR_BAD_REQUEST', 'punch_at_ms needs rendezvous_url (its clock)');
+      startAt = args.punchAtMs - (await this.#offset(args.rendezvousUrl, args.peer, trace));
+    }
+    return this.#ladder(args.peer, { ipv4: args.ipv4 ?? null, ipv6: args.ipv6 ?? null }, startAt, trace);
+  }
+
+  /** POST /api/connect/request: signal through the rendezvous, wait for the accept, then punch. */
+  async request(args: { rendezvousUrl: string; word: string; peer?: PeerKey; toPeerId?: string }): Promise<ConnectOutcome> {
+    const trace: LadderTrace[] = [];
+    const peer = args.peer ?? (await this.#friendByPeerId(args.toPeerId));
+    await this.#requireFriend(peer);
+    const mine = await this.publicEndpoints();
+    const offset = await this.#offset(args.rendezvousUrl, peer, trace);
+    const nonce = randomBytes(16).toString('hex');
+    const punchAtMs = Date.now() + offset + REQUEST_LEAD_MS;
+    await this.#step(trace, 'rendezvous-request', peer, () =>
+      this.#presence.publishConnectRequest({ url: args.rendezvousUrl, word: args.word, to: { peer }, nonce, punchAtMs, endpoints: mine }));
+    const accept = await this.#step(trace, 'await-accept', peer, () => this.#presence.awaitConnectAccept(nonce, ACCEPT_WAIT_MS));
+    if (accept.from !== peer) {
+      this.#record(trace, { stage: 'await-accept', outcome: 'failed', peer, detail: 'the accept came from another key' });
+      throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'The accept was not signed by that friend', { trace });
+    }
+    return this.#ladder(peer, bothSides(mine, accept.endpoints), accept.punchAtMs - offset, trace);
+  }
+
+  /** POST /api/connect/accept: mirror an inbound request and punch at the agreed instant. */
+  async accept(args: {
+    rendezvousUrl: string; word: string; nonce: string; punchAtMs: number; peer?: PeerKey; fromPeerId?: string;
+    fromIpv4?: Endpoint; fromIpv6?: Endpoint;
+  }): Promise<ConnectOutcome> {
+    const trace: LadderTrace[] = [];
+    const known = this.#inbound.get(args.nonce);
+    const peer = known?.from ?? args.peer ?? (await this.#friendByPeerId(args.fromPeerId));
+    await this.#requireFriend(peer);
+    const theirs: PublicEndpoints = known?.endpoints ?? { ipv4: args.fromIpv4 ?? null, ipv6: args.fromIpv6 ?? null };
+    const mine = await this.publicEndpoints();
+    const offset = await this.#offset(args.rendezvousUrl, peer, trace);
+    // Punch now if the proposed instant already passed (the user took a while to accept).
+    const punchAtMs = Math.max(known?.punchAtMs ?? args.punchAtMs, Date.now() + offset);
+    await this.#step(trace, 'rendezvous-accept', peer, () =>
+      this.#presence.publishConnectAccept({
+        url: args.rendezvousUrl, word: args.word, to: { peer }, nonce: args.nonce, punchAtMs, endpoints: mine,
+      }));
+    return this.#ladder(peer, bothSides(mine, theirs), punchAtMs - offset, trace);
+  }
+
+  /** SessionLinks.connect: explicit candidates, else the friend's last sealed announcement. */
+  async connectPeer(peer: PeerKey, options: { candidates?: readonly Endpoint[]; timeoutMs?: number }): Promise<SessionLink> {
+    if (options.candidates && options.candidates.length > 0) {
+      const ipv6 = options.candidates.find((c) => c.family === 'ipv6');
+      const ipv4 = options.candidates.find((c) => c.family === 'ipv4');
+      return (await this.direct({ peer, ipv4, ipv6 })).session;
+    }
+    const seen = this.#presence.lastSeen(peer);
+    if (!seen) throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'The friend was not seen in any rendezvous room yet');
+    return (await this.request({ rendezvousUrl: seen.url, word: seen.word, peer })).session;
+  }
+
+  async #ladder(peer: PeerKey, candidates: { ipv4: Endpoint | null; ipv6: Endpoint | null }, startAt: number, trace: LadderTrace[]): Promise<ConnectOutcome> {
+    const result = await this.#runtime.ladder({
+      peer, ipv4: candidates.ipv4, ipv6: candidates.ipv6, startAt, onTrace: (entry) => this.#record(trace, entry),
+    });
+    if (!result.session) {
+      throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'No direct path to the peer: see the trace', { trace });
+    }
+    return { session: result.session, trace };
+  }
+
+  async #offset(url: string, peer: PeerKey, trace: LadderTrace[]): Promise<number> {
+    const cached = this.#clocks.get(url);
+    if (cached && Date.now() - cached.at < CLOCK_TTL_MS) return cached.offset;
+    const began = Date.now();
+    let offset: number;
+    try {
+      offset = (await this.#presence.serverNow(url)) - Date.now();
+    } catch {
+      try {
+        offset = (await syncClock(url, { samples: 5 })).offsetMs;
+      } catch (error) {
+        this.#record(trace, { stage: 'clock-sync', outcome: 'failed', peer, detail: (error as Error).message, ms: Date.now() - began });
+        throw new KithError('KITH_ERR_UPSTREAM', 'Could not read the rendezvous clock', { trace });
+      }
+    }
+    this.#clocks.set(url, { offset, at: Date.now() });
+    this.#record(trace, { stage: 'clock-sync', outcome: 'ok', peer, detail: `offset ${Math.round(offset)} ms`, ms: Date.now() - began });
+    return offset;
+  }
+
+  async #step<T>(trace: LadderTrace[], stage: string, peer: PeerKey, run: () => Promise<T>): Promise<T> {
+    const began = Date.now();
+    try {
+      const value = await run();
+      this.#record(trace, { stage, outcome: 'ok', peer, ms: Date.now() - began });
+      return value;
+    } catch (error) {
+      this.#record(trace, { stage, outcome: 'failed', peer, detail: (error as Error).message, ms: Date.now() - began });
+      const code = (error as KithError).code;
+      throw new KithError(code && code.startsWith('KITH_ERR_') ? code : 'KITH_ERR_UPSTREAM', (error as Error).message, { trace });
+    }
+  }
+
+  #record(trace: LadderTrace[], entry: LadderTrace): void {
+    trace.push(entry);
+    this.#traces.add('net', entry);
+  }
+
+  async #requireFriend(peer: PeerKey): Promise<void> {
+    if (!this.#runtime.table) throw new KithError('KITH_ERR_LOCKED');
+    if (this.#runtime.table.keyring.get(peer)) return;
+    this.#runtime.table.keyring.replace(await this.#friends());
+    if (!this.#runtime.table.keyring.get(peer)) {
+      throw new KithError('KITH_ERR_NOT_FOUND', 'Sessions open only with saved friends: pair first');
+    }
+  }
+
+  async #friendByPeerId(peerId: string | undefined): Promise<PeerKey> {
+    if (!peerId) throw new KithError('KITH_ERR_BAD_REQUEST', 'peer (master public key) or a peer id is required');
+    const friend = (await this.#friends()).find((f) => f.lastPeerId === peerId);
+    if (!friend) throw new KithError('KITH_ERR_NOT_FOUND', 'No saved friend has that peer id: pair first');
+    return friend.peer;
+  }
+}
+
+function publicOnly(endpoint: Endpoint | null): Endpoint | null {
+  return endpoint && !isPrivateAddress(endpoint.address) ? endpoint : null;
+}
+
+/** A rung runs only when both sides published that family: both peers compute the same schedule. */
+function bothSides(mine: PublicEndpoints, theirs: PublicEndpoints): { ipv4: Endpoint | null; ipv6: Endpoint | null } {
+  return {
+    ipv4: mine.ipv4 && theirs.ipv4 ? theirs.ipv4 : null,
+    ipv6: mine.ipv6 && theirs.ipv6 ? theirs.ipv6 : null,
+  };
+}

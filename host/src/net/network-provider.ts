@@ -1,0 +1,69 @@
+import dgram from 'node:dgram';
+import { Disposable, KithError, type Datagram, type Network, type UdpListener } from '@kith/sdk';
+import type { ExtensionScope } from '../core/area.js';
+import type { NetRuntime } from './net-runtime.js';
+import { socketAddress, toEndpoint } from './endpoint.js';
+import { MAX_RECEIVE } from './wire-constants.js';
+
+/** Listeners one extension may hold at once. */
+const MAX_LISTENERS = 16;
+
+/**
+ * `ctx.network`: public endpoint discovery and timed UDP listeners (parked mode binds a derived
+ * port only inside its window). Every listener is tracked by the extension's scope, so turning
+ * the extension off closes it; datagrams above 1500 bytes are dropped before the handler.
+ */
+export function networkProvider(runtime: NetRuntime): (scope: ExtensionScope) => Network {
+  return (scope) => {
+    let open = 0;
+    return {
+      async discover() {
+        const result = await runtime.discover();
+        return { ipv4: result.ipv4, ipv6: result.ipv6 };
+      },
+      async bindUdp(options, onDatagram) {
+        if (open >= MAX_LISTENERS) throw new KithError('KITH_ERR_RATE_LIMITED', `at most ${MAX_LISTENERS} UDP listeners`);
+        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new RangeError('port must be 0..65535');
+        if (options.untilMs !== undefined && options.untilMs <= Date.now()) throw new RangeError('untilMs is in the past');
+        const socket = dgram.createSocket({ type: options.family === 'ipv6' ? 'udp6' : 'udp4', ipv6Only: options.family === 'ipv6' });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(options.port, () => { socket.off('error', reject); resolve(); });
+        });
+        open++;
+        socket.on('error', () => undefined);
+        socket.on('message', (data, rinfo) => {
+          if (data.length > MAX_RECEIVE) return;
+          const datagram: Datagram = { data, from: toEndpoint(rinfo.address, rinfo.port) };
+          try {
+            onDatagram(datagram);
+          } catch (error) {
+            scope.fault(error);
+          }
+        });
+        let timer: NodeJS.Timeout | undefined;
+        const address = socket.address();
+        const listener: UdpListener = Object.assign(
+          new Disposable(() => {
+            clearTimeout(timer);
+            open--;
+            try { socket.close(); } catch { /* already closed */ }
+          }),
+          {
+            local: toEndpoint(address.address, address.port),
+            send: (data: Uint8Array, to: import('@kith/sdk').Endpoint) => new Promise<void>((resolve, reject) => {
+              if (data.length > MAX_RECEIVE) return reject(new RangeError('datagram above 1500 bytes'));
+              const target = options.family === 'ipv6' ? socketAddress(to) : to.address;
+              socket.send(data, to.port, target, (error) => (error ? reject(error) : resolve()));
+            }),
+          },
+        );
+        if (options.untilMs !== undefined) {
+          timer = setTimeout(() => listener.dispose(), options.untilMs - Date.now());
+          timer.unref();
+        }
+        return scope.track(listener);
+      },
+    };
+  };
+}
