@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import { extensionState } from './001-extension-state.js';
+import { friends } from './002-friends.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -7,4 +8,5 @@ import { extensionState } from './001-extension-state.js';
  */
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-extension-state': extensionState,
+  '002-friends': friends,
 };

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { EventEmitter, KithError, type Event } from '@kith/sdk';
+import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
+import { PersonaDirectory, SLUG_PATTERN, type PersonaProfile } from './persona-directory.js';
+import { UnlockedPersona } from './unlocked-persona.js';
+import { entropyMnemonic, generatePersonaMnemonic, mnemonicEntropy, mnemonicSeed, normalizeMnemonic } from './mnemonic.js';
+import { derivePersonaKeys, type PersonaKeys } from './persona-keys.js';
+import { DEFAULT_VAULT_KDF, readVaultFile, writeVaultFile, type VaultKdfParams } from './vault.js';
+
+/** One row of `GET /api/personas`. */
+export interface PersonaSummary {
+  readonly slug: string;
+  readonly label: string;
+  readonly master_pubkey: string;
+  readonly peer_id: string;
+  readonly is_active: boolean;
+  /** Whether the vault is open right now (several personas may be; one is active). */
+  readonly is_unlocked: boolean;
+}
+
+/** `GET /api/identity/state`. */
+export interface IdentityState {
+  /** True while no persona is active (the lock gate answers 423). */
+  readonly locked: boolean;
+  /** The active persona, or while locked the one selected last (`active.txt`), or null. */
+  readonly active_slug: string | null;
+  readonly personas: readonly PersonaSummary[];
+}
+
+/** At most this many argon2 runs (64 MiB each) at once; more answer 429. */
+const MAX_KDF_IN_FLIGHT = 4;
+export const MAX_PASSPHRASE_CHARS = 1024;
+export const MAX_LABEL_CHARS = 64;
+
+/**
+ * Every persona on this machine: create, restore, unlock, select, lock, change passphrase. Also
+ * the {@link PersonaGate} the rest of the host watches. Several personas may be unlocked; one is
+ * active. Work on one persona's vault is serialised so two requests never write it at once.
+ */
+export class PersonaRegistry implements PersonaGate {
+  readonly directory: PersonaDirectory;
+  readonly #unlocked = new Map<string, UnlockedPersona>();
+  readonly #onDidChangeActive = new EventEmitter<ActivePersona | undefined>();
+  readonly onDidChangeActive: Event<ActivePersona | undefined> = this.#onDidChangeActive.event;
+  readonly #kdf: VaultKdfParams;
+  readonly #queues = new Map<string, Promise<unknown>>();
+  #active: UnlockedPersona | undefined;
+  #kdfInFlight = 0;
+
+  /** `kdf` is for tests and benchmarks only; the host always uses {@link DEFAULT_VAULT_KDF}. */
+  constructor(dataDir: string, options: { kdf?: VaultKdfParams } = {}) {
+    this.directory = new PersonaDirectory(dataDir);
+    this.#kdf = options.kdf ?? DEFAULT_VAULT_KDF;
+  }
+
+  get active(): UnlockedPersona | undefined {
+    return this.#active;
+  }
+
+  /** The unlocked persona `slug`, if any. */
+  unlocked(slug: string): UnlockedPersona | undefined {
+    return this.#unlocked.get(slug);
+  }
+
+  list(): PersonaSummary[] {
+    return this.directory.list().map((p) => this.#summary(p));
+  }
+
+  state(): IdentityState {
+    return {
+      locked: this.#active === undefined,
+      active_slug: this.#active?.info.slug ?? this.directory.readActive() ?? null,
+      personas: this.list(),
+    };
+  }
+
+  /** Create a persona with a fresh mnemonic; it is unlocked and made active. The mnemonic is returned once. */
+  async create(input: { slug?: string; label: string; passphrase: string }): Promise<PersonaSummary & { mnemonic: string }> {
+    const mnemonic = generatePersonaMnemonic();
+    const summary = await this.#add(input, mnemonic);
+    return { ...summary, mnemonic };
+  }
+
+  /** Restore a persona from its mnemonic (400 `KITH_ERR_BAD_MNEMONIC` if malformed); unlocked and made active. */
+  async restore(input: { slug?: string; label: string; passphrase: string; mnemonic: string }): Promise<PersonaSummary> {
+    return this.#add(input, normalizeMnemonic(input.mnemonic));
+  }
+
+  /** Open `slug`'s vault (401 on a wrong passphrase); activate it when asked or when none is active. */
+  async unlock(slug: string, passphrase: string, setActive?: boolean): Promise<UnlockedPersona> {
+    const profile = this.directory.require(slug);
+    checkPassphrase(passphrase);
+    return this.#serial(slug, async () => {
+      const { entropy } = await this.#withKdf(() => readVaultFile(this.directory.vaultFile(slug), passphrase));
+      let persona = this.#unlocked.get(slug);
+      if (!persona) {
+        const keys = keysFromEntropy(entropy);
+        if (bytesToHex(keys.masterPublicKey) !== profile.master_pubkey) {
+          throw new KithError('KITH_ERR_VAULT_CORRUPT', 'The vault does not match the persona profile', { reason: 'profile mismatch' });
+        }
+        persona = new UnlockedPersona(profile, keys);
+        this.#unlocked.set(slug, persona);
+      }
+      entropy.fill(0);
+      if (setActive === true || this.#active === undefined) this.#activate(persona);
+      return persona;
+    });
+  }
+
+  /** Make an unlocked persona the active one (423 if it is locked, 404 if unknown). */
+  select(slug: string): UnlockedPersona {
+    this.directory.require(slug);
+    const persona = this.#unlocked.get(slug);
+    if (!persona) throw new KithError('KITH_ERR_LOCKED', `Persona "${slug}" is locked: unlock it first`);
+    this.#activate(persona);
+    return persona;
+  }
+
+  /** Lock everything: the gate fires `undefined` first (listeners may still use keys), then every key is zeroed. */
+  lock(): void {
+    const personas = [...this.#unlocked.values()];
+    const wasActive = this.#active !== undefined;
+    this.#active = undefined;
+    this.#unlocked.clear();
+    if (wasActive) this.#onDidChangeActive.fire(undefined);
+    for (const persona of personas) persona.wipe();
+  }
+
+  /** Re-seal `slug`'s vault under a new passphrase (atomic; the old passphrase must be right). */
+  async changePassphrase(slug: string, oldPassphrase: string, newPassphrase: string): Promise<void> {
+    this.directory.require(slug);
+    checkPassphrase(oldPassphrase);
+    checkPassphrase(newPassphrase);
+    await this.#serial(slug, async () => {
+      const file = this.directory.vaultFile(slug);
+      const { entropy } = await this.#withKdf(() => readVaultFile(file, oldPassphrase));
+      try {
+        await this.#withKdf(() => writeVaultFile(file, entropy, newPassphrase, this.#kdf));
+      } finally {
+        entropy.fill(0);
+      }
+    });
+  }
+
+  /** Stop: lock everything. */
+  dispose(): void {
+    this.lock();
+    this.#onDidChangeActive.dispose();
+  }
+
+  async #add(input: { slug?: string; label: string; passphrase: string }, mnemonic: string): Promise<PersonaSummary> {
+    const label = checkLabel(input.label);
+    checkPassphrase(input.passphrase);
+    if (input.slug !== undefined && (typeof input.slug !== 'string' || !SLUG_PATTERN.test(input.slug))) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', 'A slug is 1-32 lowercase letters, digits and dashes');
+    }
+    const entropy = mnemonicEntropy(mnemonic);
+    const keys = keysFromEntropy(entropy);
+    const masterHex = bytesToHex(keys.masterPublicKey);
+    const existing = this.directory.list().find((p) => p.master_pubkey === masterHex);
+    if (existing) {
+      entropy.fill(0);
+      throw new KithError('KITH_ERR_CONFLICT', `This mnemonic is already persona "${existing.slug}"`, { slug: existing.slug });
+    }
+    const slug = input.slug ?? this.directory.slugFor(label);
+    return this.#serial(slug, async () => {
+      this.directory.prepare(slug);
+      try {
+        await this.#withKdf(() => writeVaultFile(this.directory.vaultFile(slug), entropy, input.passphrase, this.#kdf));
+      } finally {
+        entropy.fill(0);
+      }
+      const profile: PersonaProfile = {
+        version: 1,
+        slug,
+        label,
+        peer_id: randomBytes(16).toString('hex'),
+        master_pubkey: masterHex,
+        created_at: Date.now(),
+      };
+      this.directory.writeProfile(profile);
+      const persona = new UnlockedPersona(profile, keys);
+      this.#unlocked.set(slug, persona);
+      this.#activate(persona);
+      return this.#summary(profile);
+    });
+  }
+
+  #activate(persona: UnlockedPersona): void {
+    if (this.#active === persona) return;
+    this.#active = persona;
+    this.directory.writeActive(persona.info.slug);
+    this.#onDidChangeActive.fire(persona);
+  }
+
+  #summary(p: PersonaProfile): PersonaSummary {
+    return {
+      slug: p.slug,
+      label: p.label,
+      master_pubkey: p.master_pubkey,
+      peer_id: p.peer_id,
+      is_active: this.#active?.info.slug === p.slug,
+      is_unlocked: this.#unlocked.has(p.slug),
+    };
+  }
+
+  async #withKdf<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#kdfInFlight >= MAX_KDF_IN_FLIGHT) throw new KithError('KITH_ERR_RATE_LIMITED', 'Too many unlock attempts at once');
+    this.#kdfInFlight++;
+    try {
+      return await run();
+    } finally {
+      this.#kdfInFlight--;
+    }
+  }
+
+  /** Run `task` after every earlier task on `slug` has settled. */
+  #serial<T>(slug: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(slug) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.catch(() => undefined);
+    this.#queues.set(slug, settled);
+    void settled.then(() => {
+      if (this.#queues.get(slug) === settled) this.#queues.delete(slug);
+    });
+    return next;
+  }
+}
+
+function keysFromEntropy(entropy: Uint8Array): PersonaKeys {
+  const seed = mnemonicSeed(entropyMnemonic(entropy));
+  try {
+    return derivePersonaKeys(seed);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+function checkPassphrase(passphrase: unknown): asserts passphrase is string {
+  if (typeof passphrase !== 'string' || passphrase.length === 0 || passphrase.length > MAX_PASSPHRASE_CHARS) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', `A passphrase is 1-${MAX_PASSPHRASE_CHARS} characters`);
+  }
+}
+
+function checkLabel(label: unknown): string {
+  const trimmed = typeof label === 'string' ? label.trim() : '';
+  if (trimmed.length === 0 || trimmed.length > MAX_LABEL_CHARS || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', `A label is 1-${MAX_LABEL_CHARS} printable characters`);
+  }
+  return trimmed;
+}
