@@ -59,6 +59,9 @@ function rejectLoad(): Promise<unknown> {
   return Promise.reject(new KithError('KITH_ERR_MANIFEST_INVALID'));
 }
 
+/** Stream lifecycle kinds are shared: each extension takes the streams of its own `purpose`. */
+const SHARED_KINDS: ReadonlySet<string> = new Set(['stream.open', 'stream.open-ack', 'stream.close']);
+
 /** A kind or a route pattern belongs to one extension: later claimants are faulted. */
 function checkOwnership(records: readonly ExtensionRecord[]): void {
   const kinds = new Map<string, string>();
@@ -66,7 +69,7 @@ function checkOwnership(records: readonly ExtensionRecord[]): void {
   for (const r of records) {
     if (!r.manifest || r.installError) continue;
     const taken =
-      (r.manifest.kinds ?? []).map((k) => [k, kinds.get(k)] as const).find(([, owner]) => owner) ??
+      (r.manifest.kinds ?? []).filter((k) => !SHARED_KINDS.has(k)).map((k) => [k, kinds.get(k)] as const).find(([, owner]) => owner) ??
       (r.manifest.contributes?.routes ?? []).map((p) => [p, routes.get(p)] as const).find(([, owner]) => owner);
     if (taken) {
       r.installError = new KithError('KITH_ERR_DUPLICATE', `"${taken[0]}" is already owned by extension "${taken[1]}"`);

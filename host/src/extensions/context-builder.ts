@@ -84,19 +84,22 @@ export async function buildContext(
 /**
  * Wrap the bus's kind registry so the host knows which kinds each extension has registered (for
  * /api/extensions) and refuses kinds the manifest does not list before they reach the bus.
+ * Duplicates are the bus's call (stream lifecycle kinds may be registered once per purpose).
  */
 function recordKinds(inner: KindRegistry, owned: readonly string[], run: ExtensionRun, scope: ExtensionScope): KindRegistry {
   return {
-    register(kind, handler) {
+    register(kind: string, handler: Parameters<KindRegistry['register']>[1], ...options: unknown[]) {
       if (!owned.includes(kind)) {
         throw new KithError('KITH_ERR_KIND_NOT_OWNED', `Extension "${scope.extension.id}" does not list kind "${kind}" in its manifest`);
       }
-      if (run.kinds.has(kind)) throw new KithError('KITH_ERR_DUPLICATE', `Kind "${kind}" is already registered`);
-      const registration = inner.register(kind, handler);
-      run.kinds.add(kind);
+      // Options (e.g. a stream `purpose`) pass through untouched to the bus.
+      const registration = (inner.register as (...args: unknown[]) => Disposable)(kind, handler, ...options);
+      run.kinds.set(kind, (run.kinds.get(kind) ?? 0) + 1);
       return scope.track(
         new Disposable(() => {
-          run.kinds.delete(kind);
+          const left = (run.kinds.get(kind) ?? 1) - 1;
+          if (left > 0) run.kinds.set(kind, left);
+          else run.kinds.delete(kind);
           registration.dispose();
         }),
       );

@@ -11,8 +11,8 @@ type DisposableLike = Pick<Disposable, 'dispose'>;
 export class ExtensionRun {
   readonly subscriptions: DisposableLike[] = [];
   readonly #tracked: DisposableLike[] = [];
-  /** Kinds the extension has registered right now (reported by /api/extensions). */
-  readonly kinds = new Set<string>();
+  /** Kinds the extension has registered right now → registration count (reported by /api/extensions). */
+  readonly kinds = new Map<string, number>();
   context: ExtensionContext | undefined;
   module: ExtensionModule | undefined;
   #stopped = false;

@@ -19,7 +19,7 @@ export function mountExtensionRoutes(api: Router, manager: ExtensionManager, set
     if (!record) throw new KithError('KITH_ERR_NOT_FOUND', `No extension "${id}" is installed`);
     const persona = manager.persona;
     const values = persona ? await settings.values(persona.info.slug, id, record.manifest?.contributes?.settings ?? []) : {};
-    return toEntry(record, manager.status(id), [...(manager.run(id)?.kinds ?? [])], values);
+    return toEntry(record, manager.status(id), [...(manager.run(id)?.kinds.keys() ?? [])], values);
   };
 
   api.get(

@@ -66,6 +66,11 @@ describe('extensions: catalog (versions, dependencies, order)', () => {
     expect(records.find((r) => r.id === 'yy')!.installError?.message).to.contain('"GET /a" is already owned by extension "xx"');
   });
 
+  it('lets several extensions share the stream lifecycle kinds', () => {
+    const records = buildCatalog([ext('files', { kinds: ['stream.open', 'stream.close'] }), ext('calls', { kinds: ['stream.open', 'stream.close'] })], '1.0.0');
+    expect(records.map((r) => r.installError)).to.deep.equal([undefined, undefined]);
+  });
+
   it('reports an invalid manifest under its folder name', () => {
     const bad: DiscoveredExtension = { ...ext('broken'), packageJson: { name: 'broken', version: '1.0.0', kith: { id: 'BAD' } } };
     const [record] = buildCatalog([bad], '1.0.0');

@@ -1,0 +1,34 @@
+import { KithError, type Disposable, type ExtensionContext } from '@kith/sdk';
+import type { Heartbeat } from './heartbeat.js';
+import type { WaveStore } from './wave-store.js';
+
+const PEER_KEY = /^[0-9a-f]{64}$/;
+
+/** `GET /api/hello/greeting`, `GET /api/hello/waves`, `POST /api/hello/waves/:peer`. */
+export function registerGreetingRoutes(ctx: ExtensionContext, store: WaveStore, heartbeat: Heartbeat): Disposable[] {
+  return [
+    ctx.routes.get('/hello/greeting', async () => {
+      const greeting = `Hello, ${ctx.persona.label}!`;
+      return {
+        greeting: ctx.settings.get<boolean>('hello.loud') ? greeting.toUpperCase() : greeting,
+        persona: ctx.persona.slug,
+        waves: await store.count(),
+        beats: heartbeat.beats,
+      };
+    }),
+    ctx.routes.get('/hello/waves', async () => ({ waves: await store.recent(50) })),
+    ctx.routes.post(
+      '/hello/waves/:peer',
+      async (req) => {
+        const peer = String(req.params.peer);
+        const text = typeof req.body?.text === 'string' ? req.body.text : '👋';
+        if (!PEER_KEY.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'peer must be a 64-character hex key');
+        if (text.length > 200) throw new KithError('KITH_ERR_BAD_REQUEST', 'text must be at most 200 characters');
+        // Reliable: queued (sealed) until the friend is online, retried until acknowledged.
+        const receipt = await ctx.sessions.send(peer, ctx.streams.forFriend(peer, 'hello'), 'hello.wave', { text });
+        return { eventId: receipt.eventId, queued: receipt.queued };
+      },
+      { limit: 1024 },
+    ),
+  ];
+}
