@@ -63,3 +63,6 @@ export type SealedAnnounceBody = z.infer<typeof sealedAnnounceBody>;
 export type ConnectRequestBody = z.infer<typeof connectRequestBody>;
 export type ConnectAcceptBody = z.infer<typeof connectAcceptBody>;
 export type ConnectBody = ConnectRequestBody | ConnectAcceptBody;
+
+/** Either connect body; callers check `k` against the envelope type. */
+export const connectBody = z.discriminatedUnion('k', [connectRequestBody, connectAcceptBody]);

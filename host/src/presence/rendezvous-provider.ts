@@ -1,0 +1,56 @@
+import { Disposable, KithError, type Rendezvous, type RendezvousEntry } from '@kith/sdk';
+import { randomBytes } from 'node:crypto';
+import { OWNER_PATTERN, ROOM_PATTERN } from '../../../rendezvous/src/protocol.js';
+import type { ExtensionScope } from '../core/area.js';
+import type { PresenceEngine } from './presence-engine.js';
+import type { RoomTracker } from './room-tracker.js';
+
+/**
+ * `ctx.rendezvous` for one extension: raw rooms for extension protocols (pairing). Every publish is
+ * tracked under the extension's id and unpublished when the extension is turned off, on lock and
+ * on host stop.
+ */
+export function createRendezvousProvider(
+  scope: ExtensionScope,
+  deps: { engine: () => PresenceEngine; tracker: RoomTracker },
+): Rendezvous {
+  const source = `ext:${scope.extension.id}`;
+  const checkRoom = (room: string) => {
+    if (!ROOM_PATTERN.test(room)) throw new KithError('KITH_ERR_BAD_REQUEST', 'room must be 64 lowercase hex characters (a SHA-256)');
+  };
+  scope.track(new Disposable(() => {
+    void safeEngine(deps)?.unpublishWhere({ source }).catch(() => undefined);
+  }));
+  return {
+    async publish(url, room, blob, owner) {
+      checkRoom(room);
+      const tag = owner ?? randomBytes(16).toString('base64url');
+      if (!OWNER_PATTERN.test(tag)) throw new KithError('KITH_ERR_BAD_REQUEST', 'owner must be 8-64 characters of [A-Za-z0-9_-]');
+      const engine = deps.engine();
+      const client = engine.client(url);
+      deps.tracker.track({ url: client.url, room, owner: tag, source, publishedAt: Date.now() });
+      await client.publish(room, blob, tag);
+    },
+    async fetch(url, room): Promise<readonly RendezvousEntry[]> {
+      checkRoom(room);
+      return deps.engine().client(url).fetch(room);
+    },
+    async unpublish(url, room, owner) {
+      checkRoom(room);
+      const client = deps.engine().client(url);
+      await client.unpublish(room, owner);
+      deps.tracker.untrack(client.url, room, owner);
+    },
+    time(url) {
+      return deps.engine().serverNow(url);
+    },
+  };
+}
+
+function safeEngine(deps: { engine: () => PresenceEngine }): PresenceEngine | undefined {
+  try {
+    return deps.engine();
+  } catch {
+    return undefined; // locked: the lock already unpublished everything
+  }
+}

@@ -1,0 +1,195 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
+import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvous/src/server/server.js';
+import { roomForWord } from '../../../rendezvous/src/peer/room.js';
+import type { InboundConnectRequest } from '../../src/presence/area.js';
+import { startPresencePeer, type PresencePeer } from './support/presence-peer.js';
+import { befriend } from './support/test-persona.js';
+
+const ALICE_V4 = { address: '203.0.113.7', port: 40001, family: 'ipv4' as const };
+const ALICE_V6 = { address: '2001:db8::7', port: 40002, family: 'ipv6' as const };
+const BOB_V4 = { address: '198.51.100.9', port: 41001, family: 'ipv4' as const };
+
+describe('presence: sealed announcements, friends-first rooms, connect signalling', () => {
+  let server: RunningRendezvous;
+  let store: MemoryRoomStore;
+  const peers: PresencePeer[] = [];
+  let alice: PresencePeer;
+  let bob: PresencePeer;
+
+  beforeEach(async () => {
+    store = new MemoryRoomStore({ sweepIntervalMs: 60_000 });
+    server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0 });
+    alice = await startPresencePeer('Alice');
+    bob = await startPresencePeer('Bob');
+    peers.push(alice, bob);
+    befriend(alice, bob);
+    // Alice's discovery also reports a LAN address: it must never be published.
+    alice.presence.setEndpointSource(async () => ({ ipv4: { address: '192.168.1.20', port: 5000, family: 'ipv4' }, ipv6: ALICE_V6 }));
+    bob.presence.setEndpointSource(async () => ({ ipv4: BOB_V4, ipv6: null }));
+  });
+  afterEach(async () => {
+    for (const p of peers.splice(0)) await p.close();
+    await server.close();
+  });
+
+  it('two friends in one room see each other, labelled, with mode; strangers stay hidden until shown', async () => {
+    const carol = await startPresencePeer('Carol');
+    peers.push(carol);
+    expect((await alice.api('/rendezvous/join', { url: server.url, word: 'Garden', mode: 'auto' })).status).to.equal(200);
+    await carol.api('/rendezvous/join', { url: server.url, word: 'garden', show_strangers: true });
+    const bobView = await bob.api('/rendezvous/join', { url: server.url, word: 'garden ', mode: 'manual' });
+    expect(bobView.status).to.equal(200);
+    expect(bobView.body.room).to.equal(roomForWord('garden'));
+    expect(bobView.body.peers).to.have.length(1);
+    expect(bobView.body.peers[0]).to.include({
+      peer_id: alice.persona.info.peerId, master_pubkey: alice.persona.info.masterPublicKey, label: 'Alice', friend: true,
+      mode: 'auto', has_ipv4: false, has_ipv6: true,
+    });
+    // Alice publishes no plaintext announce (show_strangers is off): Carol sees nobody.
+    const carolView = await carol.api('/rendezvous/poll', { url: server.url, word: 'garden' });
+    expect(carolView.body.peers).to.deep.equal([]);
+    // Bob shows strangers: Carol's plaintext announce appears after his friend.
+    const shown = await bob.api('/rendezvous/poll', { url: server.url, word: 'garden', show_strangers: true });
+    expect(shown.body.peers.map((p: any) => [p.label, p.friend])).to.deep.equal([['Alice', true], [null, false]]);
+    expect(shown.body.peers[1].peer_id).to.equal(carol.persona.info.peerId);
+    // And now Carol sees Bob's plaintext announce.
+    const carolAgain = await carol.api('/rendezvous/poll', { url: server.url, word: 'garden' });
+    expect(carolAgain.body.peers.map((p: any) => p.peer_id)).to.deep.equal([bob.persona.info.peerId]);
+    // Switching strangers off takes Bob's plaintext announce down at once.
+    await bob.api('/rendezvous/poll', { url: server.url, word: 'garden', show_strangers: false });
+    expect((await carol.api('/rendezvous/poll', { url: server.url, word: 'garden' })).body.peers).to.deep.equal([]);
+    // Alice's LAN address was dropped: Bob learned only her public IPv6 endpoint.
+    expect(bob.presence.lastSeen(alice.persona.info.masterPublicKey)).to.deep.include({
+      url: server.url, word: 'garden ', peerId: alice.persona.info.peerId, mode: 'auto', endpoints: { ipv4: null, ipv6: ALICE_V6 },
+    });
+    expect(JSON.stringify(store.dump())).to.not.contain('192.168.1.20');
+  });
+
+  it('carries a connect request and its accept between friends (auto_accept follows the receiver mode)', async () => {
+    await alice.api('/rendezvous/join', { url: server.url, word: 'porch' });
+    await bob.api('/rendezvous/join', { url: server.url, word: 'porch', mode: 'auto' });
+    const seen: InboundConnectRequest[] = [];
+    bob.presence.onConnectRequest((r) => seen.push(r));
+    const nonce = randomBytes(16).toString('hex');
+    const punchAtMs = (await alice.presence.serverNow(server.url)) + 2000;
+    await alice.presence.publishConnectRequest({
+      url: server.url, word: 'porch', to: { peer: bob.persona.info.masterPublicKey }, nonce, punchAtMs, endpoints: { ipv4: ALICE_V4, ipv6: null },
+    });
+    const poll = await bob.api('/rendezvous/poll', { url: server.url, word: 'porch' });
+    expect(poll.body.requests).to.have.length(1);
+    expect(poll.body.requests[0]).to.deep.include({
+      nonce, from_peer_id: alice.persona.info.peerId, from_master_pubkey: alice.persona.info.masterPublicKey, friend: true,
+      auto_accept: true, punch_at_ms: punchAtMs, from_ipv4: ALICE_V4, from_ipv6: null,
+    });
+    expect(seen.map((r) => r.nonce)).to.deep.equal([nonce]);
+    // A second poll does not fire the event again.
+    await bob.api('/rendezvous/poll', { url: server.url, word: 'porch' });
+    expect(seen).to.have.length(1);
+
+    const waiting = alice.presence.awaitConnectAccept(nonce, 10_000);
+    await bob.presence.publishConnectAccept({
+      url: server.url, word: 'porch', to: { peer: alice.persona.info.masterPublicKey }, nonce, punchAtMs, endpoints: { ipv4: BOB_V4, ipv6: null },
+    });
+    const accept = await waiting;
+    expect(accept).to.deep.include({ nonce, from: bob.persona.info.masterPublicKey, fromPeerId: bob.persona.info.peerId, friend: true, punchAtMs });
+    expect(accept.endpoints).to.deep.equal({ ipv4: BOB_V4, ipv6: null });
+  });
+
+  it('a manual receiver gets auto_accept false; an accept that never comes times out with KITH_ERR_TIMEOUT', async () => {
+    await alice.api('/rendezvous/join', { url: server.url, word: 'manual' });
+    await bob.api('/rendezvous/join', { url: server.url, word: 'manual' });
+    const nonce = randomBytes(16).toString('hex');
+    await alice.presence.publishConnectRequest({
+      url: server.url, word: 'manual', to: { peer: bob.persona.info.masterPublicKey }, nonce, punchAtMs: 1, endpoints: { ipv4: null, ipv6: ALICE_V6 },
+    });
+    const poll = await bob.api('/rendezvous/poll', { url: server.url, word: 'manual' });
+    expect(poll.body.requests.map((r: any) => [r.nonce, r.auto_accept])).to.deep.equal([[nonce, false]]);
+    const error = await alice.presence.awaitConnectAccept(nonce, 800).catch((e) => e);
+    expect(error.code).to.equal('KITH_ERR_TIMEOUT');
+  });
+
+  it('connects strangers through their announced X25519 keys when unpaired peers are shown', async () => {
+    const carol = await startPresencePeer('Carol');
+    peers.push(carol);
+    await carol.api('/rendezvous/join', { url: server.url, word: 'lobby', show_strangers: true });
+    const view = await alice.api('/rendezvous/join', { url: server.url, word: 'lobby', show_strangers: true });
+    expect(view.body.peers.map((p: any) => p.peer_id)).to.deep.equal([carol.persona.info.peerId]);
+    const nonce = randomBytes(16).toString('hex');
+    await alice.presence.publishConnectRequest({
+      url: server.url, word: 'lobby', to: { peerId: carol.persona.info.peerId }, nonce, punchAtMs: 5, endpoints: { ipv4: ALICE_V4, ipv6: null },
+    });
+    const requests = (await carol.api('/rendezvous/poll', { url: server.url, word: 'lobby' })).body.requests;
+    expect(requests.map((r: any) => [r.nonce, r.friend, r.auto_accept, r.from_peer_id])).to.deep.equal([[nonce, false, false, alice.persona.info.peerId]]);
+    // Bob, a friend of Alice's but not the addressee, sees no request.
+    await bob.api('/rendezvous/join', { url: server.url, word: 'lobby' });
+    expect((await bob.api('/rendezvous/poll', { url: server.url, word: 'lobby' })).body.requests).to.deep.equal([]);
+    const waiting = alice.presence.awaitConnectAccept(nonce, 10_000);
+    await carol.presence.publishConnectAccept({
+      url: server.url, word: 'lobby', to: { peerId: alice.persona.info.peerId }, nonce, punchAtMs: 5, endpoints: { ipv4: null, ipv6: null },
+    });
+    expect((await waiting).from).to.equal(carol.persona.info.masterPublicKey);
+    const unknown = await alice.presence.publishConnectRequest({
+      url: server.url, word: 'lobby', to: { peerId: 'nobody-here' }, nonce: randomBytes(16).toString('hex'), punchAtMs: 5, endpoints: { ipv4: null, ipv6: null },
+    }).catch((e) => e);
+    expect(unknown.code).to.equal('KITH_ERR_NOT_FOUND');
+  });
+
+  it('unpublishes every owner on leave, on lock and on stop', async () => {
+    const room = roomForWord('tracked');
+    await alice.api('/rendezvous/join', { url: server.url, word: 'tracked', show_strangers: true });
+    await bob.api('/rendezvous/join', { url: server.url, word: 'tracked', show_strangers: true });
+    expect((await server.store.list(room, Date.now())).length).to.equal(4); // 2 sealed + 2 plaintext
+    const rooms = await alice.api('/diagnostics/rooms');
+    expect(rooms.body.rooms).to.deep.equal([{ url: server.url, room, owners: 2, sources: ['presence'] }]);
+
+    const left = await alice.api('/rendezvous/leave', { url: server.url, word: 'tracked' });
+    expect(left.body).to.deep.equal({ left: true, unpublished: 2 });
+    expect((await server.store.list(room, Date.now())).length).to.equal(2);
+
+    bob.gate.set(undefined); // lock
+    await bob.api('/rendezvous/poll', { url: server.url, word: 'tracked' }).then((r) => expect(r.status).to.equal(423));
+    for (let i = 0; i < 50 && (await server.store.list(room, Date.now())).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await server.store.list(room, Date.now())).to.deep.equal([]);
+    expect(bob.presence.tracker.size).to.equal(0);
+
+    await alice.api('/rendezvous/join', { url: server.url, word: 'tracked' });
+    expect((await server.store.list(room, Date.now())).length).to.equal(1);
+    await alice.presence.stop?.();
+    expect(await server.store.list(room, Date.now())).to.deep.equal([]);
+    const log = (await bob.api('/diagnostics/rendezvous')).status;
+    expect(log).to.equal(423);
+    expect(alice.kernel.diagnostics.rendezvous.list().map((e) => e.stage)).to.include.members(['publish', 'fetch', 'unpublish']);
+  });
+
+  it('checks a server and refuses bad input clearly', async () => {
+    const ok = await alice.api('/rendezvous/check', { url: server.url });
+    expect(ok.body).to.include({ ok: true, url: server.url });
+    const down = await alice.api('/rendezvous/check', { url: 'http://127.0.0.1:1' });
+    expect([down.status, down.body.error.code]).to.deep.equal([502, 'KITH_ERR_UPSTREAM']);
+    const notRendezvous = await alice.api('/rendezvous/check', { url: 'ftp://example.org' });
+    expect(notRendezvous.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    expect((await alice.api('/rendezvous/join', { url: server.url })).body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    expect((await alice.api('/rendezvous/join', { url: server.url, word: 'x', mode: 'loud' })).status).to.equal(400);
+  });
+
+  it('gives extensions tracked raw rooms (ctx.rendezvous) that are unpublished when the extension stops', async () => {
+    const disposables: Array<{ dispose(): void }> = [];
+    const scope = {
+      extension: { id: 'pairing', version: '1.0.0', builtin: true, root: '/' },
+      track: <T extends { dispose(): void }>(d: T) => (disposables.push(d), d),
+    } as never;
+    const rendezvous = alice.presence.providers!.rendezvous!(scope);
+    const room = roomForWord('pairing-room');
+    await rendezvous.publish(server.url, room, '{"v":1,"t":"pair_offer","box":"AAAA"}', 'pair-owner-1');
+    expect((await rendezvous.fetch(server.url, room)).map((e) => e.owner)).to.deep.equal(['pair-owner-1']);
+    expect(Math.abs((await rendezvous.time(server.url)) - Date.now())).to.be.below(1000);
+    expect(alice.presence.tracker.list({ source: 'ext:pairing' })).to.have.length(1);
+    for (const d of disposables.reverse()) d.dispose();
+    for (let i = 0; i < 50 && (await server.store.list(room, Date.now())).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await server.store.list(room, Date.now())).to.deep.equal([]);
+    const bad = await rendezvous.publish(server.url, 'not-a-room', 'x').catch((e) => e);
+    expect(bad.code).to.equal('KITH_ERR_BAD_REQUEST');
+  });
+});
