@@ -37,7 +37,7 @@ export interface ExtensionsArea extends HostArea {
  */
 export function createExtensionsArea(
   kernel: Kernel,
-  identity: IdentityArea,
+  identity: Pick<IdentityArea, 'gate'>,
   providers: ContextProviders,
   sources: ExtensionSources,
 ): ExtensionsArea {

@@ -57,7 +57,7 @@ export async function startExtensionsHarness(options: HarnessOptions = {}): Prom
     diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
     launchSecret,
   };
-  const area = createExtensionsArea(kernel, { name: 'identity', gate }, options.providers ?? {}, options.sources ?? {});
+  const area = createExtensionsArea(kernel, { gate }, options.providers ?? {}, options.sources ?? {});
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0);
   await area.start?.();
   const url = `http://127.0.0.1:${address.port}`;
