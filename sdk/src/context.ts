@@ -103,7 +103,19 @@ export interface KindRegistry {
    * While no handler is registered (or the extension is off), the kind is refused with a NACK
    * whose reason the sender sees.
    */
-  register(kind: string, handler: KindHandler): Disposable;
+  register(kind: string, handler: KindHandler, options?: KindOptions): Disposable;
+}
+
+/** Options for {@link KindRegistry.register}. */
+export interface KindOptions {
+  /**
+   * Only for the shared stream lifecycle kinds (`stream.open`, `stream.open-ack`, `stream.close`):
+   * take `stream.open` events whose header `purpose` equals this (`file`, `audio`, `video`). The
+   * extension that takes a stream's open (or sends one) then receives that stream's open-ack and
+   * close. An open whose purpose nobody registered is refused with a NACK `kind-disabled`
+   * ("peer has calls turned off").
+   */
+  readonly purpose?: string;
 }
 
 /** Scheduling class of a send. Control beats interactive; bulk is paced so it never starves the rest. */
@@ -116,6 +128,11 @@ export interface SendOptions {
    * retransmitted until acknowledged, and wait for the next session when the peer is offline.
    * Unreliable events (media frames, typing) are sent once if a session is live and dropped
    * otherwise. Default: true.
+   *
+   * A reliable `bulk` event is reliable only within the live session (retransmitted until
+   * acknowledged, never written to the queue): it needs a live session (else
+   * `KITH_ERR_NO_SESSION`), and if the session ends first it is reported through `onDidFail`
+   * with reason `session-closed`. Bulk senders (files) resume at their own level.
    */
   readonly reliable?: boolean;
   /** Default: `interactive`. */
@@ -135,6 +152,8 @@ export interface SendReceipt {
   readonly seq: number;
   /** True when the event waits in the outbound queue because no session is live. */
   readonly queued: boolean;
+  /** True when an unreliable event was dropped (no live session, or the peer lacks the kind). */
+  readonly dropped?: boolean;
 }
 
 /** Reports for events this extension sent. */

@@ -1,11 +1,41 @@
+import type { Disposable } from '@kith/sdk';
 import type { HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
 import type { NetArea } from '../net/area.js';
+import { BusEngine } from './bus-engine.js';
+import { busProviders } from './bus-providers.js';
 
 /** The event-stream bus: TAG_EVENT frames, kinds, reliable store-and-forward; ctx.kinds/sessions/streams. */
-export interface BusArea extends HostArea {}
+export interface BusArea extends HostArea {
+  readonly engine: BusEngine;
+}
 
-/** Placeholder until the bus work lands. */
-export function createBusArea(_kernel: Kernel, _identity: IdentityArea, _net: NetArea): BusArea {
-  return { name: 'bus' };
+/**
+ * Wire the bus: one engine over the host database, following the active persona and the net
+ * area's session links (attached at start; while the net area has none, sessions are empty and
+ * `connect` says it is not available).
+ */
+export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetArea): BusArea {
+  const engine = new BusEngine({
+    sqlite: kernel.database.sqlite,
+    gate: identity.gate,
+    log: {
+      debug: (fields, message) => kernel.log.debug(fields, message),
+      error: (fields, message) => kernel.log.error(fields, message),
+    },
+    ui: kernel.ui,
+  });
+  let following: Disposable | undefined;
+  return {
+    name: 'bus',
+    engine,
+    providers: busProviders(engine, () => net.links),
+    async start() {
+      if (net.links) following = engine.attachLinks(net.links);
+    },
+    async stop() {
+      following?.dispose();
+      engine.stop();
+    },
+  };
 }

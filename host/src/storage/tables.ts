@@ -32,4 +32,25 @@ export interface HostTables {
     setting_id: string;
     value_json: string;
   };
+  /** Bus outbound queue (003-bus): one reliable event waiting for its ACK; header+payload sealed. */
+  bus_outbound: {
+    id: number;
+    persona: string;
+    peer: string;
+    stream: string;
+    seq: number;
+    kind: string;
+    flags: number;
+    priority: number;
+    extension_id: string;
+    event_id: string;
+    sealed: Uint8Array;
+    /** `pending` or `inflight` (sent in the live session, not yet acknowledged). */
+    state: string;
+    enqueued_at: number;
+  };
+  /** Bus: next durable seq per outbound stream (restart-safe). */
+  bus_out_streams: { persona: string; peer: string; stream: string; next_seq: number };
+  /** Bus: highest durable seq delivered in order per inbound stream. */
+  bus_in_streams: { persona: string; peer: string; stream: string; hwm: number };
 }

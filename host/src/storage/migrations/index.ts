@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import { extensionState } from './001-extension-state.js';
 import { friends } from './002-friends.js';
+import { bus } from './003-bus.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -9,4 +10,5 @@ import { friends } from './002-friends.js';
 export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-extension-state': extensionState,
   '002-friends': friends,
+  '003-bus': bus,
 };

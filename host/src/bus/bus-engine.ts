@@ -1,0 +1,429 @@
+import { randomUUID } from 'node:crypto';
+import type Sqlite from 'better-sqlite3';
+import {
+  Disposable, EventEmitter, KithError, isBuiltinKind,
+  type DeliveryReport, type EventHeader, type InboundEvent, type KindHandler, type KindOptions, type NackReport,
+  type PeerKey, type SendOptions, type SendReceipt, type SessionClosed, type SessionInfo, type StreamId,
+} from '@kith/sdk';
+import type { ExtensionScope } from '../core/area.js';
+import type { PersonaGate } from '../core/persona-gate.js';
+import type { SessionLink, SessionLinks } from '../core/session-link.js';
+import { openBytes, sealBytes } from '../storage/sealing.js';
+import { FLAG_EOS, FLAG_KEYFRAME, FLAG_WANTS_ACK, FRAME_FIXED_BYTES } from './wire/event-frame.js';
+import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
+import { CAPABILITIES_VERSION, type CapabilitiesHeader } from './wire/control-headers.js';
+import { OutboundStore, PRIORITY_RANK, type OutboundRow } from './outbound-store.js';
+import { InboundMarks } from './inbound-marks.js';
+import { LocalKindBytes } from './kind-bytes.js';
+import { PeerChannel } from './peer-channel.js';
+import { maxEventBytes } from './fragments.js';
+import { assertOwnsKind } from './kind-ownership.js';
+import { nackMessage } from './nack-messages.js';
+import { streamIdBytes } from './stream-ids.js';
+import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
+import type { Refusal } from './inbound-streams.js';
+
+/** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
+const DEFAULT_MAX_PAYLOAD = 1200;
+const SHARED_STREAM_KINDS = new Set(['stream.open', 'stream.open-ack', 'stream.close']);
+const PEER_KEY = /^[0-9a-f]{64}$/;
+const MAX_STREAM_OWNERS = 4096;
+const FRESH_CACHE_MAX = 1024;
+const UNRELIABLE_NACK_INTERVAL_MS = 5000;
+
+interface Registration {
+  readonly scope: ExtensionScope;
+  readonly kind: string;
+  readonly purpose: string | undefined;
+  readonly handler: KindHandler;
+}
+
+interface ExtensionReports {
+  readonly delivered: EventEmitter<DeliveryReport>;
+  readonly failed: EventEmitter<DeliveryReport & { readonly reason: string }>;
+  readonly nacked: EventEmitter<NackReport>;
+  users: number;
+}
+
+export interface BusEngineOptions {
+  readonly sqlite: Sqlite.Database;
+  readonly gate: PersonaGate;
+  readonly log: BusLog;
+  /** UI events (`bus:nack`, `bus:session`); the host passes kernel.ui. */
+  readonly ui?: { emit(name: string, payload: unknown): void };
+  readonly hooks?: BusHooks;
+}
+
+/**
+ * The event-stream bus of the active persona: kind handlers, one {@link PeerChannel} per live
+ * session link, the sealed outbound queue, delivery reports per extension. Built once by the bus
+ * area; providers hand extensions scoped views of it.
+ */
+export class BusEngine implements ChannelHost {
+  readonly store: OutboundStore;
+  readonly marks: InboundMarks;
+  kindBytes = new LocalKindBytes();
+  readonly hooks: BusHooks | undefined;
+  readonly log: BusLog;
+  readonly #gate: PersonaGate;
+  readonly #ui: BusEngineOptions['ui'];
+  readonly #channels = new Map<PeerKey, PeerChannel>();
+  readonly #registrations = new Map<string, Registration>();
+  readonly #extensions = new Map<string, { version: string; users: number }>();
+  readonly #reports = new Map<string, ExtensionReports>();
+  readonly #streamOwners = new Map<string, string>();
+  readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
+  readonly #unreliableNacks = new Map<string, number>();
+  readonly #opened = new EventEmitter<SessionInfo>();
+  readonly #closedSessions = new EventEmitter<SessionClosed>();
+  #capsRev = 0;
+  #capsScheduled = false;
+  #personaKey: string | undefined;
+
+  readonly onDidOpen = this.#opened.event;
+  readonly onDidClose = this.#closedSessions.event;
+
+  constructor(options: BusEngineOptions) {
+    this.store = new OutboundStore(options.sqlite);
+    this.marks = new InboundMarks(options.sqlite);
+    this.#gate = options.gate;
+    this.#ui = options.ui;
+    this.log = options.log;
+    this.hooks = options.hooks;
+    this.#personaKey = options.gate.active?.info.masterPublicKey;
+    options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
+  }
+
+  /** Hex master public key of the active persona; throws `KITH_ERR_LOCKED` while locked. */
+  get persona(): string {
+    if (!this.#personaKey) throw new KithError('KITH_ERR_LOCKED');
+    return this.#personaKey;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sessions
+  // ------------------------------------------------------------------------------------------
+
+  /** Follow the net layer's links: attach every open one and every one that opens later. */
+  attachLinks(links: SessionLinks): Disposable {
+    for (const link of links.all) this.attach(link);
+    return links.onDidOpen((link) => this.attach(link));
+  }
+
+  /** Run the bus inside `link` (a second link with the same peer replaces the first). */
+  attach(link: SessionLink): void {
+    if (!this.#personaKey) return;
+    this.#channels.get(link.peer)?.link.close('replaced');
+    const channel = new PeerChannel(link, this);
+    this.#channels.set(link.peer, channel);
+    const received = link.onDidReceive((datagram) => channel.onDatagram(datagram));
+    const closed = link.onDidClose((reason) => {
+      received.dispose();
+      closed.dispose();
+      this.#detach(channel, reason);
+    });
+    channel.sendCapabilities();
+  }
+
+  #detach(channel: PeerChannel, reason: string): void {
+    const wasReady = channel.ready && !channel.closed;
+    channel.close();
+    if (this.#channels.get(channel.peer) === channel) this.#channels.delete(channel.peer);
+    if (wasReady) {
+      const closed = { session: this.sessionInfo(channel), reason };
+      this.#closedSessions.fire(closed);
+      this.#ui?.emit('bus:session', { peer: channel.peer, state: 'closed', reason });
+    }
+  }
+
+  /** Live, capability-exchanged sessions. */
+  get sessions(): SessionInfo[] {
+    return [...this.#channels.values()].filter((c) => c.ready && !c.closed).map((c) => this.sessionInfo(c));
+  }
+
+  session(peer: PeerKey): SessionInfo | undefined {
+    const channel = this.#channels.get(peer);
+    return channel?.ready && !channel.closed ? this.sessionInfo(channel) : undefined;
+  }
+
+  channel(peer: PeerKey): PeerChannel | undefined {
+    return this.#channels.get(peer);
+  }
+
+  sessionInfo(channel: PeerChannel): SessionInfo {
+    const { link } = channel;
+    return {
+      peer: link.peer, peerId: link.peerId, path: link.path, remote: link.remote, openedAt: link.openedAt,
+      peerExtensions: { ...(channel.peerCapabilities?.ext ?? {}) },
+    };
+  }
+
+  /** Resolves with the session once `peer`'s capabilities arrived (used by connect). */
+  whenReady(peer: PeerKey, timeoutMs: number): Promise<SessionInfo> {
+    const now = this.session(peer);
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new KithError('KITH_ERR_TIMEOUT', 'The session opened but the bus handshake did not finish'));
+      }, timeoutMs);
+      const sub = this.onDidOpen((info) => {
+        if (info.peer !== peer) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(info);
+      });
+    });
+  }
+
+  ready(channel: PeerChannel): void {
+    const info = this.sessionInfo(channel);
+    this.#opened.fire(info);
+    this.#ui?.emit('bus:session', { peer: info.peer, state: 'open', peerExtensions: info.peerExtensions });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Extensions, kinds, capabilities
+  // ------------------------------------------------------------------------------------------
+
+  /** An extension is active for the persona (listed in capabilities until disposed). */
+  addExtension(scope: ExtensionScope): Disposable {
+    const { id, version } = scope.extension;
+    const entry = this.#extensions.get(id) ?? { version, users: 0 };
+    entry.users++;
+    this.#extensions.set(id, entry);
+    this.#capabilitiesChanged();
+    return new Disposable(() => {
+      if (--entry.users === 0) this.#extensions.delete(id);
+      this.#capabilitiesChanged();
+    });
+  }
+
+  register(scope: ExtensionScope, kind: string, handler: KindHandler, options: KindOptions = {}): Disposable {
+    assertOwnsKind(scope.extension, scope.manifest, kind);
+    if (typeof handler !== 'function') throw new KithError('KITH_ERR_BAD_REQUEST', 'A kind handler must be a function');
+    const purpose = options.purpose;
+    if (purpose !== undefined && (!SHARED_STREAM_KINDS.has(kind) || typeof purpose !== 'string' || purpose.length === 0 || purpose.length > 32)) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', 'A purpose applies only to stream.open/open-ack/close and is 1-32 characters');
+    }
+    const key = purpose === undefined ? kind : `${kind}#${purpose}`;
+    if (this.#registrations.has(key)) {
+      throw new KithError('KITH_ERR_DUPLICATE', `Kind ${key} already has a handler (extension ${this.#registrations.get(key)!.scope.extension.id})`);
+    }
+    if (!isBuiltinKind(kind)) this.kindBytes.assign(kind);
+    const registration: Registration = { scope, kind, purpose, handler };
+    this.#registrations.set(key, registration);
+    this.#capabilitiesChanged();
+    return new Disposable(() => {
+      if (this.#registrations.get(key) === registration) this.#registrations.delete(key);
+      this.#capabilitiesChanged();
+    });
+  }
+
+  capabilities(): CapabilitiesHeader {
+    const ext: Record<string, string> = {};
+    for (const [id, { version }] of this.#extensions) ext[id] = version;
+    const on = [...new Set([...this.#registrations.values()].map((r) => r.kind))].sort();
+    return { v: CAPABILITIES_VERSION, rev: this.#capsRev, ext, kinds: this.kindBytes.toRecord(), on };
+  }
+
+  #capabilitiesChanged(): void {
+    if (this.#capsScheduled) return;
+    this.#capsScheduled = true;
+    setImmediate(() => {
+      this.#capsScheduled = false;
+      this.#capsRev++;
+      for (const channel of this.#channels.values()) channel.sendCapabilities();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound dispatch
+  // ------------------------------------------------------------------------------------------
+
+  async dispatch(channel: PeerChannel, event: InboundDispatch): Promise<Refusal | undefined> {
+    const { kind, header, frame, streamHex } = event;
+    const purpose = kind === 'stream.open' && typeof header.purpose === 'string' ? header.purpose : undefined;
+    const registration = this.#handlerFor(channel.peer, streamHex, kind, purpose);
+    if (!registration) {
+      const refusal = { reason: 'kind-disabled', message: nackMessage('kind-disabled', kind, purpose) };
+      if (!event.reliable) this.#nackUnreliable(channel, streamHex, frame.seq, kind, refusal);
+      return refusal;
+    }
+    const inbound: InboundEvent = {
+      peer: channel.peer, peerId: channel.link.peerId, stream: streamHex, seq: frame.seq, kind,
+      flags: { eos: (frame.flags & FLAG_EOS) !== 0, keyframe: (frame.flags & FLAG_KEYFRAME) !== 0, wantsAck: (frame.flags & FLAG_WANTS_ACK) !== 0 },
+      header, payload: frame.payload,
+    };
+    try {
+      await registration.handler(inbound);
+    } catch (error) {
+      registration.scope.fault(error);
+      return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
+    }
+    if (kind === 'stream.open') this.#setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
+    return undefined;
+  }
+
+  #handlerFor(peer: string, streamHex: string, kind: string, purpose: string | undefined): Registration | undefined {
+    if (!SHARED_STREAM_KINDS.has(kind)) return this.#registrations.get(kind);
+    if (kind === 'stream.open') {
+      return (purpose !== undefined ? this.#registrations.get(`stream.open#${purpose}`) : undefined) ?? this.#registrations.get('stream.open');
+    }
+    const candidates = [...this.#registrations.values()].filter((r) => r.kind === kind);
+    const owner = this.#streamOwners.get(`${peer}:${streamHex}`);
+    if (owner !== undefined) return candidates.find((r) => r.scope.extension.id === owner);
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  #setStreamOwner(peer: string, streamHex: string, extensionId: string): void {
+    const key = `${peer}:${streamHex}`;
+    this.#streamOwners.delete(key);
+    this.#streamOwners.set(key, extensionId);
+    if (this.#streamOwners.size > MAX_STREAM_OWNERS) this.#streamOwners.delete(this.#streamOwners.keys().next().value as string);
+  }
+
+  #nackUnreliable(channel: PeerChannel, streamHex: string, seq: number, kind: string, refusal: Refusal): void {
+    const key = `${channel.peer}:${kind}`;
+    const now = Date.now();
+    if (now - (this.#unreliableNacks.get(key) ?? 0) < UNRELIABLE_NACK_INTERVAL_MS) return;
+    this.#unreliableNacks.set(key, now);
+    channel.nackUnreliable(streamHex, seq, refusal.reason, refusal.message);
+  }
+
+  nackMessage(reason: string, kind: string, header: Uint8Array): string {
+    let purpose: string | undefined;
+    if (kind === 'stream.open') {
+      try {
+        const value = decodeHeader(header).purpose;
+        if (typeof value === 'string') purpose = value;
+      } catch {
+        // our own header: cannot fail
+      }
+    }
+    return nackMessage(reason, kind, purpose);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Outbound
+  // ------------------------------------------------------------------------------------------
+
+  async send(
+    scope: ExtensionScope, peer: PeerKey, stream: StreamId, kind: string, header: EventHeader,
+    payload: Uint8Array = new Uint8Array(0), options: SendOptions = {},
+  ): Promise<SendReceipt> {
+    assertOwnsKind(scope.extension, scope.manifest, kind);
+    if (typeof peer !== 'string' || !PEER_KEY.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
+    const streamBytes = streamIdBytes(stream);
+    if (!(payload instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'The payload must be a Uint8Array');
+    const priority = options.priority ?? 'interactive';
+    if (!(priority in PRIORITY_RANK)) throw new KithError('KITH_ERR_BAD_REQUEST', `Unknown priority ${String(priority)}`);
+    const headerBytes = encodeHeader(header ?? {});
+    const persona = this.persona;
+    const channel = this.#channels.get(peer);
+    const limit = maxEventBytes(channel?.link.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    if (FRAME_FIXED_BYTES + headerBytes.length + payload.length > limit) {
+      throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `An event is at most ${limit} bytes (header + payload + 25)`);
+    }
+    const flags = (options.eos ? FLAG_EOS : 0) | (options.keyframe ? FLAG_KEYFRAME : 0);
+    const eventId = randomUUID();
+    const extensionId = scope.extension.id;
+    if (kind === 'stream.open') this.#setStreamOwner(peer, stream, extensionId);
+    const live = channel && channel.ready && !channel.closed ? channel : undefined;
+
+    if (options.reliable === false) {
+      const seq = live?.sendUnreliable(streamBytes, stream, kind, flags, priority, headerBytes, payload.slice());
+      return { eventId, peer, stream, seq: seq ?? 0, queued: false, ...(seq === undefined ? { dropped: true } : {}) };
+    }
+    if (priority === 'bulk') {
+      if (!live) throw new KithError('KITH_ERR_NO_SESSION', 'A bulk event needs a live session with the peer');
+      await live.bulkRoom();
+      if (live.closed) throw new KithError('KITH_ERR_NO_SESSION', 'The session closed');
+      const seq = live.sendVolatile({
+        stream: streamBytes, streamHex: stream, kind, flags, priority, header: headerBytes, payload: payload.slice(),
+        extensionId, eventId,
+      });
+      return { eventId, peer, stream, seq, queued: false };
+    }
+    const packed = new Uint8Array(2 + headerBytes.length + payload.length);
+    new DataView(packed.buffer).setUint16(0, headerBytes.length);
+    packed.set(headerBytes, 2);
+    packed.set(payload, 2 + headerBytes.length);
+    const { id, seq } = this.store.enqueue(persona, {
+      peer, stream, kind, flags: flags | FLAG_WANTS_ACK, priority: PRIORITY_RANK[priority], extensionId, eventId,
+      sealed: sealBytes(this.#atRestKey(), packed),
+    });
+    this.#fresh.set(id, { header: headerBytes, payload: payload.slice() });
+    if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
+    live?.pumpDurable();
+    return { eventId, peer, stream, seq, queued: !live };
+  }
+
+  openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array } {
+    const fresh = this.#fresh.get(row.id);
+    if (fresh) {
+      this.#fresh.delete(row.id);
+      return fresh;
+    }
+    const packed = openBytes(this.#atRestKey(), row.sealed);
+    if (packed.length < 2) throw new KithError('KITH_ERR_SEAL_INVALID', 'queued event too short');
+    const headerLength = new DataView(packed.buffer, packed.byteOffset).getUint16(0);
+    if (2 + headerLength > packed.length) throw new KithError('KITH_ERR_SEAL_INVALID', 'queued event header runs past its end');
+    return { header: packed.subarray(2, 2 + headerLength), payload: packed.subarray(2 + headerLength) };
+  }
+
+  #atRestKey(): Uint8Array {
+    const active = this.#gate.active;
+    if (!active) throw new KithError('KITH_ERR_LOCKED');
+    return active.atRestKey;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reports
+  // ------------------------------------------------------------------------------------------
+
+  /** The delivery report emitters of one extension (shared by its contexts). */
+  reportsFor(extensionId: string): ExtensionReports {
+    let reports = this.#reports.get(extensionId);
+    if (!reports) {
+      reports = { delivered: new EventEmitter(), failed: new EventEmitter(), nacked: new EventEmitter(), users: 0 };
+      this.#reports.set(extensionId, reports);
+    }
+    return reports;
+  }
+
+  delivered(extensionId: string, report: DeliveryReport): void {
+    this.#reports.get(extensionId)?.delivered.fire(report);
+  }
+
+  failed(extensionId: string, report: DeliveryReport & { readonly reason: string }): void {
+    this.#reports.get(extensionId)?.failed.fire(report);
+  }
+
+  nacked(extensionId: string, report: NackReport): void {
+    this.#reports.get(extensionId)?.nacked.fire(report);
+    this.#ui?.emit('bus:nack', { ...report, extension: extensionId });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lifetime
+  // ------------------------------------------------------------------------------------------
+
+  #onPersona(key: string | undefined): void {
+    if (key === this.#personaKey) return;
+    for (const channel of [...this.#channels.values()]) this.#detach(channel, 'locked');
+    this.#personaKey = key;
+    this.marks.clearCache();
+    this.#streamOwners.clear();
+    this.#fresh.clear();
+    this.kindBytes = new LocalKindBytes();
+    for (const registration of this.#registrations.values()) {
+      if (!isBuiltinKind(registration.kind)) this.kindBytes.assign(registration.kind);
+    }
+  }
+
+  /** Close every channel (host shutdown); the queue keeps what is not acknowledged. */
+  stop(): void {
+    for (const channel of [...this.#channels.values()]) this.#detach(channel, 'shutdown');
+  }
+}

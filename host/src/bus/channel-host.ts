@@ -1,0 +1,51 @@
+import type { DeliveryReport, EventHeader, NackReport } from '@kith/sdk';
+import type { EventFrame } from './wire/event-frame.js';
+import type { CapabilitiesHeader } from './wire/control-headers.js';
+import type { OutboundRow, OutboundStore } from './outbound-store.js';
+import type { InboundMarks } from './inbound-marks.js';
+import type { LocalKindBytes } from './kind-bytes.js';
+import type { Refusal } from './inbound-streams.js';
+import type { PeerChannel } from './peer-channel.js';
+
+/** One inbound event ready for a handler. */
+export interface InboundDispatch {
+  readonly kind: string;
+  readonly frame: EventFrame;
+  readonly header: EventHeader;
+  readonly streamHex: string;
+  readonly reliable: boolean;
+  readonly volatile: boolean;
+}
+
+/** Test seams around the persist step (kill -9 tests); never set in production. */
+export interface BusHooks {
+  beforePersist?(peer: string, stream: string, seq: number): void;
+  afterPersist?(peer: string, stream: string, seq: number): void;
+}
+
+/** Minimal structured logger the bus uses. */
+export interface BusLog {
+  debug(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** What a {@link PeerChannel} needs from the bus engine that owns it. */
+export interface ChannelHost {
+  /** Hex master public key of the active persona (row scope). */
+  readonly persona: string;
+  readonly store: OutboundStore;
+  readonly marks: InboundMarks;
+  readonly kindBytes: LocalKindBytes;
+  readonly hooks: BusHooks | undefined;
+  readonly log: BusLog;
+  capabilities(): CapabilitiesHeader;
+  /** Unseal a queued row's header and payload. */
+  openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };
+  /** Hand an inbound event to its handler; resolves with a refusal or undefined once persisted. */
+  dispatch(channel: PeerChannel, event: InboundDispatch): Promise<Refusal | undefined>;
+  nackMessage(reason: string, kind: string, header: Uint8Array): string;
+  delivered(extensionId: string, report: DeliveryReport): void;
+  nacked(extensionId: string, report: NackReport): void;
+  failed(extensionId: string, report: DeliveryReport & { readonly reason: string }): void;
+  ready(channel: PeerChannel): void;
+}

@@ -1,0 +1,81 @@
+import { encodeEventFrame, type EventFrame } from './wire/event-frame.js';
+import { encodeHeader } from './wire/header-cbor.js';
+import { MAX_FRAGMENTS } from './wire/control-headers.js';
+import { KIND_FRAGMENT } from '@kith/sdk';
+
+/** Room left in a piece for the fragment frame's own head and `{i, n}` header. */
+export const FRAGMENT_OVERHEAD = 40;
+const MAX_PARTIAL_EVENTS = 32;
+const PARTIAL_TTL_MS = 10_000;
+
+/** Largest encoded event for a session whose datagrams carry `maxPayload` bytes. */
+export function maxEventBytes(maxPayload: number): number {
+  return MAX_FRAGMENTS * (maxPayload - FRAGMENT_OVERHEAD);
+}
+
+/** Cut an encoded EVENT frame into fragment frames that each fit `maxPayload` (docs/wire/fragment.md). */
+export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload: number): Uint8Array[] {
+  if (encoded.length <= maxPayload) return [encoded];
+  const piece = maxPayload - FRAGMENT_OVERHEAD;
+  const count = Math.ceil(encoded.length / piece);
+  if (count > MAX_FRAGMENTS) throw new RangeError(`event of ${encoded.length} bytes needs ${count} fragments (max ${MAX_FRAGMENTS})`);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(encodeEventFrame({
+      stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags,
+      header: encodeHeader({ i, n: count }), payload: encoded.subarray(i * piece, (i + 1) * piece),
+    }));
+  }
+  return out;
+}
+
+interface Partial {
+  readonly pieces: (Uint8Array | undefined)[];
+  got: number;
+  touched: number;
+}
+
+/** Collects the pieces of fragmented events of one session; bounded in count and age. */
+export class Reassembler {
+  readonly #partials = new Map<string, Partial>();
+
+  /** Add piece `i` of `n` for the event `key`; returns the whole encoded frame once complete. */
+  add(key: string, i: number, n: number, piece: Uint8Array, now = Date.now()): Uint8Array | undefined {
+    let partial = this.#partials.get(key);
+    if (partial && partial.pieces.length !== n) return undefined; // inconsistent count: ignore the piece
+    if (!partial) {
+      this.#evict(now);
+      partial = { pieces: new Array(n).fill(undefined), got: 0, touched: now };
+      this.#partials.set(key, partial);
+    }
+    partial.touched = now;
+    if (partial.pieces[i] === undefined) {
+      partial.pieces[i] = piece.slice();
+      partial.got++;
+    }
+    if (partial.got < n) return undefined;
+    this.#partials.delete(key);
+    const total = partial.pieces.reduce((sum, p) => sum + p!.length, 0);
+    const whole = new Uint8Array(total);
+    let at = 0;
+    for (const p of partial.pieces) {
+      whole.set(p!, at);
+      at += p!.length;
+    }
+    return whole;
+  }
+
+  get size(): number {
+    return this.#partials.size;
+  }
+
+  #evict(now: number): void {
+    for (const [key, partial] of this.#partials) {
+      if (now - partial.touched > PARTIAL_TTL_MS) this.#partials.delete(key);
+    }
+    while (this.#partials.size >= MAX_PARTIAL_EVENTS) {
+      const oldest = this.#partials.keys().next().value as string;
+      this.#partials.delete(oldest);
+    }
+  }
+}

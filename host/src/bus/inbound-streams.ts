@@ -1,0 +1,68 @@
+import type { EventFrame } from './wire/event-frame.js';
+
+/** Reliable events accepted ahead of the next expected one, per stream and space. */
+export const MAX_REORDER = 512;
+/** A `missing` NACK for one seq is repeated at most this often. */
+export const GAP_NACK_INTERVAL_MS = 50;
+const MAX_REMEMBERED_REFUSALS = 64;
+
+/** A refusal the receiver remembers, to repeat it if the sender retransmits the event. */
+export interface Refusal {
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * Receive state of one stream in one sequence space: the high-water mark (everything at or below
+ * it was consumed), the bounded reorder buffer of events above it, and the gap NACK bookkeeping.
+ */
+export class InboundStream {
+  hwm: number;
+  /** True while the handler for `hwm + 1` runs. */
+  busy = false;
+  readonly buffer = new Map<number, EventFrame>();
+  readonly refused = new Map<number, Refusal>();
+  readonly #nackedAt = new Map<number, number>();
+
+  constructor(hwm: number) {
+    this.hwm = hwm;
+  }
+
+  /** Classify an arriving reliable seq. */
+  classify(seq: number): 'duplicate' | 'too-far' | 'buffered' | 'new' {
+    if (seq <= this.hwm || (this.busy && seq === this.hwm + 1)) return 'duplicate';
+    if (seq > this.hwm + MAX_REORDER) return 'too-far';
+    if (this.buffer.has(seq)) return 'buffered';
+    return 'new';
+  }
+
+  /** Seqs between the next expected one and `seq` that are absent and not NACKed recently (≤ 64). */
+  missingBefore(seq: number, now: number): number[] {
+    const out: number[] = [];
+    for (let s = this.hwm + (this.busy ? 2 : 1); s < seq && out.length < 64; s++) {
+      if (this.buffer.has(s)) continue;
+      const last = this.#nackedAt.get(s);
+      if (last !== undefined && now - last < GAP_NACK_INTERVAL_MS) continue;
+      this.#nackedAt.set(s, now);
+      out.push(s);
+    }
+    return out;
+  }
+
+  /** The next event in order, removed from the buffer, or undefined. */
+  takeNext(): EventFrame | undefined {
+    const frame = this.buffer.get(this.hwm + 1);
+    if (frame) this.buffer.delete(this.hwm + 1);
+    return frame;
+  }
+
+  /** `hwm + 1` was consumed. */
+  advance(refusal?: Refusal): void {
+    this.hwm++;
+    this.#nackedAt.delete(this.hwm);
+    if (refusal) {
+      this.refused.set(this.hwm, refusal);
+      if (this.refused.size > MAX_REMEMBERED_REFUSALS) this.refused.delete(this.refused.keys().next().value as number);
+    }
+  }
+}

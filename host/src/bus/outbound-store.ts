@@ -1,0 +1,120 @@
+import type Sqlite from 'better-sqlite3';
+
+/** Scheduling class as stored: lower runs first. */
+export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
+
+/** One row of `bus_outbound` as the bus uses it (header+payload still sealed). */
+export interface OutboundRow {
+  readonly id: number;
+  readonly peer: string;
+  readonly stream: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly flags: number;
+  readonly priority: number;
+  readonly extensionId: string;
+  readonly eventId: string;
+  readonly sealed: Uint8Array;
+}
+
+export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq'>;
+
+/**
+ * The outbound queue and the per-stream sequence counters (migration 003-bus). Synchronous
+ * better-sqlite3 statements: each call is one short transaction, so a seq is assigned and its row
+ * stored atomically, and a crash leaves either both or neither.
+ */
+export class OutboundStore {
+  readonly #nextSeq: Sqlite.Statement;
+  readonly #insert: Sqlite.Statement;
+  readonly #pending: Sqlite.Statement;
+  readonly #markInflight: Sqlite.Statement;
+  readonly #revert: Sqlite.Statement;
+  readonly #revertAll: Sqlite.Statement;
+  readonly #deleteUpTo: Sqlite.Statement;
+  readonly #deleteOne: Sqlite.Statement;
+  readonly #count: Sqlite.Statement;
+  readonly #enqueue: (persona: string, row: NewOutboundRow, now: number) => { id: number; seq: number };
+  readonly #take: (persona: string, peer: string, limit: number) => OutboundRow[];
+
+  constructor(sqlite: Sqlite.Database) {
+    this.#nextSeq = sqlite.prepare(
+      `INSERT INTO bus_out_streams (persona, peer, stream, next_seq) VALUES (?, ?, ?, 2)
+       ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1
+       RETURNING next_seq - 1 AS seq`,
+    );
+    this.#insert = sqlite.prepare(
+      `INSERT INTO bus_outbound (persona, peer, stream, seq, kind, flags, priority, extension_id, event_id, sealed, state, enqueued_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+    );
+    this.#pending = sqlite.prepare(
+      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed
+       FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' ORDER BY priority, id LIMIT ?`,
+    );
+    this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
+    this.#revert = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND peer = ? AND state = 'inflight'`);
+    this.#revertAll = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE state = 'inflight'`);
+    this.#deleteUpTo = sqlite.prepare(
+      `DELETE FROM bus_outbound WHERE persona = ? AND peer = ? AND stream = ? AND seq <= ?
+       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+    );
+    this.#deleteOne = sqlite.prepare(
+      `DELETE FROM bus_outbound WHERE persona = ? AND peer = ? AND stream = ? AND seq = ?
+       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+    );
+    this.#count = sqlite.prepare(`SELECT COUNT(*) AS n FROM bus_outbound WHERE persona = ? AND peer = ?`);
+    this.#enqueue = sqlite.transaction((persona: string, row: NewOutboundRow, now: number) => {
+      const { seq } = this.#nextSeq.get(persona, row.peer, row.stream) as { seq: number };
+      const info = this.#insert.run(
+        persona, row.peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, now,
+      );
+      return { id: Number(info.lastInsertRowid), seq };
+    });
+    this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
+      const rows = (this.#pending.all(persona, peer, limit) as OutboundRow[]).map((r) => ({ ...r, sealed: new Uint8Array(r.sealed) }));
+      for (const row of rows) this.#markInflight.run(row.id);
+      return rows;
+    });
+    // A crash leaves rows marked in flight; no session survives a restart.
+    this.#revertAll.run();
+  }
+
+  /** Store a new reliable event; returns its row id and its per-stream seq. */
+  enqueue(persona: string, row: NewOutboundRow, now = Date.now()): { id: number; seq: number } {
+    return this.#enqueue(persona, row, now);
+  }
+
+  /** Up to `limit` pending rows for `peer` (control first, then interactive, bulk; FIFO within), marked in flight. */
+  takePending(persona: string, peer: string, limit: number): OutboundRow[] {
+    if (limit <= 0) return [];
+    return this.#take(persona, peer, limit);
+  }
+
+  /** Session closed: every in-flight row of `peer` goes back to pending. */
+  revertInflight(persona: string, peer: string): void {
+    this.#revert.run(persona, peer);
+  }
+
+  /** Rows acknowledged cumulatively: delete and return them. */
+  deleteUpTo(persona: string, peer: string, stream: string, upTo: number): DeletedRow[] {
+    return this.#deleteUpTo.all(persona, peer, stream, upTo) as DeletedRow[];
+  }
+
+  /** A refused row: delete and return it (undefined when already gone). */
+  deleteOne(persona: string, peer: string, stream: string, seq: number): DeletedRow | undefined {
+    return this.#deleteOne.get(persona, peer, stream, seq) as DeletedRow | undefined;
+  }
+
+  /** How many rows wait for `peer` (pending or in flight). */
+  count(persona: string, peer: string): number {
+    return (this.#count.get(persona, peer) as { n: number }).n;
+  }
+}
+
+export interface DeletedRow {
+  readonly id: number;
+  readonly seq: number;
+  readonly kind: string;
+  readonly extensionId: string;
+  readonly eventId: string;
+}

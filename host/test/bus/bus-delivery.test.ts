@@ -1,0 +1,211 @@
+import { expect } from 'chai';
+import type { InboundEvent, NackReport, DeliveryReport, Sessions, KindRegistry, Streams } from '@kith/sdk';
+import { busProviders } from '../../src/bus/bus-providers.js';
+import { createTestPeer, type TestPeer } from './support/test-peer.js';
+import { linkPair, until, type LinkPair } from './support/link-pair.js';
+
+const text = (s: string) => new TextEncoder().encode(s);
+const untext = (b: Uint8Array) => new TextDecoder().decode(b);
+const CHAT_KINDS = ['chat.text', 'chat.typing-start', 'stream.open', 'stream.close', 'file.chunk'];
+
+describe('bus: delivery between two peers over UDP loopback', () => {
+  let a: TestPeer;
+  let b: TestPeer;
+  let pair: LinkPair | undefined;
+
+  beforeEach(async () => {
+    a = await createTestPeer();
+    b = await createTestPeer();
+  });
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+    await a.close();
+    await b.close();
+  });
+
+  function contextOf(peer: TestPeer, id: string, kinds: string[], builtin = true) {
+    const scope = peer.scope(id, kinds, { builtin });
+    const providers = busProviders(peer.engine, () => undefined);
+    return {
+      scope,
+      kinds: providers.kinds!(scope) as KindRegistry,
+      sessions: providers.sessions!(scope) as Sessions,
+      streams: providers.streams!(scope) as Streams,
+    };
+  }
+
+  it('queues a reliable event while offline, drains it when the session opens, reports delivered, empties the queue', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    const got: InboundEvent[] = [];
+    receiver.kinds.register('chat.text', (event) => {
+      got.push(event);
+    });
+    const delivered: DeliveryReport[] = [];
+    sender.sessions.onDidDeliver((r) => delivered.push(r));
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    expect(receiver.streams.forFriend(a.keys.masterPublicKey, 'chat')).to.equal(stream);
+
+    const receipt = await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { id: 'm1', sentAt: 1 }, text('hello'));
+    expect(receipt).to.include({ queued: true, seq: 1, stream });
+    expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(1);
+    // Sealed at rest: the body is not in the SQLite row.
+    const row = a.database.sqlite.prepare('SELECT sealed FROM bus_outbound').get() as { sealed: Buffer };
+    expect(Buffer.from(row.sealed).includes(Buffer.from('hello'))).to.equal(false);
+
+    const opened: string[] = [];
+    sender.sessions.onDidOpen((s) => opened.push(s.peer));
+    pair = await linkPair(a, b);
+    await until(() => delivered.length === 1, 5000, 'delivery');
+    expect(opened).to.deep.equal([b.keys.masterPublicKey]);
+    expect(got).to.have.length(1);
+    expect(got[0]).to.include({ peer: a.keys.masterPublicKey, stream, seq: 1, kind: 'chat.text' });
+    expect(got[0]!.header).to.deep.include({ id: 'm1', sentAt: 1 });
+    expect(untext(got[0]!.payload)).to.equal('hello');
+    expect(delivered[0]).to.deep.equal({ eventId: receipt.eventId, peer: b.keys.masterPublicKey, stream, seq: 1, kind: 'chat.text' });
+    expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
+    expect(sender.sessions.get(b.keys.masterPublicKey)?.peerExtensions).to.deep.equal({ chat: '1.0.0' });
+
+    // Live now: the next event is not queued, and sequence numbers continue.
+    const next = await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { id: 'm2', sentAt: 2 }, text('again'));
+    expect(next).to.include({ queued: false, seq: 2 });
+    await until(() => delivered.length === 2);
+    expect(got.map((e) => untext(e.payload))).to.deep.equal(['hello', 'again']);
+  });
+
+  it('negotiates a third-party kind at session open and carries it end to end', async () => {
+    const sender = contextOf(a, 'hello', ['hello.wave'], false);
+    const receiver = contextOf(b, 'hello', ['hello.wave'], false);
+    const other = contextOf(b, 'other', ['other.ping'], false);
+    other.kinds.register('other.ping', () => undefined); // takes byte 0x80 on b, so hello.wave gets 0x81
+    const got: InboundEvent[] = [];
+    receiver.kinds.register('hello.wave', (event) => {
+      got.push(event);
+    });
+    const delivered: DeliveryReport[] = [];
+    sender.sessions.onDidDeliver((r) => delivered.push(r));
+    pair = await linkPair(a, b);
+    await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined, 5000, 'session');
+    expect(sender.sessions.get(b.keys.masterPublicKey)!.peerExtensions).to.deep.equal({ hello: '1.0.0', other: '1.0.0' });
+    expect(a.engine.channel(b.keys.masterPublicKey)!.peerCapabilities!.kinds).to.deep.equal({ 'other.ping': 0x80, 'hello.wave': 0x81 });
+    await sender.sessions.send(b.keys.masterPublicKey, sender.streams.random(), 'hello.wave', { n: 1 }, text('👋'));
+    await until(() => delivered.length === 1);
+    expect(got[0]).to.include({ kind: 'hello.wave' });
+    expect(untext(got[0]!.payload)).to.equal('👋');
+  });
+
+  it('a disabled kind yields a visible NACK: onDidNack for the sender extension and bus:nack for the UI', async () => {
+    const uiEvents: Array<{ name: string; payload: any }> = [];
+    await a.close();
+    a = await createTestPeer({ ui: { emit: (name, payload) => uiEvents.push({ name, payload }) } });
+    const sender = contextOf(a, 'calls', ['stream.open', 'audio.frame']);
+    const receiver = contextOf(b, 'files', ['stream.open']);
+    receiver.kinds.register('stream.open', () => undefined, { purpose: 'file' }); // files on, calls off
+    const nacks: NackReport[] = [];
+    sender.sessions.onDidNack((n) => nacks.push(n));
+    pair = await linkPair(a, b);
+    const stream = sender.streams.random();
+    const receipt = await sender.sessions.send(b.keys.masterPublicKey, stream, 'stream.open', { purpose: 'audio' });
+    await until(() => nacks.length === 1, 5000, 'nack');
+    expect(nacks[0]).to.deep.include({ eventId: receipt.eventId, kind: 'stream.open', reason: 'kind-disabled', message: 'peer has calls turned off' });
+    const uiNack = uiEvents.find((e) => e.name === 'bus:nack');
+    expect(uiNack!.payload).to.include({ extension: 'calls', reason: 'kind-disabled' });
+    expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
+  });
+
+  it('a kind whose extension was turned off is refused; a throwing handler faults its extension and NACKs handler-failed', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    receiver.kinds.register('chat.text', (event) => {
+      if (untext(event.payload) === 'boom') throw new Error('handler exploded');
+    });
+    const nacks: NackReport[] = [];
+    const delivered: DeliveryReport[] = [];
+    sender.sessions.onDidNack((n) => nacks.push(n));
+    sender.sessions.onDidDeliver((d) => delivered.push(d));
+    pair = await linkPair(a, b);
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('boom'));
+    await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('fine'));
+    await until(() => nacks.length === 1 && delivered.length === 1, 5000, 'nack + delivery');
+    expect(nacks[0]).to.include({ reason: 'handler-failed', seq: 1 });
+    expect(delivered[0]).to.include({ seq: 2 });
+    expect((receiver.scope.faults[0] as Error).message).to.equal('handler exploded');
+
+    receiver.scope.deactivate(); // extension turned off: handler disposed
+    await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('anyone?'));
+    await until(() => nacks.length === 2, 5000, 'second nack');
+    expect(nacks[1]).to.include({ reason: 'kind-disabled', seq: 3, message: 'peer has chat turned off' });
+  });
+
+  it('fragments an event larger than one datagram and reassembles it', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    const got: InboundEvent[] = [];
+    receiver.kinds.register('chat.text', (e) => {
+      got.push(e);
+    });
+    pair = await linkPair(a, b);
+    const body = 'x'.repeat(20_000) + '✓';
+    await sender.sessions.send(b.keys.masterPublicKey, sender.streams.random(), 'chat.text', { id: 'big', tags: ['a'.repeat(3000)] }, text(body));
+    await until(() => got.length === 1, 5000, 'big event');
+    expect(untext(got[0]!.payload)).to.equal(body);
+    expect((got[0]!.header.tags as string[])[0]).to.have.length(3000);
+    await expectRejects(sender.sessions.send(b.keys.masterPublicKey, sender.streams.random(), 'chat.text', {}, new Uint8Array(80_000)), 'KITH_ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it('unreliable events are sent once when live and dropped otherwise; bulk needs a session and is delivered in order', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    const typing: InboundEvent[] = [];
+    const chunks: number[] = [];
+    receiver.kinds.register('chat.typing-start', (e) => {
+      typing.push(e);
+    });
+    receiver.kinds.register('file.chunk', (e) => {
+      chunks.push(e.header.index as number);
+    });
+    const stream = sender.streams.random();
+    const offline = await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.typing-start', {}, undefined, { reliable: false });
+    expect(offline.dropped).to.equal(true);
+    await expectRejects(sender.sessions.send(b.keys.masterPublicKey, stream, 'file.chunk', { index: 0 }, new Uint8Array(1024), { priority: 'bulk' }), 'KITH_ERR_NO_SESSION');
+
+    pair = await linkPair(a, b);
+    await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined);
+    const live = await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.typing-start', {}, undefined, { reliable: false });
+    expect(live.dropped).to.equal(undefined);
+    await until(() => typing.length === 1);
+    expect(typing[0]!.flags.wantsAck).to.equal(false);
+
+    const fileStream = sender.streams.random();
+    for (let i = 0; i < 3000; i++) {
+      await sender.sessions.send(b.keys.masterPublicKey, fileStream, 'file.chunk', { index: i }, new Uint8Array(1024).fill(i & 0xff), { priority: 'bulk' });
+    }
+    await until(() => chunks.length === 3000, 10_000, 'bulk chunks');
+    expect(chunks).to.deep.equal([...Array(3000).keys()]);
+    expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
+  });
+
+  it('enforces kind ownership from the manifest', async () => {
+    const third = contextOf(a, 'hello', ['hello.wave', 'chat.text'], false);
+    expect(() => third.kinds.register('chat.text', () => undefined)).to.throw(/reserved for built-in/);
+    expect(() => third.kinds.register('hello.other', () => undefined)).to.throw(/not listed in the manifest/);
+    expect(() => third.kinds.register('bus.ack', () => undefined)).to.throw(/belong to the host/);
+    await expectRejects(third.sessions.send(b.keys.masterPublicKey, third.streams.random(), 'hello.other', {}), 'KITH_ERR_KIND_NOT_OWNED');
+    const d = third.kinds.register('hello.wave', () => undefined);
+    expect(() => third.kinds.register('hello.wave', () => undefined)).to.throw(/already has a handler/);
+    d.dispose();
+    third.kinds.register('hello.wave', () => undefined).dispose();
+  });
+});
+
+async function expectRejects(promise: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    expect((error as { code?: string }).code).to.equal(code);
+    return;
+  }
+  expect.fail(`expected ${code}`);
+}
