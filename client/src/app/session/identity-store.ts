@@ -110,7 +110,8 @@ export class IdentityStore {
 
   /** Create a persona; the answer carries the mnemonic once. */
   async create(label: string, passphrase: string): Promise<CreatedPersona> {
-    const created = await this.#api.post<Raw>('/personas', { slug: slugify(label), label, passphrase });
+    // The host picks a unique slug from the label.
+    const created = await this.#api.post<Raw>('/personas', { label, passphrase });
     await this.refresh();
     return { slug: String(created['slug'] ?? slugify(label)), label, mnemonic: created['mnemonic'] as string | undefined };
   }
@@ -118,7 +119,6 @@ export class IdentityStore {
   /** Restore a persona from its 24-word mnemonic. */
   async restore(label: string, passphrase: string, mnemonic: string): Promise<CreatedPersona> {
     const created = await this.#api.post<Raw>('/personas/restore', {
-      slug: slugify(label),
       label,
       passphrase,
       mnemonic: mnemonic.trim().toLowerCase().split(/\s+/).join(' '),

@@ -40,7 +40,8 @@ import { IdentityStore, type Persona } from '../session/identity-store';
   `,
   styles: `
     .persona-button { max-width: 200px; }
-    .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 120px; display: inline-block; vertical-align: middle; }
+    .persona-button ::ng-deep .mdc-button__label { display: inline-flex; align-items: center; gap: 4px; }
+    .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 120px; }
     .menu-heading { padding: 8px 16px 4px; font: var(--mat-sys-label-medium); color: var(--mat-sys-on-surface-variant); }
     button[mat-menu-item] .material-symbols-outlined { margin-right: 12px; vertical-align: middle; }
     @media (max-width: 400px) { .label { max-width: 72px; } }
