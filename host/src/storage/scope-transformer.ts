@@ -16,6 +16,8 @@ export const LOGICAL_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
 const DML_ROOTS = new Set(['SelectQueryNode', 'InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode']);
 const DDL_ROOTS = new Set(['CreateTableNode', 'CreateIndexNode', 'DropTableNode', 'DropIndexNode', 'AlterTableNode']);
+/** Keyword-only raw fragments kysely's builders produce (order direction, `on true`, time defaults). */
+const SAFE_RAW = /^\s*(asc|desc|true|false|nulls first|nulls last|current_timestamp|current_date|current_time)\s*$/i;
 /** SQLite functions that read outside the query's tables (schema, raw pages, files) or load code. */
 const FORBIDDEN_FUNCTION = /^(pragma_|sqlite_|load_extension$|readfile$|writefile$|edit$|fts3_tokenizer$|zipfile)/i;
 
@@ -75,7 +77,9 @@ export class ScopeTransformer extends OperationNodeTransformer {
     return SchemableIdentifierNode.create(this.#physical(name));
   }
 
-  protected override transformRaw(_node: RawNode): RawNode {
+  /** Kysely itself emits a few keyword-only raw nodes (`desc`, `asc`, `true`); nothing else passes. */
+  protected override transformRaw(node: RawNode, queryId?: QueryId): RawNode {
+    if (node.parameters.length === 0 && SAFE_RAW.test(node.sqlFragments.join(''))) return super.transformRaw(node, queryId);
     throw refuse('raw SQL is not allowed');
   }
 

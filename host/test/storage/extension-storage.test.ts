@@ -139,6 +139,9 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
     await refused(() => bob.executeQuery(CompiledQuery.raw('SELECT * FROM ext_notes_ext__notes')));
     await refused(() => bob.withoutPlugins().selectFrom('ext_notes_ext__notes').selectAll().execute());
     await refused(() => bob.selectFrom('notes').select(sql`title`.as('t')).execute());
+    await refused(() => bob.selectFrom('notes').selectAll().orderBy(sql`(select 1 from extension_state)`).execute());
+    // kysely's own keyword fragments still work
+    expect((await bob.selectFrom('notes').select('title').orderBy('id', 'desc').execute())[0]?.title).to.be.a('string');
     await refused(() => bob.selectFrom('main.notes' as any).selectAll().execute());
     await refused(() => bob.updateTable('notes').set({ persona: ALICE }).execute());
     await refused(() => bob.insertInto('notes').values({ title: 'x', persona: ALICE }).execute());
