@@ -357,8 +357,12 @@ export interface ExtensionStorage {
   /** A kysely handle scoped to this extension and persona. Raw SQL is refused. */
   readonly db: Kysely<any>;
   /**
-   * Run the extension's migrations (kysely `Migration`s keyed by sortable names) once per
-   * persona. Call it first thing in `activate`.
+   * Run the extension's migrations (kysely `Migration`s keyed by sortable names). Call it first
+   * thing in `activate`. Tables are shared by all personas and migrated once per extension: the
+   * host adds a `persona` column to every table and widens every key, unique constraint and
+   * index with it, so ids only need to be unique within one persona. Raw `sql` is refused
+   * (kysely's own `asc`/`desc`/`true` fragments are fine); a data migration sees only the
+   * rows of the persona that ran it.
    */
   migrate(migrations: Readonly<Record<string, Migration>>): Promise<void>;
 }
