@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { CLIENT_DIR, ROOT, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+
+const PASSPHRASE = 'extensions are features';
+
+/** Install the SDK's example third-party extension into `<dataDir>/extensions/hello`, as its author ships it. */
+function installHello(dataDir: string): void {
+  const exampleDir = path.join(ROOT, 'sdk/examples/hello');
+  const target = path.join(dataDir, 'extensions/hello');
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(path.join(exampleDir, 'package.json'), path.join(target, 'package.json'));
+  const built = spawnSync(process.execPath, [path.join(exampleDir, 'build.mjs'), '--outdir', path.join(target, 'dist')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the example failed: ${built.stderr}`);
+}
+
+function clientFilesContain(text: string): boolean {
+  return fs.readdirSync(CLIENT_DIR).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(CLIENT_DIR, f), 'utf8').includes(text));
+}
+
+async function createPersona(page: Page, url: string, label: string): Promise<void> {
+  await page.goto(url + '/login?add=1');
+  await page.getByTestId('create-label').fill(label);
+  await page.getByTestId('create-passphrase').fill(PASSPHRASE);
+  await page.getByTestId('create-repeat').fill(PASSPHRASE);
+  await page.getByTestId('create-submit').click();
+  await page.getByTestId('mnemonic-written').click({ timeout: 30_000 });
+  await page.getByTestId('mnemonic-confirm').click();
+  await page.waitForURL('**/chats');
+}
+
+/** Contributions come and go at run time: built-in UI (chat) and a third-party custom element (hello). */
+describe('browser: extension contributions', function () {
+  this.timeout(240_000);
+  let kith: TestHost;
+  let browser: Browser;
+  let builtAt: number;
+
+  before(async () => {
+    ensureClientBuilt();
+    builtAt = fs.statSync(path.join(CLIENT_DIR, 'index.html')).mtimeMs;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
+    installHello(dataDir);
+    kith = await startTestHost({ dataDir });
+    browser = await launchBrowser();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      for (const context of browser.contexts()) for (const page of context.pages()) await snap(page, `FAILED-extensions-${Date.now()}`);
+    }
+  });
+  after(async () => {
+    await browser?.close();
+    const dataDir = kith?.dataDir;
+    await kith?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("turning chat off for a persona removes its UI and routes at once; on brings them back", async () => {
+    const { context, page, errors } = await openPage(browser);
+    await createPersona(page, kith.host.url, 'Carol');
+    // Chat's views: the conversation list (sidebar) and the panel.
+    await page.getByTestId('conversation-list').waitFor({ timeout: 20_000 });
+    await page.locator('[data-view="chat/chat.panel"]').waitFor();
+    await snap(page, 'extensions-01-chat-on');
+
+    await page.getByRole('tab', { name: 'Extensions' }).click();
+    await page.locator('[data-extension="chat"]').waitFor();
+    await snap(page, 'extensions-02-list');
+    await page.getByTestId('toggle-chat').getByRole('switch').click();
+    await page.getByText('Chat turned off').waitFor();
+    const entry = ((await (await kith.host.fetch('/api/extensions')).json()) as { extensions: { id: string; enabled: boolean }[] })
+      .extensions.find((e) => e.id === 'chat');
+    expect(entry?.enabled).to.equal(false);
+    expect((await kith.host.fetch('/api/self/messages')).status, 'chat API route').to.equal(404);
+
+    await page.getByRole('tab', { name: 'Chats' }).click();
+    await page.getByTestId('no-chat-panel').waitFor();
+    expect(await page.getByTestId('conversation-list').count()).to.equal(0);
+    expect(await page.locator('[data-view^="chat/"]').count()).to.equal(0);
+    // Pairing is a separate extension and stays.
+    expect(await page.getByTestId('pair-friend').count()).to.equal(1);
+    await snap(page, 'extensions-03-chat-off');
+
+    await page.getByRole('tab', { name: 'Extensions' }).click();
+    await page.getByTestId('toggle-chat').getByRole('switch').click();
+    await page.getByText('Chat turned on').waitFor();
+    await page.getByRole('tab', { name: 'Chats' }).click();
+    await page.getByTestId('conversation-list').waitFor({ timeout: 20_000 });
+    expect((await kith.host.fetch('/api/self/messages')).status).to.equal(200);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('shows the third-party custom element without a client rebuild, and removes its page when off', async () => {
+    expect(clientFilesContain('hello-panel'), 'the client bundle knows nothing of hello').to.equal(false);
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(kith.host.url + '/chats');
+    await page.getByRole('tab', { name: 'Hello' }).click();
+    await page.waitForURL('**/hello');
+    const panel = page.locator('hello-panel');
+    await panel.waitFor();
+    // Its data comes through the UiHost (launch secret) from the extension's own route.
+    await panel.locator('[data-part="greeting"]').filter({ hasText: /waves received/ }).waitFor({ timeout: 15_000 });
+    expect(await panel.evaluate((el) => Boolean((el as unknown as { kithHost?: unknown }).kithHost))).to.equal(true);
+    await snap(page, 'extensions-04-hello-element');
+
+    // Its settings section appears under Settings.
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.locator('[data-extension="hello"]').getByText('Shout the greeting').waitFor();
+    await snap(page, 'extensions-05-settings');
+
+    // Off: the nav entry goes, and its route no longer exists.
+    await page.getByRole('tab', { name: 'Extensions' }).click();
+    await page.getByTestId('toggle-hello').getByRole('switch').click();
+    await page.getByText('Hello turned off').waitFor();
+    expect(await page.getByRole('tab', { name: 'Hello' }).count()).to.equal(0);
+    await page.goto(kith.host.url + '/hello');
+    await page.getByTestId('not-found').waitFor();
+    expect(await page.locator('hello-panel').count()).to.equal(0);
+    await snap(page, 'extensions-06-hello-off');
+
+    expect(fs.statSync(path.join(CLIENT_DIR, 'index.html')).mtimeMs, 'the client was not rebuilt').to.equal(builtAt);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+});
