@@ -72,7 +72,7 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(_now?: number): Promise<StoreStats> {
     return { entries: this.#entries, bytes: this.#bytes };
   }
 

@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import express from 'express';
+import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { measureLoad } from '../load.js';
+import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
+import { RedisRoomStore } from '../../../rendezvous/src/server/redis-store.js';
+import type { RoomStore } from '../../../rendezvous/src/server/room-store.js';
+import { startRendezvousServer } from '../../../rendezvous/src/server/server.js';
+import { startTestRedis } from '../../../rendezvous/test/support/redis-server.js';
+
+/** A sealed announce is about 800 characters on the wire; the bench uses blobs of that size. */
+const BLOB = `{"v":1,"t":"sealed_announce","tag":"${'a'.repeat(32)}","box":"${'B'.repeat(740)}"}`;
+const LIVE_ENTRIES = 100_000;
+const NO_RATE_LIMIT = { ratePerWindow: 1e9, maxEntries: 1e7, maxStoreBytes: 4 * 2 ** 30 };
+
+const room = (i: number) => createHash('sha256').update(`bench-room-${i}`).digest('hex');
+
+function gc(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+async function heapAfterGc(): Promise<number> {
+  await new Promise((r) => setImmediate(r));
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function loadRows(label: string, store: RoomStore, bareUrl: string): Promise<BenchRow[]> {
+  // The baseline is measured right before each store's rows: the machine is shared and noisy.
+  const bareLoad = await measureLoad({ url: bareUrl });
+  const bare = { rps: bareLoad.requestsPerSecond, p99: bareLoad.p99Ms };
+  const server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0, limits: NO_RATE_LIMIT });
+  try {
+    const r = room(1);
+    // A room as a poll finds it: 20 friends' sealed announces.
+    for (let i = 0; i < 20; i++) await store.put({ room: r, owner: `owner-${i}-bench`, anonymous: false, blob: BLOB, now: Date.now(), ttlMs: 600_000, maxEntriesPerRoom: 256, maxEntries: 1e7, maxStoreBytes: 2 ** 32 });
+    const publish = await measureLoad({
+      url: `${server.url}/r/publish`, method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ room: r, blob: BLOB, owner: 'owner-bench-publish' }),
+    });
+    const fetched = await measureLoad({ url: `${server.url}/r/fetch/${r}` });
+    if (publish.errors || fetched.errors) throw new Error(`rendezvous bench saw errors: publish ${publish.errors}, fetch ${fetched.errors}`);
+    const base = (value: number, unit: string) => ({ name: 'bare express GET /hello', value, unit });
+    return [
+      { area: 'rendezvous', metric: `POST /r/publish (${label}, 800 B blob)`, value: publish.requestsPerSecond, unit: 'req/s', baseline: base(bare.rps, 'req/s') },
+      { area: 'rendezvous', metric: `POST /r/publish p99 (${label})`, value: publish.p99Ms, unit: 'ms', baseline: base(bare.p99, 'ms') },
+      { area: 'rendezvous', metric: `GET /r/fetch (${label}, 21 entries)`, value: fetched.requestsPerSecond, unit: 'req/s', baseline: base(bare.rps, 'req/s') },
+      { area: 'rendezvous', metric: `GET /r/fetch p99 (${label})`, value: fetched.p99Ms, unit: 'ms', baseline: base(bare.p99, 'ms') },
+    ];
+  } finally {
+    await server.close();
+  }
+}
+
+function hasRedis(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Publish/fetch throughput beside a bare express server, and memory at 100k live entries. */
+const suite: BenchSuite = {
+  name: 'rendezvous',
+  async run() {
+    const bareApp = express();
+    bareApp.get('/hello', (_req, res) => res.json({ status: 'ok' }));
+    const bareServer = bareApp.listen(0, '127.0.0.1');
+    await new Promise((r) => bareServer.once('listening', r));
+    const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/hello`;
+    const rows: BenchRow[] = [];
+    try {
+      rows.push(...(await loadRows('memory', new MemoryRoomStore({ sweepIntervalMs: 60_000 }), bareUrl)));
+      if (hasRedis()) {
+        const redis = await startTestRedis();
+        try {
+          rows.push(...(await loadRows('redis', await RedisRoomStore.connect(redis.url), bareUrl)));
+        } finally {
+          await redis.stop();
+        }
+      }
+    } finally {
+      bareServer.close();
+    }
+
+    // Memory at 100k live entries (distinct rooms, 800-byte blobs), beside a plain Map of the same blobs.
+    // Each structure gets its own flat copies of the blobs, so both rows include the blob bytes.
+    const blobAt = (i: number) => Buffer.from(`${BLOB.slice(0, -8)}${String(i).padStart(6, '0')}"}`).toString('latin1');
+    const before = await heapAfterGc();
+    const plain = new Map<string, string>();
+    for (let i = 0; i < LIVE_ENTRIES; i++) plain.set(room(i), blobAt(i));
+    const withMap = await heapAfterGc();
+    plain.clear();
+    const cleared = await heapAfterGc();
+    const store = new MemoryRoomStore({ sweepIntervalMs: 60_000 });
+    const now = Date.now();
+    for (let i = 0; i < LIVE_ENTRIES; i++) {
+      await store.put({ room: room(i), owner: `owner-${i}-bench`, anonymous: false, blob: blobAt(i), now, ttlMs: 600_000, maxEntriesPerRoom: 256, maxEntries: 1e7, maxStoreBytes: 2 ** 32 });
+    }
+    const withStore = await heapAfterGc();
+    const accounted = (await store.stats(now)).bytes;
+    await store.close();
+    const mib = (n: number) => n / 2 ** 20;
+    rows.push({
+      area: 'rendezvous', metric: 'heap for 100k live entries (memory store)', value: mib(withStore - cleared), unit: 'MiB',
+      baseline: { name: 'plain Map room→blob', value: mib(withMap - before), unit: 'MiB' },
+      goal: `store's own accounting: ${mib(accounted).toFixed(1)} MiB (the bound it enforces)`,
+    });
+    return rows;
+  },
+};
+export default suite;
