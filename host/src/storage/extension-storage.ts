@@ -1,4 +1,4 @@
-import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { SqliteQueryCompiler, type CompiledQuery, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { KithError, type ExtensionStorage } from '@kith/sdk';
 import type { Database } from './database.js';
@@ -38,7 +38,19 @@ class ScopePlugin implements KyselyPlugin {
 function scopedKysely(database: Database, options: { prefix: string; persona: string; allowDdl: boolean }): Kysely<any> {
   const produced = new WeakSet<object>();
   const plugin = new ScopePlugin(new ScopeTransformer(options), produced);
-  return database.derive({ plugins: [plugin], allow: (query) => produced.has(query.query) });
+  const compiler = new SqliteQueryCompiler();
+  // A compiled query is a plain object: check that its SQL and parameters are what its (scoped)
+  // node compiles to, so a legitimate node cannot carry hand-written SQL.
+  const allow = (query: CompiledQuery): boolean => {
+    if (!produced.has(query.query)) return false;
+    const expected = compiler.compileQuery(query.query, query.queryId);
+    return (
+      expected.sql === query.sql &&
+      expected.parameters.length === query.parameters.length &&
+      expected.parameters.every((p, i) => Object.is(p, query.parameters[i]))
+    );
+  };
+  return database.derive({ plugins: [plugin], allow });
 }
 
 /** Migration runs in this process, per database and extension (the bookkeeping table is the durable record). */

@@ -138,6 +138,10 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
     await refused(() => sql`SELECT * FROM ext_notes_ext__notes`.execute(bob));
     await refused(() => bob.executeQuery(CompiledQuery.raw('SELECT * FROM ext_notes_ext__notes')));
     await refused(() => bob.withoutPlugins().selectFrom('ext_notes_ext__notes').selectAll().execute());
+    const legit = bob.selectFrom('notes').selectAll().compile();
+    await refused(() => bob.executeQuery({ ...legit, sql: 'SELECT * FROM ext_notes_ext__notes' }));
+    await refused(() => bob.executeQuery({ ...legit, parameters: [ALICE] }));
+    expect((await bob.executeQuery(legit)).rows).to.have.length.greaterThan(0);
     await refused(() => bob.selectFrom('notes').select(sql`title`.as('t')).execute());
     await refused(() => bob.selectFrom('notes').selectAll().orderBy(sql`(select 1 from extension_state)`).execute());
     // kysely's own keyword fragments still work
