@@ -55,7 +55,7 @@ export class ExtensionManager {
   }
 
   start(): Promise<void> {
-    this.#subscription = this.#o.gate.onDidChangeActive((persona) => void this.#enqueue(() => this.#switchTo(persona)));
+    this.#subscription = this.#o.gate.onDidChangeActive((persona) => this.#enqueueQuietly(() => this.#switchTo(persona)));
     return this.#enqueue(() => this.#switchTo(this.#o.gate.active));
   }
 
@@ -89,9 +89,12 @@ export class ExtensionManager {
   /** Turn an extension on or off for the active persona; resolves once it has started or stopped. */
   setEnabled(id: string, enabled: boolean): Promise<void> {
     if (!this.#byId.has(id)) return Promise.reject(new KithError('KITH_ERR_NOT_FOUND', `No extension "${id}" is installed`));
+    const requestedFor = this.#o.gate.active;
     return this.#enqueue(async () => {
       const persona = this.#persona;
       if (!persona) throw new KithError('KITH_ERR_LOCKED');
+      // The switch belongs to the persona that asked; a persona change in between voids it.
+      if (persona !== requestedFor) throw new KithError('KITH_ERR_CONFLICT', 'The active persona changed; nothing was switched');
       await this.#o.enabledState.set(persona.info.slug, id, enabled);
       this.#enabled.set(id, enabled);
       if (enabled) this.#runFaults.delete(id);
@@ -117,13 +120,18 @@ export class ExtensionManager {
     if (run.stopped || this.#runs.get(run.extensionId) !== run) return;
     this.#o.kernel.log.error({ err: error, ext: run.extensionId }, 'extension faulted');
     this.#runFaults.set(run.extensionId, error);
-    void this.#enqueue(() => this.#reconcile());
+    this.#enqueueQuietly(() => this.#reconcile());
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {
     const next = this.#queue.then(step);
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** For changes nobody awaits (gate events, faults): a failure is logged, never left unhandled. */
+  #enqueueQuietly(step: () => Promise<void>): void {
+    this.#enqueue(step).catch((error) => this.#o.kernel.log.error({ err: error }, 'extension manager step failed'));
   }
 
   async #switchTo(persona: ActivePersona | undefined): Promise<void> {
