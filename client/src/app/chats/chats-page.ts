@@ -37,7 +37,7 @@ export class ChatsPage {
     const key = this.selected();
     if (!key) return null;
     if (key === 'self') return 'Notes to self';
-    return this.#rendezvous.peers().find((p) => p.peer === key)?.label ?? `${key.slice(0, 12)}…`;
+    return this.#rendezvous.nameOf(key) ?? `${key.slice(0, 12)}…`;
   });
 
   protected select(peer: string | null): void {

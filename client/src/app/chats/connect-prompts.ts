@@ -15,9 +15,9 @@ import type { ConnectRequest } from './room-peer';
   imports: [MatButtonModule],
   template: `
     @for (request of store.requests(); track request.nonce) {
-      <div class="prompt" role="alertdialog" [attr.aria-label]="request.label + ' wants to connect'" data-testid="connect-prompt">
+      <div class="prompt" role="alertdialog" [attr.aria-label]="nameOf(request) + ' wants to connect'" data-testid="connect-prompt">
         <span class="material-symbols-outlined" aria-hidden="true">ring_volume</span>
-        <span class="text"><strong>{{ request.label }}</strong> wants to connect
+        <span class="text"><strong>{{ nameOf(request) }}</strong> wants to connect
           @if (!request.friend) { <span class="badge warn">not a friend</span> }</span>
         <span class="buttons">
           <button mat-button type="button" (click)="store.dismiss(request)" data-testid="decline">Decline</button>
@@ -53,18 +53,22 @@ export class ConnectPrompts {
     });
   }
 
+  protected nameOf(request: ConnectRequest): string {
+    return this.store.nameOf(request.from) ?? this.store.nameOf(request.fromPeerId) ?? request.label;
+  }
+
   protected async accept(request: ConnectRequest): Promise<void> {
     try {
       await this.store.accept(request);
       if (request.from) this.accepted.emit(request.from);
     } catch (error) {
-      this.#snackBar.open(`Could not connect to ${request.label}: ${describeError(error)}`, 'Dismiss', { duration: 8000 });
+      this.#snackBar.open(`Could not connect to ${this.nameOf(request)}: ${describeError(error)}`, 'Dismiss', { duration: 8000 });
     }
   }
 
   async #autoAccept(request: ConnectRequest): Promise<void> {
     let undone = false;
-    const toast = this.#snackBar.open(`Connecting to ${request.label} (auto-accepted)`, 'Undo', { duration: 8000 });
+    const toast = this.#snackBar.open(`Connecting to ${this.nameOf(request)} (auto-accepted)`, 'Undo', { duration: 8000 });
     toast.onAction().subscribe(() => {
       undone = true;
       void this.#api.request('DELETE', `/sessions/${encodeURIComponent(request.fromPeerId)}`).catch(() => undefined);
@@ -78,7 +82,7 @@ export class ConnectPrompts {
         this.accepted.emit(request.from);
       }
     } catch (error) {
-      if (!undone) this.#snackBar.open(`Auto-accept of ${request.label} failed: ${describeError(error)}`, 'Dismiss', { duration: 8000 });
+      if (!undone) this.#snackBar.open(`Auto-accept of ${this.nameOf(request)} failed: ${describeError(error)}`, 'Dismiss', { duration: 8000 });
     }
   }
 }

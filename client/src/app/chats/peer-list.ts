@@ -26,9 +26,13 @@ import type { RoomPeer } from './room-peer';
               <span class="material-symbols-outlined" aria-hidden="true">{{ peer.friend ? 'person' : 'person_outline' }}</span>
               <span class="name">{{ peer.label }}</span>
             </button>
-            <span class="badges">
-              @if (peer.friend) { <span class="badge ok">friend</span> }
-              <span class="badge" [class.ok]="peer.verified" [class.warn]="!peer.verified">{{ peer.verified ? 'verified' : 'plaintext' }}</span>
+            <span class="badges" aria-label="Status">
+              @if (peer.friend) {
+                <span class="badge ok" title="Seen through a sealed announcement only this friend can open">sealed</span>
+                @if (peer.verified) { <span class="badge ok" title="You compared the safety code">verified</span> }
+              } @else {
+                <span class="badge warn" title="Unpaired: seen through a plaintext announcement">plaintext</span>
+              }
               @if (peer.mode) { <span class="badge">{{ peer.mode }}</span> }
             </span>
             <button mat-stroked-button type="button" (click)="connect(peer)" [disabled]="connecting() === peer.peerId"
@@ -53,12 +57,12 @@ import type { RoomPeer } from './room-peer';
     .peers { list-style: none; margin: 8px 0 0; padding: 0; }
     .peer { display: flex; align-items: center; gap: 8px; padding: 6px 0; border-top: 1px solid var(--mat-sys-outline-variant); flex-wrap: wrap; }
     .peer.selected .name { font-weight: 600; color: var(--mat-sys-primary); }
-    .who { display: flex; align-items: center; gap: 6px; flex: 1; min-width: 120px; background: none; border: 0; color: inherit;
+    .who { display: flex; align-items: center; gap: 6px; flex: 1 1 100%; min-width: 0; background: none; border: 0; color: inherit;
            font: inherit; cursor: pointer; text-align: left; padding: 4px; border-radius: 8px; }
     .who:disabled { cursor: default; }
     .who:not(:disabled):hover { background: var(--mat-sys-surface-container-high); }
     .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-    .badges { display: flex; gap: 4px; flex-wrap: wrap; }
+    .badges { display: flex; gap: 4px; flex-wrap: wrap; flex: 1; padding-left: 34px; }
     .empty { padding: 8px 0; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -38,9 +38,21 @@ export class RendezvousStore {
   /** Each new auto-accept request (the page accepts it and offers undo). */
   readonly autoAccepts = signal<ConnectRequest[]>([]);
   readonly lastPollAt = signal<number | null>(null);
+  /** Saved friends (from the pairing extension, when it runs): local label and verified flag by master key. */
+  readonly friends = signal<ReadonlyMap<string, { label: string; verified: boolean }>>(new Map());
+  #polls = 0;
+
+  /** Room peers named with local friend labels and marked verified when the friend was verified. */
+  readonly namedPeers = computed(() => {
+    const friends = this.friends();
+    return this.peers().map((p) => {
+      const friend = p.peer ? friends.get(p.peer) : undefined;
+      return friend ? { ...p, friend: true, label: friend.label || p.label, verified: friend.verified } : p;
+    });
+  });
 
   readonly visiblePeers = computed(() => {
-    const peers = [...this.peers()].sort(friendsFirst);
+    const peers = [...this.namedPeers()].sort(friendsFirst);
     return this.form().showStrangers ? peers : peers.filter((p) => p.friend);
   });
 
@@ -72,6 +84,7 @@ export class RendezvousStore {
       if (this.joined()) await this.leave();
       const answer = await this.#api.post<Raw>('/rendezvous/join', this.#body());
       this.joined.set({ url: url.trim(), word: word.trim() });
+      void this.refreshFriends();
       this.#take(answer);
       this.#schedule();
     } catch (error) {
@@ -103,6 +116,7 @@ export class RendezvousStore {
       rendezvous_url: room.url,
       word: room.word,
       to_peer_id: peer.peerId,
+      ...(peer.peer ? { peer: peer.peer } : {}),
       ...(peer.ipv4 ? { to_ipv4: peer.ipv4 } : {}),
       ...(peer.ipv6 ? { to_ipv6: peer.ipv6 } : {}),
     });
@@ -118,6 +132,7 @@ export class RendezvousStore {
       word: room.word,
       nonce: request.nonce,
       from_peer_id: request.fromPeerId,
+      ...(request.from ? { peer: request.from } : {}),
       ...(request.ipv4 ? { from_ipv4: request.ipv4 } : {}),
       ...(request.ipv6 ? { from_ipv6: request.ipv6 } : {}),
       punch_at_ms: request.punchAtMs,
@@ -140,10 +155,27 @@ export class RendezvousStore {
     try {
       const answer = await this.#api.post<Raw>('/rendezvous/poll', this.#body());
       this.#take(answer);
+      if (++this.#polls % 4 === 0) void this.refreshFriends();
       this.error.set(null);
     } catch (error) {
       this.error.set(describeError(error));
     }
+  }
+
+  /** Friends come from the pairing extension; without it the room's own friend flags stand. */
+  async refreshFriends(): Promise<void> {
+    try {
+      const list = await this.#api.get<Raw[]>('/friends');
+      this.friends.set(new Map(list.map((f) => [String(f['master_pubkey']), { label: String(f['label'] ?? ''), verified: Boolean(f['verified']) }])));
+    } catch {
+      this.friends.set(new Map());
+    }
+  }
+
+  /** The name to show for a peer key or peer id. */
+  nameOf(peerOrId: string | null): string | undefined {
+    if (!peerOrId) return undefined;
+    return this.friends().get(peerOrId)?.label ?? this.namedPeers().find((p) => p.peer === peerOrId || p.peerId === peerOrId)?.label;
   }
 
   #take(answer: Raw | undefined): void {

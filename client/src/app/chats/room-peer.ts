@@ -9,7 +9,7 @@ export interface RoomPeer {
   readonly peer: string | null;
   readonly label: string;
   readonly friend: boolean;
-  /** Seen through a sealed, signed announcement (not the plaintext compatibility one). */
+  /** A friend whose safety code the user confirmed. */
   readonly verified: boolean;
   readonly mode: PresenceMode | null;
   readonly ipv4: string | null;
@@ -63,7 +63,7 @@ export function normalisePeer(raw: Raw): RoomPeer {
     peer,
     label: str(raw['label']) ?? str(raw['friend_label']) ?? (peer ? `${peer.slice(0, 8)}…` : `peer ${peerId.slice(0, 8)}`),
     friend,
-    verified: Boolean(raw['verified'] ?? raw['sealed'] ?? friend),
+    verified: Boolean(raw['verified']),
     mode: mode(raw['mode']),
     ipv4: formatEndpoint(raw['ipv4'] ?? endpoints['ipv4']),
     ipv6: formatEndpoint(raw['ipv6'] ?? endpoints['ipv6']),

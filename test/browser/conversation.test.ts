@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
+import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/src/server/server.js';
+import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+
+const PASSPHRASE = 'two friends one room';
+
+async function createPersona(page: Page, url: string, label: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForURL('**/login');
+  await page.getByTestId('create-label').fill(label);
+  await page.getByTestId('create-passphrase').fill(PASSPHRASE);
+  await page.getByTestId('create-repeat').fill(PASSPHRASE);
+  await page.getByTestId('create-submit').click();
+  await page.getByTestId('mnemonic-written').click({ timeout: 30_000 });
+  await page.getByTestId('mnemonic-confirm').click();
+  await page.waitForURL('**/chats');
+  await page.getByTestId('pair-friend').waitFor({ timeout: 20_000 });
+}
+
+async function joinRoom(page: Page, rendezvousUrl: string, word: string): Promise<void> {
+  await page.getByTestId('rendezvous-url').fill(rendezvousUrl);
+  await page.getByTestId('room-word').fill(word);
+  await page.getByTestId('join').click();
+  await page.getByTestId('joined').waitFor({ timeout: 20_000 });
+}
+
+/**
+ * Two peer apps, each driven only through its own page in Chromium: pair by code, meet in a room,
+ * connect with Accept, and chat both ways through the chat extension's panel.
+ */
+describe('browser: two instances pair, connect and chat through their UIs', function () {
+  this.timeout(300_000);
+  let rendezvous: RunningRendezvous;
+  let alice: TestHost;
+  let bob: TestHost;
+  let browser: Browser;
+  let a: Page;
+  let b: Page;
+  const word = `room-${Math.random().toString(36).slice(2, 8)}`;
+
+  before(async () => {
+    ensureClientBuilt();
+    rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
+    [alice, bob] = await Promise.all([startTestHost(), startTestHost()]);
+    browser = await launchBrowser();
+    a = (await openPage(browser, 1280, 900)).page;
+    b = (await openPage(browser, 1280, 900)).page;
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await snap(a, `FAILED-conversation-alice-${Date.now()}`);
+      await snap(b, `FAILED-conversation-bob-${Date.now()}`);
+    }
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.allSettled([alice?.close(), bob?.close()]);
+    await rendezvous?.close();
+  });
+
+  it('creates a persona on each instance', async () => {
+    await Promise.all([createPersona(a, alice.host.url, 'Alice'), createPersona(b, bob.host.url, 'Bob')]);
+  });
+
+  it('pairs by a 4-word code typed into the other page; both see the same safety code', async () => {
+    const pairA = a.getByTestId('pair-friend');
+    const pairB = b.getByTestId('pair-friend');
+    await pairA.getByLabel('Rendezvous URL').fill(rendezvous.url);
+    await pairA.getByLabel("Friend's name").fill('Bob');
+    await pairA.getByRole('button', { name: 'Generate code' }).last().click();
+    const code = (await pairA.getByTestId('pair-code').textContent({ timeout: 20_000 }))!.trim();
+    expect(code).to.match(/^[a-z]+(-[a-z]+){3}$/);
+    await snap(a, 'conversation-01-alice-code');
+
+    await pairB.getByRole('radio', { name: 'Join with code' }).click().catch(async () => pairB.getByText('Join with code').click());
+    await pairB.getByLabel('Rendezvous URL').fill(rendezvous.url);
+    await pairB.getByLabel("Friend's name").fill('Alice');
+    await pairB.getByLabel('Their code (four words)').fill(code.replace(/-/g, ' '));
+    await pairB.getByRole('button', { name: 'Join', exact: true }).click();
+
+    const safetyA = (await pairA.getByTestId('safety-code').textContent({ timeout: 60_000 }))!.trim();
+    const safetyB = (await pairB.getByTestId('safety-code').textContent({ timeout: 60_000 }))!.trim();
+    expect(safetyA).to.equal(safetyB);
+    await snap(b, 'conversation-02-bob-paired');
+  });
+
+  it('meets in a room, connects with Accept, and chats both ways', async () => {
+    await Promise.all([joinRoom(a, rendezvous.url, word), joinRoom(b, rendezvous.url, word)]);
+    // Friends first: Bob appears in Alice's list under the name she gave him, marked as a friend.
+    const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
+    await bobRow.waitFor({ timeout: 30_000 });
+    expect(await bobRow.textContent()).to.contain('sealed');
+    await snap(a, 'conversation-03-alice-room');
+
+    await bobRow.getByTestId('connect').click();
+    const prompt = b.getByTestId('connect-prompt');
+    await prompt.waitFor({ timeout: 30_000 });
+    expect(await prompt.textContent()).to.contain('Alice');
+    await snap(b, 'conversation-04-bob-prompt');
+    await prompt.getByTestId('accept').click();
+
+    // Both pages open the conversation once the session is up.
+    await a.waitForURL(/peer=/, { timeout: 60_000 });
+    await b.waitForURL(/peer=/, { timeout: 60_000 });
+    const sessions = (await (await alice.host.fetch('/api/sessions')).json()) as { sessions: unknown[] };
+    expect(sessions.sessions).to.have.length(1);
+
+    const hello = `Hello Bob, typed in a browser ${Date.now()}`;
+    await a.getByTestId('composer').fill(hello);
+    await a.getByTestId('composer').press('Enter');
+    await b.getByTestId('message-list').getByText(hello).waitFor({ timeout: 30_000 });
+
+    const reply = 'Hi Alice, loud and clear';
+    await b.getByTestId('composer').fill(reply);
+    await b.getByRole('button', { name: 'Send' }).click();
+    await a.getByTestId('message-list').getByText(reply).waitFor({ timeout: 30_000 });
+    await snap(a, 'conversation-05-alice-chat');
+    await snap(b, 'conversation-06-bob-chat');
+  });
+});
