@@ -47,8 +47,8 @@ export interface PollResult {
   readonly showStrangers: boolean;
   /** Friends first (by label), then strangers (only while showStrangers). */
   readonly peers: RoomPeer[];
-  /** Inbound connect requests addressed to us that are still fresh. */
-  readonly requests: InboundConnectRequest[];
+  /** Inbound connect requests addressed to us that are still fresh; `label` is the friend's label. */
+  readonly requests: Array<InboundConnectRequest & { readonly label: string | null }>;
 }
 
 interface JoinedRoom {
@@ -412,7 +412,9 @@ export class PresenceEngine {
       a.friend !== b.friend ? (a.friend ? -1 : 1) : (a.label ?? a.peerId).localeCompare(b.label ?? b.peerId));
     const requests = [...this.#inbound.values()]
       .filter((r) => r.url === joined.url && r.word === joined.word && now - r.sentAt <= SIGNAL_MAX_AGE_MS)
-      .map(({ x25519: _x, to: _t, ...r }) => ({ ...r, autoAccept: joined.mode === 'auto' && r.friend }));
+      .map(({ x25519: _x, to: _t, ...r }) => ({
+        ...r, label: friendByMaster.get(r.from)?.label ?? null, autoAccept: joined.mode === 'auto' && r.friend,
+      }));
     return { room: joined.room, mode: joined.mode, showStrangers: joined.showStrangers, peers: sorted, requests };
   }
 

@@ -36,7 +36,7 @@ function toJson(result: PollResult) {
       has_ipv4: p.hasIpv4, has_ipv6: p.hasIpv6, seen_at: p.seenAt,
     })),
     requests: result.requests.map((r) => ({
-      nonce: r.nonce, from_peer_id: r.fromPeerId, from_master_pubkey: r.from, friend: r.friend, mode: r.mode,
+      nonce: r.nonce, from_peer_id: r.fromPeerId, from_master_pubkey: r.from, label: r.label, friend: r.friend, mode: r.mode,
       punch_at_ms: r.punchAtMs, auto_accept: r.autoAccept, from_ipv4: r.endpoints.ipv4, from_ipv6: r.endpoints.ipv6,
       sent_at: r.sentAt,
     })),
@@ -44,8 +44,8 @@ function toJson(result: PollResult) {
 }
 
 /**
- * `/api/rendezvous/check|join|poll|leave`, `/api/diagnostics/rendezvous`, `/api/diagnostics/rooms`
- * (all behind the lock gate). `engine()` throws KITH_ERR_LOCKED while no persona is unlocked.
+ * `/api/rendezvous/check|join|poll|leave` and `/api/diagnostics/rooms` (all behind the lock gate).
+ * The activity log itself is served by `/api/diagnostics/rendezvous` (extensions area). `engine()` throws KITH_ERR_LOCKED while no persona is unlocked.
  */
 export function mountRendezvousRoutes(api: Router, deps: { engine: () => PresenceEngine; tracker: RoomTracker; log: TraceLog }): void {
   const body = jsonBody(16 * 1024);
@@ -75,6 +75,5 @@ export function mountRendezvousRoutes(api: Router, deps: { engine: () => Presenc
     const b = parse(leaveBody, req.body);
     return { left: true, unpublished: await deps.engine().leave(b.url, b.word) };
   }));
-  api.get('/diagnostics/rendezvous', answer(() => ({ entries: deps.log.list(200) })));
   api.get('/diagnostics/rooms', answer(() => ({ rooms: deps.tracker.rooms(), joined: deps.engine().joinedRooms() })));
 }

@@ -80,7 +80,7 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     const poll = await bob.api('/rendezvous/poll', { url: server.url, word: 'porch' });
     expect(poll.body.requests).to.have.length(1);
     expect(poll.body.requests[0]).to.deep.include({
-      nonce, from_peer_id: alice.persona.info.peerId, from_master_pubkey: alice.persona.info.masterPublicKey, friend: true,
+      nonce, from_peer_id: alice.persona.info.peerId, from_master_pubkey: alice.persona.info.masterPublicKey, label: 'Alice', friend: true,
       auto_accept: true, punch_at_ms: punchAtMs, from_ipv4: ALICE_V4, from_ipv6: null,
     });
     expect(seen.map((r) => r.nonce)).to.deep.equal([nonce]);
@@ -158,8 +158,7 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     expect((await server.store.list(room, Date.now())).length).to.equal(1);
     await alice.presence.stop?.();
     expect(await server.store.list(room, Date.now())).to.deep.equal([]);
-    const log = (await bob.api('/diagnostics/rendezvous')).status;
-    expect(log).to.equal(423);
+    expect((await bob.api('/diagnostics/rooms')).status).to.equal(423);
     expect(alice.kernel.diagnostics.rendezvous.list().map((e) => e.stage)).to.include.members(['publish', 'fetch', 'unpublish']);
   });
 
