@@ -21,13 +21,14 @@ import { assertOwnsKind } from './kind-ownership.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
-import type { Refusal } from './inbound-streams.js';
+import { InboundStream, type Refusal } from './inbound-streams.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
 const SHARED_STREAM_KINDS = new Set(['stream.open', 'stream.open-ack', 'stream.close']);
 const PEER_KEY = /^[0-9a-f]{64}$/;
 const MAX_STREAM_OWNERS = 4096;
+const MAX_INBOUND_STREAMS = 4096;
 const FRESH_CACHE_MAX = 1024;
 const UNRELIABLE_NACK_INTERVAL_MS = 5000;
 
@@ -74,6 +75,7 @@ export class BusEngine implements ChannelHost {
   readonly #streamOwners = new Map<string, string>();
   readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
   readonly #unreliableNacks = new Map<string, number>();
+  readonly #durableInbound = new Map<string, InboundStream>();
   readonly #opened = new EventEmitter<SessionInfo>();
   readonly #closedSessions = new EventEmitter<SessionClosed>();
   #capsRev = 0;
@@ -174,6 +176,31 @@ export class BusEngine implements ChannelHost {
         resolve(info);
       });
     });
+  }
+
+  durableInbound(peer: string, streamHex: string): InboundStream {
+    const key = `${peer}:${streamHex}`;
+    let state = this.#durableInbound.get(key);
+    if (!state) {
+      if (this.#durableInbound.size >= MAX_INBOUND_STREAMS) this.#evictInbound();
+      state = new InboundStream(this.marks.get(this.persona, peer, streamHex));
+      this.#durableInbound.set(key, state);
+    }
+    return state;
+  }
+
+  #evictInbound(): void {
+    for (const [key, state] of this.#durableInbound) {
+      if (!state.busy && state.buffer.size === 0) {
+        this.#durableInbound.delete(key);
+        return;
+      }
+    }
+  }
+
+  resumeInbound(peer: string, streamHex: string): void {
+    const channel = this.#channels.get(peer);
+    if (channel && !channel.closed) channel.resumeDurable(streamHex);
   }
 
   ready(channel: PeerChannel): void {
@@ -414,6 +441,7 @@ export class BusEngine implements ChannelHost {
     for (const channel of [...this.#channels.values()]) this.#detach(channel, 'locked');
     this.#personaKey = key;
     this.marks.clearCache();
+    this.#durableInbound.clear();
     this.#streamOwners.clear();
     this.#fresh.clear();
     this.kindBytes = new LocalKindBytes();

@@ -4,7 +4,7 @@ import type { CapabilitiesHeader } from './wire/control-headers.js';
 import type { OutboundRow, OutboundStore } from './outbound-store.js';
 import type { InboundMarks } from './inbound-marks.js';
 import type { LocalKindBytes } from './kind-bytes.js';
-import type { Refusal } from './inbound-streams.js';
+import type { InboundStream, Refusal } from './inbound-streams.js';
 import type { PeerChannel } from './peer-channel.js';
 
 /** One inbound event ready for a handler. */
@@ -48,4 +48,8 @@ export interface ChannelHost {
   nacked(extensionId: string, report: NackReport): void;
   failed(extensionId: string, report: DeliveryReport & { readonly reason: string }): void;
   ready(channel: PeerChannel): void;
+  /** Receive state of a durable stream of `peer` (shared by that peer's successive sessions). */
+  durableInbound(peer: string, streamHex: string): InboundStream;
+  /** A closed session's channel finished an event: let the peer's live channel (if any) continue. */
+  resumeInbound(peer: string, streamHex: string): void;
 }

@@ -402,18 +402,28 @@ export class PeerChannel {
   }
 
   #inbound(streamHex: string, volatile: boolean): InboundStream {
-    const key = (volatile ? 'v' : 'd') + streamHex;
-    let state = this.#in.get(key);
+    // Durable receive state outlives sessions (the engine owns it), so an event whose handler is
+    // still running when its session closes is never handed to the next session's channel twice.
+    if (!volatile) return this.#host.durableInbound(this.peer, streamHex);
+    let state = this.#in.get('v' + streamHex);
     if (!state) {
-      state = new InboundStream(volatile ? 0 : this.#host.marks.get(this.#host.persona, this.peer, streamHex));
-      this.#in.set(key, state);
+      state = new InboundStream(0);
+      this.#in.set('v' + streamHex, state);
     }
     return state;
   }
 
+  /** Continue delivering a durable stream whose previous session ended mid-handler. */
+  resumeDurable(streamHex: string): void {
+    if (this.#closed) return;
+    this.#scheduleAck(streamHex, false);
+    void this.#drain(streamHex, false, this.#host.durableInbound(this.peer, streamHex));
+  }
+
   async #drain(streamHex: string, volatile: boolean, state: InboundStream): Promise<void> {
     if (state.busy) return;
-    for (let frame = state.takeNext(); frame && !this.#closed; frame = state.takeNext()) {
+    if (this.#closed) return;
+    for (let frame = state.takeNext(); frame; frame = state.takeNext()) {
       state.busy = true;
       let refusal: Refusal | undefined;
       try {
@@ -423,11 +433,16 @@ export class PeerChannel {
         this.#host.log.error({ err: error, peer: this.peer }, 'bus: dispatch failed');
       }
       state.busy = false;
-      if (this.#closed) return;
+      if (volatile && this.#closed) return;
+      // The handler took it: persist the mark even if the session closed meanwhile.
       this.#host.hooks?.beforePersist?.(this.peer, streamHex, frame.seq);
       if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq);
       state.advance(refusal);
       this.#host.hooks?.afterPersist?.(this.peer, streamHex, frame.seq);
+      if (this.#closed) {
+        this.#host.resumeInbound(this.peer, streamHex);
+        return;
+      }
       if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
       this.#scheduleAck(streamHex, volatile);
     }
@@ -485,7 +500,7 @@ export class PeerChannel {
       for (const key of this.#pendingAcks) {
         const volatileAck = key[0] === 'v';
         const hex = key.slice(1);
-        const state = this.#in.get(key);
+        const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
         if (!state) continue;
         this.#sendControl(hex, volatileAck, KIND_ACK, { upTo: state.hwm });
       }

@@ -1,0 +1,51 @@
+// A bus peer in its own process with its own SQLite file, driven over IPC by the kill -9 tests.
+// Env: KITH_TEST_DATA_DIR, KITH_TEST_KEYS (JSON PersonaKeys), KITH_TEST_PEER (the other side's key),
+// KITH_TEST_DIE (`in-handler:<seq>` or `after-persist:<seq>`: SIGKILL itself at that point).
+import { busProviders } from '../../../src/bus/bus-providers.js';
+import type { KindRegistry, Sessions } from '@kith/sdk';
+import { createTestPeer, type PersonaKeys } from './test-peer.js';
+import { UdpLink, bindUdp } from './udp-link.js';
+
+const [dieWhere, dieSeq] = (process.env.KITH_TEST_DIE ?? ':').split(':');
+const die = () => process.kill(process.pid, 'SIGKILL');
+const peerKey = process.env.KITH_TEST_PEER!;
+const peer = await createTestPeer({
+  keys: JSON.parse(process.env.KITH_TEST_KEYS!) as PersonaKeys,
+  dataDir: process.env.KITH_TEST_DATA_DIR!,
+  hooks: { afterPersist: (_p, _s, seq) => (dieWhere === 'after-persist' && seq === Number(dieSeq) ? die() : undefined) },
+});
+const { sqlite } = peer.database;
+sqlite.exec('CREATE TABLE IF NOT EXISTS test_received (stream TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (stream, seq))');
+const insert = sqlite.prepare('INSERT INTO test_received (stream, seq, n) VALUES (?, ?, ?)');
+
+const scope = peer.scope('chat', ['chat.text']);
+const providers = busProviders(peer.engine, () => undefined);
+const kinds = providers.kinds!(scope) as KindRegistry;
+const sessions = providers.sessions!(scope) as Sessions;
+kinds.register('chat.text', async (event) => {
+  if (dieWhere === 'in-handler' && event.seq === Number(dieSeq)) die();
+  await new Promise((r) => setImmediate(r));
+  insert.run(event.stream, event.seq, event.header.n as number); // persist, then return: the bus ACKs after this
+  process.send!({ op: 'got', stream: event.stream, seq: event.seq, n: event.header.n });
+});
+sessions.onDidDeliver((r) => process.send!({ op: 'delivered', seq: r.seq, eventId: r.eventId }));
+sessions.onDidNack((r) => process.send!({ op: 'nack', seq: r.seq, reason: r.reason }));
+
+const socket = await bindUdp();
+let link: UdpLink | undefined;
+process.on('message', async (message: any) => {
+  if (message.op === 'link') {
+    link = new UdpLink({ socket, remotePort: message.remotePort, peer: peerKey });
+    peer.engine.attach(link);
+  } else if (message.op === 'send') {
+    for (let i = 0; i < message.count; i++) {
+      await sessions.send(peerKey, message.stream, 'chat.text', { n: message.from + i }, new Uint8Array(64));
+    }
+    process.send!({ op: 'sent' });
+  } else if (message.op === 'rows') {
+    process.send!({ op: 'rows', rows: sqlite.prepare('SELECT stream, seq, n FROM test_received ORDER BY stream, seq').all() });
+  } else if (message.op === 'queue') {
+    process.send!({ op: 'queue', count: peer.engine.store.count(peer.keys.masterPublicKey, peerKey) });
+  }
+});
+process.send!({ op: 'ready', port: socket.address().port });
