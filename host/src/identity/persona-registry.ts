@@ -28,8 +28,12 @@ export interface IdentityState {
   readonly personas: readonly PersonaSummary[];
 }
 
-/** At most this many argon2 runs (64 MiB each) at once; more answer 429. */
-const MAX_KDF_IN_FLIGHT = 4;
+/**
+ * At most this many vault operations (each one argon2 run of 64 MiB) running or queued at once;
+ * more answer 429 at once, so a flood of unlock attempts neither queues without bound nor
+ * exhausts memory.
+ */
+export const MAX_VAULT_OPERATIONS = 8;
 export const MAX_PASSPHRASE_CHARS = 1024;
 export const MAX_LABEL_CHARS = 64;
 
@@ -46,7 +50,7 @@ export class PersonaRegistry implements PersonaGate {
   readonly #kdf: VaultKdfParams;
   readonly #queues = new Map<string, Promise<unknown>>();
   #active: UnlockedPersona | undefined;
-  #kdfInFlight = 0;
+  #vaultOperations = 0;
 
   /** `kdf` is for tests and benchmarks only; the host always uses {@link DEFAULT_VAULT_KDF}. */
   constructor(dataDir: string, options: { kdf?: VaultKdfParams } = {}) {
@@ -92,7 +96,7 @@ export class PersonaRegistry implements PersonaGate {
     const profile = this.directory.require(slug);
     checkPassphrase(passphrase);
     return this.#serial(slug, async () => {
-      const { entropy } = await this.#withKdf(() => readVaultFile(this.directory.vaultFile(slug), passphrase));
+      const { entropy } = await readVaultFile(this.directory.vaultFile(slug), passphrase);
       let persona = this.#unlocked.get(slug);
       if (!persona) {
         const keys = keysFromEntropy(entropy);
@@ -134,9 +138,9 @@ export class PersonaRegistry implements PersonaGate {
     checkPassphrase(newPassphrase);
     await this.#serial(slug, async () => {
       const file = this.directory.vaultFile(slug);
-      const { entropy } = await this.#withKdf(() => readVaultFile(file, oldPassphrase));
+      const { entropy } = await readVaultFile(file, oldPassphrase);
       try {
-        await this.#withKdf(() => writeVaultFile(file, entropy, newPassphrase, this.#kdf));
+        await writeVaultFile(file, entropy, newPassphrase, this.#kdf);
       } finally {
         entropy.fill(0);
       }
@@ -167,7 +171,7 @@ export class PersonaRegistry implements PersonaGate {
     return this.#serial(slug, async () => {
       this.directory.prepare(slug);
       try {
-        await this.#withKdf(() => writeVaultFile(this.directory.vaultFile(slug), entropy, input.passphrase, this.#kdf));
+        await writeVaultFile(this.directory.vaultFile(slug), entropy, input.passphrase, this.#kdf);
       } finally {
         entropy.fill(0);
       }
@@ -205,18 +209,16 @@ export class PersonaRegistry implements PersonaGate {
     };
   }
 
-  async #withKdf<T>(run: () => Promise<T>): Promise<T> {
-    if (this.#kdfInFlight >= MAX_KDF_IN_FLIGHT) throw new KithError('KITH_ERR_RATE_LIMITED', 'Too many unlock attempts at once');
-    this.#kdfInFlight++;
-    try {
-      return await run();
-    } finally {
-      this.#kdfInFlight--;
+  /**
+   * Run `task` after every earlier task on `slug` has settled. Every vault operation goes through
+   * here, so this is also where their number is bounded (429 `KITH_ERR_RATE_LIMITED` beyond it).
+   */
+  #serial<T>(slug: string, work: () => Promise<T>): Promise<T> {
+    if (this.#vaultOperations >= MAX_VAULT_OPERATIONS) {
+      return Promise.reject(new KithError('KITH_ERR_RATE_LIMITED', 'Too many unlock attempts at once; try again shortly'));
     }
-  }
-
-  /** Run `task` after every earlier task on `slug` has settled. */
-  #serial<T>(slug: string, task: () => Promise<T>): Promise<T> {
+    this.#vaultOperations++;
+    const task = () => work().finally(() => this.#vaultOperations--);
     const previous = this.#queues.get(slug) ?? Promise.resolve();
     const next = previous.then(task, task);
     const settled = next.catch(() => undefined);

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MAX_VAULT_OPERATIONS, PersonaRegistry } from '../../src/identity/persona-registry.js';
+import { readVaultFile } from '../../src/identity/vault.js';
+
+const QUICK = { m: 1024, t: 1, p: 1 };
+
+async function code(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('identity/persona-registry', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-registry-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('derives free slugs from labels', async () => {
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    expect((await registry.create({ label: '  Ana Lima ', passphrase: 'p' })).slug).to.equal('ana-lima');
+    expect((await registry.create({ label: 'Ana  Lima!', passphrase: 'p' })).slug).to.equal('ana-lima-2');
+    expect((await registry.create({ label: 'Zoë', passphrase: 'p' })).slug).to.equal('zoe');
+    expect((await registry.create({ label: '😀', passphrase: 'p' })).slug).to.equal('persona');
+    expect(registry.list().map((p) => p.label)).to.deep.equal(['Ana Lima', 'Ana  Lima!', 'Zoë', '😀']);
+    registry.dispose();
+  });
+
+  it('raises old argon2 parameters when the passphrase changes (they live in the vault header)', async () => {
+    const weak = new PersonaRegistry(dir, { kdf: QUICK });
+    await weak.create({ slug: 'old', label: 'Old', passphrase: 'one' });
+    weak.dispose();
+    const file = path.join(dir, 'identities', 'old', 'identity.enc');
+    expect((await readVaultFile(file, 'one')).kdf).to.deep.equal(QUICK);
+    const current = new PersonaRegistry(dir);
+    await current.unlock('old', 'one');
+    await current.changePassphrase('old', 'one', 'two');
+    expect((await readVaultFile(file, 'two')).kdf).to.deep.equal({ m: 65536, t: 3, p: 1 });
+    current.dispose();
+  });
+
+  it('ignores a persona folder left half-created by a crash, and reuses its slug', async () => {
+    fs.mkdirSync(path.join(dir, 'identities', 'ghost'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'identities', 'ghost', 'identity.enc'), 'partial');
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    expect(registry.list()).to.deep.equal([]);
+    expect((await registry.create({ slug: 'ghost', label: 'Ghost', passphrase: 'p' })).slug).to.equal('ghost');
+    registry.lock();
+    await registry.unlock('ghost', 'p');
+    expect(registry.active?.info.label).to.equal('Ghost');
+    registry.dispose();
+  });
+
+  it('serialises vault writes per persona and answers 429 beyond MAX_VAULT_OPERATIONS pending', async () => {
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    await registry.create({ slug: 'busy', label: 'Busy', passphrase: 'a' });
+    // Alternating changes queued at once: serialised, so each sees the previous one's result.
+    await Promise.all([registry.changePassphrase('busy', 'a', 'b'), registry.changePassphrase('busy', 'b', 'c')]);
+    registry.lock();
+    expect(await code(registry.unlock('busy', 'b'))).to.equal('KITH_ERR_WRONG_PASSPHRASE');
+    const attempts = await Promise.all(Array.from({ length: 20 }, () => code(registry.unlock('busy', 'wrong'))));
+    // Up to the bound they queue and are answered 401; the rest are turned away at once.
+    expect(attempts.filter((c) => c === 'KITH_ERR_WRONG_PASSPHRASE')).to.have.length(MAX_VAULT_OPERATIONS);
+    expect(attempts.filter((c) => c === 'KITH_ERR_RATE_LIMITED')).to.have.length(20 - MAX_VAULT_OPERATIONS);
+    expect(await code(registry.unlock('busy', 'c'))).to.equal(undefined);
+    registry.dispose();
+  });
+});
