@@ -26,6 +26,8 @@ export const REPUBLISH_MS = 4 * 60_000;
 export const SIGNAL_MAX_AGE_MS = 90_000;
 /** How often `awaitConnectAccept` fetches the room. */
 export const ACCEPT_POLL_MS = 500;
+/** Inbound requests remembered at most (a room holds at most a few hundred entries anyway). */
+const MAX_INBOUND = 1_000;
 
 /** One peer row of a join/poll answer. */
 export interface RoomPeer {
@@ -374,6 +376,7 @@ export class PresenceEngine {
     const mode = joined?.mode ?? null;
     for (const found of scan.requests) {
       if (now - found.storedAt > SIGNAL_MAX_AGE_MS || this.#inbound.has(found.body.nonce)) continue;
+      if (this.#inbound.size >= MAX_INBOUND) this.#inbound.delete(this.#inbound.keys().next().value!);
       const request = { ...this.#signal(client.url, word, found), autoAccept: mode === 'auto' && found.route !== null };
       this.#inbound.set(found.body.nonce, { ...request, x25519: found.body.x25519, to: found.body.fromPeerId });
       this.#onConnectRequest.fire(request);
