@@ -73,7 +73,7 @@ describe('identity/vault', function () {
     await writeVaultFile(file, entropy, 'passphrase-A', QUICK);
     const child = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'vault-rewriter.ts');
     const kills = 15;
-    let opened = { a: 0, b: 0 };
+    const opened = { a: 0, b: 0 };
     for (let i = 0; i < kills; i++) {
       const proc = spawn(process.execPath, ['--import', 'tsx', child, file, bytesToHex(entropy), 'passphrase-A', 'passphrase-B'], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -82,7 +82,7 @@ describe('identity/vault', function () {
         proc.once('error', reject);
         proc.stdout.once('data', () => resolve());
       });
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 150));
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 300));
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
       let which: 'a' | 'b' | undefined;
@@ -100,6 +100,9 @@ describe('identity/vault', function () {
       opened[which!]++;
     }
     expect(opened.a + opened.b).to.equal(kills);
+    // Both passphrases were seen: the kills landed while the vault really was being rewritten.
+    expect(opened.a, JSON.stringify(opened)).to.be.greaterThan(0);
+    expect(opened.b, JSON.stringify(opened)).to.be.greaterThan(0);
     // A later write sweeps away temp files a killed writer left behind.
     await writeVaultFile(file, entropy, 'passphrase-A', QUICK);
     expect(fs.readdirSync(dir)).to.deep.equal(['identity.enc']);
