@@ -6,6 +6,15 @@ import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type T
 
 const PASSPHRASE = 'two friends one room';
 
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 async function createPersona(page: Page, url: string, label: string): Promise<void> {
   await page.goto(url);
   await page.waitForURL('**/login');
@@ -118,5 +127,34 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await a.getByTestId('message-list').getByText(reply).waitFor({ timeout: 30_000 });
     await snap(a, 'conversation-05-alice-chat');
     await snap(b, 'conversation-06-bob-chat');
+  });
+
+  it("shows the connect trace and the joined room on the Tester page", async () => {
+    await a.getByRole('tab', { name: 'Tester' }).click();
+    await a.getByTestId('log-traces').locator('li .badge').first().waitFor({ timeout: 15_000 });
+    await a.getByTestId('joined-rooms').getByText(rendezvous.url).waitFor({ timeout: 15_000 });
+    expect(await a.getByTestId('log-rendezvous').locator('li').count()).to.be.greaterThan(0);
+    await snap(a, 'conversation-07-alice-tester');
+    await a.getByRole('tab', { name: 'Chats' }).click();
+  });
+
+  it('in Auto mode accepts a friend at once and offers Undo, which closes the session', async () => {
+    type Sessions = { sessions: { peer: string; peer_id: string }[] };
+    const sessionsOf = async (t: TestHost) => ((await (await t.host.fetch('/api/sessions')).json()) as Sessions).sessions;
+    const [bobSession] = await sessionsOf(alice);
+    expect((await alice.host.fetch(`/api/sessions/${bobSession.peer_id}`, { method: 'DELETE' })).status).to.equal(204);
+    await waitUntil('both sides to drop the session', async () => (await sessionsOf(alice)).length === 0 && (await sessionsOf(bob)).length === 0);
+
+    await b.getByTestId('mode-auto').click();
+    const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
+    await waitUntil("Bob's auto mode to show in Alice's room", async () => ((await bobRow.textContent()) ?? '').includes('auto'), 20_000);
+    await bobRow.getByTestId('connect').click();
+    const toast = b.locator('mat-snack-bar-container').filter({ hasText: 'auto-accepted' });
+    await toast.waitFor({ timeout: 30_000 });
+    expect(await b.getByTestId('connect-prompt').count(), 'no Accept prompt in Auto mode').to.equal(0);
+    await snap(b, 'conversation-08-bob-auto-accept');
+    await waitUntil('the auto-accepted session', async () => (await sessionsOf(bob)).length === 1, 30_000);
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await waitUntil('Undo to close the session at Bob', async () => (await sessionsOf(bob)).length === 0, 15_000);
   });
 });
