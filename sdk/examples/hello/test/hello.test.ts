@@ -1,23 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startTestHost, type TestHost, type TestPersona } from '@kith/sdk/testing';
+import { buildInstallableHello } from './support/build-installable.js';
 
-const exampleDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Build the example the way its author ships it: package.json + dist/, nothing else. */
-function buildInstallable(into: string): string {
-  const root = path.join(into, 'hello');
-  fs.mkdirSync(root, { recursive: true });
-  fs.copyFileSync(path.join(exampleDir, 'package.json'), path.join(root, 'package.json'));
-  const built = spawnSync(process.execPath, [path.join(exampleDir, 'build.mjs'), '--outdir', path.join(root, 'dist')], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
-  return root;
-}
 
 /** A second extension whose activate throws. */
 function writeCrashy(into: string): string {
@@ -49,7 +38,7 @@ describe('example extension "hello" installed into a real host', function () {
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-hello-'));
-    t = await startTestHost({ extensions: [buildInstallable(work), writeCrashy(work)] });
+    t = await startTestHost({ extensions: [buildInstallableHello(work), writeCrashy(work)] });
     alice = await t.createPersona('Alice');
     socket = connect(t.url, { path: '/api/ws', auth: { secret: t.host.launchSecret }, transports: ['websocket'] });
     socket.on('hello:heartbeat', (payload: { beat: number }) => beats.push(payload.beat));

@@ -1,0 +1,18 @@
+import type { Disposable, ExtensionContext } from '@kith/sdk';
+
+/**
+ * Tell the panel what became of waves this extension sent: delivered (the friend's handler stored
+ * it) or refused (e.g. the friend has hello turned off: NACK `kind-disabled`).
+ */
+export function reportWaveOutcomes(ctx: ExtensionContext): Disposable[] {
+  return [
+    ctx.sessions.onDidDeliver((report) => {
+      if (report.kind === 'hello.wave') ctx.events.emit('delivered', { peer: report.peer, eventId: report.eventId });
+    }),
+    ctx.sessions.onDidNack((report) => {
+      if (report.kind === 'hello.wave') {
+        ctx.events.emit('refused', { peer: report.peer, eventId: report.eventId, reason: report.reason, message: report.message });
+      }
+    }),
+  ];
+}
