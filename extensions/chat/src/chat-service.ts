@@ -62,10 +62,17 @@ export class ChatService {
     const id = newMessageId();
     const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued' });
     const { header, payload } = encodeText({ id, sentAt: stored!.sentAt, body });
-    const receipt = await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.text', header, payload, {
-      reliable: true,
-      priority: 'interactive',
-    });
+    let receipt;
+    try {
+      receipt = await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.text', header, payload, {
+        reliable: true,
+        priority: 'interactive',
+      });
+    } catch (error) {
+      // The bus did not take it: do not leave a message that looks queued but never will be sent.
+      await this.store.delete(conversation, id);
+      throw error;
+    }
     await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
     if (this.earlyDeliveries.delete(receipt.eventId)) await this.store.markDelivered(receipt.eventId);
     if (receipt.queued) this.connector.ensure(conversation);

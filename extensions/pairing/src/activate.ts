@@ -1,5 +1,5 @@
 /** The pairing extension: pair by code or invite, and manage the persona's friends. */
-import { defineExtension } from '@kith/sdk';
+import { Disposable, defineExtension } from '@kith/sdk';
 import { registerFriendRoutes } from './friend-routes.js';
 import { FriendRemoval } from './friend-removal.js';
 import { registerPairingRoutes } from './pairing-routes.js';
@@ -11,9 +11,11 @@ export default defineExtension({
     await ctx.storage.migrate(PAIRING_MIGRATIONS);
     const removals = new RemovalStore(ctx.storage);
     const removal = new FriendRemoval(ctx, removals);
+    const pairing = new PairingService(ctx);
     ctx.subscriptions.push(
+      new Disposable(() => pairing.dispose()),
       removal.register(),
-      registerPairingRoutes(ctx, new PairingService(ctx)),
+      registerPairingRoutes(ctx, pairing),
       registerFriendRoutes(ctx, removal, removals),
     );
   },

@@ -20,8 +20,14 @@ export interface PairingOutcome {
 
 export class PairingService {
   private readonly running = new Map<string, Promise<PairingOutcome>>();
+  /** Aborted when the extension is turned off or Kith locks: running waits stop at once. */
+  private readonly stopped = new AbortController();
 
   constructor(private readonly ctx: ExtensionContext) {}
+
+  dispose(): void {
+    this.stopped.abort();
+  }
 
   /** Pair through `rendezvousUrl` with `code`; `label` is what the user calls the friend. */
   pair(rendezvousUrl: string, code: PairingCode, label: string | undefined, timeoutMs: number): Promise<PairingOutcome> {
@@ -47,6 +53,7 @@ export class PairingService {
         label,
         ownerTag,
         timeoutMs,
+        signal: this.stopped.signal,
         room: {
           publish: async (owner, blob) => {
             owners.push(owner);

@@ -68,6 +68,19 @@ describe('pairing run (CPace over a rendezvous room)', () => {
     expect(error.code).to.equal('KITH_ERR_TIMEOUT');
   });
 
+  it('stops at once when cancelled (extension turned off, Kith locked)', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = runPairing({
+      code, room: new MemoryRoom().view(), self: persona('Alice'), ownerTag: bytesToHex(randomBytes(8)),
+      timeoutMs: 10_000, pollMs: 5_000, signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 50);
+    const error = await running.catch((e) => e);
+    expect(error.message).to.match(/cancelled/);
+    expect(Date.now() - started).to.be.lessThan(2000);
+  });
+
   it('still pairs when strangers pairing with another code share the room, and junk blobs are ignored', async () => {
     const room = new MemoryRoom();
     await room.view().publish('junk-one-1', 'not json');
