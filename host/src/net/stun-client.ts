@@ -75,7 +75,9 @@ export class StunClient {
             new KithError('KITH_ERR_TIMEOUT', `STUN server ${endpointKey(server)} did not answer`),
           );
         }
-        this.#port.send(request, server);
+        // No route to that family (an IPv4-only host asking an IPv6 server): give up at once.
+        this.#port.send(request, server, (error) =>
+          this.#pending.get(key)?.reject(new KithError('KITH_ERR_UPSTREAM', `STUN server ${endpointKey(server)} unreachable: ${error.message}`)));
         timer = setTimeout(transmit, rto * 2 ** sent);
         sent++;
       };

@@ -62,10 +62,13 @@ export class UdpPort {
     this.#peer = handler;
   }
 
-  send(data: Uint8Array, to: Endpoint): void {
+  /** Send one datagram; `onError` hears about local failures (e.g. no route for that family). */
+  send(data: Uint8Array, to: Endpoint, onError?: (error: Error) => void): void {
     if (this.#closed) return;
     this.#socket.send(data, to.port, socketAddress(to), (error) => {
-      if (error) this.counters.reject('send-failed');
+      if (!error) return;
+      this.counters.reject('send-failed');
+      onError?.(error);
     });
   }
 

@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import { labAvailable } from '../../tools/netlab/lab-shell.js';
+import { befriend, punchAt, startLab, type LabFixture, type LabPeer } from './lab-fixture.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Two real Kith hosts per scenario, inside the namespace NAT lab (tools/netlab). Needs root; CI
+ * runs as root. Every scenario drives the hosts over their HTTP API.
+ */
+describe('netlab: real hosts through real NATs', function () {
+  this.timeout(120_000);
+  let fx: LabFixture;
+  const peer = (role: 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2'): LabPeer => fx.peers[role]!;
+
+  before(async function () {
+    const available = labAvailable();
+    if (!available.ok) {
+      console.warn(`    skipping the NAT lab: ${available.reason}`);
+      this.skip();
+    }
+    fx = await startLab(['a', 'a2', 'b', 's1', 's2', 'v1', 'v2']);
+    await befriend(peer('a'), peer('b'));
+    await befriend(peer('a'), peer('a2'));
+    await befriend(peer('s1'), peer('s2'));
+    await befriend(peer('v1'), peer('v2'));
+  });
+  after(async () => {
+    await fx?.teardown();
+  });
+
+  async function discover(p: LabPeer) {
+    const answer = await p.proc.api('GET', '/api/discovery');
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+    return answer.body as { ipv4: { address: string; port: number } | null; ipv6: { address: string; port: number } | null; nat_mapping: string };
+  }
+
+  /** Both sides POST /api/connect with the other's public endpoints and the same punch instant. */
+  async function punch(x: LabPeer, y: LabPeer, family: 'ipv4' | 'ipv6') {
+    const [dx, dy] = await Promise.all([discover(x), discover(y)]);
+    const at = punchAt();
+    const body = (d: typeof dx, other: LabPeer) => ({
+      peer: other.peer, rendezvous_url: family === 'ipv6' ? fx.rendezvousUrl6 : fx.rendezvousUrl, punch_at_ms: at,
+      ...(family === 'ipv4' ? { ipv4: d.ipv4 } : { ipv6: d.ipv6 }),
+    });
+    const began = Date.now();
+    const [rx, ry] = await Promise.all([
+      x.proc.api('POST', '/api/connect', body(dy, y)),
+      y.proc.api('POST', '/api/connect', body(dx, x)),
+    ]);
+    return { rx, ry, dx, dy, elapsed: Date.now() - began };
+  }
+
+  it('cone ↔ cone: scheduled IPv4 punching opens an encrypted session that carries data', async () => {
+    const a = peer('a');
+    const b = peer('b');
+    const { rx, ry, dx, dy } = await punch(a, b, 'ipv4');
+    expect(dx.ipv4!.address).to.equal(fx.lab.routers.cone1.wan);
+    expect(dy.ipv4!.address).to.equal(fx.lab.routers.cone2.wan);
+    expect(dx.nat_mapping).to.equal('endpoint-independent');
+    expect(rx.status, JSON.stringify(rx.body)).to.equal(200);
+    expect(ry.status, JSON.stringify(ry.body)).to.equal(200);
+    expect(rx.body.session.path).to.equal('ipv4-punch');
+    expect(rx.body.session.remote.address).to.equal(fx.lab.routers.cone2.wan);
+    const punchStage = (rx.body.trace as { stage: string; outcome: string; ms: number }[]).find((t) => t.stage === 'ipv4-punch')!;
+    expect(punchStage.outcome).to.equal('ok');
+    expect(punchStage.ms).to.be.lessThan(1_000);
+
+    await b.proc.call('listen', { peer: a.peer });
+    await a.proc.call('send', { peer: b.peer, text: 'through two NATs' });
+    await sleep(200);
+    expect(await b.proc.call('received')).to.deep.equal(['through two NATs']);
+    const sessions = await a.proc.api('GET', '/api/sessions');
+    expect(sessions.body.sessions.map((s: { peer: string }) => s.peer)).to.deep.equal([b.peer]);
+    // The route's answer and the diagnostics log hold the same per-stage trace.
+    const traces = await a.proc.api('GET', '/api/diagnostics/traces');
+    expect(traces.body.entries.some((e: { stage: string; source: string }) => e.stage === 'ipv4-punch' && e.source === 'net')).to.equal(true);
+    const closed = await a.proc.api('DELETE', `/api/sessions/${b.peerId}`);
+    expect(closed.status).to.equal(204);
+    await sleep(200);
+    expect((await b.proc.api('GET', '/api/sessions')).body.sessions).to.deep.equal([]);
+  });
+
+  it('IPv6 through two stateful firewalls connects directly when both sides fire', async () => {
+    const { rx, ry, dx } = await punch(peer('v1'), peer('v2'), 'ipv6');
+    expect(dx.ipv6!.address).to.equal('2001:db8:1::2');
+    expect(rx.status, JSON.stringify(rx.body)).to.equal(200);
+    expect(ry.status, JSON.stringify(ry.body)).to.equal(200);
+    expect(rx.body.session.path).to.equal('ipv6-direct');
+    const rungs = (rx.body.trace as { stage: string }[]).filter((t) => t.stage !== 'clock-sync');
+    expect(rungs[0]).to.include({ stage: 'ipv6-direct', outcome: 'ok' });
+  });
+
+  it('two hosts behind one NAT: the public path fails (no hairpin), LAN beacons connect them', async () => {
+    const { rx, ry } = await punch(peer('a'), peer('a2'), 'ipv4');
+    expect(rx.status, JSON.stringify(rx.body)).to.equal(200);
+    expect(ry.status, JSON.stringify(ry.body)).to.equal(200);
+    const stages = (rx.body.trace as { stage: string; outcome: string }[]).map((t) => `${t.stage}:${t.outcome}`);
+    expect(stages).to.include('lan-direct:ok');
+    expect(rx.body.session.path).to.equal('lan');
+    expect(rx.body.session.remote.address).to.equal('10.1.0.3');
+  });
+
+  it('symmetric ↔ symmetric fails with a clear trace within a bounded time and leaves no stray sockets', async () => {
+    const s1 = peer('s1');
+    const s2 = peer('s2');
+    const socketsBefore = await s1.proc.call<number>('udpSockets');
+    const [d1] = await Promise.all([discover(s1), discover(s2)]);
+    expect(d1.nat_mapping).to.equal('endpoint-dependent');
+    const { rx, ry, elapsed } = await punch(s1, s2, 'ipv4');
+    expect(rx.status).to.equal(504);
+    expect(ry.status).to.equal(504);
+    expect(rx.body.error.code).to.equal('KITH_ERR_PEER_UNREACHABLE');
+    const trace = rx.body.error.details.trace as { stage: string; outcome: string; detail?: string }[];
+    expect(trace.map((t) => `${t.stage}:${t.outcome}`)).to.include.members(['ipv4-punch:failed', 'lan-direct:failed', 'connect:failed']);
+    expect(trace.at(-1)!.detail).to.match(/no direct path/);
+    expect(elapsed).to.be.lessThan(12_000);
+    expect(await s1.proc.call<number>('udpSockets')).to.equal(socketsBefore);
+    expect((await s1.proc.api('GET', '/api/sessions')).body.sessions).to.deep.equal([]);
+  });
+});
