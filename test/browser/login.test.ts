@@ -99,6 +99,59 @@ describe('browser: login gate', function () {
     await context.close();
   });
 
+  it('adds a second persona from the menu and switches between them', async () => {
+    const { page } = await openPage(browser);
+    await page.goto(kith.host.url + '/chats');
+    await page.getByTestId('persona-menu').click();
+    await page.getByRole('menuitem', { name: 'Add a persona' }).click();
+    await page.waitForURL('**/login?add=1');
+    await page.getByTestId('create-label').fill('Work');
+    await page.getByTestId('create-passphrase').fill(PASSPHRASE + ' work');
+    await page.getByTestId('create-repeat').fill(PASSPHRASE + ' work');
+    await page.getByTestId('create-submit').click();
+    await page.getByTestId('mnemonic-written').click({ timeout: 30_000 });
+    await page.getByTestId('mnemonic-confirm').click();
+    await page.waitForURL('**/chats');
+    await page.getByTestId('persona-menu').filter({ hasText: 'Work' }).waitFor();
+
+    // Alice is still unlocked: switching back needs no passphrase.
+    await page.getByTestId('persona-menu').click();
+    await page.getByRole('menuitem', { name: 'Alice' }).click();
+    await page.getByTestId('persona-menu').filter({ hasText: 'Alice' }).waitFor();
+    const state = (await (await kith.host.fetch('/api/identity/state')).json()) as { active_slug: string; personas: { slug: string; label: string }[] };
+    expect(state.personas.find((p) => p.slug === state.active_slug)?.label).to.equal('Alice');
+    await page.getByTestId('persona-menu').click();
+    await snap(page, 'login-05-persona-menu');
+    await page.keyboard.press('Escape');
+  });
+
+  it('names every control for screen readers and works from the keyboard', async () => {
+    const { page } = await openPage(browser);
+    for (const route of ['/chats', '/extensions', '/tester', '/settings']) {
+      await page.goto(kith.host.url + route);
+      await page.locator('main h1, main h2').first().waitFor();
+      await page.waitForTimeout(300);
+      const tree = await page.locator('body').ariaSnapshot();
+      const unnamed = tree.split('\n').filter((line) => /^\s*- (button|link|textbox|switch|checkbox|combobox|tab|radio|menuitem)\s*(\[[^\]]*\])?\s*:?\s*$/.test(line));
+      expect(unnamed, `unnamed controls on ${route}`).to.deep.equal([]);
+    }
+    // Keyboard only: the first Tab reaches the skip link, then the navigation; arrows move, Enter opens.
+    await page.goto(kith.host.url + '/chats');
+    await page.getByRole('heading', { name: 'Room', exact: true }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.equal('Skip to content');
+    let guard = 0;
+    while (!(await page.evaluate(() => document.activeElement?.getAttribute('role') === 'tab')) && guard++ < 15) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Chats');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Extensions');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/extensions');
+    await snap(page, 'login-06-keyboard-extensions');
+  });
+
   it('fits a 360 px wide screen without sideways scrolling', async () => {
     const { context, page } = await openPage(browser, 360, 780);
     await page.goto(kith.host.url + '/chats');
