@@ -26,6 +26,8 @@ export const REPUBLISH_MS = 4 * 60_000;
 export const SIGNAL_MAX_AGE_MS = 90_000;
 /** How often `awaitConnectAccept` fetches the room. */
 export const ACCEPT_POLL_MS = 500;
+/** Publishes in flight at once per room refresh (many friends must not burst into the server's rate limit). */
+const PUBLISH_CONCURRENCY = 6;
 /** Inbound requests remembered at most (a room holds at most a few hundred entries anyway). */
 const MAX_INBOUND = 1_000;
 
@@ -275,7 +277,7 @@ export class PresenceEngine {
     const persona = this.#o.persona;
     const me = persona.info.masterPublicKey;
     const fingerprint = JSON.stringify([joined.mode, endpoints]);
-    const jobs: Array<Promise<void>> = [];
+    const jobs: Array<() => Promise<void>> = [];
     const wanted = new Set<string>();
     for (const route of routes) {
       wanted.add(route.friend.peer);
@@ -287,7 +289,7 @@ export class PresenceEngine {
       };
       const envelope = sealEnvelope('sealed_announce', this.#routing.outboundTag(route, epoch), signPayload(body, (m) => persona.sign(m)), route.theirKey);
       const owner = this.#owner(joined.ownerSecret, 'presence', route.friend.peer, epoch);
-      jobs.push(this.#replace(client, joined, route.friend.peer, owner, encodeEnvelope(envelope), epoch, fingerprint, now, 'sealed_announce'));
+      jobs.push(() => this.#replace(client, joined, route.friend.peer, owner, encodeEnvelope(envelope), epoch, fingerprint, now, 'sealed_announce'));
     }
     if (joined.showStrangers) {
       wanted.add('announce');
@@ -298,16 +300,16 @@ export class PresenceEngine {
           (m) => persona.sign(m),
         );
         const owner = this.#owner(joined.ownerSecret, 'announce', '', epoch);
-        jobs.push(this.#replace(client, joined, 'announce', owner, encodeEnvelope({ v: 1, t: 'announce', ...signed }), epoch, '', now, 'announce'));
+        jobs.push(() => this.#replace(client, joined, 'announce', owner, encodeEnvelope({ v: 1, t: 'announce', ...signed }), epoch, '', now, 'announce'));
       }
     }
     // Friends removed and the plaintext announce switched off: take their blobs down now.
     for (const [key, last] of joined.published) {
       if (wanted.has(key)) continue;
       joined.published.delete(key);
-      jobs.push(this.#unpublishOne(joined.url, joined.room, last.owner));
+      jobs.push(() => this.#unpublishOne(joined.url, joined.room, last.owner));
     }
-    await Promise.all(jobs);
+    await runPooled(jobs, PUBLISH_CONCURRENCY);
   }
 
   async #replace(
@@ -477,4 +479,13 @@ export class PresenceEngine {
       detail: `${host} room ${room.slice(0, 8)}…${detail ? ` ${detail}` : ''}`,
     });
   }
+}
+
+/** Run `jobs` with at most `limit` in flight. Jobs handle their own errors. */
+async function runPooled(jobs: ReadonlyArray<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
 }
