@@ -20,6 +20,8 @@ export interface LabFixture {
   readonly lab: Lab;
   readonly rendezvousUrl: string;
   readonly rendezvousUrl6: string;
+  /** The real rendezvous server (`kith --server`) in the rdv namespace. */
+  readonly signallingUrl: string;
   readonly peers: Partial<Record<HostRole, LabPeer>>;
   teardown(): Promise<void>;
 }
@@ -42,6 +44,13 @@ export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> 
     const timeServer = new LabProcess(lab.rdv.ns, 'tools/netlab/lab-time-server.ts', { LAB_TIME_PORT: String(timePort) });
     procs.push(timeServer);
     await timeServer.ready;
+    // The real rendezvous server (`kith --server`) beside it, for the request/accept flow.
+    const rendezvousPort = 40_000 + Math.floor(Math.random() * 20_000);
+    const rendezvous = new LabProcess(lab.rdv.ns, 'host/src/main.ts', {
+      KITH_PORT: String(rendezvousPort), KITH_HOST: '0.0.0.0', KITH_LOG: 'error',
+    }, { args: ['--server'], readyLine: /listening/ });
+    procs.push(rendezvous);
+    await rendezvous.ready;
     const lanPort = String(30_000 + Math.floor(Math.random() * 10_000));
     const stunList = `${lab.rdv.ipv4}:${stunPort},${lab.rdv.ipv4b}:${stunPort},[${lab.rdv.ipv6}]:${stunPort}`;
     const peers: Partial<Record<HostRole, LabPeer>> = {};
@@ -65,6 +74,7 @@ export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> 
       lab,
       rendezvousUrl: `http://${lab.rdv.ipv4}:${timePort}`,
       rendezvousUrl6: `http://[${lab.rdv.ipv6}]:${timePort}`,
+      signallingUrl: `http://${lab.rdv.ipv4}:${rendezvousPort}`,
       peers,
       teardown,
     };

@@ -119,3 +119,54 @@ describe('netlab: real hosts through real NATs', function () {
     expect((await s1.proc.api('GET', '/api/sessions')).body.sessions).to.deep.equal([]);
   });
 });
+
+describe('netlab: connect request/accept through the real rendezvous server', function () {
+  this.timeout(120_000);
+  let fx: LabFixture;
+
+  before(async function () {
+    const available = labAvailable();
+    if (!available.ok) {
+      console.warn(`    skipping the NAT lab: ${available.reason}`);
+      this.skip();
+    }
+    fx = await startLab(['a', 'b']);
+    await befriend(fx.peers.a!, fx.peers.b!);
+  });
+  after(async () => {
+    await fx?.teardown();
+  });
+
+  it('sealed connect_request / connect_accept envelopes lead to a punched session (accept → open measured)', async () => {
+    const a = fx.peers.a!;
+    const b = fx.peers.b!;
+    const url = fx.signallingUrl;
+    const word = `lab-${Math.random().toString(36).slice(2, 10)}`;
+    for (const p of [a, b]) {
+      const joined = await p.proc.api('POST', '/api/rendezvous/join', { url, word });
+      expect(joined.status, JSON.stringify(joined.body)).to.equal(200);
+    }
+    const requested = a.proc.api('POST', '/api/connect/request', { rendezvous_url: url, word, peer: b.peer });
+    let request: { nonce: string; from_peer_id: string; punch_at_ms: number; from_master_pubkey: string } | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!request && Date.now() < deadline) {
+      const polled = await b.proc.api('POST', '/api/rendezvous/poll', { url, word });
+      request = polled.body?.requests?.[0];
+      if (!request) await sleep(200);
+    }
+    expect(request, 'b saw the connect request').to.not.equal(undefined);
+    expect(request!.from_master_pubkey).to.equal(a.peer);
+    const began = Date.now();
+    const accepted = await b.proc.api('POST', '/api/connect/accept', {
+      rendezvous_url: url, word, nonce: request!.nonce, from_peer_id: request!.from_peer_id, punch_at_ms: request!.punch_at_ms,
+    });
+    const acceptToOpen = Date.now() - began;
+    const requestAnswer = await requested;
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+    expect(requestAnswer.status, JSON.stringify(requestAnswer.body)).to.equal(200);
+    expect(accepted.body.session.path).to.equal('ipv4-punch');
+    expect(requestAnswer.body.trace.map((t: { stage: string }) => t.stage)).to.include.members(['rendezvous-request', 'await-accept', 'ipv4-punch']);
+    console.log(`      accept → open session (cone punch, lab): ${acceptToOpen} ms`);
+    expect(acceptToOpen).to.be.lessThan(10_000);
+  });
+});

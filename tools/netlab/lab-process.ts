@@ -12,8 +12,9 @@ export class LabProcess {
   #stderr = '';
   readonly ready: Promise<{ url: string; udpPort: number }>;
 
-  constructor(ns: string, script: string, env: Record<string, string>) {
-    this.#child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', path.join(REPO, script)], {
+  /** `readyLine`: for programs that do not speak the protocol, the stdout line that means "ready". */
+  constructor(ns: string, script: string, env: Record<string, string>, options: { args?: string[]; readyLine?: RegExp } = {}) {
+    this.#child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', path.join(REPO, script), ...(options.args ?? [])], {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -24,6 +25,7 @@ export class LabProcess {
     let failReady: (e: Error) => void;
     this.ready = new Promise((resolve, reject) => { markReady = resolve; failReady = reject; });
     lines.on('line', (line) => {
+      if (options.readyLine?.test(line)) return markReady({ url: line, udpPort: 0 });
       let msg: { id?: number; ok?: boolean; result?: unknown; error?: string; ready?: boolean; url?: string; udpPort?: number };
       try { msg = JSON.parse(line); } catch { return; }
       if (msg.ready) return markReady({ url: msg.url!, udpPort: msg.udpPort! });
@@ -62,9 +64,10 @@ export class LabProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode !== null) return;
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise((r) => this.#child.once('exit', r));
     this.#child.stdin!.end();
+    this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3_000);
     await exited;
     clearTimeout(timer);

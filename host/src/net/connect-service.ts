@@ -16,8 +16,12 @@ export interface ConnectOutcome {
 }
 
 const ACCEPT_WAIT_MS = 30_000;
-/** The requester proposes punching this long after "now" (server clock); the accept may move it later. */
-const REQUEST_LEAD_MS = 1_500;
+/**
+ * The requester proposes punching this long after "now" (server clock). The acceptor punches at
+ * max(proposal, its now) and says so in the accept, so a short lead costs nothing: the requester
+ * joins the shared schedule as soon as it reads the accept (the rungs are long enough to absorb that).
+ */
+const REQUEST_LEAD_MS = 0;
 const CLOCK_TTL_MS = 60_000;
 const MAX_INBOUND = 256;
 
