@@ -19,7 +19,7 @@ import type { ChannelHost } from './channel-host.js';
 /** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
 export const DURABLE_WINDOW = 256;
 /** Bulk (volatile) window bounds; AIMD between them: +1 per ack, halved on a retransmit timeout. */
-export const BULK_WINDOW_MAX = 256;
+export const BULK_WINDOW_MAX = 512;
 const BULK_WINDOW_MIN = 16;
 const MIN_RTO_MS = 25;
 const MAX_RTO_MS = 2000;
@@ -42,10 +42,15 @@ export interface OutEvent {
   readonly extensionId: string;
   readonly eventId: string;
   frames?: Uint8Array[];
+  /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
+  firstSentAt: number;
   sentAt: number;
   tries: number;
   rto: number;
 }
+
+/** What a caller gives {@link PeerChannel.sendVolatile}. */
+export type NewVolatileEvent = Omit<OutEvent, 'volatile' | 'seq' | 'firstSentAt' | 'sentAt' | 'tries' | 'rto' | 'frames'>;
 
 /**
  * The bus inside one live session: sends reliable events (durable ones from the outbound queue,
@@ -119,14 +124,18 @@ export class PeerChannel {
   }
 
   /** Send a volatile reliable event (reliable while this session lives). Returns its seq. */
-  sendVolatile(event: Omit<OutEvent, 'volatile' | 'seq' | 'sentAt' | 'tries' | 'rto' | 'frames'>): number {
+  sendVolatile(event: NewVolatileEvent): number {
     return this.#sendVolatile(event);
   }
 
-  #sendVolatile(event: Omit<OutEvent, 'volatile' | 'seq' | 'sentAt' | 'tries' | 'rto' | 'frames'>): number {
+  #sendVolatile(event: NewVolatileEvent): number {
     const seq = (this.#volatileSeq.get(event.streamHex) ?? 0) + 1;
     this.#volatileSeq.set(event.streamHex, seq);
-    const out: OutEvent = { ...event, volatile: true, seq, flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, sentAt: 0, tries: 0, rto: this.#rto() };
+    const out: OutEvent = {
+      volatile: true, stream: event.stream, streamHex: event.streamHex, seq, kind: event.kind,
+      flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, priority: event.priority, header: event.header,
+      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
+    };
     if (event.priority === 'bulk') this.#bulkInflight++;
     this.#track(out);
     this.#transmit(out);
@@ -167,7 +176,7 @@ export class PeerChannel {
         volatile: false, stream: new Uint8Array(Buffer.from(row.stream, 'hex')), streamHex: row.stream, seq: row.seq,
         kind: row.kind, flags: row.flags | FLAG_WANTS_ACK, priority: (['control', 'interactive', 'bulk'] as const)[row.priority] ?? 'interactive',
         header: opened.header, payload: opened.payload, extensionId: row.extensionId, eventId: row.eventId,
-        sentAt: 0, tries: 0, rto: this.#rto(),
+        firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
       };
       if (outboundKindByte(event.kind, this.#peerCaps?.kinds) === undefined) {
         // The peer never announced this third-party kind: refuse locally, visibly.
@@ -196,6 +205,7 @@ export class PeerChannel {
       event.frames = fragmentFrame(frame, encodeEventFrame(frame), this.link.maxPayload);
     }
     event.sentAt = performance.now();
+    if (event.tries === 0) event.firstSentAt = event.sentAt;
     event.tries++;
     for (const datagram of event.frames) this.#scheduler.push(event.priority, datagram);
   }
@@ -213,7 +223,11 @@ export class PeerChannel {
     const acked: OutEvent[] = [];
     if (map) {
       for (const [seq, event] of map) {
-        if (seq > upTo) continue;
+        // Volatile seqs enter the map in order, so the first one above upTo ends the scan.
+        if (seq > upTo) {
+          if (volatile) break;
+          continue;
+        }
         map.delete(seq);
         acked.push(event);
         if (event.tries === 1) this.#sampleRtt(now - event.sentAt);
@@ -305,6 +319,8 @@ export class PeerChannel {
     for (const map of this.#out.values()) {
       for (const event of map.values()) {
         any = true;
+        // Everything after an event first sent less than MIN_RTO ago was sent even later: stop.
+        if (event.tries > 0 && now - event.firstSentAt < MIN_RTO_MS) break;
         if (now - event.sentAt < event.rto) continue;
         // Bulk frames still waiting in the scheduler have not really been sent yet.
         if (event.priority === 'bulk' && this.#scheduler.bulkQueued > 0) continue;

@@ -10,6 +10,13 @@ export interface CborLimits {
 
 export const HEADER_CBOR_LIMITS: CborLimits = { maxDepth: 8, maxItems: 512 };
 
+interface Cursor {
+  readonly bytes: Uint8Array;
+  readonly limits: CborLimits;
+  pos: number;
+  items: number;
+}
+
 /**
  * Walk `bytes` as one CBOR data item without building values, and refuse anything a bus header
  * never needs: tags (cbor-x maps some to constructors and records), indefinite lengths, undefined
@@ -17,72 +24,71 @@ export const HEADER_CBOR_LIMITS: CborLimits = { maxDepth: 8, maxItems: 512 };
  * `maxItems` items, trailing bytes. Every length is checked against the bytes left before use.
  */
 export function scanCbor(bytes: Uint8Array, limits: CborLimits = HEADER_CBOR_LIMITS): void {
-  let pos = 0;
-  let items = 0;
+  const cursor: Cursor = { bytes, limits, pos: 0, items: 0 };
+  scanItem(cursor, 0, false);
+  if (cursor.pos !== bytes.length) fail(cursor, 'trailing bytes');
+}
 
-  const fail = (why: string): never => {
-    throw new KithError('KITH_ERR_BAD_FRAME', `Bad CBOR header: ${why} at byte ${pos}`);
-  };
+function fail(cursor: Cursor, why: string): never {
+  throw new KithError('KITH_ERR_BAD_FRAME', `Bad CBOR header: ${why} at byte ${cursor.pos}`);
+}
 
-  // Returns the argument of the head at `pos` and moves past it.
-  const readArgument = (info: number): number => {
-    if (info < 24) return info;
-    const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
-    if (size === 0) fail(info === 31 ? 'indefinite length' : `reserved additional info ${info}`);
-    if (pos + size > bytes.length) fail('truncated');
-    let value = 0;
-    for (let i = 0; i < size; i++) value = value * 256 + bytes[pos + i]!;
-    pos += size;
-    return value;
-  };
+/** The argument of the head whose additional info is `info`; moves past it. */
+function readArgument(cursor: Cursor, info: number): number {
+  if (info < 24) return info;
+  const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0;
+  if (size === 0) fail(cursor, info === 31 ? 'indefinite length' : `reserved additional info ${info}`);
+  if (cursor.pos + size > cursor.bytes.length) fail(cursor, 'truncated');
+  let value = 0;
+  for (let i = 0; i < size; i++) value = value * 256 + cursor.bytes[cursor.pos + i]!;
+  cursor.pos += size;
+  return value;
+}
 
-  const item = (depth: number, isKey: boolean): void => {
-    if (++items > limits.maxItems) fail('too many items');
-    if (pos >= bytes.length) fail('truncated');
-    const initial = bytes[pos++]!;
-    const major = initial >> 5;
-    const info = initial & 0x1f;
-    if (isKey && major !== 3) fail('map key is not a text string');
-    switch (major) {
-      case 0:
-      case 1:
-        readArgument(info);
-        return;
-      case 2:
-      case 3: {
-        const length = readArgument(info);
-        if (length > bytes.length - pos) fail('string longer than the header');
-        pos += length;
-        return;
-      }
-      case 4:
-      case 5: {
-        if (depth + 1 > limits.maxDepth) fail('nested too deep');
-        const count = readArgument(info);
-        if (count > limits.maxItems) fail('too many items');
-        for (let i = 0; i < count; i++) {
-          if (major === 5) item(depth + 1, true);
-          item(depth + 1, false);
-        }
-        return;
-      }
-      case 6:
-        fail('tags are not allowed');
-        return;
-      default: {
-        // major 7: false/true/null, half/single/double floats.
-        if (info === 20 || info === 21 || info === 22) return;
-        if (info === 25 || info === 26 || info === 27) {
-          const size = info === 25 ? 2 : info === 26 ? 4 : 8;
-          if (pos + size > bytes.length) fail('truncated');
-          pos += size;
-          return;
-        }
-        fail(`simple value ${info} is not allowed`);
-      }
+function scanItem(cursor: Cursor, depth: number, isKey: boolean): void {
+  const { bytes, limits } = cursor;
+  if (++cursor.items > limits.maxItems) fail(cursor, 'too many items');
+  if (cursor.pos >= bytes.length) fail(cursor, 'truncated');
+  const initial = bytes[cursor.pos++]!;
+  const major = initial >> 5;
+  const info = initial & 0x1f;
+  if (isKey && major !== 3) fail(cursor, 'map key is not a text string');
+  switch (major) {
+    case 0:
+    case 1:
+      readArgument(cursor, info);
+      return;
+    case 2:
+    case 3: {
+      const length = readArgument(cursor, info);
+      if (length > bytes.length - cursor.pos) fail(cursor, 'string longer than the header');
+      cursor.pos += length;
+      return;
     }
-  };
-
-  item(0, false);
-  if (pos !== bytes.length) fail('trailing bytes');
+    case 4:
+    case 5: {
+      if (depth + 1 > limits.maxDepth) fail(cursor, 'nested too deep');
+      const count = readArgument(cursor, info);
+      if (count > limits.maxItems) fail(cursor, 'too many items');
+      for (let i = 0; i < count; i++) {
+        if (major === 5) scanItem(cursor, depth + 1, true);
+        scanItem(cursor, depth + 1, false);
+      }
+      return;
+    }
+    case 6:
+      fail(cursor, 'tags are not allowed');
+    // eslint-disable-next-line no-fallthrough
+    default: {
+      // major 7: false/true/null, half/single/double floats.
+      if (info === 20 || info === 21 || info === 22) return;
+      if (info === 25 || info === 26 || info === 27) {
+        const size = info === 25 ? 2 : info === 26 ? 4 : 8;
+        if (cursor.pos + size > bytes.length) fail(cursor, 'truncated');
+        cursor.pos += size;
+        return;
+      }
+      fail(cursor, `simple value ${info} is not allowed`);
+    }
+  }
 }

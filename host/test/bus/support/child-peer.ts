@@ -17,12 +17,14 @@ export interface ChildPeer {
   kill(): Promise<void>;
 }
 
-export async function startChildPeer(options: { dataDir: string; keys: PersonaKeys; peer: string; die?: string }): Promise<ChildPeer> {
+export async function startChildPeer(options: {
+  dataDir: string; keys: PersonaKeys; peer: string; die?: string; env?: Record<string, string>;
+}): Promise<ChildPeer> {
   const child = fork(SCRIPT, [], {
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env, KITH_TEST_DATA_DIR: options.dataDir, KITH_TEST_KEYS: JSON.stringify(options.keys),
-      KITH_TEST_PEER: options.peer, KITH_TEST_DIE: options.die ?? '',
+      KITH_TEST_PEER: options.peer, KITH_TEST_DIE: options.die ?? '', ...options.env,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

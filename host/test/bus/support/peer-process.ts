@@ -1,6 +1,7 @@
 // A bus peer in its own process with its own SQLite file, driven over IPC by the kill -9 tests.
 // Env: KITH_TEST_DATA_DIR, KITH_TEST_KEYS (JSON PersonaKeys), KITH_TEST_PEER (the other side's key),
-// KITH_TEST_DIE (`in-handler:<seq>` or `after-persist:<seq>`: SIGKILL itself at that point).
+// KITH_TEST_DIE (`in-handler:<seq>` or `after-persist:<seq>`: SIGKILL itself at that point),
+// KITH_TEST_SEAL_KEY (hex: seal datagrams), KITH_TEST_CHUNKS (bench: report after this many file.chunk).
 import { busProviders } from '../../../src/bus/bus-providers.js';
 import type { KindRegistry, Sessions } from '@kith/sdk';
 import { createTestPeer, type PersonaKeys } from './test-peer.js';
@@ -18,7 +19,7 @@ const { sqlite } = peer.database;
 sqlite.exec('CREATE TABLE IF NOT EXISTS test_received (stream TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (stream, seq))');
 const insert = sqlite.prepare('INSERT INTO test_received (stream, seq, n) VALUES (?, ?, ?)');
 
-const scope = peer.scope('chat', ['chat.text']);
+const scope = peer.scope('chat', ['chat.text', 'file.chunk']);
 const providers = busProviders(peer.engine, () => undefined);
 const kinds = providers.kinds!(scope) as KindRegistry;
 const sessions = providers.sessions!(scope) as Sessions;
@@ -28,6 +29,17 @@ kinds.register('chat.text', async (event) => {
   insert.run(event.stream, event.seq, event.header.n as number); // persist, then return: the bus ACKs after this
   process.send!({ op: 'got', stream: event.stream, seq: event.seq, n: event.header.n });
 });
+// Bench sink: counts bulk chunks and reports the time from the first to the last.
+let chunkBytes = 0;
+let chunkCount = 0;
+let firstChunk = 0;
+kinds.register('file.chunk', (event) => {
+  const now = performance.now();
+  if (chunkCount === 0) firstChunk = now;
+  chunkCount++;
+  chunkBytes += event.payload.length;
+  if (chunkCount === Number(process.env.KITH_TEST_CHUNKS ?? 0)) process.send!({ op: 'chunks', bytes: chunkBytes, count: chunkCount, ms: now - firstChunk });
+});
 sessions.onDidDeliver((r) => process.send!({ op: 'delivered', seq: r.seq, eventId: r.eventId }));
 sessions.onDidNack((r) => process.send!({ op: 'nack', seq: r.seq, reason: r.reason }));
 
@@ -35,7 +47,8 @@ const socket = await bindUdp();
 let link: UdpLink | undefined;
 process.on('message', async (message: any) => {
   if (message.op === 'link') {
-    link = new UdpLink({ socket, remotePort: message.remotePort, peer: peerKey });
+    const sealKey = process.env.KITH_TEST_SEAL_KEY ? new Uint8Array(Buffer.from(process.env.KITH_TEST_SEAL_KEY, 'hex')) : undefined;
+    link = new UdpLink({ socket, remotePort: message.remotePort, peer: peerKey, sealKey });
     peer.engine.attach(link);
   } else if (message.op === 'send') {
     for (let i = 0; i < message.count; i++) {

@@ -1,0 +1,187 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import dgram from 'node:dgram';
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { KindRegistry, Sessions } from '@kith/sdk';
+import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { busProviders } from '../../../host/src/bus/bus-providers.js';
+import { createTestPeer, randomPersonaKeys, type TestPeer } from '../../../host/test/bus/support/test-peer.js';
+import { linkPair, until } from '../../../host/test/bus/support/link-pair.js';
+import { UdpLink, bindUdp } from '../../../host/test/bus/support/udp-link.js';
+import { startChildPeer } from '../../../host/test/bus/support/child-peer.js';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const SINK = path.resolve(here, '../../../host/test/bus/support/udp-sink.ts');
+const ROUND_TRIPS = 2000;
+const BULK_CHUNKS = 40_000;
+const CHUNK = 1100;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+/** Raw UDP ping-pong between two sockets of this process: the floor for a round trip. */
+async function rawPingPong(n: number): Promise<number[]> {
+  const [a, b] = [await bindUdp(), await bindUdp()];
+  b.on('message', (m) => b.send(m, a.address().port, '127.0.0.1'));
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      a.once('message', () => resolve());
+      a.send(Buffer.alloc(100), b.address().port, '127.0.0.1');
+    });
+    samples.push(performance.now() - started);
+  }
+  a.close();
+  b.close();
+  return samples;
+}
+
+function contexts(a: TestPeer, b: TestPeer) {
+  const kinds = ['chat.text', 'file.chunk'];
+  const sa = a.scope('chat', kinds);
+  const sb = b.scope('chat', kinds);
+  const pa = busProviders(a.engine, () => undefined);
+  const pb = busProviders(b.engine, () => undefined);
+  return {
+    sender: pa.sessions!(sa) as Sessions,
+    receiverKinds: pb.kinds!(sb) as KindRegistry,
+  };
+}
+
+/** Durable chat.text send → onDidDeliver (the peer persisted it and acknowledged), one at a time. */
+async function busRoundTrips(sender: Sessions, peer: string, stream: string, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let eventId = '';
+      const sub = sender.onDidDeliver((r) => {
+        if (r.eventId !== eventId) return;
+        sub.dispose();
+        resolve();
+      });
+      sender.send(peer, stream, 'chat.text', { id: `m${i}`, sentAt: Date.now() }, randomBytes(120)).then((r) => (eventId = r.eventId), reject);
+    });
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** Raw Node UDP throughput: this process sends 1200-byte datagrams to a sink process. */
+async function rawUdpThroughput(): Promise<number> {
+  const count = 100_000;
+  const child = fork(SINK, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, KITH_SINK_EXPECT: String(count) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const messages: any[] = [];
+  child.on('message', (m) => messages.push(m));
+  await until(() => messages.some((m) => m.op === 'ready'), 20_000, 'udp sink');
+  const port = messages.find((m) => m.op === 'ready').port;
+  const socket = dgram.createSocket({ type: 'udp4', sendBufferSize: 8 << 20 });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  const datagram = Buffer.alloc(1200);
+  for (let sent = 0; sent < count && !messages.some((m) => m.op === 'done');) {
+    for (let i = 0; i < 64 && sent < count; i++, sent++) socket.send(datagram, port, '127.0.0.1');
+    await new Promise((r) => setImmediate(r));
+  }
+  await until(() => messages.some((m) => m.op === 'done'), 20_000, 'udp sink done');
+  socket.close();
+  const done = messages.find((m) => m.op === 'done');
+  return done.bytes / 1e6 / (done.ms / 1000);
+}
+
+/** Bulk file.chunk events, sealed datagrams, to a receiver process; MB/s of payload at the receiver. */
+async function busBulkThroughput(local: TestPeer): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-bench-bus-'));
+  const sealKey = randomBytes(32);
+  const childKeys = randomPersonaKeys();
+  const child = await startChildPeer({
+    dataDir: dir, keys: childKeys, peer: local.keys.masterPublicKey,
+    env: { KITH_TEST_SEAL_KEY: sealKey.toString('hex'), KITH_TEST_CHUNKS: String(BULK_CHUNKS) },
+  });
+  const socket = await bindUdp();
+  const link = new UdpLink({ socket, remotePort: child.port, peer: childKeys.masterPublicKey, sealKey });
+  const scope = local.scope('files', ['file.chunk']);
+  const sessions = busProviders(local.engine, () => undefined).sessions!(scope) as Sessions;
+  local.engine.attach(link);
+  child.send({ op: 'link', remotePort: socket.address().port });
+  try {
+    await until(() => sessions.get(childKeys.masterPublicKey) !== undefined, 10_000, 'bench session');
+    const stream = 'b1'.repeat(16);
+    const chunk = randomBytes(CHUNK);
+    for (let i = 0; i < BULK_CHUNKS; i++) {
+      await sessions.send(childKeys.masterPublicKey, stream, 'file.chunk', { index: i }, chunk, { priority: 'bulk' });
+    }
+    const done = await child.next('chunks', 60_000);
+    return done.bytes / 1e6 / (done.ms / 1000);
+  } finally {
+    link.close();
+    socket.close();
+    await child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const suite: BenchSuite = {
+  name: 'bus',
+  async run() {
+    const rows: BenchRow[] = [];
+    const raw = await rawPingPong(ROUND_TRIPS);
+    const a = await createTestPeer();
+    const b = await createTestPeer();
+    const { sender, receiverKinds } = contexts(a, b);
+    receiverKinds.register('chat.text', () => undefined);
+    let bulkSeen = 0;
+    receiverKinds.register('file.chunk', () => {
+      bulkSeen++;
+    });
+    const pair = await linkPair(a, b, { sealKey: randomBytes(32) });
+    const peer = b.keys.masterPublicKey;
+    try {
+      await until(() => sender.get(peer) !== undefined, 10_000, 'session');
+      const chatStream = 'c1'.repeat(16);
+      await busRoundTrips(sender, peer, chatStream, 100); // warm-up
+      const quiet = await busRoundTrips(sender, peer, chatStream, ROUND_TRIPS);
+      const rawBaseline = { name: 'raw UDP ping-pong', unit: 'ms' };
+      rows.push(
+        { area: 'bus', metric: 'event round trip send → delivered p50 (sealed, persisted, acked)', value: percentile(quiet, 50), unit: 'ms', baseline: { ...rawBaseline, value: percentile(raw, 50) }, goal: 'p50 < 3 ms' },
+        { area: 'bus', metric: 'event round trip send → delivered p99', value: percentile(quiet, 99), unit: 'ms', baseline: { ...rawBaseline, value: percentile(raw, 99) } },
+      );
+
+      // Chat while a bulk stream runs in the same session.
+      let bulkRunning = true;
+      const bulk = (async () => {
+        const chunk = randomBytes(CHUNK);
+        for (let i = 0; bulkRunning; i++) {
+          await sender.send(peer, 'b2'.repeat(16), 'file.chunk', { index: i }, chunk, { priority: 'bulk' });
+        }
+      })();
+      await until(() => bulkSeen > 2000, 20_000, 'bulk running');
+      const busy = await busRoundTrips(sender, peer, chatStream, 500);
+      bulkRunning = false;
+      await bulk;
+      rows.push({
+        area: 'bus', metric: `chat event latency p99 while a bulk stream runs (${bulkSeen} chunks moved)`, value: percentile(busy, 99), unit: 'ms',
+        baseline: { name: 'same, no bulk', value: percentile(quiet, 99), unit: 'ms' }, goal: 'p99 < 20 ms',
+      });
+    } finally {
+      await pair.close();
+      await b.close();
+    }
+    try {
+      const rawMBps = await rawUdpThroughput();
+      const busMBps = await busBulkThroughput(a);
+      rows.push({
+        area: 'bus', metric: 'bulk stream throughput, sealed end to end (1100-byte chunks, receiver process)', value: busMBps, unit: 'MB/s',
+        baseline: { name: 'raw Node UDP loopback (1200-byte datagrams)', value: rawMBps, unit: 'MB/s' }, goal: '≥ 40% of raw',
+      });
+    } finally {
+      await a.close();
+    }
+    return rows;
+  },
+};
+export default suite;
