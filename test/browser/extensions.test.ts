@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { CLIENT_DIR, ROOT, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { ROOT, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
 
 const PASSPHRASE = 'extensions are features';
 
@@ -18,8 +18,14 @@ function installHello(dataDir: string): void {
   if (built.status !== 0) throw new Error(`building the example failed: ${built.stderr}`);
 }
 
-function clientFilesContain(text: string): boolean {
-  return fs.readdirSync(CLIENT_DIR).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(CLIENT_DIR, f), 'utf8').includes(text));
+function clientFilesContain(clientDir: string, text: string): boolean {
+  return fs.readdirSync(clientDir).some((f) => f.endsWith('.js') && fs.readFileSync(path.join(clientDir, f), 'utf8').includes(text));
+}
+
+/** Name, size and mtime of every file the host serves as the client. */
+function listing(clientDir: string): string {
+  return fs.readdirSync(clientDir, { recursive: true }).map(String).sort()
+    .map((f) => { const st = fs.statSync(path.join(clientDir, f)); return `${f} ${st.size} ${st.mtimeMs}`; }).join('\n');
 }
 
 async function createPersona(page: Page, url: string, label: string): Promise<void> {
@@ -38,11 +44,12 @@ describe('browser: extension contributions', function () {
   this.timeout(240_000);
   let kith: TestHost;
   let browser: Browser;
-  let builtAt: number;
+  let clientDir: string;
+  let clientBefore: string;
 
   before(async () => {
-    ensureClientBuilt();
-    builtAt = fs.statSync(path.join(CLIENT_DIR, 'index.html')).mtimeMs;
+    clientDir = ensureClientBuilt();
+    clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
     kith = await startTestHost({ dataDir });
@@ -97,7 +104,7 @@ describe('browser: extension contributions', function () {
   });
 
   it('shows the third-party custom element without a client rebuild, and removes its page when off', async () => {
-    expect(clientFilesContain('hello-panel'), 'the client bundle knows nothing of hello').to.equal(false);
+    expect(clientFilesContain(clientDir, 'hello-panel'), 'the client bundle knows nothing of hello').to.equal(false);
     const { context, page, errors } = await openPage(browser);
     await page.goto(kith.host.url + '/chats');
     await page.getByRole('tab', { name: 'Hello' }).click();
@@ -124,7 +131,7 @@ describe('browser: extension contributions', function () {
     expect(await page.locator('hello-panel').count()).to.equal(0);
     await snap(page, 'extensions-06-hello-off');
 
-    expect(fs.statSync(path.join(CLIENT_DIR, 'index.html')).mtimeMs, 'the client was not rebuilt').to.equal(builtAt);
+    expect(listing(clientDir), 'the served client was not rebuilt or touched').to.equal(clientBefore);
     expect(errors).to.deep.equal([]);
     await context.close();
   });

@@ -31,8 +31,26 @@ function newestMtime(target: string): number {
   return newest;
 }
 
+let snapshotDir: string | undefined;
+
+/**
+ * Build the client if stale, then serve a private copy of it: other engineers (or `npm start`)
+ * may rebuild dist/ while a browser test runs, and a half-written dist would fail the test for
+ * no fault of the code under test. Returns the copy's path (one per test process).
+ */
+export function ensureClientBuilt(): string {
+  if (snapshotDir) return snapshotDir;
+  buildClientIfStale();
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-client-'));
+  const result = spawnSync('flock', ['/tmp/kith-client-build.lock', 'cp', '-R', `${CLIENT_DIR}/.`, copy], { encoding: 'utf8' });
+  if (result.status !== 0 || !fs.existsSync(path.join(copy, 'index.html'))) throw new Error(`could not copy the built client: ${result.stderr}`);
+  process.once('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
+  snapshotDir = copy;
+  return copy;
+}
+
 /** Build the client (under a lock, so parallel test files build once) when it is older than its sources. */
-export function ensureClientBuilt(): void {
+function buildClientIfStale(): void {
   const index = path.join(CLIENT_DIR, 'index.html');
   const extensionsDir = path.join(ROOT, 'extensions');
   const sources = Math.max(
@@ -58,7 +76,7 @@ export async function startTestHost(options: { dataDir?: string; extensions?: Ex
   const host = await startHost({
     config: loadConfig({}, { port: 0, dataDir, noBrowser: true }),
     log: createLogger(process.env.KITH_TEST_LOG ?? 'silent'),
-    clientDir: CLIENT_DIR,
+    clientDir: ensureClientBuilt(),
     ...(options.extensions ? { extensions: options.extensions } : {}),
   });
   return {

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../host/src/config.js';
 import { createLogger } from '../../host/src/log.js';
 import { startHost, type RunningHost } from '../../host/src/host.js';
-import { CLIENT_DIR, ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
+import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
 
 const PASSPHRASE = 'live updates please';
 
@@ -18,7 +18,7 @@ describe('browser: real-time updates and reconnecting', function () {
   let browser: Browser;
 
   const start = (port: number) =>
-    startHost({ config: loadConfig({}, { port, dataDir, noBrowser: true }), log: createLogger('silent'), clientDir: CLIENT_DIR });
+    startHost({ config: loadConfig({}, { port, dataDir, noBrowser: true }), log: createLogger('silent'), clientDir: ensureClientBuilt() });
 
   before(async () => {
     ensureClientBuilt();
