@@ -7,8 +7,10 @@ import { KithError } from '@kith/sdk';
 export function unavailable<T extends object>(member: string): T {
   return new Proxy({} as T, {
     get(_target, property) {
-      // Symbols are asked for by inspection and coercion (util.inspect, String()); answer those quietly.
-      if (typeof property === 'symbol') return undefined;
+      // Language protocols (inspection, coercion, JSON, thenable checks) are answered quietly, so
+      // logging or awaiting the member does not throw; every real member access does.
+      if (typeof property === 'symbol' || property === 'then' || property === 'toJSON') return undefined;
+      if (property === 'toString' || property === 'valueOf') return () => `[ctx.${member}: not available]`;
       throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${member} is not available in this host (${member}.${property})`, { member });
     },
   });
