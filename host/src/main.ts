@@ -5,6 +5,7 @@ import { startHost, type RunningHost } from './host.js';
 import { openBrowser } from './open-browser.js';
 import { KITH_VERSION } from './version.js';
 import { resolveClientDir } from './client-dir.js';
+import { PACKAGED_BUILTINS } from './native/packaged-builtins.js';
 
 /** Entry point of the `kith` program (dev: `tsx host/src/main.ts`; packaged: the executable). */
 async function main(): Promise<void> {
@@ -33,7 +34,13 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   let host: RunningHost;
   try {
-    host = await startHost({ config, log, clientDir: resolveClientDir() });
+    host = await startHost({
+      config,
+      log,
+      clientDir: resolveClientDir(),
+      // Packaged: the extensions compiled into the executable; from source: the default folder scan.
+      extensions: PACKAGED_BUILTINS ? { builtins: PACKAGED_BUILTINS } : undefined,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`Port ${config.port} is already in use. Set KITH_PORT to another port, e.g. KITH_PORT=9000.\n`);

@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import { KITH_VERSION } from '../../host/src/version.js';
 import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
 import { WORK_DIR } from '../../tools/package/package-paths.js';
-import { ensurePackage, makeSandbox, runPackaged, startPackaged, type PackagedProcess, type Sandbox } from './packaged-process.js';
+import type { Launched } from '../../tools/demo/launch.js';
+import { packagedApi } from './packaged-api.js';
+import { ensurePackage, makeSandbox, runPackaged, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 
 /** The manifest embedded in the executable under test (written beside the bundle at build time). */
 function builtManifest(): PackageManifest {
@@ -15,7 +17,7 @@ function builtManifest(): PackageManifest {
 describe('package: the single executable, run with no node on PATH', function () {
   this.timeout(120_000);
   let sandbox: Sandbox;
-  const running: PackagedProcess[] = [];
+  const running: Launched[] = [];
 
   before(function () {
     this.timeout(600_000);
@@ -74,6 +76,38 @@ describe('package: the single executable, run with no node on PATH', function ()
     expect(html).to.match(/<meta name="kith-secret" content="[A-Za-z0-9_-]{16,}">/);
   });
 
+  it('creates a persona, locks, refuses a wrong passphrase, unlocks (also after a restart) and runs the built-in extensions', async function () {
+    if (!builtManifest().client) this.skip(); // the secret comes from the page; no client, no page
+    const dataDir = path.join(sandbox.dir, 'unlock-data');
+    let app = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: dataDir });
+    running.push(app);
+    let api = await packagedApi(app.url);
+    const passphrase = 'correct horse battery staple';
+    const created = await api.ok('POST', '/personas', { label: 'Alice', passphrase });
+    expect(created.mnemonic.split(' ')).to.have.length(24);
+    expect((await api.ok('POST', '/identity/lock', {})).locked).to.equal(true);
+    expect((await api.call('GET', '/extensions')).status).to.equal(423);
+    const wrong = await api.call('POST', '/identity/unlock', { slug: created.slug, passphrase: 'wrong horse' });
+    expect(wrong.status).to.equal(401);
+    expect(wrong.body.error.code).to.equal('KITH_ERR_WRONG_PASSPHRASE');
+
+    await app.stop();
+    app = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: dataDir });
+    running.push(app);
+    api = await packagedApi(app.url);
+    const state = await api.ok('POST', '/identity/unlock', { slug: created.slug, passphrase });
+    expect(state.locked).to.equal(false);
+    expect(state.active_slug).to.equal(created.slug);
+    const { extensions } = await api.ok('GET', '/extensions');
+    const builtins = (extensions as Array<{ id: string; builtin: boolean; running: boolean; error: unknown }>).filter((e) => e.builtin);
+    expect(builtManifest().builtins).to.include.members(['chat', 'pairing']);
+    for (const id of builtManifest().builtins) {
+      const found = builtins.find((e) => e.id === id);
+      expect(found, `built-in extension ${id} in the executable`).to.not.equal(undefined);
+      expect(found!.running, `${id} running: ${JSON.stringify(found!.error)}`).to.equal(true);
+    }
+  });
+
   it('says which variable to change when the port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -88,7 +122,7 @@ describe('package: the single executable, run with no node on PATH', function ()
   });
 
   it('--server serves /r/health', async () => {
-    const server = await startPackaged(sandbox, ['--server'], { KITH_PORT: '0' });
+    const server = await startPackaged(sandbox, ['--server'], { KITH_PORT: '0', KITH_HOST: '127.0.0.1' });
     running.push(server);
     const res = await fetch(`${server.url}/r/health`);
     expect(res.status).to.equal(200);

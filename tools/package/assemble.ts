@@ -6,7 +6,7 @@ import { KITH_VERSION } from '../../host/src/version.js';
 import { builtinsModuleSource, type BuiltinExtension } from './builtin-extensions.js';
 import { bundleHost } from './bundle-host.js';
 import { listFiles } from './client-files.js';
-import { locateNativeAddons, type NativeAddon } from './native-addons.js';
+import type { NativeAddon } from './native-addons.js';
 import { buildSeaExecutable } from './sea-executable.js';
 
 export interface AssembleOptions {
@@ -34,11 +34,10 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
   fs.rmSync(workDir, { recursive: true, force: true });
   fs.mkdirSync(workDir, { recursive: true });
 
-  const addons = locateNativeAddons(root);
   const builtinsModule = path.join(workDir, 'packaged-builtins.generated.js');
   fs.writeFileSync(builtinsModule, builtinsModuleSource(options.extensions));
   const mainScript = path.join(workDir, 'kith.cjs');
-  await bundleHost({ root, entry: options.entry, outfile: mainScript, addons, builtinsModule });
+  const { addons } = await bundleHost({ root, entry: options.entry, outfile: mainScript, builtinsModule });
 
   const assets: Record<string, string> = {};
   const embed = (asset: string, file: string, relative: string): EmbeddedFile => {
@@ -52,7 +51,12 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
     const files = listFiles(dir).map((rel) => embed(`client/${rel}`, path.join(dir, rel), rel));
     client = { hash: sha256Hex(Buffer.from(files.map((f) => `${f.path}:${f.sha256}`).join('\n'))), files };
   }
-  const manifest: PackageManifest = { version: KITH_VERSION, addons: Object.fromEntries(addonEntries), client };
+  const manifest: PackageManifest = {
+    version: KITH_VERSION,
+    addons: Object.fromEntries(addonEntries),
+    builtins: options.extensions.map((e) => e.id),
+    client,
+  };
   const manifestFile = path.join(workDir, MANIFEST_ASSET);
   fs.writeFileSync(manifestFile, JSON.stringify(manifest));
   assets[MANIFEST_ASSET] = manifestFile;

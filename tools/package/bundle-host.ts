@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import type { NativeAddon } from './native-addons.js';
+import { ADDON_LOOKUPS, locateNativeAddon, type AddonLookup, type NativeAddon } from './native-addons.js';
+import { dedupePlugin } from './dedupe-plugin.js';
 import { nativeRequirePlugin } from './native-require-plugin.js';
 
 export interface BundleOptions {
@@ -8,7 +9,6 @@ export interface BundleOptions {
   /** The program's entry module. */
   readonly entry: string;
   readonly outfile: string;
-  readonly addons: readonly NativeAddon[];
   /** The generated module that replaces host/src/native/packaged-builtins.ts. */
   readonly builtinsModule: string;
 }
@@ -50,8 +50,9 @@ function builtinsPlugin(generated: string): Plugin {
  * CommonJS file, the form a single executable runs. ESM-only dependencies are converted by
  * esbuild; `import.meta.url` (empty in CommonJS) becomes the executable's own file URL.
  */
-export async function bundleHost(options: BundleOptions): Promise<{ inputs: string[] }> {
+export async function bundleHost(options: BundleOptions): Promise<{ addons: NativeAddon[] }> {
   const loaderFile = path.join(options.root, 'host/src/native/embedded-addon.ts');
+  const used = new Map<AddonLookup, string>();
   const result = await build({
     entryPoints: [options.entry],
     outfile: options.outfile,
@@ -63,7 +64,7 @@ export async function bundleHost(options: BundleOptions): Promise<{ inputs: stri
     banner: {
       js: "var __kithModuleUrl = require('node:url').pathToFileURL(typeof __filename === 'string' ? __filename : process.execPath).href;",
     },
-    plugins: [nativeRequirePlugin(options.addons, loaderFile), builtinsPlugin(options.builtinsModule), optionalAbsentPlugin()],
+    plugins: [nativeRequirePlugin(ADDON_LOOKUPS, loaderFile, used), builtinsPlugin(options.builtinsModule), optionalAbsentPlugin(), dedupePlugin()],
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
@@ -71,9 +72,9 @@ export async function bundleHost(options: BundleOptions): Promise<{ inputs: stri
     logLevel: 'error',
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const leaked = inputs.filter((i) => options.addons.some((a) => i.includes(`node_modules/${a.lookupModule}/`)));
+  const leaked = inputs.filter((i) => ADDON_LOOKUPS.some((a) => i.includes(`node_modules/${a.lookupModule}/`)));
   if (leaked.length > 0) {
     throw new Error(`A native lookup was not redirected to the embedded addons: ${leaked.join(', ')}`);
   }
-  return { inputs };
+  return { addons: [...used].map(([lookup, dir]) => locateNativeAddon(lookup, dir)) };
 }

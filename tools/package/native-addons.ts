@@ -12,10 +12,15 @@ export interface NativeAddon {
   readonly file: string;
 }
 
-type Locate = (packageDir: string, requireFrom: NodeJS.Require) => string;
+/** How a package finds its binary, asked through its own lookup helper. */
+export interface AddonLookup {
+  readonly packageName: string;
+  readonly lookupModule: string;
+  locate(packageDir: string, requireFrom: NodeJS.Require): string;
+}
 
-/** The three addons Kith uses and how each package looks for its binary. */
-const ADDONS: ReadonlyArray<{ packageName: string; lookupModule: string; locate: Locate }> = [
+/** The native addons Kith's dependencies load, and how each package looks for its binary. */
+export const ADDON_LOOKUPS: readonly AddonLookup[] = [
   {
     packageName: 'better-sqlite3',
     lookupModule: 'bindings',
@@ -30,14 +35,11 @@ const ADDONS: ReadonlyArray<{ packageName: string; lookupModule: string; locate:
 ];
 
 /**
- * Find the `.node` file each package would load on this OS and CPU, by asking its own lookup
- * helper (so a build on another platform picks that platform's prebuild or compiled binary).
+ * Find the `.node` file the package in `packageDir` would load on this OS and CPU, by asking its
+ * own lookup helper (so a build on another platform picks that platform's prebuild or compiled
+ * binary).
  */
-export function locateNativeAddons(root: string): NativeAddon[] {
-  const fromRoot = createRequire(path.join(root, 'package.json'));
-  return ADDONS.map(({ packageName, lookupModule, locate }) => {
-    const packageDir = path.dirname(fromRoot.resolve(`${packageName}/package.json`));
-    const file = locate(packageDir, createRequire(path.join(packageDir, 'package.json')));
-    return { packageName, lookupModule, file };
-  });
+export function locateNativeAddon(lookup: AddonLookup, packageDir: string): NativeAddon {
+  const file = lookup.locate(packageDir, createRequire(path.join(packageDir, 'package.json')));
+  return { packageName: lookup.packageName, lookupModule: lookup.lookupModule, file };
 }

@@ -1,8 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// Run the packaged executable the way a user would after downloading it: a copy in an empty
+// folder, a PATH without node, a private TMPDIR. Shared by test/package and the package bench.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DIST, executableName, ROOT } from '../../tools/package/package-paths.js';
+import { launchUntilUrl, type Launched } from '../demo/launch.js';
+import { DIST, executableName, ROOT } from './package-paths.js';
 
 /** The packaged executable in dist/ (built by {@link ensurePackage}). */
 export const BUILT_EXECUTABLE = path.join(DIST, executableName());
@@ -48,50 +51,12 @@ export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string> = {})
   return { PATH: sandbox.emptyPath, HOME: sandbox.dir, TMPDIR: sandbox.tmp, KITH_NO_BROWSER: '1', KITH_LOG: 'warn', ...extra };
 }
 
-/** A running copy of the executable. */
-export interface PackagedProcess {
-  readonly child: ChildProcess;
-  /** The base URL it printed, on loopback (`http://127.0.0.1:<port>`). */
-  readonly url: string;
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
 /**
- * Start the executable with `args` in the sandbox and wait until it prints the URL it listens on
- * (stdout or stderr); rejects with its output when it exits first or takes longer than 15 s.
+ * Start the executable with `args` in the sandbox and wait until it prints the URL it listens on;
+ * rejects with its output when it exits first or takes longer than 15 s.
  */
-export function startPackaged(sandbox: Sandbox, args: readonly string[], env: Record<string, string> = {}): Promise<PackagedProcess> {
-  const child = spawn(sandbox.executable, args, { cwd: sandbox.dir, env: sandboxEnv(sandbox, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`the executable printed no URL within 15 s:\n${output}`));
-    }, 15_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /http:\/\/(?:127\.0\.0\.1|0\.0\.0\.0|localhost|\[::\]):(\d+)/.exec(output);
-      if (match && Number(match[1]) > 0) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${match[1]}`, output: () => output, stop });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the executable exited (${code}) before printing its URL:\n${output}`));
-    });
-  });
+export function startPackaged(sandbox: Sandbox, args: readonly string[], env: Record<string, string> = {}): Promise<Launched> {
+  return launchUntilUrl(sandbox.executable, args, { cwd: sandbox.dir, env: sandboxEnv(sandbox, env) });
 }
 
 /** Run the executable to completion (for --help, --version, failures). */

@@ -14,6 +14,8 @@ export interface PackageManifest {
   readonly version: string;
   /** Native addons by package name (`better-sqlite3`, `argon2`, `cbor-extract`). */
   readonly addons: Readonly<Record<string, EmbeddedFile>>;
+  /** Ids of the built-in extensions compiled into the bundle. */
+  readonly builtins: readonly string[];
   /** The built client, or null when the package was built without one. */
   readonly client: { readonly hash: string; readonly files: readonly EmbeddedFile[] } | null;
 }

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { BUILT_EXECUTABLE, ensurePackage, makeSandbox, sandboxEnv, type Sandbox } from '../../package/sandbox.js';
+
+const RUNS = 5;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Poll `url` until it answers 200; ms since `startedAt`. */
+async function untilOk(url: string, startedAt: bigint, child: ChildProcess): Promise<number> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the process exited (${child.exitCode}) before answering ${url}`);
+    if ((await getStatus(url)) === 200) return Number(process.hrtime.bigint() - startedAt) / 1e6;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Resident set size of `pid` in MB (Linux /proc; `ps` elsewhere). */
+function rssMb(pid: number): number {
+  const status = `/proc/${pid}/status`;
+  if (fs.existsSync(status)) {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(status, 'utf8'))?.[1]);
+    return kb / 1024;
+  }
+  throw new Error('RSS needs /proc (Linux)');
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+interface Start {
+  readonly ms: number;
+  readonly rssMb?: number;
+}
+
+/** Start a program on a free port, time it to its first 200, optionally idle 2 s and read its RSS. */
+async function measureStart(command: string, args: string[], path: string, sandbox: Sandbox, withRss: boolean): Promise<Start> {
+  const port = await freePort();
+  const startedAt = process.hrtime.bigint();
+  const child = spawn(command, args, {
+    cwd: sandbox.dir,
+    env: sandboxEnv(sandbox, { KITH_PORT: String(port), PORT: String(port) }),
+    stdio: 'ignore',
+  });
+  try {
+    const ms = await untilOk(`http://127.0.0.1:${port}${path}`, startedAt, child);
+    if (!withRss) return { ms };
+    await new Promise((r) => setTimeout(r, 2000));
+    return { ms, rssMb: rssMb(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const BARE_SERVER = "require('http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
+
+/** The single executable: its size, how fast it answers after launch, what it holds idle. */
+const suite: BenchSuite = {
+  name: 'package',
+  async run() {
+    ensurePackage();
+    const bare = (sandbox: Sandbox, withRss: boolean) => measureStart(process.execPath, ['-e', BARE_SERVER], '/', sandbox, withRss);
+    const kith = (sandbox: Sandbox, withRss: boolean) => measureStart(sandbox.executable, [], '/api/health', sandbox, withRss);
+
+    const firstRuns: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const fresh = makeSandbox(); // empty folder: creates .kith/, writes addons and client to the cache
+      try {
+        firstRuns.push((await kith(fresh, false)).ms);
+      } finally {
+        fresh.remove();
+      }
+    }
+    const sandbox = makeSandbox();
+    try {
+      await kith(sandbox, false); // warm the data dir and the cache
+      const kithRuns: Start[] = [];
+      const bareRuns: Start[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        kithRuns.push(await kith(sandbox, i === 0));
+        bareRuns.push(await bare(sandbox, i === 0));
+      }
+      const baseline = { name: 'node -e http server', unit: 'ms' };
+      const rows: BenchRow[] = [
+        {
+          area: 'package',
+          metric: 'executable size',
+          value: fs.statSync(BUILT_EXECUTABLE).size / 2 ** 20,
+          unit: 'MiB',
+          baseline: { name: 'node binary', value: fs.statSync(process.execPath).size / 2 ** 20, unit: 'MiB' },
+        },
+        {
+          area: 'package',
+          metric: `cold start to first 200, first run in an empty folder (median of ${RUNS})`,
+          value: median(firstRuns),
+          unit: 'ms',
+          baseline: { ...baseline, value: median(bareRuns.map((r) => r.ms)) },
+          goal: '< 300 ms',
+        },
+        {
+          area: 'package',
+          metric: `cold start to first 200, later runs (median of ${RUNS})`,
+          value: median(kithRuns.map((r) => r.ms)),
+          unit: 'ms',
+          baseline: { ...baseline, value: median(bareRuns.map((r) => r.ms)) },
+          goal: '< 300 ms',
+        },
+        {
+          area: 'package',
+          metric: 'idle memory (RSS 2 s after start, locked)',
+          value: kithRuns[0]!.rssMb!,
+          unit: 'MiB',
+          baseline: { name: 'bare node http server', value: bareRuns[0]!.rssMb!, unit: 'MiB' },
+        },
+      ];
+      return rows;
+    } finally {
+      sandbox.remove();
+    }
+  },
+};
+export default suite;
