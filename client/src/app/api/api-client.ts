@@ -6,15 +6,13 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * The one way the shell (and, through UiHost, extension UI) talks to the local API: adds the
- * launch secret, sends and parses JSON, turns error answers into {@link ApiError}. A 403 means the
- * host restarted with a new secret (or the page is not ours): `forbidden` flips so the shell can
- * reload to pick up the new secret.
+ * launch secret, sends and parses JSON, turns error answers into {@link ApiError}. A host restart
+ * (new secret) is noticed by the socket, which reloads the page; a 423 tells the shell to re-check
+ * the lock.
  */
 @Injectable({ providedIn: 'root' })
 export class ApiClient {
   readonly #secret = readLaunchSecret();
-  /** Set when the host refused our secret (it restarted); the realtime layer reloads the page. */
-  readonly forbidden = signal(false);
   /** Fires with the status of every 423 answer (the persona got locked elsewhere). */
   readonly locked = signal(0);
 
@@ -24,7 +22,6 @@ export class ApiClient {
     headers.set(SECRET_HEADER, this.#secret);
     if (typeof init.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const response = await fetch(`/api${path}`, { ...init, headers, credentials: 'omit', cache: 'no-store' });
-    if (response.status === 403) this.forbidden.set(true);
     if (response.status === 423) this.locked.update((n) => n + 1);
     return response;
   }

@@ -95,6 +95,7 @@ export class RendezvousCard implements OnInit {
 
   ngOnInit(): void {
     if (!this.store.joined()) this.store.loadForm();
+    void this.store.refreshFriends();
     void this.discover();
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, effect, inject, signal } from '@angular/core';
+import { Injectable, inject, signal } from '@angular/core';
 import { io, type Socket } from 'socket.io-client';
 import { ApiClient } from '../api/api-client';
 import type { HostEventName, HostEvents } from './host-events';
@@ -38,9 +38,6 @@ export class Realtime {
     });
     this.#socket.on('connect_error', (error) => {
       if (error.message === 'KITH_ERR_FORBIDDEN') this.#reloadForNewSecret();
-    });
-    effect(() => {
-      if (this.#api.forbidden()) this.#reloadForNewSecret();
     });
   }
 
