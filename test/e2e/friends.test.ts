@@ -11,7 +11,7 @@ import { E2ePeer } from './support/e2e-peer.js';
 import { PageSocket } from './support/page-socket.js';
 import { startLoopbackRendezvous } from './support/rendezvous.js';
 
-describe('e2e: invites, just-in-time connect, live page events, removing a friend', function () {
+describe('e2e: invites, just-in-time and auto connect, live page events, removing a friend', function () {
   this.timeout(180_000);
   let rendezvous: RunningRendezvous;
   let alice: E2ePeer;
@@ -102,6 +102,26 @@ describe('e2e: invites, just-in-time connect, live page events, removing a frien
     expect(after.unread).to.equal(0);
     await waitFor('the read event at Alice', async () =>
       alicePage.find('chat:message-updated', (p) => p.message?.id === sent.id && p.message.state === 'read'));
+  });
+
+  it('auto-connects a friend with auto-connect on, without a message waiting', async () => {
+    await bob.api.ok('DELETE', `/sessions/${alice.keys.masterPublicKey}`);
+    await waitFor('no session at Alice', async () => (await alice.api.ok('GET', '/sessions')).sessions.length === 0);
+    const bobAtAlice = await friendOf(alice, bob);
+    await alice.api.ok('POST', `/friends/${bobAtAlice.id}`, { auto_connect: true });
+    // Within one sweep (30 s) Alice's chat asks for a session; Bob's page accepts it (a request
+    // newer than this test: the room still lists the earlier, answered one).
+    const since = Date.now() - 1000;
+    const request = await waitFor('an auto-connect request from Alice at Bob', async () => {
+      const poll = await bob.api.ok('POST', '/rendezvous/poll', { url: rendezvous.url, word, mode: 'manual' });
+      return (poll.requests as any[]).find((r) => r.from_master_pubkey === alice.keys.masterPublicKey && r.sent_at >= since);
+    }, 45_000, 500);
+    await bob.api.ok('POST', '/connect/accept', {
+      rendezvous_url: rendezvous.url, word, nonce: request.nonce, peer: alice.keys.masterPublicKey,
+      from_ipv4: request.from_ipv4 ?? null, from_ipv6: request.from_ipv6 ?? null, punch_at_ms: request.punch_at_ms,
+    });
+    await waitFor('the auto-connected session', async () =>
+      (await alice.api.ok('GET', '/sessions')).sessions.some((s: any) => s.peer === bob.keys.masterPublicKey), 30_000);
   });
 
   it('removing a friend with propagate removes both copies', async () => {

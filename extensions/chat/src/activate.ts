@@ -1,5 +1,6 @@
 /** The chat extension: conversations with friends and notes to self. */
 import { defineExtension } from '@kith/sdk';
+import { registerAutoConnect } from './auto-connect.js';
 import { registerChatEvents } from './chat-events.js';
 import { registerChatRoutes } from './chat-routes.js';
 import { ChatService } from './chat-service.js';
@@ -10,7 +11,8 @@ export default defineExtension({
   async activate(ctx) {
     await ctx.storage.migrate(CHAT_MIGRATIONS);
     const store = new ChatStore(ctx.storage, ctx.sealing);
-    const chat = new ChatService(ctx, store, new JustInTimeConnect(ctx));
-    ctx.subscriptions.push(registerChatEvents(ctx, chat), registerChatRoutes(ctx, chat, store));
+    const connector = new JustInTimeConnect(ctx);
+    const chat = new ChatService(ctx, store, connector);
+    ctx.subscriptions.push(registerChatEvents(ctx, chat), registerChatRoutes(ctx, chat, store), registerAutoConnect(ctx, connector));
   },
 });

@@ -13,11 +13,13 @@ export async function joinRoom(peer: E2ePeer, rendezvousUrl: string, word: strin
 export async function connectPeers(from: E2ePeer, to: E2ePeer, rendezvousUrl: string, word: string): Promise<void> {
   await joinRoom(from, rendezvousUrl, word);
   await joinRoom(to, rendezvousUrl, word);
+  const since = Date.now() - 1000;
   const request = from.api.ok('POST', '/connect/request', { rendezvous_url: rendezvousUrl, word, peer: to.keys.masterPublicKey });
   request.catch(() => undefined);
   const inbound = await waitFor(`a connect request from ${from.name} at ${to.name}`, async () => {
     const poll = await to.api.ok('POST', '/rendezvous/poll', { url: rendezvousUrl, word, mode: 'manual' });
-    return (poll.requests as any[]).find((r) => r.from_master_pubkey === from.keys.masterPublicKey);
+    // Only a request from this attempt: the room may still list earlier, answered ones.
+    return (poll.requests as any[]).find((r) => r.from_master_pubkey === from.keys.masterPublicKey && r.sent_at >= since);
   });
   const accept = to.api.ok('POST', '/connect/accept', {
     rendezvous_url: rendezvousUrl,
