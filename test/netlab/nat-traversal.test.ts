@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { labAvailable } from '../../tools/netlab/lab-shell.js';
-import { befriend, punchAt, startLab, type LabFixture, type LabPeer } from './lab-fixture.js';
+import { befriend, punchAt, startLab, type LabFixture, type LabPeer } from '../../tools/netlab/lab-fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLab, type Lab } from '../../tools/netlab/lab-topology.js';
-import { LabProcess } from '../../tools/netlab/lab-process.js';
-import { startStunServer, type StunServerProcess } from '../../tools/netlab/stun-server.js';
+import { buildLab, type Lab } from './lab-topology.js';
+import { LabProcess } from './lab-process.js';
+import { startStunServer, type StunServerProcess } from './stun-server.js';
 
 export type HostRole = 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2';
 
@@ -23,6 +23,8 @@ export interface LabFixture {
   /** The real rendezvous server (`kith --server`) in the rdv namespace. */
   readonly signallingUrl: string;
   readonly peers: Partial<Record<HostRole, LabPeer>>;
+  /** coturn's port on the rdv addresses. */
+  readonly stunPort: number;
   teardown(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> 
       rendezvousUrl6: `http://[${lab.rdv.ipv6}]:${timePort}`,
       signallingUrl: `http://${lab.rdv.ipv4}:${rendezvousPort}`,
       peers,
+      stunPort,
       teardown,
     };
   } catch (error) {

@@ -64,6 +64,24 @@ const ops: Record<string, (msg: Record<string, unknown>) => Promise<unknown> | u
     return true;
   },
   received: () => received.splice(0),
+  /** Median of 20 raw UDP round trips (a STUN Binding request) to address:port: the lab's baseline. */
+  async udpRtt(msg) {
+    const dgram = await import('node:dgram');
+    const socket = dgram.createSocket('udp4');
+    const request = Buffer.from('000100002112a442' + '00'.repeat(12), 'hex');
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const began = performance.now();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        socket.once('message', () => { clearTimeout(timer); resolve(); });
+        socket.send(request, Number(msg.port), String(msg.address));
+      });
+      samples.push(performance.now() - began);
+    }
+    socket.close();
+    return samples.sort((x, y) => x - y)[10];
+  },
   /** UDP sockets open in this namespace (/proc/net/udp{,6} rows). */
   udpSockets() {
     const rows = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').length - 1;

@@ -48,7 +48,17 @@ export interface LadderOptions {
   readonly onTrace?: (entry: LadderTrace) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** Sleep that ends early when `wake` is called (a session opened: stop waiting for the next burst). */
+function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
+  let wakeUp: (() => void) | undefined;
+  return {
+    sleep: (ms) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { wakeUp = undefined; resolve(); }, Math.max(0, ms));
+      wakeUp = () => { clearTimeout(timer); wakeUp = undefined; resolve(); };
+    }),
+    wake: () => wakeUp?.(),
+  };
+}
 
 /**
  * The connect orchestrator: IPv6 direct → IPv4 punch → LAN direct → a clear error. Each rung
@@ -69,8 +79,11 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
     return { session: existing, trace };
   }
   let opened: SessionLink | undefined;
+  const pause = wakeableSleep();
   const subscription = table.onDidOpen((link) => {
-    if (link.peer === peer) opened = link;
+    if (link.peer !== peer) return;
+    opened = link;
+    pause.wake();
   });
   const began = Date.now();
   const durations = { ...STAGE_MS, ...options.stageMs };
@@ -92,7 +105,7 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
         continue;
       }
       const slotEnd = slotStart + durations[rung.name];
-      if (!opened) await sleep(slotStart - Date.now());
+      if (!opened) await pause.sleep(slotStart - Date.now());
       const stageBegan = Date.now();
       let tick = 0;
       while (!opened && Date.now() < slotEnd && !options.signal?.aborted) {
@@ -104,7 +117,7 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
           table.sendHello(peer, rung.candidate!);
         }
         tick++;
-        await sleep(Math.min(BURST_INTERVAL_MS, slotEnd - Date.now()));
+        await pause.sleep(Math.min(BURST_INTERVAL_MS, slotEnd - Date.now()));
       }
       const candidate = isLan ? options.lan!.seen() : rung.candidate!;
       const ms = Date.now() - stageBegan;

@@ -5,7 +5,7 @@ import { ReplayWindow } from './replay-window.js';
 import { decodeData, encodeDataHeader } from './peer-packet.js';
 import { InnerType, MAX_PAYLOAD } from './wire-constants.js';
 import type { TransportKeys } from './noise-kk.js';
-import { endpointKey, isPrivateAddress } from './endpoint.js';
+import { isPrivateAddress } from './endpoint.js';
 
 /** What a session needs from the table that owns it. */
 export interface SessionHost {
@@ -97,7 +97,7 @@ export class LiveSession implements SessionLink {
     if (!this.#window.commit(counter)) return 'data-replayed';
     this.lastReceivedAt = Date.now();
     // Roaming: a fresh authenticated packet from a new address moves the session there.
-    if (endpointKey(from) !== endpointKey(this.#remote)) this.#remote = from;
+    if (from.port !== this.#remote.port || from.address !== this.#remote.address) this.#remote = from;
     if (plaintext.length === 0) return 'data-empty';
     const inner = plaintext[0];
     if (inner === InnerType.Payload) {
