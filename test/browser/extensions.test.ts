@@ -52,6 +52,7 @@ describe('browser: extension contributions', function () {
     clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
+    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/ringer'), path.join(dataDir, 'extensions/ringer'), { recursive: true });
     kith = await startTestHost({ dataDir });
     browser = await launchBrowser();
   });
@@ -132,6 +133,22 @@ describe('browser: extension contributions', function () {
     await snap(page, 'extensions-06-hello-off');
 
     expect(listing(clientDir), 'the served client was not rebuilt or touched').to.equal(clientBefore);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('puts chat actions in the conversation header; they open a page route with the peer filled in', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(kith.host.url + '/chats?peer=self');
+    const action = page.getByRole('button', { name: 'Ring this friend' });
+    await action.waitFor();
+    // A route with parameters is not a navigation tab.
+    expect(await page.getByRole('tab', { name: 'Ring' }).count()).to.equal(0);
+    await snap(page, 'extensions-07-chat-action');
+    await action.click();
+    await page.waitForURL('**/ring/self');
+    await page.locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
+    await snap(page, 'extensions-08-action-page');
     expect(errors).to.deep.equal([]);
     await context.close();
   });
