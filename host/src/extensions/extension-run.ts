@@ -10,7 +10,8 @@ type DisposableLike = Pick<Disposable, 'dispose'>;
  */
 export class ExtensionRun {
   readonly subscriptions: DisposableLike[] = [];
-  readonly #tracked: DisposableLike[] = [];
+  /** Insertion-ordered; a resource leaves it when disposed, so long runs do not accumulate. */
+  readonly #tracked = new Set<DisposableLike>();
   /** Kinds the extension has registered right now → registration count (reported by /api/extensions). */
   readonly kinds = new Map<string, number>();
   context: ExtensionContext | undefined;
@@ -28,9 +29,28 @@ export class ExtensionRun {
 
   /** Track a resource; after the run has stopped it is disposed at once (a late registration). */
   track<T extends DisposableLike>(resource: T): T {
-    if (this.#stopped) resource.dispose();
-    else this.#tracked.push(resource);
+    if (this.#stopped) {
+      resource.dispose();
+      return resource;
+    }
+    this.#tracked.add(resource);
+    const tracked = this.#tracked;
+    const dispose = resource.dispose;
+    try {
+      // Forget the resource once it is disposed early (a fired timeout, a removed listener).
+      (resource as { dispose: () => void }).dispose = function (this: T) {
+        tracked.delete(resource);
+        return dispose.call(this);
+      };
+    } catch {
+      // A frozen resource stays in the set until the run stops; disposing twice is harmless.
+    }
     return resource;
+  }
+
+  /** How many tracked resources are alive (tests watch this for leaks). */
+  get trackedCount(): number {
+    return this.#tracked.size;
   }
 
   /**
@@ -41,8 +61,10 @@ export class ExtensionRun {
     if (this.#stopped) return;
     this.#stopped = true;
     const fail = (error: unknown) => log.warn({ err: error, ext: this.extensionId }, 'extension clean-up step failed');
-    for (const list of [this.subscriptions, this.#tracked]) {
-      for (const item of list.splice(0).reverse()) {
+    const tracked = [...this.#tracked];
+    this.#tracked.clear();
+    for (const list of [this.subscriptions.splice(0), tracked]) {
+      for (const item of list.reverse()) {
         try {
           item?.dispose?.();
         } catch (error) {

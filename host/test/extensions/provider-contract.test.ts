@@ -40,6 +40,14 @@ describe('extensions: context providers contract', () => {
         writeExtension(dir, 'waver', { id: 'waver', kinds: ['waver.wave'] }, `
 export default { activate(ctx) { ctx.kinds.register('waver.wave', (e) => { if (e.seq === 1) throw new Error('handler broke'); }); } };`);
         writeExtension(dir, 'quiet', { id: 'quiet' }, 'export default { activate() {} };');
+        writeExtension(dir, 'chain', { id: 'chain' }, `
+export default { activate(ctx) {
+  globalThis.__chain = 0;
+  const next = () => { if (++globalThis.__chain < 1500) ctx.timers.setTimeout(next, 0); };
+  ctx.timers.setTimeout(next, 0);
+} };`);
+        writeExtension(dir, 'hog', { id: 'hog' }, `
+export default { activate(ctx) { for (let i = 0; i < 1025; i++) ctx.timers.setInterval(() => {}, 60000); } };`);
         writeExtension(dir, 'ticking', { id: 'ticking' }, `
 export default { activate(ctx) { ctx.timers.setTimeout(() => { throw new Error('timer broke'); }, 5); } };`);
         writeExtension(dir, 'listener', { id: 'listener' }, `
@@ -93,6 +101,16 @@ export default { activate(ctx) { globalThis.__listenerCtx = ctx; ctx.events.on('
     }
   });
 
+  it('forgets fired timeouts (no growth over a long run) and caps live timers per extension', async () => {
+    const g = globalThis as { __chain?: number };
+    await eventuallyTrue(() => g.__chain === 1500);
+    expect(h.area.manager.run('chain')!.trackedCount).to.be.below(5);
+    expect((await entry('chain')).faulted).to.equal(false);
+    const hog = await entry('hog');
+    expect(hog).to.include({ faulted: true, running: false });
+    expect(hog.error.code).to.equal('KITH_ERR_RATE_LIMITED');
+  });
+
   it('faults an extension whose timer callback throws', async () => {
     await new Promise((r) => setTimeout(r, 30));
     await h.area.manager.settled();
@@ -107,4 +125,9 @@ export default { activate(ctx) { globalThis.__listenerCtx = ctx; ctx.events.on('
     expect(String(ctx.friends)).to.equal('[ctx.friends: not available]');
     expect(() => ctx.friends.list).to.throw().with.property('code', 'KITH_ERR_NOT_AVAILABLE');
   });
+
+  async function eventuallyTrue(probe: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(probe()).to.equal(true);
+  }
 });
