@@ -72,33 +72,36 @@ export async function createTestPeer(
     database,
     engine,
     dataDir,
-    scope(id, kinds, scopeOptions = {}) {
-      const faults: unknown[] = [];
-      const tracked: Disposable[] = [];
-      const manifest = { id, displayName: id, hostVersion: '^1.0.0', main: 'index.js', kinds } as ExtensionManifest;
-      return {
-        extension: { id, version: '1.0.0', builtin: scopeOptions.builtin ?? true, root: '/' },
-        manifest,
-        persona: gate.active!,
-        log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-        faults,
-        tracked,
-        track<T extends Disposable>(resource: T): T {
-          tracked.push(resource);
-          return resource;
-        },
-        fault(error: unknown) {
-          faults.push(error);
-        },
-        deactivate() {
-          for (const d of tracked.splice(0).reverse()) d.dispose();
-        },
-      };
-    },
+    scope: (id, kinds, scopeOptions = {}) => makeScope(gate.active!, id, kinds, scopeOptions),
     async close(removeData = true) {
       engine.stop();
       await database.close();
       if (removeData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An extension scope as the extension manager builds one, for `persona`. */
+export function makeScope(persona: ActivePersona, id: string, kinds: readonly string[], options: { builtin?: boolean } = {}): TestScope {
+  const faults: unknown[] = [];
+  const tracked: Disposable[] = [];
+  const manifest = { id, displayName: id, hostVersion: '^1.0.0', main: 'index.js', kinds } as ExtensionManifest;
+  return {
+    extension: { id, version: '1.0.0', builtin: options.builtin ?? true, root: '/' },
+    manifest,
+    persona,
+    log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    faults,
+    tracked,
+    track<T extends Disposable>(resource: T): T {
+      tracked.push(resource);
+      return resource;
+    },
+    fault(error: unknown) {
+      faults.push(error);
+    },
+    deactivate() {
+      for (const d of tracked.splice(0).reverse()) d.dispose();
     },
   };
 }
