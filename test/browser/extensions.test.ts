@@ -52,7 +52,9 @@ describe('browser: extension contributions', function () {
     clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
-    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/ringer'), path.join(dataDir, 'extensions/ringer'), { recursive: true });
+    for (const fixture of ['ringer', 'crashy']) {
+      fs.cpSync(path.join(ROOT, 'test/browser/fixtures', fixture), path.join(dataDir, 'extensions', fixture), { recursive: true });
+    }
     kith = await startTestHost({ dataDir });
     browser = await launchBrowser();
   });
@@ -134,6 +136,19 @@ describe('browser: extension contributions', function () {
 
     expect(listing(clientDir), 'the served client was not rebuilt or touched').to.equal(clientBefore);
     expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('shows a faulted extension with its error and none of its UI', async () => {
+    const { context, page } = await openPage(browser);
+    await page.goto(kith.host.url + '/extensions');
+    const card = page.locator('[data-extension="crashy"]');
+    await card.getByTestId('faulted').waitFor();
+    expect(await card.textContent()).to.contain('crashy refuses to start');
+    expect(await page.getByRole('tab', { name: 'Crashy' }).count()).to.equal(0);
+    await snap(page, 'extensions-09-faulted');
+    await page.goto(kith.host.url + '/crashy');
+    await page.getByTestId('not-found').waitFor();
     await context.close();
   });
 

@@ -21,6 +21,7 @@ describe('browser: login gate', function () {
   this.timeout(180_000);
   let kith: TestHost;
   let browser: Browser;
+  let createdMnemonic: string[] = [];
 
   before(async () => {
     ensureClientBuilt();
@@ -97,6 +98,30 @@ describe('browser: login gate', function () {
     expect(await page.getByTestId('persona-menu').textContent()).to.contain('Alice');
     expect(errors).to.deep.equal([]);
     await context.close();
+    createdMnemonic = mnemonic;
+  });
+
+  it('restores the persona from its 24 words on another instance (same identity)', async () => {
+    const other = await startTestHost();
+    try {
+      const { page } = await openPage(browser);
+      await page.goto(other.host.url);
+      await page.waitForURL('**/login');
+      await page.getByRole('tab', { name: 'Restore' }).click();
+      await page.getByTestId('restore-mnemonic').fill(createdMnemonic.join('  ').toUpperCase());
+      await page.getByTestId('restore-label').fill('Alice again');
+      await page.getByTestId('restore-passphrase').fill(PASSPHRASE);
+      await snap(page, 'login-07-restore');
+      await page.getByTestId('restore-submit').click();
+      await page.waitForURL('**/chats', { timeout: 30_000 });
+      type P = { label: string; master_pubkey: string };
+      const original = ((await (await kith.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice');
+      const restored = ((await (await other.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice again');
+      expect(restored?.master_pubkey).to.be.a('string').and.equal(original?.master_pubkey);
+      await page.context().close();
+    } finally {
+      await other.close();
+    }
   });
 
   it('adds a second persona from the menu and switches between them', async () => {
