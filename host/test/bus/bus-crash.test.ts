@@ -110,6 +110,7 @@ describe('bus: kill -9 (each peer a process with its own SQLite file)', function
     children.push(receiver);
     connect(receiver, childKeys.masterPublicKey);
     await until(() => delivered.length === 60, 30_000, '60 delivery reports');
+    await until(() => receiver.messages.filter((m) => m.op === 'got').length >= 20, 5000, 'the IPC reports of run 3');
     expect(receiver.messages.filter((m) => m.op === 'got').map((m) => m.seq)).to.deep.equal([...Array(20).keys()].map((i) => i + 41));
     receiver.send({ op: 'rows' });
     const { rows } = await receiver.next('rows');

@@ -8,12 +8,16 @@ import { createTestPeer, type PersonaKeys } from './test-peer.js';
 import { UdpLink, bindUdp } from './udp-link.js';
 
 const [dieWhere, dieSeq] = (process.env.KITH_TEST_DIE ?? ':').split(':');
-const die = () => process.kill(process.pid, 'SIGKILL');
+// SIGKILL itself once every IPC message sent so far is written (the callback runs after the write).
+const die = () => {
+  process.send!({ op: 'dying' }, () => process.kill(process.pid, 'SIGKILL'));
+};
 const peerKey = process.env.KITH_TEST_PEER!;
 const peer = await createTestPeer({
   keys: JSON.parse(process.env.KITH_TEST_KEYS!) as PersonaKeys,
   dataDir: process.env.KITH_TEST_DATA_DIR!,
-  hooks: { afterPersist: (_p, _s, seq) => (dieWhere === 'after-persist' && seq === Number(dieSeq) ? die() : undefined) },
+  // Synchronous here: the ACK must not leave (IPC writes to a pipe are attempted synchronously).
+  hooks: { afterPersist: (_p, _s, seq) => (dieWhere === 'after-persist' && seq === Number(dieSeq) ? process.kill(process.pid, 'SIGKILL') : undefined) },
 });
 const { sqlite } = peer.database;
 sqlite.exec('CREATE TABLE IF NOT EXISTS test_received (stream TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (stream, seq))');
@@ -24,7 +28,10 @@ const providers = busProviders(peer.engine, () => undefined);
 const kinds = providers.kinds!(scope) as KindRegistry;
 const sessions = providers.sessions!(scope) as Sessions;
 kinds.register('chat.text', async (event) => {
-  if (dieWhere === 'in-handler' && event.seq === Number(dieSeq)) die();
+  if (dieWhere === 'in-handler' && event.seq === Number(dieSeq)) {
+    die();
+    await new Promise(() => undefined); // never persists
+  }
   await new Promise((r) => setImmediate(r));
   insert.run(event.stream, event.seq, event.header.n as number); // persist, then return: the bus ACKs after this
   process.send!({ op: 'got', stream: event.stream, seq: event.seq, n: event.header.n });
