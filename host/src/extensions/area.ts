@@ -51,7 +51,9 @@ export function createExtensionsArea(
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;
   const routes = new RouteTable((id) => manager!.routeBlock(id));
-  for (const record of records) routes.declare(record);
+  // A duplicate's patterns would shadow or clash with the owner's; everyone else's stay mounted so
+  // that an off or faulted extension's routes answer 404 / 503 naming it.
+  for (const record of records) if (record.installError?.code !== 'KITH_ERR_DUPLICATE') routes.declare(record);
   manager = new ExtensionManager({
     kernel,
     gate: identity.gate,

@@ -41,10 +41,16 @@ export default { activate(ctx) { ctx.routes.get('/folder-one', () => ({ from: 'f
   it('faults a user extension that reuses a built-in id, and one whose entry module is missing', async () => {
     const h = await startExtensionsHarness({
       sources: {
-        builtins: [{ root: '/b/same', packageJson: { name: 'same', version: '1.0.0', kith: { id: 'same', displayName: 'S', hostVersion: '^1', main: 'm.js' } }, load: async () => ({ activate() {} }) }],
+        builtins: [
+          {
+            root: '/b/same',
+            packageJson: { name: 'same', version: '1.0.0', kith: { id: 'same', displayName: 'S', hostVersion: '^1', main: 'm.js', contributes: { routes: ['GET /same/a', 'GET /same/b'] } } },
+            load: async () => ({ activate: (ctx: ExtensionContext) => void ctx.routes.get('/same/a', () => ({ from: 'builtin' })) }),
+          },
+        ],
       },
       install: (userDir) => {
-        writeExtension(userDir, 'same', { id: 'same' });
+        writeExtension(userDir, 'same', { id: 'same', contributes: { routes: ['GET /same/a', 'GET /same/b'] } });
         writeExtension(userDir, 'unbuilt', { id: 'unbuilt', main: 'dist/extension.js' });
       },
     });
@@ -55,6 +61,9 @@ export default { activate(ctx) { ctx.routes.get('/folder-one', () => ({ from: 'f
       // The second "same" is listed under a distinct id so the page can show why it does not run.
       const copy = list.find((e: any) => e.id.startsWith('same@'));
       expect(copy.error.code).to.equal('KITH_ERR_DUPLICATE');
+      // The copy's routes are not mounted: the owner's answer, and its unregistered one is a plain 404.
+      expect((await h.json('/api/same/a')).body).to.deep.equal({ from: 'builtin' });
+      expect((await h.json('/api/same/b')).body.error.code).to.equal('KITH_ERR_NOT_FOUND');
       const unbuilt = list.find((e: any) => e.id === 'unbuilt');
       expect(unbuilt).to.include({ faulted: true, running: false });
       expect(unbuilt.error.message).to.contain('dist/extension.js').and.contain('build the extension first');
