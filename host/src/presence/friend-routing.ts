@@ -1,4 +1,4 @@
-import type { Friend, PeerKey } from '@kith/sdk';
+import type { Friend } from '@kith/sdk';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ActivePersona, X25519Key } from '../core/persona-gate.js';
 import { friendshipRoutingSecret, routingTag } from '../../../rendezvous/src/peer/routing-tag.js';
@@ -65,5 +65,3 @@ export class FriendRouting {
     this.#cache.clear();
   }
 }
-
-export type { PeerKey };
