@@ -66,6 +66,8 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #responsesByPeer = new Map<PeerKey, PendingResponse>();
   readonly #lastHelloTs = new Map<PeerKey, number>();
   readonly #helloBudget = new TokenBucket(200, 400);
+  /** Beacon lookups cost one HMAC per friend: bounded too. */
+  readonly #beaconBudget = new TokenBucket(100, 200);
   readonly #opened = new EventEmitter<SessionLink>();
   readonly onDidOpen = this.#opened.event;
   #connector: Connector | undefined;
@@ -308,6 +310,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     const counters = this.#port.counters;
     const decoded = decodeBeacon(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
+    if (!this.#beaconBudget.take()) return counters.reject('beacon-rate-limited');
     const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.port, decoded.value.hint);
     if (!entry) return counters.reject('beacon-unknown-peer');
     counters.accept();

@@ -50,8 +50,9 @@ export class StunClient {
     if (this.#pending.size >= MAX_PENDING) {
       return Promise.reject(new KithError('KITH_ERR_RATE_LIMITED', 'Too many STUN requests in flight'));
     }
-    const rto = options.rtoMs ?? 250;
-    const attempts = options.attempts ?? 5;
+    // 200, 400, 800, 1600 ms: a silent server is given up after 3 s (RFC 8489's 39.5 s is for batch use).
+    const rto = options.rtoMs ?? 200;
+    const attempts = options.attempts ?? 4;
     const transactionId = newTransactionId();
     const key = transactionId.toString('hex');
     const request = encodeBindingRequest(transactionId);

@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import { befriendHosts, startTestHost, type TestHost } from './host-fixture.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The page sees session:open / session:heartbeat / session:close over socket.io. */
+describe('net: session events to the UI', function () {
+  this.timeout(60_000);
+  let a: TestHost;
+  let b: TestHost;
+  let socket: Socket;
+  const events: { name: string; payload: Record<string, unknown> }[] = [];
+
+  before(async () => {
+    [a, b] = await Promise.all([startTestHost('ev-alice'), startTestHost('ev-bob')]);
+    await befriendHosts(a, b);
+    socket = connectSocket(a.host.url, { path: '/api/ws', reconnection: false, forceNew: true, auth: { secret: a.host.launchSecret } });
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', () => resolve());
+      socket.on('connect_error', reject);
+    });
+    socket.onAny((name: string, payload: Record<string, unknown>) => {
+      if (name.startsWith('session:')) events.push({ name, payload });
+    });
+  });
+  after(async () => {
+    socket?.close();
+    await a?.close();
+    await b?.close();
+  });
+
+  it('emits open with path and remote, a heartbeat on keepalive, and close with the reason', async () => {
+    const response = await a.host.fetch('/api/connect', {
+      method: 'POST', body: JSON.stringify({ peer: b.peer, ipv4: `127.0.0.1:${b.host.areas.net.udpPort}` }),
+    });
+    expect(response.status).to.equal(200);
+    await sleep(100);
+    const open = events.find((e) => e.name === 'session:open')!;
+    expect(open.payload).to.include({ peer: b.peer, peerId: b.peerId, path: 'loopback' });
+    // The initiator's confirmation keepalive reaches b; b's keepalives reach a every 5 s of silence.
+    b.host.areas.net.links.get(a.peer)!.send(new Uint8Array([1]));
+    await sleep(5_500);
+    expect(events.some((e) => e.name === 'session:heartbeat' && e.payload.peer === b.peer)).to.equal(true);
+    expect((await b.host.fetch(`/api/sessions/${a.peerId}`, { method: 'DELETE' })).status).to.equal(204);
+    await sleep(100);
+    const close = events.find((e) => e.name === 'session:close')!;
+    expect(close.payload).to.include({ peer: b.peer, reason: 'closed-by-peer' });
+    expect((await a.host.fetch(`/api/sessions/${b.peerId}`, { method: 'DELETE' })).status).to.equal(409);
+  });
+
+  it('refuses bad connect bodies with a clear 400, and a stranger with 404', async () => {
+    const bad = await a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: 'xyz', ipv4: '1.2.3.4:5' }) });
+    expect(bad.status).to.equal(400);
+    expect((await bad.json()).error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    const noCandidates = await a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: b.peer }) });
+    expect(noCandidates.status).to.equal(400);
+    const wrongFamily = await a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: b.peer, ipv4: '[::1]:5' }) });
+    expect(wrongFamily.status).to.equal(400);
+    const stranger = await a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: 'ab'.repeat(32), ipv4: '127.0.0.1:9' }) });
+    expect(stranger.status).to.equal(404);
+  });
+});
