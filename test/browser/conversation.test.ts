@@ -47,6 +47,7 @@ describe('browser: two instances pair, connect and chat through their UIs', func
   let browser: Browser;
   let a: Page;
   let b: Page;
+  const errorLists: string[][] = [];
   const word = `room-${Math.random().toString(36).slice(2, 8)}`;
 
   before(async () => {
@@ -54,8 +55,10 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
     [alice, bob] = await Promise.all([startTestHost(), startTestHost()]);
     browser = await launchBrowser();
-    a = (await openPage(browser, 1280, 900)).page;
-    b = (await openPage(browser, 1280, 900)).page;
+    const pa = await openPage(browser, 1280, 900);
+    const pb = await openPage(browser, 1280, 900);
+    [a, b] = [pa.page, pb.page];
+    errorLists.push(pa.errors, pb.errors);
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
@@ -156,5 +159,9 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await waitUntil('the auto-accepted session', async () => (await sessionsOf(bob)).length === 1, 30_000);
     await toast.getByRole('button', { name: 'Undo' }).click();
     await waitUntil('Undo to close the session at Bob', async () => (await sessionsOf(bob)).length === 0, 15_000);
+  });
+
+  it('raised no page errors and no Content-Security-Policy violations on either page', () => {
+    expect(errorLists.flat()).to.deep.equal([]);
   });
 });

@@ -101,6 +101,10 @@ export async function openPage(browser: Browser, width = 1280, height = 860): Pr
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The page runs under a strict Content-Security-Policy: any violation is a bug.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   return { context, page, errors };
 }
 

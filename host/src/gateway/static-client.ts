@@ -20,6 +20,7 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Frame-Options', 'DENY');
+    res.set('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(security ? injectSecret(html, security.secret) : html);
   };
   app.get(['/', '/index.html'], sendIndex);
@@ -27,6 +28,26 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
   app.get(/^\/(?!api\/|api$|ext\/).*/, sendIndex);
   return true;
 }
+
+/**
+ * What the page may load: only this origin (the shell, built-in chunks, third-party UI modules under
+ * /ext/), no remote scripts, fonts or connections, no framing. Styles may be inline (Angular adds
+ * component styles at run time); media may come from blob:/data: URLs built by the page.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** Put the secret into the page's `<meta name="kith-secret">` (added before `</head>` if absent). */
 export function injectSecret(html: string, secret: string): string {

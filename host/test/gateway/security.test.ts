@@ -154,6 +154,7 @@ describe('gateway: local API security', () => {
         expect(answer.status, pagePath).to.equal(200);
         expect(answer.body).to.contain(`<meta name="kith-secret" content="${host.launchSecret}">`);
         expect(answer.headers['cache-control']).to.equal('no-store');
+        expect(answer.headers['content-security-policy']).to.contain("script-src 'self'").and.contain("frame-ancestors 'none'");
       }
       const rebound = await raw(host.port, 'GET', '/', { host: `attacker.example:${host.port}` });
       expect(rebound.status).to.equal(403);
