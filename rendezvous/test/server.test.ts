@@ -17,6 +17,7 @@ describe('rendezvous server /r/*', () => {
   it('answers health and time', async () => {
     expect((await getJson(`${server.url}/r/health`)).body).to.include({ status: 'ok', role: 'rendezvous' });
     expect((await getJson(`${server.url}/r/time`)).body).to.deep.equal({ now });
+    expect((await fetch(`${server.url}/r/fetch/${randomRoom()}`)).headers.get('cache-control')).to.equal('no-store');
   });
 
   it('publishes, replaces by owner, fetches and unpublishes', async () => {

@@ -32,6 +32,11 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy ?? false);
 
+  // Rooms change every few seconds: no proxy or tunnel in front may cache an answer.
+  app.use((_req, res, next) => {
+    res.setHeader('cache-control', 'no-store');
+    next();
+  });
   app.use('/r', rateLimit({
     windowMs: limits.rateWindowMs,
     limit: limits.ratePerWindow,
