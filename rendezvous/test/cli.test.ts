@@ -19,7 +19,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 }
 
 describe('kith --server command line', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
   it('serves /r/health and stops cleanly on SIGTERM', async () => {
     const server = await startRendezvousProcess([]);

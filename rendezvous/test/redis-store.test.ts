@@ -7,7 +7,7 @@ import { startRendezvousServer } from '../src/server/server.js';
 import { getJson, postJson, randomRoom } from './support/rooms.js';
 
 describe('rendezvous on Redis: several processes share one room space', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let redis: TestRedis;
   const processes: RendezvousProcess[] = [];
   before(async () => {

@@ -23,7 +23,7 @@ export async function startRendezvousProcess(args: readonly string[], env: Recor
     return exited;
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rendezvous process printed no URL:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`rendezvous process printed no URL:\n${output}`)), 45_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
