@@ -76,6 +76,7 @@ export class BusEngine implements ChannelHost {
   readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
   readonly #unreliableNacks = new Map<string, number>();
   readonly #durableInbound = new Map<string, InboundStream>();
+  readonly #ownedKinds = new WeakMap<ExtensionScope, Set<string>>();
   readonly #opened = new EventEmitter<SessionInfo>();
   readonly #closedSessions = new EventEmitter<SessionClosed>();
   #capsRev = 0;
@@ -268,7 +269,7 @@ export class BusEngine implements ChannelHost {
   // Inbound dispatch
   // ------------------------------------------------------------------------------------------
 
-  async dispatch(channel: PeerChannel, event: InboundDispatch): Promise<Refusal | undefined> {
+  dispatch(channel: PeerChannel, event: InboundDispatch): Refusal | undefined | Promise<Refusal | undefined> {
     const { kind, header, frame, streamHex } = event;
     const purpose = kind === 'stream.open' && typeof header.purpose === 'string' ? header.purpose : undefined;
     const registration = this.#handlerFor(channel.peer, streamHex, kind, purpose);
@@ -282,14 +283,24 @@ export class BusEngine implements ChannelHost {
       flags: { eos: (frame.flags & FLAG_EOS) !== 0, keyframe: (frame.flags & FLAG_KEYFRAME) !== 0, wantsAck: (frame.flags & FLAG_WANTS_ACK) !== 0 },
       header, payload: frame.payload,
     };
-    try {
-      await registration.handler(inbound);
-    } catch (error) {
+    const failed = (error: unknown): Refusal => {
       registration.scope.fault(error);
       return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
+    };
+    const taken = (): undefined => {
+      if (kind === 'stream.open') this.#setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
+      return undefined;
+    };
+    let result: unknown;
+    try {
+      result = registration.handler(inbound);
+    } catch (error) {
+      return failed(error);
     }
-    if (kind === 'stream.open') this.#setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
-    return undefined;
+    if (result && typeof (result as PromiseLike<void>).then === 'function') {
+      return Promise.resolve(result).then(taken, failed);
+    }
+    return taken();
   }
 
   #handlerFor(peer: string, streamHex: string, kind: string, purpose: string | undefined): Registration | undefined {
@@ -339,7 +350,7 @@ export class BusEngine implements ChannelHost {
     scope: ExtensionScope, peer: PeerKey, stream: StreamId, kind: string, header: EventHeader,
     payload: Uint8Array = new Uint8Array(0), options: SendOptions = {},
   ): Promise<SendReceipt> {
-    assertOwnsKind(scope.extension, scope.manifest, kind);
+    this.#assertSendable(scope, kind);
     if (typeof peer !== 'string' || !PEER_KEY.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
     const streamBytes = streamIdBytes(stream);
     if (!(payload instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'The payload must be a Uint8Array');
@@ -359,15 +370,16 @@ export class BusEngine implements ChannelHost {
     const live = channel && channel.ready && !channel.closed ? channel : undefined;
 
     if (options.reliable === false) {
-      const seq = live?.sendUnreliable(streamBytes, stream, kind, flags, priority, headerBytes, payload.slice());
+      const seq = live?.sendUnreliable(streamBytes, stream, kind, flags, priority, headerBytes, payload);
       return { eventId, peer, stream, seq: seq ?? 0, queued: false, ...(seq === undefined ? { dropped: true } : {}) };
     }
     if (priority === 'bulk') {
       if (!live) throw new KithError('KITH_ERR_NO_SESSION', 'A bulk event needs a live session with the peer');
-      await live.bulkRoom();
+      if (!live.hasBulkRoom) await live.bulkRoom();
       if (live.closed) throw new KithError('KITH_ERR_NO_SESSION', 'The session closed');
+      // No copy: the frame is encoded (and the payload copied into it) before this returns.
       const seq = live.sendVolatile({
-        stream: streamBytes, streamHex: stream, kind, flags, priority, header: headerBytes, payload: payload.slice(),
+        stream: streamBytes, streamHex: stream, kind, flags, priority, header: headerBytes, payload,
         extensionId, eventId,
       });
       return { eventId, peer, stream, seq, queued: false };
@@ -384,6 +396,15 @@ export class BusEngine implements ChannelHost {
     if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
     live?.pumpDurable();
     return { eventId, peer, stream, seq, queued: !live };
+  }
+
+  /** Ownership check, remembered per scope (manifests do not change while an extension runs). */
+  #assertSendable(scope: ExtensionScope, kind: string): void {
+    let checked = this.#ownedKinds.get(scope);
+    if (checked?.has(kind)) return;
+    assertOwnsKind(scope.extension, scope.manifest, kind);
+    if (!checked) this.#ownedKinds.set(scope, (checked = new Set()));
+    checked.add(kind);
   }
 
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array } {

@@ -41,8 +41,11 @@ export interface ChannelHost {
   capabilities(): CapabilitiesHeader;
   /** Unseal a queued row's header and payload. */
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };
-  /** Hand an inbound event to its handler; resolves with a refusal or undefined once persisted. */
-  dispatch(channel: PeerChannel, event: InboundDispatch): Promise<Refusal | undefined>;
+  /**
+   * Hand an inbound event to its handler: a refusal or undefined once persisted, synchronously
+   * when the handler returned synchronously, else as a promise.
+   */
+  dispatch(channel: PeerChannel, event: InboundDispatch): Refusal | undefined | Promise<Refusal | undefined>;
   nackMessage(reason: string, kind: string, header: Uint8Array): string;
   delivered(extensionId: string, report: DeliveryReport): void;
   nacked(extensionId: string, report: NackReport): void;

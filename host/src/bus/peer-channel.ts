@@ -16,6 +16,11 @@ import { InboundStream, type Refusal } from './inbound-streams.js';
 import { outboundKindByte } from './kind-bytes.js';
 import type { ChannelHost } from './channel-host.js';
 
+/** Hex of a 16-byte stream id without copying it. */
+function streamHexOf(stream: Uint8Array): string {
+  return Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength).toString('hex');
+}
+
 /** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
 export const DURABLE_WINDOW = 256;
 /** Bulk (volatile) window bounds; AIMD between them: +1 per ack, halved on a retransmit timeout. */
@@ -115,6 +120,11 @@ export class PeerChannel {
   // ------------------------------------------------------------------------------------------
   // Outbound
   // ------------------------------------------------------------------------------------------
+
+  /** True when a bulk event can be sent now without waiting. */
+  get hasBulkRoom(): boolean {
+    return this.#closed || this.#bulkInflight < this.#bulkWindow;
+  }
 
   /** Resolves when the bulk window has room (backpressure for bulk senders). */
   async bulkRoom(): Promise<void> {
@@ -346,11 +356,12 @@ export class PeerChannel {
     if (this.#closed) return;
     let frame: EventFrame;
     try {
-      frame = decodeEventFrame(datagram);
+      // One copy: handlers may keep the payload, and a link may reuse its receive buffer.
+      frame = decodeEventFrame(datagram.slice());
       if (frame.kind === KIND_FRAGMENT) {
         if (frame.flags & FLAG_WANTS_ACK && this.#isDuplicate(frame)) return;
         const { i, n } = parseControlHeader(FragmentHeaderSchema, decodeHeader(frame.header), 'fragment');
-        const key = `${frame.flags & FLAG_VOLATILE}:${Buffer.from(frame.stream).toString('hex')}:${frame.seq}`;
+        const key = `${frame.flags & FLAG_VOLATILE}:${streamHexOf(frame.stream)}:${frame.seq}`;
         const whole = this.#reassembler.add(key, i, n, frame.payload);
         if (!whole) return;
         const inner = decodeEventFrame(whole);
@@ -374,14 +385,14 @@ export class PeerChannel {
   }
 
   #isDuplicate(frame: EventFrame): boolean {
-    const state = this.#inbound(Buffer.from(frame.stream).toString('hex'), (frame.flags & FLAG_VOLATILE) !== 0);
+    const state = this.#inbound(streamHexOf(frame.stream), (frame.flags & FLAG_VOLATILE) !== 0);
     if (frame.seq > state.hwm) return false;
-    this.#scheduleAck(Buffer.from(frame.stream).toString('hex'), (frame.flags & FLAG_VOLATILE) !== 0);
+    this.#scheduleAck(streamHexOf(frame.stream), (frame.flags & FLAG_VOLATILE) !== 0);
     return true;
   }
 
   #onFrame(frame: EventFrame): void {
-    const streamHex = Buffer.from(frame.stream).toString('hex');
+    const streamHex = streamHexOf(frame.stream);
     const volatile = (frame.flags & FLAG_VOLATILE) !== 0;
     if (frame.kind === KIND_ACK) {
       this.#onAck(streamHex, volatile, parseControlHeader(AckHeaderSchema, decodeHeader(frame.header), 'ack').upTo);
@@ -393,7 +404,7 @@ export class PeerChannel {
       return;
     }
     if ((frame.flags & FLAG_WANTS_ACK) === 0) {
-      void this.#dispatchUnreliable(frame, streamHex);
+      this.#dispatchUnreliable(frame, streamHex);
       return;
     }
     const state = this.#inbound(streamHex, volatile);
@@ -406,7 +417,7 @@ export class PeerChannel {
       return;
     }
     if (verdict !== 'new') return;
-    state.buffer.set(frame.seq, { ...frame, header: frame.header.slice(), payload: frame.payload.slice() });
+    state.buffer.set(frame.seq, frame);
     if (frame.seq > state.hwm + 1) {
       const missing = state.missingBefore(frame.seq, performance.now());
       if (missing.length > 0) {
@@ -414,7 +425,7 @@ export class PeerChannel {
         this.#sendNack(streamHex, volatile, missing, NACK_MISSING);
       }
     }
-    void this.#drain(streamHex, volatile, state);
+    this.#kick(streamHex, volatile, state);
   }
 
   #inbound(streamHex: string, volatile: boolean): InboundStream {
@@ -433,38 +444,69 @@ export class PeerChannel {
   resumeDurable(streamHex: string): void {
     if (this.#closed) return;
     this.#scheduleAck(streamHex, false);
-    void this.#drain(streamHex, false, this.#host.durableInbound(this.peer, streamHex));
+    this.#kick(streamHex, false, this.#host.durableInbound(this.peer, streamHex));
   }
 
-  async #drain(streamHex: string, volatile: boolean, state: InboundStream): Promise<void> {
-    if (state.busy) return;
-    if (this.#closed) return;
+  #kick(streamHex: string, volatile: boolean, state: InboundStream): void {
+    const pending = this.#drain(streamHex, volatile, state);
+    if (pending) pending.catch((error) => this.#host.log.error({ err: error, peer: this.peer }, 'bus: delivery stopped'));
+  }
+
+  /**
+   * Deliver the stream's buffered events in order. Handlers that return synchronously are run in a
+   * plain loop; the first one that returns a promise makes the rest of the pass asynchronous.
+   */
+  #drain(streamHex: string, volatile: boolean, state: InboundStream): void | Promise<void> {
+    if (state.busy || this.#closed) return;
     for (let frame = state.takeNext(); frame; frame = state.takeNext()) {
       state.busy = true;
-      let refusal: Refusal | undefined;
+      let outcome: Refusal | undefined | Promise<Refusal | undefined>;
       try {
-        refusal = await this.#consume(frame, streamHex, volatile);
+        outcome = this.#consume(frame, streamHex, volatile);
       } catch (error) {
-        refusal = { reason: 'handler-failed', message: 'peer could not take the event' };
-        this.#host.log.error({ err: error, peer: this.peer }, 'bus: dispatch failed');
+        outcome = this.#dispatchFailed(error);
       }
-      state.busy = false;
-      if (volatile && this.#closed) return;
-      // The handler took it: persist the mark even if the session closed meanwhile.
-      this.#host.hooks?.beforePersist?.(this.peer, streamHex, frame.seq);
-      if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq);
-      state.advance(refusal);
-      this.#host.hooks?.afterPersist?.(this.peer, streamHex, frame.seq);
-      if (this.#closed) {
-        this.#host.resumeInbound(this.peer, streamHex);
-        return;
-      }
-      if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
-      this.#scheduleAck(streamHex, volatile);
+      if (outcome instanceof Promise) return this.#finishAsync(outcome, frame, streamHex, volatile, state);
+      if (!this.#finish(outcome, frame, streamHex, volatile, state)) return;
     }
   }
 
-  async #consume(frame: EventFrame, streamHex: string, volatile: boolean): Promise<Refusal | undefined> {
+  async #finishAsync(
+    pending: Promise<Refusal | undefined>, frame: EventFrame, streamHex: string, volatile: boolean, state: InboundStream,
+  ): Promise<void> {
+    let refusal: Refusal | undefined;
+    try {
+      refusal = await pending;
+    } catch (error) {
+      refusal = this.#dispatchFailed(error);
+    }
+    if (this.#finish(refusal, frame, streamHex, volatile, state)) await this.#drain(streamHex, volatile, state);
+  }
+
+  #dispatchFailed(error: unknown): Refusal {
+    this.#host.log.error({ err: error, peer: this.peer }, 'bus: dispatch failed');
+    return { reason: 'handler-failed', message: 'peer could not take the event' };
+  }
+
+  /** The handler is done with `frame`: persist the mark, acknowledge. False when this channel must stop. */
+  #finish(refusal: Refusal | undefined, frame: EventFrame, streamHex: string, volatile: boolean, state: InboundStream): boolean {
+    state.busy = false;
+    if (volatile && this.#closed) return false;
+    // The handler took it: persist the mark even if the session closed meanwhile.
+    this.#host.hooks?.beforePersist?.(this.peer, streamHex, frame.seq);
+    if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq);
+    state.advance(refusal);
+    this.#host.hooks?.afterPersist?.(this.peer, streamHex, frame.seq);
+    if (this.#closed) {
+      this.#host.resumeInbound(this.peer, streamHex);
+      return false;
+    }
+    if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
+    this.#scheduleAck(streamHex, volatile);
+    return true;
+  }
+
+  #consume(frame: EventFrame, streamHex: string, volatile: boolean): Refusal | undefined | Promise<Refusal | undefined> {
     if (frame.kind === KIND_CAPABILITIES) {
       if (streamHex !== CONTROL_STREAM_HEX) return { reason: 'bad-header', message: 'capabilities outside the control stream' };
       this.#applyCapabilities(parseControlHeader(CapabilitiesHeaderSchema, decodeHeader(frame.header), 'capabilities'));
@@ -483,7 +525,7 @@ export class PeerChannel {
     return this.#host.dispatch(this, { kind, frame, header, streamHex, reliable: true, volatile });
   }
 
-  async #dispatchUnreliable(frame: EventFrame, streamHex: string): Promise<void> {
+  #dispatchUnreliable(frame: EventFrame, streamHex: string): void {
     const kind = this.#host.kindBytes.nameOf(frame.kind);
     if (kind === undefined || kind.startsWith('bus.')) return;
     let header: EventHeader;
@@ -493,7 +535,8 @@ export class PeerChannel {
       this.stats.badFrames++;
       return;
     }
-    await this.#host.dispatch(this, { kind, frame, header, streamHex, reliable: false, volatile: false });
+    const outcome = this.#host.dispatch(this, { kind, frame, header, streamHex, reliable: false, volatile: false });
+    if (outcome instanceof Promise) outcome.catch((error) => this.#dispatchFailed(error));
   }
 
   #applyCapabilities(caps: CapabilitiesHeader): void {

@@ -31,10 +31,21 @@ export function friendStreamId(own: PeerKey, peer: PeerKey, purpose: string): St
 
 const STREAM_PATTERN = /^[0-9a-f]{32}$/;
 
-/** Parse a stream id (32 lowercase hex) to its 16 bytes; throws `KITH_ERR_BAD_REQUEST`. */
+const recent = new Map<string, Uint8Array>();
+
+/**
+ * Parse a stream id (32 lowercase hex) to its 16 bytes; throws `KITH_ERR_BAD_REQUEST`. The last
+ * few hundred are remembered (a file transfer sends thousands of events on one stream); callers
+ * must not modify the returned bytes.
+ */
 export function streamIdBytes(stream: StreamId): Uint8Array {
+  const known = recent.get(stream);
+  if (known) return known;
   if (typeof stream !== 'string' || !STREAM_PATTERN.test(stream)) {
     throw new KithError('KITH_ERR_BAD_REQUEST', 'A stream id is 32 lowercase hex characters');
   }
-  return new Uint8Array(Buffer.from(stream, 'hex'));
+  const bytes = new Uint8Array(Buffer.from(stream, 'hex'));
+  if (recent.size >= 256) recent.delete(recent.keys().next().value as string);
+  recent.set(stream, bytes);
+  return bytes;
 }
