@@ -7,7 +7,7 @@ import { builtinsModuleSource, type BuiltinExtension } from './builtin-extension
 import { bundleHost } from './bundle-host.js';
 import { listFiles } from './client-files.js';
 import type { NativeAddon } from './native-addons.js';
-import { buildSeaExecutable } from './sea-executable.js';
+import { buildSeaExecutable, type SeaBuild } from './sea-executable.js';
 
 export interface AssembleOptions {
   readonly root: string;
@@ -18,6 +18,8 @@ export interface AssembleOptions {
   readonly workDir: string;
   readonly clientDir?: string;
   readonly extensions: readonly BuiltinExtension[];
+  /** Leave out V8's code cache so the same inputs give the same bytes (see {@link SeaBuild.codeCache}). */
+  readonly reproducible?: boolean;
 }
 
 export interface Assembled {
@@ -61,6 +63,6 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
   fs.writeFileSync(manifestFile, JSON.stringify(manifest));
   assets[MANIFEST_ASSET] = manifestFile;
 
-  await buildSeaExecutable({ mainScript, assets, workDir, output: options.output });
+  await buildSeaExecutable({ mainScript, assets, workDir, output: options.output, codeCache: !options.reproducible });
   return { addons, manifest };
 }

@@ -55,6 +55,7 @@ export async function bundleHost(options: BundleOptions): Promise<{ addons: Nati
   const used = new Map<AddonLookup, string>();
   const result = await build({
     entryPoints: [options.entry],
+    absWorkingDir: options.root, // module names in the bundle are relative to the checkout
     outfile: options.outfile,
     bundle: true,
     platform: 'node',

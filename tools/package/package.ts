@@ -1,6 +1,9 @@
-// `npm run package [-- --if-stale]`: build dist/kith-<os>-<arch>, one file holding the host, the
-// rendezvous role, the client, the built-in extensions and the native addons (Node's single
-// executable application). Prints and writes dist/SHA256SUMS.txt. See docs/release-notes.md.
+// `npm run package [-- --if-stale] [-- --reproducible]`: build dist/kith-<os>-<arch>, one file
+// holding the host, the rendezvous role, the client, the built-in extensions and the native addons
+// (Node's single executable application). Prints and writes dist/SHA256SUMS.txt.
+// --if-stale: do nothing when the executable is newer than its sources.
+// --reproducible: no V8 code cache, so the same checkout, path and Node give the same bytes.
+// See docs/release-notes.md.
 import fs from 'node:fs';
 import path from 'node:path';
 import { assemble } from './assemble.js';
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     workDir: WORK_DIR,
     clientDir,
     extensions,
+    reproducible: process.argv.includes('--reproducible'),
   });
   const sums = await writeChecksums(DIST, [path.basename(output)]);
 

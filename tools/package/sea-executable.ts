@@ -17,6 +17,11 @@ export interface SeaBuild {
   readonly output: string;
   /** The Node binary to copy: must be the target OS's own (defaults to the one running this). */
   readonly nodeBinary?: string;
+  /**
+   * Embed V8's code cache: faster start (about 30 ms less CPU here), but V8 does not produce it
+   * byte for byte the same twice, so the executable's checksum changes with every build.
+   */
+  readonly codeCache: boolean;
 }
 
 /** Run a build step quietly; its output is shown only when it fails. */
@@ -40,7 +45,7 @@ export async function buildSeaExecutable(options: SeaBuild): Promise<void> {
     main: options.mainScript,
     output: blob,
     disableExperimentalSEAWarning: true,
-    useCodeCache: true,
+    useCodeCache: options.codeCache,
     assets: options.assets,
   };
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
