@@ -118,6 +118,9 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await b.waitForURL(/peer=/, { timeout: 60_000 });
     const sessions = (await (await alice.host.fetch('/api/sessions')).json()) as { sessions: unknown[] };
     expect(sessions.sessions).to.have.length(1);
+    // The row now says the session is live (from the host's session:open event), with the stage trace.
+    await bobRow.getByTestId('live').waitFor({ timeout: 10_000 });
+    expect(await a.getByTestId('connect-trace').textContent()).to.contain('connected');
 
     const hello = `Hello Bob, typed in a browser ${Date.now()}`;
     await a.getByTestId('composer').fill(hello);
@@ -144,8 +147,8 @@ describe('browser: two instances pair, connect and chat through their UIs', func
   it('in Auto mode accepts a friend at once and offers Undo, which closes the session', async () => {
     type Sessions = { sessions: { peer: string; peer_id: string }[] };
     const sessionsOf = async (t: TestHost) => ((await (await t.host.fetch('/api/sessions')).json()) as Sessions).sessions;
-    const [bobSession] = await sessionsOf(alice);
-    expect((await alice.host.fetch(`/api/sessions/${bobSession.peer_id}`, { method: 'DELETE' })).status).to.equal(204);
+    // Disconnect from the peer row.
+    await a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' }).getByTestId('disconnect').click();
     await waitUntil('both sides to drop the session', async () => (await sessionsOf(alice)).length === 0 && (await sessionsOf(bob)).length === 0);
 
     await b.getByTestId('mode-auto').click();

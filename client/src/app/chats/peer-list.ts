@@ -5,6 +5,7 @@ import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { describeError } from '../api/api-error';
 import { RendezvousStore } from './rendezvous-store';
+import { SessionsStore } from './sessions-store';
 import type { RoomPeer } from './room-peer';
 
 /** The room's peers, friends first, with verified / mode badges and Connect. */
@@ -34,11 +35,18 @@ import type { RoomPeer } from './room-peer';
                 <span class="badge warn" title="Unpaired: seen through a plaintext announcement">plaintext</span>
               }
               @if (peer.mode) { <span class="badge">{{ peer.mode }}</span> }
+              @if (peer.peer && sessions.livePeers().has(peer.peer)) { <span class="badge ok" data-testid="live">live</span> }
             </span>
-            <button mat-stroked-button type="button" (click)="connect(peer)" [disabled]="connecting() === peer.peerId"
-                    [attr.aria-label]="'Connect to ' + peer.label" data-testid="connect">
-              {{ connecting() === peer.peerId ? 'Connecting…' : 'Connect' }}
-            </button>
+            @if (peer.peer && sessions.livePeers().has(peer.peer)) {
+              <button mat-button type="button" (click)="disconnect(peer)" [attr.aria-label]="'Disconnect from ' + peer.label" data-testid="disconnect">
+                Disconnect
+              </button>
+            } @else {
+              <button mat-stroked-button type="button" (click)="connect(peer)" [disabled]="connecting() === peer.peerId"
+                      [attr.aria-label]="'Connect to ' + peer.label" data-testid="connect">
+                {{ connecting() === peer.peerId ? 'Connecting…' : 'Connect' }}
+              </button>
+            }
           </li>
         } @empty {
           <li class="muted empty">
@@ -48,6 +56,18 @@ import type { RoomPeer } from './room-peer';
           </li>
         }
       </ul>
+      @if (store.lastTrace(); as trace) {
+        <details class="trace" data-testid="connect-trace">
+          <summary>Last connection: {{ trace.label }} — {{ trace.ok ? 'connected' : 'failed' }}</summary>
+          <ol>
+            @for (s of trace.stages; track $index) {
+              <li><span class="badge" [class.ok]="s.outcome === 'ok'" [class.warn]="s.outcome === 'failed'">{{ s.outcome }}</span>
+                {{ s.stage }} @if (s.ms !== null) { <span class="muted">{{ s.ms }} ms</span> }
+                @if (s.detail) { <div class="muted mono">{{ s.detail }}</div> }</li>
+            }
+          </ol>
+        </details>
+      }
     </mat-card>
   `,
   styles: `
@@ -64,11 +84,16 @@ import type { RoomPeer } from './room-peer';
     .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .badges { display: flex; gap: 4px; flex-wrap: wrap; flex: 1; padding-left: 34px; }
     .empty { padding: 8px 0; }
+    .trace { margin-top: 8px; font: var(--mat-sys-body-small); }
+    .trace summary { cursor: pointer; padding: 4px 0; }
+    .trace ol { margin: 4px 0; padding-left: 18px; }
+    .trace li { margin: 4px 0; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PeerList {
   protected readonly store = inject(RendezvousStore);
+  protected readonly sessions = inject(SessionsStore);
   readonly #snackBar = inject(MatSnackBar);
   readonly selected = input<string | null>(null);
   readonly selectPeer = output<string>();
@@ -81,6 +106,14 @@ export class PeerList {
 
   protected pick(peer: RoomPeer): void {
     if (peer.peer) this.selectPeer.emit(peer.peer);
+  }
+
+  protected async disconnect(peer: RoomPeer): Promise<void> {
+    try {
+      await this.sessions.disconnect(peer.peer ?? peer.peerId);
+    } catch (error) {
+      this.#snackBar.open(`Could not disconnect: ${describeError(error)}`, undefined, { duration: 5000 });
+    }
   }
 
   protected async connect(peer: RoomPeer): Promise<void> {

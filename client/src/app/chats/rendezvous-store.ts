@@ -16,6 +16,23 @@ interface RoomForm {
 
 type Raw = Record<string, unknown>;
 
+/** One stage of the connect ladder (`ipv6-direct`, `ipv4-punch`, `lan-direct`, ...). */
+export interface TraceStage {
+  readonly stage: string;
+  readonly outcome: string;
+  readonly detail: string;
+  readonly ms: number | null;
+}
+
+function normaliseStage(raw: Raw): TraceStage {
+  return {
+    stage: String(raw['stage'] ?? ''),
+    outcome: String(raw['outcome'] ?? ''),
+    detail: typeof raw['detail'] === 'string' ? raw['detail'] : '',
+    ms: typeof raw['ms'] === 'number' ? raw['ms'] : null,
+  };
+}
+
 /**
  * The rendezvous room of the Chats page: inputs (kept per persona in localStorage, mode per
  * URL+word), join / poll every 2.5 s / leave, the peers seen and the connect requests addressed to us.
@@ -108,18 +125,21 @@ export class RendezvousStore {
     }
   }
 
+  /** The stages of the last connect attempt (request or accept), for the page to show. */
+  readonly lastTrace = signal<{ label: string; ok: boolean; stages: TraceStage[] } | null>(null);
+
   /** Publish a connect request to a peer in the room; resolves when the host finished connecting. */
   async connect(peer: RoomPeer): Promise<unknown> {
     const room = this.joined();
     if (!room) throw new Error('Join a room first');
-    return this.#api.post('/connect/request', {
+    return this.#traced(peer.label, this.#api.post('/connect/request', {
       rendezvous_url: room.url,
       word: room.word,
       to_peer_id: peer.peerId,
       ...(peer.peer ? { peer: peer.peer } : {}),
       ...(peer.ipv4 ? { to_ipv4: peer.ipv4 } : {}),
       ...(peer.ipv6 ? { to_ipv6: peer.ipv6 } : {}),
-    });
+    }));
   }
 
   /** Accept an inbound request: mirror it and let the host run the connect ladder. */
@@ -127,7 +147,7 @@ export class RendezvousStore {
     const room = this.joined();
     this.dismiss(request);
     if (!room) throw new Error('The room was left');
-    return this.#api.post('/connect/accept', {
+    return this.#traced(this.nameOf(request.from) ?? request.label, this.#api.post('/connect/accept', {
       rendezvous_url: room.url,
       word: room.word,
       nonce: request.nonce,
@@ -136,7 +156,20 @@ export class RendezvousStore {
       ...(request.ipv4 ? { from_ipv4: request.ipv4 } : {}),
       ...(request.ipv6 ? { from_ipv6: request.ipv6 } : {}),
       punch_at_ms: request.punchAtMs,
-    });
+    }));
+  }
+
+  /** Keep the stage trace of a connect attempt, whether it worked or not. */
+  async #traced(label: string, attempt: Promise<unknown>): Promise<unknown> {
+    try {
+      const answer = (await attempt) as { trace?: Raw[] } | undefined;
+      this.lastTrace.set({ label, ok: true, stages: (answer?.trace ?? []).map(normaliseStage) });
+      return answer;
+    } catch (error) {
+      const details = (error as { details?: { trace?: Raw[] } }).details;
+      this.lastTrace.set({ label, ok: false, stages: (details?.trace ?? []).map(normaliseStage) });
+      throw error;
+    }
   }
 
   /** Decline: the request is dropped here; the requester's wait times out. */
