@@ -53,6 +53,25 @@ describe('rendezvous on Redis: several processes share one room space', function
     for (const server of [a, b]) expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.deep.equal([]);
   });
 
+  it('bounds the bytes held in Redis (507 KITH_ERR_STORE_FULL) and frees them on unpublish', async () => {
+    const prefix = `kith:rv:bytes${Date.now()}:`;
+    const store = await RedisRoomStore.connect(redis.url, { prefix });
+    const server = await startRendezvousServer({ store, limits: { maxStoreBytes: 8 * 1024 }, host: '127.0.0.1', port: 0 });
+    try {
+      const blob = 'z'.repeat(3000);
+      const rooms = [randomRoom(), randomRoom(), randomRoom()];
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[0], blob, owner: 'owner-bytes-0' })).status).to.equal(200);
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[1], blob, owner: 'owner-bytes-1' })).status).to.equal(200);
+      const full = await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'owner-bytes-2' });
+      expect([full.status, full.body.error.code]).to.deep.equal([507, 'KITH_ERR_STORE_FULL']);
+      expect((await store.stats(Date.now())).bytes).to.be.at.most(8 * 1024);
+      await postJson(`${server.url}/r/unpublish`, { room: rooms[0], owner: 'owner-bytes-0' });
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'owner-bytes-2' })).status).to.equal(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('enforces the per-room and total caps across processes (atomic Lua)', async () => {
     const prefix = `kith:rv:cap${Date.now()}:`;
     const limits = { maxEntriesPerRoom: 3, maxEntries: 5 };
@@ -79,6 +98,9 @@ describe('rendezvous on Redis: several processes share one room space', function
       expect(storeFull.status).to.equal(507);
       expect(storeFull.body.error.code).to.equal('KITH_ERR_STORE_FULL');
       expect((await storeA.stats(Date.now())).entries).to.equal(5);
+      // Unpublishing frees room for a new entry, in both counters.
+      await postJson(`${b.url}/r/unpublish`, { room: other, owner: 'owner-o1-x' });
+      expect((await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'owner-o3-x' })).status).to.equal(200);
     } finally {
       await a.close();
       await b.close();

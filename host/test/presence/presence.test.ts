@@ -162,6 +162,16 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     expect(alice.kernel.diagnostics.rendezvous.list().map((e) => e.stage)).to.include.members(['publish', 'fetch', 'unpublish']);
   });
 
+  it('takes a removed friend\'s sealed announce down on the next poll', async () => {
+    const room = roomForWord('breakup');
+    await alice.api('/rendezvous/join', { url: server.url, word: 'breakup' });
+    expect((await bob.api('/rendezvous/join', { url: server.url, word: 'breakup' })).body.peers).to.have.length(1);
+    alice.friends.friends.splice(0); // Alice removes Bob
+    await alice.api('/rendezvous/poll', { url: server.url, word: 'breakup' });
+    expect((await bob.api('/rendezvous/poll', { url: server.url, word: 'breakup' })).body.peers).to.deep.equal([]);
+    expect((await server.store.list(room, Date.now())).length).to.equal(1); // only Bob's own blob for Alice
+  });
+
   it('checks a server and refuses bad input clearly', async () => {
     const ok = await alice.api('/rendezvous/check', { url: server.url });
     expect(ok.body).to.include({ ok: true, url: server.url });
