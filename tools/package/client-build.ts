@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isStale } from './staleness.js';
 
+/** The lock every client build and copy takes (the browser tests use it too). */
+const CLIENT_LOCK = '/tmp/kith-client-build.lock';
+
 /**
  * Make sure `dist/client/browser` is current: rebuild it with `npm run build:client` when the
  * client's sources (client/, extensions/<id>/ui/) are newer. Returns the folder, or undefined
@@ -17,13 +20,28 @@ export function ensureClient(root: string, clientDir: string): string | undefine
   if (buildable) {
     const extensionsDir = path.join(root, 'extensions');
     const uiSources = fs.existsSync(extensionsDir)
-      ? fs.readdirSync(extensionsDir).map((e) => path.join(extensionsDir, e, 'ui'))
+      ? fs.readdirSync(extensionsDir).flatMap((e) => [path.join(extensionsDir, e, 'ui'), path.join(extensionsDir, e, 'package.json')])
       : [];
     if (isStale(index, [path.join(root, 'client'), path.join(root, 'angular.json'), ...uiSources])) {
       process.stderr.write('package: building the client (npm run build:client)\n');
-      const build = spawnSync('npm', ['run', 'build:client'], { cwd: root, stdio: ['ignore', 2, 2] }); // stdout stays for the checksums
+      // stdout stays free for the checksums.
+      const build = spawnSync('flock', [CLIENT_LOCK, 'npm', 'run', 'build:client'], { cwd: root, stdio: ['ignore', 2, 2] });
       if (build.status !== 0) throw new Error(`npm run build:client failed (exit ${build.status})`);
     }
   }
   return fs.existsSync(index) ? clientDir : undefined;
+}
+
+/**
+ * Copy the built client to `target` under the build lock, so a build started meanwhile (another
+ * engineer, a test) cannot hand the packager a half-written folder.
+ */
+export function snapshotClient(clientDir: string, target: string): string {
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target, { recursive: true });
+  const copy = spawnSync('flock', [CLIENT_LOCK, 'cp', '-R', `${clientDir}/.`, target], { encoding: 'utf8' });
+  if (copy.status !== 0 || !fs.existsSync(path.join(target, 'index.html'))) {
+    throw new Error(`could not copy the built client from ${clientDir}: ${copy.stderr}`);
+  }
+  return target;
 }

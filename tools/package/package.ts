@@ -9,7 +9,7 @@ import path from 'node:path';
 import { assemble } from './assemble.js';
 import { findBuiltinExtensions } from './builtin-extensions.js';
 import { writeChecksums } from './checksums.js';
-import { ensureClient } from './client-build.js';
+import { ensureClient, snapshotClient } from './client-build.js';
 import { CLIENT_DIR, DIST, executableName, PACKAGE_SOURCES, ROOT, WORK_DIR } from './package-paths.js';
 import { isStale } from './staleness.js';
 
@@ -26,12 +26,13 @@ async function main(): Promise<void> {
   }
   const skipped: string[] = [];
   const extensions = findBuiltinExtensions(path.join(ROOT, 'extensions'), (id, reason) => skipped.push(`${id}: ${reason}`));
+  const clientCopy = clientDir ? snapshotClient(clientDir, `${WORK_DIR}-client`) : undefined;
   const { addons, manifest } = await assemble({
     root: ROOT,
     entry: path.join(ROOT, 'host/src/main.ts'),
     output,
     workDir: WORK_DIR,
-    clientDir,
+    clientDir: clientCopy,
     extensions,
     reproducible: process.argv.includes('--reproducible'),
   });

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
+import type { Launched } from '../../tools/demo/launch.js';
+import { WORK_DIR } from '../../tools/package/package-paths.js';
+import { ensurePackage, makeSandbox, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
+import { launchBrowser, openPage } from '../browser/harness.js';
+
+/** The page served from inside the executable boots in Chromium and takes a new user to the chats. */
+describe('package: the UI of the single executable in a real browser', function () {
+  this.timeout(180_000);
+  let sandbox: Sandbox;
+  let app: Launched;
+  let browser: Browser;
+
+  before(async function () {
+    this.timeout(600_000);
+    ensurePackage();
+    const manifest = JSON.parse(fs.readFileSync(path.join(WORK_DIR, MANIFEST_ASSET), 'utf8')) as PackageManifest;
+    if (!manifest.client) this.skip(); // `npm run package` warned: no client was built
+    sandbox = makeSandbox();
+    app = await startPackaged(sandbox, [], { KITH_PORT: '0' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    sandbox?.remove();
+  });
+
+  it('creates a persona through the page and reaches the live chats view', async () => {
+    const { page, errors } = await openPage(browser);
+    const passphrase = 'correct horse battery staple';
+    await page.goto(`${app.url}/`);
+    await page.waitForURL('**/login');
+    await page.getByTestId('create-label').fill('Alice');
+    await page.getByTestId('create-passphrase').fill(passphrase);
+    await page.getByTestId('create-repeat').fill(passphrase);
+    await page.getByTestId('create-submit').click();
+    const words = page.getByTestId('mnemonic-words').locator('li .w');
+    await words.first().waitFor({ timeout: 30_000 });
+    expect(await words.count()).to.equal(24);
+    await page.getByTestId('mnemonic-written').click();
+    await page.getByTestId('mnemonic-confirm').click();
+    await page.waitForURL('**/chats');
+    await page.locator('[aria-label="Live updates connected"]').waitFor({ timeout: 15_000 });
+    expect(errors).to.deep.equal([]);
+  });
+});
