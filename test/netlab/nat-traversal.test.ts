@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * runs as root. Every scenario drives the hosts over their HTTP API.
  */
 describe('netlab: real hosts through real NATs', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let fx: LabFixture;
   const peer = (role: 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2'): LabPeer => fx.peers[role]!;
 
@@ -121,7 +121,7 @@ describe('netlab: real hosts through real NATs', function () {
 });
 
 describe('netlab: connect request/accept through the real rendezvous server', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let fx: LabFixture;
 
   before(async function () {

@@ -25,7 +25,6 @@ const host = await startHost({
 });
 const friends = () => (host.areas.identity as unknown as { friends: FriendsLike }).friends;
 const received: string[] = [];
-const captured: string[] = [];
 
 const ops: Record<string, (msg: Record<string, unknown>) => Promise<unknown> | unknown> = {
   info: () => ({ url: host.url, udpPort: host.areas.net.udpPort }),
@@ -112,5 +111,4 @@ lines.on('line', async (line) => {
   }
 });
 lines.on('close', () => void host.close().then(() => process.exit(0)));
-void captured;
 process.stdout.write(`${JSON.stringify({ ready: true, url: host.url, udpPort: host.areas.net.udpPort })}\n`);

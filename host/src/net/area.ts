@@ -75,7 +75,12 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
       runtime.deactivate('locked');
       return;
     }
-    const table = runtime.activate(persona, await listFriends().catch(() => []));
+    const friends = await listFriends().catch(() => []);
+    if (runtime.table && runtime.table.keyring.persona.info.masterPublicKey === persona.info.masterPublicKey) {
+      runtime.table.keyring.replace(friends); // same persona again (e.g. another one unlocked): keep sessions
+      return;
+    }
+    const table = runtime.activate(persona, friends);
     table.setConnector((peer, options) => connect.connectPeer(peer, options));
     table.onDidOpen((link) => opened.fire(link));
   };

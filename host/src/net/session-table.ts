@@ -66,8 +66,13 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #responsesByPeer = new Map<PeerKey, PendingResponse>();
   readonly #lastHelloTs = new Map<PeerKey, number>();
   readonly #helloBudget = new TokenBucket(200, 400);
-  /** Beacon lookups cost one HMAC per friend: bounded too. */
+  /** Beacon lookups: bounded per second. */
   readonly #beaconBudget = new TokenBucket(100, 200);
+  /**
+   * Hint lookups cost one HMAC per friend; this bounds that work (about 0.1 s of CPU per second)
+   * however many HELLO-shaped datagrams arrive and however many friends there are.
+   */
+  readonly #hmacBudget = new TokenBucket(100_000, 200_000);
   readonly #opened = new EventEmitter<SessionLink>();
   readonly onDidOpen = this.#opened.event;
   #connector: Connector | undefined;
@@ -247,6 +252,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (!decoded.ok) return counters.reject(decoded.reason);
     const { senderIndex, hint, noise } = decoded.value;
     const ephemeral = noise.subarray(0, 32);
+    if (!this.#hmacBudget.take(Math.max(1, this.#keyring.size))) return counters.reject('hello-rate-limited');
     const entry = this.#keyring.findByHelloHint(ephemeral, hint);
     if (!entry) return counters.reject('hello-unknown-peer');
     const ephemeralHex = ephemeral.toString('hex');
@@ -310,7 +316,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     const counters = this.#port.counters;
     const decoded = decodeBeacon(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
-    if (!this.#beaconBudget.take()) return counters.reject('beacon-rate-limited');
+    if (!this.#beaconBudget.take() || !this.#hmacBudget.take(Math.max(1, this.#keyring.size))) {
+      return counters.reject('beacon-rate-limited');
+    }
     const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.port, decoded.value.hint);
     if (!entry) return counters.reject('beacon-unknown-peer');
     counters.accept();

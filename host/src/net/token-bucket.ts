@@ -7,12 +7,13 @@ export class TokenBucket {
     this.#tokens = burst;
   }
 
-  take(): boolean {
+  /** Take `cost` tokens (default 1); false (and nothing taken) when there are not enough. */
+  take(cost = 1): boolean {
     const now = performance.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
     this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }
