@@ -76,6 +76,25 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await Promise.all([createPersona(a, alice.host.url, 'Alice'), createPersona(b, bob.host.url, 'Bob')]);
   });
 
+  it('shows unpaired peers only when asked, as plaintext rows', async () => {
+    const lobby = `${word}-lobby`;
+    await Promise.all([joinRoom(a, rendezvous.url, lobby), joinRoom(b, rendezvous.url, lobby)]);
+    const rows = a.locator('kith-peer-list li.peer');
+    await a.waitForTimeout(3000); // at least one poll
+    expect(await rows.count(), 'friends only by default').to.equal(0);
+    await a.getByTestId('show-strangers').getByRole('switch').click();
+    await b.getByTestId('show-strangers').getByRole('switch').click();
+    await rows.first().waitFor({ timeout: 20_000 });
+    expect(await rows.first().textContent()).to.contain('plaintext');
+    await snap(a, 'conversation-00-strangers');
+    await a.getByTestId('show-strangers').getByRole('switch').click();
+    await b.getByTestId('show-strangers').getByRole('switch').click();
+    await waitUntil('the stranger row to go', async () => (await rows.count()) === 0, 10_000);
+    await Promise.all([a.getByTestId('leave').click(), b.getByTestId('leave').click()]);
+    await a.getByTestId('join').waitFor();
+    await b.getByTestId('join').waitFor();
+  });
+
   it('pairs by a 4-word code typed into the other page; both see the same safety code', async () => {
     const pairA = a.getByTestId('pair-friend');
     const pairB = b.getByTestId('pair-friend');

@@ -23,7 +23,7 @@ import type { RoomPeer } from './room-peer';
       <ul class="peers" aria-labelledby="peers-title">
         @for (peer of store.visiblePeers(); track peer.peerId) {
           <li class="peer" [class.selected]="peer.peer !== null && peer.peer === selected()" [attr.data-peer-id]="peer.peerId">
-            <button type="button" class="who" (click)="pick(peer)" [disabled]="!peer.peer" [attr.aria-label]="'Open chat with ' + peer.label">
+            <button type="button" class="who" (click)="pick(peer)" [disabled]="!peer.peer || !peer.friend" [attr.aria-label]="'Open chat with ' + peer.label">
               <span class="material-symbols-outlined" aria-hidden="true">{{ peer.friend ? 'person' : 'person_outline' }}</span>
               <span class="name">{{ peer.label }}</span>
             </button>

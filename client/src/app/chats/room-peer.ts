@@ -61,7 +61,7 @@ export function normalisePeer(raw: Raw): RoomPeer {
   return {
     peerId,
     peer,
-    label: str(raw['label']) ?? str(raw['friend_label']) ?? (peer ? `${peer.slice(0, 8)}…` : `peer ${peerId.slice(0, 8)}`),
+    label: str(raw['label']) ?? str(raw['friend_label']) ?? `Unpaired ${(peer ?? peerId).slice(0, 8)}…`,
     friend,
     verified: Boolean(raw['verified']),
     mode: mode(raw['mode']),
