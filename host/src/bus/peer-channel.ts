@@ -14,6 +14,7 @@ import { SendScheduler } from './send-scheduler.js';
 import { Reassembler, fragmentFrame } from './fragments.js';
 import { InboundStream, type Refusal } from './inbound-streams.js';
 import { outboundKindByte } from './kind-bytes.js';
+import { BulkWindow } from './bulk-window.js';
 import type { ChannelHost } from './channel-host.js';
 
 /** Hex of a 16-byte stream id without copying it. */
@@ -23,10 +24,7 @@ function streamHexOf(stream: Uint8Array): string {
 
 /** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
 export const DURABLE_WINDOW = 256;
-/** Bulk (volatile) window bounds; AIMD between them: +1 per ack, halved on a retransmit timeout. */
-export const BULK_WINDOW_MAX = 512;
-const BULK_WINDOW_MIN = 16;
-const MIN_RTO_MS = 25;
+const MIN_RTO_MS = 40;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
 /** The control stream: capabilities travel here. */
@@ -77,7 +75,7 @@ export class PeerChannel {
   readonly #bulkWaiters: Array<() => void> = [];
   #durableInflight = 0;
   #bulkInflight = 0;
-  #bulkWindow = BULK_WINDOW_MAX;
+  readonly #bulkWindow = new BulkWindow();
   #srtt = 0;
   #rttvar = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -107,6 +105,14 @@ export class PeerChannel {
     return this.#closed;
   }
 
+  /** Flow-control state, for diagnostics and tests. */
+  get flow() {
+    return {
+      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#scheduler.bulkQueued,
+      durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar,
+    };
+  }
+
   /** Announce our capabilities (at open and after every change). */
   sendCapabilities(): void {
     if (this.#closed) return;
@@ -123,12 +129,12 @@ export class PeerChannel {
 
   /** True when a bulk event can be sent now without waiting. */
   get hasBulkRoom(): boolean {
-    return this.#closed || this.#bulkInflight < this.#bulkWindow;
+    return this.#closed || this.#bulkInflight < this.#bulkWindow.size;
   }
 
   /** Resolves when the bulk window has room (backpressure for bulk senders). */
   async bulkRoom(): Promise<void> {
-    while (!this.#closed && this.#bulkInflight >= this.#bulkWindow) {
+    while (!this.#closed && this.#bulkInflight >= this.#bulkWindow.size) {
       await new Promise<void>((resolve) => this.#bulkWaiters.push(resolve));
     }
   }
@@ -231,6 +237,8 @@ export class PeerChannel {
     const map = this.#out.get((volatile ? 'v' : 'd') + streamHex);
     const now = performance.now();
     const acked: OutEvent[] = [];
+    let bulkAcked = 0;
+    let bulkRtt: number | undefined;
     if (map) {
       for (const [seq, event] of map) {
         // Volatile seqs enter the map in order, so the first one above upTo ends the scan.
@@ -240,7 +248,11 @@ export class PeerChannel {
         }
         map.delete(seq);
         acked.push(event);
-        if (event.tries === 1) this.#sampleRtt(now - event.sentAt);
+        if (event.tries === 1) {
+          this.#sampleRtt(now - event.sentAt);
+          if (event.priority === 'bulk') bulkRtt = now - event.sentAt;
+        }
+        if (event.priority === 'bulk') bulkAcked++;
       }
     }
     if (volatile) {
@@ -248,8 +260,8 @@ export class PeerChannel {
         if (event.priority === 'bulk') this.#bulkInflight--;
         if (event.extensionId) this.#host.delivered(event.extensionId, this.#delivery(event));
       }
-      if (acked.some((e) => e.priority === 'bulk')) {
-        this.#bulkWindow = Math.min(BULK_WINDOW_MAX, this.#bulkWindow + 1);
+      if (bulkAcked > 0) {
+        this.#bulkWindow.onAck(bulkAcked, bulkRtt, now);
         this.#wakeBulk();
       }
       return;
@@ -298,7 +310,7 @@ export class PeerChannel {
   }
 
   #wakeBulk(): void {
-    while (this.#bulkWaiters.length > 0 && this.#bulkInflight < this.#bulkWindow) this.#bulkWaiters.shift()!();
+    while (this.#bulkWaiters.length > 0 && this.#bulkInflight < this.#bulkWindow.size) this.#bulkWaiters.shift()!();
   }
 
   #sampleRtt(sample: number): void {
@@ -340,7 +352,7 @@ export class PeerChannel {
         this.#transmit(event);
       }
     }
-    if (bulkTimedOut) this.#bulkWindow = Math.max(BULK_WINDOW_MIN, Math.floor(this.#bulkWindow / 2));
+    if (bulkTimedOut) this.#bulkWindow.onTimeout(now);
     if (!any && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;

@@ -1,0 +1,56 @@
+/** Queueing delay the bulk window aims for, on top of the path's base round trip. */
+export const BULK_QUEUE_TARGET_MS = 4;
+const MIN_SIZE = 8;
+const MAX_SIZE = 1024;
+const INITIAL_SIZE = 64;
+/** The base round trip is re-learned this often (paths change). */
+const BASE_RTT_WINDOW_MS = 10_000;
+
+/**
+ * How many bulk events may be in flight in one session: delay-based (in the spirit of LEDBAT,
+ * RFC 6817). Round trips are measured from the moment an event enters the send scheduler, so
+ * they include the sender's own bulk queue and the receiver's backlog. While the measured delay
+ * stays within {@link BULK_QUEUE_TARGET_MS} of the lowest round trip seen, the window grows;
+ * above it, it shrinks. A chat or audio datagram therefore never waits behind more than a few
+ * milliseconds of file chunks, and a transfer still fills an idle path. A retransmit timeout
+ * halves it.
+ */
+export class BulkWindow {
+  #size = INITIAL_SIZE;
+  #baseRtt = Number.POSITIVE_INFINITY;
+  #baseSince = 0;
+  #lastCut = 0;
+
+  get size(): number {
+    return Math.floor(this.#size);
+  }
+
+  /** `count` bulk events were acknowledged; `rttMs` is the newest clean sample (sent once), if any. */
+  onAck(count: number, rttMs: number | undefined, now: number): void {
+    if (rttMs === undefined) return;
+    if (now - this.#baseSince > BASE_RTT_WINDOW_MS) {
+      this.#baseRtt = rttMs;
+      this.#baseSince = now;
+    } else if (rttMs < this.#baseRtt) {
+      this.#baseRtt = rttMs;
+    }
+    const queueing = rttMs - this.#baseRtt;
+    if (queueing > BULK_QUEUE_TARGET_MS) {
+      // At most one cut per round trip: the samples that follow still show the old queue.
+      if (now - this.#lastCut > rttMs) {
+        this.#size = Math.max(MIN_SIZE, this.#size * 0.75);
+        this.#lastCut = now;
+      }
+      return;
+    }
+    const offTarget = (BULK_QUEUE_TARGET_MS - queueing) / BULK_QUEUE_TARGET_MS;
+    this.#size = Math.min(MAX_SIZE, this.#size + (offTarget * count) / 2);
+  }
+
+  /** A bulk event's retransmit timer fired. */
+  onTimeout(now: number): void {
+    if (now - this.#lastCut < 10) return;
+    this.#size = Math.max(MIN_SIZE, this.#size / 2);
+    this.#lastCut = now;
+  }
+}
