@@ -49,6 +49,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
   let endpointSource: EndpointSource | undefined;
   let engine: PresenceEngine | undefined;
   let retiring: Promise<void> = Promise.resolve();
+  let sessions = 0;
 
   const friendSource = (): PresenceFriendSource | undefined =>
     options.friends ?? (identity as IdentityArea & { friends?: PresenceFriendSource }).friends;
@@ -74,7 +75,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
     clocks.clear();
     if (!persona) return;
     const next = new PresenceEngine({
-      persona, tracker, log, clocks, endpoints, allowPrivateEndpoints: allowPrivate, localNow: clock, clientTimeoutMs: options.clientTimeoutMs,
+      persona, tracker, session: ++sessions, log, clocks, endpoints, allowPrivateEndpoints: allowPrivate, localNow: clock, clientTimeoutMs: options.clientTimeoutMs,
       friends: async () => (await friendSource()?.list()) ?? [],
     });
     next.onConnectRequest((request) => onConnectRequest.fire(request));
@@ -93,7 +94,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
     name: 'presence',
     tracker,
     providers: {
-      rendezvous: (scope) => createRendezvousProvider(scope, { engine: current, tracker }),
+      rendezvous: (scope) => createRendezvousProvider(scope, { engine: current }),
     },
     async start() {
       activate(identity.gate.active);

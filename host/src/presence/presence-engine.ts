@@ -44,6 +44,8 @@ interface JoinedRoom {
 
 export interface PresenceEngineOptions {
   readonly persona: ActivePersona;
+  /** Distinct per engine (unlock session); see RoomIo. */
+  readonly session: number;
   readonly friends: () => Promise<readonly Friend[]>;
   readonly tracker: RoomTracker;
   readonly log: TraceLog;
@@ -70,7 +72,9 @@ export class PresenceEngine {
   constructor(options: PresenceEngineOptions) {
     this.#o = options;
     this.#routing = new FriendRouting(options.persona);
-    this.#io = new RoomIo({ tracker: options.tracker, log: options.log, localNow: options.localNow, clientTimeoutMs: options.clientTimeoutMs });
+    this.#io = new RoomIo({
+      tracker: options.tracker, session: options.session, log: options.log, localNow: options.localNow, clientTimeoutMs: options.clientTimeoutMs,
+    });
     this.#signals = new ConnectSignals({
       persona: options.persona,
       routing: this.#routing,
@@ -143,9 +147,22 @@ export class PresenceEngine {
     return this.#io.unpublishWhere({ url: client.url, room });
   }
 
-  /** Unpublish tracked owners matching `filter` (all when empty). */
+  /** Unpublish this session's tracked owners matching `filter` (all when empty). */
   unpublishWhere(filter: { url?: string; room?: string; source?: string }): Promise<number> {
     return this.#io.unpublishWhere(filter);
+  }
+
+  /** A raw, tracked publish for an extension (`ctx.rendezvous`). */
+  publishRaw(source: string, url: string, room: string, blob: string, owner: string): Promise<void> {
+    if (this.#disposed) throw new KithError('KITH_ERR_LOCKED');
+    return this.#io.publish(url, room, blob, owner, 'raw', source);
+  }
+
+  /** A raw unpublish for an extension; forgets the owner even when the server already dropped it. */
+  async unpublishRaw(url: string, room: string, owner: string): Promise<void> {
+    const client = this.#io.client(url);
+    await client.unpublish(room, owner);
+    this.#o.tracker.untrack(client.url, room, owner);
   }
 
   lastSeen(peer: PeerKey): LastSeen | undefined {

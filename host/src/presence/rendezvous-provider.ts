@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { OWNER_PATTERN, ROOM_PATTERN } from '../../../rendezvous/src/protocol.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { PresenceEngine } from './presence-engine.js';
-import type { RoomTracker } from './room-tracker.js';
 
 /**
  * `ctx.rendezvous` for one extension: raw rooms for extension protocols (pairing). Every publish is
@@ -12,7 +11,7 @@ import type { RoomTracker } from './room-tracker.js';
  */
 export function createRendezvousProvider(
   scope: ExtensionScope,
-  deps: { engine: () => PresenceEngine; tracker: RoomTracker },
+  deps: { engine: () => PresenceEngine },
 ): Rendezvous {
   const source = `ext:${scope.extension.id}`;
   const checkRoom = (room: string) => {
@@ -26,10 +25,7 @@ export function createRendezvousProvider(
       checkRoom(room);
       const tag = owner ?? randomBytes(16).toString('base64url');
       if (!OWNER_PATTERN.test(tag)) throw new KithError('KITH_ERR_BAD_REQUEST', 'owner must be 8-64 characters of [A-Za-z0-9_-]');
-      const engine = deps.engine();
-      const client = engine.client(url);
-      deps.tracker.track({ url: client.url, room, owner: tag, source, publishedAt: Date.now() });
-      await client.publish(room, blob, tag);
+      await deps.engine().publishRaw(source, url, room, blob, tag);
     },
     async fetch(url, room): Promise<readonly RendezvousEntry[]> {
       checkRoom(room);
@@ -37,9 +33,7 @@ export function createRendezvousProvider(
     },
     async unpublish(url, room, owner) {
       checkRoom(room);
-      const client = deps.engine().client(url);
-      await client.unpublish(room, owner);
-      deps.tracker.untrack(client.url, room, owner);
+      await deps.engine().unpublishRaw(url, room, owner);
     },
     time(url) {
       return deps.engine().serverNow(url);

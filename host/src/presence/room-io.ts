@@ -1,6 +1,6 @@
 import type { TraceLog } from '../core/trace-log.js';
 import { RendezvousClient, type FetchedEntry } from '../../../rendezvous/src/peer/client.js';
-import type { RoomTracker } from './room-tracker.js';
+import type { RoomTracker, TrackerFilter } from './room-tracker.js';
 
 /**
  * Tracked, traced traffic with rendezvous servers: every publish is recorded in the room tracker
@@ -12,6 +12,8 @@ export class RoomIo {
 
   constructor(private readonly o: {
     readonly tracker: RoomTracker;
+    /** This unlock session: what it tracks is tagged with it, and it unpublishes only its own. */
+    readonly session: number;
     readonly log: TraceLog;
     readonly localNow: () => number;
     readonly clientTimeoutMs?: number;
@@ -29,7 +31,7 @@ export class RoomIo {
   async publish(url: string, room: string, blob: string, owner: string, what: string, source = 'presence'): Promise<void> {
     const client = this.client(url);
     const started = this.o.localNow();
-    this.o.tracker.track({ url: client.url, room, owner, source, publishedAt: started });
+    this.o.tracker.track({ url: client.url, room, owner, source, session: this.o.session, publishedAt: started });
     try {
       await client.publish(room, blob, owner);
       this.trace('publish', 'ok', client.url, room, started, what);
@@ -54,7 +56,7 @@ export class RoomIo {
 
   /** Unpublish one tracked owner; a failure leaves it tracked, so leave/lock/stop retry it. */
   async unpublishOne(url: string, room: string, owner: string): Promise<void> {
-    if (!this.o.tracker.list({ url, room }).some((e) => e.owner === owner)) return;
+    if (!this.o.tracker.list({ url, room, session: this.o.session }).some((e) => e.owner === owner)) return;
     const started = this.o.localNow();
     try {
       await this.client(url).unpublish(room, owner);
@@ -65,9 +67,9 @@ export class RoomIo {
     }
   }
 
-  /** Unpublish tracked owners matching `filter` (all when empty); returns how many were tried. */
-  async unpublishWhere(filter: { url?: string; room?: string; source?: string }): Promise<number> {
-    const owners = this.o.tracker.list(filter);
+  /** Unpublish this session's tracked owners matching `filter` (all of them when empty); returns how many were tried. */
+  async unpublishWhere(filter: Omit<TrackerFilter, 'session'>): Promise<number> {
+    const owners = this.o.tracker.list({ ...filter, session: this.o.session });
     await Promise.all(owners.map(async (entry) => {
       const started = this.o.localNow();
       try {

@@ -3,10 +3,20 @@ export interface TrackedOwner {
   readonly url: string;
   readonly room: string;
   readonly owner: string;
-  /** `presence` or the extension id that published. */
+  /** `presence` or `ext:<id>` of the extension that published. */
   readonly source: string;
+  /** The unlock session (one presence engine) that published it: a lock unpublishes only its own. */
+  readonly session: number;
   /** Unix ms of the last publish. */
   readonly publishedAt: number;
+}
+
+/** Which tracked owners to list; every given field must match. */
+export interface TrackerFilter {
+  readonly url?: string;
+  readonly room?: string;
+  readonly source?: string;
+  readonly session?: number;
 }
 
 /**
@@ -25,10 +35,10 @@ export class RoomTracker {
   }
 
   /** Everything tracked, optionally only one room or one source. */
-  list(filter: { url?: string; room?: string; source?: string } = {}): TrackedOwner[] {
+  list(filter: TrackerFilter = {}): TrackedOwner[] {
     return [...this.#owners.values()].filter(
       (e) => (filter.url === undefined || e.url === filter.url) && (filter.room === undefined || e.room === filter.room) &&
-        (filter.source === undefined || e.source === filter.source),
+        (filter.source === undefined || e.source === filter.source) && (filter.session === undefined || e.session === filter.session),
     );
   }
 

@@ -172,6 +172,18 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     expect((await server.store.list(room, Date.now())).length).to.equal(1); // only Bob's own blob for Alice
   });
 
+  it('a quick lock and unlock does not let the old session unpublish the new one', async () => {
+    const room = roomForWord('relock');
+    await alice.api('/rendezvous/join', { url: server.url, word: 'relock' });
+    alice.gate.set(undefined);
+    alice.gate.set(alice.persona); // unlocked again at once: a new session
+    await alice.api('/rendezvous/join', { url: server.url, word: 'relock' });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 20)); // let the old session finish unpublishing
+    const entries = await server.store.list(room, Date.now());
+    expect(entries).to.have.length(1);
+    expect(alice.presence.tracker.list({ room }).map((e) => e.owner)).to.deep.equal(entries.map((e) => e.owner));
+  });
+
   it('checks a server and refuses bad input clearly', async () => {
     const ok = await alice.api('/rendezvous/check', { url: server.url });
     expect(ok.body).to.include({ ok: true, url: server.url });

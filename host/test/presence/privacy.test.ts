@@ -25,6 +25,7 @@ function forms(peer: PresencePeer, endpoints: typeof ALICE): Array<[string, stri
     ['master key base64', Buffer.from(master).toString('base64')],
     ['master key base64url', Buffer.from(master).toString('base64url')],
     ['static X25519 key', bytesToHex(p.x25519.publicKey)],
+    // Labels carry a space, which base64 and hex never contain, so a hit is a real leak.
     ['label', p.info.label],
     ...friendKeys.map((k): [string, string] => ['friend X25519 key', k]),
   ];
@@ -64,8 +65,8 @@ async function scenario(store: RoomStore, dumpAll: () => Promise<string>): Promi
   const peers: PresencePeer[] = [];
   try {
     server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0, clock });
-    const alice = await startPresencePeer('Alice', { clock });
-    const bob = await startPresencePeer('Bob', { clock });
+    const alice = await startPresencePeer('Alice Liddell', { clock });
+    const bob = await startPresencePeer('Bob Marley', { clock });
     peers.push(alice, bob);
     befriend(alice, bob);
     alice.presence.setEndpointSource(async () => ALICE);
@@ -75,8 +76,8 @@ async function scenario(store: RoomStore, dumpAll: () => Promise<string>): Promi
     const bobView = await bob.api('/rendezvous/join', { url: server.url, word: 'meadow', mode: 'parked' });
     const aliceView = await alice.api('/rendezvous/poll', { url: server.url, word: 'meadow' });
     // The friends did find each other, with addresses, through the server...
-    expect(bobView.body.peers.map((p: any) => p.label)).to.deep.equal(['Alice']);
-    expect(aliceView.body.peers.map((p: any) => [p.label, p.mode])).to.deep.equal([['Bob', 'parked']]);
+    expect(bobView.body.peers.map((p: any) => p.label)).to.deep.equal(['Alice Liddell']);
+    expect(aliceView.body.peers.map((p: any) => [p.label, p.mode])).to.deep.equal([['Bob Marley', 'parked']]);
     expect(bob.presence.lastSeen(alice.persona.info.masterPublicKey)?.endpoints).to.deep.equal(ALICE);
 
     // ...yet nothing the server holds names them or their addresses.
@@ -102,7 +103,7 @@ async function scenario(store: RoomStore, dumpAll: () => Promise<string>): Promi
     expect(shared.filter((t) => !/^[a-z]+$/.test(t)), 'tokens shared across epochs').to.deep.equal([]);
     // Still friends across the rotation.
     const later = await bob.api('/rendezvous/poll', { url: server.url, word: 'meadow' });
-    expect(later.body.peers.map((p: any) => p.label)).to.deep.equal(['Alice']);
+    expect(later.body.peers.map((p: any) => p.label)).to.deep.equal(['Alice Liddell']);
     // Sanity: every blob the server holds is a Kith sealed envelope.
     for (const entry of await store.list((bobView.body.room as string), now)) expect(decodeEnvelope(entry.blob)?.t).to.equal('sealed_announce');
   } finally {
