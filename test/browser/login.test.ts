@@ -4,6 +4,14 @@ import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type T
 
 const PASSPHRASE = 'correct horse battery staple';
 
+async function waitForValue(page: Page, testId: string, value: string): Promise<void> {
+  await page.waitForFunction(
+    ([id, v]) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | null)?.value === v,
+    [testId, value] as const,
+    { timeout: 10_000 },
+  );
+}
+
 async function noHorizontalOverflow(page: Page): Promise<void> {
   const { scroll, client, wide } = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
@@ -127,6 +135,8 @@ describe('browser: login gate', function () {
   it('adds a second persona from the menu and switches between them', async () => {
     const { page } = await openPage(browser);
     await page.goto(kith.host.url + '/chats');
+    // Room inputs are kept per persona.
+    await page.getByTestId('rendezvous-url').fill('http://alice.example');
     await page.getByTestId('persona-menu').click();
     await page.getByRole('menuitem', { name: 'Add a persona' }).click();
     await page.waitForURL('**/login?add=1');
@@ -138,11 +148,13 @@ describe('browser: login gate', function () {
     await page.getByTestId('mnemonic-confirm').click();
     await page.waitForURL('**/chats');
     await page.getByTestId('persona-menu').filter({ hasText: 'Work' }).waitFor();
+    expect(await page.getByTestId('rendezvous-url').inputValue()).to.equal('');
 
     // Alice is still unlocked: switching back needs no passphrase.
     await page.getByTestId('persona-menu').click();
     await page.getByRole('menuitem', { name: 'Alice' }).click();
     await page.getByTestId('persona-menu').filter({ hasText: 'Alice' }).waitFor();
+    await waitForValue(page, 'rendezvous-url', 'http://alice.example');
     const state = (await (await kith.host.fetch('/api/identity/state')).json()) as { active_slug: string; personas: { slug: string; label: string }[] };
     expect(state.personas.find((p) => p.slug === state.active_slug)?.label).to.equal('Alice');
     await page.getByTestId('persona-menu').click();

@@ -95,6 +95,7 @@ export class RendezvousCard implements OnInit {
 
   ngOnInit(): void {
     if (!this.store.joined()) this.store.loadForm();
+    // (A persona switch leaves the room and re-creates this page, so the form is the new persona's.)
     void this.store.refreshFriends();
     void this.discover();
   }
