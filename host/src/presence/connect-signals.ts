@@ -52,6 +52,8 @@ export class ConnectSignals {
   readonly #outbound = new Map<string, { url: string; room: string; word: string; expectFrom: PeerKey | null }>();
   readonly #accepts = new Map<string, ConnectSignal>();
   readonly #inbound = new Map<string, RememberedRequest>();
+  /** Inbound requests we already accepted: no longer listed as pending. */
+  readonly #answered = new Set<string>();
   readonly #onConnectRequest = new EventEmitter<InboundConnectRequest>();
   readonly onConnectRequest = this.#onConnectRequest.event;
 
@@ -92,6 +94,7 @@ export class ConnectSignals {
     const owner = ownerTag(randomBytes(32), kind, args.nonce, epoch);
     await this.d.io.publish(url, room, encodeEnvelope(envelope), owner, kind);
     if (kind === 'connect_request') this.#outbound.set(args.nonce, { url, room, word: args.word, expectFrom });
+    else this.#answered.add(args.nonce);
     // Signals are short-lived: take them down once the exchange is surely over.
     setTimeout(() => void this.d.io.unpublishOne(url, room, owner), SIGNAL_MAX_AGE_MS).unref();
   }
@@ -125,7 +128,11 @@ export class ConnectSignals {
   ingest(url: string, word: string, scan: RoomScan, serverNow: number, mode: PresenceMode | null): void {
     for (const found of scan.requests) {
       if (serverNow - found.storedAt > SIGNAL_MAX_AGE_MS || this.#inbound.has(found.body.nonce)) continue;
-      if (this.#inbound.size >= MAX_INBOUND) this.#inbound.delete(this.#inbound.keys().next().value!);
+      if (this.#inbound.size >= MAX_INBOUND) {
+        const oldest = this.#inbound.keys().next().value!;
+        this.#inbound.delete(oldest);
+        this.#answered.delete(oldest);
+      }
       const request = { ...this.#signal(url, word, found), autoAccept: mode === 'auto' && found.route !== null };
       this.#inbound.set(found.body.nonce, { ...request, x25519: found.body.x25519 });
       this.#onConnectRequest.fire(request);
@@ -136,14 +143,18 @@ export class ConnectSignals {
       if (outbound.expectFrom !== null && outbound.expectFrom !== found.body.from) continue;
       this.#accepts.set(found.body.nonce, this.#signal(url, word, found));
     }
-    for (const [nonce, r] of this.#inbound) if (serverNow - r.sentAt > SIGNAL_MEMORY_MS) this.#inbound.delete(nonce);
+    for (const [nonce, r] of this.#inbound) {
+      if (serverNow - r.sentAt <= SIGNAL_MEMORY_MS) continue;
+      this.#inbound.delete(nonce);
+      this.#answered.delete(nonce);
+    }
     for (const [nonce, a] of this.#accepts) if (serverNow - a.sentAt > SIGNAL_MEMORY_MS) this.#accepts.delete(nonce);
   }
 
   /** Fresh inbound requests of one room, with auto_accept for `mode`. */
   pending(url: string, word: string, serverNow: number, mode: PresenceMode): InboundConnectRequest[] {
     return [...this.#inbound.values()]
-      .filter((r) => r.url === url && r.word === word && serverNow - r.sentAt <= SIGNAL_MAX_AGE_MS)
+      .filter((r) => r.url === url && r.word === word && serverNow - r.sentAt <= SIGNAL_MAX_AGE_MS && !this.#answered.has(r.nonce))
       .map(({ x25519: _x, ...r }) => ({ ...r, autoAccept: mode === 'auto' && r.friend }));
   }
 
@@ -152,6 +163,7 @@ export class ConnectSignals {
     this.#outbound.clear();
     this.#accepts.clear();
     this.#inbound.clear();
+    this.#answered.clear();
   }
 
   #signal(url: string, word: string, found: ConnectFound): ConnectSignal {

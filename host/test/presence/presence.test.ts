@@ -95,6 +95,8 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     const accept = await waiting;
     expect(accept).to.deep.include({ nonce, from: bob.persona.info.masterPublicKey, fromPeerId: bob.persona.info.peerId, friend: true, punchAtMs });
     expect(accept.endpoints).to.deep.equal({ ipv4: BOB_V4, ipv6: null });
+    // Once answered, the request is no longer pending on Bob's side.
+    expect((await bob.api('/rendezvous/poll', { url: server.url, word: 'porch' })).body.requests).to.deep.equal([]);
   });
 
   it('a manual receiver gets auto_accept false; an accept that never comes times out with KITH_ERR_TIMEOUT', async () => {
