@@ -20,11 +20,19 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Frame-Options', 'DENY');
+    res.set('X-Content-Type-Options', 'nosniff');
     res.set('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(security ? injectSecret(html, security.secret) : html);
   };
   app.get(['/', '/index.html'], sendIndex);
-  app.use(express.static(clientDir, { index: false, fallthrough: true, maxAge: 0 }));
+  app.use(
+    express.static(clientDir, {
+      index: false,
+      fallthrough: true,
+      maxAge: 0,
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
   app.get(/^\/(?!api\/|api$|ext\/).*/, sendIndex);
   return true;
 }
