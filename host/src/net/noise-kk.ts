@@ -1,5 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { open, seal } from './aead.js';
 
 /**
@@ -24,18 +23,37 @@ export interface StaticKey {
   sharedSecret(theirPublicKey: Uint8Array): Uint8Array;
 }
 
+/** An ephemeral X25519 key, held by node:crypto (about 40x faster than JavaScript here). */
 export interface EphemeralKey {
   readonly publicKey: Uint8Array;
-  readonly privateKey: Uint8Array;
+  /** Raw X25519 with `theirPublicKey`; throws on a low-order point (all-zero result). */
+  dh(theirPublicKey: Uint8Array): Uint8Array;
+}
+
+const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex');
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function wrapEphemeral(privateKey: KeyObject): EphemeralKey {
+  const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_X25519.length);
+  return {
+    publicKey,
+    dh(theirPublicKey) {
+      if (theirPublicKey.length !== 32) throw new RangeError('an X25519 public key is 32 bytes');
+      const their = createPublicKey({ key: Buffer.concat([SPKI_X25519, theirPublicKey]), format: 'der', type: 'spki' });
+      const shared = diffieHellman({ privateKey, publicKey: their });
+      if (shared.every((b) => b === 0)) throw new RangeError('low-order X25519 point');
+      return shared;
+    },
+  };
 }
 
 export function generateEphemeral(): EphemeralKey {
-  const privateKey = x25519.utils.randomSecretKey();
-  return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
+  return wrapEphemeral(generateKeyPairSync('x25519').privateKey);
 }
 
+/** An ephemeral from a raw 32-byte private key (test vectors). */
 export function ephemeralFromPrivate(privateKey: Uint8Array): EphemeralKey {
-  return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
+  return wrapEphemeral(createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: 'der', type: 'pkcs8' }));
 }
 
 /** Transport keys after Split(). */
@@ -57,11 +75,6 @@ function hkdf(chainingKey: Uint8Array, input: Uint8Array): [Buffer, Buffer] {
   const out1 = createHmac('sha256', temp).update(Buffer.of(1)).digest();
   const out2 = createHmac('sha256', temp).update(out1).update(Buffer.of(2)).digest();
   return [out1, out2];
-}
-
-function dh(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  // noble refuses low-order points (an all-zero result); that surfaces as a failed handshake.
-  return x25519.getSharedSecret(privateKey, publicKey);
 }
 
 /** Noise SymmetricState. */
@@ -132,7 +145,7 @@ export function kkInitiate(options: {
   state.mixHash(options.remoteStatic);
   const e = options.ephemeral ?? generateEphemeral();
   state.mixHash(e.publicKey);
-  state.mixKey(dh(e.privateKey, options.remoteStatic));
+  state.mixKey(e.dh(options.remoteStatic));
   state.mixKey(options.localStatic.sharedSecret(options.remoteStatic));
   const message = Buffer.concat([e.publicKey, state.encryptAndHash(options.payload)]);
   return {
@@ -144,7 +157,7 @@ export function kkInitiate(options: {
       const re = body.subarray(0, 32);
       try {
         s.mixHash(re);
-        s.mixKey(dh(e.privateKey, re));
+        s.mixKey(e.dh(re));
         s.mixKey(options.localStatic.sharedSecret(re));
       } catch {
         return undefined;
@@ -183,8 +196,8 @@ export function kkRespond(options: {
     answer(answerPayload) {
       const e = options.ephemeral ?? generateEphemeral();
       state.mixHash(e.publicKey);
-      state.mixKey(dh(e.privateKey, re));
-      state.mixKey(dh(e.privateKey, options.remoteStatic));
+      state.mixKey(e.dh(re));
+      state.mixKey(e.dh(options.remoteStatic));
       const message = Buffer.concat([e.publicKey, state.encryptAndHash(answerPayload)]);
       return { message, keys: state.split(false) };
     },

@@ -70,6 +70,17 @@ describe('net/noise-kk', () => {
     expect(kkRespond({ localStatic: b, remoteStatic: a.publicKey, message: real.message })).to.not.equal(undefined);
   });
 
+  it('refuses low-order ephemeral keys (all-zero DH) instead of keying with a known secret', () => {
+    const a = staticKey('66'.repeat(32));
+    const b = staticKey('77'.repeat(32));
+    const real = kkInitiate({ localStatic: a, remoteStatic: b.publicKey, payload: Buffer.alloc(8) });
+    const lowOrder = Buffer.concat([Buffer.alloc(32), real.message.subarray(32)]);
+    expect(kkRespond({ localStatic: b, remoteStatic: a.publicKey, message: lowOrder })).to.equal(undefined);
+    const answer = kkRespond({ localStatic: b, remoteStatic: a.publicKey, message: real.message })!.answer(Buffer.alloc(0));
+    const badAck = Buffer.concat([Buffer.alloc(32), answer.message.subarray(32)]);
+    expect(real.readMessage2(badAck)).to.equal(undefined);
+  });
+
   it('gives each handshake fresh keys (forward secrecy through ephemerals)', () => {
     const a = staticKey('44'.repeat(32));
     const b = staticKey('55'.repeat(32));
