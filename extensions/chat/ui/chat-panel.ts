@@ -13,6 +13,7 @@ import { deliveryIcon } from './delivery-icon';
 /** Fixed row height of the virtual list (long bodies are clamped; the full text is in the tooltip). */
 export const MESSAGE_ROW_PX = 76;
 const TYPING_TIMEOUT_MS = 6000;
+const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
 const TYPING_IDLE_MS = 3000;
 
 interface LiveEvent {
@@ -58,6 +59,8 @@ export class ChatPanel {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private typingSent = false;
+  /** False until the first page has been scrolled to the bottom. */
+  private positioned = false;
 
   constructor() {
     effect(() => {
@@ -83,6 +86,7 @@ export class ChatPanel {
     this.draft.set('');
     this.searchResults.set(null);
     this.friendTyping.set(false);
+    this.positioned = false;
     if (!peer) return;
     const mine = (event: LiveEvent) => event?.peer === peer;
     this.subscriptions.push(
@@ -126,7 +130,13 @@ export class ChatPanel {
       if (list.length > 0 && message.cursor < list[list.length - 1]!.cursor) next.sort((a, b) => a.cursor - b.cursor);
       return next;
     });
-    if (message.from_me) this.scrollToEnd();
+    if (message.from_me || this.nearBottom) this.scrollToEnd();
+  }
+
+  /** True while the newest messages are in view: new arrivals then keep the view at the bottom. */
+  private get nearBottom(): boolean {
+    const viewport = this.viewport();
+    return !viewport || viewport.measureScrollOffset('bottom') < 2 * MESSAGE_ROW_PX;
   }
 
   protected async loadOlder(first = false): Promise<void> {
@@ -138,14 +148,21 @@ export class ChatPanel {
       if (this.peer() !== peer) return;
       const known = new Set(this.messages().map((m) => m.id));
       const older = page.messages.filter((m) => !known.has(m.id));
+      // Keep the message the user is looking at in place: shift the offset by the rows added above.
+      const offset = this.viewport()?.measureScrollOffset('top') ?? 0;
       this.messages.update((list) => [...older, ...list]);
       this.olderCursor.set(page.next_cursor);
       if (first) {
-        this.scrollToEnd();
+        this.positioned = false;
+        this.scrollToEnd(true);
         const lastIn = [...page.messages].reverse().find((m) => !m.from_me && m.read_at === null);
         if (lastIn) this.markRead(lastIn);
       } else {
-        this.viewport()?.scrollToIndex(older.length);
+        const viewport = this.viewport();
+        if (viewport) {
+          viewport.checkViewportSize();
+          viewport.scrollToOffset(offset + older.length * MESSAGE_ROW_PX);
+        }
       }
     } catch (error) {
       this.error.set((error as Error).message);
@@ -155,11 +172,19 @@ export class ChatPanel {
   }
 
   protected onScrolled(index: number): void {
-    if (index < 5 && this.olderCursor() !== null) void this.loadOlder();
+    // Only once the first page sits at the bottom: the list starts at index 0 before that.
+    if (this.positioned && index < 5 && this.olderCursor() !== null) void this.loadOlder();
   }
 
-  private scrollToEnd(): void {
-    setTimeout(() => this.viewport()?.scrollToIndex(this.messages().length - 1, 'smooth'));
+  /** Show the newest message; `instant` for the first page (a smooth scroll would pass index 0). */
+  private scrollToEnd(instant = false): void {
+    setTimeout(() => {
+      const viewport = this.viewport();
+      if (!viewport) return;
+      viewport.checkViewportSize();
+      viewport.scrollToIndex(this.messages().length - 1, instant ? 'auto' : 'smooth');
+      if (instant) setTimeout(() => (this.positioned = true), 50);
+    });
   }
 
   private markRead(message: ChatMessageJson): void {
@@ -280,8 +305,9 @@ export class ChatPanel {
     }
   }
 
+  /** One formatter for every row (creating one per call costs more than the formatting). */
   protected time(ms: number): string {
-    return new Date(ms).toLocaleString(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
+    return TIME_FORMAT.format(ms);
   }
 
   protected trackId(_index: number, message: ChatMessageJson): string {
