@@ -28,10 +28,10 @@ describe('package: native addons inside a single executable', function () {
   });
   after(() => fs.rmSync(base, { recursive: true, force: true }));
 
-  const run = () =>
+  const run = (env: Record<string, string> = {}) =>
     spawnSync(executable, [], {
       cwd: path.dirname(executable),
-      env: { PATH: path.join(base, 'empty-bin'), TMPDIR: path.join(base, 'tmp') },
+      env: { PATH: path.join(base, 'empty-bin'), TMPDIR: path.join(base, 'tmp'), ...env },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -69,15 +69,27 @@ describe('package: native addons inside a single executable', function () {
     expect(fs.statSync(path.join(cache, sqliteFile)).size).to.be.greaterThan(100_000);
   });
 
-  it('refuses a cache folder that other users can write to', () => {
+  it('refuses a cache folder that other users can write to, and says so when no other place works', () => {
     const cache = path.join(base, 'tmp', fs.readdirSync(path.join(base, 'tmp')).find((d) => d.startsWith('kith-cache-'))!);
+    const unusable = path.join(base, 'not-a-folder');
+    fs.writeFileSync(unusable, '');
     fs.chmodSync(cache, 0o777);
     try {
-      const result = run();
+      const result = run({ KITH_DATA: unusable });
       expect(result.status).to.equal(1);
       expect(result.stderr).to.contain('is not a private folder of this user');
+      expect(result.stderr).to.contain(path.join(unusable, 'cache'));
     } finally {
       fs.chmodSync(cache, 0o700);
     }
+  });
+
+  it('falls back to cache/ in the data dir when the temp dir cannot be used (e.g. mounted noexec)', () => {
+    const dataDir = path.join(base, 'data');
+    const result = run({ TMPDIR: path.join(base, 'not-a-folder'), KITH_DATA: dataDir });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout).sqlite).to.match(/^3\./);
+    const cache = fs.readdirSync(path.join(dataDir, 'cache')).find((d) => d.startsWith('kith-cache-'))!;
+    expect(fs.readdirSync(path.join(dataDir, 'cache', cache)).some((f) => f.endsWith('better_sqlite3.node'))).to.equal(true);
   });
 });

@@ -2,12 +2,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KithError } from '@kith/sdk';
+import { programDir } from '../config.js';
 
 /**
- * A per-user folder under the system temp dir where the executable writes out what it cannot use
- * from memory (native addons, the client files). Because code is loaded from it with
- * `process.dlopen`, it must belong to this user and be writable by nobody else; a folder another
- * account planted there is refused rather than used.
+ * Where the executable may write out what it cannot use from memory (native addons, the client
+ * files), best first: the system temp dir, then `cache/` in the data dir (for systems whose temp
+ * dir is mounted noexec, where a `.node` file there cannot be loaded).
+ */
+export function cacheBases(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [os.tmpdir(), path.join(path.resolve(env.KITH_DATA ?? path.join(programDir(), '.kith')), 'cache')];
+}
+
+/**
+ * A per-user folder under `base`. Because code is loaded from it with `process.dlopen`, it must
+ * belong to this user and be writable by nobody else; a folder another account planted there is
+ * refused rather than used.
  */
 export function privateCacheDir(base: string = os.tmpdir()): string {
   const owner = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
