@@ -72,6 +72,25 @@ describe('rendezvous on Redis: several processes share one room space', function
     }
   });
 
+  it('answers 503 KITH_ERR_STORE_UNAVAILABLE while Redis is down; health still answers', async () => {
+    const own = await startTestRedis();
+    const store = await RedisRoomStore.connect(own.url);
+    const server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0 });
+    try {
+      const room = randomRoom();
+      expect((await postJson(`${server.url}/r/publish`, { room, blob: 'before', owner: 'owner-down-1' })).status).to.equal(200);
+      await own.stop();
+      const down = await postJson(`${server.url}/r/publish`, { room, blob: 'during', owner: 'owner-down-2' });
+      expect([down.status, down.body.error.code]).to.deep.equal([503, 'KITH_ERR_STORE_UNAVAILABLE']);
+      const fetchDown = await getJson(`${server.url}/r/fetch/${room}`);
+      expect(fetchDown.body.error.code).to.equal('KITH_ERR_STORE_UNAVAILABLE');
+      expect((await getJson(`${server.url}/r/health`)).status).to.equal(200);
+    } finally {
+      await server.close();
+      await own.stop();
+    }
+  });
+
   it('enforces the per-room and total caps across processes (atomic Lua)', async () => {
     const prefix = `kith:rv:cap${Date.now()}:`;
     const limits = { maxEntriesPerRoom: 3, maxEntries: 5 };

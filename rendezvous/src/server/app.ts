@@ -78,20 +78,20 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     const body = parse(publishBody, req.body);
     const now = clock();
     const owner = body.owner ?? randomBytes(16).toString('base64url');
-    await store.put({
+    await stored(store.put({
       room: body.room, owner, anonymous: body.owner === undefined, blob: body.blob, now, ttlMs: limits.entryTtlMs,
       maxEntriesPerRoom: limits.maxEntriesPerRoom, maxEntries: limits.maxEntries, maxStoreBytes: limits.maxStoreBytes,
-    });
+    }), options.onError);
     return { stored: true, expiresAt: now + limits.entryTtlMs };
   }));
   app.post('/r/unpublish', json, route(async (req) => {
     const body = parse(unpublishBody, req.body);
-    return { removed: await store.remove(body.room, body.owner) };
+    return { removed: await stored(store.remove(body.room, body.owner), options.onError) };
   }));
   app.get('/r/fetch/:room', route(async (req) => {
     const room = String(req.params.room);
     if (!ROOM_PATTERN.test(room)) throw new KithError('KITH_ERR_BAD_REQUEST', 'room must be 64 lowercase hex characters');
-    return { entries: await store.list(room, clock()) };
+    return { entries: await stored(store.list(room, clock()), options.onError) };
   }));
   app.use((req, _res, next) => next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.path}`)));
   app.use(errorResponder(options.onError));
@@ -102,6 +102,17 @@ function route(handler: (req: express.Request) => Promise<unknown>): RequestHand
   return async (req, res) => {
     res.json(await handler(req));
   };
+}
+
+/** A store call; a failure that is not a cap (Redis down, timeout) answers 503 with a stable code. */
+async function stored<T>(call: Promise<T>, onError?: (error: unknown) => void): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isKithError(error)) throw error;
+    onError?.(error);
+    throw new KithError('KITH_ERR_STORE_UNAVAILABLE');
+  }
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
