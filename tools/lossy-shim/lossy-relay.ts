@@ -59,8 +59,9 @@ export async function startLossyRelay(a: number, b: number, impairments: Partial
   let settings: Impairments = { ...DEFAULT_IMPAIRMENTS, ...impairments };
   let random = prng(settings.seed);
   const stats: RelayStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
-  const sideA = dgram.createSocket('udp4');
-  const sideB = dgram.createSocket('udp4');
+  // Large buffers: the relay itself must not become a source of loss it does not count.
+  const sideA = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  const sideB = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 

@@ -46,6 +46,8 @@ export interface TestPeer {
   readonly dataDir: string;
   /** Build an extension scope as the extension manager would. */
   scope(id: string, kinds: readonly string[], options?: { builtin?: boolean }): TestScope;
+  /** Lock the persona (the gate fires onDidChangeActive with undefined). */
+  lock(): void;
   close(removeData?: boolean): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function createTestPeer(
     engine,
     dataDir,
     scope: (id, kinds, scopeOptions = {}) => makeScope(gate.active!, id, kinds, scopeOptions),
+    lock: () => gate.lock(),
     async close(removeData = true) {
       engine.stop();
       await database.close();
