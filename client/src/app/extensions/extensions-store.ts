@@ -1,5 +1,6 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { NavContribution, ViewSlot } from '@kith/sdk';
+import type { ViewSlot } from '@kith/sdk';
+import { matchRoute } from './match-route';
 import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import {
@@ -93,17 +94,4 @@ export class ExtensionsStore {
     this.#all.set([]);
     this.#loaded.set(false);
   }
-}
-
-/** Match `call/:peer` against `call/abc` → `{ peer: 'abc' }`; undefined when it does not match. */
-export function matchRoute(nav: NavContribution, path: string): Record<string, string> | undefined {
-  const pattern = nav.route.replace(/^\/+|\/+$/g, '').split('/');
-  const parts = path.replace(/^\/+|\/+$/g, '').split('/');
-  if (pattern.length !== parts.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = decodeURIComponent(parts[i]);
-    else if (pattern[i] !== parts[i]) return undefined;
-  }
-  return params;
 }
