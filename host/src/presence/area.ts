@@ -51,8 +51,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
   let retiring: Promise<void> = Promise.resolve();
   let sessions = 0;
 
-  const friendSource = (): PresenceFriendSource | undefined =>
-    options.friends ?? (identity as IdentityArea & { friends?: PresenceFriendSource }).friends;
+  const friendSource = (): PresenceFriendSource => options.friends ?? identity.friends;
 
   const endpoints = async (): Promise<PublicEndpoints> => {
     if (!endpointSource) return { ipv4: null, ipv6: null };
@@ -76,7 +75,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
     if (!persona) return;
     const next = new PresenceEngine({
       persona, tracker, session: ++sessions, log, clocks, endpoints, allowPrivateEndpoints: allowPrivate, localNow: clock, clientTimeoutMs: options.clientTimeoutMs,
-      friends: async () => (await friendSource()?.list()) ?? [],
+      friends: () => friendSource().list(),
     });
     next.onConnectRequest((request) => onConnectRequest.fire(request));
     engine = next;
