@@ -183,6 +183,23 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await waitUntil('Undo to close the session at Bob', async () => (await sessionsOf(bob)).length === 0, 15_000);
   });
 
+  it('in Manual mode a declined request opens no session', async () => {
+    type Sessions = { sessions: unknown[] };
+    const sessionsOf = async (t: TestHost) => ((await (await t.host.fetch('/api/sessions')).json()) as Sessions).sessions;
+    await waitUntil('no session left from the undo', async () => (await sessionsOf(alice)).length === 0, 20_000);
+    await b.getByTestId('mode-manual').click();
+    const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
+    await waitUntil("Bob's manual mode to show in Alice's room", async () => ((await bobRow.textContent()) ?? '').includes('manual'), 20_000);
+    await bobRow.getByTestId('connect').click();
+    const prompt = b.getByTestId('connect-prompt');
+    await prompt.waitFor({ timeout: 30_000 });
+    await prompt.getByTestId('decline').click();
+    expect(await b.getByTestId('connect-prompt').count()).to.equal(0);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await sessionsOf(bob)).to.have.length(0);
+    expect(await b.getByTestId('connect-prompt').count(), 'the declined request does not come back').to.equal(0);
+  });
+
   it('raised no page errors and no Content-Security-Policy violations on either page', () => {
     expect(errorLists.flat()).to.deep.equal([]);
   });
