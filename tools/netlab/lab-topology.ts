@@ -36,6 +36,8 @@ export interface Lab {
   readonly hosts: Readonly<Record<'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2', LabHost>>;
   readonly routers: Readonly<Record<'cone1' | 'cone2' | 'sym1' | 'sym2' | 'fw1' | 'fw2', { ns: string; wan: string }>>;
   ns(role: LabRole): string;
+  /** Forget every NAT mapping and firewall flow (as if the routers had just booted): fresh punches for benches. */
+  flushConntrack(): void;
   teardown(): void;
 }
 
@@ -179,6 +181,11 @@ export function buildLab(): Lab {
       fw1: { ns: ns('fw1'), wan: '2001:db8:100::31' }, fw2: { ns: ns('fw2'), wan: '2001:db8:100::32' },
     },
     ns,
+    flushConntrack() {
+      for (const role of ['cone1', 'cone2', 'sym1', 'sym2', 'fw1', 'fw2'] as const) {
+        inNs(ns(role), 'conntrack', ['-F'], { allowFail: true });
+      }
+    },
     teardown: () => teardownPrefix(prefix),
   };
 }

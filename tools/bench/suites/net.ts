@@ -143,6 +143,7 @@ async function labRows(): Promise<BenchRow[]> {
     await befriend(p.a!, p.a2!);
     await befriend(p.v1!, p.v2!);
     const connect = async (x: LabPeer, y: LabPeer, family: 'ipv4' | 'ipv6') => {
+      fx.lab.flushConntrack(); // every measurement starts with no NAT mapping between the peers
       const [dx, dy] = await Promise.all([x, y].map((h) => h.proc.api('GET', '/api/discovery').then((r) => r.body)));
       const at = punchAt();
       const url = family === 'ipv6' ? fx.rendezvousUrl6 : fx.rendezvousUrl;
@@ -173,6 +174,7 @@ async function labRows(): Promise<BenchRow[]> {
     const url = fx.signallingUrl;
     const word = `bench-${randomBytes(4).toString('hex')}`;
     for (const h of [p.a!, p.b!]) await h.proc.api('POST', '/api/rendezvous/join', { url, word });
+    fx.lab.flushConntrack();
     const requested = p.a!.proc.api('POST', '/api/connect/request', { rendezvous_url: url, word, peer: p.b!.peer });
     let request: { nonce: string; from_peer_id: string; punch_at_ms: number } | undefined;
     while (!request) {
