@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is tools/package/package-paths.ts). */
-export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(ROOT, 'dist');
 /** Intermediate files: bundle, generated modules, sea-config.json, blob. */
 export const WORK_DIR = path.join(DIST, 'package-build');
