@@ -266,7 +266,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     }
     const mine = this.#initiations.get(entry.peer);
     if (mine && this.#keyring.persona.info.masterPublicKey < entry.peer) {
-      // Both sides are punching: the lower master key initiates, so we ignore theirs.
+      // Both sides are punching: the lower master key initiates, so we ignore theirs, but aim our
+      // HELLO at where theirs came from too (their NAT may map differently than STUN saw).
+      this.#port.send(mine.packet, from);
       return counters.reject('hello-collision');
     }
     if (!this.#helloBudget.take()) return counters.reject('hello-rate-limited');
