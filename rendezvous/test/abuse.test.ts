@@ -79,8 +79,9 @@ describe('rendezvous server under abuse', () => {
     );
     const ok = flood.filter((r) => r.status === 200).length;
     const limited = flood.filter((r) => r.status === 429);
-    expect(ok).to.equal(40);
-    expect(limited).to.have.length(80);
+    // A full bucket of 40, plus what refilled while the flood ran (40 per minute).
+    expect(ok).to.be.within(40, 42);
+    expect(limited).to.have.length(120 - ok);
     for (const r of limited) expect(r.body.error.code).to.equal('KITH_ERR_RATE_LIMITED');
     // The flooder is still refused; a different client address is served normally.
     expect((await requestFrom('127.0.0.1', `${server.url}/r/fetch/${room}`)).status).to.equal(429);

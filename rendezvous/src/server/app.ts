@@ -4,6 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { KithError, isKithError } from '@kith/sdk';
 import { KITH_VERSION } from '../../../host/src/version.js';
+import { TokenBucketStore } from './token-bucket-store.js';
 import { OWNER_PATTERN, ROOM_PATTERN } from '../protocol.js';
 import type { RendezvousLimits } from './limits.js';
 import type { RoomStore } from './room-store.js';
@@ -40,6 +41,7 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
   app.use('/r', rateLimit({
     windowMs: limits.rateWindowMs,
     limit: limits.ratePerWindow,
+    store: new TokenBucketStore({ capacity: limits.ratePerWindow, windowMs: limits.rateWindowMs, clock }),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new KithError('KITH_ERR_RATE_LIMITED')),

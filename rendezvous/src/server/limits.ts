@@ -14,7 +14,10 @@ export interface RendezvousLimits {
   readonly maxEntries: number;
   /** Approximate bytes the whole store may hold (blob + keys + bookkeeping); more answers 507. */
   readonly maxStoreBytes: number;
-  /** Requests one client address may make per `rateWindowMs`; more answers 429 `KITH_ERR_RATE_LIMITED`. */
+  /**
+   * Token bucket per client address: up to `ratePerWindow` requests at once, refilled at
+   * `ratePerWindow / rateWindowMs`; an empty bucket answers 429 `KITH_ERR_RATE_LIMITED`.
+   */
   readonly ratePerWindow: number;
   readonly rateWindowMs: number;
   /** How often the memory store drops expired entries. */
