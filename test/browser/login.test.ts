@@ -160,6 +160,22 @@ describe('browser: login gate', function () {
     await page.getByTestId('persona-menu').click();
     await snap(page, 'login-05-persona-menu');
     await page.keyboard.press('Escape');
+
+    // After a sign-out only Alice is unlocked again: switching to Work asks for Work's passphrase.
+    await page.getByTestId('persona-menu').click();
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL('**/login');
+    await page.getByTestId('unlock-passphrase').fill(PASSPHRASE);
+    await page.getByTestId('unlock-submit').click();
+    await page.waitForURL('**/chats', { timeout: 30_000 });
+    await page.getByTestId('persona-menu').click();
+    await page.getByRole('menuitem', { name: 'Work' }).click();
+    await page.waitForURL('**/login?switch=*');
+    expect(await page.getByTestId('unlock-persona').textContent()).to.contain('Work');
+    await page.getByTestId('unlock-passphrase').fill(PASSPHRASE + ' work');
+    await page.getByTestId('unlock-submit').click();
+    await page.waitForURL('**/chats', { timeout: 30_000 });
+    await page.getByTestId('persona-menu').filter({ hasText: 'Work' }).waitFor();
   });
 
   it('names every control for screen readers and works from the keyboard', async () => {

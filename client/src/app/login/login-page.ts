@@ -46,9 +46,15 @@ export class LoginPage implements OnInit {
     const created = this.reveal();
     this.reveal.set(null);
     if (!created) return;
-    const state = await this.identity.refresh();
-    if (state.locked || state.activeSlug !== created.slug) await this.identity.unlock(created.slug, created.passphrase);
-    await this.enter();
+    try {
+      const state = await this.identity.refresh();
+      if (state.locked || state.activeSlug !== created.slug) await this.identity.unlock(created.slug, created.passphrase);
+      await this.enter();
+    } catch {
+      // The persona exists; let the user unlock it by hand.
+      this.preselect.set(created.slug);
+      this.tab.set(0);
+    }
   }
 
   protected async enter(): Promise<void> {
