@@ -104,6 +104,34 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
       alicePage.find('chat:message-updated', (p) => p.message?.id === sent.id && p.message.state === 'read'));
   });
 
+  it('clears a conversation on both sides', async () => {
+    const one = await alice.api.ok('POST', `/sessions/${bob.keys.masterPublicKey}/messages`, { body: 'soon gone' });
+    await waitFor('the message at Bob', async () =>
+      ((await bob.api.ok('GET', `/friends/${alice.keys.masterPublicKey}/messages`)).messages as any[]).some((m) => m.id === one.id));
+    const cleared = await alice.api.ok('DELETE', `/friends/${bob.keys.masterPublicKey}/messages?mutual=1`);
+    expect(cleared.removed).to.be.greaterThan(0);
+    expect((await alice.api.ok('GET', `/friends/${bob.keys.masterPublicKey}/messages`)).messages).to.deep.equal([]);
+    await waitFor('the clear at Bob', async () =>
+      (await bob.api.ok('GET', `/friends/${alice.keys.masterPublicKey}/messages`)).messages.length === 0);
+  });
+
+  it('marks a message refused, visibly, when the friend has chat turned off', async () => {
+    const alicePage = pages[0]!;
+    await bob.api.ok('POST', '/extensions/chat', { enabled: false });
+    try {
+      const sent = await alice.api.ok('POST', `/sessions/${bob.keys.masterPublicKey}/messages`, { body: 'anyone?' });
+      await waitFor('the refused state at Alice', async () => {
+        const history = await alice.api.ok('GET', `/friends/${bob.keys.masterPublicKey}/messages`);
+        return (history.messages as any[]).find((m) => m.id === sent.id)?.state === 'refused';
+      });
+      const nack = await waitFor('the nack event at Alice', async () => alicePage.find('chat:nack', (p) => p.peer === bob.keys.masterPublicKey));
+      expect(nack.reason).to.equal('kind-disabled');
+      expect(nack.message).to.be.a('string').and.not.equal('');
+    } finally {
+      await bob.api.ok('POST', '/extensions/chat', { enabled: true });
+    }
+  });
+
   it('auto-connects a friend with auto-connect on, without a message waiting', async () => {
     await bob.api.ok('DELETE', `/sessions/${alice.keys.masterPublicKey}`);
     await waitFor('no session at Alice', async () => (await alice.api.ok('GET', '/sessions')).sessions.length === 0);

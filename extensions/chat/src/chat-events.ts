@@ -12,10 +12,12 @@ export function registerChatEvents(ctx: ExtensionContext, chat: ChatService): Di
     ctx.kinds.register('chat.typing-start', (event) => chat.receiveTyping(event, true)),
     ctx.kinds.register('chat.typing-stop', (event) => chat.receiveTyping(event, false)),
     ctx.sessions.onDidDeliver((report) => {
-      chat.delivered(report).catch((error: Error) => ctx.log.warn('delivery report not recorded', { error: error.message }));
+      chat.settle(report, 'delivered').catch((error: Error) => ctx.log.warn('delivery report not recorded', { error: error.message }));
     }),
     ctx.sessions.onDidNack((report) => {
-      if (report.kind.startsWith('chat.')) ctx.events.emit('nack', { peer: report.peer, reason: report.reason, message: report.message });
+      if (!report.kind.startsWith('chat.')) return;
+      ctx.events.emit('nack', { peer: report.peer, kind: report.kind, reason: report.reason, message: report.message });
+      chat.settle(report, 'refused').catch((error: Error) => ctx.log.warn('refusal not recorded', { error: error.message }));
     }),
     ctx.sessions.onDidOpen((session) => ctx.events.emit('online', { peer: session.peer, online: true })),
     ctx.sessions.onDidClose((closed) => ctx.events.emit('online', { peer: closed.session.peer, online: false })),

@@ -6,9 +6,10 @@ export type Conversation = PeerKey | 'self';
 
 /**
  * Delivery state of a message I wrote: waiting in the bus queue, handed to a live session,
- * persisted by the friend, read by the friend. Messages I received are `received` or `read`.
+ * persisted by the friend, read by the friend, or refused by the friend's host (e.g. chat is
+ * turned off there; it will not be retried). Messages I received are `received` or `read`.
  */
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'received';
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'read' | 'refused' | 'received';
 
 export interface ChatMessage {
   /** Local, increasing row number: the paging cursor. */

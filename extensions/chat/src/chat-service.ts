@@ -14,11 +14,12 @@ import type { JustInTimeConnect } from './just-in-time-connect.js';
 
 /** The per-friendship stream chat events travel on. */
 export const CHAT_STREAM = 'chat';
-/** Delivery reports that arrived before the send's event id was stored, kept briefly. */
+/** How many early delivery outcomes are kept. */
 const EARLY_REPORTS = 1024;
 
 export class ChatService {
-  private readonly earlyDeliveries = new Set<string>();
+  /** Outcomes reported before the send's event id was stored (loopback can be that fast). */
+  private readonly earlyOutcomes = new Map<string, 'delivered' | 'refused'>();
 
   constructor(
     private readonly ctx: ExtensionContext,
@@ -74,20 +75,24 @@ export class ChatService {
       throw error;
     }
     await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
-    if (this.earlyDeliveries.delete(receipt.eventId)) await this.store.markDelivered(receipt.eventId);
+    const early = this.earlyOutcomes.get(receipt.eventId);
+    if (early) {
+      this.earlyOutcomes.delete(receipt.eventId);
+      await this.store.settle(receipt.eventId, early);
+    }
     if (receipt.queued) this.connector.ensure(conversation);
     const message = (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
     return message;
   }
 
-  /** The friend persisted one of our events. */
-  async delivered(report: DeliveryReport): Promise<void> {
+  /** The friend persisted one of our messages (`delivered`) or its host refused it (`refused`). */
+  async settle(report: DeliveryReport, outcome: 'delivered' | 'refused'): Promise<void> {
     if (report.kind !== 'chat.text') return;
-    const message = await this.store.markDelivered(report.eventId);
+    const message = await this.store.settle(report.eventId, outcome);
     if (message) return this.changed(message);
-    this.earlyDeliveries.add(report.eventId);
-    if (this.earlyDeliveries.size > EARLY_REPORTS) this.earlyDeliveries.delete(this.earlyDeliveries.values().next().value!);
+    this.earlyOutcomes.set(report.eventId, outcome);
+    if (this.earlyOutcomes.size > EARLY_REPORTS) this.earlyOutcomes.delete(this.earlyOutcomes.keys().next().value!);
   }
 
   /** Mark the friend's messages read up to and including `id`, and tell the friend. */

@@ -150,12 +150,12 @@ export class ChatStore {
       .execute();
   }
 
-  /** The message whose text event `eventId` was, marked delivered (unless already read). */
-  async markDelivered(eventId: string): Promise<ChatMessage | undefined> {
+  /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
+  async settle(eventId: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
     const row = (await this.db.selectFrom('messages').selectAll().where('event_id', '=', eventId).executeTakeFirst()) as Row | undefined;
     if (!row) return undefined;
     if (row.state === 'queued' || row.state === 'sent') {
-      await this.db.updateTable('messages').set({ state: 'delivered' }).where('row_id', '=', row.row_id).execute();
+      await this.db.updateTable('messages').set({ state }).where('row_id', '=', row.row_id).execute();
     }
     return this.get(row.conversation, row.msg_id);
   }

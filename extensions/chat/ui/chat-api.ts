@@ -9,7 +9,7 @@ export interface ChatMessageJson {
   readonly body: string;
   readonly sent_at: number;
   readonly stored_at: number;
-  readonly state: 'queued' | 'sent' | 'delivered' | 'read' | 'received';
+  readonly state: 'queued' | 'sent' | 'delivered' | 'read' | 'refused' | 'received';
   readonly read_at: number | null;
   readonly edited_at: number | null;
 }

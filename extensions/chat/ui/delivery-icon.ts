@@ -11,6 +11,8 @@ export function deliveryIcon(state: ChatMessageJson['state']): { icon: string; l
       return { icon: 'done_all', label: 'Delivered' };
     case 'read':
       return { icon: 'done_all', label: 'Read' };
+    case 'refused':
+      return { icon: 'error', label: "Not delivered: your friend's Kith refused it (chat may be turned off there)" };
     default:
       return { icon: '', label: '' };
   }
