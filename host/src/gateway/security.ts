@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
@@ -50,17 +50,22 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
   if (typeof options.secret !== 'string' || options.secret.length < 16) {
     throw new RangeError('The launch secret must be a string of at least 16 characters');
   }
-  const secretDigest = digest(options.secret);
+  const secretBytes = Buffer.from(options.secret, 'utf8');
 
-  const allowedHosts = (): Set<string> => {
+  // The listening address is fixed once listening; rebuild the set only if it changes.
+  let cached: { key: string; hosts: ReadonlySet<string> } | undefined;
+  const allowedHosts = (): ReadonlySet<string> => {
     const address = options.address();
     if (!address || typeof address === 'string') return new Set();
+    const key = `${address.address} ${address.port}`;
+    if (cached?.key === key) return cached.hosts;
     const port = address.port;
     const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
     // A specific non-loopback bind address (tests in network namespaces) is also our own name.
     if (address.address !== '0.0.0.0' && address.address !== '::') {
       hosts.add(address.family === 'IPv6' ? `[${address.address}]:${port}` : `${address.address}:${port}`);
     }
+    cached = { key, hosts };
     return hosts;
   };
 
@@ -79,9 +84,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     return undefined;
   };
 
-  const secretMatches = (candidate: unknown): boolean =>
-    typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 256 &&
-    timingSafeEqual(digest(candidate), secretDigest);
+  // Constant time over the secret's bytes; a different length fails at once, which reveals only
+  // the length (the same for every launch: 32 random bytes in base64url).
+  const secretMatches = (candidate: unknown): boolean => {
+    if (typeof candidate !== 'string' || candidate.length !== options.secret.length) return false;
+    const bytes = Buffer.from(candidate, 'utf8');
+    return bytes.length === secretBytes.length && timingSafeEqual(bytes, secretBytes);
+  };
 
   return {
     secret: options.secret,
@@ -109,8 +118,4 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
       return originProblem(req) === undefined;
     },
   };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }
