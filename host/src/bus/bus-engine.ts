@@ -21,7 +21,7 @@ import { assertOwnsKind } from './kind-ownership.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
-import { InboundStream, type Refusal } from './inbound-streams.js';
+import { InboundStream, NOT_YET, type Refusal } from './inbound-streams.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
@@ -31,6 +31,12 @@ const MAX_STREAM_OWNERS = 4096;
 const MAX_INBOUND_STREAMS = 4096;
 const FRESH_CACHE_MAX = 1024;
 const UNRELIABLE_NACK_INTERVAL_MS = 5000;
+/**
+ * For this long after a persona becomes active its extensions may still be activating: a durable
+ * event whose kind has no handler yet is left unacknowledged (retransmitted later) instead of
+ * being refused, so messages queued while we were away are not bounced by a race at unlock.
+ */
+export const ACTIVATION_GRACE_MS = 5000;
 
 interface Registration {
   readonly scope: ExtensionScope;
@@ -53,6 +59,12 @@ export interface BusEngineOptions {
   /** UI events (`bus:nack`, `bus:session`); the host passes kernel.ui. */
   readonly ui?: { emit(name: string, payload: unknown): void };
   readonly hooks?: BusHooks;
+  /**
+   * Grace after a persona becomes active (receiver: unhandled durable kinds are not refused yet)
+   * and after a session becomes ready (sender: unannounced third-party kinds wait for a
+   * capabilities update). Default {@link ACTIVATION_GRACE_MS}.
+   */
+  readonly graceMs?: number;
 }
 
 /**
@@ -66,6 +78,7 @@ export class BusEngine implements ChannelHost {
   kindBytes = new LocalKindBytes();
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
+  readonly graceMs: number;
   readonly #gate: PersonaGate;
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
@@ -82,6 +95,7 @@ export class BusEngine implements ChannelHost {
   #capsRev = 0;
   #capsScheduled = false;
   #personaKey: string | undefined;
+  #activeSince = 0;
 
   readonly onDidOpen = this.#opened.event;
   readonly onDidClose = this.#closedSessions.event;
@@ -93,7 +107,9 @@ export class BusEngine implements ChannelHost {
     this.#ui = options.ui;
     this.log = options.log;
     this.hooks = options.hooks;
+    this.graceMs = options.graceMs ?? ACTIVATION_GRACE_MS;
     this.#personaKey = options.gate.active?.info.masterPublicKey;
+    this.#activeSince = performance.now();
     options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
   }
 
@@ -274,6 +290,7 @@ export class BusEngine implements ChannelHost {
     const purpose = kind === 'stream.open' && typeof header.purpose === 'string' ? header.purpose : undefined;
     const registration = this.#handlerFor(channel.peer, streamHex, kind, purpose);
     if (!registration) {
+      if (event.reliable && !event.volatile && performance.now() - this.#activeSince < this.graceMs) return NOT_YET;
       const refusal = { reason: 'kind-disabled', message: nackMessage('kind-disabled', kind, purpose) };
       if (!event.reliable) this.#nackUnreliable(channel, streamHex, frame.seq, kind, refusal);
       return refusal;
@@ -461,6 +478,7 @@ export class BusEngine implements ChannelHost {
     if (key === this.#personaKey) return;
     for (const channel of [...this.#channels.values()]) this.#detach(channel, 'locked');
     this.#personaKey = key;
+    this.#activeSince = performance.now();
     this.marks.clearCache();
     this.#durableInbound.clear();
     this.#streamOwners.clear();

@@ -38,6 +38,8 @@ export interface ChannelHost {
   readonly kindBytes: LocalKindBytes;
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
+  /** See BusEngineOptions.graceMs. */
+  readonly graceMs: number;
   capabilities(): CapabilitiesHeader;
   /** Unseal a queued row's header and payload. */
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };

@@ -12,6 +12,9 @@ export interface Refusal {
   readonly message: string;
 }
 
+/** Dispatch outcome: do not consume the event now (no ACK, no NACK); the sender retransmits it. */
+export const NOT_YET: Refusal = Object.freeze({ reason: 'not-yet', message: 'handler not registered yet' });
+
 /**
  * Receive state of one stream in one sequence space: the high-water mark (everything at or below
  * it was consumed), the bounded reorder buffer of events above it, and the gap NACK bookkeeping.

@@ -12,7 +12,7 @@ import {
 } from './wire/control-headers.js';
 import { SendScheduler } from './send-scheduler.js';
 import { Reassembler, fragmentFrame } from './fragments.js';
-import { InboundStream, type Refusal } from './inbound-streams.js';
+import { InboundStream, NOT_YET, type Refusal } from './inbound-streams.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
 import type { ChannelHost } from './channel-host.js';
@@ -27,6 +27,7 @@ export const DURABLE_WINDOW = 256;
 const MIN_RTO_MS = 40;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
+
 /** The control stream: capabilities travel here. */
 export const CONTROL_STREAM = new Uint8Array(16);
 const CONTROL_STREAM_HEX = '0'.repeat(32);
@@ -82,6 +83,10 @@ export class PeerChannel {
   #acksScheduled = false;
   #closed = false;
   #peerCaps: CapabilitiesHeader | undefined;
+  #readyAt = 0;
+  /** Durable events taken from the queue whose third-party kind the peer has not announced yet. */
+  #parked: OutEvent[] = [];
+  #graceTimer: NodeJS.Timeout | undefined;
   /** Counters for diagnostics and tests. */
   readonly stats = { retransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 };
 
@@ -195,15 +200,52 @@ export class PeerChannel {
         firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
       };
       if (outboundKindByte(event.kind, this.#peerCaps?.kinds) === undefined) {
-        // The peer never announced this third-party kind: refuse locally, visibly.
-        this.#host.store.deleteOne(this.#host.persona, this.peer, row.stream, row.seq);
-        this.#host.nacked(event.extensionId, this.#report(event, 'kind-unknown'));
+        this.#park(event);
         continue;
       }
       this.#durableInflight++;
       this.#track(event);
       this.#transmit(event);
     }
+  }
+
+  /**
+   * The peer has not announced this third-party kind (yet): its extensions may still be
+   * activating, so wait `graceMs` after the session became ready for a capabilities update, then
+   * refuse it locally with `kind-unknown`.
+   */
+  #park(event: OutEvent): void {
+    if (performance.now() - this.#readyAt >= this.#host.graceMs) {
+      this.#refuseUnknown(event);
+      return;
+    }
+    this.#parked.push(event);
+    this.#graceTimer ??= setTimeout(() => {
+      this.#graceTimer = undefined;
+      for (const parked of this.#parked.splice(0)) this.#refuseUnknown(parked);
+      this.pumpDurable();
+    }, this.#host.graceMs - (performance.now() - this.#readyAt));
+  }
+
+  #refuseUnknown(event: OutEvent): void {
+    if (this.#closed) return;
+    this.#host.store.deleteOne(this.#host.persona, this.peer, event.streamHex, event.seq);
+    this.#host.nacked(event.extensionId, this.#report(event, 'kind-unknown'));
+  }
+
+  /** A capabilities update arrived: send what it made mappable. */
+  #unpark(): void {
+    const still: OutEvent[] = [];
+    for (const event of this.#parked) {
+      if (outboundKindByte(event.kind, this.#peerCaps?.kinds) === undefined) {
+        still.push(event);
+        continue;
+      }
+      this.#durableInflight++;
+      this.#track(event);
+      this.#transmit(event);
+    }
+    this.#parked = still;
   }
 
   #track(event: OutEvent): void {
@@ -479,6 +521,12 @@ export class PeerChannel {
         outcome = this.#dispatchFailed(error);
       }
       if (outcome instanceof Promise) return this.#finishAsync(outcome, frame, streamHex, volatile, state);
+      if (outcome === NOT_YET) {
+        // No handler yet, but this persona's extensions may still be activating: leave the event
+        // unconsumed (not acknowledged); the sender's retransmit brings it back.
+        state.busy = false;
+        return;
+      }
       if (!this.#finish(outcome, frame, streamHex, volatile, state)) return;
     }
   }
@@ -557,8 +605,11 @@ export class PeerChannel {
     const first = this.#peerCaps === undefined;
     this.#peerCaps = caps;
     if (first) {
+      this.#readyAt = performance.now();
       this.#host.ready(this);
       this.pumpDurable();
+    } else {
+      this.#unpark();
     }
   }
 
@@ -606,6 +657,8 @@ export class PeerChannel {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#parked = [];
     this.#scheduler.close();
     this.#host.store.revertInflight(this.#host.persona, this.peer);
     for (const [key, map] of this.#out) {

@@ -59,14 +59,14 @@ export interface TestScope extends ExtensionScope {
 }
 
 export async function createTestPeer(
-  options: { keys?: PersonaKeys; dataDir?: string; hooks?: BusHooks; ui?: { emit(name: string, payload: unknown): void } } = {},
+  options: { keys?: PersonaKeys; dataDir?: string; hooks?: BusHooks; ui?: { emit(name: string, payload: unknown): void }; graceMs?: number } = {},
 ): Promise<TestPeer> {
   const keys = options.keys ?? randomPersonaKeys();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kith-bus-test-'));
   const database = await openDatabase(dataDir);
   const gate = unlockedGate(keys);
   const engine = new BusEngine({
-    sqlite: database.sqlite, gate, hooks: options.hooks, ui: options.ui,
+    sqlite: database.sqlite, gate, hooks: options.hooks, ui: options.ui, graceMs: options.graceMs ?? 0,
     log: { debug: () => undefined, error: (fields, message) => process.stderr.write(`bus error: ${message} ${JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.stack : v))}\n`) },
   });
   return {
