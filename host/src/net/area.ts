@@ -111,6 +111,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
     async stop() {
       for (const s of subscriptions.splice(0)) s.dispose();
       await runtime.stop();
+      opened.dispose();
     },
   };
 }

@@ -20,9 +20,11 @@ export class UdpPort {
   #stun: DatagramHandler | undefined;
   #peer: DatagramHandler | undefined;
   #closed = false;
+  readonly #dualStack: boolean;
 
   private constructor(socket: dgram.Socket, counters: RejectionCounters) {
     this.#socket = socket;
+    this.#dualStack = socket.address().family === 'IPv6';
     this.counters = counters;
     socket.on('message', (data, rinfo) => this.#receive(data, rinfo));
     // A send to an unreachable address surfaces as an 'error' on some platforms: never crash.
@@ -31,17 +33,21 @@ export class UdpPort {
 
   /** Bind a dual-stack socket on `port` (0 = any); `address` narrows it (tests, lab). */
   static async bind(options: { port?: number; address?: string; counters?: RejectionCounters } = {}): Promise<UdpPort> {
-    const address = options.address ?? '::';
-    const ipv6 = address.includes(':');
-    const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ port: options.port ?? 0, address, exclusive: true }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    return new UdpPort(socket, options.counters ?? new RejectionCounters());
+    const counters = options.counters ?? new RejectionCounters();
+    if (options.address) return new UdpPort(await open(options.address, options.port ?? 0), counters);
+    try {
+      return new UdpPort(await open('::', options.port ?? 0), counters);
+    } catch (error) {
+      // A kernel without IPv6 (some containers): fall back to IPv4 only.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL' && code !== 'EINVAL') throw error;
+      return new UdpPort(await open('0.0.0.0', options.port ?? 0), counters);
+    }
+  }
+
+  /** True when the socket is dual-stack (bound to an IPv6 address). */
+  get dualStack(): boolean {
+    return this.#dualStack;
   }
 
   get port(): number {
@@ -65,7 +71,12 @@ export class UdpPort {
   /** Send one datagram; `onError` hears about local failures (e.g. no route for that family). */
   send(data: Uint8Array, to: Endpoint, onError?: (error: Error) => void): void {
     if (this.#closed) return;
-    this.#socket.send(data, to.port, socketAddress(to), (error) => {
+    if (!this.#dualStack && to.family === 'ipv6') {
+      this.counters.reject('send-failed');
+      onError?.(new Error('this host has no IPv6'));
+      return;
+    }
+    this.#socket.send(data, to.port, this.#dualStack ? socketAddress(to) : to.address, (error) => {
       if (!error) return;
       this.counters.reject('send-failed');
       onError?.(error);
@@ -101,4 +112,18 @@ export class UdpPort {
       this.counters.reject('handler-threw');
     }
   }
+}
+
+function open(address: string, port: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false });
+  return new Promise((resolve, reject) => {
+    socket.once('error', (error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.bind({ port, address, exclusive: true }, () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
 }
