@@ -3,13 +3,15 @@
  * the same code joins the first), blobs published through `ctx.rendezvous` and withdrawn after a
  * linger that lets the friend read our last box, and the friend saved (idempotently) on success.
  */
-import type { ExtensionContext, Friend } from '@kith/sdk';
+import { KithError, type ExtensionContext, type Friend } from '@kith/sdk';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { pairingRoom, type PairingCode } from './pairing-code.js';
 import { runPairing } from './pairing-run.js';
 
 /** Keep our boxes published this long after success, so the friend can read the last one. */
 const LINGER_MS = 60_000;
+/** Pairing attempts one persona may run at once (each polls a rendezvous server). */
+export const MAX_CONCURRENT_PAIRINGS = 4;
 
 export interface PairingOutcome {
   readonly friend: Friend;
@@ -34,6 +36,11 @@ export class PairingService {
     const key = `${rendezvousUrl}\n${code.canonical}`;
     let attempt = this.running.get(key);
     if (!attempt) {
+      if (this.running.size >= MAX_CONCURRENT_PAIRINGS) {
+        return Promise.reject(
+          new KithError('KITH_ERR_RATE_LIMITED', `At most ${MAX_CONCURRENT_PAIRINGS} pairings can wait at once; finish or cancel one first`),
+        );
+      }
       attempt = this.attempt(rendezvousUrl, code, label, timeoutMs).finally(() => this.running.delete(key));
       this.running.set(key, attempt);
     }

@@ -1,6 +1,8 @@
 /** Pairing routes against a real host, one persona (the two-host pairing runs in test/e2e). */
 import { expect } from 'chai';
 import { startTestHost, type TestHost } from '@kith/sdk/testing';
+import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
+import { startRendezvousServer } from '../../../rendezvous/src/server/server.js';
 import { decodeInvite } from '../src/invite-token.js';
 
 describe('pairing extension on a real host', function () {
@@ -47,6 +49,22 @@ describe('pairing extension on a real host', function () {
     expect(decoded.rendezvousUrl).to.equal('http://127.0.0.1:9');
     expect(decoded.code.canonical).to.equal(invite.body.code);
     expect(decoded.label).to.equal('Alice');
+  });
+
+  it('bounds how many pairings wait at once (each polls the rendezvous)', async () => {
+    // A real rendezvous where nobody else shows up, so the four waits stay open.
+    const rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
+    after(() => rendezvous.close());
+    const url = rendezvous.url;
+    const waits = ['apple river zebra clock', 'banjo cloud zebra clock', 'cedar delta zebra clock', 'eagle falcon zebra clock'].map((code) =>
+      call('POST', '/pair/wait', { rendezvous_url: url, code, timeout_ms: 3000 }));
+    await new Promise((r) => setTimeout(r, 200));
+    const fifth = await call('POST', '/pair/wait', { rendezvous_url: url, code: 'garden hammer zebra clock', timeout_ms: 3000 });
+    expect(fifth.status).to.equal(429);
+    expect(fifth.body.error.code).to.equal('KITH_ERR_RATE_LIMITED');
+    for (const answer of await Promise.all(waits)) expect(answer.body.error.code).to.equal('KITH_ERR_TIMEOUT');
+    const again = await call('POST', '/pair/wait', { rendezvous_url: url, code: 'garden hammer zebra clock', timeout_ms: 200 });
+    expect(again.body.error.code).to.equal('KITH_ERR_TIMEOUT'); // room again once they ended
   });
 
   it('starts with no friends', async () => {
