@@ -17,7 +17,7 @@ describe('netlab: teardown even when the run fails', function () {
     }
   });
 
-  function buildIn(child: 'throw' | 'wait'): Promise<{ prefix: string; kill(): void; exited: Promise<number | null> }> {
+  function buildIn(child: 'throw' | 'wait'): Promise<{ prefix: string; kill(): void; killHard(): void; exited: Promise<number | null> }> {
     const script = `import { buildLab } from './tools/netlab/lab-topology.ts';
       const lab = buildLab();
       console.log(lab.prefix);
@@ -25,7 +25,9 @@ describe('netlab: teardown even when the run fails', function () {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     return new Promise((resolve, reject) => {
-      proc.stdout.once('data', (d) => resolve({ prefix: String(d).trim(), kill: () => proc.kill('SIGTERM'), exited }));
+      proc.stdout.once('data', (d) => resolve({
+        prefix: String(d).trim(), kill: () => proc.kill('SIGTERM'), killHard: () => proc.kill('SIGKILL'), exited,
+      }));
       proc.once('exit', () => reject(new Error('child exited before building the lab')));
     });
   }
@@ -34,9 +36,20 @@ describe('netlab: teardown even when the run fails', function () {
 
   it('an uncaught exception after building still deletes every namespace', async () => {
     const child = await buildIn('throw');
-    expect(child.prefix).to.match(/^kl[0-9a-f]{6}$/);
+    expect(child.prefix).to.match(/^kl[0-9a-f]+x[0-9a-f]{2}$/);
     expect(await child.exited).to.not.equal(0);
     expect(namespacesOf(child.prefix)).to.deep.equal([]);
+  });
+
+  it('a lab whose process was SIGKILLed is swept by the next run', async () => {
+    const child = await buildIn('wait');
+    child.killHard();
+    await child.exited;
+    expect(namespacesOf(child.prefix).length).to.be.greaterThan(10);
+    const next = await buildIn('throw');
+    await next.exited;
+    expect(namespacesOf(child.prefix)).to.deep.equal([]);
+    expect(namespacesOf(next.prefix)).to.deep.equal([]);
   });
 
   it('SIGTERM deletes every namespace', async () => {

@@ -58,6 +58,9 @@ describe('netlab: real hosts through real NATs', function () {
     expect(dx.ipv4!.address).to.equal(fx.lab.routers.cone1.wan);
     expect(dy.ipv4!.address).to.equal(fx.lab.routers.cone2.wan);
     expect(dx.nat_mapping).to.equal('endpoint-independent');
+    const v4only = await a.proc.api('GET', '/api/discovery/ipv4');
+    expect(v4only.body.ipv4).to.deep.equal(dx.ipv4);
+    expect((await a.proc.api('GET', '/api/discovery/ipv6')).body.ipv6).to.equal(null);
     expect(rx.status, JSON.stringify(rx.body)).to.equal(200);
     expect(ry.status, JSON.stringify(ry.body)).to.equal(200);
     expect(rx.body.session.path).to.equal('ipv4-punch');
@@ -84,6 +87,8 @@ describe('netlab: real hosts through real NATs', function () {
   it('IPv6 through two stateful firewalls connects directly when both sides fire', async () => {
     const { rx, ry, dx } = await punch(peer('v1'), peer('v2'), 'ipv6');
     expect(dx.ipv6!.address).to.equal('2001:db8:1::2');
+    expect(dx.ipv4).to.equal(null);
+    expect((await peer('v1').proc.api('GET', '/api/discovery/ipv6')).body.ipv6.address).to.equal('2001:db8:1::2');
     expect(rx.status, JSON.stringify(rx.body)).to.equal(200);
     expect(ry.status, JSON.stringify(ry.body)).to.equal(200);
     expect(rx.body.session.path).to.equal('ipv6-direct');

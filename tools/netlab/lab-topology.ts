@@ -4,7 +4,8 @@ import { inNs, ip, run } from './lab-shell.js';
 /**
  * The NAT lab: network namespaces joined by veth pairs and bridges, with nftables NAT and
  * firewalls, built fresh per run under a unique name prefix (parallel runs never clash) and torn
- * down on `teardown()`, on process exit and on SIGINT/SIGTERM.
+ * down on `teardown()`, on process exit and on SIGINT/SIGTERM/SIGHUP; labs left by killed
+ * processes are swept by the next run.
  *
  *   internet (bridge, 198.51.100.0/24, 2001:db8:100::/64)
  *   ├─ rdv     198.51.100.10/.11, 2001:db8:100::10   rendezvous + STUN (coturn on two IPs)
@@ -62,11 +63,34 @@ function teardownPrefix(prefix: string): void {
   live.delete(prefix);
 }
 
+/**
+ * Labs of processes that died without cleaning up (SIGKILL): the prefix carries the owner's pid
+ * (`kl<pid hex>x<random>`), so a new run deletes namespaces whose owner is gone and leaves live
+ * parallel runs alone.
+ */
+function sweepOrphans(): void {
+  const prefixes = new Set(
+    run('ip', ['netns', 'list'], { allowFail: true }).split('\n').map((l) => l.split(' ')[0]!)
+      .map((n) => /^(kl([0-9a-f]+)x[0-9a-f]+)-/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
+      .filter((m) => !alive(parseInt(m[2]!, 16))).map((m) => m[1]!),
+  );
+  for (const prefix of prefixes) teardownPrefix(prefix);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', teardownAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       teardownAll();
       process.exit(130);
@@ -76,7 +100,8 @@ function hookExit(): void {
 
 export function buildLab(): Lab {
   hookExit();
-  const prefix = `kl${randomBytes(3).toString('hex')}`;
+  sweepOrphans();
+  const prefix = `kl${process.pid.toString(16)}x${randomBytes(1).toString('hex')}`;
   live.add(prefix);
   const ns = (role: LabRole) => `${prefix}-${role}`;
   let vethCounter = 0;

@@ -61,4 +61,18 @@ describe('net: session events to the UI', function () {
     const stranger = await a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: 'ab'.repeat(32), ipv4: '127.0.0.1:9' }) });
     expect(stranger.status).to.equal(404);
   });
+
+  it('locking closes every session (the peer hears closed-by-peer) and the routes answer 423', async () => {
+    const response = await a.host.fetch('/api/connect', {
+      method: 'POST', body: JSON.stringify({ peer: b.peer, ipv4: `127.0.0.1:${b.host.areas.net.udpPort}` }),
+    });
+    expect(response.status).to.equal(200);
+    const reasons: string[] = [];
+    b.host.areas.net.links.get(a.peer)!.onDidClose((r) => reasons.push(r));
+    expect((await a.host.fetch('/api/identity/lock', { method: 'POST' })).status).to.equal(200);
+    await sleep(100);
+    expect(reasons).to.deep.equal(['closed-by-peer']);
+    expect(a.host.areas.net.links.all).to.have.length(0);
+    expect((await a.host.fetch('/api/sessions')).status).to.equal(423);
+  });
 });
