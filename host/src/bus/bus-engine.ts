@@ -21,7 +21,7 @@ import { assertOwnsKind } from './kind-ownership.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
-import { InboundStream, NOT_YET, type Refusal } from './inbound-streams.js';
+import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
@@ -79,6 +79,8 @@ export class BusEngine implements ChannelHost {
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
   readonly graceMs: number;
+  /** Out-of-order events held across all sessions: at most 32 MiB. */
+  readonly reorderBudget = new ReorderBudget(32 << 20);
   readonly #gate: PersonaGate;
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
@@ -200,7 +202,7 @@ export class BusEngine implements ChannelHost {
     let state = this.#durableInbound.get(key);
     if (!state) {
       if (this.#durableInbound.size >= MAX_INBOUND_STREAMS) this.#evictInbound();
-      state = new InboundStream(this.marks.get(this.persona, peer, streamHex));
+      state = new InboundStream(this.marks.get(this.persona, peer, streamHex), this.reorderBudget);
       this.#durableInbound.set(key, state);
     }
     return state;
@@ -208,7 +210,7 @@ export class BusEngine implements ChannelHost {
 
   #evictInbound(): void {
     for (const [key, state] of this.#durableInbound) {
-      if (!state.busy && state.buffer.size === 0) {
+      if (state.idle) {
         this.#durableInbound.delete(key);
         return;
       }
@@ -480,6 +482,7 @@ export class BusEngine implements ChannelHost {
     this.#personaKey = key;
     this.#activeSince = performance.now();
     this.marks.clearCache();
+    for (const state of this.#durableInbound.values()) state.clear();
     this.#durableInbound.clear();
     this.#streamOwners.clear();
     this.#fresh.clear();

@@ -4,7 +4,7 @@ import type { CapabilitiesHeader } from './wire/control-headers.js';
 import type { OutboundRow, OutboundStore } from './outbound-store.js';
 import type { InboundMarks } from './inbound-marks.js';
 import type { LocalKindBytes } from './kind-bytes.js';
-import type { InboundStream, Refusal } from './inbound-streams.js';
+import type { InboundStream, Refusal, ReorderBudget } from './inbound-streams.js';
 import type { PeerChannel } from './peer-channel.js';
 
 /** One inbound event ready for a handler. */
@@ -40,6 +40,8 @@ export interface ChannelHost {
   readonly log: BusLog;
   /** See BusEngineOptions.graceMs. */
   readonly graceMs: number;
+  /** Bytes of out-of-order events all sessions may hold. */
+  readonly reorderBudget: ReorderBudget;
   capabilities(): CapabilitiesHeader;
   /** Unseal a queued row's header and payload. */
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };

@@ -15,6 +15,15 @@ export interface Refusal {
 /** Dispatch outcome: do not consume the event now (no ACK, no NACK); the sender retransmits it. */
 export const NOT_YET: Refusal = Object.freeze({ reason: 'not-yet', message: 'handler not registered yet' });
 
+/** Bytes of out-of-order events buffered, shared by every stream of one engine. */
+export class ReorderBudget {
+  bytes = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** Most streams per session with volatile receive state (each is small when idle). */
+export const MAX_VOLATILE_STREAMS = 1024;
+
 /**
  * Receive state of one stream in one sequence space: the high-water mark (everything at or below
  * it was consumed), the bounded reorder buffer of events above it, and the gap NACK bookkeeping.
@@ -27,8 +36,31 @@ export class InboundStream {
   readonly refused = new Map<number, Refusal>();
   readonly #nackedAt = new Map<number, number>();
 
-  constructor(hwm: number) {
+  readonly #budget: ReorderBudget;
+
+  constructor(hwm: number, budget: ReorderBudget) {
     this.hwm = hwm;
+    this.#budget = budget;
+  }
+
+  /** Hold `frame` until its turn; false when the shared budget is spent (the sender retransmits it). */
+  hold(frame: EventFrame): boolean {
+    const size = frame.header.length + frame.payload.length;
+    if (this.#budget.bytes + size > this.#budget.limit) return false;
+    this.#budget.bytes += size;
+    this.buffer.set(frame.seq, frame);
+    return true;
+  }
+
+  /** Drop every held event and give its bytes back (session or persona gone). */
+  clear(): void {
+    for (const frame of this.buffer.values()) this.#budget.bytes -= frame.header.length + frame.payload.length;
+    this.buffer.clear();
+  }
+
+  /** True when nothing runs or waits here, so the state can be dropped (and rebuilt from the mark). */
+  get idle(): boolean {
+    return !this.busy && this.buffer.size === 0;
   }
 
   /** Classify an arriving reliable seq. */
@@ -55,7 +87,10 @@ export class InboundStream {
   /** The next event in order, removed from the buffer, or undefined. */
   takeNext(): EventFrame | undefined {
     const frame = this.buffer.get(this.hwm + 1);
-    if (frame) this.buffer.delete(this.hwm + 1);
+    if (frame) {
+      this.buffer.delete(this.hwm + 1);
+      this.#budget.bytes -= frame.header.length + frame.payload.length;
+    }
     return frame;
   }
 

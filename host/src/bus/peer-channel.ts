@@ -12,7 +12,7 @@ import {
 } from './wire/control-headers.js';
 import { SendScheduler } from './send-scheduler.js';
 import { Reassembler, fragmentFrame } from './fragments.js';
-import { InboundStream, NOT_YET, type Refusal } from './inbound-streams.js';
+import { InboundStream, MAX_VOLATILE_STREAMS, NOT_YET, type Refusal } from './inbound-streams.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
 import type { ChannelHost } from './channel-host.js';
@@ -471,7 +471,7 @@ export class PeerChannel {
       return;
     }
     if (verdict !== 'new') return;
-    state.buffer.set(frame.seq, frame);
+    if (!state.hold(frame)) return;
     if (frame.seq > state.hwm + 1) {
       const missing = state.missingBefore(frame.seq, performance.now());
       if (missing.length > 0) {
@@ -488,7 +488,16 @@ export class PeerChannel {
     if (!volatile) return this.#host.durableInbound(this.peer, streamHex);
     let state = this.#in.get('v' + streamHex);
     if (!state) {
-      state = new InboundStream(0);
+      if (this.#in.size >= MAX_VOLATILE_STREAMS) {
+        // Forget the oldest idle stream (its events were all delivered, nothing waits).
+        for (const [key, old] of this.#in) {
+          if (old.idle) {
+            this.#in.delete(key);
+            break;
+          }
+        }
+      }
+      state = new InboundStream(0, this.#host.reorderBudget);
       this.#in.set('v' + streamHex, state);
     }
     return state;
@@ -668,6 +677,8 @@ export class PeerChannel {
       }
     }
     this.#out.clear();
+    for (const state of this.#in.values()) state.clear();
+    this.#in.clear();
     for (const wake of this.#bulkWaiters.splice(0)) wake();
   }
 }
