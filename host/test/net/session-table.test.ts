@@ -157,12 +157,24 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     expect(b.table.all).to.have.length(0);
   });
 
-  it('times out an idle session and sends keepalives while alive', async () => {
-    const [sa] = await open();
+  it('sends a keepalive after 5 s without sending, and times out after 20 s without hearing anything', async () => {
+    const [sa, sb] = await open();
+    let heartbeats = 0;
+    sb.onHeartbeat(() => heartbeats++);
+    a.table.tick(Date.now() + 6_000); // a has been silent "6 s": it sends a keepalive
+    await sleep(50);
+    expect(heartbeats).to.equal(1);
+    a.table.tick(Date.now() + 1_000); // a just sent: no second keepalive yet
+    await sleep(50);
+    expect(heartbeats).to.equal(1);
+    // b vanishes without a word (its socket closes); a notices only by silence.
     const reasons: string[] = [];
     sa.onDidClose((r) => reasons.push(r));
-    b.table.stop('gone-silent'); // b closes; make a's view idle by jumping its clock
-    a.table.tick(Date.now() + 60_000);
-    expect(reasons[0]).to.match(/closed-by-peer|idle-timeout/);
+    await b.port.close();
+    a.table.tick(Date.now() + 19_000);
+    expect(reasons).to.deep.equal([]);
+    a.table.tick(Date.now() + 21_000);
+    expect(reasons).to.deep.equal(['idle-timeout']);
+    expect(a.table.all).to.have.length(0);
   });
 });
