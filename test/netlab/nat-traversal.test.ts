@@ -174,4 +174,28 @@ describe('netlab: connect request/accept through the real rendezvous server', fu
     console.log(`      accept → open session (cone punch, lab): ${acceptToOpen} ms`);
     expect(acceptToOpen).to.be.lessThan(10_000);
   });
+
+  it('SessionLinks.connect(peer) finds the friend through its last sealed announcement and punches', async () => {
+    const a = fx.peers.a!;
+    const b = fx.peers.b!;
+    await a.proc.api('DELETE', `/api/sessions/${b.peerId}`);
+    await sleep(200);
+    const url = fx.signallingUrl;
+    const word = `jit-${Math.random().toString(36).slice(2, 10)}`;
+    await b.proc.api('POST', '/api/rendezvous/join', { url, word });
+    await a.proc.api('POST', '/api/rendezvous/join', { url, word }); // a sees b's announcement here
+    const connecting = a.proc.call<{ path: string }>('connect', { peer: b.peer }, 60_000);
+    let request: { nonce: string; from_peer_id: string; punch_at_ms: number } | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!request && Date.now() < deadline) {
+      request = (await b.proc.api('POST', '/api/rendezvous/poll', { url, word })).body?.requests?.[0];
+      if (!request) await sleep(200);
+    }
+    expect(request, 'b saw the just-in-time connect request').to.not.equal(undefined);
+    const accepted = await b.proc.api('POST', '/api/connect/accept', {
+      rendezvous_url: url, word, nonce: request!.nonce, from_peer_id: request!.from_peer_id, punch_at_ms: request!.punch_at_ms,
+    });
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+    expect((await connecting).path).to.equal('ipv4-punch');
+  });
 });

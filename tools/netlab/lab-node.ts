@@ -49,6 +49,11 @@ const ops: Record<string, (msg: Record<string, unknown>) => Promise<unknown> | u
     await friends().save(msg.card);
     return true;
   },
+  /** SessionLinks.connect (what the bus calls for a just-in-time send): no candidates, via the rendezvous. */
+  async connect(msg) {
+    const link = await host.areas.net.links.connect(String(msg.peer), { timeoutMs: 30_000 });
+    return { path: link.path, remote: link.remote };
+  },
   /** Send one datagram over the live session with `peer`. */
   send(msg) {
     const link = host.areas.net.links.get(String(msg.peer));
