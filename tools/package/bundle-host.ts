@@ -65,7 +65,7 @@ export async function bundleHost(options: BundleOptions): Promise<{ addons: Nati
     banner: {
       js: "var __kithModuleUrl = require('node:url').pathToFileURL(typeof __filename === 'string' ? __filename : process.execPath).href;",
     },
-    plugins: [nativeRequirePlugin(ADDON_LOOKUPS, loaderFile, used), builtinsPlugin(options.builtinsModule), optionalAbsentPlugin(), dedupePlugin()],
+    plugins: [nativeRequirePlugin(ADDON_LOOKUPS, loaderFile, used), builtinsPlugin(options.builtinsModule), optionalAbsentPlugin(), dedupePlugin(options.root)],
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
@@ -77,5 +77,7 @@ export async function bundleHost(options: BundleOptions): Promise<{ addons: Nati
   if (leaked.length > 0) {
     throw new Error(`A native lookup was not redirected to the embedded addons: ${leaked.join(', ')}`);
   }
-  return { addons: [...used].map(([lookup, dir]) => locateNativeAddon(lookup, dir)) };
+  // Sorted: esbuild resolves in parallel, and the manifest must not depend on who came first.
+  const addons = [...used].map(([lookup, dir]) => locateNativeAddon(lookup, dir));
+  return { addons: addons.sort((a, b) => a.packageName.localeCompare(b.packageName)) };
 }

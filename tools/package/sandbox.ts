@@ -7,6 +7,9 @@ import path from 'node:path';
 import { launchUntilUrl, type Launched } from '../demo/launch.js';
 import { DIST, executableName, ROOT } from './package-paths.js';
 
+/** Serialises package builds on Linux. */
+const PACKAGE_LOCK = '/tmp/kith-package.lock';
+
 /** The packaged executable in dist/ (built by {@link ensurePackage}). */
 export const BUILT_EXECUTABLE = path.join(DIST, executableName());
 
@@ -15,11 +18,10 @@ export const BUILT_EXECUTABLE = path.join(DIST, executableName());
  * full build takes a few seconds plus the client build, so the tests share one.
  */
 export function ensurePackage(): void {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/package/package.ts'), '--if-stale'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  // One build at a time across processes (test files, the bench, other engineers' runs).
+  const script = [process.execPath, '--import', 'tsx', path.join(ROOT, 'tools/package/package.ts'), '--if-stale'];
+  const [command, ...args] = process.platform === 'linux' ? ['flock', PACKAGE_LOCK, ...script] : script;
+  const run = spawnSync(command!, args, { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   if (run.status !== 0) throw new Error(`npm run package failed:\n${run.stderr}`);
 }
 

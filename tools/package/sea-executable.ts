@@ -51,16 +51,22 @@ export async function buildSeaExecutable(options: SeaBuild): Promise<void> {
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   quietly(node, ['--experimental-sea-config', configFile]);
 
-  fs.rmSync(options.output, { force: true });
-  fs.copyFileSync(node, options.output);
-  fs.chmodSync(options.output, 0o755);
-  const macos = process.platform === 'darwin';
-  if (macos) execFileSync('codesign', ['--remove-signature', options.output]);
-  // postject's command line, run by the Node running this build (its LIEF warnings stay hidden).
-  const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
-  quietly(process.execPath, [
-    postject, options.output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE,
-    ...(macos ? ['--macho-segment-name', 'NODE_SEA'] : []),
-  ]);
-  if (macos) execFileSync('codesign', ['--sign', '-', options.output]);
+  // Built beside the target and renamed over it, so a reader never sees a half-made executable.
+  const partial = `${options.output}.partial-${process.pid}`;
+  fs.copyFileSync(node, partial);
+  fs.chmodSync(partial, 0o755);
+  try {
+    const macos = process.platform === 'darwin';
+    if (macos) execFileSync('codesign', ['--remove-signature', partial]);
+    // postject's command line, run by the Node running this build (its LIEF warnings stay hidden).
+    const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
+    quietly(process.execPath, [
+      postject, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE,
+      ...(macos ? ['--macho-segment-name', 'NODE_SEA'] : []),
+    ]);
+    if (macos) execFileSync('codesign', ['--sign', '-', partial]);
+    fs.renameSync(partial, options.output);
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
 }
