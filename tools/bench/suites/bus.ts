@@ -11,6 +11,11 @@ import { createTestPeer, randomPersonaKeys, type TestPeer } from '../../../host/
 import { linkPair, until } from '../../../host/test/bus/support/link-pair.js';
 import { UdpLink, bindUdp } from '../../../host/test/bus/support/udp-link.js';
 import { startChildPeer } from '../../../host/test/bus/support/child-peer.js';
+import { makeScope } from '../../../host/test/bus/support/test-peer.js';
+import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
+import { startRendezvousServer } from '../../../rendezvous/src/server/server.js';
+import { buildInstallableHello } from '../../../sdk/examples/hello/test/support/build-installable.js';
+import { pairAndConnect, startWavePeer } from '../../../host/test/extensions/harness/wave-peer.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const SINK = path.resolve(here, '../../../host/test/bus/support/udp-sink.ts');
@@ -125,6 +130,63 @@ async function busBulkThroughput(local: TestPeer): Promise<number> {
   }
 }
 
+/**
+ * Bulk chunks between two real hosts in this process, over the net layer's real session
+ * (Noise KK keys, ChaCha20-Poly1305 per datagram), paired through a real rendezvous server.
+ */
+async function realSessionBulk(): Promise<number> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-bench-bus-real-'));
+  const rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
+  const hello = buildInstallableHello(work);
+  const [alice, bob] = await Promise.all([startWavePeer('Alice', hello), startWavePeer('Bob', hello)]);
+  try {
+    await pairAndConnect(alice, bob, rendezvous.url);
+    const scopeOf = (peer: typeof alice) => makeScope(peer.t.host.areas.identity.gate.active!, 'benchbus', ['benchbus.chunk'], { builtin: false });
+    const sender = busProviders(alice.t.host.areas.bus.engine, () => undefined).sessions!(scopeOf(alice)) as Sessions;
+    let bytes = 0;
+    let count = 0;
+    let first = 0;
+    let last = 0;
+    (busProviders(bob.t.host.areas.bus.engine, () => undefined).kinds!(scopeOf(bob)) as KindRegistry).register('benchbus.chunk', (e) => {
+      last = performance.now();
+      if (count++ === 0) first = last;
+      bytes += e.payload.length;
+    });
+    await until(() => alice.t.host.areas.bus.engine.channel(bob.key)?.peerCapabilities?.kinds['benchbus.chunk'] !== undefined, 10_000, 'capabilities');
+    const chunk = randomBytes(CHUNK);
+    const n = BULK_CHUNKS / 2;
+    for (let i = 0; i < n; i++) await sender.send(bob.key, 'b3'.repeat(16), 'benchbus.chunk', { index: i }, chunk, { priority: 'bulk' });
+    await until(() => count === n, 60_000, 'real-session chunks');
+    return bytes / 1e6 / ((last - first) / 1000);
+  } finally {
+    await Promise.allSettled([alice.close(), bob.close()]);
+    await rendezvous.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Raw UDP between two sockets of this process, 16 datagrams per event-loop turn (the bus's own burst). */
+async function rawUdpInProcess(): Promise<number> {
+  const [a, b] = [await bindUdp(), await bindUdp()];
+  const count = 50_000;
+  let got = 0;
+  let first = 0;
+  let last = 0;
+  b.on('message', () => {
+    last = performance.now();
+    if (got++ === 0) first = last;
+  });
+  const datagram = Buffer.alloc(1200);
+  for (let sent = 0; sent < count;) {
+    for (let i = 0; i < 16 && sent < count; i++, sent++) a.send(datagram, b.address().port, '127.0.0.1');
+    await new Promise((r) => setImmediate(r));
+  }
+  await until(() => got >= count * 0.99, 10_000, 'raw in-process datagrams').catch(() => undefined);
+  a.close();
+  b.close();
+  return (got * 1200) / 1e6 / ((last - first) / 1000);
+}
+
 const suite: BenchSuite = {
   name: 'bus',
   async run() {
@@ -180,6 +242,16 @@ const suite: BenchSuite = {
       });
     } finally {
       await a.close();
+    }
+    try {
+      const raw = await rawUdpInProcess();
+      const real = await realSessionBulk();
+      rows.push({
+        area: 'bus', metric: 'bulk stream throughput over a real net session between two hosts (one process)', value: real, unit: 'MB/s',
+        baseline: { name: 'raw UDP between two sockets of one process', value: raw, unit: 'MB/s' }, goal: '≥ 40% of raw',
+      });
+    } catch (error) {
+      process.stderr.write(`bench bus: real-session row skipped: ${(error as Error).message}\n`);
     }
     return rows;
   },

@@ -40,12 +40,19 @@ kinds.register('chat.text', async (event) => {
 let chunkBytes = 0;
 let chunkCount = 0;
 let firstChunk = 0;
+let firstCpu = process.cpuUsage();
 kinds.register('file.chunk', (event) => {
   const now = performance.now();
-  if (chunkCount === 0) firstChunk = now;
+  if (chunkCount === 0) {
+    firstChunk = now;
+    firstCpu = process.cpuUsage();
+  }
   chunkCount++;
   chunkBytes += event.payload.length;
-  if (chunkCount === Number(process.env.KITH_TEST_CHUNKS ?? 0)) process.send!({ op: 'chunks', bytes: chunkBytes, count: chunkCount, ms: now - firstChunk });
+  if (chunkCount === Number(process.env.KITH_TEST_CHUNKS ?? 0)) {
+    const cpu = process.cpuUsage(firstCpu);
+    process.send!({ op: 'chunks', bytes: chunkBytes, count: chunkCount, ms: now - firstChunk, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
 });
 sessions.onDidDeliver((r) => process.send!({ op: 'delivered', seq: r.seq, eventId: r.eventId }));
 sessions.onDidNack((r) => process.send!({ op: 'nack', seq: r.seq, reason: r.reason }));
