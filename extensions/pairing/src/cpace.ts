@@ -61,12 +61,19 @@ function orderedCat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * The ISK from the shared point `k` and both shares (order does not matter). Exposed so tests can
- * play the eavesdropper who tries to derive it from a transcript and a guess.
+ * The ISK of the symmetric setting (`transcript_oc`) from the shared point `k` and both shares with
+ * their associated data (order does not matter). Exposed for the draft's test vectors and so tests
+ * can play the eavesdropper who tries to derive it from a transcript and a guess.
  */
-export function cpaceIsk(k: Uint8Array, shareA: Uint8Array, shareB: Uint8Array, sid: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const empty = new Uint8Array(0);
-  const transcript = concatBytes(utf8ToBytes('oc'), orderedCat(lvCat(shareA, empty), lvCat(shareB, empty)));
+export function cpaceIsk(
+  k: Uint8Array,
+  shareA: Uint8Array,
+  shareB: Uint8Array,
+  sid: Uint8Array = new Uint8Array(0),
+  adA: Uint8Array = new Uint8Array(0),
+  adB: Uint8Array = new Uint8Array(0),
+): Uint8Array {
+  const transcript = concatBytes(utf8ToBytes('oc'), orderedCat(lvCat(shareA, adA), lvCat(shareB, adB)));
   return sha512(concatBytes(lvCat(DSI_ISK, sid, k), transcript));
 }
 
