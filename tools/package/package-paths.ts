@@ -14,7 +14,13 @@ export function executableName(platform: NodeJS.Platform = process.platform, arc
   return `kith-${os}-${arch}${platform === 'win32' ? '.exe' : ''}`;
 }
 
-/** Sources whose change makes the executable stale (the client counts through its build output). */
-export const PACKAGE_SOURCES = ['host/src', 'rendezvous/src', 'sdk/src', 'extensions', 'tools/package', 'package.json'].map((p) =>
-  path.join(ROOT, p),
-);
+/**
+ * What makes the executable stale when it changes: the sources, the dependencies (lockfile) and
+ * the Node binary that becomes the runtime. The client counts through its build output.
+ */
+export const PACKAGE_SOURCES = [
+  ...['host/src', 'rendezvous/src', 'sdk/src', 'extensions', 'tools/package', 'package.json', 'package-lock.json'].map((p) =>
+    path.join(ROOT, p),
+  ),
+  process.execPath,
+];
