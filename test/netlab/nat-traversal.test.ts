@@ -24,6 +24,7 @@ describe('netlab: real hosts through real NATs', function () {
     await befriend(peer('a'), peer('a2'));
     await befriend(peer('s1'), peer('s2'));
     await befriend(peer('v1'), peer('v2'));
+    await befriend(peer('b'), peer('s1'));
   });
   after(async () => {
     await fx?.teardown();
@@ -106,6 +107,16 @@ describe('netlab: real hosts through real NATs', function () {
     expect(rx.body.session.remote.address).to.equal('10.1.0.3');
   });
 
+  it('cone ↔ symmetric also fails (the symmetric side maps a new port per destination), with the reason', async () => {
+    const { rx, ry } = await punch(peer('b'), peer('s1'), 'ipv4');
+    expect(rx.status).to.equal(504);
+    expect(ry.status).to.equal(504);
+    const symmetricSide = ry.body.error.details.trace as { stage: string; outcome: string }[];
+    expect(symmetricSide.at(-1)).to.include({ stage: 'nat-mapping', outcome: 'info' });
+    const coneSide = rx.body.error.details.trace as { stage: string }[];
+    expect(coneSide.some((t) => t.stage === 'nat-mapping')).to.equal(false);
+  });
+
   it('symmetric ↔ symmetric fails with a clear trace within a bounded time and leaves no stray sockets', async () => {
     const s1 = peer('s1');
     const s2 = peer('s2');
@@ -118,7 +129,8 @@ describe('netlab: real hosts through real NATs', function () {
     expect(rx.body.error.code).to.equal('KITH_ERR_PEER_UNREACHABLE');
     const trace = rx.body.error.details.trace as { stage: string; outcome: string; detail?: string }[];
     expect(trace.map((t) => `${t.stage}:${t.outcome}`)).to.include.members(['ipv4-punch:failed', 'lan-direct:failed', 'connect:failed']);
-    expect(trace.at(-1)!.detail).to.match(/no direct path/);
+    expect(trace.find((t) => t.stage === 'connect')!.detail).to.match(/no direct path/);
+    expect(trace.at(-1)).to.include({ stage: 'nat-mapping', outcome: 'info' });
     expect(elapsed).to.be.lessThan(12_000);
     expect(await s1.proc.call<number>('udpSockets')).to.equal(socketsBefore);
     expect((await s1.proc.api('GET', '/api/sessions')).body.sessions).to.deep.equal([]);

@@ -135,6 +135,14 @@ export class ConnectService {
       peer, ipv4: candidates.ipv4, ipv6: candidates.ipv6, startAt, onTrace: (entry) => this.#record(trace, entry),
     });
     if (!result.session) {
+      // Say why when we know: a symmetric NAT on our side explains a failed punch.
+      const found = await this.#runtime.discover().catch(() => undefined);
+      if (found?.natMapping === 'endpoint-dependent' && candidates.ipv4) {
+        this.#record(trace, {
+          stage: 'nat-mapping', outcome: 'info', peer,
+          detail: 'this host is behind a symmetric NAT (endpoint-dependent mapping): IPv4 punching cannot work from here',
+        });
+      }
       throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'No direct path to the peer: see the trace', { trace });
     }
     return { session: result.session, trace };
