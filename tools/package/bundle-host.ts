@@ -63,7 +63,8 @@ export async function bundleHost(options: BundleOptions): Promise<{ addons: Nati
     target: 'node20',
     define: { 'import.meta.url': '__kithModuleUrl' },
     banner: {
-      js: "var __kithModuleUrl = require('node:url').pathToFileURL(typeof __filename === 'string' ? __filename : process.execPath).href;",
+      // Not __filename: inside the executable that is the bundle's path on the build machine.
+      js: "var __kithModuleUrl = require('node:url').pathToFileURL(process.execPath).href;",
     },
     plugins: [nativeRequirePlugin(ADDON_LOOKUPS, loaderFile, used), builtinsPlugin(options.builtinsModule), optionalAbsentPlugin(), dedupePlugin(options.root)],
     minifySyntax: true,
