@@ -31,7 +31,7 @@ import { IdentityStore } from '../session/identity-store';
       @if (error()) { <p class="error-text" role="alert" data-testid="unlock-error">{{ error() }}</p> }
       @if (busy()) { <mat-progress-bar mode="indeterminate" aria-label="Unlocking" /> }
       <div class="actions">
-        <button mat-flat-button type="submit" [disabled]="busy() || !slug || !passphrase" data-testid="unlock-submit">Unlock</button>
+        <button mat-flat-button type="submit" [disabled]="busy()" data-testid="unlock-submit">Unlock</button>
       </div>
     </form>
   `,
@@ -58,7 +58,9 @@ export class UnlockForm {
   }
 
   protected async unlock(): Promise<void> {
-    if (!this.slug || !this.passphrase) return;
+    // Checked here rather than by disabling the button: Enter right after typing must always submit.
+    if (!this.slug) return this.error.set('Choose a persona.');
+    if (!this.passphrase) return this.error.set('Enter the passphrase.');
     this.busy.set(true);
     this.error.set(null);
     try {

@@ -40,17 +40,6 @@ function normalisePersona(raw: Raw, activeSlug: string | null): Persona {
   };
 }
 
-/** Turn a label into the file-system safe slug the host expects. */
-export function slugify(label: string): string {
-  const slug = label
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 32);
-  return slug || 'persona';
-}
-
 /**
  * Who is unlocked: the source of the login gate, the top bar's persona menu and every
  * persona-scoped page. Refreshed after each identity call and on every socket (re)connect.
@@ -74,11 +63,7 @@ export class IdentityStore {
   async refresh(): Promise<IdentityState> {
     const raw = await this.#api.get<Raw>('/identity/state');
     const activeSlug = (raw['active_slug'] ?? raw['activeSlug'] ?? null) as string | null;
-    let personasRaw = (raw['personas'] as Raw[] | undefined) ?? [];
-    // The state may list slugs only; the persona list has the details.
-    if (personasRaw.some((p) => typeof p !== 'object')) {
-      personasRaw = await this.#api.get<Raw[]>('/personas');
-    }
+    const personasRaw = ((raw['personas'] as Raw[] | undefined) ?? []).filter((p) => p && typeof p === 'object');
     const state: IdentityState = {
       locked: Boolean(raw['locked']),
       activeSlug,
@@ -113,7 +98,7 @@ export class IdentityStore {
     // The host picks a unique slug from the label.
     const created = await this.#api.post<Raw>('/personas', { label, passphrase });
     await this.refresh();
-    return { slug: String(created['slug'] ?? slugify(label)), label, mnemonic: created['mnemonic'] as string | undefined };
+    return { slug: String(created['slug']), label, mnemonic: created['mnemonic'] as string | undefined };
   }
 
   /** Restore a persona from its 24-word mnemonic. */
@@ -124,6 +109,6 @@ export class IdentityStore {
       mnemonic: mnemonic.trim().toLowerCase().split(/\s+/).join(' '),
     });
     await this.refresh();
-    return { slug: String(created['slug'] ?? slugify(label)), label };
+    return { slug: String(created['slug']), label };
   }
 }
