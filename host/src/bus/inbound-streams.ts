@@ -5,6 +5,8 @@ export const MAX_REORDER = 512;
 /** A `missing` NACK for one seq is repeated at most this often. */
 export const GAP_NACK_INTERVAL_MS = 50;
 const MAX_REMEMBERED_REFUSALS = 64;
+/** How long ACKs of a stream repeat a refusal (covers lost NACKs; the sender ignores repeats). */
+export const REFUSALS_IN_ACK_MS = 10_000;
 
 /** A refusal the receiver remembers, to repeat it if the sender retransmits the event. */
 export interface Refusal {
@@ -33,7 +35,7 @@ export class InboundStream {
   /** True while the handler for `hwm + 1` runs. */
   busy = false;
   readonly buffer = new Map<number, EventFrame>();
-  readonly refused = new Map<number, Refusal>();
+  readonly refused = new Map<number, Refusal & { readonly at: number }>();
   readonly #nackedAt = new Map<number, number>();
 
   readonly #budget: ReorderBudget;
@@ -95,12 +97,26 @@ export class InboundStream {
   }
 
   /** `hwm + 1` was consumed. */
-  advance(refusal?: Refusal): void {
+  advance(refusal?: Refusal, now = performance.now()): void {
     this.hwm++;
     this.#nackedAt.delete(this.hwm);
     if (refusal) {
-      this.refused.set(this.hwm, refusal);
+      this.refused.set(this.hwm, { ...refusal, at: now });
       if (this.refused.size > MAX_REMEMBERED_REFUSALS) this.refused.delete(this.refused.keys().next().value as number);
     }
   }
+
+  /**
+   * Refusals of the last {@link REFUSALS_IN_ACK_MS}, as `[seq, reason]` pairs for the ACK header:
+   * a lost NACK must not let the cumulative ACK pass a refused event off as delivered.
+   */
+  recentRefusals(now = performance.now()): Array<[number, string]> | undefined {
+    let out: Array<[number, string]> | undefined;
+    for (const [seq, refusal] of this.refused) {
+      if (now - refusal.at > REFUSALS_IN_ACK_MS) continue;
+      (out ??= []).push([seq, refusal.reason]);
+    }
+    return out;
+  }
+
 }

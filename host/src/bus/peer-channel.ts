@@ -329,10 +329,12 @@ export class PeerChannel {
       }
       return;
     }
+    let removed = 0;
     for (const seq of seqs) {
       const event = map?.get(seq);
       if (!event) continue;
       map!.delete(seq);
+      removed++;
       if (volatile) {
         if (event.priority === 'bulk') {
           this.#bulkInflight--;
@@ -344,7 +346,7 @@ export class PeerChannel {
       }
       if (event.extensionId) this.#host.nacked(event.extensionId, this.#report(event, reason, message));
     }
-    if (!volatile) this.pumpDurable();
+    if (!volatile && removed > 0) this.pumpDurable();
   }
 
   #delivery(event: OutEvent) {
@@ -410,8 +412,9 @@ export class PeerChannel {
     if (this.#closed) return;
     let frame: EventFrame;
     try {
-      // One copy: handlers may keep the payload, and a link may reuse its receive buffer.
-      frame = decodeEventFrame(datagram.slice());
+      // No copy: links hand over a fresh buffer per datagram (the net layer's AEAD output is one),
+      // so the views decodeEventFrame returns stay valid for handlers that keep the payload.
+      frame = decodeEventFrame(datagram);
       if (frame.kind === KIND_FRAGMENT) {
         if (frame.flags & FLAG_WANTS_ACK && this.#isDuplicate(frame)) return;
         const { i, n } = parseControlHeader(FragmentHeaderSchema, decodeHeader(frame.header), 'fragment');
@@ -449,7 +452,12 @@ export class PeerChannel {
     const streamHex = streamHexOf(frame.stream);
     const volatile = (frame.flags & FLAG_VOLATILE) !== 0;
     if (frame.kind === KIND_ACK) {
-      this.#onAck(streamHex, volatile, parseControlHeader(AckHeaderSchema, decodeHeader(frame.header), 'ack').upTo);
+      const ack = parseControlHeader(AckHeaderSchema, decodeHeader(frame.header), 'ack');
+      // Refusals first: an event they name is reported as refused, never as delivered.
+      for (const [seq, reason] of ack.refused ?? []) {
+        if (seq <= ack.upTo) this.#onNack(streamHex, volatile, [seq], reason, undefined);
+      }
+      this.#onAck(streamHex, volatile, ack.upTo);
       return;
     }
     if (frame.kind === KIND_NACK) {
@@ -633,7 +641,8 @@ export class PeerChannel {
         const hex = key.slice(1);
         const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
         if (!state) continue;
-        this.#sendControl(hex, volatileAck, KIND_ACK, { upTo: state.hwm });
+        const refused = state.recentRefusals();
+        this.#sendControl(hex, volatileAck, KIND_ACK, refused ? { upTo: state.hwm, refused } : { upTo: state.hwm });
       }
       this.#pendingAcks.clear();
     });

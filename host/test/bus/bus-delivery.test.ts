@@ -209,3 +209,44 @@ async function expectRejects(promise: Promise<unknown>, code: string): Promise<v
   }
   expect.fail(`expected ${code}`);
 }
+
+describe('bus: a lost NACK', () => {
+  it('is repaired by the refusals the next ACK repeats: the sender reports refused, never delivered', async () => {
+    const a = await createTestPeer();
+    const b = await createTestPeer();
+    const pair = await linkPair(a, b);
+    try {
+      // Drop every NACK frame Bob sends (kind byte at offset 21).
+      const send = pair.ba.send.bind(pair.ba);
+      let dropped = 0;
+      pair.ba.send = (datagram: Uint8Array) => {
+        if (datagram[21] === 0xf1) {
+          dropped++;
+          return;
+        }
+        send(datagram);
+      };
+      const sender = busProviders(a.engine, () => undefined).sessions!(a.scope('chat', ['chat.text'])) as Sessions;
+      const receiverScope = b.scope('chat', ['chat.text']);
+      (busProviders(b.engine, () => undefined).kinds!(receiverScope) as KindRegistry).register('chat.text', (e) => {
+        if (e.header.bad) throw new Error('refuse this one');
+      });
+      const delivered: DeliveryReport[] = [];
+      const nacks: NackReport[] = [];
+      sender.onDidDeliver((r) => delivered.push(r));
+      sender.onDidNack((r) => nacks.push(r));
+      await until(() => sender.get(b.keys.masterPublicKey) !== undefined);
+      const stream = 'ee'.repeat(16);
+      await sender.send(b.keys.masterPublicKey, stream, 'chat.text', { bad: true });
+      await sender.send(b.keys.masterPublicKey, stream, 'chat.text', { bad: false });
+      await until(() => delivered.length + nacks.length === 2, 5000, 'both outcomes');
+      expect(dropped).to.be.greaterThan(0);
+      expect(nacks.map((n) => [n.seq, n.reason])).to.deep.equal([[1, 'handler-failed']]);
+      expect(delivered.map((d) => d.seq)).to.deep.equal([2]);
+    } finally {
+      await pair.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -14,6 +14,7 @@ const unhex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), '
 // Golden bytes, checked by hand against RFC 8949 (docs/wire/*.md explain each one).
 const GOLDEN_HEADERS: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
   ['bus.ack', { upTo: 7 }, 'a1 6475 70 54 6f 07'],
+  ['bus.ack with a repeated refusal', { upTo: 9, refused: [[5, 'kind-disabled']] }, 'a2 647570546f 09 6772656675736564 81 82 05 6d6b696e642d64697361626c6564'],
   ['bus.nack', { seqs: [5], reason: 'kind-disabled', message: 'peer has calls turned off' },
     'a3 6473657173 8105 66726561736f6e 6d6b696e642d64697361626c6564 676d657373616765 781970656572206861732063616c6c73207475726e6564206f6666'],
   ['bus.nack missing', { seqs: [3, 4], reason: 'missing' }, 'a2 6473657173 820304 66726561736f6e 676d697373696e67'],

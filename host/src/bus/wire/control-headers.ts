@@ -8,8 +8,13 @@ import { KithError, KIND_NAME_PATTERN, THIRD_PARTY_KIND_RANGE, type EventHeader 
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 
-/** KIND_ACK: every reliable event of the frame's stream and space up to `upTo` is persisted (or refused). */
-export const AckHeaderSchema = z.object({ upTo: u32 });
+const reason = z.string().min(1).max(32).regex(/^[a-z][a-z0-9-]*$/);
+/**
+ * KIND_ACK: every reliable event of the frame's stream and space up to `upTo` was consumed:
+ * persisted, or refused — `refused` repeats recent refusals as `[seq, reason]`, so a lost NACK
+ * cannot make the sender report a refused event as delivered.
+ */
+export const AckHeaderSchema = z.object({ upTo: u32, refused: z.array(z.tuple([u32, reason])).max(64).optional() });
 export type AckHeader = z.infer<typeof AckHeaderSchema>;
 
 /** NACK reasons: `missing` asks for a retransmit; all others refuse the listed events for good. */
@@ -18,7 +23,7 @@ export const MAX_NACK_SEQS = 64;
 /** KIND_NACK: the events `seqs` of the frame's stream and space were refused (or are missing). */
 export const NackHeaderSchema = z.object({
   seqs: z.array(u32).min(1).max(MAX_NACK_SEQS),
-  reason: z.string().min(1).max(32).regex(/^[a-z][a-z0-9-]*$/),
+  reason,
   message: z.string().max(200).optional(),
 });
 export type NackHeader = z.infer<typeof NackHeaderSchema>;
