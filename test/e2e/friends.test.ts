@@ -152,10 +152,20 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
       (await alice.api.ok('GET', '/sessions')).sessions.some((s: any) => s.peer === bob.keys.masterPublicKey), 30_000);
   });
 
-  it('removing a friend with propagate removes both copies', async () => {
+  it('removing a friend with propagate reaches the friend when next online; then both copies vanish', async () => {
+    for (const page of pages.splice(0)) page.close();
+    await alice.api.ok('DELETE', `/sessions/${bob.keys.peerId}`);
+    await waitFor('no session at Alice', async () => (await alice.api.ok('GET', '/sessions')).sessions.length === 0);
+    await bob.stop();
+
     const bobAtAlice = await friendOf(alice, bob);
     const answer = await alice.api.ok('DELETE', `/friends/${bobAtAlice.id}`, { propagate: true });
     expect(answer).to.deep.equal({ removing: true });
+    expect((await friendOf(alice, bob)).removing).to.equal(true); // waits for Bob
+
+    await bob.restart();
+    expect(await friendOf(bob, alice)).to.not.equal(undefined);
+    await connectPeers(alice, bob, rendezvous.url, `${word}-again`);
     await waitFor('Alice to vanish from Bob’s friends', async () => (await friendOf(bob, alice)) === undefined);
     await waitFor('Bob to vanish from Alice’s friends', async () => (await friendOf(alice, bob)) === undefined);
   });
