@@ -1,8 +1,9 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink } from '../core/session-link.js';
 import { open, seal } from './aead.js';
 import { ReplayWindow } from './replay-window.js';
-import { decodeData, encodeDataHeader } from './peer-packet.js';
+import { decodeData, encodeDataHeader, REKEY_TAG_BYTES } from './peer-packet.js';
 import { InnerType, MAX_PAYLOAD } from './wire-constants.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
@@ -21,9 +22,24 @@ export function pathFor(remote: Endpoint): string {
   return remote.family === 'ipv6' ? 'ipv6-direct' : 'ipv4-punch';
 }
 
+/** One set of transport keys with its indices, counter and replay window. */
+interface Generation {
+  readonly keys: TransportKeys;
+  readonly localIndex: number;
+  readonly remoteIndex: number;
+  readonly window: ReplayWindow;
+  readonly startedAt: number;
+  counter: number;
+}
+
+/** How long the previous keys still open packets after a rekey (packets in flight). */
+export const PREVIOUS_KEYS_GRACE_MS = 15_000;
+
 /**
  * One live encrypted session: the SessionLink the bus uses. Sending seals with a counter nonce;
- * receiving checks the replay window before decrypting and commits after authentication.
+ * receiving checks the replay window before decrypting and commits after authentication. A
+ * rekey (a fresh KK handshake inside the session) swaps the keys without the bus noticing; the
+ * previous keys keep opening late packets for {@link PREVIOUS_KEYS_GRACE_MS}.
  */
 export class LiveSession implements SessionLink {
   readonly peer: PeerKey;
@@ -31,15 +47,14 @@ export class LiveSession implements SessionLink {
   readonly path: string;
   readonly openedAt = Date.now();
   readonly maxPayload = MAX_PAYLOAD;
-  readonly localIndex: number;
-  readonly remoteIndex: number;
+  /** True on the side that sent the HELLO: it is the one that starts rekeys. */
+  readonly initiator: boolean;
   lastReceivedAt = Date.now();
   lastSentAt = Date.now();
   #remote: Endpoint;
-  #counter = 0;
   #closed = false;
-  readonly #keys: TransportKeys;
-  readonly #window = new ReplayWindow();
+  #current: Generation;
+  #previous: { generation: Generation; until: number } | undefined;
   readonly #host: SessionHost;
   readonly #received = new EventEmitter<Uint8Array>();
   readonly #closedEvent = new EventEmitter<string>();
@@ -51,15 +66,14 @@ export class LiveSession implements SessionLink {
 
   constructor(options: {
     peer: PeerKey; peerId: string; remote: Endpoint; keys: TransportKeys;
-    localIndex: number; remoteIndex: number; host: SessionHost; path?: string;
+    localIndex: number; remoteIndex: number; host: SessionHost; initiator: boolean; path?: string;
   }) {
     this.peer = options.peer;
     this.peerId = options.peerId;
     this.#remote = options.remote;
-    this.#keys = options.keys;
-    this.localIndex = options.localIndex;
-    this.remoteIndex = options.remoteIndex;
+    this.#current = generation(options.keys, options.localIndex, options.remoteIndex);
     this.#host = options.host;
+    this.initiator = options.initiator;
     this.path = options.path ?? pathFor(options.remote);
   }
 
@@ -69,6 +83,29 @@ export class LiveSession implements SessionLink {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The index peers address us by (current keys). */
+  get localIndex(): number {
+    return this.#current.localIndex;
+  }
+
+  get remoteIndex(): number {
+    return this.#current.remoteIndex;
+  }
+
+  /** Unix ms when the current keys were made. */
+  get keysAt(): number {
+    return this.#current.startedAt;
+  }
+
+  /** Proves a rekey HELLO belongs to this session: only its two ends know the handshake hash. */
+  rekeyTag(): Buffer {
+    return rekeyTagOf(this.#current.keys.handshakeHash);
+  }
+
+  matchesRekeyTag(tag: Uint8Array): boolean {
+    return tag.length === REKEY_TAG_BYTES && timingSafeEqual(this.rekeyTag(), tag);
   }
 
   send(plaintext: Uint8Array): void {
@@ -82,6 +119,27 @@ export class LiveSession implements SessionLink {
     this.#sendInner(InnerType.Keepalive, new Uint8Array(0));
   }
 
+  /** Switch to new keys (rekey); the old ones stay readable for a grace period. Returns the old local index. */
+  adopt(keys: TransportKeys, localIndex: number, remoteIndex: number): number {
+    const old = this.#current;
+    this.#previous = { generation: old, until: Date.now() + PREVIOUS_KEYS_GRACE_MS };
+    this.#current = generation(keys, localIndex, remoteIndex);
+    return old.localIndex;
+  }
+
+  /** Drop the previous keys once their grace period is over; returns their local index then. */
+  expirePrevious(now = Date.now()): number | undefined {
+    if (!this.#previous || now < this.#previous.until) return undefined;
+    const index = this.#previous.generation.localIndex;
+    this.#previous = undefined;
+    return index;
+  }
+
+  /** Local indices this session answers to (current, and previous during the grace period). */
+  indices(): number[] {
+    return this.#previous ? [this.#current.localIndex, this.#previous.generation.localIndex] : [this.#current.localIndex];
+  }
+
   /**
    * Handle a DATA datagram addressed to this session. Returns a rejection reason, or undefined
    * when it was accepted.
@@ -90,11 +148,39 @@ export class LiveSession implements SessionLink {
     if (this.#closed) return 'data-closed-session';
     const decoded = decodeData(data);
     if (!decoded.ok) return decoded.reason;
+    const { receiverIndex, counter, header, sealed } = decoded.value;
+    const gen = receiverIndex === this.#current.localIndex ? this.#current
+      : this.#previous && receiverIndex === this.#previous.generation.localIndex ? this.#previous.generation
+      : undefined;
+    if (!gen) return 'data-unknown-index';
+    return this.#accept(gen, counter, header, sealed, from);
+  }
+
+  /**
+   * The responder's side of a rekey: the first packet under the new keys confirms them. Adopts
+   * them only if the packet authenticates.
+   */
+  receiveWithNewKeys(keys: TransportKeys, localIndex: number, remoteIndex: number, data: Buffer, from: Endpoint): string | undefined {
+    if (this.#closed) return 'data-closed-session';
+    const decoded = decodeData(data);
+    if (!decoded.ok) return decoded.reason;
+    const candidate = generation(keys, localIndex, remoteIndex);
     const { counter, header, sealed } = decoded.value;
-    if (!this.#window.wouldAccept(counter)) return 'data-replayed';
-    const plaintext = open(this.#keys.receive, counter, header, sealed);
+    if (!open(keys.receive, counter, header, sealed)) return 'data-auth-failed';
+    this.#previous = { generation: this.#current, until: Date.now() + PREVIOUS_KEYS_GRACE_MS };
+    this.#current = candidate;
+    return this.#accept(candidate, counter, header, sealed, from);
+  }
+
+  close(reason = 'closed-locally'): void {
+    this.#finish(reason, true);
+  }
+
+  #accept(gen: Generation, counter: number, header: Buffer, sealed: Buffer, from: Endpoint): string | undefined {
+    if (!gen.window.wouldAccept(counter)) return 'data-replayed';
+    const plaintext = open(gen.keys.receive, counter, header, sealed);
     if (!plaintext) return 'data-auth-failed';
-    if (!this.#window.commit(counter)) return 'data-replayed';
+    if (!gen.window.commit(counter)) return 'data-replayed';
     this.lastReceivedAt = Date.now();
     // Roaming: a fresh authenticated packet from a new address moves the session there.
     if (from.port !== this.#remote.port || from.address !== this.#remote.address) this.#remote = from;
@@ -113,10 +199,6 @@ export class LiveSession implements SessionLink {
       return undefined;
     }
     return 'data-bad-inner';
-  }
-
-  close(reason = 'closed-locally'): void {
-    this.#finish(reason, true);
   }
 
   #finish(reason: string, tellPeer: boolean): void {
@@ -138,12 +220,21 @@ export class LiveSession implements SessionLink {
 
   #sendInner(type: number, body: Uint8Array): void {
     if (this.#closed) return;
-    const counter = this.#counter++;
-    const header = encodeDataHeader(this.remoteIndex, counter);
+    const gen = this.#current;
+    const counter = gen.counter++;
+    const header = encodeDataHeader(gen.remoteIndex, counter);
     const plaintext = Buffer.allocUnsafe(1 + body.length);
     plaintext[0] = type;
     plaintext.set(body, 1);
     this.lastSentAt = Date.now();
-    this.#host.transmit(seal(this.#keys.send, counter, header, plaintext, header), this.#remote);
+    this.#host.transmit(seal(gen.keys.send, counter, header, plaintext, header), this.#remote);
   }
+}
+
+function generation(keys: TransportKeys, localIndex: number, remoteIndex: number): Generation {
+  return { keys, localIndex, remoteIndex, window: new ReplayWindow(), startedAt: Date.now(), counter: 0 };
+}
+
+export function rekeyTagOf(handshakeHash: Uint8Array): Buffer {
+  return createHmac('sha256', handshakeHash).update('kith/net/v1/rekey').digest().subarray(0, REKEY_TAG_BYTES);
 }

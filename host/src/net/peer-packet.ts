@@ -4,7 +4,7 @@ import { PEER_MAGIC, PacketType, DATA_HEADER_BYTES, MAX_DATAGRAM, TAG_BYTES } fr
  * Pure codecs for Kith's peer datagrams (layouts in docs/net.md). Decoders check every length
  * before reading and return `undefined` with a reason instead of throwing.
  *
- *   HELLO      CC 01 | sender index u32 | hint(8) | e(32) | sealed payload
+ *   HELLO      CC 01 | sender index u32 | hint(8) | e(32) | sealed payload (ts, peer id [, rekey tag])
  *   HELLO-ACK  CC 02 | sender index u32 | receiver index u32 | e(32) | sealed payload
  *   DATA       CC 03 | receiver index u32 | counter u64 | sealed inner message
  *   BEACON     CC 04 | nonce(8) | hint(16) | session port u16
@@ -16,9 +16,11 @@ export const BEACON_NONCE_BYTES = 8;
 /** Largest peer id carried in a handshake payload. */
 export const MAX_PEER_ID_BYTES = 64;
 
-/** Noise payload of a HELLO: timestamp(8) + peer id length(1) + peer id. */
+/** Marks a HELLO that rekeys a live session: HMAC(current handshake hash)[:16]. */
+export const REKEY_TAG_BYTES = 16;
+/** Noise payload of a HELLO: timestamp(8) + peer id length(1) + peer id [+ rekey tag(16)]. */
 const HELLO_MIN = 2 + 4 + HINT_BYTES + 32 + 9 + TAG_BYTES;
-const HELLO_MAX = HELLO_MIN + MAX_PEER_ID_BYTES;
+const HELLO_MAX = HELLO_MIN + MAX_PEER_ID_BYTES + REKEY_TAG_BYTES;
 /** Noise payload of a HELLO-ACK: peer id length(1) + peer id. */
 const ACK_MIN = 2 + 4 + 4 + 32 + 1 + TAG_BYTES;
 const ACK_MAX = ACK_MIN + MAX_PEER_ID_BYTES;
@@ -130,21 +132,27 @@ export function decodeBeacon(data: Buffer): Decoded<BeaconPacket> {
   return { ok: true, value: { nonce: data.subarray(2, 10), hint: data.subarray(10, 26), port } };
 }
 
-/** HELLO payload: timestamp (Unix ms, u64) + peer id. */
-export function encodeHelloPayload(timestampMs: number, peerId: string): Buffer {
+/** HELLO payload: timestamp (Unix ms, u64) + peer id, and the rekey tag when it rekeys a live session. */
+export function encodeHelloPayload(timestampMs: number, peerId: string, rekeyTag?: Uint8Array): Buffer {
   const id = Buffer.from(peerId, 'utf8').subarray(0, MAX_PEER_ID_BYTES);
-  const out = Buffer.allocUnsafe(9 + id.length);
+  const out = Buffer.alloc(9 + id.length + (rekeyTag ? REKEY_TAG_BYTES : 0));
   out.writeBigUInt64BE(BigInt(timestampMs), 0);
   out[8] = id.length;
   out.set(id, 9);
+  if (rekeyTag) out.set(rekeyTag.subarray(0, REKEY_TAG_BYTES), 9 + id.length);
   return out;
 }
 
-export function decodeHelloPayload(payload: Buffer): { timestampMs: number; peerId: string } | undefined {
-  if (payload.length < 9 || payload.length !== 9 + payload[8]!) return undefined;
+export function decodeHelloPayload(payload: Buffer): { timestampMs: number; peerId: string; rekeyTag?: Buffer } | undefined {
+  if (payload.length < 9) return undefined;
+  const idEnd = 9 + payload[8]!;
+  if (payload.length !== idEnd && payload.length !== idEnd + REKEY_TAG_BYTES) return undefined;
   const ts = payload.readBigUInt64BE(0);
   if (ts > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  return { timestampMs: Number(ts), peerId: payload.subarray(9).toString('utf8') };
+  const peerId = payload.subarray(9, idEnd).toString('utf8');
+  return payload.length === idEnd
+    ? { timestampMs: Number(ts), peerId }
+    : { timestampMs: Number(ts), peerId, rekeyTag: payload.subarray(idEnd) };
 }
 
 /** HELLO-ACK payload: peer id. */

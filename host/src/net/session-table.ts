@@ -19,6 +19,8 @@ interface Initiation {
   readonly kk: KkInitiator;
   readonly packet: Buffer;
   readonly createdAt: number;
+  /** Set when this handshake rekeys a live session instead of opening one. */
+  readonly rekeyOf?: LiveSession;
 }
 
 interface PendingResponse {
@@ -32,6 +34,7 @@ interface PendingResponse {
   readonly ack: Buffer;
   readonly createdAt: number;
   answers: number;
+  readonly rekeyOf?: LiveSession;
 }
 
 /** How a SessionLinks.connect call is carried out (the connect orchestrator, set by the area). */
@@ -48,6 +51,8 @@ export interface SessionTableEvents {
 
 /** HELLO-ACKs re-sent for duplicate HELLOs of one burst, at most. */
 const MAX_ACK_RESENDS = 16;
+/** Fresh keys every two minutes inside a live session (forward secrecy within long sessions). */
+export const REKEY_AFTER_MS = 120_000;
 
 /**
  * The session engine of the active persona on one UDP port: answers and initiates Noise KK
@@ -65,6 +70,8 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #responses = new Map<number, PendingResponse>();
   readonly #responsesByPeer = new Map<PeerKey, PendingResponse>();
   readonly #lastHelloTs = new Map<PeerKey, number>();
+  readonly #rekeys = new Map<PeerKey, Initiation>();
+  readonly #rekeyAfterMs: number;
   readonly #helloBudget = new TokenBucket(200, 400);
   /** Beacon lookups: bounded per second. */
   readonly #beaconBudget = new TokenBucket(100, 200);
@@ -79,11 +86,15 @@ export class SessionTable implements SessionLinks, SessionHost {
   #timer: NodeJS.Timeout;
   #stopped = false;
 
-  constructor(port: UdpPort, keyring: PeerKeyring, events: SessionTableEvents = {}) {
+  /** `tickMs`: how often {@link tick} runs by itself (tests drive it by hand with a long period). */
+  constructor(
+    port: UdpPort, keyring: PeerKeyring, events: SessionTableEvents = {}, options: { rekeyAfterMs?: number; tickMs?: number } = {},
+  ) {
     this.#port = port;
     this.#keyring = keyring;
     this.#events = events;
-    this.#timer = setInterval(() => this.tick(), 1_000);
+    this.#rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
+    this.#timer = setInterval(() => this.tick(), options.tickMs ?? 1_000);
     this.#timer.unref();
   }
 
@@ -181,11 +192,17 @@ export class SessionTable implements SessionLinks, SessionHost {
     }
   }
 
-  /** Keepalives, idle timeouts, expiry of half-open handshakes. */
+  /** Keepalives, idle timeouts, rekeys, expiry of half-open handshakes and of old keys. */
   tick(now = Date.now()): void {
     for (const session of [...this.#byPeer.values()]) {
-      if (now - session.lastReceivedAt >= IDLE_TIMEOUT_MS) session.close('idle-timeout');
-      else if (now - session.lastSentAt >= KEEPALIVE_MS) session.sendKeepalive();
+      if (now - session.lastReceivedAt >= IDLE_TIMEOUT_MS) {
+        session.close('idle-timeout');
+        continue;
+      }
+      if (now - session.lastSentAt >= KEEPALIVE_MS) session.sendKeepalive();
+      const old = session.expirePrevious(now);
+      if (old !== undefined && this.#byIndex.get(old) === session) this.#byIndex.delete(old);
+      if (session.initiator && now - session.keysAt >= this.#rekeyAfterMs) this.#rekey(session, now);
     }
     for (const [index, pending] of this.#responses) {
       if (now - pending.createdAt > PENDING_HANDSHAKE_MS) {
@@ -207,6 +224,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#initiationsByIndex.clear();
     this.#responses.clear();
     this.#responsesByPeer.clear();
+    this.#rekeys.clear();
     this.#opened.dispose();
   }
 
@@ -216,8 +234,13 @@ export class SessionTable implements SessionLinks, SessionHost {
   }
 
   forget(session: LiveSession, reason: string): void {
-    this.#byIndex.delete(session.localIndex);
+    for (const index of session.indices()) if (this.#byIndex.get(index) === session) this.#byIndex.delete(index);
     if (this.#byPeer.get(session.peer) === session) this.#byPeer.delete(session.peer);
+    const rekey = this.#rekeys.get(session.peer);
+    if (rekey?.rekeyOf === session) {
+      this.#rekeys.delete(session.peer);
+      this.#initiationsByIndex.delete(rekey.index);
+    }
     this.#events.onClose?.(session, reason);
   }
 
@@ -232,10 +255,22 @@ export class SessionTable implements SessionLinks, SessionHost {
     }
     const pending = this.#responses.get(index);
     if (!pending) return counters.reject('data-unknown-index');
+    if (pending.rekeyOf) {
+      // A rekey is confirmed by the first packet under the new keys: the session keeps going.
+      const session = pending.rekeyOf;
+      if (session.closed) return counters.reject('data-closed-session');
+      const rekeyed = session.receiveWithNewKeys(pending.keys, pending.index, pending.remoteIndex, data, from);
+      if (rekeyed) return counters.reject(rekeyed);
+      counters.accept();
+      this.#responses.delete(index);
+      if (this.#responsesByPeer.get(pending.entry.peer) === pending) this.#responsesByPeer.delete(pending.entry.peer);
+      if (!session.closed) this.#byIndex.set(pending.index, session);
+      return;
+    }
     // The initiator's first transport packet confirms the handshake: only now is the session open.
     const candidate = new LiveSession({
       peer: pending.entry.peer, peerId: pending.peerId, remote: from, keys: pending.keys,
-      localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this,
+      localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this, initiator: false,
     });
     const reason = candidate.receive(data, from);
     if (reason) return counters.reject(reason);
@@ -279,6 +314,11 @@ export class SessionTable implements SessionLinks, SessionHost {
     const last = this.#lastHelloTs.get(entry.peer) ?? 0;
     if (payload.timestampMs <= last) return counters.reject('hello-replayed');
     if (Math.abs(payload.timestampMs - Date.now()) > HELLO_FRESHNESS_MS) return counters.reject('hello-stale');
+    let rekeyOf: LiveSession | undefined;
+    if (payload.rekeyTag) {
+      rekeyOf = this.#byPeer.get(entry.peer);
+      if (!rekeyOf || !rekeyOf.matchesRekeyTag(payload.rekeyTag)) return counters.reject('hello-bad-rekey');
+    }
     this.#lastHelloTs.set(entry.peer, payload.timestampMs);
     const index = this.#freeIndex();
     const answer = responder.answer(encodeAckPayload(this.#keyring.persona.info.peerId));
@@ -286,7 +326,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (pending) this.#responses.delete(pending.index);
     const response: PendingResponse = {
       entry, index, remoteIndex: senderIndex, keys: answer.keys, peerId: payload.peerId, timestampMs: payload.timestampMs,
-      ephemeralHex, ack, createdAt: Date.now(), answers: 0,
+      ephemeralHex, ack, createdAt: Date.now(), answers: 0, ...(rekeyOf ? { rekeyOf } : {}),
     };
     this.#responses.set(index, response);
     this.#responsesByPeer.set(entry.peer, response);
@@ -305,10 +345,20 @@ export class SessionTable implements SessionLinks, SessionHost {
     const peerId = decodeAckPayload(result.payload);
     if (peerId === undefined) return counters.reject('ack-bad-payload');
     counters.accept();
+    if (initiation.rekeyOf) {
+      const session = initiation.rekeyOf;
+      this.#rekeys.delete(session.peer);
+      this.#initiationsByIndex.delete(initiation.index);
+      if (session.closed) return;
+      session.adopt(result.keys, initiation.index, decoded.value.senderIndex);
+      this.#byIndex.set(initiation.index, session);
+      session.sendKeepalive(); // the first packet under the new keys confirms them to the peer
+      return;
+    }
     this.abandon(initiation.entry.peer);
     const session = new LiveSession({
       peer: initiation.entry.peer, peerId, remote: from, keys: result.keys,
-      localIndex: initiation.index, remoteIndex: decoded.value.senderIndex, host: this,
+      localIndex: initiation.index, remoteIndex: decoded.value.senderIndex, host: this, initiator: true,
     });
     session.sendKeepalive(); // confirms the handshake to the responder
     this.#open(session);
@@ -336,6 +386,30 @@ export class SessionTable implements SessionLinks, SessionHost {
     session.onHeartbeat(() => this.#events.onHeartbeat?.(session));
     this.#events.onOpen?.(session);
     this.#opened.fire(session);
+  }
+
+  /** Start (or repeat) the rekey handshake of a live session we initiated. */
+  #rekey(session: LiveSession, now: number): void {
+    let rekey = this.#rekeys.get(session.peer);
+    if (rekey && now - rekey.createdAt > PENDING_HANDSHAKE_MS) {
+      this.#initiationsByIndex.delete(rekey.index);
+      rekey = undefined; // lost: try again with a fresh handshake
+    }
+    if (!rekey) {
+      const entry = this.#keyring.get(session.peer);
+      if (!entry) return;
+      const kk = kkInitiate({
+        localStatic: entry.localStatic,
+        remoteStatic: entry.remoteStatic,
+        payload: encodeHelloPayload(Date.now(), this.#keyring.persona.info.peerId, session.rekeyTag()),
+      });
+      const index = this.#freeIndex();
+      const hint = helloHint(entry.hintKey, this.#keyring.persona.masterPublicKey, kk.ephemeral.publicKey);
+      rekey = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: now, rekeyOf: session };
+      this.#rekeys.set(session.peer, rekey);
+      this.#initiationsByIndex.set(index, rekey);
+    }
+    this.#port.send(rekey.packet, session.remote);
   }
 
   #freeIndex(): number {

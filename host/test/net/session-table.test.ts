@@ -9,11 +9,11 @@ import { testPersona } from './test-persona.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function node(label: string) {
+async function node(label: string, options: { rekeyAfterMs?: number; tickMs?: number } = {}) {
   const persona = testPersona(label);
   const port = await UdpPort.bind({ address: '::' });
   const keyring = new PeerKeyring(persona);
-  const table = new SessionTable(port, keyring);
+  const table = new SessionTable(port, keyring, {}, options);
   port.onPeer((data, from) => table.handle(data, from));
   const endpoint = { address: '127.0.0.1', port: port.port, family: 'ipv4' as const };
   return { persona, port, keyring, table, endpoint };
@@ -176,5 +176,67 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     a.table.tick(Date.now() + 21_000);
     expect(reasons).to.deep.equal(['idle-timeout']);
     expect(a.table.all).to.have.length(0);
+  });
+
+  it('rekeys a live session in place: same link, no close, new indices, data keeps flowing, old packets stay refused', async () => {
+    a.table.stop('shutdown');
+    b.table.stop('shutdown');
+    await a.port.close();
+    await b.port.close();
+    a = await node('a', { rekeyAfterMs: 100, tickMs: 3_600_000 });
+    b = await node('b', { rekeyAfterMs: 100, tickMs: 3_600_000 });
+    befriend(a, b);
+    const sent: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    a.port.send = (data, to) => { sent.push(Buffer.from(data)); original(data, to); };
+    const [sa, sb] = await open();
+    const initiatorSide = sa.initiator ? sa : sb;
+    const closes: string[] = [];
+    sa.onDidClose((r) => closes.push(r));
+    sb.onDidClose((r) => closes.push(r));
+    const got: string[] = [];
+    sb.onDidReceive((d) => got.push(Buffer.from(d).toString()));
+    sa.send(Buffer.from('before'));
+    await sleep(30);
+    const beforeIndex = [sa.localIndex, sb.localIndex];
+    const oldPacket = sent.filter((p) => p[1] === 0x03).at(-1)!;
+    await sleep(150);
+    (initiatorSide === sa ? a : b).table.tick(); // starts the rekey handshake
+    await sleep(100);
+    expect([sa.localIndex, sb.localIndex]).to.not.deep.equal(beforeIndex);
+    expect(sa.remoteIndex).to.equal(sb.localIndex);
+    expect(sb.remoteIndex).to.equal(sa.localIndex);
+    sa.send(Buffer.from('after'));
+    await sleep(50);
+    expect(got).to.deep.equal(['before', 'after']);
+    expect(a.table.get(b.persona.info.masterPublicKey)).to.equal(sa);
+    expect(closes).to.deep.equal([]);
+    // An old packet replayed during the grace period is a replay; after it, an unknown index.
+    await new Promise<void>((r) => eve.send(oldPacket, b.port.port, '127.0.0.1', () => r()));
+    await sleep(30);
+    expect(b.port.counters.count('data-replayed')).to.equal(1);
+    b.table.tick(Date.now() + 16_000);
+    await new Promise<void>((r) => eve.send(oldPacket, b.port.port, '127.0.0.1', () => r()));
+    await sleep(30);
+    expect(b.port.counters.count('data-unknown-index')).to.equal(1);
+    expect(got).to.deep.equal(['before', 'after']);
+  });
+
+  it('refuses a rekey HELLO that does not prove the live session', async () => {
+    await open();
+    const before = b.port.counters.count('hello-bad-rekey');
+    // A fresh (non-rekey) HELLO from a is fine; a rekey tag over the wrong hash is not.
+    const { kkInitiate } = await import('../../src/net/noise-kk.js');
+    const { encodeHello, encodeHelloPayload } = await import('../../src/net/peer-packet.js');
+    const { helloHint } = await import('../../src/net/peer-keyring.js');
+    const entry = a.keyring.get(b.persona.info.masterPublicKey)!;
+    const kk = kkInitiate({
+      localStatic: entry.localStatic, remoteStatic: entry.remoteStatic,
+      payload: encodeHelloPayload(Date.now() + 1, a.persona.info.peerId, Buffer.alloc(16, 7)),
+    });
+    const packet = encodeHello(1234, helloHint(entry.hintKey, a.persona.masterPublicKey, kk.ephemeral.publicKey), kk.message);
+    await new Promise<void>((r) => eve.send(packet, b.port.port, '127.0.0.1', () => r()));
+    await sleep(50);
+    expect(b.port.counters.count('hello-bad-rekey')).to.equal(before + 1);
   });
 });
