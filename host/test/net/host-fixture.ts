@@ -20,12 +20,20 @@ export interface TestHost {
 
 export async function startTestHost(label: string): Promise<TestHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kith-net-${label}-`));
+  // No LAN beacons for loopback tests (read once while the host starts; restored for other suites).
+  const previousLan = process.env.KITH_LAN_PORT;
   process.env.KITH_LAN_PORT = 'off';
-  const host = await startHost({
-    config: loadConfig({}, { port: 0, dataDir, noBrowser: true, stunServers: ['127.0.0.1:9'] }),
-    log: createLogger('silent'),
-    extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
-  });
+  let host: RunningHost;
+  try {
+    host = await startHost({
+      config: loadConfig({}, { port: 0, dataDir, noBrowser: true, stunServers: ['127.0.0.1:9'] }),
+      log: createLogger('silent'),
+      extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
+    });
+  } finally {
+    if (previousLan === undefined) delete process.env.KITH_LAN_PORT;
+    else process.env.KITH_LAN_PORT = previousLan;
+  }
   const passphrase = `net test passphrase ${label}`;
   const created = await host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ slug: label, label, passphrase }) });
   if (created.status !== 201) throw new Error(`create persona: ${created.status} ${await created.text()}`);
