@@ -18,11 +18,17 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
+let starting = 0;
+let savedLan: string | undefined;
+
 export async function startTestHost(label: string): Promise<TestHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kith-net-${label}-`));
-  // No LAN beacons for loopback tests (read once while the host starts; restored for other suites).
-  const previousLan = process.env.KITH_LAN_PORT;
-  process.env.KITH_LAN_PORT = 'off';
+  // No LAN beacons for loopback tests (read once while the host starts; restored for other suites
+  // once every host starting in parallel has read it).
+  if (starting++ === 0) {
+    savedLan = process.env.KITH_LAN_PORT;
+    process.env.KITH_LAN_PORT = 'off';
+  }
   let host: RunningHost;
   try {
     host = await startHost({
@@ -31,8 +37,10 @@ export async function startTestHost(label: string): Promise<TestHost> {
       extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
     });
   } finally {
-    if (previousLan === undefined) delete process.env.KITH_LAN_PORT;
-    else process.env.KITH_LAN_PORT = previousLan;
+    if (--starting === 0) {
+      if (savedLan === undefined) delete process.env.KITH_LAN_PORT;
+      else process.env.KITH_LAN_PORT = savedLan;
+    }
   }
   const passphrase = `net test passphrase ${label}`;
   const created = await host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ slug: label, label, passphrase }) });
