@@ -1,0 +1,384 @@
+import { KIND_CAPABILITIES, type Priority } from '@kith/sdk';
+import { FLAG_VOLATILE, FLAG_WANTS_ACK, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
+import { NACK_MISSING } from './wire/control-headers.js';
+import type { SendScheduler } from './send-scheduler.js';
+import { fragmentFrame } from './fragments.js';
+import { outboundKindByte } from './kind-bytes.js';
+import { BulkWindow } from './bulk-window.js';
+import type { ChannelHost } from './channel-host.js';
+
+/** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
+export const DURABLE_WINDOW = 256;
+const MIN_RTO_MS = 40;
+const MAX_RTO_MS = 2000;
+const TIMER_MS = 10;
+
+/** One reliable event on its way: kept until acknowledged or refused. */
+export interface OutEvent {
+  readonly volatile: boolean;
+  readonly stream: Uint8Array;
+  readonly streamHex: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly flags: number;
+  readonly priority: Priority;
+  readonly header: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly extensionId: string;
+  readonly eventId: string;
+  frames?: Uint8Array[];
+  /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
+  firstSentAt: number;
+  sentAt: number;
+  tries: number;
+  rto: number;
+}
+
+/** What a caller gives {@link OutboundFlow.sendVolatile}. */
+export type NewVolatileEvent = Omit<OutEvent, 'volatile' | 'seq' | 'firstSentAt' | 'sentAt' | 'tries' | 'rto' | 'frames'>;
+
+/** Counters a session keeps for diagnostics and tests. */
+export interface ChannelStats {
+  retransmits: number;
+  badFrames: number;
+  duplicates: number;
+  gapNacks: number;
+}
+
+/** What the outbound half needs from its session. */
+export interface OutboundContext {
+  readonly host: ChannelHost;
+  readonly peer: string;
+  readonly maxPayload: number;
+  readonly scheduler: SendScheduler;
+  readonly stats: ChannelStats;
+  /** The peer's third-party kind table (from its capabilities), undefined before they arrived. */
+  peerKinds(): Readonly<Record<string, number>> | undefined;
+  /** True once the peer's capabilities arrived. */
+  ready(): boolean;
+  /** performance.now() when the session became ready. */
+  readyAt(): number;
+}
+
+/**
+ * The sending half of one session: durable events from the outbound queue and volatile ones from
+ * memory, each kept until acknowledged or refused, with retransmit timers (RFC 6298-style RTO),
+ * gap repair, the bulk window, and parking of third-party kinds the peer has not announced yet.
+ */
+export class OutboundFlow {
+  readonly #ctx: OutboundContext;
+  /** `${'d'|'v'}${streamHex}` → seq → event, in send order. */
+  readonly #out = new Map<string, Map<number, OutEvent>>();
+  readonly #volatileSeq = new Map<string, number>();
+  readonly #unreliableSeq = new Map<string, number>();
+  readonly #bulkWaiters: Array<() => void> = [];
+  readonly #bulkWindow = new BulkWindow();
+  #durableInflight = 0;
+  #bulkInflight = 0;
+  #srtt = 0;
+  #rttvar = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Durable events taken from the queue whose third-party kind the peer has not announced yet. */
+  #parked: OutEvent[] = [];
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: OutboundContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Flow-control state, for diagnostics and tests. */
+  get flow() {
+    return {
+      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#ctx.scheduler.bulkQueued,
+      durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar,
+    };
+  }
+
+  /** True when a bulk event can be sent now without waiting. */
+  get hasBulkRoom(): boolean {
+    return this.#closed || this.#bulkInflight < this.#bulkWindow.size;
+  }
+
+  /** Resolves when the bulk window has room (backpressure for bulk senders). */
+  async bulkRoom(): Promise<void> {
+    while (!this.#closed && this.#bulkInflight >= this.#bulkWindow.size) {
+      await new Promise<void>((resolve) => this.#bulkWaiters.push(resolve));
+    }
+  }
+
+  /** Send a volatile reliable event (reliable while this session lives). Returns its seq. */
+  sendVolatile(event: NewVolatileEvent): number {
+    const seq = (this.#volatileSeq.get(event.streamHex) ?? 0) + 1;
+    this.#volatileSeq.set(event.streamHex, seq);
+    const out: OutEvent = {
+      volatile: true, stream: event.stream, streamHex: event.streamHex, seq, kind: event.kind,
+      flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, priority: event.priority, header: event.header,
+      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
+    };
+    if (event.priority === 'bulk') this.#bulkInflight++;
+    this.#track(out);
+    this.#transmit(out);
+    return seq;
+  }
+
+  /** Send once, no ACK; returns the seq, or undefined when the kind cannot be mapped or the queue is full. */
+  sendUnreliable(stream: Uint8Array, streamHex: string, kind: string, flags: number, priority: Priority, header: Uint8Array, payload: Uint8Array): number | undefined {
+    if (this.#closed) return undefined;
+    const byte = outboundKindByte(kind, this.#ctx.peerKinds());
+    if (byte === undefined) return undefined;
+    const seq = ((this.#unreliableSeq.get(streamHex) ?? 0) + 1) >>> 0;
+    this.#unreliableSeq.set(streamHex, seq);
+    const frame: EventFrame = { stream, seq, kind: byte, flags, header, payload };
+    for (const datagram of fragmentFrame(frame, encodeEventFrame(frame), this.#ctx.maxPayload)) {
+      if (!this.#ctx.scheduler.push(priority, datagram, true)) return undefined;
+    }
+    return seq;
+  }
+
+  /** Take pending durable rows for this peer from the queue while the window has room. */
+  pumpDurable(): void {
+    if (this.#closed || !this.#ctx.ready()) return;
+    const room = DURABLE_WINDOW - this.#durableInflight;
+    if (room <= 0) return;
+    const rows = this.#ctx.host.store.takePending(this.#ctx.host.persona, this.#ctx.peer, room);
+    for (const row of rows) {
+      let opened: { header: Uint8Array; payload: Uint8Array };
+      try {
+        opened = this.#ctx.host.openRow(row);
+      } catch (error) {
+        this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer, seq: row.seq }, 'bus: a queued event could not be opened; dropped');
+        this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, row.stream, row.seq);
+        this.#ctx.host.failed(row.extensionId, { eventId: row.eventId, peer: this.#ctx.peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'unreadable' });
+        continue;
+      }
+      const event: OutEvent = {
+        volatile: false, stream: new Uint8Array(Buffer.from(row.stream, 'hex')), streamHex: row.stream, seq: row.seq,
+        kind: row.kind, flags: row.flags | FLAG_WANTS_ACK, priority: (['control', 'interactive', 'bulk'] as const)[row.priority] ?? 'interactive',
+        header: opened.header, payload: opened.payload, extensionId: row.extensionId, eventId: row.eventId,
+        firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
+      };
+      if (outboundKindByte(event.kind, this.#ctx.peerKinds()) === undefined) {
+        this.#park(event);
+        continue;
+      }
+      this.#durableInflight++;
+      this.#track(event);
+      this.#transmit(event);
+    }
+  }
+
+  /**
+   * The peer has not announced this third-party kind (yet): its extensions may still be
+   * activating, so wait `graceMs` after the session became ready for a capabilities update, then
+   * refuse it locally with `kind-unknown`.
+   */
+  #park(event: OutEvent): void {
+    if (performance.now() - this.#ctx.readyAt() >= this.#ctx.host.graceMs) {
+      this.#refuseUnknown(event);
+      return;
+    }
+    this.#parked.push(event);
+    this.#graceTimer ??= setTimeout(() => {
+      this.#graceTimer = undefined;
+      for (const parked of this.#parked.splice(0)) this.#refuseUnknown(parked);
+      this.pumpDurable();
+    }, this.#ctx.host.graceMs - (performance.now() - this.#ctx.readyAt()));
+  }
+
+  #refuseUnknown(event: OutEvent): void {
+    if (this.#closed) return;
+    this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, event.streamHex, event.seq);
+    this.#ctx.host.nacked(event.extensionId, this.#report(event, 'kind-unknown'));
+  }
+
+  /** A capabilities update arrived: send what it made mappable. */
+  unpark(): void {
+    const still: OutEvent[] = [];
+    for (const event of this.#parked) {
+      if (outboundKindByte(event.kind, this.#ctx.peerKinds()) === undefined) {
+        still.push(event);
+        continue;
+      }
+      this.#durableInflight++;
+      this.#track(event);
+      this.#transmit(event);
+    }
+    this.#parked = still;
+  }
+
+  #track(event: OutEvent): void {
+    const key = (event.volatile ? 'v' : 'd') + event.streamHex;
+    let map = this.#out.get(key);
+    if (!map) this.#out.set(key, (map = new Map()));
+    map.set(event.seq, event);
+    this.#armTimer();
+  }
+
+  #transmit(event: OutEvent): void {
+    if (!event.frames) {
+      const byte = event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!;
+      const frame: EventFrame = { stream: event.stream, seq: event.seq, kind: byte, flags: event.flags, header: event.header, payload: event.payload };
+      event.frames = fragmentFrame(frame, encodeEventFrame(frame), this.#ctx.maxPayload);
+    }
+    event.sentAt = performance.now();
+    if (event.tries === 0) event.firstSentAt = event.sentAt;
+    event.tries++;
+    for (const datagram of event.frames) this.#ctx.scheduler.push(event.priority, datagram);
+  }
+
+  #report(event: OutEvent, reason: string, message?: string) {
+    return {
+      eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind,
+      reason, message: message ?? this.#ctx.host.nackMessage(reason, event.kind, event.header),
+    };
+  }
+
+  /** Cumulative ACK `upTo` for one stream and space. */
+  onAck(streamHex: string, volatile: boolean, upTo: number): void {
+    const map = this.#out.get((volatile ? 'v' : 'd') + streamHex);
+    const now = performance.now();
+    const acked: OutEvent[] = [];
+    let bulkAcked = 0;
+    let bulkRtt: number | undefined;
+    if (map) {
+      for (const [seq, event] of map) {
+        // Volatile seqs enter the map in order, so the first one above upTo ends the scan.
+        if (seq > upTo) {
+          if (volatile) break;
+          continue;
+        }
+        map.delete(seq);
+        acked.push(event);
+        if (event.tries === 1) {
+          this.#sampleRtt(now - event.sentAt);
+          if (event.priority === 'bulk') bulkRtt = now - event.sentAt;
+        }
+        if (event.priority === 'bulk') bulkAcked++;
+      }
+    }
+    if (volatile) {
+      for (const event of acked) {
+        if (event.priority === 'bulk') this.#bulkInflight--;
+        if (event.extensionId) this.#ctx.host.delivered(event.extensionId, this.#delivery(event));
+      }
+      if (bulkAcked > 0) {
+        this.#bulkWindow.onAck(bulkAcked, bulkRtt, now);
+        this.#wakeBulk();
+      }
+      return;
+    }
+    // Durable: the queue rows are the truth (also after a restart, when nothing is in memory).
+    const rows = this.#ctx.host.store.deleteUpTo(this.#ctx.host.persona, this.#ctx.peer, streamHex, upTo);
+    this.#durableInflight -= acked.length;
+    for (const row of rows) {
+      this.#ctx.host.delivered(row.extensionId, { eventId: row.eventId, peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind });
+    }
+    if (acked.length > 0) this.pumpDurable();
+  }
+
+  /** Refusal (or, with `missing`, a retransmit request) for `seqs`. */
+  onNack(streamHex: string, volatile: boolean, seqs: readonly number[], reason: string, message: string | undefined): void {
+    const map = this.#out.get((volatile ? 'v' : 'd') + streamHex);
+    if (reason === NACK_MISSING) {
+      const now = performance.now();
+      for (const seq of seqs) {
+        const event = map?.get(seq);
+        if (!event || now - event.sentAt < Math.max(2, this.#srtt / 2)) continue;
+        this.#ctx.stats.retransmits++;
+        this.#transmit(event);
+      }
+      return;
+    }
+    let removed = 0;
+    for (const seq of seqs) {
+      const event = map?.get(seq);
+      if (!event) continue;
+      map!.delete(seq);
+      removed++;
+      if (volatile) {
+        if (event.priority === 'bulk') {
+          this.#bulkInflight--;
+          this.#wakeBulk();
+        }
+      } else {
+        this.#durableInflight--;
+        this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, streamHex, seq);
+      }
+      if (event.extensionId) this.#ctx.host.nacked(event.extensionId, this.#report(event, reason, message));
+    }
+    if (!volatile && removed > 0) this.pumpDurable();
+  }
+
+  #delivery(event: OutEvent) {
+    return { eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind };
+  }
+
+  #wakeBulk(): void {
+    while (this.#bulkWaiters.length > 0 && this.#bulkInflight < this.#bulkWindow.size) this.#bulkWaiters.shift()!();
+  }
+
+  #sampleRtt(sample: number): void {
+    if (this.#srtt === 0) {
+      this.#srtt = sample;
+      this.#rttvar = sample / 2;
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - sample);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * sample;
+    }
+  }
+
+  #rto(): number {
+    if (this.#srtt === 0) return 200;
+    return Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.#srtt + 4 * this.#rttvar));
+  }
+
+  #armTimer(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setInterval(() => this.#onTimer(), TIMER_MS);
+    this.#timer.unref();
+  }
+
+  #onTimer(): void {
+    const now = performance.now();
+    let any = false;
+    let bulkTimedOut = false;
+    for (const map of this.#out.values()) {
+      for (const event of map.values()) {
+        any = true;
+        // Everything after an event first sent less than MIN_RTO ago was sent even later: stop.
+        if (event.tries > 0 && now - event.firstSentAt < MIN_RTO_MS) break;
+        if (now - event.sentAt < event.rto) continue;
+        // Bulk frames still waiting in the scheduler have not really been sent yet.
+        if (event.priority === 'bulk' && this.#ctx.scheduler.bulkQueued > 0) continue;
+        event.rto = Math.min(MAX_RTO_MS, event.rto * 2);
+        if (event.priority === 'bulk') bulkTimedOut = true;
+        this.#ctx.stats.retransmits++;
+        this.#transmit(event);
+      }
+    }
+    if (bulkTimedOut) this.#bulkWindow.onTimeout(now);
+    if (!any && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** The session ended: durable rows go back to pending, volatile events fail, waiters wake. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#parked = [];
+    this.#ctx.host.store.revertInflight(this.#ctx.host.persona, this.#ctx.peer);
+    for (const [key, map] of this.#out) {
+      if (key[0] !== 'v') continue;
+      for (const event of map.values()) {
+        if (event.extensionId) this.#ctx.host.failed(event.extensionId, { ...this.#delivery(event), reason: 'session-closed' });
+      }
+    }
+    this.#out.clear();
+    for (const wake of this.#bulkWaiters.splice(0)) wake();
+  }
+}
