@@ -6,6 +6,7 @@ import { KITH_VERSION } from '../../host/src/version.js';
 import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
 import { WORK_DIR } from '../../tools/package/package-paths.js';
 import type { Launched } from '../../tools/demo/launch.js';
+import { waitFor } from '../e2e/support/api-client.js';
 import { packagedApi } from './packaged-api.js';
 import { ensurePackage, makeSandbox, runPackaged, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 
@@ -105,6 +106,27 @@ describe('package: the single executable, run with no node on PATH', function ()
       const found = builtins.find((e) => e.id === id);
       expect(found, `built-in extension ${id} in the executable`).to.not.equal(undefined);
       expect(found!.running, `${id} running: ${JSON.stringify(found!.error)}`).to.equal(true);
+    }
+  });
+
+  it('opens the browser at its URL unless KITH_NO_BROWSER is set', async () => {
+    // A stand-in `xdg-open` (a shell script: PATH still holds no node) records what it was asked to open.
+    const opened = path.join(sandbox.tmp, 'opened.txt');
+    const opener = path.join(sandbox.emptyPath, 'xdg-open');
+    fs.writeFileSync(opener, `#!/bin/sh\necho "$1" >> '${opened}'\n`, { mode: 0o755 });
+    try {
+      const quiet = await startPackaged(sandbox, [], { KITH_PORT: '0' });
+      running.push(quiet);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(fs.existsSync(opened), 'opened with KITH_NO_BROWSER set').to.equal(false);
+      await quiet.stop();
+
+      const app = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_NO_BROWSER: '' });
+      running.push(app);
+      await waitFor('xdg-open to be called', async () => fs.existsSync(opened), 5000, 50);
+      expect(fs.readFileSync(opened, 'utf8').trim()).to.equal(app.url);
+    } finally {
+      fs.rmSync(opener, { force: true });
     }
   });
 
