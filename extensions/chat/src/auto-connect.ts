@@ -1,9 +1,9 @@
 /**
  * Per-friend auto-connect: friends with `autoConnect` on are reached without waiting for a
- * message. Every half minute, and shortly after a session with one of them drops (not when either
- * side closed it on purpose), a connect attempt starts through the same just-in-time connector,
- * so attempts never pile up. Friends with auto-connect off are only connected when a message
- * waits for them.
+ * message: at once when auto-connect is switched on (or the friend changes), every half minute,
+ * and shortly after a session with one of them drops (not when either side closed it on purpose).
+ * Attempts go through the same connector as messages, so they never pile up. Friends with
+ * auto-connect off are only connected when a message waits for them.
  */
 import { Disposable, type ExtensionContext } from '@kith/sdk';
 import type { JustInTimeConnect } from './just-in-time-connect.js';
@@ -16,7 +16,7 @@ const DELIBERATE = new Set(['closed-locally', 'closed-by-peer', 'locked', 'shutd
 export function registerAutoConnect(ctx: ExtensionContext, connector: JustInTimeConnect): Disposable {
   const sweep = async () => {
     for (const friend of await ctx.friends.list()) {
-      if (friend.autoConnect && !ctx.sessions.get(friend.peer)) connector.ensure(friend.peer);
+      if (friend.autoConnect && !ctx.sessions.get(friend.peer)) connector.connectSoon(friend.peer);
     }
   };
   return Disposable.from(
@@ -25,8 +25,17 @@ export function registerAutoConnect(ctx: ExtensionContext, connector: JustInTime
       if (DELIBERATE.has(reason)) return;
       ctx.timers.setTimeout(async () => {
         const friend = await ctx.friends.get(session.peer).catch(() => undefined);
-        if (friend?.autoConnect) connector.ensure(friend.peer);
+        if (friend?.autoConnect) connector.connectSoon(friend.peer);
       }, RECONNECT_AFTER_MS);
+    }),
+    ctx.friends.onDidChange(({ peer, change }) => {
+      if (change !== 'updated') return;
+      ctx.friends
+        .get(peer)
+        .then((friend) => {
+          if (friend?.autoConnect) connector.connectNow(peer);
+        })
+        .catch(() => undefined);
     }),
   );
 }

@@ -80,7 +80,7 @@ export class ChatService {
       this.earlyOutcomes.delete(receipt.eventId);
       await this.store.settle(receipt.eventId, early);
     }
-    if (receipt.queued) this.connector.ensure(conversation);
+    if (receipt.queued) this.connector.connectNow(conversation);
     const message = (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
     return message;

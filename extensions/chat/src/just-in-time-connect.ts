@@ -1,11 +1,15 @@
 /**
- * Opens a session when a message waits for a friend who is not connected: one attempt per friend
- * at a time, and not again within a short back-off after a failure. The queued message is safe
- * either way; this only makes delivery sooner.
+ * Opens sessions with friends, one attempt per friend at a time. `connectNow` is for what the
+ * user just did (a message waits, auto-connect was switched on) and always tries; `connectSoon`
+ * is for background sweeps and skips a friend for a while after a real attempt failed. A queued
+ * message is safe either way; this only makes delivery sooner.
  */
 import type { ExtensionContext, PeerKey } from '@kith/sdk';
 
+/** After a failed attempt that really tried the network, background sweeps wait this long. */
 const RETRY_AFTER_MS = 15_000;
+/** A failure quicker than this did not reach the network (e.g. the friend was not seen in any room). */
+const CHEAP_FAILURE_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 export class JustInTimeConnect {
@@ -14,23 +18,33 @@ export class JustInTimeConnect {
 
   constructor(private readonly ctx: ExtensionContext) {}
 
-  /** Start connecting to `peer` unless a session is live, an attempt runs, or one just failed. */
-  ensure(peer: PeerKey): void {
-    const { ctx } = this;
-    if (ctx.sessions.get(peer) || this.inFlight.has(peer)) return;
+  /** Connect to `peer` now unless a session is live or an attempt is already running. */
+  connectNow(peer: PeerKey): void {
+    if (this.ctx.sessions.get(peer) || this.inFlight.has(peer)) return;
+    this.attempt(peer);
+  }
+
+  /** Like {@link connectNow}, but not within the back-off after a failed network attempt. */
+  connectSoon(peer: PeerKey): void {
     const failed = this.failedAt.get(peer);
     if (failed !== undefined && Date.now() - failed < RETRY_AFTER_MS) return;
+    this.connectNow(peer);
+  }
+
+  private attempt(peer: PeerKey): void {
+    const { ctx } = this;
     this.inFlight.add(peer);
     const started = Date.now();
     ctx.sessions
       .connect(peer, { timeoutMs: CONNECT_TIMEOUT_MS })
       .then(() => {
         this.failedAt.delete(peer);
-        ctx.diagnostics.trace({ stage: 'chat-jit-connect', outcome: 'ok', peer, ms: Date.now() - started });
+        ctx.diagnostics.trace({ stage: 'chat-connect', outcome: 'ok', peer, ms: Date.now() - started });
       })
       .catch((error: Error) => {
-        this.failedAt.set(peer, Date.now());
-        ctx.diagnostics.trace({ stage: 'chat-jit-connect', outcome: 'failed', peer, detail: error.message, ms: Date.now() - started });
+        const ms = Date.now() - started;
+        if (ms >= CHEAP_FAILURE_MS) this.failedAt.set(peer, Date.now());
+        ctx.diagnostics.trace({ stage: 'chat-connect', outcome: 'failed', peer, detail: error.message, ms });
       })
       .finally(() => this.inFlight.delete(peer));
   }
