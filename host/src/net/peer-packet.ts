@@ -96,19 +96,22 @@ export function encodeDataHeader(receiverIndex: number, counter: number): Buffer
   header[0] = PEER_MAGIC;
   header[1] = PacketType.Data;
   header.writeUInt32BE(receiverIndex, 2);
-  header.writeBigUInt64BE(BigInt(counter), 6);
+  // u64 as two u32 halves: no BigInt on the per-packet path.
+  header.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 6);
+  header.writeUInt32BE(counter >>> 0, 10);
   return header;
 }
 
 export function decodeData(data: Buffer): Decoded<DataPacket> {
   if (data.length < DATA_MIN || data.length > MAX_DATAGRAM) return fail('data-bad-length');
-  const counter = data.readBigUInt64BE(6);
-  if (counter > BigInt(Number.MAX_SAFE_INTEGER)) return fail('data-bad-counter');
+  const high = data.readUInt32BE(6);
+  if (high > 0x1f_ffff) return fail('data-bad-counter'); // beyond Number.MAX_SAFE_INTEGER
+  const counter = high * 0x1_0000_0000 + data.readUInt32BE(10);
   return {
     ok: true,
     value: {
       receiverIndex: data.readUInt32BE(2),
-      counter: Number(counter),
+      counter,
       header: data.subarray(0, DATA_HEADER_BYTES),
       sealed: data.subarray(DATA_HEADER_BYTES),
     },
