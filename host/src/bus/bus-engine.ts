@@ -18,6 +18,7 @@ import { LocalKindBytes } from './kind-bytes.js';
 import { PeerChannel } from './peer-channel.js';
 import { maxEventBytes } from './fragments.js';
 import { assertOwnsKind } from './kind-ownership.js';
+import { KindHandlers } from './kind-handlers.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
@@ -25,9 +26,7 @@ import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-s
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
-const SHARED_STREAM_KINDS = new Set(['stream.open', 'stream.open-ack', 'stream.close']);
 const PEER_KEY = /^[0-9a-f]{64}$/;
-const MAX_STREAM_OWNERS = 4096;
 const MAX_INBOUND_STREAMS = 4096;
 const FRESH_CACHE_MAX = 1024;
 const UNRELIABLE_NACK_INTERVAL_MS = 5000;
@@ -37,13 +36,6 @@ const UNRELIABLE_NACK_INTERVAL_MS = 5000;
  * being refused, so messages queued while we were away are not bounced by a race at unlock.
  */
 export const ACTIVATION_GRACE_MS = 5000;
-
-interface Registration {
-  readonly scope: ExtensionScope;
-  readonly kind: string;
-  readonly purpose: string | undefined;
-  readonly handler: KindHandler;
-}
 
 interface ExtensionReports {
   readonly delivered: EventEmitter<DeliveryReport>;
@@ -84,10 +76,9 @@ export class BusEngine implements ChannelHost {
   readonly #gate: PersonaGate;
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
-  readonly #registrations = new Map<string, Registration>();
+  readonly #handlers = new KindHandlers();
   readonly #extensions = new Map<string, { version: string; users: number }>();
   readonly #reports = new Map<string, ExtensionReports>();
-  readonly #streamOwners = new Map<string, string>();
   readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
   readonly #unreliableNacks = new Map<string, number>();
   readonly #durableInbound = new Map<string, InboundStream>();
@@ -246,22 +237,11 @@ export class BusEngine implements ChannelHost {
   }
 
   register(scope: ExtensionScope, kind: string, handler: KindHandler, options: KindOptions = {}): Disposable {
-    assertOwnsKind(scope.extension, scope.manifest, kind);
-    if (typeof handler !== 'function') throw new KithError('KITH_ERR_BAD_REQUEST', 'A kind handler must be a function');
-    const purpose = options.purpose;
-    if (purpose !== undefined && (!SHARED_STREAM_KINDS.has(kind) || typeof purpose !== 'string' || purpose.length === 0 || purpose.length > 32)) {
-      throw new KithError('KITH_ERR_BAD_REQUEST', 'A purpose applies only to stream.open/open-ack/close and is 1-32 characters');
-    }
-    const key = purpose === undefined ? kind : `${kind}#${purpose}`;
-    if (this.#registrations.has(key)) {
-      throw new KithError('KITH_ERR_DUPLICATE', `Kind ${key} already has a handler (extension ${this.#registrations.get(key)!.scope.extension.id})`);
-    }
+    const registration = this.#handlers.add(scope, kind, handler, options);
     if (!isBuiltinKind(kind)) this.kindBytes.assign(kind);
-    const registration: Registration = { scope, kind, purpose, handler };
-    this.#registrations.set(key, registration);
     this.#capabilitiesChanged();
     return new Disposable(() => {
-      if (this.#registrations.get(key) === registration) this.#registrations.delete(key);
+      registration.dispose();
       this.#capabilitiesChanged();
     });
   }
@@ -269,7 +249,7 @@ export class BusEngine implements ChannelHost {
   capabilities(): CapabilitiesHeader {
     const ext: Record<string, string> = {};
     for (const [id, { version }] of this.#extensions) ext[id] = version;
-    const on = [...new Set([...this.#registrations.values()].map((r) => r.kind))].sort();
+    const on = this.#handlers.kinds();
     return { v: CAPABILITIES_VERSION, rev: this.#capsRev, ext, kinds: this.kindBytes.toRecord(), on };
   }
 
@@ -290,7 +270,7 @@ export class BusEngine implements ChannelHost {
   dispatch(channel: PeerChannel, event: InboundDispatch): Refusal | undefined | Promise<Refusal | undefined> {
     const { kind, header, frame, streamHex } = event;
     const purpose = kind === 'stream.open' && typeof header.purpose === 'string' ? header.purpose : undefined;
-    const registration = this.#handlerFor(channel.peer, streamHex, kind, purpose);
+    const registration = this.#handlers.find(channel.peer, streamHex, kind, purpose);
     if (!registration) {
       if (event.reliable && !event.volatile && performance.now() - this.#activeSince < this.graceMs) return NOT_YET;
       const refusal = { reason: 'kind-disabled', message: nackMessage('kind-disabled', kind, purpose) };
@@ -307,7 +287,7 @@ export class BusEngine implements ChannelHost {
       return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
     };
     const taken = (): undefined => {
-      if (kind === 'stream.open') this.#setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
+      if (kind === 'stream.open') this.#handlers.setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
       return undefined;
     };
     let result: unknown;
@@ -320,24 +300,6 @@ export class BusEngine implements ChannelHost {
       return Promise.resolve(result).then(taken, failed);
     }
     return taken();
-  }
-
-  #handlerFor(peer: string, streamHex: string, kind: string, purpose: string | undefined): Registration | undefined {
-    if (!SHARED_STREAM_KINDS.has(kind)) return this.#registrations.get(kind);
-    if (kind === 'stream.open') {
-      return (purpose !== undefined ? this.#registrations.get(`stream.open#${purpose}`) : undefined) ?? this.#registrations.get('stream.open');
-    }
-    const candidates = [...this.#registrations.values()].filter((r) => r.kind === kind);
-    const owner = this.#streamOwners.get(`${peer}:${streamHex}`);
-    if (owner !== undefined) return candidates.find((r) => r.scope.extension.id === owner);
-    return candidates.length === 1 ? candidates[0] : undefined;
-  }
-
-  #setStreamOwner(peer: string, streamHex: string, extensionId: string): void {
-    const key = `${peer}:${streamHex}`;
-    this.#streamOwners.delete(key);
-    this.#streamOwners.set(key, extensionId);
-    if (this.#streamOwners.size > MAX_STREAM_OWNERS) this.#streamOwners.delete(this.#streamOwners.keys().next().value as string);
   }
 
   #nackUnreliable(channel: PeerChannel, streamHex: string, seq: number, kind: string, refusal: Refusal): void {
@@ -385,7 +347,7 @@ export class BusEngine implements ChannelHost {
     const flags = (options.eos ? FLAG_EOS : 0) | (options.keyframe ? FLAG_KEYFRAME : 0);
     const eventId = randomUUID();
     const extensionId = scope.extension.id;
-    if (kind === 'stream.open') this.#setStreamOwner(peer, stream, extensionId);
+    if (kind === 'stream.open') this.#handlers.setStreamOwner(peer, stream, extensionId);
     const live = channel && channel.ready && !channel.closed ? channel : undefined;
 
     if (options.reliable === false) {
@@ -484,11 +446,11 @@ export class BusEngine implements ChannelHost {
     this.marks.clearCache();
     for (const state of this.#durableInbound.values()) state.clear();
     this.#durableInbound.clear();
-    this.#streamOwners.clear();
+    this.#handlers.clearOwners();
     this.#fresh.clear();
     this.kindBytes = new LocalKindBytes();
-    for (const registration of this.#registrations.values()) {
-      if (!isBuiltinKind(registration.kind)) this.kindBytes.assign(registration.kind);
+    for (const kind of this.#handlers.kinds()) {
+      if (!isBuiltinKind(kind)) this.kindBytes.assign(kind);
     }
   }
 
