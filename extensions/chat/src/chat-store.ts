@@ -44,14 +44,6 @@ interface Row {
   event_id: string | null;
 }
 
-/**
- * Descending order as `ORDER BY -column`: kysely spells `desc` as raw SQL, which the scoped
- * storage refuses, while a negated column reference is plain expression nodes.
- */
-function descending(column: string) {
-  return (eb: any) => eb.neg(eb.ref(column));
-}
-
 /** Most rows one page returns. */
 export const MAX_PAGE = 200;
 
@@ -136,7 +128,7 @@ export class ChatStore {
 
   /** Every stored copy of `id` (ids are random, so normally one), mine first. */
   async find(id: string): Promise<ChatMessage[]> {
-    const rows = await this.db.selectFrom('messages').selectAll().where('msg_id', '=', id).orderBy(descending('from_me')).execute();
+    const rows = await this.db.selectFrom('messages').selectAll().where('msg_id', '=', id).orderBy('from_me', 'desc').execute();
     return (rows as Row[]).map((row) => this.toMessage(row));
   }
 
@@ -218,7 +210,7 @@ export class ChatStore {
     const limit = Math.min(Math.max(options.limit, 1), MAX_PAGE);
     let query = this.db.selectFrom('messages').selectAll().where('conversation', '=', conversation);
     if (options.before !== undefined) query = query.where('row_id', '<', options.before);
-    const rows = (await query.orderBy(descending('row_id')).limit(limit + 1).execute()) as Row[];
+    const rows = (await query.orderBy('row_id', 'desc').limit(limit + 1).execute()) as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit).reverse();
     return { messages: page.map((row) => this.toMessage(row)), nextCursor: more && page.length > 0 ? page[0]!.row_id : null };
