@@ -165,7 +165,11 @@ export interface DeliveryReport {
   readonly kind: string;
 }
 
-/** The receiver refused an event, e.g. because it has the feature turned off. */
+/**
+ * The receiver refused an event, e.g. because it has the feature turned off. For unreliable
+ * events (not tracked one by one) `eventId` is empty and the report comes at most once per peer
+ * and kind every 5 s.
+ */
 export interface NackReport extends DeliveryReport {
   /** Machine-readable reason: `kind-disabled`, `kind-unknown`, `handler-failed`, ... */
   readonly reason: string;

@@ -351,7 +351,7 @@ export class BusEngine implements ChannelHost {
     const live = channel && channel.ready && !channel.closed ? channel : undefined;
 
     if (options.reliable === false) {
-      const seq = live?.sendUnreliable(streamBytes, stream, kind, flags, priority, headerBytes, payload);
+      const seq = live?.sendUnreliable(streamBytes, stream, kind, flags, priority, headerBytes, payload, extensionId);
       return { eventId, peer, stream, seq: seq ?? 0, queued: false, ...(seq === undefined ? { dropped: true } : {}) };
     }
     if (priority === 'bulk') {

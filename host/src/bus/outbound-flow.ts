@@ -12,6 +12,7 @@ export const DURABLE_WINDOW = 256;
 const MIN_RTO_MS = 40;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
+const MAX_UNRELIABLE_STREAMS = 1024;
 
 /** One reliable event on its way: kept until acknowledged or refused. */
 export interface OutEvent {
@@ -71,6 +72,8 @@ export class OutboundFlow {
   readonly #out = new Map<string, Map<number, OutEvent>>();
   readonly #volatileSeq = new Map<string, number>();
   readonly #unreliableSeq = new Map<string, number>();
+  /** Who last sent unreliable events on a stream, so a refusal reaches that extension. */
+  readonly #unreliableSenders = new Map<string, { extensionId: string; kind: string }>();
   readonly #bulkWaiters: Array<() => void> = [];
   readonly #bulkWindow = new BulkWindow();
   #durableInflight = 0;
@@ -123,12 +126,17 @@ export class OutboundFlow {
   }
 
   /** Send once, no ACK; returns the seq, or undefined when the kind cannot be mapped or the queue is full. */
-  sendUnreliable(stream: Uint8Array, streamHex: string, kind: string, flags: number, priority: Priority, header: Uint8Array, payload: Uint8Array): number | undefined {
+  sendUnreliable(
+    stream: Uint8Array, streamHex: string, kind: string, flags: number, priority: Priority, header: Uint8Array, payload: Uint8Array,
+    extensionId: string,
+  ): number | undefined {
     if (this.#closed) return undefined;
     const byte = outboundKindByte(kind, this.#ctx.peerKinds());
     if (byte === undefined) return undefined;
     const seq = ((this.#unreliableSeq.get(streamHex) ?? 0) + 1) >>> 0;
     this.#unreliableSeq.set(streamHex, seq);
+    this.#unreliableSenders.set(streamHex, { extensionId, kind });
+    if (this.#unreliableSenders.size > MAX_UNRELIABLE_STREAMS) this.#unreliableSenders.delete(this.#unreliableSenders.keys().next().value as string);
     const frame: EventFrame = { stream, seq, kind: byte, flags, header, payload };
     for (const datagram of fragmentFrame(frame, encodeEventFrame(frame), this.#ctx.maxPayload)) {
       if (!this.#ctx.scheduler.push(priority, datagram, true)) return undefined;
@@ -232,6 +240,16 @@ export class OutboundFlow {
       eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind,
       reason, message: message ?? this.#ctx.host.nackMessage(reason, event.kind, event.header),
     };
+  }
+
+  /** The peer refused unreliable events of `streamHex` (e.g. call audio with calls turned off). */
+  onUnreliableNack(streamHex: string, seq: number, reason: string, message: string | undefined): void {
+    const sender = this.#unreliableSenders.get(streamHex);
+    if (!sender) return;
+    this.#ctx.host.nacked(sender.extensionId, {
+      eventId: '', peer: this.#ctx.peer, stream: streamHex, seq, kind: sender.kind, reason,
+      message: message ?? this.#ctx.host.nackMessage(reason, sender.kind, new Uint8Array([0xa0])),
+    });
   }
 
   /** Cumulative ACK `upTo` for one stream and space. */

@@ -108,9 +108,12 @@ export class PeerChannel {
   }
 
   /** Send once, no ACK; returns the seq, or undefined when the kind cannot be mapped or the queue is full. */
-  sendUnreliable(stream: Uint8Array, streamHex: string, kind: string, flags: number, priority: Priority, header: Uint8Array, payload: Uint8Array): number | undefined {
+  sendUnreliable(
+    stream: Uint8Array, streamHex: string, kind: string, flags: number, priority: Priority, header: Uint8Array, payload: Uint8Array,
+    extensionId: string,
+  ): number | undefined {
     if (this.#closed) return undefined;
-    return this.#outbound.sendUnreliable(stream, streamHex, kind, flags, priority, header, payload);
+    return this.#outbound.sendUnreliable(stream, streamHex, kind, flags, priority, header, payload, extensionId);
   }
 
   /** Take pending durable rows for this peer from the queue while the window has room. */
@@ -177,7 +180,8 @@ export class PeerChannel {
     }
     if (frame.kind === KIND_NACK) {
       const nack = parseControlHeader(NackHeaderSchema, decodeHeader(frame.header), 'nack');
-      this.#outbound.onNack(streamHex, volatile, nack.seqs, nack.reason, nack.message);
+      if (nack.unreliable) this.#outbound.onUnreliableNack(streamHex, nack.seqs[0]!, nack.reason, nack.message);
+      else this.#outbound.onNack(streamHex, volatile, nack.seqs, nack.reason, nack.message);
       return;
     }
     if ((frame.flags & FLAG_WANTS_ACK) === 0) {
@@ -378,7 +382,7 @@ export class PeerChannel {
 
   /** Refuse an unreliable event visibly (rate-limited by the caller). */
   nackUnreliable(streamHex: string, seq: number, reason: string, message: string): void {
-    this.#sendNack(streamHex, false, [seq], reason, message);
+    this.#sendControl(streamHex, false, KIND_NACK, { seqs: [seq], reason, message, unreliable: true });
   }
 
   // ------------------------------------------------------------------------------------------

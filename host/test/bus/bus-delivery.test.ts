@@ -139,6 +139,24 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     expect(nacks[1]).to.include({ reason: 'kind-disabled', seq: 3, message: 'peer has chat turned off' });
   });
 
+  it('unreliable frames of a turned-off feature are refused visibly, once per 5 s (call audio to a peer without calls)', async () => {
+    const sender = contextOf(a, 'calls', ['audio.frame']);
+    contextOf(b, 'chat', CHAT_KINDS).kinds.register('chat.text', () => undefined);
+    const nacks: NackReport[] = [];
+    sender.sessions.onDidNack((n) => nacks.push(n));
+    pair = await linkPair(a, b);
+    await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined);
+    const stream = sender.streams.random();
+    for (let i = 0; i < 20; i++) {
+      await sender.sessions.send(b.keys.masterPublicKey, stream, 'audio.frame', { ts: i * 20_000 }, new Uint8Array(80), { reliable: false });
+    }
+    await until(() => nacks.length === 1, 5000, 'the refusal of the audio frames');
+    await new Promise((r) => setTimeout(r, 200));
+    // One report for the burst (rate-limited), without an event id (unreliable events are not tracked).
+    expect(nacks).to.have.length(1);
+    expect(nacks[0]).to.include({ eventId: '', kind: 'audio.frame', stream, reason: 'kind-disabled', message: 'peer has calls turned off' });
+  });
+
   it('fragments an event larger than one datagram and reassembles it', async () => {
     const sender = contextOf(a, 'chat', CHAT_KINDS);
     const receiver = contextOf(b, 'chat', CHAT_KINDS);

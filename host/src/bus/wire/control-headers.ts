@@ -25,6 +25,8 @@ export const NackHeaderSchema = z.object({
   seqs: z.array(u32).min(1).max(MAX_NACK_SEQS),
   reason,
   message: z.string().max(200).optional(),
+  /** The refused events were unreliable ones (their seqs are in the unreliable space). */
+  unreliable: z.literal(true).optional(),
 });
 export type NackHeader = z.infer<typeof NackHeaderSchema>;
 

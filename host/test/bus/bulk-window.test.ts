@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { BULK_QUEUE_TARGET_MS, BulkWindow } from '../../src/bus/bulk-window.js';
+
+describe('bus: delay-based bulk window', () => {
+  it('grows while round trips stay near the base, shrinks when queueing delay passes the target', () => {
+    const w = new BulkWindow();
+    const start = w.size;
+    let now = 0;
+    for (let i = 0; i < 50; i++) w.onAck(8, 1, (now += 1)); // base 1 ms, no queueing
+    const grown = w.size;
+    expect(grown).to.be.greaterThan(start);
+    for (let i = 0; i < 20; i++) w.onAck(8, 1 + BULK_QUEUE_TARGET_MS * 3, (now += 20)); // queue builds up
+    expect(w.size).to.be.lessThan(grown);
+    expect(w.size).to.be.at.least(8);
+  });
+
+  it('cuts at most once per round trip and halves on a retransmit timeout, never below 8', () => {
+    const w = new BulkWindow();
+    w.onAck(1, 1, 1);
+    const before = w.size;
+    w.onAck(1, 30, 100);
+    const once = w.size;
+    w.onAck(1, 30, 101); // same round trip: no second cut
+    expect(w.size).to.equal(once);
+    expect(once).to.be.lessThan(before);
+    for (let t = 200; t < 2000; t += 50) w.onTimeout(t);
+    expect(w.size).to.equal(8);
+  });
+
+  it('re-learns the base round trip after 10 s (a path that got slower is not throttled forever)', () => {
+    const w = new BulkWindow();
+    w.onAck(1, 1, 0);
+    w.onAck(1, 50, 20_000); // new base after the window
+    const size = w.size;
+    for (let i = 1; i <= 20; i++) w.onAck(8, 50, 20_000 + i);
+    expect(w.size).to.be.greaterThan(size);
+  });
+});
