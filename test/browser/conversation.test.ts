@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/src/server/server.js';
-import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { ARTIFACTS, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
 
 const PASSPHRASE = 'two friends one room';
 
@@ -62,8 +64,17 @@ describe('browser: two instances pair, connect and chat through their UIs', func
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      await snap(a, `FAILED-conversation-alice-${Date.now()}`);
-      await snap(b, `FAILED-conversation-bob-${Date.now()}`);
+      const stamp = Date.now();
+      await snap(a, `FAILED-conversation-alice-${stamp}`);
+      await snap(b, `FAILED-conversation-bob-${stamp}`);
+      // What each host saw, for the post-mortem.
+      for (const [name, t] of [['alice', alice], ['bob', bob]] as const) {
+        const dump: Record<string, unknown> = {};
+        for (const route of ['/api/diagnostics/rendezvous', '/api/diagnostics/traces', '/api/diagnostics/rooms', '/api/sessions']) {
+          dump[route] = await (await t.host.fetch(route)).json().catch(() => null);
+        }
+        fs.writeFileSync(path.join(ARTIFACTS, `FAILED-conversation-${name}-${stamp}.json`), JSON.stringify(dump, null, 2));
+      }
     }
   });
   after(async () => {
@@ -194,7 +205,7 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     const prompt = b.getByTestId('connect-prompt');
     await prompt.waitFor({ timeout: 30_000 });
     await prompt.getByTestId('decline').click();
-    expect(await b.getByTestId('connect-prompt').count()).to.equal(0);
+    await prompt.waitFor({ state: 'detached', timeout: 5_000 });
     await new Promise((r) => setTimeout(r, 4000));
     expect(await sessionsOf(bob)).to.have.length(0);
     expect(await b.getByTestId('connect-prompt').count(), 'the declined request does not come back').to.equal(0);

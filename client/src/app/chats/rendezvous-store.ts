@@ -218,7 +218,9 @@ export class RendezvousStore {
     for (const request of requests.map(normaliseRequest)) {
       if (!request.nonce || this.#seenRequests.has(request.nonce)) continue;
       this.#seenRequests.add(request.nonce);
-      if (request.autoAccept) this.autoAccepts.update((l) => [...l, request]);
+      // Auto-accept only while the user is in Auto mode now: a poll sent before a mode change may
+      // come back computed for the old mode.
+      if (request.autoAccept && this.form().mode === 'auto') this.autoAccepts.update((l) => [...l, request]);
       else this.requests.update((l) => [...l, request]);
     }
     this.lastPollAt.set(Date.now());
