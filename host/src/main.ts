@@ -1,10 +1,7 @@
 import { loadConfig } from './config.js';
 import { parseArgs, USAGE } from './cli.js';
-import { createLogger } from './log.js';
-import { startHost, type RunningHost } from './host.js';
-import { openBrowser } from './open-browser.js';
+import type { RunningHost } from './host.js';
 import { KITH_VERSION } from './version.js';
-import { resolveClientDir } from './client-dir.js';
 import { PACKAGED_BUILTINS } from './native/packaged-builtins.js';
 
 /** Entry point of the `kith` program (dev: `tsx host/src/main.ts`; packaged: the executable). */
@@ -30,6 +27,14 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Loaded only for the peer role, so --help, --version and --server do not evaluate the whole
+  // peer app (in the single executable that is most of the start-up time).
+  const [{ createLogger }, { startHost }, { resolveClientDir }, { openBrowser }] = await Promise.all([
+    import('./log.js'),
+    import('./host.js'),
+    import('./client-dir.js'),
+    import('./open-browser.js'),
+  ]);
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   let host: RunningHost;
