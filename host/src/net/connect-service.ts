@@ -24,6 +24,8 @@ const ACCEPT_WAIT_MS = 30_000;
 const REQUEST_LEAD_MS = 0;
 const CLOCK_TTL_MS = 60_000;
 const MAX_INBOUND = 256;
+/** Connect attempts running at once (each fires HELLO bursts for up to 7 s). */
+const MAX_ATTEMPTS = 8;
 
 /**
  * The connect flows: direct (explicit candidates), request (publish a sealed connect_request,
@@ -37,6 +39,7 @@ export class ConnectService {
   readonly #friends: () => Promise<readonly FriendKeys[]>;
   readonly #clocks = new Map<string, { offset: number; at: number }>();
   readonly #inbound = new Map<string, InboundConnectRequest>();
+  #attempts = 0;
 
   constructor(options: {
     runtime: NetRuntime;
@@ -131,9 +134,18 @@ export class ConnectService {
   }
 
   async #ladder(peer: PeerKey, candidates: { ipv4: Endpoint | null; ipv6: Endpoint | null }, startAt: number, trace: LadderTrace[]): Promise<ConnectOutcome> {
-    const result = await this.#runtime.ladder({
-      peer, ipv4: candidates.ipv4, ipv6: candidates.ipv6, startAt, onTrace: (entry) => this.#record(trace, entry),
-    });
+    if (this.#attempts >= MAX_ATTEMPTS) {
+      throw new KithError('KITH_ERR_RATE_LIMITED', `At most ${MAX_ATTEMPTS} connect attempts at once`, { trace });
+    }
+    this.#attempts++;
+    let result: Awaited<ReturnType<NetRuntime['ladder']>>;
+    try {
+      result = await this.#runtime.ladder({
+        peer, ipv4: candidates.ipv4, ipv6: candidates.ipv6, startAt, onTrace: (entry) => this.#record(trace, entry),
+      });
+    } finally {
+      this.#attempts--;
+    }
     if (!result.session) {
       // Say why when we know: a symmetric NAT on our side explains a failed punch.
       const found = await this.#runtime.discover().catch(() => undefined);

@@ -62,6 +62,15 @@ describe('net: session events to the UI', function () {
     expect(stranger.status).to.equal(404);
   });
 
+  it('bounds concurrent connect attempts (429 beyond eight)', async () => {
+    const dead = { ipv4: '127.0.0.1:9' };
+    const attempts = Array.from({ length: 9 }, () =>
+      a.host.fetch('/api/connect', { method: 'POST', body: JSON.stringify({ peer: b.peer, ...dead }) }));
+    const statuses = (await Promise.all(attempts)).map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 429)).to.have.length(1);
+    expect(statuses.filter((s) => s === 504)).to.have.length(8);
+  });
+
   it('locking closes every session (the peer hears closed-by-peer) and the routes answer 423', async () => {
     const response = await a.host.fetch('/api/connect', {
       method: 'POST', body: JSON.stringify({ peer: b.peer, ipv4: `127.0.0.1:${b.host.areas.net.udpPort}` }),
