@@ -225,10 +225,16 @@ const suite: BenchSuite = {
       const busy = await busRoundTrips(sender, peer, chatStream, 500);
       bulkRunning = false;
       await bulk;
-      rows.push({
-        area: 'bus', metric: `chat event latency p99 while a bulk stream runs (${bulkSeen} chunks moved)`, value: percentile(busy, 99), unit: 'ms',
-        baseline: { name: 'same, no bulk', value: percentile(quiet, 99), unit: 'ms' }, goal: 'p99 < 20 ms',
-      });
+      rows.push(
+        {
+          area: 'bus', metric: `chat event latency p50 while a bulk stream runs (${bulkSeen} chunks moved)`, value: percentile(busy, 50), unit: 'ms',
+          baseline: { name: 'same, no bulk', value: percentile(quiet, 50), unit: 'ms' },
+        },
+        {
+          area: 'bus', metric: 'chat event latency p99 while a bulk stream runs', value: percentile(busy, 99), unit: 'ms',
+          baseline: { name: 'same, no bulk', value: percentile(quiet, 99), unit: 'ms' }, goal: 'p99 < 20 ms',
+        },
+      );
     } finally {
       await pair.close();
       await b.close();
