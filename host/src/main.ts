@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from './config.js';
 import { parseArgs, USAGE } from './cli.js';
 import type { RunningHost } from './host.js';
@@ -49,6 +50,12 @@ async function main(): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`Port ${config.port} is already in use. Set KITH_PORT to another port, e.g. KITH_PORT=9000.\n`);
+      process.exit(1);
+    }
+    const { code, path: where } = error as NodeJS.ErrnoException;
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR'].includes(code ?? '') && where?.startsWith(path.dirname(config.dataDir))) {
+      // Typical when the executable sits in a read-only folder: the default data dir is beside it.
+      process.stderr.write(`Cannot write the data folder ${config.dataDir} (${code}). Set KITH_DATA to a folder you can write, e.g. KITH_DATA=$HOME/.kith.\n`);
       process.exit(1);
     }
     throw error;

@@ -130,6 +130,14 @@ describe('package: the single executable, run with no node on PATH', function ()
     }
   });
 
+  it('says which variable to change when the data folder cannot be written', () => {
+    const blocker = path.join(sandbox.tmp, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const result = runPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: path.join(blocker, 'data') });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.contain(`Cannot write the data folder ${path.join(blocker, 'data')}`).and.to.contain('KITH_DATA');
+  });
+
   it('says which variable to change when the port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
