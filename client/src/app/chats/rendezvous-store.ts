@@ -58,6 +58,8 @@ export class RendezvousStore {
   /** Saved friends (from the pairing extension, when it runs): local label and verified flag by master key. */
   readonly friends = signal<ReadonlyMap<string, { label: string; verified: boolean }>>(new Map());
   #polls = 0;
+  #inFlight: Promise<void> | null = null;
+  #again = false;
 
   /** Room peers named with local friend labels and marked verified when the friend was verified. */
   readonly namedPeers = computed(() => {
@@ -183,10 +185,33 @@ export class RendezvousStore {
     return list;
   }
 
-  async poll(): Promise<void> {
+  /**
+   * Re-publish presence and read the room. Polls never overlap: one asked for while another is in
+   * flight runs right after it, so the host always ends with the page's latest mode and toggle.
+   */
+  poll(): Promise<void> {
+    if (this.#inFlight) {
+      this.#again = true;
+      return this.#inFlight;
+    }
+    this.#inFlight = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#pollOnce();
+        } while (this.#again && this.joined());
+      } finally {
+        this.#inFlight = null;
+      }
+    })();
+    return this.#inFlight;
+  }
+
+  async #pollOnce(): Promise<void> {
     if (!this.joined()) return;
     try {
       const answer = await this.#api.post<Raw>('/rendezvous/poll', this.#body());
+      if (!this.joined()) return; // left while the poll was in flight
       this.#take(answer);
       if (++this.#polls % 4 === 0) void this.refreshFriends();
       this.error.set(null);
