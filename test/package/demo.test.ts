@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { waitFor } from '../e2e/support/api-client.js';
@@ -11,13 +12,16 @@ describe('package: npm run demo', function () {
   this.timeout(120_000);
   let demo: ChildProcess;
   let output = '';
+  let tmp: string;
 
   before(function () {
     this.timeout(600_000);
     ensurePackage();
+    // Its own TMPDIR: the demo's data dirs and the executables' cache folder go there, and go away.
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-demo-test-'));
     demo = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/demo/demo.ts'), '--packaged'], {
       cwd: ROOT,
-      env: { ...process.env, KITH_LOG: 'warn' },
+      env: { ...process.env, KITH_LOG: 'warn', TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     demo.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
@@ -25,6 +29,7 @@ describe('package: npm run demo', function () {
   });
   after(() => {
     if (demo.exitCode === null) demo.kill('SIGKILL');
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('prints a rendezvous and two app URLs that answer, and Ctrl+C stops all three and removes the data', async () => {
