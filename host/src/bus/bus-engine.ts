@@ -41,7 +41,6 @@ interface ExtensionReports {
   readonly delivered: EventEmitter<DeliveryReport>;
   readonly failed: EventEmitter<DeliveryReport & { readonly reason: string }>;
   readonly nacked: EventEmitter<NackReport>;
-  users: number;
 }
 
 export interface BusEngineOptions {
@@ -415,7 +414,7 @@ export class BusEngine implements ChannelHost {
   reportsFor(extensionId: string): ExtensionReports {
     let reports = this.#reports.get(extensionId);
     if (!reports) {
-      reports = { delivered: new EventEmitter(), failed: new EventEmitter(), nacked: new EventEmitter(), users: 0 };
+      reports = { delivered: new EventEmitter(), failed: new EventEmitter(), nacked: new EventEmitter() };
       this.#reports.set(extensionId, reports);
     }
     return reports;
