@@ -98,7 +98,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const BARE_SERVER = "require('http').createServer((q,s)=>s.end('ok')).listen(+process.env.PORT,'127.0.0.1')";
 
-/** The single executable: its size, how fast it answers after launch, what it holds idle. */
+/**
+ * The single executable: its size, how fast it answers after launch, what it holds idle. On a busy
+ * shared machine wall times measure the run queue; `chrt -f 10 npm run bench -- --only package`
+ * (root) stands in for an idle one. The CPU-time rows hold either way.
+ */
 const suite: BenchSuite = {
   name: 'package',
   async run() {
