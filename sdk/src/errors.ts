@@ -34,6 +34,7 @@ export const ERRORS = {
   KITH_ERR_PEER_UNREACHABLE: { status: 504, message: 'The peer could not be reached' },
   KITH_ERR_TIMEOUT: { status: 504, message: 'Timed out' },
   KITH_ERR_STORE_FULL: { status: 507, message: 'The rendezvous server is full; try again later' },
+  KITH_ERR_QUEUE_FULL: { status: 507, message: 'Too many events wait for this peer; try again once it has been online' },
   KITH_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The rendezvous server cannot reach its room store; try again later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,4 +1,5 @@
 import type Sqlite from 'better-sqlite3';
+import { KithError } from '@kith/sdk';
 
 /** Scheduling class as stored: lower runs first. */
 export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
@@ -19,6 +20,9 @@ export interface OutboundRow {
 
 export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq'>;
 
+/** Most events that may wait for one peer (a friend offline for long must not fill the disk). */
+export const MAX_QUEUED_PER_PEER = 20_000;
+
 /**
  * The outbound queue and the per-stream sequence counters (migration 003-bus). Synchronous
  * better-sqlite3 statements: each call is one short transaction, so a seq is assigned and its row
@@ -36,6 +40,8 @@ export class OutboundStore {
   readonly #count: Sqlite.Statement;
   readonly #enqueue: (persona: string, row: NewOutboundRow, now: number) => { id: number; seq: number };
   readonly #take: (persona: string, peer: string, limit: number) => OutboundRow[];
+  /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
+  readonly #counts = new Map<string, number>();
 
   constructor(sqlite: Sqlite.Database) {
     this.#nextSeq = sqlite.prepare(
@@ -81,7 +87,13 @@ export class OutboundStore {
 
   /** Store a new reliable event; returns its row id and its per-stream seq. */
   enqueue(persona: string, row: NewOutboundRow, now = Date.now()): { id: number; seq: number } {
-    return this.#enqueue(persona, row, now);
+    const count = this.count(persona, row.peer);
+    if (count >= MAX_QUEUED_PER_PEER) {
+      throw new KithError('KITH_ERR_QUEUE_FULL', `${count} events already wait for this peer (limit ${MAX_QUEUED_PER_PEER})`);
+    }
+    const stored = this.#enqueue(persona, row, now);
+    this.#counts.set(`${persona}:${row.peer}`, count + 1);
+    return stored;
   }
 
   /** Up to `limit` pending rows for `peer` (control first, then interactive, bulk; FIFO within), marked in flight. */
@@ -97,17 +109,33 @@ export class OutboundStore {
 
   /** Rows acknowledged cumulatively: delete and return them. */
   deleteUpTo(persona: string, peer: string, stream: string, upTo: number): DeletedRow[] {
-    return this.#deleteUpTo.all(persona, peer, stream, upTo) as DeletedRow[];
+    const rows = this.#deleteUpTo.all(persona, peer, stream, upTo) as DeletedRow[];
+    this.#forget(persona, peer, rows.length);
+    return rows;
   }
 
   /** A refused row: delete and return it (undefined when already gone). */
   deleteOne(persona: string, peer: string, stream: string, seq: number): DeletedRow | undefined {
-    return this.#deleteOne.get(persona, peer, stream, seq) as DeletedRow | undefined;
+    const row = this.#deleteOne.get(persona, peer, stream, seq) as DeletedRow | undefined;
+    if (row) this.#forget(persona, peer, 1);
+    return row;
+  }
+
+  #forget(persona: string, peer: string, deleted: number): void {
+    const key = `${persona}:${peer}`;
+    const count = this.#counts.get(key);
+    if (count !== undefined) this.#counts.set(key, Math.max(0, count - deleted));
   }
 
   /** How many rows wait for `peer` (pending or in flight). */
   count(persona: string, peer: string): number {
-    return (this.#count.get(persona, peer) as { n: number }).n;
+    const key = `${persona}:${peer}`;
+    let count = this.#counts.get(key);
+    if (count === undefined) {
+      count = (this.#count.get(persona, peer) as { n: number }).n;
+      this.#counts.set(key, count);
+    }
+    return count;
   }
 }
 
