@@ -56,6 +56,9 @@ export async function buildSeaExecutable(options: SeaBuild): Promise<void> {
   fs.copyFileSync(node, partial);
   fs.chmodSync(partial, 0o755);
   try {
+    // Node's Linux binary ships its symbol table (about 12 MB), needed only by debuggers and
+    // profilers. Addons link against .dynsym, which `strip` keeps.
+    if (process.platform === 'linux' && spawnSync('strip', ['--version']).status === 0) quietly('strip', [partial]);
     const macos = process.platform === 'darwin';
     if (macos) execFileSync('codesign', ['--remove-signature', partial]);
     // postject's command line, run by the Node running this build (its LIEF warnings stay hidden).
