@@ -26,15 +26,25 @@ export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetAr
     ui: kernel.ui,
   });
   let following: Disposable | undefined;
+  let friendsWatch: Disposable | undefined;
   return {
     name: 'bus',
     engine,
     providers: busProviders(engine, () => net.links),
     async start() {
       if (net.links) following = engine.attachLinks(net.links);
+      // A removed friend's queued events fail now instead of waiting forever.
+      try {
+        friendsWatch = identity.friends?.onDidChange?.((change) => {
+          if (change.change === 'removed') engine.dropPeer(change.peer);
+        });
+      } catch (error) {
+        kernel.log.warn({ err: error }, 'bus: cannot follow friend removals');
+      }
     },
     async stop() {
       following?.dispose();
+      friendsWatch?.dispose();
       engine.stop();
     },
   };

@@ -453,6 +453,17 @@ export class BusEngine implements ChannelHost {
     }
   }
 
+  /**
+   * `peer` is no longer a friend: nothing queued for it will ever be sent. Its rows are deleted
+   * and each sender extension gets `onDidFail` with reason `friend-removed`.
+   */
+  dropPeer(peer: PeerKey): void {
+    if (!this.#personaKey) return;
+    for (const row of this.store.deletePeer(this.#personaKey, peer)) {
+      this.failed(row.extensionId, { eventId: row.eventId, peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'friend-removed' });
+    }
+  }
+
   /** Close every channel (host shutdown); the queue keeps what is not acknowledged. */
   stop(): void {
     for (const channel of [...this.#channels.values()]) this.#detach(channel, 'shutdown');

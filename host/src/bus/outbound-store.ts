@@ -38,6 +38,7 @@ export class OutboundStore {
   readonly #deleteUpTo: Sqlite.Statement;
   readonly #deleteOne: Sqlite.Statement;
   readonly #count: Sqlite.Statement;
+  readonly #deletePeer: Sqlite.Statement;
   readonly #enqueue: (persona: string, row: NewOutboundRow, now: number) => { id: number; seq: number };
   readonly #take: (persona: string, peer: string, limit: number) => OutboundRow[];
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
@@ -69,6 +70,10 @@ export class OutboundStore {
        RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
     );
     this.#count = sqlite.prepare(`SELECT COUNT(*) AS n FROM bus_outbound WHERE persona = ? AND peer = ?`);
+    this.#deletePeer = sqlite.prepare(
+      `DELETE FROM bus_outbound WHERE persona = ? AND peer = ?
+       RETURNING id, stream, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+    );
     this.#enqueue = sqlite.transaction((persona: string, row: NewOutboundRow, now: number) => {
       const { seq } = this.#nextSeq.get(persona, row.peer, row.stream) as { seq: number };
       const info = this.#insert.run(
@@ -119,6 +124,13 @@ export class OutboundStore {
     const row = this.#deleteOne.get(persona, peer, stream, seq) as DeletedRow | undefined;
     if (row) this.#forget(persona, peer, 1);
     return row;
+  }
+
+  /** Every row waiting for `peer` (friend removed): delete and return them. */
+  deletePeer(persona: string, peer: string): Array<DeletedRow & { readonly stream: string }> {
+    const rows = this.#deletePeer.all(persona, peer) as Array<DeletedRow & { stream: string }>;
+    this.#counts.set(`${persona}:${peer}`, 0);
+    return rows;
   }
 
   #forget(persona: string, peer: string, deleted: number): void {

@@ -205,6 +205,17 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
   });
 
+  it('a friend removed: everything queued for them fails with friend-removed and leaves the queue', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const failed: Array<{ seq: number; reason: string }> = [];
+    sender.sessions.onDidFail((f) => failed.push({ seq: f.seq, reason: f.reason }));
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    for (let i = 0; i < 3; i++) await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { i });
+    a.engine.dropPeer(b.keys.masterPublicKey);
+    expect(failed).to.deep.equal([1, 2, 3].map((seq) => ({ seq, reason: 'friend-removed' })));
+    expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
+  });
+
   it('enforces kind ownership from the manifest', async () => {
     const third = contextOf(a, 'hello', ['hello.wave', 'chat.text'], false);
     expect(() => third.kinds.register('chat.text', () => undefined)).to.throw(/reserved for built-in/);
