@@ -211,6 +211,23 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     expect(await b.getByTestId('connect-prompt').count(), 'the declined request does not come back').to.equal(0);
   });
 
+  it('fits 360 px with a joined room, a peer row and an open conversation', async () => {
+    await a.setViewportSize({ width: 360, height: 780 });
+    await a.goto(`${alice.host.url}/chats?peer=self`);
+    await a.getByTestId('composer').waitFor();
+    // A reload keeps this tab in the room (per-tab mark), and on a phone the conversation comes first.
+    await a.getByTestId('joined').waitFor({ timeout: 15_000 });
+    await a.locator('kith-peer-list li.peer').first().waitFor({ timeout: 10_000 });
+    const [panelTop, roomTop] = await Promise.all([
+      a.locator('section.main').evaluate((e) => e.getBoundingClientRect().top),
+      a.locator('kith-rendezvous-card').evaluate((e) => e.getBoundingClientRect().top),
+    ]);
+    expect(panelTop).to.be.below(roomTop);
+    await snap(a, 'conversation-09-narrow');
+    const { scroll, client } = await a.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(scroll).to.be.at.most(client);
+  });
+
   it('raised no page errors and no Content-Security-Policy violations on either page', () => {
     expect(errorLists.flat()).to.deep.equal([]);
   });

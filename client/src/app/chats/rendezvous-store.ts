@@ -1,4 +1,4 @@
-import { Injectable, computed, inject, signal } from '@angular/core';
+import { Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { IdentityStore } from '../session/identity-store';
@@ -60,6 +60,20 @@ export class RendezvousStore {
   #polls = 0;
   #inFlight: Promise<void> | null = null;
   #again = false;
+  /** The sessionStorage key that marks this tab as joined (the persona's, taken at join time). */
+  #joinedMark: string | null = null;
+  #persona: string | undefined;
+
+  constructor() {
+    // Presence belongs to the persona: a switch or a lock leaves the room (and stops polling).
+    effect(() => {
+      const slug = this.#identity.active()?.slug;
+      untracked(() => {
+        if (this.#persona !== undefined && slug !== this.#persona && this.joined()) void this.leave();
+        this.#persona = slug;
+      });
+    });
+  }
 
   /** Room peers named with local friend labels and marked verified when the friend was verified. */
   readonly namedPeers = computed(() => {
@@ -75,13 +89,15 @@ export class RendezvousStore {
     return this.form().showStrangers ? peers : peers.filter((p) => p.friend);
   });
 
-  /** Restore this persona's last inputs. */
+  /** Restore this persona's last inputs; rejoin if this tab was in the room before a reload. */
   loadForm(): void {
     const saved = localStorage.getItem(this.#formKey());
     const form = saved ? (JSON.parse(saved) as Partial<RoomForm>) : {};
     const next: RoomForm = { url: form.url ?? '', word: form.word ?? '', mode: form.mode ?? 'manual', showStrangers: form.showStrangers ?? false };
     next.mode = (localStorage.getItem(this.#modeKey(next.url, next.word)) as PresenceMode | null) ?? next.mode;
     this.form.set(next);
+    // Per tab (sessionStorage): a reload keeps the user in the room; a new session starts outside.
+    if (sessionStorage.getItem(this.#joinedKey()) === `${next.url.trim()}|${next.word.trim()}` && !this.joined()) void this.join();
   }
 
   update(patch: Partial<RoomForm>): void {
@@ -103,6 +119,8 @@ export class RendezvousStore {
       if (this.joined()) await this.leave();
       const answer = await this.#api.post<Raw>('/rendezvous/join', this.#body());
       this.joined.set({ url: url.trim(), word: word.trim() });
+      this.#joinedMark = this.#joinedKey();
+      sessionStorage.setItem(this.#joinedMark, `${url.trim()}|${word.trim()}`);
       void this.refreshFriends();
       this.#take(answer);
       this.#schedule();
@@ -117,6 +135,8 @@ export class RendezvousStore {
     const room = this.joined();
     this.#stop();
     this.joined.set(null);
+    if (this.#joinedMark) sessionStorage.removeItem(this.#joinedMark);
+    this.#joinedMark = null;
     this.peers.set([]);
     this.requests.set([]);
     if (!room) return;
@@ -271,6 +291,10 @@ export class RendezvousStore {
 
   #formKey(): string {
     return `kith.chats.form.${this.#identity.active()?.slug ?? 'none'}`;
+  }
+
+  #joinedKey(): string {
+    return `kith.chats.joined.${this.#identity.active()?.slug ?? 'none'}`;
   }
 
   #modeKey(url: string, word: string): string {

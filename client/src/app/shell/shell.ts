@@ -11,7 +11,6 @@ import { UiHostFactory } from '../extensions/ui-host-factory';
 import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { PersonaMenu } from './persona-menu';
-import { RendezvousStore } from '../chats/rendezvous-store';
 
 interface NavLink {
   readonly path: string;
@@ -37,8 +36,6 @@ export class Shell {
   readonly #api = inject(ApiClient);
   readonly #router = inject(Router);
   readonly #hosts = inject(UiHostFactory);
-  readonly #rendezvous = inject(RendezvousStore);
-  #slug: string | undefined;
 
   protected readonly links = computed<NavLink[]>(() => [
     { path: '/chats', label: 'Chats', icon: 'forum' },
@@ -56,9 +53,6 @@ export class Shell {
     effect(() => {
       const slug = this.identity.active()?.slug;
       untracked(() => {
-        // A room joined as another persona is left: presence belongs to the persona.
-        if (this.#slug && this.#slug !== slug) void this.#rendezvous.leave();
-        this.#slug = slug;
         this.#hosts.reset();
         if (slug) void this.extensions.refresh().catch(() => undefined);
         else this.extensions.clear();
