@@ -10,6 +10,7 @@ import type { ChannelHost } from './channel-host.js';
 /** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
 export const DURABLE_WINDOW = 256;
 const MIN_RTO_MS = 40;
+const BULK_MIN_RTO_MS = 200;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
 const MAX_UNRELIABLE_STREAMS = 1024;
@@ -117,7 +118,10 @@ export class OutboundFlow {
     const out: OutEvent = {
       volatile: true, stream: event.stream, streamHex: event.streamHex, seq, kind: event.kind,
       flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, priority: event.priority, header: event.header,
-      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
+      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, firstSentAt: 0, sentAt: 0, tries: 0,
+      // A bulk timeout also halves the bulk window, so bulk waits longer before calling a frame
+      // lost; real losses are repaired sooner by the receiver's gap NACK.
+      rto: event.priority === 'bulk' ? Math.max(BULK_MIN_RTO_MS, this.#rto()) : this.#rto(),
     };
     if (event.priority === 'bulk') this.#bulkInflight++;
     this.#track(out);
