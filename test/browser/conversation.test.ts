@@ -201,14 +201,19 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await b.getByTestId('mode-manual').click();
     const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
     await waitUntil("Bob's manual mode to show in Alice's room", async () => ((await bobRow.textContent()) ?? '').includes('manual'), 20_000);
+    // Bob is on another page: the prompt reaches him there.
+    await b.getByRole('tab', { name: 'Tester' }).click();
+    await b.waitForURL('**/tester');
     await bobRow.getByTestId('connect').click();
     const prompt = b.getByTestId('connect-prompt');
     await prompt.waitFor({ timeout: 30_000 });
+    await snap(b, 'conversation-10-bob-prompt-on-tester');
     await prompt.getByTestId('decline').click();
     await prompt.waitFor({ state: 'detached', timeout: 5_000 });
     await new Promise((r) => setTimeout(r, 4000));
     expect(await sessionsOf(bob)).to.have.length(0);
     expect(await b.getByTestId('connect-prompt').count(), 'the declined request does not come back').to.equal(0);
+    await b.getByRole('tab', { name: 'Chats' }).click();
   });
 
   it('fits 360 px with a joined room, a peer row and an open conversation', async () => {

@@ -5,7 +5,6 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { ContributionOutlet } from '../extensions/contribution-outlet';
 import { ExtensionsStore } from '../extensions/extensions-store';
 import type { ContributedChatAction } from '../extensions/extension-entry';
-import { ConnectPrompts } from './connect-prompts';
 import { PeerList } from './peer-list';
 import { RendezvousCard } from './rendezvous-card';
 import { RendezvousStore } from './rendezvous-store';
@@ -18,7 +17,7 @@ import { RendezvousStore } from './rendezvous-store';
  */
 @Component({
   selector: 'kith-chats-page',
-  imports: [RendezvousCard, PeerList, ConnectPrompts, ContributionOutlet, MatButtonModule, MatTooltipModule],
+  imports: [RendezvousCard, PeerList, ContributionOutlet, MatButtonModule, MatTooltipModule],
   templateUrl: './chats-page.html',
   styleUrl: './chats-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,

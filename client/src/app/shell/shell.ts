@@ -11,6 +11,7 @@ import { UiHostFactory } from '../extensions/ui-host-factory';
 import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { PersonaMenu } from './persona-menu';
+import { ConnectPrompts } from '../chats/connect-prompts';
 
 interface NavLink {
   readonly path: string;
@@ -24,7 +25,7 @@ interface NavLink {
  */
 @Component({
   selector: 'kith-shell',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatTabsModule, MatButtonModule, MatIconModule, MatTooltipModule, PersonaMenu],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatTabsModule, MatButtonModule, MatIconModule, MatTooltipModule, PersonaMenu, ConnectPrompts],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -65,6 +66,11 @@ export class Shell {
       untracked(() => void this.#recheckLock());
     });
     this.realtime.on('identity:changed', () => void this.#recheckLock());
+  }
+
+  /** A session was accepted: open its conversation on Chats. */
+  protected openConversation(peer: string): void {
+    void this.#router.navigate(['/chats'], { queryParams: { peer } });
   }
 
   async #recheckLock(): Promise<void> {
