@@ -3,17 +3,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { KITH_VERSION } from '../../host/src/version.js';
-import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
-import { WORK_DIR } from '../../tools/package/package-paths.js';
 import type { Launched } from '../../tools/demo/launch.js';
 import { waitFor } from '../e2e/support/api-client.js';
 import { packagedApi } from './packaged-api.js';
 import { ensurePackage, makeSandbox, runPackaged, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
-
-/** The manifest embedded in the executable under test (written beside the bundle at build time). */
-function builtManifest(): PackageManifest {
-  return JSON.parse(fs.readFileSync(path.join(WORK_DIR, MANIFEST_ASSET), 'utf8')) as PackageManifest;
-}
 
 describe('package: the single executable, run with no node on PATH', function () {
   this.timeout(120_000);
@@ -67,7 +60,7 @@ describe('package: the single executable, run with no node on PATH', function ()
   });
 
   it('serves the UI page with the launch secret in it', async function () {
-    if (!builtManifest().client) this.skip(); // packaged without a client: `npm run package` warned about it
+    if (!sandbox.manifest.client) this.skip(); // packaged without a client: `npm run package` warned about it
     const app = await startPackaged(sandbox, [], { KITH_PORT: '0' });
     running.push(app);
     const res = await fetch(`${app.url}/`);
@@ -78,7 +71,7 @@ describe('package: the single executable, run with no node on PATH', function ()
   });
 
   it('creates a persona, locks, refuses a wrong passphrase, unlocks (also after a restart) and runs the built-in extensions', async function () {
-    if (!builtManifest().client) this.skip(); // the secret comes from the page; no client, no page
+    if (!sandbox.manifest.client) this.skip(); // the secret comes from the page; no client, no page
     const dataDir = path.join(sandbox.dir, 'unlock-data');
     let app = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: dataDir });
     running.push(app);
@@ -101,8 +94,8 @@ describe('package: the single executable, run with no node on PATH', function ()
     expect(state.active_slug).to.equal(created.slug);
     const { extensions } = await api.ok('GET', '/extensions');
     const builtins = (extensions as Array<{ id: string; builtin: boolean; running: boolean; error: unknown }>).filter((e) => e.builtin);
-    expect(builtManifest().builtins).to.include.members(['chat', 'pairing']);
-    for (const id of builtManifest().builtins) {
+    expect(sandbox.manifest.builtins).to.include.members(['chat', 'pairing']);
+    for (const id of sandbox.manifest.builtins) {
       const found = builtins.find((e) => e.id === id);
       expect(found, `built-in extension ${id} in the executable`).to.not.equal(undefined);
       expect(found!.running, `${id} running: ${JSON.stringify(found!.error)}`).to.equal(true);

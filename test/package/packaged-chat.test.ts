@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { ApiClient } from '../e2e/support/api-client.js';
 import { waitFor } from '../e2e/support/api-client.js';
-import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
 import type { Launched } from '../../tools/demo/launch.js';
-import { WORK_DIR } from '../../tools/package/package-paths.js';
 import { ensurePackage, makeSandbox, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 import { packagedApi } from './packaged-api.js';
 
@@ -45,10 +41,9 @@ describe('package: a chat between two packaged apps through a packaged rendezvou
   before(async function () {
     this.timeout(600_000);
     ensurePackage();
-    const manifest = JSON.parse(fs.readFileSync(path.join(WORK_DIR, MANIFEST_ASSET), 'utf8')) as PackageManifest;
-    if (!manifest.client) this.skip(); // the secret comes from the page; `npm run package` warned there is no client
     const server = makeSandbox();
     sandboxes.push(server);
+    if (!server.manifest.client) this.skip(); // the secret comes from the page; `npm run package` warned there is no client
     const rendezvous = await startPackaged(server, ['--server'], { KITH_PORT: '0', KITH_HOST: '127.0.0.1' });
     running.push(rendezvous);
     rendezvousUrl = rendezvous.url;

@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
 import type { Launched } from '../../tools/demo/launch.js';
-import { WORK_DIR } from '../../tools/package/package-paths.js';
 import { ensurePackage, makeSandbox, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 import { launchBrowser, openPage } from '../browser/harness.js';
 
@@ -18,9 +14,8 @@ describe('package: the UI of the single executable in a real browser', function 
   before(async function () {
     this.timeout(600_000);
     ensurePackage();
-    const manifest = JSON.parse(fs.readFileSync(path.join(WORK_DIR, MANIFEST_ASSET), 'utf8')) as PackageManifest;
-    if (!manifest.client) this.skip(); // `npm run package` warned: no client was built
     sandbox = makeSandbox();
+    if (!sandbox.manifest.client) this.skip(); // `npm run package` warned: no client was built
     app = await startPackaged(sandbox, [], { KITH_PORT: '0' });
     browser = await launchBrowser();
   });

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchUntilUrl, type Launched } from '../demo/launch.js';
-import { DIST, executableName, ROOT } from './package-paths.js';
+import { MANIFEST_ASSET, type PackageManifest } from '../../host/src/native/sea-assets.js';
+import { DIST, executableName, ROOT, WORK_DIR } from './package-paths.js';
 
 /** Serialises package builds on Linux. */
 const PACKAGE_LOCK = '/tmp/kith-package.lock';
@@ -33,6 +34,8 @@ export interface Sandbox {
   readonly emptyPath: string;
   /** TMPDIR for the process, so its cache folder lives (and dies) with the sandbox. */
   readonly tmp: string;
+  /** What this copy of the executable embeds (read with it, so a rebuild meanwhile cannot mix them up). */
+  readonly manifest: PackageManifest;
   remove(): void;
 }
 
@@ -43,9 +46,26 @@ export function makeSandbox(): Sandbox {
   const tmp = path.join(base, 'tmp');
   for (const d of [dir, emptyPath, tmp]) fs.mkdirSync(d);
   const executable = path.join(dir, path.basename(BUILT_EXECUTABLE));
-  fs.copyFileSync(BUILT_EXECUTABLE, executable);
+  const manifestCopy = path.join(base, MANIFEST_ASSET);
+  // Under the build lock: another process may be rebuilding dist/ right now.
+  const copy = ['cp', BUILT_EXECUTABLE, executable];
+  const copyManifest = ['cp', path.join(WORK_DIR, MANIFEST_ASSET), manifestCopy];
+  if (process.platform === 'linux') {
+    const script = `${copy.map(quote).join(' ')} && ${copyManifest.map(quote).join(' ')}`;
+    const run = spawnSync('flock', [PACKAGE_LOCK, 'sh', '-c', script], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`could not copy the executable: ${run.stderr}`);
+  } else {
+    fs.copyFileSync(BUILT_EXECUTABLE, executable);
+    fs.copyFileSync(path.join(WORK_DIR, MANIFEST_ASSET), manifestCopy);
+  }
   fs.chmodSync(executable, 0o755);
-  return { dir, executable, emptyPath, tmp, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
+  const manifest = JSON.parse(fs.readFileSync(manifestCopy, 'utf8')) as PackageManifest;
+  fs.rmSync(manifestCopy);
+  return { dir, executable, emptyPath, tmp, manifest, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
+}
+
+function quote(arg: string): string {
+  return `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
 /** The environment a downloaded executable would see, minus node: only what is listed here. */
