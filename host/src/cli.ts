@@ -19,7 +19,9 @@ Environment:
   KITH_PORT        port (peer app 8787, rendezvous 8788)
   KITH_DATA        data dir (default .kith/ next to the program)
   KITH_NO_BROWSER  set to anything to not open the browser
-  KITH_STUN        extra STUN servers, comma-separated host:port
+  KITH_STUN        STUN servers, comma-separated host:port
+  KITH_UDP_PORT    UDP port for peer sessions (default any)
+  KITH_LAN_PORT    LAN beacon port (default 47474; off disables LAN discovery)
   KITH_LOG         log level: trace, debug, info, warn, error (default info)
 `;
 

@@ -14,6 +14,18 @@ export interface HostConfig {
   readonly noBrowser: boolean;
   /** Extra STUN servers (`KITH_STUN`, comma-separated host:port). */
   readonly stunServers: readonly string[];
+  /** UDP port for sessions and STUN (`KITH_UDP_PORT`, default 0 = any). */
+  readonly udpPort: number;
+  /** LAN beacon port (`KITH_LAN_PORT`, default 47474; `off` → false, the LAN rung is skipped). */
+  readonly lanPort: number | false;
+}
+
+/** Default LAN beacon port. */
+export const DEFAULT_LAN_PORT = 47_474;
+
+function parseLanPort(raw: string | undefined): number | false {
+  if (raw === 'off') return false;
+  return parsePort(raw, DEFAULT_LAN_PORT);
 }
 
 /** True inside a Node single executable application (the packaged `kith` binary). */
@@ -27,11 +39,11 @@ export function programDir(): string {
   return isSingleExecutable() ? path.dirname(process.execPath) : process.cwd();
 }
 
-export function parsePort(raw: string | undefined, fallback: number): number {
+export function parsePort(raw: string | undefined, fallback: number, name = 'KITH_PORT'): number {
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`KITH_PORT must be a whole number from 0 to 65535, got "${raw}"`);
+    throw new RangeError(`${name} must be a whole number from 0 to 65535, got "${raw}"`);
   }
   return port;
 }
@@ -47,5 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     stunServers:
       overrides.stunServers ??
       (env.KITH_STUN ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    udpPort: overrides.udpPort ?? parsePort(env.KITH_UDP_PORT, 0, 'KITH_UDP_PORT'),
+    lanPort: overrides.lanPort ?? parseLanPort(env.KITH_LAN_PORT),
   };
 }

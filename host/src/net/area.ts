@@ -11,7 +11,6 @@ import { networkProvider } from './network-provider.js';
 import type { FriendKeys } from './peer-keyring.js';
 import type { LiveSession } from './live-session.js';
 import type { RejectionCounters } from './rejection-counters.js';
-import { parsePort } from '../config.js';
 
 /** UDP, STUN, NAT traversal, encrypted sessions: /api/discovery, /api/connect*, /api/sessions. */
 export interface NetArea extends HostArea {
@@ -36,15 +35,13 @@ function friendsOf(identity: IdentityArea): FriendsSource | undefined {
 /**
  * Wires the net layer into the host: binds the UDP port on start, runs sessions for whichever
  * persona is unlocked, mounts the routes, provides `ctx.network`, and hands the presence area our
- * public endpoints. Environment: `KITH_UDP_PORT` (default 0 = any), `KITH_LAN_PORT` (LAN beacons,
- * default 47474, `off` to disable).
+ * public endpoints. Ports come from the config (`KITH_UDP_PORT`, `KITH_LAN_PORT`).
  */
 export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: PresenceArea): NetArea {
-  const lanEnv = process.env.KITH_LAN_PORT;
   const runtime = new NetRuntime({
-    udpPort: parsePort(process.env.KITH_UDP_PORT, 0),
+    udpPort: kernel.config.udpPort,
     stunServers: kernel.config.stunServers,
-    beaconPort: lanEnv === 'off' ? false : lanEnv ? parsePort(lanEnv, 47_474) : undefined,
+    beaconPort: kernel.config.lanPort,
     events: {
       onOpen: (s) => kernel.ui.emit('session:open', uiView(s)),
       onClose: (s, reason) => kernel.ui.emit('session:close', { ...uiView(s), reason }),

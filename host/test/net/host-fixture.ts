@@ -18,30 +18,14 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-let starting = 0;
-let savedLan: string | undefined;
-
 export async function startTestHost(label: string): Promise<TestHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kith-net-${label}-`));
-  // No LAN beacons for loopback tests (read once while the host starts; restored for other suites
-  // once every host starting in parallel has read it).
-  if (starting++ === 0) {
-    savedLan = process.env.KITH_LAN_PORT;
-    process.env.KITH_LAN_PORT = 'off';
-  }
-  let host: RunningHost;
-  try {
-    host = await startHost({
-      config: loadConfig({}, { port: 0, dataDir, noBrowser: true, stunServers: ['127.0.0.1:9'] }),
-      log: createLogger('silent'),
-      extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
-    });
-  } finally {
-    if (--starting === 0) {
-      if (savedLan === undefined) delete process.env.KITH_LAN_PORT;
-      else process.env.KITH_LAN_PORT = savedLan;
-    }
-  }
+  // No LAN beacons for loopback tests.
+  const host: RunningHost = await startHost({
+    config: loadConfig({}, { port: 0, dataDir, noBrowser: true, stunServers: ['127.0.0.1:9'], lanPort: false }),
+    log: createLogger('silent'),
+    extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
+  });
   const passphrase = `net test passphrase ${label}`;
   const created = await host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ slug: label, label, passphrase }) });
   if (created.status !== 201) throw new Error(`create persona: ${created.status} ${await created.text()}`);
