@@ -88,6 +88,8 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
   styles: `
     .pair { display: flex; flex-direction: column; gap: 8px; padding: 8px 16px; }
     h3 { margin: 0; font-size: 14px; opacity: .7; }
+    /* Four modes do not fit one row of a sidebar: two rows of two, never clipped. */
+    mat-button-toggle-group { display: grid; grid-template-columns: 1fr 1fr; border-radius: 16px; }
     .code { font-size: 22px; font-weight: 600; letter-spacing: .5px; margin: 8px 0 0; }
     .safety { font-size: 26px; font-family: monospace; margin: 0; }
     .qr { width: 200px; }
