@@ -3,12 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { HostConfig } from './config.js';
 import { createLogger, type HostLogger } from './log.js';
 import { openDatabase, type Database } from './storage/database.js';
-import { createGateway, type Gateway } from './gateway/gateway.js';
-import { mountHealth } from './core/host-health.js';
-import { randomBytes } from 'node:crypto';
-import { UiHub } from './core/ui-hub.js';
-import { TraceLog } from './core/trace-log.js';
+import type { Gateway } from './gateway/gateway.js';
 import type { ContextProviders, HostArea, Kernel } from './core/area.js';
+import { createKernel } from './core/kernel.js';
 import { createIdentityArea, type IdentityArea } from './identity/area.js';
 import { createPresenceArea, type PresenceArea } from './presence/area.js';
 import { createNetArea, type NetArea } from './net/area.js';
@@ -62,18 +59,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const database = await openDatabase(config.dataDir);
 
   const identity = createIdentityArea({ config, log, database });
-  const launchSecret = randomBytes(32).toString('base64url');
-  const gateway = createGateway({ log, gate: identity.gate, clientDir: options.clientDir, launchSecret });
-  const kernel: Kernel = {
-    config,
-    log,
-    database,
-    gateway,
-    ui: new UiHub(gateway.io),
-    diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
-    launchSecret,
-  };
-  mountHealth(gateway.publicApi);
+  const kernel = createKernel({ config, log, database, gate: identity.gate, clientDir: options.clientDir });
+  const { gateway, launchSecret } = kernel;
 
   const areas: HostArea[] = [];
   let identityArea: IdentityArea;

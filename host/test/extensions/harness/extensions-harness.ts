@@ -1,14 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ContextProviders, Kernel } from '../../../src/core/area.js';
-import { TraceLog } from '../../../src/core/trace-log.js';
-import { UiHub } from '../../../src/core/ui-hub.js';
 import { loadConfig } from '../../../src/config.js';
-import { createGateway } from '../../../src/gateway/gateway.js';
-import { mountHealth } from '../../../src/core/host-health.js';
+import { createKernel } from '../../../src/core/kernel.js';
 import { createLogger } from '../../../src/log.js';
 import { openDatabase } from '../../../src/storage/database.js';
 import { createExtensionsArea, type ExtensionSources, type ExtensionsArea } from '../../../src/extensions/area.js';
@@ -45,18 +41,8 @@ export async function startExtensionsHarness(options: HarnessOptions = {}): Prom
   const log = createLogger(config.logLevel);
   const database = await openDatabase(dataDir);
   const gate = new TestGate();
-  const launchSecret = randomBytes(32).toString('base64url');
-  const gateway = createGateway({ log, gate, launchSecret });
-  mountHealth(gateway.publicApi);
-  const kernel: Kernel = {
-    config,
-    log,
-    database,
-    gateway,
-    ui: new UiHub(gateway.io),
-    diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
-    launchSecret,
-  };
+  const kernel: Kernel = createKernel({ config, log, database, gate });
+  const { gateway, launchSecret } = kernel;
   const area = createExtensionsArea(kernel, { gate }, options.providers ?? {}, options.sources ?? {});
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0);
   await area.start?.();
