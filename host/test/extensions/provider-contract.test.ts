@@ -126,8 +126,10 @@ export default { activate(ctx) { globalThis.__listenerCtx = ctx; ctx.events.on('
     expect(() => ctx.friends.list).to.throw().with.property('code', 'KITH_ERR_NOT_AVAILABLE');
   });
 
-  async function eventuallyTrue(probe: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !probe(); i++) await new Promise((r) => setTimeout(r, 10));
+  // A deadline, not a speed check: 1500 chained timeouts take ≥ 1.5 s and longer on a busy machine.
+  async function eventuallyTrue(probe: () => boolean, deadlineMs = 20_000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    while (!probe() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(probe()).to.equal(true);
   }
 });
