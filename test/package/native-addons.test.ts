@@ -36,7 +36,7 @@ describe('package: native addons inside a single executable', function () {
       timeout: 30_000,
     });
 
-  it('loads better-sqlite3, argon2 and cbor-extract from the embedded copies, with no node_modules and no node on PATH', () => {
+  it('loads better-sqlite3, argon2, cbor-extract and sodium-native from the embedded copies, with no node_modules and no node on PATH', () => {
     const result = run();
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stderr).to.equal(''); // no "only built-in modules" warning either
@@ -46,6 +46,7 @@ describe('package: native addons inside a single executable', function () {
     expect(seen.argonHashPrefix).to.equal('$argon2id$');
     expect(seen.cbor).to.equal(true);
     expect(seen.cborNative).to.equal(true);
+    expect(seen.aead).to.equal(true);
   });
 
   it('writes each addon once, under a content-hashed name in a private cache folder, and reuses it', () => {
@@ -53,7 +54,7 @@ describe('package: native addons inside a single executable', function () {
     const cache = path.join(base, 'tmp', cacheName);
     expect((fs.statSync(cache).mode & 0o777).toString(8)).to.equal('700');
     const files = fs.readdirSync(cache).sort();
-    expect(files).to.have.length(3);
+    expect(files).to.have.length(4);
     for (const f of files) expect(f).to.match(/^[0-9a-f]{16}-.+\.node$/);
     const before = files.map((f) => fs.statSync(path.join(cache, f)).mtimeMs);
     expect(run().status).to.equal(0);

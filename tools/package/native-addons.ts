@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -27,6 +28,21 @@ export const ADDON_LOOKUPS: readonly AddonLookup[] = [
     locate: (dir, req) => req('bindings')({ bindings: 'better_sqlite3.node', path: true, module_root: dir }) as string,
   },
   { packageName: 'argon2', lookupModule: 'node-gyp-build', locate: (dir, req) => req('node-gyp-build').path(dir) as string },
+  {
+    // require-addon resolves through the package's "addon" export map; the file it settles on is
+    // the prebuild for this OS and CPU, or a local build.
+    packageName: 'sodium-native',
+    lookupModule: 'require-addon',
+    locate: (dir) => {
+      const candidates = [
+        path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'sodium-native.node'),
+        path.join(dir, 'build', 'Release', 'sodium-native.node'),
+      ];
+      const found = candidates.find((file) => fs.existsSync(file));
+      if (!found) throw new Error(`sodium-native has no binary for ${process.platform}-${process.arch} (looked at ${candidates.join(', ')})`);
+      return found;
+    },
+  },
   {
     packageName: 'cbor-extract',
     lookupModule: 'node-gyp-build-optional-packages',

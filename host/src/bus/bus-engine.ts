@@ -372,7 +372,8 @@ export class BusEngine implements ChannelHost {
       peer, stream, kind, flags: flags | FLAG_WANTS_ACK, priority: PRIORITY_RANK[priority], extensionId, eventId,
       sealed: sealBytes(this.#atRestKey(), packed),
     });
-    this.#fresh.set(id, { header: headerBytes, payload: payload.slice() });
+    // A copy (Uint8Array's slice, even for a Buffer): the caller may reuse its payload buffer.
+    this.#fresh.set(id, { header: headerBytes, payload: Uint8Array.prototype.slice.call(payload) });
     if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
     live?.pumpDurable();
     return { eventId, peer, stream, seq, queued: !live };

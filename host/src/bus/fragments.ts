@@ -8,6 +8,16 @@ export const FRAGMENT_OVERHEAD = 40;
 const MAX_PARTIAL_EVENTS = 32;
 const PARTIAL_TTL_MS = 10_000;
 
+/** Encoded `{i, n}` headers, made once each (at most 64 × 63 of them). */
+const fragmentHeaders = new Map<number, Uint8Array>();
+
+function fragmentHeader(i: number, n: number): Uint8Array {
+  const key = n * MAX_FRAGMENTS + i;
+  let header = fragmentHeaders.get(key);
+  if (!header) fragmentHeaders.set(key, (header = encodeHeader({ i, n })));
+  return header;
+}
+
 /** Largest encoded event for a session whose datagrams carry `maxPayload` bytes. */
 export function maxEventBytes(maxPayload: number): number {
   return MAX_FRAGMENTS * (maxPayload - FRAGMENT_OVERHEAD);
@@ -23,7 +33,7 @@ export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload
   for (let i = 0; i < count; i++) {
     out.push(encodeEventFrame({
       stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags,
-      header: encodeHeader({ i, n: count }), payload: encoded.subarray(i * piece, (i + 1) * piece),
+      header: fragmentHeader(i, count), payload: encoded.subarray(i * piece, (i + 1) * piece),
     }));
   }
   return out;
@@ -50,13 +60,15 @@ export class Reassembler {
     }
     partial.touched = now;
     if (partial.pieces[i] === undefined) {
-      partial.pieces[i] = piece.slice();
+      // No copy: links hand over a fresh buffer per datagram, so the view stays valid.
+      partial.pieces[i] = piece;
       partial.got++;
     }
     if (partial.got < n) return undefined;
     this.#partials.delete(key);
     const total = partial.pieces.reduce((sum, p) => sum + p!.length, 0);
-    const whole = new Uint8Array(total);
+    const pooled = Buffer.allocUnsafe(total); // every byte is written below
+    const whole = new Uint8Array(pooled.buffer, pooled.byteOffset, total);
     let at = 0;
     for (const p of partial.pieces) {
       whole.set(p!, at);

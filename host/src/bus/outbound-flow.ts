@@ -1,7 +1,7 @@
 import { KIND_CAPABILITIES, type Priority } from '@kith/sdk';
 import { FLAG_VOLATILE, FLAG_WANTS_ACK, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { NACK_MISSING } from './wire/control-headers.js';
-import type { SendScheduler } from './send-scheduler.js';
+import type { BulkSource, SendScheduler } from './send-scheduler.js';
 import { fragmentFrame } from './fragments.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
@@ -14,6 +14,11 @@ const BULK_MIN_RTO_MS = 200;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
 const MAX_UNRELIABLE_STREAMS = 1024;
+/**
+ * Bulk events that may wait for the window before `send` makes the caller wait: enough that a
+ * sender refilling once per event-loop turn never lets the window run dry.
+ */
+export const BULK_QUEUE_LIMIT = 64;
 
 /** One reliable event on its way: kept until acknowledged or refused. */
 export interface OutEvent {
@@ -67,7 +72,7 @@ export interface OutboundContext {
  * memory, each kept until acknowledged or refused, with retransmit timers (RFC 6298-style RTO),
  * gap repair, the bulk window, and parking of third-party kinds the peer has not announced yet.
  */
-export class OutboundFlow {
+export class OutboundFlow implements BulkSource {
   readonly #ctx: OutboundContext;
   /** `${'d'|'v'}${streamHex}` → seq → event, in send order. */
   readonly #out = new Map<string, Map<number, OutEvent>>();
@@ -77,7 +82,11 @@ export class OutboundFlow {
   readonly #unreliableSenders = new Map<string, { extensionId: string; kind: string }>();
   readonly #bulkWaiters: Array<() => void> = [];
   readonly #bulkWindow = new BulkWindow();
+  /** Bulk events accepted but not yet sent: they leave as the window opens. */
+  readonly #bulkFresh: OutEvent[] = [];
+  #bulkFreshHead = 0;
   #durableInflight = 0;
+  /** Datagrams of bulk events sent and not yet acknowledged or refused (what the window bounds). */
   #bulkInflight = 0;
   #srtt = 0;
   #rttvar = 0;
@@ -89,26 +98,53 @@ export class OutboundFlow {
 
   constructor(ctx: OutboundContext) {
     this.#ctx = ctx;
+    ctx.scheduler.bulkSource = this;
   }
 
   /** Flow-control state, for diagnostics and tests. */
   get flow() {
     return {
-      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#ctx.scheduler.bulkQueued,
+      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#freshCount + this.#ctx.scheduler.bulkQueued,
       durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar,
     };
   }
 
-  /** True when a bulk event can be sent now without waiting. */
+  /** True when a bulk event can be accepted now without waiting. */
   get hasBulkRoom(): boolean {
-    return this.#closed || this.#bulkInflight < this.#bulkWindow.size;
+    return this.#closed || this.#freshCount < BULK_QUEUE_LIMIT;
   }
 
-  /** Resolves when the bulk window has room (backpressure for bulk senders). */
+  /** Resolves when the bulk queue has room (backpressure for bulk senders). */
   async bulkRoom(): Promise<void> {
-    while (!this.#closed && this.#bulkInflight >= this.#bulkWindow.size) {
+    while (!this.hasBulkRoom) {
       await new Promise<void>((resolve) => this.#bulkWaiters.push(resolve));
     }
+  }
+
+  get #freshCount(): number {
+    return this.#bulkFresh.length - this.#bulkFreshHead;
+  }
+
+  /** {@link BulkSource}: a fresh bulk event is waiting and the window has room for it. */
+  get bulkReady(): boolean {
+    return !this.#closed && this.#freshCount > 0 && this.#bulkInflight < this.#bulkWindow.size;
+  }
+
+  /** {@link BulkSource}: send fresh bulk events while the window has room, up to `budget` datagrams. */
+  pullBulk(budget: number): number {
+    let sent = 0;
+    while (sent < budget && this.bulkReady) {
+      const event = this.#bulkFresh[this.#bulkFreshHead++]!;
+      const frames = this.#transmit(event, true);
+      this.#bulkInflight += frames;
+      sent += frames;
+    }
+    if (this.#bulkFreshHead > 1024 && this.#bulkFreshHead * 2 > this.#bulkFresh.length) {
+      this.#bulkFresh.splice(0, this.#bulkFreshHead);
+      this.#bulkFreshHead = 0;
+    }
+    this.#wakeBulk();
+    return sent;
   }
 
   /** Send a volatile reliable event (reliable while this session lives). Returns its seq. */
@@ -123,9 +159,14 @@ export class OutboundFlow {
       // lost; real losses are repaired sooner by the receiver's gap NACK.
       rto: event.priority === 'bulk' ? Math.max(BULK_MIN_RTO_MS, this.#rto()) : this.#rto(),
     };
-    if (event.priority === 'bulk') this.#bulkInflight++;
     this.#track(out);
-    this.#transmit(out);
+    if (event.priority === 'bulk') {
+      // Leaves when the window has room: its round trip is timed from then (see BulkWindow).
+      this.#bulkFresh.push(out);
+      this.#ctx.scheduler.wake();
+    } else {
+      this.#transmit(out);
+    }
     return seq;
   }
 
@@ -227,7 +268,8 @@ export class OutboundFlow {
     this.#armTimer();
   }
 
-  #transmit(event: OutEvent): void {
+  /** Send `event`'s frames: queued by priority, or `now` straight to the link. Returns the frame count. */
+  #transmit(event: OutEvent, now = false): number {
     if (!event.frames) {
       const byte = event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!;
       const frame: EventFrame = { stream: event.stream, seq: event.seq, kind: byte, flags: event.flags, header: event.header, payload: event.payload };
@@ -236,7 +278,11 @@ export class OutboundFlow {
     event.sentAt = performance.now();
     if (event.tries === 0) event.firstSentAt = event.sentAt;
     event.tries++;
-    for (const datagram of event.frames) this.#ctx.scheduler.push(event.priority, datagram);
+    for (const datagram of event.frames) {
+      if (now) this.#ctx.scheduler.transmit(datagram);
+      else this.#ctx.scheduler.push(event.priority, datagram);
+    }
+    return event.frames.length;
   }
 
   #report(event: OutEvent, reason: string, message?: string) {
@@ -276,17 +322,17 @@ export class OutboundFlow {
           this.#sampleRtt(now - event.sentAt);
           if (event.priority === 'bulk') bulkRtt = now - event.sentAt;
         }
-        if (event.priority === 'bulk') bulkAcked++;
+        if (event.priority === 'bulk') bulkAcked += event.frames!.length;
       }
     }
     if (volatile) {
+      this.#bulkInflight -= bulkAcked;
       for (const event of acked) {
-        if (event.priority === 'bulk') this.#bulkInflight--;
         if (event.extensionId) this.#ctx.host.delivered(event.extensionId, this.#delivery(event));
       }
       if (bulkAcked > 0) {
         this.#bulkWindow.onAck(bulkAcked, bulkRtt, now);
-        this.#wakeBulk();
+        if (this.bulkReady) this.#ctx.scheduler.wake();
       }
       return;
     }
@@ -304,24 +350,28 @@ export class OutboundFlow {
     const map = this.#out.get((volatile ? 'v' : 'd') + streamHex);
     if (reason === NACK_MISSING) {
       const now = performance.now();
+      let bulkLost = false;
       for (const seq of seqs) {
         const event = map?.get(seq);
-        if (!event || now - event.sentAt < Math.max(2, this.#srtt / 2)) continue;
+        if (!event || event.tries === 0 || now - event.sentAt < Math.max(2, this.#srtt / 2)) continue;
         this.#ctx.stats.retransmits++;
+        if (event.priority === 'bulk') bulkLost = true;
         this.#transmit(event);
       }
+      if (bulkLost) this.#bulkWindow.onLoss(now);
       return;
     }
     let removed = 0;
     for (const seq of seqs) {
       const event = map?.get(seq);
-      if (!event) continue;
+      // Never sent (still waiting for the window): the peer cannot be refusing it.
+      if (!event || event.tries === 0) continue;
       map!.delete(seq);
       removed++;
       if (volatile) {
         if (event.priority === 'bulk') {
-          this.#bulkInflight--;
-          this.#wakeBulk();
+          this.#bulkInflight -= event.frames!.length;
+          if (this.bulkReady) this.#ctx.scheduler.wake();
         }
       } else {
         this.#durableInflight--;
@@ -336,8 +386,9 @@ export class OutboundFlow {
     return { eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind };
   }
 
+  /** Wake senders waiting for room in the bulk queue, one per free place. */
   #wakeBulk(): void {
-    while (this.#bulkWaiters.length > 0 && this.#bulkInflight < this.#bulkWindow.size) this.#bulkWaiters.shift()!();
+    for (let room = BULK_QUEUE_LIMIT - this.#freshCount; room > 0 && this.#bulkWaiters.length > 0; room--) this.#bulkWaiters.shift()!();
   }
 
   #sampleRtt(sample: number): void {
@@ -368,8 +419,9 @@ export class OutboundFlow {
     for (const map of this.#out.values()) {
       for (const event of map.values()) {
         any = true;
-        // Everything after an event first sent less than MIN_RTO ago was sent even later: stop.
-        if (event.tries > 0 && now - event.firstSentAt < MIN_RTO_MS) break;
+        // Everything after an event first sent less than MIN_RTO ago (or not sent yet: bulk
+        // waiting for the window) was sent even later: stop.
+        if (event.tries === 0 || now - event.firstSentAt < MIN_RTO_MS) break;
         if (now - event.sentAt < event.rto) continue;
         // Bulk frames still waiting in the scheduler have not really been sent yet.
         if (event.priority === 'bulk' && this.#ctx.scheduler.bulkQueued > 0) continue;
@@ -401,6 +453,8 @@ export class OutboundFlow {
       }
     }
     this.#out.clear();
+    this.#bulkFresh.length = 0;
+    this.#bulkFreshHead = 0;
     for (const wake of this.#bulkWaiters.splice(0)) wake();
   }
 }

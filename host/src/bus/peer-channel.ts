@@ -7,8 +7,8 @@ import {
 } from './wire/event-frame.js';
 import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
 import {
-  AckHeaderSchema, CAPABILITIES_VERSION, CapabilitiesHeaderSchema, FragmentHeaderSchema, NACK_MISSING, NackHeaderSchema,
-  parseControlHeader, type CapabilitiesHeader,
+  AckHeaderSchema, CAPABILITIES_VERSION, CapabilitiesHeaderSchema, NACK_MISSING, NackHeaderSchema,
+  parseControlHeader, parseFragmentHeader, type CapabilitiesHeader,
 } from './wire/control-headers.js';
 import { SendScheduler } from './send-scheduler.js';
 import { Reassembler } from './fragments.js';
@@ -134,9 +134,10 @@ export class PeerChannel {
       // so the views decodeEventFrame returns stay valid for handlers that keep the payload.
       frame = decodeEventFrame(datagram);
       if (frame.kind === KIND_FRAGMENT) {
-        if (frame.flags & FLAG_WANTS_ACK && this.#isDuplicate(frame)) return;
-        const { i, n } = parseControlHeader(FragmentHeaderSchema, decodeHeader(frame.header), 'fragment');
-        const key = `${frame.flags & FLAG_VOLATILE}:${streamHexOf(frame.stream)}:${frame.seq}`;
+        const streamHex = streamHexOf(frame.stream);
+        if (frame.flags & FLAG_WANTS_ACK && this.#isDuplicate(frame, streamHex)) return;
+        const { i, n } = parseFragmentHeader(frame.header);
+        const key = `${frame.flags & FLAG_VOLATILE}:${streamHex}:${frame.seq}`;
         const whole = this.#reassembler.add(key, i, n, frame.payload);
         if (!whole) return;
         const inner = decodeEventFrame(whole);
@@ -159,10 +160,10 @@ export class PeerChannel {
     }
   }
 
-  #isDuplicate(frame: EventFrame): boolean {
-    const state = this.#inbound(streamHexOf(frame.stream), (frame.flags & FLAG_VOLATILE) !== 0);
+  #isDuplicate(frame: EventFrame, streamHex: string): boolean {
+    const state = this.#inbound(streamHex, (frame.flags & FLAG_VOLATILE) !== 0);
     if (frame.seq > state.hwm) return false;
-    this.#scheduleAck(streamHexOf(frame.stream), (frame.flags & FLAG_VOLATILE) !== 0);
+    this.#scheduleAck(streamHex, (frame.flags & FLAG_VOLATILE) !== 0);
     return true;
   }
 

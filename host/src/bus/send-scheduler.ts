@@ -1,19 +1,36 @@
 import type { Priority } from '@kith/sdk';
 
-/** Bulk frames sent per event-loop turn: small enough that chat and audio never wait behind a file. */
-const BULK_BURST = 16;
+/**
+ * Bulk datagrams sent per event-loop turn: enough to keep a fast path busy, few enough that the
+ * turn stays well under a millisecond, so inbound frames, timers and interactive sends get the
+ * loop between bursts.
+ */
+export const BULK_BURST = 32;
 /** Frames that may wait per class before unreliable ones are dropped (reliable ones are window-bounded). */
 const MAX_QUEUED = 8192;
 
 /**
+ * Where fresh bulk datagrams come from: the session's outbound flow, which releases them only
+ * while its bulk window has room, so a bulk event's round trip is timed from the moment it
+ * really leaves.
+ */
+export interface BulkSource {
+  /** True when it has a datagram it may send now. */
+  readonly bulkReady: boolean;
+  /** Send up to `budget` datagrams now through {@link SendScheduler.transmit}; returns how many went. */
+  pullBulk(budget: number): number;
+}
+
+/**
  * Orders outgoing datagrams of one session: control before interactive before bulk. Control and
- * interactive frames go out synchronously when nothing of their class or above waits; bulk frames
- * go out in bursts of {@link BULK_BURST} per event-loop turn (setImmediate), so inbound frames,
- * timers and interactive sends get the loop between bursts.
+ * interactive frames go out synchronously when nothing of their class or above waits; bulk goes
+ * out in bursts of {@link BULK_BURST} per event-loop turn (setImmediate): first queued bulk
+ * datagrams (retransmits, unreliable bulk), then fresh ones pulled from the {@link BulkSource}.
  */
 export class SendScheduler {
   readonly #send: (datagram: Uint8Array) => void;
   readonly #queues: [Uint8Array[], Uint8Array[], Uint8Array[]] = [[], [], []];
+  #source: BulkSource | undefined;
   #scheduled = false;
   #closed = false;
   /** Datagrams that could not be sent (link threw). */
@@ -23,12 +40,17 @@ export class SendScheduler {
     this.#send = send;
   }
 
+  /** The source of fresh bulk datagrams (set once, by the session's outbound flow). */
+  set bulkSource(source: BulkSource) {
+    this.#source = source;
+  }
+
   /** Queue or send `datagram`. Returns false if it was dropped (queue full; only for `droppable`). */
   push(priority: Priority, datagram: Uint8Array, droppable = false): boolean {
     if (this.#closed) return false;
     const rank = priority === 'control' ? 0 : priority === 'interactive' ? 1 : 2;
     if (rank < 2 && this.#queues[0].length === 0 && (rank === 0 || this.#queues[1].length === 0)) {
-      this.#transmit(datagram);
+      this.transmit(datagram);
       return true;
     }
     const queue = this.#queues[rank]!;
@@ -38,9 +60,23 @@ export class SendScheduler {
     return true;
   }
 
-  /** Frames waiting in the bulk class. */
+  /** The bulk source has something to send: make sure a turn is coming. */
+  wake(): void {
+    this.#schedule();
+  }
+
+  /** Datagrams waiting in the bulk class (fresh ones still in the source are not counted). */
   get bulkQueued(): number {
     return this.#queues[2].length;
+  }
+
+  /** Send one datagram now; a link that throws counts a send error and never breaks the caller. */
+  transmit(datagram: Uint8Array): void {
+    try {
+      this.#send(datagram);
+    } catch {
+      this.sendErrors++;
+    }
   }
 
   close(): void {
@@ -59,19 +95,16 @@ export class SendScheduler {
     if (this.#closed) return;
     const [control, interactive, bulk] = this.#queues;
     for (const queue of [control, interactive]) {
-      for (const datagram of queue) this.#transmit(datagram);
+      for (const datagram of queue) this.transmit(datagram);
       queue.length = 0;
     }
-    const burst = bulk.splice(0, BULK_BURST);
-    for (const datagram of burst) this.#transmit(datagram);
-    if (bulk.length > 0) this.#schedule();
-  }
-
-  #transmit(datagram: Uint8Array): void {
-    try {
-      this.#send(datagram);
-    } catch {
-      this.sendErrors++;
+    let budget = BULK_BURST;
+    if (bulk.length > 0) {
+      const burst = bulk.splice(0, budget);
+      for (const datagram of burst) this.transmit(datagram);
+      budget -= burst.length;
     }
+    if (budget > 0 && this.#source?.bulkReady) this.#source.pullBulk(budget);
+    if (bulk.length > 0 || this.#source?.bulkReady) this.#schedule();
   }
 }

@@ -8,7 +8,7 @@ import { writeFileOnce } from './write-once.js';
 const loaded = new Map<string, unknown>();
 
 /**
- * Load the native addon embedded for `packageName` (better-sqlite3, argon2, cbor-extract): write it
+ * Load the native addon embedded for `packageName` (better-sqlite3, argon2, cbor-extract, sodium-native): write it
  * to a private cache folder under a content-hashed name and `process.dlopen` it. The packager
  * points those packages' `bindings`/`node-gyp-build` lookups here, since inside the executable
  * nothing but Node's own modules can be `require`d. Each cache base is tried in turn (see

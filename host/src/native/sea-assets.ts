@@ -12,7 +12,7 @@ interface SeaModule {
 export interface PackageManifest {
   /** Kith version the executable was built from. */
   readonly version: string;
-  /** Native addons by package name (`better-sqlite3`, `argon2`, `cbor-extract`). */
+  /** Native addons by package name (`better-sqlite3`, `argon2`, `cbor-extract`, `sodium-native`). */
   readonly addons: Readonly<Record<string, EmbeddedFile>>;
   /** Ids of the built-in extensions compiled into the bundle. */
   readonly builtins: readonly string[];

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink } from '../core/session-link.js';
-import { open, seal } from './aead.js';
+import { AEAD_TAG_BYTES, open, openInPlace, sealInPlace } from './aead.js';
 import { ReplayWindow } from './replay-window.js';
-import { decodeData, encodeDataHeader, REKEY_TAG_BYTES } from './peer-packet.js';
-import { InnerType, MAX_PAYLOAD } from './wire-constants.js';
+import { decodeData, writeDataHeader, REKEY_TAG_BYTES } from './peer-packet.js';
+import { DATA_HEADER_BYTES, InnerType, MAX_PAYLOAD } from './wire-constants.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
 
@@ -166,19 +166,25 @@ export class LiveSession implements SessionLink {
     if (!decoded.ok) return decoded.reason;
     const candidate = generation(keys, localIndex, remoteIndex);
     const { counter, header, sealed } = decoded.value;
-    if (!open(keys.receive, counter, header, sealed)) return 'data-auth-failed';
+    const plaintext = open(keys.receive, counter, header, sealed);
+    if (!plaintext) return 'data-auth-failed';
     this.#previous = { generation: this.#current, until: Date.now() + PREVIOUS_KEYS_GRACE_MS };
     this.#current = candidate;
-    return this.#accept(candidate, counter, header, sealed, from);
+    return this.#accept(candidate, counter, header, sealed, from, plaintext);
   }
 
   close(reason = 'closed-locally'): void {
     this.#finish(reason, true);
   }
 
-  #accept(gen: Generation, counter: number, header: Buffer, sealed: Buffer, from: Endpoint): string | undefined {
+  /**
+   * Authenticate and deliver one DATA packet. Decrypts in place: the datagram is ours, and its
+   * plaintext is handed on as a view, so nothing is allocated per packet. `opened` is the
+   * plaintext when the caller already authenticated it (rekey confirmation).
+   */
+  #accept(gen: Generation, counter: number, header: Buffer, sealed: Buffer, from: Endpoint, opened?: Buffer): string | undefined {
     if (!gen.window.wouldAccept(counter)) return 'data-replayed';
-    const plaintext = open(gen.keys.receive, counter, header, sealed);
+    const plaintext = opened ?? openInPlace(gen.keys.receive, counter, header, sealed);
     if (!plaintext) return 'data-auth-failed';
     if (!gen.window.commit(counter)) return 'data-replayed';
     this.lastReceivedAt = Date.now();
@@ -222,12 +228,14 @@ export class LiveSession implements SessionLink {
     if (this.#closed) return;
     const gen = this.#current;
     const counter = gen.counter++;
-    const header = encodeDataHeader(gen.remoteIndex, counter);
-    const plaintext = Buffer.allocUnsafe(1 + body.length);
-    plaintext[0] = type;
-    plaintext.set(body, 1);
+    // header | type | body | tag in one buffer, sealed in place: one allocation per datagram.
+    const packet = Buffer.allocUnsafe(DATA_HEADER_BYTES + 1 + body.length + AEAD_TAG_BYTES);
+    writeDataHeader(packet, gen.remoteIndex, counter);
+    packet[DATA_HEADER_BYTES] = type;
+    packet.set(body, DATA_HEADER_BYTES + 1);
+    sealInPlace(gen.keys.send, counter, packet.subarray(0, DATA_HEADER_BYTES), packet, DATA_HEADER_BYTES);
     this.lastSentAt = Date.now();
-    this.#host.transmit(seal(gen.keys.send, counter, header, plaintext, header), this.#remote);
+    this.#host.transmit(packet, this.#remote);
   }
 }
 

@@ -93,13 +93,18 @@ export function decodeHelloAck(data: Buffer): Decoded<HelloAckPacket> {
 
 export function encodeDataHeader(receiverIndex: number, counter: number): Buffer {
   const header = Buffer.allocUnsafe(DATA_HEADER_BYTES);
+  writeDataHeader(header, receiverIndex, counter);
+  return header;
+}
+
+/** Write a DATA header into the first {@link DATA_HEADER_BYTES} of `header`. */
+export function writeDataHeader(header: Buffer, receiverIndex: number, counter: number): void {
   header[0] = PEER_MAGIC;
   header[1] = PacketType.Data;
   header.writeUInt32BE(receiverIndex, 2);
   // u64 as two u32 halves: no BigInt on the per-packet path.
   header.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 6);
   header.writeUInt32BE(counter >>> 0, 10);
-  return header;
 }
 
 export function decodeData(data: Buffer): Decoded<DataPacket> {

@@ -5,7 +5,8 @@ import {
 } from '../../src/bus/wire/event-frame.js';
 import { decodeHeader, encodeHeader } from '../../src/bus/wire/header-cbor.js';
 import {
-  AckHeaderSchema, CapabilitiesHeaderSchema, FragmentHeaderSchema, NackHeaderSchema, parseControlHeader,
+  AckHeaderSchema, CapabilitiesHeaderSchema, FragmentHeaderSchema, MAX_FRAGMENTS, NackHeaderSchema, parseControlHeader,
+  parseFragmentHeader,
 } from '../../src/bus/wire/control-headers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -100,5 +101,18 @@ describe('bus wire: golden bytes', () => {
     expect(() => parseControlHeader(CapabilitiesHeaderSchema, { v: 1, rev: 0, ext: {}, kinds: { 'x.y': 0x10 }, on: [] }, 'caps')).to.throw(/Bad caps/);
     const caps = parseControlHeader(CapabilitiesHeaderSchema, decodeHeader(encodeHeader({ v: 1, rev: 2, ext: { hello: '1.0.0' }, kinds: { 'hello.wave': 0x80 }, on: ['hello.wave'] })), 'caps');
     expect(caps.kinds['hello.wave']).to.equal(0x80);
+  });
+
+  it('fragment headers: the direct reader agrees with the general decoder on every canonical {i, n} and on other spellings', () => {
+    for (let n = 2; n <= MAX_FRAGMENTS; n++) {
+      for (let i = 0; i < n; i++) expect(parseFragmentHeader(encodeHeader({ i, n }))).to.deep.equal({ i, n });
+    }
+    // Valid CBOR the direct reader does not take (keys swapped, a non-shortest uint): same answer.
+    expect(parseFragmentHeader(unhex('a2 616e 03 6169 01'))).to.deep.equal({ i: 1, n: 3 });
+    expect(parseFragmentHeader(unhex('a2 6169 1801 616e 1803'))).to.deep.equal({ i: 1, n: 3 });
+    // Out of range, trailing bytes, truncated, missing keys: all refused.
+    for (const bad of ['a2 6169 03 616e 03', 'a2 6169 00 616e 1841', 'a2 6169 00 616e 01', 'a2 6169 00 616e 02 00', 'a2 6169 00 616e', 'a0']) {
+      expect(() => parseFragmentHeader(unhex(bad)), bad).to.throw(/Bad (fragment header|CBOR header)/);
+    }
   });
 });

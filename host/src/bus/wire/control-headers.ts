@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KithError, KIND_NAME_PATTERN, THIRD_PARTY_KIND_RANGE, type EventHeader } from '@kith/sdk';
+import { decodeHeader } from './header-cbor.js';
 
 /**
  * Headers of the bus's own control kinds (docs/wire/ack.md, nack.md, capabilities.md,
@@ -55,6 +56,33 @@ export const FragmentHeaderSchema = z
   .object({ i: z.number().int().min(0), n: z.number().int().min(2).max(MAX_FRAGMENTS) })
   .refine((h) => h.i < h.n, 'fragment index out of range');
 export type FragmentHeader = z.infer<typeof FragmentHeaderSchema>;
+
+/**
+ * The `{i, n}` header of a fragment, read straight from its canonical CBOR (map of 2, "i" then
+ * "n", each a uint in shortest form: what every Kith peer sends). Anything else goes through the
+ * general bounded decoder and the schema, so the result is the same for any input; only the
+ * common case skips a CBOR decode per datagram. Throws `KITH_ERR_BAD_FRAME`.
+ */
+export function parseFragmentHeader(bytes: Uint8Array): FragmentHeader {
+  let at = 0;
+  const uint = (): number => {
+    const head = bytes[at++];
+    if (head === undefined || head > 0x18) return -1;
+    if (head < 0x18) return head;
+    const value = bytes[at++];
+    return value === undefined || value < 0x18 ? -1 : value;
+  };
+  if (bytes[0] === 0xa2 && bytes[1] === 0x61 && bytes[2] === 0x69) {
+    at = 3;
+    const i = uint();
+    if (i >= 0 && bytes[at] === 0x61 && bytes[at + 1] === 0x6e) {
+      at += 2;
+      const n = uint();
+      if (n >= 2 && n <= MAX_FRAGMENTS && i < n && at === bytes.length) return { i, n };
+    }
+  }
+  return parseControlHeader(FragmentHeaderSchema, decodeHeader(bytes), 'fragment');
+}
 
 /** Parse a decoded control header with `schema`; throws `KITH_ERR_BAD_FRAME`. */
 export function parseControlHeader<T>(schema: z.ZodType<T>, header: EventHeader, what: string): T {

@@ -1,12 +1,13 @@
 import dgram from 'node:dgram';
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { AEAD_TAG_BYTES, openInPlace, sealInPlace } from '../../../src/net/aead.js';
 import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink, SessionLinks } from '../../../src/core/session-link.js';
 
 /**
  * A SessionLink for bus tests and benchmarks: real UDP datagrams between two sockets, no
- * handshake. With `sealKey` every datagram is sealed with ChaCha20-Poly1305 (node:crypto, a
- * counter nonce carried in front), so benchmarks pay a real per-datagram AEAD like a session does.
+ * handshake. With `sealKey` every datagram is sealed with the session's ChaCha20-Poly1305
+ * (host/src/net/aead.ts, a 64-bit counter carried in front), so benchmarks pay the same
+ * per-datagram AEAD a session does.
  */
 export class UdpLink implements SessionLink {
   readonly peer: PeerKey;
@@ -19,7 +20,7 @@ export class UdpLink implements SessionLink {
   readonly #received = new EventEmitter<Uint8Array>();
   readonly #closed = new EventEmitter<string>();
   readonly #sealKey: Uint8Array | undefined;
-  #nonce = 0n;
+  #counter = 0;
   #isClosed = false;
   readonly onDidReceive = this.#received.event;
   readonly onDidClose = this.#closed.event;
@@ -42,15 +43,11 @@ export class UdpLink implements SessionLink {
       this.#received.fire(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
       return;
     }
-    if (message.length < 12 + 16) return;
-    try {
-      const decipher = createDecipheriv('chacha20-poly1305', this.#sealKey, message.subarray(0, 12), { authTagLength: 16 });
-      decipher.setAuthTag(message.subarray(message.length - 16));
-      const plain = Buffer.concat([decipher.update(message.subarray(12, message.length - 16)), decipher.final()]);
-      this.#received.fire(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
-    } catch {
-      // forged or damaged: dropped, as a session would
-    }
+    if (message.length < 8 + 16) return;
+    const counter = message.readUInt32BE(0) * 0x1_0000_0000 + message.readUInt32BE(4);
+    const plain = openInPlace(this.#sealKey, counter, message.subarray(0, 8), message.subarray(8));
+    // forged or damaged: dropped, as a session would
+    if (plain) this.#received.fire(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
   };
 
   send(plaintext: Uint8Array): void {
@@ -60,11 +57,13 @@ export class UdpLink implements SessionLink {
       this.#socket.send(plaintext, this.remote.port, '127.0.0.1');
       return;
     }
-    const nonce = Buffer.alloc(12);
-    nonce.writeBigUInt64BE(this.#nonce++, 4);
-    const cipher = createCipheriv('chacha20-poly1305', this.#sealKey, nonce, { authTagLength: 16 });
-    const body = Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-    this.#socket.send(body, this.remote.port, '127.0.0.1');
+    const counter = this.#counter++;
+    const packet = Buffer.allocUnsafe(8 + plaintext.length + AEAD_TAG_BYTES);
+    packet.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 0);
+    packet.writeUInt32BE(counter >>> 0, 4);
+    packet.set(plaintext, 8);
+    sealInPlace(this.#sealKey, counter, packet.subarray(0, 8), packet, 8);
+    this.#socket.send(packet, this.remote.port, '127.0.0.1');
   }
 
   close(reason = 'closed-locally'): void {
