@@ -2,6 +2,7 @@ import { encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { encodeHeader } from './wire/header-cbor.js';
 import { MAX_FRAGMENTS } from './wire/control-headers.js';
 import { KIND_FRAGMENT } from '@kith/sdk';
+import type { Datagram } from './send-scheduler.js';
 
 /** Room left in a piece for the fragment frame's own head and `{i, n}` header. */
 export const FRAGMENT_OVERHEAD = 40;
@@ -23,18 +24,24 @@ export function maxEventBytes(maxPayload: number): number {
   return MAX_FRAGMENTS * (maxPayload - FRAGMENT_OVERHEAD);
 }
 
-/** Cut an encoded EVENT frame into fragment frames that each fit `maxPayload` (docs/wire/fragment.md). */
-export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload: number): Uint8Array[] {
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Cut an encoded EVENT frame into fragment frames that each fit `maxPayload`
+ * (docs/wire/fragment.md). Each fragment is its own small frame head plus a view of `encoded`:
+ * the link joins them while sealing, so the event's bytes are copied once, not once per piece.
+ */
+export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload: number): Datagram[] {
   if (encoded.length <= maxPayload) return [encoded];
   const piece = maxPayload - FRAGMENT_OVERHEAD;
   const count = Math.ceil(encoded.length / piece);
   if (count > MAX_FRAGMENTS) throw new RangeError(`event of ${encoded.length} bytes needs ${count} fragments (max ${MAX_FRAGMENTS})`);
-  const out: Uint8Array[] = [];
+  const out: Datagram[] = [];
   for (let i = 0; i < count; i++) {
-    out.push(encodeEventFrame({
-      stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags,
-      header: fragmentHeader(i, count), payload: encoded.subarray(i * piece, (i + 1) * piece),
-    }));
+    const head = encodeEventFrame({
+      stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags, header: fragmentHeader(i, count), payload: NO_BYTES,
+    });
+    out.push({ head, tail: encoded.subarray(i * piece, (i + 1) * piece) });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { KIND_CAPABILITIES, type Priority } from '@kith/sdk';
 import { FLAG_VOLATILE, FLAG_WANTS_ACK, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { NACK_MISSING } from './wire/control-headers.js';
-import type { BulkSource, SendScheduler } from './send-scheduler.js';
+import type { BulkSource, Datagram, SendScheduler } from './send-scheduler.js';
 import { fragmentFrame } from './fragments.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
@@ -33,7 +33,7 @@ export interface OutEvent {
   readonly payload: Uint8Array;
   readonly extensionId: string;
   readonly eventId: string;
-  frames?: Uint8Array[];
+  frames?: Datagram[];
   /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
   firstSentAt: number;
   sentAt: number;

@@ -6,6 +6,16 @@ import type { Priority } from '@kith/sdk';
  * loop between bursts.
  */
 export const BULK_BURST = 32;
+/**
+ * One datagram as the bus hands it to its link: whole, or a small head plus a view of a larger
+ * buffer (a fragment of an encoded event), which the link joins while sealing.
+ */
+export type Datagram = Uint8Array | DatagramParts;
+export interface DatagramParts {
+  readonly head: Uint8Array;
+  readonly tail: Uint8Array;
+}
+
 /** Frames that may wait per class before unreliable ones are dropped (reliable ones are window-bounded). */
 const MAX_QUEUED = 8192;
 
@@ -28,15 +38,15 @@ export interface BulkSource {
  * datagrams (retransmits, unreliable bulk), then fresh ones pulled from the {@link BulkSource}.
  */
 export class SendScheduler {
-  readonly #send: (datagram: Uint8Array) => void;
-  readonly #queues: [Uint8Array[], Uint8Array[], Uint8Array[]] = [[], [], []];
+  readonly #send: (head: Uint8Array, tail?: Uint8Array) => void;
+  readonly #queues: [Datagram[], Datagram[], Datagram[]] = [[], [], []];
   #source: BulkSource | undefined;
   #scheduled = false;
   #closed = false;
   /** Datagrams that could not be sent (link threw). */
   sendErrors = 0;
 
-  constructor(send: (datagram: Uint8Array) => void) {
+  constructor(send: (head: Uint8Array, tail?: Uint8Array) => void) {
     this.#send = send;
   }
 
@@ -46,7 +56,7 @@ export class SendScheduler {
   }
 
   /** Queue or send `datagram`. Returns false if it was dropped (queue full; only for `droppable`). */
-  push(priority: Priority, datagram: Uint8Array, droppable = false): boolean {
+  push(priority: Priority, datagram: Datagram, droppable = false): boolean {
     if (this.#closed) return false;
     const rank = priority === 'control' ? 0 : priority === 'interactive' ? 1 : 2;
     if (rank < 2 && this.#queues[0].length === 0 && (rank === 0 || this.#queues[1].length === 0)) {
@@ -71,9 +81,10 @@ export class SendScheduler {
   }
 
   /** Send one datagram now; a link that throws counts a send error and never breaks the caller. */
-  transmit(datagram: Uint8Array): void {
+  transmit(datagram: Datagram): void {
     try {
-      this.#send(datagram);
+      if (datagram instanceof Uint8Array) this.#send(datagram);
+      else this.#send(datagram.head, datagram.tail);
     } catch {
       this.sendErrors++;
     }

@@ -13,8 +13,12 @@ export interface SessionLink {
   readonly openedAt: number;
   /** Largest plaintext `send` accepts, so the sealed datagram stays under a 1280-byte IPv6 MTU. */
   readonly maxPayload: number;
-  /** Encrypt and send one datagram. Throws RangeError above `maxPayload`. */
-  send(plaintext: Uint8Array): void;
+  /**
+   * Encrypt and send one datagram carrying `plaintext`, followed by `tail` when given (a small
+   * head and a view of a larger buffer go out without being joined first). Throws RangeError
+   * when the two together exceed `maxPayload`.
+   */
+  send(plaintext: Uint8Array, tail?: Uint8Array): void;
   /** Every authenticated, decrypted, non-replayed datagram from the peer (bus frames only). */
   readonly onDidReceive: Event<Uint8Array>;
   /** Fires once with the reason when the session ends. */

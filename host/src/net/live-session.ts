@@ -108,11 +108,12 @@ export class LiveSession implements SessionLink {
     return tag.length === REKEY_TAG_BYTES && timingSafeEqual(this.rekeyTag(), tag);
   }
 
-  send(plaintext: Uint8Array): void {
-    if (plaintext.length > MAX_PAYLOAD) {
-      throw new RangeError(`a session datagram carries at most ${MAX_PAYLOAD} bytes, got ${plaintext.length}`);
+  send(plaintext: Uint8Array, tail?: Uint8Array): void {
+    const length = plaintext.length + (tail?.length ?? 0);
+    if (length > MAX_PAYLOAD) {
+      throw new RangeError(`a session datagram carries at most ${MAX_PAYLOAD} bytes, got ${length}`);
     }
-    this.#sendInner(InnerType.Payload, plaintext);
+    this.#sendInner(InnerType.Payload, plaintext, tail);
   }
 
   sendKeepalive(): void {
@@ -224,15 +225,17 @@ export class LiveSession implements SessionLink {
     this.#heartbeat.dispose();
   }
 
-  #sendInner(type: number, body: Uint8Array): void {
+  #sendInner(type: number, body: Uint8Array, tail?: Uint8Array): void {
     if (this.#closed) return;
     const gen = this.#current;
     const counter = gen.counter++;
-    // header | type | body | tag in one buffer, sealed in place: one allocation per datagram.
-    const packet = Buffer.allocUnsafe(DATA_HEADER_BYTES + 1 + body.length + AEAD_TAG_BYTES);
+    // header | type | body | tail | tag in one buffer, sealed in place: one allocation per datagram.
+    const tailLength = tail?.length ?? 0;
+    const packet = Buffer.allocUnsafe(DATA_HEADER_BYTES + 1 + body.length + tailLength + AEAD_TAG_BYTES);
     writeDataHeader(packet, gen.remoteIndex, counter);
     packet[DATA_HEADER_BYTES] = type;
     packet.set(body, DATA_HEADER_BYTES + 1);
+    if (tail) packet.set(tail, DATA_HEADER_BYTES + 1 + body.length);
     sealInPlace(gen.keys.send, counter, packet.subarray(0, DATA_HEADER_BYTES), packet, DATA_HEADER_BYTES);
     this.lastSentAt = Date.now();
     this.#host.transmit(packet, this.#remote);

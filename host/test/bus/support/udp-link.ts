@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { AEAD_TAG_BYTES, openInPlace, sealInPlace } from '../../../src/net/aead.js';
+import { literalLookup } from '../../../src/net/udp-port.js';
 import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink, SessionLinks } from '../../../src/core/session-link.js';
 
@@ -50,21 +51,30 @@ export class UdpLink implements SessionLink {
     if (plain) this.#received.fire(new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength));
   };
 
-  send(plaintext: Uint8Array): void {
+  send(plaintext: Uint8Array, tail?: Uint8Array): void {
     if (this.#isClosed) throw new Error('link closed');
-    if (plaintext.length > this.maxPayload) throw new RangeError(`datagram of ${plaintext.length} bytes exceeds ${this.maxPayload}`);
+    const length = plaintext.length + (tail?.length ?? 0);
+    if (length > this.maxPayload) throw new RangeError(`datagram of ${length} bytes exceeds ${this.maxPayload}`);
     if (!this.#sealKey) {
-      this.#socket.send(plaintext, this.remote.port, '127.0.0.1');
+      this.#socket.send(tail ? Buffer.concat([plaintext, tail]) : plaintext, this.remote.port, '127.0.0.1');
       return;
     }
     const counter = this.#counter++;
-    const packet = Buffer.allocUnsafe(8 + plaintext.length + AEAD_TAG_BYTES);
+    const packet = Buffer.allocUnsafe(8 + length + AEAD_TAG_BYTES);
     packet.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 0);
     packet.writeUInt32BE(counter >>> 0, 4);
     packet.set(plaintext, 8);
+    if (tail) packet.set(tail, 8 + plaintext.length);
     sealInPlace(this.#sealKey, counter, packet.subarray(0, 8), packet, 8);
-    this.#socket.send(packet, this.remote.port, '127.0.0.1');
+    // Corked until the task ends, as host/src/net/udp-port.ts does.
+    this.#corked.push(packet);
+    if (this.#corked.length === 1) queueMicrotask(this.#flush);
   }
+
+  readonly #corked: Buffer[] = [];
+  readonly #flush = (): void => {
+    for (const packet of this.#corked.splice(0)) this.#socket.send(packet, this.remote.port, '127.0.0.1');
+  };
 
   close(reason = 'closed-locally'): void {
     if (this.#isClosed) return;
@@ -76,7 +86,7 @@ export class UdpLink implements SessionLink {
 
 /** Bind a UDP socket on 127.0.0.1 with an OS-assigned port. */
 export async function bindUdp(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20, sendBufferSize: 8 << 20, lookup: literalLookup as never });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, '127.0.0.1', () => resolve());
