@@ -13,14 +13,23 @@ import { isStunMessage } from './stun-message.js';
  */
 const SOCKET_BUFFER_BYTES = 4 << 20;
 
+let lastLiteral = '';
+let lastFamily = 0;
+
 /**
  * dgram resolves every send's address through `dns.lookup`, which answers even an IP literal on
  * the next tick. Kith only ever sends to literals, so answer those at once (one tick and one
  * closure less per datagram); anything else still goes to DNS.
  */
 export function literalLookup(hostname: string, options: dns.LookupOptions | number, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  // A session sends to one address thousands of times in a row: remember the last answer.
+  if (hostname === lastLiteral) return callback(null, hostname, lastFamily);
   const family = net.isIP(hostname);
-  if (family !== 0) return callback(null, hostname, family);
+  if (family !== 0) {
+    lastLiteral = hostname;
+    lastFamily = family;
+    return callback(null, hostname, family);
+  }
   dns.lookup(hostname, options as dns.LookupOptions, callback as never);
 }
 

@@ -27,6 +27,19 @@ describe('bus: delay-based bulk window', () => {
     expect(w.size).to.equal(8);
   });
 
+  it('a reported loss cuts by a quarter, at most once per 10 ms', () => {
+    const w = new BulkWindow();
+    for (let i = 0; i < 40; i++) w.onAck(8, 1, i);
+    const before = w.size;
+    w.onLoss(100);
+    const cut = w.size;
+    expect(cut).to.be.closeTo(before * 0.75, 1);
+    w.onLoss(105); // same burst of losses: no second cut
+    expect(w.size).to.equal(cut);
+    w.onLoss(111);
+    expect(w.size).to.be.closeTo(cut * 0.75, 1);
+  });
+
   it('re-learns the base round trip after 10 s (a path that got slower is not throttled forever)', () => {
     const w = new BulkWindow();
     w.onAck(1, 1, 0);

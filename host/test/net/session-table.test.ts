@@ -85,6 +85,18 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     expect(MAX_PAYLOAD + 14 + 16 + 1).to.equal(MAX_DATAGRAM);
   });
 
+  it('sends a head and a tail as one datagram, joined, and counts both against the limit', async () => {
+    const [sa, sb] = await open();
+    const got: string[] = [];
+    sb.onDidReceive((d) => got.push(Buffer.from(d).toString()));
+    const body = Buffer.from('xxhead|tail-of-a-larger-bufferxx');
+    sa.send(Buffer.from('head|'), body.subarray(7, 30));
+    sa.send(Buffer.from('alone'));
+    await sleep(50);
+    expect(got).to.deep.equal(['head|tail-of-a-larger-buffer', 'alone']);
+    expect(() => sa.send(Buffer.alloc(MAX_PAYLOAD - 10), Buffer.alloc(11))).to.throw(RangeError);
+  });
+
   it('drops replayed and forged data packets and counts them', async () => {
     const [sa, sb] = await open();
     // Eve records what A sends by having A "roam"... simpler: capture by re-encoding through a tap.

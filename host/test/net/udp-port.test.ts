@@ -45,6 +45,27 @@ describe('net/udp-port: one dual-stack receive loop', () => {
     expect(port.counters.count('oversize')).to.equal(1);
   });
 
+  it('sends a burst from one task back to back, in order, and nothing once closed', async () => {
+    const sink = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const got: number[] = [];
+    sink.on('message', (m) => got.push(m.readUInt32BE(0)));
+    const to = { address: '127.0.0.1', port: sink.address().port, family: 'ipv4' as const };
+    const sender = await UdpPort.bind();
+    for (let i = 0; i < 200; i++) {
+      const datagram = Buffer.alloc(4);
+      datagram.writeUInt32BE(i);
+      sender.send(datagram, to);
+    }
+    await sleep(100);
+    expect(got).to.deep.equal([...Array(200).keys()]);
+    sender.send(Buffer.of(0, 0, 0, 1), to);
+    await sender.close(); // closed before the task ended: the corked datagram is dropped
+    await sleep(50);
+    expect(got).to.have.length(200);
+    sink.close();
+  });
+
   it('a handler that throws costs one counted datagram, not the process', async () => {
     port.onPeer(() => {
       throw new Error('bug');
