@@ -281,24 +281,30 @@ export class BusEngine implements ChannelHost {
       flags: { eos: (frame.flags & FLAG_EOS) !== 0, keyframe: (frame.flags & FLAG_KEYFRAME) !== 0, wantsAck: (frame.flags & FLAG_WANTS_ACK) !== 0 },
       header, payload: frame.payload,
     };
-    const failed = (error: unknown): Refusal => {
-      registration.scope.fault(error);
-      return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
-    };
-    const taken = (): undefined => {
-      if (kind === 'stream.open') this.#handlers.setStreamOwner(channel.peer, streamHex, registration.scope.extension.id);
-      return undefined;
-    };
+    // No closures on the synchronous path: it runs once per event, thousands of times a second.
     let result: unknown;
     try {
       result = registration.handler(inbound);
     } catch (error) {
-      return failed(error);
+      return this.#handlerFailed(registration.scope, error, kind, purpose);
     }
     if (result && typeof (result as PromiseLike<void>).then === 'function') {
-      return Promise.resolve(result).then(taken, failed);
+      return Promise.resolve(result).then(
+        () => this.#handlerTook(channel, streamHex, kind, registration.scope),
+        (error: unknown) => this.#handlerFailed(registration.scope, error, kind, purpose),
+      );
     }
-    return taken();
+    return this.#handlerTook(channel, streamHex, kind, registration.scope);
+  }
+
+  #handlerFailed(scope: ExtensionScope, error: unknown, kind: string, purpose: string | undefined): Refusal {
+    scope.fault(error);
+    return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
+  }
+
+  #handlerTook(channel: PeerChannel, streamHex: string, kind: string, scope: ExtensionScope): undefined {
+    if (kind === 'stream.open') this.#handlers.setStreamOwner(channel.peer, streamHex, scope.extension.id);
+    return undefined;
   }
 
   #nackUnreliable(channel: PeerChannel, streamHex: string, seq: number, kind: string, refusal: Refusal): void {

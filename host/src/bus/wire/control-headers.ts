@@ -64,24 +64,25 @@ export type FragmentHeader = z.infer<typeof FragmentHeaderSchema>;
  * common case skips a CBOR decode per datagram. Throws `KITH_ERR_BAD_FRAME`.
  */
 export function parseFragmentHeader(bytes: Uint8Array): FragmentHeader {
-  let at = 0;
-  const uint = (): number => {
-    const head = bytes[at++];
-    if (head === undefined || head > 0x18) return -1;
-    if (head < 0x18) return head;
-    const value = bytes[at++];
-    return value === undefined || value < 0x18 ? -1 : value;
-  };
   if (bytes[0] === 0xa2 && bytes[1] === 0x61 && bytes[2] === 0x69) {
-    at = 3;
-    const i = uint();
-    if (i >= 0 && bytes[at] === 0x61 && bytes[at + 1] === 0x6e) {
-      at += 2;
-      const n = uint();
-      if (n >= 2 && n <= MAX_FRAGMENTS && i < n && at === bytes.length) return { i, n };
+    const i = shortUint(bytes, 3);
+    const iEnd = i < 0x18 ? 4 : 5;
+    if (i >= 0 && bytes[iEnd] === 0x61 && bytes[iEnd + 1] === 0x6e) {
+      const n = shortUint(bytes, iEnd + 2);
+      const end = iEnd + (n < 0x18 ? 3 : 4);
+      if (n >= 2 && n <= MAX_FRAGMENTS && i < n && end === bytes.length) return { i, n };
     }
   }
   return parseControlHeader(FragmentHeaderSchema, decodeHeader(bytes), 'fragment');
+}
+
+/** A CBOR uint below 256 in shortest form at `at` (one byte, or 0x18 + one byte ≥ 24); -1 otherwise. */
+function shortUint(bytes: Uint8Array, at: number): number {
+  const head = bytes[at];
+  if (head === undefined || head > 0x18) return -1;
+  if (head < 0x18) return head;
+  const value = bytes[at + 1];
+  return value === undefined || value < 0x18 ? -1 : value;
 }
 
 /** Parse a decoded control header with `schema`; throws `KITH_ERR_BAD_FRAME`. */
