@@ -1,4 +1,4 @@
-import { encodeEventFrame, type EventFrame } from './wire/event-frame.js';
+import { FRAME_FIXED_BYTES, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { encodeHeader } from './wire/header-cbor.js';
 import { MAX_FRAGMENTS } from './wire/control-headers.js';
 import { KIND_FRAGMENT } from '@kith/sdk';
@@ -30,18 +30,30 @@ const NO_BYTES = new Uint8Array(0);
  * Cut an encoded EVENT frame into fragment frames that each fit `maxPayload`
  * (docs/wire/fragment.md). Each fragment is its own small frame head plus a view of `encoded`:
  * the link joins them while sealing, so the event's bytes are copied once, not once per piece.
+ * The heads differ only in their `{i, n}` header, so they are written into one buffer.
  */
 export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload: number): Datagram[] {
   if (encoded.length <= maxPayload) return [encoded];
   const piece = maxPayload - FRAGMENT_OVERHEAD;
   const count = Math.ceil(encoded.length / piece);
   if (count > MAX_FRAGMENTS) throw new RangeError(`event of ${encoded.length} bytes needs ${count} fragments (max ${MAX_FRAGMENTS})`);
-  const out: Datagram[] = [];
-  for (let i = 0; i < count; i++) {
-    const head = encodeEventFrame({
-      stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags, header: fragmentHeader(i, count), payload: NO_BYTES,
-    });
-    out.push({ head, tail: encoded.subarray(i * piece, (i + 1) * piece) });
+  // The first head is encoded (and its fields checked) the usual way; the rest copy its fixed part.
+  const first = encodeEventFrame({
+    stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags, header: fragmentHeader(0, count), payload: NO_BYTES,
+  });
+  const fixed = first.subarray(0, FRAME_FIXED_BYTES - 2); // tag .. flags; hdr_len follows
+  let total = 0;
+  for (let i = 1; i < count; i++) total += FRAME_FIXED_BYTES + fragmentHeader(i, count).length;
+  const heads = Buffer.allocUnsafe(total); // every byte is written below
+  const out: Datagram[] = [{ head: first, tail: encoded.subarray(0, piece) }];
+  for (let i = 1, at = 0; i < count; i++) {
+    const header = fragmentHeader(i, count);
+    heads.set(fixed, at);
+    heads.writeUInt16BE(header.length, at + FRAME_FIXED_BYTES - 2);
+    heads.set(header, at + FRAME_FIXED_BYTES);
+    const length = FRAME_FIXED_BYTES + header.length;
+    out.push({ head: new Uint8Array(heads.buffer, heads.byteOffset + at, length), tail: encoded.subarray(i * piece, (i + 1) * piece) });
+    at += length;
   }
   return out;
 }

@@ -331,7 +331,7 @@ export class OutboundFlow implements BulkSource {
         if (event.extensionId) this.#ctx.host.delivered(event.extensionId, this.#delivery(event));
       }
       if (bulkAcked > 0) {
-        this.#bulkWindow.onAck(bulkAcked, bulkRtt, now);
+        this.#bulkWindow.onAck(bulkAcked, bulkRtt, now, this.#ctx.scheduler.interactiveAt);
         if (this.bulkReady) this.#ctx.scheduler.wake();
       }
       return;

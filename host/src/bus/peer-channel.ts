@@ -7,8 +7,8 @@ import {
 } from './wire/event-frame.js';
 import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
 import {
-  AckHeaderSchema, CAPABILITIES_VERSION, CapabilitiesHeaderSchema, NACK_MISSING, NackHeaderSchema,
-  parseControlHeader, parseFragmentHeader, type CapabilitiesHeader,
+  CAPABILITIES_VERSION, CapabilitiesHeaderSchema, NACK_MISSING, NackHeaderSchema,
+  encodeAckHeader, parseAckHeader, parseControlHeader, parseFragmentHeader, type CapabilitiesHeader,
 } from './wire/control-headers.js';
 import { SendScheduler } from './send-scheduler.js';
 import { Reassembler } from './fragments.js';
@@ -45,6 +45,8 @@ class StreamHexCache {
     return (this.#hex = streamHexOf(stream));
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** The control stream: capabilities travel here. */
 export const CONTROL_STREAM = new Uint8Array(16);
@@ -197,7 +199,7 @@ export class PeerChannel {
     const streamHex = this.#streamHex.of(frame.stream);
     const volatile = (frame.flags & FLAG_VOLATILE) !== 0;
     if (frame.kind === KIND_ACK) {
-      const ack = parseControlHeader(AckHeaderSchema, decodeHeader(frame.header), 'ack');
+      const ack = parseAckHeader(frame.header);
       // Refusals first: an event they name is reported as refused, never as delivered.
       for (const [seq, reason] of ack.refused ?? []) {
         if (seq <= ack.upTo) this.#outbound.onNack(streamHex, volatile, [seq], reason, undefined);
@@ -388,7 +390,7 @@ export class PeerChannel {
         const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
         if (!state) continue;
         const refused = state.recentRefusals();
-        this.#sendControl(hex, volatileAck, KIND_ACK, refused ? { upTo: state.hwm, refused } : { upTo: state.hwm });
+        this.#sendControl(hex, volatileAck, KIND_ACK, refused ? encodeHeader({ upTo: state.hwm, refused }) : encodeAckHeader(state.hwm));
       }
       this.#pendingAcks.clear();
     });
@@ -398,11 +400,12 @@ export class PeerChannel {
     this.#sendControl(streamHex, volatile, KIND_NACK, message === undefined ? { seqs, reason } : { seqs, reason, message });
   }
 
-  #sendControl(streamHex: string, volatile: boolean, kind: number, header: EventHeader): void {
+  /** Send a control frame; `header` is an encoded CBOR header or a plain one to encode. */
+  #sendControl(streamHex: string, volatile: boolean, kind: number, header: EventHeader | Uint8Array): void {
     if (this.#closed) return;
     const datagram = encodeEventFrame({
-      stream: new Uint8Array(Buffer.from(streamHex, 'hex')), seq: 0, kind, flags: volatile ? FLAG_VOLATILE : 0,
-      header: encodeHeader(header), payload: new Uint8Array(0),
+      stream: Buffer.from(streamHex, 'hex'), seq: 0, kind, flags: volatile ? FLAG_VOLATILE : 0,
+      header: header instanceof Uint8Array ? header : encodeHeader(header), payload: NO_BYTES,
     });
     this.#scheduler.push('control', datagram);
   }

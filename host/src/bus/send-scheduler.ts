@@ -43,6 +43,8 @@ export class SendScheduler {
   #source: BulkSource | undefined;
   #scheduled = false;
   #closed = false;
+  /** performance.now() of the last control or interactive datagram (see BulkWindow's targets). */
+  interactiveAt = Number.NEGATIVE_INFINITY;
   /** Datagrams that could not be sent (link threw). */
   sendErrors = 0;
 
@@ -59,6 +61,7 @@ export class SendScheduler {
   push(priority: Priority, datagram: Datagram, droppable = false): boolean {
     if (this.#closed) return false;
     const rank = priority === 'control' ? 0 : priority === 'interactive' ? 1 : 2;
+    if (rank < 2) this.interactiveAt = performance.now();
     if (rank < 2 && this.#queues[0].length === 0 && (rank === 0 || this.#queues[1].length === 0)) {
       this.transmit(datagram);
       return true;

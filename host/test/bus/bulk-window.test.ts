@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BULK_QUEUE_TARGET_MS, BulkWindow } from '../../src/bus/bulk-window.js';
+import { BULK_ONLY_TARGET_MS, BULK_QUEUE_TARGET_MS, BulkWindow } from '../../src/bus/bulk-window.js';
 
 describe('bus: delay-based bulk window', () => {
   it('grows while round trips stay near the base, shrinks when queueing delay passes the target', () => {
@@ -25,6 +25,26 @@ describe('bus: delay-based bulk window', () => {
     expect(once).to.be.lessThan(before);
     for (let t = 200; t < 2000; t += 50) w.onTimeout(t);
     expect(w.size).to.equal(8);
+  });
+
+  it('aims for a short queue while chat or control shares the session, a deeper one for bulk alone', () => {
+    const queueing = (BULK_QUEUE_TARGET_MS + BULK_ONLY_TARGET_MS) / 2;
+    const alone = new BulkWindow();
+    const shared = new BulkWindow();
+    alone.onAck(8, 1, 0);
+    shared.onAck(8, 1, 0);
+    const start = alone.size;
+    for (let now = 10; now < 400; now += 10) {
+      alone.onAck(8, 1 + queueing, now); // no interactive datagram ever
+      shared.onAck(8, 1 + queueing, now, now - 5); // chat sent 5 ms ago
+    }
+    expect(alone.size).to.be.greaterThan(start);
+    expect(shared.size).to.be.lessThan(start);
+    // Interactive traffic older than a second no longer holds the window down.
+    const later = new BulkWindow();
+    later.onAck(8, 1, 0);
+    for (let now = 10; now < 400; now += 10) later.onAck(8, 1 + queueing, now, now - 1500);
+    expect(later.size).to.be.greaterThan(start);
   });
 
   it('a reported loss cuts by a quarter, at most once per 10 ms', () => {

@@ -6,7 +6,7 @@ import {
 import { decodeHeader, encodeHeader } from '../../src/bus/wire/header-cbor.js';
 import {
   AckHeaderSchema, CapabilitiesHeaderSchema, FragmentHeaderSchema, MAX_FRAGMENTS, NackHeaderSchema, parseControlHeader,
-  parseFragmentHeader,
+  encodeAckHeader, parseAckHeader, parseFragmentHeader,
 } from '../../src/bus/wire/control-headers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -101,6 +101,22 @@ describe('bus wire: golden bytes', () => {
     expect(() => parseControlHeader(CapabilitiesHeaderSchema, { v: 1, rev: 0, ext: {}, kinds: { 'x.y': 0x10 }, on: [] }, 'caps')).to.throw(/Bad caps/);
     const caps = parseControlHeader(CapabilitiesHeaderSchema, decodeHeader(encodeHeader({ v: 1, rev: 2, ext: { hello: '1.0.0' }, kinds: { 'hello.wave': 0x80 }, on: ['hello.wave'] })), 'caps');
     expect(caps.kinds['hello.wave']).to.equal(0x80);
+  });
+
+  it('ACK headers: the direct writer and reader agree with the general codec at every uint width', () => {
+    for (const upTo of [0, 7, 23, 24, 255, 256, 65_535, 65_536, 0xffff_ffff]) {
+      expect(hex(encodeAckHeader(upTo)), String(upTo)).to.equal(hex(encodeHeader({ upTo })));
+      expect(parseAckHeader(encodeHeader({ upTo }))).to.deep.equal({ upTo });
+    }
+    // Non-shortest uints and refusals take the general path, with the same answers.
+    expect(parseAckHeader(unhex('a1 6475 70 54 6f 18 07'))).to.deep.equal({ upTo: 7 });
+    expect(parseAckHeader(unhex('a1 6475 70 54 6f 1a 00 00 01 00'))).to.deep.equal({ upTo: 256 });
+    const withRefusal = parseAckHeader(encodeHeader({ upTo: 9, refused: [[5, 'kind-disabled']] }));
+    expect(withRefusal.upTo).to.equal(9);
+    expect(withRefusal.refused).to.deep.equal([[5, 'kind-disabled']]);
+    for (const bad of ['a1 6475 70 54 6f', 'a1 6475 70 54 6f 20', 'a1 6475 70 54 6f 1b 00 00 00 01 00 00 00 00', 'a1 6475 70 54 6f 07 00']) {
+      expect(() => parseAckHeader(unhex(bad)), bad).to.throw(/Bad (ack header|CBOR header)/);
+    }
   });
 
   it('fragment headers: the direct reader agrees with the general decoder on every canonical {i, n} and on other spellings', () => {

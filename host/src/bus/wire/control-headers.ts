@@ -76,6 +76,51 @@ export function parseFragmentHeader(bytes: Uint8Array): FragmentHeader {
   return parseControlHeader(FragmentHeaderSchema, decodeHeader(bytes), 'fragment');
 }
 
+/** `a1 64 "upTo"`: the canonical head of an ACK header without refusals. */
+const ACK_HEAD = [0xa1, 0x64, 0x75, 0x70, 0x54, 0x6f];
+
+/**
+ * The ACK header, read straight from its canonical CBOR when it is exactly `{upTo: uint}` (the
+ * common case: one per receiver turn and stream); anything else, refusals included, goes through
+ * the general bounded decoder and {@link AckHeaderSchema}. Throws `KITH_ERR_BAD_FRAME`.
+ */
+export function parseAckHeader(bytes: Uint8Array): AckHeader {
+  if (bytes.length >= 7 && bytes.length <= 11 && ACK_HEAD.every((b, i) => bytes[i] === b)) {
+    const upTo = canonicalUint(bytes, 6);
+    if (upTo >= 0) return { upTo };
+  }
+  return parseControlHeader(AckHeaderSchema, decodeHeader(bytes), 'ack');
+}
+
+/** The encoded ACK header `{upTo}` without refusals: the same bytes the general encoder makes. */
+export function encodeAckHeader(upTo: number): Uint8Array {
+  const head = upTo < 0x18 ? 1 : upTo <= 0xff ? 2 : upTo <= 0xffff ? 3 : 5;
+  const out = new Uint8Array(6 + head);
+  out.set(ACK_HEAD);
+  if (head === 1) out[6] = upTo;
+  else if (head === 2) out.set([0x18, upTo], 6);
+  else if (head === 3) out.set([0x19, upTo >>> 8, upTo & 0xff], 6);
+  else out.set([0x1a, upTo >>> 24, (upTo >>> 16) & 0xff, (upTo >>> 8) & 0xff, upTo & 0xff], 6);
+  return out;
+}
+
+/** A CBOR uint of at most 32 bits in shortest form at `at`, ending the input; -1 otherwise. */
+function canonicalUint(bytes: Uint8Array, at: number): number {
+  const head = bytes[at]!;
+  const rest = bytes.length - at - 1;
+  if (head < 0x18) return rest === 0 ? head : -1;
+  if (head === 0x18 && rest === 1) return bytes[at + 1]! >= 0x18 ? bytes[at + 1]! : -1;
+  if (head === 0x19 && rest === 2) {
+    const value = (bytes[at + 1]! << 8) | bytes[at + 2]!;
+    return value > 0xff ? value : -1;
+  }
+  if (head === 0x1a && rest === 4) {
+    const value = ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0;
+    return value > 0xffff ? value : -1;
+  }
+  return -1;
+}
+
 /** A CBOR uint below 256 in shortest form at `at` (one byte, or 0x18 + one byte ≥ 24); -1 otherwise. */
 function shortUint(bytes: Uint8Array, at: number): number {
   const head = bytes[at];
