@@ -224,7 +224,9 @@ export interface Sessions {
   /**
    * Send one event to `peer` on `stream`. `kind` must be one the extension owns. The promise
    * resolves once the bus has taken the event (queued or sent); for `bulk` sends it resolves only
-   * when the paced window has room, which is the backpressure a file sender awaits.
+   * when the session's paced bulk queue has room, which is the backpressure a file sender awaits.
+   * The payload is copied before the promise resolves, so the caller may reuse its buffer. A bulk
+   * transfer moves fastest in large events (16–64 KiB): the bus cuts them into datagrams itself.
    */
   send(
     peer: PeerKey,

@@ -109,26 +109,42 @@ export class UdpPort {
       onError?.(new Error('this host has no IPv6'));
       return;
     }
-    this.#corked.push({ data, port: to.port, address: this.#dualStack ? socketAddress(to) : to.address, onError });
-    if (this.#corked.length === 1) queueMicrotask(this.#flush);
+    if (this.#corked.length === 0) queueMicrotask(this.#flush);
+    this.#corked.push(data);
+    this.#corkedTo.push(to);
+    this.#corkedOnError.push(onError);
   }
 
-  readonly #corked: Array<{ data: Uint8Array; port: number; address: string; onError: ((error: Error) => void) | undefined }> = [];
+  // Parallel lists, not an object per datagram: this is the bulk path.
+  readonly #corked: Uint8Array[] = [];
+  readonly #corkedTo: Endpoint[] = [];
+  readonly #corkedOnError: Array<((error: Error) => void) | undefined> = [];
+  /** The socket address of the last endpoint sent to (a session sends to one endpoint in a row). */
+  #lastTo: Endpoint | undefined;
+  #lastAddress = '';
 
   readonly #flush = (): void => {
-    const batch = this.#corked.splice(0);
-    if (this.#closed) return;
-    for (const { data, port, address, onError } of batch) {
+    const count = this.#corked.length;
+    for (let i = 0; i < count && !this.#closed; i++) {
+      const to = this.#corkedTo[i]!;
+      if (to !== this.#lastTo) {
+        this.#lastTo = to;
+        this.#lastAddress = this.#dualStack ? socketAddress(to) : to.address;
+      }
+      const onError = this.#corkedOnError[i];
       if (!onError) {
-        this.#socket.send(data, port, address, this.#countFailure);
+        this.#socket.send(this.#corked[i]!, to.port, this.#lastAddress, this.#countFailure);
         continue;
       }
-      this.#socket.send(data, port, address, (error) => {
+      this.#socket.send(this.#corked[i]!, to.port, this.#lastAddress, (error) => {
         if (!error) return;
         this.counters.reject('send-failed');
         onError(error);
       });
     }
+    this.#corked.length = 0;
+    this.#corkedTo.length = 0;
+    this.#corkedOnError.length = 0;
   };
 
   /** The send callback of the data path: one shared function, no closure per datagram. */
