@@ -3,6 +3,7 @@ import { encodeHeader } from './wire/header-cbor.js';
 import { MAX_FRAGMENTS } from './wire/control-headers.js';
 import { KIND_FRAGMENT } from '@kith/sdk';
 import type { Datagram } from './send-scheduler.js';
+import { wireSlab } from '../core/byte-slab.js';
 
 /** Room left in a piece for the fragment frame's own head and `{i, n}` header. */
 export const FRAGMENT_OVERHEAD = 40;
@@ -44,7 +45,7 @@ export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload
   const fixed = first.subarray(0, FRAME_FIXED_BYTES - 2); // tag .. flags; hdr_len follows
   let total = 0;
   for (let i = 1; i < count; i++) total += FRAME_FIXED_BYTES + fragmentHeader(i, count).length;
-  const heads = Buffer.allocUnsafe(total); // every byte is written below
+  const heads = wireSlab.take(total); // every byte is written below
   const out: Datagram[] = [{ head: first, tail: encoded.subarray(0, piece) }];
   for (let i = 1, at = 0; i < count; i++) {
     const header = fragmentHeader(i, count);

@@ -7,6 +7,7 @@ import { decodeData, writeDataHeader, REKEY_TAG_BYTES } from './peer-packet.js';
 import { DATA_HEADER_BYTES, InnerType, MAX_PAYLOAD } from './wire-constants.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
+import { wireSlab } from '../core/byte-slab.js';
 
 /** What a session needs from the table that owns it. */
 export interface SessionHost {
@@ -231,7 +232,7 @@ export class LiveSession implements SessionLink {
     const counter = gen.counter++;
     // header | type | body | tail | tag in one buffer, sealed in place: one allocation per datagram.
     const tailLength = tail?.length ?? 0;
-    const packet = Buffer.allocUnsafe(DATA_HEADER_BYTES + 1 + body.length + tailLength + AEAD_TAG_BYTES);
+    const packet = wireSlab.take(DATA_HEADER_BYTES + 1 + body.length + tailLength + AEAD_TAG_BYTES);
     writeDataHeader(packet, gen.remoteIndex, counter);
     packet[DATA_HEADER_BYTES] = type;
     packet.set(body, DATA_HEADER_BYTES + 1);

@@ -1,5 +1,6 @@
 import { KithError } from '@kith/sdk';
 import { MAX_HEADER_BYTES } from './header-cbor.js';
+import { wireSlab } from '../../core/byte-slab.js';
 
 /** First byte of every bus frame inside a session datagram (after the session's own 0xCC). */
 export const TAG_EVENT = 0x40;
@@ -36,9 +37,9 @@ export function encodeEventFrame(frame: EventFrame): Uint8Array {
   if (!Number.isInteger(kind) || kind < 0 || kind > 0xff) throw new RangeError(`kind ${kind} is not a byte`);
   if (!Number.isInteger(flags) || (flags & ~KNOWN_FLAGS) !== 0) throw new RangeError(`unknown flags 0x${flags.toString(16)}`);
   if (header.length > MAX_HEADER_BYTES) throw new RangeError(`header of ${header.length} bytes exceeds ${MAX_HEADER_BYTES}`);
-  // From Node's buffer pool (every byte is written below): far cheaper than a fresh ArrayBuffer
-  // per datagram on the bulk path.
-  const out = Buffer.allocUnsafe(FRAME_FIXED_BYTES + header.length + payload.length);
+  // From the wire slab (every byte is written below): far cheaper than an ArrayBuffer per frame on
+  // the bulk path. Frames live until sent or acknowledged; receivers get their own buffers.
+  const out = wireSlab.take(FRAME_FIXED_BYTES + header.length + payload.length);
   out[0] = TAG_EVENT;
   out.set(stream, 1);
   out.writeUInt32BE(seq, 17);

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { AEAD_TAG_BYTES, openInPlace, sealInPlace } from '../../../src/net/aead.js';
 import { literalLookup } from '../../../src/net/udp-port.js';
+import { wireSlab } from '../../../src/core/byte-slab.js';
 import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink, SessionLinks } from '../../../src/core/session-link.js';
 
@@ -60,7 +61,7 @@ export class UdpLink implements SessionLink {
       return;
     }
     const counter = this.#counter++;
-    const packet = Buffer.allocUnsafe(8 + length + AEAD_TAG_BYTES);
+    const packet = wireSlab.take(8 + length + AEAD_TAG_BYTES);
     packet.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 0);
     packet.writeUInt32BE(counter >>> 0, 4);
     packet.set(plaintext, 8);
