@@ -1,7 +1,8 @@
 // A bus peer in its own process with its own SQLite file, driven over IPC by the kill -9 tests.
 // Env: KITH_TEST_DATA_DIR, KITH_TEST_KEYS (JSON PersonaKeys), KITH_TEST_PEER (the other side's key),
 // KITH_TEST_DIE (`in-handler:<seq>` or `after-persist:<seq>`: SIGKILL itself at that point),
-// KITH_TEST_SEAL_KEY (hex: seal datagrams), KITH_TEST_CHUNKS (bench: report after this many file.chunk).
+// KITH_TEST_SEAL_KEY (hex: seal datagrams), KITH_TEST_CHUNKS (bench: report after this many file.chunk,
+// not counting the first KITH_TEST_WARMUP_CHUNKS, which warm the path up).
 import { busProviders } from '../../../src/bus/bus-providers.js';
 import type { KindRegistry, Sessions } from '@kith/sdk';
 import { createTestPeer, type PersonaKeys } from './test-peer.js';
@@ -36,14 +37,24 @@ kinds.register('chat.text', async (event) => {
   insert.run(event.stream, event.seq, event.header.n as number); // persist, then return: the bus ACKs after this
   process.send!({ op: 'got', stream: event.stream, seq: event.seq, n: event.header.n });
 });
-// Bench sink: counts bulk chunks and reports the time from the first to the last.
+// Bench sink: after the warm-up chunks, counts bulk chunks and reports the time from the last
+// warm-up chunk to the last counted one.
+const warmupChunks = Number(process.env.KITH_TEST_WARMUP_CHUNKS ?? 0);
+let warmupSeen = 0;
 let chunkBytes = 0;
 let chunkCount = 0;
 let firstChunk = 0;
 let firstCpu = process.cpuUsage();
 kinds.register('file.chunk', (event) => {
   const now = performance.now();
-  if (chunkCount === 0) {
+  if (warmupSeen < warmupChunks) {
+    if (++warmupSeen === warmupChunks) {
+      firstChunk = now;
+      firstCpu = process.cpuUsage();
+    }
+    return;
+  }
+  if (chunkCount === 0 && warmupChunks === 0) {
     firstChunk = now;
     firstCpu = process.cpuUsage();
   }
