@@ -152,8 +152,10 @@ export class UdpPort {
     if (error) this.counters.reject('send-failed');
   };
 
+  /** Close the socket; datagrams already sent (still corked) leave first, e.g. a session's Close. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    this.#flush();
     this.#closed = true;
     return new Promise((resolve) => this.#socket.close(() => resolve()));
   }

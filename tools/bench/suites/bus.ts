@@ -32,7 +32,7 @@ const CHUNK = 1100;
 /** What a file transfer sends: each event is cut into 1200-byte datagrams (15 of them). */
 const FILE_CHUNK = 16 * 1024;
 /** Bulk throughput and its raw baseline are each measured this often, interleaved; medians are reported. */
-const TRIALS = 3;
+const TRIALS = 5;
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 /** "x% of raw" for the medians, with the per-trial range. */
