@@ -193,6 +193,7 @@ export class BusEngine implements ChannelHost {
     if (!state) {
       if (this.#durableInbound.size >= MAX_INBOUND_STREAMS) this.#evictInbound();
       state = new InboundStream(this.marks.get(this.persona, peer, streamHex), this.reorderBudget);
+      state.restoreRefusals(this.marks.refusals(this.persona, peer, streamHex));
       this.#durableInbound.set(key, state);
     }
     return state;

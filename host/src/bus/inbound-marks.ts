@@ -1,13 +1,25 @@
 import type Sqlite from 'better-sqlite3';
+import { MAX_REMEMBERED_REFUSALS, type Refusal } from './inbound-streams.js';
+
+/** A refusal as stored: when it happened in Unix ms (it has to survive a restart). */
+export interface StoredRefusal extends Refusal {
+  readonly seq: number;
+  readonly refusedAt: number;
+}
 
 /**
- * Per inbound stream, the highest durable seq delivered in order (the high-water mark). Written
- * after the handler's promise resolved and before the ACK goes out (ACK-after-persist); read once
- * per stream and cached. Everything at or below it is a duplicate.
+ * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the
+ * last refusals. Written after the handler's promise resolved and before the ACK goes out
+ * (ACK-after-persist), the mark and a refusal in one transaction; the mark is read once per
+ * stream and cached. Everything at or below it is a duplicate.
  */
 export class InboundMarks {
   readonly #get: Sqlite.Statement;
   readonly #set: Sqlite.Statement;
+  readonly #refuse: Sqlite.Statement;
+  readonly #prune: Sqlite.Statement;
+  readonly #refusals: Sqlite.Statement;
+  readonly #advanceRefusing: (persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => void;
   readonly #cache = new Map<string, number>();
 
   constructor(sqlite: Sqlite.Database) {
@@ -16,6 +28,21 @@ export class InboundMarks {
       `INSERT INTO bus_in_streams (persona, peer, stream, hwm) VALUES (?, ?, ?, ?)
        ON CONFLICT (persona, peer, stream) DO UPDATE SET hwm = excluded.hwm`,
     );
+    this.#refuse = sqlite.prepare(
+      `INSERT OR REPLACE INTO bus_in_refusals (persona, peer, stream, seq, reason, message, refused_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#prune = sqlite.prepare(
+      `DELETE FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream = ? AND seq NOT IN
+         (SELECT seq FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream = ? ORDER BY seq DESC LIMIT ${MAX_REMEMBERED_REFUSALS})`,
+    );
+    this.#refusals = sqlite.prepare(
+      'SELECT seq, reason, message, refused_at AS refusedAt FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream = ? ORDER BY seq',
+    );
+    this.#advanceRefusing = sqlite.transaction((persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => {
+      this.#set.run(persona, peer, stream, hwm);
+      this.#refuse.run(persona, peer, stream, hwm, refusal.reason, refusal.message, at);
+      this.#prune.run(persona, peer, stream, persona, peer, stream);
+    });
   }
 
   get(persona: string, peer: string, stream: string): number {
@@ -28,9 +55,16 @@ export class InboundMarks {
     return hwm;
   }
 
-  set(persona: string, peer: string, stream: string, hwm: number): void {
-    this.#set.run(persona, peer, stream, hwm);
+  /** Event `hwm` was consumed: store the new mark and, when it was refused, the refusal with it. */
+  set(persona: string, peer: string, stream: string, hwm: number, refusal?: Refusal, now = Date.now()): void {
+    if (refusal) this.#advanceRefusing(persona, peer, stream, hwm, refusal, now);
+    else this.#set.run(persona, peer, stream, hwm);
     this.#cache.set(`${persona}:${peer}:${stream}`, hwm);
+  }
+
+  /** The stream's remembered refusals, oldest first. */
+  refusals(persona: string, peer: string, stream: string): StoredRefusal[] {
+    return this.#refusals.all(persona, peer, stream) as StoredRefusal[];
   }
 
   /** Forget cached marks (persona switch). */

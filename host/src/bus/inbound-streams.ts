@@ -4,7 +4,8 @@ import type { EventFrame } from './wire/event-frame.js';
 export const MAX_REORDER = 512;
 /** A `missing` NACK for one seq is repeated at most this often. */
 export const GAP_NACK_INTERVAL_MS = 50;
-const MAX_REMEMBERED_REFUSALS = 64;
+/** Refusals remembered per stream (and stored, for durable streams). */
+export const MAX_REMEMBERED_REFUSALS = 64;
 /** How long ACKs of a stream repeat a refusal (covers lost NACKs; the sender ignores repeats). */
 export const REFUSALS_IN_ACK_MS = 10_000;
 
@@ -94,6 +95,13 @@ export class InboundStream {
       this.#budget.bytes -= frame.header.length + frame.payload.length;
     }
     return frame;
+  }
+
+  /** Refusals from before a restart: `refusedAt` is Unix ms, turned into this clock's time. */
+  restoreRefusals(stored: ReadonlyArray<Refusal & { readonly seq: number; readonly refusedAt: number }>, now = performance.now(), wallNow = Date.now()): void {
+    for (const { seq, reason, message, refusedAt } of stored) {
+      this.refused.set(seq, { reason, message, at: now - Math.max(0, wallNow - refusedAt) });
+    }
   }
 
   /** `hwm + 1` was consumed. */

@@ -319,7 +319,7 @@ export class PeerChannel {
     if (volatile && this.#closed) return false;
     // The handler took it: persist the mark even if the session closed meanwhile.
     this.#host.hooks?.beforePersist?.(this.peer, streamHex, frame.seq);
-    if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq);
+    if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq, refusal);
     state.advance(refusal);
     this.#host.hooks?.afterPersist?.(this.peer, streamHex, frame.seq);
     if (this.#closed) {

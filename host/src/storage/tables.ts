@@ -53,4 +53,6 @@ export interface HostTables {
   bus_out_streams: { persona: string; peer: string; stream: string; next_seq: number };
   /** Bus: highest durable seq delivered in order per inbound stream. */
   bus_in_streams: { persona: string; peer: string; stream: string; hwm: number };
+  /** Bus: recent refusals of durable inbound events, repeated to a sender that retransmits them. */
+  bus_in_refusals: { persona: string; peer: string; stream: string; seq: number; reason: string; message: string; refused_at: number };
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import { extensionState } from './001-extension-state.js';
 import { friends } from './002-friends.js';
 import { bus } from './003-bus.js';
+import { busRefusals } from './004-bus-refusals.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -11,4 +12,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-extension-state': extensionState,
   '002-friends': friends,
   '003-bus': bus,
+  '004-bus-refusals': busRefusals,
 };
