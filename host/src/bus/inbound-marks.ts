@@ -1,11 +1,5 @@
 import type Sqlite from 'better-sqlite3';
-import { MAX_REMEMBERED_REFUSALS, type Refusal } from './inbound-streams.js';
-
-/** A refusal as stored: when it happened in Unix ms (it has to survive a restart). */
-export interface StoredRefusal extends Refusal {
-  readonly seq: number;
-  readonly refusedAt: number;
-}
+import { MAX_REMEMBERED_REFUSALS, type Refusal, type StoredRefusal } from './inbound-streams.js';
 
 /**
  * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the

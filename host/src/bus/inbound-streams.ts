@@ -15,6 +15,12 @@ export interface Refusal {
   readonly message: string;
 }
 
+/** A refusal as stored beside the high-water mark: when it happened in Unix ms (it survives a restart). */
+export interface StoredRefusal extends Refusal {
+  readonly seq: number;
+  readonly refusedAt: number;
+}
+
 /** Dispatch outcome: do not consume the event now (no ACK, no NACK); the sender retransmits it. */
 export const NOT_YET: Refusal = Object.freeze({ reason: 'not-yet', message: 'handler not registered yet' });
 
@@ -98,7 +104,7 @@ export class InboundStream {
   }
 
   /** Refusals from before a restart: `refusedAt` is Unix ms, turned into this clock's time. */
-  restoreRefusals(stored: ReadonlyArray<Refusal & { readonly seq: number; readonly refusedAt: number }>, now = performance.now(), wallNow = Date.now()): void {
+  restoreRefusals(stored: readonly StoredRefusal[], now = performance.now(), wallNow = Date.now()): void {
     for (const { seq, reason, message, refusedAt } of stored) {
       this.refused.set(seq, { reason, message, at: now - Math.max(0, wallNow - refusedAt) });
     }

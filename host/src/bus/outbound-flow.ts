@@ -18,7 +18,7 @@ const MAX_UNRELIABLE_STREAMS = 1024;
  * Bulk events that may wait for the window before `send` makes the caller wait: enough that a
  * sender refilling once per event-loop turn never lets the window run dry.
  */
-export const BULK_QUEUE_LIMIT = 64;
+const BULK_QUEUE_LIMIT = 64;
 
 /** One reliable event on its way: kept until acknowledged or refused. */
 export interface OutEvent {
@@ -82,9 +82,8 @@ export class OutboundFlow implements BulkSource {
   readonly #unreliableSenders = new Map<string, { extensionId: string; kind: string }>();
   readonly #bulkWaiters: Array<() => void> = [];
   readonly #bulkWindow = new BulkWindow();
-  /** Bulk events accepted but not yet sent: they leave as the window opens. */
+  /** Bulk events accepted but not yet sent (about {@link BULK_QUEUE_LIMIT}): they leave as the window opens. */
   readonly #bulkFresh: OutEvent[] = [];
-  #bulkFreshHead = 0;
   #durableInflight = 0;
   /** Datagrams of bulk events sent and not yet acknowledged or refused (what the window bounds). */
   #bulkInflight = 0;
@@ -104,14 +103,14 @@ export class OutboundFlow implements BulkSource {
   /** Flow-control state, for diagnostics and tests. */
   get flow() {
     return {
-      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#freshCount + this.#ctx.scheduler.bulkQueued,
+      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#bulkFresh.length + this.#ctx.scheduler.bulkQueued,
       durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar,
     };
   }
 
   /** True when a bulk event can be accepted now without waiting. */
   get hasBulkRoom(): boolean {
-    return this.#closed || this.#freshCount < BULK_QUEUE_LIMIT;
+    return this.#closed || this.#bulkFresh.length < BULK_QUEUE_LIMIT;
   }
 
   /** Resolves when the bulk queue has room (backpressure for bulk senders). */
@@ -121,27 +120,18 @@ export class OutboundFlow implements BulkSource {
     }
   }
 
-  get #freshCount(): number {
-    return this.#bulkFresh.length - this.#bulkFreshHead;
-  }
-
   /** {@link BulkSource}: a fresh bulk event is waiting and the window has room for it. */
   get bulkReady(): boolean {
-    return !this.#closed && this.#freshCount > 0 && this.#bulkInflight < this.#bulkWindow.size;
+    return !this.#closed && this.#bulkFresh.length > 0 && this.#bulkInflight < this.#bulkWindow.size;
   }
 
   /** {@link BulkSource}: send fresh bulk events while the window has room, up to `budget` datagrams. */
   pullBulk(budget: number): number {
     let sent = 0;
     while (sent < budget && this.bulkReady) {
-      const event = this.#bulkFresh[this.#bulkFreshHead++]!;
-      const frames = this.#transmit(event, true);
+      const frames = this.#transmit(this.#bulkFresh.shift()!, true);
       this.#bulkInflight += frames;
       sent += frames;
-    }
-    if (this.#bulkFreshHead > 1024 && this.#bulkFreshHead * 2 > this.#bulkFresh.length) {
-      this.#bulkFresh.splice(0, this.#bulkFreshHead);
-      this.#bulkFreshHead = 0;
     }
     this.#wakeBulk();
     return sent;
@@ -388,7 +378,7 @@ export class OutboundFlow implements BulkSource {
 
   /** Wake senders waiting for room in the bulk queue, one per free place. */
   #wakeBulk(): void {
-    for (let room = BULK_QUEUE_LIMIT - this.#freshCount; room > 0 && this.#bulkWaiters.length > 0; room--) this.#bulkWaiters.shift()!();
+    for (let room = BULK_QUEUE_LIMIT - this.#bulkFresh.length; room > 0 && this.#bulkWaiters.length > 0; room--) this.#bulkWaiters.shift()!();
   }
 
   #sampleRtt(sample: number): void {
@@ -454,7 +444,6 @@ export class OutboundFlow implements BulkSource {
     }
     this.#out.clear();
     this.#bulkFresh.length = 0;
-    this.#bulkFreshHead = 0;
     for (const wake of this.#bulkWaiters.splice(0)) wake();
   }
 }

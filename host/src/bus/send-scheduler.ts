@@ -5,7 +5,7 @@ import type { Priority } from '@kith/sdk';
  * turn stays well under a millisecond, so inbound frames, timers and interactive sends get the
  * loop between bursts.
  */
-export const BULK_BURST = 32;
+const BULK_BURST = 32;
 /**
  * One datagram as the bus hands it to its link: whole, or a small head plus a view of a larger
  * buffer (a fragment of an encoded event), which the link joins while sealing.

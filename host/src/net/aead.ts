@@ -22,13 +22,11 @@ function writeNonce(nonce: Buffer, counter: number): void {
   nonce.writeUInt32LE(Math.floor(counter / 0x1_0000_0000), 8);
 }
 
-/** Seal `plaintext`; returns ciphertext || tag, written after `prefix` when given (one allocation). */
-export function seal(key: Uint8Array, counter: number, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Buffer {
-  const start = prefix?.length ?? 0;
-  const out = Buffer.allocUnsafe(start + plaintext.length + AEAD_TAG_BYTES);
-  if (prefix) out.set(prefix, 0);
+/** Seal `plaintext` into a new buffer: ciphertext || tag. */
+export function seal(key: Uint8Array, counter: number, aad: Uint8Array, plaintext: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(plaintext.length + AEAD_TAG_BYTES);
   writeNonce(scratchNonce, counter);
-  sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out.subarray(start), plaintext, aad, null, scratchNonce, key);
+  sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, aad, null, scratchNonce, key);
   return out;
 }
 

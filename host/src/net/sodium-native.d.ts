@@ -8,5 +8,4 @@ declare module 'sodium-native' {
   export function crypto_aead_chacha20poly1305_ietf_decrypt(
     m: Uint8Array, nsec: null, c: Uint8Array, ad: Uint8Array | null, npub: Uint8Array, k: Uint8Array,
   ): number;
-  export const crypto_aead_chacha20poly1305_ietf_ABYTES: number;
 }

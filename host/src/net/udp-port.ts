@@ -13,23 +13,14 @@ import { isStunMessage } from './stun-message.js';
  */
 const SOCKET_BUFFER_BYTES = 4 << 20;
 
-let lastLiteral = '';
-let lastFamily = 0;
-
 /**
  * dgram resolves every send's address through `dns.lookup`, which answers even an IP literal on
  * the next tick. Kith only ever sends to literals, so answer those at once (one tick and one
  * closure less per datagram); anything else still goes to DNS.
  */
 export function literalLookup(hostname: string, options: dns.LookupOptions | number, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  // A session sends to one address thousands of times in a row: remember the last answer.
-  if (hostname === lastLiteral) return callback(null, hostname, lastFamily);
   const family = net.isIP(hostname);
-  if (family !== 0) {
-    lastLiteral = hostname;
-    lastFamily = family;
-    return callback(null, hostname, family);
-  }
+  if (family !== 0) return callback(null, hostname, family);
   dns.lookup(hostname, options as dns.LookupOptions, callback as never);
 }
 
@@ -112,42 +103,28 @@ export class UdpPort {
     if (this.#corked.length === 0) queueMicrotask(this.#flush);
     this.#corked.push(data);
     this.#corkedTo.push(to);
-    this.#corkedOnError.push(onError);
+    // The data path passes no onError: one shared callback, no closure per datagram.
+    this.#corkedDone.push(!onError ? this.#countFailure : (error) => {
+      this.#countFailure(error);
+      if (error) onError(error);
+    });
   }
 
   // Parallel lists, not an object per datagram: this is the bulk path.
   readonly #corked: Uint8Array[] = [];
   readonly #corkedTo: Endpoint[] = [];
-  readonly #corkedOnError: Array<((error: Error) => void) | undefined> = [];
-  /** The socket address of the last endpoint sent to (a session sends to one endpoint in a row). */
-  #lastTo: Endpoint | undefined;
-  #lastAddress = '';
+  readonly #corkedDone: Array<(error: Error | null) => void> = [];
 
   readonly #flush = (): void => {
-    const count = this.#corked.length;
-    for (let i = 0; i < count && !this.#closed; i++) {
+    for (let i = 0; i < this.#corked.length && !this.#closed; i++) {
       const to = this.#corkedTo[i]!;
-      if (to !== this.#lastTo) {
-        this.#lastTo = to;
-        this.#lastAddress = this.#dualStack ? socketAddress(to) : to.address;
-      }
-      const onError = this.#corkedOnError[i];
-      if (!onError) {
-        this.#socket.send(this.#corked[i]!, to.port, this.#lastAddress, this.#countFailure);
-        continue;
-      }
-      this.#socket.send(this.#corked[i]!, to.port, this.#lastAddress, (error) => {
-        if (!error) return;
-        this.counters.reject('send-failed');
-        onError(error);
-      });
+      this.#socket.send(this.#corked[i]!, to.port, this.#dualStack ? socketAddress(to) : to.address, this.#corkedDone[i]);
     }
     this.#corked.length = 0;
     this.#corkedTo.length = 0;
-    this.#corkedOnError.length = 0;
+    this.#corkedDone.length = 0;
   };
 
-  /** The send callback of the data path: one shared function, no closure per datagram. */
   readonly #countFailure = (error: Error | null): void => {
     if (error) this.counters.reject('send-failed');
   };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BULK_ONLY_TARGET_MS, BULK_QUEUE_TARGET_MS, BulkWindow } from '../../src/bus/bulk-window.js';
+import { BULK_ONLY_TARGET_MS, BULK_QUEUE_TARGET_MS, BulkWindow, INTERACTIVE_MEMORY_MS } from '../../src/bus/bulk-window.js';
 
 describe('bus: delay-based bulk window', () => {
   it('grows while round trips stay near the base, shrinks when queueing delay passes the target', () => {
@@ -43,7 +43,7 @@ describe('bus: delay-based bulk window', () => {
     // Interactive traffic older than a second no longer holds the window down.
     const later = new BulkWindow();
     later.onAck(8, 1, 0);
-    for (let now = 10; now < 400; now += 10) later.onAck(8, 1 + queueing, now, now - 1500);
+    for (let now = 10; now < 400; now += 10) later.onAck(8, 1 + queueing, now, now - INTERACTIVE_MEMORY_MS - 1);
     expect(later.size).to.be.greaterThan(start);
   });
 

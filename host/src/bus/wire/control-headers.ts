@@ -65,12 +65,11 @@ export type FragmentHeader = z.infer<typeof FragmentHeaderSchema>;
  */
 export function parseFragmentHeader(bytes: Uint8Array): FragmentHeader {
   if (bytes[0] === 0xa2 && bytes[1] === 0x61 && bytes[2] === 0x69) {
-    const i = shortUint(bytes, 3);
-    const iEnd = i < 0x18 ? 4 : 5;
-    if (i >= 0 && bytes[iEnd] === 0x61 && bytes[iEnd + 1] === 0x6e) {
-      const n = shortUint(bytes, iEnd + 2);
-      const end = iEnd + (n < 0x18 ? 3 : 4);
-      if (n >= 2 && n <= MAX_FRAGMENTS && i < n && end === bytes.length) return { i, n };
+    const i = canonicalUint(bytes, 3);
+    const nKey = 3 + uintBytes(i);
+    if (i >= 0 && bytes[nKey] === 0x61 && bytes[nKey + 1] === 0x6e) {
+      const n = canonicalUint(bytes, nKey + 2);
+      if (n >= 2 && n <= MAX_FRAGMENTS && i < n && nKey + 2 + uintBytes(n) === bytes.length) return { i, n };
     }
   }
   return parseControlHeader(FragmentHeaderSchema, decodeHeader(bytes), 'fragment');
@@ -85,49 +84,44 @@ const ACK_HEAD = [0xa1, 0x64, 0x75, 0x70, 0x54, 0x6f];
  * the general bounded decoder and {@link AckHeaderSchema}. Throws `KITH_ERR_BAD_FRAME`.
  */
 export function parseAckHeader(bytes: Uint8Array): AckHeader {
-  if (bytes.length >= 7 && bytes.length <= 11 && ACK_HEAD.every((b, i) => bytes[i] === b)) {
-    const upTo = canonicalUint(bytes, 6);
-    if (upTo >= 0) return { upTo };
+  if (ACK_HEAD.every((b, i) => bytes[i] === b)) {
+    const upTo = canonicalUint(bytes, ACK_HEAD.length);
+    if (upTo >= 0 && ACK_HEAD.length + uintBytes(upTo) === bytes.length) return { upTo };
   }
   return parseControlHeader(AckHeaderSchema, decodeHeader(bytes), 'ack');
 }
 
 /** The encoded ACK header `{upTo}` without refusals: the same bytes the general encoder makes. */
 export function encodeAckHeader(upTo: number): Uint8Array {
-  const head = upTo < 0x18 ? 1 : upTo <= 0xff ? 2 : upTo <= 0xffff ? 3 : 5;
-  const out = new Uint8Array(6 + head);
+  const size = uintBytes(upTo);
+  const out = new Uint8Array(ACK_HEAD.length + size);
   out.set(ACK_HEAD);
-  if (head === 1) out[6] = upTo;
-  else if (head === 2) out.set([0x18, upTo], 6);
-  else if (head === 3) out.set([0x19, upTo >>> 8, upTo & 0xff], 6);
-  else out.set([0x1a, upTo >>> 24, (upTo >>> 16) & 0xff, (upTo >>> 8) & 0xff, upTo & 0xff], 6);
+  if (size === 1) out[ACK_HEAD.length] = upTo;
+  else {
+    out[ACK_HEAD.length] = UINT_HEADS[size]!;
+    for (let k = 1; k < size; k++) out[ACK_HEAD.length + k] = (upTo >>> (8 * (size - 1 - k))) & 0xff;
+  }
   return out;
 }
 
-/** A CBOR uint of at most 32 bits in shortest form at `at`, ending the input; -1 otherwise. */
-function canonicalUint(bytes: Uint8Array, at: number): number {
-  const head = bytes[at]!;
-  const rest = bytes.length - at - 1;
-  if (head < 0x18) return rest === 0 ? head : -1;
-  if (head === 0x18 && rest === 1) return bytes[at + 1]! >= 0x18 ? bytes[at + 1]! : -1;
-  if (head === 0x19 && rest === 2) {
-    const value = (bytes[at + 1]! << 8) | bytes[at + 2]!;
-    return value > 0xff ? value : -1;
-  }
-  if (head === 0x1a && rest === 4) {
-    const value = ((bytes[at + 1]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 8) | bytes[at + 4]!) >>> 0;
-    return value > 0xffff ? value : -1;
-  }
-  return -1;
+/** CBOR's first byte of a uint by its encoded size (head included): 1 + 1, 1 + 2, 1 + 4 bytes. */
+const UINT_HEADS: Record<number, number> = { 2: 0x18, 3: 0x19, 5: 0x1a };
+
+/** Encoded size of `value` as a shortest-form CBOR uint of at most 32 bits. */
+function uintBytes(value: number): number {
+  return value < 0x18 ? 1 : value <= 0xff ? 2 : value <= 0xffff ? 3 : 5;
 }
 
-/** A CBOR uint below 256 in shortest form at `at` (one byte, or 0x18 + one byte ≥ 24); -1 otherwise. */
-function shortUint(bytes: Uint8Array, at: number): number {
+/** The shortest-form CBOR uint of at most 32 bits at `at`; -1 when there is none (or not shortest). */
+function canonicalUint(bytes: Uint8Array, at: number): number {
   const head = bytes[at];
-  if (head === undefined || head > 0x18) return -1;
+  if (head === undefined || head > 0x1a) return -1;
   if (head < 0x18) return head;
-  const value = bytes[at + 1];
-  return value === undefined || value < 0x18 ? -1 : value;
+  const size = head === 0x18 ? 1 : head === 0x19 ? 2 : 4;
+  if (at + size >= bytes.length) return -1;
+  let value = 0;
+  for (let k = 1; k <= size; k++) value = value * 256 + bytes[at + k]!;
+  return uintBytes(value) === size + 1 ? value : -1;
 }
 
 /** Parse a decoded control header with `schema`; throws `KITH_ERR_BAD_FRAME`. */

@@ -40,24 +40,19 @@ kinds.register('chat.text', async (event) => {
 // Bench sink: after the warm-up chunks, counts bulk chunks and reports the time from the last
 // warm-up chunk to the last counted one.
 const warmupChunks = Number(process.env.KITH_TEST_WARMUP_CHUNKS ?? 0);
-let warmupSeen = 0;
+let received = 0;
 let chunkBytes = 0;
 let chunkCount = 0;
 let firstChunk = 0;
 let firstCpu = process.cpuUsage();
 kinds.register('file.chunk', (event) => {
   const now = performance.now();
-  if (warmupSeen < warmupChunks) {
-    if (++warmupSeen === warmupChunks) {
-      firstChunk = now;
-      firstCpu = process.cpuUsage();
-    }
-    return;
-  }
-  if (chunkCount === 0 && warmupChunks === 0) {
+  // The clock starts at the last warm-up chunk (or the first chunk when there is no warm-up).
+  if (++received === Math.max(1, warmupChunks)) {
     firstChunk = now;
     firstCpu = process.cpuUsage();
   }
+  if (received <= warmupChunks) return;
   chunkCount++;
   chunkBytes += event.payload.length;
   if (chunkCount === Number(process.env.KITH_TEST_CHUNKS ?? 0)) {
