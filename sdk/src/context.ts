@@ -10,11 +10,11 @@
  * - Events are {@link Event}s.
  * - A member whose feature the running host does not provide throws `KITH_ERR_NOT_AVAILABLE`.
  */
-import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
+import type { ProposedApi } from './proposals.js';
 
 /** Hex of a persona's Ed25519 master public key (64 lowercase hex characters): a peer's stable identity. */
 export type PeerKey = string;
@@ -397,15 +397,58 @@ export interface KeyDerivation {
 // HTTP routes, UI events, settings, timers, services, diagnostics
 // ---------------------------------------------------------------------------------------------
 
+/** The HTTP methods an extension route may use. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /**
- * Handles one HTTP route. Return a value to answer it as JSON (`undefined` answers 204), or write
- * to `res` yourself (streams, ranges). Throw a `KithError` for a clean error answer.
+ * One HTTP request to an extension route, as plain data (it can be copied to another process):
+ * no sockets, no streams, no framework objects.
  */
-export type RouteHandler = (req: Request, res: Response) => unknown | Promise<unknown>;
+export interface RouteRequest {
+  readonly method: RouteMethod;
+  /** The path below `/api`, e.g. `/hello/waves/ab12…` (no query string). */
+  readonly path: string;
+  /** Values of the pattern's `:name` segments. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The query string: one value per name, or every value when the name repeats. */
+  readonly query: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * Request headers with lowercase names. The launch secret, cookies and `authorization` are
+   * never passed on.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The body as {@link RouteOptions.body} asked for: the parsed JSON value (undefined without a
+   * body), the raw bytes as a `Uint8Array`, or undefined for `none`.
+   */
+  readonly body: unknown;
+}
+
+/**
+ * Shapes the answer of a route beyond its return value. Everything set here is plain data (a
+ * status and headers), applied after the handler returns.
+ */
+export interface RouteResponse {
+  /** The status to answer with. Default: 200, or 204 when the handler returns undefined. */
+  status(code: number): RouteResponse;
+  /**
+   * Set a response header (e.g. `content-type` for a byte answer). Framing and security headers
+   * (`content-length`, `transfer-encoding`, `connection`, `set-cookie`, `content-security-policy`
+   * and the like) are refused with `KITH_ERR_BAD_REQUEST`.
+   */
+  header(name: string, value: string): RouteResponse;
+}
+
+/**
+ * Handles one HTTP route. Return a value to answer it as JSON, a `Uint8Array` to answer with
+ * bytes (`application/octet-stream` unless a `content-type` header is set), or undefined for an
+ * empty answer (204 unless a status is set). Throw a `KithError` for a clean error answer.
+ */
+export type RouteHandler = (request: RouteRequest, response: RouteResponse) => unknown | Promise<unknown>;
 
 /** Options for a route. */
 export interface RouteOptions {
-  /** How the body is parsed. Default: `json`. `raw` gives a Buffer in `req.body` (file chunks). */
+  /** How the body is read. Default: `json`. `raw` gives a `Uint8Array` in `request.body` (file chunks). */
   readonly body?: 'json' | 'raw' | 'none';
   /** Body size limit in bytes. Default: 64 KiB for json, 1 MiB for raw. */
   readonly limit?: number;
@@ -493,6 +536,11 @@ export interface ExtensionContext {
   readonly timers: Timers;
   readonly services: Services;
   readonly diagnostics: Diagnostics;
+  /**
+   * Proposed API (see `API_PROPOSALS`): a member throws `KITH_ERR_PROPOSAL_NOT_ENABLED` unless the
+   * manifest lists its proposal in `enabledApiProposals`.
+   */
+  readonly proposed: ProposedApi;
 }
 
 /** What an extension's entry module exports (default export). */

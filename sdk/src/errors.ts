@@ -28,6 +28,7 @@ export const ERRORS = {
   KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   KITH_ERR_QUERY_REFUSED: { status: 500, message: 'Scoped storage refused the query (raw SQL, another namespace, or the persona column)' },
   KITH_ERR_DUPLICATE: { status: 500, message: 'Already registered' },
+  KITH_ERR_PROPOSAL_NOT_ENABLED: { status: 501, message: 'The extension uses proposed API it did not enable in enabledApiProposals' },
   KITH_ERR_NOT_AVAILABLE: { status: 501, message: 'Not available in this version of the host' },
   KITH_ERR_UPSTREAM: { status: 502, message: 'A remote service answered with an error' },
   KITH_ERR_EXTENSION_FAULTED: { status: 503, message: 'The extension has faulted' },

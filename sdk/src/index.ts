@@ -11,5 +11,5 @@ export type * from './context.js';
 export type * from './manifest.js';
 export type * from './ui.js';
 export { defineExtension } from './define.js';
-/** The host API version this SDK describes; manifests' `hostVersion` ranges are checked against it. */
-export const SDK_VERSION = '1.0.0';
+export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
+export { SDK_API_VERSION } from './version.js';

@@ -10,7 +10,10 @@ export interface ExtensionManifest {
   readonly displayName: string;
   /** A sentence shown under the name. */
   readonly description?: string;
-  /** Semver range of host versions this extension works with, e.g. `^1.0.0`. */
+  /**
+   * Semver range of extension API versions this extension works with, e.g. `^1.0.0`; the host
+   * checks it against the API version it implements (the SDK's `SDK_API_VERSION`).
+   */
   readonly hostVersion: string;
   /** Entry module, relative to the extension folder; its default export is an `ExtensionModule`. */
   readonly main: string;
@@ -20,6 +23,8 @@ export interface ExtensionManifest {
   readonly kinds?: readonly string[];
   /** Whether a persona gets it turned on before choosing. Default: true. */
   readonly enabledByDefault?: boolean;
+  /** Proposed API this extension uses (names from `API_PROPOSALS`); see `ctx.proposed`. */
+  readonly enabledApiProposals?: readonly string[];
   readonly contributes?: Contributions;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
-import { HOST_VERSION } from '../version.js';
+import { SDK_API_VERSION } from '@kith/sdk';
 import { buildCatalog } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
 import { mountDiagnosticsRoutes } from './diagnostics-routes.js';
@@ -46,7 +46,7 @@ export function createExtensionsArea(
     ...(sources.builtinDir ? scanFolder(sources.builtinDir, true) : []),
     ...scanFolder(path.join(kernel.config.dataDir, 'extensions'), false),
   ];
-  const records = buildCatalog(found, HOST_VERSION);
+  const records = buildCatalog(found, SDK_API_VERSION);
   const settings = new SettingsStore(kernel.database.db);
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;

@@ -6,6 +6,7 @@ import type { ExtensionRun } from './extension-run.js';
 import type { RouteTable } from './route-table.js';
 import type { SettingsStore } from './settings-store.js';
 import { createDiagnostics } from './context/diagnostics.js';
+import { createProposedApi } from './context/proposed.js';
 import { scopedLogger } from './context/scoped-log.js';
 import type { ServiceRegistry } from './context/service-registry.js';
 import { createSettings } from './context/settings.js';
@@ -62,6 +63,7 @@ export async function buildContext(
     timers: createTimers(scope),
     services: deps.services.forScope(scope),
     diagnostics: createDiagnostics(scope, deps.kernel.diagnostics.traces),
+    proposed: createProposedApi(scope),
   } as Record<string, unknown>;
 
   for (const key of PROVIDED) {

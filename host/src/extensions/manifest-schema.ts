@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
-import { CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest } from '@kith/sdk';
+import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
@@ -51,6 +51,10 @@ const kithSchema = z.strictObject({
   dependencies: z.record(z.string().regex(EXTENSION_ID_PATTERN, 'must be an extension id'), semverRange).optional(),
   kinds: z.array(z.string()).max(64).optional(),
   enabledByDefault: z.boolean().optional(),
+  enabledApiProposals: z
+    .array(z.string().refine((name) => Object.hasOwn(API_PROPOSALS, name), `must be a proposal this host offers: ${Object.keys(API_PROPOSALS).join(', ')}`))
+    .max(32)
+    .optional(),
   contributes: contributesSchema.optional(),
 });
 

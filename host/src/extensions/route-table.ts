@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { Disposable, KithError, isKithError, type RouteHandler, type RouteOptions, type Routes } from '@kith/sdk';
+import { toRouteRequest, RouteReply } from './route-request.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
@@ -13,6 +14,7 @@ type Method = (typeof METHODS)[number];
 interface Registration {
   readonly handler: RouteHandler;
   readonly parseBody: RequestHandler | undefined;
+  readonly body: NonNullable<RouteOptions['body']>;
   readonly scope: ExtensionScope;
 }
 
@@ -62,7 +64,7 @@ export class RouteTable {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${id}" does not declare route "${key}" in contributes.routes`);
     }
     if (this.#registrations.has(key)) throw new KithError('KITH_ERR_DUPLICATE', `Route "${key}" is already registered`);
-    const registration: Registration = { handler, parseBody: bodyParser(options), scope };
+    const registration: Registration = { handler, parseBody: bodyParser(options), body: options.body ?? 'json', scope };
     this.#registrations.set(key, registration);
     return scope.track(
       new Disposable(() => {
@@ -86,11 +88,15 @@ export class RouteTable {
   }
 }
 
-/** Call the handler: a value becomes JSON, undefined a 204. A non-Kith throw faults the extension. */
+/**
+ * Call the handler with the request as plain data; its value becomes JSON (bytes for a
+ * `Uint8Array`, an empty answer for undefined). A non-Kith throw faults the extension.
+ */
 async function run(registration: Registration, req: Request, res: Response): Promise<void> {
+  const reply = new RouteReply();
   let result: unknown;
   try {
-    result = await registration.handler(req, res);
+    result = await registration.handler(toRouteRequest(req, registration.body), reply);
   } catch (error) {
     if (isKithError(error)) throw error;
     registration.scope.fault(error);
@@ -99,9 +105,7 @@ async function run(registration: Registration, req: Request, res: Response): Pro
       extension: id,
     });
   }
-  if (res.headersSent || res.writableEnded) return;
-  if (result === undefined) res.status(204).end();
-  else res.json(result);
+  reply.send(res, result);
 }
 
 /** Size limits are enforced by body-parser from Content-Length and while streaming, before parsing. */

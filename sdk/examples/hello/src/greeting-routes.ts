@@ -21,7 +21,8 @@ export function registerGreetingRoutes(ctx: ExtensionContext, store: WaveStore, 
       '/hello/waves/:peer',
       async (req) => {
         const peer = String(req.params.peer);
-        const text = typeof req.body?.text === 'string' ? req.body.text : '👋';
+        const body = (req.body ?? {}) as { text?: unknown };
+        const text = typeof body.text === 'string' ? body.text : '👋';
         if (!PEER_KEY.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'peer must be a 64-character hex key');
         if (text.length > 200) throw new KithError('KITH_ERR_BAD_REQUEST', 'text must be at most 200 characters');
         // Reliable: queued (sealed) until the friend is online, retried until acknowledged.
