@@ -5,7 +5,7 @@ import {
   Kysely, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler,
   type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type KyselyPlugin,
 } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { KithError } from '@kith/sdk';
 import { HOST_MIGRATIONS } from './migrations/index.js';
 import type { HostTables } from './tables.js';

@@ -1,5 +1,5 @@
 import { SqliteQueryCompiler, type CompiledQuery, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { KithError, type ExtensionStorage } from '@kith/sdk';
 import type { Database } from './database.js';
 import { ScopeTransformer } from './scope-transformer.js';

@@ -176,11 +176,11 @@ export class ScopeTransformer extends OperationNodeTransformer {
         constraints.push(PrimaryKeyConstraintNode.create([PERSONA_COLUMN, name]));
       } else if (isRowId) {
         // Keep the rowid key (ids stay unique across personas); add (persona, id) for foreign keys.
-        constraints.push(UniqueConstraintNode.create([ColumnNode.create(PERSONA_COLUMN), ColumnNode.create(name)]));
+        constraints.push(UniqueConstraintNode.create([PERSONA_COLUMN, name]));
       }
       if (column.unique) {
         next = ColumnDefinitionNode.cloneWith(next, { unique: false });
-        constraints.push(UniqueConstraintNode.create([ColumnNode.create(PERSONA_COLUMN), ColumnNode.create(name)]));
+        constraints.push(UniqueConstraintNode.create([PERSONA_COLUMN, name]));
       }
       if (column.references) {
         const ref = column.references;

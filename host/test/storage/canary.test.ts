@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import { createExtensionStorage } from '../../src/storage/extension-storage.js';
 import { sealText, openText } from '../../src/storage/sealing.js';

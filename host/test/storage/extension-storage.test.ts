@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { isKithError } from '@kith/sdk';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import { createExtensionStorage } from '../../src/storage/extension-storage.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 
 /** Saved friends, per persona (the persona's master public key hex); one row per (persona, peer). */
 export const friends: Migration = {

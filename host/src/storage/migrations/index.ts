@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { extensionState } from './001-extension-state.js';
 import { friends } from './002-friends.js';
 import { bus } from './003-bus.js';
