@@ -7,7 +7,6 @@ import { mnemonicSeed, generatePersonaMnemonic } from '../../src/identity/mnemon
 import { derivePersonaKeys, friendX25519Secret, wipePersonaKeys } from '../../src/identity/persona-keys.js';
 import { signToken, verifyToken, type TokenSigner } from '../../src/identity/capability-token.js';
 import { deriveBurner, verifyBurner } from '../../src/identity/burner.js';
-import { decodeInvite, encodeInvite, inviteQrSvg, inviteQrTerminal, INVITE_PREFIX } from '../../src/identity/invite.js';
 
 function persona() {
   const keys = derivePersonaKeys(mnemonicSeed(generatePersonaMnemonic()));
@@ -118,25 +117,5 @@ describe('identity/burner', () => {
     expect(() => verifyBurner(a.certificate, persona().keys.masterPublicKey, t0)).to.throw();
     const message = new TextEncoder().encode('hi');
     expect(ed25519.verify(ed25519.sign(message, a.secretKey), message, a.publicKey)).to.equal(true);
-  });
-});
-
-describe('identity/invite', () => {
-  it('round-trips text, refuses tampering and expiry, and renders terminal and SVG QR codes', async () => {
-    const { signer } = persona();
-    const now = Date.now();
-    const text = encodeInvite(signer, { peerId: 'p-123', label: 'Ana', rendezvous: 'https://r.example', code: 'apple-river' }, now + 600_000);
-    expect(text.startsWith(INVITE_PREFIX)).to.equal(true);
-    const invite = decodeInvite(text, now);
-    expect(invite).to.deep.include({ peer: bytesToHex(signer.publicKey), peerId: 'p-123', label: 'Ana', rendezvous: 'https://r.example', code: 'apple-river' });
-    expect(() => decodeInvite(text, now + 600_000)).to.throw(/token/);
-    expect(() => decodeInvite(text.slice(0, -3) + (text.endsWith('AAA') ? 'BBB' : 'AAA'), now)).to.throw();
-    expect(() => decodeInvite('kith:cap:v1:' + text.slice(INVITE_PREFIX.length), now)).to.throw();
-    const terminal = await inviteQrTerminal(text);
-    expect(terminal).to.match(/[█▀▄]/);
-    expect(terminal.split('\n').length).to.be.greaterThan(20);
-    const svg = await inviteQrSvg(text);
-    expect(svg.startsWith('<svg')).to.equal(true);
-    expect(svg).to.contain('<path');
   });
 });
