@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { parsePort } from '../../rendezvous/src/shared/port.js';
+
+export { parsePort };
 
 /** Everything the host reads from its environment, resolved once at start-up. */
 export interface HostConfig {
@@ -37,15 +40,6 @@ export function isSingleExecutable(): boolean {
 /** The folder "beside the program": the executable's folder when packaged, else the working dir. */
 export function programDir(): string {
   return isSingleExecutable() ? path.dirname(process.execPath) : process.cwd();
-}
-
-export function parsePort(raw: string | undefined, fallback: number, name = 'KITH_PORT'): number {
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`${name} must be a whole number from 0 to 65535, got "${raw}"`);
-  }
-  return port;
 }
 
 /** Read the peer app's configuration from `env`, with overrides (tests pass overrides). */

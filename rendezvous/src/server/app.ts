@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { KithError, isKithError } from '@kith/sdk';
-import { KITH_VERSION } from '../../../host/src/version.js';
+import { KITH_VERSION } from '../shared/version.js';
 import { TokenBucketStore } from './token-bucket-store.js';
 import { OWNER_PATTERN, ROOM_PATTERN } from '../protocol.js';
 import type { RendezvousLimits } from './limits.js';

@@ -1,5 +1,4 @@
-import type { CliArgs } from '../../../host/src/cli.js';
-import { parsePort } from '../../../host/src/config.js';
+import { parsePort } from '../shared/port.js';
 import { resolveLimits } from './limits.js';
 import { openRoomStore } from './open-store.js';
 import { startRendezvousServer } from './server.js';
@@ -10,7 +9,7 @@ import { startRendezvousServer } from './server.js';
  * `KITH_RENDEZVOUS_TTL_MS` (entry lifetime, default 10 minutes).
  * Stops gracefully on SIGINT/SIGTERM.
  */
-export async function runRendezvousFromCli(args: CliArgs): Promise<void> {
+export async function runRendezvousFromCli(args: { readonly store?: string }): Promise<void> {
   let port: number;
   try {
     port = parsePort(process.env.KITH_PORT, 8788);
