@@ -1,10 +1,13 @@
 /**
  * Invite tokens: the second way to add a friend. A token carries the rendezvous URL and a
- * 12-word secret (96 bits) that both sides then use exactly like a typed code, so the same PAKE
- * run does the work. Text form `kith-invite:v1:<base64url JSON>`, short enough for a QR code.
+ * 12-word code: its first 4 words name the room, the other 8 (64 bits) are the CPace password.
+ * Both sides then run exactly the pairing a typed code runs (one bound share per run, key
+ * confirmation before any card), so an invite gives an attacker in the room no more guesses than
+ * a typed code does, each against 64 secret bits. Text form `kith-invite:v1:<base64url JSON>`,
+ * short enough for a QR code.
  */
 import { KithError } from '@kith/sdk';
-import { generateCode, INVITE_WORDS, normalizeCode, type PairingCode } from './pairing-code.js';
+import { generateInviteCode, normalizeCode, type PairingCode } from './pairing-code.js';
 
 const PREFIX = 'kith-invite:v1:';
 const MAX_TOKEN_CHARS = 1024;
@@ -21,7 +24,7 @@ export interface Invite {
 }
 
 export function createInvite(rendezvousUrl: string, label: string, ttlMs: number, now = Date.now()): Invite {
-  return { rendezvousUrl: checkRendezvousUrl(rendezvousUrl), code: generateCode(INVITE_WORDS), label: label.slice(0, MAX_LABEL), expiresAt: now + ttlMs };
+  return { rendezvousUrl: checkRendezvousUrl(rendezvousUrl), code: generateInviteCode(), label: label.slice(0, MAX_LABEL), expiresAt: now + ttlMs };
 }
 
 export function encodeInvite(invite: Invite): string {
@@ -47,8 +50,13 @@ export function decodeInvite(token: unknown, now = Date.now()): Invite {
   if (typeof u !== 'string' || typeof c !== 'string' || typeof l !== 'string' || typeof e !== 'number') {
     throw bad('The invite token is damaged');
   }
-  const code = normalizeCode(c);
-  if (code.words.length !== INVITE_WORDS) throw bad('The invite token is damaged');
+  let code: PairingCode;
+  try {
+    code = normalizeCode(c);
+  } catch {
+    throw bad('The invite token is damaged');
+  }
+  if (code.kind !== 'invite') throw bad('The invite token is damaged');
   if (e <= now) throw bad('This invite has expired; ask for a new one');
   return { rendezvousUrl: checkRendezvousUrl(u), code, label: l.slice(0, MAX_LABEL), expiresAt: e };
 }

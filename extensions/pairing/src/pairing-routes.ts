@@ -3,7 +3,7 @@ import { Disposable, type ExtensionContext } from '@kith/sdk';
 import QRCode from 'qrcode';
 import { friendJson } from './friend-json.js';
 import { checkRendezvousUrl, createInvite, decodeInvite, encodeInvite } from './invite-token.js';
-import { generateCode, normalizeCode } from './pairing-code.js';
+import { normalizeCode } from './pairing-code.js';
 import type { PairingOutcome, PairingService } from './pairing-service.js';
 import { bodyOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
 
@@ -21,12 +21,12 @@ function rendezvousUrl(body: Record<string, unknown>): string {
 
 export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingService): Disposable {
   return Disposable.from(
-    ctx.routes.post('/pair/start', (req) => {
+    ctx.routes.post('/pair/start', async (req) => {
       const body = bodyOf(req.body);
-      rendezvousUrl(body);
+      const url = rendezvousUrl(body);
       const typed = optionalString(body, 'code', 200);
-      const code = typed ? normalizeCode(typed) : generateCode();
-      return { code: code.canonical, words: code.words };
+      const code = typed ? normalizeCode(typed) : await pairing.newCode(url);
+      return { code: code.canonical, nameplate: code.nameplate, words: code.secretWords };
     }),
 
     ctx.routes.post('/pair/wait', async (req) => {

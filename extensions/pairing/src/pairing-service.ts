@@ -1,17 +1,24 @@
 /**
- * Runs pairings for the persona: one attempt per (rendezvous, code) at a time (a second wait for
- * the same code joins the first), blobs published through `ctx.rendezvous` and withdrawn after a
- * linger that lets the friend read our last box, and the friend saved (idempotently) on success.
+ * Runs pairings for the persona: new codes get a nameplate whose room is free, one attempt per
+ * (rendezvous, code) at a time (a second wait for the same code joins the first), blobs published
+ * through `ctx.rendezvous` and withdrawn after a linger that lets the friend read our last box, and
+ * the friend saved (idempotently) on success. A code whose run gave its one guess away and then
+ * failed is spent: it is refused from then on, so retrying cannot hand an attacker more guesses.
  */
 import { KithError, type ExtensionContext, type Friend } from '@kith/sdk';
-import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
-import { pairingRoom, type PairingCode } from './pairing-code.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { chooseNameplate } from './nameplate.js';
+import { generateCode, pairingRoom, roomForNameplate, type PairingCode } from './pairing-code.js';
 import { runPairing } from './pairing-run.js';
+import { SpentCodes } from './spent-codes.js';
 
 /** Keep our boxes published this long after success, so the friend can read the last one. */
 const LINGER_MS = 60_000;
 /** Pairing attempts one persona may run at once (each polls a rendezvous server). */
 export const MAX_CONCURRENT_PAIRINGS = 4;
+/** Time budget for looking for a free nameplate before a new code is handed out anyway. */
+const NAMEPLATE_SEARCH_MS = 3000;
 
 export interface PairingOutcome {
   readonly friend: Friend;
@@ -22,6 +29,7 @@ export interface PairingOutcome {
 
 export class PairingService {
   private readonly running = new Map<string, Promise<PairingOutcome>>();
+  private readonly spent = new SpentCodes();
   /** Aborted when the extension is turned off or Kith locks: running waits stop at once. */
   private readonly stopped = new AbortController();
 
@@ -31,29 +39,50 @@ export class PairingService {
     this.stopped.abort();
   }
 
+  /** A fresh typed code whose room on `rendezvousUrl` is empty right now. */
+  async newCode(rendezvousUrl: string): Promise<PairingCode> {
+    const budget = Date.now() + NAMEPLATE_SEARCH_MS;
+    const nameplate = await chooseNameplate(async (candidate) => {
+      if (Date.now() >= budget) return undefined;
+      try {
+        const entries = await this.ctx.rendezvous.fetch(rendezvousUrl, roomForNameplate('typed', String(candidate)));
+        return entries.length === 0;
+      } catch {
+        return undefined; // unreachable: the wait reports it
+      }
+    });
+    return generateCode(nameplate);
+  }
+
   /** Pair through `rendezvousUrl` with `code`; `label` is what the user calls the friend. */
   pair(rendezvousUrl: string, code: PairingCode, label: string | undefined, timeoutMs: number): Promise<PairingOutcome> {
-    const key = `${rendezvousUrl}\n${code.canonical}`;
+    const key = bytesToHex(sha256(utf8ToBytes(`${rendezvousUrl}\n${code.canonical}`)));
     let attempt = this.running.get(key);
     if (!attempt) {
+      if (this.spent.has(key)) {
+        return Promise.reject(
+          new KithError('KITH_ERR_CONFLICT', 'This code was already used in a pairing that failed. Start again with a new code', { reason: 'code-spent' }),
+        );
+      }
       if (this.running.size >= MAX_CONCURRENT_PAIRINGS) {
         return Promise.reject(
           new KithError('KITH_ERR_RATE_LIMITED', `At most ${MAX_CONCURRENT_PAIRINGS} pairings can wait at once; finish or cancel one first`),
         );
       }
-      attempt = this.attempt(rendezvousUrl, code, label, timeoutMs).finally(() => this.running.delete(key));
+      attempt = this.attempt(rendezvousUrl, code, label, timeoutMs, () => this.spent.add(key)).finally(() => this.running.delete(key));
       this.running.set(key, attempt);
     }
     return attempt;
   }
 
-  private async attempt(url: string, code: PairingCode, label: string | undefined, timeoutMs: number): Promise<PairingOutcome> {
+  private async attempt(url: string, code: PairingCode, label: string | undefined, timeoutMs: number, spend: () => void): Promise<PairingOutcome> {
     const { ctx } = this;
     const room = pairingRoom(code);
-    const ownerTag = bytesToHex(randomBytes(8));
+    const ownerTag = bytesToHex(randomBytes(16)); // secret: whoever knows an owner tag may replace the entry
     const owners: string[] = [];
     const withdraw = () => Promise.all(owners.map((owner) => ctx.rendezvous.unpublish(url, room, owner).catch(() => undefined)));
     const started = Date.now();
+    let guessGiven = false;
     try {
       const result = await runPairing({
         code,
@@ -61,6 +90,7 @@ export class PairingService {
         ownerTag,
         timeoutMs,
         signal: this.stopped.signal,
+        onConfirmSent: () => (guessGiven = true),
         room: {
           publish: async (owner, blob) => {
             owners.push(owner);
@@ -80,8 +110,11 @@ export class PairingService {
       ctx.events.emit('paired', { master_pubkey: friend.peer, label: friend.label, created: !existing });
       return { friend, safetyCode: result.safetyCode, created: !existing };
     } catch (error) {
+      if (guessGiven) spend();
       await withdraw();
-      ctx.diagnostics.trace({ stage: 'pairing', outcome: 'failed', detail: (error as Error).message, ms: Date.now() - started });
+      const reason = (error as KithError).details?.reason;
+      const detail = `${(error as Error).message}${reason ? ` [${String(reason)}]` : ''}${guessGiven ? ' (after our key confirmation)' : ''}`;
+      ctx.diagnostics.trace({ stage: 'pairing', outcome: 'failed', detail, ms: Date.now() - started });
       throw error;
     }
   }

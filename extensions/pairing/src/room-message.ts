@@ -1,16 +1,21 @@
 /**
- * The blobs a pairing publishes to its rendezvous room: a CPace share, then boxes addressed from
- * one share to another. Text (JSON with base64url fields), bounded before parsing, because the
- * rendezvous stores strings and anyone may publish into a room.
+ * The blobs a pairing publishes to its rendezvous room: a CPace share, a key confirmation, then
+ * boxes addressed from one share to another. Text (JSON with base64url fields), bounded before
+ * parsing, because the rendezvous stores strings and anyone may publish into a room.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { CPACE_SHARE_BYTES } from './cpace.js';
 
+const VERSION = 2;
 const MAX_BLOB_CHARS = 4096;
 const SHARE_ID = /^[0-9a-f]{16}$/;
+/** Length of a key confirmation tag (HMAC-SHA256). */
+export const CONFIRM_BYTES = 32;
 
 export type RoomMessage =
   | { readonly t: 'share'; readonly share: Uint8Array }
+  | { readonly t: 'confirm'; readonly from: string; readonly to: string; readonly tag: Uint8Array }
   | { readonly t: 'card' | 'key'; readonly from: string; readonly to: string; readonly box: Uint8Array };
 
 /** A short public handle for a share: the first 8 bytes of its SHA-256, in hex. */
@@ -19,11 +24,12 @@ export function shareId(share: Uint8Array): string {
 }
 
 export function encodeRoomMessage(message: RoomMessage): string {
-  if (message.t === 'share') return JSON.stringify({ v: 1, t: 'share', s: toB64(message.share) });
-  return JSON.stringify({ v: 1, t: message.t, f: message.from, r: message.to, b: toB64(message.box) });
+  if (message.t === 'share') return JSON.stringify({ v: VERSION, t: 'share', s: toB64(message.share) });
+  const bytes = message.t === 'confirm' ? message.tag : message.box;
+  return JSON.stringify({ v: VERSION, t: message.t, f: message.from, r: message.to, b: toB64(bytes) });
 }
 
-/** Parse a blob from the room, or null when it is not a pairing message of this version. */
+/** Parse a blob from the room, or null when it is not a well-formed pairing message of this version. */
 export function decodeRoomMessage(blob: string): RoomMessage | null {
   if (typeof blob !== 'string' || blob.length > MAX_BLOB_CHARS) return null;
   let value: Record<string, unknown>;
@@ -32,18 +38,17 @@ export function decodeRoomMessage(blob: string): RoomMessage | null {
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null || value.v !== 1) return null;
+  if (typeof value !== 'object' || value === null || value.v !== VERSION) return null;
   if (value.t === 'share') {
     const share = fromB64(value.s);
-    return share && share.length === 32 ? { t: 'share', share } : null;
+    return share && share.length === CPACE_SHARE_BYTES ? { t: 'share', share } : null;
   }
-  if (value.t === 'card' || value.t === 'key') {
-    const box = fromB64(value.b);
-    if (!box || typeof value.f !== 'string' || typeof value.r !== 'string') return null;
-    if (!SHARE_ID.test(value.f) || !SHARE_ID.test(value.r)) return null;
-    return { t: value.t, from: value.f, to: value.r, box };
-  }
-  return null;
+  if (value.t !== 'confirm' && value.t !== 'card' && value.t !== 'key') return null;
+  const bytes = fromB64(value.b);
+  if (!bytes || typeof value.f !== 'string' || typeof value.r !== 'string') return null;
+  if (!SHARE_ID.test(value.f) || !SHARE_ID.test(value.r)) return null;
+  if (value.t === 'confirm') return bytes.length === CONFIRM_BYTES ? { t: 'confirm', from: value.f, to: value.r, tag: bytes } : null;
+  return { t: value.t, from: value.f, to: value.r, box: bytes };
 }
 
 function toB64(bytes: Uint8Array): string {

@@ -9,7 +9,8 @@ describe('invite tokens', () => {
     const back = decodeInvite(`  ${token}\n`, 2000);
     expect(back.rendezvousUrl).to.equal('http://127.0.0.1:9');
     expect(back.code.canonical).to.equal(invite.code.canonical);
-    expect(back.code.words).to.have.length(12);
+    expect(back.code.canonical.split("-")).to.have.length(12);
+    expect(back.code.kind).to.equal("invite");
     expect(back.label).to.equal('Alice');
     expect(back.expiresAt).to.equal(61_000);
   });

@@ -24,18 +24,22 @@ describe('pairing extension on a real host', function () {
   it('generates a code, or returns the canonical spelling of a typed one', async () => {
     const generated = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', label: 'Bob' });
     expect(generated.status).to.equal(200);
-    expect(generated.body.code).to.match(/^[a-z]+(-[a-z]+){3}$/);
-    const typed = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', label: 'Bob', code: 'Apple  RIVER zebra,clock' });
-    expect(typed.body.code).to.equal('apple-river-zebra-clock');
+    expect(generated.body.code).to.match(/^[1-9][0-9]{0,2}(-[a-z]+){4}$/);
+    expect(generated.body.code).to.equal([generated.body.nameplate, ...generated.body.words].join('-'));
+    const typed = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', label: 'Bob', code: ' 7 Apple  RIVER zebra,clock' });
+    expect(typed.body.code).to.equal('7-apple-river-zebra-clock');
   });
 
   it('refuses bad input with a clear error', async () => {
-    const unknown = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', code: 'apple river zebra clocks' });
+    const unknown = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', code: '7 apple river zebra clocks' });
     expect(unknown.status).to.equal(400);
     expect(unknown.body.error.message).to.match(/"clocks" is not a pairing-code word/);
+    const old = await call('POST', '/pair/start', { rendezvous_url: 'http://127.0.0.1:9', code: 'apple river zebra clock' });
+    expect(old.status).to.equal(400);
+    expect(old.body.error.message).to.match(/no number/);
     expect((await call('POST', '/pair/start', { rendezvous_url: 'ftp://x' })).status).to.equal(400);
     expect((await call('POST', '/pair/wait', { rendezvous_url: 'http://127.0.0.1:9' })).status).to.equal(400);
-    expect((await call('POST', '/pair/wait', { rendezvous_url: 'http://127.0.0.1:9', code: 'apple river zebra clock', timeout_ms: 5 })).status).to.equal(400);
+    expect((await call('POST', '/pair/wait', { rendezvous_url: 'http://127.0.0.1:9', code: '7 apple river zebra clock', timeout_ms: 5 })).status).to.equal(400);
     expect((await call('POST', '/pair/redeem', { token: 'hello' })).body.error.message).to.match(/not a Kith invite/);
     expect((await call('POST', '/friends/12345', { label: 'x' })).status).to.equal(404);
     expect((await call('DELETE', `/friends/${'ab'.repeat(32)}`)).status).to.equal(404);
@@ -56,14 +60,14 @@ describe('pairing extension on a real host', function () {
     const rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
     after(() => rendezvous.close());
     const url = rendezvous.url;
-    const waits = ['apple river zebra clock', 'banjo cloud zebra clock', 'cedar delta zebra clock', 'eagle falcon zebra clock'].map((code) =>
+    const waits = ['1 apple river zebra clock', '2 banjo cloud zebra clock', '3 cedar delta zebra clock', '4 eagle falcon zebra clock'].map((code) =>
       call('POST', '/pair/wait', { rendezvous_url: url, code, timeout_ms: 3000 }));
     await new Promise((r) => setTimeout(r, 200));
-    const fifth = await call('POST', '/pair/wait', { rendezvous_url: url, code: 'garden hammer zebra clock', timeout_ms: 3000 });
+    const fifth = await call('POST', '/pair/wait', { rendezvous_url: url, code: '5 garden hammer zebra clock', timeout_ms: 3000 });
     expect(fifth.status).to.equal(429);
     expect(fifth.body.error.code).to.equal('KITH_ERR_RATE_LIMITED');
     for (const answer of await Promise.all(waits)) expect(answer.body.error.code).to.equal('KITH_ERR_TIMEOUT');
-    const again = await call('POST', '/pair/wait', { rendezvous_url: url, code: 'garden hammer zebra clock', timeout_ms: 200 });
+    const again = await call('POST', '/pair/wait', { rendezvous_url: url, code: '5 garden hammer zebra clock', timeout_ms: 200 });
     expect(again.body.error.code).to.equal('KITH_ERR_TIMEOUT'); // room again once they ended
   });
 
