@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestHost, type TestHost, type TestPersona } from '@kith/sdk/testing';
+import type { TestPersona } from '@kith/sdk/testing';
+import { startInProcessHost as startTestHost, type InProcessHost as TestHost } from '../../../host/test/extensions/harness/in-process-host.js';
 import { ApiClient } from './api-client.js';
 
 export interface PersonaKeys {

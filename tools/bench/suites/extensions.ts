@@ -4,7 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
 import { measureLoad } from '../load.js';
-import { startTestHost } from '../../../sdk/src/testing/index.js';
+import { startInProcessHost as startTestHost } from '../../../host/test/extensions/harness/in-process-host.js';
 
 /**
  * The extension layer's cost: an extension route against a plain route on the same lock-gated

@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** How to run the Kith program: a command (program and arguments) and the folder it runs in. */
+export interface KithProgram {
+  readonly command: readonly string[];
+  readonly cwd: string;
+}
+
+/** Options naming the Kith program; see {@link resolveProgram}. */
+export interface ProgramOptions {
+  /**
+   * The Kith program: e.g. `['/opt/kith/kith']` (the packaged executable) or
+   * `['node', '--import', 'tsx', 'host/src/main.ts']` (a checkout). Default: `KITH_HOST_COMMAND`.
+   */
+  readonly command?: readonly string[] | string;
+  /** Working folder of the program. Default: `KITH_HOST_CWD`, else the current folder. */
+  readonly cwd?: string;
+}
+
+/**
+ * Which program the kit starts, first match wins: `options.command`; `KITH_HOST_COMMAND` (a JSON
+ * array, or words separated by spaces); a Kith checkout containing the current folder (then
+ * `node --import tsx host/src/main.ts` from its root). The working folder is `options.cwd`,
+ * `KITH_HOST_CWD`, the checkout's root, or the current folder.
+ */
+export function resolveProgram(options: ProgramOptions = {}): KithProgram {
+  const explicit = options.command ?? process.env.KITH_HOST_COMMAND;
+  const cwd = options.cwd ?? process.env.KITH_HOST_CWD;
+  if (explicit !== undefined && explicit !== '') {
+    const command = typeof explicit === 'string' ? parseCommand(explicit) : [...explicit];
+    if (command.length === 0) throw new TypeError('The Kith host command is empty');
+    return { command, cwd: path.resolve(cwd ?? process.cwd()) };
+  }
+  const checkout = findCheckout(path.resolve(cwd ?? process.cwd()));
+  if (!checkout) {
+    throw new Error(
+      'Cannot find the Kith program: set KITH_HOST_COMMAND to the kith executable (e.g. /opt/kith/kith) ' +
+        'or to a checkout (e.g. ["node","--import","tsx","/src/kith/host/src/main.ts"] with KITH_HOST_CWD=/src/kith)',
+    );
+  }
+  return { command: [process.execPath, '--import', 'tsx', path.join(checkout, 'host/src/main.ts')], cwd: checkout };
+}
+
+function parseCommand(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) {
+      throw new TypeError('KITH_HOST_COMMAND as JSON must be an array of strings');
+    }
+    return parsed;
+  }
+  return trimmed.split(/\s+/).filter((part) => part.length > 0);
+}
+
+function findCheckout(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'host/src/main.ts')) && fs.existsSync(path.join(dir, 'node_modules/tsx'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** A started Kith process whose ready line has been read. */
+export interface RunningProgram {
+  /** The URL the program printed. */
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Stop it (SIGTERM, then SIGKILL after `graceMs`); resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * Start `program` with `args` and `env`, and wait until it prints a line matching `ready` (whose
+ * first group is the URL). Fails with the program's last output if it exits first or takes longer
+ * than `timeoutMs`.
+ */
+export function startProgram(
+  program: KithProgram,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<RunningProgram> {
+  if (!exitHook) {
+    exitHook = true;
+    // A test run that ends without closing its hosts must not leave them running.
+    process.once('exit', () => {
+      for (const child of live) child.kill('SIGKILL');
+    });
+  }
+  const [file, ...fixed] = program.command;
+  const child = spawn(file!, [...fixed, ...args], {
+    cwd: program.cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const tail: string[] = [];
+  const remember = (chunk: Buffer) => {
+    tail.push(...chunk.toString('utf8').split('\n').filter((line) => line.length > 0));
+    tail.splice(0, Math.max(0, tail.length - 30));
+  };
+  child.stderr!.on('data', remember);
+
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let settled = false;
+    const onError = (error: Error) => fail(error.message);
+    const onExit = (code: number | null, signal: string | null) => fail(`exited (${signal ?? code}) before it was ready`);
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop(1000);
+      reject(new Error(`${program.command.join(' ')} ${args.join(' ')}: ${why}\n${tail.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    child.once('error', onError);
+    child.once('exit', onExit);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      remember(chunk);
+      if (settled) return;
+      buffered += chunk.toString('utf8');
+      const match = ready.exec(buffered);
+      if (!match) return;
+      settled = true;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      resolve({ url: match[1]!, child, stop });
+    });
+  });
+}
