@@ -11,13 +11,13 @@ export function registerChatEvents(ctx: ExtensionContext, chat: ChatService): Di
     ctx.kinds.register('chat.clear', (event) => chat.receiveClear(event)),
     ctx.kinds.register('chat.typing-start', (event) => chat.receiveTyping(event, true)),
     ctx.kinds.register('chat.typing-stop', (event) => chat.receiveTyping(event, false)),
-    ctx.sessions.onDidDeliver((report) => {
-      chat.settle(report, 'delivered').catch((error: Error) => ctx.log.warn('delivery report not recorded', { error: error.message }));
-    }),
+    // Reports are at-least-once: the bus keeps each one until the promise returned here resolves
+    // (and replays it after a crash), so these return the promise and settle() is idempotent.
+    ctx.sessions.onDidDeliver((report) => chat.settle(report, 'delivered')),
     ctx.sessions.onDidNack((report) => {
       if (!report.kind.startsWith('chat.')) return;
       ctx.events.emit('nack', { peer: report.peer, kind: report.kind, reason: report.reason, message: report.message });
-      chat.settle(report, 'refused').catch((error: Error) => ctx.log.warn('refusal not recorded', { error: error.message }));
+      return chat.settle(report, 'refused');
     }),
     ctx.sessions.onDidOpen((session) => ctx.events.emit('online', { peer: session.peer, online: true })),
     ctx.sessions.onDidClose((closed) => ctx.events.emit('online', { peer: closed.session.peer, online: false })),

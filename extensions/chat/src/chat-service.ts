@@ -16,10 +16,18 @@ import type { JustInTimeConnect } from './just-in-time-connect.js';
 export const CHAT_STREAM = 'chat';
 /** How many early delivery outcomes are kept. */
 const EARLY_REPORTS = 1024;
+/** How long an early outcome waits for its send to store the event id (then it is for a message gone). */
+const EARLY_WAIT_MS = 5000;
+
+/** An outcome reported before its send stored the event id; `claimed` ends the report's wait. */
+interface EarlyOutcome {
+  readonly outcome: 'delivered' | 'refused';
+  readonly claimed: () => void;
+}
 
 export class ChatService {
   /** Outcomes reported before the send's event id was stored (loopback can be that fast). */
-  private readonly earlyOutcomes = new Map<string, 'delivered' | 'refused'>();
+  private readonly earlyOutcomes = new Map<string, EarlyOutcome>();
 
   constructor(
     private readonly ctx: ExtensionContext,
@@ -78,7 +86,8 @@ export class ChatService {
     const early = this.earlyOutcomes.get(receipt.eventId);
     if (early) {
       this.earlyOutcomes.delete(receipt.eventId);
-      await this.store.settle(receipt.eventId, early);
+      await this.store.settle(receipt.eventId, early.outcome);
+      early.claimed();
     }
     if (receipt.queued) this.connector.connectNow(conversation);
     const message = (await this.store.get(conversation, id))!;
@@ -86,13 +95,40 @@ export class ChatService {
     return message;
   }
 
-  /** The friend persisted one of our messages (`delivered`) or its host refused it (`refused`). */
+  /**
+   * The friend persisted one of our messages (`delivered`) or its host refused it (`refused`).
+   * Idempotent (a report may come again after a crash); resolves once the outcome is recorded,
+   * since the bus keeps the report until then.
+   */
   async settle(report: DeliveryReport, outcome: 'delivered' | 'refused'): Promise<void> {
     if (report.kind !== 'chat.text') return;
     const message = await this.store.settle(report.eventId, outcome);
     if (message) return this.changed(message);
-    this.earlyOutcomes.set(report.eventId, outcome);
-    if (this.earlyOutcomes.size > EARLY_REPORTS) this.earlyOutcomes.delete(this.earlyOutcomes.keys().next().value!);
+    // The send may not have stored the event id yet (loopback is that fast): it claims the outcome.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.earlyOutcomes.get(report.eventId)?.claimed === done) this.earlyOutcomes.delete(report.eventId);
+        resolve();
+      }, EARLY_WAIT_MS);
+      timer.unref?.();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.earlyOutcomes.set(report.eventId, { outcome, claimed: done });
+      if (this.earlyOutcomes.size > EARLY_REPORTS) {
+        const oldest = this.earlyOutcomes.keys().next().value!;
+        this.earlyOutcomes.get(oldest)!.claimed();
+        this.earlyOutcomes.delete(oldest);
+      }
+      // The send may have stored it while this looked: look once more.
+      void this.store.settle(report.eventId, outcome).then((settled) => {
+        if (!settled || this.earlyOutcomes.get(report.eventId)?.claimed !== done) return;
+        this.earlyOutcomes.delete(report.eventId);
+        this.changed(settled);
+        done();
+      }, done);
+    });
   }
 
   /** Mark the friend's messages read up to and including `id`, and tell the friend. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Sqlite from 'better-sqlite3';
 import {
   Disposable, EventEmitter, KithError, isBuiltinKind,
-  type DeliveryReport, type EventHeader, type InboundEvent, type KindHandler, type KindOptions, type NackReport,
+  type EventHeader, type InboundEvent, type KindHandler, type KindOptions,
   type PeerKey, type SendOptions, type SendReceipt, type SessionClosed, type SessionInfo, type StreamId,
 } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
@@ -23,6 +23,7 @@ import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
 import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
+import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery-reports.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
@@ -36,12 +37,6 @@ const UNRELIABLE_NACK_INTERVAL_MS = 5000;
  * being refused, so messages queued while we were away are not bounced by a race at unlock.
  */
 export const ACTIVATION_GRACE_MS = 5000;
-
-interface ExtensionReports {
-  readonly delivered: EventEmitter<DeliveryReport>;
-  readonly failed: EventEmitter<DeliveryReport & { readonly reason: string }>;
-  readonly nacked: EventEmitter<NackReport>;
-}
 
 export interface BusEngineOptions {
   readonly sqlite: Sqlite.Database;
@@ -77,7 +72,7 @@ export class BusEngine implements ChannelHost {
   readonly #channels = new Map<PeerKey, PeerChannel>();
   readonly #handlers = new KindHandlers();
   readonly #extensions = new Map<string, { version: string; users: number }>();
-  readonly #reports = new Map<string, ExtensionReports>();
+  readonly #reports: DeliveryReports;
   readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
   readonly #unreliableNacks = new Map<string, number>();
   readonly #durableInbound = new Map<string, InboundStream>();
@@ -100,6 +95,13 @@ export class BusEngine implements ChannelHost {
     this.log = options.log;
     this.hooks = options.hooks;
     this.graceMs = options.graceMs ?? ACTIVATION_GRACE_MS;
+    this.#reports = new DeliveryReports({
+      sqlite: options.sqlite,
+      persona: () => this.#personaKey,
+      atRestKey: () => this.#atRestKey(),
+      log: options.log,
+      onNack: (extensionId, report) => this.#ui?.emit('bus:nack', { ...report, extension: extensionId }),
+    });
     this.#personaKey = options.gate.active?.info.masterPublicKey;
     this.#activeSince = performance.now();
     options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
@@ -418,27 +420,17 @@ export class BusEngine implements ChannelHost {
   // Reports
   // ------------------------------------------------------------------------------------------
 
-  /** The delivery report emitters of one extension (shared by its contexts). */
+  /** The delivery report events of one extension (shared by its contexts); stored reports replay on subscription. */
   reportsFor(extensionId: string): ExtensionReports {
-    let reports = this.#reports.get(extensionId);
-    if (!reports) {
-      reports = { delivered: new EventEmitter(), failed: new EventEmitter(), nacked: new EventEmitter() };
-      this.#reports.set(extensionId, reports);
-    }
-    return reports;
+    return this.#reports.eventsFor(extensionId);
   }
 
-  delivered(extensionId: string, report: DeliveryReport): void {
-    this.#reports.get(extensionId)?.delivered.fire(report);
+  settle(change: () => readonly Outcome[]): void {
+    this.#reports.settle(change);
   }
 
-  failed(extensionId: string, report: DeliveryReport & { readonly reason: string }): void {
-    this.#reports.get(extensionId)?.failed.fire(report);
-  }
-
-  nacked(extensionId: string, report: NackReport): void {
-    this.#reports.get(extensionId)?.nacked.fire(report);
-    this.#ui?.emit('bus:nack', { ...report, extension: extensionId });
+  report(outcome: Outcome): void {
+    this.#reports.live(outcome);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -466,10 +458,14 @@ export class BusEngine implements ChannelHost {
    * and each sender extension gets `onDidFail` with reason `friend-removed`.
    */
   dropPeer(peer: PeerKey): void {
-    if (!this.#personaKey) return;
-    for (const row of this.store.deletePeer(this.#personaKey, peer)) {
-      this.failed(row.extensionId, { eventId: row.eventId, peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'friend-removed' });
-    }
+    const persona = this.#personaKey;
+    if (!persona) return;
+    this.settle(() =>
+      this.store.deletePeer(persona, peer).map((row) => ({
+        extensionId: row.extensionId, outcome: 'failed' as const,
+        report: { eventId: row.eventId, peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'friend-removed' },
+      })),
+    );
   }
 
   /** Close every channel (host shutdown); the queue keeps what is not acknowledged. */

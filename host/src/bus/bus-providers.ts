@@ -54,9 +54,9 @@ function createSessions(engine: BusEngine, scope: ExtensionScope, links: () => S
     onDidOpen: scoped(scope, engine.onDidOpen),
     onDidClose: scoped(scope, engine.onDidClose),
     send: (peer, stream, kind, header, payload, options) => engine.send(scope, peer, stream, kind, header, payload, options),
-    onDidDeliver: scoped(scope, reports.delivered.event),
-    onDidFail: scoped(scope, reports.failed.event),
-    onDidNack: scoped(scope, reports.nacked.event),
+    onDidDeliver: scoped(scope, reports.delivered),
+    onDidFail: scoped(scope, reports.failed),
+    onDidNack: scoped(scope, reports.nacked),
     async connect(peer, options = {}) {
       const live = engine.session(peer);
       if (live) return live;

@@ -1,4 +1,4 @@
-import type { DeliveryReport, EventHeader, NackReport } from '@kith/sdk';
+import type { EventHeader } from '@kith/sdk';
 import type { EventFrame } from './wire/event-frame.js';
 import type { CapabilitiesHeader } from './wire/control-headers.js';
 import type { OutboundRow, OutboundStore } from './outbound-store.js';
@@ -6,6 +6,7 @@ import type { InboundMarks } from './inbound-marks.js';
 import type { LocalKindBytes } from './kind-bytes.js';
 import type { InboundStream, Refusal, ReorderBudget } from './inbound-streams.js';
 import type { PeerChannel } from './peer-channel.js';
+import type { Outcome } from './delivery-reports.js';
 
 /** One inbound event ready for a handler. */
 export interface InboundDispatch {
@@ -51,9 +52,13 @@ export interface ChannelHost {
    */
   dispatch(channel: PeerChannel, event: InboundDispatch): Refusal | undefined | Promise<Refusal | undefined>;
   nackMessage(reason: string, kind: string, header: Uint8Array): string;
-  delivered(extensionId: string, report: DeliveryReport): void;
-  nacked(extensionId: string, report: NackReport): void;
-  failed(extensionId: string, report: DeliveryReport & { readonly reason: string }): void;
+  /**
+   * Delete queue rows and store what became of them in one transaction (`change` does the
+   * deleting and returns the reports), then hand the reports to their extensions.
+   */
+  settle(change: () => readonly Outcome[]): void;
+  /** Hand out the report of a volatile event (nothing stored). */
+  report(outcome: Outcome): void;
   ready(channel: PeerChannel): void;
   /** Receive state of a durable stream of `peer` (shared by that peer's successive sessions). */
   durableInbound(peer: string, streamHex: string): InboundStream;

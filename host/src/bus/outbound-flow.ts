@@ -191,8 +191,11 @@ export class OutboundFlow implements BulkSource {
         opened = this.#ctx.host.openRow(row);
       } catch (error) {
         this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer, seq: row.seq }, 'bus: a queued event could not be opened; dropped');
-        this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, row.stream, row.seq);
-        this.#ctx.host.failed(row.extensionId, { eventId: row.eventId, peer: this.#ctx.peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'unreadable' });
+        this.#ctx.host.settle(() => {
+          if (!this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, row.stream, row.seq)) return [];
+          const report = { eventId: row.eventId, peer: this.#ctx.peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'unreadable' };
+          return [{ extensionId: row.extensionId, outcome: 'failed', report }];
+        });
         continue;
       }
       const event: OutEvent = {
@@ -231,8 +234,11 @@ export class OutboundFlow implements BulkSource {
 
   #refuseUnknown(event: OutEvent): void {
     if (this.#closed) return;
-    this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, event.streamHex, event.seq);
-    this.#ctx.host.nacked(event.extensionId, this.#report(event, 'kind-unknown'));
+    this.#ctx.host.settle(() =>
+      this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, event.streamHex, event.seq)
+        ? [{ extensionId: event.extensionId, outcome: 'nacked', report: this.#report(event, 'kind-unknown') }]
+        : [],
+    );
   }
 
   /** A capabilities update arrived: send what it made mappable. */
@@ -286,10 +292,10 @@ export class OutboundFlow implements BulkSource {
   onUnreliableNack(streamHex: string, seq: number, reason: string, message: string | undefined): void {
     const sender = this.#unreliableSenders.get(streamHex);
     if (!sender) return;
-    this.#ctx.host.nacked(sender.extensionId, {
+    this.#ctx.host.report({ extensionId: sender.extensionId, outcome: 'nacked', report: {
       eventId: '', peer: this.#ctx.peer, stream: streamHex, seq, kind: sender.kind, reason,
       message: message ?? this.#ctx.host.nackMessage(reason, sender.kind, new Uint8Array([0xa0])),
-    });
+    } });
   }
 
   /** Cumulative ACK `upTo` for one stream and space. */
@@ -318,7 +324,7 @@ export class OutboundFlow implements BulkSource {
     if (volatile) {
       this.#bulkInflight -= bulkAcked;
       for (const event of acked) {
-        if (event.extensionId) this.#ctx.host.delivered(event.extensionId, this.#delivery(event));
+        if (event.extensionId) this.#ctx.host.report({ extensionId: event.extensionId, outcome: 'delivered', report: this.#delivery(event) });
       }
       if (bulkAcked > 0) {
         this.#bulkWindow.onAck(bulkAcked, bulkRtt, now, this.#ctx.scheduler.interactiveAt);
@@ -326,12 +332,15 @@ export class OutboundFlow implements BulkSource {
       }
       return;
     }
-    // Durable: the queue rows are the truth (also after a restart, when nothing is in memory).
-    const rows = this.#ctx.host.store.deleteUpTo(this.#ctx.host.persona, this.#ctx.peer, streamHex, upTo);
+    // Durable: the queue rows are the truth (also after a restart, when nothing is in memory);
+    // their reports are stored with the deletion, so a crash cannot lose "delivered".
+    this.#ctx.host.settle(() =>
+      this.#ctx.host.store.deleteUpTo(this.#ctx.host.persona, this.#ctx.peer, streamHex, upTo).map((row) => ({
+        extensionId: row.extensionId, outcome: 'delivered' as const,
+        report: { eventId: row.eventId, peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind },
+      })),
+    );
     this.#durableInflight -= acked.length;
-    for (const row of rows) {
-      this.#ctx.host.delivered(row.extensionId, { eventId: row.eventId, peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind });
-    }
     if (acked.length > 0) this.pumpDurable();
   }
 
@@ -365,9 +374,14 @@ export class OutboundFlow implements BulkSource {
         }
       } else {
         this.#durableInflight--;
-        this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, streamHex, seq);
+        this.#ctx.host.settle(() =>
+          this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, streamHex, seq)
+            ? [{ extensionId: event.extensionId, outcome: 'nacked', report: this.#report(event, reason, message) }]
+            : [],
+        );
+        continue;
       }
-      if (event.extensionId) this.#ctx.host.nacked(event.extensionId, this.#report(event, reason, message));
+      if (event.extensionId) this.#ctx.host.report({ extensionId: event.extensionId, outcome: 'nacked', report: this.#report(event, reason, message) });
     }
     if (!volatile && removed > 0) this.pumpDurable();
   }
@@ -439,7 +453,7 @@ export class OutboundFlow implements BulkSource {
     for (const [key, map] of this.#out) {
       if (key[0] !== 'v') continue;
       for (const event of map.values()) {
-        if (event.extensionId) this.#ctx.host.failed(event.extensionId, { ...this.#delivery(event), reason: 'session-closed' });
+        if (event.extensionId) this.#ctx.host.report({ extensionId: event.extensionId, outcome: 'failed', report: { ...this.#delivery(event), reason: 'session-closed' } });
       }
     }
     this.#out.clear();

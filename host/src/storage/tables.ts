@@ -55,4 +55,6 @@ export interface HostTables {
   bus_in_streams: { persona: string; peer: string; stream: string; hwm: number };
   /** Bus: recent refusals of durable inbound events, repeated to a sender that retransmits them. */
   bus_in_refusals: { persona: string; peer: string; stream: string; seq: number; reason: string; message: string; refused_at: number };
+  /** Bus (005): delivery reports not yet handled by their extension; the report is sealed. */
+  bus_reports: { id: Generated<number>; persona: string; extension_id: string; sealed: Uint8Array; created_at: number };
 }

@@ -3,6 +3,7 @@ import { extensionState } from './001-extension-state.js';
 import { friends } from './002-friends.js';
 import { bus } from './003-bus.js';
 import { busRefusals } from './004-bus-refusals.js';
+import { busReports } from './005-bus-reports.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -13,4 +14,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '002-friends': friends,
   '003-bus': bus,
   '004-bus-refusals': busRefusals,
+  '005-bus-reports': busReports,
 };

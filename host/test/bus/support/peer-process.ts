@@ -1,6 +1,6 @@
 // A bus peer in its own process with its own SQLite file, driven over IPC by the kill -9 tests.
 // Env: KITH_TEST_DATA_DIR, KITH_TEST_KEYS (JSON PersonaKeys), KITH_TEST_PEER (the other side's key),
-// KITH_TEST_DIE (`in-handler:<seq>` or `after-persist:<seq>`: SIGKILL itself at that point),
+// KITH_TEST_DIE (`in-handler:<seq>`, `after-persist:<seq>` or `in-report:<seq>`: SIGKILL itself at that point),
 // KITH_TEST_SEAL_KEY (hex: seal datagrams), KITH_TEST_CHUNKS (bench: report after this many file.chunk,
 // not counting the first KITH_TEST_WARMUP_CHUNKS, which warm the path up).
 import { busProviders } from '../../../src/bus/bus-providers.js';
@@ -60,7 +60,12 @@ kinds.register('file.chunk', (event) => {
     process.send!({ op: 'chunks', bytes: chunkBytes, count: chunkCount, ms: now - firstChunk, cpuMs: (cpu.user + cpu.system) / 1000 });
   }
 });
-sessions.onDidDeliver((r) => process.send!({ op: 'delivered', seq: r.seq, eventId: r.eventId }));
+sessions.onDidDeliver((r) => {
+  process.send!({ op: 'delivered', seq: r.seq, eventId: r.eventId });
+  if (dieWhere !== 'in-report' || r.seq !== Number(dieSeq)) return undefined;
+  die();
+  return new Promise(() => undefined); // the report is never finished
+});
 sessions.onDidNack((r) => process.send!({ op: 'nack', seq: r.seq, reason: r.reason }));
 
 const socket = await bindUdp();
