@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import {
@@ -9,6 +8,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { KithError } from '@kith/sdk';
 import { HOST_MIGRATIONS } from './migrations/index.js';
 import type { HostTables } from './tables.js';
+import { narrowTree, privateDir, privateFile } from './private-files.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -32,12 +32,15 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Open (creating if needed) the database with WAL, foreign keys and secure_delete (freed pages are
+ * Make KITH_DATA private (0700/0600, see private-files.ts), then open (creating if needed) the
+ * database with WAL, foreign keys and secure_delete (freed pages are
  * zeroed, so deleted message bodies do not linger in the file), then run the host's migrations.
  */
 export async function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Promise<Database> {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  privateDir(dataDir);
+  narrowTree(dataDir);
   const file = path.join(dataDir, 'kith.sqlite');
+  privateFile(file);
   const sqlite = new Sqlite(file, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
