@@ -11,9 +11,10 @@ import { PairingApi, lastRendezvousUrl, rememberRendezvousUrl, type PairedJson }
 type Mode = 'generate' | 'join' | 'invite' | 'redeem';
 
 /**
- * "Pair friend" (slot `chats.sidebar`): generate a 4-word code or join with one, or use an invite
- * token / QR. While waiting, the code stays on screen; when paired, both people compare the
- * safety code and can mark the friend verified.
+ * "Pair friend" (slot `chats.sidebar`): generate a code (a number and four words, like
+ * `37-apple-river-zebra-clock`) or join with one, or use an invite token / QR. While waiting, the
+ * code stays on screen; a failed pairing spends the code, so it disappears with the error. When
+ * paired, both people compare the safety code and can mark the friend verified.
  */
 @Component({
   selector: 'pairing-pair-friend',
@@ -42,8 +43,8 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
       }
       @if (mode() === 'join') {
         <mat-form-field appearance="outline">
-          <mat-label>Their code (four words)</mat-label>
-          <input matInput autocomplete="off" [value]="typedCode()" (input)="typedCode.set($any($event.target).value)" />
+          <mat-label>Their code (number and four words)</mat-label>
+          <input matInput autocomplete="off" placeholder="37 apple river zebra clock" [value]="typedCode()" (input)="typedCode.set($any($event.target).value)" />
         </mat-form-field>
       }
       @if (mode() === 'redeem') {
@@ -59,7 +60,7 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
 
       @if (code(); as shown) {
         <p class="code" data-testid="pair-code">{{ shown }}</p>
-        <p class="muted">Tell your friend these words. They choose "Join with code" and type them.</p>
+        <p class="muted">Tell your friend the number and the four words. They choose "Join with code" and type them. The code works for one pairing.</p>
       }
       @if (qr(); as svg) {
         <div class="qr" [innerHTML]="svg"></div>
@@ -167,6 +168,9 @@ export class PairFriendView {
       this.code.set(null);
       this.qr.set(null);
     } catch (error) {
+      // A failed pairing spends its code (someone may have tried a guess): never show it again.
+      this.code.set(null);
+      this.qr.set(null);
       this.error.set((error as Error).message);
     } finally {
       this.busy.set(false);
