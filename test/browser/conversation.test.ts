@@ -106,20 +106,20 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await b.getByTestId('join').waitFor();
   });
 
-  it('pairs by a 4-word code typed into the other page; both see the same safety code', async () => {
+  it('pairs by a code (a number and four words) typed into the other page; both see the same safety code', async () => {
     const pairA = a.getByTestId('pair-friend');
     const pairB = b.getByTestId('pair-friend');
     await pairA.getByLabel('Rendezvous URL').fill(rendezvous.url);
     await pairA.getByLabel("Friend's name").fill('Bob');
     await pairA.getByRole('button', { name: 'Generate code' }).last().click();
     const code = (await pairA.getByTestId('pair-code').textContent({ timeout: 20_000 }))!.trim();
-    expect(code).to.match(/^[a-z]+(-[a-z]+){3}$/);
+    expect(code).to.match(/^[1-9][0-9]{0,2}(-[a-z]+){4}$/);
     await snap(a, 'conversation-01-alice-code');
 
     await pairB.getByRole('radio', { name: 'Join with code' }).click().catch(async () => pairB.getByText('Join with code').click());
     await pairB.getByLabel('Rendezvous URL').fill(rendezvous.url);
     await pairB.getByLabel("Friend's name").fill('Alice');
-    await pairB.getByLabel('Their code (four words)').fill(code.replace(/-/g, ' '));
+    await pairB.getByLabel('Their code (number and four words)').fill(code.replace(/-/g, ' '));
     await pairB.getByRole('button', { name: 'Join', exact: true }).click();
 
     const safetyA = (await pairA.getByTestId('safety-code').textContent({ timeout: 60_000 }))!.trim();
