@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { MemoryRoomStore } from '../src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../src/server/server.js';
 import { entryBytes } from '../src/server/room-store.js';
+import { ownerTagOf } from '../src/owner-tag.js';
 import { requestFrom } from './support/http-from.js';
 import { getJson, postJson, randomRoom } from './support/rooms.js';
 
@@ -19,10 +20,10 @@ describe('rendezvous server under abuse', () => {
   it('refuses an oversized blob and an oversized body with 413 KITH_ERR_PAYLOAD_TOO_LARGE', async () => {
     const server = await start({ maxBlobBytes: 1024, maxBodyBytes: 2048 });
     const room = randomRoom();
-    const blob = await postJson(`${server.url}/r/publish`, { room, blob: 'x'.repeat(1025), owner: 'owner-big1' });
+    const blob = await postJson(`${server.url}/r/publish`, { room, blob: 'x'.repeat(1025), owner: 'secret-owner-big1' });
     expect(blob.status).to.equal(413);
     expect(blob.body.error.code).to.equal('KITH_ERR_PAYLOAD_TOO_LARGE');
-    const body = await postJson(`${server.url}/r/publish`, { room, blob: 'x'.repeat(4096), owner: 'owner-big2' });
+    const body = await postJson(`${server.url}/r/publish`, { room, blob: 'x'.repeat(4096), owner: 'secret-owner-big2' });
     expect(body.status).to.equal(413);
     expect(body.body.error.code).to.equal('KITH_ERR_PAYLOAD_TOO_LARGE');
     // A declared Content-Length above the bound is refused before any of the body is read.
@@ -37,12 +38,12 @@ describe('rendezvous server under abuse', () => {
   it('caps entries per room (429 KITH_ERR_ROOM_FULL) and in total (507 KITH_ERR_STORE_FULL), losing nothing stored', async () => {
     const server = await start({ maxEntriesPerRoom: 4, maxEntries: 10 });
     const room = randomRoom();
-    for (let i = 0; i < 4; i++) expect((await postJson(`${server.url}/r/publish`, { room, blob: `b${i}`, owner: `owner-${i}-xx` })).status).to.equal(200);
-    const full = await postJson(`${server.url}/r/publish`, { room, blob: 'b4', owner: 'owner-4-xx' });
+    for (let i = 0; i < 4; i++) expect((await postJson(`${server.url}/r/publish`, { room, blob: `b${i}`, owner: `secret-owner-${i}-xx` })).status).to.equal(200);
+    const full = await postJson(`${server.url}/r/publish`, { room, blob: 'b4', owner: 'secret-owner-4-xx' });
     expect([full.status, full.body.error.code]).to.deep.equal([429, 'KITH_ERR_ROOM_FULL']);
     expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob)).to.deep.equal(['b0', 'b1', 'b2', 'b3']);
-    for (let i = 0; i < 6; i++) await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob: 'y', owner: `owner-y${i}-x` });
-    const storeFull = await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob: 'z', owner: 'owner-zzzz' });
+    for (let i = 0; i < 6; i++) await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob: 'y', owner: `secret-owner-y${i}-x` });
+    const storeFull = await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob: 'z', owner: 'secret-owner-zzzz' });
     expect([storeFull.status, storeFull.body.error.code]).to.deep.equal([507, 'KITH_ERR_STORE_FULL']);
     expect((await server.store.stats(Date.now())).entries).to.equal(10);
   });
@@ -51,11 +52,11 @@ describe('rendezvous server under abuse', () => {
     const maxStoreBytes = 256 * 1024;
     const server = await start({ maxStoreBytes, maxEntries: 1_000_000, ratePerWindow: 1_000_000 });
     const blob = 'q'.repeat(4000);
-    const perEntry = entryBytes(randomRoom(), 'owner-0000', blob);
+    const perEntry = entryBytes(randomRoom(), ownerTagOf('any secret'), blob);
     let stored = 0;
     let refused = 0;
     for (let i = 0; i < 200; i++) {
-      const res = await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob, owner: `owner-${String(i).padStart(4, '0')}` });
+      const res = await postJson(`${server.url}/r/publish`, { room: randomRoom(), blob, owner: `secret-owner-${String(i).padStart(4, '0')}` });
       if (res.status === 200) stored++;
       else {
         expect(res.body.error.code).to.equal('KITH_ERR_STORE_FULL');
@@ -86,7 +87,7 @@ describe('rendezvous server under abuse', () => {
     // The flooder is still refused; a different client address is served normally.
     expect((await requestFrom('127.0.0.1', `${server.url}/r/fetch/${room}`)).status).to.equal(429);
     const other = await requestFrom('127.0.0.2', `${server.url}/r/publish`, {
-      method: 'POST', body: JSON.stringify({ room, blob: 'still-served', owner: 'owner-other' }),
+      method: 'POST', body: JSON.stringify({ room, blob: 'still-served', owner: 'secret-owner-other' }),
     });
     expect(other.status).to.equal(200);
     const fetched = await requestFrom('127.0.0.2', `${server.url}/r/fetch/${room}`);

@@ -13,9 +13,9 @@ describe('rendezvous peer client', () => {
       const client = new RendezvousClient(`${server.url}/`);
       expect((await client.health()).role).to.equal('rendezvous');
       const room = randomRoom();
-      await client.publish(room, 'blob-1', 'owner-1234');
+      await client.publish(room, 'blob-1', 'secret-owner-1234');
       expect((await client.fetch(room)).map((e) => e.blob)).to.deep.equal(['blob-1']);
-      await client.unpublish(room, 'owner-1234');
+      await client.unpublish(room, 'secret-owner-1234');
       expect(await client.fetch(room)).to.deep.equal([]);
       const clock = await client.time();
       expect(Math.abs(clock.offsetMs)).to.be.below(1000);

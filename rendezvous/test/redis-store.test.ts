@@ -5,9 +5,11 @@ import { startRendezvousProcess, type RendezvousProcess } from './support/rendez
 import { RedisRoomStore } from '../src/server/redis-store.js';
 import { startRendezvousServer } from '../src/server/server.js';
 import { getJson, postJson, randomRoom } from './support/rooms.js';
+import { needs } from '../../test/support/needs.js';
 
 describe('rendezvous on Redis: several processes share one room space', function () {
   this.timeout(120_000);
+  needs('redis-server');
   let redis: TestRedis;
   const processes: RendezvousProcess[] = [];
   before(async () => {
@@ -27,15 +29,15 @@ describe('rendezvous on Redis: several processes share one room space', function
     expect(a.url).to.not.equal(b.url);
 
     const room = randomRoom();
-    expect((await postJson(`${a.url}/r/publish`, { room, blob: 'from-a', owner: 'owner-a-1' })).status).to.equal(200);
-    expect((await postJson(`${b.url}/r/publish`, { room, blob: 'from-b', owner: 'owner-b-1' })).status).to.equal(200);
+    expect((await postJson(`${a.url}/r/publish`, { room, blob: 'from-a', owner: 'secret-owner-a-1' })).status).to.equal(200);
+    expect((await postJson(`${b.url}/r/publish`, { room, blob: 'from-b', owner: 'secret-owner-b-1' })).status).to.equal(200);
     for (const server of [a, b]) {
       const blobs = (await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob);
       expect(blobs).to.have.members(['from-a', 'from-b']);
     }
 
     // Unpublish through the other process.
-    expect((await postJson(`${b.url}/r/unpublish`, { room, owner: 'owner-a-1' })).body).to.deep.equal({ removed: true });
+    expect((await postJson(`${b.url}/r/unpublish`, { room, owner: 'secret-owner-a-1' })).body).to.deep.equal({ removed: true });
     expect((await getJson(`${a.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob)).to.deep.equal(['from-b']);
 
     // Redis holds a native expiry on the entry key.
@@ -60,13 +62,13 @@ describe('rendezvous on Redis: several processes share one room space', function
     try {
       const blob = 'z'.repeat(3000);
       const rooms = [randomRoom(), randomRoom(), randomRoom()];
-      expect((await postJson(`${server.url}/r/publish`, { room: rooms[0], blob, owner: 'owner-bytes-0' })).status).to.equal(200);
-      expect((await postJson(`${server.url}/r/publish`, { room: rooms[1], blob, owner: 'owner-bytes-1' })).status).to.equal(200);
-      const full = await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'owner-bytes-2' });
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[0], blob, owner: 'secret-owner-bytes-0' })).status).to.equal(200);
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[1], blob, owner: 'secret-owner-bytes-1' })).status).to.equal(200);
+      const full = await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'secret-owner-bytes-2' });
       expect([full.status, full.body.error.code]).to.deep.equal([507, 'KITH_ERR_STORE_FULL']);
       expect((await store.stats(Date.now())).bytes).to.be.at.most(8 * 1024);
-      await postJson(`${server.url}/r/unpublish`, { room: rooms[0], owner: 'owner-bytes-0' });
-      expect((await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'owner-bytes-2' })).status).to.equal(200);
+      await postJson(`${server.url}/r/unpublish`, { room: rooms[0], owner: 'secret-owner-bytes-0' });
+      expect((await postJson(`${server.url}/r/publish`, { room: rooms[2], blob, owner: 'secret-owner-bytes-2' })).status).to.equal(200);
     } finally {
       await server.close();
     }
@@ -78,9 +80,9 @@ describe('rendezvous on Redis: several processes share one room space', function
     const server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0 });
     try {
       const room = randomRoom();
-      expect((await postJson(`${server.url}/r/publish`, { room, blob: 'before', owner: 'owner-down-1' })).status).to.equal(200);
+      expect((await postJson(`${server.url}/r/publish`, { room, blob: 'before', owner: 'secret-owner-down-1' })).status).to.equal(200);
       await own.stop();
-      const down = await postJson(`${server.url}/r/publish`, { room, blob: 'during', owner: 'owner-down-2' });
+      const down = await postJson(`${server.url}/r/publish`, { room, blob: 'during', owner: 'secret-owner-down-2' });
       expect([down.status, down.body.error.code]).to.deep.equal([503, 'KITH_ERR_STORE_UNAVAILABLE']);
       const fetchDown = await getJson(`${server.url}/r/fetch/${room}`);
       expect(fetchDown.body.error.code).to.equal('KITH_ERR_STORE_UNAVAILABLE');
@@ -102,24 +104,24 @@ describe('rendezvous on Redis: several processes share one room space', function
       const room = randomRoom();
       for (let i = 0; i < 3; i++) {
         const server = i % 2 ? b : a;
-        expect((await postJson(`${server.url}/r/publish`, { room, blob: `b${i}`, owner: `owner-${i}-xx` })).status).to.equal(200);
+        expect((await postJson(`${server.url}/r/publish`, { room, blob: `b${i}`, owner: `secret-owner-${i}-xx` })).status).to.equal(200);
       }
-      const full = await postJson(`${b.url}/r/publish`, { room, blob: 'b3', owner: 'owner-3-xx' });
+      const full = await postJson(`${b.url}/r/publish`, { room, blob: 'b3', owner: 'secret-owner-3-xx' });
       expect(full.status).to.equal(429);
       expect(full.body.error.code).to.equal('KITH_ERR_ROOM_FULL');
       // Replacing an existing owner is not a new entry.
-      expect((await postJson(`${b.url}/r/publish`, { room, blob: 'b0-again', owner: 'owner-0-xx' })).status).to.equal(200);
+      expect((await postJson(`${b.url}/r/publish`, { room, blob: 'b0-again', owner: 'secret-owner-0-xx' })).status).to.equal(200);
 
       const other = randomRoom();
-      await postJson(`${a.url}/r/publish`, { room: other, blob: 'o1', owner: 'owner-o1-x' });
-      await postJson(`${b.url}/r/publish`, { room: other, blob: 'o2', owner: 'owner-o2-x' });
-      const storeFull = await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'owner-o3-x' });
+      await postJson(`${a.url}/r/publish`, { room: other, blob: 'o1', owner: 'secret-owner-o1-x' });
+      await postJson(`${b.url}/r/publish`, { room: other, blob: 'o2', owner: 'secret-owner-o2-x' });
+      const storeFull = await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'secret-owner-o3-x' });
       expect(storeFull.status).to.equal(507);
       expect(storeFull.body.error.code).to.equal('KITH_ERR_STORE_FULL');
       expect((await storeA.stats(Date.now())).entries).to.equal(5);
       // Unpublishing frees room for a new entry, in both counters.
-      await postJson(`${b.url}/r/unpublish`, { room: other, owner: 'owner-o1-x' });
-      expect((await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'owner-o3-x' })).status).to.equal(200);
+      await postJson(`${b.url}/r/unpublish`, { room: other, owner: 'secret-owner-o1-x' });
+      expect((await postJson(`${a.url}/r/publish`, { room: other, blob: 'o3', owner: 'secret-owner-o3-x' })).status).to.equal(200);
     } finally {
       await a.close();
       await b.close();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { MemoryRoomStore } from '../src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../src/server/server.js';
 import { getJson, postJson, randomRoom } from './support/rooms.js';
+import { ownerTagOf } from '../src/owner-tag.js';
 
 describe('rendezvous server /r/*', () => {
   let server: RunningRendezvous;
@@ -20,24 +21,26 @@ describe('rendezvous server /r/*', () => {
     expect((await fetch(`${server.url}/r/fetch/${randomRoom()}`)).headers.get('cache-control')).to.equal('no-store');
   });
 
-  it('publishes, replaces by owner, fetches and unpublishes', async () => {
+  it('publishes, replaces by owner secret, fetches (only the hashed tag) and unpublishes', async () => {
     const room = randomRoom();
-    expect((await postJson(`${server.url}/r/publish`, { room, blob: 'one', owner: 'owner-aaaa' })).status).to.equal(200);
+    expect((await postJson(`${server.url}/r/publish`, { room, blob: 'one', owner: 'secret-owner-aaaa' })).status).to.equal(200);
     now += 1000;
-    await postJson(`${server.url}/r/publish`, { room, blob: 'two', owner: 'owner-aaaa' });
+    await postJson(`${server.url}/r/publish`, { room, blob: 'two', owner: 'secret-owner-aaaa' });
+    now += 1;
     await postJson(`${server.url}/r/publish`, { room, blob: 'anon' });
     const fetched = (await getJson(`${server.url}/r/fetch/${room}`)).body.entries;
     expect(fetched).to.deep.equal([
-      { blob: 'two', owner: 'owner-aaaa', storedAt: now },
+      { blob: 'two', owner: ownerTagOf('secret-owner-aaaa'), storedAt: now - 1 },
       { blob: 'anon', storedAt: now },
     ]);
-    expect((await postJson(`${server.url}/r/unpublish`, { room, owner: 'owner-aaaa' })).body).to.deep.equal({ removed: true });
+    expect(fetched[0].owner).to.match(/^[A-Za-z0-9_-]{43}$/).and.not.equal('secret-owner-aaaa');
+    expect((await postJson(`${server.url}/r/unpublish`, { room, owner: 'secret-owner-aaaa' })).body).to.deep.equal({ removed: true });
     expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: any) => e.blob)).to.deep.equal(['anon']);
   });
 
   it('drops entries after the TTL (10 minutes)', async () => {
     const room = randomRoom();
-    await postJson(`${server.url}/r/publish`, { room, blob: 'x', owner: 'owner-bbbb' });
+    await postJson(`${server.url}/r/publish`, { room, blob: 'x', owner: 'secret-owner-bbbb' });
     now += 10 * 60_000 - 1;
     expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.have.length(1);
     now += 1;
@@ -51,6 +54,7 @@ describe('rendezvous server /r/*', () => {
       { room: randomRoom().toUpperCase(), blob: 'x' },
       { room: randomRoom(), blob: '' },
       { room: randomRoom(), blob: 'x', owner: 'short' },
+      { room: randomRoom(), blob: 'x', owner: 'fifteen-chars-x' },
       { room: randomRoom(), blob: 'x', owner: 'has space in it' },
       { room: randomRoom(), blob: 'x', extra: 1 },
       { room: randomRoom(), blob: 42 },

@@ -25,6 +25,7 @@ export const ERRORS = {
   KITH_ERR_LOCKED: { status: 423, message: 'Kith is locked: unlock a persona first' },
   KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   KITH_ERR_ROOM_FULL: { status: 429, message: 'The rendezvous room holds too many entries; try again later' },
+  KITH_ERR_SOURCE_QUOTA: { status: 429, message: 'Your network address holds too many rendezvous entries (in this room or in all); unpublish some or wait for them to expire' },
   KITH_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   KITH_ERR_QUERY_REFUSED: { status: 500, message: 'Scoped storage refused the query (raw SQL, another namespace, or the persona column)' },
   KITH_ERR_DUPLICATE: { status: 500, message: 'Already registered' },

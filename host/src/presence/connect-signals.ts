@@ -8,7 +8,7 @@ import { epochOf, strangerTag } from '../../../rendezvous/src/peer/routing-tag.j
 import { sealEnvelope } from '../../../rendezvous/src/peer/seal.js';
 import { signPayload } from '../../../rendezvous/src/peer/signed-payload.js';
 import type { FriendRoute, FriendRouting } from './friend-routing.js';
-import { ownerTag } from './owner-tag.js';
+import { ownerSecret } from './owner-secret.js';
 import { publicOnly } from './public-endpoints.js';
 import type { RoomIo } from './room-io.js';
 import type { ConnectFound, RoomScan, StrangerAnnounce } from './room-scan.js';
@@ -91,7 +91,7 @@ export class ConnectSignals {
       expectFrom = stranger.master;
     }
     const envelope = sealEnvelope(kind, tag, signPayload(body, (m) => persona.sign(m)), recipient);
-    const owner = ownerTag(randomBytes(32), kind, args.nonce, epoch);
+    const owner = ownerSecret(randomBytes(32), kind, args.nonce, epoch);
     await this.d.io.publish(url, room, encodeEnvelope(envelope), owner, kind);
     if (kind === 'connect_request') this.#outbound.set(args.nonce, { url, room, word: args.word, expectFrom });
     else this.#answered.add(args.nonce);

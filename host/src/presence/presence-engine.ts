@@ -11,7 +11,7 @@ import { sealEnvelope } from '../../../rendezvous/src/peer/seal.js';
 import { signPayload } from '../../../rendezvous/src/peer/signed-payload.js';
 import { ConnectSignals } from './connect-signals.js';
 import { FriendRouting, type FriendRoute } from './friend-routing.js';
-import { ownerTag } from './owner-tag.js';
+import { ownerSecret } from './owner-secret.js';
 import { publicOnly } from './public-endpoints.js';
 import { buildAnswer, type PollResult } from './room-answer.js';
 import { RoomIo } from './room-io.js';
@@ -33,8 +33,8 @@ interface JoinedRoom {
   readonly room: string;
   mode: PresenceMode;
   showStrangers: boolean;
-  /** Random per join: owner tags derive from it, so joins are unlinkable to each other. */
-  readonly ownerSecret: Uint8Array;
+  /** Random per join: owner secrets derive from it, so joins are unlinkable to each other. */
+  readonly ownerSeed: Uint8Array;
   /** friend peer key (or `announce`) → what we last published for it. */
   readonly published: Map<string, { owner: string; epoch: number; fingerprint: string; at: number }>;
   strangers: Map<string, StrangerAnnounce>;
@@ -118,7 +118,7 @@ export class PresenceEngine {
     let joined = this.#joined.get(key);
     if (!joined) {
       joined = {
-        url: client.url, word, room, mode, showStrangers, ownerSecret: randomBytes(32), published: new Map(),
+        url: client.url, word, room, mode, showStrangers, ownerSeed: randomBytes(32), published: new Map(),
         strangers: new Map(), queue: Promise.resolve(),
       };
       this.#joined.set(key, joined);
@@ -221,7 +221,7 @@ export class PresenceEngine {
         epoch, sentAt: Math.round(now),
       };
       const envelope = sealEnvelope('sealed_announce', this.#routing.outboundTag(route, epoch), signPayload(body, (m) => persona.sign(m)), route.theirKey);
-      const owner = ownerTag(joined.ownerSecret, 'presence', route.friend.peer, epoch);
+      const owner = ownerSecret(joined.ownerSeed, 'presence', route.friend.peer, epoch);
       jobs.push(() => this.#replace(joined, route.friend.peer, owner, encodeEnvelope(envelope), epoch, fingerprint, now, 'sealed_announce'));
     }
     if (joined.showStrangers) {
@@ -232,7 +232,7 @@ export class PresenceEngine {
           { k: 'announce', peerId: persona.info.peerId, master: me, x25519: bytesToHex(persona.x25519.publicKey), sentAt: Math.round(now) },
           (m) => persona.sign(m),
         );
-        const owner = ownerTag(joined.ownerSecret, 'announce', '', epoch);
+        const owner = ownerSecret(joined.ownerSeed, 'announce', '', epoch);
         jobs.push(() => this.#replace(joined, 'announce', owner, encodeEnvelope({ v: 1, t: 'announce', ...signed }), epoch, '', now, 'announce'));
       }
     }

@@ -1,6 +1,6 @@
 import { Disposable, KithError, type Rendezvous, type RendezvousEntry } from '@kith/sdk';
 import { randomBytes } from 'node:crypto';
-import { OWNER_PATTERN, ROOM_PATTERN } from '../../../rendezvous/src/protocol.js';
+import { OWNER_SECRET_PATTERN, ROOM_PATTERN } from '../../../rendezvous/src/protocol.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { PresenceEngine } from './presence-engine.js';
 
@@ -23,9 +23,10 @@ export function createRendezvousProvider(
   return {
     async publish(url, room, blob, owner) {
       checkRoom(room);
-      const tag = owner ?? randomBytes(16).toString('base64url');
-      if (!OWNER_PATTERN.test(tag)) throw new KithError('KITH_ERR_BAD_REQUEST', 'owner must be 8-64 characters of [A-Za-z0-9_-]');
-      await deps.engine().publishRaw(source, url, room, blob, tag);
+      // The owner is a secret: the server hands out only its hash, and needs the secret to replace or remove.
+      const secret = owner ?? randomBytes(16).toString('base64url');
+      if (!OWNER_SECRET_PATTERN.test(secret)) throw new KithError('KITH_ERR_BAD_REQUEST', 'owner must be a secret of 16-64 characters of [A-Za-z0-9_-]');
+      await deps.engine().publishRaw(source, url, room, blob, secret);
     },
     async fetch(url, room): Promise<readonly RendezvousEntry[]> {
       checkRoom(room);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvous/src/server/server.js';
 import { roomForWord } from '../../../rendezvous/src/peer/room.js';
+import { ownerTagOf } from '../../../rendezvous/src/owner-tag.js';
 import type { InboundConnectRequest } from '../../src/presence/area.js';
 import { startPresencePeer, type PresencePeer } from './support/presence-peer.js';
 import { befriend } from './support/test-persona.js';
@@ -183,7 +184,8 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 20)); // let the old session finish unpublishing
     const entries = await server.store.list(room, Date.now());
     expect(entries).to.have.length(1);
-    expect(alice.presence.tracker.list({ room }).map((e) => e.owner)).to.deep.equal(entries.map((e) => e.owner));
+    // The tracker holds owner secrets; the server holds only their public tags.
+    expect(alice.presence.tracker.list({ room }).map((e) => ownerTagOf(e.owner))).to.deep.equal(entries.map((e) => e.owner));
   });
 
   it('checks a server and refuses bad input clearly', async () => {
@@ -205,8 +207,8 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     } as never;
     const rendezvous = alice.presence.providers!.rendezvous!(scope);
     const room = roomForWord('pairing-room');
-    await rendezvous.publish(server.url, room, '{"v":1,"t":"pair_offer","box":"AAAA"}', 'pair-owner-1');
-    expect((await rendezvous.fetch(server.url, room)).map((e) => e.owner)).to.deep.equal(['pair-owner-1']);
+    await rendezvous.publish(server.url, room, '{"v":1,"t":"pair_offer","box":"AAAA"}', 'pair-owner-secret-1');
+    expect((await rendezvous.fetch(server.url, room)).map((e) => e.owner)).to.deep.equal([ownerTagOf('pair-owner-secret-1')]);
     expect(Math.abs((await rendezvous.time(server.url)) - Date.now())).to.be.below(1000);
     expect(alice.presence.tracker.list({ source: 'ext:pairing' })).to.have.length(1);
     for (const d of disposables.reverse()) d.dispose();

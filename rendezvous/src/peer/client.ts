@@ -3,11 +3,18 @@ import { z } from 'zod';
 
 /** Defaults of {@link RendezvousClient}. */
 export const CLIENT_TIMEOUT_MS = 8_000;
-/** Largest answer read from a server: a full room of maximal blobs fits, a hostile stream does not. */
+/** Largest answer read from a server: an unpaged full room of maximal blobs fits, a hostile stream does not. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/**
+ * Pages one `fetch` follows at most. A Kith server's room (256 entries, pages of 64 entries or
+ * 256 KiB) needs 16 at worst; a server that keeps answering `next` is cut off here.
+ */
+export const MAX_FETCH_PAGES = 32;
+/** Entries one `fetch` gathers at most, over all its pages. */
+export const MAX_FETCH_ENTRIES = 4096;
 
 const entrySchema = z.object({ blob: z.string(), owner: z.string().optional(), storedAt: z.number() });
-const fetchAnswer = z.object({ entries: z.array(entrySchema).max(10_000) });
+const fetchAnswer = z.object({ entries: z.array(entrySchema).max(MAX_FETCH_ENTRIES), next: z.string().min(1).max(200).optional() });
 const timeAnswer = z.object({ now: z.number() });
 const healthAnswer = z.object({ status: z.string(), role: z.string(), version: z.string() });
 
@@ -55,8 +62,24 @@ export class RendezvousClient {
     await this.#request('POST', '/r/unpublish', { room, owner });
   }
 
+  /**
+   * Every live entry of `room`, following the server's pages (`next`) up to {@link MAX_FETCH_PAGES}
+   * and {@link MAX_FETCH_ENTRIES}. Owners are public tags (`ownerTagOf(secret)`), never secrets.
+   */
   async fetch(room: string): Promise<FetchedEntry[]> {
-    return this.#parse(fetchAnswer, await this.#request('GET', `/r/fetch/${encodeURIComponent(room)}`)).entries;
+    const entries: FetchedEntry[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_FETCH_PAGES; page++) {
+      const query = cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`;
+      const answer = this.#parse(fetchAnswer, await this.#request('GET', `/r/fetch/${encodeURIComponent(room)}${query}`));
+      entries.push(...answer.entries.slice(0, MAX_FETCH_ENTRIES - entries.length));
+      // No next, a bound reached, or a cursor seen before (a server going round in circles): done.
+      if (answer.next === undefined || entries.length >= MAX_FETCH_ENTRIES || seen.has(answer.next)) break;
+      seen.add(answer.next);
+      cursor = answer.next;
+    }
+    return entries;
   }
 
   #parse<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -5,9 +5,13 @@ import { z } from 'zod';
 import { KithError, isKithError } from '@kith/sdk';
 import { KITH_VERSION } from '../shared/version.js';
 import { TokenBucketStore } from './token-bucket-store.js';
-import { OWNER_PATTERN, ROOM_PATTERN } from '../protocol.js';
+import { OWNER_SECRET_PATTERN, ROOM_PATTERN } from '../protocol.js';
+import { ownerTagOf } from '../owner-tag.js';
+import { decodeCursor, encodeCursor } from './room-cursor.js';
 import type { RendezvousLimits } from './limits.js';
 import type { RoomStore } from './room-store.js';
+import { sourceOf } from './source-key.js';
+import { SourceQuota } from './source-quota.js';
 
 export interface RendezvousAppOptions {
   readonly store: RoomStore;
@@ -28,6 +32,8 @@ export interface RendezvousAppOptions {
 export function createRendezvousApp(options: RendezvousAppOptions): Express {
   const { store, limits } = options;
   const clock = options.clock ?? Date.now;
+  const quota = new SourceQuota({ perRoom: limits.maxEntriesPerSourceInRoom, total: limits.maxEntriesPerSource });
+  const caps = { maxEntriesPerRoom: limits.maxEntriesPerRoom, maxEntries: limits.maxEntries, maxStoreBytes: limits.maxStoreBytes };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -42,6 +48,9 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     windowMs: limits.rateWindowMs,
     limit: limits.ratePerWindow,
     store: new TokenBucketStore({ capacity: limits.ratePerWindow, windowMs: limits.rateWindowMs, clock }),
+    // sourceOf groups IPv6 by /56 itself (ipKeyGenerator), so the library's check for that is off.
+    keyGenerator: (req) => sourceOf(req.ip),
+    validate: { keyGeneratorIpFallback: false },
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new KithError('KITH_ERR_RATE_LIMITED')),
@@ -61,11 +70,15 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
   const publishBody = z.strictObject({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
     blob: z.string().min(1).max(limits.maxBlobBytes),
-    owner: z.string().regex(OWNER_PATTERN, 'owner must be 8-64 characters of [A-Za-z0-9_-]').optional(),
+    owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE).optional(),
   });
   const unpublishBody = z.strictObject({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
-    owner: z.string().regex(OWNER_PATTERN, 'owner must be 8-64 characters of [A-Za-z0-9_-]'),
+    owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE),
+  });
+  const fetchQuery = z.strictObject({
+    cursor: z.string().max(80).optional(),
+    limit: z.string().regex(/^[1-9][0-9]{0,5}$/, 'limit must be a positive whole number').optional(),
   });
 
   app.get('/r/health', (_req, res) => {
@@ -79,26 +92,40 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     if (typeof raw?.blob === 'string' && raw.blob.length > limits.maxBlobBytes) throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `The blob is larger than ${limits.maxBlobBytes} bytes`);
     const body = parse(publishBody, req.body);
     const now = clock();
-    const owner = body.owner ?? randomBytes(16).toString('base64url');
-    await stored(store.put({
-      room: body.room, owner, anonymous: body.owner === undefined, blob: body.blob, now, ttlMs: limits.entryTtlMs,
-      maxEntriesPerRoom: limits.maxEntriesPerRoom, maxEntries: limits.maxEntries, maxStoreBytes: limits.maxStoreBytes,
-    }), options.onError);
-    return { stored: true, expiresAt: now + limits.entryTtlMs };
+    // The store keys entries by the public tag only; whoever holds the secret may replace or remove.
+    const owner = ownerTagOf(body.owner ?? randomBytes(24).toString('base64url'));
+    const expiresAt = now + limits.entryTtlMs;
+    const undo = quota.claim(sourceOf(req.ip), body.room, owner, now, expiresAt);
+    try {
+      await stored(store.put({ room: body.room, owner, anonymous: body.owner === undefined, blob: body.blob, now, ttlMs: limits.entryTtlMs, caps }), options.onError);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    return { stored: true, expiresAt };
   }));
   app.post('/r/unpublish', json, route(async (req) => {
     const body = parse(unpublishBody, req.body);
-    return { removed: await stored(store.remove(body.room, body.owner), options.onError) };
+    const owner = ownerTagOf(body.owner);
+    const removed = await stored(store.remove(body.room, owner), options.onError);
+    if (removed) quota.release(body.room, owner);
+    return { removed };
   }));
   app.get('/r/fetch/:room', route(async (req) => {
     const room = String(req.params.room);
     if (!ROOM_PATTERN.test(room)) throw new KithError('KITH_ERR_BAD_REQUEST', 'room must be 64 lowercase hex characters');
-    return { entries: await stored(store.list(room, clock()), options.onError) };
+    const query = parse(fetchQuery, req.query);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const maxEntries = Math.min(limits.fetchPageEntries, Number(query.limit ?? limits.fetchPageEntries));
+    const page = await stored(store.page(room, clock(), { after, maxEntries, maxBytes: limits.fetchPageBytes }), options.onError);
+    return page.next ? { entries: page.entries, next: encodeCursor(page.next) } : { entries: page.entries };
   }));
   app.use((req, _res, next) => next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.path}`)));
   app.use(errorResponder(options.onError));
   return app;
 }
+
+const OWNER_MESSAGE = 'owner must be a secret of 16-64 characters of [A-Za-z0-9_-]';
 
 function route(handler: (req: express.Request) => Promise<unknown>): RequestHandler {
   return async (req, res) => {

@@ -1,12 +1,13 @@
 import { parsePort } from '../shared/port.js';
-import { resolveLimits } from './limits.js';
+import { resolveLimits, type RendezvousLimits } from './limits.js';
 import { openRoomStore } from './open-store.js';
 import { startRendezvousServer } from './server.js';
 
 /**
  * `kith --server`: start the rendezvous server. `KITH_PORT` (default 8788), `KITH_HOST` (default
  * 0.0.0.0: a public host), `--store memory|redis://host:port`, `KITH_TRUST_PROXY` (e.g. `1` behind one proxy),
- * `KITH_RENDEZVOUS_TTL_MS` (entry lifetime, default 10 minutes).
+ * `KITH_RENDEZVOUS_TTL_MS` (entry lifetime, default 10 minutes), `KITH_RENDEZVOUS_LIMITS` (JSON
+ * overrides of `RendezvousLimits`, e.g. `{"maxEntriesPerSourceInRoom":16}`).
  * Stops gracefully on SIGINT/SIGTERM.
  */
 export async function runRendezvousFromCli(args: { readonly store?: string }): Promise<void> {
@@ -20,11 +21,10 @@ export async function runRendezvousFromCli(args: { readonly store?: string }): P
   const host = process.env.KITH_HOST || '0.0.0.0';
   let limits;
   try {
-    // Only the entry lifetime is tunable from the environment (tests, short-lived demo rooms).
     const ttl = process.env.KITH_RENDEZVOUS_TTL_MS;
-    limits = resolveLimits(ttl ? { entryTtlMs: Number(ttl) } : {});
+    limits = resolveLimits({ ...limitsFromEnv(process.env.KITH_RENDEZVOUS_LIMITS), ...(ttl ? { entryTtlMs: Number(ttl) } : {}) });
   } catch (error) {
-    process.stderr.write(`KITH_RENDEZVOUS_TTL_MS: ${(error as Error).message}\n`);
+    process.stderr.write(`KITH_RENDEZVOUS_LIMITS / KITH_RENDEZVOUS_TTL_MS: ${(error as Error).message}\n`);
     process.exit(2);
   }
   let store;
@@ -57,4 +57,16 @@ export async function runRendezvousFromCli(args: { readonly store?: string }): P
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `KITH_RENDEZVOUS_LIMITS`: a small JSON object of numbers; resolveLimits refuses unknown names. */
+function limitsFromEnv(raw: string | undefined): Partial<RendezvousLimits> {
+  if (raw === undefined || raw === '') return {};
+  if (raw.length > 4096) throw new RangeError('KITH_RENDEZVOUS_LIMITS is longer than 4096 characters');
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RangeError('KITH_RENDEZVOUS_LIMITS must be a JSON object');
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== 'number') throw new RangeError(`KITH_RENDEZVOUS_LIMITS.${name} must be a number`);
+  }
+  return parsed as Partial<RendezvousLimits>;
 }

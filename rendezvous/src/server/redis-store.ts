@@ -1,17 +1,24 @@
 import { Redis } from 'ioredis';
 import { KithError } from '@kith/sdk';
-import { entryBytes, type PutRequest, type RoomStore, type StoreStats, type StoredEntry } from './room-store.js';
+import {
+  compareCursor, cutPage, entryBytes, WHOLE_ROOM,
+  type PageRequest, type PutRequest, type RoomPage, type RoomStore, type StoreStats, type StoredEntry,
+} from './room-store.js';
 
-// Keys (prefix default `kith:rv:`):
-//   e:<room>:<owner>  string, the entry JSON {b, t, a}; expires natively (PX ttl)
-//   r:<room>          zset owner → expiresAt; expires with its newest entry
-//   all               zset <room>:<owner> → expiresAt, for the total-entries cap
-//   sz                hash <room>:<owner> → approximate bytes; `bytes` holds the sum
-// The two scripts run atomically in Redis, so several rendezvous processes enforce one set of caps.
+// Keys (prefix default `kith:rv:`), <tag> is the public owner tag (never the secret):
+//   e:<room>:<tag>   string, the entry JSON {b, t, a}; expires natively (PX ttl)
+//   r:<room>         zset tag → expiresAt; expires with its newest entry
+//   all              zset <room>:<tag> → expiresAt, for the total-entries cap
+//   sz               hash <room>:<tag> → approximate bytes; `bytes` holds the sum
+// The scripts run atomically in Redis, so several rendezvous processes enforce one set of caps.
+// Nothing here names a client address: per-source caps are kept in each process (source-quota.ts).
+
+/** Expired bookkeeping rows one script call drops at most: the work per request stays bounded. */
+const PRUNE_BATCH = 64;
 
 const PRUNE = `
 local function prune(allKey, sizesKey, bytesKey, now)
-  local old = redis.call('ZRANGEBYSCORE', allKey, '-inf', now, 'LIMIT', 0, 500)
+  local old = redis.call('ZRANGEBYSCORE', allKey, '-inf', now, 'LIMIT', 0, ${PRUNE_BATCH})
   for _, m in ipairs(old) do
     local s = redis.call('HGET', sizesKey, m)
     if s then redis.call('DECRBY', bytesKey, s); redis.call('HDEL', sizesKey, m) end
@@ -20,6 +27,9 @@ local function prune(allKey, sizesKey, bytesKey, now)
 end
 `;
 
+// KEYS: 1 e:<room>:<tag>, 2 r:<room>, 3 all, 4 sz, 5 bytes
+// ARGV: 1 tag, 2 member, 3 value, 4 now, 5 ttl, 6 per room, 7 entries, 8 bytes, 9 entry bytes
+// Work per call is bounded: the room (at most its cap), PRUNE_BATCH rows, O(1) counters.
 const PUT_SCRIPT = `${PRUNE}
 local now = tonumber(ARGV[4]); local ttl = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -31,15 +41,17 @@ if not exists then
 end
 local growth = tonumber(ARGV[9]) - tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or '0')
 if growth > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') + growth > tonumber(ARGV[8]) then return 'STORE_FULL' end
+local expires = now + ttl
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl)
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('ZADD', KEYS[2], expires, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ttl)
-redis.call('ZADD', KEYS[3], now + ttl, ARGV[2])
+redis.call('ZADD', KEYS[3], expires, ARGV[2])
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[9])
 redis.call('INCRBY', KEYS[5], growth)
 return 'OK'
 `;
 
+// KEYS: 1 e:<room>:<tag>, 2 r:<room>, 3 all, 4 sz, 5 bytes; ARGV: 1 tag, 2 member
 const REMOVE_SCRIPT = `
 local gone = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -49,10 +61,22 @@ if s then redis.call('DECRBY', KEYS[5], s); redis.call('HDEL', KEYS[4], ARGV[2])
 return gone
 `;
 
-const STATS_SCRIPT = `${PRUNE}
-prune(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]))
+// Drops every expired row (bounded by the store cap): used by stats, which only tests and the bench call.
+const STATS_SCRIPT = `
+local now = tonumber(ARGV[1])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, m in ipairs(old) do
+  local s = redis.call('HGET', KEYS[2], m)
+  if s then redis.call('DECRBY', KEYS[3], s); redis.call('HDEL', KEYS[2], m) end
+  redis.call('ZREM', KEYS[1], m)
+end
 return {redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}
 `;
+
+const REFUSALS: Record<string, () => KithError> = {
+  ROOM_FULL: () => new KithError('KITH_ERR_ROOM_FULL'),
+  STORE_FULL: () => new KithError('KITH_ERR_STORE_FULL'),
+};
 
 type ScriptedRedis = Redis & {
   kithPut(...args: Array<string | number>): Promise<string>;
@@ -89,42 +113,58 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async put(request: PutRequest): Promise<void> {
-    const { room, owner } = request;
+    const { room, owner, caps } = request;
     const member = `${room}:${owner}`;
     const value = JSON.stringify({ b: request.blob, t: request.now, a: request.anonymous ? 1 : 0 });
     const outcome = await this.#redis.kithPut(
-      this.#key('e', member), this.#key('r', room), `${this.#prefix}all`, `${this.#prefix}sz`, `${this.#prefix}bytes`,
+      this.#key(`e:${member}`), this.#key(`r:${room}`), this.#key('all'), this.#key('sz'), this.#key('bytes'),
       owner, member, value, request.now, request.ttlMs,
-      request.maxEntriesPerRoom, request.maxEntries, request.maxStoreBytes, entryBytes(room, owner, request.blob),
+      caps.maxEntriesPerRoom, caps.maxEntries, caps.maxStoreBytes, entryBytes(room, owner, request.blob),
     );
-    if (outcome === 'ROOM_FULL') throw new KithError('KITH_ERR_ROOM_FULL');
-    if (outcome === 'STORE_FULL') throw new KithError('KITH_ERR_STORE_FULL');
+    const refusal = REFUSALS[outcome];
+    if (refusal) throw refusal();
+  }
+
+  /** Reads the room's tags (at most the room cap), then only the blobs of one page. */
+  async page(room: string, now: number, page: PageRequest): Promise<RoomPage> {
+    const flat = await this.#redis.zrangebyscore(this.#key(`r:${room}`), `(${now}`, '+inf', 'WITHSCORES');
+    const order: Array<{ tag: string; expiresAt: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) order.push({ tag: flat[i]!, expiresAt: Number(flat[i + 1]) });
+    order.sort(compareCursor);
+    const after = page.after;
+    const candidates = order.filter((e) => !after || compareCursor(e, after) > 0).slice(0, page.maxEntries);
+    if (candidates.length === 0) return { entries: [] };
+    const values = await this.#redis.mget(candidates.map((e) => this.#key(`e:${room}:${e.tag}`)));
+    const loaded = candidates.flatMap((e, i) => {
+      const raw = values[i];
+      if (raw === null || raw === undefined) return []; // expired between the two reads
+      const parsed = JSON.parse(raw) as { b: string; t: number; a: number };
+      return [{ ...e, blob: parsed.b, storedAt: parsed.t, anonymous: parsed.a === 1 }];
+    });
+    const { taken, more } = cutPage(loaded, { maxEntries: page.maxEntries, maxBytes: page.maxBytes });
+    const last = taken.at(-1);
+    const beyond = order.length > 0 && last !== undefined && compareCursor(order.at(-1)!, last) > 0;
+    return {
+      entries: taken.map((e) => (e.anonymous ? { blob: e.blob, storedAt: e.storedAt } : { blob: e.blob, owner: e.tag, storedAt: e.storedAt })),
+      ...((more || beyond) && last ? { next: { expiresAt: last.expiresAt, tag: last.tag } } : {}),
+    };
   }
 
   async list(room: string, now: number): Promise<StoredEntry[]> {
-    const owners = await this.#redis.zrangebyscore(this.#key('r', room), `(${now}`, '+inf');
-    if (owners.length === 0) return [];
-    const values = await this.#redis.mget(owners.map((owner) => this.#key('e', `${room}:${owner}`)));
-    const entries: StoredEntry[] = [];
-    values.forEach((raw, i) => {
-      if (raw === null) return; // expired between the two reads
-      const parsed = JSON.parse(raw) as { b: string; t: number; a: number };
-      entries.push(parsed.a ? { blob: parsed.b, storedAt: parsed.t } : { blob: parsed.b, owner: owners[i]!, storedAt: parsed.t });
-    });
-    return entries.sort((a, b) => a.storedAt - b.storedAt);
+    return (await this.page(room, now, WHOLE_ROOM)).entries;
   }
 
   async remove(room: string, owner: string): Promise<boolean> {
     const member = `${room}:${owner}`;
     const gone = await this.#redis.kithRemove(
-      this.#key('e', member), this.#key('r', room), `${this.#prefix}all`, `${this.#prefix}sz`, `${this.#prefix}bytes`,
+      this.#key(`e:${member}`), this.#key(`r:${room}`), this.#key('all'), this.#key('sz'), this.#key('bytes'),
       owner, member,
     );
     return gone > 0;
   }
 
   async stats(now: number): Promise<StoreStats> {
-    const [entries, bytes] = await this.#redis.kithStats(`${this.#prefix}all`, `${this.#prefix}sz`, `${this.#prefix}bytes`, now);
+    const [entries, bytes] = await this.#redis.kithStats(this.#key('all'), this.#key('sz'), this.#key('bytes'), now);
     return { entries, bytes };
   }
 
@@ -132,7 +172,7 @@ export class RedisRoomStore implements RoomStore {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
-  #key(kind: 'e' | 'r', rest: string): string {
-    return `${this.#prefix}${kind}:${rest}`;
+  #key(rest: string): string {
+    return `${this.#prefix}${rest}`;
   }
 }

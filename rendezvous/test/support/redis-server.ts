@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { missingReason } from '../../../test/support/system-parts.js';
 
 /** A real `redis-server` on a free port, no persistence, killed by `stop()`. */
 export interface TestRedis {
@@ -19,7 +20,10 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Start one. A suite that calls this declares `needs('redis-server')`, so it is skipped where Redis is missing. */
 export async function startTestRedis(): Promise<TestRedis> {
+  const missing = missingReason('redis-server');
+  if (missing) throw new Error(`no redis-server (${missing}): declare needs('redis-server') in the suite, or apt-get install -y redis-server`);
   const port = await freePort();
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],

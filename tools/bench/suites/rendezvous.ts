@@ -16,6 +16,8 @@ import { startTestRedis } from '../../../rendezvous/test/support/redis-server.js
 const BLOB = `{"v":1,"t":"sealed_announce","tag":"${'a'.repeat(32)}","box":"${'B'.repeat(740)}"}`;
 const LIVE_ENTRIES = 100_000;
 const NO_RATE_LIMIT = { ratePerWindow: 1e9, maxEntries: 1e7, maxStoreBytes: 4 * 2 ** 30 };
+/** Caps for entries the bench puts straight into a store (no HTTP, no limits in the way). */
+const BENCH_CAPS = { maxEntriesPerRoom: 256, maxEntries: 1e7, maxStoreBytes: 2 ** 32 };
 
 const room = (i: number) => createHash('sha256').update(`bench-room-${i}`).digest('hex');
 
@@ -49,7 +51,7 @@ async function loadRows(label: string, store: RoomStore, bareUrl: string): Promi
   try {
     const r = room(1);
     // A room as a poll finds it: 20 friends' sealed announces.
-    for (let i = 0; i < 20; i++) await store.put({ room: r, owner: `owner-${i}-bench`, anonymous: false, blob: BLOB, now: Date.now(), ttlMs: 600_000, maxEntriesPerRoom: 256, maxEntries: 1e7, maxStoreBytes: 2 ** 32 });
+    for (let i = 0; i < 20; i++) await store.put({ room: r, owner: `owner-${i}-bench`, anonymous: false, blob: BLOB, now: Date.now(), ttlMs: 600_000, caps: BENCH_CAPS });
     const [bare, publish, fetched] = await interleaved([
       { url: bareUrl },
       { url: `${server.url}/r/publish`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: r, blob: BLOB, owner: 'owner-bench-publish' }) },
@@ -114,7 +116,7 @@ const suite: BenchSuite = {
     const store = new MemoryRoomStore({ sweepIntervalMs: 60_000 });
     const now = Date.now();
     for (let i = 0; i < LIVE_ENTRIES; i++) {
-      await store.put({ room: room(i), owner: `owner-${i}-bench`, anonymous: false, blob: blobAt(i), now, ttlMs: 600_000, maxEntriesPerRoom: 256, maxEntries: 1e7, maxStoreBytes: 2 ** 32 });
+      await store.put({ room: room(i), owner: `owner-${i}-bench`, anonymous: false, blob: blobAt(i), now, ttlMs: 600_000, caps: BENCH_CAPS });
     }
     const withStore = await heapAfterGc();
     const accounted = (await store.stats(now)).bytes;
