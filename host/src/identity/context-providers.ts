@@ -30,7 +30,7 @@ export function keysFor(scope: ExtensionScope, friends: FriendTable): KeyDerivat
     async friendKey(peer, info, salt) {
       if (typeof info !== 'string' || info.length > 256) throw new KithError('KITH_ERR_BAD_REQUEST', 'info is a string of at most 256 characters');
       if (salt !== undefined && !(salt instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'salt must be bytes');
-      const friend = await friends.get(scope.persona.info.masterPublicKey, peer);
+      const friend = await friends.get(scope.persona, peer);
       if (!friend) throw new KithError('KITH_ERR_NOT_FOUND', 'Not a saved friend of this persona');
       const shared = scope.persona.friendX25519(peerKeyBytes(peer)).sharedSecret(hexToBytes(friend.x25519PublicKey));
       try {

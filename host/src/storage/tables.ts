@@ -12,11 +12,16 @@ export interface HostTables {
     enabled: number;
     updated_at: number;
   };
-  /** Saved friends (002-friends); `persona` is the persona's master public key hex. */
+  /**
+   * Saved friends (002-friends, sealed by 006); `persona` is the persona's master public key hex.
+   * `peer_tag` is a keyed hash of the friend's master key and `sealed` holds the friend's card;
+   * `label`, `last_peer_id` and `x25519_public_key` are only filled in rows not converted yet.
+   */
   friends: {
     id: Generated<number>;
     persona: string;
-    peer: string;
+    peer_tag: string;
+    sealed: string | null;
     label: string;
     last_peer_id: string | null;
     x25519_public_key: string;

@@ -148,11 +148,13 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
 
   it('remove deletes the friend and fires removed', async () => {
     const events: unknown[] = [];
+    await registry.unlock('alice', 'a'); // the previous test locked: a friend is found by a keyed hash
+    alice = registry.unlocked('alice')!;
     const sub = table.onDidChange((e) => events.push(e));
-    await table.remove(alice.info.masterPublicKey, bob.info.masterPublicKey);
-    await table.remove(alice.info.masterPublicKey, bob.info.masterPublicKey);
+    await table.remove(alice, bob.info.masterPublicKey);
+    await table.remove(alice, bob.info.masterPublicKey);
     sub.dispose();
     expect(events).to.deep.equal([{ persona: alice.info.masterPublicKey, peer: bob.info.masterPublicKey, change: 'removed' }]);
-    expect(await table.list(alice.info.masterPublicKey)).to.deep.equal([]);
+    expect(await table.list(alice)).to.deep.equal([]);
   });
 });

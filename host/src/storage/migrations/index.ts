@@ -4,6 +4,7 @@ import { friends } from './002-friends.js';
 import { bus } from './003-bus.js';
 import { busRefusals } from './004-bus-refusals.js';
 import { busReports } from './005-bus-reports.js';
+import { friendsSealed } from './006-friends-sealed.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -15,4 +16,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-bus': bus,
   '004-bus-refusals': busRefusals,
   '005-bus-reports': busReports,
+  '006-friends-sealed': friendsSealed,
 };
