@@ -1,0 +1,85 @@
+/**
+ * The test kit's own rules: which program it starts, how a program that fails to start is
+ * reported, and that its requests speak to the real host as the page does (launch secret in,
+ * Kith errors out as `TestRequestError`).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { TestRequestError, resolveProgram, startTestHost, type TestHost } from '@kith/sdk/testing';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('sdk/testing: the program it starts', () => {
+  const saved = { command: process.env.KITH_HOST_COMMAND, cwd: process.env.KITH_HOST_CWD };
+  beforeEach(() => {
+    delete process.env.KITH_HOST_COMMAND;
+    delete process.env.KITH_HOST_CWD;
+  });
+  afterEach(() => {
+    for (const [key, value] of Object.entries({ KITH_HOST_COMMAND: saved.command, KITH_HOST_CWD: saved.cwd })) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('takes the command option first, then KITH_HOST_COMMAND as a JSON array or words', () => {
+    process.env.KITH_HOST_COMMAND = '["/opt/my kith/kith", "--flag"]';
+    process.env.KITH_HOST_CWD = os.tmpdir();
+    expect(resolveProgram()).to.deep.equal({ command: ['/opt/my kith/kith', '--flag'], cwd: os.tmpdir() });
+    process.env.KITH_HOST_COMMAND = ' /opt/kith/kith  --x ';
+    expect(resolveProgram().command).to.deep.equal(['/opt/kith/kith', '--x']);
+    expect(resolveProgram({ command: ['other'], cwd: '/' })).to.deep.equal({ command: ['other'], cwd: '/' });
+  });
+
+  it('finds the checkout above the current folder, and names the variable to set outside one', () => {
+    const found = resolveProgram({ cwd: path.join(repo, 'sdk/examples/hello') });
+    expect(found.cwd).to.equal(repo);
+    expect(found.command.slice(1)).to.deep.equal(['--import', 'tsx', path.join(repo, 'host/src/main.ts')]);
+    expect(() => resolveProgram({ cwd: os.tmpdir() })).to.throw(/set KITH_HOST_COMMAND/);
+  });
+
+  it('reports a program that exits before it is ready with its output, and removes its temp dir', async () => {
+    const before = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('kith-test-brokenprogram-')));
+    const failing = startTestHost({
+      name: 'BrokenProgram',
+      command: [process.execPath, '-e', 'console.error("no kith here"); process.exit(3)'],
+    });
+    const error = await failing.then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(/exited \(3\) before it was ready/);
+    expect(error?.message).to.contain('no kith here');
+    const after = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('kith-test-brokenprogram-') && !before.has(f));
+    expect(after).to.deep.equal([]);
+  });
+});
+
+describe('sdk/testing: requests to a real host', function () {
+  this.timeout(90_000);
+  let t: TestHost;
+
+  before(async () => {
+    t = await startTestHost({ name: 'Kit' });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('reads the launch secret from the page; without it the API refuses', async () => {
+    expect(t.secret).to.match(/^[A-Za-z0-9_-]{40,}$/);
+    expect((await fetch(`${t.url}/api/personas`)).status).to.equal(403);
+    expect((await t.call('GET', '/personas')).status).to.equal(200);
+  });
+
+  it('turns an answer outside 2xx into a TestRequestError carrying status and Kith code', async () => {
+    const error = await t.request('GET', '/extensions').then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(TestRequestError);
+    expect((error as TestRequestError).status).to.equal(423);
+    expect((error as TestRequestError).code).to.equal('KITH_ERR_LOCKED');
+    const persona = await t.createPersona();
+    expect(persona.label).to.equal('Kit');
+    expect(persona.key).to.match(/^[0-9a-f]{64}$/);
+    expect(t.persona).to.equal(persona);
+  });
+});
