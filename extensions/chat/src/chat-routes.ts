@@ -1,5 +1,5 @@
 /** Chat's HTTP routes (below `/api`), as in the reference API table plus conversations and typing. */
-import { Disposable, KithError, type ExtensionContext, type RouteHandler } from '@kith/sdk';
+import { Disposable, KithError, type ExtensionContext, type RouteHandler, type RouteRequest } from '@kith/sdk';
 import { isMessageId } from './chat-codec.js';
 import { messageJson, type Conversation } from './chat-message.js';
 import type { ChatService } from './chat-service.js';
@@ -17,12 +17,12 @@ function messageId(value: unknown): string {
 }
 
 export function registerChatRoutes(ctx: ExtensionContext, chat: ChatService, store: ChatStore): Disposable {
-  const peerOf = (param: string) => async (req: Parameters<RouteHandler>[0]): Promise<Conversation> =>
+  const peerOf = (param: string) => async (req: RouteRequest): Promise<Conversation> =>
     resolvePeer(ctx, String(req.params[param]));
   const self = async (): Promise<Conversation> => 'self';
 
   /** GET history: `?before=<cursor>&limit=`, `?after=<cursor>` (catch up), or `?q=` (search). */
-  const history = (conversationOf: (req: Parameters<RouteHandler>[0]) => Promise<Conversation>): RouteHandler => async (req) => {
+  const history = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req) => {
     const conversation = await conversationOf(req);
     const limit = queryInteger(req.query.limit, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
     const q = req.query.q;
@@ -35,15 +35,15 @@ export function registerChatRoutes(ctx: ExtensionContext, chat: ChatService, sto
     const page = await store.page(conversation, { before: queryInteger(req.query.before, 'before', Number.MAX_SAFE_INTEGER), limit });
     return { messages: page.messages.map(messageJson), next_cursor: page.nextCursor };
   };
-  const send = (conversationOf: (req: Parameters<RouteHandler>[0]) => Promise<Conversation>): RouteHandler => async (req, res) => {
+  const send = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req, res) => {
     const conversation = await conversationOf(req);
     const message = await chat.send(conversation, messageBody(bodyOf(req.body)));
     res.status(201);
     return messageJson(message);
   };
-  const read = (conversationOf: (req: Parameters<RouteHandler>[0]) => Promise<Conversation>): RouteHandler => async (req) =>
+  const read = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req) =>
     messageJson(await chat.markRead(await conversationOf(req), messageId(req.params.msg_id)));
-  const clear = (conversationOf: (req: Parameters<RouteHandler>[0]) => Promise<Conversation>): RouteHandler => async (req) => ({
+  const clear = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req) => ({
     removed: await chat.clear(await conversationOf(req), flag(req.query, bodyOf(req.body), 'mutual')),
   });
 
