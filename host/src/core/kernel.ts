@@ -6,7 +6,7 @@ import { createGateway } from '../gateway/gateway.js';
 import type { Kernel } from './area.js';
 import { mountHealth } from './host-health.js';
 import type { PersonaGate } from './persona-gate.js';
-import { TraceLog } from './trace-log.js';
+import { createDiagnosticsLogs } from './trace-log.js';
 import { UiHub } from './ui-hub.js';
 
 /**
@@ -30,7 +30,7 @@ export function createKernel(parts: {
     database,
     gateway,
     ui: new UiHub(gateway.io),
-    diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
+    diagnostics: createDiagnosticsLogs(gate),
     launchSecret,
   };
 }

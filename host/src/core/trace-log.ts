@@ -1,4 +1,5 @@
 import type { TraceEntry } from '@kith/sdk';
+import type { PersonaGate } from './persona-gate.js';
 
 /** A trace entry as stored: stamped with time and source. */
 export interface StoredTrace extends TraceEntry {
@@ -8,31 +9,43 @@ export interface StoredTrace extends TraceEntry {
 }
 
 /**
- * A bounded, newest-first ring buffer of diagnostic entries (connect traces, rendezvous activity).
+ * A bounded, newest-first ring buffer of diagnostic entries (connect traces, rendezvous activity),
+ * one bucket per persona: an entry belongs to the persona active when it was added, only that
+ * persona's entries are listed, and entries made while locked are dropped. Connect traces name
+ * friends and their endpoints, so another persona on the same machine must never see them.
  * Memory only: diagnostics never reach disk. One log per topic (`traces`, `rendezvous`).
  */
 export class TraceLog {
-  readonly #entries: StoredTrace[] = [];
+  readonly #buckets = new Map<string, StoredTrace[]>();
   readonly #capacity: number;
+  readonly #persona: () => string | undefined;
 
-  constructor(capacity = 500) {
+  /** `persona`: hex master key of the active persona, undefined while locked. */
+  constructor(persona: () => string | undefined, capacity = 500) {
+    this.#persona = persona;
     this.#capacity = capacity;
   }
 
   add(source: string, entry: TraceEntry): StoredTrace {
     const stored: StoredTrace = { ...entry, source, at: Date.now() };
-    this.#entries.push(stored);
-    if (this.#entries.length > this.#capacity) this.#entries.shift();
+    const persona = this.#persona();
+    if (persona === undefined) return stored;
+    let entries = this.#buckets.get(persona);
+    if (!entries) this.#buckets.set(persona, (entries = []));
+    entries.push(stored);
+    if (entries.length > this.#capacity) entries.shift();
     return stored;
   }
 
-  /** Newest first, at most `limit`. */
+  /** The active persona's entries, newest first, at most `limit`; none while locked. */
   list(limit = this.#capacity): StoredTrace[] {
-    return this.#entries.slice(-limit).reverse();
+    const persona = this.#persona();
+    const entries = persona === undefined ? undefined : this.#buckets.get(persona);
+    return entries ? entries.slice(-limit).reverse() : [];
   }
 
   clear(): void {
-    this.#entries.length = 0;
+    this.#buckets.clear();
   }
 }
 
@@ -40,4 +53,18 @@ export class TraceLog {
 export interface DiagnosticsLogs {
   readonly traces: TraceLog;
   readonly rendezvous: TraceLog;
+}
+
+/** Diagnostics logs that follow `gate`: scoped to the active persona and emptied at every lock or switch. */
+export function createDiagnosticsLogs(gate: PersonaGate): DiagnosticsLogs {
+  const persona = () => gate.active?.info.masterPublicKey;
+  const logs = { traces: new TraceLog(persona), rendezvous: new TraceLog(persona) };
+  let current = persona();
+  gate.onDidChangeActive((active) => {
+    if (active?.info.masterPublicKey === current) return;
+    current = active?.info.masterPublicKey;
+    logs.traces.clear();
+    logs.rendezvous.clear();
+  });
+  return logs;
 }

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { DiagnosticsLogs } from '../core/trace-log.js';
 import { answer } from '../gateway/json-route.js';
 
-/** `GET /api/diagnostics/traces` and `/rendezvous`: newest first, `?limit=` 1..500 (default 200). */
+/** `GET /api/diagnostics/traces` and `/rendezvous`: the active persona's entries only (trace-log.ts), newest first, `?limit=` 1..500 (default 200). */
 export function mountDiagnosticsRoutes(api: Router, logs: DiagnosticsLogs): void {
   const limitOf = (raw: unknown) => {
     const n = Number(raw ?? 200);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ActivePersona } from '../../../src/core/persona-gate.js';
 import type { Kernel } from '../../../src/core/area.js';
-import { TraceLog } from '../../../src/core/trace-log.js';
+import { createDiagnosticsLogs } from '../../../src/core/trace-log.js';
 import { UiHub } from '../../../src/core/ui-hub.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
@@ -35,7 +35,7 @@ export async function startPresencePeer(label: string, options: PresenceAreaOpti
   const gateway = createGateway({ log, gate, launchSecret });
   const kernel: Kernel = {
     config, log, database, gateway, ui: new UiHub(gateway.io), launchSecret,
-    diagnostics: { traces: new TraceLog(), rendezvous: new TraceLog() },
+    diagnostics: createDiagnosticsLogs(gate),
   };
   const friends = new TestFriends();
   // Presence uses only the gate (and friends, passed as an option) of the identity area.
