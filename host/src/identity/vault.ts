@@ -26,10 +26,18 @@ export interface VaultKdfParams {
   readonly p: number;
 }
 
-/** What Kith writes: 64 MiB, 3 passes, 1 lane. */
+/** What Kith writes: 64 MiB, 3 passes, 1 lane (about 0.3 s per unlock on the 2-core dev machine). */
 export const DEFAULT_VAULT_KDF: VaultKdfParams = { m: 64 * 1024, t: 3, p: 1 };
-/** Bounds accepted when reading a header (a damaged header must not ask for 1 TB of memory). */
-const KDF_BOUNDS = { m: [8, 4 * 1024 * 1024], t: [1, 64], p: [1, 16] } as const;
+/**
+ * Bounds for reading and writing a header: Kith's own setting, or a stronger one chosen on purpose
+ * up to 512 MiB, 8 passes, 4 lanes, and at most 512 MiB × 4 passes of work. At that maximum one
+ * unlock attempt takes about 4.5 s on the 2-core dev machine (1 GiB × 3 took 12.8 s, too long), so
+ * a damaged or hostile header cannot make each attempt cost minutes or gigabytes. Argon2 needs
+ * m ≥ 8·p KiB; a header below that is corrupt too (checked here, not left to argon2 to throw).
+ */
+export const VAULT_KDF_MAX: VaultKdfParams = { m: 512 * 1024, t: 8, p: 4 };
+const KDF_BOUNDS = { m: [8, VAULT_KDF_MAX.m], t: [1, VAULT_KDF_MAX.t], p: [1, VAULT_KDF_MAX.p] } as const;
+const MAX_KDF_WORK = 512 * 1024 * 4;
 
 const MAGIC = Buffer.from('KITHVT', 'ascii');
 const VERSION = 1;
@@ -149,15 +157,17 @@ async function passphraseKey(passphrase: string, salt: Buffer, kdf: VaultKdfPara
   return new Uint8Array(raw);
 }
 
+/** Within {@link KDF_BOUNDS}, m ≥ 8·p (argon2's own rule) and m·t ≤ {@link MAX_KDF_WORK}. */
 function kdfInBounds(kdf: VaultKdfParams): boolean {
-  return (Object.keys(KDF_BOUNDS) as (keyof VaultKdfParams)[]).every((k) => {
+  const each = (Object.keys(KDF_BOUNDS) as (keyof VaultKdfParams)[]).every((k) => {
     const v = kdf[k];
     return Number.isSafeInteger(v) && v >= KDF_BOUNDS[k][0] && v <= KDF_BOUNDS[k][1];
   });
+  return each && kdf.m >= 8 * kdf.p && kdf.m * kdf.t <= MAX_KDF_WORK;
 }
 
 function checkKdf(kdf: VaultKdfParams): void {
-  if (!kdfInBounds(kdf) || kdf.m < 8 * kdf.p) throw new RangeError('argon2id parameters out of bounds');
+  if (!kdfInBounds(kdf)) throw new RangeError('argon2id parameters out of bounds');
 }
 
 function corrupt(reason: string): KithError {
