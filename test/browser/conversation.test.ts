@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/src/server/server.js';
 import { ARTIFACTS, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { needs } from '../support/needs.js';
 
 const PASSPHRASE = 'two friends one room';
 
@@ -43,6 +44,7 @@ async function joinRoom(page: Page, rendezvousUrl: string, word: string): Promis
  */
 describe('browser: two instances pair, connect and chat through their UIs', function () {
   this.timeout(300_000);
+  needs('chromium');
   let rendezvous: RunningRendezvous;
   let alice: TestHost;
   let bob: TestHost;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { needs } from '../support/needs.js';
 
 const PASSPHRASE = 'extensions are features';
 
@@ -42,6 +43,7 @@ async function createPersona(page: Page, url: string, label: string): Promise<vo
 /** Contributions come and go at run time: built-in UI (chat) and a third-party custom element (hello). */
 describe('browser: extension contributions', function () {
   this.timeout(240_000);
+  needs('chromium');
   let kith: TestHost;
   let browser: Browser;
   let clientDir: string;

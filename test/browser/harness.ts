@@ -7,13 +7,13 @@ import { loadConfig } from '../../host/src/config.js';
 import { createLogger } from '../../host/src/log.js';
 import { startHost, type RunningHost } from '../../host/src/host.js';
 import type { ExtensionSources } from '../../host/src/extensions/area.js';
+import { chromiumPath, missingReason } from '../support/system-parts.js';
 
 /** Shared set-up for browser tests: a built client, real hosts, Debian's Chromium. */
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const CLIENT_DIR = path.join(ROOT, 'dist/client/browser');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts/browser');
-export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -89,8 +89,12 @@ export async function startTestHost(options: { dataDir?: string; extensions?: Ex
   };
 }
 
+/** Debian's Chromium (or `KITH_CHROMIUM`). A suite that calls this declares `needs('chromium')`. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  const executablePath = chromiumPath();
+  const missing = missingReason('chromium');
+  if (!executablePath || missing) throw new Error(`no Chromium (${missing}): declare needs('chromium') in the suite so it is skipped, or apt-get install -y chromium`);
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** A fresh context (own storage) and page; console errors are collected for assertions. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
+import { needs } from '../support/needs.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -24,16 +25,58 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
   expect(scroll, `page scrolls sideways; too wide: ${wide.join(', ')}`).to.be.at.most(client);
 }
 
+/** Counts the page's API calls in flight (the live socket aside), to know when a route has its data. */
+function trackApiCalls(page: Page): () => number {
+  let inFlight = 0;
+  const isApi = (url: string) => url.includes('/api/') && !url.includes('/socket.io/');
+  page.on('request', (r) => { if (isApi(r.url())) inFlight++; });
+  const done = (r: { url(): string }) => { if (isApi(r.url())) inFlight--; };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  return () => inFlight;
+}
+
+/**
+ * The accessibility tree once the route has settled: no API call in flight and the same tree on
+ * two reads a frame apart (a route renders in steps as its data arrives).
+ */
+async function settledAriaTree(page: Page, apiCallsInFlight: () => number): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  let previous = '';
+  for (;;) {
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const tree = apiCallsInFlight() === 0 ? await page.locator('body').ariaSnapshot() : '';
+    if (tree && tree === previous) return tree;
+    if (Date.now() > deadline) throw new Error(`the page never settled (${apiCallsInFlight()} API calls in flight)`);
+    previous = tree;
+  }
+}
+
 /** The login gate in a real browser against a real host: create, see the mnemonic once, lock, unlock. */
 describe('browser: login gate', function () {
   this.timeout(180_000);
-  let kith: TestHost;
+  needs('chromium');
   let browser: Browser;
-  let createdMnemonic: string[] = [];
+  // Each test starts its own hosts, so any one of them runs alone (--grep).
+  let hosts: TestHost[] = [];
+
+  /** A fresh host with no persona. */
+  async function newHost(): Promise<TestHost> {
+    const kith = await startTestHost();
+    hosts.push(kith);
+    return kith;
+  }
+
+  /** A fresh host where Alice was created through the API: unlocked and active. Returns her 24 words too. */
+  async function hostWithAlice(): Promise<{ kith: TestHost; mnemonic: string }> {
+    const kith = await newHost();
+    const res = await kith.host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ label: 'Alice', passphrase: PASSPHRASE }) });
+    expect(res.status, await res.clone().text()).to.equal(201);
+    return { kith, mnemonic: ((await res.json()) as { mnemonic: string }).mnemonic };
+  }
 
   before(async () => {
     ensureClientBuilt();
-    kith = await startTestHost();
     browser = await launchBrowser();
   });
   afterEach(async function () {
@@ -41,13 +84,15 @@ describe('browser: login gate', function () {
       for (const context of browser.contexts()) for (const page of context.pages()) await snap(page, `FAILED-login-${Date.now()}`);
     }
     for (const context of browser.contexts()) await context.close();
+    await Promise.allSettled(hosts.map((h) => h.close()));
+    hosts = [];
   });
   after(async () => {
     await browser?.close();
-    await kith?.close();
   });
 
   it('creates a persona, shows its 24 words once, locks and unlocks', async () => {
+    const kith = await newHost();
     const { context, page, errors } = await openPage(browser);
     await page.goto(kith.host.url);
     await page.waitForURL('**/login');
@@ -106,33 +151,29 @@ describe('browser: login gate', function () {
     expect(await page.getByTestId('persona-menu').textContent()).to.contain('Alice');
     expect(errors).to.deep.equal([]);
     await context.close();
-    createdMnemonic = mnemonic;
   });
 
   it('restores the persona from its 24 words on another instance (same identity)', async () => {
-    const other = await startTestHost();
-    try {
-      const { page } = await openPage(browser);
-      await page.goto(other.host.url);
-      await page.waitForURL('**/login');
-      await page.getByRole('tab', { name: 'Restore' }).click();
-      await page.getByTestId('restore-mnemonic').fill(createdMnemonic.join('  ').toUpperCase());
-      await page.getByTestId('restore-label').fill('Alice again');
-      await page.getByTestId('restore-passphrase').fill(PASSPHRASE);
-      await snap(page, 'login-07-restore');
-      await page.getByTestId('restore-submit').click();
-      await page.waitForURL('**/chats', { timeout: 30_000 });
-      type P = { label: string; master_pubkey: string };
-      const original = ((await (await kith.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice');
-      const restored = ((await (await other.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice again');
-      expect(restored?.master_pubkey).to.be.a('string').and.equal(original?.master_pubkey);
-      await page.context().close();
-    } finally {
-      await other.close();
-    }
+    const { kith, mnemonic } = await hostWithAlice();
+    const other = await newHost();
+    const { page } = await openPage(browser);
+    await page.goto(other.host.url);
+    await page.waitForURL('**/login');
+    await page.getByRole('tab', { name: 'Restore' }).click();
+    await page.getByTestId('restore-mnemonic').fill(mnemonic.split(' ').join('  ').toUpperCase());
+    await page.getByTestId('restore-label').fill('Alice again');
+    await page.getByTestId('restore-passphrase').fill(PASSPHRASE);
+    await snap(page, 'login-07-restore');
+    await page.getByTestId('restore-submit').click();
+    await page.waitForURL('**/chats', { timeout: 30_000 });
+    type P = { label: string; master_pubkey: string };
+    const original = ((await (await kith.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice');
+    const restored = ((await (await other.host.fetch('/api/personas')).json()) as P[]).find((p) => p.label === 'Alice again');
+    expect(restored?.master_pubkey).to.be.a('string').and.equal(original?.master_pubkey);
   });
 
   it('adds a second persona from the menu and switches between them', async () => {
+    const { kith } = await hostWithAlice();
     const { page } = await openPage(browser);
     await page.goto(kith.host.url + '/chats');
     // Room inputs are kept per persona.
@@ -179,12 +220,13 @@ describe('browser: login gate', function () {
   });
 
   it('names every control for screen readers and works from the keyboard', async () => {
+    const { kith } = await hostWithAlice();
     const { page } = await openPage(browser);
+    const apiCallsInFlight = trackApiCalls(page);
     for (const route of ['/chats', '/extensions', '/tester', '/settings']) {
       await page.goto(kith.host.url + route);
       await page.locator('main h1, main h2').first().waitFor();
-      await page.waitForTimeout(300);
-      const tree = await page.locator('body').ariaSnapshot();
+      const tree = await settledAriaTree(page, apiCallsInFlight);
       const unnamed = tree.split('\n').filter((line) => /^\s*- (button|link|textbox|switch|checkbox|combobox|tab|radio|menuitem)\s*(\[[^\]]*\])?\s*:?\s*$/.test(line));
       expect(unnamed, `unnamed controls on ${route}`).to.deep.equal([]);
     }
@@ -206,6 +248,7 @@ describe('browser: login gate', function () {
   });
 
   it('fits a 360 px wide screen without sideways scrolling', async () => {
+    const { kith } = await hostWithAlice();
     const { context, page } = await openPage(browser, 360, 780);
     await page.goto(kith.host.url + '/chats');
     await page.getByRole('heading', { name: 'Room', exact: true }).waitFor();

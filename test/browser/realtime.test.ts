@@ -7,12 +7,14 @@ import { loadConfig } from '../../host/src/config.js';
 import { createLogger } from '../../host/src/log.js';
 import { startHost, type RunningHost } from '../../host/src/host.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
+import { needs } from '../support/needs.js';
 
 const PASSPHRASE = 'live updates please';
 
 /** The page's one socket: live events, lock from elsewhere, and a host restart with a new secret. */
 describe('browser: real-time updates and reconnecting', function () {
   this.timeout(240_000);
+  needs('chromium');
   let dataDir: string;
   let host: RunningHost | undefined;
   let browser: Browser;
@@ -29,7 +31,7 @@ describe('browser: real-time updates and reconnecting', function () {
   after(async () => {
     await browser?.close();
     await host?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('applies host events live, follows a lock made elsewhere, and comes back after a host restart', async () => {

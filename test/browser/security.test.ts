@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { needs } from '../support/needs.js';
 
 /**
  * The local API in a real browser: a page on another local port (another origin, same site) can
@@ -10,6 +11,7 @@ import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type T
  */
 describe('browser: local API security', function () {
   this.timeout(180_000);
+  needs('chromium');
   let kith: TestHost;
   let browser: Browser;
   let attacker: http.Server;

@@ -10,12 +10,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ensureClientBuilt, launchBrowser, openPage, startTestHost, type TestHost } from '../browser/harness.js';
+import { needs } from '../support/needs.js';
 
 const MESSAGES = Number(process.env.KITH_SCALE_MESSAGES ?? 10_000);
 const ROW_PX = 76; // MESSAGE_ROW_PX in extensions/chat/ui/chat-panel.ts
 
 describe('e2e: chat panel at 10k messages (Chromium)', function () {
   this.timeout(600_000);
+  needs('chromium');
   let t: TestHost;
   let browser: Browser;
   let page: Page;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { labAvailable, run } from '../../tools/netlab/lab-shell.js';
+import { run } from '../../tools/netlab/lab-shell.js';
+import { needs } from '../support/needs.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -9,13 +10,7 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 describe('netlab: teardown even when the run fails', function () {
   this.timeout(60_000);
 
-  before(function () {
-    const available = labAvailable();
-    if (!available.ok) {
-      console.warn(`    skipping the NAT lab: ${available.reason}`);
-      this.skip();
-    }
-  });
+  needs('nat-lab');
 
   function buildIn(child: 'throw' | 'wait'): Promise<{ prefix: string; kill(): void; killHard(): void; exited: Promise<number | null> }> {
     const script = `import { buildLab } from './tools/netlab/lab-topology.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { labAvailable } from '../../tools/netlab/lab-shell.js';
+import { needs } from '../support/needs.js';
 import { befriend, punchAt, startLab, type LabFixture, type LabPeer } from '../../tools/netlab/lab-fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -13,12 +13,8 @@ describe('netlab: real hosts through real NATs', function () {
   let fx: LabFixture;
   const peer = (role: 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2'): LabPeer => fx.peers[role]!;
 
+  needs('nat-lab');
   before(async function () {
-    const available = labAvailable();
-    if (!available.ok) {
-      console.warn(`    skipping the NAT lab: ${available.reason}`);
-      this.skip();
-    }
     fx = await startLab(['a', 'a2', 'b', 's1', 's2', 'v1', 'v2']);
     await befriend(peer('a'), peer('b'));
     await befriend(peer('a'), peer('a2'));
@@ -141,12 +137,8 @@ describe('netlab: connect request/accept through the real rendezvous server', fu
   this.timeout(300_000);
   let fx: LabFixture;
 
+  needs('nat-lab');
   before(async function () {
-    const available = labAvailable();
-    if (!available.ok) {
-      console.warn(`    skipping the NAT lab: ${available.reason}`);
-      this.skip();
-    }
     fx = await startLab(['a', 'b']);
     await befriend(fx.peers.a!, fx.peers.b!);
   });

@@ -3,10 +3,12 @@ import type { Browser } from 'playwright-core';
 import type { Launched } from '../../tools/demo/launch.js';
 import { ensurePackage, makeSandbox, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 import { launchBrowser, openPage } from '../browser/harness.js';
+import { needs } from '../support/needs.js';
 
 /** The page served from inside the executable boots in Chromium and takes a new user to the chats. */
 describe('package: the UI of the single executable in a real browser', function () {
   this.timeout(180_000);
+  needs('chromium');
   let sandbox: Sandbox;
   let app: Launched;
   let browser: Browser;

@@ -4,9 +4,11 @@ import { UdpPort } from '../../src/net/udp-port.js';
 import { StunClient } from '../../src/net/stun-client.js';
 import { discoverEndpoints, classifyMapping } from '../../src/net/discovery.js';
 import { startStunServer, type StunServerProcess } from '../../../tools/netlab/stun-server.js';
+import { needs } from '../../../test/support/needs.js';
 
 describe('net/stun-client against a real STUN server (coturn)', function () {
   this.timeout(20_000);
+  needs('coturn');
   let server: StunServerProcess;
   let port: UdpPort;
   let client: StunClient;

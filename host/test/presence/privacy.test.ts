@@ -10,6 +10,7 @@ import { EPOCH_MS } from '../../../rendezvous/src/peer/routing-tag.js';
 import { startTestRedis, type TestRedis } from '../../../rendezvous/test/support/redis-server.js';
 import { startPresencePeer, type PresencePeer } from './support/presence-peer.js';
 import { befriend } from './support/test-persona.js';
+import { needs } from '../../../test/support/needs.js';
 
 const ALICE = { ipv4: { address: '203.0.113.7', port: 40001, family: 'ipv4' as const }, ipv6: { address: '2001:db8:aa::7', port: 40002, family: 'ipv6' as const } };
 const BOB = { ipv4: { address: '198.51.100.9', port: 41003, family: 'ipv4' as const }, ipv6: { address: '2001:db8:bb::9', port: 41004, family: 'ipv6' as const } };
@@ -121,6 +122,7 @@ describe('privacy: what the rendezvous operator can see', function () {
   });
 
   describe('Redis store', () => {
+    needs('redis-server');
     let redis: TestRedis;
     before(async () => {
       redis = await startTestRedis();
