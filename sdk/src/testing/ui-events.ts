@@ -46,9 +46,10 @@ export class UiEventRecorder implements UiEventStream {
     this.detach();
     const socket = io(url, {
       path: '/api/ws',
+      // The page's own credentials: the secret as a header at the handshake (and in `auth`).
       auth: { secret },
       transports: ['websocket'],
-      extraHeaders: { origin: url },
+      extraHeaders: { origin: url, 'x-kith-secret': secret },
       reconnection: false,
     });
     socket.onAny((name: string, payload: unknown) => {
