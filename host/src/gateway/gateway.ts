@@ -4,7 +4,8 @@ import express, { type Express, type Router } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { HostLogger } from '../log.js';
 import type { PersonaGate } from '../core/persona-gate.js';
-import { apiNotFound, errorResponder } from './http-errors.js';
+import { apiNotFound, errorResponder, notFound } from './http-errors.js';
+import { declaredBodyBound } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
@@ -38,12 +39,22 @@ export interface GatewayOptions {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
+  // `root` wraps `app`, where areas keep adding routes after this returns: its error handler and
+  // JSON 404 come after every one of them (an error in a late route, such as a URIError from
+  // decoding `/ext/chat/%`, must never reach Express's HTML page with its stack and paths).
+  const root = express();
   const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('trust proxy', false);
+  for (const each of [root, app]) {
+    each.disable('x-powered-by');
+    each.set('etag', false);
+    each.set('trust proxy', false);
+  }
+  root.use(declaredBodyBound());
+  root.use(app);
+  root.use(notFound);
+  root.use(errorResponder(options.log));
 
-  const server = http.createServer(app);
+  const server = http.createServer(root);
   const security = createSecurity({ secret: options.launchSecret, address: () => server.address() });
   app.use(security.hostGuard);
   const guards = express.Router();
@@ -52,7 +63,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
   serveClient(app, options.clientDir, security);
-  app.use(errorResponder(options.log));
 
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;

@@ -26,9 +26,16 @@ export function errorResponder(log: HostLogger): ErrorRequestHandler {
       res.end();
       return;
     }
+    // A body left unread (refused before parsing) is not drained: the connection closes instead.
+    if (!req.complete) res.set('Connection', 'close');
     res.status(kithError.status).json(kithError.toJSON());
   };
 }
+
+/** Whatever no route answered (outside `/api` too) gets a JSON 404, never Express's HTML page. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.path}`));
+};
 
 /** Unknown `/api/*` routes answer a JSON 404 rather than falling through to the client. */
 export const apiNotFound: RequestHandler = (req, _res, next) => {

@@ -13,9 +13,11 @@ import { KithError } from '@kith/sdk';
  *   its own host name in Host and is refused before anything is served, index.html included.
  * - Origin check (same places): when a browser sends Origin it must be exactly our own origin; a
  *   page on another local port or site is refused, whatever the method. `Origin: null` is refused.
- * - Launch secret (every `/api` request and the socket.io handshake): header `x-kith-secret` or
- *   socket `auth.secret`, compared in constant time. It changes every launch and is delivered only
- *   inside index.html, which another origin cannot read.
+ * - Launch secret (every `/api` request and the socket.io handshake): header `x-kith-secret`,
+ *   compared in constant time. socket.io clients send it with `extraHeaders`; it is checked in
+ *   engine.io's `allowRequest`, so a handshake without it gets no session id at all (a session
+ *   upgraded to WebSocket is already known by its id). It changes every launch and is delivered
+ *   only inside index.html, which another origin cannot read.
  * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
  *   the version, so a launcher or monitor can probe the app without the secret.
  * No CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
@@ -25,9 +27,9 @@ export interface GatewaySecurity {
   readonly hostGuard: RequestHandler;
   /** Express middleware for `/api`: the launch secret. Run after {@link hostGuard}. */
   readonly secretGuard: RequestHandler;
-  /** socket.io engine `allowRequest`: Host and Origin checks at the HTTP handshake. */
+  /** socket.io engine `allowRequest`: Host, Origin and the secret header at the HTTP handshake, before a session exists. */
   allowRequest(req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void;
-  /** socket.io `io.use` middleware: Host, Origin and `auth.secret`. */
+  /** socket.io `io.use` middleware: Host and Origin again, and the secret (handshake header, or `auth.secret`). */
   socketGuard(socket: Socket, next: (err?: ExtendedError) => void): void;
   /** True when the request may receive the page (and so the secret). */
   isOwnPage(req: IncomingMessage): boolean;
@@ -102,13 +104,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
       next(secretMatches(req.headers[SECRET_HEADER]) ? undefined : new KithError('KITH_ERR_FORBIDDEN'));
     },
     allowRequest(req, callback) {
-      const problem = originProblem(req);
-      callback(problem ? 'KITH_ERR_FORBIDDEN' : null, !problem);
+      const refused = originProblem(req) !== undefined || !secretMatches(req.headers[SECRET_HEADER]);
+      callback(refused ? 'KITH_ERR_FORBIDDEN' : null, !refused);
     },
     socketGuard(socket, next) {
       const req = socket.request;
       const auth = socket.handshake.auth as { secret?: unknown } | undefined;
-      if (originProblem(req) || !secretMatches(auth?.secret)) {
+      if (originProblem(req) || !(secretMatches(req.headers[SECRET_HEADER]) || secretMatches(auth?.secret))) {
         next(Object.assign(new Error('KITH_ERR_FORBIDDEN'), { data: { code: 'KITH_ERR_FORBIDDEN' } }));
         return;
       }

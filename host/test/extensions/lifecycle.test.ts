@@ -107,7 +107,7 @@ describe('extensions: per-persona lifecycle over real HTTP', () => {
   });
 
   it('carries UI events as <ext-id>:<name> both ways over socket.io', async () => {
-    const socket = connect(h.url, { path: '/api/ws', auth: { secret: h.kernel.launchSecret }, transports: ['websocket'] });
+    const socket = connect(h.url, { path: '/api/ws', extraHeaders: { 'x-kith-secret': h.kernel.launchSecret }, transports: ['websocket'] });
     try {
       await new Promise<void>((resolve, reject) => {
         socket.on('connect', () => resolve());

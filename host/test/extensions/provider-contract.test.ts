@@ -84,7 +84,7 @@ export default { activate(ctx) { globalThis.__listenerCtx = ctx; ctx.events.on('
 
   it('faults an extension whose UI event listener throws', async () => {
     const { io } = await import('socket.io-client');
-    const socket = io(h.url, { path: '/api/ws', auth: { secret: h.kernel.launchSecret }, transports: ['websocket'] });
+    const socket = io(h.url, { path: '/api/ws', extraHeaders: { 'x-kith-secret': h.kernel.launchSecret }, transports: ['websocket'] });
     try {
       await new Promise<void>((resolve, reject) => {
         socket.on('connect', () => resolve());

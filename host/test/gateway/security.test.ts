@@ -173,23 +173,26 @@ describe('gateway: local API security', () => {
   });
 
   describe('socket.io handshake', () => {
-    it('connects with auth.secret from our own origin', async () => {
-      expect(await socketOutcome(host.url, { auth: { secret: host.launchSecret } })).to.equal('connected');
+    const secretHeader = () => ({ 'x-kith-secret': host.launchSecret });
+
+    it('connects with the secret header from our own origin', async () => {
+      expect(await socketOutcome(host.url, { extraHeaders: secretHeader() })).to.equal('connected');
     });
 
     it('refuses a missing or wrong secret', async () => {
-      expect(await socketOutcome(host.url, {})).to.equal('KITH_ERR_FORBIDDEN');
+      expect(await socketOutcome(host.url, {})).to.not.equal('connected');
+      expect(await socketOutcome(host.url, { extraHeaders: { 'x-kith-secret': 'nope' } })).to.not.equal('connected');
       expect(await socketOutcome(host.url, { auth: { secret: 'nope' } })).to.not.equal('connected');
     });
 
     it('refuses a foreign Origin or Host even with the secret', async () => {
       const foreignOrigin = await socketOutcome(host.url, {
-        auth: { secret: host.launchSecret }, transports: ['polling'], extraHeaders: { origin: 'http://evil.example' },
+        transports: ['polling'], extraHeaders: { ...secretHeader(), origin: 'http://evil.example' },
       });
       expect(foreignOrigin).to.not.equal('connected');
-      const answer = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: `evil.example:${host.port}` });
+      const answer = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: `evil.example:${host.port}`, ...secretHeader() });
       expect(answer.status).to.equal(403);
-      const ok = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: own });
+      const ok = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: own, ...secretHeader() });
       expect(ok.status).to.equal(200);
     });
   });

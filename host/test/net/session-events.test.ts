@@ -15,7 +15,7 @@ describe('net: session events to the UI', function () {
   before(async () => {
     [a, b] = await Promise.all([startTestHost('ev-alice'), startTestHost('ev-bob')]);
     await befriendHosts(a, b);
-    socket = connectSocket(a.host.url, { path: '/api/ws', reconnection: false, forceNew: true, auth: { secret: a.host.launchSecret } });
+    socket = connectSocket(a.host.url, { path: '/api/ws', reconnection: false, forceNew: true, extraHeaders: { 'x-kith-secret': a.host.launchSecret } });
     await new Promise<void>((resolve, reject) => {
       socket.on('connect', () => resolve());
       socket.on('connect_error', reject);

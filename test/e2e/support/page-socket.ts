@@ -9,7 +9,7 @@ export class PageSocket {
   }
 
   static async open(peer: E2ePeer): Promise<PageSocket> {
-    const socket = io(peer.host.url, { path: '/api/ws', auth: { secret: peer.host.host.launchSecret }, transports: ['websocket'] });
+    const socket = io(peer.host.url, { path: '/api/ws', auth: { secret: peer.host.host.launchSecret }, extraHeaders: { 'x-kith-secret': peer.host.host.launchSecret }, transports: ['websocket'] });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);

@@ -60,7 +60,7 @@ const suite: BenchSuite = {
         bob.api.ok('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code, label: 'Alice' }),
       ]);
       await connectPeers(alice, bob, rendezvous.url, `bench-${Date.now()}`);
-      socket = io(alice.host.url, { path: '/api/ws', auth: { secret: alice.host.host.launchSecret }, transports: ['websocket'] });
+      socket = io(alice.host.url, { path: '/api/ws', auth: { secret: alice.host.host.launchSecret }, extraHeaders: { 'x-kith-secret': alice.host.host.launchSecret }, transports: ['websocket'] });
       await new Promise<void>((resolve, reject) => {
         socket!.once('connect', () => resolve());
         socket!.once('connect_error', reject);

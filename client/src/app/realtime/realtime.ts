@@ -6,7 +6,7 @@ import type { HostEventName, HostEvents } from './host-events';
 const RELOAD_KEY = 'kith.reloadedForSecretAt';
 
 /**
- * The page's one socket.io connection (`/api/ws`, `auth: { secret }`). Reconnects on its own after
+ * The page's one socket.io connection (`/api/ws`, the secret header at the handshake). Reconnects on its own after
  * network trouble and after the host drops every page on lock. A host restart changes the launch
  * secret: the handshake is then refused, and the page reloads once to receive the new secret.
  */
@@ -22,8 +22,12 @@ export class Realtime {
   constructor() {
     this.#socket = io({
       path: '/api/ws',
+      // The host checks the secret header at the engine.io handshake (no session without it). A
+      // browser WebSocket cannot carry headers, so the handshake is a polling request that then
+      // upgrades to WebSocket under its session id.
+      extraHeaders: { 'x-kith-secret': this.#api.secret },
       auth: { secret: this.#api.secret },
-      transports: ['websocket', 'polling'],
+      transports: ['polling', 'websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
     });
