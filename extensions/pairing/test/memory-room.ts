@@ -10,7 +10,7 @@ export class MemoryRoom {
   view(): PairingRoom {
     return {
       publish: async (owner, blob) => {
-        if (!/^[A-Za-z0-9_-]{8,64}$/.test(owner)) throw new Error(`owner tag ${owner} breaks the rendezvous owner pattern`);
+        if (!/^[A-Za-z0-9_-]{16,64}$/.test(owner)) throw new Error(`owner tag ${owner} breaks the rendezvous owner-secret pattern`);
         this.entries.set(owner, { blob, storedAt: Math.max(Date.now(), ++this.clock) });
         this.clock = Math.max(this.clock, Date.now());
         this.recorded.push(blob);

@@ -53,6 +53,14 @@ class RoomAttack {
     expect(this.others().length).to.be.at.least(count);
   }
 
+  /** Wait until `count` confirmations between shares that are not the attacker's are in the room. */
+  async honestConfirmations(count: number): Promise<void> {
+    const ours = new Set(this.shares.map((s) => s.id));
+    const confirms = () => [...this.seen].map(decodeRoomMessage).filter((m) => m?.t === 'confirm' && !ours.has(m.from)).length;
+    for (let i = 0; i < 200 && confirms() < count; i++) await later(50);
+    expect(confirms()).to.be.at.least(count);
+  }
+
   private others(): Uint8Array[] {
     const ours = new Set(this.shares.map((s) => s.id));
     return [...this.seen].map(decodeRoomMessage).flatMap((m) => (m?.t === 'share' && !ours.has(shareId(m.share)) ? [m.share] : []));
@@ -152,7 +160,7 @@ describe('pairing attacks against real hosts and a real rendezvous (issue #20)',
     await attack.victimShares(1);
     await attack.publishShare(guessShare(code, wrongGuesses(code, 1)[0]!));
     await later(300);
-    const [a, b] = [await aliceWait, await wait(bob, code.canonical, 'Alice')];
+    const [a, b] = await Promise.all([aliceWait, wait(bob, code.canonical, 'Alice')]);
     const result = await attack.stop();
 
     expect(a.status).to.equal(409);
@@ -204,6 +212,21 @@ describe('pairing attacks against real hosts and a real rendezvous (issue #20)',
     const camps = new Set(Array.from({ length: 99 }, (_, i) => roomForNameplate('typed', String(i + 1))));
     const published = operator.requests.slice(firstRequest).filter((r) => r.path === '/r/publish').map((r) => JSON.parse(r.body).room);
     expect(published.filter((r) => camps.has(r))).to.deep.equal([]);
+  });
+
+  it('an honest pair that succeeds gave an attacker arriving after them no guess at all', async () => {
+    const code = await newCode(alice);
+    const attack = new RoomAttack(attacker, pairingRoom(code));
+    const both = Promise.all([wait(alice, code.canonical, 'Bob'), wait(bob, code.canonical, 'Alice')]);
+    await attack.honestConfirmations(2); // both runs have bound their share: the room is closed to others
+    for (const guess of wrongGuesses(code, 16)) await attack.publishShare(guessShare(code, guess));
+    const [a, b] = await both;
+    const result = await attack.stop();
+    expect(a.status, JSON.stringify(a.body)).to.equal(200);
+    expect(b.status, JSON.stringify(b.body)).to.equal(200);
+    expect(a.body.safety_code).to.equal(b.body.safety_code);
+    // The old run answered every share in the room: 16 silent guesses against each side.
+    expect(result.guessesTested).to.equal(0);
   });
 
   it('the room name gives away the number, not a bit of the words', async () => {

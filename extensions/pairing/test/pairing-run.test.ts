@@ -143,12 +143,12 @@ describe('pairing run (CPace, one bound share, key confirmation)', () => {
     const room = new MemoryRoom();
     const junk = room.view();
     const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-    await junk.publish('junk-00001', 'not json');
-    await junk.publish('junk-00002', JSON.stringify({ v: 2, t: 'share', s: 'AAAA' }));
-    await junk.publish('junk-00003', JSON.stringify({ v: 2, t: 'share', s: b64(new Uint8Array(32)) })); // identity
-    await junk.publish('junk-00004', JSON.stringify({ v: 2, t: 'share', s: b64(new Uint8Array(32).fill(0xff)) })); // not an element
-    await junk.publish('junk-00005', JSON.stringify({ v: 1, t: 'share', s: b64(randomBytes(32)) }));
-    await junk.publish('junk-00006', 'x'.repeat(5000));
+    await junk.publish('junk-entry-0000001', 'not json');
+    await junk.publish('junk-entry-0000002', JSON.stringify({ v: 2, t: 'share', s: 'AAAA' }));
+    await junk.publish('junk-entry-0000003', JSON.stringify({ v: 2, t: 'share', s: b64(new Uint8Array(32)) })); // identity
+    await junk.publish('junk-entry-0000004', JSON.stringify({ v: 2, t: 'share', s: b64(new Uint8Array(32).fill(0xff)) })); // not an element
+    await junk.publish('junk-entry-0000005', JSON.stringify({ v: 1, t: 'share', s: b64(randomBytes(32)) }));
+    await junk.publish('junk-entry-0000006', 'x'.repeat(5000));
     const alice = pair(room, persona('Alice'), code);
     const bob = pair(room, persona('Bob'), code);
     await later(300);
@@ -171,7 +171,7 @@ describe('pairing run (CPace, one bound share, key confirmation)', () => {
     await later(5);
     const bobShare = room.recorded.map(decodeRoomMessage).filter((m) => m?.t === 'share').at(-1);
     if (bobShare?.t !== 'share') throw new Error('no share');
-    await room.view().publish('forger-0001', encodeRoomMessage({ t: 'confirm', from: shareId(aliceShare.share), to: shareId(bobShare.share), tag: randomBytes(32) }));
+    await room.view().publish('forger-entry-00001', encodeRoomMessage({ t: 'confirm', from: shareId(aliceShare.share), to: shareId(bobShare.share), tag: randomBytes(32) }));
     const [a, b] = await Promise.all([alice, bobRun]);
     expect(a.safetyCode).to.equal(b.safetyCode);
   });
