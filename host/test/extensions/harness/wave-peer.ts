@@ -22,7 +22,7 @@ export async function startWavePeer(name: string, helloFolder: string): Promise<
   const t = await startInProcessHost({ name, extensions: [helloFolder], builtin: true });
   const persona = await t.createPersona(name);
   const events: Array<[string, any]> = [];
-  const socket: Socket = connectSocket(t.url, { path: '/api/ws', auth: { secret: t.host.launchSecret }, transports: ['websocket'] });
+  const socket: Socket = connectSocket(t.url, { path: '/api/ws', extraHeaders: { 'x-kith-secret': t.host.launchSecret }, transports: ['websocket'] });
   socket.onAny((event: string, payload: unknown) => events.push([event, payload]));
   await new Promise<void>((resolve, reject) => {
     socket.on('connect', () => resolve());
