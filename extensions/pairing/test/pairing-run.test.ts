@@ -29,11 +29,17 @@ function pair(room: MemoryRoom, self: PairingSelf, code: PairingCode, extra: { t
     timeoutMs: extra.timeoutMs ?? 5000,
     confirmWaitMs: extra.confirmWaitMs ?? 2000,
     pollMs: 20,
-    mismatchGraceMs: 200,
+    mismatchGraceMs: 500,
   });
 }
 
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `count` recorded messages pass `match` (the runs poll every 20 ms). */
+async function recordedAtLeast(room: MemoryRoom, count: number, match: (m: ReturnType<typeof decodeRoomMessage>) => boolean) {
+  for (let i = 0; i < 500 && room.recorded.map(decodeRoomMessage).filter(match).length < count; i++) await later(10);
+  expect(room.recorded.map(decodeRoomMessage).filter(match).length).to.be.at.least(count);
+}
 
 describe('pairing run (CPace, one bound share, key confirmation)', () => {
   const code = normalizeCode('37 apple river zebra clock');
@@ -151,7 +157,7 @@ describe('pairing run (CPace, one bound share, key confirmation)', () => {
     await junk.publish('junk-entry-0000006', 'x'.repeat(5000));
     const alice = pair(room, persona('Alice'), code);
     const bob = pair(room, persona('Bob'), code);
-    await later(300);
+    await recordedAtLeast(room, 2, (m) => m?.t === 'confirm'); // both bound each other
     const lateShares = wrongGuesses(code, 16).map((g) => guessShare(code, g));
     for (const share of lateShares) await junk.publish(share.owner, share.blob);
     const [a, b] = await Promise.all([alice, bob]);
@@ -168,7 +174,7 @@ describe('pairing run (CPace, one bound share, key confirmation)', () => {
     // Someone who read the room forges "Alice confirms to Bob" before Bob even exists: garbage tag.
     const bobSelf = persona('Bob');
     const bobRun = pair(room, bobSelf, code);
-    await later(5);
+    await recordedAtLeast(room, 2, (m) => m?.t === 'share');
     const bobShare = room.recorded.map(decodeRoomMessage).filter((m) => m?.t === 'share').at(-1);
     if (bobShare?.t !== 'share') throw new Error('no share');
     await room.view().publish('forger-entry-00001', encodeRoomMessage({ t: 'confirm', from: shareId(aliceShare.share), to: shareId(bobShare.share), tag: randomBytes(32) }));
