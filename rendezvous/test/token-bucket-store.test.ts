@@ -2,6 +2,23 @@ import { expect } from 'chai';
 import { TokenBucketStore } from '../src/server/token-bucket-store.js';
 
 describe('rendezvous rate limit: token bucket per client', () => {
+  it('charges a costly request extra tokens, into debt of at most one bucket', () => {
+    let now = 0;
+    const store = new TokenBucketStore({ capacity: 10, windowMs: 10_000, clock: () => now });
+    const allowed = (key: string) => store.increment(key).totalHits <= 10;
+    expect(allowed('a')).to.equal(true); // 9 left
+    store.charge('a', 12); // -3
+    expect(allowed('a')).to.equal(false);
+    expect(store.increment('a').resetTime!.getTime()).to.equal(4000); // back to one token after 4 s
+    now = 3999;
+    expect(allowed('a')).to.equal(false);
+    now = 4000;
+    expect(allowed('a')).to.equal(true);
+    store.charge('b', 1000);
+    now = 4000 + 20_000; // the debt is bounded: after two bucket windows 'b' is full again
+    for (let i = 0; i < 10; i++) expect(allowed('b')).to.equal(true);
+  });
+
   it('allows a full bucket at once, then refills evenly', () => {
     let now = 0;
     const store = new TokenBucketStore({ capacity: 10, windowMs: 10_000, clock: () => now });

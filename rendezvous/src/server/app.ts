@@ -4,6 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { KithError, isKithError } from '@kith/sdk';
 import { KITH_VERSION } from '../shared/version.js';
+import { Tarpit } from './tarpit.js';
 import { TokenBucketStore } from './token-bucket-store.js';
 import { OWNER_SECRET_PATTERN, ROOM_PATTERN } from '../protocol.js';
 import { ownerTagOf } from '../owner-tag.js';
@@ -44,16 +45,18 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     res.setHeader('cache-control', 'no-store');
     next();
   });
+  const tarpit = new Tarpit(limits.maxRefusalDelayMs, clock);
+  const buckets = new TokenBucketStore({ capacity: limits.ratePerWindow, windowMs: limits.rateWindowMs, clock });
   app.use('/r', rateLimit({
     windowMs: limits.rateWindowMs,
     limit: limits.ratePerWindow,
-    store: new TokenBucketStore({ capacity: limits.ratePerWindow, windowMs: limits.rateWindowMs, clock }),
+    store: buckets,
     // sourceOf groups IPv6 by /56 itself (ipKeyGenerator), so the library's check for that is off.
     keyGenerator: (req) => sourceOf(req.ip),
     validate: { keyGeneratorIpFallback: false },
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, _res, next) => next(new KithError('KITH_ERR_RATE_LIMITED')),
+    handler: (req, _res, next) => tarpit.refuse(req, next),
   }));
   // A declared Content-Length above the bound is refused at once and the connection closed, so
   // nothing of the body is read (body-parser alone would drain it before answering).
@@ -118,6 +121,10 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const maxEntries = Math.min(limits.fetchPageEntries, Number(query.limit ?? limits.fetchPageEntries));
     const page = await stored(store.page(room, clock(), { after, maxEntries, maxBytes: limits.fetchPageBytes }), options.onError);
+    // A large page costs its reader more of its rate budget, so flooding fetches of a stuffed room
+    // moves few bytes: the budget is spent on bytes, not only on requests.
+    const bytes = page.entries.reduce((n, e) => n + e.blob.length, 0);
+    buckets.charge(sourceOf(req.ip), Math.floor(bytes / limits.fetchBytesPerToken));
     return page.next ? { entries: page.entries, next: encodeCursor(page.next) } : { entries: page.entries };
   }));
   app.use((req, _res, next) => next(new KithError('KITH_ERR_NOT_FOUND', `No route ${req.method} ${req.path}`)));

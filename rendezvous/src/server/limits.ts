@@ -29,6 +29,13 @@ export interface RendezvousLimits {
    */
   readonly ratePerWindow: number;
   readonly rateWindowMs: number;
+  /** A fetch also takes one token per this many blob bytes it answers with (a 256 KiB page: 8 more). */
+  readonly fetchBytesPerToken: number;
+  /**
+   * A rate-limited request is answered once the client's next token is due, at most this late
+   * (a client waiting for its answers is slowed to its budget instead of spinning on cheap 429s).
+   */
+  readonly maxRefusalDelayMs: number;
   /** Entries one fetch page answers with at most (also the default and the largest `?limit=`). */
   readonly fetchPageEntries: number;
   /** Blob characters one fetch page holds at most (at least one entry is always answered). */
@@ -50,6 +57,8 @@ export const DEFAULT_LIMITS: RendezvousLimits = {
   maxStoreBytes: 512 * 1024 * 1024,
   ratePerWindow: 600,
   rateWindowMs: 10_000,
+  fetchBytesPerToken: 32 * 1024,
+  maxRefusalDelayMs: 1_000,
   fetchPageEntries: DEFAULT_FETCH_PAGE_ENTRIES,
   fetchPageBytes: DEFAULT_FETCH_PAGE_BYTES,
   sweepIntervalMs: 1_000,

@@ -41,6 +41,17 @@ export class TokenBucketStore implements Store {
     return { totalHits, resetTime: new Date(now + msToNextToken) };
   }
 
+  /**
+   * Take `tokens` more from `key`'s bucket for a request that turned out costly (a large fetch
+   * page). The bucket may go into debt, down to minus its capacity: the client then waits that
+   * much longer before its next request is served.
+   */
+  charge(key: string, tokens: number): void {
+    if (tokens <= 0) return;
+    const bucket = this.#take(key, this.#clock());
+    bucket.tokens = Math.max(-this.#capacity, bucket.tokens - tokens);
+  }
+
   decrement(key: string): void {
     const bucket = this.#buckets.get(key);
     if (bucket) bucket.tokens = Math.min(this.#capacity, bucket.tokens + 1);
