@@ -37,7 +37,7 @@ describe('browser: local API security', function () {
 
   after(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => attacker?.close(() => resolve()));
+    if (attacker) await new Promise<void>((resolve) => attacker.close(() => resolve()));
     await kith?.close();
   });
 
