@@ -67,6 +67,10 @@ describe('rendezvous server /r/*', () => {
     const notJson = await postJson(`${server.url}/r/publish`, '{"room":');
     expect(notJson.status).to.equal(400);
     expect((await getJson(`${server.url}/r/fetch/not-a-room`)).body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    for (const query of ['cursor=nope', `cursor=${'9'.repeat(17)}.${'a'.repeat(43)}`, 'limit=0', 'limit=-1', 'limit=x', 'other=1']) {
+      const res = await getJson(`${server.url}/r/fetch/${randomRoom()}?${query}`);
+      expect([res.status, res.body.error.code], query).to.deep.equal([400, 'KITH_ERR_BAD_REQUEST']);
+    }
     expect((await getJson(`${server.url}/r/nothing`)).status).to.equal(404);
   });
 });
