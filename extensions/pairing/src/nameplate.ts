@@ -13,8 +13,8 @@ const SHORT_TRIES = 6;
 const LONG_TRIES = 10;
 
 /**
- * Is the room of this nameplate empty? `undefined` when the rendezvous could not be asked (then
- * the first candidate is used: the wait that follows reports the unreachable server itself).
+ * Is the room of this nameplate empty? `undefined` when the rendezvous could not be asked in time
+ * (then that candidate is used: the wait that follows reports an unreachable server itself).
  */
 export type RoomProbe = (nameplate: number) => Promise<boolean | undefined>;
 
@@ -22,8 +22,7 @@ export async function chooseNameplate(probe: RoomProbe): Promise<number> {
   const candidates = [...randomDistinct(1, 99, SHORT_TRIES), ...randomDistinct(100, MAX_NAMEPLATE, LONG_TRIES)];
   for (const nameplate of candidates) {
     const empty = await probe(nameplate);
-    if (empty === undefined) return candidates[0]!;
-    if (empty) return nameplate;
+    if (empty !== false) return nameplate;
   }
   throw new KithError(
     'KITH_ERR_CONFLICT',

@@ -44,12 +44,12 @@ export class PairingService {
     const budget = Date.now() + NAMEPLATE_SEARCH_MS;
     const nameplate = await chooseNameplate(async (candidate) => {
       if (Date.now() >= budget) return undefined;
-      try {
-        const entries = await this.ctx.rendezvous.fetch(rendezvousUrl, roomForNameplate('typed', String(candidate)));
-        return entries.length === 0;
-      } catch {
-        return undefined; // unreachable: the wait reports it
-      }
+      const room = roomForNameplate('typed', String(candidate));
+      const look = this.ctx.rendezvous.fetch(rendezvousUrl, room).then((entries) => entries.length === 0, () => undefined);
+      // Unreachable or slow: hand out the code anyway; the wait that follows reports the server.
+      const timeUp = AbortSignal.timeout(Math.max(1, budget - Date.now()));
+      const late = new Promise<undefined>((resolve) => timeUp.addEventListener('abort', () => resolve(undefined), { once: true }));
+      return Promise.race([look, late]);
     });
     return generateCode(nameplate);
   }
