@@ -8,9 +8,12 @@ import type { BenchRow, BenchSuite } from '../bench-row.js';
 import { measureLoad } from '../load.js';
 import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
 import { RedisRoomStore } from '../../../rendezvous/src/server/redis-store.js';
+import { ownerTagOf } from '../../../rendezvous/src/owner-tag.js';
 import type { RoomStore } from '../../../rendezvous/src/server/room-store.js';
 import { startRendezvousServer } from '../../../rendezvous/src/server/server.js';
 import { startTestRedis } from '../../../rendezvous/test/support/redis-server.js';
+import { ClientFrom, quantile } from '../../../rendezvous/test/support/client-from.js';
+import { startFlood } from '../../../rendezvous/test/support/flood-process.js';
 
 /** A sealed announce is about 800 characters on the wire; the bench uses blobs of that size. */
 const BLOB = `{"v":1,"t":"sealed_announce","tag":"${'a'.repeat(32)}","box":"${'B'.repeat(740)}"}`;
@@ -71,6 +74,41 @@ async function loadRows(label: string, store: RoomStore, bareUrl: string): Promi
   }
 }
 
+/**
+ * A bystander's publish+fetch latency (its own small room, default limits) alone and while one
+ * other address, in its own process, stuffs a room with 16 KiB blobs and fetches it 8 at a time.
+ */
+async function floodRows(): Promise<BenchRow[]> {
+  const server = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 1_000 }), host: '127.0.0.1', port: 0 });
+  const bystander = new ClientFrom('127.0.0.3');
+  try {
+    const r = room(2);
+    const owner = 'bench-bystander-secret';
+    const rounds = async (n: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        ms.push((await bystander.post(`${server.url}/r/publish`, { room: r, blob: BLOB, owner })).ms);
+        ms.push((await bystander.get(`${server.url}/r/fetch/${r}`)).ms);
+      }
+      return ms;
+    };
+    await rounds(20);
+    const alone = await rounds(150);
+    const flood = startFlood({ url: server.url, address: '127.0.0.9', room: room(3), fill: 300, width: 8 });
+    await flood.filling;
+    const during = await rounds(150);
+    await flood.stop();
+    const base = (value: number) => ({ name: 'same, no flood', value, unit: 'ms' });
+    return [
+      { area: 'rendezvous', metric: 'bystander publish/fetch p50 while a room is flooded (memory)', value: quantile(during, 0.5), unit: 'ms', baseline: base(quantile(alone, 0.5)), goal: 'flat: a flooder costs others little' },
+      { area: 'rendezvous', metric: 'bystander publish/fetch p99 while a room is flooded (memory)', value: quantile(during, 0.99), unit: 'ms', baseline: base(quantile(alone, 0.99)) },
+    ];
+  } finally {
+    bystander.close();
+    await server.close();
+  }
+}
+
 function hasRedis(): boolean {
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
@@ -103,8 +141,9 @@ const suite: BenchSuite = {
     } finally {
       bareServer.close();
     }
+    rows.push(...(await floodRows()));
 
-    // Memory at 100k live entries (distinct rooms, 800-byte blobs), beside a plain Map of the same blobs.
+    // Memory at 100k live entries (distinct rooms, 800-byte blobs, 43-character owner tags), beside a plain Map of the same blobs.
     // Each structure gets its own flat copies of the blobs, so both rows include the blob bytes.
     const blobAt = (i: number) => Buffer.from(`${BLOB.slice(0, -8)}${String(i).padStart(6, '0')}"}`).toString('latin1');
     const before = await heapAfterGc();
@@ -116,7 +155,7 @@ const suite: BenchSuite = {
     const store = new MemoryRoomStore({ sweepIntervalMs: 60_000 });
     const now = Date.now();
     for (let i = 0; i < LIVE_ENTRIES; i++) {
-      await store.put({ room: room(i), owner: `owner-${i}-bench`, anonymous: false, blob: blobAt(i), now, ttlMs: 600_000, caps: BENCH_CAPS });
+      await store.put({ room: room(i), owner: ownerTagOf(`owner-${i}-bench`), anonymous: false, blob: blobAt(i), now, ttlMs: 600_000, caps: BENCH_CAPS });
     }
     const withStore = await heapAfterGc();
     const accounted = (await store.stats(now)).bytes;
