@@ -255,7 +255,7 @@ export class PresenceEngine {
       return; // traced; the next poll retries
     }
     joined.published.set(key, { owner, epoch, fingerprint, at: now });
-    // A new epoch means a new owner tag: drop the old entry so epochs stay unlinkable.
+    // A new epoch means a new owner secret (and tag): drop the old entry so epochs stay unlinkable.
     if (previous && previous.owner !== owner) await this.#io.unpublishOne(joined.url, joined.room, previous.owner);
   }
 

@@ -20,7 +20,7 @@ export interface TrackerFilter {
 }
 
 /**
- * Remembers every room and owner tag used, so leave, lock, extension shutdown and host stop can
+ * Remembers every room and owner secret used, so leave, lock, extension shutdown and host stop can
  * unpublish them all: nothing Kith published outlives the reason it was published.
  */
 export class RoomTracker {
