@@ -24,6 +24,7 @@ import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
 import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
 import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery-reports.js';
+import { BusPeerTags } from './peer-tags.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
@@ -73,6 +74,7 @@ export class BusEngine implements ChannelHost {
   readonly #handlers = new KindHandlers();
   readonly #extensions = new Map<string, { version: string; users: number }>();
   readonly #reports: DeliveryReports;
+  readonly #peerTags: BusPeerTags;
   readonly #fresh = new Map<number, { header: Uint8Array; payload: Uint8Array }>();
   readonly #unreliableNacks = new Map<string, number>();
   readonly #durableInbound = new Map<string, InboundStream>();
@@ -88,8 +90,13 @@ export class BusEngine implements ChannelHost {
   readonly onDidClose = this.#closedSessions.event;
 
   constructor(options: BusEngineOptions) {
-    this.store = new OutboundStore(options.sqlite);
-    this.marks = new InboundMarks(options.sqlite);
+    this.#peerTags = new BusPeerTags(options.sqlite, () => {
+      const active = options.gate.active;
+      return active && { persona: active.info.masterPublicKey, atRestKey: active.atRestKey };
+    });
+    const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
+    this.store = new OutboundStore(options.sqlite, tagOf);
+    this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;
     this.#ui = options.ui;
     this.log = options.log;
@@ -104,6 +111,7 @@ export class BusEngine implements ChannelHost {
     });
     this.#personaKey = options.gate.active?.info.masterPublicKey;
     this.#activeSince = performance.now();
+    this.#peerTags.adopt();
     options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
   }
 
@@ -442,6 +450,7 @@ export class BusEngine implements ChannelHost {
     for (const channel of [...this.#channels.values()]) this.#detach(channel, 'locked');
     this.#personaKey = key;
     this.#activeSince = performance.now();
+    this.#peerTags.adopt();
     this.marks.clearCache();
     for (const state of this.#durableInbound.values()) state.clear();
     this.#durableInbound.clear();

@@ -1,11 +1,12 @@
 import type Sqlite from 'better-sqlite3';
 import { MAX_REMEMBERED_REFUSALS, type Refusal, type StoredRefusal } from './inbound-streams.js';
+import type { PeerTagOf } from './outbound-store.js';
 
 /**
  * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the
  * last refusals. Written after the handler's promise resolved and before the ACK goes out
  * (ACK-after-persist), the mark and a refusal in one transaction; the mark is read once per
- * stream and cached. Everything at or below it is a duplicate.
+ * stream and cached. Everything at or below it is a duplicate. Rows hold the peer's tag.
  */
 export class InboundMarks {
   readonly #get: Sqlite.Statement;
@@ -15,8 +16,10 @@ export class InboundMarks {
   readonly #refusals: Sqlite.Statement;
   readonly #advanceRefusing: (persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => void;
   readonly #cache = new Map<string, number>();
+  readonly #tagOf: PeerTagOf;
 
-  constructor(sqlite: Sqlite.Database) {
+  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
+    this.#tagOf = tagOf;
     this.#get = sqlite.prepare('SELECT hwm FROM bus_in_streams WHERE persona = ? AND peer = ? AND stream = ?');
     this.#set = sqlite.prepare(
       `INSERT INTO bus_in_streams (persona, peer, stream, hwm) VALUES (?, ?, ?, ?)
@@ -43,7 +46,7 @@ export class InboundMarks {
     const key = `${persona}:${peer}:${stream}`;
     let hwm = this.#cache.get(key);
     if (hwm === undefined) {
-      hwm = (this.#get.get(persona, peer, stream) as { hwm: number } | undefined)?.hwm ?? 0;
+      hwm = (this.#get.get(persona, this.#tagOf(persona, peer), stream) as { hwm: number } | undefined)?.hwm ?? 0;
       this.#cache.set(key, hwm);
     }
     return hwm;
@@ -51,14 +54,15 @@ export class InboundMarks {
 
   /** Event `hwm` was consumed: store the new mark and, when it was refused, the refusal with it. */
   set(persona: string, peer: string, stream: string, hwm: number, refusal?: Refusal, now = Date.now()): void {
-    if (refusal) this.#advanceRefusing(persona, peer, stream, hwm, refusal, now);
-    else this.#set.run(persona, peer, stream, hwm);
+    const tag = this.#tagOf(persona, peer);
+    if (refusal) this.#advanceRefusing(persona, tag, stream, hwm, refusal, now);
+    else this.#set.run(persona, tag, stream, hwm);
     this.#cache.set(`${persona}:${peer}:${stream}`, hwm);
   }
 
   /** The stream's remembered refusals, oldest first. */
   refusals(persona: string, peer: string, stream: string): StoredRefusal[] {
-    return this.#refusals.all(persona, peer, stream) as StoredRefusal[];
+    return this.#refusals.all(persona, this.#tagOf(persona, peer), stream) as StoredRefusal[];
   }
 
   /** Forget cached marks (persona switch). */

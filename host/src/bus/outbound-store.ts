@@ -23,10 +23,14 @@ export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq'>;
 /** Most events that may wait for one peer (a friend offline for long must not fill the disk). */
 export const MAX_QUEUED_PER_PEER = 20_000;
 
+/** Maps a friend's key to what the tables store for it (its peer tag, see peer-tags.ts). */
+export type PeerTagOf = (persona: string, peer: string) => string;
+
 /**
  * The outbound queue and the per-stream sequence counters (migration 003-bus). Synchronous
  * better-sqlite3 statements: each call is one short transaction, so a seq is assigned and its row
- * stored atomically, and a crash leaves either both or neither.
+ * stored atomically, and a crash leaves either both or neither. Callers name peers by key; the
+ * rows hold `tagOf(persona, peer)`.
  */
 export class OutboundStore {
   readonly #nextSeq: Sqlite.Statement;
@@ -35,6 +39,7 @@ export class OutboundStore {
   readonly #markInflight: Sqlite.Statement;
   readonly #revert: Sqlite.Statement;
   readonly #revertAll: Sqlite.Statement;
+  readonly #revertPersona: Sqlite.Statement;
   readonly #deleteUpTo: Sqlite.Statement;
   readonly #deleteOne: Sqlite.Statement;
   readonly #count: Sqlite.Statement;
@@ -43,8 +48,10 @@ export class OutboundStore {
   readonly #take: (persona: string, peer: string, limit: number) => OutboundRow[];
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
   readonly #counts = new Map<string, number>();
+  readonly #tagOf: PeerTagOf;
 
-  constructor(sqlite: Sqlite.Database) {
+  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
+    this.#tagOf = tagOf;
     this.#nextSeq = sqlite.prepare(
       `INSERT INTO bus_out_streams (persona, peer, stream, next_seq) VALUES (?, ?, ?, 2)
        ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1
@@ -61,6 +68,7 @@ export class OutboundStore {
     this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
     this.#revert = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND peer = ? AND state = 'inflight'`);
     this.#revertAll = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE state = 'inflight'`);
+    this.#revertPersona = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND state = 'inflight'`);
     this.#deleteUpTo = sqlite.prepare(
       `DELETE FROM bus_outbound WHERE persona = ? AND peer = ? AND stream = ? AND seq <= ?
        RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
@@ -75,14 +83,15 @@ export class OutboundStore {
        RETURNING id, stream, seq, kind, extension_id AS extensionId, event_id AS eventId`,
     );
     this.#enqueue = sqlite.transaction((persona: string, row: NewOutboundRow, now: number) => {
-      const { seq } = this.#nextSeq.get(persona, row.peer, row.stream) as { seq: number };
+      const peer = this.#tagOf(persona, row.peer);
+      const { seq } = this.#nextSeq.get(persona, peer, row.stream) as { seq: number };
       const info = this.#insert.run(
-        persona, row.peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, now,
+        persona, peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, now,
       );
       return { id: Number(info.lastInsertRowid), seq };
     });
     this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
-      const rows = (this.#pending.all(persona, peer, limit) as OutboundRow[]).map((r) => ({ ...r, sealed: new Uint8Array(r.sealed) }));
+      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed) }));
       for (const row of rows) this.#markInflight.run(row.id);
       return rows;
     });
@@ -109,26 +118,34 @@ export class OutboundStore {
 
   /** Session closed: every in-flight row of `peer` goes back to pending. */
   revertInflight(persona: string, peer: string): void {
-    this.#revert.run(persona, peer);
+    let tag: string;
+    try {
+      tag = this.#tagOf(persona, peer);
+    } catch {
+      // The persona is no longer active (lock or switch closes every session): all of its rows.
+      this.#revertPersona.run(persona);
+      return;
+    }
+    this.#revert.run(persona, tag);
   }
 
   /** Rows acknowledged cumulatively: delete and return them. */
   deleteUpTo(persona: string, peer: string, stream: string, upTo: number): DeletedRow[] {
-    const rows = this.#deleteUpTo.all(persona, peer, stream, upTo) as DeletedRow[];
+    const rows = this.#deleteUpTo.all(persona, this.#tagOf(persona, peer), stream, upTo) as DeletedRow[];
     this.#forget(persona, peer, rows.length);
     return rows;
   }
 
   /** A refused row: delete and return it (undefined when already gone). */
   deleteOne(persona: string, peer: string, stream: string, seq: number): DeletedRow | undefined {
-    const row = this.#deleteOne.get(persona, peer, stream, seq) as DeletedRow | undefined;
+    const row = this.#deleteOne.get(persona, this.#tagOf(persona, peer), stream, seq) as DeletedRow | undefined;
     if (row) this.#forget(persona, peer, 1);
     return row;
   }
 
   /** Every row waiting for `peer` (friend removed): delete and return them. */
   deletePeer(persona: string, peer: string): Array<DeletedRow & { readonly stream: string }> {
-    const rows = this.#deletePeer.all(persona, peer) as Array<DeletedRow & { stream: string }>;
+    const rows = this.#deletePeer.all(persona, this.#tagOf(persona, peer)) as Array<DeletedRow & { stream: string }>;
     this.#counts.set(`${persona}:${peer}`, 0);
     return rows;
   }
@@ -144,7 +161,7 @@ export class OutboundStore {
     const key = `${persona}:${peer}`;
     let count = this.#counts.get(key);
     if (count === undefined) {
-      count = (this.#count.get(persona, peer) as { n: number }).n;
+      count = (this.#count.get(persona, this.#tagOf(persona, peer)) as { n: number }).n;
       this.#counts.set(key, count);
     }
     return count;

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { EventEmitter, KithError, type Event, type Friend, type FriendCard, type Friends, type PeerKey } from '@kith/sdk';
@@ -6,6 +5,7 @@ import type { HostTables } from '../storage/tables.js';
 import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
 import { peerKeyBytes } from './persona-keys.js';
 import { openText, sealText } from '../storage/sealing.js';
+import { peerTag } from '../storage/peer-tag.js';
 
 /** A change to some persona's friends list. */
 export interface FriendChange {
@@ -85,7 +85,7 @@ export class FriendTable {
         .insertInto('friends')
         .values({
           persona: key,
-          peer_tag: peerTag(persona, clean.peer),
+          peer_tag: tagOf(persona, clean.peer),
           sealed: sealCard(persona, { peer: clean.peer, label: clean.label, peerId: clean.peerId, x25519PublicKey: clean.x25519PublicKey }),
           label: '',
           last_peer_id: null,
@@ -117,7 +117,7 @@ export class FriendTable {
 
   async remove(persona: ActivePersona, peer: PeerKey): Promise<void> {
     const key = await this.#ready(persona);
-    const result = await this.#db.deleteFrom('friends').where('persona', '=', key).where('peer_tag', '=', peerTag(persona, peer)).executeTakeFirst();
+    const result = await this.#db.deleteFrom('friends').where('persona', '=', key).where('peer_tag', '=', tagOf(persona, peer)).executeTakeFirst();
     if (Number(result.numDeletedRows) > 0) this.#onDidChange.fire({ persona: key, peer, change: 'removed' });
   }
 
@@ -127,7 +127,7 @@ export class FriendTable {
 
   async #row(persona: ActivePersona, peer: PeerKey): Promise<Row | undefined> {
     const key = await this.#ready(persona);
-    const row = await this.#db.selectFrom('friends').selectAll().where('persona', '=', key).where('peer_tag', '=', peerTag(persona, peer)).executeTakeFirst();
+    const row = await this.#db.selectFrom('friends').selectAll().where('persona', '=', key).where('peer_tag', '=', tagOf(persona, peer)).executeTakeFirst();
     return row as Row | undefined;
   }
 
@@ -141,7 +141,7 @@ export class FriendTable {
       const card = { peer: row.peer_tag, label: row.label, peerId: row.last_peer_id, x25519PublicKey: row.x25519_public_key };
       await this.#db
         .updateTable('friends')
-        .set({ peer_tag: peerTag(persona, row.peer_tag), sealed: sealCard(persona, card), label: '', last_peer_id: null, x25519_public_key: '' })
+        .set({ peer_tag: peerTag(persona.atRestKey, row.peer_tag), sealed: sealCard(persona, card), label: '', last_peer_id: null, x25519_public_key: '' })
         .where('id', '=', row.id)
         .where('sealed', 'is', null)
         .execute();
@@ -152,10 +152,9 @@ export class FriendTable {
   }
 }
 
-/** HMAC-SHA256 of the friend's key under a key derived from the persona's at-rest key. */
-function peerTag(persona: ActivePersona, peer: PeerKey): string {
-  const tagKey = createHmac('sha256', persona.atRestKey).update('kith:friend-tag:v1').digest();
-  return createHmac('sha256', tagKey).update(checkPeer(peer)).digest('hex');
+/** The friend's key as a keyed hash (storage/peer-tag.ts). */
+function tagOf(persona: ActivePersona, peer: PeerKey): string {
+  return peerTag(persona.atRestKey, checkPeer(peer));
 }
 
 function sealCard(persona: ActivePersona, card: SealedCard): string {

@@ -37,7 +37,10 @@ export interface HostTables {
     setting_id: string;
     value_json: string;
   };
-  /** Bus outbound queue (003-bus): one reliable event waiting for its ACK; header+payload sealed. */
+  /**
+   * Bus outbound queue (003-bus): one reliable event waiting for its ACK; header+payload sealed.
+   * In every bus table `peer` is the friend's peer tag (007), not the key.
+   */
   bus_outbound: {
     id: number;
     persona: string;
@@ -60,6 +63,8 @@ export interface HostTables {
   bus_in_streams: { persona: string; peer: string; stream: string; hwm: number };
   /** Bus: recent refusals of durable inbound events, repeated to a sender that retransmits them. */
   bus_in_refusals: { persona: string; peer: string; stream: string; seq: number; reason: string; message: string; refused_at: number };
+  /** Bus (007): personas whose bus rows hold peer tags (storage/peer-tag.ts) instead of keys. */
+  bus_tagged_personas: { persona: string };
   /** Bus (005): delivery reports not yet handled by their extension; the report is sealed. */
   bus_reports: { id: Generated<number>; persona: string; extension_id: string; sealed: Uint8Array; created_at: number };
 }

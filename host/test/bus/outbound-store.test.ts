@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MAX_QUEUED_PER_PEER } from '../../src/bus/outbound-store.js';
 import { createTestPeer } from './support/test-peer.js';
+import { peerTag } from '../../src/storage/peer-tag.js';
 
 describe('bus: outbound queue', () => {
   it('numbers each stream from 1 and never reuses a seq, also after every row was acknowledged', async () => {
@@ -17,8 +18,10 @@ describe('bus: outbound queue', () => {
       expect(store.deleteUpTo(p, 'b'.repeat(64), 's1', 2).map((r) => r.seq)).to.deep.equal([1, 2]);
       expect(store.count(p, 'b'.repeat(64))).to.equal(1);
       expect(store.enqueue(p, row('s1')).seq).to.equal(3);
-      // Another persona on the same machine has its own rows and counters.
-      expect(store.enqueue('c'.repeat(64), row('s1')).seq).to.equal(1);
+      // Rows name peers by the active persona's peer tags: another persona's rows cannot be written while it is locked.
+      expect(() => store.enqueue('c'.repeat(64), row('s1'))).to.throw().with.property('code', 'KITH_ERR_LOCKED');
+      const stored = peer.database.sqlite.prepare('SELECT DISTINCT peer FROM bus_outbound').all() as Array<{ peer: string }>;
+      expect(stored.map((r) => r.peer)).to.deep.equal([peerTag(Buffer.from(peer.keys.atRestKey, 'hex'), 'b'.repeat(64))]);
     } finally {
       await peer.close();
     }
@@ -34,7 +37,9 @@ describe('bus: outbound queue', () => {
          VALUES (?, ?, 's', ?, 'chat.text', 4, 1, 'chat', 'e', x'00', 'pending', 0)`,
       );
       peer.database.sqlite.transaction(() => {
-        for (let i = 1; i <= MAX_QUEUED_PER_PEER; i++) insert.run(p, 'd'.repeat(64), i);
+        // Rows name the peer by its tag (storage/peer-tag.ts), as the store writes them.
+        const tag = peerTag(Buffer.from(peer.keys.atRestKey, 'hex'), 'd'.repeat(64));
+        for (let i = 1; i <= MAX_QUEUED_PER_PEER; i++) insert.run(p, tag, i);
       })();
       expect(() => store.enqueue(p, {
         peer: 'd'.repeat(64), stream: 't', kind: 'chat.text', flags: 4, priority: 1, extensionId: 'chat', eventId: 'e', sealed: new Uint8Array([1]),

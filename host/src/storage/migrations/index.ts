@@ -5,6 +5,7 @@ import { bus } from './003-bus.js';
 import { busRefusals } from './004-bus-refusals.js';
 import { busReports } from './005-bus-reports.js';
 import { friendsSealed } from './006-friends-sealed.js';
+import { busPeerTags } from './007-bus-peer-tags.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -17,4 +18,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004-bus-refusals': busRefusals,
   '005-bus-reports': busReports,
   '006-friends-sealed': friendsSealed,
+  '007-bus-peer-tags': busPeerTags,
 };
