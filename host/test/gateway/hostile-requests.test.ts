@@ -106,6 +106,12 @@ describe('gateway: hostile requests against a real host', function () {
     expect(await outcome({ extraHeaders: { 'x-kith-secret': host.launchSecret } })).to.equal('connected');
     expect(await outcome({ extraHeaders: { 'x-kith-secret': host.launchSecret }, transports: ['websocket'] })).to.equal('connected');
     expect(await outcome({ auth: { secret: host.launchSecret } })).to.not.equal('connected');
+    // What the page sees with a stale secret after a host restart (it then reloads for the new one).
+    const stale = await new Promise<unknown>((resolve) => {
+      const socket = connectSocket(host.url, { path: '/api/ws', reconnection: false, forceNew: true, transports: ['polling', 'websocket'], extraHeaders: { 'x-kith-secret': 'stale' } });
+      socket.on('connect_error', (error) => (socket.close(), resolve((error as { description?: unknown }).description)));
+    });
+    expect(stale).to.equal(403);
   });
 
   it('a declared 10 GB Content-Length is refused with 413 at once and the connection closed, body unread', async () => {

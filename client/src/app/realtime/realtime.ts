@@ -41,7 +41,10 @@ export class Realtime {
       if (reason === 'io server disconnect') setTimeout(() => this.#socket.connect(), 200);
     });
     this.#socket.on('connect_error', (error) => {
-      if (error.message === 'KITH_ERR_FORBIDDEN') this.#reloadForNewSecret();
+      // A stale secret is refused at the engine.io handshake (HTTP 403, before any session), or
+      // by the socket guard (KITH_ERR_FORBIDDEN).
+      const status = (error as { description?: unknown }).description;
+      if (error.message === 'KITH_ERR_FORBIDDEN' || status === 403) this.#reloadForNewSecret();
     });
   }
 
