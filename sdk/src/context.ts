@@ -307,6 +307,7 @@ export interface Friends {
 /** One entry of a rendezvous room. */
 export interface RendezvousEntry {
   readonly blob: string;
+  /** The public tag of the publisher's owner secret (base64url SHA-256), never the secret itself. */
   readonly owner?: string;
   /** Unix ms when the server stored it. */
   readonly storedAt: number;
@@ -317,6 +318,10 @@ export interface RendezvousEntry {
  * owner used here is tracked and unpublished on leave, lock and shutdown.
  */
 export interface Rendezvous {
+  /**
+   * `owner` is the entry's secret (16-64 characters of `[A-Za-z0-9_-]`, random when omitted): only
+   * it replaces or unpublishes the entry; fetches show its hash as `owner`.
+   */
   publish(url: string, room: string, blob: string, owner?: string): Promise<void>;
   fetch(url: string, room: string): Promise<readonly RendezvousEntry[]>;
   unpublish(url: string, room: string, owner: string): Promise<void>;
