@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { RendezvousClient, normaliseServerUrl } from '../src/peer/client.js';
+import { MAX_FETCH_PAGES, RendezvousClient, normaliseServerUrl } from '../src/peer/client.js';
 import { MemoryRoomStore } from '../src/server/memory-store.js';
 import { startRendezvousServer } from '../src/server/server.js';
 import { randomRoom } from './support/rooms.js';
@@ -23,6 +23,31 @@ describe('rendezvous peer client', () => {
       expect(error.code).to.equal('KITH_ERR_PAYLOAD_TOO_LARGE');
     } finally {
       await server.close();
+    }
+  });
+
+  it('follows fetch pages, but not forever: a bounded number of pages, and never a repeated cursor', async () => {
+    const asked: string[] = [];
+    const endless = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const query = new URL(req.url ?? '', 'http://x').searchParams;
+      const page = Number(query.get('cursor') ?? 0);
+      const next = req.url?.includes('loop') ? 'same' : String(page + 1);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ entries: [{ blob: `p${page}`, storedAt: 1 }], next }));
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+    try {
+      const entries = await new RendezvousClient(url).fetch(randomRoom());
+      expect(entries).to.have.length(MAX_FETCH_PAGES);
+      expect(asked).to.have.length(MAX_FETCH_PAGES);
+      asked.length = 0;
+      const looping = await new RendezvousClient(`${url}/loop`).fetch(randomRoom());
+      expect(looping).to.have.length(2); // the first page, then the page after 'same'; 'same' again ends it
+      expect(asked).to.have.length(2);
+    } finally {
+      endless.close();
     }
   });
 
