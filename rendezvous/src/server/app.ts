@@ -27,7 +27,8 @@ export interface RendezvousAppOptions {
 
 /**
  * The `/r/*` HTTP API. Order matters: the rate limiter runs first (a flood costs no parsing), then
- * the size-bounded JSON parser, then zod validation, then the store. Every error is
+ * the size-bounded JSON parser, then zod validation, then the per-source quota, then the store.
+ * Owners arrive as secrets and reach the store only as their hashes (owner-tag.ts). Every error is
  * `{ error: { code, message } }` with a stable code.
  */
 export function createRendezvousApp(options: RendezvousAppOptions): Express {
