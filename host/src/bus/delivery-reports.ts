@@ -25,8 +25,8 @@ export interface ExtensionReports {
  *
  * {@link settle} deletes queue rows and stores their reports in one transaction; a stored report
  * is removed only after every listener of its extension returned (and any promise it returned
- * resolved). A kill -9 in between leaves the report stored, and it is replayed to the listener
- * that subscribes at the extension's next activation. Reports nobody listens to wait (bounded,
+ * resolved). A kill -9 in between leaves the report stored, and it is replayed when the first
+ * listener of its kind subscribes again (the extension's next activation). Reports nobody listens to wait (bounded,
  * see ReportOutbox). Volatile events' reports ({@link live}) die with the session, like the events.
  */
 export class DeliveryReports {
@@ -131,7 +131,7 @@ export class DeliveryReports {
     });
   }
 
-  /** A listener subscribed: after the current turn (the extension finishes wiring up), replay what waits for it. */
+  /** A first listener subscribed: after the current turn (the extension finishes wiring up), replay what waits for it. */
   #scheduleReplay(extensionId: string): void {
     if (this.#replaying.has(extensionId)) return;
     this.#replaying.add(extensionId);
@@ -183,10 +183,12 @@ class Listeners<T> {
 
   readonly event: Event<T> = (listener, thisArgs, disposables) => {
     const bound = thisArgs === undefined ? listener : listener.bind(thisArgs);
+    const first = this.#listeners.size === 0;
     this.#listeners.add(bound);
     const subscription = new Disposable(() => this.#listeners.delete(bound));
     disposables?.push(subscription);
-    this.#onSubscribe();
+    // The first listener (an activation) gets what waited; later ones do not re-read the table.
+    if (first) this.#onSubscribe();
     return subscription;
   };
 
