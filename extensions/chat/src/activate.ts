@@ -14,5 +14,7 @@ export default defineExtension({
     const connector = new JustInTimeConnect(ctx);
     const chat = new ChatService(ctx, store, connector);
     ctx.subscriptions.push(registerChatEvents(ctx, chat), registerChatRoutes(ctx, chat, store), registerAutoConnect(ctx, connector));
+    // Messages a crash left between storing and queueing are queued again (delivery bookkeeping).
+    chat.resendOrphans().catch((error: Error) => ctx.log.warn('orphaned messages not queued again', { error: error.message }));
   },
 });

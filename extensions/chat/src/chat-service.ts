@@ -83,16 +83,40 @@ export class ChatService {
       throw error;
     }
     await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
-    const early = this.earlyOutcomes.get(receipt.eventId);
-    if (early) {
-      this.earlyOutcomes.delete(receipt.eventId);
-      await this.store.settle(receipt.eventId, early.outcome);
-      early.claimed();
-    }
+    await this.claimEarly(receipt.eventId);
     if (receipt.queued) this.connector.connectNow(conversation);
     const message = (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
     return message;
+  }
+
+  /**
+   * Hand my orphaned messages (stored, but the host stopped before their event id was recorded)
+   * to the bus again. One may already be queued or even delivered under the lost event id: the
+   * friend's chat keeps one copy per message id, and this send's report settles it.
+   */
+  async resendOrphans(before = Date.now()): Promise<number> {
+    const orphans = await this.store.orphans(before);
+    for (const message of orphans) {
+      const { header, payload } = encodeText({ id: message.id, sentAt: message.sentAt, body: message.body });
+      const receipt = await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.text', header, payload, {
+        reliable: true,
+        priority: 'interactive',
+      });
+      await this.store.setSent(message.conversation, message.id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
+      await this.claimEarly(receipt.eventId);
+      this.changed(await this.store.get(message.conversation, message.id));
+    }
+    return orphans.length;
+  }
+
+  /** A report that came before its send stored the event id: record it now, and end the report's wait. */
+  private async claimEarly(eventId: string): Promise<void> {
+    const early = this.earlyOutcomes.get(eventId);
+    if (!early) return;
+    this.earlyOutcomes.delete(eventId);
+    await this.store.settle(eventId, early.outcome);
+    early.claimed();
   }
 
   /**

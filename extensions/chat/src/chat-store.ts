@@ -142,6 +142,24 @@ export class ChatStore {
       .execute();
   }
 
+  /**
+   * My messages stored before `before` that never got an event id: the host stopped between
+   * storing one and handing it to the bus (or before its receipt was recorded).
+   */
+  async orphans(before: number): Promise<ChatMessage[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('from_me', '=', 1)
+      .where('state', '=', 'queued')
+      .where('event_id', 'is', null)
+      .where('conversation', '!=', 'self')
+      .where('stored_at', '<', before)
+      .orderBy('row_id')
+      .execute();
+    return (rows as Row[]).map((row) => this.toMessage(row));
+  }
+
   /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
   async settle(eventId: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
     const row = (await this.db.selectFrom('messages').selectAll().where('event_id', '=', eventId).executeTakeFirst()) as Row | undefined;

@@ -17,6 +17,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Sender {
   readonly child: ChildProcess;
   readonly persona: PersonaLogin;
+  /** Hex master public key of the sender's persona. */
+  readonly key: string;
   ask(message: { op: string } & Record<string, unknown>, timeoutMs?: number): Promise<any>;
   kill(): Promise<void>;
 }
@@ -45,6 +47,7 @@ async function startSender(dataDir: string, persona?: PersonaLogin): Promise<Sen
   return {
     child,
     persona: ready.persona,
+    key: ready.key,
     ask(message, timeoutMs) {
       const answer = next(message.op, timeoutMs);
       child.send(message);
@@ -76,14 +79,28 @@ describe('chat: kill -9 of the sender while the bus drains', function () {
     fs.rmSync(bobDir, { recursive: true, force: true });
   });
 
+  /** Start a sender in `dir` and make it and Bob friends; returns its persona. */
+  async function befriendedSender(dir: string): Promise<Sender> {
+    const started = await startSender(dir);
+    // Each card carries the X25519 key made for the other side, so exchange once to learn Alice's key.
+    const { card: aliceCard } = await started.ask({ op: 'befriend', card: { ...friendCard(bob, '00'.repeat(32), 'Bob') } });
+    await bob.host.areas.identity.friends.save(aliceCard);
+    await started.ask({ op: 'befriend', card: friendCard(bob, aliceCard.peer, 'Bob') });
+    return started;
+  }
+
+  async function drain(peer: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while ((await sender!.ask({ op: 'queue', peer })).count > 0) {
+      if (Date.now() > deadline) throw new Error('the queue did not drain');
+      await sleep(100);
+    }
+  }
+
   it('leaves no message queued after a restart: every ACKed delivery is recorded', async () => {
     const bobPort = bob.host.areas.net.udpPort;
-    sender = await startSender(senderDir);
+    sender = await befriendedSender(senderDir);
     const persona = sender.persona;
-    // Each card carries the X25519 key made for the other side, so exchange once to learn Alice's key.
-    const { card: aliceCard } = await sender.ask({ op: 'befriend', card: { ...friendCard(bob, '00'.repeat(32), 'Bob') } });
-    await bob.host.areas.identity.friends.save(aliceCard);
-    await sender.ask({ op: 'befriend', card: friendCard(bob, aliceCard.peer, 'Bob') });
     const bob_ = bob.key;
 
     const runs = 6;
@@ -99,11 +116,7 @@ describe('chat: kill -9 of the sender while the bus drains', function () {
     // A clean run drains what is left; then one more restart, and nothing may still look undelivered.
     sender = await startSender(senderDir, persona);
     await sender.ask({ op: 'connect', peer: bob_, port: bobPort });
-    const deadline = Date.now() + 60_000;
-    while ((await sender.ask({ op: 'queue', peer: bob_ })).count > 0) {
-      if (Date.now() > deadline) throw new Error('the queue did not drain');
-      await sleep(100);
-    }
+    await drain(bob_);
     await sleep(500);
     await sender.kill();
     sender = await startSender(senderDir, persona);
@@ -111,5 +124,28 @@ describe('chat: kill -9 of the sender while the bus drains', function () {
     const { states, total } = await sender.ask({ op: 'states', peer: bob_ });
     expect(total).to.equal(runs * perRun);
     expect(states).to.deep.equal({ delivered: runs * perRun });
+  });
+
+  it('queues again a message the sender was killed with before its receipt was recorded; the friend keeps one copy', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-chat-orphan-'));
+    try {
+      await sender?.kill();
+      sender = await befriendedSender(dir);
+      const persona = sender.persona;
+      await sender.ask({ op: 'send', peer: bob.key, count: 3, prefix: 'orphan' });
+      await sender.ask({ op: 'orphan' });
+      await sender.kill();
+      sender = await startSender(dir, persona);
+      await sender.ask({ op: 'connect', peer: bob.key, port: bob.host.areas.net.udpPort });
+      await drain(bob.key);
+      await sleep(500);
+      expect((await sender.ask({ op: 'states', peer: bob.key })).states).to.deep.equal({ delivered: 3 });
+      const atBob = (await bob.call('GET', `/sessions/${sender.key}/messages?limit=200`)).messages as Array<{ body: string }>;
+      expect(atBob.map((m) => m.body).sort()).to.deep.equal(['orphan 0', 'orphan 1', 'orphan 2']);
+    } finally {
+      await sender?.kill();
+      sender = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

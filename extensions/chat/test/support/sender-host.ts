@@ -22,6 +22,20 @@ process.on('message', async (message: any) => {
       const states: Record<string, number> = {};
       for (const m of messages as Array<{ state: string }>) states[m.state] = (states[m.state] ?? 0) + 1;
       process.send!({ op: 'states', states, total: messages.length });
+    } else if (message.op === 'orphan') {
+      // What a kill -9 between storing a message and recording its receipt leaves: no event id;
+      // the newest one also never reached the bus queue (killed before the enqueue).
+      const { sqlite } = alice.host.database;
+      sqlite.prepare('UPDATE ext_chat__messages SET event_id = NULL WHERE from_me = 1').run();
+      sqlite.transaction(() => {
+        // Undo the newest enqueue as a whole (its row and its seq), as if it never ran.
+        const newest = sqlite.prepare('SELECT id, persona, peer, stream FROM bus_outbound ORDER BY id DESC LIMIT 1').get() as
+          { id: number; persona: string; peer: string; stream: string };
+        sqlite.prepare('DELETE FROM bus_outbound WHERE id = ?').run(newest.id);
+        sqlite.prepare('UPDATE bus_out_streams SET next_seq = next_seq - 1 WHERE persona = ? AND peer = ? AND stream = ?')
+          .run(newest.persona, newest.peer, newest.stream);
+      })();
+      process.send!({ op: 'orphan' });
     } else if (message.op === 'queue') {
       process.send!({ op: 'queue', count: alice.host.areas.bus.engine.store.count(alice.key, message.peer) });
     }
@@ -29,4 +43,4 @@ process.on('message', async (message: any) => {
     process.send!({ op: 'error', message: (error as Error).message });
   }
 });
-process.send!({ op: 'ready', persona: alice.persona });
+process.send!({ op: 'ready', persona: alice.persona, key: alice.key });
