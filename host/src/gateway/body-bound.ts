@@ -1,22 +1,26 @@
-import type { RequestHandler } from 'express';
+import type http from 'node:http';
 import { KithError } from '@kith/sdk';
 
 /** The largest body any route may accept (RouteOptions.limit's own maximum). */
 export const MAX_DECLARED_BODY = 64 * 1024 * 1024;
 
 /**
- * Refuse a request whose declared `Content-Length` exceeds `max` before anything else runs, and
- * close the connection after the answer, so not one byte of the body is read (Node would
+ * Put a front door on `server` (after socket.io attached, so `/api/ws` is covered too): a request
+ * whose declared `Content-Length` exceeds `max` is answered 413 before Express or engine.io see it,
+ * and the connection is closed after the answer, so not one byte of the body is read (Node would
  * otherwise drain it to keep the connection alive). Routes check their own, smaller limits.
  */
-export function declaredBodyBound(max = MAX_DECLARED_BODY): RequestHandler {
-  return (req, res, next) => {
+export function boundDeclaredBodies(server: http.Server, max = MAX_DECLARED_BODY): void {
+  const listeners = server.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && !(Number(declared) <= max)) {
-      res.set('Connection', 'close');
-      next(new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `A request body is at most ${max} bytes`));
+      const body = JSON.stringify(new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `A request body is at most ${max} bytes`).toJSON());
+      res.writeHead(413, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.end(body);
       return;
     }
-    next();
-  };
+    for (const listener of listeners) listener.call(server, req, res);
+  });
 }

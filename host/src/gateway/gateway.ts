@@ -5,7 +5,7 @@ import { Server as SocketServer } from 'socket.io';
 import type { HostLogger } from '../log.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder, notFound } from './http-errors.js';
-import { declaredBodyBound } from './body-bound.js';
+import { boundDeclaredBodies } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
@@ -49,7 +49,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     each.set('etag', false);
     each.set('trust proxy', false);
   }
-  root.use(declaredBodyBound());
   root.use(app);
   root.use(notFound);
   root.use(errorResponder(options.log));
@@ -74,6 +73,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     allowRequest: security.allowRequest,
   });
   io.use(security.socketGuard);
+  boundDeclaredBodies(server);
 
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {

@@ -116,7 +116,10 @@ describe('gateway: hostile requests against a real host', function () {
 
   it('a declared 10 GB Content-Length is refused with 413 at once and the connection closed, body unread', async () => {
     const huge = 10 * 1024 * 1024 * 1024;
-    for (const [method, route] of [['POST', '/api/personas'], ['GET', '/api/health'], ['POST', '/api/identity/lock'], ['PUT', '/ext/chat/x']]) {
+    for (const [method, route] of [
+      ['POST', '/api/personas'], ['GET', '/api/health'], ['POST', '/api/identity/lock'], ['PUT', '/ext/chat/x'],
+      ['POST', '/api/ws/?EIO=4&transport=polling'], ['POST', '/api/ws/?EIO=4&transport=polling&sid=abc'],
+    ]) {
       const answer = await exchange(
         port,
         `${method} ${route} HTTP/1.1\r\nHost: ${hostHeader}\r\nx-kith-secret: ${host.launchSecret}\r\nContent-Type: application/json\r\nContent-Length: ${huge}\r\n\r\n{"a":`,
