@@ -5,7 +5,7 @@ import { KithError, type KeyDerivation, type Sealing } from '@kith/sdk';
 import type { ContextProviders, ExtensionScope } from '../core/area.js';
 import type { Database } from '../storage/database.js';
 import { createExtensionStorage } from '../storage/extension-storage.js';
-import { openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
+import { keyedTag, openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
 import { personaFriends, type FriendTable } from './friend-store.js';
 import { peerKeyBytes } from './persona-keys.js';
 
@@ -17,6 +17,7 @@ export function sealingFor(scope: ExtensionScope): Sealing {
     openText: (sealed) => openText(persona.atRestKey, sealed),
     sealBytes: (plaintext) => sealBytes(persona.atRestKey, plaintext),
     openBytes: (sealed) => openBytes(persona.atRestKey, sealed),
+    tag: (value) => keyedTag(persona.atRestKey, scope.extension.id, value),
   };
 }
 

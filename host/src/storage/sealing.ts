@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { KithError } from '@kith/sdk';
 
@@ -60,6 +60,27 @@ export function openText(key: Uint8Array, sealed: string): string {
 /** True when `value` looks like a sealed text (does not check that it opens). */
 export function isSealedText(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(SEAL_TEXT_PREFIX);
+}
+
+/** Longest value {@link keyedTag} hashes. */
+export const MAX_TAGGED_BYTES = 64 * 1024;
+
+/**
+ * `ctx.sealing.tag`: HMAC-SHA256(value) under HMAC-SHA256(atRestKey, "kith:ext-tag:v1" | 0 |
+ * extension id), base64url. Lets an extension find rows by a secret (a friend's key) without
+ * storing it; the per-extension key keeps one extension's tags from matching another's, and the
+ * at-rest key keeps personas apart (host tables use storage/peer-tag.ts, another label).
+ */
+export function keyedTag(atRestKey: Uint8Array, extensionId: string, value: string | Uint8Array): string {
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'tag() takes a string or bytes');
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  if (bytes.length > MAX_TAGGED_BYTES) throw new KithError('KITH_ERR_BAD_REQUEST', `tag() takes at most ${MAX_TAGGED_BYTES} bytes`);
+  const tagKey = createHmac('sha256', atRestKey).update(`kith:ext-tag:v1\u0000${extensionId}`).digest();
+  try {
+    return createHmac('sha256', tagKey).update(bytes).digest('base64url');
+  } finally {
+    tagKey.fill(0);
+  }
 }
 
 /** `ciphertext | tag` of XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha) with the v1 AAD. */

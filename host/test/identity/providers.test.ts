@@ -131,6 +131,19 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
     expect((await active.list()).map((f) => f.peer)).to.deep.equal([alice.info.masterPublicKey]);
   });
 
+  it('sealing.tag: stable per extension and persona, unrelated across either, bounded', async () => {
+    const peer = bob.info.masterPublicKey;
+    const tag = ctx(alice).sealing.tag(peer);
+    expect(tag).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(ctx(alice).sealing.tag(peer)).to.equal(tag);
+    expect(ctx(alice).sealing.tag(new TextEncoder().encode(peer))).to.equal(tag);
+    expect(ctx(alice, 'other').sealing.tag(peer)).to.not.equal(tag);
+    expect(ctx(bob).sealing.tag(peer)).to.not.equal(tag);
+    expect(ctx(alice).sealing.tag(`${peer}0`)).to.not.equal(tag);
+    expect(await code(() => ctx(alice).sealing.tag('x'.repeat(64 * 1024 + 1)))).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(await code(() => ctx(alice).sealing.tag(42 as unknown as string))).to.equal('KITH_ERR_BAD_REQUEST');
+  });
+
   it('sealing: per-persona keys, versioned prefix, refused after lock', async () => {
     const a = ctx(alice).sealing;
     const b = ctx(bob).sealing;
@@ -143,6 +156,7 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
     const friends = activeFriends(table, registry);
     registry.lock();
     expect(await code(() => a.sealText('x'))).to.equal('KITH_ERR_LOCKED');
+    expect(await code(() => a.tag('x'))).to.equal('KITH_ERR_LOCKED');
     expect(await code(friends.list())).to.equal('KITH_ERR_LOCKED');
   });
 
