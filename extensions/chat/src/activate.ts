@@ -11,6 +11,9 @@ export default defineExtension({
   async activate(ctx) {
     await ctx.storage.migrate(CHAT_MIGRATIONS);
     const store = new ChatStore(ctx.storage, ctx.sealing);
+    // Older rows name the friend by key in clear: tag them before anything reads them.
+    const tagged = await store.tagConversations();
+    if (tagged > 0) ctx.log.info('chat conversations moved to tags at rest', { conversations: tagged });
     const connector = new JustInTimeConnect(ctx);
     const chat = new ChatService(ctx, store, connector);
     ctx.subscriptions.push(registerChatEvents(ctx, chat), registerChatRoutes(ctx, chat, store), registerAutoConnect(ctx, connector));

@@ -1,8 +1,10 @@
 /**
  * The chat history: one table of messages, bodies sealed with the persona's at-rest key, paged by
- * a local row cursor. Rows are scoped to the persona by the host's storage handle.
+ * a local row cursor. Rows are scoped to the persona by the host's storage handle. A friend's
+ * conversation is stored under `ctx.sealing.tag(peer)`, never the friend's key: the file alone does
+ * not show whom the persona talks to; the key itself is kept sealed in `conversations`.
  */
-import type { ExtensionStorage, Sealing } from '@kith/sdk';
+import type { ExtensionStorage, PeerKey, Sealing } from '@kith/sdk';
 import type { ChatMessage, Conversation, MessageState } from './chat-message.js';
 
 type Migrations = Parameters<ExtensionStorage['migrate']>[0];
@@ -28,7 +30,21 @@ export const CHAT_MIGRATIONS: Migrations = {
       await db.schema.createIndex('messages_by_event').on('messages').column('event_id').execute();
     },
   },
+  '002-conversation-tags': {
+    async up(db) {
+      // `messages.conversation` becomes `self` or a tag; the tag's friend key, sealed, lives here.
+      // Rows written before hold the key in clear: tagConversations() converts them per persona.
+      await db.schema
+        .createTable('conversations')
+        .addColumn('tag', 'text', (c) => c.primaryKey())
+        .addColumn('peer', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
+
+/** How a friend's key looked in `messages.conversation` before 002. */
+const KEY_IN_CLEAR = /^[0-9a-f]{64}$/;
 
 interface Row {
   row_id: number;
@@ -61,6 +77,9 @@ export interface ConversationSummary {
 }
 
 export class ChatStore {
+  /** Stored conversation key (tag) → the friend's key, for the tags this store has seen. */
+  private readonly peers = new Map<string, PeerKey>();
+
   constructor(
     private readonly storage: ExtensionStorage,
     private readonly sealing: Sealing,
@@ -70,11 +89,62 @@ export class ChatStore {
     return this.storage.db;
   }
 
-  private toMessage(row: Row): ChatMessage {
+  /** What `messages.conversation` holds for a conversation: `self`, or the friend's tag. */
+  private key(conversation: Conversation): string {
+    return conversation === 'self' ? 'self' : this.sealing.tag(conversation);
+  }
+
+  /** Record the sealed key behind a friend's tag (once), so rows can name the friend again. */
+  private async remember(peer: PeerKey): Promise<string> {
+    const tag = this.sealing.tag(peer);
+    if (this.peers.get(tag) === peer) return tag;
+    await this.db
+      .insertInto('conversations')
+      .values({ tag, peer: this.sealing.sealText(peer) })
+      .onConflict((oc: any) => oc.column('tag').doNothing())
+      .execute();
+    this.peers.set(tag, peer);
+    return tag;
+  }
+
+  /** The conversation a stored key stands for. */
+  private async conversationOf(key: string): Promise<Conversation> {
+    if (key === 'self') return 'self';
+    const known = this.peers.get(key);
+    if (known) return known;
+    const row = await this.db.selectFrom('conversations').select('peer').where('tag', '=', key).executeTakeFirst();
+    if (!row) throw new Error('chat store: a conversation tag without its sealed key');
+    const peer = this.sealing.openText((row as { peer: string }).peer);
+    this.peers.set(key, peer);
+    return peer;
+  }
+
+  /**
+   * Rows stored before conversations were tagged hold the friend's key in clear: move them to the
+   * tag (the host's secure_delete overwrites the old cells). Call once per activation; returns
+   * how many conversations it converted.
+   */
+  async tagConversations(): Promise<number> {
+    const rows = await this.db.selectFrom('messages').select('conversation').groupBy('conversation').execute();
+    const inClear = (rows as { conversation: string }[]).map((r) => r.conversation).filter((c) => KEY_IN_CLEAR.test(c));
+    for (const peer of inClear) {
+      const tag = await this.remember(peer);
+      await this.db.updateTable('messages').set({ conversation: tag }).where('conversation', '=', peer).execute();
+    }
+    return inClear.length;
+  }
+
+  private async toMessages(rows: readonly Row[]): Promise<ChatMessage[]> {
+    const messages: ChatMessage[] = [];
+    for (const row of rows) messages.push(await this.toMessage(row));
+    return messages;
+  }
+
+  private async toMessage(row: Row): Promise<ChatMessage> {
     return {
       cursor: row.row_id,
       id: row.msg_id,
-      conversation: row.conversation,
+      conversation: await this.conversationOf(row.conversation),
       fromMe: row.from_me === 1,
       body: this.sealing.openText(row.body),
       sentAt: row.sent_at,
@@ -97,12 +167,13 @@ export class ChatStore {
   }): Promise<ChatMessage | undefined> {
     const existing = await this.get(message.conversation, message.id);
     if (existing) return undefined;
+    const conversation = message.conversation === 'self' ? 'self' : await this.remember(message.conversation);
     const storedAt = Date.now();
     const result = await this.db
       .insertInto('messages')
       .values({
         msg_id: message.id,
-        conversation: message.conversation,
+        conversation,
         from_me: message.fromMe ? 1 : 0,
         body: this.sealing.sealText(message.body),
         sent_at: message.sentAt,
@@ -120,23 +191,23 @@ export class ChatStore {
     const row = await this.db
       .selectFrom('messages')
       .selectAll()
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .executeTakeFirst();
-    return row ? this.toMessage(row as Row) : undefined;
+    return row ? await this.toMessage(row as Row) : undefined;
   }
 
   /** Every stored copy of `id` (ids are random, so normally one), mine first. */
   async find(id: string): Promise<ChatMessage[]> {
     const rows = await this.db.selectFrom('messages').selectAll().where('msg_id', '=', id).orderBy('from_me', 'desc').execute();
-    return (rows as Row[]).map((row) => this.toMessage(row));
+    return this.toMessages(rows as Row[]);
   }
 
   async setSent(conversation: Conversation, id: string, eventId: string, state: 'queued' | 'sent'): Promise<void> {
     await this.db
       .updateTable('messages')
       .set({ event_id: eventId, state })
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .where('state', 'in', ['queued', 'sent'])
       .execute();
@@ -157,7 +228,7 @@ export class ChatStore {
       .where('stored_at', '<', before)
       .orderBy('row_id')
       .execute();
-    return (rows as Row[]).map((row) => this.toMessage(row));
+    return this.toMessages(rows as Row[]);
   }
 
   /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
@@ -167,7 +238,7 @@ export class ChatStore {
     if (row.state === 'queued' || row.state === 'sent') {
       await this.db.updateTable('messages').set({ state }).where('row_id', '=', row.row_id).execute();
     }
-    return this.get(row.conversation, row.msg_id);
+    return this.get(await this.conversationOf(row.conversation), row.msg_id);
   }
 
   /** Mark messages read: mine (`fromMe`, a receipt from the friend) or theirs (I read them). */
@@ -176,7 +247,7 @@ export class ChatStore {
     await this.db
       .updateTable('messages')
       .set({ state: 'read', read_at: readAt })
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('msg_id', 'in', ids)
       .where('from_me', '=', fromMe ? 1 : 0)
       .where('read_at', 'is', null)
@@ -184,10 +255,10 @@ export class ChatStore {
     const rows = await this.db
       .selectFrom('messages')
       .selectAll()
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('msg_id', 'in', ids)
       .execute();
-    return (rows as Row[]).map((row) => this.toMessage(row));
+    return this.toMessages(rows as Row[]);
   }
 
   /** Ids of the friend's messages up to `cursor` I have not read yet. */
@@ -195,7 +266,7 @@ export class ChatStore {
     let query = this.db
       .selectFrom('messages')
       .select('msg_id')
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('from_me', '=', 0)
       .where('read_at', 'is', null);
     if (upToCursor !== undefined) query = query.where('row_id', '<=', upToCursor);
@@ -207,31 +278,31 @@ export class ChatStore {
     await this.db
       .updateTable('messages')
       .set({ body: this.sealing.sealText(body), edited_at: editedAt })
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .execute();
     return this.get(conversation, id);
   }
 
   async delete(conversation: Conversation, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('messages').where('conversation', '=', conversation).where('msg_id', '=', id).executeTakeFirst();
+    const result = await this.db.deleteFrom('messages').where('conversation', '=', this.key(conversation)).where('msg_id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   async clear(conversation: Conversation): Promise<number> {
-    const result = await this.db.deleteFrom('messages').where('conversation', '=', conversation).executeTakeFirst();
+    const result = await this.db.deleteFrom('messages').where('conversation', '=', this.key(conversation)).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
   /** A page of history, oldest first: the newest `limit` messages before `before` (a cursor). */
   async page(conversation: Conversation, options: { before?: number; limit: number }): Promise<Page> {
     const limit = Math.min(Math.max(options.limit, 1), MAX_PAGE);
-    let query = this.db.selectFrom('messages').selectAll().where('conversation', '=', conversation);
+    let query = this.db.selectFrom('messages').selectAll().where('conversation', '=', this.key(conversation));
     if (options.before !== undefined) query = query.where('row_id', '<', options.before);
     const rows = (await query.orderBy('row_id', 'desc').limit(limit + 1).execute()) as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit).reverse();
-    return { messages: page.map((row) => this.toMessage(row)), nextCursor: more && page.length > 0 ? page[0]!.row_id : null };
+    return { messages: await this.toMessages(page), nextCursor: more && page.length > 0 ? page[0]!.row_id : null };
   }
 
   /** Messages after `after` (a cursor), oldest first: what a reconnecting page missed. */
@@ -239,12 +310,12 @@ export class ChatStore {
     const rows = await this.db
       .selectFrom('messages')
       .selectAll()
-      .where('conversation', '=', conversation)
+      .where('conversation', '=', this.key(conversation))
       .where('row_id', '>', after)
       .orderBy('row_id')
       .limit(Math.min(Math.max(limit, 1), MAX_PAGE))
       .execute();
-    return (rows as Row[]).map((row) => this.toMessage(row));
+    return this.toMessages(rows as Row[]);
   }
 
   /** Messages whose body contains `text` (case-insensitive), newest first. Bodies are sealed, so this opens them. */
@@ -281,7 +352,7 @@ export class ChatStore {
     const summaries: ConversationSummary[] = [];
     for (const row of lasts as unknown as { conversation: string; last_row: number }[]) {
       const last = (await this.db.selectFrom('messages').selectAll().where('row_id', '=', row.last_row).executeTakeFirst()) as Row | undefined;
-      if (last) summaries.push({ conversation: row.conversation, last: this.toMessage(last), unread: unreadBy.get(row.conversation) ?? 0 });
+      if (last) summaries.push({ conversation: await this.conversationOf(row.conversation), last: await this.toMessage(last), unread: unreadBy.get(row.conversation) ?? 0 });
     }
     return summaries.sort((a, b) => b.last.cursor - a.last.cursor);
   }

@@ -9,7 +9,8 @@ import { PAIRING_MIGRATIONS, RemovalStore } from './removal-store.js';
 export default defineExtension({
   async activate(ctx) {
     await ctx.storage.migrate(PAIRING_MIGRATIONS);
-    const removals = new RemovalStore(ctx.storage);
+    const removals = new RemovalStore(ctx.storage, ctx.sealing);
+    await removals.convert();
     const removal = new FriendRemoval(ctx, removals);
     const pairing = new PairingService(ctx);
     ctx.subscriptions.push(
