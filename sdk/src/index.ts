@@ -7,6 +7,7 @@ export { Disposable } from './disposable.js';
 export { EventEmitter, type Event } from './event.js';
 export { ERRORS, KithError, isKithError, type ErrorCode } from './errors.js';
 export * from './kinds.js';
+export { defineKind, type HeaderCheck, type KindCodec } from './define-kind.js';
 export type * from './context.js';
 export type * from './manifest.js';
 export type * from './ui.js';

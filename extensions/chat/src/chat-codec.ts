@@ -1,14 +1,15 @@
 /**
- * The chat kinds on the wire: CBOR headers (the bus encodes them) and a UTF-8 payload for bodies.
- * Decoders check every field of what a peer sent before the store sees it.
+ * Chat's events as the service sees them, to and from the wire: the headers through the kind
+ * codecs of chat-kinds.ts (the bus CBOR-encodes them), bodies as a UTF-8 payload. Decoders check
+ * every field of what a peer sent before the store sees it.
  */
 import type { EventHeader } from '@kith/sdk';
+import { chatClear, chatDelete, chatEdit, chatRead, chatText } from './chat-kinds.js';
+
+export { MAX_READ_IDS, isMessageId } from './chat-kinds.js';
 
 /** Longest body in UTF-8 bytes (fits one event in a 1280-byte-MTU session with room for framing). */
 export const MAX_BODY_BYTES = 1900;
-/** Most message ids one read receipt carries. */
-export const MAX_READ_IDS = 64;
-const MESSAGE_ID = /^[0-9a-f]{32}$/;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -26,10 +27,6 @@ export function newMessageId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function isMessageId(value: unknown): value is string {
-  return typeof value === 'string' && MESSAGE_ID.test(value);
-}
-
 /** UTF-8 bytes of a body, or a RangeError naming the limit. */
 export function bodyBytes(body: string): Uint8Array {
   const bytes = encoder.encode(body);
@@ -38,48 +35,49 @@ export function bodyBytes(body: string): Uint8Array {
 }
 
 export function encodeText(event: TextEvent): { header: EventHeader; payload: Uint8Array } {
-  return { header: { id: event.id, ts: event.sentAt }, payload: bodyBytes(event.body) };
+  return { header: chatText.encode({ id: event.id, ts: event.sentAt }), payload: bodyBytes(event.body) };
 }
 
 export function decodeText(header: EventHeader, payload: Uint8Array): TextEvent | null {
+  const text = chatText.decode(header);
   const body = decodeBody(payload);
-  if (!isMessageId(header.id) || !isTimestamp(header.ts) || body === null) return null;
-  return { id: header.id, sentAt: header.ts, body };
+  return text && body !== null ? { id: text.id, sentAt: text.ts, body } : null;
 }
 
 export function encodeRead(event: ReadEvent): EventHeader {
-  return { ids: [...event.ids], at: event.readAt };
+  return chatRead.encode({ ids: [...event.ids], at: event.readAt });
 }
 
 export function decodeRead(header: EventHeader): ReadEvent | null {
-  const { ids, at } = header;
-  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_READ_IDS || !ids.every(isMessageId) || !isTimestamp(at)) return null;
-  return { ids: ids as string[], readAt: at };
+  const read = chatRead.decode(header);
+  return read && { ids: read.ids, readAt: read.at };
 }
 
 export function encodeEdit(event: EditEvent): { header: EventHeader; payload: Uint8Array } {
-  return { header: { id: event.id, ts: event.editedAt }, payload: bodyBytes(event.body) };
+  return { header: chatEdit.encode({ id: event.id, ts: event.editedAt }), payload: bodyBytes(event.body) };
 }
 
 export function decodeEdit(header: EventHeader, payload: Uint8Array): EditEvent | null {
-  const text = decodeText(header, payload);
-  return text ? { id: text.id, editedAt: text.sentAt, body: text.body } : null;
+  const edit = chatEdit.decode(header);
+  const body = decodeBody(payload);
+  return edit && body !== null ? { id: edit.id, editedAt: edit.ts, body } : null;
 }
 
 export function encodeDelete(event: DeleteEvent): EventHeader {
-  return { id: event.id };
+  return chatDelete.encode({ id: event.id });
 }
 
 export function decodeDelete(header: EventHeader): DeleteEvent | null {
-  return isMessageId(header.id) ? { id: header.id } : null;
+  return chatDelete.decode(header);
 }
 
 export function encodeClear(event: ClearEvent): EventHeader {
-  return { at: event.clearedAt };
+  return chatClear.encode({ at: event.clearedAt });
 }
 
 export function decodeClear(header: EventHeader): ClearEvent | null {
-  return isTimestamp(header.at) ? { clearedAt: header.at } : null;
+  const clear = chatClear.decode(header);
+  return clear && { clearedAt: clear.at };
 }
 
 function decodeBody(payload: Uint8Array): string | null {
@@ -89,9 +87,4 @@ function decodeBody(payload: Uint8Array): string | null {
   } catch {
     return null;
   }
-}
-
-/** Unix ms between 2020 and 2100: a sane clock value from a peer. */
-function isTimestamp(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 1_577_836_800_000 && value < 4_102_444_800_000;
 }

@@ -57,7 +57,7 @@ describe('bus: grace while extensions activate', function () {
     pair = await linkPair(a, b);
     await sender.sessions.send(b.keys.masterPublicKey, sender.streams.random(), 'chat.text', {});
     await until(() => nacks.length === 1, 10_000, 'the refusal after the grace');
-    expect(nacks[0]).to.include({ reason: 'kind-disabled', message: 'peer has chat turned off' });
+    expect(nacks[0]).to.include({ reason: 'kind-disabled', message: 'peer has chat.text turned off' });
   });
 
   it('a queued third-party event waits for the peer to announce its kind; one never announced is refused kind-unknown', async () => {

@@ -108,7 +108,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     const stream = sender.streams.random();
     const receipt = await sender.sessions.send(b.keys.masterPublicKey, stream, 'stream.open', { purpose: 'audio' });
     await until(() => nacks.length === 1, 5000, 'nack');
-    expect(nacks[0]).to.deep.include({ eventId: receipt.eventId, kind: 'stream.open', reason: 'kind-disabled', message: 'peer has calls turned off' });
+    expect(nacks[0]).to.deep.include({ eventId: receipt.eventId, kind: 'stream.open', reason: 'kind-disabled', message: 'peer has stream.open (audio) turned off' });
     const uiNack = uiEvents.find((e) => e.name === 'bus:nack');
     expect(uiNack!.payload).to.include({ extension: 'calls', reason: 'kind-disabled' });
     expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
@@ -136,7 +136,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     receiver.scope.deactivate(); // extension turned off: handler disposed
     await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('anyone?'));
     await until(() => nacks.length === 2, 5000, 'second nack');
-    expect(nacks[1]).to.include({ reason: 'kind-disabled', seq: 3, message: 'peer has chat turned off' });
+    expect(nacks[1]).to.include({ reason: 'kind-disabled', seq: 3, message: 'peer has chat.text turned off' });
   });
 
   it('unreliable frames of a turned-off feature are refused visibly, once per 5 s (call audio to a peer without calls)', async () => {
@@ -154,7 +154,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     await new Promise((r) => setTimeout(r, 200));
     // One report for the burst (rate-limited), without an event id (unreliable events are not tracked).
     expect(nacks).to.have.length(1);
-    expect(nacks[0]).to.include({ eventId: '', kind: 'audio.frame', stream, reason: 'kind-disabled', message: 'peer has calls turned off' });
+    expect(nacks[0]).to.include({ eventId: '', kind: 'audio.frame', stream, reason: 'kind-disabled', message: 'peer has audio.frame turned off' });
   });
 
   it('fragments an event larger than one datagram and reassembles it', async () => {
