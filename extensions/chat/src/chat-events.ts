@@ -1,5 +1,6 @@
 /** Chat's bus kinds, delivery reports and the UI's typing messages, wired to the service. */
 import { Disposable, type ExtensionContext } from '@kith/sdk';
+import { refusalMessage } from './chat-refusals.js';
 import type { ChatService } from './chat-service.js';
 
 export function registerChatEvents(ctx: ExtensionContext, chat: ChatService): Disposable {
@@ -16,7 +17,7 @@ export function registerChatEvents(ctx: ExtensionContext, chat: ChatService): Di
     ctx.sessions.onDidDeliver((report) => chat.settle(report, 'delivered')),
     ctx.sessions.onDidNack((report) => {
       if (!report.kind.startsWith('chat.')) return;
-      ctx.events.emit('nack', { peer: report.peer, kind: report.kind, reason: report.reason, message: report.message });
+      ctx.events.emit('nack', { peer: report.peer, kind: report.kind, reason: report.reason, message: refusalMessage(report.reason, report.message) });
       return chat.settle(report, 'refused');
     }),
     ctx.sessions.onDidOpen((session) => ctx.events.emit('online', { peer: session.peer, online: true })),
