@@ -15,6 +15,8 @@ import type { Migration } from 'kysely';
 import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
 import type { ProposedApi } from './proposals.js';
+import type { ServiceRef } from './service-ref.js';
+import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
 /** Hex of a persona's Ed25519 master public key (64 lowercase hex characters): a peer's stable identity. */
 export type PeerKey = string;
@@ -91,8 +93,12 @@ export interface InboundEvent {
 
 /**
  * Handles one kind. For a reliable event the host acknowledges it only after the returned promise
- * resolves (ACK-after-persist): persist first, then return. A throw marks the extension faulted and
- * the event is refused with a NACK, so the sender sees it was not taken.
+ * resolves (ACK-after-persist): persist first, then return.
+ *
+ * To refuse one event (malformed, over a limit, not acceptable now), throw an `EventRefused` with
+ * a reason in your words: the sender gets a NACK with reason `refused` and your text as `message`,
+ * and the extension keeps running. Any other throw is a bug: it marks the extension faulted and
+ * the event is refused with `handler-failed`.
  */
 export type KindHandler = (event: InboundEvent) => void | Promise<void>;
 
@@ -141,6 +147,13 @@ export interface SendOptions {
   readonly eos?: boolean;
   /** Mark a key frame. */
   readonly keyframe?: boolean;
+  /**
+   * Your own correlation tag (at most 128 characters), handed back in this event's delivery,
+   * failure and NACK reports, so a report can be matched without waiting for `send` to return its
+   * event id. Stored with the queued event (sealed at rest) and kept across restarts. Never sent
+   * to the peer.
+   */
+  readonly tag?: string;
 }
 
 /** What {@link Sessions.send} reports once the bus has taken the event. */
@@ -159,6 +172,8 @@ export interface SendReceipt {
 /** Reports for events this extension sent. */
 export interface DeliveryReport {
   readonly eventId: string;
+  /** The `tag` given to {@link Sessions.send}, if any. */
+  readonly tag?: string;
   readonly peer: PeerKey;
   readonly stream: StreamId;
   readonly seq: number;
@@ -171,9 +186,12 @@ export interface DeliveryReport {
  * and kind every 5 s.
  */
 export interface NackReport extends DeliveryReport {
-  /** Machine-readable reason: `kind-disabled`, `kind-unknown`, `handler-failed`, ... */
+  /**
+   * Machine-readable reason: `kind-disabled`, `kind-unknown`, `handler-failed`, `refused` (the
+   * peer's handler refused this event with `EventRefused`), ...
+   */
   readonly reason: string;
-  /** A sentence the UI can show ("peer has calls turned off"). */
+  /** A sentence the UI can show ("peer has calls turned off"); for `refused`, the peer extension's own words. */
   readonly message: string;
 }
 
@@ -195,6 +213,15 @@ export interface SessionInfo {
   readonly openedAt: number;
   /** Extensions (id → version) the peer has turned on, from the capability exchange. */
   readonly peerExtensions: Readonly<Record<string, string>>;
+}
+
+/** What a peer accepts now, after a capability exchange changed it. */
+export interface PeerCapabilities {
+  readonly peer: PeerKey;
+  /** Kinds the peer has a handler for right now (sorted). */
+  readonly kinds: readonly string[];
+  /** Extensions (id → version) the peer has turned on. */
+  readonly extensions: Readonly<Record<string, string>>;
 }
 
 /** Why a session ended. */
@@ -220,6 +247,11 @@ export interface Sessions {
   get(peer: PeerKey): SessionInfo | undefined;
   readonly onDidOpen: Event<SessionInfo>;
   readonly onDidClose: Event<SessionClosed>;
+  /**
+   * A live session's peer changed what it accepts (it turned an extension on or off, or one
+   * registered or dropped a kind). Not fired for the first exchange: that is {@link onDidOpen}.
+   */
+  readonly onDidChangeCapabilities: Event<PeerCapabilities>;
 
   /**
    * Send one event to `peer` on `stream`. `kind` must be one the extension owns. The promise
@@ -484,12 +516,15 @@ export interface Routes {
  * Real-time messages between the extension and its UI over the page's one socket.io connection.
  * Names are scoped to the extension (the UI sees `<ext-id>:<name>`). Payloads may contain binary
  * (`Uint8Array`/`Buffer`), which travels as binary, never base64: media frames go both ways here.
+ *
+ * `M` types the messages: declare them once with `defineUiEvents` and write
+ * `const events: UiEvents<typeof myUi> = ctx.events`; the UI side takes the same `UiHost<typeof myUi>`.
  */
-export interface UiEvents {
+export interface UiEvents<M extends UiEventMap = UiEventMap> {
   /** Send to every open page of this persona. */
-  emit(name: string, payload: unknown): void;
+  emit<K extends keyof ToUiOf<M> & string>(name: K, payload: ToUiOf<M>[K]): void;
   /** Receive messages the UI sends with `<ext-id>:<name>`. */
-  on(name: string, handler: (payload: unknown) => void): Disposable;
+  on<K extends keyof FromUiOf<M> & string>(name: K, handler: (payload: FromUiOf<M>[K]) => void): Disposable;
 }
 
 /** Per-persona settings the manifest declares in `contributes.settings`. */
@@ -505,11 +540,19 @@ export interface Timers {
   setInterval(callback: () => void, ms: number): Disposable;
 }
 
-/** Services extensions export to each other (declare the provider in `dependencies`). */
+/**
+ * Services extensions export to each other (declare the provider in `dependencies`). A service is
+ * named by a typed reference, `createServiceRef<T>({ id: '<ext-id>.<service>' })`, so provider and
+ * consumers agree on its type.
+ */
 export interface Services {
-  /** Offer `implementation` under `id` (convention: `<ext-id>.<service>`). */
+  /** Offer `implementation` under `ref` (its id must start with this extension's id and a dot). */
+  provide<T>(ref: ServiceRef<T>, implementation: T): Disposable;
+  /** @deprecated Name the service with a {@link ServiceRef} (`createServiceRef`). */
   provide<T>(id: string, implementation: T): Disposable;
-  /** The service `id`, or undefined while its provider is off. */
+  /** The service behind `ref`, or undefined while its provider is off. */
+  get<T>(ref: ServiceRef<T>): T | undefined;
+  /** @deprecated The caller picks any type here: use a {@link ServiceRef} (`createServiceRef`). */
   get<T>(id: string): T | undefined;
 }
 

@@ -12,5 +12,8 @@ export type * from './context.js';
 export type * from './manifest.js';
 export type * from './ui.js';
 export { defineExtension } from './define.js';
+export { EventRefused, MAX_REFUSAL_LENGTH, isEventRefused } from './event-refused.js';
+export { createServiceRef, SERVICE_ID_PATTERN, type ServiceRef } from './service-ref.js';
+export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './ui-event-map.js';
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
 export { SDK_API_VERSION } from './version.js';

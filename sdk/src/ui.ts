@@ -9,8 +9,13 @@
  */
 import type { Disposable } from './disposable.js';
 import type { PeerKey, PersonaInfo } from './context.js';
+import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
-export interface UiHost {
+/**
+ * `M` types the extension's messages (see `defineUiEvents`): the host side writes
+ * `UiEvents<typeof myUi>`, the UI side `UiHost<typeof myUi>`, and both check names and payloads.
+ */
+export interface UiHost<M extends UiEventMap = UiEventMap> {
   /** The contributing extension's id; events below are scoped to it. */
   readonly extensionId: string;
   /** The active persona. */
@@ -23,11 +28,11 @@ export interface UiHost {
   /** JSON request helper: throws an Error carrying `code` and `status` for non-2xx answers. */
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /** Receive the extension's host-side `ctx.events.emit(name, payload)`. */
-  on(name: string, handler: (payload: unknown) => void): Disposable;
+  on<K extends keyof ToUiOf<M> & string>(name: K, handler: (payload: ToUiOf<M>[K]) => void): Disposable;
   /** Receive a host event by its full name (e.g. `session:open`, `session:close`). */
   onHostEvent(name: string, handler: (payload: unknown) => void): Disposable;
   /** Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary. */
-  emit(name: string, payload: unknown): void;
+  emit<K extends keyof FromUiOf<M> & string>(name: K, payload: FromUiOf<M>[K]): void;
   /** Navigate the shell to a client route, e.g. `/call/<peer>`. */
   navigate(route: string): void;
   /** Show a short message to the user (snackbar). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Sqlite from 'better-sqlite3';
 import {
-  Disposable, EventEmitter, KithError, isBuiltinKind,
-  type EventHeader, type InboundEvent, type KindHandler, type KindOptions,
+  Disposable, EventEmitter, KithError, MAX_REFUSAL_LENGTH, isBuiltinKind, isEventRefused,
+  type EventHeader, type InboundEvent, type KindHandler, type KindOptions, type PeerCapabilities,
   type PeerKey, type SendOptions, type SendReceipt, type SessionClosed, type SessionInfo, type StreamId,
 } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
@@ -25,6 +25,7 @@ import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-h
 import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
 import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery-reports.js';
 import { BusPeerTags } from './peer-tags.js';
+import { tagged } from './outbound-flow.js';
 
 /** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
 const DEFAULT_MAX_PAYLOAD = 1200;
@@ -32,6 +33,10 @@ const PEER_KEY = /^[0-9a-f]{64}$/;
 const MAX_INBOUND_STREAMS = 4096;
 const FRESH_CACHE_MAX = 1024;
 const UNRELIABLE_NACK_INTERVAL_MS = 5000;
+/** Longest correlation tag `send` accepts (it is stored with every queued event). */
+export const MAX_SEND_TAG_LENGTH = 128;
+/** NACK reason of an event a handler refused with `EventRefused`; the message is the extension's. */
+export const REFUSED_BY_HANDLER = 'refused';
 /**
  * For this long after a persona becomes active its extensions may still be activating: a durable
  * event whose kind has no handler yet is left unacknowledged (retransmitted later) instead of
@@ -81,6 +86,9 @@ export class BusEngine implements ChannelHost {
   readonly #ownedKinds = new WeakMap<ExtensionScope, Set<string>>();
   readonly #opened = new EventEmitter<SessionInfo>();
   readonly #closedSessions = new EventEmitter<SessionClosed>();
+  readonly #capabilitiesOfPeers = new EventEmitter<PeerCapabilities>();
+  /** Inbound events each extension's handlers refused with `EventRefused` (diagnostics, tests). */
+  readonly refusedByHandlers = new Map<string, number>();
   #capsRev = 0;
   #capsScheduled = false;
   #personaKey: string | undefined;
@@ -88,6 +96,7 @@ export class BusEngine implements ChannelHost {
 
   readonly onDidOpen = this.#opened.event;
   readonly onDidClose = this.#closedSessions.event;
+  readonly onDidChangeCapabilities = this.#capabilitiesOfPeers.event;
 
   constructor(options: BusEngineOptions) {
     this.#peerTags = new BusPeerTags(options.sqlite, () => {
@@ -229,6 +238,15 @@ export class BusEngine implements ChannelHost {
     this.#ui?.emit('bus:session', { peer: info.peer, state: 'open', peerExtensions: info.peerExtensions });
   }
 
+  capabilitiesChanged(channel: PeerChannel, previous: CapabilitiesHeader): void {
+    const now = channel.peerCapabilities;
+    if (!now || channel.closed) return;
+    const sameKinds = now.on.length === previous.on.length && now.on.every((kind, i) => previous.on[i] === kind);
+    const sameExtensions = JSON.stringify(Object.entries(now.ext).sort()) === JSON.stringify(Object.entries(previous.ext).sort());
+    if (sameKinds && sameExtensions) return;
+    this.#capabilitiesOfPeers.fire({ peer: channel.peer, kinds: [...now.on].sort(), extensions: { ...now.ext } });
+  }
+
   // ------------------------------------------------------------------------------------------
   // Extensions, kinds, capabilities
   // ------------------------------------------------------------------------------------------
@@ -309,6 +327,13 @@ export class BusEngine implements ChannelHost {
   }
 
   #handlerFailed(scope: ExtensionScope, error: unknown, kind: string, purpose: string | undefined): Refusal {
+    if (isEventRefused(error)) {
+      // The extension's own verdict on this one event: it keeps running, the sender reads its words.
+      const id = scope.extension.id;
+      this.refusedByHandlers.set(id, (this.refusedByHandlers.get(id) ?? 0) + 1);
+      const message = String(error.reason).slice(0, MAX_REFUSAL_LENGTH) || REFUSED_BY_HANDLER;
+      return { reason: REFUSED_BY_HANDLER, message };
+    }
     scope.fault(error);
     return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
   }
@@ -351,6 +376,10 @@ export class BusEngine implements ChannelHost {
     if (typeof peer !== 'string' || !PEER_KEY.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
     const streamBytes = streamIdBytes(stream);
     if (!(payload instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'The payload must be a Uint8Array');
+    const tag = options.tag;
+    if (tag !== undefined && (typeof tag !== 'string' || tag.length > MAX_SEND_TAG_LENGTH)) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', `A send tag is a string of at most ${MAX_SEND_TAG_LENGTH} characters`);
+    }
     const priority = options.priority ?? 'interactive';
     if (!(priority in PRIORITY_RANK)) throw new KithError('KITH_ERR_BAD_REQUEST', `Unknown priority ${String(priority)}`);
     const headerBytes = encodeHeader(header ?? {});
@@ -377,7 +406,7 @@ export class BusEngine implements ChannelHost {
       // No copy: the frame is encoded (and the payload copied into it) before this returns.
       const seq = live.sendVolatile({
         stream: streamBytes, streamHex: stream, kind, flags, priority, header: headerBytes, payload,
-        extensionId, eventId,
+        extensionId, eventId, ...tagged(tag),
       });
       return { eventId, peer, stream, seq, queued: false };
     }
@@ -388,6 +417,7 @@ export class BusEngine implements ChannelHost {
     const { id, seq } = this.store.enqueue(persona, {
       peer, stream, kind, flags: flags | FLAG_WANTS_ACK, priority: PRIORITY_RANK[priority], extensionId, eventId,
       sealed: sealBytes(this.#atRestKey(), packed),
+      tag: tag === undefined ? null : sealBytes(this.#atRestKey(), new TextEncoder().encode(tag)),
     });
     // A copy (Uint8Array's slice, even for a Buffer): the caller may reuse its payload buffer.
     this.#fresh.set(id, { header: headerBytes, payload: Uint8Array.prototype.slice.call(payload) });
@@ -416,6 +446,16 @@ export class BusEngine implements ChannelHost {
     const headerLength = new DataView(packed.buffer, packed.byteOffset).getUint16(0);
     if (2 + headerLength > packed.length) throw new KithError('KITH_ERR_SEAL_INVALID', 'queued event header runs past its end');
     return { header: packed.subarray(2, 2 + headerLength), payload: packed.subarray(2 + headerLength) };
+  }
+
+  openTag(sealed: Uint8Array | null): string | undefined {
+    if (!sealed) return undefined;
+    try {
+      return new TextDecoder().decode(openBytes(this.#atRestKey(), sealed));
+    } catch (error) {
+      this.log.error({ err: error }, 'bus: a queued event\'s tag could not be opened; reported without it');
+      return undefined;
+    }
   }
 
   #atRestKey(): Uint8Array {
@@ -472,7 +512,7 @@ export class BusEngine implements ChannelHost {
     this.settle(() =>
       this.store.deletePeer(persona, peer).map((row) => ({
         extensionId: row.extensionId, outcome: 'failed' as const,
-        report: { eventId: row.eventId, peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'friend-removed' },
+        report: { eventId: row.eventId, ...tagged(this.openTag(row.tag)), peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'friend-removed' },
       })),
     );
   }

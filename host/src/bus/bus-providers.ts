@@ -53,6 +53,7 @@ function createSessions(engine: BusEngine, scope: ExtensionScope, links: () => S
     get: (peer) => engine.session(peer),
     onDidOpen: scoped(scope, engine.onDidOpen),
     onDidClose: scoped(scope, engine.onDidClose),
+    onDidChangeCapabilities: scoped(scope, engine.onDidChangeCapabilities),
     send: (peer, stream, kind, header, payload, options) => engine.send(scope, peer, stream, kind, header, payload, options),
     onDidDeliver: scoped(scope, reports.delivered),
     onDidFail: scoped(scope, reports.failed),

@@ -46,6 +46,8 @@ export interface ChannelHost {
   capabilities(): CapabilitiesHeader;
   /** Unseal a queued row's header and payload. */
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };
+  /** Unseal a queued row's correlation tag (undefined without one, or when it cannot be opened). */
+  openTag(sealed: Uint8Array | null): string | undefined;
   /**
    * Hand an inbound event to its handler: a refusal or undefined once persisted, synchronously
    * when the handler returned synchronously, else as a promise.
@@ -60,6 +62,8 @@ export interface ChannelHost {
   /** Hand out the report of a volatile event (nothing stored). */
   report(outcome: Outcome): void;
   ready(channel: PeerChannel): void;
+  /** A ready session's peer announced new capabilities (`previous` were the ones before). */
+  capabilitiesChanged(channel: PeerChannel, previous: CapabilitiesHeader): void;
   /** Receive state of a durable stream of `peer` (shared by that peer's successive sessions). */
   durableInbound(peer: string, streamHex: string): InboundStream;
   /** A closed session's channel finished an event: let the peer's live channel (if any) continue. */

@@ -33,12 +33,19 @@ export interface OutEvent {
   readonly payload: Uint8Array;
   readonly extensionId: string;
   readonly eventId: string;
+  /** The sender's correlation tag, handed back in this event's reports. */
+  readonly tag?: string;
   frames?: Datagram[];
   /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
   firstSentAt: number;
   sentAt: number;
   tries: number;
   rto: number;
+}
+
+/** `{ tag }` when there is one: reports without a tag have no `tag` key at all. */
+export function tagged(tag: string | undefined): { tag?: string } {
+  return tag === undefined ? {} : { tag };
 }
 
 /** What a caller gives {@link OutboundFlow.sendVolatile}. */
@@ -144,7 +151,8 @@ export class OutboundFlow implements BulkSource {
     const out: OutEvent = {
       volatile: true, stream: event.stream, streamHex: event.streamHex, seq, kind: event.kind,
       flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, priority: event.priority, header: event.header,
-      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, firstSentAt: 0, sentAt: 0, tries: 0,
+      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, ...(event.tag === undefined ? {} : { tag: event.tag }),
+      firstSentAt: 0, sentAt: 0, tries: 0,
       // A bulk timeout also halves the bulk window, so bulk waits longer before calling a frame
       // lost; real losses are repaired sooner by the receiver's gap NACK.
       rto: event.priority === 'bulk' ? Math.max(BULK_MIN_RTO_MS, this.#rto()) : this.#rto(),
@@ -193,7 +201,7 @@ export class OutboundFlow implements BulkSource {
         this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer, seq: row.seq }, 'bus: a queued event could not be opened; dropped');
         this.#ctx.host.settle(() => {
           if (!this.#ctx.host.store.deleteOne(this.#ctx.host.persona, this.#ctx.peer, row.stream, row.seq)) return [];
-          const report = { eventId: row.eventId, peer: this.#ctx.peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'unreadable' };
+          const report = { eventId: row.eventId, ...tagged(this.#ctx.host.openTag(row.tag)), peer: this.#ctx.peer, stream: row.stream, seq: row.seq, kind: row.kind, reason: 'unreadable' };
           return [{ extensionId: row.extensionId, outcome: 'failed', report }];
         });
         continue;
@@ -202,6 +210,7 @@ export class OutboundFlow implements BulkSource {
         volatile: false, stream: new Uint8Array(Buffer.from(row.stream, 'hex')), streamHex: row.stream, seq: row.seq,
         kind: row.kind, flags: row.flags | FLAG_WANTS_ACK, priority: (['control', 'interactive', 'bulk'] as const)[row.priority] ?? 'interactive',
         header: opened.header, payload: opened.payload, extensionId: row.extensionId, eventId: row.eventId,
+        ...tagged(this.#ctx.host.openTag(row.tag)),
         firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
       };
       if (outboundKindByte(event.kind, this.#ctx.peerKinds()) === undefined) {
@@ -283,7 +292,7 @@ export class OutboundFlow implements BulkSource {
 
   #report(event: OutEvent, reason: string, message?: string) {
     return {
-      eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind,
+      eventId: event.eventId, ...tagged(event.tag), peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind,
       reason, message: message ?? this.#ctx.host.nackMessage(reason, event.kind, event.header),
     };
   }
@@ -337,7 +346,7 @@ export class OutboundFlow implements BulkSource {
     this.#ctx.host.settle(() =>
       this.#ctx.host.store.deleteUpTo(this.#ctx.host.persona, this.#ctx.peer, streamHex, upTo).map((row) => ({
         extensionId: row.extensionId, outcome: 'delivered' as const,
-        report: { eventId: row.eventId, peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind },
+        report: { eventId: row.eventId, ...tagged(this.#ctx.host.openTag(row.tag)), peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind },
       })),
     );
     this.#durableInflight -= acked.length;
@@ -387,7 +396,7 @@ export class OutboundFlow implements BulkSource {
   }
 
   #delivery(event: OutEvent) {
-    return { eventId: event.eventId, peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind };
+    return { eventId: event.eventId, ...tagged(event.tag), peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind };
   }
 
   /** Wake senders waiting for room in the bulk queue, one per free place. */

@@ -16,9 +16,11 @@ export interface OutboundRow {
   readonly extensionId: string;
   readonly eventId: string;
   readonly sealed: Uint8Array;
+  /** The sender's correlation tag, sealed (null without one). */
+  readonly tag: Uint8Array | null;
 }
 
-export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq'>;
+export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq' | 'tag'> & { readonly tag?: Uint8Array | null };
 
 /** Most events that may wait for one peer (a friend offline for long must not fill the disk). */
 export const MAX_QUEUED_PER_PEER = 20_000;
@@ -58,11 +60,11 @@ export class OutboundStore {
        RETURNING next_seq - 1 AS seq`,
     );
     this.#insert = sqlite.prepare(
-      `INSERT INTO bus_outbound (persona, peer, stream, seq, kind, flags, priority, extension_id, event_id, sealed, state, enqueued_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      `INSERT INTO bus_outbound (persona, peer, stream, seq, kind, flags, priority, extension_id, event_id, sealed, tag, state, enqueued_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
     );
     this.#pending = sqlite.prepare(
-      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed
+      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
        FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' ORDER BY priority, id LIMIT ?`,
     );
     this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
@@ -71,27 +73,27 @@ export class OutboundStore {
     this.#revertPersona = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND state = 'inflight'`);
     this.#deleteUpTo = sqlite.prepare(
       `DELETE FROM bus_outbound WHERE persona = ? AND peer = ? AND stream = ? AND seq <= ?
-       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId, tag`,
     );
     this.#deleteOne = sqlite.prepare(
       `DELETE FROM bus_outbound WHERE persona = ? AND peer = ? AND stream = ? AND seq = ?
-       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+       RETURNING id, seq, kind, extension_id AS extensionId, event_id AS eventId, tag`,
     );
     this.#count = sqlite.prepare(`SELECT COUNT(*) AS n FROM bus_outbound WHERE persona = ? AND peer = ?`);
     this.#deletePeer = sqlite.prepare(
       `DELETE FROM bus_outbound WHERE persona = ? AND peer = ?
-       RETURNING id, stream, seq, kind, extension_id AS extensionId, event_id AS eventId`,
+       RETURNING id, stream, seq, kind, extension_id AS extensionId, event_id AS eventId, tag`,
     );
     this.#enqueue = sqlite.transaction((persona: string, row: NewOutboundRow, now: number) => {
       const peer = this.#tagOf(persona, row.peer);
       const { seq } = this.#nextSeq.get(persona, peer, row.stream) as { seq: number };
       const info = this.#insert.run(
-        persona, peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, now,
+        persona, peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, row.tag ?? null, now,
       );
       return { id: Number(info.lastInsertRowid), seq };
     });
     this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
-      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed) }));
+      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
       for (const row of rows) this.#markInflight.run(row.id);
       return rows;
     });
@@ -174,4 +176,6 @@ export interface DeletedRow {
   readonly kind: string;
   readonly extensionId: string;
   readonly eventId: string;
+  /** Sealed correlation tag, or null. */
+  readonly tag: Uint8Array | null;
 }

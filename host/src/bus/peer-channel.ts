@@ -367,14 +367,15 @@ export class PeerChannel {
   #applyCapabilities(caps: CapabilitiesHeader): void {
     if (caps.v !== CAPABILITIES_VERSION) return;
     if (this.#peerCaps && caps.rev <= this.#peerCaps.rev) return;
-    const first = this.#peerCaps === undefined;
+    const previous = this.#peerCaps;
     this.#peerCaps = caps;
-    if (first) {
+    if (previous === undefined) {
       this.#readyAt = performance.now();
       this.#host.ready(this);
       this.#outbound.pumpDurable();
     } else {
       this.#outbound.unpark();
+      this.#host.capabilitiesChanged(this, previous);
     }
   }
 

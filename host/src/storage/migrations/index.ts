@@ -6,6 +6,7 @@ import { busRefusals } from './004-bus-refusals.js';
 import { busReports } from './005-bus-reports.js';
 import { friendsSealed } from './006-friends-sealed.js';
 import { busPeerTags } from './007-bus-peer-tags.js';
+import { busSendTags } from './008-bus-send-tags.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -19,4 +20,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005-bus-reports': busReports,
   '006-friends-sealed': friendsSealed,
   '007-bus-peer-tags': busPeerTags,
+  '008-bus-send-tags': busSendTags,
 };
