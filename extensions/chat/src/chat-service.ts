@@ -8,6 +8,7 @@ import {
   bodyBytes, decodeClear, decodeDelete, decodeEdit, decodeRead, decodeText,
   encodeClear, encodeDelete, encodeEdit, encodeRead, encodeText, MAX_READ_IDS, newMessageId,
 } from './chat-codec.js';
+import { chatTypingStart, chatTypingStop } from './chat-kinds.js';
 import { messageJson, type ChatMessage, type Conversation } from './chat-message.js';
 import type { ChatStore } from './chat-store.js';
 import type { JustInTimeConnect } from './just-in-time-connect.js';
@@ -222,7 +223,8 @@ export class ChatService {
   /** Tell a connected friend I started or stopped typing (unreliable: dropped when offline). */
   async typing(peer: PeerKey, typing: boolean): Promise<void> {
     if (!this.ctx.sessions.get(peer)) return;
-    await this.ctx.sessions.send(peer, this.stream(peer), typing ? 'chat.typing-start' : 'chat.typing-stop', {}, undefined, {
+    const kind = typing ? chatTypingStart : chatTypingStop;
+    await this.ctx.sessions.send(peer, this.stream(peer), kind.name, kind.encode({}), undefined, {
       reliable: false,
       priority: 'interactive',
     });
