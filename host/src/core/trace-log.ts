@@ -26,10 +26,15 @@ export class TraceLog {
     this.#capacity = capacity;
   }
 
-  add(source: string, entry: TraceEntry): StoredTrace {
+  /**
+   * Keep `entry` for the active persona. `madeFor` names the persona the work was done for: when
+   * that is no longer the active one (an unpublish or connect attempt ending after a switch), the
+   * entry is dropped rather than shown to the persona now active.
+   */
+  add(source: string, entry: TraceEntry, madeFor?: string): StoredTrace {
     const stored: StoredTrace = { ...entry, source, at: Date.now() };
     const persona = this.#persona();
-    if (persona === undefined) return stored;
+    if (persona === undefined || (madeFor !== undefined && madeFor !== persona)) return stored;
     let entries = this.#buckets.get(persona);
     if (!entries) this.#buckets.set(persona, (entries = []));
     entries.push(stored);

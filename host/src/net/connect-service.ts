@@ -40,6 +40,8 @@ export class ConnectService {
   readonly #clocks = new Map<string, { offset: number; at: number }>();
   readonly #inbound = new Map<string, InboundConnectRequest>();
   #attempts = 0;
+  /** Which persona each running attempt's trace belongs to. */
+  readonly #owners = new WeakMap<LadderTrace[], string>();
 
   constructor(options: {
     runtime: NetRuntime;
@@ -71,7 +73,7 @@ export class ConnectService {
 
   /** POST /api/connect: try the given candidates now (or at `punchAtMs` of the rendezvous clock). */
   async direct(args: { peer: PeerKey; ipv4?: Endpoint; ipv6?: Endpoint; rendezvousUrl?: string; punchAtMs?: number }): Promise<ConnectOutcome> {
-    const trace: LadderTrace[] = [];
+    const trace = this.#newTrace();
     await this.#requireFriend(args.peer);
     let startAt = Date.now();
     if (args.punchAtMs !== undefined) {
@@ -83,7 +85,7 @@ export class ConnectService {
 
   /** POST /api/connect/request: signal through the rendezvous, wait for the accept, then punch. */
   async request(args: { rendezvousUrl: string; word: string; peer?: PeerKey; toPeerId?: string }): Promise<ConnectOutcome> {
-    const trace: LadderTrace[] = [];
+    const trace = this.#newTrace();
     const peer = args.peer ?? (await this.#friendByPeerId(args.toPeerId));
     await this.#requireFriend(peer);
     const mine = await this.publicEndpoints();
@@ -105,7 +107,7 @@ export class ConnectService {
     rendezvousUrl: string; word: string; nonce: string; punchAtMs: number; peer?: PeerKey; fromPeerId?: string;
     fromIpv4?: Endpoint; fromIpv6?: Endpoint;
   }): Promise<ConnectOutcome> {
-    const trace: LadderTrace[] = [];
+    const trace = this.#newTrace();
     const known = this.#inbound.get(args.nonce);
     const peer = known?.from ?? args.peer ?? (await this.#friendByPeerId(args.fromPeerId));
     await this.#requireFriend(peer);
@@ -193,9 +195,18 @@ export class ConnectService {
     }
   }
 
+  /** A fresh trace for one attempt, owned by the persona active when it started. */
+  #newTrace(): LadderTrace[] {
+    const trace: LadderTrace[] = [];
+    const owner = this.#runtime.table?.keyring.persona.info.masterPublicKey;
+    if (owner !== undefined) this.#owners.set(trace, owner);
+    return trace;
+  }
+
   #record(trace: LadderTrace[], entry: LadderTrace): void {
     trace.push(entry);
-    this.#traces.add('net', entry);
+    // An attempt that ends after a persona switch is not shown in the next persona's log.
+    this.#traces.add('net', entry, this.#owners.get(trace));
   }
 
   async #requireFriend(peer: PeerKey): Promise<void> {

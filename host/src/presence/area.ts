@@ -87,7 +87,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
   };
 
   const gateSubscription = identity.gate.onDidChangeActive(activate);
-  mountRendezvousRoutes(kernel.gateway.protectedApi, { engine: current, tracker, log });
+  mountRendezvousRoutes(kernel.gateway.protectedApi, { engine: current, log });
 
   return {
     name: 'presence',

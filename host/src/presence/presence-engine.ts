@@ -73,7 +73,9 @@ export class PresenceEngine {
     this.#o = options;
     this.#routing = new FriendRouting(options.persona);
     this.#io = new RoomIo({
-      tracker: options.tracker, session: options.session, log: options.log, localNow: options.localNow, clientTimeoutMs: options.clientTimeoutMs,
+      tracker: options.tracker, session: options.session, localNow: options.localNow, clientTimeoutMs: options.clientTimeoutMs,
+      // Traced for this persona only: an unpublish that ends after a switch is not shown to the next one.
+      log: { add: (source, entry) => options.log.add(source, entry, options.persona.info.masterPublicKey) },
     });
     this.#signals = new ConnectSignals({
       persona: options.persona,
@@ -145,6 +147,14 @@ export class PresenceEngine {
     this.#joined.delete(`${client.url} ${room}`);
     if (joined) await joined.queue;
     return this.#io.unpublishWhere({ url: client.url, room });
+  }
+
+  /**
+   * Rooms this unlock session published in (`/api/diagnostics/rooms`): not a former session's or
+   * another persona's, even while those are still being unpublished.
+   */
+  trackedRooms(): ReturnType<RoomTracker['rooms']> {
+    return this.#o.tracker.rooms({ session: this.#o.session });
   }
 
   /** Unpublish this session's tracked owners matching `filter` (all when empty). */

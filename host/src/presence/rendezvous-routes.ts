@@ -5,7 +5,6 @@ import { answer, jsonBody } from '../gateway/json-route.js';
 import type { TraceLog } from '../core/trace-log.js';
 import { RendezvousClient } from '../../../rendezvous/src/peer/client.js';
 import type { PollResult, PresenceEngine } from './presence-engine.js';
-import type { RoomTracker } from './room-tracker.js';
 
 const url = z.string().min(1).max(2048);
 const word = z.string().min(1).max(256);
@@ -47,7 +46,7 @@ function toJson(result: PollResult) {
  * `/api/rendezvous/check|join|poll|leave` and `/api/diagnostics/rooms` (all behind the lock gate).
  * The activity log itself is served by `/api/diagnostics/rendezvous` (extensions area). `engine()` throws KITH_ERR_LOCKED while no persona is unlocked.
  */
-export function mountRendezvousRoutes(api: Router, deps: { engine: () => PresenceEngine; tracker: RoomTracker; log: TraceLog }): void {
+export function mountRendezvousRoutes(api: Router, deps: { engine: () => PresenceEngine; log: TraceLog }): void {
   const body = jsonBody(16 * 1024);
   api.post('/rendezvous/check', body, answer(async (req) => {
     const { url: raw } = parse(checkBody, req.body);
@@ -75,5 +74,9 @@ export function mountRendezvousRoutes(api: Router, deps: { engine: () => Presenc
     const b = parse(leaveBody, req.body);
     return { left: true, unpublished: await deps.engine().leave(b.url, b.word) };
   }));
-  api.get('/diagnostics/rooms', answer(() => ({ rooms: deps.tracker.rooms(), joined: deps.engine().joinedRooms() })));
+  // The active unlock session's rooms only: a persona switch or lock leaves nothing of the last one here.
+  api.get('/diagnostics/rooms', answer(() => {
+    const engine = deps.engine();
+    return { rooms: engine.trackedRooms(), joined: engine.joinedRooms() };
+  }));
 }

@@ -14,7 +14,8 @@ export class RoomIo {
     readonly tracker: RoomTracker;
     /** This unlock session: what it tracks is tagged with it, and it unpublishes only its own. */
     readonly session: number;
-    readonly log: TraceLog;
+    /** Where rendezvous activity is traced (bound to the engine's persona). */
+    readonly log: Pick<TraceLog, 'add'>;
     readonly localNow: () => number;
     readonly clientTimeoutMs?: number;
   }) {}

@@ -42,10 +42,10 @@ export class RoomTracker {
     );
   }
 
-  /** Rooms with at least one owner: url → rooms (Tester page). */
-  rooms(): Array<{ url: string; room: string; owners: number; sources: string[] }> {
+  /** Rooms with at least one owner matching `filter`: url → rooms (Tester page). */
+  rooms(filter: TrackerFilter = {}): Array<{ url: string; room: string; owners: number; sources: string[] }> {
     const rooms = new Map<string, { url: string; room: string; owners: number; sources: Set<string> }>();
-    for (const e of this.#owners.values()) {
+    for (const e of this.list(filter)) {
       const k = `${e.url} ${e.room}`;
       const r = rooms.get(k) ?? { url: e.url, room: e.room, owners: 0, sources: new Set<string>() };
       r.owners++;

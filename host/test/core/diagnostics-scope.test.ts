@@ -4,6 +4,7 @@
  * that was active before.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,8 +12,35 @@ import { expect } from 'chai';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHost, type RunningHost } from '../../src/host.js';
+import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
+import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvous/src/server/server.js';
 
-describe('diagnostics: traces are scoped to the active persona', function () {
+/**
+ * A pass-through proxy in front of a real rendezvous that, once `hold` is set, keeps unpublish
+ * requests unanswered: the retiring persona's rooms stay tracked (and its late traces arrive)
+ * while the next persona is already active.
+ */
+async function startHoldingProxy(upstream: string) {
+  const held: http.ServerResponse[] = [];
+  const proxy = { hold: false, held, url: '', server: undefined as unknown as http.Server };
+  proxy.server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (proxy.hold && req.url === '/r/unpublish') return void held.push(res);
+    const answer = await fetch(`${upstream}${req.url}`, {
+      method: req.method,
+      headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
+    });
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(proxy.server.address() as { port: number }).port}`;
+  return proxy;
+}
+
+describe('diagnostics: traces, rooms and rendezvous activity are scoped to the active persona', function () {
   this.timeout(60_000);
   let dataDir: string;
   let host: RunningHost;
@@ -38,11 +66,12 @@ describe('diagnostics: traces are scoped to the active persona', function () {
     if (create) expect((await call('POST', '/personas', { slug, label: slug, passphrase: `${slug} passphrase` })).status).to.equal(201);
     expect((await call('POST', '/identity/unlock', { slug, passphrase: `${slug} passphrase`, set_active: true })).status).to.equal(200);
   };
+  let friend: string;
   const logs = async () => JSON.stringify([(await call('GET', '/diagnostics/traces')).body, (await call('GET', '/diagnostics/rendezvous')).body]);
 
   it('a second persona sees no trace of the first one\'s friends or endpoints', async () => {
     await becomeActive('first', true);
-    const friend = randomBytes(32).toString('hex');
+    friend = randomBytes(32).toString('hex');
     await host.areas.identity.friends.save({ peer: friend, peerId: randomBytes(8).toString('hex'), label: 'Far friend', x25519PublicKey: randomBytes(32).toString('hex') });
     const endpoint = '127.0.0.1:9';
     const attempt = await call('POST', '/connect', { peer: friend, ipv4: endpoint });
@@ -58,6 +87,51 @@ describe('diagnostics: traces are scoped to the active persona', function () {
 
     // Cleared from memory, not just hidden: back on the first persona, the old attempt is gone too.
     await becomeActive('first', false);
+    expect(await logs()).to.not.include(friend.slice(0, 16));
+  });
+
+  it('rooms and rendezvous activity: the second persona sees none of the first one\'s, even while it is still unpublishing', async () => {
+    const rendezvous: RunningRendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
+    const proxy = await startHoldingProxy(rendezvous.url.replace(/\/$/, ''));
+    const port = `:${new URL(proxy.url).port}`;
+    const view = async () => JSON.stringify([(await call('GET', '/diagnostics/rooms')).body, (await call('GET', '/diagnostics/rendezvous')).body]);
+    try {
+      await becomeActive('first', false);
+      expect((await call('POST', '/rendezvous/join', { url: proxy.url, word: `room-${randomBytes(4).toString('hex')}`, mode: 'manual' })).status).to.equal(200);
+      const firstRooms = (await call('GET', '/diagnostics/rooms')).body;
+      expect(firstRooms.rooms.map((r: { url: string }) => r.url)).to.deep.equal([proxy.url]);
+      expect(firstRooms.joined).to.have.length(1);
+      expect(await view()).to.include(port);
+
+      proxy.hold = true; // the first persona's unpublish hangs: its room stays tracked for now
+      await becomeActive('second', false);
+      expect(host.areas.presence.tracker.size, 'the first persona\'s owner is still being unpublished').to.be.greaterThan(0);
+      const secondRooms = (await call('GET', '/diagnostics/rooms')).body;
+      expect(secondRooms).to.deep.equal({ rooms: [], joined: [] });
+      expect(await view()).to.not.include(port);
+
+      // The unpublish ends (failed) while the second persona is active: its trace must not land there.
+      for (const res of proxy.held.splice(0)) res.writeHead(503).end();
+      const deadline = Date.now() + 20_000;
+      while (host.areas.presence.tracker.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(host.areas.presence.tracker.size).to.equal(0);
+      expect(await view()).to.not.include(port);
+    } finally {
+      for (const res of proxy.held.splice(0)) res.writeHead(503).end();
+      proxy.server.closeAllConnections();
+      await new Promise((resolve) => proxy.server.close(resolve));
+      await rendezvous.close();
+    }
+  });
+
+  it('a connect attempt that ends after the switch leaves its trace with nobody', async () => {
+    await becomeActive('first', false);
+    const started = Date.now();
+    const attempt = call('POST', '/connect', { peer: friend, ipv4: '127.0.0.1:9' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await becomeActive('second', false);
+    expect((await attempt).status).to.be.greaterThanOrEqual(400);
+    expect(Date.now() - started, 'the attempt was still running at the switch').to.be.greaterThan(300);
     expect(await logs()).to.not.include(friend.slice(0, 16));
   });
 
