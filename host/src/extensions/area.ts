@@ -69,6 +69,7 @@ export function createExtensionsArea(
   mountUiModules(kernel.gateway.app, manager);
   for (const r of records) {
     if (r.installError) kernel.log.warn({ ext: r.id, root: r.root, error: r.installError.message }, 'extension cannot run');
+    for (const warning of r.warnings ?? []) kernel.log.warn({ ext: r.id, warning }, 'extension manifest warning');
   }
 
   return {

@@ -48,6 +48,7 @@ function toRecord(entry: DiscoveredExtension, hostVersion: string): ExtensionRec
       ...(m.description ?? pkg.description ? { description: m.description ?? pkg.description } : {}),
       manifest: m,
       installError,
+      ...(pkg.warnings.length > 0 ? { warnings: pkg.warnings } : {}),
       load: () => (loaded ??= entry.load(m)),
     };
   } catch (error) {

@@ -17,6 +17,8 @@ export interface ExtensionRecord {
    * version, missing dependency, duplicate id): it is reported as faulted for every persona.
    */
   installError: KithError | undefined;
+  /** Manifest warnings (legal but probably wrong, e.g. a shadowed route): logged at start. */
+  readonly warnings?: readonly string[];
   /** Import the entry module (once; later calls reuse the first result). */
   readonly load: () => Promise<unknown>;
 }

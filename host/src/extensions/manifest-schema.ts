@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
+import { shadowedRoutes } from './route-shadowing.js';
 import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
@@ -71,6 +72,8 @@ export interface ValidatedPackage {
   readonly version: string;
   readonly description?: string;
   readonly manifest: ExtensionManifest;
+  /** Legal but probably wrong (a route pattern an earlier one shadows): logged, never fatal. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -85,7 +88,14 @@ export function validatePackage(packageJson: unknown): ValidatedPackage {
     throw new KithError('KITH_ERR_MANIFEST_INVALID', `Invalid extension manifest: ${problems.join('; ')}`, { problems });
   }
   const { name, version, description, kith } = parsed.data;
-  return { name, version, ...(description ? { description } : {}), manifest: kith as ExtensionManifest };
+  return { name, version, ...(description ? { description } : {}), manifest: kith as ExtensionManifest, warnings: routeWarnings(kith.contributes?.routes ?? []) };
+}
+
+/** Patterns listed after one that matches everything they match (the first match answers). */
+function routeWarnings(routes: readonly string[]): string[] {
+  return shadowedRoutes(routes).map(
+    ({ later, earlier }) => `kith.contributes.routes.${later}: "${routes[later]}" is never reached: "${routes[earlier]}" (routes.${earlier}) matches it first; list it earlier`,
+  );
 }
 
 function fieldName(path: ReadonlyArray<PropertyKey>): string {

@@ -4,6 +4,7 @@ import { toRouteRequest, RouteReply } from './route-request.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
+import { shadows } from './route-shadowing.js';
 
 /** Why a declared route cannot run right now (off, faulted), or undefined when it may. */
 export type RouteGate = (extensionId: string) => Promise<KithError | undefined>;
@@ -27,6 +28,10 @@ export class RouteTable {
   readonly router: Router = express.Router();
   readonly #registrations = new Map<string, Registration>();
   readonly #gate: RouteGate;
+  /** Every pattern mounted, in mount order (the order requests are matched in). */
+  readonly #mounted: string[] = [];
+  /** Pattern → the earlier pattern (maybe another extension's) that answers its requests first. */
+  readonly #shadowedBy = new Map<string, string>();
 
   constructor(gate: RouteGate) {
     this.#gate = gate;
@@ -38,6 +43,9 @@ export class RouteTable {
       const [, method, path] = ROUTE_PATTERN.exec(declared)!;
       try {
         this.router[method!.toLowerCase() as Method](path!, this.#dispatch(record.id, declared));
+        const earlier = this.#mounted.find((candidate) => shadows(candidate, declared));
+        if (earlier !== undefined) this.#shadowedBy.set(declared, earlier);
+        this.#mounted.push(declared);
       } catch (error) {
         record.installError ??= new KithError('KITH_ERR_MANIFEST_INVALID', `Route "${declared}": ${(error as Error).message}`);
       }
@@ -66,6 +74,10 @@ export class RouteTable {
     if (this.#registrations.has(key)) throw new KithError('KITH_ERR_DUPLICATE', `Route "${key}" is already registered`);
     const registration: Registration = { handler, parseBody: bodyParser(options), body: options.body ?? 'json', scope };
     this.#registrations.set(key, registration);
+    const shadowedBy = this.#shadowedBy.get(key);
+    if (shadowedBy !== undefined) {
+      scope.log.warn(`route "${key}" never runs: "${shadowedBy}" is mounted earlier and matches its requests first`, { route: key, shadowedBy });
+    }
     return scope.track(
       new Disposable(() => {
         if (this.#registrations.get(key) === registration) this.#registrations.delete(key);
