@@ -1,11 +1,13 @@
 /**
  * A real host (real HTTP, SQLite file, UDP) with the built-in extensions, started in this process
- * straight from host/src, with a persona created or unlocked through its HTTP API.
+ * straight from host/src, with a persona created or unlocked through its HTTP API. It lives under
+ * test/ because the kill -9 test needs the host's internals (its SQLite handle, its bus queue),
+ * which an extension's own tests may not import.
  */
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../../host/src/config.js';
-import { createLogger } from '../../../../host/src/log.js';
-import { DEFAULT_BUILTIN_DIR, startHost, type RunningHost } from '../../../../host/src/host.js';
+import { loadConfig } from '../../../host/src/config.js';
+import { createLogger } from '../../../host/src/log.js';
+import { DEFAULT_BUILTIN_DIR, startHost, type RunningHost } from '../../../host/src/host.js';
 
 export interface PersonaLogin {
   readonly slug: string;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { friendCard, startChatHost, type ChatHost, type PersonaLogin } from './support/chat-host.js';
 
-const SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), 'support', 'sender-host.ts');
+const SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), 'support', 'chat-sender-host.ts');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sender {
