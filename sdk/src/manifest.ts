@@ -58,8 +58,14 @@ export interface NavContribution {
   readonly view: string;
 }
 
-/** Slots the shell offers: `chats.panel`, `chats.sidebar`, `page` (a whole routed page), `settings`. */
-export type ViewSlot = 'chats.panel' | 'chats.sidebar' | 'page' | 'settings';
+/**
+ * Slots the shell offers, named after the shell's layout, not a feature: `home.sidebar` (the home
+ * page's side column), `home.main` (its main area, for the selected peer), `page` (a whole routed
+ * page), `settings`. Views in the `home.*` slots get the selected peer (`PeerSlotContext`).
+ * Manifests written for API 1.0 may still say `chats.sidebar` / `chats.panel`; the host reads them
+ * as `home.sidebar` / `home.main`.
+ */
+export type ViewSlot = 'home.sidebar' | 'home.main' | 'page' | 'settings';
 
 export interface ViewContribution {
   readonly id: string;

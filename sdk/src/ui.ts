@@ -1,8 +1,8 @@
 /**
  * The UI side of the SDK. Every view an extension contributes, whether a built-in Angular
  * component or a third-party custom element, receives a {@link UiHost} and a slot context:
- * - Angular components: `host = input.required<UiHost>()` and, in the chats panel and chat
- *   actions, `peer = input<PeerKey | null>()`.
+ * - Angular components: `host = input.required<UiHost>()` and, in the `home.*` slots,
+ *   `peer = input<PeerKey | null>()`.
  * - Custom elements: the shell sets the element properties `kithHost` and `kithPeer` before
  *   inserting the element.
  * The shell implements it; extension UI never imports the shell.
@@ -39,8 +39,11 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   notify(message: string, action?: { label: string; run: () => void }): void;
 }
 
-/** Slot context of the chats panel and chat header actions. */
-export interface ChatSlotContext {
-  /** The conversation's peer, `self` for notes to self, or null when none is selected. */
+/** Slot context of the `home.*` slots and the header actions: the peer selected on the home page. */
+export interface PeerSlotContext {
+  /** The selected peer, `self` for the persona itself, or null when none is selected. */
   readonly peer: PeerKey | 'self' | null;
 }
+
+/** @deprecated The API 1.0 name of {@link PeerSlotContext}. */
+export type ChatSlotContext = PeerSlotContext;

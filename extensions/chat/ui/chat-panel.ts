@@ -26,7 +26,7 @@ interface LiveEvent {
 /**
  * One conversation: a virtual-scrolled message list (smooth at 10k+ messages, older pages load
  * as you scroll up), delivery ticks, the friend's typing indicator, edit and delete, search, and
- * the composer. Slot `chats.panel`; `peer` is the open conversation.
+ * the composer. Slot `home.main`; `peer` is the open conversation.
  */
 @Component({
   selector: 'chat-panel',

@@ -15,7 +15,7 @@ interface Row {
 const REFRESH_DEBOUNCE_MS = 150;
 
 /**
- * Conversations with unread counts (slot `chats.sidebar`): every friend, newest conversation
+ * Conversations with unread counts (slot `home.sidebar`): every friend, newest conversation
  * first, plus notes to self. Selecting one opens it in the chats panel.
  */
 @Component({

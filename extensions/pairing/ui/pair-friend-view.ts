@@ -11,7 +11,7 @@ import { PairingApi, lastRendezvousUrl, rememberRendezvousUrl, type PairedJson }
 type Mode = 'generate' | 'join' | 'invite' | 'redeem';
 
 /**
- * "Pair friend" (slot `chats.sidebar`): generate a code (a number and four words, like
+ * "Pair friend" (slot `home.sidebar`): generate a code (a number and four words, like
  * `37-apple-river-zebra-clock`) or join with one, or use an invite token / QR. While waiting, the
  * code stays on screen; a failed pairing spends the code, so it disappears with the error. When
  * paired, both people compare the safety code and can mark the friend verified.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import semver from 'semver';
 import { shadowedRoutes } from './route-shadowing.js';
-import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest } from '@kith/sdk';
+import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
@@ -18,10 +18,14 @@ const relativeFile = z
 const semverRange = z.string().refine((r) => semver.validRange(r) !== null, 'must be a semver range such as ^1.0.0');
 const localId = z.string().regex(LOCAL_ID, 'must be lowercase letters, digits, dots and dashes');
 
+/** Slot names of extension API 1.0, still accepted and read as the layout names that replaced them. */
+const API1_SLOTS: Readonly<Record<string, ViewSlot>> = { 'chats.sidebar': 'home.sidebar', 'chats.panel': 'home.main' };
+
 const navSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128), view: localId });
 const viewSchema = z.strictObject({
   id: localId,
-  slot: z.enum(['chats.panel', 'chats.sidebar', 'page', 'settings']),
+  slot: z.enum(['home.sidebar', 'home.main', 'page', 'settings', ...Object.keys(API1_SLOTS)] as [string, ...string[]])
+    .transform((slot) => (API1_SLOTS[slot] ?? slot) as ViewSlot),
   title: text(80),
   component: text(128).optional(),
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),

@@ -40,6 +40,19 @@ describe('extensions: manifest schema', () => {
     expect(pkg.manifest.contributes?.routes).to.have.length(2);
   });
 
+  it('takes the layout slot names, reads the API 1.0 chat-shaped ones as them, and refuses others', () => {
+    const withSlots = (...slots: string[]) => {
+      const pkg = valid() as any;
+      pkg.kith.contributes.views = slots.map((slot, i) => ({ id: `hello.v${i}`, slot, title: 'V', element: `hello-v${i}` }));
+      pkg.kith.contributes.nav = [];
+      return pkg;
+    };
+    const slotsOf = (...slots: string[]) => validatePackage(withSlots(...slots)).manifest.contributes!.views!.map((v) => v.slot);
+    expect(slotsOf('home.sidebar', 'home.main', 'page', 'settings')).to.deep.equal(['home.sidebar', 'home.main', 'page', 'settings']);
+    expect(slotsOf('chats.sidebar', 'chats.panel')).to.deep.equal(['home.sidebar', 'home.main']);
+    expect(problemsOf(withSlots('chats.main')).join()).to.match(/kith\.contributes\.views\.0\.slot/);
+  });
+
   it('names each bad field with the reason', () => {
     const pkg = valid() as any;
     pkg.kith.id = 'Hello_World';

@@ -12,7 +12,7 @@ import { RendezvousStore } from './rendezvous-store';
 /**
  * The main surface: connection controls (room, discovery, peers, prompts) on one side, the
  * conversation on the other. Pairing, the conversation list and the chat panel itself are
- * extension views (`chats.sidebar`, `chats.panel`); the selected conversation is the `peer`
+ * extension views (slots `home.sidebar`, `home.main`); the selected conversation is the `peer`
  * query parameter, so any extension can open one with `host.navigate('/chats?peer=<key>')`.
  */
 @Component({
@@ -30,8 +30,8 @@ export class ChatsPage {
   readonly #router = inject(Router);
 
   protected readonly selected = computed(() => this.peer() ?? null);
-  protected readonly sidebarViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'chats.sidebar'));
-  protected readonly panelViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'chats.panel'));
+  protected readonly sidebarViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'home.sidebar'));
+  protected readonly panelViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'home.main'));
   protected readonly selectedLabel = computed(() => {
     const key = this.selected();
     if (!key) return null;
