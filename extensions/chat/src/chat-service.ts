@@ -15,21 +15,7 @@ import type { JustInTimeConnect } from './just-in-time-connect.js';
 
 /** The per-friendship stream chat events travel on. */
 export const CHAT_STREAM = 'chat';
-/** How many early delivery outcomes are kept. */
-const EARLY_REPORTS = 1024;
-/** How long an early outcome waits for its send to store the event id (then it is for a message gone). */
-const EARLY_WAIT_MS = 5000;
-
-/** An outcome reported before its send stored the event id; `claimed` ends the report's wait. */
-interface EarlyOutcome {
-  readonly outcome: 'delivered' | 'refused';
-  readonly claimed: () => void;
-}
-
 export class ChatService {
-  /** Outcomes reported before the send's event id was stored (loopback can be that fast). */
-  private readonly earlyOutcomes = new Map<string, EarlyOutcome>();
-
   constructor(
     private readonly ctx: ExtensionContext,
     private readonly store: ChatStore,
@@ -74,9 +60,11 @@ export class ChatService {
     const { header, payload } = encodeText({ id, sentAt: stored!.sentAt, body });
     let receipt;
     try {
+      // Tagged with the message id, stored first: its report can be recorded even before this returns.
       receipt = await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.text', header, payload, {
         reliable: true,
         priority: 'interactive',
+        tag: id,
       });
     } catch (error) {
       // The bus did not take it: do not leave a message that looks queued but never will be sent.
@@ -84,7 +72,6 @@ export class ChatService {
       throw error;
     }
     await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
-    await this.claimEarly(receipt.eventId);
     if (receipt.queued) this.connector.connectNow(conversation);
     const message = (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
@@ -103,21 +90,12 @@ export class ChatService {
       const receipt = await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.text', header, payload, {
         reliable: true,
         priority: 'interactive',
+        tag: message.id,
       });
       await this.store.setSent(message.conversation, message.id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
-      await this.claimEarly(receipt.eventId);
       this.changed(await this.store.get(message.conversation, message.id));
     }
     return orphans.length;
-  }
-
-  /** A report that came before its send stored the event id: record it now, and end the report's wait. */
-  private async claimEarly(eventId: string): Promise<void> {
-    const early = this.earlyOutcomes.get(eventId);
-    if (!early) return;
-    this.earlyOutcomes.delete(eventId);
-    await this.store.settle(eventId, early.outcome);
-    early.claimed();
   }
 
   /**
@@ -127,33 +105,11 @@ export class ChatService {
    */
   async settle(report: DeliveryReport, outcome: 'delivered' | 'refused'): Promise<void> {
     if (report.kind !== 'chat.text') return;
-    const message = await this.store.settle(report.eventId, outcome);
-    if (message) return this.changed(message);
-    // The send may not have stored the event id yet (loopback is that fast): it claims the outcome.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        if (this.earlyOutcomes.get(report.eventId)?.claimed === done) this.earlyOutcomes.delete(report.eventId);
-        resolve();
-      }, EARLY_WAIT_MS);
-      timer.unref?.();
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.earlyOutcomes.set(report.eventId, { outcome, claimed: done });
-      if (this.earlyOutcomes.size > EARLY_REPORTS) {
-        const oldest = this.earlyOutcomes.keys().next().value!;
-        this.earlyOutcomes.get(oldest)!.claimed();
-        this.earlyOutcomes.delete(oldest);
-      }
-      // The send may have stored it while this looked: look once more.
-      void this.store.settle(report.eventId, outcome).then((settled) => {
-        if (!settled || this.earlyOutcomes.get(report.eventId)?.claimed !== done) return;
-        this.earlyOutcomes.delete(report.eventId);
-        this.changed(settled);
-        done();
-      }, done);
-    });
+    // The tag is the message id; an event queued before sends carried tags is found by its event id.
+    const message = report.tag !== undefined
+      ? await this.store.settleMessage(report.peer, report.tag, outcome)
+      : await this.store.settle(report.eventId, outcome);
+    this.changed(message);
   }
 
   /** Mark the friend's messages read up to and including `id`, and tell the friend. */

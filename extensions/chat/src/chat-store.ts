@@ -231,6 +231,19 @@ export class ChatStore {
     return this.toMessages(rows as Row[]);
   }
 
+  /** My message `id` to `conversation`, moved to `state` (from queued or sent only). */
+  async settleMessage(conversation: Conversation, id: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
+    await this.db
+      .updateTable('messages')
+      .set({ state })
+      .where('conversation', '=', this.key(conversation))
+      .where('msg_id', '=', id)
+      .where('from_me', '=', 1)
+      .where('state', 'in', ['queued', 'sent'])
+      .execute();
+    return this.get(conversation, id);
+  }
+
   /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
   async settle(eventId: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
     const row = (await this.db.selectFrom('messages').selectAll().where('event_id', '=', eventId).executeTakeFirst()) as Row | undefined;
