@@ -1,4 +1,5 @@
-import { Disposable, type ExtensionContext } from '@kith/sdk';
+import { Disposable, type ExtensionContext, type UiEvents } from '@kith/sdk';
+import type { helloUi } from './hello-ui-events.js';
 
 /** A timer that tells the panel the extension is alive; its interval is a per-persona setting. */
 export interface Heartbeat extends Disposable {
@@ -7,12 +8,13 @@ export interface Heartbeat extends Disposable {
 }
 
 export function startHeartbeat(ctx: ExtensionContext): Heartbeat {
+  const events: UiEvents<typeof helloUi> = ctx.events;
   let beats = 0;
   let timer: Disposable | undefined;
   const schedule = () => {
     timer?.dispose();
     const ms = Math.max(10, ctx.settings.get<number>('hello.heartbeat-ms'));
-    timer = ctx.timers.setInterval(() => ctx.events.emit('heartbeat', { beat: ++beats }), ms);
+    timer = ctx.timers.setInterval(() => events.emit('heartbeat', { beat: ++beats }), ms);
   };
   schedule();
   // A new interval applies at once; the host disposes this listener with the extension anyway.

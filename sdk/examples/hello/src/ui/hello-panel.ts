@@ -1,4 +1,5 @@
 import type { Disposable, UiHost } from '@kith/sdk';
+import type { helloUi } from '../hello-ui-events.js';
 
 interface Greeting {
   readonly greeting: string;
@@ -12,7 +13,7 @@ interface Greeting {
  * launch secret, the extension's own UI events).
  */
 export class HelloPanel extends HTMLElement {
-  kithHost: UiHost | undefined;
+  kithHost: UiHost<typeof helloUi> | undefined;
   kithPeer: string | null = null;
   #subscriptions: Disposable[] = [];
 
@@ -21,7 +22,7 @@ export class HelloPanel extends HTMLElement {
     this.replaceChildren(this.#line('title', 'Hello'), this.#line('greeting', '…'), this.#line('beat', ''));
     if (!host) return;
     this.#subscriptions.push(
-      host.on('heartbeat', (payload) => this.#set('beat', `heartbeat ${(payload as { beat: number }).beat}`)),
+      host.on('heartbeat', (payload) => this.#set('beat', `heartbeat ${payload.beat}`)),
       host.on('wave', () => void this.#refresh(host)),
     );
     void this.#refresh(host);
@@ -31,7 +32,7 @@ export class HelloPanel extends HTMLElement {
     for (const s of this.#subscriptions.splice(0)) s.dispose();
   }
 
-  async #refresh(host: UiHost): Promise<void> {
+  async #refresh(host: UiHost<typeof helloUi>): Promise<void> {
     try {
       const g = await host.request<Greeting>('GET', '/hello/greeting');
       this.#set('greeting', `${g.greeting} (${g.waves} waves received)`);
