@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { build } from 'esbuild';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -15,14 +16,31 @@ import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvo
 import { startInProcessHost, type InProcessHost } from './harness/in-process-host.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const sdkEntry = path.resolve(here, '../../../sdk/src/index.ts');
+const repo = path.resolve(here, '../../..');
+const sdkEntry = path.join(repo, 'sdk/src/index.ts');
+const fixture = path.join(here, 'fixtures/ergonomics/extension.ts');
+
+/** Type-check one file against the SDK sources; returns tsc's `file(line,col): error` lines. */
+function typeErrors(dir: string, file: string): string[] {
+  const config = {
+    compilerOptions: {
+      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023', 'DOM'], strict: true, noEmit: true,
+      skipLibCheck: true, isolatedModules: true, types: ['node'], typeRoots: [path.join(repo, 'node_modules/@types')],
+      paths: { '@kith/sdk': [sdkEntry] },
+    },
+    files: [file],
+  };
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config));
+  const tsc = spawnSync(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+  return tsc.stdout.split('\n').filter((line) => line.includes('error TS'));
+}
 
 /** Build the fixture into `<into>/ergo` (package.json + a bundle with the SDK runtime inside). */
 async function buildErgo(into: string): Promise<string> {
   const root = path.join(into, 'ergo');
   fs.mkdirSync(root, { recursive: true });
   await build({
-    entryPoints: [path.join(here, 'fixtures/ergonomics/extension.ts')], outfile: path.join(root, 'extension.js'),
+    entryPoints: [fixture], outfile: path.join(root, 'extension.js'),
     bundle: true, format: 'esm', platform: 'node', target: 'node20', alias: { '@kith/sdk': sdkEntry }, logLevel: 'warning',
     external: ['kysely'],
   });
@@ -122,6 +140,19 @@ describe('extensions: bus and UI ergonomics through the public SDK', function ()
     await bob.t.request('POST', '/extensions/ergo', { enabled: true });
     const on = await waitFor('capabilities with ergo.note again', () => caps().slice(before).find((c) => c.kinds.includes('ergo.note')));
     expect(on.peer).to.equal(bob.key);
+  });
+
+  it('typed UI event maps and service refs refuse wrong names, payloads and types at compile time', () => {
+    const dir = fs.mkdtempSync(path.join(work, 'types-'));
+    const source = fs.readFileSync(fixture, 'utf8');
+    const copy = path.join(dir, 'extension.ts');
+    fs.writeFileSync(copy, source);
+    expect(typeErrors(dir, copy), 'the fixture as written').to.deep.equal([]);
+    // Without the `@ts-expect-error` marks, each marked line must be an error of its own.
+    const marked = source.split('\n').flatMap((line, i) => (line.includes('@ts-expect-error') ? [i + 2] : []));
+    fs.writeFileSync(copy, source.replaceAll('// @ts-expect-error', '//'));
+    const lines = typeErrors(dir, copy).map((line) => Number(/\((\d+),\d+\)/.exec(line)![1]));
+    expect([...new Set(lines)].sort((a, b) => a - b)).to.deep.equal(marked);
   });
 
   it('typed UI events travel both ways, and a typed service ref reaches its implementation', async () => {
