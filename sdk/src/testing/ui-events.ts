@@ -31,6 +31,11 @@ export interface UiEventStream {
   next<T = unknown>(name: string, match?: (payload: T) => boolean, timeoutMs?: number): Promise<T>;
   /** Forget the events received so far. */
   clear(): void;
+  /**
+   * Send an event to the host as the page does (`UiHost.emit`): `name` is `<ext-id>:<event>`, and
+   * the extension's `ctx.events.on(event, ...)` receives `payload`. Throws while the host is stopped.
+   */
+  emit(name: string, payload: unknown): void;
 }
 
 type Listener = (event: UiEvent) => void;
@@ -100,5 +105,10 @@ export class UiEventRecorder implements UiEventStream {
 
   clear(): void {
     this.received.length = 0;
+  }
+
+  emit(name: string, payload: unknown): void {
+    if (!this.#socket) throw new Error(`the page socket is closed; cannot send "${name}"`);
+    this.#socket.emit(name, payload);
   }
 }
