@@ -97,8 +97,9 @@ export interface InboundEvent {
  *
  * To refuse one event (malformed, over a limit, not acceptable now), throw an `EventRefused` with
  * a reason in your words: the sender gets a NACK with reason `refused` and your text as `message`,
- * and the extension keeps running. Any other throw is a bug: it marks the extension faulted and
- * the event is refused with `handler-failed`.
+ * and the extension keeps running (an unreliable event gets no NACK: its refusal is only
+ * counted). Any other throw is a bug: it marks the extension faulted and the event is refused
+ * with `handler-failed`.
  */
 export type KindHandler = (event: InboundEvent) => void | Promise<void>;
 
