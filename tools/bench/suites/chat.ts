@@ -1,14 +1,11 @@
 /**
- * Chat between two real hosts on loopback (paired by code, connected through a real rendezvous):
- * messages/s sustained with delivery confirmed (the friend's host persisted each one), and the
- * send → delivered round trip. Baselines from the same run: the same HTTP + sealed insert without
+ * Chat between two real hosts on loopback (child processes from @kith/sdk/testing, paired by code,
+ * connected through a real rendezvous): messages/s sustained with delivery confirmed (the friend's
+ * host persisted each one), and the send → delivered round trip. Baselines from the same run: the same HTTP + sealed insert without
  * the network (notes to self), and a bare API round trip (GET /api/health).
  */
-import { io, type Socket } from 'socket.io-client';
+import { startTestNetwork, type TestHost, type UiEventStream } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
-import { connectPeers } from '../../../test/e2e/support/connect-peers.js';
-import { E2ePeer } from '../../../test/e2e/support/e2e-peer.js';
-import { startLoopbackRendezvous } from '../../../test/e2e/support/rendezvous.js';
 
 const THROUGHPUT_MESSAGES = 1000;
 const WINDOW = 16;
@@ -30,8 +27,8 @@ function percentile(sorted: readonly number[], p: number): number {
 class DeliveryWatch {
   private readonly waiting = new Map<string, () => void>();
   private readonly early = new Set<string>();
-  constructor(socket: Socket) {
-    socket.on('chat:message-updated', (event: { message?: { id: string; state: string } }) => {
+  constructor(page: UiEventStream) {
+    page.on<{ message?: { id: string; state: string } }>('chat:message-updated', (event) => {
       const m = event?.message;
       if (!m || (m.state !== 'delivered' && m.state !== 'read')) return;
       const done = this.waiting.get(m.id);
@@ -50,39 +47,29 @@ class DeliveryWatch {
 const suite: BenchSuite = {
   name: 'chat',
   async run(): Promise<BenchRow[]> {
-    const rendezvous = await startLoopbackRendezvous();
-    const [alice, bob] = await Promise.all([E2ePeer.start('Alice'), E2ePeer.start('Bob')]);
-    let socket: Socket | undefined;
+    const net = await startTestNetwork({ hosts: 2 });
+    const [alice, bob] = net.hosts as [TestHost, TestHost];
     try {
-      const { code } = await alice.api.ok('POST', '/pair/start', { rendezvous_url: rendezvous.url, label: 'Bob' });
-      await Promise.all([
-        alice.api.ok('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code, label: 'Bob' }),
-        bob.api.ok('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code, label: 'Alice' }),
-      ]);
-      await connectPeers(alice, bob, rendezvous.url, `bench-${Date.now()}`);
-      socket = io(alice.host.url, { path: '/api/ws', auth: { secret: alice.host.host.launchSecret }, extraHeaders: { 'x-kith-secret': alice.host.host.launchSecret }, transports: ['websocket'] });
-      await new Promise<void>((resolve, reject) => {
-        socket!.once('connect', () => resolve());
-        socket!.once('connect_error', reject);
-      });
-      const watch = new DeliveryWatch(socket);
-      const toBob = `/sessions/${bob.keys.masterPublicKey}/messages`;
+      await net.befriend(alice, bob);
+      await net.connect(alice, bob);
+      const watch = new DeliveryWatch(alice.events);
+      const toBob = `/sessions/${bob.persona!.key}/messages`;
 
       // Warm up both paths.
       for (let i = 0; i < 20; i++) {
-        const m = await alice.api.ok('POST', toBob, { body: `warm ${i}` });
+        const m = await alice.request('POST', toBob, { body: `warm ${i}` });
         await watch.delivered(m.id);
-        await alice.api.ok('POST', '/self/messages', { body: `warm ${i}` });
+        await alice.request('POST', '/self/messages', { body: `warm ${i}` });
       }
 
       let started = performance.now();
-      await pooled(THROUGHPUT_MESSAGES, WINDOW, async (i) => alice.api.ok('POST', '/self/messages', { body: `note ${i} ${'x'.repeat(80)}` }));
+      await pooled(THROUGHPUT_MESSAGES, WINDOW, async (i) => alice.request('POST', '/self/messages', { body: `note ${i} ${'x'.repeat(80)}` }));
       const selfRate = THROUGHPUT_MESSAGES / ((performance.now() - started) / 1000);
 
       started = performance.now();
       const deliveries: Promise<void>[] = [];
       await pooled(THROUGHPUT_MESSAGES, WINDOW, async (i) => {
-        const m = await alice.api.ok('POST', toBob, { body: `message ${i} ${'x'.repeat(80)}` });
+        const m = await alice.request('POST', toBob, { body: `message ${i} ${'x'.repeat(80)}` });
         deliveries.push(watch.delivered(m.id));
       });
       await Promise.all(deliveries);
@@ -92,11 +79,11 @@ const suite: BenchSuite = {
       const health: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES; i++) {
         let t0 = performance.now();
-        const m = await alice.api.ok('POST', toBob, { body: `ping ${i}` });
+        const m = await alice.request('POST', toBob, { body: `ping ${i}` });
         await watch.delivered(m.id);
         roundTrips.push(performance.now() - t0);
         t0 = performance.now();
-        await alice.host.fetch('/api/health');
+        await alice.fetch('/api/health');
         health.push(performance.now() - t0);
       }
       roundTrips.sort((a, b) => a - b);
@@ -126,9 +113,7 @@ const suite: BenchSuite = {
         },
       ];
     } finally {
-      socket?.close();
-      await Promise.allSettled([alice.dispose(), bob.dispose()]);
-      await rendezvous.close();
+      await net.close();
     }
   },
 };
