@@ -36,8 +36,11 @@ export interface Contributions {
   readonly nav?: readonly NavContribution[];
   /** Views placed into named slots of the shell. */
   readonly views?: readonly ViewContribution[];
-  /** Buttons in the chat header for the open conversation. */
-  readonly chatActions?: readonly ChatActionContribution[];
+  /**
+   * Buttons in the home page's header for the selected peer (e.g. "call"). Manifests written for
+   * API 1.0 may still call this `chatActions`; the host reads it as `peerActions`.
+   */
+  readonly peerActions?: readonly PeerActionContribution[];
   /** Per-persona settings, shown in the extension's settings section. */
   readonly settings?: readonly SettingContribution[];
   /**
@@ -77,13 +80,16 @@ export interface ViewContribution {
   readonly element?: string;
 }
 
-export interface ChatActionContribution {
+export interface PeerActionContribution {
   readonly id: string;
   readonly label: string;
   readonly icon: string;
-  /** Client route to open, with `:peer` replaced by the conversation's peer key. */
+  /** Client route to open, with `:peer` replaced by the selected peer's key. */
   readonly route: string;
 }
+
+/** @deprecated The API 1.0 name of {@link PeerActionContribution}. */
+export type ChatActionContribution = PeerActionContribution;
 
 export interface SettingContribution {
   readonly id: string;

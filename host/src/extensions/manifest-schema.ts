@@ -30,7 +30,7 @@ const viewSchema = z.strictObject({
   component: text(128).optional(),
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),
 });
-const chatActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128) });
+const peerActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128) });
 const settingSchema = z.strictObject({
   id: localId,
   type: z.enum(['boolean', 'string', 'number']),
@@ -38,14 +38,19 @@ const settingSchema = z.strictObject({
   default: z.union([z.boolean(), z.string().max(4096), z.number()]),
 });
 
-const contributesSchema = z.strictObject({
-  routes: z.array(z.string().regex(ROUTE_PATTERN, 'must look like "GET /path" (GET, POST, PUT, PATCH or DELETE)')).max(200).optional(),
-  nav: z.array(navSchema).max(20).optional(),
-  views: z.array(viewSchema).max(50).optional(),
-  chatActions: z.array(chatActionSchema).max(20).optional(),
-  settings: z.array(settingSchema).max(100).optional(),
-  uiModule: relativeFile.optional(),
-});
+const contributesSchema = z
+  .strictObject({
+    routes: z.array(z.string().regex(ROUTE_PATTERN, 'must look like "GET /path" (GET, POST, PUT, PATCH or DELETE)')).max(200).optional(),
+    nav: z.array(navSchema).max(20).optional(),
+    views: z.array(viewSchema).max(50).optional(),
+    peerActions: z.array(peerActionSchema).max(20).optional(),
+    /** The API 1.0 name of `peerActions`, read as it. */
+    chatActions: z.array(peerActionSchema).max(20).optional(),
+    settings: z.array(settingSchema).max(100).optional(),
+    uiModule: relativeFile.optional(),
+  })
+  .transform(({ chatActions, ...contributes }) =>
+    chatActions === undefined ? contributes : { ...contributes, peerActions: [...(contributes.peerActions ?? []), ...chatActions] });
 
 const kithSchema = z.strictObject({
   id: z.string().regex(EXTENSION_ID_PATTERN, 'must match ^[a-z][a-z0-9-]{1,31}$ (e.g. "hello")'),

@@ -53,6 +53,16 @@ describe('extensions: manifest schema', () => {
     expect(problemsOf(withSlots('chats.main')).join()).to.match(/kith\.contributes\.views\.0\.slot/);
   });
 
+  it('reads the API 1.0 chatActions as peerActions (appended to any peerActions)', () => {
+    const action = (id: string) => ({ id, label: 'Ring', icon: 'call', route: 'ring/:peer' });
+    const pkg = valid() as any;
+    pkg.kith.contributes.peerActions = [action('hello.a')];
+    pkg.kith.contributes.chatActions = [action('hello.b')];
+    const contributes = validatePackage(pkg).manifest.contributes as Record<string, any>;
+    expect(contributes.peerActions.map((a: { id: string }) => a.id)).to.deep.equal(['hello.a', 'hello.b']);
+    expect(contributes).to.not.have.property('chatActions');
+  });
+
   it('names each bad field with the reason', () => {
     const pkg = valid() as any;
     pkg.kith.id = 'Hello_World';

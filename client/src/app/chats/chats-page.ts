@@ -4,7 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { ContributionOutlet } from '../extensions/contribution-outlet';
 import { ExtensionsStore } from '../extensions/extensions-store';
-import type { ContributedChatAction } from '../extensions/extension-entry';
+import type { ContributedPeerAction } from '../extensions/extension-entry';
 import { PeerList } from './peer-list';
 import { RendezvousCard } from './rendezvous-card';
 import { RendezvousStore } from './rendezvous-store';
@@ -43,7 +43,7 @@ export class ChatsPage {
     void this.#router.navigate([], { queryParams: { peer }, queryParamsHandling: 'merge' });
   }
 
-  protected runAction(action: ContributedChatAction): void {
+  protected runAction(action: ContributedPeerAction): void {
     const peer = this.selected();
     if (!peer) return;
     void this.#router.navigateByUrl('/' + action.item.route.replace(/^\/+/, '').replace(':peer', encodeURIComponent(peer)));

@@ -47,7 +47,7 @@ export class ExtensionsPage implements OnInit {
     const parts = [
       c.nav?.length ? `${c.nav.length} page${c.nav.length > 1 ? 's' : ''}` : '',
       c.views?.length ? `${c.views.length} view${c.views.length > 1 ? 's' : ''}` : '',
-      c.chatActions?.length ? `${c.chatActions.length} chat action${c.chatActions.length > 1 ? 's' : ''}` : '',
+      c.peerActions?.length ? `${c.peerActions.length} peer action${c.peerActions.length > 1 ? 's' : ''}` : '',
       c.settings?.length ? `${c.settings.length} setting${c.settings.length > 1 ? 's' : ''}` : '',
       c.routes?.length ? `${c.routes.length} API route${c.routes.length > 1 ? 's' : ''}` : '',
     ].filter(Boolean);

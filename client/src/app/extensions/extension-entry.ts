@@ -1,5 +1,5 @@
 import type {
-  ChatActionContribution,
+  PeerActionContribution,
   Contributions,
   NavContribution,
   SettingContribution,
@@ -34,7 +34,7 @@ export interface Contributed<T> {
 
 export type ContributedView = Contributed<ViewContribution>;
 export type ContributedNav = Contributed<NavContribution>;
-export type ContributedChatAction = Contributed<ChatActionContribution>;
+export type ContributedPeerAction = Contributed<PeerActionContribution>;
 export type ContributedSetting = Contributed<SettingContribution>;
 
 type Raw = Record<string, unknown>;

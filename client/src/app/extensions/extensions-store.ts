@@ -5,7 +5,7 @@ import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import {
   normaliseExtension,
-  type ContributedChatAction,
+  type ContributedPeerAction,
   type ContributedNav,
   type ContributedSetting,
   type ContributedView,
@@ -14,7 +14,7 @@ import {
 
 /**
  * The extensions of the active persona and what they contribute to the shell. Every contribution
- * point (nav, routed pages, chat slots, chat actions, settings) reads from here, so turning an
+ * point (nav, routed pages, home slots, peer actions, settings) reads from here, so turning an
  * extension off (here or from another tab) removes its UI as soon as the list is re-fetched.
  */
 @Injectable({ providedIn: 'root' })
@@ -34,8 +34,8 @@ export class ExtensionsStore {
   readonly views = computed<ContributedView[]>(() =>
     this.running().flatMap((extension) => (extension.contributes.views ?? []).map((item) => ({ extension, item }))),
   );
-  readonly chatActions = computed<ContributedChatAction[]>(() =>
-    this.running().flatMap((extension) => (extension.contributes.chatActions ?? []).map((item) => ({ extension, item }))),
+  readonly peerActions = computed<ContributedPeerAction[]>(() =>
+    this.running().flatMap((extension) => (extension.contributes.peerActions ?? []).map((item) => ({ extension, item }))),
   );
   readonly settings = computed<ContributedSetting[]>(() =>
     this.running().flatMap((extension) => (extension.contributes.settings ?? []).map((item) => ({ extension, item }))),
