@@ -25,7 +25,7 @@ export interface KindCodec<H extends object> {
 
 /**
  * Define the typed codec of a kind the calling extension owns:
- * `const chatRead = defineKind<ChatReadHeader>('chat.read', checkReadHeader)`.
+ * `const wave = defineKind<WaveHeader>('hello.wave', checkWaveHeader)`.
  * Throws `TypeError` for a name that is not `<area>.<event>` or a missing check.
  */
 export function defineKind<H extends object>(name: string, check: HeaderCheck<H>): KindCodec<H> {
