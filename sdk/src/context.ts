@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely';
+import type { Blobs } from './blobs.js';
 import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
 import type { ProposedApi } from './proposals.js';
@@ -584,6 +585,8 @@ export interface ExtensionContext {
   readonly routes: Routes;
   readonly storage: ExtensionStorage;
   readonly sealing: Sealing;
+  /** Large sealed files of this extension for this persona (`KITH_ERR_LOCKED` once it stops). */
+  readonly blobs: Blobs;
   readonly keys: KeyDerivation;
   readonly friends: Friends;
   readonly rendezvous: Rendezvous;

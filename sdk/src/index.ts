@@ -9,6 +9,7 @@ export { ERRORS, KithError, isKithError, type ErrorCode } from './errors.js';
 export * from './kinds.js';
 export { defineKind, type HeaderCheck, type KindCodec } from './define-kind.js';
 export type * from './context.js';
+export type * from './blobs.js';
 export type * from './manifest.js';
 export type * from './ui.js';
 export { defineExtension } from './define.js';

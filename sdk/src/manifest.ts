@@ -25,6 +25,8 @@ export interface ExtensionManifest {
   readonly enabledByDefault?: boolean;
   /** Proposed API this extension uses (names from `API_PROPOSALS`); see `ctx.proposed`. */
   readonly enabledApiProposals?: readonly string[];
+  /** Most bytes `ctx.blobs` may hold per persona. Default 1 GiB, at most 1 TiB. */
+  readonly blobQuotaBytes?: number;
   readonly contributes?: Contributions;
 }
 

@@ -13,6 +13,7 @@ import { createSettings } from './context/settings.js';
 import { createTimers } from './context/timers.js';
 import { createUiEvents } from './context/ui-events.js';
 import { unavailable } from './context/unavailable.js';
+import { blobsFor } from '../blobs/blobs-provider.js';
 
 /** What the context builder draws on. */
 export interface ContextDeps {
@@ -80,6 +81,8 @@ export async function buildContext(
       },
     });
   }
+  let blobs: unknown;
+  Object.defineProperty(context, 'blobs', { enumerable: true, get: () => (blobs ??= blobsFor(scope, deps.kernel.config.dataDir)) });
   return Object.freeze(context) as unknown as ExtensionContext;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import semver from 'semver';
 import { shadowedRoutes } from './route-shadowing.js';
+import { MAX_BLOB_QUOTA_BYTES } from '../blobs/blob-limits.js';
 import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
@@ -66,6 +67,7 @@ const kithSchema = z.strictObject({
     .max(32)
     .optional(),
   contributes: contributesSchema.optional(),
+  blobQuotaBytes: z.number().int('must be a whole number of bytes').min(0).max(MAX_BLOB_QUOTA_BYTES, `must be at most ${MAX_BLOB_QUOTA_BYTES} (1 TiB)`).optional(),
 });
 
 const packageSchema = z.object({

@@ -1,0 +1,242 @@
+import fsp, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { KithError } from '@kith/sdk';
+import {
+  CHUNK_BYTES, HEADER_BYTES, corrupt, decodeCommit, decodeHeader, encodeCommit, encodeHeader, openChunk, sealChunk, slotBytes, slotOffset,
+  type CommitState,
+} from './blob-format.js';
+import { COMMIT_EVERY_BYTES, MAX_PIECE_BYTES, STREAM_PIECE_BYTES } from './blob-limits.js';
+
+/** Hooks the store gives an append: quota accounting and "is this still allowed". */
+export interface AppendHooks {
+  /** Reserve `bytes` of quota or throw `KITH_ERR_QUOTA`. */
+  charge(bytes: number): void;
+  /** Give back reserved bytes that were rolled back. */
+  refund(bytes: number): void;
+  /** Throw when the append must stop (store closed, blob deleted). */
+  check(): void;
+}
+
+/** Slots sealed in memory before one write. */
+const BATCH_SLOTS = 16;
+
+/**
+ * One sealed blob on disk (format in blob-format.ts). Appends write whole chunks after the
+ * committed ones and then replace the commit record atomically; a crash or a failure in between
+ * leaves slots past the record, which {@link open} (or the failing append) cuts off. So the
+ * durable blob is always the last commit, and committed slots are never written again.
+ */
+export class BlobFile {
+  readonly id: string;
+  readonly chunkBytes: number;
+  readonly #file: string;
+  readonly #commitFile: string;
+  readonly #key: Uint8Array;
+  #state: CommitState;
+
+  private constructor(dir: string, id: string, key: Uint8Array, chunkBytes: number, state: CommitState) {
+    this.id = id;
+    this.#file = path.join(dir, id);
+    this.#commitFile = commitFileOf(dir, id);
+    this.#key = key;
+    this.chunkBytes = chunkBytes;
+    this.#state = state;
+  }
+
+  /** Write an empty blob: the commit record first, so a chunk file never lacks one. */
+  static async create(dir: string, id: string, key: Uint8Array): Promise<BlobFile> {
+    const state: CommitState = { chunks: 0, tail: new Uint8Array(0) };
+    try {
+      await writeAtomic(commitFileOf(dir, id), encodeCommit(key, id, state));
+      await writeAtomic(path.join(dir, id), encodeHeader(key, id));
+      await syncDir(dir);
+    } catch (error) {
+      await fsp.rm(commitFileOf(dir, id), { force: true });
+      throw fsError(error);
+    }
+    return new BlobFile(dir, id, key, CHUNK_BYTES, state);
+  }
+
+  /** Open a blob, cutting off slots a crash left past its commit record. */
+  static async open(dir: string, id: string, key: Uint8Array): Promise<BlobFile> {
+    let handle: FileHandle;
+    try {
+      handle = await fsp.open(path.join(dir, id), 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new KithError('KITH_ERR_BLOB_NOT_FOUND', undefined, { id });
+      throw error;
+    }
+    try {
+      const header = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+      const chunkBytes = decodeHeader(key, id, header.subarray(0, bytesRead));
+      let record: Buffer;
+      try {
+        record = await fsp.readFile(commitFileOf(dir, id));
+      } catch {
+        throw corrupt('the commit record is missing');
+      }
+      const state = decodeCommit(key, id, chunkBytes, record);
+      const committedEnd = slotOffset(chunkBytes, state.chunks);
+      const { size } = await handle.stat();
+      if (size < committedEnd) throw corrupt('the chunk file is shorter than its commit record says');
+      if (size > committedEnd) await handle.truncate(committedEnd);
+      return new BlobFile(dir, id, key, chunkBytes, state);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Durable size in bytes. */
+  get size(): number {
+    return this.#state.chunks * this.chunkBytes + this.#state.tail.length;
+  }
+
+  /**
+   * Append `pieces`, committing every {@link COMMIT_EVERY_BYTES} and at the end. On any failure the
+   * blob goes back to its last commit and the reserved quota of the rest is refunded.
+   */
+  async append(pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, hooks: AppendHooks): Promise<number> {
+    const chunk = this.chunkBytes;
+    const slot = slotBytes(chunk);
+    const pending = Buffer.alloc(chunk);
+    pending.set(this.#state.tail);
+    let fill = this.#state.tail.length;
+    let chunks = this.#state.chunks;
+    const batch = Buffer.allocUnsafe(BATCH_SLOTS * slot);
+    let batched = 0;
+    let uncommitted = 0;
+    const handle = await fsp.open(this.#file, 'r+');
+    const writeBatch = async () => {
+      if (batched === 0) return;
+      await writeAll(handle, batch.subarray(0, batched * slot), slotOffset(chunk, chunks - batched));
+      batched = 0;
+    };
+    const commit = async () => {
+      await writeBatch();
+      await handle.datasync();
+      const state = { chunks, tail: Buffer.from(pending.subarray(0, fill)) };
+      await writeAtomic(this.#commitFile, encodeCommit(this.#key, this.id, state));
+      this.#state = state;
+      uncommitted = 0;
+      await syncDir(path.dirname(this.#file));
+    };
+    try {
+      for await (const piece of pieces) {
+        hooks.check();
+        if (!(piece instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'append takes Uint8Array pieces');
+        if (piece.length > MAX_PIECE_BYTES) throw new KithError('KITH_ERR_BAD_REQUEST', `an append piece is at most ${MAX_PIECE_BYTES} bytes`);
+        hooks.charge(piece.length);
+        uncommitted += piece.length;
+        for (let at = 0; at < piece.length; ) {
+          const n = Math.min(chunk - fill, piece.length - at);
+          pending.set(piece.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill < chunk) continue;
+          sealChunk(batch.subarray(batched * slot, (batched + 1) * slot), this.#key, this.id, chunks, pending);
+          chunks++;
+          batched++;
+          fill = 0;
+          if (batched === BATCH_SLOTS) await writeBatch();
+        }
+        if (uncommitted >= COMMIT_EVERY_BYTES) await commit();
+      }
+      hooks.check();
+      await commit();
+      return this.size;
+    } catch (error) {
+      hooks.refund(uncommitted);
+      await handle.truncate(slotOffset(chunk, this.#state.chunks)).catch(() => undefined);
+      throw fsError(error);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The bytes of `[offset, offset + length)` in pieces of at most {@link STREAM_PIECE_BYTES}; the range is checked by the caller. */
+  async *stream(offset: number, length: number): AsyncGenerator<Buffer> {
+    if (length === 0) return;
+    const { chunks, tail } = this.#state;
+    const chunk = this.chunkBytes;
+    const slot = slotBytes(chunk);
+    const end = offset + length;
+    const perPiece = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
+    const handle = await fsp.open(this.#file, 'r');
+    try {
+      for (let first = Math.floor(offset / chunk); first * chunk < end; first += perPiece) {
+        const last = Math.min(Math.ceil(end / chunk), first + perPiece);
+        const parts: Buffer[] = [];
+        const slots = Math.max(0, Math.min(last, chunks) - first);
+        if (slots > 0) {
+          const sealed = Buffer.allocUnsafe(slots * slot);
+          const { bytesRead } = await handle.read(sealed, 0, sealed.length, slotOffset(chunk, first));
+          if (bytesRead !== sealed.length) throw corrupt('the chunk file ends early', { chunk: first });
+          for (let i = 0; i < slots; i++) parts.push(openChunk(sealed.subarray(i * slot, (i + 1) * slot), this.#key, this.id, first + i));
+        }
+        if (last > chunks) parts.push(Buffer.from(tail));
+        const from = Math.max(offset - first * chunk, 0);
+        const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        yield joined.subarray(from, Math.min(joined.length, end - first * chunk));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Remove both files (the chunk file first, so a crash leaves at most an orphan record). */
+  async remove(): Promise<void> {
+    await fsp.rm(this.#file, { force: true });
+    await fsp.rm(this.#commitFile, { force: true });
+  }
+}
+
+export function commitFileOf(dir: string, id: string): string {
+  return path.join(dir, `${id}.commit`);
+}
+
+/** ENOSPC (and a user quota) become `KITH_ERR_DISK_FULL`; anything else passes through. */
+export function fsError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new KithError('KITH_ERR_DISK_FULL');
+  return error;
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Temp file, fsync, rename over `file`: `file` is the old or the new bytes. The caller fsyncs the
+ * folder ({@link syncDir}) once it has recorded that the rename happened.
+ */
+async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    const handle = await fsp.open(temp, 'wx', 0o600);
+    try {
+      await writeAll(handle, bytes, 0);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temp, file);
+  } catch (error) {
+    await fsp.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const folder = await fsp.open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
