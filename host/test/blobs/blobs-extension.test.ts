@@ -48,7 +48,7 @@ describe('blobs: ctx.blobs through a real extension', () => {
   };
   const create = async () => (await h.json('/api/stash/blobs', { method: 'POST' })).body.id as string;
   const append = (id: string, bytes: Uint8Array) =>
-    h.json(`/api/stash/blobs/${id}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    h.json(`/api/stash/blobs/${id}`, { method: 'POST', body: bytes as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
   const read = async (id: string, query = '') => {
     const res = await h.fetch(`/api/stash/blobs/${id}${query}`);
     return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
