@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { waitFor } from '../e2e/support/api-client.js';
+import { eventually as waitFor } from '@kith/sdk/testing';
 import { ensurePackage } from '../../tools/package/sandbox.js';
 import { ROOT } from '../../tools/package/package-paths.js';
 

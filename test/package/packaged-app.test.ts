@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { KITH_VERSION } from '../../host/src/version.js';
 import type { Launched } from '../../tools/demo/launch.js';
-import { waitFor } from '../e2e/support/api-client.js';
+import { eventually as waitFor } from '@kith/sdk/testing';
 import { packagedApi } from './packaged-api.js';
 import { ensurePackage, makeSandbox, runPackaged, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
 

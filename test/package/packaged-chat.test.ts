@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import type { ApiClient } from '../e2e/support/api-client.js';
-import { waitFor } from '../e2e/support/api-client.js';
+import { eventually as waitFor } from '@kith/sdk/testing';
 import type { Launched } from '../../tools/demo/launch.js';
 import { ensurePackage, makeSandbox, startPackaged, type Sandbox } from '../../tools/package/sandbox.js';
-import { packagedApi } from './packaged-api.js';
+import { packagedApi, type ApiClient } from './packaged-api.js';
 
 interface Peer {
   readonly name: string;
