@@ -39,8 +39,8 @@ export interface BlobUsage {
  * `KITH_ERR_QUOTA` (the append would pass `blobQuotaBytes`), `KITH_ERR_DISK_FULL` (the disk
  * is full), `KITH_ERR_BLOB_CORRUPT` (the bytes on disk were changed), `KITH_ERR_BAD_REQUEST`
  * (a malformed id, range or piece), `KITH_ERR_LOCKED` (the persona was locked or switched, or the
- * extension stopped). An append that fails keeps a prefix of what it was given (nothing for
- * quota on a single piece); ask {@link size} where to resume.
+ * extension stopped). A long append commits every 8 MiB; one that fails (or a crash) leaves the
+ * blob at its last commit, so ask {@link size} where to resume.
  */
 export interface Blobs {
   /** A new empty blob. */
