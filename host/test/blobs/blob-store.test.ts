@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import { CHUNK_BYTES, HEADER_BYTES, slotBytes, slotOffset } from '../../src/blobs/blob-format.js';
+import { personaBlobsDir, removePersonaBlobs } from '../../src/blobs/blobs-provider.js';
 import { codeOf, collect, pattern, testBlobs, type TestBlobs } from './blob-support.js';
 
 const C = CHUNK_BYTES;
@@ -177,6 +178,29 @@ describe('blobs: sealed blob store', () => {
     expect(fs.statSync(file).size).to.equal(slotOffset(C, 2));
     await again.append(id, pattern(2 * C + 9, C));
     expect(Buffer.from(await again.read(id)).equals(pattern(0, 3 * C + 9))).to.equal(true);
+  });
+
+  it('runs two appends to one blob one after the other', async () => {
+    const id = await t.blobs.create();
+    const a = Buffer.alloc(3 * C + 5, 0xaa);
+    const b = Buffer.alloc(C + 7, 0xbb);
+    const sizes = await Promise.all([t.blobs.append(id, a), t.blobs.append(id, b)]);
+    expect(Math.max(...sizes)).to.equal(a.length + b.length);
+    const all = Buffer.from(await t.blobs.read(id));
+    expect(all.equals(Buffer.concat([a, b])) || all.equals(Buffer.concat([b, a]))).to.equal(true);
+  });
+
+  it('removes a persona\'s blobs with the persona', async () => {
+    const dataDir = path.join(t.root, 'data');
+    const slugDir = personaBlobsDir(dataDir, 'alice');
+    const alice = testBlobs({ root: path.dirname(slugDir), extensionId: 'files' });
+    const id = await alice.blobs.create();
+    await alice.blobs.append(id, pattern(0, 10));
+    expect(fs.existsSync(path.join(slugDir, 'files', id))).to.equal(true);
+    alice.blobs.close();
+    removePersonaBlobs(dataDir, 'alice');
+    expect(fs.existsSync(slugDir)).to.equal(false);
+    expect(fs.existsSync(path.dirname(slugDir))).to.equal(true);
   });
 
   it('fails every call once closed (lock, switch) and stops a running append at its last commit', async () => {
