@@ -37,17 +37,16 @@ describe('rendezvous envelopes, routing tags and two-layer sealing', () => {
       { v: 1, t: 'sealed_announce', tag: 'a'.repeat(32), box: 'AAAA' },
       { v: 1, t: 'connect_request', tag: 'b'.repeat(32), box: 'AAAA' },
       { v: 1, t: 'connect_accept', tag: 'c'.repeat(32), box: 'AAAA' },
-      { v: 1, t: 'pair_offer', box: 'AAAA' },
-      { v: 1, t: 'pair_accept', box: 'AAAA' },
     ] as const;
     for (const e of all) expect(decodeEnvelope(encodeEnvelope(e as never))).to.deep.equal(e);
     expect(decodeEnvelope('not json')).to.equal(null);
-    expect(decodeEnvelope(JSON.stringify({ v: 2, t: 'pair_offer', box: 'AAAA' }))).to.equal(null);
+    expect(decodeEnvelope(JSON.stringify({ v: 2, t: 'share', s: 'AAAA' }))).to.equal(null); // a pairing blob
+    expect(decodeEnvelope(JSON.stringify({ v: 2, t: 'sealed_announce', tag: 'a'.repeat(32), box: 'AAAA' }))).to.equal(null);
     expect(decodeEnvelope(JSON.stringify({ v: 1, t: 'gossip', box: 'AAAA' }))).to.equal(null);
-    expect(decodeEnvelope(JSON.stringify({ v: 1, t: 'pair_offer', box: 'AA AA' }))).to.equal(null);
+    expect(decodeEnvelope(JSON.stringify({ v: 1, t: 'connect_request', tag: 'b'.repeat(32), box: 'AA AA' }))).to.equal(null);
     expect(decodeEnvelope(JSON.stringify({ v: 1, t: 'sealed_announce', tag: 'short', box: 'AAAA' }))).to.equal(null);
-    expect(decodeEnvelope(`{"v":1,"t":"pair_offer","box":"${'A'.repeat(MAX_BLOB_CHARS)}"}`)).to.equal(null);
-    expect(() => encodeEnvelope({ v: 1, t: 'pair_offer', box: 'A'.repeat(20_000) })).to.throw();
+    expect(decodeEnvelope(`{"v":1,"t":"connect_request","tag":"${'b'.repeat(32)}","box":"${'A'.repeat(MAX_BLOB_CHARS)}"}`)).to.equal(null);
+    expect(() => encodeEnvelope({ v: 1, t: 'connect_request', tag: 'b'.repeat(32), box: 'A'.repeat(20_000) })).to.throw();
     // The signed announce verifies, and a tampered one does not.
     expect(verifyPayload(signed, announceBody, 'master')).to.include({ peerId: 'peer123', master: alice });
     expect(verifyPayload({ ...signed, b: signed.b.replace('peer123', 'peer124') }, announceBody, 'master')).to.equal(null);

@@ -11,8 +11,9 @@ import { TAG_PATTERN } from './routing-tag.js';
  *   sealed_announce  { v, t, tag, box }   tag = friendship routing tag, box = sealed box
  *   connect_request  { v, t, tag, box }   tag = friendship or stranger tag
  *   connect_accept   { v, t, tag, box }
- *   pair_offer       { v, t, box }        opaque to Kith's presence code (sealed by the pairing extension)
- *   pair_accept      { v, t, box }
+ *
+ * Other blobs in a room (the pairing extension's `{ v: 2, t: share|confirm|card|key }`, a third
+ * party's) do not decode here and are skipped by presence.
  */
 export const ENVELOPE_VERSION = 1;
 export const MAX_BLOB_CHARS = DEFAULT_MAX_BLOB_BYTES;
@@ -33,18 +34,12 @@ const taggedSealed = <T extends string>(t: T) =>
 export const sealedAnnounceEnvelope = taggedSealed('sealed_announce');
 export const connectRequestEnvelope = taggedSealed('connect_request');
 export const connectAcceptEnvelope = taggedSealed('connect_accept');
-const pairing = <T extends string>(t: T) =>
-  z.strictObject({ v: z.literal(ENVELOPE_VERSION), t: z.literal(t), box: base64url(MAX_BOX_CHARS) });
-export const pairOfferEnvelope = pairing('pair_offer');
-export const pairAcceptEnvelope = pairing('pair_accept');
 
 export const envelope = z.discriminatedUnion('t', [
   announceEnvelope,
   sealedAnnounceEnvelope,
   connectRequestEnvelope,
   connectAcceptEnvelope,
-  pairOfferEnvelope,
-  pairAcceptEnvelope,
 ]);
 export type Envelope = z.infer<typeof envelope>;
 export type EnvelopeType = Envelope['t'];
