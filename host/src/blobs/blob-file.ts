@@ -107,7 +107,9 @@ export class BlobFile {
     const batch = Buffer.allocUnsafe(BATCH_SLOTS * slot);
     let batched = 0;
     let uncommitted = 0;
-    const handle = await fsp.open(this.#file, 'r+');
+    const handle = await fsp.open(this.#file, 'r+').catch((error: unknown) => {
+      throw fsError(error, this.id);
+    });
     const writeBatch = async () => {
       if (batched === 0) return;
       await writeAll(handle, batch.subarray(0, batched * slot), slotOffset(chunk, chunks - batched));
@@ -149,7 +151,7 @@ export class BlobFile {
     } catch (error) {
       hooks.refund(uncommitted);
       await handle.truncate(slotOffset(chunk, this.#state.chunks)).catch(() => undefined);
-      throw fsError(error);
+      throw fsError(error, this.id);
     } finally {
       await handle.close();
     }
@@ -163,7 +165,9 @@ export class BlobFile {
     const slot = slotBytes(chunk);
     const end = offset + length;
     const perPiece = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
-    const handle = await fsp.open(this.#file, 'r');
+    const handle = await fsp.open(this.#file, 'r').catch((error: unknown) => {
+      throw fsError(error, this.id);
+    });
     try {
       for (let first = Math.floor(offset / chunk); first * chunk < end; first += perPiece) {
         const last = Math.min(Math.ceil(end / chunk), first + perPiece);
@@ -196,10 +200,14 @@ export function commitFileOf(dir: string, id: string): string {
   return path.join(dir, `${id}.commit`);
 }
 
-/** ENOSPC (and a user quota) become `KITH_ERR_DISK_FULL`; anything else passes through. */
-export function fsError(error: unknown): unknown {
+/**
+ * ENOSPC (and a user quota) become `KITH_ERR_DISK_FULL`; a blob file gone (deleted while a call
+ * waited) `KITH_ERR_BLOB_NOT_FOUND`; anything else passes through.
+ */
+export function fsError(error: unknown, id?: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new KithError('KITH_ERR_DISK_FULL');
+  if (code === 'ENOENT' && id !== undefined) return new KithError('KITH_ERR_BLOB_NOT_FOUND', undefined, { id });
   return error;
 }
 

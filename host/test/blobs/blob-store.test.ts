@@ -190,6 +190,24 @@ describe('blobs: sealed blob store', () => {
     expect(all.equals(Buffer.concat([a, b])) || all.equals(Buffer.concat([b, a]))).to.equal(true);
   });
 
+  it('answers KITH_ERR_BLOB_NOT_FOUND to an append waiting behind a delete, and stops a streaming append it deletes', async () => {
+    const id = await t.blobs.create();
+    async function* slow() {
+      for (let i = 0; i < 1000; i++) {
+        yield pattern(i * 1000, 1000);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    const running = codeOf(t.blobs.append(id, slow()));
+    const deleted = t.blobs.delete(id);
+    const queued = codeOf(t.blobs.append(id, pattern(0, 10)));
+    expect(await running).to.equal('KITH_ERR_BLOB_NOT_FOUND');
+    await deleted;
+    expect(await queued).to.equal('KITH_ERR_BLOB_NOT_FOUND');
+    expect(fs.readdirSync(t.dir)).to.deep.equal([]);
+    expect((await t.blobs.usage()).bytes).to.equal(0);
+  });
+
   it('removes a persona\'s blobs with the persona', async () => {
     const dataDir = path.join(t.root, 'data');
     const slugDir = personaBlobsDir(dataDir, 'alice');
