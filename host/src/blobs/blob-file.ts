@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KithError } from '@kith/sdk';
 import {
-  CHUNK_BYTES, HEADER_BYTES, corrupt, decodeCommit, decodeHeader, encodeCommit, encodeHeader, openChunk, sealChunk, slotBytes, slotOffset,
+  CHUNK_BYTES, HEADER_BYTES, corrupt, ownCopy, decodeCommit, decodeHeader, encodeCommit, encodeHeader, openChunk, sealChunk, slotBytes, slotOffset,
   type CommitState,
 } from './blob-format.js';
 import { COMMIT_EVERY_BYTES, MAX_PIECE_BYTES, STREAM_PIECE_BYTES } from './blob-limits.js';
@@ -118,7 +118,7 @@ export class BlobFile {
     const commit = async () => {
       await writeBatch();
       await handle.datasync();
-      const state = { chunks, tail: Buffer.from(pending.subarray(0, fill)) };
+      const state = { chunks, tail: ownCopy(pending.subarray(0, fill)) };
       await writeAtomic(this.#commitFile, encodeCommit(this.#key, this.id, state));
       this.#state = state;
       uncommitted = 0;
@@ -179,10 +179,9 @@ export class BlobFile {
           if (bytesRead !== sealed.length) throw corrupt('the chunk file ends early', { chunk: first });
           for (let i = 0; i < slots; i++) parts.push(openChunk(sealed.subarray(i * slot, (i + 1) * slot), this.#key, this.id, first + i));
         }
-        if (last > chunks) parts.push(Buffer.from(tail));
+        if (last > chunks) parts.push(Buffer.from(tail.buffer, tail.byteOffset, tail.length));
         const from = Math.max(offset - first * chunk, 0);
-        const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-        yield joined.subarray(from, Math.min(joined.length, end - first * chunk));
+        yield join(parts, from, Math.min(parts.reduce((n, p) => n + p.length, 0), end - first * chunk));
       }
     } finally {
       await handle.close();
@@ -194,6 +193,20 @@ export class BlobFile {
     await fsp.rm(this.#file, { force: true });
     await fsp.rm(this.#commitFile, { force: true });
   }
+}
+
+/** Bytes `[from, to)` of `parts` laid end to end, in a buffer of their own (see ownCopy). */
+function join(parts: readonly Buffer[], from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(to - from);
+  let at = 0;
+  let skip = from;
+  for (const part of parts) {
+    if (at === out.length) break;
+    const start = Math.min(skip, part.length);
+    skip -= start;
+    at += part.copy(out, at, start, Math.min(part.length, start + out.length - at));
+  }
+  return out;
 }
 
 export function commitFileOf(dir: string, id: string): string {

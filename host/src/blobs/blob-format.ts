@@ -44,7 +44,20 @@ export function slotOffset(chunkBytes: number, index: number): number {
 /** HKDF-SHA256(at-rest key, info "kith:blob-key:v1" 0 extension 0 blob id): one key per blob. */
 export function blobKey(atRestKey: Uint8Array, extensionId: string, blobId: string): Buffer {
   const info = Buffer.from(`kith:blob-key:v1\u0000${extensionId}\u0000${blobId}`, 'utf8');
-  return Buffer.from(hkdf(sha256, atRestKey, new Uint8Array(0), info, 32));
+  const derived = hkdf(sha256, atRestKey, new Uint8Array(0), info, 32);
+  const key = ownCopy(derived);
+  derived.fill(0);
+  return key;
+}
+
+/**
+ * A copy in memory of its own, never in Node's shared Buffer pool: keys and plaintext must not sit
+ * beside bytes that other code hands out as views (whose `.buffer` reaches the whole pool).
+ */
+export function ownCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
 }
 
 /** The header of a new blob. */
@@ -120,7 +133,7 @@ function sealInto(out: Uint8Array, key: Uint8Array, aad: Uint8Array, plaintext: 
 
 function openFrom(sealed: Uint8Array, key: Uint8Array, aad: Uint8Array): Buffer | undefined {
   if (sealed.length < NONCE_BYTES + TAG_BYTES) return undefined;
-  const plain = Buffer.allocUnsafe(sealed.length - NONCE_BYTES - TAG_BYTES);
+  const plain = Buffer.allocUnsafeSlow(sealed.length - NONCE_BYTES - TAG_BYTES);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, sealed.subarray(NONCE_BYTES), aad, sealed.subarray(0, NONCE_BYTES), key);
     return plain;

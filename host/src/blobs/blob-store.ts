@@ -79,7 +79,7 @@ export class BlobStore implements Blobs {
     const file = await this.#file(id);
     const { offset, length } = checkRange(file.size, range);
     if (length > MAX_PIECE_BYTES) throw new KithError('KITH_ERR_BAD_REQUEST', `read returns at most ${MAX_PIECE_BYTES} bytes; use readStream`);
-    const out = Buffer.allocUnsafe(length);
+    const out = Buffer.allocUnsafeSlow(length);
     let at = 0;
     for await (const piece of file.stream(offset, length)) {
       out.set(piece, at);

@@ -77,6 +77,16 @@ describe('blobs: sealed blob store', () => {
     expect(await t.blobs.size(id)).to.equal(100);
   });
 
+  it('hands out bytes in buffers of their own, never views of a shared pool', async () => {
+    const id = await t.blobs.create();
+    await t.blobs.append(id, pattern(0, C + 100));
+    for (const range of [{ offset: 3, length: 10 }, { offset: C + 1, length: 20 }, { offset: C - 5, length: 50 }]) {
+      const bytes = await t.blobs.read(id, range);
+      expect([bytes.byteOffset, bytes.buffer.byteLength]).to.deep.equal([0, range.length]);
+      for await (const piece of t.blobs.readStream(id, range)) expect([piece.byteOffset, piece.buffer.byteLength]).to.deep.equal([0, piece.length]);
+    }
+  });
+
   it('lists, counts usage and deletes', async () => {
     const a = await t.blobs.create();
     const b = await t.blobs.create();
