@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KithError } from '@kith/sdk';
 import {
-  CHUNK_BYTES, HEADER_BYTES, corrupt, ownCopy, decodeCommit, decodeHeader, encodeCommit, encodeHeader, openChunk, sealChunk, slotBytes, slotOffset,
+  CHUNK_BYTES, HEADER_BYTES, corrupt, ownCopy, decodeCommit, decodeHeader, encodeCommit, encodeHeader, openChunkInto, sealChunk, slotBytes, slotOffset,
   type CommitState,
 } from './blob-format.js';
 import { COMMIT_EVERY_BYTES, MAX_PIECE_BYTES, STREAM_PIECE_BYTES } from './blob-limits.js';
@@ -157,34 +157,87 @@ export class BlobFile {
     }
   }
 
-  /** The bytes of `[offset, offset + length)` in pieces of at most {@link STREAM_PIECE_BYTES}; the range is checked by the caller. */
+  /** Fill `out` with the bytes from `offset` on (the caller checked the range). */
+  async read(offset: number, out: Buffer): Promise<void> {
+    if (out.length === 0) return;
+    const state = this.#state;
+    const handle = await this.#openForReading();
+    try {
+      await this.#fill(handle, state, offset, out);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * The bytes of `[offset, offset + length)` (checked by the caller) in pieces that end on
+   * {@link STREAM_PIECE_BYTES} boundaries, each in a buffer of its own. Reads the last commit as
+   * of the first piece; committed slots never change, so an append meanwhile does not disturb it.
+   */
   async *stream(offset: number, length: number): AsyncGenerator<Buffer> {
     if (length === 0) return;
-    const { chunks, tail } = this.#state;
-    const chunk = this.chunkBytes;
-    const slot = slotBytes(chunk);
+    const state = this.#state;
     const end = offset + length;
-    const perPiece = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
-    const handle = await fsp.open(this.#file, 'r').catch((error: unknown) => {
-      throw fsError(error, this.id);
-    });
+    const handle = await this.#openForReading();
     try {
-      for (let first = Math.floor(offset / chunk); first * chunk < end; first += perPiece) {
-        const last = Math.min(Math.ceil(end / chunk), first + perPiece);
-        const parts: Buffer[] = [];
-        const slots = Math.max(0, Math.min(last, chunks) - first);
-        if (slots > 0) {
-          const sealed = Buffer.allocUnsafe(slots * slot);
-          const { bytesRead } = await handle.read(sealed, 0, sealed.length, slotOffset(chunk, first));
-          if (bytesRead !== sealed.length) throw corrupt('the chunk file ends early', { chunk: first });
-          for (let i = 0; i < slots; i++) parts.push(openChunk(sealed.subarray(i * slot, (i + 1) * slot), this.#key, this.id, first + i));
-        }
-        if (last > chunks) parts.push(Buffer.from(tail.buffer, tail.byteOffset, tail.length));
-        const from = Math.max(offset - first * chunk, 0);
-        yield join(parts, from, Math.min(parts.reduce((n, p) => n + p.length, 0), end - first * chunk));
+      for (let at = offset; at < end; ) {
+        const pieceEnd = Math.min(end, (Math.floor(at / STREAM_PIECE_BYTES) + 1) * STREAM_PIECE_BYTES);
+        const out = Buffer.allocUnsafeSlow(pieceEnd - at);
+        await this.#fill(handle, state, at, out);
+        yield out;
+        at = pieceEnd;
       }
     } finally {
       await handle.close();
+    }
+  }
+
+  async #openForReading(): Promise<FileHandle> {
+    return fsp.open(this.#file, 'r').catch((error: unknown) => {
+      throw fsError(error, this.id);
+    });
+  }
+
+  /**
+   * Read and open the slots `[offset, offset + out.length)` touches, straight into `out` where a
+   * chunk lies wholly inside; the tail comes from the commit record.
+   */
+  async #fill(handle: FileHandle, state: CommitState, offset: number, out: Buffer): Promise<void> {
+    const chunk = this.chunkBytes;
+    const slot = slotBytes(chunk);
+    const end = offset + out.length;
+    const first = Math.floor(offset / chunk);
+    const last = Math.ceil(end / chunk);
+    const sealedEnd = Math.min(last, state.chunks);
+    const perRead = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
+    const sealed = sealedEnd > first ? Buffer.allocUnsafe(Math.min(perRead, sealedEnd - first) * slot) : undefined;
+    for (let batchStart = first; batchStart < sealedEnd; batchStart += perRead) {
+      const slots = Math.min(perRead, sealedEnd - batchStart);
+      const { bytesRead } = await handle.read(sealed!, 0, slots * slot, slotOffset(chunk, batchStart));
+      if (bytesRead !== slots * slot) throw corrupt('the chunk file ends early', { chunk: batchStart });
+      for (let i = 0; i < slots; i++) {
+        const index = batchStart + i;
+        const chunkStart = index * chunk;
+        const from = Math.max(offset, chunkStart);
+        const to = Math.min(end, chunkStart + chunk);
+        const sealedSlot = sealed!.subarray(i * slot, (i + 1) * slot);
+        if (to - from === chunk) {
+          openChunkInto(out.subarray(from - offset, to - offset), sealedSlot, this.#key, this.id, index);
+          continue;
+        }
+        const plain = scratch(chunk);
+        try {
+          openChunkInto(plain, sealedSlot, this.#key, this.id, index);
+          plain.copy(out, from - offset, from - chunkStart, to - chunkStart);
+        } finally {
+          plain.fill(0);
+        }
+      }
+    }
+    if (last > state.chunks) {
+      const tailStart = state.chunks * chunk;
+      const from = Math.max(offset, tailStart);
+      out.set(state.tail.subarray(from - tailStart, end - tailStart), from - offset);
     }
   }
 
@@ -195,18 +248,14 @@ export class BlobFile {
   }
 }
 
-/** Bytes `[from, to)` of `parts` laid end to end, in a buffer of their own (see ownCopy). */
-function join(parts: readonly Buffer[], from: number, to: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(to - from);
-  let at = 0;
-  let skip = from;
-  for (const part of parts) {
-    if (at === out.length) break;
-    const start = Math.min(skip, part.length);
-    skip -= start;
-    at += part.copy(out, at, start, Math.min(part.length, start + out.length - at));
-  }
-  return out;
+/**
+ * One chunk of plaintext for chunks a range covers only in part. Opening and copying out are
+ * synchronous, so one buffer serves every call; it is zeroed after each use.
+ */
+let scratchBuffer = Buffer.alloc(0);
+function scratch(bytes: number): Buffer {
+  if (scratchBuffer.length !== bytes) scratchBuffer = Buffer.allocUnsafeSlow(bytes);
+  return scratchBuffer;
 }
 
 export function commitFileOf(dir: string, id: string): string {

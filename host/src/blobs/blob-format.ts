@@ -87,11 +87,9 @@ export function sealChunk(slot: Uint8Array, key: Uint8Array, blobId: string, ind
   sealInto(slot, key, chunkAad(blobId, index), plaintext);
 }
 
-/** Open slot `index` into a new buffer; `KITH_ERR_BLOB_CORRUPT` when it does not authenticate. */
-export function openChunk(slot: Uint8Array, key: Uint8Array, blobId: string, index: number): Buffer {
-  const plain = openFrom(slot, key, chunkAad(blobId, index));
-  if (!plain) throw corrupt('a chunk does not authenticate', { chunk: index });
-  return plain;
+/** Open slot `index` into `out` (slot length − 40 bytes); `KITH_ERR_BLOB_CORRUPT` when it does not authenticate. */
+export function openChunkInto(out: Uint8Array, slot: Uint8Array, key: Uint8Array, blobId: string, index: number): void {
+  if (!openInto(out, slot, key, chunkAad(blobId, index))) throw corrupt('a chunk does not authenticate', { chunk: index });
 }
 
 /** The durable state of a blob: full chunks and the partial last one. */
@@ -134,11 +132,17 @@ function sealInto(out: Uint8Array, key: Uint8Array, aad: Uint8Array, plaintext: 
 function openFrom(sealed: Uint8Array, key: Uint8Array, aad: Uint8Array): Buffer | undefined {
   if (sealed.length < NONCE_BYTES + TAG_BYTES) return undefined;
   const plain = Buffer.allocUnsafeSlow(sealed.length - NONCE_BYTES - TAG_BYTES);
+  return openInto(plain, sealed, key, aad) ? plain : undefined;
+}
+
+/** Open nonce | ciphertext | tag into `out` (exactly the plaintext's length); false when it does not authenticate. */
+function openInto(out: Uint8Array, sealed: Uint8Array, key: Uint8Array, aad: Uint8Array): boolean {
+  if (sealed.length !== out.length + NONCE_BYTES + TAG_BYTES) return false;
   try {
-    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, sealed.subarray(NONCE_BYTES), aad, sealed.subarray(0, NONCE_BYTES), key);
-    return plain;
+    sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed.subarray(NONCE_BYTES), aad, sealed.subarray(0, NONCE_BYTES), key);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

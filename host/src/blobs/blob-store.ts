@@ -80,11 +80,7 @@ export class BlobStore implements Blobs {
     const { offset, length } = checkRange(file.size, range);
     if (length > MAX_PIECE_BYTES) throw new KithError('KITH_ERR_BAD_REQUEST', `read returns at most ${MAX_PIECE_BYTES} bytes; use readStream`);
     const out = Buffer.allocUnsafeSlow(length);
-    let at = 0;
-    for await (const piece of file.stream(offset, length)) {
-      out.set(piece, at);
-      at += piece.length;
-    }
+    await file.read(offset, out);
     this.#check();
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
