@@ -52,7 +52,11 @@ export interface Blobs {
   append(id: BlobId, data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number>;
   /** The bytes of a range, at most 16 MiB (use {@link readStream} for more). */
   read(id: BlobId, range?: BlobRange): Promise<Uint8Array>;
-  /** The bytes of a range, in pieces of up to 1 MiB (an HTTP Range answer, a `<video>`). */
+  /**
+   * The bytes of a range, in pieces of up to 1 MiB (an HTTP Range answer, a `<video>`). It reads
+   * the blob as it was when iteration began; errors (a range past the end, a missing blob) reject
+   * the first step of the iteration.
+   */
   readStream(id: BlobId, range?: BlobRange): AsyncIterable<Uint8Array>;
   /** Durable size in bytes. */
   size(id: BlobId): Promise<number>;
