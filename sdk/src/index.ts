@@ -18,3 +18,5 @@ export { createServiceRef, SERVICE_ID_PATTERN, type ServiceRef } from './service
 export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './ui-event-map.js';
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
 export { SDK_API_VERSION } from './version.js';
+export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';
+export { createChannelStorage } from './storage-dialect.js';

@@ -8,18 +8,12 @@ import {
   type RawNode, type AggregateFunctionNode,
 } from 'kysely';
 import { KithError } from '@kith/sdk';
+import { DDL_ROOTS, DIRECTIONS, DML_ROOTS, FUNCTIONS } from './tree-allow-list.js';
 
 /** The column every extension table carries: the owning persona. */
 export const PERSONA_COLUMN = 'persona';
 /** Logical table and index names an extension may use. */
 export const LOGICAL_NAME = /^[a-z][a-z0-9_]{0,47}$/;
-
-const DML_ROOTS = new Set(['SelectQueryNode', 'InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode']);
-const DDL_ROOTS = new Set(['CreateTableNode', 'CreateIndexNode', 'DropTableNode', 'DropIndexNode', 'AlterTableNode']);
-/** Keyword-only raw fragments kysely's builders produce (order direction, `on true`, time defaults). */
-const SAFE_RAW = /^\s*(asc|desc|true|false|nulls first|nulls last|current_timestamp|current_date|current_time)\s*$/i;
-/** SQLite functions that read outside the query's tables (schema, raw pages, files) or load code. */
-const FORBIDDEN_FUNCTION = /^(pragma_|sqlite_|load_extension$|readfile$|writefile$|edit$|fts3_tokenizer$|zipfile)/i;
 
 /**
  * Rewrites an extension's queries into its namespace and its persona:
@@ -29,7 +23,8 @@ const FORBIDDEN_FUNCTION = /^(pragma_|sqlite_|load_extension$|readfile$|writefil
  *   update the persona's own rows;
  * - in migrations, `CREATE TABLE` gains a `persona` column and every key, unique constraint,
  *   index and foreign key is widened to include it, so two personas never collide on a key;
- * - raw SQL, other schemas, writes to `persona` and functions that reach outside are refused.
+ * - raw SQL, other schemas, writes to `persona` and functions off the allow-list are refused
+ *   (the tree validator checks the whole tree first; these checks stay as a second line).
  * Parenthesising the original WHERE keeps `a OR b` from swallowing the persona filter.
  */
 export class ScopeTransformer extends OperationNodeTransformer {
@@ -77,19 +72,19 @@ export class ScopeTransformer extends OperationNodeTransformer {
     return SchemableIdentifierNode.create(this.#physical(name));
   }
 
-  /** Kysely itself emits a few keyword-only raw nodes (`desc`, `asc`, `true`); nothing else passes. */
+  /** Kysely writes an order direction as a raw `asc`/`desc`; nothing else passes. */
   protected override transformRaw(node: RawNode, queryId?: QueryId): RawNode {
-    if (node.parameters.length === 0 && SAFE_RAW.test(node.sqlFragments.join(''))) return super.transformRaw(node, queryId);
+    if (node.parameters.length === 0 && node.sqlFragments.length === 1 && DIRECTIONS.has(node.sqlFragments[0]!)) return super.transformRaw(node, queryId);
     throw refuse('raw SQL is not allowed');
   }
 
   protected override transformFunction(node: FunctionNode, queryId?: QueryId): FunctionNode {
-    if (FORBIDDEN_FUNCTION.test(node.func)) throw refuse(`function ${node.func} is not allowed`);
+    if (!FUNCTIONS.has(node.func)) throw refuse(`function ${JSON.stringify(node.func.slice(0, 60))} is not allowed`);
     return super.transformFunction(node, queryId);
   }
 
   protected override transformAggregateFunction(node: AggregateFunctionNode, queryId?: QueryId): AggregateFunctionNode {
-    if (FORBIDDEN_FUNCTION.test(node.func)) throw refuse(`function ${node.func} is not allowed`);
+    if (!FUNCTIONS.has(node.func)) throw refuse(`function ${JSON.stringify(node.func.slice(0, 60))} is not allowed`);
     return super.transformAggregateFunction(node, queryId);
   }
 

@@ -1,0 +1,157 @@
+import { SqliteQueryCompiler, createQueryId, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { StorageChannel, StorageResult, StorageTransactionId } from '@kith/sdk';
+import type { Database } from './database.js';
+import { ScopeTransformer } from './scope-transformer.js';
+import { refuseTree, validateTree } from './tree-validator.js';
+
+/** A transaction an extension forgot holds the database lock: it is rolled back after this long. */
+export const STORAGE_TRANSACTION_TIMEOUT_MS = 30_000;
+/** Transactions one extension-and-persona may have open at once (they queue on one lock anyway). */
+const MAX_OPEN_TRANSACTIONS = 8;
+const ROLLBACK = Symbol('rollback');
+
+/** The physical table prefix of an extension: `ext_<id>__` (ids are `[a-z0-9-]`, dashes become `_`). */
+export function extensionTablePrefix(extensionId: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(extensionId)) throw new RangeError(`not an extension id: ${extensionId}`);
+  return `ext_${extensionId.replace(/-/g, '_')}__`;
+}
+
+interface OpenTransaction {
+  readonly trx: Transaction<any>;
+  readonly migration: string | undefined;
+  readonly alreadyDone: boolean;
+  finish(commit: boolean): Promise<void>;
+}
+
+/**
+ * The host end of one extension's storage for one persona. Each tree is cloned and validated
+ * (tree-validator.ts), scoped to the extension's tables and the persona's rows (ScopeTransformer),
+ * compiled here with the SQLite compiler and run; the extension's own SQL text never reaches
+ * SQLite. Only queries this channel compiled may run on its connection.
+ */
+export function openStorageChannel(database: Database, extensionId: string, persona: string): StorageChannel {
+  const prefix = extensionTablePrefix(extensionId);
+  if (typeof persona !== 'string' || persona.length === 0) throw new RangeError('persona must be a non-empty string');
+  const book = `kith_migrations_${prefix.slice(0, -2)}`;
+  const compiled = new WeakSet<CompiledQuery>();
+  const kysely = database.derive({ plugins: [], allow: (query) => compiled.has(query) });
+  const open = new Map<StorageTransactionId, OpenTransaction>();
+  let nextId = 1;
+
+  const compile = (tree: unknown, allowDdl: boolean): CompiledQuery => {
+    const root = validateTree(tree, { allowDdl });
+    const queryId = createQueryId();
+    const scoped = new ScopeTransformer({ prefix, persona, allowDdl }).transformRoot(root, queryId);
+    const query = new SqliteQueryCompiler().compileQuery(scoped, queryId);
+    // better-sqlite3 binds Buffers, and a cloned Buffer arrives as a plain Uint8Array.
+    const parameters = query.parameters.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
+    const ready: CompiledQuery = { ...query, parameters };
+    compiled.add(ready);
+    return ready;
+  };
+
+  const transaction = (id: StorageTransactionId): OpenTransaction => {
+    const found = open.get(id);
+    if (!found) throw refuseTree('no such transaction (it ended, or timed out)');
+    return found;
+  };
+
+  const doneNames = (): string[] => {
+    database.sqlite.exec(`CREATE TABLE IF NOT EXISTS "${book}" (name TEXT PRIMARY KEY, executed_at INTEGER NOT NULL)`);
+    return (database.sqlite.prepare(`SELECT name FROM "${book}"`).all() as { name: string }[]).map((r) => r.name);
+  };
+
+  const channel: StorageChannel = {
+    async execute(tree, id): Promise<StorageResult> {
+      const trx = id === undefined ? undefined : transaction(id);
+      const query = compile(tree, trx?.migration !== undefined);
+      const result = await (trx?.trx ?? kysely).executeQuery(query);
+      return {
+        rows: result.rows as Record<string, unknown>[],
+        ...(result.numAffectedRows !== undefined ? { numAffectedRows: result.numAffectedRows } : {}),
+        ...(result.insertId !== undefined ? { insertId: result.insertId } : {}),
+      };
+    },
+
+    async begin(options) {
+      const migration = options?.migration;
+      if (migration !== undefined && (typeof migration !== 'string' || migration.length === 0 || migration.length > 200)) {
+        throw refuseTree('a migration name is a string of 1 to 200 characters');
+      }
+      if (open.size >= MAX_OPEN_TRANSACTIONS) throw refuseTree(`at most ${MAX_OPEN_TRANSACTIONS} open transactions`);
+      if (migration !== undefined) doneNames();
+      const id = nextId++;
+      const started = await holdTransaction(kysely, {
+        // Inside the transaction (the lock held): another persona's run may have recorded it meanwhile.
+        onStart: () => migration !== undefined && database.sqlite.prepare(`SELECT 1 FROM "${book}" WHERE name = ?`).get(migration) !== undefined,
+        beforeCommit: () => {
+          if (migration !== undefined) database.sqlite.prepare(`INSERT INTO "${book}" (name, executed_at) VALUES (?, ?)`).run(migration, Date.now());
+        },
+      });
+      const timer = setTimeout(() => void channel.rollback(id).catch(() => undefined), STORAGE_TRANSACTION_TIMEOUT_MS);
+      timer.unref();
+      open.set(id, {
+        ...started,
+        migration,
+        async finish(commit) {
+          clearTimeout(timer);
+          open.delete(id);
+          await started.finish(commit);
+        },
+      });
+      return { id, alreadyDone: started.alreadyDone };
+    },
+
+    async commit(id) {
+      const trx = transaction(id);
+      if (trx.alreadyDone) return trx.finish(false);
+      return trx.finish(true);
+    },
+
+    async rollback(id) {
+      return transaction(id).finish(false);
+    },
+
+    async migrationsDone() {
+      return doneNames();
+    },
+  };
+  return channel;
+}
+
+/**
+ * Start a kysely transaction and keep it open until `finish` is called: the channel's begin,
+ * execute and commit arrive as separate messages, so the transaction cannot be one callback.
+ */
+function holdTransaction(
+  kysely: Kysely<any>,
+  hooks: { onStart(): boolean; beforeCommit(): void },
+): Promise<{ trx: Transaction<any>; alreadyDone: boolean; finish(commit: boolean): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    let decide!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((r) => (decide = r));
+    let started = false;
+    const outcome = kysely.transaction().execute(async (trx) => {
+      started = true;
+      let alreadyDone = false;
+      try {
+        alreadyDone = hooks.onStart();
+      } finally {
+        resolve({ trx, alreadyDone, finish });
+      }
+      if (!(await decided)) throw ROLLBACK;
+      hooks.beforeCommit();
+    });
+    const finish = async (commit: boolean): Promise<void> => {
+      decide(commit);
+      try {
+        await outcome;
+      } catch (error) {
+        if (error !== ROLLBACK) throw error;
+      }
+    };
+    outcome.catch((error) => {
+      if (!started) reject(error);
+    });
+  });
+}
