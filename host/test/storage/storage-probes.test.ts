@@ -9,7 +9,7 @@ import { createExtensionStorage } from '../../src/storage/extension-storage.js';
 
 /**
  * Issue #21's storage escapes, and variants, against a real SQLite file. "chat" holds Alice's
- * and Bob's messages; every probe runs as Bob (in chat, or in another extension "evil") and must
+ * and Bob's messages (and a notes table); every probe runs as Bob (in chat, or in another extension "evil") and must
  * be refused with KITH_ERR_QUERY_REFUSED, with Alice's rows and the other extension's rows
  * exactly as they were afterwards.
  */
@@ -24,6 +24,7 @@ const CHAT: Record<string, Migration> = {
         .addColumn('row_id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('body', 'text', (c) => c.notNull())
         .execute();
+      await db.schema.createTable('notes').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('title', 'text').execute();
     },
   },
 };
@@ -84,16 +85,29 @@ const PROBES: Record<string, Probe> = {
   'writing the persona column': (db) => db.updateTable('messages').set({ persona: ALICE }).execute(),
 };
 
-async function expectRefused(run: () => Promise<unknown>): Promise<void> {
-  let error: unknown;
+/** What a probe would have leaked: another persona's text or the schema. */
+const LEAK = /alice secret|CREATE TABLE/i;
+
+async function attempt(run: () => Promise<unknown>): Promise<{ result: unknown; error: unknown }> {
   try {
-    await run();
-  } catch (e) {
-    error = e;
+    return { result: await run(), error: undefined };
+  } catch (error) {
+    return { result: undefined, error };
   }
+}
+
+function expectRefusal(error: unknown): void {
   expect(error, 'the probe ran').to.not.equal(undefined);
   expect(isKithError(error), String(error)).to.equal(true);
   expect((error as { code: string }).code).to.equal('KITH_ERR_QUERY_REFUSED');
+}
+
+async function expectRefused(run: () => Promise<unknown>): Promise<void> {
+  expectRefusal((await attempt(run)).error);
+}
+
+function shown(result: unknown): string {
+  return JSON.stringify(result ?? null, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
 }
 
 describe('storage probes (issue #21): the query tree is validated, nothing reaches another extension or persona', () => {
@@ -111,10 +125,17 @@ describe('storage probes (issue #21): the query tree is validated, nothing reach
     chatBob = createExtensionStorage(database, 'chat', BOB);
     evilBob = createExtensionStorage(database, 'evil', BOB);
     await Promise.all([chatAlice.migrate(CHAT), chatBob.migrate(CHAT), evilBob.migrate(EVIL)]);
-    await chatAlice.db.insertInto('messages').values([{ body: 'alice secret 1' }, { body: 'alice secret 2' }]).execute();
-    await chatBob.db.insertInto('messages').values({ body: 'bob own' }).execute();
     await evilBob.db.insertInto('notes').values({ id: 1, title: 'evil note' }).execute();
+    await chatBob.db.insertInto('notes').values({ id: 1, title: 'bob note' }).execute();
     snapshot = () => database.sqlite.prepare('SELECT persona, row_id, body FROM ext_chat__messages ORDER BY row_id').all();
+  });
+  // Each probe starts from the same rows, so (on a vulnerable build) each one shows its own harm.
+  beforeEach(() => {
+    database.sqlite.exec('DELETE FROM ext_chat__messages');
+    const insert = database.sqlite.prepare('INSERT INTO ext_chat__messages (persona, row_id, body) VALUES (?, ?, ?)');
+    insert.run(ALICE, 1, 'alice secret 1');
+    insert.run(ALICE, 2, 'alice secret 2');
+    insert.run(BOB, 3, 'bob own');
   });
   after(async () => {
     await database.close();
@@ -124,9 +145,14 @@ describe('storage probes (issue #21): the query tree is validated, nothing reach
   for (const [name, probe] of Object.entries(PROBES)) {
     it(`refuses: ${name}`, async () => {
       const before = snapshot();
-      for (const storage of [evilBob, chatBob]) await expectRefused(() => probe(storage.db));
-      expect(snapshot()).to.deep.equal(before);
       expect(before).to.have.length(3);
+      for (const storage of [chatBob, evilBob]) {
+        const { result, error } = await attempt(() => probe(storage.db));
+        // Harm first (what the old text-level filter let through), then the refusal itself.
+        expect(shown(result), 'leaked another persona\'s or extension\'s data').to.not.match(LEAK);
+        expect(snapshot(), 'changed another persona\'s rows').to.deep.equal(before);
+        expectRefusal(error);
+      }
     });
   }
 
@@ -162,7 +188,6 @@ describe('storage probes (issue #21): the query tree is validated, nothing reach
       { persona: ALICE, row_id: 1, body: 'alice secret 1' },
       { persona: ALICE, row_id: 2, body: 'alice secret 2' },
     ]);
-    await chatBob.db.insertInto('messages').values({ body: 'bob own' }).execute();
   });
 
   it('a tree that is not plain data is refused (functions, proxies, symbols); a changing getter is read once', async () => {
