@@ -29,9 +29,15 @@ interface OpenTransaction {
  * compiled here with the SQLite compiler and run; the extension's own SQL text never reaches
  * SQLite. Only queries this channel compiled may run on its connection.
  */
-export function openStorageChannel(database: Database, extensionId: string, persona: string): StorageChannel {
+export function openStorageChannel(
+  database: Database,
+  extensionId: string,
+  persona: string,
+  limits: { readonly transactionTimeoutMs?: number } = {},
+): StorageChannel {
   const prefix = extensionTablePrefix(extensionId);
   if (typeof persona !== 'string' || persona.length === 0) throw new RangeError('persona must be a non-empty string');
+  const timeoutMs = limits.transactionTimeoutMs ?? STORAGE_TRANSACTION_TIMEOUT_MS;
   const book = `kith_migrations_${prefix.slice(0, -2)}`;
   const compiled = new WeakSet<CompiledQuery>();
   const kysely = database.derive({ plugins: [], allow: (query) => compiled.has(query) });
@@ -88,7 +94,7 @@ export function openStorageChannel(database: Database, extensionId: string, pers
           if (migration !== undefined) database.sqlite.prepare(`INSERT INTO "${book}" (name, executed_at) VALUES (?, ?)`).run(migration, Date.now());
         },
       });
-      const timer = setTimeout(() => void channel.rollback(id).catch(() => undefined), STORAGE_TRANSACTION_TIMEOUT_MS);
+      const timer = setTimeout(() => void channel.rollback(id).catch(() => undefined), timeoutMs);
       timer.unref();
       open.set(id, {
         ...started,

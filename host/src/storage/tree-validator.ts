@@ -81,6 +81,7 @@ function checkField(kind: string, key: string, rule: FieldRule, value: unknown, 
     case 'values':
       if (!Array.isArray(value) || !value.every(isValue)) throw refuseTree(`${where} must be a list of values`);
       budget.nodes += value.length;
+      if (budget.nodes > MAX_NODES) throw refuseTree('the query is too large');
       return;
     case 'direction':
       // kysely writes `asc`/`desc` as a raw node; only that exact node passes.
