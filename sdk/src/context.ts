@@ -399,15 +399,20 @@ export interface Network {
  * persona's rows, so an extension cannot read another extension's or another persona's data.
  */
 export interface ExtensionStorage {
-  /** A kysely handle scoped to this extension and persona. Raw SQL is refused. */
+  /**
+   * A kysely handle scoped to this extension and persona. Its queries travel to the host as
+   * kysely's operation-node tree (plain data, never SQL text); the host checks each tree against
+   * an allow-list of node kinds, names, functions and operators, so raw `sql`, unknown functions
+   * and other tables are refused with `KITH_ERR_QUERY_REFUSED` (docs/extensions.md, Storage).
+   */
   readonly db: Kysely<any>;
   /**
    * Run the extension's migrations (kysely `Migration`s keyed by sortable names). Call it first
    * thing in `activate`. Tables are shared by all personas and migrated once per extension: the
    * host adds a `persona` column to every table and widens every key, unique constraint and
    * index with it, so ids only need to be unique within one persona. Raw `sql` is refused
-   * (kysely's own `asc`/`desc`/`true` fragments are fine); a data migration sees only the
-   * rows of the persona that ran it.
+   * (kysely's own `asc`/`desc` are fine); each migration runs in one host transaction that also
+   * records it; a data migration sees only the rows of the persona that ran it.
    */
   migrate(migrations: Readonly<Record<string, Migration>>): Promise<void>;
 }
