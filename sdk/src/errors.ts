@@ -48,10 +48,27 @@ export const ERRORS = {
 /** A stable error code from {@link ERRORS}. */
 export type ErrorCode = keyof typeof ERRORS;
 
-/** The error type every Kith API throws for expected failures. */
-export class KithError extends Error {
-  /** The stable code, e.g. `KITH_ERR_LOCKED`. */
-  readonly code: ErrorCode;
+/**
+ * A code an extension declares in its manifest (`kith.errors`): `KITH_EXT_<ID>_<NAME>`, the
+ * extension id upper-cased with its dashes kept, then the declared name (see `defineErrors`).
+ * Ids contain no `_`, so the first `_` after `KITH_EXT_` ends the id: no two extensions, and no
+ * host code (`KITH_ERR_*`), can share a code.
+ */
+export type ExtensionErrorCode = `KITH_EXT_${string}`;
+
+/** Every code a {@link KithError} may carry: the host's catalogue or an extension's own. */
+export type KithErrorCode = ErrorCode | ExtensionErrorCode;
+
+/** The shape of {@link ExtensionErrorCode}: `KITH_EXT_`, the upper-cased id, `_`, the name. */
+export const EXTENSION_ERROR_CODE = /^KITH_EXT_([A-Z][A-Z0-9-]{1,31})_([A-Z][A-Z0-9_]{0,47})$/;
+
+/**
+ * The error type every Kith API throws for expected failures. `C` is the host's {@link ErrorCode}
+ * unless it is an extension's own error (`ExtensionError`, see `defineErrors`).
+ */
+export class KithError<C extends KithErrorCode = ErrorCode> extends Error {
+  /** The stable code, e.g. `KITH_ERR_LOCKED`, or an extension's own `KITH_EXT_<ID>_<NAME>`. */
+  readonly code: C;
   /** The HTTP status the host answers with when this reaches a route. */
   readonly status: number;
   /** Extra machine-readable facts (never secrets); sent to the client as `error.details`. */
@@ -60,22 +77,26 @@ export class KithError extends Error {
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
     super(message ?? ERRORS[code].message);
     this.name = 'KithError';
-    this.code = code;
+    this.code = code as C;
     this.status = ERRORS[code].status;
     this.details = details;
   }
 
   /** The JSON body the host sends for this error. */
-  toJSON(): { error: { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } } {
+  toJSON(): { error: { code: C; message: string; details?: Readonly<Record<string, unknown>> } } {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 }
 
-/** True when `value` is a {@link KithError} (also across copies of the SDK bundled into extensions). */
+/**
+ * True when `value` is a {@link KithError} (also across copies of the SDK bundled into extensions),
+ * with a host code or an extension's own (`KITH_EXT_*`).
+ */
 export function isKithError(value: unknown): value is KithError {
   return (
     value instanceof KithError ||
     (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'KithError' &&
-      typeof (value as { code?: unknown }).code === 'string' && (value as { code: string }).code in ERRORS)
+      typeof (value as { code?: unknown }).code === 'string' &&
+      ((value as { code: string }).code in ERRORS || EXTENSION_ERROR_CODE.test((value as { code: string }).code)))
   );
 }

@@ -5,7 +5,11 @@
  */
 export { Disposable } from './disposable.js';
 export { EventEmitter, type Event } from './event.js';
-export { ERRORS, KithError, isKithError, type ErrorCode } from './errors.js';
+export { ERRORS, EXTENSION_ERROR_CODE, KithError, isKithError, type ErrorCode, type ExtensionErrorCode, type KithErrorCode } from './errors.js';
+export {
+  ERROR_NAME_PATTERN, ExtensionError, defineErrors, extensionErrorCode, parseExtensionErrorCode,
+  type ErrorDeclaration, type ExtensionErrorCodeOf, type ExtensionErrors,
+} from './extension-errors.js';
 export * from './kinds.js';
 export { defineKind, type HeaderCheck, type KindCodec } from './define-kind.js';
 export type * from './context.js';

@@ -1,3 +1,5 @@
+import type { ErrorDeclaration } from './extension-errors.js';
+
 /**
  * The `kith` section of an extension's package.json. The host validates it before activation and
  * refuses an extension whose `hostVersion` range does not include the running host or whose
@@ -27,6 +29,11 @@ export interface ExtensionManifest {
   readonly enabledApiProposals?: readonly string[];
   /** Most bytes `ctx.blobs` may hold per persona. Default 1 GiB, at most 1 TiB. */
   readonly blobQuotaBytes?: number;
+  /**
+   * The extension's own error codes (at most 100), each answered as `KITH_EXT_<ID>_<code>` with
+   * its status; see `defineErrors`.
+   */
+  readonly errors?: readonly ErrorDeclaration[];
   readonly contributes?: Contributions;
 }
 

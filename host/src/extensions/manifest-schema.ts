@@ -2,7 +2,7 @@ import { z } from 'zod';
 import semver from 'semver';
 import { shadowedRoutes } from './route-shadowing.js';
 import { MAX_BLOB_QUOTA_BYTES } from '../blobs/blob-limits.js';
-import { API_PROPOSALS, CONTROL_KINDS, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
+import { API_PROPOSALS, CONTROL_KINDS, ERROR_NAME_PATTERN, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
@@ -39,6 +39,12 @@ const settingSchema = z.strictObject({
   default: z.union([z.boolean(), z.string().max(4096), z.number()]),
 });
 
+const errorSchema = z.strictObject({
+  code: z.string().regex(ERROR_NAME_PATTERN, 'must be upper snake case, 1 to 48 characters, e.g. POLL_CLOSED'),
+  status: z.number().int('must be a whole number').min(400, 'must be an HTTP error status (400-599)').max(599, 'must be an HTTP error status (400-599)'),
+  message: text(200),
+});
+
 const contributesSchema = z
   .strictObject({
     routes: z.array(z.string().regex(ROUTE_PATTERN, 'must look like "GET /path" (GET, POST, PUT, PATCH or DELETE)')).max(200).optional(),
@@ -67,6 +73,7 @@ const kithSchema = z.strictObject({
     .max(32)
     .optional(),
   contributes: contributesSchema.optional(),
+  errors: z.array(errorSchema).max(100).optional(),
   blobQuotaBytes: z.number().int('must be a whole number of bytes').min(0).max(MAX_BLOB_QUOTA_BYTES, `must be at most ${MAX_BLOB_QUOTA_BYTES} (1 TiB)`).optional(),
 });
 
@@ -122,13 +129,14 @@ function crossChecks(m: ExtensionManifest): string[] {
     if (!own && !builtin) problems.push(`kith.kinds.${i}: "${kind}" is neither a built-in kind nor "${m.id}.<name>"`);
   });
   const c = m.contributes ?? {};
-  const unique = (field: string, ids: readonly string[]) => {
+  const unique = (field: string, ids: readonly string[], where = `kith.contributes.${field}`) => {
     const seen = new Set<string>();
     ids.forEach((id, i) => {
-      if (seen.has(id)) problems.push(`kith.contributes.${field}.${i}: duplicate id "${id}"`);
+      if (seen.has(id)) problems.push(`${where}.${i}: duplicate id "${id}"`);
       seen.add(id);
     });
   };
+  unique('errors', (m.errors ?? []).map((e) => e.code), 'kith.errors');
   unique('routes', c.routes ?? []);
   unique('nav', (c.nav ?? []).map((n) => n.id));
   unique('views', (c.views ?? []).map((v) => v.id));

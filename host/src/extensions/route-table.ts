@@ -5,6 +5,7 @@ import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
 import { shadows } from './route-shadowing.js';
+import { catalogued } from './extension-errors.js';
 
 /** Why a declared route cannot run right now (off, faulted), or undefined when it may. */
 export type RouteGate = (extensionId: string) => Promise<KithError | undefined>;
@@ -109,7 +110,8 @@ async function run(registration: Registration, req: Request, res: Response): Pro
   let result: unknown;
   try {
     result = await registration.handler(toRouteRequest(req, registration.body), reply);
-  } catch (error) {
+  } catch (thrown) {
+    const error = isKithError(thrown) ? catalogued(thrown, registration.scope.manifest) : thrown;
     if (isKithError(error)) throw error;
     registration.scope.fault(error);
     const id = registration.scope.extension.id;
