@@ -1,6 +1,7 @@
 import {
-  Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
-  type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Migration, type QueryResult,
+  Kysely, SqliteAdapter, SqliteIntrospector,
+  type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Migration, type QueryCompiler, type QueryId,
+  type QueryResult, type RootOperationNode,
 } from 'kysely';
 import type { ExtensionStorage } from './context.js';
 import { KithError } from './errors.js';
@@ -59,10 +60,18 @@ function channelDriver(channel: StorageChannel, fixed?: StorageTransactionId): D
   };
 }
 
+/**
+ * Keeps the tree and writes no SQL: the host compiles the tree it has checked, so text made here
+ * would be wasted work (and `compile().sql` is empty on this handle).
+ */
+const treeOnlyCompiler: QueryCompiler = {
+  compileQuery: (node: RootOperationNode, queryId: QueryId): CompiledQuery => ({ query: node, queryId, sql: '', parameters: [] }),
+};
+
 function channelKysely(channel: StorageChannel, fixed?: StorageTransactionId): Kysely<any> {
   const dialect: Dialect = {
     createDriver: () => channelDriver(channel, fixed),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createQueryCompiler: () => treeOnlyCompiler,
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
   };
