@@ -43,8 +43,13 @@ export interface Contributions {
   readonly routes?: readonly string[];
   /** Entries in the main navigation. */
   readonly nav?: readonly NavContribution[];
-  /** Views placed into named slots of the shell. */
+  /** Views placed into named slots: the shell's ({@link ViewSlot}) or one an extension opens. */
   readonly views?: readonly ViewContribution[];
+  /**
+   * Open slots: places in this extension's own UI where other extensions contribute views. Each id
+   * is `<ext-id>.<name>`; the extension renders it with `UiHost.renderSlot`.
+   */
+  readonly slots?: readonly SlotContribution[];
   /**
    * Buttons in the home page's header for the selected peer (e.g. "call"). Manifests written for
    * API 1.0 may still call this `chatActions`; the host reads it as `peerActions`.
@@ -64,7 +69,11 @@ export interface NavContribution {
   readonly label: string;
   /** Material Symbols icon name. */
   readonly icon: string;
-  /** The client route, e.g. `media` for `/media`. */
+  /**
+   * The client route, e.g. `media` for `/media`. Segments starting with `:` are parameters
+   * (`polls/:peer`): the view gets them URL-decoded as `kithRoute.params` (a custom element) or
+   * the `route` input (a component), as plain strings of at most 256 characters.
+   */
   readonly route: string;
   /** The view (by id) shown at that route. */
   readonly view: string;
@@ -79,9 +88,17 @@ export interface NavContribution {
  */
 export type ViewSlot = 'home.sidebar' | 'home.main' | 'page' | 'settings';
 
+/** A slot an extension opens for others: `<ext-id>.<name>`, e.g. `polls.toolbar`. */
+export interface SlotContribution {
+  readonly id: string;
+  /** What the slot is for, for the authors of contributions. */
+  readonly description?: string;
+}
+
 export interface ViewContribution {
   readonly id: string;
-  readonly slot: ViewSlot;
+  /** A shell slot ({@link ViewSlot}) or an open slot's id (`polls.toolbar`) declared by any extension. */
+  readonly slot: ViewSlot | (string & {});
   readonly title: string;
   /** Built-in extensions: the Angular component's export name in the extension's `ui/index.ts`. */
   readonly component?: string;

@@ -5,6 +5,9 @@
  *   `peer = input<PeerKey | null>()`.
  * - Custom elements: the shell sets the element properties `kithHost` and `kithPeer` before
  *   inserting the element.
+ * A `page` view also gets its route's parameters (`route` input / `kithRoute` property, a
+ * {@link PageRoute}); a view in an open slot gets what the slot's owner passed (`context` input /
+ * `kithContext` property, a {@link SlotContext}).
  * The shell implements it; extension UI never imports the shell.
  */
 import type { Disposable } from './disposable.js';
@@ -37,7 +40,27 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   navigate(route: string): void;
   /** Show a short message to the user (snackbar). */
   notify(message: string, action?: { label: string; run: () => void }): void;
+  /**
+   * Render the open slot `slot` (declared in this extension's `contributes.slots`, e.g.
+   * `polls.toolbar`) into `container`: every running extension's views for it, in extension order,
+   * each given `context` (plain data, frozen). Views come and go as extensions are turned on and off.
+   * Dispose to remove them. Throws for a slot this extension does not declare.
+   */
+  renderSlot(container: HTMLElement, slot: string, context?: SlotContext): Disposable;
 }
+
+/** The route a `page` view was opened with. Parameters are plain strings: set them as text, never as HTML. */
+export interface PageRoute {
+  /** The nav entry's pattern, e.g. `polls/:peer`. */
+  readonly pattern: string;
+  /** The URL path that matched, e.g. `polls/self`. */
+  readonly path: string;
+  /** Each `:name` of the pattern, URL-decoded, 1 to 256 characters; a longer one does not match. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** What an open slot's owner hands each view in it (`renderSlot`'s `context`). */
+export type SlotContext = Readonly<Record<string, unknown>>;
 
 /** Slot context of the `home.*` slots and the header actions: the peer selected on the home page. */
 export interface PeerSlotContext {

@@ -54,7 +54,7 @@ describe('browser: extension contributions', function () {
     clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
-    for (const fixture of ['ringer', 'crashy']) {
+    for (const fixture of ['ringer', 'crashy', 'polls', 'stickers']) {
       fs.cpSync(path.join(ROOT, 'test/browser/fixtures', fixture), path.join(dataDir, 'extensions', fixture), { recursive: true });
     }
     kith = await startTestHost({ dataDir });
@@ -166,6 +166,60 @@ describe('browser: extension contributions', function () {
     await page.waitForURL('**/ring/self');
     await page.locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
     await snap(page, 'extensions-08-action-page');
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('hands a page its route parameters decoded, as text; an over-long parameter finds no page', async () => {
+    const { context, page, errors } = await openPage(browser);
+    const param = 'Zoë <img src=x onerror="window.__pwned=1"> & /x?';
+    await page.goto(`${kith.host.url}/polls/${encodeURIComponent(param)}`);
+    const shown = page.locator('polls-page [data-part="peer"]');
+    await shown.waitFor({ timeout: 15_000 });
+    expect(await shown.textContent()).to.equal(`Poll with ${param} (polls/:peer)`);
+    expect(await page.locator('polls-page img').count(), 'the parameter is never HTML').to.equal(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
+    // A route with parameters is not a navigation tab.
+    expect(await page.getByRole('tab', { name: 'Polls' }).count()).to.equal(0);
+    await snap(page, 'extensions-10-route-params');
+
+    await page.goto(`${kith.host.url}/polls/${'a'.repeat(257)}`);
+    await page.getByTestId('not-found').waitFor();
+    await page.goto(`${kith.host.url}/polls/${'a'.repeat(256)}`);
+    await page.locator('polls-page [data-part="peer"]').filter({ hasText: `Poll with ${'a'.repeat(256)} ` }).waitFor();
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("gives the page's UI its extension's own error code", async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${kith.host.url}/polls/self`);
+    await page.locator('polls-page').getByRole('button', { name: 'Vote' }).click();
+    await page.locator('polls-page [data-part="outcome"]').filter({ hasText: 'KITH_EXT_POLLS_POLL_CLOSED 409' }).waitFor();
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('renders an open slot with what other extensions contribute to it, following them on and off', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${kith.host.url}/polls/self`);
+    const toolbar = page.locator('polls-page [data-part="toolbar"]');
+    const sticker = toolbar.locator('stickers-button [data-part="sticker"]');
+    await sticker.waitFor({ timeout: 15_000 });
+    expect(await sticker.textContent()).to.equal('Sticker for self (context frozen: true)');
+    // Only the slot's owner renders it, and only slots it opens.
+    expect(await page.locator('polls-page [data-part="refused"]').textContent()).to.equal('KITH_ERR_BAD_REQUEST');
+    // A contribution to a slot nobody opens is never shown; the host warned about it at start.
+    expect(await page.locator('stickers-lost').count()).to.equal(0);
+    await snap(page, 'extensions-11-open-slot');
+
+    const toggle = (enabled: boolean) =>
+      kith.host.fetch('/api/extensions/stickers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled }) });
+    expect((await toggle(false)).status).to.equal(200);
+    await sticker.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await page.locator('polls-page [data-part="peer"]').count(), 'the owner stays').to.equal(1);
+    expect((await toggle(true)).status).to.equal(200);
+    await sticker.waitFor({ timeout: 15_000 });
     expect(errors).to.deep.equal([]);
     await context.close();
   });

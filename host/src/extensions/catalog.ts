@@ -2,7 +2,7 @@ import semver from 'semver';
 import { KithError } from '@kith/sdk';
 import type { DiscoveredExtension } from './discovery.js';
 import type { ExtensionRecord } from './extension-record.js';
-import { validatePackage } from './manifest-schema.js';
+import { slotWarnings, validatePackage } from './manifest-schema.js';
 
 /**
  * Turn discovered folders into records, checked against each other and the host: manifest
@@ -25,6 +25,10 @@ export function buildCatalog(found: readonly DiscoveredExtension[], hostVersion:
     records.push(record);
   }
   checkOwnership(records);
+  for (const [id, warnings] of slotWarnings(records.flatMap((r) => (r.manifest && !r.installError ? [r.manifest] : [])))) {
+    const record = byId.get(id)!;
+    Object.assign(record, { warnings: [...(record.warnings ?? []), ...warnings] });
+  }
   checkDependencies(records, byId);
   return activationOrder(records);
 }

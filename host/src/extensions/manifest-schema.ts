@@ -21,16 +21,36 @@ const localId = z.string().regex(LOCAL_ID, 'must be lowercase letters, digits, d
 
 /** Slot names of extension API 1.0, still accepted and read as the layout names that replaced them. */
 const API1_SLOTS: Readonly<Record<string, ViewSlot>> = { 'chats.sidebar': 'home.sidebar', 'chats.panel': 'home.main' };
+/** The shell's own slots (and their API 1.0 names): no extension may open a slot by these names. */
+export const SHELL_SLOTS: ReadonlySet<string> = new Set(['home.sidebar', 'home.main', 'page', 'settings', ...Object.keys(API1_SLOTS)]);
+/** An open slot's id: the declaring extension's id, a dot, a name. */
+export const OPEN_SLOT_PATTERN = /^([a-z][a-z0-9-]{1,31})\.[a-z][a-z0-9-]{0,31}$/;
+/** Prefixes of the shell's slots: no open slot lives under them. */
+const SHELL_NAMESPACES: ReadonlySet<string> = new Set([...SHELL_SLOTS].map((slot) => slot.split('.')[0]!));
+const isOpenSlot = (slot: string) => {
+  const owner = OPEN_SLOT_PATTERN.exec(slot)?.[1];
+  return owner !== undefined && !SHELL_NAMESPACES.has(owner);
+};
+/** A client route: literal segments and `:name` parameters, e.g. `polls/:peer`. */
+const CLIENT_ROUTE = /^(?:[A-Za-z0-9._~-]+|:[a-zA-Z][a-zA-Z0-9_]{0,31})(?:\/(?:[A-Za-z0-9._~-]+|:[a-zA-Z][a-zA-Z0-9_]{0,31}))*$/;
 
-const navSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128), view: localId });
+const clientRoute = text(128)
+  .regex(CLIENT_ROUTE, 'must be segments of letters, digits, . _ ~ - or :param, separated by "/" (e.g. "polls/:peer")')
+  .refine((route) => {
+    const params = route.split('/').filter((part) => part.startsWith(':'));
+    return new Set(params).size === params.length;
+  }, 'must not name a parameter twice');
+const navSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: clientRoute, view: localId });
 const viewSchema = z.strictObject({
   id: localId,
-  slot: z.enum(['home.sidebar', 'home.main', 'page', 'settings', ...Object.keys(API1_SLOTS)] as [string, ...string[]])
+  slot: z.string()
+    .refine((slot) => SHELL_SLOTS.has(slot) || isOpenSlot(slot), `must be a shell slot (${[...SHELL_SLOTS].slice(0, 4).join(', ')}) or an open slot "<ext-id>.<name>"`)
     .transform((slot) => (API1_SLOTS[slot] ?? slot) as ViewSlot),
   title: text(80),
   component: text(128).optional(),
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),
 });
+const slotSchema = z.strictObject({ id: z.string().regex(OPEN_SLOT_PATTERN, 'must be "<ext-id>.<name>" (lowercase letters, digits, dashes)'), description: text(200).optional() });
 const peerActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128) });
 const settingSchema = z.strictObject({
   id: localId,
@@ -50,6 +70,7 @@ const contributesSchema = z
     routes: z.array(z.string().regex(ROUTE_PATTERN, 'must look like "GET /path" (GET, POST, PUT, PATCH or DELETE)')).max(200).optional(),
     nav: z.array(navSchema).max(20).optional(),
     views: z.array(viewSchema).max(50).optional(),
+    slots: z.array(slotSchema).max(20).optional(),
     peerActions: z.array(peerActionSchema).max(20).optional(),
     /** The API 1.0 name of `peerActions`, read as it. */
     chatActions: z.array(peerActionSchema).max(20).optional(),
@@ -106,7 +127,7 @@ export function validatePackage(packageJson: unknown): ValidatedPackage {
     throw new KithError('KITH_ERR_MANIFEST_INVALID', `Invalid extension manifest: ${problems.join('; ')}`, { problems });
   }
   const { name, version, description, kith } = parsed.data;
-  return { name, version, ...(description ? { description } : {}), manifest: kith as ExtensionManifest, warnings: routeWarnings(kith.contributes?.routes ?? []) };
+  return { name, version, ...(description ? { description } : {}), manifest: kith as ExtensionManifest, warnings: [...routeWarnings(kith.contributes?.routes ?? []), ...ownSlotWarnings(kith as ExtensionManifest)] };
 }
 
 /** Patterns listed after one that matches everything they match (the first match answers). */
@@ -114,6 +135,34 @@ function routeWarnings(routes: readonly string[]): string[] {
   return shadowedRoutes(routes).map(
     ({ later, earlier }) => `kith.contributes.routes.${later}: "${routes[later]}" is never reached: "${routes[earlier]}" (routes.${earlier}) matches it first; list it earlier`,
   );
+}
+
+/** Views for a slot in the extension's own namespace that it does not open (others' slots: see slotWarnings). */
+function ownSlotWarnings(m: ExtensionManifest): string[] {
+  const opened = new Set((m.contributes?.slots ?? []).map((s) => s.id));
+  return (m.contributes?.views ?? []).flatMap((v, i) =>
+    OPEN_SLOT_PATTERN.exec(v.slot)?.[1] === m.id && !opened.has(v.slot)
+      ? [`kith.contributes.views.${i}.slot: "${v.slot}" is not in contributes.slots, so the view is never shown`]
+      : []);
+}
+
+/**
+ * Views contributed to an open slot no extension installed here declares (a typo, or a missing
+ * extension): legal, never shown, reported as a warning of the contributing extension.
+ */
+export function slotWarnings(manifests: readonly ExtensionManifest[]): Map<string, string[]> {
+  const opened = new Set(manifests.flatMap((m) => (m.contributes?.slots ?? []).map((s) => s.id)));
+  const warnings = new Map<string, string[]>();
+  for (const m of manifests) {
+    (m.contributes?.views ?? []).forEach((v, i) => {
+      const owner = OPEN_SLOT_PATTERN.exec(v.slot)?.[1];
+      if (SHELL_SLOTS.has(v.slot) || owner === undefined || owner === m.id || opened.has(v.slot)) return;
+      const list = warnings.get(m.id) ?? [];
+      list.push(`kith.contributes.views.${i}.slot: no installed extension opens slot "${v.slot}" (extension "${owner}" would declare it in contributes.slots)`);
+      warnings.set(m.id, list);
+    });
+  }
+  return warnings;
 }
 
 function fieldName(path: ReadonlyArray<PropertyKey>): string {
@@ -141,6 +190,11 @@ function crossChecks(m: ExtensionManifest): string[] {
   unique('nav', (c.nav ?? []).map((n) => n.id));
   unique('views', (c.views ?? []).map((v) => v.id));
   unique('settings', (c.settings ?? []).map((s) => s.id));
+  unique('slots', (c.slots ?? []).map((s) => s.id));
+  (c.slots ?? []).forEach((s, i) => {
+    if (!s.id.startsWith(`${m.id}.`)) problems.push(`kith.contributes.slots.${i}.id: must start with "${m.id}." (an extension opens slots in its own namespace)`);
+    else if (!isOpenSlot(s.id)) problems.push(`kith.contributes.slots.${i}.id: "${s.id}" is in the shell's namespace (${[...SHELL_NAMESPACES].join(', ')})`);
+  });
   const views = new Set((c.views ?? []).map((v) => v.id));
   (c.nav ?? []).forEach((n, i) => {
     if (!views.has(n.view)) problems.push(`kith.contributes.nav.${i}.view: no view "${n.view}" in contributes.views`);

@@ -13,7 +13,7 @@ import {
   type OnDestroy,
   type Type,
 } from '@angular/core';
-import type { UiHost } from '@kith/sdk';
+import type { PageRoute, SlotContext, UiHost } from '@kith/sdk';
 import { BUILTIN_UI } from './builtin-ui';
 import type { ContributedView } from './extension-entry';
 import { UiHostFactory } from './ui-host-factory';
@@ -32,11 +32,26 @@ function importUiModule(url: string): Promise<unknown> {
   return loading;
 }
 
+/** What the outlet hands a custom element, as properties. */
+type ContributedElement = HTMLElement & { kithHost?: UiHost; kithPeer?: string | null; kithRoute?: PageRoute | null; kithContext?: SlotContext | null };
+
+/** A frozen copy of plain data, so a view cannot change what another view of the slot sees. */
+function frozenCopy<T>(value: T): T {
+  const copy = structuredClone(value);
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const inner of Object.values(v)) freeze(inner);
+  };
+  freeze(copy);
+  return copy;
+}
+
 /**
  * Renders one contributed view: a built-in extension's Angular component (lazy chunk from
- * {@link BUILTIN_UI}, inputs `host` and `peer`) or a third-party custom element (ES module from the
- * host, properties `kithHost` and `kithPeer`). Destroyed with its slot, so an extension turned
- * off loses its UI at once.
+ * {@link BUILTIN_UI}, inputs `host`, `peer`, `route` and `context` when it declares them) or a
+ * third-party custom element (ES module from the host, properties `kithHost`, `kithPeer`,
+ * `kithRoute`, `kithContext`). Destroyed with its slot, so an extension turned off loses its UI at once.
  */
 @Component({
   selector: 'kith-contribution-outlet',
@@ -57,6 +72,10 @@ function importUiModule(url: string): Promise<unknown> {
 export class ContributionOutlet implements OnDestroy {
   readonly view = input.required<ContributedView>();
   readonly peer = input<string | null>(null);
+  /** For a `page` view: the route it was opened with (parameters decoded, plain strings). */
+  readonly route = input<PageRoute | null>(null);
+  /** For a view in an open slot: what the slot's owner passed to `renderSlot`. */
+  readonly context = input<SlotContext | null>(null);
 
   protected readonly failure = signal<string | null>(null);
   readonly #container = inject(ViewContainerRef);
@@ -64,7 +83,7 @@ export class ContributionOutlet implements OnDestroy {
   readonly #hosts = inject(UiHostFactory);
   #componentRef: ComponentRef<unknown> | undefined;
   #componentInputs = new Set<string>();
-  #customElement: (HTMLElement & { kithHost?: UiHost; kithPeer?: string | null }) | undefined;
+  #customElement: ContributedElement | undefined;
   #generation = 0;
 
   constructor() {
@@ -78,6 +97,12 @@ export class ContributionOutlet implements OnDestroy {
       const peer = this.peer();
       if (this.#componentRef && this.#componentInputs.has('peer')) this.#componentRef.setInput('peer', peer);
       if (this.#customElement) this.#customElement.kithPeer = peer;
+    });
+    // Route and slot context: passed through too (a new parameter keeps the view, like a new peer).
+    effect(() => {
+      const route = this.route();
+      const context = this.context();
+      untracked(() => this.#passRouteAndContext(route, context));
     });
   }
 
@@ -105,6 +130,7 @@ export class ContributionOutlet implements OnDestroy {
         if (this.#componentInputs.has('host')) ref.setInput('host', host);
         if (this.#componentInputs.has('peer')) ref.setInput('peer', untracked(this.peer));
         this.#componentRef = ref;
+        this.#passRouteAndContext(untracked(this.route), untracked(this.context));
       } else if (view.item.element) {
         const tag = view.item.element;
         if (!tag.startsWith(`${view.extension.id}-`)) throw new Error(`element <${tag}> must be named <${view.extension.id}-…>`);
@@ -112,17 +138,30 @@ export class ContributionOutlet implements OnDestroy {
         await importUiModule(view.extension.uiModuleUrl);
         if (generation !== this.#generation) return;
         if (!customElements.get(tag)) throw new Error(`its UI module did not define <${tag}>`);
-        const element = document.createElement(tag) as HTMLElement & { kithHost?: UiHost; kithPeer?: string | null };
+        const element = document.createElement(tag) as ContributedElement;
         element.kithHost = host;
         element.kithPeer = untracked(this.peer);
+        this.#customElement = element;
+        this.#passRouteAndContext(untracked(this.route), untracked(this.context));
         element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
         this.#element.nativeElement.appendChild(element);
-        this.#customElement = element;
       } else {
         throw new Error('the view names neither a component nor an element');
       }
     } catch (error) {
       if (generation === this.#generation) this.failure.set(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #passRouteAndContext(route: PageRoute | null, context: SlotContext | null): void {
+    const frozenContext = context === null ? null : frozenCopy(context);
+    if (this.#componentRef) {
+      if (this.#componentInputs.has('route')) this.#componentRef.setInput('route', route);
+      if (this.#componentInputs.has('context')) this.#componentRef.setInput('context', frozenContext);
+    }
+    if (this.#customElement) {
+      this.#customElement.kithRoute = route;
+      this.#customElement.kithContext = frozenContext;
     }
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ViewSlot } from '@kith/sdk';
+import type { PageRoute, ViewSlot } from '@kith/sdk';
 import { matchRoute } from './match-route';
 import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
@@ -46,18 +46,23 @@ export class ExtensionsStore {
     realtime.on('extensions:changed', () => void this.refresh().catch(() => undefined));
   }
 
-  /** Views for one slot, in extension order. */
-  viewsIn(slot: ViewSlot): ContributedView[] {
+  /** Views for one slot (a shell slot or an open one), in extension order. */
+  viewsIn(slot: ViewSlot | (string & {})): ContributedView[] {
     return this.views().filter((v) => v.item.slot === slot);
   }
 
+  /** True when `extensionId` is running and opens `slot` in its `contributes.slots`. */
+  opensSlot(extensionId: string, slot: string): boolean {
+    return this.running().some((e) => e.id === extensionId && (e.contributes.slots ?? []).some((s) => s.id === slot));
+  }
+
   /** The routed page for a client URL path (`media`, `call/<peer>`), if a running extension has one. */
-  pageFor(path: string): { nav: ContributedNav; view: ContributedView | undefined; params: Record<string, string | undefined> } | undefined {
+  pageFor(path: string): { nav: ContributedNav; view: ContributedView | undefined; route: PageRoute } | undefined {
     for (const nav of this.nav()) {
       const params = matchRoute(nav.item, path);
       if (!params) continue;
       const view = this.views().find((v) => v.extension.id === nav.extension.id && v.item.id === nav.item.view);
-      return { nav, view, params };
+      return { nav, view, route: Object.freeze({ pattern: nav.item.route, path, params: Object.freeze(params) }) };
     }
     return undefined;
   }

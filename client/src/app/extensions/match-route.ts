@@ -1,6 +1,12 @@
 import type { NavContribution } from '@kith/sdk';
 
-/** Match `call/:peer` against `call/abc` → `{ peer: 'abc' }`; undefined when it does not match. */
+/** The longest route parameter, after decoding; a longer one does not match (the page is not found). */
+export const MAX_ROUTE_PARAM_LENGTH = 256;
+
+/**
+ * Match `call/:peer` against `call/abc` → `{ peer: 'abc' }`; undefined when it does not match.
+ * Parameters are URL-decoded strings of 1 to {@link MAX_ROUTE_PARAM_LENGTH} characters.
+ */
 export function matchRoute(nav: NavContribution, path: string): Record<string, string> | undefined {
   const pattern = nav.route.replace(/^\/+|\/+$/g, '').split('/');
   const parts = path.replace(/^\/+|\/+$/g, '').split('/');
@@ -9,7 +15,7 @@ export function matchRoute(nav: NavContribution, path: string): Record<string, s
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i].startsWith(':')) {
       const value = safeDecode(parts[i]);
-      if (value === undefined || value === '') return undefined;
+      if (value === undefined || value === '' || value.length > MAX_ROUTE_PARAM_LENGTH) return undefined;
       params[pattern[i].slice(1)] = value;
     } else if (pattern[i] !== parts[i]) return undefined;
   }
@@ -17,6 +23,7 @@ export function matchRoute(nav: NavContribution, path: string): Record<string, s
 }
 
 function safeDecode(part: string): string | undefined {
+  if (part.length > MAX_ROUTE_PARAM_LENGTH * 3) return undefined; // more than any 256 characters' escapes
   try {
     return decodeURIComponent(part);
   } catch {

@@ -1,10 +1,11 @@
-import { Injectable, inject } from '@angular/core';
+import { ApplicationRef, EnvironmentInjector, Injectable, createComponent, inject, type ComponentRef } from '@angular/core';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { Disposable, type PersonaInfo, type UiHost } from '@kith/sdk';
+import { Disposable, KithError, type PersonaInfo, type SlotContext, type UiHost } from '@kith/sdk';
 import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
+import { ExtensionsStore } from './extensions-store';
 
 /**
  * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
@@ -18,6 +19,9 @@ export class UiHostFactory {
   readonly #router = inject(Router);
   readonly #snackBar = inject(MatSnackBar);
   readonly #identity = inject(IdentityStore);
+  readonly #extensions = inject(ExtensionsStore);
+  readonly #appRef = inject(ApplicationRef);
+  readonly #injector = inject(EnvironmentInjector);
   readonly #hosts = new Map<string, UiHost>();
 
   forExtension(extensionId: string): UiHost {
@@ -53,6 +57,37 @@ export class UiHostFactory {
         const ref = snackBar.open(message, action?.label, { duration: action ? 8000 : 4000 });
         if (action) ref.onAction().subscribe(() => action.run());
       },
+      renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
     };
+  }
+
+  /**
+   * An open slot of `extensionId` inside `container`. The slot outlet's code is loaded on first
+   * use (it renders contributions, and the outlet that renders contributions builds UI hosts).
+   */
+  #renderSlot(extensionId: string, container: HTMLElement, slot: string, context?: SlotContext): Disposable {
+    if (!(container instanceof HTMLElement)) throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlot needs an element to render into');
+    if (typeof slot !== 'string' || !slot.startsWith(`${extensionId}.`) || !this.#extensions.opensSlot(extensionId, slot)) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" does not open slot "${String(slot).slice(0, 80)}" (contributes.slots)`);
+    }
+    // Plain data only: what cannot be cloned throws here, at the caller, not in a contributor.
+    const data = context === undefined ? null : (structuredClone(context) as SlotContext);
+    const element = document.createElement('kith-slot-outlet');
+    element.dataset['kithSlot'] = slot;
+    container.appendChild(element);
+    let ref: ComponentRef<unknown> | undefined;
+    let disposed = false;
+    void import('./slot-outlet').then(({ SlotOutlet }) => {
+      if (disposed) return;
+      ref = createComponent(SlotOutlet, { environmentInjector: this.#injector, hostElement: element });
+      ref.setInput('slot', slot);
+      ref.setInput('context', data);
+      this.#appRef.attachView(ref.hostView);
+    });
+    return new Disposable(() => {
+      disposed = true;
+      ref?.destroy();
+      element.remove();
+    });
   }
 }
