@@ -46,6 +46,12 @@ function checkNode(node: unknown, depth: number, budget: { nodes: number }): voi
     checkField(node.kind, key, rule, value, depth, budget);
   }
   if (node.kind === 'TableNode') checkTableName(node);
+  // An immediate value is written into the SQL (strings quoted by kysely): only finite numbers, strings, booleans, null.
+  if (node.kind === 'ValueNode' && node.immediate === true && !isImmediate(node.value)) throw refuseTree('this inline value is not allowed');
+}
+
+function isImmediate(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 function checkField(kind: string, key: string, rule: FieldRule, value: unknown, depth: number, budget: { nodes: number }): void {

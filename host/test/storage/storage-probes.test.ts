@@ -216,6 +216,12 @@ describe('storage probes (issue #21): the query tree is validated, nothing reach
     await expectRefused(() => evilBob.db.executeQuery({ ...legit, query: { ...from, explain: { kind: 'ExplainNode' } } }));
     await expectRefused(() => evilBob.db.executeQuery({ ...legit, query: { kind: 'RawNode', sqlFragments: ['DELETE FROM ext_chat__messages'], parameters: [] } } as any));
     await expectRefused(() => evilBob.db.insertInto('notes').orIgnore().values({ id: 2, title: 'x' }).execute());
+    // Inline values are written into the SQL: NaN/Infinity would become bare words.
+    const inline = (value: unknown) => ({ ...from, where: { kind: 'WhereNode', where: { kind: 'ValueNode', value, immediate: true } } });
+    await expectRefused(() => evilBob.db.executeQuery({ ...legit, query: inline(Infinity) }));
+    await expectRefused(() => evilBob.db.executeQuery({ ...legit, query: inline(new Uint8Array(1)) }));
+    // A quote stays inside the literal: `'0'' OR ''1'` is false, not `'0' OR '1'`.
+    expect((await evilBob.db.executeQuery({ ...legit, query: inline("0' OR '1") })).rows).to.deep.equal([]);
   });
 
   it('what chat, pairing and hello write still works', async () => {
