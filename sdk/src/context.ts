@@ -457,7 +457,8 @@ export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * no sockets, no streams, no framework objects.
  */
 export interface RouteRequest {
-  readonly method: RouteMethod;
+  /** A GET route also answers HEAD: it runs with `HEAD` here and the host sends no body. */
+  readonly method: RouteMethod | 'HEAD';
   /** The path below `/api`, e.g. `/hello/waves/ab12…` (no query string). */
   readonly path: string;
   /** Values of the pattern's `:name` segments. */
@@ -471,7 +472,8 @@ export interface RouteRequest {
   readonly headers: Readonly<Record<string, string>>;
   /**
    * The body as {@link RouteOptions.body} asked for: the parsed JSON value (undefined without a
-   * body), the raw bytes as a `Uint8Array`, or undefined for `none`.
+   * body), the raw bytes as a `Uint8Array`, a {@link RouteBodyStream} for `stream`, or undefined
+   * for `none`.
    */
   readonly body: unknown;
 }
@@ -489,20 +491,44 @@ export interface RouteResponse {
    * and the like) are refused with `KITH_ERR_BAD_REQUEST`.
    */
   header(name: string, value: string): RouteResponse;
+  /**
+   * The exact number of bytes a streamed answer yields, sent as `Content-Length` (a `<video>`
+   * needs it to seek). A stream that yields more or fewer is cut off, so the client sees an error.
+   */
+  length(bytes: number): RouteResponse;
 }
 
 /**
+ * A request body read as it arrives (`body: 'stream'`): pieces of at most 1 MiB, pulled from the
+ * socket only as fast as the handler iterates, so memory stays bounded. Iteration throws
+ * `KITH_ERR_PAYLOAD_TOO_LARGE` past the route's limit (the answer is then 413, whatever the
+ * handler returns) and `KITH_ERR_BAD_REQUEST` when the client goes away mid-body. A body that is
+ * not read to its end is not drained: the connection closes after the answer.
+ */
+export type RouteBodyStream = AsyncIterable<Uint8Array>;
+
+/**
  * Handles one HTTP route. Return a value to answer it as JSON, a `Uint8Array` to answer with
- * bytes (`application/octet-stream` unless a `content-type` header is set), or undefined for an
- * empty answer (204 unless a status is set). Throw a `KithError` for a clean error answer.
+ * bytes (`application/octet-stream` unless a `content-type` header is set), an
+ * `AsyncIterable<Uint8Array>` to stream bytes (pulled only as fast as the client reads; `return()`
+ * is called on its iterator when the client goes away; see {@link RouteResponse.length} and
+ * `serveRanged`), or undefined for an empty answer (204 unless a status is set). Throw a
+ * `KithError` for a clean error answer (a stream may throw one before its first piece, too).
  */
 export type RouteHandler = (request: RouteRequest, response: RouteResponse) => unknown | Promise<unknown>;
 
 /** Options for a route. */
 export interface RouteOptions {
-  /** How the body is read. Default: `json`. `raw` gives a `Uint8Array` in `request.body` (file chunks). */
-  readonly body?: 'json' | 'raw' | 'none';
-  /** Body size limit in bytes. Default: 64 KiB for json, 1 MiB for raw. */
+  /**
+   * How the body is read. Default: `json`. `raw` gives a `Uint8Array` in `request.body` (file
+   * chunks); `stream` gives a {@link RouteBodyStream} (uploads of any size) and needs a `limit`.
+   */
+  readonly body?: 'json' | 'raw' | 'stream' | 'none';
+  /**
+   * Body size limit in bytes. Default: 64 KiB for json, 1 MiB for raw; at most 64 MiB for both.
+   * Required for stream, at most 16 GiB. A declared `Content-Length` over it is refused (413)
+   * before a byte of the body is read.
+   */
   readonly limit?: number;
 }
 

@@ -66,6 +66,7 @@ export function createExtensionsArea(
   mountExtensionRoutes(api, manager, settings);
   mountDiagnosticsRoutes(api, kernel.diagnostics);
   api.use(routes.router);
+  kernel.gateway.allowLargeBodies((method, url) => routes.streamLimit(method, url));
   mountUiModules(kernel.gateway.app, manager);
   for (const r of records) {
     if (r.installError) kernel.log.warn({ ext: r.id, root: r.root, error: r.installError.message }, 'extension cannot run');

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { KithError, type RouteMethod, type RouteOptions, type RouteRequest, type RouteResponse } from '@kith/sdk';
+import { isByteStream, writeByteStream } from './route-stream-reply.js';
 
 /** Request headers an extension never sees: the launch secret and credentials. */
 const HIDDEN_HEADERS = new Set(['x-kith-secret', 'cookie', 'authorization', 'proxy-authorization']);
@@ -14,7 +15,7 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]{0,4096}$/;
 
 /** The SDK's plain-data {@link RouteRequest} for an express request (no live objects inside). */
-export function toRouteRequest(req: Request, body: NonNullable<RouteOptions['body']>): RouteRequest {
+export function toRouteRequest(req: Request, body: NonNullable<RouteOptions['body']>, stream?: AsyncIterable<Uint8Array>): RouteRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || HIDDEN_HEADERS.has(name)) continue;
@@ -35,7 +36,7 @@ export function toRouteRequest(req: Request, body: NonNullable<RouteOptions['bod
     params: Object.freeze(params),
     query: Object.freeze(query),
     headers: Object.freeze(headers),
-    body: readBody(req.body, body),
+    body: body === 'stream' ? stream : readBody(req.body, body),
   });
 }
 
@@ -51,6 +52,7 @@ function readBody(parsed: unknown, kind: NonNullable<RouteOptions['body']>): unk
 /** The host's {@link RouteResponse}: collects a status and headers, then writes the answer. */
 export class RouteReply implements RouteResponse {
   #status: number | undefined;
+  #length: number | undefined;
   readonly #headers = new Map<string, string>();
 
   status(code: number): RouteResponse {
@@ -71,9 +73,27 @@ export class RouteReply implements RouteResponse {
     return this;
   }
 
-  /** Write `result` with the collected status and headers. */
-  send(res: Response, result: unknown): void {
+  length(bytes: number): RouteResponse {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`A route answer's length must be a whole number of bytes, got ${bytes}`);
+    this.#length = bytes;
+    return this;
+  }
+
+  /** Write `result` with the collected status and headers (a stream as it comes; HEAD: headers only). */
+  async send(req: Request, res: Response, result: unknown): Promise<void> {
     if (res.headersSent) return;
+    if (isByteStream(result)) {
+      const writeHead = () => {
+        for (const [name, value] of this.#headers) res.setHeader(name, value);
+        if (!this.#headers.has('content-type')) res.type('application/octet-stream');
+        res.status(this.#status ?? 200);
+      };
+      if (req.method !== 'HEAD') return writeByteStream(res, result, this.#length, writeHead);
+      writeHead();
+      if (this.#length !== undefined) res.setHeader('Content-Length', this.#length);
+      res.end();
+      return;
+    }
     for (const [name, value] of this.#headers) res.setHeader(name, value);
     if (result === undefined) {
       res.status(this.#status ?? 204).end();

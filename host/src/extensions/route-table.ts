@@ -1,10 +1,12 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { Disposable, KithError, isKithError, type RouteHandler, type RouteOptions, type Routes } from '@kith/sdk';
 import { toRouteRequest, RouteReply } from './route-request.js';
+import { MAX_STREAMED_BODY, RouteBodyStream } from './route-body-stream.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
 import { shadows } from './route-shadowing.js';
+import { urlMatchesRoute } from './route-match.js';
 import { catalogued } from './extension-errors.js';
 
 /** Why a declared route cannot run right now (off, faulted), or undefined when it may. */
@@ -17,6 +19,8 @@ interface Registration {
   readonly handler: RouteHandler;
   readonly parseBody: RequestHandler | undefined;
   readonly body: NonNullable<RouteOptions['body']>;
+  /** The limit of a streamed body (the parsers carry their own). */
+  readonly limit: number;
   readonly scope: ExtensionScope;
 }
 
@@ -60,6 +64,19 @@ export class RouteTable {
     return { get: add('get'), post: add('post'), put: add('put'), patch: add('patch'), delete: add('delete') };
   }
 
+  /**
+   * The limit of the streamed route `METHOD url` would reach, if any: the gateway's front door lets
+   * such a request declare a body over its ordinary bound (the route still checks its own limit).
+   */
+  streamLimit(method: string, url: string): number | undefined {
+    for (const [key, registration] of this.#registrations) {
+      if (registration.body !== 'stream') continue;
+      const space = key.indexOf(' ');
+      if (key.slice(0, space) === method.toUpperCase() && urlMatchesRoute(key.slice(space + 1), url)) return registration.limit;
+    }
+    return undefined;
+  }
+
   /** Registered `METHOD /path` keys right now (for diagnostics and tests). */
   registered(): string[] {
     return [...this.#registrations.keys()];
@@ -73,7 +90,7 @@ export class RouteTable {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${id}" does not declare route "${key}" in contributes.routes`);
     }
     if (this.#registrations.has(key)) throw new KithError('KITH_ERR_DUPLICATE', `Route "${key}" is already registered`);
-    const registration: Registration = { handler, parseBody: bodyParser(options), body: options.body ?? 'json', scope };
+    const registration: Registration = { handler, parseBody: bodyParser(options), body: options.body ?? 'json', limit: options.limit ?? 0, scope };
     this.#registrations.set(key, registration);
     const shadowedBy = this.#shadowedBy.get(key);
     if (shadowedBy !== undefined) {
@@ -96,6 +113,10 @@ export class RouteTable {
         const parsed = await new Promise<unknown>((resolve) => registration.parseBody!(req, res, resolve));
         if (parsed) return next(parsed);
       }
+      if (registration.body === 'stream') {
+        const refused = RouteBodyStream.refuseDeclared(req, registration.limit);
+        if (refused) return next(refused);
+      }
       await run(registration, req, res).catch(next);
     };
   }
@@ -103,13 +124,23 @@ export class RouteTable {
 
 /**
  * Call the handler with the request as plain data; its value becomes JSON (bytes for a
- * `Uint8Array`, an empty answer for undefined). A non-Kith throw faults the extension.
+ * `Uint8Array`, a streamed answer for an async iterable, an empty answer for undefined). A
+ * non-Kith throw, from the handler or its answer stream, faults the extension. A streamed body
+ * that passed its limit answers 413 whatever the handler did.
  */
 async function run(registration: Registration, req: Request, res: Response): Promise<void> {
   const reply = new RouteReply();
-  let result: unknown;
+  const body = registration.body === 'stream' ? new RouteBodyStream(req, registration.limit) : undefined;
   try {
-    result = await registration.handler(toRouteRequest(req, registration.body), reply);
+    let result: unknown;
+    try {
+      result = await registration.handler(toRouteRequest(req, registration.body, body), reply);
+    } finally {
+      if (body?.overLimit) throw body.overLimit;
+    }
+    // A streamed body the handler left unread is not drained: the connection closes instead.
+    if (body && !req.complete) res.setHeader('Connection', 'close');
+    await reply.send(req, res, result);
   } catch (thrown) {
     const error = isKithError(thrown) ? catalogued(thrown, registration.scope.manifest) : thrown;
     if (isKithError(error)) throw error;
@@ -119,17 +150,22 @@ async function run(registration: Registration, req: Request, res: Response): Pro
       extension: id,
     });
   }
-  reply.send(res, result);
 }
 
 /** Size limits are enforced by body-parser from Content-Length and while streaming, before parsing. */
 function bodyParser(options: RouteOptions): RequestHandler | undefined {
   const kind = options.body ?? 'json';
+  if (kind === 'stream') {
+    if (!Number.isSafeInteger(options.limit) || options.limit! < 0 || options.limit! > MAX_STREAMED_BODY) {
+      throw new RangeError('A streamed body needs RouteOptions.limit: a whole number of bytes up to 16 GiB');
+    }
+    return undefined;
+  }
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0 || options.limit > 64 * 1024 * 1024)) {
     throw new RangeError('RouteOptions.limit must be a whole number of bytes up to 64 MiB');
   }
   if (kind === 'none') return undefined;
   if (kind === 'raw') return express.raw({ limit: options.limit ?? 1024 * 1024, type: () => true });
   if (kind === 'json') return express.json({ limit: options.limit ?? 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] });
-  throw new RangeError(`RouteOptions.body must be json, raw or none, got "${String(kind)}"`);
+  throw new RangeError(`RouteOptions.body must be json, raw, stream or none, got "${String(kind)}"`);
 }

@@ -5,7 +5,7 @@ import { Server as SocketServer } from 'socket.io';
 import type { HostLogger } from '../log.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder, notFound } from './http-errors.js';
-import { boundDeclaredBodies } from './body-bound.js';
+import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
@@ -25,6 +25,8 @@ export interface Gateway {
   readonly protectedApi: Router;
   /** Express middleware that runs before every `/api` route (security checks go here). */
   readonly guards: Router;
+  /** Let requests `allowance` names declare bodies over the front door's 64 MiB (streamed routes). */
+  allowLargeBodies(allowance: BodyAllowance): void;
   listen(host: string, port: number): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -73,7 +75,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     allowRequest: security.allowRequest,
   });
   io.use(security.socketGuard);
-  boundDeclaredBodies(server);
+  const allowances: BodyAllowance[] = [];
+  boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);
 
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {
@@ -88,6 +91,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     publicApi,
     protectedApi,
     guards,
+    allowLargeBodies(allowance) {
+      allowances.push(allowance);
+    },
     listen(host, port) {
       return new Promise((resolve, reject) => {
         const onError = (error: Error) => reject(error);
