@@ -112,6 +112,33 @@ describe('storage/channel: ctx.storage over plain data (the IPC shape)', () => {
     expect(database.sqlite.prepare('SELECT name FROM kith_migrations_ext_flaky').all()).to.deep.equal([{ name: '001' }]);
   });
 
+  it('ordinary schema changes pass in a migration: add, rename and drop columns, drop an index, rename and drop tables', async () => {
+    const storage = createChannelStorage(openStorageChannel(database, 'schema-ext', ALICE));
+    await storage.migrate({
+      '001': {
+        async up(db: Kysely<any>) {
+          await db.schema.createTable('a').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('old', 'text').addColumn('n', 'integer', (c) => c.defaultTo(0)).execute();
+          await db.schema.createIndex('a_by_old').ifNotExists().on('a').column('old').execute();
+          await db.schema.createTable('b').ifNotExists().addColumn('x', 'text').execute();
+        },
+      },
+      '002': {
+        async up(db: Kysely<any>) {
+          await db.schema.dropIndex('a_by_old').execute();
+          await db.schema.alterTable('a').addColumn('extra', 'text').execute();
+          await db.schema.alterTable('a').renameColumn('old', 'renamed').execute();
+          await db.schema.alterTable('a').dropColumn('extra').execute();
+          await db.schema.alterTable('b').renameTo('c').execute();
+          await db.schema.dropTable('c').execute();
+        },
+      },
+    });
+    const columns = (database.sqlite.prepare("PRAGMA table_info('ext_schema_ext__a')").all() as { name: string }[]).map((c) => c.name);
+    expect(columns).to.deep.equal(['persona', 'id', 'renamed', 'n']);
+    await storage.db.insertInto('a').values({ id: 1, renamed: 'r' }).execute();
+    expect(await storage.db.selectFrom('a').select(['renamed', 'n']).execute()).to.deep.equal([{ renamed: 'r', n: 0 }]);
+  });
+
   it('a forgotten transaction is rolled back after the timeout and frees the database', async () => {
     const channel = openStorageChannel(database, 'ipc-ext', ALICE, { transactionTimeoutMs: 100 });
     const storage = createChannelStorage(channel);
