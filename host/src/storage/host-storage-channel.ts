@@ -4,7 +4,7 @@ import type { Database } from './database.js';
 import { ScopeTransformer } from './scope-transformer.js';
 import { refuseTree, validateTree } from './tree-validator.js';
 
-/** A transaction an extension forgot holds the database lock: it is rolled back after this long. */
+/** A transaction an extension forgot holds the database lock: it is rolled back after this long without a statement. */
 export const STORAGE_TRANSACTION_TIMEOUT_MS = 30_000;
 /** Transactions one extension-and-persona may have open at once (they queue on one lock anyway). */
 const MAX_OPEN_TRANSACTIONS = 8;
@@ -20,6 +20,8 @@ interface OpenTransaction {
   readonly trx: Transaction<any>;
   readonly migration: string | undefined;
   readonly alreadyDone: boolean;
+  /** Restart the idle timer (each statement does). */
+  touch(): void;
   finish(commit: boolean): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export function openStorageChannel(
   const channel: StorageChannel = {
     async execute(tree, id): Promise<StorageResult> {
       const trx = id === undefined ? undefined : transaction(id);
+      trx?.touch();
       const query = compile(tree, trx?.migration !== undefined);
       const result = await (trx?.trx ?? kysely).executeQuery(query);
       return {
@@ -99,6 +102,7 @@ export function openStorageChannel(
       open.set(id, {
         ...started,
         migration,
+        touch: () => timer.refresh(),
         async finish(commit) {
           clearTimeout(timer);
           open.delete(id);

@@ -139,11 +139,16 @@ describe('storage/channel: ctx.storage over plain data (the IPC shape)', () => {
     expect(await storage.db.selectFrom('a').select(['renamed', 'n']).execute()).to.deep.equal([{ renamed: 'r', n: 0 }]);
   });
 
-  it('a forgotten transaction is rolled back after the timeout and frees the database', async () => {
+  it('a forgotten transaction is rolled back after the idle timeout and frees the database', async () => {
     const channel = openStorageChannel(database, 'ipc-ext', ALICE, { transactionTimeoutMs: 100 });
     const storage = createChannelStorage(channel);
     const { id } = await channel.begin();
     const insert = storage.db.insertInto('items').values({ name: 'never committed' }).compile();
+    // The timeout counts idle time: a transaction that keeps working outlives it.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await channel.execute(storage.db.selectFrom('items').select('name').compile().query, id);
+    }
     await channel.execute(insert.query, id);
     await new Promise((resolve) => setTimeout(resolve, 250));
     await refusedWith(() => channel.commit(id));
