@@ -19,7 +19,7 @@ const UPLOAD_LIMIT = 256 * MB;
 
 const MEDIA = `
 import { serveRanged } from ${JSON.stringify(SDK)};
-const seen = (globalThis.__media = { endlessReturned: false, uploadError: null, smallCaught: null, noLimit: null });
+const seen = (globalThis.__media = { endlessReturned: false, pulled: 0, uploadError: null, smallCaught: null, noLimit: null });
 export default { activate(ctx) {
   try { ctx.routes.post('/media/nolimit', () => undefined, { body: 'stream' }); } catch (e) { seen.noLimit = e.message; }
   ctx.subscriptions.push(
@@ -51,7 +51,7 @@ export default { activate(ctx) {
       res.header('content-type', 'text/plain');
       return { [Symbol.asyncIterator]() {
         return {
-          next: async () => ({ done: false, value: new Uint8Array(64 * 1024).fill(120) }),
+          next: async () => { seen.pulled += 64 * 1024; return { done: false, value: new Uint8Array(64 * 1024).fill(120) }; },
           return: async () => { seen.endlessReturned = true; return { done: true, value: undefined }; },
         };
       } };
@@ -300,6 +300,26 @@ describe('extensions: streamed route bodies and ranged answers (through @kith/sd
     expect(res.headers['content-type']).to.equal('text/plain');
     let received = 0;
     await new Promise<void>((resolve) => res.on('data', (part: Buffer) => (received += part.length) > 4 * MB && resolve()));
+    req.destroy();
+    for (let i = 0; i < 200 && !media().endlessReturned; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(media().endlessReturned).to.equal(true);
+  });
+
+  it('pulls a streamed answer only as fast as the client reads it', async () => {
+    media().endlessReturned = false;
+    media().pulled = 0;
+    const req = raw('GET', '/api/media/endless');
+    req.on('error', () => undefined);
+    req.end();
+    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    res.pause(); // the client stops reading: only socket buffers may fill
+    await new Promise((r) => setTimeout(r, 500));
+    const afterPause = media().pulled as number;
+    await new Promise((r) => setTimeout(r, 300));
+    const later = media().pulled as number;
+    console.log(`      paused client: host pulled ${(afterPause / MB).toFixed(1)} MB, then ${((later - afterPause) / MB).toFixed(1)} MB more`);
+    expect(afterPause).to.be.below(32 * MB);
+    expect(later).to.equal(afterPause);
     req.destroy();
     for (let i = 0; i < 200 && !media().endlessReturned; i++) await new Promise((r) => setTimeout(r, 10));
     expect(media().endlessReturned).to.equal(true);
