@@ -16,7 +16,7 @@ const suites = (dir, names) =>
 module.exports = {
   ...require('./.mocharc.cjs'),
   spec: [
-    ...suites('sdk/test', ['disposable-event', 'errors', 'define-kind']),
+    ...suites('sdk/test', ['disposable-event', 'errors', 'define-kind', 'http-range']),
     ...suites('host/test/core', ['byte-slab']),
     'host/test/storage/*.test.ts',
     'host/test/gateway/*.test.ts',

@@ -218,9 +218,15 @@ describe('extensions: streamed route bodies and ranged answers (through @kith/sd
     it('ignores a malformed Range (and a stale If-Range): 200 with the whole blob', async () => {
       const ignored: Array<Record<string, string>> = [{ range: 'bytes=5-1' }, { range: 'bytes=abc' }, { range: 'pages=1-2' }, { range: 'bytes=0-1', 'if-range': '"stale"' }];
       for (const headers of ignored) {
-        const res = await get(`/api/media/blobs/${id}`, headers);
-        expect(res.status, JSON.stringify(headers)).to.equal(200);
-        expect(res.body.length).to.equal(SIZE);
+        // The status and length tell it all; the client hangs up rather than take 200 MB again.
+        const req = raw('GET', `/api/media/blobs/${id}`, headers);
+        req.on('error', () => undefined);
+        req.end();
+        const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+        req.destroy();
+        expect(res.statusCode, JSON.stringify(headers)).to.equal(200);
+        expect(res.headers['content-length']).to.equal(String(SIZE));
+        expect(res.headers['content-range']).to.equal(undefined);
       }
       const current = await get(`/api/media/blobs/${id}`, { range: 'bytes=0-1', 'if-range': `"${id}-${SIZE}"` });
       expect(current.status).to.equal(206);

@@ -7,12 +7,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
-import { startExtensionsHarness, type ExtensionsHarness } from './harness/extensions-harness.js';
-import { writeExtension } from './harness/extension-fixture.js';
-import { testPersona } from './harness/test-persona.js';
-import { needs } from '../../../test/support/needs.js';
-import { chromiumPath } from '../../../test/support/system-parts.js';
-import { CHROMIUM_ARGS } from '../../../test/browser/harness.js';
+import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
+import { writeExtension } from '../../host/test/extensions/harness/extension-fixture.js';
+import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
+import { needs } from '../support/needs.js';
+import { chromiumPath } from '../support/system-parts.js';
+import { CHROMIUM_ARGS } from './harness.js';
 
 const SDK = pathToFileURL(path.resolve('sdk/src/index.ts')).href;
 const RATE = 44_100;
