@@ -31,16 +31,18 @@ export async function writeByteStream(
     open = false;
     const step = await iterator.next();
     open = !step.done;
+    // Checked here, so a bad first piece is refused before any header goes out.
+    if (!step.done && !(step.value instanceof Uint8Array)) throw new TypeError('A streamed route answer must yield Uint8Array pieces');
     return step;
   };
   try {
     let step = await pull();
     writeHead();
     if (declaredLength !== undefined) res.setHeader('Content-Length', declaredLength);
+    res.flushHeaders(); // committed: from here on a failure can only cut the answer
     let sent = 0;
     while (!step.done && !gone) {
       const piece = step.value;
-      if (!(piece instanceof Uint8Array)) throw new TypeError('A streamed route answer must yield Uint8Array pieces');
       sent += piece.byteLength;
       if (declaredLength !== undefined && sent > declaredLength) return void res.destroy();
       if (piece.byteLength > 0 && !res.write(piece)) await drained(res);
