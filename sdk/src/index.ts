@@ -23,6 +23,5 @@ export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './u
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
 export { SDK_API_VERSION } from './version.js';
 export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';
-export { createChannelStorage } from './storage-dialect.js';
 export { coalesceRanges, parseRange, MAX_RANGES, MAX_RANGE_HEADER_LENGTH, type ByteRange, type RangeRequest } from './http-range.js';
 export { serveRanged, type RangedContent } from './serve-ranged.js';

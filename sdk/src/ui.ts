@@ -46,8 +46,14 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    * each given `context` (plain data, frozen). Views come and go as extensions are turned on and off.
    * Dispose to remove them. Throws for a slot this extension does not declare.
    */
-  renderSlot(container: HTMLElement, slot: string, context?: SlotContext): Disposable;
+  renderSlot(container: SlotContainer, slot: string, context?: SlotContext): Disposable;
 }
+
+/**
+ * The element a slot renders into: the DOM's `HTMLElement` where the DOM library is loaded (UI
+ * code), `object` elsewhere, so host-side code typechecks against the SDK without `lib: ["DOM"]`.
+ */
+export type SlotContainer = typeof globalThis extends { HTMLElement: { prototype: infer E } } ? E : object;
 
 /** The route a `page` view was opened with. Parameters are plain strings: set them as text, never as HTML. */
 export interface PageRoute {

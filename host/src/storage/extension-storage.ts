@@ -1,4 +1,5 @@
-import { createChannelStorage, type ExtensionStorage } from '@kith/sdk';
+import type { ExtensionStorage } from '@kith/sdk';
+import { createChannelStorage } from '@kith/sdk/storage';
 import type { Database } from './database.js';
 import { openStorageChannel } from './host-storage-channel.js';
 

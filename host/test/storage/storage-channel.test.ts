@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kysely, Migration } from 'kysely';
-import { createChannelStorage, isKithError, type StorageChannel } from '@kith/sdk';
+import { isKithError, type StorageChannel } from '@kith/sdk';
+import { createChannelStorage } from '@kith/sdk/storage';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import { openStorageChannel } from '../../src/storage/host-storage-channel.js';
 
