@@ -19,7 +19,8 @@ export interface Database {
   /**
    * Another Kysely over the same connection, sharing its lock (so its queries never land inside
    * someone else's transaction). `allow` sees every compiled query before it runs and may refuse
-   * it (the scoped extension storage refuses anything its own plugin did not produce).
+   * it (the extension storage channel runs only the queries it compiled itself from a validated,
+   * scoped tree).
    * Destroying the returned Kysely does not close the database.
    */
   derive(options: { readonly plugins: readonly KyselyPlugin[]; readonly allow: (query: CompiledQuery) => boolean }): Kysely<any>;

@@ -16,7 +16,7 @@ import { ContributionOutlet } from './contribution-outlet';
     @if (page(); as found) {
       @if (found.view) {
         <div class="page" [attr.data-extension]="found.nav.extension.id">
-          <kith-contribution-outlet [view]="found.view" [peer]="found.route.params['peer'] ?? null" [route]="found.route" />
+          <kith-contribution-outlet [view]="found.view" [peer]="found.route.params['peer'] || null" [route]="found.route" />
         </div>
       } @else {
         <div class="page"><p class="error-text">{{ found.nav.extension.name }} has no view named {{ found.nav.item.view }}.</p></div>
