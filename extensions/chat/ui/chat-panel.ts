@@ -1,6 +1,6 @@
 import { ScrollingModule, type CdkVirtualScrollViewport } from '@angular/cdk/scrolling';
 import {
-  ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked, viewChild,
+  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, signal, untracked, viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
@@ -9,6 +9,7 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import type { Disposable, PeerKey, UiHost } from '@kith/sdk';
 import { ChatApi, type ChatMessageJson, type ChatPeer } from './chat-api';
 import { deliveryIcon } from './delivery-icon';
+import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer } from './open-slots';
 
 /** Fixed row height of the virtual list (long bodies are clamped; the full text is in the tooltip). */
 export const MESSAGE_ROW_PX = 76;
@@ -54,6 +55,10 @@ export class ChatPanel {
   protected readonly tick = deliveryIcon;
 
   private readonly viewport = viewChild<CdkVirtualScrollViewport>('viewport');
+  private readonly composerActions = viewChild<ElementRef<HTMLElement>>('composerActions');
+  private readonly conversationExtras = viewChild<ElementRef<HTMLElement>>('conversationExtras');
+  private readonly composerSlot = new OpenSlotRenderer(COMPOSER_ACTIONS_SLOT);
+  private readonly extrasSlot = new OpenSlotRenderer(CONVERSATION_EXTRAS_SLOT);
   private readonly api = computed(() => new ChatApi(this.host()));
   private subscriptions: Disposable[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -68,7 +73,22 @@ export class ChatPanel {
       const peer = this.peer();
       untracked(() => this.open(host, peer));
     });
-    inject(DestroyRef).onDestroy(() => this.close());
+    // Other extensions' views in chat's open slots follow the open conversation.
+    effect(() => {
+      const host = this.host();
+      const peer = this.peer();
+      const actions = this.composerActions()?.nativeElement;
+      const extras = this.conversationExtras()?.nativeElement;
+      untracked(() => {
+        this.composerSlot.show(host, actions, peer);
+        this.extrasSlot.show(host, extras, peer);
+      });
+    });
+    inject(DestroyRef).onDestroy(() => {
+      this.close();
+      this.composerSlot.dispose();
+      this.extrasSlot.dispose();
+    });
   }
 
   private close(): void {
