@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { EventHeader } from '@kith/sdk';
 import { decodeHeader, encodeHeader } from '../../host/src/bus/wire/header-cbor.js';
 import {
-  decodeClear, decodeDelete, decodeEdit, decodeRead, decodeText, encodeClear, encodeDelete, encodeEdit, encodeRead, encodeText,
+  decodeClear, decodeDelete, decodeEdit, decodeReact, decodeRead, decodeReply, decodeText,
+  encodeClear, encodeDelete, encodeEdit, encodeReact, encodeRead, encodeReply, encodeText,
 } from '../../extensions/chat/src/chat-codec.js';
 import { CHAT_KINDS, chatTypingStart, chatTypingStop } from '../../extensions/chat/src/chat-kinds.js';
 
@@ -41,6 +42,12 @@ const PATHS: Readonly<Record<string, ChatKindPath>> = {
   'chat.edit': { input: { id: M1, editedAt: 1767225602000, body: 'hé' }, send: encodeEdit, receive: decodeEdit },
   'chat.delete': { input: { id: M1 }, send: (e: Parameters<typeof encodeDelete>[0]) => ({ header: encodeDelete(e) }), receive: (h) => decodeDelete(h) },
   'chat.clear': { input: { clearedAt: 1767225603000 }, send: (e: Parameters<typeof encodeClear>[0]) => ({ header: encodeClear(e) }), receive: (h) => decodeClear(h) },
+  'chat.reply': { input: { id: M2, sentAt: 1767225604000, body: 'yes', replyTo: M1 }, send: encodeReply, receive: decodeReply },
+  'chat.react': {
+    input: { id: M1, emoji: '👍', reactedAt: 1767225605000 },
+    send: (e: Parameters<typeof encodeReact>[0]) => ({ header: encodeReact(e) }),
+    receive: (h) => decodeReact(h),
+  },
   'chat.typing-start': { input: {}, send: () => ({ header: chatTypingStart.encode({}) }), receive: (h) => chatTypingStart.decode(h) },
   'chat.typing-stop': { input: {}, send: () => ({ header: chatTypingStop.encode({}) }), receive: (h) => chatTypingStop.decode(h) },
 };
@@ -114,5 +121,15 @@ describe('wire: chat kind vectors come from chat\'s encoder and match the vector
     expect(decodeText({ id: M1, sentAt: 1767225600000 }, body)).to.equal(null);
     expect(decodeRead({ ids: [M1], readAt: 1767225601000 })).to.equal(null);
     expect(decodeClear({ clearedAt: 1767225603000 })).to.equal(null);
+  });
+
+  it('the receive path refuses a reply without a valid quoted id and a reaction that is a word or too long', () => {
+    const body = new TextEncoder().encode('hi');
+    expect(decodeReply({ id: M2, ts: 1767225604000 }, body)).to.equal(null);
+    expect(decodeReply({ id: M2, ts: 1767225604000, re: 'not-an-id' }, body)).to.equal(null);
+    expect(decodeReact({ id: M1, emoji: 'lol', at: 1767225605000 })).to.equal(null);
+    expect(decodeReact({ id: M1, emoji: '👍'.repeat(9), at: 1767225605000 })).to.equal(null);
+    expect(decodeReact({ id: M1, emoji: '\u0007', at: 1767225605000 })).to.equal(null);
+    expect(decodeReact({ id: M1, emoji: '', at: 1767225605000 })).to.deep.equal({ id: M1, emoji: '', reactedAt: 1767225605000 });
   });
 });

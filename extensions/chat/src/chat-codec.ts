@@ -4,7 +4,7 @@
  * every field of what a peer sent before the store sees it.
  */
 import type { EventHeader } from '@kith/sdk';
-import { chatClear, chatDelete, chatEdit, chatRead, chatText } from './chat-kinds.js';
+import { chatClear, chatDelete, chatEdit, chatReact, chatRead, chatReply, chatText } from './chat-kinds.js';
 
 export { MAX_READ_IDS, isMessageId } from './chat-kinds.js';
 
@@ -19,6 +19,8 @@ export interface ReadEvent { readonly ids: readonly string[]; readonly readAt: n
 export interface EditEvent { readonly id: string; readonly editedAt: number; readonly body: string }
 export interface DeleteEvent { readonly id: string }
 export interface ClearEvent { readonly clearedAt: number }
+export interface ReplyEvent extends TextEvent { readonly replyTo: string }
+export interface ReactEvent { readonly id: string; readonly emoji: string; readonly reactedAt: number }
 
 /** A fresh message id: 16 random bytes in hex, chosen by the author and kept by both sides. */
 export function newMessageId(): string {
@@ -78,6 +80,25 @@ export function encodeClear(event: ClearEvent): EventHeader {
 export function decodeClear(header: EventHeader): ClearEvent | null {
   const clear = chatClear.decode(header);
   return clear && { clearedAt: clear.at };
+}
+
+export function encodeReply(event: ReplyEvent): { header: EventHeader; payload: Uint8Array } {
+  return { header: chatReply.encode({ id: event.id, ts: event.sentAt, re: event.replyTo }), payload: bodyBytes(event.body) };
+}
+
+export function decodeReply(header: EventHeader, payload: Uint8Array): ReplyEvent | null {
+  const reply = chatReply.decode(header);
+  const body = decodeBody(payload);
+  return reply && body !== null ? { id: reply.id, sentAt: reply.ts, body, replyTo: reply.re } : null;
+}
+
+export function encodeReact(event: ReactEvent): EventHeader {
+  return chatReact.encode({ id: event.id, emoji: event.emoji, at: event.reactedAt });
+}
+
+export function decodeReact(header: EventHeader): ReactEvent | null {
+  const react = chatReact.decode(header);
+  return react && { id: react.id, emoji: react.emoji, reactedAt: react.at };
 }
 
 function decodeBody(payload: Uint8Array): string | null {

@@ -6,6 +6,8 @@
  */
 import { defineKind, type EventHeader } from '@kith/sdk';
 
+/** Longest reaction: one emoji with its modifiers and joiners (a family emoji is 11 units). */
+export const MAX_REACTION_CHARS = 16;
 /** Most message ids one read receipt carries. */
 export const MAX_READ_IDS = 64;
 const MESSAGE_ID = /^[0-9a-f]{32}$/;
@@ -30,6 +32,18 @@ export interface ChatDeleteHeader {
 }
 /** `chat.clear`: the friend cleared the conversation on both sides at `at` (Unix ms). */
 export interface ChatClearHeader {
+  readonly at: number;
+}
+/** `chat.reply`: a new message quoting message `re` of the same conversation; body as for chat.text. */
+export interface ChatReplyHeader extends ChatTextHeader {
+  /** The id of the message it answers (either side's). */
+  readonly re: string;
+}
+/** `chat.react`: the sender's reaction to message `id` (one per person; `emoji` empty removes it). */
+export interface ChatReactHeader {
+  readonly id: string;
+  /** One emoji (at most {@link MAX_REACTION_CHARS} UTF-16 units), or '' to take the reaction back. */
+  readonly emoji: string;
   readonly at: number;
 }
 /** `chat.typing-start` / `chat.typing-stop`: an empty header. */
@@ -63,9 +77,24 @@ export const chatDelete = defineKind<ChatDeleteHeader>('chat.delete', (header) =
 
 export const chatClear = defineKind<ChatClearHeader>('chat.clear', (header) => (isTimestamp(header.at) ? { at: header.at } : null));
 
+export const chatReply = defineKind<ChatReplyHeader>('chat.reply', (header) => {
+  const text = checkText(header);
+  return text && isMessageId(header.re) ? { ...text, re: header.re } : null;
+});
+
+/** A reaction: no control characters, no letters or digits (an emoji, not a word), bounded. */
+export function isReaction(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_REACTION_CHARS && !/[\p{Cc}\p{L}\p{N}\s]/u.test(value);
+}
+
+export const chatReact = defineKind<ChatReactHeader>('chat.react', (header) => {
+  const { id, emoji, at } = header;
+  return isMessageId(id) && isReaction(emoji) && isTimestamp(at) ? { id, emoji, at } : null;
+});
+
 const typing = (): ChatTypingHeader => ({});
 export const chatTypingStart = defineKind<ChatTypingHeader>('chat.typing-start', typing);
 export const chatTypingStop = defineKind<ChatTypingHeader>('chat.typing-stop', typing);
 
 /** Every chat kind, in manifest order. */
-export const CHAT_KINDS = [chatText, chatRead, chatTypingStart, chatTypingStop, chatEdit, chatDelete, chatClear] as const;
+export const CHAT_KINDS = [chatText, chatRead, chatTypingStart, chatTypingStop, chatEdit, chatDelete, chatClear, chatReply, chatReact] as const;

@@ -37,7 +37,11 @@ export function registerChatRoutes(ctx: ExtensionContext, chat: ChatService, sto
   };
   const send = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req, res) => {
     const conversation = await conversationOf(req);
-    const message = await chat.send(conversation, messageBody(bodyOf(req.body)));
+    const body = bodyOf(req.body);
+    const message = await chat.send(conversation, messageBody(body), {
+      ...(body.id !== undefined ? { id: messageId(body.id) } : {}),
+      ...(body.reply_to !== undefined && body.reply_to !== null ? { replyTo: messageId(body.reply_to) } : {}),
+    });
     res.status(201);
     return messageJson(message);
   };
@@ -78,6 +82,12 @@ export function registerChatRoutes(ctx: ExtensionContext, chat: ChatService, sto
     ctx.routes.delete('/self/messages', clear(self)),
     ctx.routes.post('/self/messages/:msg_id/read', read(self)),
 
+    ctx.routes.post('/chat_messages/:msg_id/retry', async (req) => messageJson(await chat.retry(messageId(req.params.msg_id)))),
+    ctx.routes.post('/chat_messages/:msg_id/reaction', async (req) => {
+      const emoji = bodyOf(req.body).emoji;
+      if (typeof emoji !== 'string') throw new KithError('KITH_ERR_BAD_REQUEST', 'emoji must be a string');
+      return messageJson(await chat.react(messageId(req.params.msg_id), emoji));
+    }, { limit: 1024 }),
     ctx.routes.post('/chat_messages/:msg_id', async (req) =>
       messageJson(await chat.edit(messageId(req.params.msg_id), messageBody(bodyOf(req.body))))),
     ctx.routes.delete('/chat_messages/:msg_id', async (req) => {

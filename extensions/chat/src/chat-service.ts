@@ -5,16 +5,27 @@
  */
 import { KithError, type DeliveryReport, type ExtensionContext, type InboundEvent, type PeerKey } from '@kith/sdk';
 import {
-  bodyBytes, decodeClear, decodeDelete, decodeEdit, decodeRead, decodeText,
-  encodeClear, encodeDelete, encodeEdit, encodeRead, encodeText, MAX_READ_IDS, newMessageId,
+  bodyBytes, decodeClear, decodeDelete, decodeEdit, decodeReact, decodeRead, decodeReply, decodeText,
+  encodeClear, encodeDelete, encodeEdit, encodeReact, encodeRead, encodeReply, encodeText, MAX_READ_IDS, newMessageId,
 } from './chat-codec.js';
-import { chatTypingStart, chatTypingStop } from './chat-kinds.js';
+import { chatReply, chatText, chatTypingStart, chatTypingStop, isReaction } from './chat-kinds.js';
 import { messageJson, type ChatMessage, type Conversation } from './chat-message.js';
-import type { ChatStore } from './chat-store.js';
+import type { ChatStore, SettledState } from './chat-store.js';
 import type { JustInTimeConnect } from './just-in-time-connect.js';
 
 /** The per-friendship stream chat events travel on. */
 export const CHAT_STREAM = 'chat';
+
+/** What a send may add to the body: the page's own id (idempotent retries) and the message it answers. */
+export interface SendOptions {
+  /** Chosen by the page: a send that reaches the host twice stores and sends one message. */
+  readonly id?: string;
+  /** The id of a message in the same conversation this one replies to. */
+  readonly replyTo?: string;
+}
+
+/** The kinds whose delivery settles a message of mine. */
+const MESSAGE_KINDS: ReadonlySet<string> = new Set([chatText.name, chatReply.name]);
 export class ChatService {
   constructor(
     private readonly ctx: ExtensionContext,
@@ -46,36 +57,95 @@ export class ChatService {
     }
   }
 
-  /** Send a message (or save a note to self). It is stored first, then handed to the bus queue. */
-  async send(conversation: Conversation, body: string): Promise<ChatMessage> {
+  /**
+   * Send a message (or save a note to self). It is stored first, then handed to the bus queue.
+   * With `options.id` a repeated request (a page retrying after a lost answer) returns the message
+   * already stored under that id instead of sending it twice.
+   */
+  async send(conversation: Conversation, body: string, options: SendOptions = {}): Promise<ChatMessage> {
     this.checkBody(body);
+    if (options.id !== undefined) {
+      const existing = await this.store.get(conversation, options.id);
+      if (existing) {
+        if (!existing.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken');
+        return existing;
+      }
+    }
+    if (options.replyTo !== undefined && !(await this.store.get(conversation, options.replyTo))) {
+      throw new KithError('KITH_ERR_NOT_FOUND', 'The message to reply to is not in this conversation');
+    }
+    const id = options.id ?? newMessageId();
+    const replyTo = options.replyTo ?? null;
     if (conversation === 'self') {
-      const note = await this.store.insert({ id: newMessageId(), conversation, fromMe: true, body, sentAt: Date.now(), state: 'delivered' });
+      const note = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'delivered', replyTo });
       this.announce('message', conversation, { message: messageJson(note!) });
       return note!;
     }
     await this.requireFriend(conversation);
-    const id = newMessageId();
-    const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued' });
-    const { header, payload } = encodeText({ id, sentAt: stored!.sentAt, body });
-    let receipt;
+    const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued', replyTo });
+    if (!stored) return (await this.store.get(conversation, id))!; // the same id raced in: one message
     try {
-      // Tagged with the message id, stored first: its report can be recorded even before this returns.
-      receipt = await this.ctx.sessions.send(conversation, this.stream(conversation), 'chat.text', header, payload, {
-        reliable: true,
-        priority: 'interactive',
-        tag: id,
-      });
+      await this.queue(stored);
     } catch (error) {
       // The bus did not take it: do not leave a message that looks queued but never will be sent.
       await this.store.delete(conversation, id);
       throw error;
     }
-    await this.store.setSent(conversation, id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
-    if (receipt.queued) this.connector.connectNow(conversation);
     const message = (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
     return message;
+  }
+
+  /**
+   * Hand a stored message of mine to the bus (chat.text, or chat.reply when it answers one), tagged
+   * with its id so a report settles it even before this returns, and record the receipt.
+   */
+  private async queue(message: ChatMessage): Promise<void> {
+    const peer = message.conversation as PeerKey;
+    const event = { id: message.id, sentAt: message.sentAt, body: message.body };
+    const { header, payload } = message.replyTo ? encodeReply({ ...event, replyTo: message.replyTo.id }) : encodeText(event);
+    const kind = message.replyTo ? chatReply.name : chatText.name;
+    const receipt = await this.ctx.sessions.send(peer, this.stream(peer), kind, header, payload, { reliable: true, priority: 'interactive', tag: message.id });
+    await this.store.setSent(peer, message.id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
+    if (receipt.queued) this.connector.connectNow(peer);
+  }
+
+  /**
+   * Send a refused or failed message of mine again, under the same id (the friend's chat keeps one
+   * copy per id). Answers the message as it is now; a message that needs no retry is returned as is.
+   */
+  async retry(id: string): Promise<ChatMessage> {
+    const message = (await this.store.find(id)).find((m) => m.fromMe);
+    if (!message) throw new KithError('KITH_ERR_NOT_FOUND', 'No such message of yours');
+    if (message.conversation === 'self') return message;
+    const requeued = await this.store.requeue(message.conversation, id);
+    if (!requeued) return message;
+    this.changed(requeued);
+    try {
+      await this.queue(requeued);
+    } catch (error) {
+      this.changed(await this.store.settleMessage(message.conversation, id, 'failed'));
+      throw error;
+    }
+    const now = (await this.store.get(message.conversation, id))!;
+    this.changed(now);
+    return now;
+  }
+
+  /** React to a message (mine or the friend's) with one emoji, or '' to take my reaction back. */
+  async react(id: string, emoji: string): Promise<ChatMessage> {
+    if (!isReaction(emoji)) throw new KithError('KITH_ERR_BAD_REQUEST', 'emoji must be one emoji (or empty to remove the reaction)');
+    const message = (await this.store.find(id))[0];
+    if (!message || message.deletedAt !== null) throw new KithError('KITH_ERR_NOT_FOUND', 'No such message');
+    const at = Date.now();
+    await this.store.reactions.set(this.store.key(message.conversation), id, true, emoji, at);
+    if (message.conversation !== 'self') {
+      const peer = message.conversation;
+      await this.ctx.sessions.send(peer, this.stream(peer), 'chat.react', encodeReact({ id, emoji, reactedAt: at }), undefined, { reliable: true });
+    }
+    const updated = (await this.store.get(message.conversation, id))!;
+    this.changed(updated);
+    return updated;
   }
 
   /**
@@ -86,13 +156,7 @@ export class ChatService {
   async resendOrphans(before = Date.now()): Promise<number> {
     const orphans = await this.store.orphans(before);
     for (const message of orphans) {
-      const { header, payload } = encodeText({ id: message.id, sentAt: message.sentAt, body: message.body });
-      const receipt = await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.text', header, payload, {
-        reliable: true,
-        priority: 'interactive',
-        tag: message.id,
-      });
-      await this.store.setSent(message.conversation, message.id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
+      await this.queue(message);
       this.changed(await this.store.get(message.conversation, message.id));
     }
     return orphans.length;
@@ -103,8 +167,8 @@ export class ChatService {
    * Idempotent (a report may come again after a crash); resolves once the outcome is recorded,
    * since the bus keeps the report until then.
    */
-  async settle(report: DeliveryReport, outcome: 'delivered' | 'refused'): Promise<void> {
-    if (report.kind !== 'chat.text') return;
+  async settle(report: DeliveryReport, outcome: SettledState): Promise<void> {
+    if (!MESSAGE_KINDS.has(report.kind)) return;
     // The tag is the message id; an event queued before sends carried tags is found by its event id.
     const message = report.tag !== undefined
       ? await this.store.settleMessage(report.peer, report.tag, outcome)
@@ -197,6 +261,24 @@ export class ChatService {
     if (stored) this.announce('message', event.peer, { message: messageJson(stored) });
   }
 
+  async receiveReply(event: InboundEvent): Promise<void> {
+    const reply = decodeReply(event.header, event.payload);
+    if (!reply) return this.refuse(event);
+    const stored = await this.store.insert({
+      id: reply.id, conversation: event.peer, fromMe: false, body: reply.body, sentAt: reply.sentAt, state: 'received', replyTo: reply.replyTo,
+    });
+    if (stored) this.announce('message', event.peer, { message: messageJson(stored) });
+  }
+
+  async receiveReact(event: InboundEvent): Promise<void> {
+    const react = decodeReact(event.header);
+    if (!react) return this.refuse(event);
+    const message = await this.store.get(event.peer, react.id);
+    if (!message || message.deletedAt !== null) return; // deleted or cleared here meanwhile
+    await this.store.reactions.set(this.store.key(event.peer), react.id, false, react.emoji, react.reactedAt);
+    this.changed(await this.store.get(event.peer, react.id));
+  }
+
   async receiveRead(event: InboundEvent): Promise<void> {
     const read = decodeRead(event.header);
     if (!read) return this.refuse(event);
@@ -207,7 +289,7 @@ export class ChatService {
     const edit = decodeEdit(event.header, event.payload);
     if (!edit) return this.refuse(event);
     const message = await this.store.get(event.peer, edit.id);
-    if (!message || message.fromMe) return; // not theirs to edit, or already deleted
+    if (!message || message.fromMe || message.deletedAt !== null) return; // not theirs to edit, or deleted
     this.changed(await this.store.edit(event.peer, edit.id, edit.body, edit.editedAt));
   }
 
@@ -216,8 +298,8 @@ export class ChatService {
     if (!del) return this.refuse(event);
     const message = await this.store.get(event.peer, del.id);
     if (!message || message.fromMe) return;
-    await this.store.delete(event.peer, del.id);
-    this.announce('message-deleted', event.peer, { id: del.id });
+    // The row stays as a "message deleted" marker where the message was; its body is gone.
+    this.changed(await this.store.markDeleted(event.peer, del.id, Date.now()));
   }
 
   async receiveClear(event: InboundEvent): Promise<void> {

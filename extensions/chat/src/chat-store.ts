@@ -5,7 +5,8 @@
  * not show whom the persona talks to; the key itself is kept sealed in `conversations`.
  */
 import type { ExtensionStorage, PeerKey, Sealing } from '@kith/sdk';
-import type { ChatMessage, Conversation, MessageState } from './chat-message.js';
+import type { ChatMessage, Conversation, MessageState, Quote } from './chat-message.js';
+import { ReactionStore } from './chat-reactions-store.js';
 
 type Migrations = Parameters<ExtensionStorage['migrate']>[0];
 
@@ -41,6 +42,24 @@ export const CHAT_MIGRATIONS: Migrations = {
         .execute();
     },
   },
+  '003-replies-reactions-deleted': {
+    async up(db) {
+      // A reply names the message it quotes; a message the friend deleted for both keeps its row
+      // (body emptied) so the conversation can say "message deleted" where it was.
+      await db.schema.alterTable('messages').addColumn('reply_to', 'text').execute();
+      await db.schema.alterTable('messages').addColumn('deleted_at', 'integer').execute();
+      await db.schema
+        .createTable('reactions')
+        .addColumn('row_id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('conversation', 'text', (c) => c.notNull())
+        .addColumn('msg_id', 'text', (c) => c.notNull())
+        .addColumn('from_me', 'integer', (c) => c.notNull())
+        .addColumn('emoji', 'text', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('reactions_by_message').unique().on('reactions').columns(['conversation', 'msg_id', 'from_me']).execute();
+    },
+  },
 };
 
 /** How a friend's key looked in `messages.conversation` before 002. */
@@ -58,7 +77,15 @@ interface Row {
   read_at: number | null;
   edited_at: number | null;
   event_id: string | null;
+  reply_to: string | null;
+  deleted_at: number | null;
 }
+
+/** Longest quote a reply carries to the page. */
+const QUOTE_CHARS = 200;
+
+/** Where a sent message's delivery ends (until a Retry). */
+export type SettledState = 'delivered' | 'refused' | 'failed';
 
 /** Most rows one page returns. */
 export const MAX_PAGE = 200;
@@ -79,18 +106,21 @@ export interface ConversationSummary {
 export class ChatStore {
   /** Stored conversation key (tag) → the friend's key, for the tags this store has seen. */
   private readonly peers = new Map<string, PeerKey>();
+  readonly reactions: ReactionStore;
 
   constructor(
     private readonly storage: ExtensionStorage,
     private readonly sealing: Sealing,
-  ) {}
+  ) {
+    this.reactions = new ReactionStore(storage, sealing);
+  }
 
   private get db() {
     return this.storage.db;
   }
 
   /** What `messages.conversation` holds for a conversation: `self`, or the friend's tag. */
-  private key(conversation: Conversation): string {
+  key(conversation: Conversation): string {
     return conversation === 'self' ? 'self' : this.sealing.tag(conversation);
   }
 
@@ -134,24 +164,48 @@ export class ChatStore {
     return inClear.length;
   }
 
+  /** Rows as messages, with the quote each reply names and every reaction (one query each per batch). */
   private async toMessages(rows: readonly Row[]): Promise<ChatMessage[]> {
     const messages: ChatMessage[] = [];
-    for (const row of rows) messages.push(await this.toMessage(row));
+    const byConversation = new Map<string, Row[]>();
+    for (const row of rows) byConversation.set(row.conversation, [...(byConversation.get(row.conversation) ?? []), row]);
+    const quotes = new Map<string, Quote>();
+    const reactions = new Map<string, Map<string, { fromMe: boolean; emoji: string }[]>>();
+    for (const [key, group] of byConversation) {
+      const replyIds = group.map((r) => r.reply_to).filter((id): id is string => id !== null);
+      if (replyIds.length > 0) {
+        const quoted = (await this.db.selectFrom('messages').selectAll().where('conversation', '=', key).where('msg_id', 'in', [...new Set(replyIds)]).execute()) as Row[];
+        for (const q of quoted) quotes.set(`${key}/${q.msg_id}`, this.quoteOf(q));
+      }
+      reactions.set(key, await this.reactions.of(key, group.map((r) => r.msg_id)));
+    }
+    for (const row of rows) {
+      const quote = row.reply_to === null ? null : (quotes.get(`${row.conversation}/${row.reply_to}`) ?? { id: row.reply_to, fromMe: false, body: null });
+      messages.push(await this.toMessage(row, quote, reactions.get(row.conversation)?.get(row.msg_id) ?? []));
+    }
     return messages;
   }
 
-  private async toMessage(row: Row): Promise<ChatMessage> {
+  private quoteOf(row: Row): Quote {
+    const body = row.deleted_at === null ? this.sealing.openText(row.body) : null;
+    return { id: row.msg_id, fromMe: row.from_me === 1, body: body === null ? null : body.slice(0, QUOTE_CHARS) };
+  }
+
+  private async toMessage(row: Row, replyTo: Quote | null, reactions: readonly { fromMe: boolean; emoji: string }[]): Promise<ChatMessage> {
     return {
       cursor: row.row_id,
       id: row.msg_id,
       conversation: await this.conversationOf(row.conversation),
       fromMe: row.from_me === 1,
-      body: this.sealing.openText(row.body),
+      body: row.deleted_at === null ? this.sealing.openText(row.body) : '',
       sentAt: row.sent_at,
       storedAt: row.stored_at,
       state: row.state as MessageState,
       readAt: row.read_at,
       editedAt: row.edited_at,
+      deletedAt: row.deleted_at ?? null,
+      replyTo,
+      reactions,
     };
   }
 
@@ -164,6 +218,7 @@ export class ChatStore {
     sentAt: number;
     state: MessageState;
     readAt?: number | null;
+    replyTo?: string | null;
   }): Promise<ChatMessage | undefined> {
     const existing = await this.get(message.conversation, message.id);
     if (existing) return undefined;
@@ -180,6 +235,7 @@ export class ChatStore {
         stored_at: storedAt,
         state: message.state,
         read_at: message.readAt ?? null,
+        reply_to: message.replyTo ?? null,
       })
       .onConflict((oc: any) => oc.columns(['conversation', 'msg_id']).doNothing())
       .executeTakeFirst();
@@ -194,7 +250,7 @@ export class ChatStore {
       .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .executeTakeFirst();
-    return row ? await this.toMessage(row as Row) : undefined;
+    return row ? (await this.toMessages([row as Row]))[0] : undefined;
   }
 
   /** Every stored copy of `id` (ids are random, so normally one), mine first. */
@@ -232,7 +288,7 @@ export class ChatStore {
   }
 
   /** My message `id` to `conversation`, moved to `state` (from queued or sent only). */
-  async settleMessage(conversation: Conversation, id: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
+  async settleMessage(conversation: Conversation, id: string, state: SettledState): Promise<ChatMessage | undefined> {
     await this.db
       .updateTable('messages')
       .set({ state })
@@ -245,13 +301,41 @@ export class ChatStore {
   }
 
   /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
-  async settle(eventId: string, state: 'delivered' | 'refused'): Promise<ChatMessage | undefined> {
+  async settle(eventId: string, state: SettledState): Promise<ChatMessage | undefined> {
     const row = (await this.db.selectFrom('messages').selectAll().where('event_id', '=', eventId).executeTakeFirst()) as Row | undefined;
     if (!row) return undefined;
     if (row.state === 'queued' || row.state === 'sent') {
       await this.db.updateTable('messages').set({ state }).where('row_id', '=', row.row_id).execute();
     }
     return this.get(await this.conversationOf(row.conversation), row.msg_id);
+  }
+
+  /**
+   * My refused or failed message goes back to `queued` for another attempt (a Retry). Returns it,
+   * or undefined when it is not mine or not refused or failed (already retried, delivered...).
+   */
+  async requeue(conversation: Conversation, id: string): Promise<ChatMessage | undefined> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ state: 'queued', event_id: null })
+      .where('conversation', '=', this.key(conversation))
+      .where('msg_id', '=', id)
+      .where('from_me', '=', 1)
+      .where('state', 'in', ['refused', 'failed'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0 ? this.get(conversation, id) : undefined;
+  }
+
+  /** The friend deleted their message for both: keep the row as a "deleted" marker, body gone. */
+  async markDeleted(conversation: Conversation, id: string, at: number): Promise<ChatMessage | undefined> {
+    await this.db
+      .updateTable('messages')
+      .set({ body: this.sealing.sealText(''), deleted_at: at, reply_to: null })
+      .where('conversation', '=', this.key(conversation))
+      .where('msg_id', '=', id)
+      .execute();
+    await this.reactions.clearMessage(this.key(conversation), id);
+    return this.get(conversation, id);
   }
 
   /** Mark messages read: mine (`fromMe`, a receipt from the friend) or theirs (I read them). */
@@ -298,11 +382,13 @@ export class ChatStore {
   }
 
   async delete(conversation: Conversation, id: string): Promise<boolean> {
+    await this.reactions.clearMessage(this.key(conversation), id);
     const result = await this.db.deleteFrom('messages').where('conversation', '=', this.key(conversation)).where('msg_id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   async clear(conversation: Conversation): Promise<number> {
+    await this.reactions.clearConversation(this.key(conversation));
     const result = await this.db.deleteFrom('messages').where('conversation', '=', this.key(conversation)).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
@@ -365,7 +451,7 @@ export class ChatStore {
     const summaries: ConversationSummary[] = [];
     for (const row of lasts as unknown as { conversation: string; last_row: number }[]) {
       const last = (await this.db.selectFrom('messages').selectAll().where('row_id', '=', row.last_row).executeTakeFirst()) as Row | undefined;
-      if (last) summaries.push({ conversation: await this.conversationOf(row.conversation), last: await this.toMessage(last), unread: unreadBy.get(row.conversation) ?? 0 });
+      if (last) summaries.push({ conversation: await this.conversationOf(row.conversation), last: (await this.toMessages([last]))[0]!, unread: unreadBy.get(row.conversation) ?? 0 });
     }
     return summaries.sort((a, b) => b.last.cursor - a.last.cursor);
   }

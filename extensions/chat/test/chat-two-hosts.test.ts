@@ -1,0 +1,92 @@
+/**
+ * Chat between two real hosts (separate processes, real UDP session, real SQLite) through its HTTP
+ * API: idempotent sends, refusal then Retry, replies, reactions, "deleted" markers and the
+ * friend-list event the conversation list follows.
+ */
+import { expect } from 'chai';
+import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
+
+interface Message { id: string; body: string; state: string; from_me: boolean; deleted_at: number | null; reply_to: any; reactions: any[] }
+
+describe('chat between two hosts: retry, replies, reactions, deleted markers', function () {
+  this.timeout(180_000);
+  let net: TestNetwork;
+  let alice: TestHost;
+  let bob: TestHost;
+  const key = (h: TestHost) => h.persona!.key;
+  const history = async (h: TestHost, friend: TestHost): Promise<Message[]> =>
+    (await h.request<{ messages: Message[] }>('GET', `/friends/${key(friend)}/messages?limit=200`)).messages;
+  const find = async (h: TestHost, friend: TestHost, id: string) => (await history(h, friend)).find((m) => m.id === id);
+
+  before(async () => {
+    net = await startTestNetwork({ hosts: 2 });
+    [alice, bob] = net.hosts as [TestHost, TestHost];
+    await net.befriend(alice, bob);
+    await net.connect(alice, bob);
+  });
+  after(async () => net?.close());
+
+  it('tells the page when a friend is saved, so the conversation list needs no reload', async () => {
+    const saved = await alice.events.waitFor<{ peer: string; change: string }>('chat:friends', (e) => e.peer === key(bob), 10_000);
+    expect(saved.change).to.equal('saved');
+  });
+
+  it('stores and sends a message once however often the page posts it with the same id', async () => {
+    const id = 'a1'.repeat(16);
+    const posts = await Promise.all([1, 2, 3].map(() => alice.call('POST', `/sessions/${key(bob)}/messages`, { body: 'only once', id })));
+    for (const post of posts) expect(post.body.id).to.equal(id);
+    await eventually('the message at Bob', async () => (await find(bob, alice, id))?.body === 'only once');
+    await eventually('Delivered at Alice', async () => (await find(alice, bob, id))?.state === 'delivered');
+    expect((await history(alice, bob)).filter((m) => m.id === id)).to.have.length(1);
+    expect((await history(bob, alice)).filter((m) => m.id === id)).to.have.length(1);
+    const taken = await bob.call('POST', `/sessions/${key(alice)}/messages`, { body: 'not mine', id });
+    expect(taken.status).to.equal(409);
+  });
+
+  it('marks a message refused while the friend has chat off, and Retry delivers it once chat is on', async () => {
+    await bob.request('POST', '/extensions/chat', { enabled: false });
+    const sent = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'are you there?' });
+    const refused = await alice.events.waitFor<{ message: Message }>('chat:message-updated', (e) => e.message?.id === sent.id && e.message.state === 'refused', 30_000);
+    expect(refused.message.body).to.equal('are you there?');
+    const nack = await alice.events.waitFor<{ peer: string; message: string }>('chat:nack', (e) => e.peer === key(bob));
+    expect(nack.message).to.equal('Your friend has chat turned off');
+    await bob.request('POST', '/extensions/chat', { enabled: true });
+    await eventually('chat on at Bob', async () => (await bob.call('GET', `/friends/${key(alice)}/messages`)).status === 200);
+    const retried = await alice.request<Message>('POST', `/chat_messages/${sent.id}/retry`);
+    expect(retried.state).to.be.oneOf(['queued', 'sent', 'delivered']);
+    await eventually('Delivered after Retry', async () => (await find(alice, bob, sent.id))?.state === 'delivered', 30_000);
+    expect((await find(bob, alice, sent.id))?.body).to.equal('are you there?');
+    // A second Retry of a delivered message changes nothing.
+    expect((await alice.request<Message>('POST', `/chat_messages/${sent.id}/retry`)).state).to.equal('delivered');
+  });
+
+  it('sends a reply with its quote and reactions both ways', async () => {
+    const question = await bob.request<Message>('POST', `/sessions/${key(alice)}/messages`, { body: 'lunch at noon?' });
+    await eventually('the question at Alice', async () => (await find(alice, bob, question.id)) !== undefined);
+    const reply = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'yes!', reply_to: question.id });
+    expect(reply.reply_to).to.deep.equal({ id: question.id, from_me: false, body: 'lunch at noon?' });
+    await eventually('the reply at Bob', async () => (await find(bob, alice, reply.id))?.reply_to?.body === 'lunch at noon?');
+    expect((await find(bob, alice, reply.id))!.reply_to.from_me).to.equal(true);
+
+    await alice.request('POST', `/chat_messages/${question.id}/reaction`, { emoji: '👍' });
+    await eventually('the reaction at Bob', async () => JSON.stringify((await find(bob, alice, question.id))?.reactions) === JSON.stringify([{ from_me: false, emoji: '👍' }]));
+    await bob.request('POST', `/chat_messages/${question.id}/reaction`, { emoji: '❤️' });
+    await eventually('both reactions at Alice', async () => ((await find(alice, bob, question.id))?.reactions ?? []).length === 2);
+    await alice.request('POST', `/chat_messages/${question.id}/reaction`, { emoji: '' });
+    await eventually('the reaction taken back at Bob', async () => JSON.stringify((await find(bob, alice, question.id))?.reactions) === JSON.stringify([{ from_me: true, emoji: '❤️' }]));
+    expect((await alice.call('POST', `/chat_messages/${question.id}/reaction`, { emoji: 'lol' })).status).to.equal(400);
+    expect((await alice.call('POST', `/sessions/${key(bob)}/messages`, { body: 'x', reply_to: 'f0'.repeat(16) })).status).to.equal(404);
+  });
+
+  it('leaves a "deleted" marker at the friend when a message is deleted for both', async () => {
+    const sent = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'oops, wrong chat' });
+    await eventually('the message at Bob', async () => (await find(bob, alice, sent.id)) !== undefined);
+    await alice.request('DELETE', `/chat_messages/${sent.id}?mutual=1`);
+    await eventually('the marker at Bob', async () => (await find(bob, alice, sent.id))?.deleted_at !== null);
+    const marker = (await find(bob, alice, sent.id))!;
+    expect(marker.body).to.equal('');
+    expect(await find(alice, bob, sent.id)).to.equal(undefined);
+    const hits = (await bob.request<{ messages: Message[] }>('GET', `/friends/${key(alice)}/messages?q=wrong`)).messages;
+    expect(hits).to.deep.equal([]);
+  });
+});
