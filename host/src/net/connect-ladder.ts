@@ -48,6 +48,19 @@ export interface LadderOptions {
   readonly onTrace?: (entry: LadderTrace) => void;
 }
 
+/**
+ * How the session opened, in words that agree with the rungs above it: the path is named after the
+ * remote address, and the HELLO that got through may be the peer's (its own rung) while this side
+ * skipped that rung, so then the trace says the peer's hello arrived rather than "via <skipped rung>".
+ */
+function describeOpening(opened: SessionLink, skipped: ReadonlySet<string>): string {
+  const where = endpointKey(opened.remote);
+  const ours = (opened as { initiator?: boolean }).initiator !== false;
+  if (ours && !skipped.has(opened.path)) return `session open via ${opened.path} ${where}`;
+  const path = skipped.has(opened.path) ? `the peer's ${opened.path}; skipped here` : opened.path;
+  return `session open: the peer's hello got through from ${where} (${path})`;
+}
+
 /** Sleep that ends early when `wake` is called (a session opened: stop waiting for the next burst). */
 function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
   let wakeUp: (() => void) | undefined;
@@ -93,14 +106,17 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
     { name: 'lan-direct', candidate: undefined, reason: 'LAN beacons unavailable' },
   ];
   let slotStart = options.startAt;
+  const skipped = new Set<string>();
   try {
     for (const rung of rungs) {
       const isLan = rung.name === 'lan-direct';
       if (!isLan && !rung.candidate) {
+        skipped.add(rung.name);
         record({ stage: rung.name, outcome: 'skipped', peer, detail: rung.reason, ms: 0 });
         continue;
       }
       if (isLan && !options.lan) {
+        skipped.add(rung.name);
         record({ stage: rung.name, outcome: 'skipped', peer, detail: rung.reason, ms: 0 });
         continue;
       }
@@ -125,7 +141,7 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
         record({
           stage: rung.name, outcome: 'ok', peer, ms,
           ...(candidate ? { candidate: endpointKey(candidate) } : {}),
-          detail: `session open via ${opened.path} ${endpointKey(opened.remote)}`,
+          detail: describeOpening(opened, skipped),
         });
         break;
       }
@@ -145,7 +161,7 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
   }
   const total = Date.now() - began;
   if (opened) {
-    record({ stage: 'connect', outcome: 'ok', peer, ms: total, detail: `${opened.path} ${endpointKey(opened.remote)}` });
+    record({ stage: 'connect', outcome: 'ok', peer, ms: total, detail: describeOpening(opened, skipped) });
   } else {
     record({
       stage: 'connect', outcome: 'failed', peer, ms: total,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KithError, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink } from '../core/session-link.js';
 import type { TraceLog } from '../core/trace-log.js';
-import type { PresenceSignalling, InboundConnectRequest, PublicEndpoints } from '../presence/signalling.js';
+import { CONNECT_REQUEST_TTL_MS, type PresenceSignalling, type InboundConnectRequest, type PublicEndpoints } from '../presence/signalling.js';
 import type { NetRuntime } from './net-runtime.js';
 import type { LadderTrace } from './connect-ladder.js';
 import { syncClock } from './clock-sync.js';
@@ -15,7 +15,8 @@ export interface ConnectOutcome {
   readonly trace: readonly LadderTrace[];
 }
 
-const ACCEPT_WAIT_MS = 30_000;
+/** The receiver expires our request at the same moment (signalling contract). */
+const ACCEPT_WAIT_MS = CONNECT_REQUEST_TTL_MS;
 /**
  * The requester proposes punching this long after "now" (server clock). The acceptor punches at
  * max(proposal, its now) and says so in the accept, so a short lead costs nothing: the requester

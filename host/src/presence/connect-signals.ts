@@ -12,7 +12,7 @@ import { ownerSecret } from './owner-secret.js';
 import { publicOnly } from './public-endpoints.js';
 import type { RoomIo } from './room-io.js';
 import type { ConnectFound, RoomScan, StrangerAnnounce } from './room-scan.js';
-import type { ConnectRequestArgs, ConnectSignal, InboundConnectRequest, PresenceMode } from './signalling.js';
+import { CONNECT_REQUEST_TTL_MS, type ConnectRequestArgs, type ConnectSignal, type InboundConnectRequest, type PresenceMode } from './signalling.js';
 
 /** Connect requests/accepts older than this (server clock) are ignored. */
 export const SIGNAL_MAX_AGE_MS = 90_000;
@@ -22,6 +22,11 @@ export const ACCEPT_POLL_MS = 500;
 const MAX_INBOUND = 1_000;
 /** Requests and accepts are forgotten after this long. */
 const SIGNAL_MEMORY_MS = 10 * 60_000;
+
+/** When the requester stops waiting (server clock): from the earlier of its signed send time and the server's store time. */
+function expiryOf(found: ConnectFound): number {
+  return Math.min(found.body.sentAt, found.storedAt) + CONNECT_REQUEST_TTL_MS;
+}
 
 /** What connect signalling needs from the presence engine. */
 export interface ConnectSignalsDeps {
@@ -40,6 +45,9 @@ export interface ConnectSignalsDeps {
   scan(url: string, room: string, word: string): Promise<void>;
   isDisposed(): boolean;
 }
+
+/** A request still awaiting our answer, with how long the requester keeps waiting (for the page's countdown). */
+export type PendingConnectRequest = InboundConnectRequest & { readonly expiresInMs: number };
 
 type RememberedRequest = InboundConnectRequest & { readonly x25519?: string };
 
@@ -65,6 +73,7 @@ export class ConnectSignals {
     const url = this.d.io.client(args.url).url;
     const room = roomForWord(args.word);
     const now = await this.d.serverNow(url);
+    if (kind === 'connect_accept') this.#refuseIfExpired(args.nonce, now);
     const epoch = epochOf(now);
     const base = {
       k: kind, from: persona.info.masterPublicKey, fromPeerId: persona.info.peerId, nonce: args.nonce,
@@ -128,12 +137,15 @@ export class ConnectSignals {
   ingest(url: string, word: string, scan: RoomScan, serverNow: number, mode: PresenceMode | null): void {
     for (const found of scan.requests) {
       if (serverNow - found.storedAt > SIGNAL_MAX_AGE_MS || this.#inbound.has(found.body.nonce)) continue;
+      // The requester stopped waiting: never prompt for it (a late accept would punch at nobody).
+      const expiresAt = expiryOf(found);
+      if (serverNow >= expiresAt) continue;
       if (this.#inbound.size >= MAX_INBOUND) {
         const oldest = this.#inbound.keys().next().value!;
         this.#inbound.delete(oldest);
         this.#answered.delete(oldest);
       }
-      const request = { ...this.#signal(url, word, found), autoAccept: mode === 'auto' && found.route !== null };
+      const request = { ...this.#signal(url, word, found), autoAccept: mode === 'auto' && found.route !== null, expiresAt };
       this.#inbound.set(found.body.nonce, { ...request, x25519: found.body.x25519 });
       this.#onConnectRequest.fire(request);
     }
@@ -151,11 +163,19 @@ export class ConnectSignals {
     for (const [nonce, a] of this.#accepts) if (serverNow - a.sentAt > SIGNAL_MEMORY_MS) this.#accepts.delete(nonce);
   }
 
-  /** Fresh inbound requests of one room, with auto_accept for `mode`. */
-  pending(url: string, word: string, serverNow: number, mode: PresenceMode): InboundConnectRequest[] {
+  /** Inbound requests of one room the requester still waits for, with auto_accept for `mode`. */
+  pending(url: string, word: string, serverNow: number, mode: PresenceMode): PendingConnectRequest[] {
     return [...this.#inbound.values()]
-      .filter((r) => r.url === url && r.word === word && serverNow - r.sentAt <= SIGNAL_MAX_AGE_MS && !this.#answered.has(r.nonce))
-      .map(({ x25519: _x, ...r }) => ({ ...r, autoAccept: mode === 'auto' && r.friend }));
+      .filter((r) => r.url === url && r.word === word && serverNow < r.expiresAt && !this.#answered.has(r.nonce))
+      .map(({ x25519: _x, ...r }) => ({ ...r, autoAccept: mode === 'auto' && r.friend, expiresInMs: r.expiresAt - serverNow }));
+  }
+
+  /** An accept for a request whose requester gave up is refused with a message that says so. */
+  #refuseIfExpired(nonce: string, serverNow: number): void {
+    const request = this.#inbound.get(nonce);
+    if (!request || serverNow < request.expiresAt) return;
+    const seconds = Math.round(CONNECT_REQUEST_TTL_MS / 1000);
+    throw new KithError('KITH_ERR_TIMEOUT', `The connect request expired: the requester stopped waiting after ${seconds} s. Ask them to connect again, or connect to them.`);
   }
 
   dispose(): void {

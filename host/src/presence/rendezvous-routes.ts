@@ -37,7 +37,7 @@ function toJson(result: PollResult) {
     requests: result.requests.map((r) => ({
       nonce: r.nonce, from_peer_id: r.fromPeerId, from_master_pubkey: r.from, label: r.label, friend: r.friend, mode: r.mode,
       punch_at_ms: r.punchAtMs, auto_accept: r.autoAccept, from_ipv4: r.endpoints.ipv4, from_ipv6: r.endpoints.ipv6,
-      sent_at: r.sentAt,
+      sent_at: r.sentAt, expires_at: r.expiresAt, expires_in_ms: Math.max(0, Math.round(r.expiresInMs)),
     })),
   };
 }

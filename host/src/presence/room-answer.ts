@@ -1,6 +1,7 @@
 import type { Friend, PeerKey } from '@kith/sdk';
 import type { RoomScan } from './room-scan.js';
-import type { InboundConnectRequest, PresenceMode } from './signalling.js';
+import type { PresenceMode } from './signalling.js';
+import type { PendingConnectRequest } from './connect-signals.js';
 
 /** One peer row of a join/poll answer. */
 export interface RoomPeer {
@@ -23,7 +24,7 @@ export interface PollResult {
   /** Friends first (by label), then strangers (only while showStrangers). */
   readonly peers: RoomPeer[];
   /** Inbound connect requests addressed to us that are still fresh; `label` is the friend's label. */
-  readonly requests: Array<InboundConnectRequest & { readonly label: string | null }>;
+  readonly requests: Array<PendingConnectRequest & { readonly label: string | null }>;
 }
 
 /**
@@ -34,7 +35,7 @@ export function buildAnswer(
   room: { readonly room: string; readonly mode: PresenceMode; readonly showStrangers: boolean },
   scan: RoomScan,
   friends: readonly Friend[],
-  requests: readonly InboundConnectRequest[],
+  requests: readonly PendingConnectRequest[],
 ): PollResult {
   const peers = new Map<string, RoomPeer>();
   for (const f of scan.friends) {

@@ -7,6 +7,13 @@ import type { Endpoint, Event, PeerKey } from '@kith/sdk';
  * Documented in docs/rendezvous.md ("Signalling API for the net area").
  */
 
+/**
+ * How long a requester waits for the accept of its connect request (ms). The receiver expires the
+ * request at the same moment (from its signed, server-clock `sentAt`), so a prompt never outlives
+ * the wait and a late accept is refused as expired instead of punching at nobody.
+ */
+export const CONNECT_REQUEST_TTL_MS = 30_000;
+
 /** A peer's public endpoints, as discovered through STUN. Private/LAN addresses are dropped before publishing. */
 export interface PublicEndpoints {
   readonly ipv4: Endpoint | null;
@@ -62,6 +69,8 @@ export interface ConnectSignal {
 /** An inbound connect request; `autoAccept` is true when we are in `auto` mode and the sender is a saved friend. */
 export interface InboundConnectRequest extends ConnectSignal {
   readonly autoAccept: boolean;
+  /** Unix ms (server clock) after which the requester no longer waits: {@link CONNECT_REQUEST_TTL_MS} after it was sent. */
+  readonly expiresAt: number;
 }
 
 /** What we last learned about a friend from their sealed announcement (for just-in-time connect). */
