@@ -1,0 +1,156 @@
+/** The HTTP routes (below `/api`, lock-gated by the host), with the reference's paths and field names. */
+import { Disposable, KithError, serveRanged, type ExtensionContext, type PeerKey, type RouteRequest } from '@kith/sdk';
+import { filesErrors } from './files-errors.js';
+import { isTransferId, MAX_FILE_BYTES } from './files-kinds.js';
+import type { Receiver } from './receiver.js';
+import { servingHeaders } from './safe-names.js';
+import type { Sender } from './sender.js';
+import type { TransferBook } from './transfer-book.js';
+import type { TransferRecord } from './transfer-store.js';
+import type { UploadRecord, Uploads } from './uploads.js';
+
+/** JSON with base64 of up to 48 MiB of file. */
+const ONE_SHOT_LIMIT = 64 * 1024 * 1024;
+const MEDIA_PAGE = 500;
+
+async function resolvePeer(ctx: ExtensionContext, id: string): Promise<PeerKey> {
+  let peer: PeerKey | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(id)) peer = id.toLowerCase();
+  else if (id.length > 0 && id.length <= 128) {
+    peer = ctx.sessions.all.find((s) => s.peerId === id)?.peer ?? (await ctx.friends.list()).find((f) => f.lastPeerId === id)?.peer;
+  }
+  if (!peer || !(await ctx.friends.get(peer))) throw new KithError('KITH_ERR_NOT_FOUND', `No friend with peer id ${id.slice(0, 128)}`);
+  return peer;
+}
+
+function fileFields(body: unknown): { name: unknown; mime?: unknown; data: Uint8Array } {
+  if (typeof body !== 'object' || body === null) throw new KithError('KITH_ERR_BAD_REQUEST', 'The body must be {name, mime?, data_base64}');
+  const { name, mime, data_base64: data } = body as Record<string, unknown>;
+  if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new KithError('KITH_ERR_BAD_REQUEST', 'data_base64 must be base64');
+  return { name, mime, data: new Uint8Array(Buffer.from(data, 'base64')) };
+}
+
+function queryNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) throw new KithError('KITH_ERR_BAD_REQUEST', `${name} must be a whole number`);
+  return Number(value);
+}
+
+export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, uploads: Uploads, sender: Sender, receiver: Receiver): Disposable {
+  const transfer = (req: RouteRequest): TransferRecord => {
+    const id = String(req.params.transfer_id);
+    const record = isTransferId(id) ? book.get(id) : undefined;
+    if (!record) throw filesErrors.create('NOT_FOUND');
+    return record;
+  };
+  const peersTransfer = async (req: RouteRequest): Promise<TransferRecord> => {
+    const peer = await resolvePeer(ctx, String(req.params.peer_id));
+    const record = transfer(req);
+    if (record.peer !== peer) throw filesErrors.create('NOT_FOUND');
+    return record;
+  };
+  const labels = async () => new Map((await ctx.friends.list()).map((f) => [f.peer, f.label]));
+
+  return Disposable.from(
+    ctx.routes.get('/media', async (req) => {
+      const kind = typeof req.query.type === 'string' ? req.query.type : undefined;
+      const friend = typeof req.query.peer === 'string' ? req.query.peer : undefined;
+      const names = await labels();
+      const items = [...book.records.values()]
+        .filter((r) => r.state !== 'cancelled' && r.state !== 'failed' && r.state !== 'uploading')
+        .filter((r) => !friend || (friend === 'self' ? r.peer === null : r.peer === friend))
+        .filter((r) => !kind || r.mime.startsWith(`${kind}/`) || (kind === 'other' && !/^(image|audio|video)\//.test(r.mime)))
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, MEDIA_PAGE)
+        .map((r) => ({ ...book.json(r), peer_label: r.peer ? (names.get(r.peer) ?? null) : 'Notes to self' }));
+      return { items };
+    }),
+
+    ctx.routes.post('/self/files', async (req, res) => {
+      const { name, mime, data } = fileFields(req.body);
+      const record = await uploads.oneShot(null, { name, mime }, data);
+      res.status(201);
+      return book.json(record);
+    }, { limit: ONE_SHOT_LIMIT }),
+
+    ctx.routes.get('/files/transfers', async () => ({
+      transfers: [...book.records.values()].filter((r) => r.direction !== 'self').sort((a, b) => b.createdAt - a.createdAt).slice(0, MEDIA_PAGE).map((r) => book.json(r)),
+    })),
+
+    ctx.routes.get('/files/inbound/:transfer_id/stream', async (req, res) => {
+      const record = transfer(req);
+      if (record.state === 'cancelled' || record.state === 'failed' || record.state === 'uploading') throw filesErrors.create('NOT_FOUND', 'That file is not available');
+      if (record.direction !== 'in' && !record.vault) throw filesErrors.create('NOT_FOUND', 'The sealed copy was removed after the friend received it');
+      const asked = typeof req.query.mime === 'string' ? req.query.mime : undefined;
+      const { contentType, disposition } = servingHeaders(record.name, asked && record.mime === 'application/octet-stream' ? asked.toLowerCase() : record.mime);
+      res.header('content-disposition', disposition).header('cache-control', 'no-store');
+      const vault = record.vault;
+      return serveRanged(req, res, {
+        size: record.size,
+        contentType,
+        etag: `"${record.id}"`,
+        read: (offset, length) => (record.direction === 'in' ? receiver.read(record, offset, length) : ctx.blobs.readStream(vault!, { offset, length })),
+      });
+    }),
+
+    ctx.routes.get('/files/:transfer_id', async (req) => book.json(transfer(req))),
+
+    ctx.routes.delete('/files/:transfer_id', async (req) => {
+      const record = transfer(req);
+      if (record.state === 'active' || record.state === 'held' || record.state === 'offered') {
+        if (record.direction === 'in') await receiver.cancel(record);
+        else await sender.cancel(record);
+      } else if (record.state === 'uploading') await uploads.abort(record);
+      for (const blob of [record.vault, record.hashesBlob, ...record.runs.map((r) => r.blob)]) {
+        if (blob) await ctx.blobs.delete(blob).catch(() => undefined);
+      }
+      await book.forget(record.id);
+      return undefined;
+    }),
+
+    ctx.routes.post('/sessions/:peer_id/files/begin', async (req, res) => {
+      const peer = await resolvePeer(ctx, String(req.params.peer_id));
+      const { name, mime, size } = (req.body ?? {}) as Record<string, unknown>;
+      const record = await uploads.begin(peer, { name, mime, size });
+      res.status(201);
+      return book.json(record);
+    }),
+
+    ctx.routes.post('/sessions/:peer_id/files', async (req, res) => {
+      const peer = await resolvePeer(ctx, String(req.params.peer_id));
+      const { name, mime, data } = fileFields(req.body);
+      const record = await uploads.oneShot(peer, { name, mime }, data);
+      res.status(201);
+      return book.json(record);
+    }, { limit: ONE_SHOT_LIMIT }),
+
+    ctx.routes.post('/sessions/:peer_id/files/:transfer_id/chunk', async (req) => {
+      const record = (await peersTransfer(req)) as UploadRecord;
+      const idx = queryNumber(req.query.idx, 'idx');
+      const offset = queryNumber(req.query.offset, 'offset');
+      if (idx === undefined && offset === undefined) throw new KithError('KITH_ERR_BAD_REQUEST', 'chunk needs ?idx=N or ?offset=bytes');
+      const received = await uploads.chunk(record, { idx, offset }, req.body as AsyncIterable<Uint8Array>);
+      return { transfer_id: record.id, received_bytes: received, next_idx: record.chunks ?? null };
+    }, { body: 'stream', limit: MAX_FILE_BYTES }),
+
+    ctx.routes.post('/sessions/:peer_id/files/:transfer_id/commit', async (req) => book.json(await uploads.commit((await peersTransfer(req)) as UploadRecord))),
+
+    ctx.routes.post('/sessions/:peer_id/files/:transfer_id/pause', async (req) => {
+      const record = await peersTransfer(req);
+      const paused = (req.body as { paused?: unknown } | undefined)?.paused ?? true;
+      if (typeof paused !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', 'paused must be true or false');
+      if (record.direction !== 'out' || record.state === 'complete' || record.state === 'cancelled') throw filesErrors.create('BAD_STATE', 'Only an unfinished outgoing transfer pauses');
+      await sender.setPaused(record, paused);
+      return book.json(record);
+    }),
+
+    ctx.routes.post('/sessions/:peer_id/files/:transfer_id/cancel', async (req) => {
+      const record = await peersTransfer(req);
+      if (record.state === 'complete' || record.state === 'cancelled' || record.state === 'failed') throw filesErrors.create('BAD_STATE', `The transfer is already ${record.state}`);
+      if (record.state === 'uploading') await uploads.abort(record);
+      else if (record.direction === 'in') await receiver.cancel(record);
+      else await sender.cancel(record);
+      return book.json(record);
+    }),
+  );
+}

@@ -1,0 +1,405 @@
+/**
+ * The receiving side. It drives the transfer: an offer is answered with `files.resume` (what it
+ * has, and whether it needs the hash list); the hash list is checked against the offer's root;
+ * every block is checked against its hash before it is written. Blocks go into runs: append-only
+ * sealed blobs, each holding consecutive blocks from its start (a seek starts a new run). What a
+ * run durably holds is its blob's size, so after a crash the record is exactly what is on disk.
+ * Verified blocks wait in memory (at most {@link MAX_BUFFERED_BYTES} per run) and are appended
+ * in batches, so a commit (fsync) is paid per few MiB, not per block.
+ */
+import { KithError, type InboundEvent } from '@kith/sdk';
+import { BlockSet } from './block-ranges.js';
+import { blockCount, blockLength, equalBytes, HASH_BYTES, hashBlock, rootOf, toHex } from './block-hashes.js';
+import {
+  filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES,
+  type FilesCancelHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
+} from './files-kinds.js';
+import { sanitizeMime, sanitizeName } from './safe-names.js';
+import type { TransferBook } from './transfer-book.js';
+import type { TransferRecord } from './transfer-store.js';
+
+const FLUSH_BYTES = 4 * 1024 * 1024;
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const FLUSH_AFTER_MS = 200;
+/** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
+const MAX_RUNS = 64;
+/** No block for this long while blocks are missing and the session is live: ask for them again. */
+const STALL_MS = 3000;
+/** How long a reader (an HTTP Range answer) waits for a block it asked for first. */
+const READ_WAIT_MS = 30_000;
+/** How often a transfer held by a full disk tries again. */
+const DISK_RETRY_MS = 10_000;
+
+interface RunState {
+  readonly start: number;
+  readonly blob: string;
+  /** Blocks durably in the blob. */
+  durable: number;
+  /** Verified blocks after the durable ones, being appended or waiting to be. */
+  buffered: Uint8Array[];
+  flushing: Promise<void> | null;
+  timer: NodeJS.Timeout | null;
+}
+
+interface Incoming {
+  record: TransferRecord;
+  n: number;
+  hashes: Uint8Array | null;
+  hashParts: Uint8Array | null;
+  hashesHave: BlockSet;
+  runs: RunState[];
+  lastChunkAt: number;
+  lastAskAt: number;
+  waiters: Map<number, Array<() => void>>;
+  badBlocks: number;
+}
+
+export class Receiver {
+  private readonly live = new Map<string, Incoming>();
+
+  constructor(private readonly book: TransferBook) {}
+
+  private get ctx() {
+    return this.book.ctx;
+  }
+
+  /** After start: rebuild every unfinished inbound transfer from its runs' durable sizes. */
+  async restore(): Promise<void> {
+    for (const record of this.book.records.values()) {
+      if (record.direction === 'in' && record.state !== 'cancelled' && record.state !== 'failed') await this.incoming(record);
+    }
+  }
+
+  private async incoming(record: TransferRecord): Promise<Incoming> {
+    const existing = this.live.get(record.id);
+    if (existing) return existing;
+    const n = blockCount(record.size, record.bs);
+    const runs: RunState[] = [];
+    for (const run of record.runs) {
+      const size = await this.ctx.blobs.size(run.blob).catch(() => 0);
+      let durable = Math.floor(size / record.bs);
+      if (run.start + durable === n - 1 && size - durable * record.bs === blockLength(record.size, record.bs, n - 1)) durable++;
+      runs.push({ start: run.start, blob: run.blob, durable, buffered: [], flushing: null, timer: null });
+    }
+    const hashes = record.hashesBlob ? await this.ctx.blobs.read(record.hashesBlob) : null;
+    const state: Incoming = {
+      record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0,
+    };
+    this.live.set(record.id, state);
+    this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
+    return state;
+  }
+
+  /** Blocks held: durable plus verified in memory. */
+  have(state: Incoming): BlockSet {
+    const set = new BlockSet();
+    for (const run of state.runs) set.addRange(run.start, run.start + run.durable + run.buffered.length);
+    return set;
+  }
+
+  private durableHave(state: Incoming): BlockSet {
+    const set = new BlockSet();
+    for (const run of state.runs) set.addRange(run.start, run.start + run.durable);
+    return set;
+  }
+
+  private ours(event: InboundEvent, id: string): Incoming | undefined {
+    const state = this.live.get(id);
+    return state && state.record.peer === event.peer ? state : undefined;
+  }
+
+  async onOffer(event: InboundEvent, header: FilesOfferHeader): Promise<void> {
+    const known = this.book.get(header.id);
+    if (known) {
+      if (known.peer !== event.peer || known.direction !== 'in') return;
+      if (known.state === 'complete') await this.book.send(known, filesDone, { id: known.id, root: known.root });
+      else if (known.state === 'cancelled' || known.state === 'failed') await this.book.send(known, filesCancel, { id: known.id, reason: 'cancelled' });
+      else await this.askResume(await this.incoming(known));
+      return;
+    }
+    const record: TransferRecord = {
+      id: header.id, direction: 'in', peer: event.peer, name: sanitizeName(header.name), mime: sanitizeMime(header.mime),
+      size: header.size, bs: header.bs, root: header.root, createdAt: Date.now(), state: 'active', paused: false, error: null,
+      vault: null, hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null,
+    };
+    const refusal = await this.refusal(header.size);
+    if (refusal) {
+      record.state = 'cancelled';
+      record.error = refusal.message;
+      await this.book.save(record);
+      await this.book.send(record, filesCancel, { id: record.id, reason: refusal.reason });
+      return;
+    }
+    await this.book.save(record);
+    await this.askResume(await this.incoming(record));
+  }
+
+  private async refusal(size: number): Promise<{ reason: string; message: string } | null> {
+    if (size > MAX_FILE_BYTES) return { reason: 'too-large', message: `Refused: the friend offered ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit` };
+    const usage = await this.ctx.blobs.usage();
+    if (usage.bytes + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
+    return null;
+  }
+
+  /** Tell the sender what we have (and whether we still need the hash list). */
+  private async askResume(state: Incoming): Promise<void> {
+    state.lastAskAt = Date.now();
+    state.lastChunkAt = Date.now();
+    const pieces = this.have(state).pieces();
+    const first = pieces[0] ?? [];
+    // More than 256 ranges: the rest are sent as NACK-free "have"s are implied by the first piece only; ask again later.
+    await this.book.send(state.record, filesResume, { id: state.record.id, have: first, hashes: state.hashes === null });
+  }
+
+  async onHashes(event: InboundEvent, header: FilesHashesHeader, payload: Uint8Array): Promise<void> {
+    const state = this.ours(event, header.id);
+    if (!state || state.hashes || state.record.state !== 'active') return;
+    const count = payload.length / HASH_BYTES;
+    if (!Number.isInteger(count) || count === 0 || header.from + count > state.n) return;
+    state.hashParts ??= new Uint8Array(state.n * HASH_BYTES);
+    state.hashParts.set(payload, header.from * HASH_BYTES);
+    state.hashesHave.addRange(header.from, header.from + count);
+    if (state.hashesHave.size < state.n) return;
+    const record = state.record;
+    const hashes = state.hashParts;
+    state.hashParts = null;
+    state.hashesHave = new BlockSet();
+    if (toHex(rootOf(record.size, record.bs, hashes)) !== record.root) {
+      record.state = 'failed';
+      record.error = 'The hash list does not match the offered root; the transfer was stopped';
+      await this.discard(state);
+      await this.book.save(record);
+      await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
+      return;
+    }
+    const blob = await this.ctx.blobs.create();
+    await this.ctx.blobs.append(blob, hashes);
+    record.hashesBlob = blob;
+    state.hashes = hashes;
+    await this.book.save(record);
+    if (state.n === 0) await this.checkComplete(state);
+  }
+
+  async onChunk(event: InboundEvent, header: FilesChunkHeader, payload: Uint8Array): Promise<void> {
+    const state = this.ours(event, header.id);
+    if (!state) return;
+    const record = state.record;
+    record.payloadBytes += payload.length;
+    this.book.touch(record);
+    state.lastChunkAt = Date.now();
+    const i = header.i;
+    if (record.state !== 'active' || !state.hashes || i >= state.n) return;
+    if (payload.length !== blockLength(record.size, record.bs, i) || !equalBytes(hashBlock(payload), state.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) {
+      state.badBlocks++;
+      this.ctx.log.warn('a file block failed its hash; asking for it again', { block: i });
+      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: state.waiters.has(i) });
+      return;
+    }
+    if (this.have(state).has(i)) return;
+    let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
+    if (!run) {
+      if (state.runs.length >= MAX_RUNS) return; // asked for again once the stream stalls
+      run = { start: i, blob: await this.ctx.blobs.create(), durable: 0, buffered: [], flushing: null, timer: null };
+      state.runs.push(run);
+      state.runs.sort((a, b) => a.start - b.start);
+      record.runs = state.runs.map((r) => ({ start: r.start, blob: r.blob }));
+      await this.book.save(record);
+    }
+    run.buffered.push(payload.slice());
+    this.wake(state, i);
+    await this.schedule(state, run);
+  }
+
+  private wake(state: Incoming, i: number): void {
+    const waiting = state.waiters.get(i);
+    if (!waiting) return;
+    state.waiters.delete(i);
+    for (const resolve of waiting) resolve();
+  }
+
+  private async schedule(state: Incoming, run: RunState): Promise<void> {
+    const bytes = run.buffered.length * state.record.bs;
+    const last = run.start + run.durable + run.buffered.length === state.n;
+    if (bytes >= FLUSH_BYTES || last) this.flush(state, run);
+    else if (!run.timer) run.timer = setTimeout(() => this.flush(state, run), FLUSH_AFTER_MS);
+    // Backpressure: the bus ACKs this block only when we return, so a slow disk slows the sender.
+    while (run.buffered.length * state.record.bs >= MAX_BUFFERED_BYTES && run.flushing) await run.flushing;
+  }
+
+  private flush(state: Incoming, run: RunState): void {
+    if (run.timer) clearTimeout(run.timer), (run.timer = null);
+    if (run.flushing || run.buffered.length === 0) return;
+    const pieces = run.buffered.slice();
+    run.flushing = this.ctx.blobs
+      .append(run.blob, pieces)
+      .then(async () => {
+        run.durable += pieces.length;
+        run.buffered.splice(0, pieces.length);
+        run.flushing = null;
+        if (run.buffered.length > 0) void this.schedule(state, run);
+        await this.checkComplete(state);
+      })
+      .catch(async (error: Error & { code?: string }) => {
+        run.flushing = null;
+        await this.appendFailed(state, error);
+      });
+  }
+
+  private async appendFailed(state: Incoming, error: Error & { code?: string }): Promise<void> {
+    for (const run of state.runs) {
+      run.buffered = [];
+      if (run.timer) clearTimeout(run.timer), (run.timer = null);
+    }
+    const record = state.record;
+    if (record.state !== 'active') return;
+    if (error.code === 'KITH_ERR_LOCKED') return;
+    const full = error.code === 'KITH_ERR_DISK_FULL' || error.code === 'KITH_ERR_QUOTA';
+    record.state = 'held';
+    record.error = full
+      ? 'Paused: the disk is full. Nothing received is lost; the transfer continues once there is room.'
+      : `Paused: writing the file failed (${error.code ?? error.message})`;
+    this.ctx.log.warn('file transfer held', { code: error.code });
+    await this.book.save(record).catch(() => undefined);
+    await this.book.send(record, filesHold, { id: record.id, reason: full ? 'disk-full' : 'write-failed' }).catch(() => undefined);
+  }
+
+  private async checkComplete(state: Incoming): Promise<void> {
+    const record = state.record;
+    if (record.state !== 'active' || !state.hashes) return;
+    if (this.durableHave(state).size < state.n) return;
+    // Every block matched its hash and the hashes matched the root: the file is the offered one.
+    record.state = 'complete';
+    record.completedAt = Date.now();
+    await this.book.save(record);
+    await this.book.send(record, filesDone, { id: record.id, root: record.root });
+  }
+
+  async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
+    const state = this.ours(event, header.id);
+    if (!state || state.record.state === 'cancelled' || state.record.state === 'complete') return;
+    state.record.state = 'cancelled';
+    state.record.error = `The sender cancelled it (${header.reason})`;
+    await this.discard(state);
+    await this.book.save(state.record);
+  }
+
+  /** The user cancels a file coming in: both sides drop what they have. */
+  async cancel(record: TransferRecord): Promise<void> {
+    const state = await this.incoming(record);
+    record.state = 'cancelled';
+    record.error = 'Cancelled';
+    await this.discard(state);
+    await this.book.save(record);
+    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
+  }
+
+  /** Remove partial data and the hash list. */
+  async discard(state: Incoming): Promise<void> {
+    for (const run of state.runs) {
+      if (run.timer) clearTimeout(run.timer);
+      if (run.flushing) await run.flushing.catch(() => undefined);
+      await this.ctx.blobs.delete(run.blob).catch(() => undefined);
+    }
+    if (state.record.hashesBlob) await this.ctx.blobs.delete(state.record.hashesBlob).catch(() => undefined);
+    state.runs = [];
+    state.record.runs = [];
+    state.record.hashesBlob = null;
+    state.hashes = null;
+    for (const resolvers of state.waiters.values()) for (const resolve of resolvers) resolve();
+    state.waiters.clear();
+    this.live.delete(state.record.id);
+  }
+
+  /** A session opened: every unfinished transfer from that friend says what it has. */
+  async onSessionOpen(peer: string): Promise<void> {
+    for (const state of this.live.values()) {
+      const record = state.record;
+      if (record.peer !== peer || (record.state !== 'active' && record.state !== 'held')) continue;
+      if (record.state === 'held') {
+        record.state = 'active';
+        record.error = null;
+        await this.book.save(record);
+      }
+      await this.askResume(state);
+    }
+  }
+
+  /** Every second: ask again for what a stalled transfer lacks; retry one held by a full disk. */
+  async tick(): Promise<void> {
+    const now = Date.now();
+    for (const state of this.live.values()) {
+      const record = state.record;
+      if (!record.peer || !this.ctx.sessions.get(record.peer)) continue;
+      if (record.state === 'held' && now - state.lastAskAt > DISK_RETRY_MS) {
+        record.state = 'active';
+        record.error = null;
+        await this.book.save(record);
+        await this.askResume(state);
+        continue;
+      }
+      if (record.state !== 'active' || now - state.lastChunkAt < STALL_MS || now - state.lastAskAt < STALL_MS) continue;
+      if (!state.hashes) {
+        await this.askResume(state);
+        continue;
+      }
+      const missing = BlockSet.missing(state.n, this.have(state)).pieces()[0];
+      state.lastAskAt = now;
+      if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false });
+    }
+  }
+
+  /**
+   * The bytes `[offset, offset + length)` as they are now or as soon as they arrive: a block not
+   * here yet is asked for first (an urgent NACK, the way a seek of a `<video>` gets its bytes).
+   */
+  async *read(record: TransferRecord, offset: number, length: number): AsyncIterable<Uint8Array> {
+    const state = await this.incoming(record);
+    const bs = record.bs;
+    let at = offset;
+    const end = offset + length;
+    while (at < end) {
+      if (!this.live.has(record.id)) throw new KithError('KITH_ERR_NOT_FOUND', 'The transfer was cancelled');
+      const i = Math.floor(at / bs);
+      const run = state.runs.find((r) => r.start <= i && i < r.start + r.durable + r.buffered.length);
+      if (!run) {
+        await this.waitFor(state, i);
+        continue;
+      }
+      if (i < run.start + run.durable) {
+        const stop = Math.min(end, Math.min((run.start + run.durable) * bs, record.size));
+        yield* this.ctx.blobs.readStream(run.blob, { offset: at - run.start * bs, length: stop - at });
+        at = stop;
+      } else {
+        const block = run.buffered[i - run.start - run.durable]!;
+        const from = at - i * bs;
+        const stop = Math.min(end - i * bs, block.length);
+        yield block.subarray(from, stop);
+        at = i * bs + stop;
+      }
+    }
+  }
+
+  private async waitFor(state: Incoming, i: number): Promise<void> {
+    const record = state.record;
+    if (record.state !== 'active') throw new KithError('KITH_ERR_NOT_AVAILABLE', record.error ?? 'The transfer is not moving');
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time')), READ_WAIT_MS);
+      const list = state.waiters.get(i) ?? [];
+      list.push(() => (clearTimeout(timer), resolve()));
+      state.waiters.set(i, list);
+    });
+    if (state.waiters.get(i)!.length === 1 && record.peer && this.ctx.sessions.get(record.peer)) {
+      // Ask for a window from the seek point first, so playback can go on from there.
+      const want = BlockSet.missing(state.n, this.have(state));
+      const window = want.runFrom(i, 64);
+      if (window) await this.book.send(record, filesNack, { id: record.id, ranges: [window], urgent: true }).catch(() => undefined);
+    }
+    await arrived;
+  }
+
+  stop(): void {
+    for (const state of this.live.values()) {
+      for (const run of state.runs) if (run.timer) clearTimeout(run.timer), (run.timer = null);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The sending side. The file waits sealed in `ctx.blobs` (the vault), so the page may close and
+ * the original may go. The offer is durable (queued while the friend is offline); blocks are bulk
+ * and flow only when the receiver says what it lacks (`files.resume`, `files.nack`), so after any
+ * interruption only missing blocks travel. `send` of a bulk event resolves when the session's
+ * paced queue has room: that await is the backpressure, and at most 1 MiB of the file is in
+ * memory per transfer.
+ */
+import { KithError, type InboundEvent } from '@kith/sdk';
+import { BlockSet } from './block-ranges.js';
+import { blockCount, blockLength, HASH_BYTES } from './block-hashes.js';
+import { filesCancel, filesChunk, filesHashes, MAX_HASHES_PER_EVENT, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
+import type { TransferBook } from './transfer-book.js';
+import type { TransferRecord } from './transfer-store.js';
+
+/** Blocks read from the vault at once. */
+const READ_BLOCKS = 16;
+
+interface Outgoing {
+  toSend: BlockSet;
+  urgent: BlockSet;
+  /** Sent in this session: reliable there, so a second resume does not send them again. */
+  sentInSession: BlockSet;
+  hashesWanted: boolean;
+  cursor: number;
+  pumping: boolean;
+}
+
+export class Sender {
+  private readonly live = new Map<string, Outgoing>();
+  /** Test hook: corrupt the first send of this block index (KITH_FILES_TEST_CORRUPT_BLOCK). */
+  private readonly corruptBlock = Number(process.env.KITH_FILES_TEST_CORRUPT_BLOCK ?? NaN);
+  private readonly corrupted = new Set<string>();
+
+  constructor(private readonly book: TransferBook) {}
+
+  private get ctx() {
+    return this.book.ctx;
+  }
+
+  private outgoing(record: TransferRecord): Outgoing {
+    let out = this.live.get(record.id);
+    if (!out) {
+      out = { toSend: new BlockSet(), urgent: new BlockSet(), sentInSession: new BlockSet(), hashesWanted: false, cursor: 0, pumping: false };
+      this.live.set(record.id, out);
+      const n = blockCount(record.size, record.bs);
+      this.book.progress.set(record.id, () => Math.max(0, n - out!.toSend.size) * record.bs);
+    }
+    return out;
+  }
+
+  private ours(event: InboundEvent, id: string): TransferRecord | undefined {
+    const record = this.book.get(id);
+    return record && record.direction === 'out' && record.peer === event.peer ? record : undefined;
+  }
+
+  async onResume(event: InboundEvent, header: FilesResumeHeader): Promise<void> {
+    const record = this.ours(event, header.id);
+    if (!record) return;
+    if (record.state === 'cancelled') return void (await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' }));
+    if (record.state === 'complete' || record.state === 'failed') return;
+    const out = this.outgoing(record);
+    const missing = BlockSet.missing(blockCount(record.size, record.bs), BlockSet.of(header.have));
+    for (const [a, b] of out.sentInSession.toArray()) missing.removeRange(a, b);
+    out.toSend = missing;
+    out.hashesWanted ||= header.hashes;
+    if (record.state !== 'active' || record.error !== null) {
+      record.state = 'active';
+      record.error = null;
+      await this.book.save(record);
+    }
+    this.pump(record);
+  }
+
+  async onNack(event: InboundEvent, header: FilesNackHeader): Promise<void> {
+    const record = this.ours(event, header.id);
+    if (!record || record.state !== 'active') return;
+    const out = this.outgoing(record);
+    const n = blockCount(record.size, record.bs);
+    for (const [a, b] of header.ranges) {
+      const end = Math.min(b, n);
+      out.toSend.addRange(a, end);
+      out.sentInSession.removeRange(a, end);
+      if (header.urgent) out.urgent.addRange(a, end);
+    }
+    this.pump(record);
+  }
+
+  async onHold(event: InboundEvent, header: FilesHoldHeader): Promise<void> {
+    const record = this.ours(event, header.id);
+    if (!record || record.state !== 'active') return;
+    record.state = 'held';
+    record.error = header.reason === 'disk-full' ? "The friend's disk is full; the transfer continues when they have room" : `The friend paused the transfer (${header.reason})`;
+    this.live.delete(record.id);
+    await this.book.save(record);
+  }
+
+  async onDone(event: InboundEvent, header: FilesDoneHeader): Promise<void> {
+    const record = this.ours(event, header.id);
+    if (!record || record.state === 'complete' || record.state === 'cancelled') return;
+    if (header.root !== record.root) return; // not this file: ignore rather than drop the copy
+    record.state = 'complete';
+    record.completedAt = Date.now();
+    this.live.delete(record.id);
+    // The friend has every byte: the sealed copy has done its job.
+    await this.dropCopies(record);
+    await this.book.save(record);
+  }
+
+  async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
+    const record = this.ours(event, header.id);
+    if (!record || record.state === 'cancelled' || record.state === 'complete') return;
+    await this.cancelled(record, header.reason === 'too-large' ? 'The friend refused it: the file is over their size limit'
+      : header.reason === 'no-space' ? 'The friend has no room for it' : `The friend cancelled it (${header.reason})`);
+  }
+
+  /** The user cancels: both sides drop everything. */
+  async cancel(record: TransferRecord): Promise<void> {
+    await this.cancelled(record, 'Cancelled');
+    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
+  }
+
+  async setPaused(record: TransferRecord, paused: boolean): Promise<void> {
+    record.paused = paused;
+    await this.book.save(record);
+    if (!paused) this.pump(record);
+  }
+
+  onSessionOpen(peer: string): void {
+    for (const record of this.book.records.values()) {
+      const out = record.direction === 'out' && record.peer === peer ? this.live.get(record.id) : undefined;
+      if (out) out.sentInSession = new BlockSet();
+    }
+  }
+
+  private async cancelled(record: TransferRecord, why: string): Promise<void> {
+    record.state = 'cancelled';
+    record.error = why;
+    this.live.delete(record.id);
+    await this.dropCopies(record);
+    await this.book.save(record);
+  }
+
+  private async dropCopies(record: TransferRecord): Promise<void> {
+    for (const blob of [record.vault, record.hashesBlob]) {
+      if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
+    }
+    record.vault = null;
+    record.hashesBlob = null;
+  }
+
+  private pump(record: TransferRecord): void {
+    const out = this.outgoing(record);
+    if (out.pumping) return;
+    out.pumping = true;
+    this.run(record, out)
+      .catch((error: Error & { code?: string }) => {
+        if (error.code !== 'KITH_ERR_NO_SESSION' && error.code !== 'KITH_ERR_LOCKED') this.ctx.log.warn('file send stopped', { error: error.message });
+      })
+      .finally(() => {
+        out.pumping = false;
+      });
+  }
+
+  private sendable(record: TransferRecord): boolean {
+    return record.state === 'active' && !record.paused && record.vault !== null && record.peer !== null && this.ctx.sessions.get(record.peer) !== undefined;
+  }
+
+  private async run(record: TransferRecord, out: Outgoing): Promise<void> {
+    if (out.hashesWanted && this.sendable(record)) {
+      out.hashesWanted = false;
+      await this.sendHashes(record);
+    }
+    while (this.sendable(record)) {
+      const next = out.urgent.first() ?? out.toSend.nextFrom(out.cursor);
+      if (next === undefined) return;
+      const [start, end] = out.toSend.runFrom(next, READ_BLOCKS) ?? [next, next + 1];
+      const offset = start * record.bs;
+      const length = Math.min(end * record.bs, record.size) - offset;
+      const bytes = await this.ctx.blobs.read(record.vault!, { offset, length });
+      for (let i = start; i < end; i++) {
+        if (!this.sendable(record)) return;
+        const at = (i - start) * record.bs;
+        let block = bytes.subarray(at, at + blockLength(record.size, record.bs, i));
+        block = this.maybeCorrupt(record, i, block);
+        out.toSend.remove(i);
+        out.urgent.remove(i);
+        out.sentInSession.add(i);
+        out.cursor = i + 1;
+        await this.book.send(record, filesChunk, { id: record.id, i }, block, true);
+        record.payloadBytes += block.length;
+        this.book.touch(record);
+      }
+    }
+  }
+
+  private async sendHashes(record: TransferRecord): Promise<void> {
+    if (!record.hashesBlob) throw new KithError('KITH_ERR_INTERNAL', 'the sender lost its hash list');
+    const hashes = await this.ctx.blobs.read(record.hashesBlob);
+    const count = hashes.length / HASH_BYTES;
+    for (let from = 0; from < count; from += MAX_HASHES_PER_EVENT) {
+      const piece = hashes.subarray(from * HASH_BYTES, Math.min(count, from + MAX_HASHES_PER_EVENT) * HASH_BYTES);
+      await this.book.send(record, filesHashes, { id: record.id, from }, piece, true);
+    }
+  }
+
+  private maybeCorrupt(record: TransferRecord, i: number, block: Uint8Array): Uint8Array {
+    if (i !== this.corruptBlock || this.corrupted.has(record.id) || block.length === 0) return block;
+    this.corrupted.add(record.id);
+    const bad = new Uint8Array(block);
+    bad[0] = bad[0]! ^ 0xff;
+    return bad;
+  }
+}

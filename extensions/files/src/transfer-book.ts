@@ -1,0 +1,110 @@
+/**
+ * The transfers of this persona in memory, written through to the sealed store, and what the page
+ * hears about them (`files:transfer`, at most every 250 ms per transfer while bytes move).
+ */
+import type { ExtensionContext, KindCodec } from '@kith/sdk';
+import type { TransferRecord, TransferStore } from './transfer-store.js';
+
+const EMIT_EVERY_MS = 250;
+
+/** A transfer as routes answer it and the page sees it (the reference's field names). */
+export interface TransferJson {
+  transfer_id: string;
+  direction: TransferRecord['direction'];
+  peer: string | null;
+  name: string;
+  mime: string;
+  size: number;
+  bytes_done: number;
+  state: TransferRecord['state'];
+  paused: boolean;
+  error: string | null;
+  root: string;
+  created_at: number;
+  completed_at: number | null;
+  payload_bytes: number;
+  /** Whether the bytes can be opened here (a sender's copy goes once the friend confirmed). */
+  available: boolean;
+}
+
+export class TransferBook {
+  readonly records = new Map<string, TransferRecord>();
+  /** How many bytes each transfer has, as its side knows it (set by sender and receiver). */
+  readonly progress = new Map<string, () => number>();
+  private readonly lastEmit = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+
+  constructor(
+    readonly ctx: ExtensionContext,
+    private readonly store: TransferStore,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const record of await this.store.all()) this.records.set(record.id, record);
+  }
+
+  get(id: string): TransferRecord | undefined {
+    return this.records.get(id);
+  }
+
+  async save(record: TransferRecord): Promise<void> {
+    this.records.set(record.id, record);
+    this.dirty.delete(record.id);
+    await this.store.save(record);
+    this.emit(record, true);
+  }
+
+  /** Counters changed: saved by {@link flushDirty} a little later, not on every block. */
+  touch(record: TransferRecord): void {
+    this.dirty.add(record.id);
+    this.emit(record, false);
+  }
+
+  async flushDirty(): Promise<void> {
+    for (const id of [...this.dirty]) {
+      const record = this.records.get(id);
+      this.dirty.delete(id);
+      if (record) await this.store.save(record);
+    }
+  }
+
+  async forget(id: string): Promise<void> {
+    this.records.delete(id);
+    this.progress.delete(id);
+    await this.store.remove(id);
+  }
+
+  json(record: TransferRecord): TransferJson {
+    const done = record.state === 'complete' ? record.size : Math.min(record.size, this.progress.get(record.id)?.() ?? 0);
+    return {
+      transfer_id: record.id,
+      direction: record.direction,
+      peer: record.peer,
+      name: record.name,
+      mime: record.mime,
+      size: record.size,
+      bytes_done: done,
+      state: record.state,
+      paused: record.paused,
+      error: record.error,
+      root: record.root,
+      created_at: record.createdAt,
+      completed_at: record.completedAt,
+      payload_bytes: record.payloadBytes,
+      available: record.direction === 'in' ? record.state !== 'cancelled' && record.state !== 'failed' : record.vault !== null,
+    };
+  }
+
+  emit(record: TransferRecord, force: boolean): void {
+    const now = Date.now();
+    if (!force && now - (this.lastEmit.get(record.id) ?? 0) < EMIT_EVERY_MS) return;
+    this.lastEmit.set(record.id, now);
+    this.ctx.events.emit('transfer', this.json(record));
+  }
+
+  /** Send one event of the transfer's stream (the transfer id). */
+  send<H extends object>(record: TransferRecord, kind: KindCodec<H>, header: H, payload?: Uint8Array, bulk = false) {
+    if (!record.peer) throw new Error('a file to yourself has no peer');
+    return this.ctx.sessions.send(record.peer, record.id, kind.name, kind.encode(header), payload, bulk ? { priority: 'bulk' } : {});
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Files coming from the page into the sender's vault: a staged upload (begin → chunks → commit,
+ * where one chunk may be the whole file as one streamed body) or a small file in one JSON request.
+ * Bytes are hashed block by block on their way into the sealed blob; commit checks the size,
+ * stores the hash list, and queues the offer (durable: it waits for an offline friend).
+ */
+import { KithError, type PeerKey } from '@kith/sdk';
+import { StreamingBlockHasher, toHex } from './block-hashes.js';
+import { filesErrors } from './files-errors.js';
+import { filesOffer, MAX_BLOCK_BYTES, MAX_FILE_BYTES } from './files-kinds.js';
+import { sanitizeMime, sanitizeName } from './safe-names.js';
+import type { TransferBook } from './transfer-book.js';
+import type { TransferRecord } from './transfer-store.js';
+
+export const BLOCK_BYTES = MAX_BLOCK_BYTES;
+
+export interface UploadRecord extends TransferRecord {
+  /** Chunks uploaded so far (the next `idx`). */
+  chunks?: number;
+}
+
+export class Uploads {
+  private readonly hashers = new Map<string, StreamingBlockHasher>();
+
+  constructor(private readonly book: TransferBook) {}
+
+  private get ctx() {
+    return this.book.ctx;
+  }
+
+  async begin(peer: PeerKey | null, file: { name: unknown; mime?: unknown; size: unknown }): Promise<UploadRecord> {
+    const { size } = file;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new KithError('KITH_ERR_BAD_REQUEST', 'size must be a whole number of bytes');
+    if (size > MAX_FILE_BYTES) throw filesErrors.create('TOO_LARGE', `The file is ${size} bytes; the limit is ${MAX_FILE_BYTES} bytes (16 GiB)`);
+    if (typeof file.name !== 'string' || file.name.length === 0 || file.name.length > 1024) throw new KithError('KITH_ERR_BAD_REQUEST', 'name must be 1 to 1024 characters');
+    const usage = await this.ctx.blobs.usage();
+    if (usage.bytes + size > usage.quotaBytes) throw filesErrors.create('TOO_LARGE', 'There is no room left for files');
+    const record: UploadRecord = {
+      id: this.ctx.streams.random(), direction: peer ? 'out' : 'self', peer, name: sanitizeName(file.name), mime: sanitizeMime(file.mime),
+      size, bs: BLOCK_BYTES, root: '', createdAt: Date.now(), state: 'uploading', paused: false, error: null,
+      vault: await this.ctx.blobs.create(), hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null, chunks: 0,
+    };
+    this.hashers.set(record.id, new StreamingBlockHasher(record.bs));
+    this.book.progress.set(record.id, () => 0);
+    await this.book.save(record);
+    return record;
+  }
+
+  /**
+   * Append one chunk. `idx` must be the next chunk number, or `offset` the bytes uploaded so far
+   * (after a failed chunk, continue from the `received_bytes` the error or GET reported).
+   */
+  async chunk(record: UploadRecord, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
+    if (record.state !== 'uploading' || !record.vault) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    const have = await this.ctx.blobs.size(record.vault);
+    if (position.offset !== undefined ? position.offset !== have : position.idx !== record.chunks) {
+      throw filesErrors.create('OUT_OF_ORDER', `Expected ${position.offset !== undefined ? `offset ${have}` : `idx ${record.chunks ?? 'none: continue with ?offset=' + have}`}`, { received_bytes: have });
+    }
+    const hasher = await this.hasherFor(record, have);
+    const limit = record.size - have;
+    let seen = 0;
+    const bounded = async function* (): AsyncIterable<Uint8Array> {
+      for await (const piece of body) {
+        seen += piece.length;
+        if (seen > limit) throw filesErrors.create('SIZE_MISMATCH', `The chunk goes past the declared size of ${record.size} bytes`);
+        yield piece;
+      }
+    };
+    try {
+      const size = await this.ctx.blobs.append(record.vault, hasher.pass(bounded()));
+      record.chunks = (record.chunks ?? 0) + 1;
+      this.book.progress.set(record.id, () => size);
+      await this.book.save(record);
+      return size;
+    } catch (error) {
+      // The blob kept its last commit; the hasher may be ahead of it. Rebuild on the next chunk.
+      this.hashers.delete(record.id);
+      record.chunks = undefined;
+      await this.book.save(record);
+      throw error;
+    }
+  }
+
+  async commit(record: UploadRecord): Promise<UploadRecord> {
+    if (record.state !== 'uploading' || !record.vault) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    const size = await this.ctx.blobs.size(record.vault);
+    if (size !== record.size) throw filesErrors.create('SIZE_MISMATCH', `${size} of ${record.size} bytes arrived`, { received_bytes: size });
+    const hasher = await this.hasherFor(record, size);
+    this.hashers.delete(record.id);
+    const { hashes, root } = hasher.finish();
+    const hashesBlob = await this.ctx.blobs.create();
+    if (hashes.length > 0) await this.ctx.blobs.append(hashesBlob, hashes);
+    record.hashesBlob = hashesBlob;
+    record.root = toHex(root);
+    delete record.chunks;
+    if (record.direction === 'self') {
+      record.state = 'complete';
+      record.completedAt = Date.now();
+      await this.book.save(record);
+      return record;
+    }
+    record.state = 'offered';
+    const n = Math.ceil(record.size / record.bs);
+    this.book.progress.set(record.id, () => (record.state === 'complete' ? record.size : 0 * n));
+    await this.book.save(record);
+    await this.book.send(record, filesOffer, { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt });
+    return record;
+  }
+
+  /** A small file in one request: begin, one chunk, commit. */
+  async oneShot(peer: PeerKey | null, file: { name: unknown; mime?: unknown }, bytes: Uint8Array): Promise<UploadRecord> {
+    const record = await this.begin(peer, { ...file, size: bytes.length });
+    try {
+      await this.chunk(record, { idx: 0 }, (async function* () { if (bytes.length > 0) yield bytes; })());
+      return await this.commit(record);
+    } catch (error) {
+      await this.abort(record);
+      throw error;
+    }
+  }
+
+  async abort(record: TransferRecord): Promise<void> {
+    this.hashers.delete(record.id);
+    if (record.vault) await this.ctx.blobs.delete(record.vault).catch(() => undefined);
+    if (record.hashesBlob) await this.ctx.blobs.delete(record.hashesBlob).catch(() => undefined);
+    record.vault = null;
+    record.hashesBlob = null;
+    record.state = 'cancelled';
+    record.error = 'Cancelled';
+    await this.book.save(record);
+  }
+
+  /** The hasher for an upload; after a restart or a failed chunk, rebuilt from what the vault holds. */
+  private async hasherFor(record: TransferRecord, have: number): Promise<StreamingBlockHasher> {
+    const current = this.hashers.get(record.id);
+    if (current && current.size === have) return current;
+    const hasher = new StreamingBlockHasher(record.bs);
+    if (have > 0) for await (const piece of this.ctx.blobs.readStream(record.vault!, { offset: 0, length: have })) hasher.update(piece);
+    this.hashers.set(record.id, hasher);
+    return hasher;
+  }
+}
