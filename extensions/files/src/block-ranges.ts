@@ -7,8 +7,8 @@
 /** `[start, end)`: blocks start .. end-1. */
 export type BlockRange = readonly [number, number];
 
-/** Most ranges one event carries; a longer set is sent in several events. */
-export const MAX_RANGES_PER_EVENT = 256;
+/** Most ranges one event carries (3 CBOR items each, under the header limit of 512 items). */
+export const MAX_RANGES_PER_EVENT = 128;
 
 const MAX_INDEX = 2 ** 40;
 
