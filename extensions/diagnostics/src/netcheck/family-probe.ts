@@ -74,7 +74,7 @@ function noAnswers(
   const failures = outcomes.filter((o): o is Extract<StunOutcome, { kind: 'send-failed' }> => o.kind === 'send-failed');
   // The kernel refusing every send (no route, no address of that family) is a definite answer.
   if (failures.length === outcomes.length) {
-    const udp = no(`this machine cannot send ${name} packets (${failures[0]!.reason})`);
+    const udp = no(`the system refused to send ${name} packets (${failures[0]!.reason})`);
     return { ...allUnknown(family, `${name} is not available on this machine`, servers), udp };
   }
   const addresses = new Set(asked.map((s) => s.address)).size;
