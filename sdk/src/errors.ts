@@ -13,6 +13,7 @@ export const ERRORS = {
   KITH_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   KITH_ERR_BLOB_NOT_FOUND: { status: 404, message: 'No blob with that id for this extension and persona' },
   KITH_ERR_EXTENSION_DISABLED: { status: 404, message: 'The extension is turned off for this persona' },
+  KITH_ERR_CONTEXT_REVOKED: { status: 410, message: 'The extension context was used after the extension stopped (turned off, faulted, persona locked or switched)' },
   KITH_ERR_KIND_NOT_OWNED: { status: 403, message: 'The extension does not own that bus kind (list it in the manifest kinds)' },
   KITH_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
   KITH_ERR_NO_SESSION: { status: 409, message: 'There is no live session with that peer' },

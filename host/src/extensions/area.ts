@@ -7,7 +7,9 @@ import { ServiceRegistry } from './context/service-registry.js';
 import { mountDiagnosticsRoutes } from './diagnostics-routes.js';
 import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js';
 import { EnabledState } from './enabled-state.js';
-import { ExtensionManager } from './extension-manager.js';
+import { DEFAULT_ACTIVATE_TIMEOUT_MS, ExtensionManager } from './extension-manager.js';
+import { installCrashGuard } from './isolation/crash-guard.js';
+import { FaultStore } from './isolation/fault-store.js';
 import { mountExtensionRoutes } from './extensions-routes.js';
 import { RouteTable } from './route-table.js';
 import { SettingsStore } from './settings-store.js';
@@ -19,6 +21,15 @@ export interface ExtensionSources {
   readonly builtinDir?: string;
   /** Built-ins known statically (the single executable bundles them); listed before `builtinDir`'s. */
   readonly builtins?: ReadonlyArray<StaticExtension>;
+  /** The activation deadline (default: `KITH_ACTIVATE_TIMEOUT_MS`, else 5 s). */
+  readonly activateTimeoutMs?: number;
+}
+
+/** `KITH_ACTIVATE_TIMEOUT_MS`: a whole number of ms from 100 to 600 000, else the default. */
+function activateTimeoutFromEnv(): number {
+  const raw = process.env.KITH_ACTIVATE_TIMEOUT_MS;
+  const ms = raw !== undefined && /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  return ms >= 100 && ms <= 600_000 ? ms : DEFAULT_ACTIVATE_TIMEOUT_MS;
 }
 
 /** The extension loader and manager: /api/extensions, per-persona activation, contexts. */
@@ -59,8 +70,11 @@ export function createExtensionsArea(
     gate: identity.gate,
     records,
     enabledState: new EnabledState(kernel.database.db),
+    faults: new FaultStore(kernel.database.db),
     contextDeps: { kernel, providers, routes, services, settings },
+    activateTimeoutMs: sources.activateTimeoutMs ?? activateTimeoutFromEnv(),
   });
+  let crashGuard: { dispose(): void } | undefined;
 
   const api = kernel.gateway.protectedApi;
   mountExtensionRoutes(api, manager, settings);
@@ -78,7 +92,14 @@ export function createExtensionsArea(
     manager,
     routes,
     services,
-    start: () => manager.start(),
-    stop: () => manager.stop(),
+    start: () => {
+      crashGuard ??= installCrashGuard(kernel.log);
+      return manager.start();
+    },
+    stop: async () => {
+      await manager.stop();
+      crashGuard?.dispose();
+      crashGuard = undefined;
+    },
   };
 }

@@ -13,7 +13,9 @@ import { createSettings } from './context/settings.js';
 import { createTimers } from './context/timers.js';
 import { createUiEvents } from './context/ui-events.js';
 import { unavailable } from './context/unavailable.js';
+import { revocable } from './context/revocable.js';
 import { blobsFor } from '../blobs/blobs-provider.js';
+import { PageChannelHub } from '../core/page-channel-hub.js';
 
 /** What the context builder draws on. */
 export interface ContextDeps {
@@ -29,9 +31,14 @@ const PROVIDED: readonly ProvidedKey[] = [
   'kinds', 'sessions', 'streams', 'storage', 'sealing', 'keys', 'friends', 'rendezvous', 'network',
 ];
 
+/** Plain facts about the run: the only members still readable after it stops. */
+const FACTS: ReadonlySet<string> = new Set(['extension', 'persona', 'subscriptions']);
+
 /**
  * Build the `ExtensionContext` of one run. Members other areas provide are built on first use
  * (an unused member costs nothing); a member nobody provides throws `KITH_ERR_NOT_AVAILABLE`.
+ * Every member but the plain facts is wrapped, here and only here, in a revocable proxy
+ * (context/revocable.ts): once the run stops, any use throws `KITH_ERR_CONTEXT_REVOKED`.
  */
 export async function buildContext(
   deps: ContextDeps,
@@ -60,10 +67,11 @@ export async function buildContext(
     log,
     routes: deps.routes.forScope(scope),
     events: createUiEvents(scope, deps.kernel.ui),
+    pageChannels: PageChannelHub.of(deps.kernel.gateway.io).forScope(scope),
     settings: createSettings(scope, deps.settings, initialSettings),
     timers: createTimers(scope),
     services: deps.services.forScope(scope),
-    diagnostics: createDiagnostics(scope, deps.kernel.diagnostics.traces),
+    diagnostics: createDiagnostics(scope, deps.kernel.diagnostics.traces, deps.providers.diagnostics),
     proposed: createProposedApi(scope),
   } as Record<string, unknown>;
 
@@ -83,7 +91,31 @@ export async function buildContext(
   }
   let blobs: unknown;
   Object.defineProperty(context, 'blobs', { enumerable: true, get: () => (blobs ??= blobsFor(scope, deps.kernel.config.dataDir)) });
-  return Object.freeze(context) as unknown as ExtensionContext;
+  return revocableContext(context, run);
+}
+
+/** The context the extension sees: each member (however it was added above) revocable, built on first use. */
+function revocableContext(context: Record<string, unknown>, run: ExtensionRun): ExtensionContext {
+  const revocation = { get revoked() { return run.revoked; }, extensionId: run.extensionId, owner: run };
+  const seen = Object.create(null) as Record<string, unknown>;
+  const result = {} as Record<string, unknown>;
+  for (const key of Object.keys(context)) {
+    if (FACTS.has(key)) {
+      result[key] = context[key];
+      continue;
+    }
+    Object.defineProperty(result, key, {
+      enumerable: true,
+      get() {
+        if (!(key in seen)) {
+          if (run.revoked) return revocable({}, key, revocation);
+          seen[key] = revocable(context[key], key, revocation);
+        }
+        return seen[key];
+      },
+    });
+  }
+  return Object.freeze(result) as unknown as ExtensionContext;
 }
 
 /**

@@ -5,6 +5,8 @@ import { buildContext, type ContextDeps } from './context-builder.js';
 import type { EnabledState } from './enabled-state.js';
 import { reportError, type ErrorReport, type ExtensionRecord } from './extension-record.js';
 import { ExtensionRun } from './extension-run.js';
+import { enterZone } from './isolation/extension-zone.js';
+import type { FaultStore } from './isolation/fault-store.js';
 
 /** Where an extension stands for the active persona. */
 export interface ExtensionStatus {
@@ -21,9 +23,14 @@ export interface ManagerOptions {
   readonly records: readonly ExtensionRecord[];
   readonly enabledState: EnabledState;
   readonly contextDeps: ContextDeps;
-  /** An `activate` that takes longer faults the extension. Default 15 s. */
+  /** Crash faults kept across restarts and unlocks (per persona and extension version). */
+  readonly faults?: FaultStore;
+  /** An `activate` that takes longer faults the extension (and is recorded as a crash). Default 5 s. */
   readonly activateTimeoutMs?: number;
 }
+
+/** Default activation deadline: generous for a real `activate`, short enough not to stall an unlock. */
+export const DEFAULT_ACTIVATE_TIMEOUT_MS = 5_000;
 
 /**
  * Runs the active persona's extensions. Every change (unlock, switch, lock, a toggle, a fault) is
@@ -39,6 +46,10 @@ export class ExtensionManager {
   #persona: ActivePersona | undefined;
   #enabled = new Map<string, boolean>();
   #queue: Promise<void> = Promise.resolve();
+  /** Queued changes not yet applied. */
+  #pending = 0;
+  /** Waiters for the next settled activation of an extension (routes waiting through an unlock). */
+  readonly #activationWaiters = new Map<string, Set<() => void>>();
   #subscription: { dispose(): void } | undefined;
 
   constructor(options: ManagerOptions) {
@@ -97,14 +108,32 @@ export class ExtensionManager {
       if (persona !== requestedFor) throw new KithError('KITH_ERR_CONFLICT', 'The active persona changed; nothing was switched');
       await this.#o.enabledState.set(persona.info.slug, id, enabled);
       this.#enabled.set(id, enabled);
-      if (enabled) this.#runFaults.delete(id);
+      if (enabled) {
+        // Turning it on again is the user's answer to a recorded crash: try once more.
+        this.#runFaults.delete(id);
+        await this.#o.faults?.clear(persona.info.slug, id);
+      }
       await this.#reconcile();
     });
   }
 
-  /** Why a declared route of `id` cannot run now, after pending changes are applied. */
+  /**
+   * Resolves once pending changes are applied, or sooner once `id` itself has finished activating:
+   * a slow or hung neighbour's `activate` never delays this extension's routes or UI module.
+   */
+  async settledFor(id: string): Promise<void> {
+    const current = this.#runs.get(id);
+    const ready = current?.activated === true && !current.stopped && current.personaSlug === this.#o.gate.active?.info.slug;
+    if (!ready && this.#pending > 0) await Promise.race([this.settled(), this.#nextActivation(id)]);
+  }
+
+  /**
+   * Why a declared route of `id` cannot run now. A run that finished activating for the active
+   * persona answers at once; otherwise the route waits for pending changes, but no longer than
+   * this extension's own activation takes, so a slow or hung neighbour never delays it.
+   */
   async routeBlock(id: string): Promise<KithError | undefined> {
-    await this.settled();
+    await this.settledFor(id);
     const record = this.#byId.get(id)!;
     const status = this.status(id);
     if (status.running) return undefined;
@@ -123,8 +152,44 @@ export class ExtensionManager {
     this.#enqueueQuietly(() => this.#reconcile());
   }
 
+  /**
+   * The extension's code let an error escape (or missed its activation deadline): fault it like
+   * {@link fault}, and record it so the next start or unlock does not run the same crash again.
+   */
+  crash(run: ExtensionRun, error: unknown): void {
+    const record = this.#byId.get(run.extensionId);
+    if (!record || run.stopped || this.#runs.get(run.extensionId) !== run) {
+      this.#o.kernel.log.warn({ err: error, ext: run.extensionId }, 'a stopped extension let an error escape; ignored');
+      return;
+    }
+    this.fault(run, error);
+    this.#recordCrash(run, record, error);
+  }
+
+  #recordCrash(run: ExtensionRun, record: ExtensionRecord, error: unknown): void {
+    const fault = error instanceof KithError ? error : new KithError('KITH_ERR_EXTENSION_FAULTED', reportError(error).message);
+    this.#o.faults
+      ?.record(run.personaSlug, record.id, record.version, fault)
+      .catch((failure) => this.#o.kernel.log.error({ err: failure, ext: record.id }, 'could not record the extension fault'));
+  }
+
+  #nextActivation(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#activationWaiters.get(id) ?? new Set();
+      this.#activationWaiters.set(id, waiters);
+      const done = () => {
+        waiters.delete(done);
+        resolve();
+      };
+      waiters.add(done);
+      // Whichever wins the race, do not keep the waiter past the queue's next idle moment.
+      void this.settled().then(done);
+    });
+  }
+
   #enqueue(step: () => Promise<void>): Promise<void> {
-    const next = this.#queue.then(step);
+    this.#pending++;
+    const next = this.#queue.then(step).finally(() => this.#pending--);
     this.#queue = next.catch(() => undefined);
     return next;
   }
@@ -140,6 +205,10 @@ export class ExtensionManager {
     await this.#reconcile();
     this.#runFaults.clear();
     this.#enabled = persona ? await this.#o.enabledState.load(persona.info.slug, this.#o.records) : new Map();
+    if (persona && this.#o.faults) {
+      const versions = new Map(this.#o.records.map((r) => [r.id, r.version]));
+      for (const [id, fault] of await this.#o.faults.load(persona.info.slug, versions)) this.#runFaults.set(id, fault);
+    }
     this.#persona = persona;
     await this.#reconcile();
   }
@@ -167,28 +236,47 @@ export class ExtensionManager {
         changed = true;
       }
     }
+    // Activations run side by side; each waits only for its own dependencies, so a slow or hung
+    // `activate` delays nobody else (it is cut off at the deadline).
+    const persona = this.#persona;
+    const started = new Map<string, Promise<boolean>>();
     for (const r of records) {
-      if (this.#runs.has(r.id) || !this.#wanted(r, new Set(this.#runs.keys()))) continue;
-      await this.#activate(r, this.#persona!);
-      changed = true;
+      if (!persona || this.#runs.has(r.id) || !desired.has(r.id)) continue;
+      started.set(
+        r.id,
+        (async () => {
+          for (const dep of Object.keys(r.manifest?.dependencies ?? {})) if (!(await (started.get(dep) ?? true))) return false;
+          if (!this.#wanted(r, new Set(this.#runs.keys()))) return false;
+          await this.#activate(r, persona);
+          return this.#runs.has(r.id);
+        })(),
+      );
     }
+    if (started.size > 0) changed = true;
+    await Promise.all(started.values());
     if (changed) this.#o.kernel.ui.emit('extensions:changed', { persona: this.#persona?.info.slug ?? null });
   }
 
   async #activate(record: ExtensionRecord, persona: ActivePersona): Promise<void> {
-    const run = new ExtensionRun(record.id, persona.info.slug);
+    const run: ExtensionRun = new ExtensionRun(record.id, persona.info.slug, (error) => this.crash(run, error));
     this.#runs.set(record.id, run);
+    const deadline = this.#o.activateTimeoutMs ?? DEFAULT_ACTIVATE_TIMEOUT_MS;
     try {
-      const module = entryModule(await record.load(), record.id);
+      // Loading runs the module's top-level code: it belongs to the extension's zone too.
+      const module = entryModule(await enterZone(run, () => record.load()), record.id);
       run.module = module;
       run.context = await buildContext(this.#o.contextDeps, record, persona, run, (error) => this.fault(run, error));
-      await withTimeout(Promise.resolve(module.activate(run.context)), this.#o.activateTimeoutMs ?? 15_000, record.id);
+      await withTimeout(enterZone(run, async () => module.activate(run.context!)), deadline, record.id);
+      run.activated = true;
       this.#o.kernel.log.info({ ext: record.id, persona: persona.info.slug }, 'extension activated');
     } catch (error) {
       this.#o.kernel.log.error({ err: error, ext: record.id }, 'extension failed to activate');
+      if (isDeadline(error)) this.#recordCrash(run, record, error);
       this.#runFaults.set(record.id, error);
-      this.#runs.delete(record.id);
+      if (this.#runs.get(record.id) === run) this.#runs.delete(record.id);
       await run.stop(this.#o.kernel.log);
+    } finally {
+      for (const wake of [...(this.#activationWaiters.get(record.id) ?? [])]) wake();
     }
   }
 
@@ -209,10 +297,19 @@ function entryModule(loaded: unknown, id: string): ExtensionModule {
   return found as ExtensionModule;
 }
 
+const DEADLINE = Symbol('activation deadline');
+
+function isDeadline(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && DEADLINE in error;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, id: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KithError('KITH_ERR_TIMEOUT', `Extension "${id}" did not finish activate within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = new KithError('KITH_ERR_TIMEOUT', `Extension "${id}" did not finish activate within ${ms} ms`);
+      reject(Object.assign(error, { [DEADLINE]: true }));
+    }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,7 @@
 import type { Disposable, ExtensionContext, ExtensionModule } from '@kith/sdk';
 import type { HostLogger } from '../log.js';
+import type { CrashOwner } from './isolation/crash-guard.js';
+import { enterZone } from './isolation/extension-zone.js';
 
 type DisposableLike = Pick<Disposable, 'dispose'>;
 
@@ -8,7 +10,7 @@ type DisposableLike = Pick<Disposable, 'dispose'>;
  * the extension's own `subscriptions` and every resource the host tracked for it, so turning the
  * extension off removes its routes, kinds, timers and listeners even if it forgot to push them.
  */
-export class ExtensionRun {
+export class ExtensionRun implements CrashOwner {
   readonly subscriptions: DisposableLike[] = [];
   /** Insertion-ordered; a resource leaves it when disposed, so long runs do not accumulate. */
   readonly #tracked = new Set<DisposableLike>();
@@ -17,14 +19,27 @@ export class ExtensionRun {
   context: ExtensionContext | undefined;
   module: ExtensionModule | undefined;
   #stopped = false;
+  /** True once `activate` has resolved (routes of this run need not wait for pending changes). */
+  activated = false;
 
   constructor(
     readonly extensionId: string,
     readonly personaSlug: string,
+    /** Told when the extension's code lets an error escape (see isolation/crash-guard.ts). */
+    readonly onCrash: (error: unknown) => void = () => undefined,
   ) {}
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** Every context member throws `KITH_ERR_CONTEXT_REVOKED` once this is true (context/revocable.ts). */
+  get revoked(): boolean {
+    return this.#stopped;
+  }
+
+  crashed(error: unknown): void {
+    this.onCrash(error);
   }
 
   /** Track a resource; after the run has stopped it is disposed at once (a late registration). */
@@ -54,8 +69,9 @@ export class ExtensionRun {
   }
 
   /**
-   * Dispose the extension's subscriptions, then the tracked resources, each list last first, then
-   * call its `deactivate`. A failing disposer is logged and the rest still run.
+   * Revoke the context, dispose the extension's subscriptions, then the tracked resources, each
+   * list last first, then call its `deactivate` (the context is revoked by then). A failing
+   * disposer is logged and the rest still run.
    */
   async stop(log: HostLogger): Promise<void> {
     if (this.#stopped) return;
@@ -73,7 +89,7 @@ export class ExtensionRun {
       }
     }
     try {
-      await this.module?.deactivate?.();
+      await enterZone(this, () => this.module?.deactivate?.());
     } catch (error) {
       fail(error);
     }

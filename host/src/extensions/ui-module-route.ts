@@ -11,7 +11,7 @@ import { uiModulePath } from './extension-entry.js';
  */
 export function mountUiModules(app: Express, manager: ExtensionManager): void {
   const serve: RequestHandler = async (req, res) => {
-    await manager.settled();
+    await manager.settledFor(String(req.params.id));
     const record = manager.records.find((r) => r.id === req.params.id);
     const wanted = record ? uiModulePath(record) : null;
     const running = record !== undefined && manager.persona !== undefined && manager.status(record.id).running;

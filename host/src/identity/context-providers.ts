@@ -4,7 +4,9 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { KithError, type KeyDerivation, type Sealing } from '@kith/sdk';
 import type { ContextProviders, ExtensionScope } from '../core/area.js';
 import type { Database } from '../storage/database.js';
-import { createExtensionStorage } from '../storage/extension-storage.js';
+import { createChannelStorage } from '@kith/sdk/storage';
+import { Disposable, type StorageChannel } from '@kith/sdk';
+import { openStorageChannel } from '../storage/host-storage-channel.js';
 import { keyedTag, openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
 import { personaFriends, type FriendTable } from './friend-store.js';
 import { peerKeyBytes } from './persona-keys.js';
@@ -44,10 +46,33 @@ export function keysFor(scope: ExtensionScope, friends: FriendTable): KeyDerivat
   };
 }
 
+/**
+ * `ctx.storage`: the scoped channel storage (storage/extension-storage.ts), with a channel that
+ * refuses every statement once the run stops. The kysely handle the extension holds is not a
+ * context member the revocable proxy can reach, so the revocation sits at the channel.
+ */
+export function storageFor(scope: ExtensionScope, database: Database): ReturnType<typeof createChannelStorage> {
+  const channel = openStorageChannel(database, scope.extension.id, scope.persona.info.masterPublicKey);
+  let revoked = false;
+  scope.track(new Disposable(() => (revoked = true)));
+  const live = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+    revoked
+      ? Promise.reject(new KithError('KITH_ERR_CONTEXT_REVOKED', `ctx.storage was used after extension "${scope.extension.id}" stopped`))
+      : call(...args);
+  const guarded: StorageChannel = {
+    execute: live(channel.execute),
+    begin: live(channel.begin),
+    commit: live(channel.commit),
+    rollback: (id) => channel.rollback(id), // ending a transaction is always allowed
+    migrationsDone: live(channel.migrationsDone),
+  };
+  return createChannelStorage(guarded);
+}
+
 /** The context members the identity area provides: storage, sealing, keys, friends. */
 export function identityProviders(database: Database, friends: FriendTable): ContextProviders {
   return {
-    storage: (scope) => createExtensionStorage(database, scope.extension.id, scope.persona.info.masterPublicKey),
+    storage: (scope) => storageFor(scope, database),
     sealing: (scope) => sealingFor(scope),
     keys: (scope) => keysFor(scope, friends),
     friends: (scope) => personaFriends(friends, scope.persona),

@@ -39,7 +39,7 @@ describe('extensions: context providers contract', () => {
       install: (dir) => {
         writeExtension(dir, 'waver', { id: 'waver', kinds: ['waver.wave'] }, `
 export default { activate(ctx) { ctx.kinds.register('waver.wave', (e) => { if (e.seq === 1) throw new Error('handler broke'); }); } };`);
-        writeExtension(dir, 'quiet', { id: 'quiet' }, 'export default { activate() {} };');
+        writeExtension(dir, 'quiet', { id: 'quiet' }, 'export default { activate(ctx) { globalThis.__quietCtx = ctx; } };');
         writeExtension(dir, 'chain', { id: 'chain' }, `
 export default { activate(ctx) {
   globalThis.__chain = 0;
@@ -119,8 +119,10 @@ export default { activate(ctx) { globalThis.__listenerCtx = ctx; ctx.events.on('
     expect(ticking.error.message).to.equal('timer broke');
   });
 
-  it('makes an unprovided member throw KITH_ERR_NOT_AVAILABLE naming it', () => {
-    const ctx = (globalThis as { __listenerCtx?: ExtensionContext }).__listenerCtx!;
+  it('makes an unprovided member throw KITH_ERR_NOT_AVAILABLE naming it (a faulted run\'s context is revoked first)', () => {
+    const faulted = (globalThis as { __listenerCtx?: ExtensionContext }).__listenerCtx!;
+    expect(() => faulted.sessions.all).to.throw(/used after extension "listener" stopped/).with.property('code', 'KITH_ERR_CONTEXT_REVOKED');
+    const ctx = (globalThis as { __quietCtx?: ExtensionContext }).__quietCtx!;
     expect(() => ctx.sessions.all).to.throw(/ctx\.sessions is not available/).with.property('code', 'KITH_ERR_NOT_AVAILABLE');
     expect(String(ctx.friends)).to.equal('[ctx.friends: not available]');
     expect(() => ctx.friends.list).to.throw().with.property('code', 'KITH_ERR_NOT_AVAILABLE');
