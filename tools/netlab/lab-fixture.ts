@@ -5,7 +5,7 @@ import { buildLab, type Lab } from './lab-topology.js';
 import { LabProcess } from './lab-process.js';
 import { startStunServer, type StunServerProcess } from './stun-server.js';
 
-export type HostRole = 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2';
+export type HostRole = 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2' | 'pub';
 
 /** One real Kith host in the lab, with an unlocked persona. */
 export interface LabPeer {
@@ -28,7 +28,13 @@ export interface LabFixture {
   teardown(): Promise<void>;
 }
 
-export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> {
+/** Options of {@link startLab}. */
+export interface LabOptions {
+  /** Built-in extensions the lab hosts run (folders; default: none). */
+  readonly extensions?: readonly string[];
+}
+
+export async function startLab(roles: readonly HostRole[], options: LabOptions = {}): Promise<LabFixture> {
   const lab = buildLab();
   const dirs: string[] = [];
   const procs: LabProcess[] = [];
@@ -41,7 +47,8 @@ export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> 
   };
   try {
     const stunPort = 20_000 + Math.floor(Math.random() * 20_000);
-    stun = await startStunServer({ addresses: [lab.rdv.ipv4, lab.rdv.ipv4b, lab.rdv.ipv6], port: stunPort, netns: lab.rdv.ns });
+    // Two addresses per family: coturn then answers RFC 5780 CHANGE-REQUESTs on both (filtering probes).
+    stun = await startStunServer({ addresses: [lab.rdv.ipv4, lab.rdv.ipv4b, lab.rdv.ipv6, lab.rdv.ipv6b], port: stunPort, netns: lab.rdv.ns });
     const timePort = 40_000 + Math.floor(Math.random() * 20_000);
     const timeServer = new LabProcess(lab.rdv.ns, 'tools/netlab/lab-time-server.ts', { LAB_TIME_PORT: String(timePort) });
     procs.push(timeServer);
@@ -54,13 +61,15 @@ export async function startLab(roles: readonly HostRole[]): Promise<LabFixture> 
     procs.push(rendezvous);
     await rendezvous.ready;
     const lanPort = String(30_000 + Math.floor(Math.random() * 10_000));
-    const stunList = `${lab.rdv.ipv4}:${stunPort},${lab.rdv.ipv4b}:${stunPort},[${lab.rdv.ipv6}]:${stunPort}`;
+    const stunList = `${lab.rdv.ipv4}:${stunPort},${lab.rdv.ipv4b}:${stunPort},[${lab.rdv.ipv6}]:${stunPort},[${lab.rdv.ipv6b}]:${stunPort}`;
+    const builtinDir = options.extensions?.length ? linkExtensions(options.extensions, dirs) : undefined;
     const peers: Partial<Record<HostRole, LabPeer>> = {};
     await Promise.all(roles.map(async (role) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kith-lab-${role}-`));
       dirs.push(dataDir);
       const proc = new LabProcess(lab.hosts[role].ns, 'tools/netlab/lab-node.ts', {
         KITH_DATA: dataDir, KITH_STUN: stunList, KITH_LAN_PORT: lanPort, KITH_NO_BROWSER: '1', KITH_LOG: 'error',
+        ...(builtinDir ? { KITH_LAB_BUILTIN_DIR: builtinDir } : {}),
       });
       procs.push(proc);
       await proc.ready;
@@ -99,4 +108,12 @@ export async function befriend(x: LabPeer, y: LabPeer): Promise<void> {
 export function punchAt(leadMs = 800): number {
   // Every namespace shares the kernel clock, so the lab's server time equals ours.
   return Date.now() + leadMs;
+}
+
+/** A temp folder of symlinks to `extensions`: the lab hosts' built-in extension folder. */
+function linkExtensions(extensions: readonly string[], dirs: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-lab-ext-'));
+  dirs.push(dir);
+  for (const folder of extensions) fs.symlinkSync(path.resolve(folder), path.join(dir, path.basename(folder)));
+  return dir;
 }

@@ -5,7 +5,8 @@
  *
  *   ip netns exec <ns> node --import tsx tools/netlab/lab-node.ts
  *
- * Environment: KITH_DATA, KITH_STUN, KITH_LAN_PORT as for the host.
+ * Environment: KITH_DATA, KITH_STUN, KITH_LAN_PORT as for the host; KITH_LAB_BUILTIN_DIR, a folder of
+ * built-in extensions to run (default: none).
  */
 import readline from 'node:readline';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ interface FriendsLike {
 const host = await startHost({
   config: loadConfig(process.env, { port: 0, noBrowser: true, logLevel: process.env.KITH_LOG ?? 'error' }),
   log: createLogger(process.env.KITH_LOG ?? 'error'),
-  extensions: { builtinDir: '/nonexistent-kith-lab-extensions' },
+  extensions: { builtinDir: process.env.KITH_LAB_BUILTIN_DIR ?? '/nonexistent-kith-lab-extensions' },
 });
 const friends = () => (host.areas.identity as unknown as { friends: FriendsLike }).friends;
 const received: string[] = [];

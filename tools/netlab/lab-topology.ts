@@ -8,7 +8,8 @@ import { inNs, ip, run } from './lab-shell.js';
  * processes are swept by the next run.
  *
  *   internet (bridge, 198.51.100.0/24, 2001:db8:100::/64)
- *   ├─ rdv     198.51.100.10/.11, 2001:db8:100::10   rendezvous + STUN (coturn on two IPs)
+ *   ├─ rdv     198.51.100.10/.11, 2001:db8:100::10/::11   rendezvous + STUN (coturn on two IPs per family)
+ *   ├─ pub     198.51.100.30, 2001:db8:100::30     a host with public addresses: no NAT, no firewall
  *   ├─ cone1   NAT, port-preserving MASQUERADE  → LAN 10.1.0.0/24: a (10.1.0.2), a2 (10.1.0.3)
  *   ├─ cone2   NAT, port-preserving MASQUERADE  → LAN 10.2.0.0/24: b (10.2.0.2)
  *   ├─ sym1    NAT, MASQUERADE fully-random     → LAN 10.3.0.0/24: s1 (10.3.0.2)
@@ -20,7 +21,7 @@ import { inNs, ip, run } from './lab-shell.js';
  * conntrack entry made by the peer's early HELLO clashes with ours and the NAT picks another port.
  */
 export type LabRole =
-  | 'inet' | 'rdv' | 'cone1' | 'cone2' | 'sym1' | 'sym2' | 'fw1' | 'fw2'
+  | 'inet' | 'rdv' | 'pub' | 'cone1' | 'cone2' | 'sym1' | 'sym2' | 'fw1' | 'fw2'
   | 'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2';
 
 export interface LabHost {
@@ -32,11 +33,16 @@ export interface LabHost {
 
 export interface Lab {
   readonly prefix: string;
-  readonly rdv: { readonly ns: string; readonly ipv4: string; readonly ipv4b: string; readonly ipv6: string };
+  readonly rdv: { readonly ns: string; readonly ipv4: string; readonly ipv4b: string; readonly ipv6: string; readonly ipv6b: string };
   /** Peer hosts by role. */
-  readonly hosts: Readonly<Record<'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2', LabHost>>;
+  readonly hosts: Readonly<Record<'a' | 'a2' | 'b' | 's1' | 's2' | 'v1' | 'v2' | 'pub', LabHost>>;
   readonly routers: Readonly<Record<'cone1' | 'cone2' | 'sym1' | 'sym2' | 'fw1' | 'fw2', { ns: string; wan: string }>>;
   ns(role: LabRole): string;
+  /**
+   * Drop every UDP packet `role` sends, receives or (a router) forwards off its loopback: a network
+   * that blocks UDP while TCP, and so the rendezvous, still works.
+   */
+  blockUdp(role: LabRole): void;
   /** Forget every NAT mapping and firewall flow (as if the routers had just booted): fresh punches for benches. */
   flushConntrack(): void;
   teardown(): void;
@@ -106,7 +112,7 @@ export function buildLab(): Lab {
   const ns = (role: LabRole) => `${prefix}-${role}`;
   let vethCounter = 0;
   try {
-    const all: LabRole[] = ['inet', 'rdv', 'cone1', 'cone2', 'sym1', 'sym2', 'fw1', 'fw2', 'a', 'a2', 'b', 's1', 's2', 'v1', 'v2'];
+    const all: LabRole[] = ['inet', 'rdv', 'pub', 'cone1', 'cone2', 'sym1', 'sym2', 'fw1', 'fw2', 'a', 'a2', 'b', 's1', 's2', 'v1', 'v2'];
     for (const role of all) {
       ip('netns', 'add', ns(role));
       ip('-n', ns(role), 'link', 'set', 'lo', 'up');
@@ -143,6 +149,10 @@ export function buildLab(): Lab {
     addr('rdv', 'eth0', '198.51.100.10/24');
     addr('rdv', 'eth0', '198.51.100.11/24');
     addr('rdv', 'eth0', '2001:db8:100::10/64');
+    addr('rdv', 'eth0', '2001:db8:100::11/64');
+    attach('pub', 'eth0', 'inet', 'br0');
+    addr('pub', 'eth0', '198.51.100.30/24');
+    addr('pub', 'eth0', '2001:db8:100::30/64');
 
     const nats = [
       { router: 'cone1', wan: '198.51.100.21', lan: '10.1.0', random: false, hosts: [['a', 2], ['a2', 3]] },
@@ -194,11 +204,12 @@ export function buildLab(): Lab {
   const host = (role: LabRole, ipv4?: string, ipv6?: string): LabHost => ({ role, ns: ns(role), ipv4, ipv6 });
   return {
     prefix,
-    rdv: { ns: ns('rdv'), ipv4: '198.51.100.10', ipv4b: '198.51.100.11', ipv6: '2001:db8:100::10' },
+    rdv: { ns: ns('rdv'), ipv4: '198.51.100.10', ipv4b: '198.51.100.11', ipv6: '2001:db8:100::10', ipv6b: '2001:db8:100::11' },
     hosts: {
       a: host('a', '10.1.0.2'), a2: host('a2', '10.1.0.3'), b: host('b', '10.2.0.2'),
       s1: host('s1', '10.3.0.2'), s2: host('s2', '10.4.0.2'),
       v1: host('v1', undefined, '2001:db8:1::2'), v2: host('v2', undefined, '2001:db8:2::2'),
+      pub: host('pub', '198.51.100.30', '2001:db8:100::30'),
     },
     routers: {
       cone1: { ns: ns('cone1'), wan: '198.51.100.21' }, cone2: { ns: ns('cone2'), wan: '198.51.100.22' },
@@ -206,6 +217,9 @@ export function buildLab(): Lab {
       fw1: { ns: ns('fw1'), wan: '2001:db8:100::31' }, fw2: { ns: ns('fw2'), wan: '2001:db8:100::32' },
     },
     ns,
+    blockUdp(role) {
+      inNs(ns(role), 'nft', ['-f', '-'], { input: udpBlockRules() });
+    },
     flushConntrack() {
       for (const role of ['cone1', 'cone2', 'sym1', 'sym2', 'fw1', 'fw2'] as const) {
         inNs(ns(role), 'conntrack', ['-F'], { allowFail: true });
@@ -228,6 +242,17 @@ table ip kithnat {
 table inet kithfilter {
   chain input { type filter hook input priority filter; policy accept; iifname "wan" ct state established,related accept; iifname "wan" drop; }
   chain forward { type filter hook forward priority filter; policy drop; ct state established,related accept; iifname "lan" accept; }
+}
+`;
+}
+
+/** A network that lets no UDP through (loopback excepted): only TCP leaves. */
+function udpBlockRules(): string {
+  return `
+table inet kithudpblock {
+  chain output { type filter hook output priority filter; policy accept; oifname != "lo" meta l4proto udp drop; }
+  chain input { type filter hook input priority filter; policy accept; iifname != "lo" meta l4proto udp drop; }
+  chain forward { type filter hook forward priority -10; policy accept; meta l4proto udp drop; }
 }
 `;
 }
