@@ -17,6 +17,8 @@ import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
 import type { ProposedApi } from './proposals.js';
 import type { ServiceRef } from './service-ref.js';
+import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, SessionStats } from './session-stats.js';
+import type { SessionListener, SessionListenerOptions } from './timed-listener.js';
 import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
 /** Hex of a persona's Ed25519 master public key (64 lowercase hex characters): a peer's stable identity. */
@@ -387,6 +389,14 @@ export interface Network {
     options: { readonly port: number; readonly family: 'ipv4' | 'ipv6'; readonly untilMs?: number },
     onDatagram: (datagram: Datagram) => void,
   ): Promise<UdpListener>;
+  /**
+   * Bind a UDP socket until `options.untilMs` on which the host answers Kith handshakes (Noise KK)
+   * from saved friends and runs the sessions they open like any other (bus, kinds, stats). Use
+   * {@link SessionListener.connect} to start a handshake from it (simultaneous open, scheduled
+   * punch). Strangers, garbage and replays get no reply and are counted. At most 16 listeners
+   * (raw and session ones together) per extension; the window is at most 15 minutes.
+   */
+  listenForSessions(options: SessionListenerOptions): Promise<SessionListener>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,9 +608,22 @@ export interface TraceEntry {
   readonly ms?: number;
 }
 
-/** Diagnostics shown on the Tester page. */
+/**
+ * Diagnostics: write trace entries (shown on the Tester page) and read the active persona's live
+ * session stats, the host's datagram counters and its connect attempts. Reads answer plain data
+ * (structuredClone-able), with no key or secret.
+ */
 export interface Diagnostics {
   trace(entry: TraceEntry): void;
+  /** Stats of every live session of the active persona. */
+  sessions(): Promise<readonly SessionStats[]>;
+  /** Stats of the live session with `peer`, if any. */
+  session(peer: PeerKey): Promise<SessionStats | undefined>;
+  counters(): Promise<NetCounters>;
+  /** The newest connect attempts (at most `limit`, 1..100, default 20), newest first. */
+  connectAttempts(limit?: number): Promise<readonly ConnectAttempt[]>;
+  /** A fresh snapshot when sessions or counters changed: at most once a second, only while watched. */
+  readonly onDidChange: Event<DiagnosticsSnapshot>;
 }
 
 /** Everything the host offers one extension, for one persona. */

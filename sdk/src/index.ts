@@ -14,6 +14,11 @@ export * from './kinds.js';
 export { defineKind, type HeaderCheck, type KindCodec } from './define-kind.js';
 export type * from './context.js';
 export type * from './blobs.js';
+export type * from './session-stats.js';
+export {
+  MAX_CONNECT_ENDPOINTS, MAX_LISTENER_WINDOW_MS, type DatagramCounters, type ListenerConnectOptions, type ListenerSession,
+  type SessionListener, type SessionListenerOptions, type SessionListenerState,
+} from './timed-listener.js';
 export type * from './manifest.js';
 export type * from './ui.js';
 export { defineExtension } from './define.js';

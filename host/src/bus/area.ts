@@ -15,6 +15,13 @@ export interface BusArea extends HostArea {
  * area's session links (attached at start; while the net area has none, sessions are empty and
  * `connect` says it is not available).
  */
+function channelReading(engine: BusEngine, peer: string) {
+  const channel = engine.channel(peer);
+  if (!channel || channel.closed) return undefined;
+  const flow = channel.flow;
+  return { retransmits: channel.stats.retransmits, srttMs: flow.srttMs, rttvarMs: flow.rttvarMs, latestRttMs: flow.latestRttMs };
+}
+
 export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetArea): BusArea {
   const engine = new BusEngine({
     sqlite: kernel.database.sqlite,
@@ -30,7 +37,11 @@ export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetAr
   return {
     name: 'bus',
     engine,
-    providers: busProviders(engine, () => net.links),
+    providers: {
+      ...busProviders(engine, () => net.links),
+      // Session stats need the bus's half (RTT from acknowledgements, retransmits).
+      ...(net.diagnostics ? { diagnostics: net.diagnostics((peer) => channelReading(engine, peer)) } : {}),
+    },
     async start() {
       if (net.links) following = engine.attachLinks(net.links);
       // A removed friend's queued events fail now instead of waiting forever.

@@ -96,6 +96,8 @@ export class OutboundFlow implements BulkSource {
   #bulkInflight = 0;
   #srtt = 0;
   #rttvar = 0;
+  /** The newest RTT sample (ms), 0 before any. */
+  #latestRtt = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Durable events taken from the queue whose third-party kind the peer has not announced yet. */
@@ -111,7 +113,7 @@ export class OutboundFlow implements BulkSource {
   get flow() {
     return {
       bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#bulkFresh.length + this.#ctx.scheduler.bulkQueued,
-      durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar,
+      durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar, latestRttMs: this.#latestRtt,
     };
   }
 
@@ -405,6 +407,7 @@ export class OutboundFlow implements BulkSource {
   }
 
   #sampleRtt(sample: number): void {
+    this.#latestRtt = sample;
     if (this.#srtt === 0) {
       this.#srtt = sample;
       this.#rttvar = sample / 2;

@@ -1,5 +1,5 @@
-import { EventEmitter, type Event, type PeerKey } from '@kith/sdk';
-import type { HostArea, Kernel } from '../core/area.js';
+import { EventEmitter, type Diagnostics, type Event, type PeerKey } from '@kith/sdk';
+import type { ExtensionScope, HostArea, Kernel } from '../core/area.js';
 import type { ActivePersona } from '../core/persona-gate.js';
 import type { SessionLink, SessionLinks } from '../core/session-link.js';
 import type { IdentityArea } from '../identity/area.js';
@@ -11,6 +11,8 @@ import { networkProvider } from './network-provider.js';
 import type { FriendKeys } from './peer-keyring.js';
 import type { LiveSession } from './live-session.js';
 import type { RejectionCounters } from './rejection-counters.js';
+import { NetDiagnostics } from './net-diagnostics.js';
+import type { ChannelStatsSource } from './session-stats.js';
 
 /** UDP, STUN, NAT traversal, encrypted sessions: /api/discovery, /api/connect*, /api/sessions. */
 export interface NetArea extends HostArea {
@@ -20,6 +22,11 @@ export interface NetArea extends HostArea {
   readonly counters: RejectionCounters;
   /** The bound session/STUN UDP port (0 before start). */
   readonly udpPort: number;
+  /**
+   * The read side of `ctx.diagnostics` (session stats, counters, connect attempts), given how to
+   * read the bus's view of a session (RTT, retransmits). The bus area provides it.
+   */
+  diagnostics?(channels: ChannelStatsSource): (scope: ExtensionScope) => Diagnostics;
 }
 
 /** The friends list as the identity area exposes it (structural: only what net needs). */
@@ -55,6 +62,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
   };
   const connect = new ConnectService({ runtime, presence, traces: kernel.diagnostics.traces, friends: listFriends });
   const subscriptions: { dispose(): unknown }[] = [];
+  let diagnostics: NetDiagnostics | undefined;
 
   // One event across persona switches (the session table is per persona).
   const opened = new EventEmitter<SessionLink>();
@@ -91,7 +99,16 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
     get udpPort() {
       return runtime.udpPort;
     },
-    providers: { network: networkProvider(runtime) },
+    diagnostics(channels) {
+      diagnostics ??= new NetDiagnostics(runtime, kernel.diagnostics.traces, channels);
+      return (scope) => diagnostics!.forScope(scope);
+    },
+    providers: {
+      network: networkProvider(runtime, async () => {
+        const friends = await listFriends();
+        runtime.table?.keyring.replace(friends);
+      }),
+    },
     async start() {
       await runtime.start();
       presence.setEndpointSource(() => connect.publicEndpoints());
@@ -107,6 +124,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
     },
     async stop() {
       for (const s of subscriptions.splice(0)) s.dispose();
+      diagnostics?.dispose();
       await runtime.stop();
       opened.dispose();
     },

@@ -3,8 +3,9 @@ import type { SessionLink } from '../core/session-link.js';
 import type { SessionTable } from './session-table.js';
 import { endpointKey } from './endpoint.js';
 
-/** One rung of the ladder, in order. */
-export type LadderStageName = 'ipv6-direct' | 'ipv4-punch' | 'lan-direct';
+/** The rungs of the ladder, in order. */
+export const RUNGS = ['ipv6-direct', 'ipv4-punch', 'lan-direct'] as const;
+export type LadderStageName = (typeof RUNGS)[number];
 
 /** How long each rung runs (ms). Both peers must use the same values: they define the shared schedule. */
 export const STAGE_MS: Readonly<Record<LadderStageName, number>> = {
@@ -19,6 +20,8 @@ export const BURST_INTERVAL_MS = 40;
 export interface LadderTrace extends TraceEntry {
   readonly stage: string;
   readonly candidate?: string;
+  /** Id of the connect attempt (set when stored). */
+  readonly attempt?: string;
 }
 
 export interface LadderResult {

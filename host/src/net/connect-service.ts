@@ -8,6 +8,8 @@ import type { LadderTrace } from './connect-ladder.js';
 import { syncClock } from './clock-sync.js';
 import { isPrivateAddress } from './endpoint.js';
 import type { FriendKeys } from './peer-keyring.js';
+import type { LiveSession } from './live-session.js';
+import { RUNGS } from './connect-ladder.js';
 
 /** What a connect route answers. */
 export interface ConnectOutcome {
@@ -43,6 +45,8 @@ export class ConnectService {
   #attempts = 0;
   /** Which persona each running attempt's trace belongs to. */
   readonly #owners = new WeakMap<LadderTrace[], string>();
+  /** Each attempt's id: its stored entries carry it, so diagnostics can group them. */
+  readonly #attemptIds = new WeakMap<LadderTrace[], string>();
 
   constructor(options: {
     runtime: NetRuntime;
@@ -160,6 +164,7 @@ export class ConnectService {
       }
       throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'No direct path to the peer: see the trace', { trace });
     }
+    noteOpening(result.session, trace);
     return { session: result.session, trace };
   }
 
@@ -201,13 +206,15 @@ export class ConnectService {
     const trace: LadderTrace[] = [];
     const owner = this.#runtime.table?.keyring.persona.info.masterPublicKey;
     if (owner !== undefined) this.#owners.set(trace, owner);
+    this.#attemptIds.set(trace, randomBytes(6).toString('hex'));
     return trace;
   }
 
   #record(trace: LadderTrace[], entry: LadderTrace): void {
     trace.push(entry);
     // An attempt that ends after a persona switch is not shown in the next persona's log.
-    this.#traces.add('net', entry, this.#owners.get(trace));
+    const stored: LadderTrace = { ...entry, attempt: this.#attemptIds.get(trace) };
+    this.#traces.add('net', stored, this.#owners.get(trace));
   }
 
   async #requireFriend(peer: PeerKey): Promise<void> {
@@ -225,6 +232,21 @@ export class ConnectService {
     if (!friend) throw new KithError('KITH_ERR_NOT_FOUND', 'No saved friend has that peer id: pair first');
     return friend.peer;
   }
+}
+
+/**
+ * Tell a session this attempt found how it was found: the rung that got through and the stages'
+ * timings. A session the attempt merely found already open keeps what it had.
+ */
+function noteOpening(link: SessionLink, trace: readonly LadderTrace[]): void {
+  const session = link as LiveSession;
+  if (!session.openedBy || session.via.description.kind !== 'main' || trace.some((e) => e.detail?.startsWith('already open'))) return;
+  const rung = trace.find((e) => e.outcome === 'ok' && (RUNGS as readonly string[]).includes(e.stage))?.stage;
+  session.openedBy = {
+    rung: rung ?? session.openedBy.rung,
+    handshakeMs: session.openedBy.handshakeMs,
+    stages: trace.slice(0, 32).map((e) => ({ stage: e.stage, outcome: e.outcome, ms: e.ms ?? null })),
+  };
 }
 
 function publicOnly(endpoint: Endpoint | null): Endpoint | null {

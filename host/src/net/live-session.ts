@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { EventEmitter, type Endpoint, type PeerKey } from '@kith/sdk';
+import { EventEmitter, type Endpoint, type PeerKey, type SessionOpening } from '@kith/sdk';
 import type { SessionLink } from '../core/session-link.js';
 import { AEAD_TAG_BYTES, open, openInPlace, sealInPlace } from './aead.js';
 import { ReplayWindow } from './replay-window.js';
@@ -8,6 +8,7 @@ import { DATA_HEADER_BYTES, InnerType, MAX_PAYLOAD } from './wire-constants.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
 import { wireSlab } from '../core/byte-slab.js';
+import type { SessionSocketPort } from './session-socket.js';
 
 /** What a session needs from the table that owns it. */
 export interface SessionHost {
@@ -31,6 +32,9 @@ interface Generation {
   readonly window: ReplayWindow;
   readonly startedAt: number;
   counter: number;
+  /** Authenticated datagrams received under these keys, and the highest counter among them (loss). */
+  received: number;
+  highest: number;
 }
 
 /** How long the previous keys still open packets after a rekey (packets in flight). */
@@ -52,6 +56,18 @@ export class LiveSession implements SessionLink {
   readonly initiator: boolean;
   lastReceivedAt = Date.now();
   lastSentAt = Date.now();
+  /** The socket this session runs over. */
+  readonly via: SessionSocketPort;
+  /** How it was opened; the connect attempt that found it fills in its rung and stages. */
+  openedBy: SessionOpening;
+  /** Wire bytes and datagrams each way (diagnostics). */
+  bytesIn = 0;
+  bytesOut = 0;
+  packetsIn = 0;
+  packetsOut = 0;
+  rekeys = 0;
+  /** Expected and received datagram counts of key generations already dropped (inbound loss). */
+  #lossFolded = { expected: 0, received: 0 };
   #remote: Endpoint;
   #closed = false;
   #current: Generation;
@@ -68,6 +84,7 @@ export class LiveSession implements SessionLink {
   constructor(options: {
     peer: PeerKey; peerId: string; remote: Endpoint; keys: TransportKeys;
     localIndex: number; remoteIndex: number; host: SessionHost; initiator: boolean; path?: string;
+    via: SessionSocketPort; opening?: SessionOpening;
   }) {
     this.peer = options.peer;
     this.peerId = options.peerId;
@@ -76,6 +93,19 @@ export class LiveSession implements SessionLink {
     this.#host = options.host;
     this.initiator = options.initiator;
     this.path = options.path ?? pathFor(options.remote);
+    this.via = options.via;
+    this.openedBy = options.opening ?? { rung: options.initiator ? 'unknown' : 'inbound', handshakeMs: null, stages: [] };
+  }
+
+  /** Share of the peer's datagrams that never arrived (gaps in its counters), null before any arrived. */
+  get inboundLoss(): number | null {
+    let expected = this.#lossFolded.expected;
+    let received = this.#lossFolded.received;
+    for (const gen of this.#previous ? [this.#current, this.#previous.generation] : [this.#current]) {
+      expected += gen.highest + 1;
+      received += gen.received;
+    }
+    return expected === 0 ? null : Math.max(0, 1 - received / expected);
   }
 
   get remote(): Endpoint {
@@ -124,8 +154,10 @@ export class LiveSession implements SessionLink {
   /** Switch to new keys (rekey); the old ones stay readable for a grace period. Returns the old local index. */
   adopt(keys: TransportKeys, localIndex: number, remoteIndex: number): number {
     const old = this.#current;
+    if (this.#previous) this.#fold(this.#previous.generation);
     this.#previous = { generation: old, until: Date.now() + PREVIOUS_KEYS_GRACE_MS };
     this.#current = generation(keys, localIndex, remoteIndex);
+    this.rekeys++;
     return old.localIndex;
   }
 
@@ -133,6 +165,7 @@ export class LiveSession implements SessionLink {
   expirePrevious(now = Date.now()): number | undefined {
     if (!this.#previous || now < this.#previous.until) return undefined;
     const index = this.#previous.generation.localIndex;
+    this.#fold(this.#previous.generation);
     this.#previous = undefined;
     return index;
   }
@@ -170,8 +203,10 @@ export class LiveSession implements SessionLink {
     const { counter, header, sealed } = decoded.value;
     const plaintext = open(keys.receive, counter, header, sealed);
     if (!plaintext) return 'data-auth-failed';
+    if (this.#previous) this.#fold(this.#previous.generation);
     this.#previous = { generation: this.#current, until: Date.now() + PREVIOUS_KEYS_GRACE_MS };
     this.#current = candidate;
+    this.rekeys++;
     return this.#accept(candidate, counter, header, sealed, from, plaintext);
   }
 
@@ -190,6 +225,10 @@ export class LiveSession implements SessionLink {
     if (!plaintext) return 'data-auth-failed';
     if (!gen.window.commit(counter)) return 'data-replayed';
     this.lastReceivedAt = Date.now();
+    this.bytesIn += header.length + sealed.length;
+    this.packetsIn++;
+    gen.received++;
+    if (counter > gen.highest) gen.highest = counter;
     // Roaming: a fresh authenticated packet from a new address moves the session there.
     if (from.port !== this.#remote.port || from.address !== this.#remote.address) this.#remote = from;
     if (plaintext.length === 0) return 'data-empty';
@@ -207,6 +246,11 @@ export class LiveSession implements SessionLink {
       return undefined;
     }
     return 'data-bad-inner';
+  }
+
+  #fold(gen: Generation): void {
+    this.#lossFolded.expected += gen.highest + 1;
+    this.#lossFolded.received += gen.received;
   }
 
   #finish(reason: string, tellPeer: boolean): void {
@@ -239,12 +283,14 @@ export class LiveSession implements SessionLink {
     if (tail) packet.set(tail, DATA_HEADER_BYTES + 1 + body.length);
     sealInPlace(gen.keys.send, counter, packet.subarray(0, DATA_HEADER_BYTES), packet, DATA_HEADER_BYTES);
     this.lastSentAt = Date.now();
+    this.bytesOut += packet.length;
+    this.packetsOut++;
     this.#host.transmit(packet, this.#remote);
   }
 }
 
 function generation(keys: TransportKeys, localIndex: number, remoteIndex: number): Generation {
-  return { keys, localIndex, remoteIndex, window: new ReplayWindow(), startedAt: Date.now(), counter: 0 };
+  return { keys, localIndex, remoteIndex, window: new ReplayWindow(), startedAt: Date.now(), counter: 0, received: 0, highest: -1 };
 }
 
 export function rekeyTagOf(handshakeHash: Uint8Array): Buffer {

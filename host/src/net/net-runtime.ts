@@ -34,6 +34,8 @@ const DISCOVERY_TTL_MS = 30_000;
  */
 export class NetRuntime {
   readonly counters = new RejectionCounters();
+  /** Summed over every timed session listener extensions bound. */
+  readonly listenerCounters = new RejectionCounters();
   readonly #options: NetRuntimeOptions;
   #port: UdpPort | undefined;
   #stun: StunClient | undefined;

@@ -1,11 +1,12 @@
 import dgram from 'node:dgram';
-import { Disposable, KithError, type Datagram, type Network, type UdpListener } from '@kith/sdk';
+import { Disposable, KithError, MAX_LISTENER_WINDOW_MS, type Datagram, type Network, type UdpListener } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
 import type { NetRuntime } from './net-runtime.js';
 import { socketAddress, toEndpoint } from './endpoint.js';
 import { MAX_RECEIVE } from './wire-constants.js';
+import { SessionListenerHandle, TimedListener } from './session-listener.js';
 
-/** Listeners one extension may hold at once. */
+/** Listeners (raw and session ones together) one extension may hold at once. */
 const MAX_LISTENERS = 16;
 
 /**
@@ -13,10 +14,33 @@ const MAX_LISTENERS = 16;
  * port only inside its window). Every listener is tracked by the extension's scope, so turning
  * the extension off closes it; datagrams above 1500 bytes are dropped before the handler.
  */
-export function networkProvider(runtime: NetRuntime): (scope: ExtensionScope) => Network {
+export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promise<void> = async () => undefined): (scope: ExtensionScope) => Network {
   return (scope) => {
     let open = 0;
     return {
+      async listenForSessions(options) {
+        if (open >= MAX_LISTENERS) throw new KithError('KITH_ERR_RATE_LIMITED', `at most ${MAX_LISTENERS} UDP listeners`);
+        if (!Number.isInteger(options?.port) || options.port < 0 || options.port > 65535) throw badRequest('port must be 0..65535');
+        if (options.family !== 'ipv4' && options.family !== 'ipv6') throw badRequest('family must be ipv4 or ipv6');
+        const now = Date.now();
+        if (!Number.isFinite(options.untilMs) || options.untilMs <= now) throw badRequest('untilMs must be in the future');
+        if (options.untilMs - now > MAX_LISTENER_WINDOW_MS) throw badRequest(`a window lasts at most ${MAX_LISTENER_WINDOW_MS} ms`);
+        const table = runtime.table;
+        if (!table || table.keyring.persona.info.masterPublicKey !== scope.persona.info.masterPublicKey) throw new KithError('KITH_ERR_LOCKED');
+        open++;
+        let listener: TimedListener;
+        try {
+          listener = await TimedListener.open({
+            port: options.port, family: options.family, untilMs: options.untilMs, owner: scope.extension.id, table,
+            totals: runtime.listenerCounters, refreshFriends, fault: (error) => scope.fault(error),
+          });
+        } catch (error) {
+          open--;
+          throw error;
+        }
+        listener.onDidClose(() => open--);
+        return scope.track(new SessionListenerHandle(listener));
+      },
       async discover() {
         const result = await runtime.discover();
         return { ipv4: result.ipv4, ipv6: result.ipv6 };
@@ -66,4 +90,8 @@ export function networkProvider(runtime: NetRuntime): (scope: ExtensionScope) =>
       },
     };
   };
+}
+
+function badRequest(message: string): KithError {
+  return new KithError('KITH_ERR_BAD_REQUEST', message);
 }

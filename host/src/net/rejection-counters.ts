@@ -4,14 +4,22 @@
  */
 export class RejectionCounters {
   readonly #counts = new Map<string, number>();
+  readonly #parent: RejectionCounters | undefined;
   #accepted = 0;
+
+  /** `parent` also counts everything counted here (one socket's counts inside a host-wide sum). */
+  constructor(parent?: RejectionCounters) {
+    this.#parent = parent;
+  }
 
   reject(reason: string): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
+    this.#parent?.reject(reason);
   }
 
   accept(): void {
     this.#accepted++;
+    this.#parent?.accept();
   }
 
   get accepted(): number {

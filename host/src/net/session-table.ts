@@ -12,6 +12,7 @@ import {
 import { LiveSession, type SessionHost } from './live-session.js';
 import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
 import { TokenBucket } from './token-bucket.js';
+import type { SessionSocketPort } from './session-socket.js';
 
 interface Initiation {
   readonly entry: PeerKeyEntry;
@@ -24,6 +25,10 @@ interface Initiation {
 }
 
 interface PendingResponse {
+  /** The socket the HELLO arrived on: the session runs there once confirmed. */
+  readonly via: SessionSocketPort;
+  /** Where the HELLO came from (a Close goes there if the listener's window ends first). */
+  readonly from: Endpoint;
   readonly entry: PeerKeyEntry;
   readonly index: number;
   readonly remoteIndex: number;
@@ -61,6 +66,8 @@ export const REKEY_AFTER_MS = 120_000;
  */
 export class SessionTable implements SessionLinks, SessionHost {
   readonly #port: UdpPort;
+  /** The main port as a session socket. */
+  readonly #main: SessionSocketPort;
   readonly #keyring: PeerKeyring;
   readonly #events: SessionTableEvents;
   readonly #byIndex = new Map<number, LiveSession>();
@@ -91,6 +98,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     port: UdpPort, keyring: PeerKeyring, events: SessionTableEvents = {}, options: { rekeyAfterMs?: number; tickMs?: number } = {},
   ) {
     this.#port = port;
+    this.#main = {
+      send: (data, to) => port.send(data, to), counters: port.counters, takesHandshakes: true, description: { kind: 'main' },
+    };
     this.#keyring = keyring;
     this.#events = events;
     this.#rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
@@ -142,8 +152,11 @@ export class SessionTable implements SessionLinks, SessionHost {
     });
   }
 
-  /** Send our HELLO for `peer` to `to` (one packet of a burst); the handshake state is reused. */
-  sendHello(peer: PeerKey, to: Endpoint): boolean {
+  /**
+   * Send our HELLO for `peer` to `to` out of `via` (one packet of a burst); the handshake state is
+   * reused, so whichever socket its HELLO-ACK comes back to carries the session.
+   */
+  sendHello(peer: PeerKey, to: Endpoint, via: SessionSocketPort = this.#main): boolean {
     if (this.#stopped || this.#byPeer.has(peer)) return false;
     const entry = this.#keyring.get(peer);
     if (!entry) throw new KithError('KITH_ERR_NOT_FOUND', 'That peer is not a saved friend');
@@ -161,7 +174,7 @@ export class SessionTable implements SessionLinks, SessionHost {
       this.#initiations.set(peer, initiation);
       this.#initiationsByIndex.set(index, initiation);
     }
-    this.#port.send(initiation.packet, to);
+    via.send(initiation.packet, to);
     return true;
   }
 
@@ -179,17 +192,46 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#onBeacon(data, from);
   }
 
-  /** The peer-packet handler for the port's receive loop. */
-  handle(data: Buffer, from: Endpoint): void {
-    const counters = this.#port.counters;
+  /** The peer-packet handler for a socket's receive loop (the main port unless `via` says otherwise). */
+  handle(data: Buffer, from: Endpoint, via: SessionSocketPort = this.#main): void {
+    const counters = via.counters;
     if (data.length < 2) return counters.reject('peer-too-short');
     switch (data[1]) {
-      case PacketType.Data: return this.#onData(data, from);
-      case PacketType.Hello: return this.#onHello(data, from);
-      case PacketType.HelloAck: return this.#onHelloAck(data, from);
-      case PacketType.Beacon: return this.#onBeacon(data, from);
+      case PacketType.Data: return this.#onData(data, from, via);
+      case PacketType.Hello: return this.#onHello(data, from, via);
+      case PacketType.HelloAck: return this.#onHelloAck(data, from, via);
+      case PacketType.Beacon: return via === this.#main ? this.#onBeacon(data, from) : counters.reject('beacon-not-here');
       default: return counters.reject('peer-unknown-type');
     }
+  }
+
+  /**
+   * A listener's window ended: handshakes it answered and not yet confirmed are dropped, and the
+   * friend is told with a sealed Close under the keys it already holds, so no half-open session
+   * is left on its side either. HELLO-ACKs arriving on it later are refused (`takesHandshakes`).
+   */
+  dropHandshakesOn(via: SessionSocketPort, reason: string): void {
+    for (const [index, pending] of [...this.#responses]) {
+      if (pending.via !== via || pending.rekeyOf) continue;
+      this.#responses.delete(index);
+      if (this.#responsesByPeer.get(pending.entry.peer) === pending) this.#responsesByPeer.delete(pending.entry.peer);
+      const unborn = new LiveSession({
+        peer: pending.entry.peer, peerId: pending.peerId, remote: pending.from, keys: pending.keys,
+        localIndex: pending.index, remoteIndex: pending.remoteIndex, initiator: false, via,
+        host: { transmit: (packet, to) => via.send(packet, to), forget: () => undefined },
+      });
+      unborn.close(reason);
+    }
+  }
+
+  /** Close every session that runs over `via` (its socket is going away). */
+  closeSessionsOn(via: SessionSocketPort, reason: string): void {
+    for (const session of [...this.#byPeer.values()]) if (session.via === via) session.close(reason);
+  }
+
+  /** Live sessions over `via`. */
+  sessionsOn(via: SessionSocketPort): LiveSession[] {
+    return [...this.#byPeer.values()].filter((session) => session.via === via);
   }
 
   /** Keepalives, idle timeouts, rekeys, expiry of half-open handshakes and of old keys. */
@@ -233,6 +275,12 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#port.send(data, to);
   }
 
+  /** The SessionHost of sessions over `via`: their datagrams leave through that socket. */
+  #hostFor(via: SessionSocketPort): SessionHost {
+    if (via === this.#main) return this;
+    return { transmit: (data, to) => via.send(data, to), forget: (session, reason) => this.forget(session, reason) };
+  }
+
   forget(session: LiveSession, reason: string): void {
     for (const index of session.indices()) if (this.#byIndex.get(index) === session) this.#byIndex.delete(index);
     if (this.#byPeer.get(session.peer) === session) this.#byPeer.delete(session.peer);
@@ -241,20 +289,23 @@ export class SessionTable implements SessionLinks, SessionHost {
       this.#rekeys.delete(session.peer);
       this.#initiationsByIndex.delete(rekey.index);
     }
+    session.via.sessionClosed?.(session);
     this.#events.onClose?.(session, reason);
   }
 
-  #onData(data: Buffer, from: Endpoint): void {
-    const counters = this.#port.counters;
+  #onData(data: Buffer, from: Endpoint, via: SessionSocketPort): void {
+    const counters = via.counters;
     if (data.length < 6) return counters.reject('data-bad-length');
     const index = data.readUInt32BE(2);
     const session = this.#byIndex.get(index);
     if (session) {
+      if (session.via !== via) return counters.reject('data-wrong-socket');
       const reason = session.receive(data, from);
       return reason ? counters.reject(reason) : counters.accept();
     }
     const pending = this.#responses.get(index);
     if (!pending) return counters.reject('data-unknown-index');
+    if (pending.via !== via) return counters.reject('data-wrong-socket');
     if (pending.rekeyOf) {
       // A rekey is confirmed by the first packet under the new keys: the session keeps going.
       const session = pending.rekeyOf;
@@ -270,7 +321,8 @@ export class SessionTable implements SessionLinks, SessionHost {
     // The initiator's first transport packet confirms the handshake: only now is the session open.
     const candidate = new LiveSession({
       peer: pending.entry.peer, peerId: pending.peerId, remote: from, keys: pending.keys,
-      localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this, initiator: false,
+      localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this.#hostFor(via), initiator: false, via,
+      opening: via === this.#main ? undefined : { rung: 'listener', handshakeMs: null, stages: [] },
     });
     const reason = candidate.receive(data, from);
     if (reason) return counters.reject(reason);
@@ -280,9 +332,11 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#open(candidate);
   }
 
-  #onHello(data: Buffer, from: Endpoint): void {
-    const counters = this.#port.counters;
+  #onHello(data: Buffer, from: Endpoint, via: SessionSocketPort): void {
+    const counters = via.counters;
     if (this.#stopped) return counters.reject('hello-stopped');
+    // After its window a listener only takes rekeys of the sessions it still carries.
+    if (!via.takesHandshakes && !this.#carries(via)) return counters.reject('hello-window-ended');
     const decoded = decodeHello(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
     const { senderIndex, hint, noise } = decoded.value;
@@ -295,15 +349,16 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (pending && pending.ephemeralHex === ephemeralHex && pending.remoteIndex === senderIndex) {
       // Another HELLO of the same burst: the ACK may have been lost or the hole was not open yet.
       if (pending.answers >= MAX_ACK_RESENDS) return counters.reject('hello-duplicate');
+      if (pending.via !== via) return counters.reject('hello-duplicate');
       pending.answers++;
       counters.accept();
-      return this.#port.send(pending.ack, from);
+      return via.send(pending.ack, from);
     }
     const mine = this.#initiations.get(entry.peer);
     if (mine && this.#keyring.persona.info.masterPublicKey < entry.peer) {
       // Both sides are punching: the lower master key initiates, so we ignore theirs, but aim our
       // HELLO at where theirs came from too (their NAT may map differently than STUN saw).
-      this.#port.send(mine.packet, from);
+      via.send(mine.packet, from);
       return counters.reject('hello-collision');
     }
     if (!this.#helloBudget.take()) return counters.reject('hello-rate-limited');
@@ -318,28 +373,31 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (payload.rekeyTag) {
       rekeyOf = this.#byPeer.get(entry.peer);
       if (!rekeyOf || !rekeyOf.matchesRekeyTag(payload.rekeyTag)) return counters.reject('hello-bad-rekey');
+      if (rekeyOf.via !== via) return counters.reject('hello-wrong-socket');
     }
+    if (!rekeyOf && !via.takesHandshakes) return counters.reject('hello-window-ended');
     this.#lastHelloTs.set(entry.peer, payload.timestampMs);
     const index = this.#freeIndex();
     const answer = responder.answer(encodeAckPayload(this.#keyring.persona.info.peerId));
     const ack = encodeHelloAck(index, senderIndex, answer.message);
     if (pending) this.#responses.delete(pending.index);
     const response: PendingResponse = {
-      entry, index, remoteIndex: senderIndex, keys: answer.keys, peerId: payload.peerId, timestampMs: payload.timestampMs,
+      via, from, entry, index, remoteIndex: senderIndex, keys: answer.keys, peerId: payload.peerId, timestampMs: payload.timestampMs,
       ephemeralHex, ack, createdAt: Date.now(), answers: 0, ...(rekeyOf ? { rekeyOf } : {}),
     };
     this.#responses.set(index, response);
     this.#responsesByPeer.set(entry.peer, response);
     counters.accept();
-    this.#port.send(ack, from);
+    via.send(ack, from);
   }
 
-  #onHelloAck(data: Buffer, from: Endpoint): void {
-    const counters = this.#port.counters;
+  #onHelloAck(data: Buffer, from: Endpoint, via: SessionSocketPort): void {
+    const counters = via.counters;
     const decoded = decodeHelloAck(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
     const initiation = this.#initiationsByIndex.get(decoded.value.receiverIndex);
     if (!initiation) return counters.reject('ack-unknown-index');
+    if (initiation.rekeyOf ? initiation.rekeyOf.via !== via : !via.takesHandshakes) return counters.reject('ack-window-ended');
     const result = initiation.kk.readMessage2(decoded.value.noise);
     if (!result) return counters.reject('ack-auth-failed');
     const peerId = decodeAckPayload(result.payload);
@@ -358,7 +416,10 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.abandon(initiation.entry.peer);
     const session = new LiveSession({
       peer: initiation.entry.peer, peerId, remote: from, keys: result.keys,
-      localIndex: initiation.index, remoteIndex: decoded.value.senderIndex, host: this, initiator: true,
+      localIndex: initiation.index, remoteIndex: decoded.value.senderIndex, host: this.#hostFor(via), initiator: true, via,
+      opening: {
+        rung: via === this.#main ? 'unknown' : 'listener', handshakeMs: Date.now() - initiation.createdAt, stages: [],
+      },
     });
     session.sendKeepalive(); // confirms the handshake to the responder
     this.#open(session);
@@ -384,6 +445,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#byIndex.set(session.localIndex, session);
     this.#byPeer.set(session.peer, session);
     session.onHeartbeat(() => this.#events.onHeartbeat?.(session));
+    session.via.sessionOpened?.(session);
     this.#events.onOpen?.(session);
     this.#opened.fire(session);
   }
@@ -409,7 +471,12 @@ export class SessionTable implements SessionLinks, SessionHost {
       this.#rekeys.set(session.peer, rekey);
       this.#initiationsByIndex.set(index, rekey);
     }
-    this.#port.send(rekey.packet, session.remote);
+    session.via.send(rekey.packet, session.remote);
+  }
+
+  #carries(via: SessionSocketPort): boolean {
+    for (const session of this.#byPeer.values()) if (session.via === via) return true;
+    return false;
   }
 
   #freeIndex(): number {

@@ -51,9 +51,9 @@ export class UdpPort {
   }
 
   /** Bind a dual-stack socket on `port` (0 = any); `address` narrows it (tests, lab). */
-  static async bind(options: { port?: number; address?: string; counters?: RejectionCounters } = {}): Promise<UdpPort> {
+  static async bind(options: { port?: number; address?: string; counters?: RejectionCounters; ipv6Only?: boolean } = {}): Promise<UdpPort> {
     const counters = options.counters ?? new RejectionCounters();
-    if (options.address) return new UdpPort(await open(options.address, options.port ?? 0), counters);
+    if (options.address) return new UdpPort(await open(options.address, options.port ?? 0, options.ipv6Only ?? false), counters);
     try {
       return new UdpPort(await open('::', options.port ?? 0), counters);
     } catch (error) {
@@ -162,9 +162,9 @@ export class UdpPort {
   }
 }
 
-function open(address: string, port: number): Promise<dgram.Socket> {
+function open(address: string, port: number, ipv6Only = false): Promise<dgram.Socket> {
   const socket = dgram.createSocket({
-    type: address.includes(':') ? 'udp6' : 'udp4', ipv6Only: false, reuseAddr: false, lookup: literalLookup as never,
+    type: address.includes(':') ? 'udp6' : 'udp4', ipv6Only, reuseAddr: false, lookup: literalLookup as never,
     recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES,
   });
   return new Promise((resolve, reject) => {

@@ -4,8 +4,20 @@ import type { TraceLog } from '../../core/trace-log.js';
 
 const OUTCOMES = new Set(['ok', 'failed', 'skipped', 'info']);
 
-/** `ctx.diagnostics`: trace entries into the host's in-memory trace log, source = extension id. */
-export function createDiagnostics(scope: ExtensionScope, traces: TraceLog): Diagnostics {
+/**
+ * `ctx.diagnostics`: trace entries into the host's in-memory trace log (source = extension id),
+ * checked here, and the read side (session stats, counters, connect attempts, change events)
+ * from whichever area provides it; without one, reads throw `KITH_ERR_NOT_AVAILABLE`.
+ */
+export function createDiagnostics(
+  scope: ExtensionScope, traces: TraceLog, provide?: (scope: ExtensionScope) => Diagnostics,
+): Diagnostics {
+  let reader: Diagnostics | undefined;
+  const read = (): Diagnostics => {
+    reader ??= provide?.(scope);
+    if (!reader) throw new KithError('KITH_ERR_NOT_AVAILABLE', 'This host keeps no session diagnostics');
+    return reader;
+  };
   return {
     trace(entry) {
       if (typeof entry?.stage !== 'string' || entry.stage.length === 0 || !OUTCOMES.has(entry.outcome)) {
@@ -19,5 +31,10 @@ export function createDiagnostics(scope: ExtensionScope, traces: TraceLog): Diag
         ...(typeof entry.ms === 'number' ? { ms: entry.ms } : {}),
       });
     },
+    sessions: async () => read().sessions(),
+    session: async (peer) => read().session(peer),
+    counters: async () => read().counters(),
+    connectAttempts: async (limit) => read().connectAttempts(limit),
+    onDidChange: (listener, thisArgs, disposables) => read().onDidChange(listener, thisArgs, disposables),
   };
 }
