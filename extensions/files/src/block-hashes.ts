@@ -8,7 +8,13 @@
  * a file in 64 KiB blocks), checks it against the root, and then checks every block against its
  * hash before writing it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
+
+// OpenSSL's SHA-256 (node:crypto): 333 MB/s on the bench machine against 32 MB/s for
+// @noble/hashes in pure JS, and the receiver hashes every block on the bus's thread.
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest();
+}
 
 export const HASH_BYTES = 32;
 const DOMAIN = new TextEncoder().encode('kith-files-v1\0');
@@ -32,7 +38,7 @@ export function rootOf(size: number, bs: number, hashes: Uint8Array): Uint8Array
   const view = new DataView(head.buffer);
   view.setBigUint64(0, BigInt(size));
   view.setUint32(8, bs);
-  return sha256.create().update(DOMAIN).update(head).update(hashes).digest();
+  return createHash('sha256').update(DOMAIN).update(head).update(hashes).digest();
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
