@@ -15,6 +15,7 @@ import type { Migration } from 'kysely';
 import type { Blobs } from './blobs.js';
 import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
+import type { PageChannels } from './page-channel.js';
 import type { ProposedApi } from './proposals.js';
 import type { ServiceRef } from './service-ref.js';
 import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, SessionStats } from './session-stats.js';
@@ -646,6 +647,12 @@ export interface ExtensionContext {
   readonly rendezvous: Rendezvous;
   readonly network: Network;
   readonly events: UiEvents;
+  /**
+   * Duplex binary channels with one page each (media frames, live data), with backpressure:
+   * `register(name, onOpen, { policy })` accepts what the UI opens with `UiHost.openChannel(name)`.
+   * Its channels close when the page goes away or the extension stops (lock, switch, off).
+   */
+  readonly pageChannels: PageChannels;
   readonly settings: Settings;
   readonly timers: Timers;
   readonly services: Services;

@@ -30,3 +30,12 @@ export { SDK_API_VERSION } from './version.js';
 export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';
 export { coalesceRanges, parseRange, MAX_RANGES, MAX_RANGE_HEADER_LENGTH, type ByteRange, type RangeRequest } from './http-range.js';
 export { serveRanged, type RangedContent } from './serve-ranged.js';
+export {
+  PAGE_CHANNEL_LIMITS, PAGE_CHANNEL_NAME, type BackpressurePolicy, type PageChannel, type PageChannelCloseReason,
+  type PageChannelMessage, type PageChannelOptions, type PageChannels, type PageChannelStats, type PageChannelValue,
+} from './page-channel.js';
+// The two ends' shared runtime, for whatever plays the page (the shell, the test kit) and for the host.
+export { PageChannelClient, type ChannelSocket } from './page-channel-client.js';
+export { ChannelEndpoint, type ChannelEndpointInit, type ChannelTerms, type ChannelTransport } from './page-channel-endpoint.js';
+export { CHANNEL_EVENTS, CHANNEL_ID, channelTerms, type OpenAnswer, type OpenRequest } from './page-channel-wire.js';
+export { checkChannelMessage } from './page-channel-message.js';

@@ -12,6 +12,7 @@
  */
 import type { Disposable } from './disposable.js';
 import type { PeerKey, PersonaInfo } from './context.js';
+import type { PageChannel } from './page-channel.js';
 import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
 /**
@@ -47,6 +48,16 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    * Dispose to remove them. Throws for a slot this extension does not declare.
    */
   renderSlot(container: SlotContainer, slot: string, context?: SlotContext): Disposable;
+  /**
+   * Open the channel `name` the extension's host code registered with
+   * `ctx.pageChannels.register(name, ...)`: a duplex channel between this page and the extension,
+   * for binary (`Uint8Array`) and structured messages, with the backpressure policy the extension
+   * chose. Rejects with `KITH_ERR_NOT_FOUND` when the extension does not run or registered no such
+   * name, `KITH_ERR_RATE_LIMITED` past 16 channels per page. Close it when the view goes away
+   * (`disconnectedCallback`); it closes by itself when the page's connection drops or the
+   * extension stops.
+   */
+  openChannel(name: string): Promise<PageChannel>;
 }
 
 /**

@@ -7,11 +7,12 @@ import type { Kernel } from './area.js';
 import { mountHealth } from './host-health.js';
 import type { PersonaGate } from './persona-gate.js';
 import { createDiagnosticsLogs } from './trace-log.js';
+import { PageChannelHub } from './page-channel-hub.js';
 import { UiHub } from './ui-hub.js';
 
 /**
  * Build what every area is made from: a fresh per-launch secret, the gateway guarded by `gate`
- * (with `/api/health` mounted), the UI hub and the diagnostics logs.
+ * (with `/api/health` mounted), the UI hub, the page channels and the diagnostics logs.
  */
 export function createKernel(parts: {
   readonly config: HostConfig;
@@ -24,6 +25,8 @@ export function createKernel(parts: {
   const launchSecret = randomBytes(32).toString('base64url');
   const gateway = createGateway({ log, gate, clientDir, launchSecret });
   mountHealth(gateway.publicApi);
+  // Attached before any page connects; the extensions area reaches it with PageChannelHub.of(io).
+  PageChannelHub.of(gateway.io);
   return {
     config,
     log,

@@ -20,6 +20,7 @@ export {
   type TestRendezvous,
 } from './test-network.js';
 export { type Subscription, type UiEvent, type UiEventStream } from './ui-events.js';
+export { type TestPage } from './test-page.js';
 export { installExtension } from './install.js';
 export { eventually } from './eventually.js';
 export { resolveProgram, type KithProgram, type ProgramOptions } from './program.js';

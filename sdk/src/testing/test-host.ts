@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { installExtension } from './install.js';
 import { resolveProgram, startProgram, type ProgramOptions, type RunningProgram } from './program.js';
 import { UiEventRecorder, type UiEventStream } from './ui-events.js';
+import { openTestPage, type TestPage } from './test-page.js';
 
 /** Options for {@link startTestHost}. */
 export interface TestHostOptions extends ProgramOptions {
@@ -75,6 +76,8 @@ export interface TestHost {
   readonly persona: TestPersona | undefined;
   /** Everything the page socket received, across restarts. */
   readonly events: UiEventStream;
+  /** Connect another page (its own socket) to open page channels on; closed with the host. */
+  openPage(): Promise<TestPage>;
   /** `fetch` with the launch secret and the page's Origin; `path` includes `/api`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** A JSON request; `path` is below `/api` (e.g. `/extensions`). Never throws for a status. */
@@ -117,6 +120,11 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   };
 
   const events = new UiEventRecorder();
+  const pages = new Set<TestPage>();
+  const closePages = () => {
+    for (const page of pages) page.close();
+    pages.clear();
+  };
   let running: RunningProgram | undefined;
   let url = '';
   let secret = '';
@@ -183,6 +191,12 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       return persona;
     },
     events,
+    async openPage() {
+      if (!running) throw new Error(`${name} is stopped`);
+      const page = await openTestPage(url, secret);
+      pages.add(page);
+      return page;
+    },
     fetch: doFetch,
     call,
     request,
@@ -207,6 +221,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       persona = undefined;
     },
     async restart() {
+      closePages();
       events.detach();
       await running?.stop();
       running = undefined;
@@ -216,6 +231,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     async close() {
       if (closed) return;
       closed = true;
+      closePages();
       events.detach();
       await running?.stop();
       running = undefined;

@@ -58,6 +58,8 @@ export class UiHostFactory {
         if (action) ref.onAction().subscribe(() => action.run());
       },
       renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
+      // Scoped like its events: a view can only open its own extension's channels this way.
+      openChannel: (name) => realtime.openChannel(extensionId, name),
     };
   }
 

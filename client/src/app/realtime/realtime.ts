@@ -1,5 +1,6 @@
 import { Injectable, inject, signal } from '@angular/core';
 import { io, type Socket } from 'socket.io-client';
+import { PageChannelClient, type PageChannel } from '@kith/sdk';
 import { ApiClient } from '../api/api-client';
 import type { HostEventName, HostEvents } from './host-events';
 
@@ -14,6 +15,7 @@ const RELOAD_KEY = 'kith.reloadedForSecretAt';
 export class Realtime {
   readonly #api = inject(ApiClient);
   readonly #socket: Socket;
+  readonly #channels: PageChannelClient;
   /** True while connected. */
   readonly connected = signal(false);
   /** Increments on every (re)connect, so state holders can refetch what they may have missed. */
@@ -40,6 +42,8 @@ export class Realtime {
       // The host disconnects every page on lock; come straight back (the handshake re-checks us).
       if (reason === 'io server disconnect') setTimeout(() => this.#socket.connect(), 200);
     });
+    // Page channels ride this socket and close (page-gone) when it drops; views reopen them.
+    this.#channels = new PageChannelClient(this.#socket, (error) => console.error('a page channel listener failed', error));
     this.#socket.on('connect_error', (error) => {
       // A stale secret is refused at the engine.io handshake (HTTP 403, before any session), or
       // by the socket guard (KITH_ERR_FORBIDDEN).
@@ -60,6 +64,11 @@ export class Realtime {
   /** Send an event to the host (binary payloads stay binary). */
   emit(name: string, payload: unknown): void {
     this.#socket.emit(name, payload);
+  }
+
+  /** Open `extensionId`'s page channel `name` on this page's socket (see `UiHost.openChannel`). */
+  openChannel(extensionId: string, name: string): Promise<PageChannel> {
+    return this.#channels.open(extensionId, name);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { defineExtension } from '@kith/sdk';
 import { startHeartbeat } from './heartbeat.js';
 import { registerGreetingRoutes } from './greeting-routes.js';
+import { registerNoteRoutes } from './notes-routes.js';
+import { registerRecorderChannel } from './recorder-channel.js';
 import { registerWaveKind } from './wave-kind.js';
 import { reportWaveOutcomes } from './wave-reports.js';
 import { openWaveStore } from './wave-store.js';
@@ -15,6 +17,8 @@ export default defineExtension({
       registerWaveKind(ctx, store),
       ...reportWaveOutcomes(ctx),
       ...registerGreetingRoutes(ctx, store, heartbeat),
+      ...registerNoteRoutes(ctx),
+      registerRecorderChannel(ctx),
     );
     ctx.log.info('hello is ready');
   },
