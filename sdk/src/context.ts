@@ -429,8 +429,9 @@ export interface ExtensionStorage {
 }
 
 /**
- * Seals data at rest with the persona's at-rest key. Sealed strings start with `kith:seal:v1:`;
- * the SQLite file alone reveals no sealed content.
+ * Seals data at rest under a key of this extension's own for this persona (HKDF of the persona's
+ * at-rest key with the extension id), so no other extension, even with the bytes, can open it.
+ * Sealed strings start with `kith:seal:v1:`; the SQLite file alone reveals no sealed content.
  */
 export interface Sealing {
   sealText(plaintext: string): string;

@@ -7,19 +7,39 @@ import type { Database } from '../storage/database.js';
 import { createChannelStorage } from '@kith/sdk/storage';
 import { Disposable, type StorageChannel } from '@kith/sdk';
 import { openStorageChannel } from '../storage/host-storage-channel.js';
-import { keyedTag, openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
+import { extensionSealingKey, keyedTag, openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
+import { resealLegacyValues } from './legacy-reseal.js';
 import { personaFriends, type FriendTable } from './friend-store.js';
 import { peerKeyBytes } from './persona-keys.js';
 
-/** `ctx.sealing`: the storage sealing helpers under the persona's at-rest key (throws `KITH_ERR_LOCKED` once locked). */
-export function sealingFor(scope: ExtensionScope): Sealing {
+/**
+ * `ctx.sealing`: the storage sealing helpers under the extension's own key for this persona
+ * (storage/sealing.ts, extensionSealingKey), derived per call from the at-rest key so that it
+ * throws `KITH_ERR_LOCKED` once locked and no derived key outlives the call. With `database`, the
+ * first use re-seals what the extension sealed before per-extension keys (legacy-reseal.ts).
+ */
+export function sealingFor(scope: ExtensionScope, database?: Pick<Database, 'sqlite'>): Sealing {
   const persona = scope.persona;
+  const id = scope.extension.id;
+  const withKey = <T>(use: (key: Uint8Array) => T): T => {
+    const key = extensionSealingKey(persona.atRestKey, id);
+    try {
+      return use(key);
+    } finally {
+      key.fill(0);
+    }
+  };
+  if (database) {
+    const scopeIds = { extensionId: id, personaSlug: persona.info.slug, personaKey: persona.info.masterPublicKey };
+    const resealed = withKey((key) => resealLegacyValues(database.sqlite, scopeIds, persona.atRestKey, key));
+    if (resealed > 0) scope.log.info('re-sealed values under the extension key', { resealed });
+  }
   return {
-    sealText: (plaintext) => sealText(persona.atRestKey, plaintext),
-    openText: (sealed) => openText(persona.atRestKey, sealed),
-    sealBytes: (plaintext) => sealBytes(persona.atRestKey, plaintext),
-    openBytes: (sealed) => openBytes(persona.atRestKey, sealed),
-    tag: (value) => keyedTag(persona.atRestKey, scope.extension.id, value),
+    sealText: (plaintext) => withKey((key) => sealText(key, plaintext)),
+    openText: (sealed) => withKey((key) => openText(key, sealed)),
+    sealBytes: (plaintext) => withKey((key) => sealBytes(key, plaintext)),
+    openBytes: (sealed) => withKey((key) => openBytes(key, sealed)),
+    tag: (value) => keyedTag(persona.atRestKey, id, value),
   };
 }
 
@@ -73,7 +93,7 @@ export function storageFor(scope: ExtensionScope, database: Database): ReturnTyp
 export function identityProviders(database: Database, friends: FriendTable): ContextProviders {
   return {
     storage: (scope) => storageFor(scope, database),
-    sealing: (scope) => sealingFor(scope),
+    sealing: (scope) => sealingFor(scope, database),
     keys: (scope) => keysFor(scope, friends),
     friends: (scope) => personaFriends(friends, scope.persona),
   };

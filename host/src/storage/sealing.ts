@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { KithError } from '@kith/sdk';
 
@@ -81,6 +81,18 @@ export function keyedTag(atRestKey: Uint8Array, extensionId: string, value: stri
   } finally {
     tagKey.fill(0);
   }
+}
+
+/**
+ * The key `ctx.sealing` seals with: HKDF-SHA256(ikm: the persona's at-rest key, salt: empty,
+ * info: "kith:ext-seal:v1" | 0 | extension id). Each extension of each persona gets its own key,
+ * so one extension cannot open what another sealed even with the bytes in hand. Data sealed
+ * before this key existed (under the at-rest key itself) is re-sealed once per extension and
+ * persona (identity/legacy-reseal.ts). The caller zeroes the result after use.
+ */
+export function extensionSealingKey(atRestKey: Uint8Array, extensionId: string): Uint8Array {
+  if (typeof extensionId !== 'string' || extensionId.length === 0 || extensionId.length > 64) throw new RangeError('not an extension id');
+  return new Uint8Array(hkdfSync('sha256', atRestKey, new Uint8Array(0), `kith:ext-seal:v1\u0000${extensionId}`, 32));
 }
 
 /** `ciphertext | tag` of XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha) with the v1 AAD. */
