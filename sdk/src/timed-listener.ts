@@ -20,8 +20,10 @@ export interface SessionListenerOptions {
   readonly family: 'ipv4' | 'ipv6';
   /**
    * End of the window (Unix ms): at most {@link MAX_LISTENER_WINDOW_MS} from now. From then on
-   * no new handshake is taken; the socket closes at once unless it carries a live session, which
-   * keeps it until that session ends.
+   * no new handshake is taken (rekeys of its sessions still are), a handshake it answered but
+   * that is not confirmed yet is dropped and the friend told with a sealed Close, and the socket
+   * closes at once unless it carries a live session, which keeps it until that session ends
+   * (sessions never move to another socket). A bad window is `KITH_ERR_BAD_REQUEST`.
    */
   readonly untilMs: number;
 }
@@ -71,7 +73,11 @@ export interface SessionListener extends Disposable {
   readonly state: SessionListenerState;
   /** A session opened over this socket. The bus then carries it like any other (ctx.sessions). */
   readonly onDidOpenSession: Event<ListenerSession>;
-  /** The socket closed: `window-ended`, `sessions-ended` (after the window), `disposed`, `locked`. */
+  /**
+   * The socket closed: `window-ended` (no session on it then), `sessions-ended` (its last session
+   * ended after the window), `disposed` (by the extension, or because the extension stopped: off,
+   * lock, persona switch).
+   */
   readonly onDidClose: Event<string>;
   /** What arrived on this socket so far. */
   counters(): DatagramCounters;
@@ -79,7 +85,9 @@ export interface SessionListener extends Disposable {
    * Start a handshake with `peer` (a saved friend) from this socket toward `endpoints` at
    * `options.atMs`: bursts of HELLOs go out until a session with the peer opens. Resolves with
    * the session (one already live with that peer counts); rejects with `KITH_ERR_NOT_FOUND`
-   * for a stranger, `KITH_ERR_TIMEOUT` when nothing answered in time or the window ended first.
+   * for a stranger, `KITH_ERR_BAD_REQUEST` for endpoints of the other family or an `atMs` outside
+   * the window, `KITH_ERR_TIMEOUT` when nothing answered in time or the window ended first. At
+   * most 4 connects run at once per listener.
    */
   connect(peer: PeerKey, endpoints: readonly Endpoint[], options?: ListenerConnectOptions): Promise<ListenerSession>;
 }

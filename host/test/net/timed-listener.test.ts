@@ -212,6 +212,21 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     expect(view.closedReason).to.equal('sessions-ended');
   });
 
+  it('turning the extension off closes its listener and the sessions over it (the friend hears it)', async () => {
+    const listener = await listen(bob, 20_000);
+    await alice.request('POST', '/connect', { peer: bob.persona!.key, ipv4: `127.0.0.1:${listener.local.port}` });
+    await eventually('Bob\'s side of the session', async () => (await listenerOf(bob, listener.id)).opened.length === 1);
+    await bob.request('POST', '/extensions/tl', { enabled: false });
+    await eventually('both sides closed', async () => !(await sessionWith(alice, bob)) && !(await sessionWith(bob, alice)), 5_000);
+    const again = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.bind(listener.local.port, '0.0.0.0', () => resolve());
+    });
+    again.close();
+    await bob.request('POST', '/extensions/tl', { enabled: true });
+  });
+
   it('refuses bad windows and endpoints, and a stranger to connect to', async () => {
     const tooLong = await bob.call('POST', '/tl/listen', { windowMs: 16 * 60_000 });
     expect(tooLong.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');

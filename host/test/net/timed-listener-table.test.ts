@@ -1,0 +1,117 @@
+/**
+ * White-box checks of timed listeners inside the session table (real UDP on loopback, keys made
+ * in the test): a session over a listener rekeys over that socket even after the window, the
+ * listener's sessions accept datagrams only from their own socket, and a connect in flight when
+ * the window ends gives up at once.
+ */
+import dgram from 'node:dgram';
+import { expect } from 'chai';
+import { KithError } from '@kith/sdk';
+import { UdpPort } from '../../src/net/udp-port.js';
+import { PeerKeyring } from '../../src/net/peer-keyring.js';
+import { SessionTable } from '../../src/net/session-table.js';
+import { RejectionCounters } from '../../src/net/rejection-counters.js';
+import { TimedListener } from '../../src/net/session-listener.js';
+import type { LiveSession } from '../../src/net/live-session.js';
+import { testPersona } from './test-persona.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function node(label: string) {
+  const persona = testPersona(label);
+  const port = await UdpPort.bind({ address: '::' });
+  const keyring = new PeerKeyring(persona);
+  const table = new SessionTable(port, keyring, {}, { rekeyAfterMs: 100, tickMs: 3_600_000 });
+  port.onPeer((data, from) => table.handle(data, from));
+  return { persona, port, keyring, table, endpoint: { address: '127.0.0.1', port: port.port, family: 'ipv4' as const } };
+}
+type Node = Awaited<ReturnType<typeof node>>;
+
+describe('net/session-listener inside the session table', function () {
+  this.timeout(15_000);
+  let a: Node;
+  let b: Node;
+  let listener: TimedListener | undefined;
+  const totals = new RejectionCounters();
+
+  const openListener = (untilMs: number) => TimedListener.open({
+    port: 0, family: 'ipv4', untilMs, owner: 'test', table: b.table, totals,
+    refreshFriends: async () => undefined, fault: (error) => { throw error; },
+  });
+
+  beforeEach(async () => {
+    a = await node('a');
+    b = await node('b');
+    a.keyring.replace([b.persona.friendCardFor(a.persona)]);
+    b.keyring.replace([a.persona.friendCardFor(b.persona)]);
+  });
+  afterEach(async () => {
+    listener?.close('test-over');
+    a.table.stop('shutdown');
+    b.table.stop('shutdown');
+    await a.port.close();
+    await b.port.close();
+  });
+
+  it('a session the listener started rekeys out of the listener after its window, and refuses its datagrams on another socket', async () => {
+    listener = await openListener(Date.now() + 400);
+    const atA = a.table.waitForOpen(b.persona.info.masterPublicKey, 2_000);
+    const atB = await listener.connect(a.persona.info.masterPublicKey, [a.endpoint]);
+    expect(atB.initiator).to.equal(true);
+    const sa = (await atA) as LiveSession;
+    const sb = b.table.get(a.persona.info.masterPublicKey) as LiveSession;
+    expect(sb.via).to.equal(listener);
+    expect(sa.remote.port).to.equal(listener.local.port);
+    const got: string[] = [];
+    sa.onDidReceive((d) => got.push(Buffer.from(d).toString()));
+    sb.send(Buffer.from('before'));
+    await sleep(500); // the window ends; the session keeps the socket
+    expect(listener.state).to.equal('carrying-sessions');
+    const indexBefore = sb.localIndex;
+    b.table.tick(); // B initiated: its rekey HELLO leaves through the listener
+    await sleep(100);
+    expect(sb.localIndex).to.not.equal(indexBefore);
+    expect(sb.rekeys).to.equal(1);
+    expect(sa.rekeys).to.equal(1);
+    sb.send(Buffer.from('after'));
+    await sleep(50);
+    expect(got).to.deep.equal(['before', 'after']);
+    expect(b.port.counters.accepted).to.equal(0); // nothing of it touched B's main port
+
+    // A datagram for the listener's session that arrives on B's main port is refused.
+    const captured: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    a.port.send = (data, to) => { captured.push(Buffer.from(data)); original(data, to); };
+    sa.send(Buffer.from('to the listener'));
+    await sleep(30);
+    const eve = dgram.createSocket('udp4');
+    await new Promise<void>((r) => eve.send(captured.at(-1)!, b.port.port, '127.0.0.1', () => r()));
+    await sleep(30);
+    eve.close();
+    expect(b.port.counters.count('data-wrong-socket')).to.equal(1);
+
+    // The session ends: the listener, past its window, closes with it.
+    sa.close();
+    await sleep(50);
+    expect(listener.state).to.equal('closed');
+  });
+
+  it('a connect still sending when the window ends gives up at once, with no session and the socket closed', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    listener = await openListener(Date.now() + 300);
+    const began = Date.now();
+    let error: unknown;
+    try {
+      await listener.connect(a.persona.info.masterPublicKey, [{ address: '127.0.0.1', port: silent.address().port, family: 'ipv4' }], { timeoutMs: 5_000 });
+    } catch (e) {
+      error = e;
+    }
+    silent.close();
+    expect(error).to.be.instanceOf(KithError);
+    expect((error as KithError).code).to.equal('KITH_ERR_TIMEOUT');
+    expect(Date.now() - began).to.be.below(1_000);
+    expect(listener.state).to.equal('closed');
+    expect(b.table.get(a.persona.info.masterPublicKey)).to.equal(undefined);
+  });
+});
