@@ -18,7 +18,7 @@ import type { Event } from './event.js';
 import type { PageChannels } from './page-channel.js';
 import type { ProposedApi } from './proposals.js';
 import type { ServiceRef } from './service-ref.js';
-import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, SessionStats } from './session-stats.js';
+import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, RendezvousActivity, SessionStats } from './session-stats.js';
 import type { SessionListener, SessionListenerOptions } from './timed-listener.js';
 import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
@@ -624,6 +624,8 @@ export interface Diagnostics {
   counters(): Promise<NetCounters>;
   /** The newest connect attempts (at most `limit`, 1..100, default 20), newest first. */
   connectAttempts(limit?: number): Promise<readonly ConnectAttempt[]>;
+  /** The newest rendezvous activity entries (at most `limit`, 1..500, default 100), newest first. */
+  rendezvousActivity(limit?: number): Promise<readonly RendezvousActivity[]>;
   /** A fresh snapshot when sessions or counters changed: at most once a second, only while watched. */
   readonly onDidChange: Event<DiagnosticsSnapshot>;
 }

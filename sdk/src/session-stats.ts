@@ -107,6 +107,13 @@ export interface ConnectAttempt {
   readonly steps: readonly (TraceEntry & { readonly at: number; readonly candidate?: string })[];
 }
 
+/** One entry of the rendezvous activity log (publish, poll, fetch, check...). */
+export interface RendezvousActivity extends TraceEntry {
+  readonly at: number;
+  /** `presence`, or the extension that traced it. */
+  readonly source: string;
+}
+
 /** What `onDidChange` hands over: a fresh snapshot. */
 export interface DiagnosticsSnapshot {
   readonly at: number;

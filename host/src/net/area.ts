@@ -100,7 +100,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
       return runtime.udpPort;
     },
     diagnostics(channels) {
-      diagnostics ??= new NetDiagnostics(runtime, kernel.diagnostics.traces, channels);
+      diagnostics ??= new NetDiagnostics(runtime, kernel.diagnostics, channels);
       return (scope) => diagnostics!.forScope(scope);
     },
     providers: {

@@ -1,6 +1,6 @@
 import { Disposable, EventEmitter, KithError, type Diagnostics, type DiagnosticsSnapshot, type NetCounters, type SessionStats } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
-import type { TraceLog } from '../core/trace-log.js';
+import type { DiagnosticsLogs } from '../core/trace-log.js';
 import type { NetRuntime } from './net-runtime.js';
 import type { LiveSession } from './live-session.js';
 import { SessionStatsReader, type ChannelStatsSource } from './session-stats.js';
@@ -16,15 +16,15 @@ export const DIAGNOSTICS_CHANGE_MS = 1_000;
  */
 export class NetDiagnostics {
   readonly #runtime: NetRuntime;
-  readonly #traces: TraceLog;
+  readonly #logs: DiagnosticsLogs;
   readonly #stats: SessionStatsReader;
   readonly #changed = new EventEmitter<DiagnosticsSnapshot>();
   #timer: NodeJS.Timeout | undefined;
   #fingerprint = '';
 
-  constructor(runtime: NetRuntime, traces: TraceLog, channels: ChannelStatsSource) {
+  constructor(runtime: NetRuntime, logs: DiagnosticsLogs, channels: ChannelStatsSource) {
     this.#runtime = runtime;
-    this.#traces = traces;
+    this.#logs = logs;
     this.#stats = new SessionStatsReader(channels);
   }
 
@@ -35,7 +35,7 @@ export class NetDiagnostics {
   forScope(scope: ExtensionScope): Diagnostics {
     const persona = scope.persona.info.masterPublicKey;
     return {
-      trace: (entry) => void this.#traces.add(scope.extension.id, entry),
+      trace: (entry) => void this.#logs.traces.add(scope.extension.id, entry),
       sessions: async () => this.#sessions(persona).map((s) => this.#stats.read(s)),
       session: async (peer) => {
         const session = this.#sessions(persona).find((s) => s.peer === peer);
@@ -47,7 +47,13 @@ export class NetDiagnostics {
           throw new KithError('KITH_ERR_BAD_REQUEST', `limit is a whole number from 1 to ${MAX_ATTEMPTS_LISTED}`);
         }
         if (!this.#isActive(persona)) return [];
-        return groupAttempts(this.#traces.list(), limit);
+        return groupAttempts(this.#logs.traces.list(), limit);
+      },
+      rendezvousActivity: async (limit = 100) => {
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KithError('KITH_ERR_BAD_REQUEST', 'limit is a whole number from 1 to 500');
+        // The log itself keeps only the active persona's entries; this guards a stale context.
+        if (!this.#isActive(persona)) return [];
+        return this.#logs.rendezvous.list(limit).map((entry) => structuredClone({ ...entry }));
       },
       onDidChange: (listener, thisArgs, disposables) => {
         const subscription = this.#changed.event((snapshot) => {

@@ -117,6 +117,11 @@ describe('diagnostics: session stats, counters and attempts through ctx.diagnost
     expect(stages[0]).to.equal('clock-sync');
     expect(stages[stages.length - 1]).to.equal('connect');
     for (let i = 1; i < attempt.steps.length; i++) expect(attempt.steps[i].at).to.be.at.least(attempt.steps[i - 1].at);
+    // The rendezvous activity the connect went through (joins, publishes, polls), newest first.
+    const { entries } = await alice.request('GET', '/tl/diag/rendezvous');
+    expect(entries.length).to.be.at.least(1);
+    expect(entries[0]).to.include.keys(['stage', 'outcome', 'at', 'source']);
+    for (let i = 1; i < entries.length; i++) expect(entries[i].at).to.be.at.most(entries[i - 1].at);
   });
 
   it('another persona on the same host sees none of it', async () => {
@@ -125,6 +130,7 @@ describe('diagnostics: session stats, counters and attempts through ctx.diagnost
     await bob.createPersona('Bob two');
     expect((await bob.request('GET', '/tl/diag/sessions')).sessions).to.deep.equal([]);
     expect((await bob.request('GET', '/tl/diag/attempts')).attempts).to.deep.equal([]);
+    expect((await bob.request('GET', '/tl/diag/rendezvous')).entries).to.deep.equal([]);
     expect((await bob.request('GET', `/tl/diag/session/${alice.persona!.key}`)).session).to.equal(null);
     await bob.unlock(first);
   });

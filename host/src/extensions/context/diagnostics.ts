@@ -35,6 +35,7 @@ export function createDiagnostics(
     session: async (peer) => read().session(peer),
     counters: async () => read().counters(),
     connectAttempts: async (limit) => read().connectAttempts(limit),
+    rendezvousActivity: async (limit) => read().rendezvousActivity(limit),
     onDidChange: (listener, thisArgs, disposables) => read().onDidChange(listener, thisArgs, disposables),
   };
 }

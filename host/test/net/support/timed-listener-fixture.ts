@@ -20,7 +20,7 @@ export async function buildTimedListenerFixture(into: string): Promise<string> {
       routes: [
         'POST /tl/listen', 'GET /tl/listeners/:id', 'POST /tl/listeners/:id/connect', 'DELETE /tl/listeners/:id',
         'POST /tl/send/:peer', 'GET /tl/notes', 'GET /tl/diag/sessions', 'GET /tl/diag/session/:peer', 'GET /tl/diag/counters',
-        'GET /tl/diag/attempts', 'POST /tl/diag/watch', 'GET /tl/diag/changes',
+        'GET /tl/diag/attempts', 'GET /tl/diag/rendezvous', 'POST /tl/diag/watch', 'GET /tl/diag/changes',
       ],
     },
   };
