@@ -96,6 +96,29 @@ describe('net/session-listener inside the session table', function () {
     expect(listener.state).to.equal('closed');
   });
 
+  it('an IPv6 listener takes a friend\'s handshake from the main port and carries the session', async function () {
+    try {
+      listener = await TimedListener.open({
+        port: 0, family: 'ipv6', untilMs: Date.now() + 2_000, owner: 'test', table: b.table, totals,
+        refreshFriends: async () => undefined, fault: (error) => { throw error; },
+      });
+    } catch {
+      this.skip(); // a kernel without IPv6
+    }
+    const atB = b.table.waitForOpen(a.persona.info.masterPublicKey, 2_000);
+    a.table.sendHello(b.persona.info.masterPublicKey, { address: '::1', port: listener!.local.port, family: 'ipv6' });
+    const sb = (await atB) as LiveSession;
+    expect(sb.via).to.equal(listener);
+    expect(sb.remote).to.deep.equal({ address: '::1', port: a.port.port, family: 'ipv6' });
+    const sa = a.table.get(b.persona.info.masterPublicKey) as LiveSession;
+    const got: string[] = [];
+    sb.onDidReceive((d) => got.push(Buffer.from(d).toString()));
+    sa.send(Buffer.from('over v6'));
+    await sleep(50);
+    expect(got).to.deep.equal(['over v6']);
+    expect(listener!.counters.accepted).to.be.at.least(2); // the HELLO and the data
+  });
+
   it('a connect still sending when the window ends gives up at once, with no session and the socket closed', async () => {
     const silent = dgram.createSocket('udp4');
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
