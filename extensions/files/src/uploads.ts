@@ -14,6 +14,18 @@ import type { TransferRecord } from './transfer-store.js';
 
 export const BLOCK_BYTES = MAX_BLOCK_BYTES;
 
+/**
+ * Test hook: `KITH_FILES_TEST_OFFER` (JSON: file name → offer fields) replaces fields of the offer
+ * of a file with that name, so the two-host tests can play a hostile peer (absurd size, a path in
+ * the name, a scripted type) against a real receiver. Unset in every real run.
+ */
+function testOfferOverride(name: string): Record<string, unknown> {
+  const raw = process.env.KITH_FILES_TEST_OFFER;
+  if (!raw) return {};
+  const parsed = JSON.parse(raw) as Record<string, Record<string, unknown>>;
+  return parsed[name] ?? {};
+}
+
 export interface UploadRecord extends TransferRecord {
   /** Chunks uploaded so far (the next `idx`). */
   chunks?: number;
@@ -103,7 +115,8 @@ export class Uploads {
     const n = Math.ceil(record.size / record.bs);
     this.book.progress.set(record.id, () => (record.state === 'complete' ? record.size : 0 * n));
     await this.book.save(record);
-    await this.book.send(record, filesOffer, { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt });
+    const offer = { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt };
+    await this.book.send(record, filesOffer, { ...offer, ...testOfferOverride(record.name) });
     return record;
   }
 

@@ -26,7 +26,7 @@ export async function sendFile(host: TestHost, peer: string, bytes: Uint8Array, 
   const id = begun.transfer_id as string;
   const step = Math.ceil(bytes.length / pieces) || 1;
   for (let idx = 0, at = 0; at < bytes.length || (idx === 0 && bytes.length === 0); idx++, at += step) {
-    const res = await host.fetch(`/api/sessions/${peer}/files/${id}/chunk?idx=${idx}`, { method: 'POST', body: bytes.subarray(at, at + step), headers: { 'content-type': 'application/octet-stream' } });
+    const res = await host.fetch(`/api/sessions/${peer}/files/${id}/chunk?idx=${idx}`, { method: 'POST', body: Buffer.from(bytes.subarray(at, at + step)), headers: { 'content-type': 'application/octet-stream' } });
     if (res.status !== 200) throw new Error(`chunk ${idx}: ${res.status} ${await res.text()}`);
     if (bytes.length === 0) break;
   }
@@ -70,4 +70,16 @@ export function filesUnder(dir: string): string[] {
     else if (entry.isFile()) out.push(full);
   }
   return out;
+}
+
+/** Connect two friends, trying again when a rung loses a race with a session the dead peer left behind. */
+export async function reconnect(connect: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
