@@ -13,6 +13,7 @@ import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js'
 import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvous/src/server/server.js';
 import { startInProcessHost, type InProcessHost } from '../extensions/harness/in-process-host.js';
 import { buildTimedListenerFixture } from '../net/support/timed-listener-fixture.js';
+import { DATA, UdpProxy } from '../net/support/udp-proxy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,5 +134,36 @@ describe('diagnostics: session stats, counters and attempts through ctx.diagnost
     expect((await bob.request('GET', '/tl/diag/rendezvous')).entries).to.deep.equal([]);
     expect((await bob.request('GET', `/tl/diag/session/${alice.persona!.key}`)).session).to.equal(null);
     await bob.unlock(first);
+  });
+
+  it('a lossy path shows: the receiver counts the sender\'s missing datagrams, the sender its retransmits', async () => {
+    const listener = await bob.request('POST', '/tl/listen', { windowMs: 30_000 });
+    const relay = await UdpProxy.start(listener.local.port);
+    let data = 0;
+    relay.hold = (d) => d[1] === DATA && ++data > 3 && data % 4 === 0; // a quarter of Alice's data, after the first few
+    try {
+      await alice.request('POST', '/connect', { peer: bob.persona!.key, ipv4: `127.0.0.1:${relay.port}` });
+      await eventually('the session over the relay', async () => (await statsOf(bob, alice))?.socket.kind === 'listener');
+      const sent: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        sent.push(`lossy ${i}`);
+        await alice.request('POST', `/tl/send/${bob.persona!.key}`, { text: `lossy ${i}`, bytes: 400 });
+      }
+      await eventually('every note arrived despite the loss', async () => {
+        const { notes } = await bob.request('GET', '/tl/notes');
+        return sent.every((t) => notes.some((n: any) => n.text === t));
+      }, 30_000);
+      const sender = await statsOf(alice, bob);
+      const receiver = await statsOf(bob, alice);
+      expect(relay.held.length).to.be.greaterThan(3);
+      expect(sender.loss.retransmits).to.be.greaterThan(0);
+      expect(receiver.loss.inbound).to.be.greaterThan(0.05).and.below(0.5);
+      expect(sender.loss.inbound).to.equal(0); // nothing dropped the other way
+      if (process.env.KITH_DIAG_PRINT) console.log({ dropped: relay.held.length, sender: sender.loss, receiver: receiver.loss, rtt: sender.rtt });
+    } finally {
+      await alice.call('DELETE', `/sessions/${bob.persona!.key}`);
+      await bob.call('DELETE', `/sessions/${alice.persona!.key}`);
+      relay.close();
+    }
   });
 });
