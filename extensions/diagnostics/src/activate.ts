@@ -1,11 +1,21 @@
 /** The diagnostics extension: the network check, live session stats, history and a report to share. */
 import { defineExtension } from '@kith/sdk';
+import { registerDiagnosticsRoutes } from './diagnostics-routes.js';
+import { ROOM_WORD_MIGRATIONS, RoomWords } from './history/room-words.js';
 import { NetcheckRunner } from './netcheck/netcheck-runner.js';
 import { registerNetcheckRoutes } from './netcheck-routes.js';
+import { SessionMonitor } from './sessions/session-monitor.js';
 
 export default defineExtension({
-  activate(ctx) {
+  async activate(ctx) {
+    await ctx.storage.migrate(ROOM_WORD_MIGRATIONS);
     const netcheck = new NetcheckRunner(ctx);
-    ctx.subscriptions.push(...registerNetcheckRoutes(ctx, netcheck));
+    const sessions = new SessionMonitor(ctx);
+    const words = new RoomWords(ctx.storage, ctx.sealing);
+    ctx.subscriptions.push(
+      sessions.start(),
+      ...registerNetcheckRoutes(ctx, netcheck),
+      ...registerDiagnosticsRoutes(ctx, { netcheck, sessions, words }),
+    );
   },
 });

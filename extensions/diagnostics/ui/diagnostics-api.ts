@@ -1,0 +1,59 @@
+import type { UiHost } from '@kith/sdk';
+import type { NetcheckReport } from '../src/netcheck/check-item';
+import type { AttemptView } from '../src/history/attempt-view';
+import type { RendezvousEntry } from '../src/history/rendezvous-summary';
+import type { SampleSeries } from '../src/sessions/session-samples';
+import type { SessionsUpdate } from '../src/sessions/session-monitor';
+
+export type { NetcheckReport, AttemptView, SampleSeries, SessionsUpdate };
+
+/** A joined rendezvous room as the host lists it (only the room id: a hash of the word). */
+export interface JoinedRoom {
+  readonly url: string;
+  readonly room: string;
+  readonly mode?: string;
+}
+
+/** The diagnostics extension's HTTP API, plus the host's raw logs it summarises. */
+export class DiagnosticsApi {
+  constructor(private readonly host: UiHost) {}
+
+  netcheck(rendezvousUrl: string): Promise<NetcheckReport> {
+    const query = rendezvousUrl ? `?rendezvous=${encodeURIComponent(rendezvousUrl)}` : '';
+    return this.host.request('GET', `/diagnostics/netcheck${query}`);
+  }
+
+  sessions(): Promise<SessionsUpdate & { series: Record<string, SampleSeries> }> {
+    return this.host.request('GET', '/diagnostics/sessions');
+  }
+
+  attempts(): Promise<{ attempts: AttemptView[] }> {
+    return this.host.request('GET', '/diagnostics/attempts?limit=50');
+  }
+
+  /** The host's rendezvous activity log (a raw read the host keeps; summarised on the page). */
+  async rendezvousLog(): Promise<RendezvousEntry[]> {
+    const answer = await this.host.request<{ entries?: RendezvousEntry[] }>('GET', '/diagnostics/rendezvous?limit=500');
+    return answer.entries ?? [];
+  }
+
+  /** The host's joined rooms and the words this page remembers for them. */
+  async rooms(): Promise<{ rooms: JoinedRoom[]; words: Record<string, string> }> {
+    const answer = await this.host.request<{ joined?: JoinedRoom[] }>('GET', '/diagnostics/rooms');
+    const rooms = answer.joined ?? [];
+    const { words } = await this.host.request<{ words: Record<string, string> }>('POST', '/diagnostics/rooms/names', { rooms: rooms.map((r) => r.room) });
+    return { rooms, words };
+  }
+
+  rememberWord(word: string): Promise<{ room: string }> {
+    return this.host.request('PUT', '/diagnostics/rooms/words', { word });
+  }
+
+  /** The redacted report, as the file the user saves. */
+  async report(format: 'json' | 'text'): Promise<string> {
+    const response = await this.host.fetch(`/diagnostics/report${format === 'text' ? '?format=text' : ''}`);
+    if (!response.ok) throw new Error(`the report failed (HTTP ${response.status})`);
+    const text = await response.text();
+    return format === 'json' ? `${JSON.stringify(JSON.parse(text), null, 2)}\n` : text;
+  }
+}

@@ -1,0 +1,2 @@
+// The diagnostics extension's UI: standalone components named in the manifest's contributes.views.
+export { DiagnosticsPage } from './diagnostics-page';
