@@ -9,9 +9,12 @@ export interface ChatMessageJson {
   readonly body: string;
   readonly sent_at: number;
   readonly stored_at: number;
-  readonly state: 'queued' | 'sent' | 'delivered' | 'read' | 'refused' | 'received';
+  readonly state: 'queued' | 'sent' | 'delivered' | 'read' | 'refused' | 'failed' | 'received';
   readonly read_at: number | null;
   readonly edited_at: number | null;
+  readonly deleted_at?: number | null;
+  readonly reply_to?: { readonly id: string; readonly from_me: boolean; readonly body: string | null } | null;
+  readonly reactions?: readonly { readonly from_me: boolean; readonly emoji: string }[];
 }
 
 export interface MessagePage {
@@ -55,9 +58,18 @@ export class ChatApi {
     return this.host.request<MessagePage>('GET', `${this.base(peer)}?${new URLSearchParams({ q: text, limit: '100' })}`);
   }
 
-  send(peer: ChatPeer, body: string): Promise<ChatMessageJson> {
+  /** Idempotent by `id`: posting the same id again answers the stored message. */
+  send(peer: ChatPeer, body: string, id: string, replyTo: string | null = null): Promise<ChatMessageJson> {
     const path = peer === 'self' ? '/self/messages' : `/sessions/${peer}/messages`;
-    return this.host.request<ChatMessageJson>('POST', path, { body });
+    return this.host.request<ChatMessageJson>('POST', path, { body, id, ...(replyTo ? { reply_to: replyTo } : {}) });
+  }
+
+  retry(id: string): Promise<ChatMessageJson> {
+    return this.host.request<ChatMessageJson>('POST', `/chat_messages/${id}/retry`);
+  }
+
+  react(id: string, emoji: string): Promise<ChatMessageJson> {
+    return this.host.request<ChatMessageJson>('POST', `/chat_messages/${id}/reaction`, { emoji });
   }
 
   markRead(peer: ChatPeer, id: string): Promise<ChatMessageJson> {

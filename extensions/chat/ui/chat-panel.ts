@@ -1,21 +1,29 @@
-import { ScrollingModule, type CdkVirtualScrollViewport } from '@angular/cdk/scrolling';
 import {
-  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, computed, effect, inject, input, signal, untracked, viewChild,
+  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterEveryRender, computed, effect, inject, input, signal, untracked, viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import type { Disposable, PeerKey, UiHost } from '@kith/sdk';
+import { askNotificationPermission, pageInBackground } from './attention';
 import { ChatApi, type ChatMessageJson, type ChatPeer } from './chat-api';
 import { deliveryIcon } from './delivery-icon';
+import { formatFullTime, messageView, type MessageView } from './message-view';
+import { mergeMessage, needsRetry, retrying } from './message-merge';
+import { MessageVirtualizer } from './message-virtualizer';
 import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer } from './open-slots';
+import { Outbox, newMessageId, type OutgoingMessage } from './outbox';
+import { buildTimeline, type TimelineRow } from './timeline';
 
-/** Fixed row height of the virtual list (long bodies are clamped; the full text is in the tooltip). */
-export const MESSAGE_ROW_PX = 76;
 const TYPING_TIMEOUT_MS = 6000;
-const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', month: 'short', day: 'numeric' });
 const TYPING_IDLE_MS = 3000;
+/** How long "Delete for both" can be undone before it is sent to the friend. */
+export const UNDO_DELETE_MS = 5000;
+/** Reactions offered in a message's menu. */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+/** Optimistic messages sort after every stored one until the host gives them their cursor. */
+const PENDING_CURSOR = Number.MAX_SAFE_INTEGER / 2;
 
 interface LiveEvent {
   readonly peer?: string;
@@ -25,13 +33,15 @@ interface LiveEvent {
 }
 
 /**
- * One conversation: a virtual-scrolled message list (smooth at 10k+ messages, older pages load
- * as you scroll up), delivery ticks, the friend's typing indicator, edit and delete, search, and
- * the composer. Slot `home.main`; `peer` is the open conversation.
+ * One conversation (slot `home.main`; `peer` is the open conversation): a virtual list whose rows
+ * have their own height (full text, line breaks, links), day separators, grouped messages, a
+ * "new messages" marker and a jump to the latest; delivery ticks with Retry; replies, reactions,
+ * edit and delete (undoable for both); search; the composer, whose sends go through a queue so
+ * nothing typed while one is in flight is lost; and chat's open slots for other extensions.
  */
 @Component({
   selector: 'chat-panel',
-  imports: [ScrollingModule, MatButtonModule, MatMenuModule, MatProgressBarModule, MatTooltipModule],
+  imports: [MatButtonModule, MatMenuModule, MatProgressBarModule, MatTooltipModule],
   templateUrl: './chat-panel.html',
   styleUrl: './chat-panel.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -40,38 +50,88 @@ export class ChatPanel {
   readonly host = input.required<UiHost>();
   readonly peer = input<PeerKey | 'self' | null>(null);
 
-  protected readonly rowPx = MESSAGE_ROW_PX;
   protected readonly messages = signal<ChatMessageJson[]>([]);
   protected readonly olderCursor = signal<number | null>(null);
   protected readonly loading = signal(false);
+  protected readonly loaded = signal(false);
   protected readonly friendTyping = signal(false);
   protected readonly draft = signal('');
   protected readonly editing = signal<ChatMessageJson | null>(null);
+  protected readonly replyingTo = signal<ChatMessageJson | null>(null);
   protected readonly searchOpen = signal(false);
   protected readonly searchText = signal('');
   protected readonly searchResults = signal<ChatMessageJson[] | null>(null);
   protected readonly error = signal<string | null>(null);
+  protected readonly confirmingClear = signal(false);
+  /** Ids hidden while their "Delete for both" can still be undone. */
+  protected readonly hidden = signal<ReadonlySet<string>>(new Set());
+  /** The first message of the friend's the user has not seen: the "New messages" marker sits above it. */
+  protected readonly unreadFrom = signal<string | null>(null);
+  /** The friend's messages that arrived below the view while the user read older ones. */
+  protected readonly newBelow = signal(0);
+  /**
+   * The view follows the latest message: true at the end, false once the user scrolls up (the
+   * offset only decreases when they do; new rows and prepended history never move it up).
+   */
+  protected readonly following = signal(true);
+  private lastOffset = 0;
+  /** Rows were added, replaced or moved since the last measurement. */
+  private measureDue = true;
+  /** What the live region says: the newest message from the friend. */
+  protected readonly announcement = signal('');
+  protected readonly highlighted = signal<string | null>(null);
   protected readonly isSelf = computed(() => this.peer() === 'self');
   protected readonly tick = deliveryIcon;
+  protected readonly needsRetry = needsRetry;
+  protected readonly reactions = QUICK_REACTIONS;
 
-  private readonly viewport = viewChild<CdkVirtualScrollViewport>('viewport');
+  protected readonly rows = computed<TimelineRow[]>(() => {
+    const hidden = this.hidden();
+    const shown = hidden.size === 0 ? this.messages() : this.messages().filter((m) => !hidden.has(m.id));
+    return buildTimeline(shown, this.unreadFrom());
+  });
+  protected readonly items = signal<{ index: number; key: string; start: number }[]>([]);
+  protected readonly totalSize = signal(0);
+
+  private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
+  private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
   private readonly composerActions = viewChild<ElementRef<HTMLElement>>('composerActions');
   private readonly conversationExtras = viewChild<ElementRef<HTMLElement>>('conversationExtras');
   private readonly composerSlot = new OpenSlotRenderer(COMPOSER_ACTIONS_SLOT);
   private readonly extrasSlot = new OpenSlotRenderer(CONVERSATION_EXTRAS_SLOT);
+  private readonly element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
   private readonly api = computed(() => new ChatApi(this.host()));
+  private readonly outbox = new Outbox({
+    send: (m) => this.api().send(m.peer, m.body, m.id, m.replyTo),
+    sent: (m, stored) => this.confirmed(m, stored),
+    failed: (m, error) => this.sendFailed(m, error),
+  });
+  private virtualizer: MessageVirtualizer | undefined;
   private subscriptions: Disposable[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly deleteTimers = new Map<string, { timer: ReturnType<typeof setTimeout>; commit: () => void }>();
   private typingSent = false;
-  /** False until the first page has been scrolled to the bottom. */
-  private positioned = false;
+  private pendingSeq = 0;
+  private sentOne = false;
+  private readonly onVisibility = () => {
+    if (!pageInBackground()) this.markLatestRead();
+  };
+  private readonly onResize = () => this.fitHeight();
 
   constructor() {
     effect(() => {
       const host = this.host();
       const peer = this.peer();
       untracked(() => this.open(host, peer));
+    });
+    // The virtual list follows the rows: keys and estimates are read again on every change.
+    effect(() => {
+      const count = this.rows().length;
+      untracked(() => {
+        this.measureDue = true;
+        this.virtualizer?.setCount(count);
+      });
     });
     // Other extensions' views in chat's open slots follow the open conversation.
     effect(() => {
@@ -84,11 +144,66 @@ export class ChatPanel {
         this.extrasSlot.show(host, extras, peer);
       });
     });
+    afterEveryRender(() => this.afterRender());
+    document.addEventListener('visibilitychange', this.onVisibility);
+    window.addEventListener('resize', this.onResize);
     inject(DestroyRef).onDestroy(() => {
       this.close();
       this.composerSlot.dispose();
       this.extrasSlot.dispose();
+      this.virtualizer?.dispose();
+      document.removeEventListener('visibilitychange', this.onVisibility);
+      window.removeEventListener('resize', this.onResize);
     });
+  }
+
+  /** Create the virtualizer once the scroller exists, then measure the rows just drawn. */
+  private afterRender(): void {
+    const scroller = this.scroller()?.nativeElement;
+    if (scroller && this.virtualizer && this.virtualizer.core.scrollElement !== scroller) {
+      this.virtualizer.dispose();
+      this.virtualizer = undefined;
+    }
+    if (scroller && !this.virtualizer) {
+      this.virtualizer = new MessageVirtualizer(scroller, (i) => this.rows()[i]?.key ?? String(i), (i) => this.estimate(i), () => this.listChanged());
+      this.virtualizer.setCount(this.rows().length);
+      this.fitHeight();
+    }
+    if (scroller && this.virtualizer && this.measureDue) {
+      this.measureDue = false;
+      this.virtualizer.measure(scroller.querySelectorAll<HTMLElement>('.vrow'));
+      if (this.following() && this.loaded() && !this.virtualizer.atEnd()) this.virtualizer.scrollToEnd();
+    }
+  }
+
+  /** The list fills the window below the panel's top edge (whatever the shell puts above it). */
+  private fitHeight(): void {
+    const top = this.element.getBoundingClientRect().top + window.scrollY;
+    this.element.style.setProperty('--chat-top', `${Math.max(0, Math.round(top))}px`);
+  }
+
+  private listChanged(): void {
+    const v = this.virtualizer;
+    if (!v) return;
+    const items = v.items();
+    this.measureDue = true;
+    this.items.set(items.map((i) => ({ index: i.index, key: String(i.key), start: i.start })));
+    this.totalSize.set(v.totalSize());
+    const offset = v.core.scrollOffset ?? 0;
+    if (v.atEnd()) this.following.set(true);
+    else if (offset < this.lastOffset - 2 && this.loaded()) this.following.set(false);
+    this.lastOffset = offset;
+    if (this.following() && this.newBelow() > 0) this.newBelow.set(0);
+    // Near the top of what is loaded: fetch the page before it.
+    if (this.loaded() && items.length > 0 && items[0]!.index < 3 && this.olderCursor() !== null) void this.loadOlder();
+  }
+
+  private estimate(index: number): number {
+    const row = this.rows()[index];
+    if (!row || row.kind !== 'message') return 36;
+    const body = row.message.body;
+    const lines = body.split('\n').length + Math.floor(body.length / 60);
+    return (row.groupedWithPrevious ? 40 : 52) + 20 * lines + (row.message.reply_to ? 40 : 0) + (row.message.reactions?.length ? 28 : 0);
   }
 
   private close(): void {
@@ -96,28 +211,35 @@ export class ChatPanel {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [];
     clearTimeout(this.typingTimer);
+    // A deletion still undoable is what the user asked for: send it now.
+    for (const { commit } of [...this.deleteTimers.values()]) commit();
   }
 
   private open(host: UiHost, peer: ChatPeer | null): void {
     this.close();
     this.messages.set([]);
     this.olderCursor.set(null);
+    this.loaded.set(false);
     this.editing.set(null);
+    this.replyingTo.set(null);
     this.draft.set('');
     this.searchResults.set(null);
     this.friendTyping.set(false);
-    this.positioned = false;
+    this.confirmingClear.set(false);
+    this.unreadFrom.set(null);
+    this.newBelow.set(0);
+    this.following.set(true);
+    this.lastOffset = 0;
+    this.error.set(null);
     if (!peer) return;
     const mine = (event: LiveEvent) => event?.peer === peer;
     this.subscriptions.push(
       host.on('message', (payload) => {
         const event = payload as LiveEvent;
         if (!mine(event) || !event.message) return;
+        const incoming = !event.message.from_me && !this.messages().some((m) => m.id === event.message!.id);
         this.upsert(event.message);
-        if (!event.message.from_me) {
-          this.friendTyping.set(false);
-          this.markRead(event.message);
-        }
+        if (incoming) this.arrived(event.message);
       }),
       host.on('message-updated', (payload) => {
         const event = payload as LiveEvent;
@@ -141,22 +263,32 @@ export class ChatPanel {
     void this.loadOlder(true);
   }
 
-  /** Insert or replace by id, keeping cursor order. */
+  /** A new message from the friend: announce it, mark it read if the user can see it, else count it. */
+  private arrived(message: ChatMessageJson): void {
+    this.friendTyping.set(false);
+    this.announcement.set(`New message: ${message.body.slice(0, 200)}`);
+    const seen = !pageInBackground() && this.following();
+    if (seen) {
+      this.markRead(message);
+      return;
+    }
+    if (this.unreadFrom() === null) this.unreadFrom.set(message.id);
+    if (!this.following()) this.newBelow.update((n) => n + 1);
+  }
+
+  /** Insert or merge by id, keeping cursor order. */
   private upsert(message: ChatMessageJson): void {
     this.messages.update((list) => {
       const index = list.findIndex((m) => m.id === message.id);
-      if (index >= 0) return list.map((m, i) => (i === index ? message : m));
+      if (index >= 0) {
+        const merged = mergeMessage(list[index], message);
+        const next = list.map((m, i) => (i === index ? merged : m));
+        return merged.cursor !== list[index]!.cursor ? next.sort((a, b) => a.cursor - b.cursor) : next;
+      }
       const next = [...list, message];
       if (list.length > 0 && message.cursor < list[list.length - 1]!.cursor) next.sort((a, b) => a.cursor - b.cursor);
       return next;
     });
-    if (message.from_me || this.nearBottom) this.scrollToEnd();
-  }
-
-  /** True while the newest messages are in view: new arrivals then keep the view at the bottom. */
-  private get nearBottom(): boolean {
-    const viewport = this.viewport();
-    return !viewport || viewport.measureScrollOffset('bottom') < 2 * MESSAGE_ROW_PX;
   }
 
   protected async loadOlder(first = false): Promise<void> {
@@ -168,21 +300,16 @@ export class ChatPanel {
       if (this.peer() !== peer) return;
       const known = new Set(this.messages().map((m) => m.id));
       const older = page.messages.filter((m) => !known.has(m.id));
-      // Keep the message the user is looking at in place: shift the offset by the rows added above.
-      const offset = this.viewport()?.measureScrollOffset('top') ?? 0;
       this.messages.update((list) => [...older, ...list]);
       this.olderCursor.set(page.next_cursor);
       if (first) {
-        this.positioned = false;
-        this.scrollToEnd(true);
-        const lastIn = [...page.messages].reverse().find((m) => !m.from_me && m.read_at === null);
-        if (lastIn) this.markRead(lastIn);
-      } else {
-        const viewport = this.viewport();
-        if (viewport) {
-          viewport.checkViewportSize();
-          viewport.scrollToOffset(offset + older.length * MESSAGE_ROW_PX);
-        }
+        const firstUnread = page.messages.find((m) => !m.from_me && m.read_at === null);
+        if (firstUnread) this.unreadFrom.set(firstUnread.id);
+        setTimeout(() => {
+          this.virtualizer?.scrollToEnd();
+          this.loaded.set(true);
+        });
+        this.markLatestRead();
       }
     } catch (error) {
       this.error.set((error as Error).message);
@@ -191,27 +318,23 @@ export class ChatPanel {
     }
   }
 
-  protected onScrolled(index: number): void {
-    // Only once the first page sits at the bottom: the list starts at index 0 before that.
-    if (this.positioned && index < 5 && this.olderCursor() !== null) void this.loadOlder();
-  }
-
-  /** Show the newest message; `instant` for the first page (a smooth scroll would pass index 0). */
-  private scrollToEnd(instant = false): void {
-    setTimeout(() => {
-      const viewport = this.viewport();
-      if (!viewport) return;
-      viewport.checkViewportSize();
-      viewport.scrollToIndex(this.messages().length - 1, instant ? 'auto' : 'smooth');
-      if (instant) setTimeout(() => (this.positioned = true), 50);
-    });
+  private markLatestRead(): void {
+    const lastIn = [...this.messages()].reverse().find((m) => !m.from_me && m.read_at === null);
+    if (lastIn) this.markRead(lastIn);
   }
 
   private markRead(message: ChatMessageJson): void {
     const peer = this.peer();
     if (!peer || message.from_me || message.read_at !== null || peer === 'self') return;
-    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+    if (pageInBackground()) return;
     this.api().markRead(peer, message.id).catch(() => undefined);
+  }
+
+  protected jumpToLatest(): void {
+    this.newBelow.set(0);
+    this.following.set(true);
+    this.virtualizer?.scrollToEnd(true);
+    this.markLatestRead();
   }
 
   protected onDraft(value: string): void {
@@ -234,55 +357,159 @@ export class ChatPanel {
   }
 
   protected onComposerKey(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && !event.shiftKey) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      void this.submit();
-    } else if (event.key === 'Escape' && this.editing()) {
+      this.submit();
+    } else if (event.key === 'Escape' && (this.editing() || this.replyingTo())) {
       this.cancelEdit();
     }
   }
 
-  protected async submit(): Promise<void> {
+  /**
+   * Hand what is in the composer to the send queue and empty the composer at once, before any
+   * request: whatever is typed next belongs to the next message.
+   */
+  protected submit(): void {
     const peer = this.peer();
-    const body = this.draft().trim();
+    const text = this.draft();
+    const body = text.trim().length > 0 ? text.replace(/^\s*\n|\s+$/g, '') : '';
     if (!peer || body.length === 0) return;
     this.error.set(null);
+    this.draft.set('');
+    const composer = this.composer()?.nativeElement;
+    if (composer) composer.value = '';
     const editing = this.editing();
+    if (editing) {
+      this.editing.set(null);
+      this.api().edit(editing.id, body).then((m) => this.upsert(m), (error: Error) => this.error.set(error.message));
+      return;
+    }
+    this.stopTyping();
+    const replyTo = this.replyingTo();
+    this.replyingTo.set(null);
+    const outgoing: OutgoingMessage = { id: newMessageId(), peer, body, replyTo: replyTo?.id ?? null };
+    const now = Date.now();
+    this.upsert({
+      id: outgoing.id, cursor: PENDING_CURSOR + this.pendingSeq++, peer, from_me: true, body, sent_at: now, stored_at: now,
+      state: 'queued', read_at: null, edited_at: null, deleted_at: null, reactions: [],
+      reply_to: replyTo ? { id: replyTo.id, from_me: replyTo.from_me, body: replyTo.body } : null,
+    });
+    this.following.set(true);
+    this.virtualizer?.scrollToEnd();
+    this.outbox.enqueue(outgoing);
+  }
+
+  private confirmed(_message: OutgoingMessage, stored: ChatMessageJson): void {
+    this.upsert(stored);
+    if (!this.sentOne) {
+      this.sentOne = true;
+      // The user is chatting now: a fair moment to ask whether they want desktop notifications.
+      askNotificationPermission();
+    }
+  }
+
+  private sendFailed(message: OutgoingMessage, error: Error): void {
+    this.messages.update((list) => list.map((m) => (m.id === message.id ? { ...m, state: 'failed' } : m)));
+    this.error.set(`Not sent: ${error.message}`);
+  }
+
+  /** Send a refused or failed message again: through the host, or the queue if it never got there. */
+  protected async retry(message: ChatMessageJson): Promise<void> {
+    const peer = this.peer();
+    if (!peer) return;
+    this.messages.update((list) => list.map((m) => (m.id === message.id ? retrying(m) : m)));
+    if (message.cursor >= PENDING_CURSOR) {
+      this.outbox.enqueue({ id: message.id, peer, body: message.body, replyTo: message.reply_to?.id ?? null });
+      return;
+    }
     try {
-      if (editing) {
-        this.upsert(await this.api().edit(editing.id, body));
-        this.editing.set(null);
-      } else {
-        this.stopTyping();
-        this.upsert(await this.api().send(peer, body));
-      }
-      this.draft.set('');
+      this.upsert(await this.api().retry(message.id));
     } catch (error) {
+      this.messages.update((list) => list.map((m) => (m.id === message.id ? { ...m, state: 'failed' } : m)));
       this.error.set((error as Error).message);
     }
   }
 
+  protected startReply(message: ChatMessageJson): void {
+    this.editing.set(null);
+    this.replyingTo.set(message);
+    this.composer()?.nativeElement.focus();
+  }
+
   protected startEdit(message: ChatMessageJson): void {
+    this.replyingTo.set(null);
     this.editing.set(message);
     this.draft.set(message.body);
+    this.composer()?.nativeElement.focus();
   }
 
   protected cancelEdit(): void {
+    if (this.editing()) this.draft.set('');
     this.editing.set(null);
-    this.draft.set('');
+    this.replyingTo.set(null);
+  }
+
+  protected async react(message: ChatMessageJson, emoji: string): Promise<void> {
+    const mineNow = message.reactions?.find((r) => r.from_me)?.emoji;
+    try {
+      this.upsert(await this.api().react(message.id, mineNow === emoji ? '' : emoji));
+    } catch (error) {
+      this.host().notify((error as Error).message);
+    }
   }
 
   protected async remove(message: ChatMessageJson, mutual: boolean): Promise<void> {
+    if (mutual) return this.removeForBothLater(message);
     try {
-      await this.api().remove(message.id, mutual);
+      await this.api().remove(message.id, false);
       this.messages.update((list) => list.filter((m) => m.id !== message.id));
     } catch (error) {
       this.host().notify((error as Error).message);
     }
   }
 
+  /** Hide the message now and delete it for both after {@link UNDO_DELETE_MS}, unless undone. */
+  private removeForBothLater(message: ChatMessageJson): void {
+    const show = (visible: boolean) =>
+      this.hidden.update((set) => {
+        const next = new Set(set);
+        if (visible) next.delete(message.id);
+        else next.add(message.id);
+        return next;
+      });
+    show(false);
+    const commit = () => {
+      const entry = this.deleteTimers.get(message.id);
+      if (!entry) return;
+      clearTimeout(entry.timer);
+      this.deleteTimers.delete(message.id);
+      this.api()
+        .remove(message.id, true)
+        .then(() => this.messages.update((list) => list.filter((m) => m.id !== message.id)))
+        .catch((error: Error) => this.host().notify(error.message))
+        .finally(() => show(true));
+    };
+    this.deleteTimers.set(message.id, { timer: setTimeout(commit, UNDO_DELETE_MS), commit });
+    this.host().notify('Message deleted for both', {
+      label: 'Undo',
+      run: () => {
+        const entry = this.deleteTimers.get(message.id);
+        if (!entry) return;
+        clearTimeout(entry.timer);
+        this.deleteTimers.delete(message.id);
+        show(true);
+      },
+    });
+  }
+
+  protected askClear(mutual: boolean): void {
+    if (mutual) this.confirmingClear.set(true);
+    else void this.clearChat(false);
+  }
+
   protected async clearChat(mutual: boolean): Promise<void> {
     const peer = this.peer();
+    this.confirmingClear.set(false);
     if (!peer) return;
     try {
       await this.api().clear(peer, mutual);
@@ -310,14 +537,17 @@ export class ChatPanel {
     }
   }
 
-  /** Jump to a search hit: in the loaded list, or load pages until it is. */
-  protected async jumpTo(hit: ChatMessageJson): Promise<void> {
+  /** Jump to a message (a search hit, a quoted one): in the loaded list, or load pages until it is. */
+  protected async jumpTo(id: string): Promise<void> {
     for (let guard = 0; guard < 500; guard++) {
-      const index = this.messages().findIndex((m) => m.id === hit.id);
+      const index = this.rows().findIndex((r) => r.kind === 'message' && r.message.id === id);
       if (index >= 0) {
         this.searchOpen.set(false);
         this.searchResults.set(null);
-        setTimeout(() => this.viewport()?.scrollToIndex(index, 'smooth'));
+        this.highlighted.set(id);
+        this.following.set(false);
+        setTimeout(() => this.virtualizer?.scrollToIndex(index));
+        setTimeout(() => this.highlighted.set(null), 2500);
         return;
       }
       if (this.olderCursor() === null) return;
@@ -325,12 +555,15 @@ export class ChatPanel {
     }
   }
 
-  /** One formatter for every row (creating one per call costs more than the formatting). */
-  protected time(ms: number): string {
-    return TIME_FORMAT.format(ms);
+  protected view(message: ChatMessageJson): MessageView {
+    return messageView(message);
   }
 
-  protected trackId(_index: number, message: ChatMessageJson): string {
-    return message.id;
+  protected searchTime(ms: number): string {
+    return formatFullTime(ms);
+  }
+
+  protected rowAt(index: number): TimelineRow | undefined {
+    return this.rows()[index];
   }
 }
