@@ -167,8 +167,8 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await snap(b, 'conversation-06-bob-chat');
   });
 
-  it("shows the connect trace and the joined room on the Tester page", async () => {
-    await a.getByRole('tab', { name: 'Tester' }).click();
+  it("shows the connect trace and the joined room on the Diagnostics page", async () => {
+    await a.getByRole('tab', { name: 'Diagnostics' }).click();
     await a.getByTestId('log-traces').locator('li .badge').first().waitFor({ timeout: 15_000 });
     await a.getByTestId('joined-rooms').getByText(rendezvous.url).waitFor({ timeout: 15_000 });
     expect(await a.getByTestId('log-rendezvous').locator('li').count()).to.be.greaterThan(0);
@@ -204,8 +204,8 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
     await waitUntil("Bob's manual mode to show in Alice's room", async () => ((await bobRow.textContent()) ?? '').includes('manual'), 20_000);
     // Bob is on another page: the prompt reaches him there.
-    await b.getByRole('tab', { name: 'Tester' }).click();
-    await b.waitForURL('**/tester');
+    await b.getByRole('tab', { name: 'Diagnostics' }).click();
+    await b.waitForURL('**/diagnostics');
     await bobRow.getByTestId('connect').click();
     const prompt = b.getByTestId('connect-prompt');
     await prompt.waitFor({ timeout: 30_000 });

@@ -223,7 +223,7 @@ describe('browser: login gate', function () {
     const { kith } = await hostWithAlice();
     const { page } = await openPage(browser);
     const apiCallsInFlight = trackApiCalls(page);
-    for (const route of ['/chats', '/extensions', '/tester', '/settings']) {
+    for (const route of ['/chats', '/extensions', '/diagnostics', '/settings']) {
       await page.goto(kith.host.url + route);
       await page.locator('main h1, main h2').first().waitFor();
       const tree = await settledAriaTree(page, apiCallsInFlight);

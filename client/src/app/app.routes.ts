@@ -20,7 +20,6 @@ export const routes: Routes = [
         title: 'Kith · Extensions',
         loadComponent: () => import('./extensions-page/extensions-page').then((m) => m.ExtensionsPage),
       },
-      { path: 'tester', title: 'Kith · Tester', loadComponent: () => import('./tester/tester-page').then((m) => m.TesterPage) },
       { path: 'settings', title: 'Kith · Settings', loadComponent: () => import('./settings/settings-page').then((m) => m.SettingsPage) },
       // Every other path is looked up among the running extensions' routes (nav contributions).
       { path: '**', loadComponent: () => import('./extensions/contributed-page').then((m) => m.ContributedPage) },

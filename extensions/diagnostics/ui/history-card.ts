@@ -10,13 +10,13 @@ import type { AttemptView, JoinedRoom } from './diagnostics-api';
   template: `
     <section class="card" data-testid="history">
       <h2>Connect attempts</h2>
-      <ol class="attempts" data-testid="attempts">
+      <ol class="attempts" data-testid="log-traces">
         @for (a of attempts(); track a.id) {
           <li [attr.data-outcome]="a.outcome">
             <details>
               <summary>
                 <span class="when">{{ a.startedAt | date: 'HH:mm:ss' }}</span>
-                <strong>{{ a.outcome }}</strong> in {{ a.durationMs }} ms
+                <span class="badge">{{ a.outcome }}</span> in {{ a.durationMs }} ms
                 @for (r of a.rungs; track $index) { <span class="rung" [attr.data-outcome]="r.outcome">{{ r.rung }}@if (r.ms !== null) { {{ r.ms }} ms }</span> }
                 @if (a.failure) { <div class="failure">Why: {{ a.failure }}</div> }
               </summary>
@@ -32,15 +32,15 @@ import type { AttemptView, JoinedRoom } from './diagnostics-api';
       </ol>
 
       <h2>Rendezvous activity</h2>
-      <table data-testid="rendezvous-summary">
+      <ol class="summary" data-testid="log-rendezvous">
         @for (l of rendezvous(); track l.stage + l.outcome) {
-          <tr [attr.data-outcome]="l.outcome">
-            <td><strong>{{ l.stage }}</strong> {{ l.outcome }}</td><td>×{{ l.count }}</td>
-            <td>@if (l.medianMs !== null) { median {{ l.medianMs }} ms }</td>
-            <td class="muted">@if (l.lastAt) { last {{ l.lastAt | date: 'HH:mm:ss' }} } @if (l.outcome === 'failed' && l.lastDetail) { · {{ l.lastDetail }} }</td>
-          </tr>
-        } @empty { <tr><td class="muted">No rendezvous activity.</td></tr> }
-      </table>
+          <li [attr.data-outcome]="l.outcome">
+            <strong>{{ l.stage }}</strong> {{ l.outcome }} ×{{ l.count }}
+            @if (l.medianMs !== null) { · median {{ l.medianMs }} ms }
+            <span class="muted">@if (l.lastAt) { · last {{ l.lastAt | date: 'HH:mm:ss' }} } @if (l.outcome === 'failed' && l.lastDetail) { · {{ l.lastDetail }} }</span>
+          </li>
+        } @empty { <li class="muted">No rendezvous activity.</li> }
+      </ol>
 
       <h2>Joined rooms</h2>
       <ul data-testid="joined-rooms">
@@ -61,12 +61,13 @@ import type { AttemptView, JoinedRoom } from './diagnostics-api';
   styles: `
     .attempts { list-style: none; padding: 0; }
     .attempts > li { border-bottom: 1px solid var(--mat-sys-outline-variant); padding: 4px 0; }
-    .attempts > li[data-outcome='failed'] strong { color: var(--mat-sys-error); }
+    .attempts > li[data-outcome='failed'] .badge { color: var(--mat-sys-error); }
+    .badge { font-weight: 600; }
+    .summary { list-style: none; padding: 0; }
     .rung { margin-left: 8px; font-size: 12px; }
     [data-outcome='failed'] { color: var(--mat-sys-error); }
     .failure { font-size: 13px; margin-left: 16px; }
     .muted { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
-    td { padding: 2px 8px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -45,7 +45,6 @@ export class Shell {
       .filter((n) => !n.item.route.includes(':'))
       .map((n) => ({ path: `/${n.item.route.replace(/^\/+/, '')}`, label: n.item.label, icon: n.item.icon })),
     { path: '/extensions', label: 'Extensions', icon: 'extension' },
-    { path: '/tester', label: 'Tester', icon: 'troubleshoot' },
     { path: '/settings', label: 'Settings', icon: 'settings' },
   ]);
 
