@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
 import { SDK_API_VERSION } from '@kith/sdk';
-import { buildCatalog } from './catalog.js';
+import { buildCatalog, routesUnmountable } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
 import { mountDiagnosticsRoutes } from './diagnostics-routes.js';
 import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js';
@@ -10,8 +10,9 @@ import { EnabledState } from './enabled-state.js';
 import { DEFAULT_ACTIVATE_TIMEOUT_MS, ExtensionManager } from './extension-manager.js';
 import { installCrashGuard } from './isolation/crash-guard.js';
 import { FaultStore } from './isolation/fault-store.js';
-import { mountExtensionRoutes } from './extensions-routes.js';
+import { EXTENSIONS_API_ROUTES, mountExtensionRoutes } from './extensions-routes.js';
 import { RouteTable } from './route-table.js';
+import { mountedRoutes } from './route-rules.js';
 import { SettingsStore } from './settings-store.js';
 import { mountUiModules } from './ui-module-route.js';
 
@@ -57,14 +58,15 @@ export function createExtensionsArea(
     ...(sources.builtinDir ? scanFolder(sources.builtinDir, true) : []),
     ...scanFolder(path.join(kernel.config.dataDir, 'extensions'), false),
   ];
-  const records = buildCatalog(found, SDK_API_VERSION);
+  const hostRoutes = [...mountedRoutes(kernel.gateway.publicApi), ...mountedRoutes(kernel.gateway.protectedApi), ...EXTENSIONS_API_ROUTES];
+  const records = buildCatalog(found, SDK_API_VERSION, hostRoutes);
   const settings = new SettingsStore(kernel.database.db);
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;
   const routes = new RouteTable((id) => manager!.routeBlock(id));
-  // A duplicate's patterns would shadow or clash with the owner's; everyone else's stay mounted so
+  // A duplicate's or a refused pattern would shadow or clash with the owner's; everyone else's stay mounted so
   // that an off or faulted extension's routes answer 404 / 503 naming it.
-  for (const record of records) if (record.installError?.code !== 'KITH_ERR_DUPLICATE') routes.declare(record);
+  for (const record of records) if (!routesUnmountable(record)) routes.declare(record);
   manager = new ExtensionManager({
     kernel,
     gate: identity.gate,

@@ -3,14 +3,16 @@ import { KithError } from '@kith/sdk';
 import type { DiscoveredExtension } from './discovery.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { slotWarnings, validatePackage } from './manifest-schema.js';
+import { routeClashProblems, routeShapeProblems } from './route-rules.js';
 
 /**
  * Turn discovered folders into records, checked against each other and the host: manifest
  * schema, host version range, unique ids, unique kind owners and route patterns, and
  * dependencies (missing, wrong version, cyclic, or faulted → faulted with a named error).
- * Returns the records in activation order: every extension after its dependencies.
+ * `hostRoutes` (`METHOD /path` below /api) are the host's own: no extension route may answer them
+ * (route-rules.ts). Returns the records in activation order: every extension after its dependencies.
  */
-export function buildCatalog(found: readonly DiscoveredExtension[], hostVersion: string): ExtensionRecord[] {
+export function buildCatalog(found: readonly DiscoveredExtension[], hostVersion: string, hostRoutes: readonly string[] = []): ExtensionRecord[] {
   const records: ExtensionRecord[] = [];
   const byId = new Map<string, ExtensionRecord>();
   for (const entry of found) {
@@ -24,7 +26,9 @@ export function buildCatalog(found: readonly DiscoveredExtension[], hostVersion:
     byId.set(record.id, record);
     records.push(record);
   }
+  checkRouteShapes(records);
   checkOwnership(records);
+  checkRouteClashes(records, hostRoutes);
   for (const [id, warnings] of slotWarnings(records.flatMap((r) => (r.manifest && !r.installError ? [r.manifest] : [])))) {
     const record = byId.get(id)!;
     Object.assign(record, { warnings: [...(record.warnings ?? []), ...warnings] });
@@ -83,6 +87,41 @@ function checkOwnership(records: readonly ExtensionRecord[]): void {
     for (const k of r.manifest.kinds ?? []) kinds.set(k, r.id);
     for (const p of r.manifest.contributes?.routes ?? []) routes.set(p, r.id);
   }
+}
+
+/** Marks an install error that refused the routes themselves: none of them is ever mounted. */
+export const ROUTES_REFUSED = 'routesRefused';
+
+/** True when none of the record's routes may be mounted (a duplicate's, or refused routes). */
+export function routesUnmountable(record: ExtensionRecord): boolean {
+  const error = record.installError;
+  return error?.code === 'KITH_ERR_DUPLICATE' || error?.details?.[ROUTES_REFUSED] === true;
+}
+
+/** Refuse catch-alls and third-party routes outside the extension's own name (route-rules.ts). */
+function checkRouteShapes(records: readonly ExtensionRecord[]): void {
+  for (const r of records) {
+    if (!r.manifest || r.installError) continue;
+    refuseRoutes(r, routeShapeProblems(r.id, r.builtin, r.manifest.contributes?.routes ?? []));
+  }
+}
+
+/** Refuse routes that would answer a host route or another extension's. */
+function checkRouteClashes(records: readonly ExtensionRecord[], hostRoutes: readonly string[]): void {
+  const taken = new Map<string, string>();
+  // Built-ins claim their well-known paths first, whatever order the folders were found in.
+  for (const r of [...records].sort((a, b) => Number(b.builtin) - Number(a.builtin))) {
+    if (!r.manifest || r.installError) continue;
+    const routes = r.manifest.contributes?.routes ?? [];
+    if (refuseRoutes(r, routeClashProblems(r.id, r.builtin, routes, hostRoutes, taken))) continue;
+    for (const route of routes) taken.set(route, r.builtin ? `builtin:${r.id}` : r.id);
+  }
+}
+
+function refuseRoutes(r: ExtensionRecord, problems: readonly string[]): boolean {
+  if (problems.length === 0) return false;
+  r.installError = new KithError('KITH_ERR_MANIFEST_INVALID', `Invalid extension routes: ${problems.join('; ')}`, { problems, [ROUTES_REFUSED]: true });
+  return true;
 }
 
 /** Fault extensions whose dependencies are missing, mismatched or faulted, until nothing changes. */

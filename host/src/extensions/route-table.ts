@@ -47,7 +47,11 @@ export class RouteTable {
     for (const declared of record.manifest?.contributes?.routes ?? []) {
       const [, method, path] = ROUTE_PATTERN.exec(declared)!;
       try {
-        this.router[method!.toLowerCase() as Method](path!, this.#dispatch(record.id, declared));
+        const dispatch = this.#dispatch(record.id, declared);
+        this.router[method!.toLowerCase() as Method](path!, dispatch);
+        // A built-in's well-known path is also reachable under its own prefix, like everyone's.
+        const own = `/ext/${record.id}`;
+        if (record.builtin && path !== own && !path!.startsWith(`${own}/`)) this.router[method!.toLowerCase() as Method](`${own}${path}`, dispatch);
         const earlier = this.#mounted.find((candidate) => shadows(candidate, declared));
         if (earlier !== undefined) this.#shadowedBy.set(declared, earlier);
         this.#mounted.push(declared);
@@ -72,7 +76,10 @@ export class RouteTable {
     for (const [key, registration] of this.#registrations) {
       if (registration.body !== 'stream') continue;
       const space = key.indexOf(' ');
-      if (key.slice(0, space) === method.toUpperCase() && urlMatchesRoute(key.slice(space + 1), url)) return registration.limit;
+      const { id, builtin } = registration.scope.extension;
+      const path = key.slice(space + 1);
+      const matches = urlMatchesRoute(path, url) || (builtin && urlMatchesRoute(`/ext/${id}${path}`, url));
+      if (key.slice(0, space) === method.toUpperCase() && matches) return registration.limit;
     }
     return undefined;
   }

@@ -104,8 +104,9 @@ describe('blobs: ctx.blobs through a real extension', () => {
     expect((await h.json('/api/stash/blobs')).body.blobs).to.deep.equal([]);
     expect((await h.json(`/api/stash/blobs/${aliceIds[0]}/size`)).body.error.code).to.equal('KITH_ERR_BLOB_NOT_FOUND');
     let code: unknown;
-    await aliceBlobs.list().catch((error: { code?: unknown }) => (code = error.code));
-    expect(code).to.equal('KITH_ERR_LOCKED');
+    // The whole context is revoked once its run stops (issue #21): the member refuses before the store is reached.
+    await (async () => aliceBlobs.list())().catch((error: { code?: unknown }) => (code = error.code));
+    expect(code).to.equal('KITH_ERR_CONTEXT_REVOKED');
     await unlock(undefined);
     expect((await h.json('/api/stash/blobs')).status).to.equal(423);
     await unlock(alice);

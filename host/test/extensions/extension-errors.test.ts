@@ -87,17 +87,17 @@ describe('extensions: per-extension error codes', () => {
     before(async () => {
       h = await startExtensionsHarness({
         install(dir) {
-          writeExtension(dir, 'my-polls', { id: 'my-polls', displayName: 'Polls', errors: POLL_ERRORS, contributes: { routes: ['POST /polls/vote', 'GET /polls/forged-status'] } }, `
+          writeExtension(dir, 'my-polls', { id: 'my-polls', displayName: 'Polls', errors: POLL_ERRORS, contributes: { routes: ['POST /my-polls/vote', 'GET /my-polls/forged-status'] } }, `
 import { defineErrors, ExtensionError } from '${SDK}';
 const errors = defineErrors('my-polls', ${JSON.stringify(POLL_ERRORS)});
 export default { activate(ctx) {
   ctx.subscriptions.push(
-    ctx.routes.post('/polls/vote', (req) => {
+    ctx.routes.post('/my-polls/vote', (req) => {
       if (req.body.choice > 10) throw errors.create('TOO_MANY_CHOICES', 'Choice ' + req.body.choice + ' is past 10', { max: 10 });
       throw errors.create('POLL_CLOSED');
     }),
     // The status comes from the manifest, whatever the thrown object claims.
-    ctx.routes.get('/polls/forged-status', () => { throw new ExtensionError(errors.codes.POLL_CLOSED, 200 + 218, 'teapot'); }),
+    ctx.routes.get('/my-polls/forged-status', () => { throw new ExtensionError(errors.codes.POLL_CLOSED, 200 + 218, 'teapot'); }),
   );
 } };`);
           writeExtension(dir, 'rogue', { id: 'rogue', displayName: 'Rogue', contributes: { routes: ['GET /rogue/borrow'] } }, `
@@ -114,14 +114,14 @@ export default { activate(ctx) { ctx.routes.get('/rogue/borrow', () => { throw t
     });
 
     it("answers a thrown extension error with its declared status and the catalogue's shape", async () => {
-      const closed = await h.json('/api/polls/vote', { method: 'POST', body: JSON.stringify({ choice: 1 }) });
+      const closed = await h.json('/api/my-polls/vote', { method: 'POST', body: JSON.stringify({ choice: 1 }) });
       expect(closed).to.deep.equal({ status: 409, body: { error: { code: 'KITH_EXT_MY-POLLS_POLL_CLOSED', message: 'The poll is closed' } } });
-      const many = await h.json('/api/polls/vote', { method: 'POST', body: JSON.stringify({ choice: 11 }) });
+      const many = await h.json('/api/my-polls/vote', { method: 'POST', body: JSON.stringify({ choice: 11 }) });
       expect(many).to.deep.equal({
         status: 422,
         body: { error: { code: 'KITH_EXT_MY-POLLS_TOO_MANY_CHOICES', message: 'Choice 11 is past 10', details: { max: 10 } } },
       });
-      const forged = await h.json('/api/polls/forged-status');
+      const forged = await h.json('/api/my-polls/forged-status');
       expect(forged.status).to.equal(409);
       expect(forged.body.error).to.deep.equal({ code: 'KITH_EXT_MY-POLLS_POLL_CLOSED', message: 'teapot' });
       const polls = (await h.json('/api/extensions')).body.extensions.find((e: { id: string }) => e.id === 'my-polls');
