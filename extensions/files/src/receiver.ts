@@ -277,18 +277,18 @@ export class Receiver {
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
     const state = this.ours(event, header.id);
     if (!state || state.record.state === 'cancelled' || state.record.state === 'complete') return;
+    await this.discard(state);
     state.record.state = 'cancelled';
     state.record.error = `The sender cancelled it (${header.reason})`;
-    await this.discard(state);
     await this.book.save(state.record);
   }
 
   /** The user cancels a file coming in: both sides drop what they have. */
   async cancel(record: TransferRecord): Promise<void> {
     const state = await this.incoming(record);
+    await this.discard(state);
     record.state = 'cancelled';
     record.error = 'Cancelled';
-    await this.discard(state);
     await this.book.save(record);
     await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
   }

@@ -99,11 +99,11 @@ export class Sender {
     const record = this.ours(event, header.id);
     if (!record || record.state === 'complete' || record.state === 'cancelled') return;
     if (header.root !== record.root) return; // not this file: ignore rather than drop the copy
-    record.state = 'complete';
-    record.completedAt = Date.now();
     this.live.delete(record.id);
     // The friend has every byte: the sealed copy has done its job.
     await this.dropCopies(record);
+    record.state = 'complete';
+    record.completedAt = Date.now();
     await this.book.save(record);
   }
 
@@ -134,10 +134,10 @@ export class Sender {
   }
 
   private async cancelled(record: TransferRecord, why: string): Promise<void> {
-    record.state = 'cancelled';
-    record.error = why;
     this.live.delete(record.id);
     await this.dropCopies(record);
+    record.state = 'cancelled';
+    record.error = why;
     await this.book.save(record);
   }
 

@@ -1,0 +1,157 @@
+/**
+ * Bad input against a real receiver, and cleaning up: hostile offers (absurd size, a path and
+ * control characters in the name, a scripted type, a root that lies), the declared size limit,
+ * cancel from either side (both sides drop their blobs), Range reads while a file is partial,
+ * and a canary: no plaintext byte or name of a file is on either disk, during or after.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { download, expectedRoot, filesUnder, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
+
+const HOSTILE = {
+  'huge.bin': { size: 1e15 },
+  'evil.html': { name: '../../etc/\u202epasswd\u0007\n<script>.html', mime: 'text/html' },
+  'liar.bin': { root: '00'.repeat(32) },
+};
+
+function blobCount(host: TestHost): number {
+  const dir = path.join(host.dataDir, 'identities', host.persona!.slug, 'blobs', 'files');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.commit')).length : 0;
+}
+
+describe('files: hostile offers, limits, cancel on both sides, partial Range reads, no plaintext on disk', function () {
+  this.timeout(300_000);
+  let rendezvous: TestRendezvous;
+  let alice: TestHost;
+  let bob: TestHost;
+
+  before(async () => {
+    rendezvous = await startTestRendezvous();
+    [alice, bob] = await Promise.all([
+      startTestHost({ name: 'Alice', env: { KITH_FILES_TEST_OFFER: JSON.stringify(HOSTILE) } }),
+      startTestHost({ name: 'Bob' }),
+    ]);
+    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
+    await befriend(alice, bob, rendezvous.url);
+    await connect(alice, bob, rendezvous.url);
+  });
+  after(async () => {
+    await Promise.allSettled([alice?.close(), bob?.close()]);
+    await rendezvous?.close();
+  });
+
+  it('refuses an upload over the declared limit before a byte is read, with a clear error', async () => {
+    const answer = await alice.call('POST', `/sessions/${bob.persona!.key}/files/begin`, { name: 'a.iso', size: 17 * 1024 ** 3 });
+    expect(answer.status).to.equal(413);
+    expect(answer.body.error.code).to.equal('KITH_EXT_FILES_TOO_LARGE');
+    expect(answer.body.error.message).to.match(/limit is 17179869184 bytes/);
+  });
+
+  it('an offer of an absurd size is refused up front on both sides', async () => {
+    const sent = await sendFile(alice, bob.persona!.key, randomFile(1000), 'huge.bin');
+    const refused = await waitState(bob, sent.transfer_id, 'cancelled');
+    expect(refused.error).to.match(/over the 17179869184-byte limit/);
+    const mine = await waitState(alice, sent.transfer_id, 'cancelled');
+    expect(mine.error).to.match(/size limit/);
+    expect(mine.available).to.equal(false);
+  });
+
+  it('a name with a path, controls and bidi overrides is cleaned; a scripted type is served as an opaque download', async () => {
+    const bytes = new TextEncoder().encode('<script>alert(1)</script>');
+    const sent = await sendFile(alice, bob.persona!.key, bytes, 'evil.html');
+    const got = await waitState(bob, sent.transfer_id, 'complete');
+    expect(got.name).to.not.match(/[\/\\\u0000-\u001f\u202e]/);
+    expect(got.name).to.equal('_.._etc_passwd_script_.html');
+    expect(got.mime).to.equal('text/html');
+    const served = await download(bob, sent.transfer_id);
+    expect(served.headers.get('content-type')).to.equal('application/octet-stream');
+    expect(served.headers.get('content-disposition')).to.match(/^attachment; filename="/);
+    const asHtml = await bob.fetch(`/api/files/inbound/${sent.transfer_id}/stream?mime=text/html`);
+    expect(asHtml.headers.get('content-type')).to.equal('application/octet-stream');
+  });
+
+  it('a hash list that does not give the offered root fails the transfer and the sender hears it', async () => {
+    const sent = await sendFile(alice, bob.persona!.key, randomFile(300_000), 'liar.bin');
+    const failed = await waitState(bob, sent.transfer_id, 'failed');
+    expect(failed.error).to.match(/does not match the offered root/);
+    await waitState(alice, sent.transfer_id, 'cancelled');
+  });
+
+  it('serves the arrived part of a partial file by Range, and a range not here yet as soon as it is fetched first', async () => {
+    const size = 48 * 1024 * 1024;
+    const bytes = randomFile(size);
+    const sent = await sendFile(alice, bob.persona!.key, bytes, 'movie.webm', 'video/webm');
+    const id = sent.transfer_id as string;
+    await eventually('2 MiB at Bob', async () => (await transferOn(bob, id))?.bytes_done >= 2 * 1024 * 1024, 60_000, 20);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/pause`, { paused: true });
+    const head = await download(bob, id, 'bytes=1000-1048575');
+    expect(head.status).to.equal(206);
+    expect(Buffer.compare(Buffer.from(head.bytes), Buffer.from(bytes.subarray(1000, 1048576)))).to.equal(0);
+    expect((await transferOn(bob, id)).state).to.equal('active');
+    // A seek far ahead: the request waits, the sender resumes, and those bytes come first.
+    const far = download(bob, id, `bytes=${size - 300_000}-${size - 1}`);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/pause`, { paused: false });
+    const tail = await far;
+    const when = await transferOn(bob, id);
+    expect(tail.status).to.equal(206);
+    expect(Buffer.compare(Buffer.from(tail.bytes), Buffer.from(bytes.subarray(size - 300_000)))).to.equal(0);
+    expect(when.bytes_done, 'the seek was served before the file was complete').to.be.lessThan(size);
+    const done = await waitState(bob, id, 'complete', 120_000);
+    expect(done.root).to.equal(expectedRoot(bytes));
+  });
+
+  it('cancel by the sender mid-transfer: both sides drop their blobs', async () => {
+    const [aliceBlobs, bobBlobs] = [blobCount(alice), blobCount(bob)];
+    const sent = await sendFile(alice, bob.persona!.key, randomFile(40 * 1024 * 1024), 'cancel-a.bin');
+    const id = sent.transfer_id as string;
+    await eventually('1 MiB at Bob', async () => (await transferOn(bob, id))?.bytes_done >= 1024 * 1024, 60_000, 20);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/cancel`);
+    const gone = await waitState(bob, id, 'cancelled');
+    expect(gone.error).to.match(/sender cancelled/);
+    expect(gone.available).to.equal(false);
+    await eventually('blobs dropped on both sides', () => blobCount(alice) === aliceBlobs && blobCount(bob) === bobBlobs);
+    expect((await bob.call('GET', `/files/inbound/${id}/stream`)).status).to.equal(404);
+  });
+
+  it('cancel by the receiver mid-transfer: the sender drops its sealed copy too', async () => {
+    const [aliceBlobs, bobBlobs] = [blobCount(alice), blobCount(bob)];
+    const sent = await sendFile(alice, bob.persona!.key, randomFile(40 * 1024 * 1024), 'cancel-b.bin');
+    const id = sent.transfer_id as string;
+    await eventually('1 MiB at Bob', async () => (await transferOn(bob, id))?.bytes_done >= 1024 * 1024, 60_000, 20);
+    await bob.request('POST', `/sessions/${alice.persona!.key}/files/${id}/cancel`);
+    const mine = await waitState(alice, id, 'cancelled');
+    expect(mine.available).to.equal(false);
+    await eventually('blobs dropped on both sides', () => blobCount(alice) === aliceBlobs && blobCount(bob) === bobBlobs);
+  });
+
+  it('canary: no plaintext of a file or its name is in either data dir, during or after a transfer', async () => {
+    const canary = Buffer.from(`KITH-CANARY-${randomBytes(12).toString('hex')}`);
+    const name = `secret-plan-${randomBytes(6).toString('hex')}.txt`;
+    const bytes = Buffer.alloc(24 * 1024 * 1024);
+    for (let at = 0; at + canary.length <= bytes.length; at += 4096) canary.copy(bytes, at);
+    const scan = () => {
+      for (const host of [alice, bob]) {
+        for (const file of filesUnder(host.dataDir)) {
+          let content: Buffer;
+          try {
+            content = fs.readFileSync(file);
+          } catch {
+            continue; // removed while we walked
+          }
+          expect(content.includes(canary), `canary in ${file}`).to.equal(false);
+          expect(content.includes(Buffer.from(name)), `file name in ${file}`).to.equal(false);
+        }
+      }
+    };
+    const sent = await sendFile(alice, bob.persona!.key, new Uint8Array(bytes), name, 'text/plain');
+    scan();
+    await eventually('a third at Bob', async () => (await transferOn(bob, sent.transfer_id))?.bytes_done >= bytes.length / 3, 60_000, 20);
+    scan();
+    await waitState(bob, sent.transfer_id, 'complete', 120_000);
+    scan();
+    expect(Buffer.compare(Buffer.from((await download(bob, sent.transfer_id)).bytes), bytes)).to.equal(0);
+  });
+});
