@@ -16,7 +16,7 @@ export type * from './context.js';
 export type * from './blobs.js';
 export type * from './session-stats.js';
 export {
-  MAX_CONNECT_ENDPOINTS, MAX_LISTENER_WINDOW_MS, type DatagramCounters, type ListenerConnectOptions, type ListenerSession,
+  MAX_CONNECT_ENDPOINTS, MAX_LISTENER_PEERS, MAX_LISTENER_WINDOW_MS, type DatagramCounters, type ListenerConnectOptions, type ListenerSession,
   type SessionListener, type SessionListenerOptions, type SessionListenerState,
 } from './timed-listener.js';
 export type * from './manifest.js';

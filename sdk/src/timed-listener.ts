@@ -9,6 +9,8 @@ import type { Event } from './event.js';
 
 /** Longest window a session listener may be bound for (15 minutes). */
 export const MAX_LISTENER_WINDOW_MS = 15 * 60_000;
+/** Friends one listener may be limited to. */
+export const MAX_LISTENER_PEERS = 1024;
 /** Endpoints one {@link SessionListener.connect} call may aim at. */
 export const MAX_CONNECT_ENDPOINTS = 8;
 
@@ -26,6 +28,12 @@ export interface SessionListenerOptions {
    * (sessions never move to another socket). A bad window is `KITH_ERR_BAD_REQUEST`.
    */
   readonly untilMs: number;
+  /**
+   * Take handshakes only from these saved friends (a listener meant for one friend); anyone
+   * else's gets no reply and is counted as `hello-not-allowed`. Default: every saved friend.
+   * At most {@link MAX_LISTENER_PEERS}.
+   */
+  readonly peers?: readonly PeerKey[];
 }
 
 /** Datagrams a listener took and refused, refusals by reason (`hello-unknown-peer`, `bad-magic`, ...). */

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { Disposable, KithError, MAX_LISTENER_WINDOW_MS, type Datagram, type Network, type UdpListener } from '@kith/sdk';
+import { Disposable, KithError, MAX_LISTENER_PEERS, MAX_LISTENER_WINDOW_MS, type Datagram, type Network, type UdpListener } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
 import type { NetRuntime } from './net-runtime.js';
 import { socketAddress, toEndpoint } from './endpoint.js';
@@ -25,13 +25,19 @@ export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promi
         const now = Date.now();
         if (!Number.isFinite(options.untilMs) || options.untilMs <= now) throw badRequest('untilMs must be in the future');
         if (options.untilMs - now > MAX_LISTENER_WINDOW_MS) throw badRequest(`a window lasts at most ${MAX_LISTENER_WINDOW_MS} ms`);
+        let peers: Set<string> | undefined;
+        if (options.peers !== undefined) {
+          if (!Array.isArray(options.peers) || options.peers.length > MAX_LISTENER_PEERS) throw badRequest(`peers is a list of at most ${MAX_LISTENER_PEERS} keys`);
+          if (!options.peers.every((p) => typeof p === 'string' && /^[0-9a-f]{64}$/.test(p))) throw badRequest('a peer key is 64 lowercase hex characters');
+          peers = new Set(options.peers);
+        }
         const table = runtime.table;
         if (!table || table.keyring.persona.info.masterPublicKey !== scope.persona.info.masterPublicKey) throw new KithError('KITH_ERR_LOCKED');
         open++;
         let listener: TimedListener;
         try {
           listener = await TimedListener.open({
-            port: options.port, family: options.family, untilMs: options.untilMs, owner: scope.extension.id, table,
+            port: options.port, family: options.family, untilMs: options.untilMs, ...(peers ? { peers } : {}), owner: scope.extension.id, table,
             totals: runtime.listenerCounters, refreshFriends, fault: (error) => scope.fault(error),
           });
         } catch (error) {

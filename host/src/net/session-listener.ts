@@ -34,6 +34,8 @@ export interface TimedListenerOptions {
   readonly port: number;
   readonly family: 'ipv4' | 'ipv6';
   readonly untilMs: number;
+  /** Only these friends' handshakes are taken (all saved friends when absent). */
+  readonly peers?: ReadonlySet<string>;
   /** The extension that bound it (diagnostics name it). */
   readonly owner: string;
   /** The session table of the persona it was bound for. */
@@ -62,6 +64,7 @@ export class TimedListener implements SessionSocketPort {
   readonly #family: 'ipv4' | 'ipv6';
   readonly #table: SessionTable;
   readonly #refreshFriends: () => Promise<void>;
+  readonly #peers: ReadonlySet<string> | undefined;
   readonly #opened: ScopedEmitter<ListenerSession>;
   readonly #closedEvent: ScopedEmitter<string>;
   readonly #connects = new Set<AbortController>();
@@ -83,6 +86,7 @@ export class TimedListener implements SessionSocketPort {
     this.#family = options.family;
     this.#table = options.table;
     this.#refreshFriends = options.refreshFriends;
+    this.#peers = options.peers;
     this.untilMs = options.untilMs;
     this.local = toEndpoint(options.family === 'ipv6' ? '::' : '0.0.0.0', port.port);
     this.description = { kind: 'listener', extension: options.owner, local: this.local };
@@ -107,6 +111,10 @@ export class TimedListener implements SessionSocketPort {
 
   get onDidClose(): Event<string> {
     return this.#closedEvent.event;
+  }
+
+  accepts(peer: string): boolean {
+    return !this.#peers || this.#peers.has(peer);
   }
 
   send(data: Uint8Array, to: Endpoint): void {
@@ -147,6 +155,7 @@ export class TimedListener implements SessionSocketPort {
     if (!Number.isFinite(startAt) || startAt >= this.untilMs) throw badRequest('atMs must fall inside the listener\'s window');
     const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw badRequest('timeoutMs must be a positive number');
+    if (!this.accepts(peer)) throw badRequest('that friend is not among this listener\'s peers');
     if (!this.#table.keyring.get(peer)) await this.#refreshFriends();
     if (!this.#table.keyring.get(peer)) throw new KithError('KITH_ERR_NOT_FOUND', 'Sessions open only with saved friends');
     const live = this.#table.get(peer) as LiveSession | undefined;

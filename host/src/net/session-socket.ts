@@ -13,6 +13,8 @@ export interface SessionSocketPort {
   readonly counters: RejectionCounters;
   /** False once a listener's window ended: only rekeys of sessions already on it are taken. */
   readonly takesHandshakes: boolean;
+  /** Whether a handshake with `peer` may run over this socket (every saved friend when absent). */
+  accepts?(peer: string): boolean;
   /** What diagnostics say about it. */
   readonly description: SessionSocket;
   /** A session opened over this socket. */

@@ -344,6 +344,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (!this.#hmacBudget.take(Math.max(1, this.#keyring.size))) return counters.reject('hello-rate-limited');
     const entry = this.#keyring.findByHelloHint(ephemeral, hint);
     if (!entry) return counters.reject('hello-unknown-peer');
+    if (via.accepts && !via.accepts(entry.peer)) return counters.reject('hello-not-allowed');
     const ephemeralHex = ephemeral.toString('hex');
     const pending = this.#responsesByPeer.get(entry.peer);
     if (pending && pending.ephemeralHex === ephemeralHex && pending.remoteIndex === senderIndex) {
@@ -398,6 +399,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     const initiation = this.#initiationsByIndex.get(decoded.value.receiverIndex);
     if (!initiation) return counters.reject('ack-unknown-index');
     if (initiation.rekeyOf ? initiation.rekeyOf.via !== via : !via.takesHandshakes) return counters.reject('ack-window-ended');
+    if (!initiation.rekeyOf && via.accepts && !via.accepts(initiation.entry.peer)) return counters.reject('ack-not-allowed');
     const result = initiation.kk.readMessage2(decoded.value.noise);
     if (!result) return counters.reject('ack-auth-failed');
     const peerId = decodeAckPayload(result.payload);

@@ -227,6 +227,23 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     await bob.request('POST', '/extensions/tl', { enabled: true });
   });
 
+  it('a listener limited to other friends gives a saved friend no answer either', async () => {
+    const listener = await bob.request('POST', '/tl/listen', { windowMs: 20_000, peers: [carol.persona!.key] });
+    const own = await listen(alice, 20_000);
+    const tried = await alice.call('POST', `/tl/listeners/${own.id}/connect`, {
+      peer: bob.persona!.key, endpoints: [loopback(listener.local.port)], timeoutMs: 1_000,
+    });
+    expect(tried.body.error.code).to.equal('KITH_ERR_TIMEOUT');
+    expect((await listenerOf(alice, own.id)).counters).to.deep.equal({ accepted: 0, rejected: 0, reasons: {} });
+    const counted = (await listenerOf(bob, listener.id)).counters;
+    expect(counted.reasons['hello-not-allowed']).to.be.greaterThan(5);
+    expect(counted.accepted).to.equal(0);
+    const outward = await bob.call('POST', `/tl/listeners/${listener.id}/connect`, { peer: alice.persona!.key, endpoints: [loopback(own.local.port)] });
+    expect(outward.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    const bad = await bob.call('POST', '/tl/listen', { windowMs: 5_000, peers: ['not-a-key'] });
+    expect(bad.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+  });
+
   it('refuses bad windows and endpoints, and a stranger to connect to', async () => {
     const tooLong = await bob.call('POST', '/tl/listen', { windowMs: 16 * 60_000 });
     expect(tooLong.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
