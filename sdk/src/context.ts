@@ -211,7 +211,11 @@ export interface Endpoint {
 export interface SessionInfo {
   readonly peer: PeerKey;
   readonly peerId: string;
-  /** How the path was found: `ipv6-direct`, `ipv4-punch`, `lan`, `parked`, `loopback`. */
+  /**
+   * The path, from the remote address: `ipv6-direct`, `ipv4-punch`, `lan`, `loopback`. Which
+   * socket carries it (the main port or an extension's timed listener) is in the session's
+   * `ctx.diagnostics` stats (`socket`).
+   */
   readonly path: string;
   readonly remote: Endpoint;
   /** Unix ms when the session opened. */
@@ -378,7 +382,7 @@ export interface UdpListener extends Disposable {
   send(data: Uint8Array, to: Endpoint): Promise<void>;
 }
 
-/** Network facts and timed listeners (parked mode). */
+/** Network facts, and UDP sockets an extension binds for a window (raw, or carrying sessions). */
 export interface Network {
   /** Public endpoints found through STUN (null when that family has none). */
   discover(): Promise<{ readonly ipv4: Endpoint | null; readonly ipv6: Endpoint | null }>;

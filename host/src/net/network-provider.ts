@@ -10,9 +10,10 @@ import { SessionListenerHandle, TimedListener } from './session-listener.js';
 const MAX_LISTENERS = 16;
 
 /**
- * `ctx.network`: public endpoint discovery and timed UDP listeners (parked mode binds a derived
- * port only inside its window). Every listener is tracked by the extension's scope, so turning
- * the extension off closes it; datagrams above 1500 bytes are dropped before the handler.
+ * `ctx.network`: public endpoint discovery, and UDP sockets an extension binds for a window: raw
+ * ones (`bindUdp`) and ones the session table runs handshakes and sessions over
+ * (`listenForSessions`). Every listener is tracked by the extension's scope, so turning the
+ * extension off closes it; datagrams above 1500 bytes are dropped before any parsing.
  */
 export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promise<void> = async () => undefined): (scope: ExtensionScope) => Network {
   return (scope) => {
