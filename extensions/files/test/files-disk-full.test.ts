@@ -1,0 +1,65 @@
+/**
+ * A disk that fills up mid-transfer: the receiver's data dir is a small tmpfs. The transfer is
+ * held with a clear message on both sides, nothing already written is lost, and once there is
+ * room (the tmpfs grows) it continues by itself and completes with the offered root.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { needs } from '../../../test/support/needs.js';
+import { download, expectedRoot, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
+
+describe('files: a full disk holds the transfer and loses nothing', function () {
+  this.timeout(300_000);
+  needs('tmpfs');
+  let rendezvous: TestRendezvous;
+  let alice: TestHost;
+  let bob: TestHost;
+  let mountDir: string;
+
+  before(async () => {
+    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-files-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountDir]);
+    rendezvous = await startTestRendezvous();
+    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice' }), startTestHost({ name: 'Bob', dataDir: path.join(mountDir, 'bob') })]);
+    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
+    await befriend(alice, bob, rendezvous.url);
+    await connect(alice, bob, rendezvous.url);
+  });
+  after(async () => {
+    await Promise.allSettled([alice?.close(), bob?.close()]);
+    await rendezvous?.close();
+    if (mountDir) {
+      try {
+        execFileSync('umount', ['-l', mountDir]);
+      } catch {
+        // not mounted
+      }
+      fs.rmSync(mountDir, { recursive: true, force: true });
+    }
+  });
+
+  it('holds with a clear message when the receiver disk is full, then completes once there is room', async () => {
+    const bytes = randomFile(40 * 1024 * 1024);
+    const sent = await sendFile(alice, bob.persona!.key, bytes, 'too-big-for-now.bin');
+    const id = sent.transfer_id as string;
+    const held = await waitState(bob, id, 'held', 120_000);
+    expect(held.error).to.match(/disk is full.*Nothing received is lost/);
+    expect(held.bytes_done).to.be.greaterThan(0);
+    const senderSide = await waitState(alice, id, 'held');
+    expect(senderSide.error).to.match(/disk is full/);
+    // What was written stays: the durable part is still readable and correct.
+    const kept = await download(bob, id, `bytes=0-${held.bytes_done - 1}`);
+    expect(kept.status).to.equal(206);
+    expect(Buffer.compare(Buffer.from(kept.bytes), Buffer.from(bytes.subarray(0, held.bytes_done)))).to.equal(0);
+
+    execFileSync('mount', ['-o', 'remount,size=160m', mountDir]);
+    const done = await waitState(bob, id, 'complete', 120_000);
+    expect(done.root).to.equal(expectedRoot(bytes));
+    expect(Buffer.compare(Buffer.from((await download(bob, id)).bytes), Buffer.from(bytes))).to.equal(0);
+    await eventually('the sender hears it completed', async () => (await transferOn(alice, id))?.state === 'complete');
+  });
+});
