@@ -17,7 +17,7 @@ module.exports = {
   ...require('./.mocharc.cjs'),
   spec: [
     ...suites('sdk/test', ['disposable-event', 'errors', 'define-kind', 'http-range']),
-    ...suites('host/test/core', ['byte-slab']),
+    ...suites('host/test/core', ['byte-slab', 'page-channel-endpoint']),
     'host/test/storage/*.test.ts',
     'host/test/gateway/*.test.ts',
     'host/test/extensions/*.test.ts',
