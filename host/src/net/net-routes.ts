@@ -66,6 +66,7 @@ export function sessionView(session: LiveSession) {
     peer: session.peer,
     peer_id: session.peerId,
     path: session.path,
+    socket: session.via.description,
     remote: session.remote,
     opened_at: session.openedAt,
     last_received_at: session.lastReceivedAt,
@@ -125,5 +126,7 @@ export function mountNetRoutes(api: Router, runtime: NetRuntime, connect: Connec
     return undefined;
   }));
 
-  api.get('/diagnostics/net', answer(() => ({ udp_port: runtime.udpPort, counters: runtime.counters.snapshot() })));
+  api.get('/diagnostics/net', answer(() => ({
+    udp_port: runtime.udpPort, counters: runtime.counters.snapshot(), listener_counters: runtime.listenerCounters.snapshot(),
+  })));
 }

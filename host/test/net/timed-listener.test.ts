@@ -81,6 +81,7 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     const stats = (await bob.request('GET', `/tl/diag/session/${alice.persona!.key}`)).session;
     expect(stats.socket).to.deep.equal({ kind: 'listener', extension: 'tl', local: listener.local });
     expect(stats.openedBy.rung).to.equal('listener');
+    expect((await sessionWith(bob, alice)).socket).to.deep.equal(stats.socket);
 
     await alice.request('POST', `/tl/send/${bob.persona!.key}`, { text: 'to bob over his listener' });
     await bob.request('POST', `/tl/send/${alice.persona!.key}`, { text: 'back to alice' });
@@ -161,6 +162,8 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     const totals = await bob.request('GET', '/tl/diag/counters');
     expect(totals.listeners.reasons['hello-unknown-peer']).to.be.at.least(counted.reasons['hello-unknown-peer']);
     expect(totals.listeners.reasons['bad-magic']).to.be.at.least(1);
+    const tester = await bob.request('GET', '/diagnostics/net'); // the Tester page's view
+    expect(tester.listener_counters.reasons['hello-unknown-peer']).to.equal(totals.listeners.reasons['hello-unknown-peer']);
     expect(await sessionWith(bob, carol)).to.equal(undefined);
   });
 
