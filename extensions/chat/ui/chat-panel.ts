@@ -131,6 +131,8 @@ export class ChatPanel {
       untracked(() => {
         this.measureDue = true;
         this.virtualizer?.setCount(count);
+        // New rows need their items now: the virtualizer only reports changes it saw itself.
+        this.listChanged();
       });
     });
     // Other extensions' views in chat's open slots follow the open conversation.
@@ -167,6 +169,7 @@ export class ChatPanel {
     if (scroller && !this.virtualizer) {
       this.virtualizer = new MessageVirtualizer(scroller, (i) => this.rows()[i]?.key ?? String(i), (i) => this.estimate(i), () => this.listChanged());
       this.virtualizer.setCount(this.rows().length);
+      this.listChanged();
       this.fitHeight();
     }
     if (scroller && this.virtualizer && this.measureDue) {
