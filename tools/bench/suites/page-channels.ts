@@ -7,7 +7,7 @@ import type { BenchRow, BenchSuite } from '../bench-row.js';
 import type { ExtensionScope } from '../../../host/src/core/area.js';
 import { PageChannelHub } from '../../../host/src/core/page-channel-hub.js';
 
-const TRIALS = Number(process.env.PC_TRIALS ?? 5);
+const TRIALS = 5;
 const ROUND_TRIPS = 400;
 const RTT_BYTES = 1024;
 const STREAM_MESSAGES = 4000;
