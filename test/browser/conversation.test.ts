@@ -28,6 +28,8 @@ async function createPersona(page: Page, url: string, label: string): Promise<vo
   await page.getByTestId('mnemonic-written').click({ timeout: 30_000 });
   await page.getByTestId('mnemonic-confirm').click();
   await page.waitForURL('**/chats');
+  // Rooms and pairing live on the Connect page (conversations first on Chats).
+  await page.getByRole('tab', { name: 'Connect' }).click();
   await page.getByTestId('pair-friend').waitFor({ timeout: 20_000 });
 }
 
@@ -111,7 +113,8 @@ describe('browser: two instances pair, connect and chat through their UIs', func
   it('pairs by a code (a number and four words) typed into the other page; both see the same safety code', async () => {
     const pairA = a.getByTestId('pair-friend');
     const pairB = b.getByTestId('pair-friend');
-    await pairA.getByLabel('Rendezvous URL').fill(rendezvous.url);
+    // One rendezvous URL on the Connect page serves the room and pairing.
+    await a.getByTestId('rendezvous-url').fill(rendezvous.url);
     await pairA.getByLabel("Friend's name").fill('Bob');
     await pairA.getByRole('button', { name: 'Generate code' }).last().click();
     const code = (await pairA.getByTestId('pair-code').textContent({ timeout: 20_000 }))!.trim();
@@ -119,7 +122,7 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await snap(a, 'conversation-01-alice-code');
 
     await pairB.getByRole('radio', { name: 'Join with code' }).click().catch(async () => pairB.getByText('Join with code').click());
-    await pairB.getByLabel('Rendezvous URL').fill(rendezvous.url);
+    await b.getByTestId('rendezvous-url').fill(rendezvous.url);
     await pairB.getByLabel("Friend's name").fill('Alice');
     await pairB.getByLabel('Their code (number and four words)').fill(code.replace(/-/g, ' '));
     await pairB.getByRole('button', { name: 'Join', exact: true }).click();
@@ -150,9 +153,6 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await b.waitForURL(/peer=/, { timeout: 60_000 });
     const sessions = (await (await alice.host.fetch('/api/sessions')).json()) as { sessions: unknown[] };
     expect(sessions.sessions).to.have.length(1);
-    // The row now says the session is live (from the host's session:open event), with the stage trace.
-    await bobRow.getByTestId('live').waitFor({ timeout: 10_000 });
-    expect(await a.getByTestId('connect-trace').textContent()).to.contain('connected');
 
     const hello = `Hello Bob, typed in a browser ${Date.now()}`;
     await a.getByTestId('composer').fill(hello);
@@ -165,6 +165,10 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await a.getByTestId('message-list').getByText(reply).waitFor({ timeout: 30_000 });
     await snap(a, 'conversation-05-alice-chat');
     await snap(b, 'conversation-06-bob-chat');
+    // Back on Connect the row says the session is live (from the host's session:open event), with the stage trace.
+    await a.getByRole('tab', { name: 'Connect' }).click();
+    await bobRow.getByTestId('live').waitFor({ timeout: 10_000 });
+    expect(await a.getByTestId('connect-trace').textContent()).to.contain('connected');
   });
 
   it("shows the connect trace and the joined room on the Diagnostics page", async () => {
@@ -173,12 +177,13 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await a.getByTestId('joined-rooms').getByText(rendezvous.url).waitFor({ timeout: 15_000 });
     expect(await a.getByTestId('log-rendezvous').locator('li').count()).to.be.greaterThan(0);
     await snap(a, 'conversation-07-alice-tester');
-    await a.getByRole('tab', { name: 'Chats' }).click();
+    await a.getByRole('tab', { name: 'Connect' }).click();
   });
 
   it('in Auto mode accepts a friend at once and offers Undo, which closes the session', async () => {
     type Sessions = { sessions: { peer: string; peer_id: string }[] };
     const sessionsOf = async (t: TestHost) => ((await (await t.host.fetch('/api/sessions')).json()) as Sessions).sessions;
+    await b.getByRole('tab', { name: 'Connect' }).click();
     // Disconnect from the peer row.
     await a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' }).getByTestId('disconnect').click();
     await waitUntil('both sides to drop the session', async () => (await sessionsOf(alice)).length === 0 && (await sessionsOf(bob)).length === 0);
@@ -200,6 +205,9 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     type Sessions = { sessions: unknown[] };
     const sessionsOf = async (t: TestHost) => ((await (await t.host.fetch('/api/sessions')).json()) as Sessions).sessions;
     await waitUntil('no session left from the undo', async () => (await sessionsOf(alice)).length === 0, 20_000);
+    // A connect opens the conversation on Chats: back to Connect on both pages.
+    await a.getByRole('tab', { name: 'Connect' }).click();
+    await b.getByRole('tab', { name: 'Connect' }).click();
     await b.getByTestId('mode-manual').click();
     const bobRow = a.locator('kith-peer-list li.peer').filter({ hasText: 'Bob' });
     await waitUntil("Bob's manual mode to show in Alice's room", async () => ((await bobRow.textContent()) ?? '').includes('manual'), 20_000);
@@ -222,17 +230,18 @@ describe('browser: two instances pair, connect and chat through their UIs', func
     await a.setViewportSize({ width: 360, height: 780 });
     await a.goto(`${alice.host.url}/chats?peer=self`);
     await a.getByTestId('composer').waitFor();
-    // A reload keeps this tab in the room (per-tab mark), and on a phone the conversation comes first.
+    // On a phone the open conversation fills the screen; Back shows the list.
+    expect(await a.getByTestId('conversation-list').isVisible()).to.equal(false);
+    await snap(a, 'conversation-09-narrow');
+    const fits = async () => a.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    expect(await fits(), 'no sideways scroll in the conversation').to.equal(true);
+    await a.getByTestId('back-to-list').click();
+    await a.getByTestId('conversation-list').waitFor({ state: 'visible' });
+    // A reload kept this tab in the room (per-tab mark): Connect shows it and the peer row.
+    await a.getByRole('tab', { name: 'Connect' }).click();
     await a.getByTestId('joined').waitFor({ timeout: 15_000 });
     await a.locator('kith-peer-list li.peer').first().waitFor({ timeout: 10_000 });
-    const [panelTop, roomTop] = await Promise.all([
-      a.locator('section.main').evaluate((e) => e.getBoundingClientRect().top),
-      a.locator('kith-rendezvous-card').evaluate((e) => e.getBoundingClientRect().top),
-    ]);
-    expect(panelTop).to.be.below(roomTop);
-    await snap(a, 'conversation-09-narrow');
-    const { scroll, client } = await a.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-    expect(scroll).to.be.at.most(client);
+    expect(await fits(), 'no sideways scroll on Connect').to.equal(true);
   });
 
   it('raised no page errors and no Content-Security-Policy violations on either page', () => {

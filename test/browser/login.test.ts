@@ -175,7 +175,7 @@ describe('browser: login gate', function () {
   it('adds a second persona from the menu and switches between them', async () => {
     const { kith } = await hostWithAlice();
     const { page } = await openPage(browser);
-    await page.goto(kith.host.url + '/chats');
+    await page.goto(kith.host.url + '/connect');
     // Room inputs are kept per persona.
     await page.getByTestId('rendezvous-url').fill('http://alice.example');
     await page.getByTestId('persona-menu').click();
@@ -189,12 +189,14 @@ describe('browser: login gate', function () {
     await page.getByTestId('mnemonic-confirm').click();
     await page.waitForURL('**/chats');
     await page.getByTestId('persona-menu').filter({ hasText: 'Work' }).waitFor();
+    await page.getByRole('tab', { name: 'Connect' }).click();
     expect(await page.getByTestId('rendezvous-url').inputValue()).to.equal('');
 
     // Alice is still unlocked: switching back needs no passphrase.
     await page.getByTestId('persona-menu').click();
     await page.getByRole('menuitem', { name: 'Alice' }).click();
     await page.getByTestId('persona-menu').filter({ hasText: 'Alice' }).waitFor();
+    await page.getByRole('tab', { name: 'Connect' }).click();
     await waitForValue(page, 'rendezvous-url', 'http://alice.example');
     const state = (await (await kith.host.fetch('/api/identity/state')).json()) as { active_slug: string; personas: { slug: string; label: string }[] };
     expect(state.personas.find((p) => p.slug === state.active_slug)?.label).to.equal('Alice');
@@ -223,7 +225,7 @@ describe('browser: login gate', function () {
     const { kith } = await hostWithAlice();
     const { page } = await openPage(browser);
     const apiCallsInFlight = trackApiCalls(page);
-    for (const route of ['/chats', '/extensions', '/diagnostics', '/settings']) {
+    for (const route of ['/chats', '/connect', '/extensions', '/diagnostics', '/settings']) {
       await page.goto(kith.host.url + route);
       await page.locator('main h1, main h2').first().waitFor();
       const tree = await settledAriaTree(page, apiCallsInFlight);
@@ -232,7 +234,7 @@ describe('browser: login gate', function () {
     }
     // Keyboard only: the first Tab reaches the skip link, then the navigation; arrows move, Enter opens.
     await page.goto(kith.host.url + '/chats');
-    await page.getByRole('heading', { name: 'Room', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Conversations', exact: true, level: 2 }).waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.equal('Skip to content');
     let guard = 0;
@@ -241,9 +243,13 @@ describe('browser: login gate', function () {
     }
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Chats');
     await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Connect');
+    await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Extensions');
     await page.keyboard.press('Enter');
     await page.waitForURL('**/extensions');
+    // The route change moves focus to the new page's heading.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
     await snap(page, 'login-06-keyboard-extensions');
   });
 
@@ -251,8 +257,12 @@ describe('browser: login gate', function () {
     const { kith } = await hostWithAlice();
     const { context, page } = await openPage(browser, 360, 780);
     await page.goto(kith.host.url + '/chats');
-    await page.getByRole('heading', { name: 'Room', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Conversations', exact: true, level: 2 }).waitFor();
     await snap(page, 'narrow-01-chats');
+    await noHorizontalOverflow(page);
+    await page.goto(kith.host.url + '/connect');
+    await page.getByRole('heading', { name: 'Rendezvous room', exact: true }).waitFor();
+    await page.getByTestId('pair-friend').waitFor();
     await noHorizontalOverflow(page);
     await page.goto(kith.host.url + '/extensions');
     await page.getByRole('heading', { name: 'Extensions', exact: true }).waitFor();

@@ -16,6 +16,11 @@ export const routes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'chats' },
       { path: 'chats', title: 'Kith · Chats', loadComponent: () => import('./chats/chats-page').then((m) => m.ChatsPage) },
       {
+        path: 'connect',
+        title: 'Kith · Connect / Add a friend',
+        loadComponent: () => import('./connect/connect-page').then((m) => m.ConnectPage),
+      },
+      {
         path: 'extensions',
         title: 'Kith · Extensions',
         loadComponent: () => import('./extensions-page/extensions-page').then((m) => m.ExtensionsPage),

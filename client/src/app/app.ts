@@ -1,5 +1,7 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterOutlet } from '@angular/router';
+import { RouteFocus } from './a11y/route-focus';
+import { ThemeService } from './theme/theme-service';
 
 /** The root: everything is routed (login gate or the unlocked shell). */
 @Component({
@@ -8,4 +10,9 @@ import { RouterOutlet } from '@angular/router';
   template: '<router-outlet />',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class App {}
+export class App {
+  constructor() {
+    inject(RouteFocus).start();
+    inject(ThemeService).start();
+  }
+}

@@ -29,19 +29,19 @@ import { PairingApi, type FriendJson } from './pairing-api';
           }
         </div>
       } @empty {
-        <p class="muted">No friends yet. Pair with someone on the Chats page.</p>
+        <p class="muted">No friends yet. Add one on the Connect page.</p>
       }
       @if (error(); as message) { <p class="error" role="alert">{{ message }}</p> }
     </section>
   `,
   styles: `
     .friends { display: flex; flex-direction: column; gap: 8px; padding: 8px 16px; }
-    h3 { margin: 0; font-size: 14px; opacity: .7; }
+    h3 { margin: 0; font-size: 14px; color: var(--mat-sys-on-surface-variant); }
     .friend { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
     .friend.removing { opacity: .5; }
     .label { font: inherit; padding: 4px; }
-    .key { opacity: .6; }
-    .muted { opacity: .7; }
+    .key { color: var(--mat-sys-on-surface-variant); }
+    .muted { color: var(--mat-sys-on-surface-variant); }
     .error { color: var(--mat-sys-error); }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

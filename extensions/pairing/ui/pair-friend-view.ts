@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
 import { DomSanitizer, type SafeHtml } from '@angular/platform-browser';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
@@ -21,7 +21,7 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
   imports: [MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule, MatProgressBarModule],
   template: `
     <section class="pair" data-testid="pair-friend">
-      <h3>Pair friend</h3>
+      <h3>Pair with a code or an invite</h3>
       <mat-button-toggle-group [value]="mode()" (change)="setMode($event.value)" aria-label="How to pair">
         <mat-button-toggle value="generate">Generate code</mat-button-toggle>
         <mat-button-toggle value="join">Join with code</mat-button-toggle>
@@ -30,10 +30,17 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
       </mat-button-toggle-group>
 
       @if (mode() !== 'redeem') {
-        <mat-form-field appearance="outline">
-          <mat-label>Rendezvous URL</mat-label>
-          <input matInput [value]="url()" (input)="url.set($any($event.target).value)" placeholder="https://rendezvous.example" />
-        </mat-form-field>
+        @if (sharedUrl() === null) {
+          <mat-form-field appearance="outline">
+            <mat-label>Rendezvous URL</mat-label>
+            <input matInput [value]="url()" (input)="url.set($any($event.target).value)" placeholder="https://rendezvous.example" />
+          </mat-form-field>
+        } @else {
+          <p class="muted shared-url" data-testid="pair-shared-url">
+            @if (sharedUrl()) { Through {{ sharedUrl() }} (the rendezvous URL on this page). }
+            @else { Enter the rendezvous URL on this page first. }
+          </p>
+        }
       }
       @if (mode() !== 'invite') {
         <mat-form-field appearance="outline">
@@ -88,16 +95,20 @@ type Mode = 'generate' | 'join' | 'invite' | 'redeem';
   `,
   styles: `
     .pair { display: flex; flex-direction: column; gap: 8px; padding: 8px 16px; }
-    h3 { margin: 0; font-size: 14px; opacity: .7; }
-    /* Four modes do not fit one row of a sidebar: two rows of two, never clipped. */
-    mat-button-toggle-group { display: grid; grid-template-columns: 1fr 1fr; border-radius: 16px; }
+    h3 { margin: 0; font-size: 14px; color: var(--mat-sys-on-surface-variant); }
+    /* Four modes do not fit one row: two rows of two whose labels wrap, never clipped (360 px phones). */
+    mat-button-toggle-group { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); border-radius: 16px; max-width: 100%; }
+    mat-button-toggle { min-width: 0; }
+    :host ::ng-deep .mat-button-toggle-label-content { white-space: normal; line-height: 1.25; padding: 8px 10px; }
+    :host ::ng-deep .mat-button-toggle-button { height: 100%; }
+    .shared-url { overflow-wrap: anywhere; }
     .code { font-size: 22px; font-weight: 600; letter-spacing: .5px; margin: 8px 0 0; }
     .safety { font-size: 26px; font-family: monospace; margin: 0; }
     .qr { width: 200px; }
     .token { width: 100%; font-family: monospace; font-size: 11px; }
-    .muted { opacity: .7; margin: 0; }
+    .muted { color: var(--mat-sys-on-surface-variant); margin: 0; }
     .error { color: var(--mat-sys-error); }
-    .ok { color: #2e7d32; }
+    .ok { color: var(--mat-sys-tertiary); font-weight: 600; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -117,16 +128,28 @@ export class PairFriendView {
   protected readonly error = signal<string | null>(null);
   protected readonly paired = signal<PairedJson | null>(null);
   private readonly sanitizer = inject(DomSanitizer);
+  /**
+   * The shell's one rendezvous URL when this view sits on its Connect page (null elsewhere): the
+   * shell offers it as <html data-kith-rendezvous-url> and the window event kith:rendezvous-url.
+   */
+  protected readonly sharedUrl = signal<string | null>(readSharedUrl());
+  private readonly effectiveUrl = computed(() => this.sharedUrl() ?? this.url());
   private readonly api = computed(() => new PairingApi(this.host()));
+
+  constructor() {
+    const follow = () => this.sharedUrl.set(readSharedUrl());
+    window.addEventListener('kith:rendezvous-url', follow);
+    inject(DestroyRef).onDestroy(() => window.removeEventListener('kith:rendezvous-url', follow));
+  }
 
   protected readonly canStart = computed(() => {
     switch (this.mode()) {
       case 'generate':
-        return this.url().trim().length > 0;
+        return this.effectiveUrl().trim().length > 0;
       case 'join':
-        return this.url().trim().length > 0 && this.typedCode().trim().length > 0;
+        return this.effectiveUrl().trim().length > 0 && this.typedCode().trim().length > 0;
       case 'invite':
-        return this.url().trim().length > 0;
+        return this.effectiveUrl().trim().length > 0;
       case 'redeem':
         return this.token().trim().length > 0;
     }
@@ -145,7 +168,7 @@ export class PairFriendView {
     this.paired.set(null);
     this.code.set(null);
     this.qr.set(null);
-    const url = this.url().trim();
+    const url = this.effectiveUrl().trim();
     const label = this.label().trim();
     try {
       if (this.mode() !== 'redeem') rememberRendezvousUrl(url);
@@ -185,4 +208,8 @@ export class PairFriendView {
       this.error.set((error as Error).message);
     }
   }
+}
+
+function readSharedUrl(): string | null {
+  return document.documentElement.getAttribute('data-kith-rendezvous-url');
 }

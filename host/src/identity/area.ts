@@ -4,6 +4,8 @@ import { PersonaRegistry } from './persona-registry.js';
 import { FriendTable, activeFriends, type FriendStore } from './friend-store.js';
 import { mountIdentityRoutes } from './identity-routes.js';
 import { identityProviders } from './context-providers.js';
+import { UiProfiles } from './ui-profiles.js';
+import { mountUiProfileRoutes } from './ui-profile-routes.js';
 import type { VaultKdfParams } from './vault.js';
 
 /** Identity & storage: personas, the vault, lock/unlock, friends, scoped storage, sealing. */
@@ -48,6 +50,7 @@ export function createIdentityArea(
     providers: identityProviders(kernel.database, friendTable),
     bind(full: Kernel) {
       mountIdentityRoutes(full.gateway.publicApi, registry, () => full.ui.disconnectAll());
+      mountUiProfileRoutes(full.gateway.publicApi, new UiProfiles(kernel.config.dataDir));
     },
     async stop() {
       registry.dispose();

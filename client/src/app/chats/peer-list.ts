@@ -3,15 +3,16 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { describeError } from '../api/api-error';
 import { RendezvousStore } from './rendezvous-store';
 import { SessionsStore } from './sessions-store';
-import type { RoomPeer } from './room-peer';
+import { PEER_MODE_HELP, type RoomPeer } from './room-peer';
 
 /** The room's peers, friends first, with verified / mode badges and Connect. */
 @Component({
   selector: 'kith-peer-list',
-  imports: [MatCardModule, MatButtonModule, MatSlideToggleModule],
+  imports: [MatCardModule, MatButtonModule, MatSlideToggleModule, MatTooltipModule],
   template: `
     <mat-card appearance="outlined" class="card">
       <div class="head">
@@ -27,15 +28,17 @@ import type { RoomPeer } from './room-peer';
               <span class="material-symbols-outlined" aria-hidden="true">{{ peer.friend ? 'person' : 'person_outline' }}</span>
               <span class="name">{{ peer.label }}</span>
             </button>
-            <span class="badges" aria-label="Status">
+            <span class="badges">
               @if (peer.friend) {
-                <span class="badge ok" title="Seen through a sealed announcement only this friend can open">sealed</span>
-                @if (peer.verified) { <span class="badge ok" title="You compared the safety code">verified</span> }
+                <span class="badge ok" matTooltip="Friend: found through a sealed announcement only you can open">sealed<span class="visually-hidden">: a friend, found through a sealed announcement</span></span>
+                @if (peer.verified) { <span class="badge ok" matTooltip="Verified: you compared the safety code">verified<span class="visually-hidden">: you compared the safety code</span></span> }
               } @else {
-                <span class="badge warn" title="Unpaired: seen through a plaintext announcement">plaintext</span>
+                <span class="badge warn" matTooltip="Not a friend: seen through a plaintext announcement anyone in the room can read">plaintext<span class="visually-hidden">: not a friend, seen through a plaintext announcement</span></span>
               }
-              @if (peer.mode) { <span class="badge">{{ peer.mode }}</span> }
-              @if (peer.peer && sessions.livePeers().has(peer.peer)) { <span class="badge ok" data-testid="live">live</span> }
+              @if (peer.mode) { <span class="badge" [matTooltip]="peerModeHelp[peer.mode]">{{ peer.mode }}<span class="visually-hidden"> mode. {{ peerModeHelp[peer.mode] }}</span></span> }
+              @if (peer.peer && sessions.livePeers().has(peer.peer)) {
+                <span class="badge ok" data-testid="live" matTooltip="Live: an encrypted direct session is open">live<span class="visually-hidden">: an encrypted direct session is open</span></span>
+              }
             </span>
             @if (peer.peer && sessions.livePeers().has(peer.peer)) {
               <button mat-button type="button" (click)="disconnect(peer)" [attr.aria-label]="'Disconnect from ' + peer.label" data-testid="disconnect">
@@ -98,6 +101,7 @@ export class PeerList {
   readonly selected = input<string | null>(null);
   readonly selectPeer = output<string>();
   protected readonly connecting = signal<string | null>(null);
+  protected readonly peerModeHelp = PEER_MODE_HELP;
 
   protected setStrangers(show: boolean): void {
     this.store.update({ showStrangers: show });

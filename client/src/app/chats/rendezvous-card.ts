@@ -6,18 +6,20 @@ import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { RendezvousStore } from './rendezvous-store';
-import { PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
+import { MODE_HELP, MODE_NAME, PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
 
 /** Rendezvous URL + room word + presence mode, join / leave, and this machine's public endpoints. */
 @Component({
   selector: 'kith-rendezvous-card',
-  imports: [MatCardModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatButtonToggleModule, MatProgressBarModule, DatePipe],
+  imports: [MatCardModule, MatFormFieldModule, MatInputModule, MatButtonModule, MatButtonToggleModule, MatProgressBarModule, MatTooltipModule, DatePipe],
   template: `
     <mat-card appearance="outlined" class="card">
-      <h2 id="room-title">Room</h2>
+      <h2 id="room-title">Rendezvous room</h2>
+      <p class="muted help">Friends who join the same room word on the same server can find each other and connect directly.</p>
       <form (submit)="$event.preventDefault(); joinOrLeave()" aria-labelledby="room-title">
         <mat-form-field appearance="outline" subscriptSizing="dynamic">
           <mat-label>Rendezvous URL</mat-label>
@@ -31,12 +33,14 @@ import { PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
                  (input)="store.update({ word: $any($event.target).value })" [disabled]="!!store.joined()" data-testid="room-word" />
         </mat-form-field>
         <div class="mode-row">
-          <span id="mode-label" class="muted">Presence</span>
-          <mat-button-toggle-group [value]="store.form().mode" (change)="setMode($event.value)" aria-labelledby="mode-label" hideSingleSelectionIndicator>
+          <span id="mode-label" class="mode-title">When a friend asks to connect</span>
+          <mat-button-toggle-group [value]="store.form().mode" (change)="setMode($event.value)" aria-labelledby="mode-label"
+                                   aria-describedby="mode-help" hideSingleSelectionIndicator>
             @for (m of modes; track m) {
-              <mat-button-toggle [value]="m" [attr.data-testid]="'mode-' + m">{{ m }}</mat-button-toggle>
+              <mat-button-toggle [value]="m" [attr.data-testid]="'mode-' + m" [matTooltip]="modeHelp[m]">{{ modeName[m] }}</mat-button-toggle>
             }
           </mat-button-toggle-group>
+          <p id="mode-help" class="mode-help" data-testid="mode-help">{{ modeHelp[store.form().mode] }}</p>
         </div>
         <div class="actions">
           @if (store.joined()) {
@@ -74,8 +78,10 @@ import { PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
     h3 { font: var(--mat-sys-title-small); margin: 0; }
     form { display: flex; flex-direction: column; gap: 10px; }
     mat-form-field { width: 100%; }
-    .mode-row { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
-    mat-button-toggle-group { text-transform: capitalize; }
+    .mode-row { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; }
+    .mode-title { font: var(--mat-sys-label-large); }
+    .mode-help { margin: 0; font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); }
+    .help { margin: 0 0 8px; }
     .actions { display: flex; justify-content: flex-end; align-items: center; gap: 8px; flex-wrap: wrap; }
     .discovery { margin-top: 12px; border-top: 1px solid var(--mat-sys-outline-variant); padding-top: 8px; }
     .disc-head { display: flex; align-items: center; justify-content: space-between; }
@@ -89,6 +95,8 @@ export class RendezvousCard implements OnInit {
   protected readonly store = inject(RendezvousStore);
   readonly #api = inject(ApiClient);
   protected readonly modes = PRESENCE_MODES;
+  protected readonly modeName = MODE_NAME;
+  protected readonly modeHelp = MODE_HELP;
   protected readonly endpoints = signal<{ ipv4: string | null; ipv6: string | null } | null>(null);
   protected readonly discovering = signal(false);
   protected readonly discoverError = signal<string | null>(null);

@@ -2,7 +2,7 @@ import { Injectable, computed, effect, inject, signal, untracked } from '@angula
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { IdentityStore } from '../session/identity-store';
-import { friendsFirst, normalisePeer, normaliseRequest, type ConnectRequest, type PresenceMode, type RoomPeer } from './room-peer';
+import { CONNECT_REQUEST_WAIT_MS, friendsFirst, normalisePeer, normaliseRequest, type ConnectRequest, type PresenceMode, type RoomPeer } from './room-peer';
 
 /** How often the page re-publishes presence and looks for requests while joined (reference: ~2.5 s). */
 export const POLL_INTERVAL_MS = 2500;
@@ -33,6 +33,11 @@ function normaliseStage(raw: Raw): TraceStage {
   };
 }
 
+/** What a late Accept says: the requester gave up, so there is nobody to punch towards. */
+export function expiredMessage(): string {
+  return `The request expired: they stopped waiting after ${CONNECT_REQUEST_WAIT_MS / 1000} s. Connect to them instead.`;
+}
+
 /**
  * The rendezvous room of the Chats page: inputs (kept per persona in localStorage, mode per
  * URL+word), join / poll every 2.5 s / leave, the peers seen and the connect requests addressed to us.
@@ -44,6 +49,7 @@ export class RendezvousStore {
   readonly #identity = inject(IdentityStore);
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seenRequests = new Set<string>();
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly form = signal<RoomForm>({ url: '', word: '', mode: 'manual', showStrangers: false });
   readonly joined = signal<{ url: string; word: string } | null>(null);
@@ -169,6 +175,7 @@ export class RendezvousStore {
     const room = this.joined();
     this.dismiss(request);
     if (!room) throw new Error('The room was left');
+    if (Date.now() >= request.expiresAt) throw new Error(expiredMessage());
     return this.#traced(this.nameOf(request.from) ?? request.label, this.#api.post('/connect/accept', {
       rendezvous_url: room.url,
       word: room.word,
@@ -197,6 +204,17 @@ export class RendezvousStore {
   /** Decline: the request is dropped here; the requester's wait times out. */
   dismiss(request: ConnectRequest): void {
     this.requests.update((list) => list.filter((r) => r.nonce !== request.nonce));
+  }
+
+  /** Drop the prompts whose requester stopped waiting; re-arms itself for the next one to expire. */
+  #expirePrompts(): void {
+    clearTimeout(this.#expiryTimer);
+    const now = Date.now();
+    const live = this.requests().filter((r) => r.expiresAt > now);
+    if (live.length !== this.requests().length) this.requests.set(live);
+    if (live.length === 0) return;
+    const next = Math.min(...live.map((r) => r.expiresAt));
+    this.#expiryTimer = setTimeout(() => this.#expirePrompts(), Math.max(0, next - now) + 50);
   }
 
   takeAutoAccepts(): ConnectRequest[] {
@@ -268,6 +286,7 @@ export class RendezvousStore {
       if (request.autoAccept && this.form().mode === 'auto') this.autoAccepts.update((l) => [...l, request]);
       else this.requests.update((l) => [...l, request]);
     }
+    this.#expirePrompts();
     this.lastPollAt.set(Date.now());
   }
 

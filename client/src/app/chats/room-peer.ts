@@ -1,6 +1,19 @@
 /** Presence modes a peer can advertise. */
 export type PresenceMode = 'manual' | 'auto' | 'parked';
 export const PRESENCE_MODES: readonly PresenceMode[] = ['manual', 'auto', 'parked'];
+export const MODE_NAME: Readonly<Record<PresenceMode, string>> = { manual: 'Manual', auto: 'Auto', parked: 'Parked' };
+/** What each mode does, said where it is chosen and on the badges of peers in that mode. */
+export const MODE_HELP: Readonly<Record<PresenceMode, string>> = {
+  manual: 'Manual: you see each request and choose Accept or Decline.',
+  auto: 'Auto: friends connect at once; you can undo each one. Strangers still ask.',
+  parked: 'Parked: tells friends this device is idle (e.g. a phone in a pocket); their requests still ask you first.',
+};
+/** The badge text of a peer's mode, for tooltips and screen readers. */
+export const PEER_MODE_HELP: Readonly<Record<PresenceMode, string>> = {
+  manual: 'Manual: they accept each request by hand',
+  auto: 'Auto: they accept friends at once',
+  parked: 'Parked: their device is idle; a request may take a while to be answered',
+};
 
 /** A peer seen in the rendezvous room (deduplicated by identity by the host). */
 export interface RoomPeer {
@@ -27,7 +40,12 @@ export interface ConnectRequest {
   readonly punchAtMs: number;
   readonly ipv4: string | null;
   readonly ipv6: string | null;
+  /** Local-clock ms after which the requester no longer waits (the host says how long is left). */
+  readonly expiresAt: number;
 }
+
+/** The requester's wait when the host does not say (the host's CONNECT_REQUEST_TTL_MS). */
+export const CONNECT_REQUEST_WAIT_MS = 30_000;
 
 type Raw = Record<string, unknown>;
 
@@ -84,7 +102,12 @@ export function normaliseRequest(raw: Raw): ConnectRequest {
     punchAtMs: Number(raw['punch_at_ms'] ?? raw['punchAtMs'] ?? 0),
     ipv4: formatEndpoint(raw['from_ipv4'] ?? raw['ipv4'] ?? endpoints['ipv4']),
     ipv6: formatEndpoint(raw['from_ipv6'] ?? raw['ipv6'] ?? endpoints['ipv6']),
+    expiresAt: Date.now() + boundedWait(raw['expires_in_ms']),
   };
+}
+
+function boundedWait(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(value, 0), CONNECT_REQUEST_WAIT_MS) : CONNECT_REQUEST_WAIT_MS;
 }
 
 /** Friends first, then by label. */

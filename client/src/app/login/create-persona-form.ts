@@ -19,8 +19,8 @@ export const MIN_PASSPHRASE = 8;
       <p class="hint muted">A persona is an identity of its own, with its own keys, friends and chats.</p>
       <mat-form-field appearance="outline">
         <mat-label>Label</mat-label>
-        <input matInput name="label" required maxlength="64" autocomplete="nickname" [(ngModel)]="label" data-testid="create-label" />
-        <mat-hint>Only you see it, e.g. “Personal”</mat-hint>
+        <input matInput name="label" required maxlength="64" autocomplete="nickname" [(ngModel)]="label" data-testid="create-label" data-autofocus />
+        <mat-hint>Friends you pair with receive it, e.g. your first name</mat-hint>
       </mat-form-field>
       <mat-form-field appearance="outline">
         <mat-label>Passphrase</mat-label>

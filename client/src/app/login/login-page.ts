@@ -7,6 +7,7 @@ import { UnlockForm } from './unlock-form';
 import { CreatePersonaForm } from './create-persona-form';
 import { RestorePersonaForm } from './restore-persona-form';
 import { MnemonicReveal } from './mnemonic-reveal';
+import { focusPage } from '../a11y/route-focus';
 
 /**
  * The login gate: unlock a persona, create one (its mnemonic is shown once), or restore one from
@@ -35,6 +36,8 @@ export class LoginPage implements OnInit {
     this.preselect.set(params.get('switch'));
     await this.identity.ensureLoaded().catch(() => undefined);
     if (params.has('add') || !this.hasPersonas()) this.tab.set(1);
+    // Start in the field to fill: the passphrase (Unlock) or the label (Create).
+    setTimeout(() => void focusPage(document, true), 0);
   }
 
   protected onCreated(created: { slug: string; label: string; mnemonic: string; passphrase: string }): void {
@@ -54,6 +57,7 @@ export class LoginPage implements OnInit {
       // The persona exists; let the user unlock it by hand.
       this.preselect.set(created.slug);
       this.tab.set(0);
+      setTimeout(() => void focusPage(document, true), 0);
     }
   }
 

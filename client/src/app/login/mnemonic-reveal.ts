@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, afterNextRender, computed, inject, input, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
@@ -12,7 +12,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
   imports: [FormsModule, MatCheckboxModule, MatButtonModule],
   template: `
     <section class="reveal" aria-labelledby="reveal-title">
-      <h2 id="reveal-title">Write down these 24 words</h2>
+      <h2 id="reveal-title" tabindex="-1">Write down these 24 words</h2>
       <p>
         They are the only backup of <strong>{{ label() }}</strong>. Anyone with them can be this persona;
         without them a lost passphrase cannot be recovered. Kith will not show them again.
@@ -32,7 +32,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
   `,
   styles: `
     .reveal { padding: 16px; }
-    h2 { font: var(--mat-sys-title-large); margin: 0 0 8px; }
+    h2 { font: var(--mat-sys-title-large); margin: 0 0 8px; outline: none; }
     .words {
       list-style: none; padding: 0; margin: 16px 0;
       display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px;
@@ -53,6 +53,12 @@ export class MnemonicReveal {
   protected readonly words = computed(() => this.mnemonic().trim().split(/\s+/));
   protected readonly written = signal(false);
   protected readonly busy = signal(false);
+
+  constructor() {
+    // The next step of creating a persona: start reading here (focus was on the Create button).
+    const element = inject(ElementRef<HTMLElement>);
+    afterNextRender(() => (element.nativeElement as HTMLElement).querySelector<HTMLElement>('h2')?.focus());
+  }
 
   protected confirm(): void {
     this.busy.set(true);

@@ -25,7 +25,7 @@ import { IdentityStore } from '../session/identity-store';
       <mat-form-field appearance="outline">
         <mat-label>Passphrase</mat-label>
         <input matInput name="passphrase" type="password" autocomplete="current-password" required
-               [(ngModel)]="passphrase" data-testid="unlock-passphrase" />
+               [(ngModel)]="passphrase" data-testid="unlock-passphrase" data-autofocus />
         @if (error()) { <mat-error>{{ error() }}</mat-error> }
       </mat-form-field>
       @if (error()) { <p class="error-text" role="alert" data-testid="unlock-error">{{ error() }}</p> }

@@ -4,6 +4,7 @@ import { ExtensionsStore } from '../extensions/extensions-store';
 import { ContributionOutlet } from '../extensions/contribution-outlet';
 import type { ContributedSetting, ContributedView } from '../extensions/extension-entry';
 import { SettingField } from './setting-field';
+import { AppearanceCard } from '../theme/appearance-card';
 
 interface Section {
   readonly id: string;
@@ -15,10 +16,11 @@ interface Section {
 /** Settings: one section per running extension that contributes settings or a `settings` view. */
 @Component({
   selector: 'kith-settings-page',
-  imports: [MatCardModule, ContributionOutlet, SettingField],
+  imports: [MatCardModule, ContributionOutlet, SettingField, AppearanceCard],
   template: `
     <div class="page">
-      <h1>Settings</h1>
+      <h1 tabindex="-1">Settings</h1>
+      <kith-appearance-card />
       @for (section of sections(); track section.id) {
         <mat-card appearance="outlined" class="section" [attr.data-extension]="section.id">
           <h2>{{ section.name }}</h2>
@@ -29,8 +31,6 @@ interface Section {
             <kith-contribution-outlet [view]="v" />
           }
         </mat-card>
-      } @empty {
-        <p class="muted">No running extension has settings.</p>
       }
     </div>
   `,

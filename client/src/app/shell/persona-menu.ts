@@ -12,7 +12,8 @@ import { IdentityStore, type Persona } from '../session/identity-store';
   selector: 'kith-persona-menu',
   imports: [MatButtonModule, MatMenuModule, MatDividerModule],
   template: `
-    <button mat-button [matMenuTriggerFor]="menu" class="persona-button" aria-label="Persona menu" data-testid="persona-menu">
+    <button mat-button [matMenuTriggerFor]="menu" class="persona-button" [attr.aria-label]="(identity.active()?.label ?? 'Persona') + ', persona menu'"
+            data-testid="persona-menu">
       <span class="material-symbols-outlined" aria-hidden="true">account_circle</span>
       <span class="label">{{ identity.active()?.label ?? 'Persona' }}</span>
       <span class="material-symbols-outlined" aria-hidden="true">arrow_drop_down</span>

@@ -12,6 +12,7 @@ import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { PersonaMenu } from './persona-menu';
 import { ConnectPrompts } from '../chats/connect-prompts';
+import { RendezvousStore } from '../chats/rendezvous-store';
 
 interface NavLink {
   readonly path: string;
@@ -37,9 +38,11 @@ export class Shell {
   readonly #api = inject(ApiClient);
   readonly #router = inject(Router);
   readonly #hosts = inject(UiHostFactory);
+  readonly #rendezvous = inject(RendezvousStore);
 
   protected readonly links = computed<NavLink[]>(() => [
     { path: '/chats', label: 'Chats', icon: 'forum' },
+    { path: '/connect', label: 'Connect', icon: 'person_add' },
     ...this.extensions
       .nav()
       .filter((n) => !n.item.route.includes(':'))
@@ -56,6 +59,8 @@ export class Shell {
         this.#hosts.reset();
         if (slug) void this.extensions.refresh().catch(() => undefined);
         else this.extensions.clear();
+        // The room is the persona's: restore its inputs (and rejoin after a reload) on any page.
+        if (slug && !this.#rendezvous.joined()) this.#rendezvous.loadForm();
       });
     });
     // After a reconnect (host restart, lock elsewhere) re-read who is unlocked.
