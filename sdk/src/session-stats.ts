@@ -27,7 +27,7 @@ export interface SessionOpening {
    * reached our main port outside any attempt of ours, `unknown` otherwise.
    */
   readonly rung: string;
-  /** First HELLO sent to HELLO-ACK read (initiator only), ms. */
+  /** First HELLO sent to HELLO-ACK read (initiator only, punching waits included), ms. */
   readonly handshakeMs: number | null;
   /** The stages of the connect attempt, in order, with their durations (empty when none ran). */
   readonly stages: readonly OpeningStage[];
@@ -53,8 +53,10 @@ export interface SessionStats {
     readonly keysAgeMs: number;
   };
   /**
-   * Round trip, from acknowledged reliable events (`source: 'bus-acks'`) or, before any, from the
-   * handshake (`'handshake'`, initiator only). null when nothing measured it yet.
+   * Round trip, from acknowledged reliable events (`source: 'bus-acks'`: the friend acknowledges
+   * after persisting, so it includes that), or before any, the one round trip the handshake
+   * measured (`'handshake'`: HELLO-ACK sent to confirmation read, or a lone HELLO to its
+   * HELLO-ACK). null when nothing measured it.
    */
   readonly rtt: {
     readonly smoothedMs: number | null;

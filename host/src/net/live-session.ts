@@ -66,6 +66,8 @@ export class LiveSession implements SessionLink {
   packetsIn = 0;
   packetsOut = 0;
   rekeys = 0;
+  /** One round trip measured by the handshake itself, when it could be measured cleanly (ms). */
+  readonly handshakeRttMs: number | null;
   /** Expected and received datagram counts of key generations already dropped (inbound loss). */
   #lossFolded = { expected: 0, received: 0 };
   #remote: Endpoint;
@@ -84,7 +86,7 @@ export class LiveSession implements SessionLink {
   constructor(options: {
     peer: PeerKey; peerId: string; remote: Endpoint; keys: TransportKeys;
     localIndex: number; remoteIndex: number; host: SessionHost; initiator: boolean; path?: string;
-    via: SessionSocketPort; opening?: SessionOpening;
+    via: SessionSocketPort; opening?: SessionOpening; handshakeRttMs?: number | null;
   }) {
     this.peer = options.peer;
     this.peerId = options.peerId;
@@ -94,6 +96,7 @@ export class LiveSession implements SessionLink {
     this.initiator = options.initiator;
     this.path = options.path ?? pathFor(options.remote);
     this.via = options.via;
+    this.handshakeRttMs = options.handshakeRttMs ?? null;
     this.openedBy = options.opening ?? { rung: options.initiator ? 'unknown' : 'inbound', handshakeMs: null, stages: [] };
   }
 

@@ -42,7 +42,7 @@ export class SessionStatsReader {
     const rate = this.#rate(session, now);
     const channel = this.#channels(session.peer);
     const fromBus = channel !== undefined && channel.srttMs > 0;
-    const handshake = session.openedBy.handshakeMs;
+    const handshake = session.handshakeRttMs;
     return {
       peer: session.peer,
       path: session.path,

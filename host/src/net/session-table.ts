@@ -20,6 +20,8 @@ interface Initiation {
   readonly kk: KkInitiator;
   readonly packet: Buffer;
   readonly createdAt: number;
+  /** HELLOs sent so far: with only one, the HELLO-ACK's arrival time is a clean round trip. */
+  sends: number;
   /** Set when this handshake rekeys a live session instead of opening one. */
   readonly rekeyOf?: LiveSession;
 }
@@ -170,10 +172,11 @@ export class SessionTable implements SessionLinks, SessionHost {
       });
       const index = this.#freeIndex();
       const hint = helloHint(entry.hintKey, this.#keyring.persona.masterPublicKey, kk.ephemeral.publicKey);
-      initiation = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: Date.now() };
+      initiation = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: Date.now(), sends: 0 };
       this.#initiations.set(peer, initiation);
       this.#initiationsByIndex.set(index, initiation);
     }
+    initiation.sends++;
     via.send(initiation.packet, to);
     return true;
   }
@@ -323,6 +326,8 @@ export class SessionTable implements SessionLinks, SessionHost {
       peer: pending.entry.peer, peerId: pending.peerId, remote: from, keys: pending.keys,
       localIndex: pending.index, remoteIndex: pending.remoteIndex, host: this.#hostFor(via), initiator: false, via,
       opening: via === this.#main ? undefined : { rung: 'listener', handshakeMs: null, stages: [] },
+      // The initiator confirms as soon as it reads our first HELLO-ACK: one round trip after we sent it.
+      handshakeRttMs: Date.now() - pending.createdAt,
     });
     const reason = candidate.receive(data, from);
     if (reason) return counters.reject(reason);
@@ -422,6 +427,7 @@ export class SessionTable implements SessionLinks, SessionHost {
       opening: {
         rung: via === this.#main ? 'unknown' : 'listener', handshakeMs: Date.now() - initiation.createdAt, stages: [],
       },
+      handshakeRttMs: initiation.sends === 1 ? Date.now() - initiation.createdAt : null,
     });
     session.sendKeepalive(); // confirms the handshake to the responder
     this.#open(session);
@@ -469,7 +475,7 @@ export class SessionTable implements SessionLinks, SessionHost {
       });
       const index = this.#freeIndex();
       const hint = helloHint(entry.hintKey, this.#keyring.persona.masterPublicKey, kk.ephemeral.publicKey);
-      rekey = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: now, rekeyOf: session };
+      rekey = { entry, index, kk, packet: encodeHello(index, hint, kk.message), createdAt: now, sends: 0, rekeyOf: session };
       this.#rekeys.set(session.peer, rekey);
       this.#initiationsByIndex.set(index, rekey);
     }
