@@ -28,6 +28,7 @@ module.exports = {
       'sessions-connect', 'bus-delivery', 'bus-session-lifecycle', 'bus-activation-grace',
     ]),
     ...suites('host/test/presence', ['public-endpoints', 'presence']),
+    ...suites('host/test/diagnostics', ['session-stats-reader']),
     ...suites('host/test/blobs', ['blob-store']),
     ...suites('rendezvous/test', ['envelope', 'sealed-box', 'token-bucket-store', 'client', 'server', 'abuse']),
     ...suites('extensions/chat/test', ['chat-codec']),
