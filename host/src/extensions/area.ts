@@ -9,6 +9,7 @@ import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js
 import { EnabledState } from './enabled-state.js';
 import { DEFAULT_ACTIVATE_TIMEOUT_MS, ExtensionManager } from './extension-manager.js';
 import { installCrashGuard } from './isolation/crash-guard.js';
+import type { ProcessLimits } from './isolation/extension-process.js';
 import { FaultStore } from './isolation/fault-store.js';
 import { EXTENSIONS_API_ROUTES, mountExtensionRoutes } from './extensions-routes.js';
 import { RouteTable } from './route-table.js';
@@ -24,6 +25,16 @@ export interface ExtensionSources {
   readonly builtins?: ReadonlyArray<StaticExtension>;
   /** The activation deadline (default: `KITH_ACTIVATE_TIMEOUT_MS`, else 5 s). */
   readonly activateTimeoutMs?: number;
+  /**
+   * Run third-party extensions in their own process (default: `KITH_EXTENSION_ISOLATION=process`,
+   * else in-process). Built-ins always run in-process (docs/extensions.md, Trust model).
+   */
+  readonly isolation?: 'process' | 'in-process';
+  readonly processLimits?: ProcessLimits;
+}
+
+function isolationFromEnv(): 'process' | 'in-process' {
+  return process.env.KITH_EXTENSION_ISOLATION === 'process' ? 'process' : 'in-process';
 }
 
 /** `KITH_ACTIVATE_TIMEOUT_MS`: a whole number of ms from 100 to 600 000, else the default. */
@@ -75,6 +86,8 @@ export function createExtensionsArea(
     faults: new FaultStore(kernel.database.db),
     contextDeps: { kernel, providers, routes, services, settings },
     activateTimeoutMs: sources.activateTimeoutMs ?? activateTimeoutFromEnv(),
+    isolate: (record) => !record.builtin && (sources.isolation ?? isolationFromEnv()) === 'process',
+    ...(sources.processLimits ? { processLimits: sources.processLimits } : {}),
   });
   let crashGuard: { dispose(): void } | undefined;
 

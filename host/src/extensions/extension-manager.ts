@@ -7,6 +7,7 @@ import { reportError, type ErrorReport, type ExtensionRecord } from './extension
 import { ExtensionRun } from './extension-run.js';
 import { enterZone } from './isolation/extension-zone.js';
 import type { FaultStore } from './isolation/fault-store.js';
+import { remoteModule, type ProcessLimits } from './isolation/extension-process.js';
 
 /** Where an extension stands for the active persona. */
 export interface ExtensionStatus {
@@ -27,6 +28,9 @@ export interface ManagerOptions {
   readonly faults?: FaultStore;
   /** An `activate` that takes longer faults the extension (and is recorded as a crash). Default 5 s. */
   readonly activateTimeoutMs?: number;
+  /** Which extensions run in their own process (isolation/extension-process.ts). Default: none. */
+  readonly isolate?: (record: ExtensionRecord) => boolean;
+  readonly processLimits?: ProcessLimits;
 }
 
 /** Default activation deadline: generous for a real `activate`, short enough not to stall an unlock. */
@@ -262,8 +266,11 @@ export class ExtensionManager {
     this.#runs.set(record.id, run);
     const deadline = this.#o.activateTimeoutMs ?? DEFAULT_ACTIVATE_TIMEOUT_MS;
     try {
-      // Loading runs the module's top-level code: it belongs to the extension's zone too.
-      const module = entryModule(await enterZone(run, () => record.load()), record.id);
+      // Loading runs the module's top-level code: it belongs to the extension's zone too. An
+      // isolated extension is loaded by its own process, never here.
+      const module = this.#o.isolate?.(record)
+        ? remoteModule(record, run, { database: this.#o.kernel.database, log: this.#o.kernel.log, limits: this.#o.processLimits ?? {} })
+        : entryModule(await enterZone(run, () => record.load()), record.id);
       run.module = module;
       run.context = await buildContext(this.#o.contextDeps, record, persona, run, (error) => this.fault(run, error));
       await withTimeout(enterZone(run, async () => module.activate(run.context!)), deadline, record.id);

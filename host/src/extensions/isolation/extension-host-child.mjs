@@ -1,0 +1,161 @@
+// The extension host: one child process per isolated (third-party) extension run. Plain
+// JavaScript, so it runs under Node's permission model without a loader: it may read only the
+// extension's folder and the SDK files the host names, writes nothing, spawns nothing. It talks to
+// the host only over the fork's IPC channel (structured clone: 'advanced' serialization).
+// The ExtensionContext it builds is table-driven (remote-members.json): each member is an RPC.
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+const send = (message) => process.send?.(message);
+const pending = new Map();
+const callbacks = new Map();
+let nextId = 1;
+let sdk;
+let module;
+
+/** A host error, rebuilt with its code so `isKithError` and `catalogued` see it. */
+function rebuild(error) {
+  const e = new Error(error?.message ?? 'Unknown error');
+  if (error?.code) Object.assign(e, { name: 'KithError', code: error.code, status: error.status, details: error.details });
+  return e;
+}
+function flatten(error) {
+  if (error && typeof error === 'object') {
+    return { name: error.name, code: error.code, status: error.status, message: String(error.message ?? error), details: error.details, refused: error.name === 'EventRefused' || undefined };
+  }
+  return { message: String(error) };
+}
+
+function call(member, args) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    send({ t: 'call', id, member, args: args.map(encode) });
+  });
+}
+function encode(arg) {
+  if (typeof arg !== 'function') return arg;
+  const cb = nextId++;
+  callbacks.set(cb, arg);
+  return { '@cb': cb };
+}
+/** A registration the host answers later; a refusal there is an error of the extension's. */
+function listen(member, args) {
+  const id = nextId++;
+  send({ t: 'call', id, member, args: args.map(encode) });
+  pending.set(id, { resolve: () => undefined, reject: (error) => crash(error) });
+  return new sdk.Disposable(() => send({ t: 'dispose', id }));
+}
+
+function crash(error) {
+  send({ t: 'crash', error: flatten(error) });
+  setTimeout(() => process.exit(70), 50);
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+/** A response recorder: RouteResponse is plain data applied by the host after the handler. */
+function recorder() {
+  const meta = { headers: {} };
+  const res = {
+    status(code) { meta.status = code; return res; },
+    header(name, value) { meta.headers[name] = value; return res; },
+    length(bytes) { meta.length = bytes; return res; },
+  };
+  return { meta, res };
+}
+
+function buildContext(init) {
+  const table = JSON.parse(fs.readFileSync(new URL('./remote-members.json', import.meta.url), 'utf8'));
+  const ctx = { extension: init.extension, persona: init.persona, subscriptions: [] };
+  const settings = { ...init.settings };
+  for (const [path, kind] of Object.entries(table)) {
+    if (path.startsWith('/') || path.startsWith('storage.channel')) continue;
+    const [group, name] = path.split('.');
+    const target = (ctx[group] ??= {});
+    if (kind === 'call') target[name] = (...args) => call(path, args);
+    else if (kind === 'notify') target[name] = (...args) => void send({ t: 'notify', member: path, args });
+    else if (kind === 'listen' || kind === 'route') target[name] = (...args) => listen(path, args);
+  }
+  ctx.settings.get = (id) => {
+    if (!Object.hasOwn(settings, id)) throw rebuild({ code: 'KITH_ERR_NOT_FOUND', message: `Extension "${init.extension.id}" declares no setting "${id}"` });
+    return settings[id];
+  };
+  ctx.settings.onDidChange((change) => void (settings[change.id] = change.value));
+  ctx.streams = { random: () => randomBytes(16).toString('hex'), forFriend: () => notAvailable('streams.forFriend') };
+  ctx.timers = localTimers();
+  const channel = Object.fromEntries(['execute', 'begin', 'commit', 'rollback', 'migrationsDone'].map((m) => [m, (...args) => call(`storage.channel.${m}`, args)]));
+  let storage;
+  Object.defineProperty(ctx, 'storage', { enumerable: true, get: () => (storage ??= init.storageDialect.createChannelStorage(channel)) });
+  for (const member of ['sealing', 'services', 'proposed']) ctx[member] = unavailable(member);
+  return Object.freeze(ctx);
+}
+
+function localTimers() {
+  const guard = (fn) => () => { try { const r = fn(); if (r instanceof Promise) r.catch(crash); } catch (e) { crash(e); } };
+  return {
+    setTimeout: (fn, ms) => { const h = setTimeout(guard(fn), ms); return new sdk.Disposable(() => clearTimeout(h)); },
+    setInterval: (fn, ms) => { const h = setInterval(guard(fn), Math.max(1, ms)); return new sdk.Disposable(() => clearInterval(h)); },
+  };
+}
+function notAvailable(what) {
+  throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: `ctx.${what} is not available to an extension running in its own process (docs/extensions.md, Trust model)` });
+}
+function unavailable(member) {
+  return new Proxy({}, { get: (_t, p) => (typeof p === 'symbol' || p === 'then' ? undefined : notAvailable(`${member}.${String(p)}`)) });
+}
+
+async function invoke(message) {
+  const fn = callbacks.get(message.cb);
+  try {
+    if (!fn) throw rebuild({ code: 'KITH_ERR_NOT_FOUND', message: 'The callback is gone' });
+    if (message.route) {
+      const { meta, res } = recorder();
+      const value = await fn(message.args[0], res);
+      send({ t: 'reply', id: message.id, ok: true, value, meta });
+    } else {
+      send({ t: 'reply', id: message.id, ok: true, value: await fn(...message.args) });
+    }
+  } catch (error) {
+    send({ t: 'reply', id: message.id, ok: false, error: flatten(error) });
+  }
+}
+
+process.on('message', async (message) => {
+  switch (message?.t) {
+    case 'reply': {
+      const waiter = pending.get(message.id);
+      if (!waiter) return;
+      pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.value);
+      else waiter.reject(rebuild(message.error));
+      return;
+    }
+    case 'invoke':
+      return invoke(message);
+    case 'ping':
+      return send({ t: 'pong' });
+    case 'init': {
+      try {
+        sdk = await import(message.sdkUrl);
+        const storageDialect = await import(message.storageUrl);
+        const ctx = buildContext({ ...message, storageDialect });
+        const loaded = await import(message.entryUrl);
+        module = [loaded.default, loaded].find((c) => typeof c?.activate === 'function');
+        if (!module) throw rebuild({ code: 'KITH_ERR_MANIFEST_INVALID', message: 'The entry module exports no activate(context) function' });
+        await module.activate(ctx);
+        send({ t: 'activated' });
+      } catch (error) {
+        send({ t: 'activate-failed', error: flatten(error) });
+      }
+      return;
+    }
+    case 'deactivate':
+      try {
+        await module?.deactivate?.();
+      } finally {
+        process.exit(0);
+      }
+  }
+});
+send({ t: 'ready' });

@@ -1,0 +1,277 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type RouteResponse, type StorageChannel } from '@kith/sdk';
+import type { Database } from '../../storage/database.js';
+import { openStorageChannel } from '../../storage/host-storage-channel.js';
+import type { HostLogger } from '../../log.js';
+import type { ExtensionRecord } from '../extension-record.js';
+import type { ExtensionRun } from '../extension-run.js';
+import { insideRoot } from '../discovery.js';
+import { processFlags } from './process-flags.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHILD = path.join(here, 'extension-host-child.mjs');
+/** How each context member crosses the process boundary: one line per member (remote-members.md). */
+const MEMBERS = JSON.parse(fs.readFileSync(path.join(here, 'remote-members.json'), 'utf8')) as Record<string, 'call' | 'notify' | 'listen' | 'route'>;
+
+export interface ProcessLimits {
+  /** V8 old-space limit of the extension host, in MiB. Default 64. */
+  readonly memoryMb?: number;
+  /** Ping period; three missed answers kill the process as hung. Default 1000 ms. */
+  readonly heartbeatMs?: number;
+}
+
+interface Pending {
+  resolve(value: { value: unknown; meta?: RouteMeta }): void;
+  reject(error: unknown): void;
+}
+interface RouteMeta {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly length?: number;
+}
+type Message = { t: string; id?: number; member?: string; args?: unknown[]; ok?: boolean; value?: unknown; meta?: RouteMeta; error?: FlatError };
+interface FlatError {
+  readonly name?: string;
+  readonly code?: string;
+  readonly status?: number;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/**
+ * An isolated extension as the manager sees it: an `ExtensionModule` whose `activate(context)`
+ * starts a child process (the extension host) under Node's permission model and bridges the
+ * real, host-built context to it, member by member (remote-members.json). Escaped errors, exits,
+ * out-of-memory and missed heartbeats end the child and fault the run (`run.crashed`).
+ */
+export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: { database: Database; log: HostLogger; limits?: ProcessLimits }): ExtensionModule {
+  let child: ChildProcess | undefined;
+  let channel: StorageChannel | undefined;
+  let nextId = 1;
+  let alive = false;
+  const invokes = new Map<number, Pending>();
+  const registrations = new Map<number, { dispose(): void }>();
+  const timers: NodeJS.Timeout[] = [];
+  const memoryMb = deps.limits?.memoryMb ?? 64;
+  const heartbeatMs = deps.limits?.heartbeatMs ?? 1000;
+  const ext = record.id;
+
+  const crashed = (reason: string) => {
+    if (!alive) return;
+    alive = false;
+    stopChild('SIGKILL');
+    run.crashed(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${reason}`, { extension: ext }));
+  };
+  const stopChild = (signal: NodeJS.Signals) => {
+    for (const timer of timers.splice(0)) clearInterval(timer);
+    for (const waiter of invokes.values()) waiter.reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" stopped`));
+    invokes.clear();
+    for (const registration of registrations.values()) registration.dispose();
+    registrations.clear();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const post = (message: unknown) => {
+    if (alive && child?.connected) child.send(message as never);
+  };
+  const invoke = (cb: number, args: unknown[], route = false) =>
+    new Promise<{ value: unknown; meta?: RouteMeta }>((resolve, reject) => {
+      if (!alive) return reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" is not running`));
+      const id = nextId++;
+      invokes.set(id, { resolve, reject });
+      post({ t: 'invoke', id, cb, args, route });
+    });
+
+  /** A callback reference from the child, as a function the host can call. */
+  const stub = (arg: unknown, kind: 'listen' | 'route'): unknown => {
+    const cb = (arg as { '@cb'?: unknown } | null)?.['@cb'];
+    if (typeof cb !== 'number') return arg;
+    if (kind === 'route') {
+      return async (request: { body: unknown }, response: RouteResponse) => {
+        if (request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body) {
+          throw new KithError('KITH_ERR_NOT_AVAILABLE', 'Streamed request bodies do not reach an extension in its own process yet');
+        }
+        const { value, meta } = await invoke(cb, [request], true);
+        if (meta?.status !== undefined) response.status(meta.status);
+        for (const [name, v] of Object.entries(meta?.headers ?? {})) response.header(name, v);
+        if (meta?.length !== undefined) response.length(meta.length);
+        return value;
+      };
+    }
+    return async (...args: unknown[]) => (await invoke(cb, args)).value;
+  };
+
+  const target = (context: ExtensionContext, member: string): ((...args: unknown[]) => unknown) => {
+    if (member.startsWith('storage.channel.')) {
+      channel ??= guardedChannel(openStorageChannel(deps.database, ext, context.persona.masterPublicKey), run);
+      const method = member.slice('storage.channel.'.length) as keyof StorageChannel;
+      return (channel[method] as (...args: unknown[]) => unknown).bind(channel);
+    }
+    const [group, name] = member.split('.') as [string, string];
+    const owner = (context as unknown as Record<string, Record<string, unknown>>)[group]!;
+    const fn = owner[name];
+    if (typeof fn !== 'function') throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${member} is not a function`);
+    return fn as (...args: unknown[]) => unknown;
+  };
+
+  const onMessage = async (context: ExtensionContext, message: Message) => {
+    switch (message.t) {
+      case 'reply': {
+        const waiter = invokes.get(message.id!);
+        if (!waiter) return;
+        invokes.delete(message.id!);
+        if (message.ok) waiter.resolve({ value: message.value, ...(message.meta ? { meta: message.meta } : {}) });
+        else waiter.reject(rebuild(message.error));
+        return;
+      }
+      case 'pong':
+        lastPong = Date.now();
+        return;
+      case 'crash':
+        return crashed(`let an error escape in its own process: ${String(message.error?.message).slice(0, 500)}`);
+      case 'notify': {
+        if (MEMBERS[message.member!] !== 'notify') return crashed(`called ctx.${String(message.member).slice(0, 64)}, which is not a notify member`);
+        try {
+          target(context, message.member!)(...(message.args ?? []));
+        } catch (error) {
+          deps.log.warn({ err: error, ext }, 'an isolated extension\'s notification failed');
+        }
+        return;
+      }
+      case 'dispose':
+        registrations.get(message.id!)?.dispose();
+        registrations.delete(message.id!);
+        return;
+      case 'call': {
+        const kind = MEMBERS[message.member!];
+        try {
+          if (kind !== 'call' && kind !== 'listen' && kind !== 'route') throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${String(message.member).slice(0, 64)} cannot be called from an extension's own process`);
+          const args = kind === 'call' ? (message.args ?? []) : (message.args ?? []).map((a) => stub(a, kind));
+          const value = await target(context, message.member!)(...args);
+          if (kind !== 'call') {
+            registrations.set(message.id!, value as { dispose(): void });
+            post({ t: 'reply', id: message.id, ok: true });
+          } else post({ t: 'reply', id: message.id, ok: true, value });
+        } catch (error) {
+          post({ t: 'reply', id: message.id, ok: false, error: flatten(error) });
+        }
+      }
+    }
+  };
+  let lastPong = Date.now();
+
+  return {
+    activate(context: ExtensionContext) {
+      const entry = insideRoot(record.root, record.manifest!.main);
+      const flags = processFlags(record.root, memoryMb);
+      return new Promise<void>((resolve, reject) => {
+        child = fork(CHILD, [], {
+          execArgv: flags.execArgv,
+          serialization: 'advanced',
+          env: flags.env,
+          cwd: record.root,
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
+        alive = true;
+        child.stderr?.on('data', (chunk: Buffer) => {
+          const text = chunk.toString('utf8').slice(0, 2000);
+          if (!text.includes('ExperimentalWarning') && !text.includes('--trace-warnings')) deps.log.warn({ ext, stderr: text }, 'extension host wrote to stderr');
+        });
+        child.on('message', (message: Message) => {
+          if (message?.t === 'ready') {
+            post({
+              t: 'init',
+              extension: context.extension,
+              persona: context.persona,
+              settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
+              sdkUrl: flags.sdkUrl,
+              storageUrl: flags.storageUrl,
+              entryUrl: pathToFileURL(entry).href,
+            });
+            return;
+          }
+          if (message?.t === 'activated') {
+            lastPong = Date.now();
+            timers.push(
+              setInterval(() => {
+                if (Date.now() - lastPong > heartbeatMs * 3) return crashed(`did not answer for ${Date.now() - lastPong} ms (a busy loop or a hang); its process was killed`);
+                post({ t: 'ping' });
+              }, heartbeatMs),
+            );
+            return resolve();
+          }
+          if (message?.t === 'activate-failed') {
+            alive = false;
+            stopChild('SIGKILL');
+            return reject(rebuild(message.error));
+          }
+          void onMessage(context, message).catch((error) => deps.log.error({ err: error, ext }, 'extension host message failed'));
+        });
+        child.on('exit', (code, signal) => {
+          const reason = code === 134 || signal === 'SIGABRT' || code === null && signal === 'SIGTRAP'
+            ? `ran out of memory (limit ${memoryMb} MiB); its process ended`
+            : `ended its own process (exit code ${code}, signal ${signal})`;
+          if (alive) {
+            crashed(reason);
+            reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${reason}`));
+          }
+        });
+        child.on('error', (error) => {
+          crashed(`could not run its process: ${error.message}`);
+          reject(error);
+        });
+      });
+    },
+    async deactivate() {
+      if (!child) return;
+      const exited = new Promise<void>((resolve) => (child!.exitCode !== null || child!.signalCode !== null ? resolve() : child!.once('exit', () => resolve())));
+      post({ t: 'deactivate' });
+      alive = false;
+      const kill = setTimeout(() => stopChild('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(kill);
+      stopChild('SIGKILL');
+    },
+  };
+}
+
+/** The storage channel, refusing every statement once the run stops (like the in-process one). */
+function guardedChannel(channel: StorageChannel, run: ExtensionRun): StorageChannel {
+  const live = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+    run.revoked ? Promise.reject(new KithError('KITH_ERR_CONTEXT_REVOKED', `ctx.storage was used after extension "${run.extensionId}" stopped`)) : call(...args);
+  return {
+    execute: live(channel.execute),
+    begin: live(channel.begin),
+    commit: live(channel.commit),
+    rollback: (id) => channel.rollback(id),
+    migrationsDone: live(channel.migrationsDone),
+  };
+}
+
+function flatten(error: unknown): FlatError {
+  if (error instanceof Error) {
+    const e = error as Error & { code?: unknown; status?: unknown; details?: unknown };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.status === 'number' ? { status: e.status } : {}),
+      ...(e.details && typeof e.details === 'object' ? { details: e.details as Record<string, unknown> } : {}),
+    };
+  }
+  return { message: String(error) };
+}
+
+/** An error from the child, as the host's own type: KithError by code, EventRefused by name. */
+function rebuild(error: FlatError | undefined): Error {
+  const message = String(error?.message ?? 'Unknown error').slice(0, 2000);
+  if (error?.name === 'EventRefused') return new EventRefused(message || 'refused');
+  const code = error?.code;
+  if (code && Object.hasOwn(ERRORS, code)) return new KithError(code as keyof typeof ERRORS, message, error.details);
+  if (code && EXTENSION_ERROR_CODE.test(code)) {
+    return Object.assign(new KithError('KITH_ERR_INTERNAL', message, error.details), { code, status: error.status });
+  }
+  return new Error(message);
+}

@@ -1,0 +1,102 @@
+/**
+ * Issue #21: third-party extensions in their own process (the extension host), under Node's
+ * permission model. A well-behaved one keeps working through the SDK (routes, storage); each
+ * hostile one fails to read what is not its own, or faults only itself, while the host answers.
+ */
+import { expect } from 'chai';
+import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
+import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
+import { writeHostileFixtures } from './fixtures/hostile-fixtures.js';
+
+const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
+
+describe('isolation: third-party extensions run in their own process (extensions harness)', function () {
+  this.timeout(120_000);
+  let h: ExtensionsHarness;
+  const entry = async (id: string) => (await h.json('/api/extensions')).body.extensions.find((e: { id: string }) => e.id === id);
+  const waitForFault = async (id: string, ms = 40_000) => {
+    const until = Date.now() + ms;
+    while (!h.area.manager.status(id).faulted) {
+      if (Date.now() > until) throw new Error(`${id} did not fault`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return entry(id);
+  };
+
+  before(async () => {
+    process.env[SECRET_ENV] = 'do-not-leak';
+    let dataDir = '';
+    h = await startExtensionsHarness({
+      install: (dir) => {
+        dataDir = dir.replace(/\/extensions$/, '');
+        writeHostileFixtures(dir, { dataDir, envName: SECRET_ENV });
+      },
+      // Generous: a child process starts in about a second on a loaded 2-core machine.
+      sources: { isolation: 'process', activateTimeoutMs: 15_000, processLimits: { memoryMb: 48, heartbeatMs: 1000 } },
+    });
+    h.gate.set(testPersona('alice'));
+    await h.area.manager.settled();
+  });
+  after(async () => {
+    delete process.env[SECRET_ENV];
+    await h?.close();
+  });
+
+  it('runs a well-behaved extension in another process, with routes and storage through the SDK', async () => {
+    const hi = await h.json('/api/well/hi');
+    expect(hi.status).to.equal(200);
+    expect(hi.body.hi).to.equal('alice');
+    expect(hi.body.pid).to.not.equal(process.pid);
+    expect((await h.json('/api/well/notes', { method: 'POST', body: JSON.stringify({ text: 'kept' }) })).status).to.equal(200);
+    expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
+  });
+
+  it('reads only its own folder: not the database, the data dir, other files, the host\'s env; writes and spawns nothing', async () => {
+    const { status, body } = await h.json('/api/snoop/try');
+    expect(status).to.equal(200);
+    expect(body.pid).to.not.equal(process.pid);
+    expect(body).to.include({
+      database: 'ERR_ACCESS_DENIED',
+      dataDir: 'ERR_ACCESS_DENIED',
+      vaults: 'ERR_ACCESS_DENIED',
+      launchSecret: 'ERR_ACCESS_DENIED',
+      passwd: 'ERR_ACCESS_DENIED',
+      writeOwnFolder: 'ERR_ACCESS_DENIED',
+      spawn: 'ERR_ACCESS_DENIED',
+      worker: 'ERR_ACCESS_DENIED',
+      secretEnv: 'absent',
+    });
+    expect(body.env).to.equal('NODE_ENV');
+    expect(body.ownManifest).to.match(/^got \d+ chars$/);
+  });
+
+  it('faults an unhandled rejection, a throw, and a hung activate, each alone', async () => {
+    for (const [id, reason] of [['rejecter', 'rejected after activate'], ['thrower', 'thrown from a timer'], ['sleeper', 'did not finish activate']] as const) {
+      const e = await waitForFault(id);
+      expect(e.error.message, id).to.contain(reason);
+    }
+    expect((await h.fetch('/api/health')).status).to.equal(200);
+    expect((await h.json('/api/well/hi')).status).to.equal(200);
+  });
+
+  it('kills a busy loop (missed heartbeats) and faults only that extension; the host kept answering meanwhile', async () => {
+    const spin = h.fetch('/api/spinner/spin');
+    const began = Date.now();
+    const health = await h.fetch('/api/health');
+    expect(health.status).to.equal(200);
+    expect(Date.now() - began, 'health must not wait for the busy loop').to.be.below(2000);
+    expect((await spin).status).to.equal(503);
+    const e = await waitForFault('spinner');
+    expect(e.error.message).to.contain('did not answer').and.contain('busy loop');
+    expect((await h.json('/api/well/hi')).status).to.equal(200);
+  });
+
+  it('ends a heap exhaustion in the extension\'s process and faults only it', async () => {
+    const eat = await h.fetch('/api/glutton/eat');
+    expect(eat.status).to.equal(503);
+    const e = await waitForFault('glutton');
+    expect(e.error.message).to.contain('ran out of memory');
+    expect((await h.fetch('/api/health')).status).to.equal(200);
+    expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
+  });
+});
