@@ -45,8 +45,13 @@ export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promi
           open--;
           throw error;
         }
-        listener.onDidClose(() => open--);
-        return scope.track(new SessionListenerHandle(listener));
+        const handle = scope.track(new SessionListenerHandle(listener));
+        // A listener that closed by itself (window over) is forgotten at once: windows may recur for days.
+        listener.onDidClose(() => {
+          open--;
+          handle.dispose();
+        });
+        return handle;
       },
       async discover() {
         const result = await runtime.discover();

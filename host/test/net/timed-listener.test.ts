@@ -247,6 +247,22 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     expect(bad.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
   });
 
+  it('listeners whose windows ended leave nothing behind: 40 windows, the extension\'s tracked resources stay flat', async () => {
+    const run = () => bob.host.areas.extensions.manager.run('tl')!;
+    const settle = async () => {
+      const ids = [];
+      for (let i = 0; i < 20; i++) ids.push((await listen(bob, 50)).id);
+      await eventually('every window over', async () => {
+        for (const id of ids) if ((await listenerOf(bob, id)).state !== 'closed') return false;
+        return true;
+      });
+    };
+    await settle();
+    const tracked = run().trackedCount;
+    await settle();
+    expect(run().trackedCount).to.equal(tracked);
+  });
+
   it('refuses bad windows and endpoints, and a stranger to connect to', async () => {
     const tooLong = await bob.call('POST', '/tl/listen', { windowMs: 16 * 60_000 });
     expect(tooLong.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
