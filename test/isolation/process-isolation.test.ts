@@ -67,6 +67,9 @@ describe('isolation: third-party extensions run in their own process (extensions
       secretEnv: 'absent',
     });
     expect(body.env).to.equal('NODE_ENV');
+    // Kith's own page (and the launch secret in it) is not reachable over loopback either.
+    expect(body.launchSecretOverHttp).to.equal('ERR_ACCESS_DENIED');
+    expect(body.launchSecretByIp).to.equal('ERR_ACCESS_DENIED');
     expect(body.ownManifest).to.match(/^got \d+ chars$/);
   });
 

@@ -3,6 +3,7 @@
 // extension's folder and the SDK files the host names, writes nothing, spawns nothing. It talks to
 // the host only over the fork's IPC channel (structured clone: 'advanced' serialization).
 // The ExtensionContext it builds is table-driven (remote-members.json): each member is an RPC.
+import './loopback-guard.mjs';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
