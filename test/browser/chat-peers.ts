@@ -24,10 +24,10 @@ export interface ChatPeers {
 
 export const keyOf = (host: TestHost): string => host.persona!.key;
 
-/** Start Alice and Bob; `friends` pairs them, `connected` also opens a session. */
-export async function startChatPeers(options: { friends?: boolean; connected?: boolean } = {}): Promise<ChatPeers> {
+/** Start Alice and Bob; `friends` pairs them, `connected` also opens a session; `extensions` are installed on both. */
+export async function startChatPeers(options: { friends?: boolean; connected?: boolean; extensions?: string[] } = {}): Promise<ChatPeers> {
   const clientDir = ensureClientBuilt();
-  const net = await startTestNetwork({ hosts: 2, env: { KITH_CLIENT_DIR: clientDir } });
+  const net = await startTestNetwork({ hosts: 2, env: { KITH_CLIENT_DIR: clientDir }, ...(options.extensions ? { extensions: options.extensions } : {}) });
   const [alice, bob] = net.hosts as [TestHost, TestHost];
   if (options.friends !== false) await net.befriend(alice, bob);
   if (options.connected) await net.connect(alice, bob);

@@ -70,11 +70,11 @@ export class ChatPanel {
   /** The friend's messages that arrived below the view while the user read older ones. */
   protected readonly newBelow = signal(0);
   /**
-   * The view follows the latest message: true at the end, false once the user scrolls up (the
-   * offset only decreases when they do; new rows and prepended history never move it up).
+   * The view follows the latest message: true at the end, false once the user scrolls up (wheel,
+   * touch, keys, scrollbar). Rows being measured or added move the offset too, so only the user's
+   * own input stops the following.
    */
   protected readonly following = signal(true);
-  private lastOffset = 0;
   /** Rows were added, replaced or moved since the last measurement. */
   private measureDue = true;
   /** What the live region says: the newest message from the friend. */
@@ -169,6 +169,7 @@ export class ChatPanel {
     if (scroller && !this.virtualizer) {
       this.virtualizer = new MessageVirtualizer(scroller, (i) => this.rows()[i]?.key ?? String(i), (i) => this.estimate(i), () => this.listChanged());
       this.virtualizer.setCount(this.rows().length);
+      this.listenForUserScroll(scroller);
       this.listChanged();
       this.fitHeight();
     }
@@ -177,6 +178,18 @@ export class ChatPanel {
       this.virtualizer.measure(scroller.querySelectorAll<HTMLElement>('.vrow'));
       if (this.following() && this.loaded() && !this.virtualizer.atEnd()) this.virtualizer.scrollToEnd();
     }
+  }
+
+  /** The user scrolling up (by any means) stops following the latest message. */
+  private listenForUserScroll(scroller: HTMLElement): void {
+    const stop = () => {
+      if (this.loaded()) this.following.set(false);
+    };
+    scroller.addEventListener('wheel', (event) => event.deltaY < 0 && stop(), { passive: true });
+    scroller.addEventListener('touchmove', stop, { passive: true });
+    scroller.addEventListener('keydown', (event) => ['ArrowUp', 'PageUp', 'Home'].includes(event.key) && stop());
+    // A press on the list itself (not a row) is the scrollbar.
+    scroller.addEventListener('pointerdown', (event) => event.target === scroller && stop());
   }
 
   /** The list fills the window below the panel's top edge (whatever the shell puts above it). */
@@ -192,10 +205,7 @@ export class ChatPanel {
     this.measureDue = true;
     this.items.set(items.map((i) => ({ index: i.index, key: String(i.key), start: i.start })));
     this.totalSize.set(v.totalSize());
-    const offset = v.core.scrollOffset ?? 0;
     if (v.atEnd()) this.following.set(true);
-    else if (offset < this.lastOffset - 2 && this.loaded()) this.following.set(false);
-    this.lastOffset = offset;
     if (this.following() && this.newBelow() > 0) this.newBelow.set(0);
     // Near the top of what is loaded: fetch the page before it.
     if (this.loaded() && items.length > 0 && items[0]!.index < 3 && this.olderCursor() !== null) void this.loadOlder();
@@ -232,7 +242,6 @@ export class ChatPanel {
     this.unreadFrom.set(null);
     this.newBelow.set(0);
     this.following.set(true);
-    this.lastOffset = 0;
     this.error.set(null);
     if (!peer) return;
     const mine = (event: LiveEvent) => event?.peer === peer;
