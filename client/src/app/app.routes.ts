@@ -1,5 +1,7 @@
 import type { Routes } from '@angular/router';
 import { requireLocked, requireUnlocked } from './session/auth-guards';
+import { ChatsPage } from './chats/chats-page';
+import { Shell } from './shell/shell';
 
 export const routes: Routes = [
   {
@@ -11,10 +13,12 @@ export const routes: Routes = [
   {
     path: '',
     canActivate: [requireUnlocked],
-    loadComponent: () => import('./shell/shell').then((m) => m.Shell),
+    // Eager, with the Chats page: the usual first screen loads with the main bundle instead of
+    // waiting for the lock check to ask for two more chunks (one round trip less on a cold load).
+    component: Shell,
     children: [
       { path: '', pathMatch: 'full', redirectTo: 'chats' },
-      { path: 'chats', title: 'Kith · Chats', loadComponent: () => import('./chats/chats-page').then((m) => m.ChatsPage) },
+      { path: 'chats', title: 'Kith · Chats', component: ChatsPage },
       {
         path: 'connect',
         title: 'Kith · Connect / Add a friend',

@@ -53,8 +53,10 @@ export class Shell {
 
   constructor() {
     // The persona decides which extensions run: reload contributions whenever it changes.
+    // Keyed on the slug alone: the persona object is new on every identity refresh.
+    const persona = computed(() => this.identity.active()?.slug);
     effect(() => {
-      const slug = this.identity.active()?.slug;
+      const slug = persona();
       untracked(() => {
         this.#hosts.reset();
         if (slug) void this.extensions.refresh().catch(() => undefined);

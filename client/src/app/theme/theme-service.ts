@@ -31,8 +31,10 @@ export class ThemeService {
     // Paint at once from what this browser remembers; then follow the persona's profile.
     applyTheme(this.active());
     effect(() => applyTheme(this.active()));
+    // Keyed on the slug alone: the persona object is new on every identity refresh.
+    const persona = computed(() => this.#identity.active()?.slug);
     effect(() => {
-      const slug = this.#identity.active()?.slug;
+      const slug = persona();
       untracked(() => void this.#loadFor(slug));
     });
   }
