@@ -31,8 +31,10 @@ export interface SupervisorDeps {
 export class ListenerSupervisor {
   #timer: Disposable | undefined;
   #stopped = false;
-  #current: ParkedWindow | undefined;
-  #wakeSleeper: (() => void) | undefined;
+  /** Windows whose span has opened and not closed, by index. */
+  readonly #open = new Map<number, ParkedWindow>();
+  readonly #handled = new Set<number>();
+  readonly #sleepers = new Set<() => void>();
 
   constructor(readonly peer: PeerKey, private readonly d: SupervisorDeps) {}
 
@@ -40,32 +42,45 @@ export class ListenerSupervisor {
     this.#plan();
   }
 
-  /** The window being listened in now, if any. */
+  /** The windows being listened in now. */
   get current(): ParkedWindow | undefined {
-    return this.#current;
+    return [...this.#open.values()][0];
   }
 
   stop(): void {
     this.#stopped = true;
-    this.#wakeSleeper?.();
+    for (const wake of [...this.#sleepers]) wake();
     this.#timer?.dispose();
     this.#timer = undefined;
-    this.#current = undefined;
+    this.#open.clear();
   }
 
-  /** Sleep until the next listening span opens (or act now if one is open). */
+  /**
+   * Handle every window whose listening span has opened (spans overlap when the skew is long next
+   * to the period), then sleep until the next one opens.
+   */
   #plan(): void {
     if (this.#stopped) return;
     const now = this.d.clock.now();
-    const [window] = listeningWindows(this.d.key, this.d.schedule, now, 1);
-    const wakeIn = Math.max(0, this.d.clock.toLocal(window!.openMs) - Date.now());
-    this.#timer = this.d.ctx.timers.setTimeout(() => void this.#wake(window!), wakeIn);
+    const windows = listeningWindows(this.d.key, this.d.schedule, now, 2 + Math.ceil((2 * this.d.schedule.skewMs) / this.d.schedule.periodMs));
+    for (const w of windows) {
+      if (w.openMs <= now && !this.#handled.has(w.index)) {
+        this.#handled.add(w.index);
+        void this.#handle(w);
+      }
+    }
+    for (const index of this.#handled) if (!windows.some((w) => w.index === index)) this.#handled.delete(index);
+    const next = windows.find((w) => w.openMs > now);
+    const wakeIn = next ? Math.max(0, this.d.clock.toLocal(next.openMs) - Date.now()) : this.d.schedule.periodMs;
+    this.#timer = this.d.ctx.timers.setTimeout(() => {
+      this.d.counters.wakeups++;
+      this.#plan();
+    }, wakeIn);
   }
 
-  async #wake(window: ParkedWindow): Promise<void> {
+  async #handle(window: ParkedWindow): Promise<void> {
     if (this.#stopped) return;
-    this.d.counters.wakeups++;
-    this.#current = window;
+    this.#open.set(window.index, window);
     const closeAt = this.d.clock.toLocal(window.closeMs);
     try {
       const bound = await Promise.all((['ipv6', 'ipv4'] as const).map(async (family) => ({ family, listener: await this.d.sockets.get(this.peer, window, family) })));
@@ -74,12 +89,9 @@ export class ListenerSupervisor {
     } catch (error) {
       this.d.ctx.log.warn('parked window failed', { error: (error as Error).message });
     }
-    // Sleep to the window's end, then plan the next one.
+    // The sockets close by themselves at the span's end; forget the window then.
     if (this.#stopped) return;
-    this.#timer = this.d.ctx.timers.setTimeout(() => {
-      this.#current = undefined;
-      this.#plan();
-    }, Math.max(0, closeAt - Date.now()));
+    this.d.ctx.timers.setTimeout(() => this.#open.delete(window.index), Math.max(0, closeAt - Date.now()));
   }
 
   /** Short HELLO bursts toward the friend's last known address, so our firewall lets its HELLOs in. */
@@ -102,14 +114,13 @@ export class ListenerSupervisor {
   /** A timer sleep that stop() cuts short. */
   #sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = this.d.ctx.timers.setTimeout(() => {
-        this.#wakeSleeper = undefined;
-        resolve();
-      }, ms);
-      this.#wakeSleeper = () => {
+      const wake = () => {
+        this.#sleepers.delete(wake);
         timer.dispose();
         resolve();
       };
+      const timer = this.d.ctx.timers.setTimeout(wake, ms);
+      this.#sleepers.add(wake);
     });
   }
 }

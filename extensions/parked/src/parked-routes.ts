@@ -55,6 +55,7 @@ export function registerParkedRoutes(ctx: ExtensionContext, runtime: ParkedRunti
         clock: runtime.clock.source,
         schedule: { period_ms: runtime.config.schedule.periodMs, window_ms: runtime.config.schedule.windowMs, skew_ms: runtime.config.schedule.skewMs },
         counters: { ...runtime.counters },
+        window_datagrams: runtime.windowCounters(),
         friends: rows,
       };
     }),

@@ -47,6 +47,11 @@ export class ParkedRuntime {
     });
   }
 
+  /** What the window sockets took and refused. */
+  windowCounters(): ReturnType<WindowSockets['counters']> {
+    return this.#sockets.counters();
+  }
+
   get config(): ParkedConfig {
     return this.#config;
   }

@@ -92,8 +92,8 @@ export function windowAt(key: Uint8Array, config: ScheduleConfig, index: number)
  */
 export function listeningWindows(key: Uint8Array, config: ScheduleConfig, nowMs: number, count = 2): ParkedWindow[] {
   const out: ParkedWindow[] = [];
-  // A widened window may reach into the neighbouring periods: look one period back.
-  for (let index = Math.floor(nowMs / config.periodMs) - 1; out.length < count; index++) {
+  // Window k closes by (k+1)·period + skew, so earlier ones are surely closed (spans may overlap).
+  for (let index = Math.floor((nowMs - config.skewMs) / config.periodMs) - 1; out.length < count; index++) {
     const w = windowAt(key, config, index);
     if (w.closeMs > nowMs) out.push(w);
   }

@@ -3,7 +3,7 @@
  * the listening supervisor and the reaching side (both bind the same derived port when both
  * friends are parked). A socket closes by itself at the window's end unless it carries a session.
  */
-import type { ExtensionContext, PeerKey, SessionListener } from '@kith/sdk';
+import type { DatagramCounters, ExtensionContext, PeerKey, SessionListener } from '@kith/sdk';
 import type { ParkedWindow } from './schedule.js';
 
 /** The host allows 16 listeners per extension; keep a few for the reaching side. */
@@ -13,6 +13,9 @@ export type Family = 'ipv4' | 'ipv6';
 
 export class WindowSockets {
   readonly #open = new Map<string, Promise<SessionListener | undefined>>();
+  readonly #live = new Set<SessionListener>();
+  /** What closed window sockets took and refused (strangers, garbage, replays), kept for the status. */
+  readonly #closedTotals = { accepted: 0, rejected: 0, reasons: {} as Record<string, number> };
   #disposed = false;
 
   constructor(
@@ -51,7 +54,11 @@ export class WindowSockets {
   async closeAll(): Promise<void> {
     const all = [...this.#open.values()];
     this.#open.clear();
-    for (const listener of await Promise.all(all)) listener?.dispose();
+    for (const listener of await Promise.all(all)) {
+      if (!listener) continue;
+      this.#retire(listener);
+      listener.dispose();
+    }
   }
 
   async #bind(peer: PeerKey, window: ParkedWindow, family: Family): Promise<SessionListener | undefined> {
@@ -65,6 +72,8 @@ export class WindowSockets {
           listener.dispose();
           return undefined;
         }
+        this.#live.add(listener);
+        listener.onDidClose(() => this.#retire(listener));
         this.onOpened(peer, listener);
         return listener;
       } catch (error) {
@@ -74,4 +83,22 @@ export class WindowSockets {
     }
     return undefined;
   }
+
+  /** Datagrams every window socket of this activation took and refused so far. */
+  counters(): DatagramCounters {
+    const totals = { accepted: this.#closedTotals.accepted, rejected: this.#closedTotals.rejected, reasons: { ...this.#closedTotals.reasons } };
+    for (const listener of this.#live) add(totals, listener.counters());
+    return totals;
+  }
+
+  #retire(listener: SessionListener): void {
+    if (!this.#live.delete(listener)) return;
+    add(this.#closedTotals, listener.counters());
+  }
+}
+
+function add(into: { accepted: number; rejected: number; reasons: Record<string, number> }, c: DatagramCounters): void {
+  into.accepted += c.accepted;
+  into.rejected += c.rejected;
+  for (const [reason, n] of Object.entries(c.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
 }
