@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { befriend, connect, type TestPeer } from '@kith/sdk/testing';
+import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { needs } from '../support/needs.js';
+import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/src/server/server.js';
+import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
+
+const NAMES = ['Alice Canary Q7', 'Bob Canary Z3'];
+
+/** An in-process host (it serves the built client) with an unlocked persona, as the test kit's steps want it. */
+async function peerOn(host: TestHost, label: string): Promise<TestPeer & { key: string }> {
+  const request = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const res = await host.host.fetch(`/api${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  const slug = label.split(' ')[0]!.toLowerCase();
+  const passphrase = `${label} diagnostics passphrase`;
+  await request('POST', '/personas', { slug, label, passphrase });
+  await request('POST', '/identity/unlock', { slug, passphrase, set_active: true });
+  const personas = await request<any>('GET', '/personas');
+  const mine = (Array.isArray(personas) ? personas : personas.personas).find((p: any) => p.slug === slug);
+  const persona = { slug, label, passphrase, mnemonic: '', key: mine.master_pubkey as string, peerId: mine.peer_id as string };
+  return { name: label, persona, request: request as TestPeer['request'], key: persona.key };
+}
+
+/**
+ * The Diagnostics page in Chromium, on two real hosts with a live session: the session's stats
+ * update on screen, its uPlot chart draws, and the exported report holds no key, label or
+ * unmasked address (the persona names, both keys and 127.0.0.1 are the canaries).
+ */
+describe('browser: the Diagnostics page', function () {
+  this.timeout(240_000);
+  needs('chromium');
+  let rendezvous: RunningRendezvous;
+  let aliceHost: TestHost;
+  let bobHost: TestHost;
+  let alice: Awaited<ReturnType<typeof peerOn>>;
+  let bob: Awaited<ReturnType<typeof peerOn>>;
+  let browser: Browser;
+  let page: Page;
+  let traffic: ReturnType<typeof setInterval> | undefined;
+
+  before(async () => {
+    ensureClientBuilt();
+    rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
+    const url = rendezvous.url.replace(/\/$/, '');
+    [aliceHost, bobHost] = await Promise.all([startTestHost(), startTestHost()]);
+    [alice, bob] = await Promise.all([peerOn(aliceHost, NAMES[0]!), peerOn(bobHost, NAMES[1]!)]);
+    await befriend(alice, bob, url);
+    await connect(alice, bob, url);
+    browser = await launchBrowser();
+    ({ page } = await openPage(browser));
+    // Keep the session busy so its numbers move.
+    let n = 0;
+    traffic = setInterval(() => {
+      void alice.request('POST', `/sessions/${bob.persona!.key}/messages`, { body: `tick ${n++}` }).catch(() => undefined);
+    }, 400);
+  });
+  after(async () => {
+    clearInterval(traffic);
+    await browser?.close();
+    await Promise.allSettled([aliceHost?.close(), bobHost?.close()]);
+    await rendezvous?.close();
+  });
+
+  it('shows the live session with stats that update, and draws its chart', async () => {
+    await page.goto(`${aliceHost.host.url}/diagnostics`);
+    const session = page.locator(`[data-testid="sessions"] article[data-peer="${bob.persona!.key}"]`);
+    await session.waitFor({ timeout: 30_000 }).catch(async (error) => {
+      await snap(page, 'FAILED-diagnostics-page');
+      throw new Error(`${(error as Error).message}\nURL ${page.url()}\n${(await page.locator('body').innerText()).slice(0, 1500)}`);
+    });
+    expect(await session.locator('header strong').textContent()).to.equal(NAMES[1]);
+    const trafficCell = session.getByTestId('traffic');
+    const first = await trafficCell.textContent();
+    await page.waitForFunction(
+      ([selector, before]) => document.querySelector(selector!)?.textContent !== before,
+      [`[data-testid="sessions"] article[data-peer="${bob.persona!.key}"] [data-testid="traffic"]`, first] as const,
+      { timeout: 20_000 },
+    );
+    expect(await session.getByTestId('path').textContent()).to.match(/\S/);
+    expect(await session.getByTestId('quality').getAttribute('data-level')).to.match(/good|fair|poor|stalled/);
+    // uPlot drew on its canvas: some pixels are not transparent.
+    const canvas = session.locator('diagnostics-session-chart canvas').first();
+    await canvas.waitFor({ timeout: 15_000 });
+    await page.waitForFunction((peer) => {
+      const c = document.querySelector(`article[data-peer="${peer}"] diagnostics-session-chart canvas`) as HTMLCanvasElement | null;
+      if (!c || c.width === 0) return false;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) painted++;
+      return painted > 200;
+    }, bob.persona!.key, { timeout: 20_000 });
+    await snap(page, 'diagnostics-01-session');
+  });
+
+  it('runs the network check and shows a verdict', async () => {
+    await page.getByTestId('run-netcheck').click();
+    await page.getByTestId('verdict').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('verdict').textContent()).to.match(/\S/);
+    await page.getByTestId('log-traces').locator('li .badge').first().waitFor({ timeout: 15_000 });
+    await snap(page, 'diagnostics-02-netcheck');
+  });
+
+  it('exports a report, in one click, with no key, label or unmasked address', async () => {
+    for (const format of ['json', 'text'] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
+      const body = fs.readFileSync((await download.path())!, 'utf8');
+      expect(body).to.match(format === 'json' ? /"kith-diagnostics-report"/ : /Kith diagnostics report/);
+      expect(body).to.match(/key#1/);
+      for (const canary of [alice.persona!.key, bob.persona!.key, 'Canary', '127.0.0.1']) expect(body, `${format}: ${canary}`).to.not.include(canary);
+      expect(body).to.not.match(/[0-9a-f]{32,}/i);
+      expect(body).to.not.match(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
+    }
+  });
+});
