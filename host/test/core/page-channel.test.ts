@@ -233,7 +233,7 @@ describe('page channels (ctx.pageChannels <-> UiHost.openChannel) on a real host
     page.close();
   });
 
-  it('channels close when the page goes away, the extension is turned off, and on lock', async () => {
+  it('channels close when the page goes away, the extension is turned off, the persona switches, and on lock', async () => {
     const closes = async () => (await state()).closes as Array<{ kind: string; page: string; reason: string }>;
     const gone = await t.openPage();
     const goneChannel = await gone.openChannel('beam', 'echo');
@@ -251,6 +251,20 @@ describe('page channels (ctx.pageChannels <-> UiHost.openChannel) on a real host
     expect(() => channel.send(new Uint8Array(1))).to.throw().with.property('code', 'KITH_ERR_CONFLICT');
     expect((await rejection(page.openChannel('beam', 'echo'))).code).to.equal('KITH_ERR_NOT_FOUND');
     await t.request('POST', '/extensions/beam', { enabled: true });
+
+    // A persona switch stops the extension for Alice (it starts again for Bob): Alice's channel closes.
+    const alices = await page.openChannel('beam', 'echo');
+    const switchReasons: string[] = [];
+    alices.onDidClose(({ reason }) => switchReasons.push(reason));
+    const alice = t.persona!;
+    await t.createPersona('Bob');
+    await eventually('closed on switch', async () => switchReasons.length === 1);
+    expect(switchReasons).to.deep.equal(['extension-stopped']);
+    const bobs = await page.openChannel('beam', 'echo');
+    const bobGot = collect(bobs);
+    bobs.send('for bob');
+    await eventually("Bob's echo", async () => bobGot.length === 1);
+    await t.unlock(alice);
 
     const locked = await page.openChannel('beam', 'echo');
     const lockedReasons: string[] = [];
