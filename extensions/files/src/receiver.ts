@@ -18,9 +18,9 @@ import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
-const FLUSH_BYTES = 4 * 1024 * 1024;
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const FLUSH_AFTER_MS = 200;
+const FLUSH_BYTES = 1024 * 1024;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const FLUSH_AFTER_MS = 100;
 /** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
 const MAX_RUNS = 64;
 /** No block for this long while blocks are missing and the session is live: ask for them again. */
@@ -192,7 +192,7 @@ export class Receiver {
     if (payload.length !== blockLength(record.size, record.bs, i) || !equalBytes(hashBlock(payload), state.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) {
       state.badBlocks++;
       this.ctx.log.warn('a file block failed its hash; asking for it again', { block: i });
-      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: state.waiters.has(i) });
+      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: state.waiters.has(i) }, undefined, true).catch(() => undefined);
       return;
     }
     if (this.have(state).has(i)) return;
@@ -344,7 +344,7 @@ export class Receiver {
       }
       const missing = BlockSet.missing(state.n, this.have(state)).pieces()[0];
       state.lastAskAt = now;
-      if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false });
+      if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false }, undefined, true);
     }
   }
 
@@ -392,7 +392,7 @@ export class Receiver {
       // Ask for a window from the seek point first, so playback can go on from there.
       const want = BlockSet.missing(state.n, this.have(state));
       const window = want.runFrom(i, 64);
-      if (window) await this.book.send(record, filesNack, { id: record.id, ranges: [window], urgent: true }).catch(() => undefined);
+      if (window) await this.book.send(record, filesNack, { id: record.id, ranges: [window], urgent: true }, undefined, true).catch(() => undefined);
     }
     await arrived;
   }

@@ -1,0 +1,109 @@
+/**
+ * The issue's heavy case: a large transfer through the lossy shim at 5 % loss; kill -9 of the
+ * sender at a random point, then of the receiver at a random point later. It completes with the
+ * right root, and the file payload that crossed stays under size + 2 %.
+ *
+ * Size: KITH_FILES_HEAVY_MIB (default 48 MiB here; the full tier can set 1024). Kill points come
+ * from KITH_FILES_HEAVY_SEED (printed, so a failure can be replayed).
+ *
+ * Payload accounting, phase by phase, each read on the side that stays alive:
+ *  1. start → sender killed: what the receiver counted arriving (blocks in flight when the sender
+ *     died never crossed);
+ *  2. sender restarted → receiver killed: what the sender counted sending in that phase;
+ *  3. receiver restarted → complete: what the sender counted sending.
+ * (The bus's own retransmissions of lost datagrams are below this level: they repeat datagrams of
+ * one block send, not blocks.)
+ */
+import { expect } from 'chai';
+import { befriend, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { startLossyRelay, type LossyRelay } from '../../../tools/lossy-shim/lossy-relay.js';
+import { download, expectedRoot, killHard, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
+
+const MIB = 1024 * 1024;
+const SIZE = Number(process.env.KITH_FILES_HEAVY_MIB ?? 48) * MIB;
+const SEED = Number(process.env.KITH_FILES_HEAVY_SEED ?? Date.now() % 100_000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function settled(read: () => Promise<number>): Promise<number> {
+  let last = await read();
+  for (;;) {
+    await sleep(1500);
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+describe('files: kill -9 of the sender, then the receiver, through the lossy shim at 5% loss', function () {
+  this.timeout(1_800_000);
+  let rendezvous: TestRendezvous;
+  let alice: TestHost;
+  let bob: TestHost;
+  let relay: LossyRelay;
+  const alicePort = 41000 + Math.floor(Math.random() * 2000);
+  const bobPort = alicePort + 3000;
+
+  const link = () => reconnect(() => alice.request('POST', '/connect', { peer: bob.persona!.key, ipv4: `127.0.0.1:${relay.portForA}` }).then(async () => {
+    await eventually('a live session through the shim', async () => (await bob.request('GET', '/sessions')).sessions.some((s: any) => s.peer === alice.persona!.key));
+  }));
+
+  before(async () => {
+    rendezvous = await startTestRendezvous();
+    [alice, bob] = await Promise.all([
+      startTestHost({ name: 'Alice', env: { KITH_UDP_PORT: String(alicePort), KITH_LAN_PORT: 'off' } }),
+      startTestHost({ name: 'Bob', env: { KITH_UDP_PORT: String(bobPort), KITH_LAN_PORT: 'off' } }),
+    ]);
+    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
+    await befriend(alice, bob, rendezvous.url);
+    relay = await startLossyRelay(alicePort, bobPort, { loss: 0.05, duplicate: 0, reorder: 0, delayMs: [0, 1], seed: SEED });
+    await link();
+  });
+  after(async () => {
+    await Promise.allSettled([alice?.close(), bob?.close(), relay?.close()]);
+    await rendezvous?.close();
+  });
+
+  it(`completes ${SIZE / MIB} MiB with the right root and payload under size + 2%`, async () => {
+    const random = seeded(SEED);
+    const killSenderAt = 0.15 + random() * 0.3;
+    const killReceiverAt = killSenderAt + 0.1 + random() * 0.3;
+    console.log(`      seed ${SEED}: kill the sender at ${(killSenderAt * 100).toFixed(0)}%, the receiver at ${(killReceiverAt * 100).toFixed(0)}%`);
+    const bytes = randomFile(SIZE);
+    const sent = await sendFile(alice, bob.persona!.key, bytes, 'heavy.bin');
+    const id = sent.transfer_id as string;
+    const reached = (share: number) => eventually(`${(share * 100).toFixed(0)}% at Bob`, async () => (await transferOn(bob, id))?.bytes_done >= SIZE * share, 900_000, 20);
+
+    await reached(killSenderAt);
+    killHard(alice);
+    const phase1 = await settled(async () => (await transferOn(bob, id)).payload_bytes);
+    await alice.restart();
+    const senderStart = (await transferOn(alice, id)).payload_bytes;
+    await link();
+
+    await reached(killReceiverAt);
+    killHard(bob);
+    const senderAtKill = await settled(async () => (await transferOn(alice, id)).payload_bytes);
+    const phase2 = senderAtKill - senderStart;
+    await bob.restart();
+    await link();
+
+    await waitState(bob, id, 'complete', 900_000);
+    const done = await waitState(alice, id, 'complete', 60_000);
+    const phase3 = done.payload_bytes - senderAtKill;
+    const total = phase1 + phase2 + phase3;
+    console.log(`      payload: ${phase1} + ${phase2} + ${phase3} = ${total} bytes for ${SIZE} (${((total / SIZE - 1) * 100).toFixed(2)}% over); relay ${JSON.stringify(relay.stats)}`);
+    expect((await transferOn(bob, id)).root).to.equal(expectedRoot(bytes));
+    expect(Buffer.compare(Buffer.from((await download(bob, id)).bytes), Buffer.from(bytes))).to.equal(0);
+    expect(total).to.be.at.least(SIZE).and.lessThan(SIZE * 1.02);
+  });
+});

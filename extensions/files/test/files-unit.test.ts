@@ -1,0 +1,65 @@
+/** The pure parts: block sets, the streaming hasher against an independent root, names, serving headers, error catalogue. */
+import { expect } from 'chai';
+import manifest from '../package.json' with { type: 'json' };
+import { BlockSet } from '../src/block-ranges.js';
+import { StreamingBlockHasher, toHex } from '../src/block-hashes.js';
+import { FILES_ERROR_DECLARATIONS } from '../src/files-errors.js';
+import { sanitizeMime, sanitizeName, servingHeaders } from '../src/safe-names.js';
+import { BS, expectedRoot, randomFile } from './support/files-net.js';
+
+describe('files: pure parts', () => {
+  it('block sets add, remove, and give the missing complement', () => {
+    const have = BlockSet.of([[0, 10], [12, 20]]);
+    have.add(10);
+    expect(have.toArray()).to.deep.equal([[0, 11], [12, 20]]);
+    have.add(11);
+    expect(have.toArray()).to.deep.equal([[0, 20]]);
+    have.removeRange(5, 7);
+    expect(have.toArray()).to.deep.equal([[0, 5], [7, 20]]);
+    expect(BlockSet.missing(25, have).toArray()).to.deep.equal([[5, 7], [20, 25]]);
+    expect(have.has(6)).to.equal(false);
+    expect(have.has(7)).to.equal(true);
+    expect(have.nextFrom(5)).to.equal(7);
+    expect(have.nextFrom(30)).to.equal(0);
+    expect(have.runFrom(8, 4)).to.deep.equal([8, 12]);
+    expect(have.size).to.equal(18);
+  });
+
+  it('the streaming hasher gives the root of docs/wire/files.md whatever the piece sizes', () => {
+    const bytes = randomFile(5 * BS + 1234);
+    for (const piece of [1, 1000, BS, BS + 7, 3 * BS]) {
+      const hasher = new StreamingBlockHasher(BS);
+      for (let at = 0; at < bytes.length; at += piece) hasher.update(bytes.subarray(at, at + piece));
+      expect(toHex(hasher.finish().root), `pieces of ${piece}`).to.equal(expectedRoot(bytes));
+    }
+    expect(toHex(new StreamingBlockHasher(BS).finish().root)).to.equal(expectedRoot(new Uint8Array(0)));
+  });
+
+  it('names lose folders, controls, bidi overrides and leading dots; long names keep their extension', () => {
+    expect(sanitizeName('../../etc/passwd')).to.equal('_.._etc_passwd');
+    expect(sanitizeName('C:\\Windows\\x.exe')).to.equal('C__Windows_x.exe');
+    expect(sanitizeName('invoice\u202efdp.exe')).to.equal('invoicefdp.exe');
+    expect(sanitizeName('a\u0000b\nc\r.txt')).to.equal('abc.txt');
+    expect(sanitizeName('...')).to.equal('file');
+    const long = sanitizeName(`${'x'.repeat(400)}.webm`);
+    expect(long).to.have.length(255);
+    expect(long.endsWith('.webm')).to.equal(true);
+  });
+
+  it('types: malformed ones become octet-stream; only passive media is served inline', () => {
+    expect(sanitizeMime('Video/WebM; codecs=vp9')).to.equal('video/webm');
+    expect(sanitizeMime('text/html<script>')).to.equal('application/octet-stream');
+    expect(sanitizeMime(42)).to.equal('application/octet-stream');
+    for (const risky of ['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/javascript', 'application/xml']) {
+      const h = servingHeaders('x', risky);
+      expect(h.contentType, risky).to.equal('application/octet-stream');
+      expect(h.disposition, risky).to.match(/^attachment;/);
+    }
+    expect(servingHeaders('clip.webm', 'video/webm')).to.deep.include({ contentType: 'video/webm' });
+    expect(servingHeaders('é"x.png', 'image/png').disposition).to.equal(`inline; filename="__x.png"; filename*=UTF-8''%C3%A9%22x.png`);
+  });
+
+  it('the error catalogue in code is the manifest\'s', () => {
+    expect(FILES_ERROR_DECLARATIONS).to.deep.equal(manifest.kith.errors);
+  });
+});

@@ -1,0 +1,108 @@
+import type { UiHost } from '@kith/sdk';
+
+/** A transfer as the files routes answer it (src/transfer-book.ts). */
+export interface TransferJson {
+  readonly transfer_id: string;
+  readonly direction: 'out' | 'in' | 'self';
+  readonly peer: string | null;
+  readonly peer_label?: string | null;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly bytes_done: number;
+  readonly state: 'uploading' | 'offered' | 'active' | 'held' | 'complete' | 'cancelled' | 'failed';
+  readonly paused: boolean;
+  readonly error: string | null;
+  readonly root: string;
+  readonly created_at: number;
+  readonly completed_at: number | null;
+  readonly available: boolean;
+}
+
+/** Upload pieces: small enough for progress, large enough to be cheap. */
+const PIECE_BYTES = 8 * 1024 * 1024;
+const ONE_SHOT_BYTES = 32 * 1024 * 1024;
+
+export class FilesApi {
+  constructor(private readonly host: UiHost) {}
+
+  transfers(): Promise<{ transfers: TransferJson[] }> {
+    return this.host.request('GET', '/files/transfers');
+  }
+
+  media(filter: { peer?: string; type?: string } = {}): Promise<{ items: TransferJson[] }> {
+    const q = new URLSearchParams();
+    if (filter.peer) q.set('peer', filter.peer);
+    if (filter.type) q.set('type', filter.type);
+    return this.host.request('GET', `/media${q.size ? `?${q}` : ''}`);
+  }
+
+  /** Send a file: to a friend as a staged upload, to yourself in one request. */
+  async send(peer: string, file: File, onProgress: (sent: number) => void): Promise<TransferJson> {
+    if (peer === 'self') {
+      if (file.size > ONE_SHOT_BYTES) throw new Error('Files to yourself are limited to 32 MiB for now');
+      const data = await base64(file);
+      return this.host.request('POST', '/self/files', { name: file.name, mime: file.type || undefined, data_base64: data });
+    }
+    const begun = await this.host.request<TransferJson>('POST', `/sessions/${peer}/files/begin`, { name: file.name, mime: file.type || undefined, size: file.size });
+    const id = begun.transfer_id;
+    for (let idx = 0, at = 0; at < file.size; idx++, at += PIECE_BYTES) {
+      const res = await this.host.fetch(`/sessions/${peer}/files/${id}/chunk?idx=${idx}`, {
+        method: 'POST', body: file.slice(at, at + PIECE_BYTES), headers: { 'content-type': 'application/octet-stream' },
+      });
+      if (!res.ok) throw new Error(`Upload failed (${res.status})`);
+      onProgress(Math.min(file.size, at + PIECE_BYTES));
+    }
+    return this.host.request('POST', `/sessions/${peer}/files/${id}/commit`);
+  }
+
+  pause(t: TransferJson, paused: boolean): Promise<TransferJson> {
+    return this.host.request('POST', `/sessions/${t.peer}/files/${t.transfer_id}/pause`, { paused });
+  }
+
+  cancel(t: TransferJson): Promise<TransferJson> {
+    return this.host.request('POST', `/sessions/${t.peer}/files/${t.transfer_id}/cancel`);
+  }
+
+  remove(t: TransferJson): Promise<void> {
+    return this.host.request('DELETE', `/files/${t.transfer_id}`);
+  }
+
+  /** The file's bytes, decrypted now, as an object URL (revoke it when done). */
+  async objectUrl(t: TransferJson): Promise<string> {
+    const res = await this.host.fetch(streamPath(t));
+    if (!res.ok) throw new Error(`Could not open ${t.name} (${res.status})`);
+    return URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: t.mime }));
+  }
+
+  fetchStream(t: TransferJson, range?: string): Promise<Response> {
+    return this.host.fetch(streamPath(t), range ? { headers: { range } } : {});
+  }
+}
+
+export function streamPath(t: TransferJson): string {
+  return `/files/inbound/${t.transfer_id}/stream`;
+}
+
+async function base64(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+export function kindOf(mime: string): 'image' | 'audio' | 'video' | 'other' {
+  if (/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(mime)) return 'image';
+  if (mime.startsWith('audio/')) return 'audio';
+  if (mime.startsWith('video/')) return 'video';
+  return 'other';
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}

@@ -1,0 +1,160 @@
+import { ChangeDetectionStrategy, Component, computed, effect, input, signal, untracked, type OnDestroy } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import type { Disposable, UiHost } from '@kith/sdk';
+import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
+
+/**
+ * The Media page (slot `page`, route `media`): every attachment of the persona, newest first,
+ * filtered by friend and type; open (decrypted on demand, inline for images, audio and video),
+ * save, delete.
+ */
+@Component({
+  selector: 'files-media-page',
+  imports: [MatButtonModule],
+  template: `
+    <div class="page" data-testid="media-page">
+      <h1>Media</h1>
+      <div class="filters">
+        <label>Friend
+          <select data-testid="media-friend" (change)="friend.set($any($event.target).value)">
+            <option value="">Everyone</option>
+            @for (f of friends(); track f.peer) { <option [value]="f.peer">{{ f.label }}</option> }
+          </select>
+        </label>
+        <label>Type
+          <select data-testid="media-type" (change)="type.set($any($event.target).value)">
+            <option value="">All</option><option value="image">Images</option><option value="video">Video</option>
+            <option value="audio">Audio</option><option value="other">Other</option>
+          </select>
+        </label>
+      </div>
+      @if (error(); as e) { <p class="error" role="alert">{{ e }}</p> }
+      @if (items().length === 0) { <p class="muted">No attachments yet.</p> }
+      <ul class="items">
+        @for (m of items(); track m.transfer_id) {
+          <li [attr.data-testid]="'media-' + m.transfer_id">
+            <span class="material-symbols-outlined" aria-hidden="true">{{ icon(m) }}</span>
+            <span class="name" [title]="m.name">{{ m.name }}</span>
+            <span class="muted">{{ m.peer_label ?? '' }} · {{ size(m) }} · {{ when(m) }} · {{ m.state === 'complete' ? '' : m.state }}</span>
+            <span class="grow"></span>
+            @if (m.available) {
+              <button mat-button type="button" data-testid="media-open" (click)="open(m)">Open</button>
+              <button mat-button type="button" data-testid="media-save" (click)="save(m)">Save</button>
+            }
+            <button mat-button type="button" data-testid="media-delete" (click)="remove(m)">Delete</button>
+          </li>
+          @if (opened()?.id === m.transfer_id) {
+            @switch (kindOf(m.mime)) {
+              @case ('image') { <img [src]="opened()!.url" [alt]="m.name" data-testid="media-preview" /> }
+              @case ('video') { <video [src]="opened()!.url" controls data-testid="media-preview"></video> }
+              @case ('audio') { <audio [src]="opened()!.url" controls data-testid="media-preview"></audio> }
+            }
+          }
+        }
+      </ul>
+    </div>
+  `,
+  styles: `
+    .page { display: flex; flex-direction: column; gap: 12px; padding: 16px; max-width: 1000px; }
+    h1 { margin: 0; }
+    .filters { display: flex; gap: 16px; }
+    .items { list-style: none; padding: 0; margin: 0; display: flex; flex-direction: column; gap: 4px; }
+    li { display: flex; gap: 8px; align-items: center; padding: 6px 8px; border-radius: 8px; background: var(--mat-sys-surface-container-low); }
+    .name { font-weight: 500; max-width: 40%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .grow { flex: 1; }
+    .muted { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
+    img, video { max-width: 100%; max-height: 480px; border-radius: 8px; }
+    .error { color: var(--mat-sys-error); }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class MediaPage implements OnDestroy {
+  readonly host = input.required<UiHost>();
+  protected readonly api = computed(() => new FilesApi(this.host()));
+  protected readonly friend = signal('');
+  protected readonly type = signal('');
+  protected readonly items = signal<readonly TransferJson[]>([]);
+  protected readonly friends = signal<readonly { peer: string; label: string }[]>([]);
+  protected readonly opened = signal<{ id: string; url: string } | null>(null);
+  protected readonly error = signal<string | null>(null);
+  protected readonly kindOf = kindOf;
+  private subscription: Disposable | undefined;
+
+  constructor() {
+    effect(() => {
+      const host = this.host();
+      const filter = { peer: this.friend() || undefined, type: this.type() || undefined };
+      untracked(() => {
+        this.subscription?.dispose();
+        this.subscription = host.on('transfer', () => this.load(filter));
+        this.load(filter);
+        host.request<{ friends?: Array<{ peer?: string; master_pubkey?: string; label: string }> } | Array<{ peer?: string; master_pubkey?: string; label: string }>>('GET', '/friends')
+          .then((answer) => {
+            const list = Array.isArray(answer) ? answer : (answer.friends ?? []);
+            this.friends.set([{ peer: 'self', label: 'Notes to self' }, ...list.map((f) => ({ peer: f.peer ?? f.master_pubkey ?? '', label: f.label }))]);
+          }, () => undefined);
+      });
+    });
+  }
+
+  ngOnDestroy(): void {
+    this.subscription?.dispose();
+    this.closePreview();
+  }
+
+  private load(filter: { peer?: string; type?: string }): void {
+    this.api().media(filter).then((m) => this.items.set(m.items), (e: Error) => this.error.set(e.message));
+  }
+
+  protected icon(m: TransferJson): string {
+    return { image: 'image', video: 'movie', audio: 'music_note', other: 'description' }[kindOf(m.mime)];
+  }
+  protected size(m: TransferJson): string {
+    return formatBytes(m.size);
+  }
+  protected when(m: TransferJson): string {
+    return new Date(m.created_at).toLocaleString();
+  }
+
+  protected async open(m: TransferJson): Promise<void> {
+    this.closePreview();
+    try {
+      const url = await this.api().objectUrl(m);
+      if (kindOf(m.mime) === 'other') {
+        this.download(url, m.name);
+        URL.revokeObjectURL(url);
+      } else this.opened.set({ id: m.transfer_id, url });
+    } catch (error) {
+      this.error.set((error as Error).message);
+    }
+  }
+
+  protected async save(m: TransferJson): Promise<void> {
+    try {
+      const url = await this.api().objectUrl(m);
+      this.download(url, m.name);
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      this.error.set((error as Error).message);
+    }
+  }
+
+  protected async remove(m: TransferJson): Promise<void> {
+    if (!confirm(`Delete ${m.name} from this device?`)) return;
+    await this.api().remove(m).catch((e: Error) => this.error.set(e.message));
+    this.items.update((list) => list.filter((x) => x.transfer_id !== m.transfer_id));
+  }
+
+  private download(url: string, name: string): void {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+  }
+
+  private closePreview(): void {
+    const open = this.opened();
+    if (open) URL.revokeObjectURL(open.url);
+    this.opened.set(null);
+  }
+}

@@ -1,0 +1,38 @@
+import { formatBytes, type TransferJson } from './files-api';
+
+/** Rate and time left from successive samples of one transfer (a short moving window). */
+export class ProgressMeter {
+  private readonly samples: Array<{ at: number; bytes: number }> = [];
+
+  add(bytes: number, at = Date.now()): void {
+    this.samples.push({ at, bytes });
+    while (this.samples.length > 2 && at - this.samples[0]!.at > 5000) this.samples.shift();
+  }
+
+  /** Bytes per second over the window, or null with too little to go on. */
+  rate(): number | null {
+    if (this.samples.length < 2) return null;
+    const first = this.samples[0]!;
+    const last = this.samples.at(-1)!;
+    const seconds = (last.at - first.at) / 1000;
+    return seconds > 0.2 ? Math.max(0, (last.bytes - first.bytes) / seconds) : null;
+  }
+}
+
+/** The words a transfer row shows: state, percent, rate, time left; "resume 94%" for a stopped one. */
+export function progressLabel(t: TransferJson, rate: number | null): string {
+  const percent = t.size === 0 ? 100 : Math.floor((t.bytes_done / t.size) * 100);
+  switch (t.state) {
+    case 'complete': return `${formatBytes(t.size)}`;
+    case 'cancelled': return t.error ?? 'Cancelled';
+    case 'failed': return t.error ?? 'Failed';
+    case 'held': return `${t.error ?? 'Held'} (${percent}%)`;
+    case 'uploading': return 'Preparing…';
+    case 'offered': return t.direction === 'out' ? 'Waiting for the friend to come online' : 'Offered';
+    default: break;
+  }
+  if (t.paused) return `Paused at ${percent}% — resume`;
+  if (rate === null || rate === 0) return percent > 0 ? `resume ${percent}% — waiting for the friend` : 'Starting…';
+  const left = (t.size - t.bytes_done) / rate;
+  return `${percent}% · ${formatBytes(rate)}/s · ${left < 60 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left`;
+}

@@ -1,0 +1,108 @@
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
+import { attachMedia } from './live-media';
+import { ProgressMeter, progressLabel } from './transfer-progress';
+
+/** One file in a conversation: name, progress with rate and time left, pause/resume/cancel, and the media inline. */
+@Component({
+  selector: 'files-transfer-row',
+  imports: [MatButtonModule, MatProgressBarModule],
+  template: `
+    @let t = transfer();
+    <div class="row" [attr.data-testid]="'transfer-' + t.transfer_id" [attr.data-state]="t.state">
+      <div class="line">
+        <span class="material-symbols-outlined" aria-hidden="true">{{ t.direction === 'in' ? 'download' : 'upload' }}</span>
+        <span class="name" [title]="t.name">{{ t.name }}</span>
+        <span class="size">{{ size() }}</span>
+        @if (t.direction === 'out' && moving()) {
+          <button mat-button type="button" data-testid="pause" (click)="togglePause()">{{ t.paused ? 'Resume' : 'Pause' }}</button>
+        }
+        @if (moving()) {
+          <button mat-button type="button" data-testid="cancel" (click)="cancel()">Cancel</button>
+        }
+      </div>
+      @if (moving()) {
+        <mat-progress-bar mode="determinate" [value]="percent()" />
+      }
+      <div class="label" data-testid="progress-label">{{ label() }}</div>
+      @if (showMedia()) {
+        @switch (kind()) {
+          @case ('image') { <img #media [alt]="t.name" data-testid="inline-image" /> }
+          @case ('audio') { <audio #media controls data-testid="inline-audio"></audio> }
+          @case ('video') { <video #media controls muted playsinline data-testid="inline-video"></video> }
+        }
+      }
+      @if (error(); as e) { <p class="error" role="alert">{{ e }}</p> }
+    </div>
+  `,
+  styles: `
+    .row { display: flex; flex-direction: column; gap: 4px; padding: 8px 12px; border-radius: 12px; background: var(--mat-sys-surface-container-low); }
+    .line { display: flex; gap: 8px; align-items: center; }
+    .name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-weight: 500; }
+    .size, .label { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
+    img, video { max-width: 100%; max-height: 360px; border-radius: 8px; }
+    .error { color: var(--mat-sys-error); margin: 0; }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class TransferRow implements OnDestroy {
+  readonly transfer = input.required<TransferJson>();
+  readonly api = input.required<FilesApi>();
+  protected readonly error = signal<string | null>(null);
+  private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');
+  private readonly meter = new ProgressMeter();
+  private readonly tick = signal(0);
+  private release: (() => void) | undefined;
+  private readonly abort = new AbortController();
+  private attachedFor: string | undefined;
+
+  protected readonly kind = computed(() => kindOf(this.transfer().mime));
+  protected readonly moving = computed(() => ['offered', 'active', 'held', 'uploading'].includes(this.transfer().state));
+  protected readonly percent = computed(() => (this.transfer().size ? (100 * this.transfer().bytes_done) / this.transfer().size : 100));
+  protected readonly size = computed(() => formatBytes(this.transfer().size));
+  protected readonly label = computed(() => (this.tick(), progressLabel(this.transfer(), this.meter.rate())));
+  /** Images and audio once complete; a WebM as soon as its first bytes are here. */
+  protected readonly showMedia = computed(() => {
+    const t = this.transfer();
+    if (!t.available || this.kind() === 'other') return false;
+    if (t.state === 'complete') return true;
+    return t.direction === 'in' && t.state === 'active' && /webm$/.test(t.mime) && t.bytes_done > 0;
+  });
+
+  constructor() {
+    effect(() => {
+      const t = this.transfer();
+      untracked(() => {
+        this.meter.add(t.bytes_done);
+        this.tick.update((n) => n + 1);
+      });
+    });
+    effect(() => {
+      const element = this.mediaRef()?.nativeElement;
+      const t = this.transfer();
+      const key = `${t.transfer_id}:${t.state === 'complete' || /webm$/.test(t.mime)}`;
+      if (!element || this.attachedFor === key) return;
+      this.attachedFor = key;
+      untracked(() => {
+        this.release?.();
+        attachMedia(this.api(), t, element, this.abort.signal).then((release) => (this.release = release), (e: Error) => this.error.set(e.message));
+      });
+    });
+  }
+
+  ngOnDestroy(): void {
+    this.abort.abort();
+    this.release?.();
+  }
+
+  protected togglePause(): void {
+    const t = this.transfer();
+    this.api().pause(t, !t.paused).catch((e: Error) => this.error.set(e.message));
+  }
+
+  protected cancel(): void {
+    this.api().cancel(this.transfer()).catch((e: Error) => this.error.set(e.message));
+  }
+}
