@@ -250,7 +250,7 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
   it('listeners whose windows ended leave nothing behind: 40 windows, the extension\'s tracked resources stay flat', async () => {
     const run = () => bob.host.areas.extensions.manager.run('tl')!;
     const settle = async () => {
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 20; i++) ids.push((await listen(bob, 50)).id);
       await eventually('every window over', async () => {
         for (const id of ids) if ((await listenerOf(bob, id)).state !== 'closed') return false;
