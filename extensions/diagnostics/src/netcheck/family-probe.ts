@@ -23,10 +23,14 @@ export async function probeFamily(
   family: 'ipv4' | 'ipv6',
   servers: readonly Endpoint[],
   localAddresses: ReadonlySet<string>,
+  lookupErrors: readonly string[] = [],
 ): Promise<FamilyReport> {
   const name = family === 'ipv4' ? 'IPv4' : 'IPv6';
   const mine = dedupe(servers.filter((s) => s.family === family)).slice(0, MAX_FIRST_ROUND);
-  if (mine.length === 0) return allUnknown(family, `no STUN server has an ${name} address`, []);
+  if (mine.length === 0) {
+    const why = lookupErrors.length > 0 ? ` (name lookups failed: ${lookupErrors.slice(0, 2).join('; ')})` : '';
+    return allUnknown(family, `no STUN server has an ${name} address${why}`, []);
+  }
   let primary: StunSocket;
   try {
     primary = await StunSocket.open(network, family, Date.now() + 10_000);

@@ -24,9 +24,9 @@ export async function runNetcheck(input: NetcheckInput): Promise<NetcheckReport>
   const began = performance.now();
   const local = localAddresses();
   const [families, rendezvous] = await Promise.all([
-    resolveServers(input.stunServers).then(({ endpoints }) => Promise.all([
-      probeFamily(input.network, 'ipv4', endpoints, local),
-      probeFamily(input.network, 'ipv6', endpoints, local),
+    resolveServers(input.stunServers).then(({ endpoints, errors }) => Promise.all([
+      probeFamily(input.network, 'ipv4', endpoints, local, errors),
+      probeFamily(input.network, 'ipv6', endpoints, local, errors),
     ])),
     measureRendezvous(input.rendezvousUrl),
   ]);
