@@ -5,8 +5,17 @@ import type { SampleSeries } from './diagnostics-api';
 /** One friend's RTT (left axis, ms) and throughput each way (right axis, KB/s) over the last minutes, drawn by uPlot. */
 @Component({
   selector: 'diagnostics-session-chart',
-  template: `<div #plot class="plot" data-testid="session-chart"></div>`,
-  styles: `.plot { min-height: 180px; } :host { display: block; }`,
+  template: `
+    <div #plot class="plot" data-testid="session-chart"></div>
+    <p class="key"><i class="rtt"></i> RTT (ms, left) <i class="in"></i> in (KB/s, right)
+      <i class="out"></i> out (KB/s, right)</p>`,
+  styles: `
+    :host { display: block; }
+    .plot { min-height: 180px; }
+    .key { font-size: 12px; margin: 0; color: var(--mat-sys-on-surface-variant); }
+    .key i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 12px; }
+    .key .rtt { background: #6750a4; } .key .in { background: #2e7d32; } .key .out { background: #ef6c00; }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class SessionChart implements OnDestroy {
@@ -32,7 +41,8 @@ export class SessionChart implements OnDestroy {
     return {
       width,
       height: 180,
-      legend: { show: true },
+      // uPlot's own legend needs its stylesheet; the key below the chart says the same.
+      legend: { show: false },
       scales: { x: { time: true }, ms: { auto: true }, kbs: { auto: true } },
       axes: [
         {},
