@@ -116,7 +116,7 @@ describe('browser: login gate', function () {
     await page.getByTestId('mnemonic-written').click();
     await page.getByTestId('mnemonic-confirm').click();
     await page.waitForURL('**/chats');
-    await page.getByRole('heading', { name: 'Room', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Conversations', exact: true, level: 2 }).waitFor();
     await page.locator('[aria-label="Live updates connected"]').waitFor({ timeout: 15_000 });
     await snap(page, 'login-03-chats');
 
@@ -244,13 +244,12 @@ describe('browser: login gate', function () {
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Chats');
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Connect');
-    await page.keyboard.press('ArrowRight');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.contain('Extensions');
     await page.keyboard.press('Enter');
-    await page.waitForURL('**/extensions');
+    await page.waitForURL('**/connect');
     // The route change moves focus to the new page's heading.
     await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
-    await snap(page, 'login-06-keyboard-extensions');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).to.equal('Connect / Add a friend');
+    await snap(page, 'login-06-keyboard-connect');
   });
 
   it('fits a 360 px wide screen without sideways scrolling', async () => {
