@@ -119,6 +119,49 @@ describe('net/session-listener inside the session table', function () {
     expect(listener!.counters.accepted).to.be.at.least(2); // the HELLO and the data
   });
 
+  it('fuzz: 2 000 random and mutated datagrams on a listener are each counted, never answered, and open nothing', async function () {
+    this.timeout(120_000); // a mutated HELLO that still names the friend costs a DH before it is refused
+    listener = await openListener(Date.now() + 30_000);
+    // Real packets to mutate: a HELLO and a DATA of A's, aimed at the listener.
+    const real: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    a.port.send = (data, to) => { real.push(Buffer.from(data)); original(data, to); };
+    const opened = b.table.waitForOpen(a.persona.info.masterPublicKey, 2_000);
+    a.table.sendHello(b.persona.info.masterPublicKey, { address: '127.0.0.1', port: listener.local.port, family: 'ipv4' });
+    const sb = (await opened) as LiveSession;
+    a.port.send = original;
+    const before = listener.counters.snapshot();
+    const fuzzer = dgram.createSocket('udp4');
+    await new Promise<void>((r) => fuzzer.bind(0, '127.0.0.1', () => r()));
+    const answers: Buffer[] = [];
+    fuzzer.on('message', (data) => answers.push(data));
+    const total = 2_000;
+    for (let i = 0; i < total; i++) {
+      let datagram: Buffer;
+      if (i % 2 === 0) {
+        datagram = Buffer.from(real[i % real.length]!);
+        for (let flips = 1 + (i % 4); flips > 0; flips--) datagram[2 + ((i * 7919 + flips * 104_729) % (datagram.length - 2))]! ^= 1 + (i % 255);
+      } else {
+        datagram = Buffer.alloc(1 + (i % 1_400), i % 256);
+        if (i % 3 === 0) datagram[0] = 0xcc;
+      }
+      await new Promise<void>((r) => fuzzer.send(datagram, listener!.local.port, '127.0.0.1', () => r()));
+      if (i % 100 === 99) {
+        // Wait until this batch is counted, so no datagram is lost in a socket buffer instead.
+        const deadline = Date.now() + 5_000;
+        while (listener.counters.rejected - before.rejected < i + 1 && Date.now() < deadline) await sleep(2);
+      }
+    }
+    await sleep(300);
+    fuzzer.close();
+    const after = listener.counters.snapshot();
+    expect(after.accepted).to.equal(before.accepted);
+    expect(after.rejected - before.rejected, JSON.stringify(after.reasons)).to.equal(total);
+    expect(answers).to.deep.equal([]);
+    expect(b.table.all).to.deep.equal([sb]); // the friend's session, nothing else
+    expect(sb.closed).to.equal(false);
+  });
+
   it('a connect still sending when the window ends gives up at once, with no session and the socket closed', async () => {
     const silent = dgram.createSocket('udp4');
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
