@@ -25,12 +25,8 @@ describe('isolation: third-party extensions run in their own process (extensions
 
   before(async () => {
     process.env[SECRET_ENV] = 'do-not-leak';
-    let dataDir = '';
     h = await startExtensionsHarness({
-      install: (dir) => {
-        dataDir = dir.replace(/\/extensions$/, '');
-        writeHostileFixtures(dir, { dataDir, envName: SECRET_ENV });
-      },
+      install: (dir) => writeHostileFixtures(dir, { envName: SECRET_ENV }),
       // Generous: a child process starts in about a second on a loaded 2-core machine.
       sources: { isolation: 'process', activateTimeoutMs: 15_000, processLimits: { memoryMb: 48, heartbeatMs: 1000 } },
     });
@@ -59,7 +55,7 @@ describe('isolation: third-party extensions run in their own process (extensions
       database: 'ERR_ACCESS_DENIED',
       dataDir: 'ERR_ACCESS_DENIED',
       vaults: 'ERR_ACCESS_DENIED',
-      launchSecret: 'ERR_ACCESS_DENIED',
+      otherFile: 'ERR_ACCESS_DENIED',
       passwd: 'ERR_ACCESS_DENIED',
       writeOwnFolder: 'ERR_ACCESS_DENIED',
       spawn: 'ERR_ACCESS_DENIED',

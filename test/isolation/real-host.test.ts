@@ -1,0 +1,130 @@
+/**
+ * Issue #21, "Must show", in real hosts (the Kith program as child processes, from
+ * @kith/sdk/testing): the malicious extensions are installed where users install extensions, and
+ * run in their own process (KITH_EXTENSION_ISOLATION=process). Each escape fails or faults only
+ * that extension while /api/health keeps answering and chat keeps delivering between two hosts;
+ * a route outside the prefix is refused at load and pairing keeps its routes.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
+import { HOSTILE_IDS, writeHostileFixtures } from './fixtures/hostile-fixtures.js';
+
+const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
+
+describe('isolation: malicious extensions in real hosts', function () {
+  this.timeout(240_000);
+  let net: TestNetwork;
+  let alice: TestHost;
+  let bob: TestHost;
+  const source = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-hostile-'));
+  const entry = async (host: TestHost, id: string) =>
+    (await host.request<{ extensions: any[] }>('GET', '/extensions')).extensions.find((e) => e.id === id);
+  const waitForFault = async (host: TestHost, id: string, ms = 60_000) => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const e = await entry(host, id);
+      if (e?.faulted) return e;
+      if (Date.now() > until) throw new Error(`${id} did not fault: ${JSON.stringify(e)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const healthLatencies = async (host: TestHost, samples: number) => {
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const start = performance.now();
+      const res = await host.fetch('/api/health');
+      await res.arrayBuffer();
+      expect(res.status).to.equal(200);
+      times.push(performance.now() - start);
+    }
+    return times.sort((a, b) => a - b);
+  };
+  const chatDelivers = async (text: string) => {
+    const sent = await alice.request<{ id: string }>('POST', `/sessions/${bob.persona!.key}/messages`, { body: text });
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const { messages } = await bob.request<{ messages: { id: string; body: string }[] }>('GET', `/sessions/${alice.persona!.key}/messages`);
+      if (messages.some((m) => m.id === sent.id && m.body === text)) return;
+      if (Date.now() > until) throw new Error(`chat message "${text}" did not arrive`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  before(async () => {
+    writeHostileFixtures(source, { envName: SECRET_ENV });
+    net = await startTestNetwork({
+      hosts: 2,
+      extensions: HOSTILE_IDS.map((id) => path.join(source, id)),
+      env: { KITH_EXTENSION_ISOLATION: 'process', KITH_ACTIVATE_TIMEOUT_MS: '20000', [SECRET_ENV]: 'do-not-leak' },
+    });
+    [alice, bob] = net.hosts as [TestHost, TestHost];
+    await net.befriend(alice, bob);
+    await net.connect(alice, bob);
+  });
+  after(async () => {
+    await net?.close();
+    fs.rmSync(source, { recursive: true, force: true });
+  });
+
+  it('refuses a route outside the prefix at load; pairing kept its routes (the hosts just paired)', async () => {
+    const hijack = await entry(alice, 'hijack');
+    expect(hijack).to.include({ faulted: true, running: false });
+    expect(hijack.error.code).to.equal('KITH_ERR_MANIFEST_INVALID');
+    expect(hijack.error.message).to.contain('"POST /pair/start" is outside the extension\'s own prefix').and.contain('"GET /*rest" is a catch-all');
+    expect((await alice.call('GET', '/no/such/route')).status).to.equal(404);
+  });
+
+  it('keeps the vault, the database, the host\'s env and the launch secret out of the extension\'s reach', async () => {
+    const { status, body } = await alice.call('GET', '/snoop/try');
+    expect(status).to.equal(200);
+    expect(body).to.include({
+      database: 'ERR_ACCESS_DENIED',
+      dataDir: 'ERR_ACCESS_DENIED',
+      vaults: 'ERR_ACCESS_DENIED',
+      launchSecretOverHttp: 'ERR_ACCESS_DENIED',
+      launchSecretByIp: 'ERR_ACCESS_DENIED',
+      writeOwnFolder: 'ERR_ACCESS_DENIED',
+      spawn: 'ERR_ACCESS_DENIED',
+      secretEnv: 'absent',
+    });
+    expect(body.env).to.equal('NODE_ENV');
+    expect(fs.readdirSync(path.join(alice.dataDir, 'identities')).length, 'the vaults exist').to.be.greaterThan(0);
+  });
+
+  it('faults the rejection, the throw and the hung activate, each alone; health answers and chat delivers', async () => {
+    for (const [id, reason] of [['rejecter', 'rejected after activate'], ['thrower', 'thrown from a timer'], ['sleeper', 'did not finish activate']] as const) {
+      expect((await waitForFault(alice, id)).error.message, id).to.contain(reason);
+    }
+    expect((await entry(alice, 'well')).running).to.equal(true);
+    await chatDelivers('after the crashes');
+  });
+
+  it('kills a busy loop and ends a heap exhaustion, faulting only them; health p99 stays low meanwhile', async () => {
+    const baseline = await healthLatencies(alice, 40);
+    const spin = alice.fetch('/api/spinner/spin');
+    const eat = alice.fetch('/api/glutton/eat');
+    const during = await healthLatencies(alice, 40);
+    expect((await spin).status).to.equal(503);
+    expect((await eat).status).to.equal(503);
+    expect((await waitForFault(alice, 'spinner')).error.message).to.contain('busy loop');
+    expect((await waitForFault(alice, 'glutton')).error.message).to.contain('ran out of memory');
+    const p99 = (t: number[]) => t[Math.floor(t.length * 0.99)]!;
+    // A loaded shared machine: no ratio, only that the host never stalled behind the extension.
+    expect(p99(during), `health p99 during (baseline ${p99(baseline).toFixed(1)} ms)`).to.be.below(1000);
+    await chatDelivers('after the busy loop and the heap exhaustion');
+    expect((await alice.call('GET', '/well/hi')).status).to.equal(200);
+  });
+
+  it('does not run a crashed extension again after a restart', async () => {
+    await alice.restart();
+    for (const id of ['rejecter', 'thrower', 'sleeper', 'spinner', 'glutton']) {
+      expect(await entry(alice, id), id).to.include({ faulted: true, running: false });
+    }
+    expect((await alice.call('GET', '/well/hi')).status).to.equal(200);
+    await net.connect(alice, bob);
+    await chatDelivers('after the restart');
+  });
+});
