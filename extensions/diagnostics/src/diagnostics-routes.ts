@@ -1,5 +1,6 @@
 import { KithError, type Disposable, type ExtensionContext } from '@kith/sdk';
 import { attemptView } from './history/attempt-view.js';
+import { summariseRendezvous } from './history/rendezvous-summary.js';
 import type { RoomWords } from './history/room-words.js';
 import type { NetcheckRunner } from './netcheck/netcheck-runner.js';
 import { buildReport, reportText } from './report/report.js';
@@ -9,8 +10,8 @@ const bad = (message: string) => new KithError('KITH_ERR_BAD_REQUEST', message);
 
 /**
  * The Diagnostics page's routes (the reference's `/api/diagnostics/*` names): live sessions with
- * their chart series, each friend's quality, connect attempts grouped (`attempts`), the host's
- * counters, room words, and the shared report.
+ * their chart series, each friend's quality, connect attempts grouped (`attempts`), the rendezvous
+ * activity folded (`rendezvous/summary`), the host's counters, room words, and the shared report.
  */
 export function registerDiagnosticsRoutes(
   ctx: ExtensionContext, deps: { netcheck: NetcheckRunner; sessions: SessionMonitor; words: RoomWords },
@@ -30,6 +31,9 @@ export function registerDiagnosticsRoutes(
       return { attempts: (await ctx.diagnostics.connectAttempts(limit)).map(attemptView) };
     }),
     ctx.routes.get('/diagnostics/counters', () => ctx.diagnostics.counters()),
+    ctx.routes.get('/diagnostics/rendezvous/summary', async () => ({
+      lines: summariseRendezvous(await ctx.diagnostics.rendezvousActivity(500)),
+    })),
     ctx.routes.put('/diagnostics/rooms/words', async (request) => {
       const word = (request.body as { word?: unknown } | undefined)?.word;
       if (typeof word !== 'string') throw bad('give the room word as "word"');

@@ -54,6 +54,10 @@ describe('diagnostics: sessions, history and report on two real hosts', function
     expect(ok.steps.length).to.be.greaterThan(0);
     expect(ok.failure).to.equal(null);
     for (let i = 1; i < attempts.length; i++) expect(attempts[i - 1].startedAt).to.be.at.least(attempts[i].startedAt);
+    // The rendezvous activity of pairing and connecting, folded: one line per stage and outcome.
+    const { lines } = await bob.request<any>('GET', '/diagnostics/rendezvous/summary');
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines.reduce((n: number, l: any) => n + l.count, 0)).to.be.greaterThan(lines.length);
   });
 
   it('remembers a typed room word, sealed, and names the room by it', async () => {
@@ -71,6 +75,7 @@ describe('diagnostics: sessions, history and report on two real hosts', function
     expect(report.kind).to.equal('kith-diagnostics-report');
     expect(report.sessions).to.have.length(1);
     expect(report.sessions[0].peer).to.match(/^key#\d+$/);
+    expect(report.rendezvous.length).to.be.greaterThan(0);
     expect(text).to.match(/Live sessions: 1/);
     for (const body of [json, text]) {
       for (const canary of [alice.persona!.key, bob.persona!.key, 'Canary', 'Secret Garden', '127.0.0.1']) {

@@ -1,5 +1,6 @@
 import type { ExtensionContext } from '@kith/sdk';
 import { attemptView, type AttemptView } from '../history/attempt-view.js';
+import { summariseRendezvous, type RendezvousSummaryLine } from '../history/rendezvous-summary.js';
 import type { RoomWords } from '../history/room-words.js';
 import type { NetcheckReport } from '../netcheck/check-item.js';
 import type { NetcheckRunner } from '../netcheck/netcheck-runner.js';
@@ -14,6 +15,8 @@ export interface SharedReport {
   readonly netcheck: NetcheckReport | null;
   readonly sessions: readonly Record<string, unknown>[];
   readonly attempts: readonly AttemptView[];
+  /** The rendezvous activity log, one line per stage and outcome. */
+  readonly rendezvous: readonly RendezvousSummaryLine[];
   readonly counters: unknown;
 }
 
@@ -22,13 +25,14 @@ const FRESH_CHECK_MS = 5 * 60_000;
 
 export async function buildReport(ctx: ExtensionContext, deps: { netcheck: NetcheckRunner; sessions: SessionMonitor; words: RoomWords }): Promise<SharedReport> {
   const latest = deps.netcheck.latest;
-  const [netcheck, update, attempts, counters, friends, words] = await Promise.all([
+  const [netcheck, update, attempts, counters, friends, words, activity] = await Promise.all([
     latest && Date.now() - latest.startedAt < FRESH_CHECK_MS ? latest : deps.netcheck.run().catch(() => null),
     deps.sessions.sample(),
     ctx.diagnostics.connectAttempts(50),
     ctx.diagnostics.counters(),
     ctx.friends.list(),
     deps.words.allWords(),
+    ctx.diagnostics.rendezvousActivity(500),
   ]);
   const redactor = new Redactor([ctx.persona.label, ctx.persona.slug, ...friends.map((f) => f.label), ...words]);
   // Labels are left out outright, not only masked.
@@ -40,6 +44,7 @@ export async function buildReport(ctx: ExtensionContext, deps: { netcheck: Netch
     netcheck,
     sessions,
     attempts: attempts.map(attemptView),
+    rendezvous: summariseRendezvous(activity),
     counters,
   } satisfies SharedReport);
 }
@@ -67,6 +72,10 @@ export function reportText(report: SharedReport): string {
   lines.push('', `Connect attempts (newest first): ${report.attempts.length}`);
   for (const a of report.attempts) {
     lines.push(`  ${new Date(a.startedAt).toISOString()} ${a.peer ?? '?'}: ${a.outcome} in ${a.durationMs} ms; rungs ${a.rungs.map((r) => `${r.rung} ${r.outcome}`).join(', ') || 'none'}${a.failure ? `; why: ${a.failure}` : ''}`);
+  }
+  lines.push('', 'Rendezvous activity:');
+  for (const l of report.rendezvous) {
+    lines.push(`  ${l.stage} ${l.outcome} x${l.count}${l.medianMs !== null ? `, median ${l.medianMs} ms` : ''}${l.outcome === 'failed' && l.lastDetail ? `; last: ${l.lastDetail}` : ''}`);
   }
   lines.push('', `Counters: ${JSON.stringify(report.counters)}`);
   return `${lines.join('\n')}\n`;
