@@ -1,5 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, output, untracked } from '@angular/core';
+import { DatePipe } from '@angular/common';
 import { MatButtonModule } from '@angular/material/button';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
@@ -12,13 +14,14 @@ import type { ConnectRequest } from './room-peer';
  */
 @Component({
   selector: 'kith-connect-prompts',
-  imports: [MatButtonModule],
+  imports: [MatButtonModule, MatTooltipModule, DatePipe],
   template: `
     @for (request of store.requests(); track request.nonce) {
       <div class="prompt" role="alertdialog" [attr.aria-label]="nameOf(request) + ' wants to connect'" data-testid="connect-prompt">
         <span class="material-symbols-outlined" aria-hidden="true">ring_volume</span>
         <span class="text"><strong>{{ nameOf(request) }}</strong> wants to connect
-          @if (!request.friend) { <span class="badge warn">not a friend</span> }</span>
+          @if (!request.friend) { <span class="badge warn" matTooltip="Not a friend: you have not paired with this key">not a friend</span> }
+          <span class="waits">They wait until {{ request.expiresAt | date: 'HH:mm:ss' }}.</span></span>
         <span class="buttons">
           <button mat-button type="button" (click)="store.dismiss(request)" data-testid="decline">Decline</button>
           <button mat-flat-button type="button" (click)="accept(request)" data-testid="accept">Accept</button>
@@ -33,6 +36,7 @@ import type { ConnectRequest } from './room-peer';
       background: var(--mat-sys-primary-container); color: var(--mat-sys-on-primary-container);
     }
     .text { flex: 1; min-width: 160px; }
+    .waits { display: block; font: var(--mat-sys-body-small); color: inherit; }
     .buttons { display: flex; gap: 6px; margin-left: auto; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
