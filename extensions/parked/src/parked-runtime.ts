@@ -5,6 +5,7 @@
  * every window socket the host tracks for it.
  */
 import type { Disposable, ExtensionContext, PeerKey, SessionListener } from '@kith/sdk';
+import { ATTEND_POLL_MS, AttendanceIo } from './attendance.js';
 import { FriendKeys } from './friend-keys.js';
 import { LastKnownStore } from './last-known-store.js';
 import { ListenerSupervisor } from './listener-supervisor.js';
@@ -36,14 +37,17 @@ export class ParkedRuntime {
   #generation = 0;
   #disposed = false;
 
-  constructor(private readonly ctx: ExtensionContext, private readonly inWindow?: (peer: PeerKey, window: ParkedWindow) => void) {
+  readonly #attendance: AttendanceIo;
+
+  constructor(private readonly ctx: ExtensionContext) {
     this.#config = readConfig(ctx);
     this.clock = new ParkedClock(() => this.#config.clockOffsetMs);
     this.keys = new FriendKeys(ctx);
     this.lastKnown = new LastKnownStore(ctx);
     this.#sockets = new WindowSockets(ctx, (shared) => this.clock.toLocal(shared), (peer, listener) => this.#watch(peer, listener));
+    this.#attendance = new AttendanceIo(ctx, () => this.#config.rendezvousUrl, () => this.counters.rendezvousRequests++);
     this.reacher = new Reacher({
-      ctx, keys: this.keys, schedule: () => this.#config.schedule, clock: this.clock, sockets: this.#sockets, lastKnown: this.lastKnown,
+      ctx, attendance: this.#attendance, keys: this.keys, schedule: () => this.#config.schedule, clock: this.clock, sockets: this.#sockets, lastKnown: this.lastKnown,
     });
   }
 
@@ -88,8 +92,9 @@ export class ParkedRuntime {
     const was = this.#config;
     this.#config = readConfig(this.ctx);
     this.#stopAll();
-    // Leaving Parked or a new schedule: no window socket of the old one stays open.
-    if (!this.#config.on || JSON.stringify(was.schedule) !== JSON.stringify(this.#config.schedule)) await this.#sockets.closeAll();
+    // Leaving Parked, a new schedule or another clock: no window socket of the old timeline stays open.
+    const timeline = (c: ParkedConfig) => JSON.stringify([c.schedule, c.clockOffsetMs]);
+    if (!this.#config.on || timeline(was) !== timeline(this.#config)) await this.#sockets.closeAll();
     if (!this.#config.on || this.#disposed) return;
     const friends = await this.ctx.friends.list();
     if (generation !== this.#generation || this.#disposed) return;
@@ -103,7 +108,7 @@ export class ParkedRuntime {
     if (generation !== this.#generation || this.#disposed || this.#supervisors.has(peer)) return;
     const supervisor = new ListenerSupervisor(peer, {
       ctx: this.ctx, key, schedule: this.#config.schedule, clock: this.clock, sockets: this.#sockets, lastKnown: this.lastKnown,
-      counters: this.counters, inWindow: this.inWindow,
+      counters: this.counters, inWindow: (p, w) => void this.#attend(p, w),
     });
     this.#supervisors.set(peer, supervisor);
     supervisor.start();
@@ -123,6 +128,39 @@ export class ParkedRuntime {
   #stopAll(): void {
     for (const s of this.#supervisors.values()) s.stop();
     this.#supervisors.clear();
+  }
+
+  /**
+   * Timed attendance: while this window is open (and only then), look into its room for a reach
+   * note, answer it with our public IPv4 address and punch at the instant it names.
+   */
+  async #attend(peer: PeerKey, window: ParkedWindow): Promise<void> {
+    if (!this.#attendance.enabled) return;
+    const key = await this.keys.get(peer);
+    const closeAt = this.clock.toLocal(window.closeMs);
+    const answered = new Set<string>();
+    const url = this.#config.rendezvousUrl;
+    const active = () => !this.#disposed && this.#supervisors.has(peer) && Date.now() < closeAt - 500 && !this.ctx.sessions.get(peer);
+    while (active()) {
+      try {
+        this.counters.attendancePolls++;
+        const asked = Date.now();
+        this.counters.rendezvousRequests++;
+        this.clock.observeRendezvous(await this.ctx.rendezvous.time(url), Math.round((asked + Date.now()) / 2));
+        for (const note of await this.#attendance.notes(key, window)) {
+          if (note.t !== 'reach' || answered.has(note.id) || !note.v4) continue;
+          answered.add(note.id);
+          const mine = (await this.ctx.network.discover()).ipv4?.address ?? null;
+          await this.#attendance.post(key, window, { t: 'answer', v4: mine, at: note.at, id: note.id });
+          const listener = await this.#sockets.get(peer, window, 'ipv4');
+          const targets = window.ports.map((port) => ({ address: note.v4!, port, family: 'ipv4' as const }));
+          void listener?.connect(peer, targets, { atMs: Math.max(Date.now(), this.clock.toLocal(note.at)), timeoutMs: 5_000 }).catch(() => undefined);
+        }
+      } catch (error) {
+        this.ctx.log.debug('parked attendance failed', { error: (error as Error).message });
+      }
+      await new Promise((r) => setTimeout(r, ATTEND_POLL_MS));
+    }
   }
 
   #watch(peer: PeerKey, listener: SessionListener): void {

@@ -4,6 +4,8 @@
  * both firewalls see outbound traffic first. No rendezvous request is made.
  */
 import { KithError, type Endpoint, type ExtensionContext, type PeerKey } from '@kith/sdk';
+import { randomBytes } from 'node:crypto';
+import { ATTEND_POLL_MS, type AttendanceIo } from './attendance.js';
 import type { FriendKeys } from './friend-keys.js';
 import type { LastKnownStore } from './last-known-store.js';
 import type { ParkedClock } from './parked-clock.js';
@@ -13,7 +15,7 @@ import type { Family, WindowSockets } from './window-sockets.js';
 
 export interface ReachResult {
   readonly peer: PeerKey;
-  readonly family: Family | 'existing';
+  readonly family: Family | 'existing' | 'ipv4-attended';
   readonly remote: Endpoint;
   readonly window: ParkedWindow;
   /** Local Unix ms: when this side started sending, and when the session opened. */
@@ -29,7 +31,8 @@ export interface ReachOptions {
 }
 
 export interface ReacherDeps {
-  readonly ctx: Pick<ExtensionContext, 'sessions' | 'friends' | 'diagnostics'>;
+  readonly ctx: Pick<ExtensionContext, 'sessions' | 'friends' | 'diagnostics' | 'network'>;
+  readonly attendance: AttendanceIo;
   readonly keys: FriendKeys;
   readonly schedule: () => ScheduleConfig;
   readonly clock: ParkedClock;
@@ -59,24 +62,64 @@ export class Reacher {
     }
     const known = await this.d.lastKnown.get(peer);
     const endAt = this.d.clock.toLocal(window.endMs);
-    const attempts = (['ipv6', 'ipv4'] as const).map(async (family) => {
-      const targets = windowTargets(known, window, family, options.hints ?? []);
-      if (targets.length === 0) throw new Error(`no ${family} address known`);
-      const listener = await this.d.sockets.get(peer, window, family);
-      if (!listener) throw new Error(`no ${family} window port free`);
-      const opened = await listener.connect(peer, targets, { atMs: startAt, timeoutMs: Math.max(1_000, endAt - startAt) });
-      return { family, remote: opened.remote, openedAt: opened.openedAt };
-    });
-    try {
-      const first = await Promise.any(attempts);
+    const attempts = (['ipv6', 'ipv4'] as const).map((family) => ({ family, targets: windowTargets(known, window, family, options.hints ?? []) }))
+      .filter((a) => a.targets.length > 0)
+      .map(async ({ family, targets }) => {
+        const listener = await this.d.sockets.get(peer, window, family);
+        if (!listener) throw new Error(`no ${family} window port free`);
+        const opened = await listener.connect(peer, targets, { atMs: startAt, timeoutMs: Math.max(1_000, endAt - startAt) });
+        return { family: family as ReachResult['family'], remote: opened.remote, openedAt: opened.openedAt };
+      });
+    const reasons: string[] = [];
+    let first: { family: ReachResult['family']; remote: Endpoint; openedAt: number } | undefined;
+    if (attempts.length === 0) reasons.push('no address of the friend known');
+    else {
+      try {
+        first = await Promise.any(attempts);
+      } catch (error) {
+        reasons.push(...(error instanceof AggregateError ? error.errors.map((e) => (e as Error).message) : [(error as Error).message]));
+      }
+    }
+    // IPv4 without a working known address: meet in the rendezvous room of this window (the parked side attends it now).
+    if (!first && this.d.attendance.enabled) {
+      try {
+        first = await this.#attended(peer, window);
+      } catch (error) {
+        reasons.push(`attendance: ${(error as Error).message}`);
+      }
+    }
+    if (first) {
       this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'ok', peer, ms: first.openedAt - startAt, detail: first.family });
       return { peer, ...first, window, startedAt: startAt };
-    } catch (error) {
-      const reasons = error instanceof AggregateError ? error.errors.map((e) => (e as Error).message) : [(error as Error).message];
-      this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'failed', peer, detail: reasons.join('; ') });
-      throw new KithError('KITH_ERR_PEER_UNREACHABLE', `No direct path in the friend's window: ${reasons.join('; ')}`, {
-        next_window: await this.window(peer).then((w) => ({ start_ms: w.startMs, end_ms: w.endMs })),
-      });
     }
+    this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'failed', peer, detail: reasons.join('; ') });
+    const next = reachWindow(await this.d.keys.get(peer), this.d.schedule(), Math.max(this.d.clock.now(), window.endMs));
+    throw new KithError('KITH_ERR_PEER_UNREACHABLE', `No direct path in the friend's window: ${reasons.join('; ')}`, {
+      next_window: { start_ms: next.startMs, end_ms: next.endMs },
+    });
+  }
+
+  /** Post a sealed reach note in this window's room, wait for the parked side's answer, punch at the named instant. */
+  async #attended(peer: PeerKey, window: ParkedWindow): Promise<{ family: ReachResult['family']; remote: Endpoint; openedAt: number }> {
+    const key = await this.d.keys.get(peer);
+    const mine = (await this.d.ctx.network.discover()).ipv4?.address ?? null;
+    // Late enough for the parked side's next look into the room and its answer, inside the listening span.
+    const at = Math.min(this.d.clock.now() + ATTEND_POLL_MS + 1_500, window.closeMs - 1_000);
+    const id = randomBytes(8).toString('hex');
+    await this.d.attendance.post(key, window, { t: 'reach', v4: mine, at, id });
+    const deadline = this.d.clock.toLocal(at) + 1_000;
+    let answer: string | null = null;
+    while (answer === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 400));
+      const notes = await this.d.attendance.notes(key, window);
+      answer = notes.find((n) => n.t === 'answer' && n.id === id && n.v4)?.v4 ?? null;
+    }
+    if (!answer) throw new Error('the friend did not answer in its window');
+    const listener = await this.d.sockets.get(peer, window, 'ipv4');
+    if (!listener) throw new Error('no ipv4 window port free');
+    const targets = windowTargets(undefined, window, 'ipv4', [{ address: answer, port: 0, family: 'ipv4' }]);
+    const atLocal = Math.max(Date.now(), this.d.clock.toLocal(at));
+    const opened = await listener.connect(peer, targets, { atMs: atLocal, timeoutMs: 5_000 });
+    return { family: 'ipv4-attended', remote: opened.remote, openedAt: opened.openedAt };
   }
 }
