@@ -52,6 +52,8 @@ interface Incoming {
   lastAskAt: number;
   waiters: Map<number, Array<() => void>>;
   badBlocks: number;
+  /** Blocks that arrived but were not kept (no hash list yet, too many runs): asked for again, urgently. */
+  dropped: BlockSet;
 }
 
 export class Receiver {
@@ -83,7 +85,7 @@ export class Receiver {
     }
     const hashes = record.hashesBlob ? await this.ctx.blobs.read(record.hashesBlob) : null;
     const state: Incoming = {
-      record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0,
+      record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0, dropped: new BlockSet(),
     };
     this.live.set(record.id, state);
     this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
@@ -188,17 +190,18 @@ export class Receiver {
     this.book.touch(record);
     state.lastChunkAt = Date.now();
     const i = header.i;
-    if (record.state !== 'active' || !state.hashes || i >= state.n) return;
+    if (record.state !== 'active' || i >= state.n) return;
+    if (!state.hashes) return void state.dropped.add(i);
     if (payload.length !== blockLength(record.size, record.bs, i) || !equalBytes(hashBlock(payload), state.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) {
       state.badBlocks++;
       this.ctx.log.warn('a file block failed its hash; asking for it again', { block: i });
-      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: state.waiters.has(i) }, undefined, true).catch(() => undefined);
+      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: true }, undefined, true).catch(() => undefined);
       return;
     }
     if (this.have(state).has(i)) return;
     let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
     if (!run) {
-      if (state.runs.length >= MAX_RUNS) return; // asked for again once the stream stalls
+      if (state.runs.length >= MAX_RUNS) return void state.dropped.add(i); // asked for again once the stream stalls
       run = { start: i, blob: await this.ctx.blobs.create(), durable: 0, buffered: [], flushing: null, timer: null };
       state.runs.push(run);
       state.runs.sort((a, b) => a.start - b.start);
@@ -342,8 +345,13 @@ export class Receiver {
         await this.askResume(state);
         continue;
       }
-      const missing = BlockSet.missing(state.n, this.have(state)).pieces()[0];
+      const have = this.have(state);
+      const missing = BlockSet.missing(state.n, have).pieces()[0];
       state.lastAskAt = now;
+      for (const [a, b] of have.toArray()) state.dropped.removeRange(a, b);
+      const dropped = state.dropped.pieces()[0];
+      state.dropped = new BlockSet();
+      if (dropped && dropped.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: dropped, urgent: true }, undefined, true);
       if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false }, undefined, true);
     }
   }

@@ -79,9 +79,18 @@ export class Sender {
     const n = blockCount(record.size, record.bs);
     for (const [a, b] of header.ranges) {
       const end = Math.min(b, n);
-      out.toSend.addRange(a, end);
-      out.sentInSession.removeRange(a, end);
-      if (header.urgent) out.urgent.addRange(a, end);
+      if (header.urgent) {
+        // "Send these now, even if you did": a block that failed its hash, or a reader waiting.
+        out.toSend.addRange(a, end);
+        out.sentInSession.removeRange(a, end);
+        out.urgent.addRange(a, end);
+        continue;
+      }
+      // "I lack these": blocks sent in this session are still on their way (bulk is reliable in
+      // the session, only slow when the path loses a lot), so sending them again would double them.
+      const lacking = BlockSet.of([[a, end]]);
+      for (const [x, y] of out.sentInSession.toArray()) lacking.removeRange(x, y);
+      for (const [x, y] of lacking.toArray()) out.toSend.addRange(x, y);
     }
     this.pump(record);
   }
@@ -167,11 +176,12 @@ export class Sender {
   }
 
   private async run(record: TransferRecord, out: Outgoing): Promise<void> {
-    if (out.hashesWanted && this.sendable(record)) {
-      out.hashesWanted = false;
-      await this.sendHashes(record);
-    }
     while (this.sendable(record)) {
+      if (out.hashesWanted) {
+        out.hashesWanted = false;
+        await this.sendHashes(record);
+        continue;
+      }
       const next = out.urgent.first() ?? out.toSend.nextFrom(out.cursor);
       if (next === undefined) return;
       const [start, end] = out.toSend.runFrom(next, READ_BLOCKS) ?? [next, next + 1];
