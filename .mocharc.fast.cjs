@@ -21,7 +21,7 @@ module.exports = {
     'host/test/storage/*.test.ts',
     'host/test/gateway/*.test.ts',
     'host/test/extensions/*.test.ts',
-    ...suites('host/test/identity', ['bip39-vectors', 'keys-and-tokens', 'persona-registry', 'providers', 'friends-at-rest']),
+    ...suites('host/test/identity', ['bip39-vectors', 'keys-and-tokens', 'persona-registry', 'providers', 'friends-at-rest', 'ui-profiles']),
     ...suites('host/test/net', ['aead', 'noise-kk', 'peer-packet', 'stun-message', 'udp-port', 'session-table', 'connect-ladder', 'clock-and-provider', 'timed-listener-table']),
     ...suites('host/test/bus', [
       'bulk-window', 'outbound-store', 'refusal-memory', 'wire-golden', 'wire-hostile',
