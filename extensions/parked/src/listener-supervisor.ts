@@ -103,10 +103,12 @@ export class ListenerSupervisor {
     const known = await this.d.lastKnown.get(this.peer);
     const aims = bound.map((b) => ({ ...b, targets: windowTargets(known, window, b.family) })).filter((b) => b.listener && b.targets.length > 0);
     if (aims.length === 0) return;
-    while (!this.#stopped && Date.now() < closeAt - PINHOLE_BURST_MS && !this.d.ctx.sessions.get(this.peer)) {
-      this.d.counters.pinholes++;
-      await Promise.all(aims.map((a) => a.listener!.connect(this.peer, a.targets, { timeoutMs: PINHOLE_BURST_MS }).catch(() => undefined)));
-      if (this.d.ctx.sessions.get(this.peer)) break;
+    // Until the span closes: a session that opens and closes again in the window needs the pinhole again.
+    while (!this.#stopped && Date.now() < closeAt - PINHOLE_BURST_MS) {
+      if (!this.d.ctx.sessions.get(this.peer)) {
+        this.d.counters.pinholes++;
+        await Promise.all(aims.map((a) => a.listener!.connect(this.peer, a.targets, { timeoutMs: PINHOLE_BURST_MS }).catch(() => undefined)));
+      }
       await this.#sleep(Math.min(PINHOLE_EVERY_MS, Math.max(0, closeAt - Date.now())));
     }
   }

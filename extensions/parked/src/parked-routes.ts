@@ -68,6 +68,13 @@ export function registerParkedRoutes(ctx: ExtensionContext, runtime: ParkedRunti
         throw new KithError('KITH_ERR_BAD_REQUEST', `wait_ms must be an integer 0..${MAX_WAIT_MS}`);
       }
       const hints = [...hint(body.peer_v6_ip, 'ipv6'), ...hint(body.peer_v4_ip, 'ipv4')];
+      if (body.fallback !== undefined && typeof body.fallback !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', 'fallback must be a boolean');
+      if (body.fallback === true) {
+        // The page's fallback: a normal rendezvous request (the host's just-in-time connect).
+        const started = Date.now();
+        const session = await ctx.sessions.connect(peer, { timeoutMs: 30_000 });
+        return { session: { peer, path: session.path, remote: session.remote }, window: null, started_at: started, opened_at: session.openedAt, window_to_session_ms: null };
+      }
       const result = await runtime.reacher.reach(peer, { maxWaitMs: wait, hints });
       return {
         session: { peer: result.peer, path: result.family === 'existing' ? 'existing' : `parked-${result.family}`, remote: result.remote },

@@ -4,6 +4,7 @@
  * reaching side opens a session in the window from the last known address, with no rendezvous.
  * Firewalls and NATs are the NAT lab's part (test/netlab/parked-*.test.ts).
  */
+import dgram from 'node:dgram';
 import { expect } from 'chai';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
 
@@ -76,5 +77,34 @@ describe('parked between two hosts', function () {
       const early = await alice.request('POST', '/connect/parked', { master_pubkey: key(bob) }).then(() => 'opened', (error: Error) => error.message);
       expect(early).to.match(/next window opens in/);
     }
+  });
+
+  /** True while some process holds UDP `port` on 0.0.0.0 (our bind fails). */
+  const portTaken = (port: number) => new Promise<boolean>((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(true));
+    socket.bind(port, '0.0.0.0', () => socket.close(() => resolve(false)));
+  });
+
+  async function listeningPort(): Promise<number> {
+    let port = 0;
+    await eventually('Bob listening in a window', async () => {
+      const row = (await status(bob)).friends[0]!;
+      if (!row.listening || !row.current_window) return false;
+      port = row.current_window.ports[0]!;
+      return portTaken(port);
+    }, 40_000);
+    return port;
+  }
+
+  it('closes the window sockets when the extension is turned off and when the persona locks', async () => {
+    await set(bob, { 'parked.on': true });
+    const port = await listeningPort();
+    await bob.request('POST', '/extensions/parked', { enabled: false });
+    await eventually('window port closed after turning parked off', async () => !(await portTaken(port)), 5_000);
+    await bob.request('POST', '/extensions/parked', { enabled: true });
+    const again = await listeningPort();
+    await bob.request('POST', '/identity/lock');
+    await eventually('window port closed after lock', async () => !(await portTaken(again)), 5_000);
   });
 });
