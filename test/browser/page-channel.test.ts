@@ -6,12 +6,13 @@
  * nothing, as a hung or throttled tab): the normal tab keeps its full rate both ways, the
  * stuck ones cost the host one credit window plus the 16-frame queue, and their drops are counted.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { ROOT, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
 import { needs } from '../support/needs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,6 +98,16 @@ function installStreamer(dataDir: string): void {
   fs.writeFileSync(path.join(root, 'ui.mjs'), UI);
 }
 
+/** The SDK's example extension, built as its author ships it. */
+function installHello(dataDir: string): void {
+  const example = path.join(ROOT, 'sdk/examples/hello');
+  const target = path.join(dataDir, 'extensions/hello');
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(path.join(example, 'package.json'), path.join(target, 'package.json'));
+  const built = spawnSync(process.execPath, [path.join(example, 'build.mjs'), '--outdir', path.join(target, 'dist')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the hello example failed: ${built.stderr}`);
+}
+
 interface PageState {
   received: number;
   lastSeq: number;
@@ -117,9 +128,11 @@ describe('browser: page channels between an extension and Chromium tabs', functi
   const hostState = async () => ((await (await kith.host.fetch('/api/streamer/state')).json()) as { pages: any[] }).pages;
   const pageState = (page: Page) => page.evaluate(() => (globalThis as unknown as { __streamer: PageState }).__streamer);
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the shared client build may be rebuilding
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-channels-'));
     installStreamer(dataDir);
+    installHello(dataDir);
     kith = await startTestHost({ dataDir });
     const slug = 'streams';
     const passphrase = 'frames both ways please';
@@ -140,7 +153,11 @@ describe('browser: page channels between an extension and Chromium tabs', functi
       const { page, errors } = await openPage(browser);
       await page.goto(`${kith.host.url}/streamer${hash}`);
       await page.locator('streamer-page').waitFor({ state: 'attached', timeout: 30_000 });
-      await page.waitForFunction(() => (globalThis as unknown as { __streamer?: PageState }).__streamer?.page, undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => {
+        const state = (globalThis as unknown as { __streamer?: PageState }).__streamer;
+        return state?.page || state?.error;
+      }, undefined, { timeout: 30_000 });
+      expect((await pageState(page)).error, 'openChannel').to.equal(null);
       tabs.push({ page, errors });
     }
     const [normal, , hung] = tabs as [(typeof tabs)[0], (typeof tabs)[0], (typeof tabs)[0]];
@@ -199,5 +216,24 @@ describe('browser: page channels between an extension and Chromium tabs', functi
     // Closing the tabs closes their channels on the host.
     await sleep(500);
     expect((await hostState()).every((p) => p.closed)).to.equal(true);
+  });
+
+  it("hello's panel saves its greeting as a note over its recorder channel (structured and binary from a real page)", async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(`${kith.host.url}/hello`);
+    const panel = page.locator('hello-panel');
+    await panel.locator('[data-part="greeting"]', { hasText: 'Hello, Sam!' }).waitFor({ timeout: 30_000 });
+    const greeting = (await panel.locator('[data-part="greeting"]').textContent()) ?? '';
+    await panel.getByRole('button', { name: 'Save the greeting as a note' }).click();
+    const note = panel.locator('[data-part="note"]', { hasText: 'saved note' });
+    await note.waitFor({ timeout: 20_000 });
+    const id = /saved note ([0-9a-f]{32}) \((\d+) bytes\)/.exec((await note.textContent()) ?? '');
+    expect(id, 'the panel shows the saved note').to.not.equal(null);
+    expect(Number(id![2])).to.equal(Buffer.byteLength(greeting));
+    const stored = await kith.host.fetch(`/api/hello/notes/${id![1]}`);
+    expect(await stored.text()).to.equal(greeting);
+    await snap(page, 'page-channel-hello-note');
+    expect(errors).to.deep.equal([]);
+    await context.close();
   });
 });
