@@ -1,7 +1,7 @@
 import type { UiHost } from '@kith/sdk';
 import type { NetcheckReport } from '../src/netcheck/check-item';
 import type { AttemptView } from '../src/history/attempt-view';
-import type { RendezvousEntry } from '../src/history/rendezvous-summary';
+import type { RendezvousSummaryLine } from '../src/history/rendezvous-summary';
 import type { SampleSeries } from '../src/sessions/session-samples';
 import type { SessionsUpdate } from '../src/sessions/session-monitor';
 
@@ -14,7 +14,7 @@ export interface JoinedRoom {
   readonly mode?: string;
 }
 
-/** The diagnostics extension's HTTP API, plus the host's raw logs it summarises. */
+/** The diagnostics extension's HTTP API, plus the host's joined rooms. */
 export class DiagnosticsApi {
   constructor(private readonly host: UiHost) {}
 
@@ -31,10 +31,9 @@ export class DiagnosticsApi {
     return this.host.request('GET', '/diagnostics/attempts?limit=50');
   }
 
-  /** The host's rendezvous activity log (a raw read the host keeps; summarised on the page). */
-  async rendezvousLog(): Promise<RendezvousEntry[]> {
-    const answer = await this.host.request<{ entries?: RendezvousEntry[] }>('GET', '/diagnostics/rendezvous?limit=500');
-    return answer.entries ?? [];
+  /** The rendezvous activity log, folded to one line per stage and outcome. */
+  async rendezvousSummary(): Promise<RendezvousSummaryLine[]> {
+    return (await this.host.request<{ lines: RendezvousSummaryLine[] }>('GET', '/diagnostics/rendezvous/summary')).lines;
   }
 
   /** The host's joined rooms and the words this page remembers for them. */

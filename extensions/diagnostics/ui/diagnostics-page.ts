@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, effect, input, signal, untracked, type OnDestroy } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import type { Disposable, UiHost } from '@kith/sdk';
-import { summariseRendezvous, type RendezvousSummaryLine } from '../src/history/rendezvous-summary';
+import type { RendezvousSummaryLine } from '../src/history/rendezvous-summary';
 import type { SessionView } from '../src/sessions/session-view';
 import { DiagnosticsApi, type AttemptView, type JoinedRoom, type SampleSeries, type SessionsUpdate } from './diagnostics-api';
 import { HistoryCard } from './history-card';
@@ -103,9 +103,9 @@ export class DiagnosticsPage implements OnDestroy {
 
   async #loadHistory(): Promise<void> {
     const api = this.api();
-    const [attempts, log, rooms] = await Promise.allSettled([api.attempts(), api.rendezvousLog(), api.rooms()]);
+    const [attempts, log, rooms] = await Promise.allSettled([api.attempts(), api.rendezvousSummary(), api.rooms()]);
     if (attempts.status === 'fulfilled') this.attempts.set(attempts.value.attempts);
-    if (log.status === 'fulfilled') this.rendezvous.set(summariseRendezvous(log.value));
+    if (log.status === 'fulfilled') this.rendezvous.set(log.value);
     if (rooms.status === 'fulfilled') {
       this.rooms.set(rooms.value.rooms);
       this.words.set(rooms.value.words);
