@@ -7,12 +7,14 @@ import { expect } from 'chai';
 import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
 import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
 import { writeHostileFixtures } from './fixtures/hostile-fixtures.js';
+import { extensionSealingKey, keyedTag, openText, sealText } from '../../host/src/storage/sealing.js';
 
 const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
 
 describe('isolation: third-party extensions run in their own process (extensions harness)', function () {
   this.timeout(120_000);
   let h: ExtensionsHarness;
+  const alice = testPersona('alice');
   const entry = async (id: string) => (await h.json('/api/extensions')).body.extensions.find((e: { id: string }) => e.id === id);
   const waitForFault = async (id: string, ms = 40_000) => {
     const until = Date.now() + ms;
@@ -30,7 +32,7 @@ describe('isolation: third-party extensions run in their own process (extensions
       // Generous: a child process starts in about a second on a loaded 2-core machine.
       sources: { isolation: 'process', activateTimeoutMs: 15_000, processLimits: { memoryMb: 48, heartbeatMs: 1000 } },
     });
-    h.gate.set(testPersona('alice'));
+    h.gate.set(alice);
     await h.area.manager.settled();
   });
   after(async () => {
@@ -45,6 +47,19 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(hi.body.pid).to.not.equal(process.pid);
     expect((await h.json('/api/well/notes', { method: 'POST', body: JSON.stringify({ text: 'kept' }) })).status).to.equal(200);
     expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
+  });
+
+  it('seals in its own process under its own key: interoperable with the host, foreign bytes refused', async () => {
+    const { body } = await h.json('/api/well/seal', { method: 'POST', body: JSON.stringify({ text: 'sealed in the child' }) });
+    const wellKey = extensionSealingKey(alice.atRestKey, 'well');
+    expect(openText(wellKey, body.sealed)).to.equal('sealed in the child');
+    expect(body.tag).to.equal(keyedTag(alice.atRestKey, 'well', 'sealed in the child'));
+    const fromHost = sealText(wellKey, 'sealed by the host');
+    expect((await h.json('/api/well/open', { method: 'POST', body: JSON.stringify({ sealed: fromHost }) })).body).to.deep.equal({ text: 'sealed by the host' });
+    const chats = sealText(extensionSealingKey(alice.atRestKey, 'chat'), 'chat\'s secret');
+    expect((await h.json('/api/well/open', { method: 'POST', body: JSON.stringify({ sealed: chats }) })).body).to.deep.equal({ code: 'KITH_ERR_SEAL_INVALID' });
+    const shared = sealText(alice.atRestKey, 'under the shared key');
+    expect((await h.json('/api/well/open', { method: 'POST', body: JSON.stringify({ sealed: shared }) })).body).to.deep.equal({ code: 'KITH_ERR_SEAL_INVALID' });
   });
 
   it('reads only its own folder: not the database, the data dir, other files, the host\'s env; writes and spawns nothing', async () => {

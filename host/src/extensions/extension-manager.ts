@@ -8,6 +8,7 @@ import { ExtensionRun } from './extension-run.js';
 import { enterZone } from './isolation/extension-zone.js';
 import type { FaultStore } from './isolation/fault-store.js';
 import { remoteModule, type ProcessLimits } from './isolation/extension-process.js';
+import { extensionSealingKey, extensionTagKey } from '../storage/sealing.js';
 
 /** Where an extension stands for the active persona. */
 export interface ExtensionStatus {
@@ -269,7 +270,12 @@ export class ExtensionManager {
       // Loading runs the module's top-level code: it belongs to the extension's zone too. An
       // isolated extension is loaded by its own process, never here.
       const module = this.#o.isolate?.(record)
-        ? remoteModule(record, run, { database: this.#o.kernel.database, log: this.#o.kernel.log, limits: this.#o.processLimits ?? {} })
+        ? remoteModule(record, run, {
+            database: this.#o.kernel.database,
+            log: this.#o.kernel.log,
+            limits: this.#o.processLimits ?? {},
+            sealingKeys: () => ({ sealingKey: extensionSealingKey(persona.atRestKey, record.id), tagKey: extensionTagKey(persona.atRestKey, record.id) }),
+          })
         : entryModule(await enterZone(run, () => record.load()), record.id);
       run.module = module;
       run.context = await buildContext(this.#o.contextDeps, record, persona, run, (error) => this.fault(run, error));

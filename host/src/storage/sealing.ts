@@ -75,7 +75,7 @@ export function keyedTag(atRestKey: Uint8Array, extensionId: string, value: stri
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new KithError('KITH_ERR_BAD_REQUEST', 'tag() takes a string or bytes');
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   if (bytes.length > MAX_TAGGED_BYTES) throw new KithError('KITH_ERR_BAD_REQUEST', `tag() takes at most ${MAX_TAGGED_BYTES} bytes`);
-  const tagKey = createHmac('sha256', atRestKey).update(`kith:ext-tag:v1\u0000${extensionId}`).digest();
+  const tagKey = extensionTagKey(atRestKey, extensionId);
   try {
     return createHmac('sha256', tagKey).update(bytes).digest('base64url');
   } finally {
@@ -93,6 +93,11 @@ export function keyedTag(atRestKey: Uint8Array, extensionId: string, value: stri
 export function extensionSealingKey(atRestKey: Uint8Array, extensionId: string): Uint8Array {
   if (typeof extensionId !== 'string' || extensionId.length === 0 || extensionId.length > 64) throw new RangeError('not an extension id');
   return new Uint8Array(hkdfSync('sha256', atRestKey, new Uint8Array(0), `kith:ext-seal:v1\u0000${extensionId}`, 32));
+}
+
+/** The key {@link keyedTag} hashes under; the extension host gets it to compute tags itself. */
+export function extensionTagKey(atRestKey: Uint8Array, extensionId: string): Buffer {
+  return createHmac('sha256', atRestKey).update(`kith:ext-tag:v1\u0000${extensionId}`).digest();
 }
 
 /** `ciphertext | tag` of XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha) with the v1 AAD. */

@@ -4,6 +4,7 @@
 // the host only over the fork's IPC channel (structured clone: 'advanced' serialization).
 // The ExtensionContext it builds is table-driven (remote-members.json): each member is an RPC.
 import './loopback-guard.mjs';
+import { createSealing } from './child-sealing.mjs';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
@@ -88,7 +89,10 @@ function buildContext(init) {
   const channel = Object.fromEntries(['execute', 'begin', 'commit', 'rollback', 'migrationsDone'].map((m) => [m, (...args) => call(`storage.channel.${m}`, args)]));
   let storage;
   Object.defineProperty(ctx, 'storage', { enumerable: true, get: () => (storage ??= init.storageDialect.createChannelStorage(channel)) });
-  for (const member of ['sealing', 'services', 'proposed']) ctx[member] = unavailable(member);
+  ctx.sealing = init.sealingKey && init.hchacha
+    ? createSealing(init.hchacha, init.sealingKey, init.tagKey, (reason, code = 'KITH_ERR_SEAL_INVALID') => rebuild({ code, message: code === 'KITH_ERR_SEAL_INVALID' ? 'Sealed data could not be opened: damaged, or sealed with another key' : reason, details: { reason } }))
+    : unavailable('sealing');
+  for (const member of ['services', 'proposed']) ctx[member] = unavailable(member);
   return Object.freeze(ctx);
 }
 
@@ -140,7 +144,8 @@ process.on('message', async (message) => {
       try {
         sdk = await import(message.sdkUrl);
         const storageDialect = await import(message.storageUrl);
-        const ctx = buildContext({ ...message, storageDialect });
+        const { hchacha } = await import(message.chachaUrl);
+        const ctx = buildContext({ ...message, storageDialect, hchacha });
         const loaded = await import(message.entryUrl);
         module = [loaded.default, loaded].find((c) => typeof c?.activate === 'function');
         if (!module) throw rebuild({ code: 'KITH_ERR_MANIFEST_INVALID', message: 'The entry module exports no activate(context) function' });

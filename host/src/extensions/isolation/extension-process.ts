@@ -47,7 +47,15 @@ interface FlatError {
  * real, host-built context to it, member by member (remote-members.json). Escaped errors, exits,
  * out-of-memory and missed heartbeats end the child and fault the run (`run.crashed`).
  */
-export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: { database: Database; log: HostLogger; limits?: ProcessLimits }): ExtensionModule {
+export interface RemoteDeps {
+  readonly database: Database;
+  readonly log: HostLogger;
+  readonly limits?: ProcessLimits;
+  /** The extension's own sealing and tag keys for this persona (it opens only its own data). */
+  readonly sealingKeys: () => { readonly sealingKey: Uint8Array; readonly tagKey: Uint8Array };
+}
+
+export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: RemoteDeps): ExtensionModule {
   let child: ChildProcess | undefined;
   let channel: StorageChannel | undefined;
   let nextId = 1;
@@ -181,6 +189,9 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: {
         });
         child.on('message', (message: Message) => {
           if (message?.t === 'ready') {
+            // Touching ctx.sealing here first runs the one-time re-seal of legacy data (identity/legacy-reseal.ts).
+            void context.sealing;
+            const keys = deps.sealingKeys();
             post({
               t: 'init',
               extension: context.extension,
@@ -188,8 +199,12 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: {
               settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
               sdkUrl: flags.sdkUrl,
               storageUrl: flags.storageUrl,
+              chachaUrl: flags.chachaUrl,
+              ...keys,
               entryUrl: pathToFileURL(entry).href,
             });
+            keys.sealingKey.fill(0); // the message holds its own copy
+            keys.tagKey.fill(0);
             return;
           }
           if (message?.t === 'activated') {

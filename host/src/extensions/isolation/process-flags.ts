@@ -10,20 +10,23 @@ export interface ProcessFlags {
   readonly env: NodeJS.ProcessEnv;
   readonly sdkUrl: string;
   readonly storageUrl: string;
+  /** HChaCha20 for ctx.sealing in the extension host (child-sealing.mjs). */
+  readonly chachaUrl: string;
 }
 
 /**
  * Node's permission model (Node 20: `--experimental-permission`): the extension host may read its
- * extension's folder, the extension host script, the built SDK and kysely (the storage dialect's
- * one dependency), and nothing else; it may write nothing, start no process or worker, load no
+ * extension's folder, the extension host script, the built SDK, kysely (the storage dialect's
+ * one dependency) and @noble/ciphers (sealing), and nothing else; it may write nothing, start no process or worker, load no
  * native addon. The network is not covered by Node 20's model (docs/extensions.md, Trust model).
  * The environment is empty but for NODE_ENV: no secret of the host's reaches it.
  */
 export function processFlags(extensionRoot: string, memoryMb: number): ProcessFlags {
   const sdkRoot = packageRoot('@kith/sdk');
   const kyselyRoot = packageRoot('kysely');
+  const ciphersRoot = packageRoot('@noble/ciphers');
   const sdkExports = (JSON.parse(fs.readFileSync(path.join(sdkRoot, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> }).exports;
-  const readable = [fs.realpathSync(extensionRoot), here, path.join(sdkRoot, 'dist'), path.join(sdkRoot, 'package.json'), kyselyRoot];
+  const readable = [fs.realpathSync(extensionRoot), here, path.join(sdkRoot, 'dist'), path.join(sdkRoot, 'package.json'), kyselyRoot, ciphersRoot];
   return {
     execArgv: [
       '--experimental-permission',
@@ -34,6 +37,7 @@ export function processFlags(extensionRoot: string, memoryMb: number): ProcessFl
     env: { NODE_ENV: process.env.NODE_ENV ?? 'production' },
     sdkUrl: pathToFileURL(path.join(sdkRoot, sdkExports['.']!.default)).href,
     storageUrl: pathToFileURL(path.join(sdkRoot, sdkExports['./storage']!.default)).href,
+    chachaUrl: pathToFileURL(path.join(ciphersRoot, 'chacha.js')).href,
   };
 }
 
