@@ -98,7 +98,10 @@ describe('e2e: pair, connect and chat between two hosts', function () {
     await waitFor('the doomed message at Bob', () => findMessage(bob, alice, doomed.id));
     const del = await alice.call('DELETE', `/chat_messages/${doomed.id}?mutual=1`);
     expect(del.status).to.equal(204);
-    await waitFor('the mutual delete at Bob', async () => (await findMessage(bob, alice, doomed.id)) === undefined);
+    // Bob keeps a "message deleted" marker where it was: the row stays, its body is gone.
+    await waitFor('the mutual delete at Bob', async () => (await findMessage(bob, alice, doomed.id))?.deleted_at != null);
+    expect((await findMessage(bob, alice, doomed.id)).body).to.equal('');
+    expect(await findMessage(alice, bob, doomed.id)).to.equal(undefined);
   });
 
   it('delivers messages sent while the friend is offline after it restarts and reconnects; history survives', async () => {

@@ -75,6 +75,8 @@ export class ChatPanel {
    * own input stops the following.
    */
   protected readonly following = signal(true);
+  /** Until then, being at the end does not resume following: a jump to a message is under way. */
+  private jumpingUntil = 0;
   /** Rows were added, replaced or moved since the last measurement. */
   private measureDue = true;
   /** What the live region says: the newest message from the friend. */
@@ -205,7 +207,7 @@ export class ChatPanel {
     this.measureDue = true;
     this.items.set(items.map((i) => ({ index: i.index, key: String(i.key), start: i.start })));
     this.totalSize.set(v.totalSize());
-    if (v.atEnd()) this.following.set(true);
+    if (v.atEnd() && Date.now() > this.jumpingUntil) this.following.set(true);
     if (this.following() && this.newBelow() > 0) this.newBelow.set(0);
     // Near the top of what is loaded: fetch the page before it.
     if (this.loaded() && items.length > 0 && items[0]!.index < 3 && this.olderCursor() !== null) void this.loadOlder();
@@ -558,7 +560,16 @@ export class ChatPanel {
         this.searchResults.set(null);
         this.highlighted.set(id);
         this.following.set(false);
-        setTimeout(() => this.virtualizer?.scrollToIndex(index));
+        this.jumpingUntil = Date.now() + 1000;
+        // Closing the search resizes the list, and a list at its end stays pinned to the end on
+        // resize: scroll once that has happened, and again once the rows there are measured.
+        for (const delay of [60, 300]) {
+          setTimeout(() => {
+            const at = this.rows().findIndex((r) => r.kind === 'message' && r.message.id === id);
+            this.following.set(false);
+            if (at >= 0) this.virtualizer?.scrollToIndex(at);
+          }, delay);
+        }
         setTimeout(() => this.highlighted.set(null), 2500);
         return;
       }
