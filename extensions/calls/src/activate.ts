@@ -1,0 +1,28 @@
+/** The calls extension: 1:1 audio calls with a video sub-stream, sealed per call, over the session. */
+import { Disposable, defineExtension } from '@kith/sdk';
+import { registerCallRoutes } from './call-routes.js';
+import { CallService } from './call-service.js';
+import { registerMediaChannel } from './media-channel.js';
+
+export default defineExtension({
+  async activate(ctx) {
+    const calls = new CallService(ctx);
+    ctx.subscriptions.push(
+      ctx.kinds.register('calls.offer', (event) => calls.onOffer(event)),
+      ctx.kinds.register('calls.accept', (event) => calls.onAccept(event)),
+      ctx.kinds.register('calls.reject', (event) => calls.onReject(event)),
+      ctx.kinds.register('calls.hangup', (event) => calls.onHangup(event)),
+      ctx.kinds.register('calls.mute', (event) => calls.onMute(event)),
+      ctx.kinds.register('calls.video-start', (event) => calls.onVideo(event, true)),
+      ctx.kinds.register('calls.video-stop', (event) => calls.onVideo(event, false)),
+      ctx.kinds.register('calls.audio', (event) => calls.onFrame(event, 'audio')),
+      ctx.kinds.register('calls.video', (event) => calls.onFrame(event, 'video')),
+      ctx.sessions.onDidNack((report) => calls.onNack(report)),
+      ctx.sessions.onDidClose((closed) => calls.onSessionClosed(closed.session.peer)),
+      registerCallRoutes(ctx, calls),
+      registerMediaChannel(ctx, calls),
+      // Disposed last-first: this runs before the registrations above go, so the call ends and its keys are wiped.
+      new Disposable(() => calls.dispose()),
+    );
+  },
+});

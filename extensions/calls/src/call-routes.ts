@@ -1,0 +1,66 @@
+/**
+ * The reference's call routes (`/api/sessions/:peer_id/calls/*`, same paths and field names) and
+ * a status route. Bodies are small JSON objects, bounded before parsing.
+ */
+import { Disposable, KithError, type ExtensionContext, type RouteRequest } from '@kith/sdk';
+import { isStreamId, REJECT_REASONS, type RejectReason } from './call-kinds.js';
+import type { CallService } from './call-service.js';
+import { resolvePeer } from './peer-resolver.js';
+
+const SMALL = { limit: 1024 } as const;
+
+function field(request: RouteRequest, name: string): unknown {
+  const body = request.body;
+  return body && typeof body === 'object' && !(body instanceof Uint8Array) ? (body as Record<string, unknown>)[name] : undefined;
+}
+function streamId(request: RouteRequest): string {
+  const value = field(request, 'stream_id');
+  if (!isStreamId(value)) throw new KithError('KITH_ERR_BAD_REQUEST', 'stream_id must be 32 hex digits');
+  return value;
+}
+function flag(request: RouteRequest, name: string, optional = false): boolean {
+  const value = field(request, name);
+  if (optional && value === undefined) return false;
+  if (typeof value !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', `${name} must be true or false`);
+  return value;
+}
+
+export function registerCallRoutes(ctx: ExtensionContext, calls: CallService): Disposable {
+  const peer = (request: RouteRequest) => resolvePeer(ctx, request.params.peer_id ?? '');
+  const base = '/sessions/:peer_id/calls';
+  return Disposable.from(
+    ctx.routes.get('/calls/status', async () => calls.status()),
+    ctx.routes.post(`${base}/start`, async (request, response) => {
+      const sid = await calls.start(await peer(request), flag(request, 'with_video', true));
+      response.status(201);
+      return { stream_id: sid };
+    }, SMALL),
+    ctx.routes.post(`${base}/accept`, async (request) => {
+      await calls.accept(await peer(request), streamId(request));
+      return { ok: true };
+    }, SMALL),
+    ctx.routes.post(`${base}/reject`, async (request) => {
+      const reason = field(request, 'reason') ?? 'declined';
+      if (!(REJECT_REASONS as readonly unknown[]).includes(reason) || reason === 'missed') throw new KithError('KITH_ERR_BAD_REQUEST', 'reason must be "declined" or "busy"');
+      await calls.reject(await peer(request), streamId(request), reason as RejectReason);
+      return { ok: true };
+    }, SMALL),
+    ctx.routes.post(`${base}/hangup`, async (request) => {
+      await calls.hangup(await peer(request));
+      return { ok: true };
+    }, SMALL),
+    ctx.routes.post(`${base}/mute`, async (request) => {
+      await calls.mute(await peer(request), { muted: flag(request, 'muted') });
+      return { ok: true };
+    }, SMALL),
+    ctx.routes.post(`${base}/video/start`, async (request) => ({ stream_id: await calls.startVideo(await peer(request)) }), SMALL),
+    ctx.routes.post(`${base}/video/stop`, async (request) => {
+      await calls.stopVideo(await peer(request));
+      return { ok: true };
+    }, SMALL),
+    ctx.routes.post(`${base}/video/mute`, async (request) => {
+      await calls.mute(await peer(request), { off: flag(request, 'off') });
+      return { ok: true };
+    }, SMALL),
+  );
+}

@@ -1,0 +1,26 @@
+/**
+ * The `media` page channel: the call page sends encoded frames in and receives the friend's.
+ * Page → host: [type 1 audio | 2 video][flags bit 0 keyframe][encoded frame].
+ * Host → page: [type][flags][sequence u32 BE][encoded frame].
+ * Policy drop-oldest: live media wants the newest frame, and a hung tab never slows the call.
+ */
+import type { Disposable, ExtensionContext, PageChannelMessage } from '@kith/sdk';
+import { FLAG_KEYFRAME, type CallService } from './call-service.js';
+
+/** Largest encoded frame the page may hand in (a VP9 keyframe at 720p fits easily). */
+export const MAX_PAGE_FRAME_BYTES = 200 * 1024;
+
+export function registerMediaChannel(ctx: ExtensionContext, calls: CallService): Disposable {
+  return ctx.pageChannels.register('media', (channel) => {
+    const stop = calls.addSink((frame) => {
+      if (channel.isOpen) channel.send(frame);
+    });
+    channel.onDidClose(stop);
+    channel.onDidReceive((message: PageChannelMessage) => {
+      if (!(message instanceof Uint8Array) || message.length < 3) return;
+      const type = message[0] === 1 ? 'audio' : message[0] === 2 ? 'video' : undefined;
+      if (!type) return;
+      return calls.sendFrame(type, (message[1]! & FLAG_KEYFRAME) !== 0, message.subarray(2));
+    });
+  }, { policy: 'drop-oldest', maxMessageBytes: MAX_PAGE_FRAME_BYTES + 2 });
+}
