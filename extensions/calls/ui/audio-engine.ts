@@ -1,0 +1,89 @@
+/**
+ * The browser side of a call's audio, without UI: microphone → WebCodecs Opus (20 ms frames, in-band
+ * FEC and DTX on) → encoded frames for the `media` page channel; and the friend's encoded frames →
+ * Opus decoder → PCM for playout. The host only ever sees the encoded frames.
+ * Not built yet: the jitter buffer, concealment, feedback and playout through an AudioContext.
+ */
+
+/** Opus at 48 kHz mono, 20 ms per frame. */
+export const OPUS_CONFIG: AudioEncoderConfig = {
+  codec: 'opus',
+  sampleRate: 48_000,
+  numberOfChannels: 1,
+  bitrate: 32_000,
+  opus: { frameDuration: 20_000, useinbandfec: true, usedtx: true },
+} as AudioEncoderConfig;
+
+export interface AudioCapture {
+  stop(): void;
+}
+
+/** Capture the microphone and hand each encoded Opus frame to `onFrame`. */
+export async function startAudioCapture(onFrame: (frame: Uint8Array) => void): Promise<AudioCapture> {
+  const media = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, sampleRate: 48_000 } });
+  const track = media.getAudioTracks()[0]!;
+  const encoder = new AudioEncoder({
+    output: (chunk) => {
+      const bytes = new Uint8Array(chunk.byteLength);
+      chunk.copyTo(bytes);
+      onFrame(bytes);
+    },
+    error: (error) => console.error('audio encoder', error),
+  });
+  encoder.configure(OPUS_CONFIG);
+  // MediaStreamTrackProcessor (Chromium) hands the track's AudioData one by one.
+  const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<AudioData> } }).MediaStreamTrackProcessor;
+  const reader = new Processor({ track }).readable.getReader();
+  let running = true;
+  (async () => {
+    while (running) {
+      const { value, done } = await reader.read();
+      if (done || !value) break;
+      if (encoder.state === 'configured') encoder.encode(value);
+      value.close();
+    }
+  })().catch((error) => console.error('audio capture', error));
+  return {
+    stop() {
+      running = false;
+      reader.cancel().catch(() => undefined);
+      track.stop();
+      if (encoder.state !== 'closed') encoder.close();
+    },
+  };
+}
+
+export interface AudioPlayout {
+  /** Decode one encoded frame (`seq` orders them; the time base is 20 ms per frame). */
+  push(seq: number, frame: Uint8Array): void;
+  readonly stats: { decodedFrames: number; decodedSamples: number; peak: number };
+  close(): void;
+}
+
+/** Decode the friend's Opus frames; `onPcm` receives each decoded 20 ms of mono samples. */
+export function createAudioPlayout(onPcm?: (samples: Float32Array) => void): AudioPlayout {
+  const stats = { decodedFrames: 0, decodedSamples: 0, peak: 0 };
+  const decoder = new AudioDecoder({
+    output: (data) => {
+      const samples = new Float32Array(data.numberOfFrames);
+      data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
+      data.close();
+      stats.decodedFrames++;
+      stats.decodedSamples += samples.length;
+      for (const s of samples) stats.peak = Math.max(stats.peak, Math.abs(s));
+      onPcm?.(samples);
+    },
+    error: (error) => console.error('audio decoder', error),
+  });
+  decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: 1 });
+  return {
+    stats,
+    push(seq, frame) {
+      if (decoder.state !== 'configured') return;
+      decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: seq * 20_000, duration: 20_000, data: frame }));
+    },
+    close() {
+      if (decoder.state !== 'closed') decoder.close();
+    },
+  };
+}
