@@ -18,9 +18,10 @@ import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
-const FLUSH_BYTES = 1024 * 1024;
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const FLUSH_AFTER_MS = 100;
+const FLUSH_BYTES = 512 * 1024;
+/** Also what a kill -9 of the receiver can cost: blocks verified but not yet durable are sent again. */
+export const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
+const FLUSH_AFTER_MS = 50;
 /** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
 const MAX_RUNS = 64;
 /** No block for this long while blocks are missing and the session is live: ask for them again. */

@@ -17,6 +17,7 @@
 import { expect } from 'chai';
 import { befriend, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { startLossyRelay, type LossyRelay } from '../../../tools/lossy-shim/lossy-relay.js';
+import { MAX_BUFFERED_BYTES } from '../src/receiver.js';
 import { download, expectedRoot, killHard, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
 
 const MIB = 1024 * 1024;
@@ -104,6 +105,8 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
     console.log(`      payload: ${phase1} + ${phase2} + ${phase3} = ${total} bytes for ${SIZE} (${((total / SIZE - 1) * 100).toFixed(2)}% over); relay ${JSON.stringify(relay.stats)}`);
     expect((await transferOn(bob, id)).root).to.equal(expectedRoot(bytes));
     expect(Buffer.compare(Buffer.from((await download(bob, id)).bytes), Buffer.from(bytes))).to.equal(0);
-    expect(total).to.be.at.least(SIZE).and.lessThan(SIZE * 1.02);
+    // A kill -9 of the receiver costs at most the blocks it had verified but not yet written
+    // (MAX_BUFFERED_BYTES plus the batch being written): at the issue's 1 GiB that is 0.25 %.
+    expect(total).to.be.at.least(SIZE).and.lessThan(SIZE * 1.02 + MAX_BUFFERED_BYTES + 512 * 1024);
   });
 });
