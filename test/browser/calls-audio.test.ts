@@ -18,9 +18,9 @@ import { needs } from '../support/needs.js';
 import { chromiumPath } from '../support/system-parts.js';
 import { CHROMIUM_ARGS, ROOT } from './harness.js';
 
-const ENGINE = path.join(ROOT, 'extensions/calls/ui/audio-engine.ts');
+const ENGINE = path.join(ROOT, 'extensions/calls/ui/engine.ts');
 
-describe('calls: audio from a fake microphone decodes at the friend (Chromium, two hosts)', function () {
+describe('calls: audio and video from fake devices decode at the friend (Chromium, two hosts)', function () {
   needs('chromium');
   this.timeout(300_000);
   let net: TestNetwork;
@@ -107,6 +107,53 @@ describe('calls: audio from a fake microphone decodes at the friend (Chromium, t
     expect(status.call.audio).to.include({ forged: 0, replayed: 0 });
     expect(status.call.audio.opened).to.equal(received.length);
 
+    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+    await bob.events.waitFor<{ stream_id: string }>('calls:ended', (e) => e.stream_id === sid, 20_000);
+  });
+
+  it('opens a video sub-stream: VP9 frames from the fake camera decode on Bob\'s page, and camera-off stops them', async () => {
+    const [alice, bob] = net.hosts as [TestHost, TestHost];
+    const aliceMedia = await (await alice.openPage()).openChannel('calls', 'media');
+    const bobMedia = await (await bob.openPage()).openChannel('calls', 'media');
+    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: true });
+    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
+    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
+    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
+    await bob.events.waitFor<{ stream_id: string; on: boolean }>('calls:video', (e) => e.stream_id === sid && e.on, 20_000);
+
+    const alicePage = await openPage();
+    await alicePage.exposeFunction('sendVideo', (base64: string, keyframe: boolean) => {
+      aliceMedia.send(new Uint8Array([2, keyframe ? 1 : 0, ...Buffer.from(base64, 'base64')]));
+    });
+    const codec = await alicePage.evaluate(`(async () => {
+      const toBase64 = (bytes) => { let s = ''; for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096)); return btoa(s); };
+      window.capture = await window.callsEngine.startVideoCapture((frame, key) => window.sendVideo(toBase64(frame), key));
+      return window.capture.codec;
+    })()`) as string;
+
+    const bobPage = await openPage();
+    await bobPage.evaluate(`window.playout = window.callsEngine.createVideoPlayout(${JSON.stringify(codec)})`);
+    let received = 0;
+    bobMedia.onDidReceive((message) => {
+      if (!(message instanceof Uint8Array) || message[0] !== 2) return;
+      received++;
+      const seq = new DataView(message.buffer, message.byteOffset).getUint32(2);
+      const b64 = Buffer.from(message.subarray(6)).toString('base64');
+      bobPage.evaluate(`window.playout.push(${seq}, Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0)), ${message[1] === 1})`).catch(() => undefined);
+    });
+    await eventually('Bob decoded 20 video frames', async () => (await bobPage.evaluate('window.playout.stats.decodedFrames')) as number >= 20, 60_000);
+    const stats = await bobPage.evaluate('window.playout.stats') as { width: number; height: number };
+    expect(stats.width).to.equal(320);
+    expect(stats.height).to.equal(240);
+
+    // Camera off: the host drops the page's frames, so none reach Bob.
+    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/mute`, { off: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const frozen = received;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(received).to.equal(frozen);
+    await alicePage.evaluate('window.capture.stop()');
     await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
     await bob.events.waitFor<{ stream_id: string }>('calls:ended', (e) => e.stream_id === sid, 20_000);
   });

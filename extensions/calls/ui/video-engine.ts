@@ -1,0 +1,99 @@
+/**
+ * The browser side of a call's video, without UI: camera → WebCodecs VP9 (`vp09.00.10.08`; VP8
+ * where VP9 is missing) → encoded frames with a keyframe flag for the `media` page channel; and the
+ * friend's frames → decoder → VideoFrames. Not built yet: temporal layers, keyframe requests
+ * (PLI) and bitrate steering from feedback.
+ */
+
+const CANDIDATES = ['vp09.00.10.08', 'vp8'];
+
+export interface VideoCapture {
+  readonly codec: string;
+  /** Ask for a keyframe next (a PLI from the friend). */
+  requestKeyframe(): void;
+  stop(): void;
+}
+
+/** The first codec this browser encodes at `width`×`height`. */
+export async function pickVideoCodec(width: number, height: number): Promise<string> {
+  for (const codec of CANDIDATES) {
+    const { supported } = await VideoEncoder.isConfigSupported({ codec, width, height, bitrate: 500_000, framerate: 30 });
+    if (supported) return codec;
+  }
+  throw new Error('no VP9 or VP8 encoder in this browser');
+}
+
+export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: boolean) => void, width = 320, height = 240): Promise<VideoCapture> {
+  const media = await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: 30 } });
+  const track = media.getVideoTracks()[0]!;
+  const codec = await pickVideoCodec(width, height);
+  const encoder = new VideoEncoder({
+    output: (chunk) => {
+      const bytes = new Uint8Array(chunk.byteLength);
+      chunk.copyTo(bytes);
+      onFrame(bytes, chunk.type === 'key');
+    },
+    error: (error) => console.error('video encoder', error),
+  });
+  encoder.configure({ codec, width, height, bitrate: 500_000, framerate: 30, latencyMode: 'realtime' });
+  const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> } }).MediaStreamTrackProcessor;
+  const reader = new Processor({ track }).readable.getReader();
+  let running = true;
+  let wantKey = true;
+  (async () => {
+    while (running) {
+      const { value, done } = await reader.read();
+      if (done || !value) break;
+      // Drop frames while the encoder is behind: live video wants the newest frame.
+      if (encoder.state === 'configured' && encoder.encodeQueueSize < 2) {
+        encoder.encode(value, { keyFrame: wantKey });
+        wantKey = false;
+      }
+      value.close();
+    }
+  })().catch((error) => console.error('video capture', error));
+  return {
+    codec,
+    requestKeyframe: () => { wantKey = true; },
+    stop() {
+      running = false;
+      reader.cancel().catch(() => undefined);
+      track.stop();
+      if (encoder.state !== 'closed') encoder.close();
+    },
+  };
+}
+
+export interface VideoPlayout {
+  push(seq: number, frame: Uint8Array, keyframe: boolean): void;
+  readonly stats: { decodedFrames: number; width: number; height: number; waitingForKeyframe: boolean };
+  close(): void;
+}
+
+/** Decode the friend's frames; a delta frame before the first keyframe is skipped. */
+export function createVideoPlayout(codec: string, onFrame?: (frame: VideoFrame) => void): VideoPlayout {
+  const stats = { decodedFrames: 0, width: 0, height: 0, waitingForKeyframe: true };
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      stats.decodedFrames++;
+      stats.width = frame.displayWidth;
+      stats.height = frame.displayHeight;
+      if (onFrame) onFrame(frame);
+      else frame.close();
+    },
+    error: (error) => console.error('video decoder', error),
+  });
+  decoder.configure({ codec, optimizeForLatency: true });
+  return {
+    stats,
+    push(seq, frame, keyframe) {
+      if (decoder.state !== 'configured') return;
+      if (stats.waitingForKeyframe && !keyframe) return;
+      stats.waitingForKeyframe = false;
+      decoder.decode(new EncodedVideoChunk({ type: keyframe ? 'key' : 'delta', timestamp: seq * 33_333, data: frame }));
+    },
+    close() {
+      if (decoder.state !== 'closed') decoder.close();
+    },
+  };
+}
