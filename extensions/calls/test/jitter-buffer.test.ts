@@ -1,0 +1,75 @@
+/** The adaptive jitter buffer driven by simulated arrivals (seeded, so a failure repeats). */
+import { expect } from 'chai';
+import { JitterBuffer, MAX_TARGET_MS, MIN_TARGET_MS, type Playout } from '../ui/jitter-buffer.js';
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Send `count` 20 ms frames with `delay(seq)` ms of network delay; play out every 20 ms (10 ms ticks). */
+function run(count: number, delay: (seq: number) => number | null) {
+  const buffer = new JitterBuffer(20);
+  const arrivals = Array.from({ length: count }, (_, seq) => ({ seq, at: (() => { const d = delay(seq); return d === null ? null : seq * 20 + d; })() }))
+    .filter((a): a is { seq: number; at: number } => a.at !== null)
+    .sort((a, b) => a.at - b.at);
+  const out: Playout[] = [];
+  let i = 0;
+  const targets: number[] = [];
+  for (let now = 0; now < count * 20 + 1_000; now += 10) {
+    while (i < arrivals.length && arrivals[i]!.at <= now) buffer.push(arrivals[i]!.seq, arrivals[i]!.at, new Uint8Array([arrivals[i]!.seq & 0xff])), i++;
+    while ((buffer.nextSeq ?? 0) < count) {
+      const result = buffer.pop(now);
+      if (result.kind === 'wait') break;
+      out.push(result);
+    }
+    targets.push(buffer.targetMs);
+  }
+  return { buffer, out, targets };
+}
+
+describe('calls jitter buffer', () => {
+  it('stays at the 20 ms floor on a steady path and plays every frame in order', () => {
+    const { buffer, out } = run(200, () => 30);
+    expect(buffer.targetMs).to.equal(MIN_TARGET_MS);
+    expect(out.map((o) => (o.kind === 'frame' ? o.seq : -1))).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
+    expect(buffer.stats).to.include({ played: 200, concealed: 0, late: 0 });
+  });
+
+  it('grows toward the 95th percentile of the jitter, so almost no frame comes too late', () => {
+    const random = seeded(7);
+    const { buffer } = run(1_000, () => 20 + random() * 80);
+    expect(buffer.targetMs).to.be.within(80, 110);
+    expect(buffer.stats.late + buffer.stats.concealed).to.be.below(60); // only while it was learning
+  });
+
+  it('puts reordered frames back in order', () => {
+    const { out, buffer } = run(100, (seq) => (seq % 10 === 3 ? 55 : 30)); // every tenth frame overtaken
+    const seqs = out.filter((o) => o.kind === 'frame').map((o) => (o as { seq: number }).seq);
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b));
+    // At most the first overtaken frame is late, while the buffer learns the reordering depth.
+    expect(buffer.stats.late).to.be.at.most(1);
+    expect(buffer.stats.played + buffer.stats.late).to.equal(100);
+  });
+
+  it('reports a lost frame as missing (to conceal) once its time has come', () => {
+    const { out } = run(50, (seq) => (seq === 20 ? null : 30));
+    expect(out.find((o) => o.kind === 'missing')).to.deep.equal({ kind: 'missing', seq: 20 });
+    expect(out).to.have.length(50);
+  });
+
+  it('never aims above 200 ms, however bad the path', () => {
+    const random = seeded(3);
+    const { targets } = run(500, () => random() * 1_000);
+    expect(Math.max(...targets)).to.equal(MAX_TARGET_MS);
+  });
+
+  it('counts duplicates and frames older than the playout point', () => {
+    const buffer = new JitterBuffer(20);
+    buffer.push(0, 0, new Uint8Array([0]));
+    buffer.push(0, 1, new Uint8Array([0]));
+    expect(buffer.pop(1_000)).to.include({ kind: 'frame', seq: 0 });
+    buffer.push(0, 1_001, new Uint8Array([0]));
+    expect(buffer.stats).to.include({ duplicate: 1, late: 1 });
+  });
+});

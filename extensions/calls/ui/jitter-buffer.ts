@@ -1,0 +1,83 @@
+/**
+ * An adaptive jitter buffer for the call's audio (pure logic, no DOM, so Node tests drive it).
+ * NetEq's idea, simplified: the target delay is a high percentile (95th) of the observed arrival
+ * delay above the fastest frame's, over the last 200 frames, clamped to 20–200 ms, instead of a
+ * fixed size. Frame `seq` is due at `base + seq × frameMs + target`, where `base` is the earliest
+ * arrival offset seen; the playout loop calls `pop(now)` once per frame interval and gets the
+ * frame, a `missing` (conceal it: Opus PLC/FEC) when its time came without it, or `wait`.
+ */
+export const MIN_TARGET_MS = 20;
+export const MAX_TARGET_MS = 200;
+const HISTORY = 200;
+const PERCENTILE = 0.95;
+
+export type Playout =
+  | { readonly kind: 'frame'; readonly seq: number; readonly frame: Uint8Array }
+  | { readonly kind: 'missing'; readonly seq: number }
+  | { readonly kind: 'wait' };
+
+export class JitterBuffer {
+  private readonly frames = new Map<number, Uint8Array>();
+  private readonly delays: number[] = [];
+  private base = Number.POSITIVE_INFINITY;
+  private next: number | undefined;
+  readonly stats = { received: 0, played: 0, concealed: 0, late: 0, duplicate: 0 };
+
+  constructor(private readonly frameMs = 20) {}
+
+  private target = MIN_TARGET_MS;
+
+  /** The delay the buffer aims at now (ms). */
+  get targetMs(): number {
+    return this.target;
+  }
+
+  /** The next sequence number the playout will ask for (undefined before the first frame). */
+  get nextSeq(): number | undefined {
+    return this.next;
+  }
+
+  push(seq: number, arrivalMs: number, frame: Uint8Array): void {
+    if (this.frames.has(seq)) {
+      this.stats.duplicate++;
+      return;
+    }
+    // Every arrival teaches the delay estimate, a late one most of all.
+    this.learn(seq, arrivalMs);
+    if (this.next !== undefined && seq < this.next) {
+      this.stats.late++;
+      return;
+    }
+    this.stats.received++;
+    this.frames.set(seq, frame);
+    this.next ??= seq;
+  }
+
+  private learn(seq: number, arrivalMs: number): void {
+    const offset = arrivalMs - seq * this.frameMs;
+    if (offset < this.base) {
+      // A faster frame lowers the baseline: earlier delays were measured against a later one.
+      if (this.base !== Number.POSITIVE_INFINITY) for (let i = 0; i < this.delays.length; i++) this.delays[i]! += this.base - offset;
+      this.base = offset;
+    }
+    this.delays.push(offset - this.base);
+    if (this.delays.length > HISTORY) this.delays.shift();
+    const sorted = [...this.delays].sort((a, b) => a - b);
+    const high = sorted[Math.min(sorted.length - 1, Math.floor(PERCENTILE * sorted.length))]!;
+    this.target = Math.min(MAX_TARGET_MS, Math.max(MIN_TARGET_MS, high + this.frameMs / 2));
+  }
+
+  pop(nowMs: number): Playout {
+    const seq = this.next;
+    if (seq === undefined || nowMs < this.base + seq * this.frameMs + this.targetMs) return { kind: 'wait' };
+    this.next = seq + 1;
+    const frame = this.frames.get(seq);
+    if (!frame) {
+      this.stats.concealed++;
+      return { kind: 'missing', seq };
+    }
+    this.frames.delete(seq);
+    this.stats.played++;
+    return { kind: 'frame', seq, frame };
+  }
+}
