@@ -16,6 +16,8 @@ export const AT_END_PX = 80;
 export class MessageVirtualizer {
   readonly core: Virtualizer<HTMLElement, HTMLElement>;
   private readonly unmount: () => void;
+  /** Row elements already handed to the virtualizer; its ResizeObserver follows them from then on. */
+  private readonly observed = new WeakSet<HTMLElement>();
 
   constructor(
     scroller: HTMLElement,
@@ -53,10 +55,14 @@ export class MessageVirtualizer {
     this.core._willUpdate();
   }
 
-  /** Call after each render: measures the rows now in the DOM. */
+  /** Call after each render: measures the rows new in the DOM (one layout read per new row, not per frame). */
   measure(rows: Iterable<HTMLElement>): void {
     this.core._willUpdate();
-    for (const row of rows) this.core.measureElement(row);
+    for (const row of rows) {
+      if (this.observed.has(row)) continue;
+      this.observed.add(row);
+      this.core.measureElement(row);
+    }
   }
 
   items(): VirtualItem[] {
