@@ -15,6 +15,7 @@ interface Status {
   parked: boolean;
   friends: Array<{ master_pubkey: string; current_window: WindowJson | null; next_window: WindowJson; listening: boolean; session: boolean; last_known: { ipv4: boolean; ipv6: boolean } }>;
   counters: { wakeups: number; windowSessions: number; rendezvousRequests: number };
+  now_ms: number;
   window_datagrams: { accepted: number; rejected: number; reasons: Record<string, number> };
 }
 
@@ -132,11 +133,16 @@ describe('netlab: parked mode', function () {
     const bob = peer('pub');
     const stranger = peer('a');
     await set(bob, { ...SHORT, 'parked.on': true });
-    await until('pub listens in its window for v1', async () => (await status(bob)).friends.some((f) => f.listening), 30_000);
-    const row = (await status(bob)).friends.find((f) => f.master_pubkey === peer('v1').peer)!;
-    const port = (row.current_window ?? row.next_window).ports[0]!;
+    // Inside the window itself (not its skew margins): the port stays bound at least skewMs longer than the probe needs.
+    let row: Status['friends'][number] | undefined;
+    await until('pub inside its window for v1', async () => {
+      const now = await status(bob);
+      row = now.friends.find((f) => f.master_pubkey === peer('v1').peer && f.listening && f.current_window !== null && f.current_window.end_ms - now.now_ms > 2_500);
+      return row !== undefined;
+    }, 30_000);
+    const port = row!.current_window!.ports[0]!;
     const control = port === 65_000 ? 65_001 : 65_000;
-    const answers = await probeFrom(fx.lab.hosts.a.ns, fx.lab.hosts.pub.ipv4!, [port, control]);
+    const answers = await probeFrom(fx.lab.hosts.a.ns, fx.lab.hosts.pub.ipv4!, [port, control], 800);
     const window = answers.find((a) => a.port === port)!;
     expect(window.replies, 'datagrams back from the window port').to.equal(0);
     expect(window.refused, 'ICMP back from the window port').to.equal(false);
