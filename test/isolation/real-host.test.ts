@@ -15,14 +15,14 @@ import { HOSTILE_IDS, writeHostileFixtures } from './fixtures/hostile-fixtures.j
 const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
 
 describe('isolation: malicious extensions in real hosts', function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   let net: TestNetwork;
   let alice: TestHost;
   let bob: TestHost;
   const source = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-hostile-'));
   const entry = async (host: TestHost, id: string) =>
     (await host.request<{ extensions: any[] }>('GET', '/extensions')).extensions.find((e) => e.id === id);
-  const waitForFault = async (host: TestHost, id: string, ms = 60_000) => {
+  const waitForFault = async (host: TestHost, id: string, ms = 90_000) => {
     const until = Date.now() + ms;
     for (;;) {
       const e = await entry(host, id);
@@ -58,7 +58,7 @@ describe('isolation: malicious extensions in real hosts', function () {
     net = await startTestNetwork({
       hosts: 2,
       extensions: HOSTILE_IDS.map((id) => path.join(source, id)),
-      env: { KITH_EXTENSION_ISOLATION: 'process', KITH_ACTIVATE_TIMEOUT_MS: '20000', [SECRET_ENV]: 'do-not-leak' },
+      env: { KITH_EXTENSION_ISOLATION: 'process', KITH_ACTIVATE_TIMEOUT_MS: '60000', [SECRET_ENV]: 'do-not-leak' },
     });
     [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);

@@ -189,9 +189,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         });
         child.on('message', (message: Message) => {
           if (message?.t === 'ready') {
-            // Touching ctx.sealing here first runs the one-time re-seal of legacy data (identity/legacy-reseal.ts).
-            void context.sealing;
-            const keys = deps.sealingKeys();
+            const keys = sealingPrep(context, deps);
             post({
               t: 'init',
               extension: context.extension,
@@ -200,11 +198,11 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
               sdkUrl: flags.sdkUrl,
               storageUrl: flags.storageUrl,
               chachaUrl: flags.chachaUrl,
-              ...keys,
+              ...(keys ?? {}),
               entryUrl: pathToFileURL(entry).href,
             });
-            keys.sealingKey.fill(0); // the message holds its own copy
-            keys.tagKey.fill(0);
+            keys?.sealingKey.fill(0); // the message holds its own copy
+            keys?.tagKey.fill(0);
             return;
           }
           if (message?.t === 'activated') {
@@ -250,6 +248,21 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
       stopChild('SIGKILL');
     },
   };
+}
+
+/**
+ * The extension's sealing keys for its process, after the one-time re-seal of legacy data
+ * (touching ctx.sealing runs it, identity/legacy-reseal.ts). A failure leaves sealing unavailable
+ * there (logged) instead of stalling the activation.
+ */
+function sealingPrep(context: ExtensionContext, deps: RemoteDeps): { sealingKey: Uint8Array; tagKey: Uint8Array } | undefined {
+  try {
+    void context.sealing;
+    return deps.sealingKeys();
+  } catch (error) {
+    deps.log.error({ err: error, ext: context.extension.id }, 'could not prepare sealing for the extension host');
+    return undefined;
+  }
 }
 
 /** The storage channel, refusing every statement once the run stops (like the in-process one). */
