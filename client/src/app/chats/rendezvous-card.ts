@@ -10,7 +10,7 @@ import { MatTooltipModule } from '@angular/material/tooltip';
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { RendezvousStore } from './rendezvous-store';
-import { MODE_HELP, MODE_NAME, PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
+import { MODE_HELP, MODE_NAME, PARKED_EXTENSION, PRESENCE_MODES, formatEndpoint, type PresenceMode } from './room-peer';
 
 /** Rendezvous URL + room word + presence mode, join / leave, and this machine's public endpoints. */
 @Component({
@@ -112,6 +112,20 @@ export class RendezvousCard implements OnInit {
     this.store.update({ mode });
     // The mode travels with every poll; publish it at once.
     void this.store.poll();
+    void this.#followParkedSwitch(mode === 'parked');
+  }
+
+  /**
+   * Parked is more than a badge when the Parked mode extension is on: its own switch makes friends
+   * reach this device in scheduled windows. Choosing the mode here flips that switch too; when the
+   * extension is off (404/409) the mode stays a badge, as its help text says.
+   */
+  async #followParkedSwitch(on: boolean): Promise<void> {
+    try {
+      await this.#api.request('PUT', `/extensions/${PARKED_EXTENSION}/settings/parked.on`, { value: on });
+    } catch {
+      // Not installed or turned off: nothing more to do.
+    }
   }
 
   protected joinOrLeave(): void {

@@ -1,12 +1,14 @@
 /** Presence modes a peer can advertise. */
 export type PresenceMode = 'manual' | 'auto' | 'parked';
 export const PRESENCE_MODES: readonly PresenceMode[] = ['manual', 'auto', 'parked'];
+/** The extension whose own switch the Parked mode follows (its id in the manifest). */
+export const PARKED_EXTENSION = 'parked';
 export const MODE_NAME: Readonly<Record<PresenceMode, string>> = { manual: 'Manual', auto: 'Auto', parked: 'Parked' };
 /** What each mode does, said where it is chosen and on the badges of peers in that mode. */
 export const MODE_HELP: Readonly<Record<PresenceMode, string>> = {
   manual: 'Manual: you see each request and choose Accept or Decline.',
   auto: 'Auto: friends connect at once; you can undo each one. Strangers still ask.',
-  parked: 'Parked: tells friends this device is idle (e.g. a phone in a pocket); their requests still ask you first.',
+  parked: 'Parked: friends reach this device directly in short scheduled windows (with the Parked mode extension on), without asking the room; strangers\' requests still ask you first.',
 };
 /** The badge text of a peer's mode, for tooltips and screen readers. */
 export const PEER_MODE_HELP: Readonly<Record<PresenceMode, string>> = {
