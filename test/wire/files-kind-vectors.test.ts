@@ -94,7 +94,7 @@ describe('wire: files kind vectors come from the files codecs and match the vect
   });
 
   it('a resume or NACK with the most ranges fits the bus header bounds (512 items, 16 KiB)', () => {
-    const ranges = Array.from({ length: 128 }, (_, i) => [i * 1_000_000_000, i * 1_000_000_000 + 999_999_999]);
+    const ranges = Array.from({ length: 128 }, (_, i) => [i * 1_000_000_000, i * 1_000_000_000 + 999_999_999] as const);
     const bytes = encodeHeader(FILES_KINDS[1].encode({ id: T1, have: ranges, hashes: true }));
     expect(FILES_KINDS[1].decode(decodeHeader(bytes))).to.not.equal(null);
   });
