@@ -31,6 +31,13 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** JSON request helper: throws an Error carrying `code` and `status` for non-2xx answers. */
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /**
+   * A URL for a media element's `src` (`<video>`, `<audio>`, `<img>`, a download link), which cannot
+   * send the launch secret header: `path` is below `/api` (e.g. `/ext/files/inbound/x/stream`,
+   * no query). The URL opens that path only, for GET and HEAD, for an hour or until Kith restarts;
+   * the lock gate still applies. Range requests of the element go to your route as usual.
+   */
+  mediaUrl(path: string): Promise<string>;
   /** Receive the extension's host-side `ctx.events.emit(name, payload)`. */
   on<K extends keyof ToUiOf<M> & string>(name: K, handler: (payload: ToUiOf<M>[K]) => void): Disposable;
   /** Receive a host event by its full name (e.g. `session:open`, `session:close`). */

@@ -112,4 +112,47 @@ describe('extensions: a Chromium <audio> element seeks in a blob served with ser
     const fromSeek = starts.filter((start) => start >= 44 + 230 * BYTES_PER_SECOND && start <= 44 + 241 * BYTES_PER_SECOND);
     expect(fromSeek, 'a request from the seek point').to.have.length.above(0);
   });
+
+  it('plays from a media URL in a page that sends no secret header; the URL opens only its own path, for GET', async () => {
+    const upload = await h.json('/api/player/tracks', { method: 'POST', body: wav(20) as BodyInit, headers: { 'content-type': 'audio/wav' } });
+    expect(upload.status).to.equal(200);
+    const path = `/player/tracks/${upload.body.id}`;
+    const minted = await h.json('/api/media-url', { method: 'POST', body: JSON.stringify({ path }), headers: { 'content-type': 'application/json' } });
+    expect(minted.status).to.equal(200);
+    const url = minted.body.url as string;
+    expect(url.startsWith(`/api${path}?kith_media=`)).to.equal(true);
+
+    // Without the header, the bare path is refused and the media URL plays (with its own Range requests).
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.url}/api/health`);
+    // The same token on another path, and a token with its last MAC characters changed.
+    const other = url.replace(upload.body.id as string, '0'.repeat(32));
+    const tampered = url.slice(0, -2) + (url.endsWith('AA') ? 'BB' : 'AA');
+    const statuses = (await page.evaluate(`(async (bare, url, other, tampered) => {
+      const status = async (u, init) => (await fetch(u, init)).status;
+      const audio = document.createElement('audio');
+      audio.preload = 'metadata';
+      audio.src = url;
+      await new Promise((resolve, reject) => {
+        audio.addEventListener('loadedmetadata', () => resolve(), { once: true });
+        audio.addEventListener('error', () => reject(new Error('media error ' + audio.error?.code)), { once: true });
+      });
+      return {
+        duration: audio.duration,
+        bare: await status(bare),
+        url: await status(url, { headers: { range: 'bytes=0-99' } }),
+        otherPath: await status(other),
+        tampered: await status(tampered),
+        post: await status(url, { method: 'POST' }),
+      };
+    })(${[`/api${path}`, url, other, tampered].map((each) => JSON.stringify(each)).join(', ')})`)) as Record<string, number>;
+    await context.close();
+    expect(statuses.duration).to.be.closeTo(20, 1);
+    expect(statuses.bare).to.equal(403);
+    expect(statuses.url).to.equal(206);
+    expect(statuses.otherPath).to.equal(403);
+    expect(statuses.tampered).to.equal(403);
+    expect(statuses.post).to.equal(403);
+  });
 });

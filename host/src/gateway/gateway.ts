@@ -9,6 +9,7 @@ import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
+import { answer, jsonBody } from './json-route.js';
 
 /**
  * The local HTTP + socket.io front door. Routes are added in two groups under `/api`: `public`
@@ -64,6 +65,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
   serveClient(app, options.clientDir, security);
+  // A media element's `src` cannot send the secret header: the page trades a path for a URL that
+  // carries a capability for it (media-url.ts). Only while unlocked, like what it opens.
+  protectedApi.post(
+    '/media-url',
+    jsonBody(4096),
+    answer((req) => {
+      const { url, expiresAt } = security.mediaUrls.sign((req.body as { path?: unknown } | undefined)?.path);
+      return { url, expires_at: expiresAt };
+    }),
+  );
 
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { ExtendedError, Socket } from 'socket.io';
 import { KithError } from '@kith/sdk';
+import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './media-url.js';
 
 /**
  * Local API security: only Kith's own page may use the API.
@@ -18,6 +19,8 @@ import { KithError } from '@kith/sdk';
  *   engine.io's `allowRequest`, so a handshake without it gets no session id at all (a session
  *   upgraded to WebSocket is already known by its id). It changes every launch and is delivered
  *   only inside index.html, which another origin cannot read.
+ * - Media URLs (GET/HEAD only): a `kith_media` capability for exactly the requested path stands in
+ *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
  * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
  *   the version, so a launcher or monitor can probe the app without the secret.
  * No CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
@@ -35,6 +38,8 @@ export interface GatewaySecurity {
   isOwnPage(req: IncomingMessage): boolean;
   /** The launch secret, for injection into index.html only. */
   readonly secret: string;
+  /** Signs media URLs (one path, GET/HEAD, until expiry) under the launch secret. */
+  readonly mediaUrls: MediaUrlSigner;
 }
 
 export interface SecurityOptions {
@@ -94,13 +99,25 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     return bytes.length === secretBytes.length && timingSafeEqual(bytes, secretBytes);
   };
 
+  const mediaUrls = createMediaUrlSigner(options.secret);
+  /** True for a GET/HEAD whose single `kith_media` parameter opens exactly this path. */
+  const mediaTokenOpens = (method: string, path: string, url: string): boolean => {
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const query = url.indexOf('?');
+    if (query < 0) return false;
+    const tokens = new URLSearchParams(url.slice(query + 1)).getAll(MEDIA_TOKEN_PARAM);
+    return tokens.length === 1 && mediaUrls.opens(path, tokens[0]);
+  };
+
   return {
     secret: options.secret,
+    mediaUrls,
     hostGuard(req, _res, next) {
       next(originProblem(req) ? new KithError('KITH_ERR_FORBIDDEN') : undefined);
     },
     secretGuard(req, _res, next) {
       if (SECRET_EXEMPT.has(`${req.method} ${req.path}`)) return next();
+      if (mediaTokenOpens(req.method, req.path, req.url)) return next();
       next(secretMatches(req.headers[SECRET_HEADER]) ? undefined : new KithError('KITH_ERR_FORBIDDEN'));
     },
     allowRequest(req, callback) {

@@ -49,6 +49,7 @@ export class UiHostFactory {
       },
       fetch: (path, init) => api.fetch(path, init),
       request: (method, path, body) => api.request(method, path, body),
+      mediaUrl: async (path) => (await api.request<{ url: string }>('POST', '/media-url', { path })).url,
       on: (name, handler) => new Disposable(realtime.on(`${extensionId}:${name}`, handler)),
       onHostEvent: (name, handler) => new Disposable(realtime.on(name, handler)),
       emit: (name, payload) => realtime.emit(`${extensionId}:${name}`, payload),
