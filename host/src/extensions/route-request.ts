@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { KithError, type RouteMethod, type RouteOptions, type RouteRequest, type RouteResponse } from '@kith/sdk';
+import { MEDIA_TOKEN_PARAM } from '../gateway/media-url.js';
 import { isByteStream, writeByteStream } from './route-stream-reply.js';
 
 /** Request headers an extension never sees: the launch secret and credentials. */
@@ -23,6 +24,8 @@ export function toRouteRequest(req: Request, body: NonNullable<RouteOptions['bod
   }
   const query: Record<string, string | readonly string[]> = {};
   for (const [name, value] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+    // A media URL's capability opened this request; the handler has no use for it.
+    if (name === MEDIA_TOKEN_PARAM) continue;
     if (typeof value === 'string') query[name] = value;
     else if (Array.isArray(value)) query[name] = value.filter((v): v is string => typeof v === 'string');
   }

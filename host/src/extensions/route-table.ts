@@ -135,8 +135,15 @@ export class RouteTable {
  * non-Kith throw, from the handler or its answer stream, faults the extension. A streamed body
  * that passed its limit answers 413 whatever the handler did.
  */
+/** The policy on every extension answer: a document opened from one can run and load nothing. */
+export const EXTENSION_ANSWER_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
+
 async function run(registration: Registration, req: Request, res: Response): Promise<void> {
   const reply = new RouteReply();
+  // Whatever an extension answers (a received file named .html, an SVG), it is never sniffed into
+  // script and, opened as a page, runs sandboxed in an opaque origin with nothing to load.
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', EXTENSION_ANSWER_CSP);
   const body = registration.body === 'stream' ? new RouteBodyStream(req, registration.limit) : undefined;
   try {
     let result: unknown;

@@ -50,8 +50,15 @@ describe('extensions: the route API is plain data; proposed API is fenced', () =
     await h?.close();
   });
 
+  it('sends every extension answer with nosniff and a sandboxing policy the extension cannot lift', async () => {
+    const res = await h.fetch('/api/echo/bytes');
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+    expect(res.headers.get('content-security-policy')).to.match(/^sandbox; default-src 'none'/);
+  });
+
   it('hands the handler method, path, params, repeated query values and headers without the launch secret', async () => {
-    const { status, body } = await h.json('/api/echo/req/b%C3%A4r?one=1&many=a&many=b', { headers: { 'x-custom': 'hi' } });
+    const { status, body } = await h.json('/api/echo/req/b%C3%A4r?one=1&many=a&many=b&kith_media=x', { headers: { 'x-custom': 'hi' } });
     expect(status).to.equal(200);
     expect(body).to.deep.equal({
       method: 'GET',
