@@ -208,7 +208,8 @@ describe('page channels (ctx.pageChannels <-> UiHost.openChannel) on a real host
       expect(answer.ok).to.equal(true);
       const echoed: unknown[] = [];
       intruder.on('~pc:m', (_id: string, m: unknown) => echoed.push(m));
-      await new Promise<void>((resolve) => intruder.on('connect', () => resolve()));
+      // It may have connected while the raw page opened its channel: wait only if it has not.
+      if (!intruder.connected) await new Promise<void>((resolve) => intruder.once('connect', () => resolve()));
       intruder.emit('~pc:m', answer.id, 'sneaky');
       intruder.emit('~pc:close', answer.id, 'closed');
       await sleep(200);
