@@ -11,6 +11,8 @@ export interface SessionLink {
   readonly path: string;
   readonly remote: Endpoint;
   readonly openedAt: number;
+  /** When the last authenticated datagram from the peer arrived (ms); absent where not tracked. */
+  readonly lastReceivedAt?: number;
   /** Largest plaintext `send` accepts, so the sealed datagram stays under a 1280-byte IPv6 MTU. */
   readonly maxPayload: number;
   /**

@@ -2,6 +2,7 @@ import type { Endpoint, PeerKey, TraceEntry } from '@kith/sdk';
 import type { SessionLink } from '../core/session-link.js';
 import type { SessionTable } from './session-table.js';
 import { endpointKey } from './endpoint.js';
+import { KEEPALIVE_MS } from './wire-constants.js';
 
 /** The rungs of the ladder, in order. */
 export const RUNGS = ['ipv6-direct', 'ipv4-punch', 'lan-direct'] as const;
@@ -64,6 +65,11 @@ function describeOpening(opened: SessionLink, skipped: ReadonlySet<string>): str
   return `session open: the peer's hello got through from ${where} (${path})`;
 }
 
+/** A session that has heard nothing from the peer for longer than a keepalive period and a margin. */
+function isSilent(session: SessionLink): boolean {
+  return session.lastReceivedAt !== undefined && Date.now() - session.lastReceivedAt > KEEPALIVE_MS + 1_500;
+}
+
 /** Sleep that ends early when `wake` is called (a session opened: stop waiting for the next burst). */
 function wakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
   let wakeUp: (() => void) | undefined;
@@ -90,9 +96,16 @@ export async function runLadder(options: LadderOptions): Promise<LadderResult> {
     options.onTrace?.(entry);
   };
   const existing = table.get(peer);
-  if (existing) {
+  if (existing && !isSilent(existing)) {
     record({ stage: 'connect', outcome: 'ok', peer, detail: `already open (${existing.path})`, ms: 0 });
     return { session: existing, trace };
+  }
+  if (existing) {
+    // The peer missed a keepalive and is asking for a session: it restarted (or lost its half), so
+    // ours is a leftover that would make this side skip every rung while the peer's rungs fail.
+    const silentMs = Date.now() - existing.lastReceivedAt!;
+    record({ stage: 'connect', outcome: 'ok', peer, detail: `closed a silent session (nothing from the peer for ${silentMs} ms)`, ms: 0 });
+    existing.close('silent: the peer asked for a new session');
   }
   let opened: SessionLink | undefined;
   const pause = wakeableSleep();
