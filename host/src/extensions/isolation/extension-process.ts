@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type RouteResponse, type StorageChannel } from '@kith/sdk';
@@ -10,11 +9,13 @@ import type { ExtensionRecord } from '../extension-record.js';
 import type { ExtensionRun } from '../extension-run.js';
 import { insideRoot } from '../discovery.js';
 import { processFlags } from './process-flags.js';
+import remoteMembers from './remote-members.json' with { type: 'json' };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'extension-host-child.mjs');
 /** How each context member crosses the process boundary: one line per member (remote-members.md). */
-const MEMBERS = JSON.parse(fs.readFileSync(path.join(here, 'remote-members.json'), 'utf8')) as Record<string, 'call' | 'notify' | 'listen' | 'route'>;
+// Imported, not read from disk, so the packaged executable carries it inside its bundle.
+const MEMBERS = remoteMembers as unknown as Record<string, 'call' | 'notify' | 'listen' | 'route'>;
 
 export interface ProcessLimits {
   /** V8 old-space limit of the extension host, in MiB. Default 64. */
