@@ -133,11 +133,15 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     expect(await menu.getAttribute('aria-label')).to.match(/^Options for message from your friend at .*: dinner on friday\?$/);
     await menu.click();
     await b.getByRole('menuitem', { name: 'Reply' }).click();
-    await b.getByTestId('replying-to').waitFor();
+    const aliceLabel = peers.alice.persona!.label;
+    await eventually('the reply note names the friend', async () => ((await b.getByTestId('replying-to').textContent()) ?? '').includes(`Replying to ${aliceLabel}: dinner on friday?`));
     await send(b, 'yes, at eight');
     const reply = messageRow(a, 'yes, at eight');
     await reply.waitFor({ timeout: 30_000 });
     expect(await reply.getByTestId('quote').textContent()).to.contain('dinner on friday?');
+    expect((await reply.locator('.quote-who').textContent())?.trim(), 'Alice quoting herself').to.equal('You');
+    const ownReply = messageRow(b, 'yes, at eight');
+    expect((await ownReply.locator('.quote-who').textContent())?.trim(), 'Bob quoting Alice by her label').to.equal(aliceLabel);
 
     await question.getByTestId('message-menu').click();
     await b.getByRole('menuitem', { name: 'React with 👍' }).click();

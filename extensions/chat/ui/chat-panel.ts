@@ -82,6 +82,8 @@ export class ChatPanel {
   /** What the live region says: the newest message from the friend. */
   protected readonly announcement = signal('');
   protected readonly highlighted = signal<string | null>(null);
+  /** The open friend's label, for quotes and reactions; null until known (then "your friend"). */
+  protected readonly friendLabel = signal<string | null>(null);
   protected readonly isSelf = computed(() => this.peer() === 'self');
   protected readonly tick = deliveryIcon;
   protected readonly needsRetry = needsRetry;
@@ -230,6 +232,13 @@ export class ChatPanel {
     for (const { commit } of [...this.deleteTimers.values()]) commit();
   }
 
+  private loadFriendLabel(peer: PeerKey): void {
+    void this.api().friends().then((friends) => {
+      if (this.peer() !== peer) return;
+      this.friendLabel.set(friends.find((f) => f.master_pubkey === peer)?.label || null);
+    });
+  }
+
   private open(host: UiHost, peer: ChatPeer | null): void {
     this.close();
     this.messages.set([]);
@@ -245,7 +254,9 @@ export class ChatPanel {
     this.newBelow.set(0);
     this.following.set(true);
     this.error.set(null);
+    this.friendLabel.set(null);
     if (!peer) return;
+    if (peer !== 'self') this.loadFriendLabel(peer);
     const mine = (event: LiveEvent) => event?.peer === peer;
     this.subscriptions.push(
       host.on('message', (payload) => {
