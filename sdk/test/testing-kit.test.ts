@@ -82,4 +82,28 @@ describe('sdk/testing: requests to a real host', function () {
     expect(persona.key).to.match(/^[0-9a-f]{64}$/);
     expect(t.persona).to.equal(persona);
   });
+
+  it('crash() kills the program and every process it started at once; restart() brings it back unlocked', async () => {
+    const running = () => programsOn(t.dataDir);
+    expect(running().length, 'processes serving the data dir').to.be.greaterThan(0);
+    const persona = t.persona!;
+    await t.crash();
+    expect(running(), 'left alive after crash()').to.deep.equal([]);
+    expect(await t.call('GET', '/personas').then(() => 'answered', (e: Error) => e.message)).to.contain('stopped');
+    await t.restart();
+    expect((await t.request<{ sessions: unknown[] }>('GET', '/sessions')).sessions).to.be.an('array');
+    expect(t.persona).to.equal(persona);
+  });
 });
+
+/** Pids of the processes started with this data dir (the launcher and the program), from /proc. */
+function programsOn(dataDir: string): number[] {
+  if (!fs.existsSync('/proc/self/environ')) return [process.pid];
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`KITH_DATA=${dataDir}`);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}

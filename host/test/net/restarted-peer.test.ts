@@ -3,21 +3,8 @@
  * one (its idle timeout has not run out yet): the connect must not stop at "already open" on this
  * side while every rung of the restarted side fails. Real programs through the SDK test kit.
  */
-import fs from 'node:fs';
 import { expect } from 'chai';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
-
-/** SIGKILL every process running this host's data dir (the program and its children). */
-function killHard(host: TestHost): void {
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (env.includes(`KITH_DATA=${host.dataDir}`) && Number(pid) !== process.pid) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-}
 
 describe('net: reconnecting to a friend that was killed and restarted', function () {
   this.timeout(120_000);
@@ -30,7 +17,7 @@ describe('net: reconnecting to a friend that was killed and restarted', function
     const [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);
     await net.connect(alice, bob);
-    killHard(bob);
+    await bob.crash();
     await net.restart(bob);
     // Alice still holds the dead session; wait until it has missed a keepalive.
     await eventually('a silent leftover at Alice', async () => {

@@ -69,6 +69,35 @@ export interface RunningProgram {
   readonly child: ChildProcess;
   /** Stop it (SIGTERM, then SIGKILL after `graceMs`); resolves once it exited. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGKILL it and every process it started (a launcher's child, an extension host), as `kill -9`
+   * or a power cut would: nothing gets to clean up. Resolves once it exited.
+   */
+  kill(): Promise<void>;
+}
+
+/** `pid` and its descendants, read from /proc (Linux); just `pid` where there is no /proc. */
+function processTree(pid: number): number[] {
+  let parents: Map<number, number[]>;
+  try {
+    parents = new Map();
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The field after the parenthesised command name (which may hold spaces) is the state, then the ppid.
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    return [pid];
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
+  return tree;
 }
 
 const live = new Set<ChildProcess>();
@@ -117,6 +146,19 @@ export function startProgram(
     clearTimeout(timer);
   };
 
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // Children first is not needed: SIGKILL cannot be caught, so no process can react to another's death.
+    for (const pid of processTree(child.pid!)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await exited;
+  };
+
   return new Promise((resolve, reject) => {
     let buffered = '';
     let settled = false;
@@ -142,7 +184,7 @@ export function startProgram(
       clearTimeout(timer);
       child.off('exit', onExit);
       child.off('error', onError);
-      resolve({ url: match[1]!, child, stop });
+      resolve({ url: match[1]!, child, stop, kill });
     });
   });
 }

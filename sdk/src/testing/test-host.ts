@@ -92,6 +92,11 @@ export interface TestHost {
   lock(): Promise<void>;
   /** Stop the program and start it again on the same data dir; the active persona is unlocked again. */
   restart(): Promise<void>;
+  /**
+   * Kill the program and every process it started with SIGKILL (`kill -9`, a crash, a power cut):
+   * nothing is flushed or closed. {@link restart} starts it again on the same data dir.
+   */
+  crash(): Promise<void>;
   /** Stop the program (and remove the data dir the kit created). */
   close(): Promise<void>;
 }
@@ -227,6 +232,12 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       running = undefined;
       await boot();
       if (persona) await unlock(persona);
+    },
+    async crash() {
+      closePages();
+      events.detach();
+      await running?.kill();
+      running = undefined;
     },
     async close() {
       if (closed) return;
