@@ -144,6 +144,14 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
       return book.json(record);
     }),
 
+    // A cap on the upload rate (leave bandwidth for other things; a slow send keeps a transfer visibly moving in tests).
+    ctx.routes.post('/files/send-rate', async (req) => {
+      const rate = (req.body as { bytes_per_second?: unknown } | undefined)?.bytes_per_second ?? null;
+      if (rate !== null && (typeof rate !== 'number' || !Number.isSafeInteger(rate) || rate < 1024)) throw new KithError('KITH_ERR_BAD_REQUEST', 'bytes_per_second must be null or a whole number of at least 1024');
+      sender.sendRate = rate;
+      return { bytes_per_second: rate };
+    }),
+
     ctx.routes.post('/sessions/:peer_id/files/:transfer_id/cancel', async (req) => {
       const record = await peersTransfer(req);
       if (record.state === 'complete' || record.state === 'cancelled' || record.state === 'failed') throw filesErrors.create('BAD_STATE', `The transfer is already ${record.state}`);

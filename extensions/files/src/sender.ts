@@ -31,6 +31,8 @@ export class Sender {
   /** Test hook: corrupt the first send of this block index (KITH_FILES_TEST_CORRUPT_BLOCK). */
   private readonly corruptBlock = Number(process.env.KITH_FILES_TEST_CORRUPT_BLOCK ?? NaN);
   private readonly corrupted = new Set<string>();
+  /** A cap on the bytes per second of every outgoing transfer (`POST /files/send-rate`), or null: as fast as the session goes. */
+  sendRate: number | null = null;
 
   constructor(private readonly book: TransferBook) {}
 
@@ -200,6 +202,7 @@ export class Sender {
         await this.book.send(record, filesChunk, { id: record.id, i }, block, true);
         record.payloadBytes += block.length;
         this.book.touch(record);
+        if (this.sendRate) await new Promise((r) => setTimeout(r, (block.length * 1000) / this.sendRate!));
       }
     }
   }

@@ -68,15 +68,14 @@ export class FilesApi {
     return this.host.request('DELETE', `/files/${t.transfer_id}`);
   }
 
-  /** The file's bytes, decrypted now, as an object URL (revoke it when done). */
-  async objectUrl(t: TransferJson): Promise<string> {
-    const res = await this.host.fetch(streamPath(t));
-    if (!res.ok) throw new Error(`Could not open ${t.name} (${res.status})`);
-    return URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: t.mime }));
+  /** A URL a media element or a download link can open (the stream route, with Range). */
+  mediaUrl(t: TransferJson): Promise<string> {
+    return this.host.mediaUrl(streamPath(t));
   }
 
-  fetchStream(t: TransferJson, range?: string): Promise<Response> {
-    return this.host.fetch(streamPath(t), range ? { headers: { range } } : {});
+  /** The persona-wide cap on upload speed (null: as fast as the session goes). */
+  setSendRate(bytesPerSecond: number | null): Promise<{ bytes_per_second: number | null }> {
+    return this.host.request('POST', '/files/send-rate', { bytes_per_second: bytesPerSecond });
   }
 }
 

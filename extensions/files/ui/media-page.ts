@@ -99,7 +99,6 @@ export class MediaPage implements OnDestroy {
 
   ngOnDestroy(): void {
     this.subscription?.dispose();
-    this.closePreview();
   }
 
   private load(filter: { peer?: string; type?: string }): void {
@@ -116,14 +115,13 @@ export class MediaPage implements OnDestroy {
     return new Date(m.created_at).toLocaleString();
   }
 
+  /** Decrypted on demand: the element (or the download) reads the stream route through a media URL, in ranges. */
   protected async open(m: TransferJson): Promise<void> {
-    this.closePreview();
+    this.opened.set(null);
     try {
-      const url = await this.api().objectUrl(m);
-      if (kindOf(m.mime) === 'other') {
-        this.download(url, m.name);
-        URL.revokeObjectURL(url);
-      } else this.opened.set({ id: m.transfer_id, url });
+      const url = await this.api().mediaUrl(m);
+      if (kindOf(m.mime) === 'other') this.download(url, m.name);
+      else this.opened.set({ id: m.transfer_id, url });
     } catch (error) {
       this.error.set((error as Error).message);
     }
@@ -131,9 +129,7 @@ export class MediaPage implements OnDestroy {
 
   protected async save(m: TransferJson): Promise<void> {
     try {
-      const url = await this.api().objectUrl(m);
-      this.download(url, m.name);
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      this.download(await this.api().mediaUrl(m), m.name);
     } catch (error) {
       this.error.set((error as Error).message);
     }
@@ -150,11 +146,5 @@ export class MediaPage implements OnDestroy {
     a.href = url;
     a.download = name;
     a.click();
-  }
-
-  private closePreview(): void {
-    const open = this.opened();
-    if (open) URL.revokeObjectURL(open.url);
-    this.opened.set(null);
   }
 }

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
@@ -47,28 +47,26 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class TransferRow implements OnDestroy {
+export class TransferRow {
   readonly transfer = input.required<TransferJson>();
   readonly api = input.required<FilesApi>();
   protected readonly error = signal<string | null>(null);
   private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');
   private readonly meter = new ProgressMeter();
   private readonly tick = signal(0);
-  private release: (() => void) | undefined;
-  private readonly abort = new AbortController();
-  private attachedFor: string | undefined;
+  private attachedTo: Element | undefined;
 
   protected readonly kind = computed(() => kindOf(this.transfer().mime));
   protected readonly moving = computed(() => ['offered', 'active', 'held', 'uploading'].includes(this.transfer().state));
   protected readonly percent = computed(() => (this.transfer().size ? (100 * this.transfer().bytes_done) / this.transfer().size : 100));
   protected readonly size = computed(() => formatBytes(this.transfer().size));
   protected readonly label = computed(() => (this.tick(), progressLabel(this.transfer(), this.meter.rate())));
-  /** Images and audio once complete; a WebM as soon as its first bytes are here. */
+  /** Images once complete; audio and video as soon as their first bytes are here (the element's Range requests wait for the rest). */
   protected readonly showMedia = computed(() => {
     const t = this.transfer();
     if (!t.available || this.kind() === 'other') return false;
     if (t.state === 'complete') return true;
-    return t.direction === 'in' && t.state === 'active' && /webm$/.test(t.mime) && t.bytes_done > 0;
+    return t.direction === 'in' && (t.state === 'active' || t.state === 'held') && this.kind() !== 'image' && t.bytes_done > 0;
   });
 
   constructor() {
@@ -81,20 +79,11 @@ export class TransferRow implements OnDestroy {
     });
     effect(() => {
       const element = this.mediaRef()?.nativeElement;
-      const t = this.transfer();
-      const key = `${t.transfer_id}:${t.state === 'complete' || /webm$/.test(t.mime)}`;
-      if (!element || this.attachedFor === key) return;
-      this.attachedFor = key;
-      untracked(() => {
-        this.release?.();
-        attachMedia(this.api(), t, element, this.abort.signal).then((release) => (this.release = release), (e: Error) => this.error.set(e.message));
-      });
+      if (!element || element === this.attachedTo) return;
+      this.attachedTo = element;
+      const t = untracked(this.transfer);
+      untracked(() => attachMedia(this.api(), t, element).catch((e: Error) => this.error.set(e.message)));
     });
-  }
-
-  ngOnDestroy(): void {
-    this.abort.abort();
-    this.release?.();
   }
 
   protected togglePause(): void {
