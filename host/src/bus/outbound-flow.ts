@@ -19,6 +19,13 @@ const MAX_UNRELIABLE_STREAMS = 1024;
  * sender refilling once per event-loop turn never lets the window run dry.
  */
 const BULK_QUEUE_LIMIT = 64;
+/**
+ * Bulk events that may be in flight whatever the window says. The window counts datagrams and a
+ * 64 KiB event is ~57 of them, so a window cut to its floor would otherwise allow one event per
+ * round trip: the sender would idle while each ACK crosses. A few events keep the path busy; the
+ * interactive datagrams still go first (the scheduler's order) and wait at most behind these.
+ */
+export const MIN_BULK_EVENTS_IN_FLIGHT = 4;
 
 /** One reliable event on its way: kept until acknowledged or refused. */
 export interface OutEvent {
@@ -94,6 +101,8 @@ export class OutboundFlow implements BulkSource {
   #durableInflight = 0;
   /** Datagrams of bulk events sent and not yet acknowledged or refused (what the window bounds). */
   #bulkInflight = 0;
+  /** Bulk events sent and not yet acknowledged or refused (see {@link MIN_BULK_EVENTS_IN_FLIGHT}). */
+  #bulkEventsInflight = 0;
   #srtt = 0;
   #rttvar = 0;
   /** The newest RTT sample (ms), 0 before any. */
@@ -131,7 +140,8 @@ export class OutboundFlow implements BulkSource {
 
   /** {@link BulkSource}: a fresh bulk event is waiting and the window has room for it. */
   get bulkReady(): boolean {
-    return !this.#closed && this.#bulkFresh.length > 0 && this.#bulkInflight < this.#bulkWindow.size;
+    return !this.#closed && this.#bulkFresh.length > 0
+      && (this.#bulkInflight < this.#bulkWindow.size || this.#bulkEventsInflight < MIN_BULK_EVENTS_IN_FLIGHT);
   }
 
   /** {@link BulkSource}: send fresh bulk events while the window has room, up to `budget` datagrams. */
@@ -140,6 +150,7 @@ export class OutboundFlow implements BulkSource {
     while (sent < budget && this.bulkReady) {
       const frames = this.#transmit(this.#bulkFresh.shift()!, true);
       this.#bulkInflight += frames;
+      this.#bulkEventsInflight++;
       sent += frames;
     }
     this.#wakeBulk();
@@ -315,6 +326,7 @@ export class OutboundFlow implements BulkSource {
     const now = performance.now();
     const acked: OutEvent[] = [];
     let bulkAcked = 0;
+    let bulkEventsAcked = 0;
     let bulkRtt: number | undefined;
     if (map) {
       for (const [seq, event] of map) {
@@ -329,11 +341,15 @@ export class OutboundFlow implements BulkSource {
           this.#sampleRtt(now - event.sentAt);
           if (event.priority === 'bulk') bulkRtt = now - event.sentAt;
         }
-        if (event.priority === 'bulk') bulkAcked += event.frames!.length;
+        if (event.priority === 'bulk') {
+          bulkAcked += event.frames!.length;
+          bulkEventsAcked++;
+        }
       }
     }
     if (volatile) {
       this.#bulkInflight -= bulkAcked;
+      this.#bulkEventsInflight -= bulkEventsAcked;
       for (const event of acked) {
         if (event.extensionId) this.#ctx.host.report({ extensionId: event.extensionId, outcome: 'delivered', report: this.#delivery(event) });
       }
@@ -381,6 +397,7 @@ export class OutboundFlow implements BulkSource {
       if (volatile) {
         if (event.priority === 'bulk') {
           this.#bulkInflight -= event.frames!.length;
+          this.#bulkEventsInflight--;
           if (this.bulkReady) this.#ctx.scheduler.wake();
         }
       } else {
