@@ -21,7 +21,8 @@ const SHOWN = 20;
     </div>
   `,
   styles: `
-    :host { display: block; }
+    /* Bounded, so many files never push the composer out of the conversation panel. */
+    :host { display: block; max-height: 40vh; overflow-y: auto; }
     .list { display: flex; flex-direction: column; gap: 8px; }
     .drop { border: 2px dashed var(--mat-sys-primary); border-radius: 12px; padding: 16px; text-align: center; margin-bottom: 8px; }
   `,

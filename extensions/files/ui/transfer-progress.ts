@@ -23,7 +23,7 @@ export class ProgressMeter {
 export function progressLabel(t: TransferJson, rate: number | null): string {
   const percent = t.size === 0 ? 100 : Math.floor((t.bytes_done / t.size) * 100);
   switch (t.state) {
-    case 'complete': return `${formatBytes(t.size)}`;
+    case 'complete': return `${{ in: 'Received', out: 'Delivered', self: 'Saved' }[t.direction]} · ${formatBytes(t.size)}`;
     case 'cancelled': return t.error ?? 'Cancelled';
     case 'failed': return t.error ?? 'Failed';
     case 'held': return `${t.error ?? 'Held'} (${percent}%)`;

@@ -42,7 +42,8 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
     .line { display: flex; gap: 8px; align-items: center; }
     .name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-weight: 500; }
     .size, .label { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
-    img, video { max-width: 100%; max-height: 360px; border-radius: 8px; }
+    /* align-self: the row is a flex column, which would stretch a small image to its full width. */
+    img, video, audio { align-self: flex-start; max-width: 100%; max-height: 360px; border-radius: 8px; }
     .error { color: var(--mat-sys-error); margin: 0; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
