@@ -18,7 +18,7 @@ import type { Event } from './event.js';
 import type { PageChannels } from './page-channel.js';
 import type { ProposedApi } from './proposals.js';
 import type { ServiceRef } from './service-ref.js';
-import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, RendezvousActivity, SessionStats } from './session-stats.js';
+import type { ConnectAttempt, DiagnosticsSnapshot, NetCounters, RendezvousActivity, RendezvousRooms, SessionStats, TraceRecord } from './session-stats.js';
 import type { SessionListener, SessionListenerOptions } from './timed-listener.js';
 import type { FromUiOf, ToUiOf, UiEventMap } from './ui-event-map.js';
 
@@ -630,6 +630,10 @@ export interface Diagnostics {
   connectAttempts(limit?: number): Promise<readonly ConnectAttempt[]>;
   /** The newest rendezvous activity entries (at most `limit`, 1..500, default 100), newest first. */
   rendezvousActivity(limit?: number): Promise<readonly RendezvousActivity[]>;
+  /** The newest trace log entries, flat (at most `limit`, 1..500, default 200), newest first. */
+  traces(limit?: number): Promise<readonly TraceRecord[]>;
+  /** The rendezvous rooms this unlock session published in or joined, joined ones with their word. */
+  rooms(): Promise<RendezvousRooms>;
   /** A fresh snapshot when sessions or counters changed: at most once a second, only while watched. */
   readonly onDidChange: Event<DiagnosticsSnapshot>;
 }

@@ -122,3 +122,38 @@ export interface DiagnosticsSnapshot {
   readonly sessions: readonly SessionStats[];
   readonly counters: NetCounters;
 }
+
+/** One entry of the host's trace log (connect steps, extensions' own traces), as stored. */
+export interface TraceRecord extends TraceEntry {
+  readonly at: number;
+  /** `net`, `presence`, or the extension that traced it. */
+  readonly source: string;
+}
+
+/** A rendezvous room this unlock session has published in (owners not yet unpublished). */
+export interface TrackedRoom {
+  readonly url: string;
+  /** The room id (a hash of the word). */
+  readonly room: string;
+  /** The word the user typed, when the room was joined by word in this unlock session; else null. */
+  readonly word: string | null;
+  /** Owner secrets still published there. */
+  readonly owners: number;
+  /** `presence`, or `ext:<id>` of an extension that published raw. */
+  readonly sources: readonly string[];
+}
+
+/** A room the user joined by word (the Connect page) in this unlock session. */
+export interface JoinedRoom {
+  readonly url: string;
+  readonly room: string;
+  readonly word: string;
+  readonly mode: 'manual' | 'auto' | 'parked';
+  readonly showStrangers: boolean;
+}
+
+/** The active persona's rendezvous rooms: none of a former unlock session's or persona's. */
+export interface RendezvousRooms {
+  readonly tracked: readonly TrackedRoom[];
+  readonly joined: readonly JoinedRoom[];
+}

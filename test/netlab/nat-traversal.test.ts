@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { expect } from 'chai';
 import { needs } from '../support/needs.js';
 import { befriend, punchAt, startLab, type LabFixture, type LabPeer } from '../../tools/netlab/lab-fixture.js';
+
+const DIAGNOSTICS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../extensions/diagnostics');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -15,7 +18,8 @@ describe('netlab: real hosts through real NATs', function () {
 
   needs('nat-lab');
   before(async function () {
-    fx = await startLab(['a', 'a2', 'b', 's1', 's2', 'v1', 'v2']);
+    // The diagnostics extension serves the trace log (/api/diagnostics/traces); the host keeps it.
+    fx = await startLab(['a', 'a2', 'b', 's1', 's2', 'v1', 'v2'], { extensions: [DIAGNOSTICS] });
     await befriend(peer('a'), peer('b'));
     await befriend(peer('a'), peer('a2'));
     await befriend(peer('s1'), peer('s2'));

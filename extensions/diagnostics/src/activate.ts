@@ -1,6 +1,7 @@
 /** The diagnostics extension: the network check, live session stats, history and a report to share. */
 import { defineExtension } from '@kith/sdk';
 import { registerDiagnosticsRoutes } from './diagnostics-routes.js';
+import { registerHostFactsRoutes } from './host-facts-routes.js';
 import { ROOM_WORD_MIGRATIONS, RoomWords } from './history/room-words.js';
 import { NetcheckRunner } from './netcheck/netcheck-runner.js';
 import { registerNetcheckRoutes } from './netcheck-routes.js';
@@ -16,6 +17,7 @@ export default defineExtension({
       sessions.start(),
       ...registerNetcheckRoutes(ctx, netcheck),
       ...registerDiagnosticsRoutes(ctx, { netcheck, sessions, words }),
+      ...registerHostFactsRoutes(ctx, words),
     );
   },
 });

@@ -11,7 +11,8 @@ const bad = (message: string) => new KithError('KITH_ERR_BAD_REQUEST', message);
 /**
  * The Diagnostics page's routes (the reference's `/api/diagnostics/*` names): live sessions with
  * their chart series, each friend's quality, connect attempts grouped (`attempts`), the rendezvous
- * activity folded (`rendezvous/summary`), the host's counters, room words, and the shared report.
+ * activity folded (`rendezvous/summary`), room words, and the shared report. The raw host facts
+ * (traces, rendezvous, rooms, net) are in host-facts-routes.ts.
  */
 export function registerDiagnosticsRoutes(
   ctx: ExtensionContext, deps: { netcheck: NetcheckRunner; sessions: SessionMonitor; words: RoomWords },
@@ -30,7 +31,6 @@ export function registerDiagnosticsRoutes(
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw bad('limit is 1..100');
       return { attempts: (await ctx.diagnostics.connectAttempts(limit)).map(attemptView) };
     }),
-    ctx.routes.get('/diagnostics/counters', () => ctx.diagnostics.counters()),
     ctx.routes.get('/diagnostics/rendezvous/summary', async () => ({
       lines: summariseRendezvous(await ctx.diagnostics.rendezvousActivity(500)),
     })),

@@ -7,14 +7,15 @@ import type { SessionsUpdate } from '../src/sessions/session-monitor';
 
 export type { NetcheckReport, AttemptView, SampleSeries, SessionsUpdate };
 
-/** A joined rendezvous room as the host lists it (only the room id: a hash of the word). */
+/** A joined rendezvous room (`GET /diagnostics/rooms`): its id is a hash of the word the user typed. */
 export interface JoinedRoom {
   readonly url: string;
   readonly room: string;
+  readonly word?: string | null;
   readonly mode?: string;
 }
 
-/** The diagnostics extension's HTTP API, plus the host's joined rooms. */
+/** The diagnostics extension's HTTP API. */
 export class DiagnosticsApi {
   constructor(private readonly host: UiHost) {}
 
@@ -36,11 +37,15 @@ export class DiagnosticsApi {
     return (await this.host.request<{ lines: RendezvousSummaryLine[] }>('GET', '/diagnostics/rendezvous/summary')).lines;
   }
 
-  /** The host's joined rooms and the words this page remembers for them. */
+  /** The joined rooms and their words: the one typed to join, else one remembered on this page. */
   async rooms(): Promise<{ rooms: JoinedRoom[]; words: Record<string, string> }> {
     const answer = await this.host.request<{ joined?: JoinedRoom[] }>('GET', '/diagnostics/rooms');
     const rooms = answer.joined ?? [];
-    const { words } = await this.host.request<{ words: Record<string, string> }>('POST', '/diagnostics/rooms/names', { rooms: rooms.map((r) => r.room) });
+    const unnamed = rooms.filter((r) => !r.word).map((r) => r.room);
+    const { words } = unnamed.length
+      ? await this.host.request<{ words: Record<string, string> }>('POST', '/diagnostics/rooms/names', { rooms: unnamed })
+      : { words: {} as Record<string, string> };
+    for (const r of rooms) if (r.word) words[r.room] = r.word;
     return { rooms, words };
   }
 

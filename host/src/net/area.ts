@@ -18,7 +18,7 @@ import type { ChannelStatsSource } from './session-stats.js';
 export interface NetArea extends HostArea {
   /** Live sessions of the active persona (empty while locked). */
   readonly links: SessionLinks;
-  /** Rejected/accepted datagram counters (also GET /api/diagnostics/net). */
+  /** Rejected/accepted datagram counters (extensions read them through `ctx.diagnostics.counters()`). */
   readonly counters: RejectionCounters;
   /** The bound session/STUN UDP port (0 before start). */
   readonly udpPort: number;
@@ -100,7 +100,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
       return runtime.udpPort;
     },
     diagnostics(channels) {
-      diagnostics ??= new NetDiagnostics(runtime, kernel.diagnostics, channels);
+      diagnostics ??= new NetDiagnostics(runtime, kernel.diagnostics, channels, (persona) => presence.roomsOf(persona));
       return (scope) => diagnostics!.forScope(scope);
     },
     providers: {

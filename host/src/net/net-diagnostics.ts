@@ -1,4 +1,6 @@
-import { Disposable, EventEmitter, KithError, type Diagnostics, type DiagnosticsSnapshot, type NetCounters, type SessionStats } from '@kith/sdk';
+import {
+  Disposable, EventEmitter, KithError, type Diagnostics, type DiagnosticsSnapshot, type NetCounters, type RendezvousRooms, type SessionStats,
+} from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
 import type { DiagnosticsLogs } from '../core/trace-log.js';
 import type { NetRuntime } from './net-runtime.js';
@@ -19,12 +21,15 @@ export class NetDiagnostics {
   readonly #logs: DiagnosticsLogs;
   readonly #stats: SessionStatsReader;
   readonly #changed = new EventEmitter<DiagnosticsSnapshot>();
+  readonly #rooms: (persona: string) => RendezvousRooms;
   #timer: NodeJS.Timeout | undefined;
   #fingerprint = '';
 
-  constructor(runtime: NetRuntime, logs: DiagnosticsLogs, channels: ChannelStatsSource) {
+  /** `rooms`: the presence area's rooms of a persona (empty unless it is the active one). */
+  constructor(runtime: NetRuntime, logs: DiagnosticsLogs, channels: ChannelStatsSource, rooms: (persona: string) => RendezvousRooms) {
     this.#runtime = runtime;
     this.#logs = logs;
+    this.#rooms = rooms;
     this.#stats = new SessionStatsReader(channels);
   }
 
@@ -55,6 +60,12 @@ export class NetDiagnostics {
         if (!this.#isActive(persona)) return [];
         return this.#logs.rendezvous.list(limit).map((entry) => structuredClone({ ...entry }));
       },
+      traces: async (limit = 200) => {
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KithError('KITH_ERR_BAD_REQUEST', 'limit is a whole number from 1 to 500');
+        if (!this.#isActive(persona)) return [];
+        return this.#logs.traces.list(limit).map((entry) => structuredClone({ ...entry }));
+      },
+      rooms: async () => structuredClone(this.#rooms(persona)),
       onDidChange: (listener, thisArgs, disposables) => {
         const subscription = this.#changed.event((snapshot) => {
           if (!this.#isActive(persona)) return;

@@ -84,7 +84,7 @@ function discoveryView(result: DiscoveryResult) {
   };
 }
 
-/** /api/discovery*, /api/connect*, /api/sessions*, /api/diagnostics/net (all behind the lock gate). */
+/** /api/discovery*, /api/connect*, /api/sessions* (all behind the lock gate; counters are read through `ctx.diagnostics`). */
 export function mountNetRoutes(api: Router, runtime: NetRuntime, connect: ConnectService): void {
   api.get('/discovery', answer(async () => discoveryView(await runtime.discover({ fresh: true }))));
   api.get('/discovery/ipv4', answer(async () => {
@@ -125,8 +125,4 @@ export function mountNetRoutes(api: Router, runtime: NetRuntime, connect: Connec
     session.close('closed-locally');
     return undefined;
   }));
-
-  api.get('/diagnostics/net', answer(() => ({
-    udp_port: runtime.udpPort, counters: runtime.counters.snapshot(), listener_counters: runtime.listenerCounters.snapshot(),
-  })));
 }

@@ -1,4 +1,4 @@
-import { EventEmitter, KithError, type PeerKey } from '@kith/sdk';
+import { EventEmitter, KithError, type PeerKey, type RendezvousRooms } from '@kith/sdk';
 import type { HostArea, Kernel } from '../core/area.js';
 import type { ActivePersona } from '../core/persona-gate.js';
 import type { IdentityArea } from '../identity/area.js';
@@ -19,6 +19,11 @@ export type { PresenceFriendSource } from './friend-routing.js';
 export interface PresenceArea extends HostArea, PresenceSignalling {
   /** Every (url, room, owner) published and not yet unpublished (Tester page, tests). */
   readonly tracker: RoomTracker;
+  /**
+   * The rooms of `persona`'s unlock session (`ctx.diagnostics.rooms()`): empty unless it is the
+   * active one, so a context left from another persona reads nothing.
+   */
+  roomsOf(persona: string): RendezvousRooms;
 }
 
 /** Test and lab knobs; the host passes none. */
@@ -92,6 +97,7 @@ export function createPresenceArea(kernel: Kernel, identity: IdentityArea, optio
   return {
     name: 'presence',
     tracker,
+    roomsOf: (persona) => (engine && engine.persona.info.masterPublicKey === persona ? engine.rooms() : { tracked: [], joined: [] }),
     providers: {
       rendezvous: (scope) => createRendezvousProvider(scope, { engine: current }),
     },

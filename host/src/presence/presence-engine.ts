@@ -1,4 +1,4 @@
-import { KithError, type Friend, type PeerKey } from '@kith/sdk';
+import { KithError, type Friend, type PeerKey, type RendezvousRooms } from '@kith/sdk';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import type { ActivePersona } from '../core/persona-gate.js';
 import type { TraceLog } from '../core/trace-log.js';
@@ -150,11 +150,16 @@ export class PresenceEngine {
   }
 
   /**
-   * Rooms this unlock session published in (`/api/diagnostics/rooms`): not a former session's or
-   * another persona's, even while those are still being unpublished.
+   * Rooms this unlock session published in or joined (`ctx.diagnostics.rooms()`): not a former
+   * session's or another persona's, even while those are still being unpublished. A room joined
+   * by word shows that word (kept in memory only, like the join itself).
    */
-  trackedRooms(): ReturnType<RoomTracker['rooms']> {
-    return this.#o.tracker.rooms({ session: this.#o.session });
+  rooms(): RendezvousRooms {
+    const joined = [...this.#joined.values()].map((j) => ({ url: j.url, room: j.room, word: j.word, mode: j.mode, showStrangers: j.showStrangers }));
+    const wordOf = new Map(joined.map((j) => [`${j.url} ${j.room}`, j.word]));
+    const tracked = this.#o.tracker.rooms({ session: this.#o.session })
+      .map((r) => ({ ...r, word: wordOf.get(`${r.url} ${r.room}`) ?? null }));
+    return { tracked, joined };
   }
 
   /** Unpublish this session's tracked owners matching `filter` (all when empty). */
@@ -177,10 +182,6 @@ export class PresenceEngine {
 
   lastSeen(peer: PeerKey): LastSeen | undefined {
     return this.#lastSeen.get(peer);
-  }
-
-  joinedRooms(): Array<{ url: string; room: string; mode: PresenceMode; showStrangers: boolean }> {
-    return [...this.#joined.values()].map((j) => ({ url: j.url, room: j.room, mode: j.mode, showStrangers: j.showStrangers }));
   }
 
   publishConnect(kind: 'connect_request' | 'connect_accept', args: ConnectRequestArgs): Promise<void> {

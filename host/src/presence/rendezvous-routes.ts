@@ -43,8 +43,9 @@ function toJson(result: PollResult) {
 }
 
 /**
- * `/api/rendezvous/check|join|poll|leave` and `/api/diagnostics/rooms` (all behind the lock gate).
- * The activity log itself is served by `/api/diagnostics/rendezvous` (extensions area). `engine()` throws KITH_ERR_LOCKED while no persona is unlocked.
+ * `/api/rendezvous/check|join|poll|leave` (all behind the lock gate). Rooms and the activity log
+ * are read through `ctx.diagnostics` (the diagnostics extension serves them). `engine()` throws
+ * KITH_ERR_LOCKED while no persona is unlocked.
  */
 export function mountRendezvousRoutes(api: Router, deps: { engine: () => PresenceEngine; log: TraceLog }): void {
   const body = jsonBody(16 * 1024);
@@ -73,10 +74,5 @@ export function mountRendezvousRoutes(api: Router, deps: { engine: () => Presenc
   api.post('/rendezvous/leave', body, answer(async (req) => {
     const b = parse(leaveBody, req.body);
     return { left: true, unpublished: await deps.engine().leave(b.url, b.word) };
-  }));
-  // The active unlock session's rooms only: a persona switch or lock leaves nothing of the last one here.
-  api.get('/diagnostics/rooms', answer(() => {
-    const engine = deps.engine();
-    return { rooms: engine.trackedRooms(), joined: engine.joinedRooms() };
   }));
 }

@@ -1,7 +1,8 @@
 /**
  * Diagnostics belong to one persona: connect traces name friends and their endpoints, so after a
  * persona switch (or a lock) a real host's `/api/diagnostics/*` logs show nothing of the persona
- * that was active before.
+ * that was active before. The host keeps the logs; the diagnostics extension (the only built-in
+ * here) serves them through `ctx.diagnostics`, and turning it off for a persona removes its routes.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { startHost, type RunningHost } from '../../src/host.js';
 import { MemoryRoomStore } from '../../../rendezvous/src/server/memory-store.js';
 import { startRendezvousServer, type RunningRendezvous } from '../../../rendezvous/src/server/server.js';
+import { diagnosticsOnlyBuiltins } from '../diagnostics/diagnostics-builtin.js';
 
 /**
  * A pass-through proxy in front of a real rendezvous that, once `hold` is set, keeps unpublish
@@ -50,7 +52,7 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
     host = await startHost({
       config: loadConfig({}, { port: 0, dataDir, logLevel: 'silent', noBrowser: true, stunServers: [], lanPort: false }),
       log: createLogger('silent'),
-      extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
+      extensions: { builtinDir: diagnosticsOnlyBuiltins(dataDir) },
     });
   });
   after(async () => {
@@ -95,12 +97,17 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
     const proxy = await startHoldingProxy(rendezvous.url.replace(/\/$/, ''));
     const port = `:${new URL(proxy.url).port}`;
     const view = async () => JSON.stringify([(await call('GET', '/diagnostics/rooms')).body, (await call('GET', '/diagnostics/rendezvous')).body]);
+    const word = `Garden Gate ${randomBytes(4).toString('hex')}`;
     try {
       await becomeActive('first', false);
-      expect((await call('POST', '/rendezvous/join', { url: proxy.url, word: `room-${randomBytes(4).toString('hex')}`, mode: 'manual' })).status).to.equal(200);
+      expect((await call('POST', '/rendezvous/join', { url: proxy.url, word, mode: 'manual' })).status).to.equal(200);
       const firstRooms = (await call('GET', '/diagnostics/rooms')).body;
       expect(firstRooms.rooms.map((r: { url: string }) => r.url)).to.deep.equal([proxy.url]);
+      // Shown by the word the user typed, not only by its hash.
+      expect(firstRooms.rooms[0]).to.include({ word, owners: 1 });
       expect(firstRooms.joined).to.have.length(1);
+      expect(firstRooms.joined[0]).to.include({ url: proxy.url, word, mode: 'manual', show_strangers: false });
+      expect(firstRooms.joined[0].room).to.equal(firstRooms.rooms[0].room).and.match(/^[0-9a-f]{64}$/);
       expect(await view()).to.include(port);
 
       proxy.hold = true; // the first persona's unpublish hangs: its room stays tracked for now
@@ -109,6 +116,7 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
       const secondRooms = (await call('GET', '/diagnostics/rooms')).body;
       expect(secondRooms).to.deep.equal({ rooms: [], joined: [] });
       expect(await view()).to.not.include(port);
+      expect(await view()).to.not.include(word);
 
       // The unpublish ends (failed) while the second persona is active: its trace must not land there.
       for (const res of proxy.held.splice(0)) res.writeHead(503).end();
@@ -133,6 +141,23 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
     expect((await attempt).status).to.be.greaterThanOrEqual(400);
     expect(Date.now() - started, 'the attempt was still running at the switch').to.be.greaterThan(300);
     expect(await logs()).to.not.include(friend.slice(0, 16));
+  });
+
+  it('turned off for one persona, the routes answer 404 KITH_ERR_EXTENSION_DISABLED there and still answer for the other', async () => {
+    const routes = ['/diagnostics/rooms', '/diagnostics/net'];
+    await becomeActive('second', false);
+    expect((await call('POST', '/extensions/diagnostics', { enabled: false })).status).to.equal(200);
+    for (const route of routes) {
+      const off = await call('GET', route);
+      expect(off.status, route).to.equal(404);
+      expect(off.body.error.code, route).to.equal('KITH_ERR_EXTENSION_DISABLED');
+    }
+    await becomeActive('first', false);
+    for (const route of routes) expect((await call('GET', route)).status, route).to.equal(200);
+    expect((await call('GET', '/diagnostics/net')).body.udp_port).to.equal(host.areas.net.udpPort);
+    await becomeActive('second', false);
+    expect((await call('POST', '/extensions/diagnostics', { enabled: true })).status).to.equal(200);
+    for (const route of routes) expect((await call('GET', route)).status, route).to.equal(200);
   });
 
   it('answers the locked state with 423, not with anyone\'s traces', async () => {

@@ -18,13 +18,14 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-export async function startTestHost(label: string): Promise<TestHost> {
+/** `options.builtins`: the built-in extensions folder to run, made in the host's data folder (default: none). */
+export async function startTestHost(label: string, options: { builtins?: (dataDir: string) => string } = {}): Promise<TestHost> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kith-net-${label}-`));
   // No LAN beacons for loopback tests.
   const host: RunningHost = await startHost({
     config: loadConfig({}, { port: 0, dataDir, noBrowser: true, stunServers: ['127.0.0.1:9'], lanPort: false }),
     log: createLogger('silent'),
-    extensions: { builtinDir: path.join(dataDir, 'no-extensions') },
+    extensions: { builtinDir: options.builtins?.(dataDir) ?? path.join(dataDir, 'no-extensions') },
   });
   const passphrase = `net test passphrase ${label}`;
   const created = await host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ slug: label, label, passphrase }) });

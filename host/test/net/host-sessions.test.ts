@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { LossyShim } from '../../../tools/netlab/lossy-shim.js';
+import { diagnosticsOnlyBuiltins } from '../diagnostics/diagnostics-builtin.js';
 import { befriendHosts, startTestHost, type TestHost } from './host-fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +16,8 @@ describe('net: sessions between two real hosts, seen by a third party', function
   let shim: LossyShim;
 
   before(async () => {
-    [a, b] = await Promise.all([startTestHost('alice'), startTestHost('bob')]);
+    // Bob runs the diagnostics extension: its /api/diagnostics/net shows the counters.
+    [a, b] = await Promise.all([startTestHost('alice'), startTestHost('bob', { builtins: diagnosticsOnlyBuiltins })]);
     await befriendHosts(a, b);
     eve = dgram.createSocket('udp4');
     await new Promise<void>((r) => eve.bind(0, '127.0.0.1', () => r()));

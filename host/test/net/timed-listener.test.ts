@@ -162,7 +162,7 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     const totals = await bob.request('GET', '/tl/diag/counters');
     expect(totals.listeners.reasons['hello-unknown-peer']).to.be.at.least(counted.reasons['hello-unknown-peer']);
     expect(totals.listeners.reasons['bad-magic']).to.be.at.least(1);
-    const tester = await bob.request('GET', '/diagnostics/net'); // the Tester page's view
+    const tester = await bob.request('GET', '/diagnostics/net'); // the diagnostics extension's view
     expect(tester.listener_counters.reasons['hello-unknown-peer']).to.equal(totals.listeners.reasons['hello-unknown-peer']);
     expect(await sessionWith(bob, carol)).to.equal(undefined);
   });

@@ -25,7 +25,7 @@ const FRESH_CHECK_MS = 5 * 60_000;
 
 export async function buildReport(ctx: ExtensionContext, deps: { netcheck: NetcheckRunner; sessions: SessionMonitor; words: RoomWords }): Promise<SharedReport> {
   const latest = deps.netcheck.latest;
-  const [netcheck, update, attempts, counters, friends, words, activity] = await Promise.all([
+  const [netcheck, update, attempts, counters, friends, words, activity, rooms] = await Promise.all([
     latest && Date.now() - latest.startedAt < FRESH_CHECK_MS ? latest : deps.netcheck.run().catch(() => null),
     deps.sessions.sample(),
     ctx.diagnostics.connectAttempts(50),
@@ -33,8 +33,10 @@ export async function buildReport(ctx: ExtensionContext, deps: { netcheck: Netch
     ctx.friends.list(),
     deps.words.allWords(),
     ctx.diagnostics.rendezvousActivity(500),
+    ctx.diagnostics.rooms(),
   ]);
-  const redactor = new Redactor([ctx.persona.label, ctx.persona.slug, ...friends.map((f) => f.label), ...words]);
+  const joinedWords = rooms.joined.map((r) => r.word);
+  const redactor = new Redactor([ctx.persona.label, ctx.persona.slug, ...friends.map((f) => f.label), ...words, ...joinedWords]);
   // Labels are left out outright, not only masked.
   const sessions = update.sessions.map(({ label: _label, ...rest }) => rest);
   return redactor.redact({

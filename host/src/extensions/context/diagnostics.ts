@@ -6,8 +6,8 @@ const OUTCOMES = new Set(['ok', 'failed', 'skipped', 'info']);
 
 /**
  * `ctx.diagnostics`: trace entries into the host's in-memory trace log (source = extension id),
- * checked here, and the read side (session stats, counters, connect attempts, change events)
- * from whichever area provides it; without one, reads throw `KITH_ERR_NOT_AVAILABLE`.
+ * checked here, and the read side (session stats, counters, connect attempts, traces, rooms,
+ * change events) from whichever area provides it; without one, reads throw `KITH_ERR_NOT_AVAILABLE`.
  */
 export function createDiagnostics(
   scope: ExtensionScope, traces: TraceLog, provide?: (scope: ExtensionScope) => Diagnostics,
@@ -36,6 +36,8 @@ export function createDiagnostics(
     counters: async () => read().counters(),
     connectAttempts: async (limit) => read().connectAttempts(limit),
     rendezvousActivity: async (limit) => read().rendezvousActivity(limit),
+    traces: async (limit) => read().traces(limit),
+    rooms: async () => read().rooms(),
     onDidChange: (listener, thisArgs, disposables) => read().onDidChange(listener, thisArgs, disposables),
   };
 }

@@ -1,0 +1,27 @@
+import { type Disposable, type ExtensionContext } from '@kith/sdk';
+import type { RoomWords } from './history/room-words.js';
+
+/**
+ * The reference's raw diagnostics routes, served from what the host keeps (`ctx.diagnostics`):
+ * `traces` (connect steps and extensions' traces, newest first), `rendezvous` (the activity log),
+ * `rooms` (tracked and joined rooms, by the word the user typed where it is known) and `net` (the
+ * datagram counters). All of them are the active persona's only; turning the extension off for a
+ * persona removes them.
+ */
+export function registerHostFactsRoutes(ctx: ExtensionContext, words: RoomWords): Disposable[] {
+  return [
+    ctx.routes.get('/diagnostics/rooms', async () => {
+      const { tracked, joined } = await ctx.diagnostics.rooms();
+      // A room published raw (not joined by word here) may still have a word the user typed on the page.
+      const remembered = await words.wordsFor(tracked.filter((r) => r.word === null).map((r) => r.room));
+      return {
+        rooms: tracked.map((r) => ({ url: r.url, room: r.room, word: r.word ?? remembered[r.room] ?? null, owners: r.owners, sources: r.sources })),
+        joined: joined.map((j) => ({ url: j.url, room: j.room, word: j.word, mode: j.mode, show_strangers: j.showStrangers })),
+      };
+    }),
+    ctx.routes.get('/diagnostics/net', async () => {
+      const counters = await ctx.diagnostics.counters();
+      return { udp_port: counters.udpPort, counters: counters.mainPort, listener_counters: counters.listeners };
+    }),
+  ];
+}
