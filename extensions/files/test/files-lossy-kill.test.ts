@@ -3,7 +3,8 @@
  * sender at a random point, then of the receiver at a random point later. It completes with the
  * right root, and the file payload that crossed stays under size + 2 %.
  *
- * Size: KITH_FILES_HEAVY_MIB (default 48 MiB here; the full tier can set 1024). Kill points come
+ * Size: KITH_FILES_LOSSY_MB (default 48 MiB, so the suite stays within CI's budget; the issue's
+ * 1 GiB run is `KITH_FILES_LOSSY_MB=1024`; KITH_FILES_HEAVY_MIB is read too). Kill points come
  * from KITH_FILES_HEAVY_SEED (printed, so a failure can be replayed).
  *
  * Payload accounting: block payload that crossed to the receiver (its handler's count), phase by
@@ -20,7 +21,9 @@ import { MAX_BUFFERED_BYTES } from '../src/receiver.js';
 import { download, expectedRoot, killHard, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
 
 const MIB = 1024 * 1024;
-const SIZE = Number(process.env.KITH_FILES_HEAVY_MIB ?? 48) * MIB;
+const SIZE = Number(process.env.KITH_FILES_LOSSY_MB ?? process.env.KITH_FILES_HEAVY_MIB ?? 48) * MIB;
+/** How long one phase may take: generous for the 1 GiB run through a 5 % lossy path on a shared machine. */
+const PHASE_MS = Math.max(900_000, (SIZE / MIB) * 4000);
 const SEED = Number(process.env.KITH_FILES_HEAVY_SEED ?? Date.now() % 100_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,7 +48,7 @@ async function settled(read: () => Promise<number>): Promise<number> {
 }
 
 describe('files: kill -9 of the sender, then the receiver, through the lossy shim at 5% loss', function () {
-  this.timeout(1_800_000);
+  this.timeout(Math.max(1_800_000, 3 * PHASE_MS));
   let rendezvous: TestRendezvous;
   let alice: TestHost;
   let bob: TestHost;
@@ -81,7 +84,7 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
     const bytes = randomFile(SIZE);
     const sent = await sendFile(alice, bob.persona!.key, bytes, 'heavy.bin');
     const id = sent.transfer_id as string;
-    const reached = (share: number) => eventually(`${(share * 100).toFixed(0)}% at Bob`, async () => (await transferOn(bob, id))?.bytes_done >= SIZE * share, 900_000, 20);
+    const reached = (share: number) => eventually(`${(share * 100).toFixed(0)}% at Bob`, async () => (await transferOn(bob, id))?.bytes_done >= SIZE * share, PHASE_MS, 20);
 
     await reached(killSenderAt);
     killHard(alice);
@@ -97,7 +100,7 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
     const bobStart = (await transferOn(bob, id)).payload_bytes;
     await link();
 
-    await waitState(bob, id, 'complete', 900_000);
+    await waitState(bob, id, 'complete', PHASE_MS);
     await waitState(alice, id, 'complete', 60_000);
     const phase3 = (await transferOn(bob, id)).payload_bytes - bobStart;
     const total = phase1 + phase2 + phase3;
