@@ -2,7 +2,7 @@
  * The browser side of a call's audio, without UI: microphone → WebCodecs Opus (20 ms frames, in-band
  * FEC and DTX on) → encoded frames for the `media` page channel; and the friend's encoded frames →
  * Opus decoder → PCM for playout. The host only ever sees the encoded frames.
- * Not built yet: the jitter buffer, concealment, feedback and playout through an AudioContext.
+ * The receiving side with a jitter buffer and concealment is ui/audio-receiver.ts.
  */
 
 /** Opus at 48 kHz mono, 20 ms per frame. */
@@ -18,15 +18,31 @@ export interface AudioCapture {
   stop(): void;
 }
 
-/** Capture the microphone and hand each encoded Opus frame to `onFrame`. */
-export async function startAudioCapture(onFrame: (frame: Uint8Array) => void): Promise<AudioCapture> {
-  const media = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, sampleRate: 48_000 } });
-  const track = media.getAudioTracks()[0]!;
+export interface AudioCaptureOptions {
+  /** Capture this track instead of asking for the microphone (a generated tone in tests and the bench). */
+  track?: MediaStreamTrack;
+  /** Each captured chunk's mono samples with the wall-clock time it was read (latency measurement). */
+  onCapturePcm?(samples: Float32Array, wallMs: number): void;
+}
+
+/**
+ * Capture the microphone and hand each encoded Opus frame to `onFrame` with its media index (20 ms
+ * slots since capture began, so a DTX pause skips indexes).
+ */
+export async function startAudioCapture(onFrame: (frame: Uint8Array, index: number) => void, options: AudioCaptureOptions = {}): Promise<AudioCapture> {
+  const track = options.track ?? (await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, sampleRate: 48_000 } })).getAudioTracks()[0]!;
+  let first: number | undefined;
+  let index = -1;
   const encoder = new AudioEncoder({
     output: (chunk) => {
       const bytes = new Uint8Array(chunk.byteLength);
       chunk.copyTo(bytes);
-      onFrame(bytes);
+      // Chromium's Opus encoder stamps its output by counting frames, so a DTX pause does not show
+      // in chunk.timestamp; the output's wall-clock time does (the encoder answers each 20 ms at once).
+      const now = performance.now();
+      first ??= now;
+      index = Math.max(index + 1, Math.round((now - first) / 20));
+      onFrame(bytes, index);
     },
     error: (error) => console.error('audio encoder', error),
   });
@@ -39,6 +55,11 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array) => void): P
     while (running) {
       const { value, done } = await reader.read();
       if (done || !value) break;
+      if (options.onCapturePcm) {
+        const samples = new Float32Array(value.numberOfFrames);
+        value.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
+        options.onCapturePcm(samples, performance.timeOrigin + performance.now());
+      }
       if (encoder.state === 'configured') encoder.encode(value);
       value.close();
     }

@@ -1,0 +1,163 @@
+/**
+ * The friend's audio: arrivals → adaptive jitter buffer (ui/jitter-buffer.ts) → a playout clock
+ * that pops one 20 ms slot at a time → Opus decoder, or concealment for a lost slot → PCM.
+ *
+ * Concealment: WebCodecs exposes neither libopus PLC (decoding a missing packet) nor FEC decoding,
+ * so a lost slot repeats the last decoded 20 ms at half the level each time, then falls silent
+ * after three slots. A slot the sender left out for DTX (its index jumped but the host sequence did
+ * not) is counted as DTX, not as a loss.
+ */
+import { JitterBuffer } from './jitter-buffer.js';
+import { unpackBody } from './media-frame.js';
+
+const FRAME_MS = 20;
+const FRAME_SAMPLES = 960;
+const MAX_REPEATS = 3;
+
+export interface AudioReceiverStats {
+  received: number;
+  played: number;
+  /** Slots filled by concealment (lost frames). */
+  concealed: number;
+  /** Slots the sender skipped in silence (DTX): played as silence, not concealed. */
+  dtx: number;
+  late: number;
+  decodedSamples: number;
+  concealedSamples: number;
+  /** The longest run of consecutive concealed slots, in ms. */
+  longestGapMs: number;
+  targetMs: number;
+  peak: number;
+}
+
+export interface AudioReceiver {
+  /** One message body from the host: `seq` is the host's sequence for the stream. */
+  push(seq: number, body: Uint8Array): void;
+  readonly stats: AudioReceiverStats;
+  close(): void;
+}
+
+export interface AudioReceiverOptions {
+  /** Each 20 ms of PCM as it is produced (decoded or concealed), with the wall-clock time. */
+  onPcm?(samples: Float32Array, concealed: boolean, wallMs: number): void;
+  /** Play through an AudioContext too (the call page); tests and the bench tap `onPcm` only. */
+  play?: boolean;
+}
+
+const wallNow = () => performance.timeOrigin + performance.now();
+
+export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioReceiver {
+  const buffer = new JitterBuffer(FRAME_MS);
+  const seqOf = new Map<number, number>();
+  const stats: AudioReceiverStats = { received: 0, played: 0, concealed: 0, dtx: 0, late: 0, decodedSamples: 0, concealedSamples: 0, longestGapMs: 0, targetMs: buffer.targetMs, peak: 0 };
+  let lastSeq: number | undefined;
+  let lastPcm: Float32Array | undefined;
+  let repeats = 0;
+  const player = options.play ? new PcmPlayer() : undefined;
+
+  const emit = (samples: Float32Array, concealed: boolean) => {
+    player?.play(samples);
+    options.onPcm?.(samples, concealed, wallNow());
+  };
+  const decoder = new AudioDecoder({
+    output: (data) => {
+      const samples = new Float32Array(data.numberOfFrames);
+      data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
+      data.close();
+      stats.decodedSamples += samples.length;
+      for (const s of samples) if (Math.abs(s) > stats.peak) stats.peak = Math.abs(s);
+      lastPcm = samples;
+      emit(samples, false);
+    },
+    error: (error) => console.error('audio decoder', error),
+  });
+  decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: 1 });
+
+  // A slot that comes due empty is concealed at once (the playout cannot wait). When the next frame
+  // plays, its host sequence tells what the gap was: consecutive with the last played frame means
+  // the sender skipped those slots in silence (DTX), so they are counted as DTX, not as loss.
+  let pending = 0;
+  const conceal = () => {
+    pending++;
+    const out = new Float32Array(FRAME_SAMPLES);
+    if (lastPcm && repeats < MAX_REPEATS) {
+      const gain = 0.5 ** (repeats + 1);
+      for (let i = 0; i < out.length; i++) out[i] = (lastPcm[i % lastPcm.length] ?? 0) * gain;
+    }
+    repeats++;
+    emit(out, true);
+  };
+  const settleGap = (seq: number | undefined) => {
+    if (pending === 0) return;
+    if (lastSeq !== undefined && seq === lastSeq + 1) stats.dtx += pending;
+    else {
+      stats.concealed += pending;
+      stats.concealedSamples += pending * FRAME_SAMPLES;
+      stats.longestGapMs = Math.max(stats.longestGapMs, pending * FRAME_MS);
+    }
+    pending = 0;
+  };
+
+  const tick = () => {
+    const now = performance.now();
+    for (;;) {
+      const slot = buffer.pop(now);
+      if (slot.kind === 'wait') break;
+      if (slot.kind === 'missing') {
+        conceal();
+        continue;
+      }
+      const seq = seqOf.get(slot.seq);
+      seqOf.delete(slot.seq);
+      settleGap(seq);
+      lastSeq = seq;
+      repeats = 0;
+      stats.played++;
+      if (decoder.state === 'configured') decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
+    }
+    stats.targetMs = buffer.targetMs;
+    stats.late = buffer.stats.late;
+  };
+  // 5 ms ticks: the playout clock follows wall time, so a late timer only delays, never drifts.
+  const timer = setInterval(tick, 5);
+
+  return {
+    stats,
+    push(seq, body) {
+      const unpacked = unpackBody(body);
+      if (!unpacked) return;
+      stats.received++;
+      seqOf.set(unpacked.index, seq);
+      if (seqOf.size > 500) seqOf.delete(seqOf.keys().next().value!);
+      buffer.push(unpacked.index, performance.now(), unpacked.frame);
+      tick();
+    },
+    close() {
+      clearInterval(timer);
+      if (decoder.state !== 'closed') decoder.close();
+      player?.close();
+    },
+  };
+}
+
+/** Plays 48 kHz mono PCM chunks back to back through an AudioContext. */
+class PcmPlayer {
+  private readonly context = new AudioContext({ sampleRate: 48_000, latencyHint: 'interactive' });
+  private next = 0;
+
+  play(samples: Float32Array): void {
+    const buffer = this.context.createBuffer(1, samples.length, 48_000);
+    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
+    const source = this.context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(this.context.destination);
+    // Behind the clock (a stall): restart just ahead of it rather than play stale audio.
+    if (this.next < this.context.currentTime) this.next = this.context.currentTime + 0.005;
+    source.start(this.next);
+    this.next += buffer.duration;
+  }
+
+  close(): void {
+    this.context.close().catch(() => undefined);
+  }
+}

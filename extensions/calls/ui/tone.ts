@@ -1,0 +1,50 @@
+/**
+ * Tone analysis on PCM (pure, Node-testable): the Goertzel power of one frequency, the dominant of
+ * a few candidates, and an onset detector (silence → sound) that the latency measurement runs the
+ * same way on the sender's capture and the receiver's decoded output.
+ */
+
+/** Goertzel power of `frequency` in `samples` at `sampleRate` (normalised by length²). */
+export function goertzelPower(samples: Float32Array, frequency: number, sampleRate: number): number {
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / sampleRate);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of samples) {
+    const s0 = x + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (samples.length * samples.length);
+}
+
+/** The candidate with the most power, and its share of the candidates' total power. */
+export function dominantFrequency(samples: Float32Array, candidates: readonly number[], sampleRate: number): { frequency: number; share: number } {
+  const powers = candidates.map((f) => goertzelPower(samples, f, sampleRate));
+  const total = powers.reduce((a, b) => a + b, 0);
+  const best = powers.indexOf(Math.max(...powers));
+  return { frequency: candidates[best]!, share: total > 0 ? powers[best]! / total : 0 };
+}
+
+/**
+ * Finds each start of sound after at least `quietMs` of quiet. Feed it consecutive chunks with the
+ * wall-clock time at which the chunk's LAST sample was available; it reports the onset's time,
+ * moved back by the samples that follow it in the chunk.
+ */
+export class OnsetDetector {
+  private quietSamples = 0;
+  readonly onsets: number[] = [];
+
+  constructor(private readonly sampleRate = 48_000, private readonly threshold = 0.05, private readonly quietMs = 150) {}
+
+  feed(samples: Float32Array, endTimeMs: number): void {
+    const quietNeeded = (this.quietMs / 1000) * this.sampleRate;
+    for (let i = 0; i < samples.length; i++) {
+      if (Math.abs(samples[i]!) < this.threshold) {
+        this.quietSamples++;
+        continue;
+      }
+      if (this.quietSamples >= quietNeeded) this.onsets.push(endTimeMs - ((samples.length - i) / this.sampleRate) * 1000);
+      this.quietSamples = 0;
+    }
+  }
+}
