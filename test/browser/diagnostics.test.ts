@@ -8,6 +8,8 @@ import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/
 import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
 
 const NAMES = ['Alice Canary Q7', 'Bob Canary Z3'];
+/** A room word the page must show and the report must not (another canary). */
+const ROOM_WORD = 'Meadow Canary 41';
 
 /** An in-process host (it serves the built client) with an unlocked persona, as the test kit's steps want it. */
 async function peerOn(host: TestHost, label: string): Promise<TestPeer & { key: string }> {
@@ -29,8 +31,9 @@ async function peerOn(host: TestHost, label: string): Promise<TestPeer & { key: 
 
 /**
  * The Diagnostics page in Chromium, on two real hosts with a live session: the session's stats
- * update on screen, its uPlot chart draws, and the exported report holds no key, label or
- * unmasked address (the persona names, both keys and 127.0.0.1 are the canaries).
+ * update on screen, its uPlot chart draws, a joined room shows by its word, and the exported report
+ * holds no key, label, room word or unmasked address (the persona names, the word, both keys and
+ * 127.0.0.1 are the canaries).
  */
 describe('browser: the Diagnostics page', function () {
   this.timeout(240_000);
@@ -106,13 +109,22 @@ describe('browser: the Diagnostics page', function () {
     await snap(page, 'diagnostics-02-netcheck');
   });
 
+  it('shows a joined room by the word typed to join it, not by its hash', async () => {
+    const url = rendezvous.url.replace(/\/$/, '');
+    await alice.request('POST', '/rendezvous/join', { url, word: ROOM_WORD, mode: 'manual' });
+    const rooms = page.getByTestId('joined-rooms');
+    await rooms.getByText(ROOM_WORD, { exact: true }).waitFor({ timeout: 30_000 }); // the page reloads its history every few seconds
+    expect(await rooms.innerText()).to.not.match(/room [0-9a-f]{8}…/);
+    await snap(page, 'diagnostics-03-rooms');
+  });
+
   it('exports a report, in one click, with no key, label or unmasked address', async () => {
     for (const format of ['json', 'text'] as const) {
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
       const body = fs.readFileSync((await download.path())!, 'utf8');
       expect(body).to.match(format === 'json' ? /"kith-diagnostics-report"/ : /Kith diagnostics report/);
       expect(body).to.match(/key#1/);
-      for (const canary of [alice.persona!.key, bob.persona!.key, 'Canary', '127.0.0.1']) expect(body, `${format}: ${canary}`).to.not.include(canary);
+      for (const canary of [alice.persona!.key, bob.persona!.key, 'Canary', 'Meadow', '127.0.0.1']) expect(body, `${format}: ${canary}`).to.not.include(canary);
       expect(body).to.not.match(/[0-9a-f]{32,}/i);
       expect(body).to.not.match(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/);
     }
