@@ -33,6 +33,8 @@ const USES: Record<string, (ctx: ExtensionContext, db: Kept['db']) => unknown> =
   rendezvous: (ctx) => ctx.rendezvous.time('https://example.invalid'),
   blobs: (ctx) => (ctx.blobs as unknown as Record<string, unknown>).list,
   diagnostics: (ctx) => ctx.diagnostics.trace({ stage: 'x', outcome: 'ok' }),
+  'diagnostics.traces': (ctx) => ctx.diagnostics.traces(),
+  'diagnostics.rooms': (ctx) => ctx.diagnostics.rooms(),
   log: (ctx) => ctx.log.info('late'),
 };
 
