@@ -8,6 +8,8 @@ import { ExtensionRun } from './extension-run.js';
 import { enterZone } from './isolation/extension-zone.js';
 import type { FaultStore } from './isolation/fault-store.js';
 import { remoteModule, type ProcessLimits } from './isolation/extension-process.js';
+import { RestartPolicy, type RestartLimits } from './isolation/restart-policy.js';
+import { isDeadline, withTimeout } from './activation-deadline.js';
 import { extensionSealingKey, extensionTagKey } from '../storage/sealing.js';
 
 /** Where an extension stands for the active persona. */
@@ -16,6 +18,8 @@ export interface ExtensionStatus {
   readonly running: boolean;
   readonly faulted: boolean;
   readonly error: ErrorReport | null;
+  /** Where it runs: 'process' is its own extension host process (third-party), else the host's. */
+  readonly isolation: 'process' | 'in-process';
 }
 
 export interface ManagerOptions {
@@ -32,10 +36,18 @@ export interface ManagerOptions {
   /** Which extensions run in their own process (isolation/extension-process.ts). Default: none. */
   readonly isolate?: (record: ExtensionRecord) => boolean;
   readonly processLimits?: ProcessLimits;
+  /** When a crashed extension host is started again (isolation/restart-policy.ts). */
+  readonly restartLimits?: RestartLimits;
 }
 
 /** Default activation deadline: generous for a real `activate`, short enough not to stall an unlock. */
 export const DEFAULT_ACTIVATE_TIMEOUT_MS = 5_000;
+/**
+ * Starting an extension host (a Node process loading the SDK under the permission model) is not
+ * the extension's `activate`: on a loaded machine it can take seconds. The deadline proper runs in
+ * the process from the moment the extension's code is loaded; this only bounds a start that stalls.
+ */
+const PROCESS_START_ALLOWANCE_MS = 30_000;
 
 /**
  * Runs the active persona's extensions. Every change (unlock, switch, lock, a toggle, a fault) is
@@ -56,10 +68,13 @@ export class ExtensionManager {
   /** Waiters for the next settled activation of an extension (routes waiting through an unlock). */
   readonly #activationWaiters = new Map<string, Set<() => void>>();
   #subscription: { dispose(): void } | undefined;
+  readonly #restarts: RestartPolicy;
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: ManagerOptions) {
     this.#o = options;
     this.#byId = new Map(options.records.map((r) => [r.id, r]));
+    this.#restarts = new RestartPolicy(options.restartLimits);
   }
 
   get records(): readonly ExtensionRecord[] {
@@ -77,6 +92,8 @@ export class ExtensionManager {
 
   async stop(): Promise<void> {
     this.#subscription?.dispose();
+    for (const timer of this.#restartTimers) clearTimeout(timer);
+    this.#restartTimers.clear();
     await this.#enqueue(() => this.#switchTo(undefined));
   }
 
@@ -99,7 +116,8 @@ export class ExtensionManager {
     const enabled = this.#persona !== undefined && this.#enabled.get(id) === true;
     const running = this.#runs.has(id);
     const problem = record.installError ?? this.#runFaults.get(id) ?? (enabled && !running ? this.#dependencyProblem(record) : undefined);
-    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem) };
+    const isolation = this.#o.isolate?.(record) ? 'process' : 'in-process';
+    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem), isolation };
   }
 
   /** Turn an extension on or off for the active persona; resolves once it has started or stopped. */
@@ -116,6 +134,7 @@ export class ExtensionManager {
       if (enabled) {
         // Turning it on again is the user's answer to a recorded crash: try once more.
         this.#runFaults.delete(id);
+        this.#restarts.reset(`${persona.info.slug}\u0000${id}`);
         await this.#o.faults?.clear(persona.info.slug, id);
       }
       await this.#reconcile();
@@ -167,8 +186,40 @@ export class ExtensionManager {
       this.#o.kernel.log.warn({ err: error, ext: run.extensionId }, 'a stopped extension let an error escape; ignored');
       return;
     }
+    if (this.#o.isolate?.(record)) return this.#restartLater(run, record, error);
     this.fault(run, error);
     this.#recordCrash(run, record, error);
+  }
+
+  /**
+   * An extension host (own process) crashed, hung or ran out of memory: fault it now, start it
+   * again after a backoff, and after too many crashes in the window leave it faulted (recorded,
+   * so a restart of Kith does not run it again) with the reason shown to the user.
+   */
+  #restartLater(run: ExtensionRun, record: ExtensionRecord, error: unknown): void {
+    const reason = reportError(error).message;
+    const decision = this.#restarts.crashed(`${run.personaSlug}\u0000${record.id}`);
+    if (!decision.restart) {
+      const minutes = Math.round(decision.windowMs / 60_000);
+      const final = new KithError('KITH_ERR_EXTENSION_FAULTED', `${reason} (crashed ${decision.crashes} times within ${minutes} min; it stays off until turned on again)`, { extension: record.id });
+      this.fault(run, final);
+      this.#recordCrash(run, record, final);
+      return;
+    }
+    const seconds = Math.round(decision.delayMs / 100) / 10;
+    this.fault(run, new KithError('KITH_ERR_EXTENSION_FAULTED', `${reason} (restarting in ${seconds} s, crash ${decision.crashes})`, { extension: record.id }));
+    const persona = run.personaSlug;
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
+      this.#enqueueQuietly(async () => {
+        if (this.#persona?.info.slug !== persona || this.#runs.has(record.id)) return;
+        this.#runFaults.delete(record.id);
+        this.#o.kernel.log.info({ ext: record.id, crashes: decision.crashes }, 'restarting a crashed extension host');
+        await this.#reconcile();
+      });
+    }, decision.delayMs);
+    timer.unref();
+    this.#restartTimers.add(timer);
   }
 
   #recordCrash(run: ExtensionRun, record: ExtensionRecord, error: unknown): void {
@@ -274,12 +325,14 @@ export class ExtensionManager {
             database: this.#o.kernel.database,
             log: this.#o.kernel.log,
             limits: this.#o.processLimits ?? {},
+            activateTimeoutMs: deadline,
             sealingKeys: () => ({ sealingKey: extensionSealingKey(persona.atRestKey, record.id), tagKey: extensionTagKey(persona.atRestKey, record.id) }),
           })
         : entryModule(await enterZone(run, () => record.load()), record.id);
       run.module = module;
       run.context = await buildContext(this.#o.contextDeps, record, persona, run, (error) => this.fault(run, error));
-      await withTimeout(enterZone(run, async () => module.activate(run.context!)), deadline, record.id);
+      const isolated = this.#o.isolate?.(record) === true;
+      await withTimeout(enterZone(run, async () => module.activate(run.context!)), isolated ? deadline + PROCESS_START_ALLOWANCE_MS : deadline, record.id);
       run.activated = true;
       this.#o.kernel.log.info({ ext: record.id, persona: persona.info.slug }, 'extension activated');
     } catch (error) {
@@ -308,21 +361,4 @@ function entryModule(loaded: unknown, id: string): ExtensionModule {
   const found = candidates.find((c) => typeof (c as ExtensionModule | undefined)?.activate === 'function');
   if (!found) throw new KithError('KITH_ERR_MANIFEST_INVALID', `The entry module of "${id}" exports no activate(context) function`);
   return found as ExtensionModule;
-}
-
-const DEADLINE = Symbol('activation deadline');
-
-function isDeadline(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && DEADLINE in error;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, id: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new KithError('KITH_ERR_TIMEOUT', `Extension "${id}" did not finish activate within ${ms} ms`);
-      reject(Object.assign(error, { [DEADLINE]: true }));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

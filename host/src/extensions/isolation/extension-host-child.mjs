@@ -7,6 +7,9 @@ import './loopback-guard.mjs';
 import { createSealing } from './child-sealing.mjs';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostStream, childStreams, pullChild, cancelChild, appendPieces } from './child-streams.mjs';
+import { channelProxy, channelState } from './child-channels.mjs';
+import { forFriend } from './child-stream-ids.mjs';
 
 const send = (message) => process.send?.(message);
 const pending = new Map();
@@ -14,6 +17,14 @@ const callbacks = new Map();
 let nextId = 1;
 let sdk;
 let module;
+/** Copies of what synchronous members read, kept current by the host (snapshots.ts). */
+const snapshots = { sessions: { value: [] }, ownKeys: { value: {} }, proposed: { value: undefined } };
+/** A snapshot's value, or the host's error for a member it does not provide. */
+function snapshot(name) {
+  const entry = snapshots[name];
+  if (entry.error) throw rebuild(entry.error);
+  return entry.value;
+}
 
 /** A host error, rebuilt with its code so `isKithError` and `catalogued` see it. */
 function rebuild(error) {
@@ -69,30 +80,66 @@ function recorder() {
 
 function buildContext(init) {
   const table = JSON.parse(fs.readFileSync(new URL('./remote-members.json', import.meta.url), 'utf8'));
+  Object.assign(snapshots, init.snapshots);
   const ctx = { extension: init.extension, persona: init.persona, subscriptions: [] };
   const settings = { ...init.settings };
   for (const [path, kind] of Object.entries(table)) {
-    if (path.startsWith('/') || path.startsWith('storage.channel')) continue;
+    if (path.startsWith('/') || path.startsWith('storage.channel') || !path.includes('.')) continue;
     const [group, name] = path.split('.');
     const target = (ctx[group] ??= {});
     if (kind === 'call') target[name] = (...args) => call(path, args);
     else if (kind === 'notify') target[name] = (...args) => void send({ t: 'notify', member: path, args });
     else if (kind === 'listen' || kind === 'route') target[name] = (...args) => listen(path, args);
+    else if (kind === 'unavailable') Object.defineProperty(target, name, { enumerable: true, get: () => notAvailable(path) });
   }
+  const api = { call, listen, send, rebuild, sdk };
   ctx.settings.get = (id) => {
     if (!Object.hasOwn(settings, id)) throw rebuild({ code: 'KITH_ERR_NOT_FOUND', message: `Extension "${init.extension.id}" declares no setting "${id}"` });
     return settings[id];
   };
   ctx.settings.onDidChange((change) => void (settings[change.id] = change.value));
-  ctx.streams = { random: () => randomBytes(16).toString('hex'), forFriend: () => notAvailable('streams.forFriend') };
+  ctx.streams = {
+    random: () => randomBytes(16).toString('hex'),
+    forFriend: (peer, purpose) => forFriend(init.persona.masterPublicKey, peer, purpose, rebuild),
+  };
   ctx.timers = localTimers();
+  Object.defineProperty(ctx.sessions, 'all', { enumerable: true, get: () => snapshot('sessions') });
+  ctx.sessions.get = (peer) => snapshot('sessions').find((s) => s.peer === peer);
+  ctx.friends.ownX25519PublicKeyFor = (peer) => {
+    const keys = snapshot('ownKeys');
+    if (Object.hasOwn(keys, peer)) return keys[peer];
+    return notAvailable('friends.ownX25519PublicKeyFor for a peer that is not a saved friend');
+  };
+  ctx.blobs.readStream = (id, range) => hostStream(api, () => call('blobs.readStream', [id, range]));
+  const append = ctx.blobs.append;
+  ctx.blobs.append = (id, data) => appendPieces(append, ctx.blobs.size, id, data);
+  ctx.network.bindUdp = async (options, onDatagram) => {
+    const { '@udp': hid, local } = await call('network.bindUdp', [options, onDatagram]);
+    const socket = new sdk.Disposable(() => void call('@udp.dispose', [hid]).catch(() => undefined));
+    return Object.assign(socket, { local, send: (data, to) => call('@udp.send', [hid, data, to]) });
+  };
+  const channels = new Set();
+  ctx.pageChannels = {
+    register: (name, onOpen, options) =>
+      listen('pageChannels.register', [name, (init) => {
+        const channel = channelProxy(api, init, () => channels.delete(channel));
+        channels.add(channel);
+        onOpen(channel);
+      }, options]),
+    get open() { return [...channels].filter((c) => c.isOpen); },
+  };
+  ctx.proposed = {
+    get hostInfo() {
+      return snapshot('proposed');
+    },
+  };
   const channel = Object.fromEntries(['execute', 'begin', 'commit', 'rollback', 'migrationsDone'].map((m) => [m, (...args) => call(`storage.channel.${m}`, args)]));
   let storage;
   Object.defineProperty(ctx, 'storage', { enumerable: true, get: () => (storage ??= init.storageDialect.createChannelStorage(channel)) });
   ctx.sealing = init.sealingKey && init.hchacha
     ? createSealing(init.hchacha, init.sealingKey, init.tagKey, (reason, code = 'KITH_ERR_SEAL_INVALID') => rebuild({ code, message: code === 'KITH_ERR_SEAL_INVALID' ? 'Sealed data could not be opened: damaged, or sealed with another key' : reason, details: { reason } }))
     : unavailable('sealing');
-  for (const member of ['services', 'proposed']) ctx[member] = unavailable(member);
+  ctx.services = unavailable('services');
   return Object.freeze(ctx);
 }
 
@@ -110,14 +157,21 @@ function unavailable(member) {
   return new Proxy({}, { get: (_t, p) => (typeof p === 'symbol' || p === 'then' ? undefined : notAvailable(`${member}.${String(p)}`)) });
 }
 
+/** A request whose body the host streams: pulled piece by piece from the host. */
+function revive(request) {
+  const sid = request?.body?.['@stream'];
+  if (typeof sid !== 'number') return request;
+  return { ...request, body: hostStream({ call }, async () => ({ '@stream': sid })) };
+}
+
 async function invoke(message) {
   const fn = callbacks.get(message.cb);
   try {
     if (!fn) throw rebuild({ code: 'KITH_ERR_NOT_FOUND', message: 'The callback is gone' });
     if (message.route) {
       const { meta, res } = recorder();
-      const value = await fn(message.args[0], res);
-      send({ t: 'reply', id: message.id, ok: true, value, meta });
+      const value = await fn(revive(message.args[0]), res);
+      send({ t: 'reply', id: message.id, ok: true, value: childStreams.offer(value), meta });
     } else {
       send({ t: 'reply', id: message.id, ok: true, value: await fn(...message.args) });
     }
@@ -138,6 +192,15 @@ process.on('message', async (message) => {
     }
     case 'invoke':
       return invoke(message);
+    case 'pull':
+      return pullChild(message, send, flatten);
+    case 'cancel':
+      return cancelChild(message, send);
+    case 'snapshot':
+      if (Object.hasOwn(snapshots, message.name)) snapshots[message.name] = message.value;
+      return;
+    case 'channel-state':
+      return channelState(message);
     case 'ping':
       return send({ t: 'pong' });
     case 'init': {
@@ -149,6 +212,7 @@ process.on('message', async (message) => {
         const loaded = await import(message.entryUrl);
         module = [loaded.default, loaded].find((c) => typeof c?.activate === 'function');
         if (!module) throw rebuild({ code: 'KITH_ERR_MANIFEST_INVALID', message: 'The entry module exports no activate(context) function' });
+        send({ t: 'loaded' }); // the activation deadline starts now (process start is not the extension's)
         await module.activate(ctx);
         send({ t: 'activated' });
       } catch (error) {

@@ -1,21 +1,33 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type RouteResponse, type StorageChannel } from '@kith/sdk';
+import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type PageChannel, type RouteResponse, type StorageChannel } from '@kith/sdk';
 import type { Database } from '../../storage/database.js';
 import { openStorageChannel } from '../../storage/host-storage-channel.js';
 import type { HostLogger } from '../../log.js';
 import type { ExtensionRecord } from '../extension-record.js';
 import type { ExtensionRun } from '../extension-run.js';
 import { insideRoot } from '../discovery.js';
+import { deadlineError } from '../activation-deadline.js';
 import { processFlags } from './process-flags.js';
+import { channelState, HostHandles } from './host-handles.js';
+import { mirrorSnapshots, ownKeysOf } from './snapshots.js';
 import remoteMembers from './remote-members.json' with { type: 'json' };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'extension-host-child.mjs');
 /** How each context member crosses the process boundary: one line per member (remote-members.md). */
 // Imported, not read from disk, so the packaged executable carries it inside its bundle.
-const MEMBERS = remoteMembers as unknown as Record<string, 'call' | 'notify' | 'listen' | 'route'>;
+const MEMBERS = remoteMembers as unknown as Record<string, MemberKind>;
+/**
+ * call: a promise-returning RPC; notify: fire and forget; listen: a callback registration; route: a
+ * route handler; stream: a byte stream pulled piece by piece; channel: page channels; udp: a bound
+ * socket; local: built inside the extension host; snapshot: synchronous, read from a copy the host
+ * keeps up to date; unavailable: throws KITH_ERR_NOT_AVAILABLE there (docs/extensions.md).
+ */
+export type MemberKind = 'call' | 'notify' | 'listen' | 'route' | 'stream' | 'channel' | 'udp' | 'local' | 'snapshot' | 'unavailable';
+/** Calls on the host objects a handle names (host-handles.ts); nothing else starting with '@' exists. */
+const HANDLE_MEMBERS = new Set(['@pull', '@cancel', '@channel.send', '@channel.whenWritable', '@channel.close', '@channel.onDidReceive', '@channel.onDidDrain', '@channel.onDidClose', '@udp.send', '@udp.dispose']);
 
 export interface ProcessLimits {
   /** V8 old-space limit of the extension host, in MiB. Default 64. */
@@ -54,6 +66,8 @@ export interface RemoteDeps {
   readonly limits?: ProcessLimits;
   /** The extension's own sealing and tag keys for this persona (it opens only its own data). */
   readonly sealingKeys: () => { readonly sealingKey: Uint8Array; readonly tagKey: Uint8Array };
+  /** The deadline of the extension's `activate`, counted from when its process loaded its code. */
+  readonly activateTimeoutMs?: number;
 }
 
 export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: RemoteDeps): ExtensionModule {
@@ -63,6 +77,8 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
   let alive = false;
   const invokes = new Map<number, Pending>();
   const registrations = new Map<number, { dispose(): void }>();
+  const handles = new HostHandles();
+  const mirrors: { dispose(): void }[] = [];
   const timers: NodeJS.Timeout[] = [];
   const memoryMb = deps.limits?.memoryMb ?? 64;
   const heartbeatMs = deps.limits?.heartbeatMs ?? 1000;
@@ -80,18 +96,31 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     invokes.clear();
     for (const registration of registrations.values()) registration.dispose();
     registrations.clear();
+    for (const mirror of mirrors.splice(0)) mirror.dispose();
+    handles.dispose();
     if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   const post = (message: unknown) => {
     if (alive && child?.connected) child.send(message as never);
   };
-  const invoke = (cb: number, args: unknown[], route = false) =>
+  const ask = (message: Record<string, unknown>) =>
     new Promise<{ value: unknown; meta?: RouteMeta }>((resolve, reject) => {
       if (!alive) return reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" is not running`));
       const id = nextId++;
       invokes.set(id, { resolve, reject });
-      post({ t: 'invoke', id, cb, args, route });
+      post({ ...message, id });
     });
+  const invoke = (cb: number, args: unknown[], route = false) => ask({ t: 'invoke', cb, args, route });
+  /** A stream the extension answered a route with, pulled one piece at a time (the socket's pace). */
+  const childStream = (sid: number): AsyncIterable<Uint8Array> => ({
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (await ask({ t: 'pull', sid })).value as IteratorResult<Uint8Array>,
+      return: async () => {
+        await ask({ t: 'cancel', sid }).catch(() => undefined);
+        return { done: true, value: undefined };
+      },
+    }),
+  });
 
   /** A callback reference from the child, as a function the host can call. */
   const stub = (arg: unknown, kind: 'listen' | 'route'): unknown => {
@@ -99,14 +128,14 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     if (typeof cb !== 'number') return arg;
     if (kind === 'route') {
       return async (request: { body: unknown }, response: RouteResponse) => {
-        if (request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body) {
-          throw new KithError('KITH_ERR_NOT_AVAILABLE', 'Streamed request bodies do not reach an extension in its own process yet');
-        }
-        const { value, meta } = await invoke(cb, [request], true);
+        const streamed = request.body !== null && typeof request.body === 'object' && Symbol.asyncIterator in request.body;
+        const sent = streamed ? { ...request, body: handles.stream(request.body as AsyncIterable<Uint8Array>) } : request;
+        const { value, meta } = await invoke(cb, [sent], true);
         if (meta?.status !== undefined) response.status(meta.status);
         for (const [name, v] of Object.entries(meta?.headers ?? {})) response.header(name, v);
         if (meta?.length !== undefined) response.length(meta.length);
-        return value;
+        const sid = (value as { '@stream'?: unknown } | null)?.['@stream'];
+        return typeof sid === 'number' ? childStream(sid) : value;
       };
     }
     return async (...args: unknown[]) => (await invoke(cb, args)).value;
@@ -123,6 +152,55 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     const fn = owner[name];
     if (typeof fn !== 'function') throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${member} is not a function`);
     return fn as (...args: unknown[]) => unknown;
+  };
+
+  /** A page channel the extension accepted: the extension host gets a handle and mirrored state. */
+  const openChannel = (cb: number) => (channel: PageChannel) => {
+    const hid = handles.add('channel', channel);
+    const state = () => post({ t: 'channel-state', hid, state: channelState(channel) });
+    channel.onDidDrain(state);
+    channel.onDidClose(({ reason }) => {
+      post({ t: 'channel-state', hid, state: channelState(channel), reason });
+      handles.forget(hid);
+    });
+    void invoke(cb, [{ '@channel': hid, name: channel.name, page: channel.page, policy: channel.policy, maxMessageBytes: channel.maxMessageBytes, ...channelState(channel) }]).catch((error) =>
+      deps.log.warn({ err: error, ext }, 'an isolated extension\'s page channel handler failed'),
+    );
+  };
+
+  const handleCall = async (member: string, args: unknown[]): Promise<{ value?: unknown; registration?: { dispose(): void } }> => {
+    const [hid, ...rest] = args;
+    switch (member) {
+      case '@pull':
+        return { value: await handles.pull(hid) };
+      case '@cancel':
+        return { value: await handles.cancel(hid) };
+      case '@channel.send': {
+        const channel = handles.get<PageChannel>('channel', hid);
+        return { value: { taken: channel.send(rest[0] as never), state: channelState(channel) } };
+      }
+      case '@channel.whenWritable': {
+        const channel = handles.get<PageChannel>('channel', hid);
+        await channel.whenWritable();
+        return { value: channelState(channel) };
+      }
+      case '@channel.close':
+        return { value: handles.get<PageChannel>('channel', hid).close() };
+      case '@channel.onDidReceive':
+      case '@channel.onDidDrain':
+      case '@channel.onDidClose': {
+        const channel = handles.get<PageChannel>('channel', hid);
+        const event = member.slice('@channel.'.length) as 'onDidReceive' | 'onDidDrain' | 'onDidClose';
+        return { registration: channel[event](stub(rest[0], 'listen') as never) };
+      }
+      case '@udp.send':
+        return { value: await handles.get<{ send(d: Uint8Array, to: unknown): Promise<void> }>('udp', hid).send(rest[0] as Uint8Array, rest[1]) };
+      case '@udp.dispose':
+        handles.get<{ dispose(): void }>('udp', hid).dispose();
+        handles.forget(hid);
+        return {};
+    }
+    throw new KithError('KITH_ERR_NOT_AVAILABLE', 'No such handle call');
   };
 
   const onMessage = async (context: ExtensionContext, message: Message) => {
@@ -154,11 +232,32 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         registrations.delete(message.id!);
         return;
       case 'call': {
-        const kind = MEMBERS[message.member!];
+        const member = String(message.member);
+        const kind = MEMBERS[member];
         try {
-          if (kind !== 'call' && kind !== 'listen' && kind !== 'route') throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${String(message.member).slice(0, 64)} cannot be called from an extension's own process`);
+          if (HANDLE_MEMBERS.has(member)) {
+            const { value, registration } = await handleCall(member, message.args ?? []);
+            if (registration) registrations.set(message.id!, registration);
+            return post({ t: 'reply', id: message.id, ok: true, value });
+          }
+          if (kind === 'stream') {
+            const iterable = target(context, member)(...(message.args ?? [])) as AsyncIterable<Uint8Array>;
+            return post({ t: 'reply', id: message.id, ok: true, value: handles.stream(iterable) });
+          }
+          if (kind === 'channel') {
+            const [name, cb, options] = message.args ?? [];
+            const registration = context.pageChannels.register(name as string, openChannel((cb as { '@cb': number })['@cb']), options as never);
+            registrations.set(message.id!, registration);
+            return post({ t: 'reply', id: message.id, ok: true });
+          }
+          if (kind === 'udp') {
+            const [options, cb] = message.args ?? [];
+            const listener = await context.network.bindUdp(options as never, stub(cb, 'listen') as never);
+            return post({ t: 'reply', id: message.id, ok: true, value: { '@udp': handles.add('udp', listener), local: listener.local } });
+          }
+          if (kind !== 'call' && kind !== 'listen' && kind !== 'route') throw new KithError('KITH_ERR_NOT_AVAILABLE', `ctx.${member.slice(0, 64)} cannot be called from an extension's own process`);
           const args = kind === 'call' ? (message.args ?? []) : (message.args ?? []).map((a) => stub(a, kind));
-          const value = await target(context, message.member!)(...args);
+          const value = await target(context, member)(...args);
           if (kind !== 'call') {
             registrations.set(message.id!, value as { dispose(): void });
             post({ t: 'reply', id: message.id, ok: true });
@@ -175,6 +274,25 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     activate(context: ExtensionContext) {
       const entry = insideRoot(record.root, record.manifest!.main);
       const flags = processFlags(record.root, memoryMb);
+      const sendInit = async () => {
+        const ownKeys = await ownKeysOf(context).then((value) => ({ value }), (error: unknown) => ({ error: flatten(error) }));
+        const keys = sealingPrep(context, deps);
+        mirrors.push(...mirrorSnapshots(context, post, deps.log));
+        post({
+          t: 'init',
+          extension: context.extension,
+          persona: context.persona,
+          snapshots: { ...initialSnapshots(context), ownKeys },
+          settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
+          sdkUrl: flags.sdkUrl,
+          storageUrl: flags.storageUrl,
+          chachaUrl: flags.chachaUrl,
+          ...(keys ?? {}),
+          entryUrl: pathToFileURL(entry).href,
+        });
+        keys?.sealingKey.fill(0); // the message holds its own copy
+        keys?.tagKey.fill(0);
+      };
       return new Promise<void>((resolve, reject) => {
         child = fork(CHILD, [], {
           execArgv: flags.execArgv,
@@ -190,20 +308,23 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         });
         child.on('message', (message: Message) => {
           if (message?.t === 'ready') {
-            const keys = sealingPrep(context, deps);
-            post({
-              t: 'init',
-              extension: context.extension,
-              persona: context.persona,
-              settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
-              sdkUrl: flags.sdkUrl,
-              storageUrl: flags.storageUrl,
-              chachaUrl: flags.chachaUrl,
-              ...(keys ?? {}),
-              entryUrl: pathToFileURL(entry).href,
+            void sendInit().catch((error) => {
+              alive = false;
+              stopChild('SIGKILL');
+              reject(error);
             });
-            keys?.sealingKey.fill(0); // the message holds its own copy
-            keys?.tagKey.fill(0);
+            return;
+          }
+          if (message?.t === 'loaded' && deps.activateTimeoutMs !== undefined) {
+            const ms = deps.activateTimeoutMs;
+            const deadline = setTimeout(() => {
+              if (!alive) return;
+              alive = false;
+              stopChild('SIGKILL');
+              reject(deadlineError(ext, ms));
+            }, ms);
+            child!.once('exit', () => clearTimeout(deadline));
+            child!.on('message', (m: Message) => void (m?.t === 'activated' || m?.t === 'activate-failed' ? clearTimeout(deadline) : undefined));
             return;
           }
           if (message?.t === 'activated') {
@@ -264,6 +385,21 @@ function sealingPrep(context: ExtensionContext, deps: RemoteDeps): { sealingKey:
     deps.log.error({ err: error, ext: context.extension.id }, 'could not prepare sealing for the extension host');
     return undefined;
   }
+}
+
+/**
+ * The synchronous members' first copies (snapshots.ts keeps them current). A member this host
+ * does not provide is passed as its error, so reading it there throws as it would here.
+ */
+function initialSnapshots(context: ExtensionContext): Record<string, unknown> {
+  const attempt = (read: () => unknown) => {
+    try {
+      return { value: structuredClone(read()) };
+    } catch (error) {
+      return { error: flatten(error) };
+    }
+  };
+  return { sessions: attempt(() => context.sessions.all), proposed: attempt(() => context.proposed.hostInfo) };
 }
 
 /** The storage channel, refusing every statement once the run stops (like the in-process one). */
