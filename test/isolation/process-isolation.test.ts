@@ -15,14 +15,22 @@ describe('isolation: third-party extensions run in their own process (extensions
   this.timeout(120_000);
   let h: ExtensionsHarness;
   const alice = testPersona('alice');
-  const entry = async (id: string) => (await h.json('/api/extensions')).body.extensions.find((e: { id: string }) => e.id === id);
+  const waitForRunning = async (id: string, ms = 60_000) => {
+    const until = Date.now() + ms;
+    while (!h.area.manager.status(id).running || h.area.manager.status(id).faulted) {
+      if (Date.now() > until) throw new Error(`${id} was not restarted: ${JSON.stringify(h.area.manager.status(id))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const waitForFault = async (id: string, ms = 40_000) => {
     const until = Date.now() + ms;
     while (!h.area.manager.status(id).faulted) {
       if (Date.now() > until) throw new Error(`${id} did not fault`);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 20));
     }
-    return entry(id);
+    // Read at once: a crashed process is restarted after a short backoff (restartLimits).
+    const status = h.area.manager.status(id);
+    return { ...status, error: status.error! };
   };
 
   before(async () => {
@@ -30,7 +38,13 @@ describe('isolation: third-party extensions run in their own process (extensions
     h = await startExtensionsHarness({
       install: (dir) => writeHostileFixtures(dir, { envName: SECRET_ENV }),
       // Generous: a child process starts in about a second on a loaded 2-core machine.
-      sources: { isolation: 'process', activateTimeoutMs: 15_000, processLimits: { memoryMb: 48, heartbeatMs: 1000 } },
+      sources: {
+        isolation: 'process',
+        activateTimeoutMs: 15_000,
+        processLimits: { memoryMb: 48, heartbeatMs: 1000 },
+        // Short backoff so the restart tests take seconds; the third crash in a minute ends it.
+        restartLimits: { firstDelayMs: 300, maxDelayMs: 2000, maxCrashes: 3, windowMs: 60_000 },
+      },
     });
     h.gate.set(alice);
     await h.area.manager.settled();
@@ -112,5 +126,35 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(e.error.message).to.contain('ran out of memory');
     expect((await h.fetch('/api/health')).status).to.equal(200);
     expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
+  });
+
+  it('restarts a killed busy loop and an exhausted heap after a backoff; they serve again', async () => {
+    for (const id of ['spinner', 'glutton']) {
+      await waitForRunning(id);
+      expect(h.area.manager.status(id).error).to.equal(null);
+    }
+    // The restarted processes are new ones: a second busy loop is killed again and restarted again.
+    expect((await h.fetch('/api/spinner/spin')).status).to.equal(503);
+    expect((await waitForFault('spinner')).error.message).to.contain('busy loop').and.contain('restarting in');
+    await waitForRunning('spinner');
+  });
+
+  it('leaves an extension that crashes on every start faulted after the last allowed crash, with the reason', async () => {
+    const until = Date.now() + 90_000;
+    for (;;) {
+      const status = h.area.manager.status('rejecter');
+      if (status.faulted && status.error?.message.includes('stays off')) {
+        expect(status.error.message).to.contain('rejected after activate').and.contain('crashed 3 times');
+        break;
+      }
+      if (Date.now() > until) throw new Error(`rejecter was not given up on: ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // It stays off: no further start after the last backoff would have passed.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(h.area.manager.status('rejecter')).to.include({ running: false, faulted: true });
+    // A hung activate is the extension's own deadline, not a crash of its process: never restarted.
+    expect(h.area.manager.status('sleeper')).to.include({ running: false, faulted: true });
+    expect((await h.json('/api/well/hi')).status).to.equal(200);
   });
 });

@@ -10,6 +10,7 @@ import { EnabledState } from './enabled-state.js';
 import { DEFAULT_ACTIVATE_TIMEOUT_MS, ExtensionManager } from './extension-manager.js';
 import { installCrashGuard } from './isolation/crash-guard.js';
 import type { ProcessLimits } from './isolation/extension-process.js';
+import type { RestartLimits } from './isolation/restart-policy.js';
 import { FaultStore } from './isolation/fault-store.js';
 import { EXTENSIONS_API_ROUTES, mountExtensionRoutes } from './extensions-routes.js';
 import { RouteTable } from './route-table.js';
@@ -26,15 +27,18 @@ export interface ExtensionSources {
   /** The activation deadline (default: `KITH_ACTIVATE_TIMEOUT_MS`, else 5 s). */
   readonly activateTimeoutMs?: number;
   /**
-   * Run third-party extensions in their own process (default: `KITH_EXTENSION_ISOLATION=process`,
-   * else in-process). Built-ins always run in-process (docs/extensions.md, Trust model).
+   * Run third-party extensions in their own process (the default), or in the host's
+   * (`KITH_EXTENSION_ISOLATION=in-process`, for debugging an extension only). Built-ins always run
+   * in-process (docs/extensions.md, Trust model).
    */
   readonly isolation?: 'process' | 'in-process';
   readonly processLimits?: ProcessLimits;
+  /** When a crashed extension host is started again (default 1 s, 2 s, 4 s; the 4th crash in 5 min ends it). */
+  readonly restartLimits?: RestartLimits;
 }
 
 function isolationFromEnv(): 'process' | 'in-process' {
-  return process.env.KITH_EXTENSION_ISOLATION === 'process' ? 'process' : 'in-process';
+  return process.env.KITH_EXTENSION_ISOLATION === 'in-process' ? 'in-process' : 'process';
 }
 
 /** `KITH_ACTIVATE_TIMEOUT_MS`: a whole number of ms from 100 to 600 000, else the default. */
@@ -88,6 +92,7 @@ export function createExtensionsArea(
     activateTimeoutMs: sources.activateTimeoutMs ?? activateTimeoutFromEnv(),
     isolate: (record) => !record.builtin && (sources.isolation ?? isolationFromEnv()) === 'process',
     ...(sources.processLimits ? { processLimits: sources.processLimits } : {}),
+    ...(sources.restartLimits ? { restartLimits: sources.restartLimits } : {}),
   });
   let crashGuard: { dispose(): void } | undefined;
 

@@ -51,9 +51,9 @@ describe('example extension "hello" installed into a real host', function () {
     expect(body).to.include({ greeting: 'Hello, Alice!', persona: alice.slug, waves: 0 });
   });
 
-  it('is listed as a running user extension with its kind registered and its UI module served', async () => {
+  it('is listed as a running user extension, in its own process, with its kind registered and its UI module served', async () => {
     const entry = await hello();
-    expect(entry).to.include({ builtin: false, enabled: true, running: true, faulted: false, uiModuleUrl: '/ext/hello/dist/ui.js' });
+    expect(entry).to.include({ builtin: false, enabled: true, running: true, faulted: false, isolation: 'process', uiModuleUrl: '/ext/hello/dist/ui.js' });
     expect(entry.registeredKinds).to.deep.equal(['hello.wave']);
     expect(entry.contributes.views[0]).to.include({ element: 'hello-panel', slot: 'page' });
     const ui = await fetch(`${t.url}${entry.uiModuleUrl}`);
