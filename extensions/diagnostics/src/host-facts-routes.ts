@@ -1,5 +1,12 @@
-import { type Disposable, type ExtensionContext } from '@kith/sdk';
+import { KithError, type Disposable, type ExtensionContext } from '@kith/sdk';
 import type { RoomWords } from './history/room-words.js';
+
+/** `?limit=` of the flat logs: 1..500, default 200 (out-of-range values are clamped, as the reference does). */
+function limitOf(raw: unknown): number {
+  if (raw === undefined) return 200;
+  if (typeof raw !== 'string' || raw.length > 6 || !/^\d+$/.test(raw)) throw new KithError('KITH_ERR_BAD_REQUEST', 'limit is a whole number from 1 to 500');
+  return Math.min(500, Math.max(1, Number(raw)));
+}
 
 /**
  * The reference's raw diagnostics routes, served from what the host keeps (`ctx.diagnostics`):
@@ -10,6 +17,10 @@ import type { RoomWords } from './history/room-words.js';
  */
 export function registerHostFactsRoutes(ctx: ExtensionContext, words: RoomWords): Disposable[] {
   return [
+    ctx.routes.get('/diagnostics/traces', async (request) => ({ entries: await ctx.diagnostics.traces(limitOf(request.query.limit)) })),
+    ctx.routes.get('/diagnostics/rendezvous', async (request) => ({
+      entries: await ctx.diagnostics.rendezvousActivity(limitOf(request.query.limit)),
+    })),
     ctx.routes.get('/diagnostics/rooms', async () => {
       const { tracked, joined } = await ctx.diagnostics.rooms();
       // A room published raw (not joined by word here) may still have a word the user typed on the page.

@@ -9,13 +9,11 @@ import type { SettingsStore } from './settings-store.js';
 const toggleBody = z.strictObject({ enabled: z.boolean() });
 const settingBody = z.strictObject({ value: z.union([z.boolean(), z.string(), z.number()]) });
 
-/** The routes this area mounts itself (here and in diagnostics-routes.ts): no extension may answer them. */
+/** The routes this area mounts itself: no extension may answer them. */
 export const EXTENSIONS_API_ROUTES: readonly string[] = [
   'GET /extensions',
   'POST /extensions/:id',
   'PUT /extensions/:id/settings/:setting',
-  'GET /diagnostics/traces',
-  'GET /diagnostics/rendezvous',
 ];
 
 /**

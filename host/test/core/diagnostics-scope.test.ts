@@ -144,7 +144,7 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
   });
 
   it('turned off for one persona, the routes answer 404 KITH_ERR_EXTENSION_DISABLED there and still answer for the other', async () => {
-    const routes = ['/diagnostics/rooms', '/diagnostics/net'];
+    const routes = ['/diagnostics/traces', '/diagnostics/rendezvous', '/diagnostics/rooms', '/diagnostics/net'];
     await becomeActive('second', false);
     expect((await call('POST', '/extensions/diagnostics', { enabled: false })).status).to.equal(200);
     for (const route of routes) {
