@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type PageChannel, type RouteResponse, type StorageChannel } from '@kith/sdk';
@@ -272,6 +273,13 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
 
   return {
     activate(context: ExtensionContext) {
+      // Checked when an extension starts, never at module load: the packaged executable bundles
+      // this module but does not carry the extension host script (docs/extensions.md, Trust model).
+      if (!fs.existsSync(CHILD)) {
+        return Promise.reject(
+          new KithError('KITH_ERR_NOT_AVAILABLE', `This build of Kith has no extension host, so the third-party extension "${ext}" cannot run (the packaged executable does not carry one yet)`, { extension: ext }),
+        );
+      }
       const entry = insideRoot(record.root, record.manifest!.main);
       const flags = processFlags(record.root, memoryMb);
       const sendInit = async () => {
