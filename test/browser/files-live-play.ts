@@ -18,6 +18,8 @@ export interface LivePlay {
   readonly sendBytesPerSecond: number;
   /** From the drop on Alice's page to Bob's first presented frame with currentTime > 0. */
   readonly firstFrameMs: number;
+  /** From the drop to Bob's inline video element showing (the part before the media stack's own). */
+  readonly videoShownMs: number;
   /** Bob's transfer right after that frame. */
   readonly atFrame: { readonly state: string; readonly bytes_done: number };
   /** The stream requests Bob's page made: URL and Range header. */
@@ -25,9 +27,10 @@ export interface LivePlay {
 }
 
 /** Press play as soon as the video is there; resolve with the first presented frame once currentTime > 0. */
-async function playUntilFirstFrame(b: Page, name: string, timeoutMs: number): Promise<void> {
+async function playUntilFirstFrame(b: Page, name: string, timeoutMs: number, shown: () => void): Promise<void> {
   const video = transferRow(b, name).getByTestId('inline-video');
   await video.waitFor({ timeout: timeoutMs });
+  shown();
   await video.evaluate(async (el: HTMLVideoElement, ms: number) => {
     const give = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no played frame within ${ms} ms (readyState ${el.readyState}, error ${el.error?.message ?? 'none'})`)), ms));
     const played = (async () => {
@@ -55,11 +58,12 @@ export async function measureLivePlay(peers: ChatPeers, a: Page, b: Page, option
   try {
     const started = performance.now();
     await dropMadeFile(a, name);
-    await playUntilFirstFrame(b, name, options.timeoutMs ?? 60_000);
+    let videoShownMs = 0;
+    await playUntilFirstFrame(b, name, options.timeoutMs ?? 60_000, () => (videoShownMs = performance.now() - started));
     const firstFrameMs = performance.now() - started;
     const transferId = await rowTransferId(a, name);
     const atFrame = await peers.bob.request<{ state: string; bytes_done: number }>('GET', `/files/${transferId}`);
-    return { transferId, size, seconds, sendBytesPerSecond, firstFrameMs, atFrame, streamRequests };
+    return { transferId, size, seconds, sendBytesPerSecond, firstFrameMs, videoShownMs, atFrame, streamRequests };
   } finally {
     b.off('request', onRequest);
   }

@@ -1,9 +1,11 @@
 /**
  * The files extension in Chromium on two real hosts with a live session: a file Alice sends shows
  * on Bob's Media page, still there after a reload, and opens decrypted on demand (an image preview
- * that really decodes). Not covered here yet: drag-and-drop, pause/resume/cancel buttons and live
- * WebM playback (see extensions/files/README.md).
+ * that really decodes); filters by friend and type, opens audio, saves the exact bytes, deletes
+ * for good. Drag-and-drop, progress and pause/resume/cancel: files-conversation.test.ts; live
+ * WebM playback: files-live-playback.test.ts.
  */
+import fs from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { befriend, connect, eventually, type TestPeer } from '@kith/sdk/testing';
@@ -11,6 +13,18 @@ import { ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type T
 import { needs } from '../support/needs.js';
 import { startRendezvousServer, type RunningRendezvous } from '../../rendezvous/src/server/server.js';
 import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
+
+/** A short WAV (8 kHz mono 16-bit, a quiet tone): what the Media page's audio preview must load. */
+function wav(seconds: number): Buffer {
+  const rate = 8000;
+  const n = rate * seconds;
+  const out = Buffer.alloc(44 + n * 2);
+  out.write('RIFF', 0); out.writeUInt32LE(36 + n * 2, 4); out.write('WAVE', 8); out.write('fmt ', 12);
+  out.writeUInt32LE(16, 16); out.writeUInt16LE(1, 20); out.writeUInt16LE(1, 22); out.writeUInt32LE(rate, 24);
+  out.writeUInt32LE(rate * 2, 28); out.writeUInt16LE(2, 32); out.writeUInt16LE(16, 34); out.write('data', 36); out.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) out.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return out;
+}
 
 /** A 1×1 red PNG. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -77,5 +91,50 @@ describe('browser: the files Media page', function () {
     await preview.waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => (document.querySelector('[data-testid="media-preview"]') as HTMLImageElement | null)?.naturalWidth === 1, undefined, { timeout: 10_000 });
     await snap(page, 'files-media-page');
+  });
+
+  it('filters by friend and type, opens audio, saves a file with its bytes, and deletes one for good', async () => {
+    const sound = wav(1);
+    const tone = await alice.request<any>('POST', `/sessions/${bob.key}/files`, { name: 'tone.wav', mime: 'audio/wav', data_base64: sound.toString('base64') });
+    const note = await bob.request<any>('POST', '/self/files', { name: 'note.txt', mime: 'text/plain', data_base64: Buffer.from('a note to myself').toString('base64') });
+    await eventually('Bob has the tone', async () => (await bob.request<any>('GET', `/files/${tone.transfer_id}`)).state === 'complete');
+    await page.goto(`${bobHost.host.url}/media`);
+    const rows = page.locator('li[data-testid^="media-"]');
+    const names = async () => (await rows.allInnerTexts()).map((t) => /(red-dot\.png|tone\.wav|note\.txt)/.exec(t)?.[1]).sort();
+    await eventually('all three listed', async () => (await names()).length === 3, 30_000);
+    expect(await names()).to.deep.equal(['note.txt', 'red-dot.png', 'tone.wav']);
+
+    await page.getByTestId('media-friend').selectOption(alice.key);
+    await eventually('only what Alice sent', async () => JSON.stringify(await names()) === JSON.stringify(['red-dot.png', 'tone.wav']), 30_000);
+    await page.getByTestId('media-type').selectOption('audio');
+    await eventually('only Alice\'s audio', async () => JSON.stringify(await names()) === JSON.stringify(['tone.wav']), 30_000);
+    await page.getByTestId('media-friend').selectOption('self');
+    await page.getByTestId('media-type').selectOption('');
+    await eventually('only notes to self', async () => JSON.stringify(await names()) === JSON.stringify(['note.txt']), 30_000);
+    await page.getByTestId('media-friend').selectOption('');
+    await eventually('everything again', async () => (await names()).length === 3, 30_000);
+
+    // Open: the audio preview loads (decrypted on demand through a media URL).
+    await page.getByTestId(`media-${tone.transfer_id}`).getByTestId('media-open').click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('audio[data-testid="media-preview"]') as HTMLAudioElement | null;
+      return !!el && el.readyState >= 1 && Math.abs(el.duration - 1) < 0.05;
+    }, undefined, { timeout: 15_000 });
+
+    // Save: a download of exactly the bytes Alice sent, under the file's name.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId(`media-${tone.transfer_id}`).getByTestId('media-save').click()]);
+    expect(download.suggestedFilename()).to.equal('tone.wav');
+    const saved = await download.path();
+    expect(Buffer.compare(fs.readFileSync(saved!), sound)).to.equal(0);
+
+    // Delete: asked first, then gone from the page, the API and after a reload.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId(`media-${note.transfer_id}`).getByTestId('media-delete').click();
+    await page.getByTestId(`media-${note.transfer_id}`).waitFor({ state: 'detached', timeout: 15_000 });
+    expect((await bobHost.host.fetch(`/api/files/${note.transfer_id}`)).status).to.equal(404);
+    await page.reload();
+    await eventually('two left after a reload', async () => (await names()).length === 2, 30_000);
+    expect(await names()).to.deep.equal(['red-dot.png', 'tone.wav']);
+    await snap(page, 'files-media-page-filtered-saved-deleted');
   });
 });

@@ -35,7 +35,7 @@ import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
           <li [attr.data-testid]="'media-' + m.transfer_id">
             <span class="material-symbols-outlined" aria-hidden="true">{{ icon(m) }}</span>
             <span class="name" [title]="m.name">{{ m.name }}</span>
-            <span class="muted">{{ m.peer_label ?? '' }} · {{ size(m) }} · {{ when(m) }} · {{ m.state === 'complete' ? '' : m.state }}</span>
+            <span class="muted">{{ m.peer_label ?? '' }} · {{ size(m) }} · {{ when(m) }}{{ m.state === 'complete' ? '' : ' · ' + m.state }}</span>
             <span class="grow"></span>
             @if (m.available) {
               <button mat-button type="button" data-testid="media-open" (click)="open(m)">Open</button>

@@ -62,12 +62,13 @@ export class TransferRow {
   protected readonly percent = computed(() => (this.transfer().size ? (100 * this.transfer().bytes_done) / this.transfer().size : 100));
   protected readonly size = computed(() => formatBytes(this.transfer().size));
   protected readonly label = computed(() => (this.tick(), progressLabel(this.transfer(), this.meter.rate())));
-  /** Images once complete; audio and video as soon as their first bytes are here (the element's Range requests wait for the rest). */
+  /** Images once complete; audio and video while they arrive. */
   protected readonly showMedia = computed(() => {
     const t = this.transfer();
     if (!t.available || this.kind() === 'other') return false;
     if (t.state === 'complete') return true;
-    return t.direction === 'in' && (t.state === 'active' || t.state === 'held') && this.kind() !== 'image' && t.bytes_done > 0;
+    // Audio and video from the moment the offer is here: the element's first Range request waits on the route, which asks the sender for those bytes first.
+    return t.direction === 'in' && (t.state === 'active' || t.state === 'held') && this.kind() !== 'image';
   });
 
   constructor() {
