@@ -8,6 +8,7 @@
  * while the test looks at it.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
@@ -115,6 +116,33 @@ describe('browser: files in the conversation (two peers)', function () {
     await video.waitFor({ timeout: 60_000 });
     await eventually('the video shows a frame', () => video.evaluate((el: HTMLVideoElement) => el.readyState >= 2 && el.videoWidth === 320), 30_000);
     await snap(b, 'files-conversation-03-inline-media');
+  });
+
+  it('the attach button sends a picked file; a file over the 16 GiB limit is refused up front with a clear message', async () => {
+    await peers.alice.request('POST', '/files/send-rate', { bytes_per_second: null });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-files-pick-'));
+    try {
+      const small = path.join(dir, 'picked.txt');
+      fs.writeFileSync(small, 'picked with the attach button');
+      const [chooser] = await Promise.all([a.waitForEvent('filechooser'), a.getByTestId('files-attach').click()]);
+      await chooser.setFiles(small);
+      const id = await rowTransferId(a, 'picked.txt');
+      await eventually('Bob has the picked file', async () => (await transfer(peers.bob, id)).state === 'complete', 60_000);
+      expect((await streamBytes(peers.bob, id)).toString()).to.equal('picked with the attach button');
+
+      // 17 GiB, sparse: the page sees its size without a byte being read.
+      const huge = path.join(dir, 'huge.iso');
+      fs.closeSync(fs.openSync(huge, 'w'));
+      fs.truncateSync(huge, 17 * 1024 ** 3);
+      const before = (await peers.alice.request<{ transfers: unknown[] }>('GET', '/files/transfers')).transfers.length;
+      const [bigChooser] = await Promise.all([a.waitForEvent('filechooser'), a.getByTestId('files-attach').click()]);
+      await bigChooser.setFiles(huge);
+      await a.getByText('huge.iso: Not sent: it is 17 GiB, over the 16 GiB limit for one file').waitFor({ timeout: 15_000 });
+      expect((await peers.alice.request<{ transfers: unknown[] }>('GET', '/files/transfers')).transfers.length, 'no transfer was begun').to.equal(before);
+      await snap(a, 'files-conversation-05-too-large');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('after a restart of the receiver the row says "resume N%", and the rest arrives without starting over', async () => {

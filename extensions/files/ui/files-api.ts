@@ -22,6 +22,8 @@ export interface TransferJson {
 /** Upload pieces: small enough for progress, large enough to be cheap. */
 const PIECE_BYTES = 8 * 1024 * 1024;
 const ONE_SHOT_BYTES = 32 * 1024 * 1024;
+/** The host's limit for one file (src/files-kinds.ts MAX_FILE_BYTES): checked here too, so nothing is uploaded for a file it would refuse. */
+export const MAX_FILE_BYTES = 16 * 1024 ** 3;
 
 export class FilesApi {
   constructor(private readonly host: UiHost) {}
@@ -44,16 +46,24 @@ export class FilesApi {
       const data = await base64(file);
       return this.host.request('POST', '/self/files', { name: file.name, mime: file.type || undefined, data_base64: data });
     }
+    if (file.size > MAX_FILE_BYTES) throw new Error(`Not sent: it is ${formatBytes(file.size)}, over the ${formatBytes(MAX_FILE_BYTES)} limit for one file`);
     const begun = await this.host.request<TransferJson>('POST', `/sessions/${peer}/files/begin`, { name: file.name, mime: file.type || undefined, size: file.size });
     const id = begun.transfer_id;
-    for (let idx = 0, at = 0; at < file.size; idx++, at += PIECE_BYTES) {
-      const res = await this.host.fetch(`/sessions/${peer}/files/${id}/chunk?idx=${idx}`, {
-        method: 'POST', body: file.slice(at, at + PIECE_BYTES), headers: { 'content-type': 'application/octet-stream' },
-      });
-      if (!res.ok) throw new Error(`Upload failed (${res.status})`);
-      onProgress(Math.min(file.size, at + PIECE_BYTES));
+    try {
+      for (let idx = 0, at = 0; at < file.size; idx++, at += PIECE_BYTES) {
+        const res = await this.host.fetch(`/sessions/${peer}/files/${id}/chunk?idx=${idx}`, {
+          method: 'POST', body: file.slice(at, at + PIECE_BYTES), headers: { 'content-type': 'application/octet-stream' },
+        });
+        // The host's own words (e.g. the disk is full), not just a status.
+        if (!res.ok) throw new Error((await res.json().catch(() => null))?.error?.message ?? `Upload failed (${res.status})`);
+        onProgress(Math.min(file.size, at + PIECE_BYTES));
+      }
+      return await this.host.request<TransferJson>('POST', `/sessions/${peer}/files/${id}/commit`);
+    } catch (error) {
+      // Drop the half-sealed copy rather than leave it on disk.
+      await this.host.request('POST', `/sessions/${peer}/files/${id}/cancel`).catch(() => undefined);
+      throw error;
     }
-    return this.host.request('POST', `/sessions/${peer}/files/${id}/commit`);
   }
 
   pause(t: TransferJson, paused: boolean): Promise<TransferJson> {
