@@ -53,6 +53,9 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
   let alice: TestHost;
   let bob: TestHost;
   let relay: LossyRelay;
+  // Made before the hosts start: at 1 GiB it takes a while, and a request after a long pause can
+  // race the server closing its idle keep-alive socket ("other side closed").
+  let bytes: Uint8Array;
   const alicePort = 41000 + Math.floor(Math.random() * 2000);
   const bobPort = alicePort + 3000;
 
@@ -61,6 +64,7 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
   }));
 
   before(async () => {
+    bytes = randomFile(SIZE);
     rendezvous = await startTestRendezvous();
     [alice, bob] = await Promise.all([
       startTestHost({ name: 'Alice', env: { KITH_UDP_PORT: String(alicePort), KITH_LAN_PORT: 'off' } }),
@@ -81,9 +85,10 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
     const killSenderAt = 0.15 + random() * 0.3;
     const killReceiverAt = killSenderAt + 0.1 + random() * 0.3;
     console.log(`      seed ${SEED}: kill the sender at ${(killSenderAt * 100).toFixed(0)}%, the receiver at ${(killReceiverAt * 100).toFixed(0)}%`);
-    const bytes = randomFile(SIZE);
     const sent = await sendFile(alice, bob.persona!.key, bytes, 'heavy.bin');
     const id = sent.transfer_id as string;
+    // A long upload (1 GiB) can outlast the session through the shim: open it again if it went.
+    await link();
     const reached = (share: number) => eventually(`${(share * 100).toFixed(0)}% at Bob`, async () => (await transferOn(bob, id))?.bytes_done >= SIZE * share, PHASE_MS, 20);
 
     await reached(killSenderAt);

@@ -97,6 +97,20 @@ export class Reassembler {
     return whole;
   }
 
+  /**
+   * The piece numbers still lacking for the event `key`, when some of its pieces arrived (so a
+   * gap NACK can ask for just those); undefined when nothing of it is here.
+   */
+  lacking(key: string): number[] | undefined {
+    const partial = this.#partials.get(key);
+    if (!partial) return undefined;
+    const out: number[] = [];
+    partial.pieces.forEach((piece, i) => {
+      if (piece === undefined) out.push(i);
+    });
+    return out;
+  }
+
   get size(): number {
     return this.#partials.size;
   }

@@ -61,6 +61,8 @@ export type NewVolatileEvent = Omit<OutEvent, 'volatile' | 'seq' | 'firstSentAt'
 /** Counters a session keeps for diagnostics and tests. */
 export interface ChannelStats {
   retransmits: number;
+  /** Of {@link retransmits}: those that repeated only the fragments a gap NACK named. */
+  fragmentRetransmits: number;
   badFrames: number;
   duplicates: number;
   gapNacks: number;
@@ -303,6 +305,14 @@ export class OutboundFlow implements BulkSource {
     return event.frames.length;
   }
 
+  /** Repeat only the fragments `pieces` of an event sent before (the receiver has the others). */
+  #transmitPieces(event: OutEvent, pieces: readonly number[]): void {
+    event.sentAt = performance.now();
+    event.tries++; // no RTT sample from it: its ACK may answer either send
+    this.#ctx.stats.fragmentRetransmits++;
+    for (const i of pieces) this.#ctx.scheduler.push(event.priority, event.frames![i]!);
+  }
+
   #report(event: OutEvent, reason: string, message?: string) {
     return {
       eventId: event.eventId, ...tagged(event.tag), peer: this.#ctx.peer, stream: event.streamHex, seq: event.seq, kind: event.kind,
@@ -372,18 +382,27 @@ export class OutboundFlow implements BulkSource {
   }
 
   /** Refusal (or, with `missing`, a retransmit request) for `seqs`. */
-  onNack(streamHex: string, volatile: boolean, seqs: readonly number[], reason: string, message: string | undefined): void {
+  onNack(
+    streamHex: string, volatile: boolean, seqs: readonly number[], reason: string, message: string | undefined,
+    frags?: ReadonlyArray<readonly number[] | null>,
+  ): void {
     const map = this.#out.get((volatile ? 'v' : 'd') + streamHex);
     if (reason === NACK_MISSING) {
       const now = performance.now();
       let bulkLost = false;
-      for (const seq of seqs) {
+      seqs.forEach((seq, at) => {
         const event = map?.get(seq);
-        if (!event || event.tries === 0 || now - event.sentAt < Math.max(2, this.#srtt / 2)) continue;
+        if (!event || event.tries === 0) return;
+        const lacking = frags?.[at];
+        const pieces = lacking && event.frames && event.frames.length > 1 && lacking.every((i) => i < event.frames!.length);
+        // A whole event sent moments ago may still be on its way; named fragments are known lost
+        // (the receiver saw later ones of the same event), and repeating them is cheap.
+        if (!pieces && now - event.sentAt < Math.max(2, this.#srtt / 2)) return;
         this.#ctx.stats.retransmits++;
         if (event.priority === 'bulk') bulkLost = true;
-        this.#transmit(event);
-      }
+        if (pieces) this.#transmitPieces(event, lacking!);
+        else this.#transmit(event);
+      });
       if (bulkLost) this.#bulkWindow.onLoss(now);
       return;
     }

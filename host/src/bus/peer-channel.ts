@@ -73,7 +73,7 @@ export class PeerChannel {
   #peerCaps: CapabilitiesHeader | undefined;
   #readyAt = 0;
   /** Counters for diagnostics and tests. */
-  readonly stats: ChannelStats = { retransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 };
+  readonly stats: ChannelStats = { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 };
 
   constructor(link: SessionLink, host: ChannelHost) {
     this.link = link;
@@ -167,7 +167,12 @@ export class PeerChannel {
         const { i, n } = parseFragmentHeader(frame.header);
         const key = `${frame.flags & FLAG_VOLATILE}:${streamHex}:${frame.seq}`;
         const whole = this.#reassembler.add(key, i, n, frame.payload);
-        if (!whole) return;
+        if (!whole) {
+          // The last piece came and some before it did not: ask for those now (fragments leave in
+          // order), rather than wait for a later event's gap or the sender's timeout.
+          if (i === n - 1 && frame.flags & FLAG_WANTS_ACK) this.#nackLostPieces(streamHex, frame.flags & FLAG_VOLATILE, frame.seq, key);
+          return;
+        }
         const inner = decodeEventFrame(whole);
         if (inner.seq !== frame.seq || inner.flags !== frame.flags || inner.kind === KIND_FRAGMENT ||
           Buffer.compare(inner.stream, frame.stream) !== 0) {
@@ -210,7 +215,7 @@ export class PeerChannel {
     if (frame.kind === KIND_NACK) {
       const nack = parseControlHeader(NackHeaderSchema, decodeHeader(frame.header), 'nack');
       if (nack.unreliable) this.#outbound.onUnreliableNack(streamHex, nack.seqs[0]!, nack.reason, nack.message);
-      else this.#outbound.onNack(streamHex, volatile, nack.seqs, nack.reason, nack.message);
+      else this.#outbound.onNack(streamHex, volatile, nack.seqs, nack.reason, nack.message, nack.frags);
       return;
     }
     if ((frame.flags & FLAG_WANTS_ACK) === 0) {
@@ -232,7 +237,7 @@ export class PeerChannel {
       const missing = state.missingBefore(frame.seq, performance.now());
       if (missing.length > 0) {
         this.stats.gapNacks++;
-        this.#sendNack(streamHex, volatile, missing, NACK_MISSING);
+        this.#sendMissing(streamHex, frame.flags & FLAG_VOLATILE, missing);
       }
     }
     this.#kick(streamHex, volatile, state);
@@ -395,6 +400,25 @@ export class PeerChannel {
       }
       this.#pendingAcks.clear();
     });
+  }
+
+  /**
+   * A gap NACK; for events of which some fragments arrived it names the lacking ones (`frags`),
+   * so the sender repeats those datagrams, not the whole event (docs/wire/nack.md).
+   */
+  #sendMissing(streamHex: string, volatileFlag: number, seqs: number[]): void {
+    const frags = seqs.map((seq) => this.#reassembler.lacking(`${volatileFlag}:${streamHex}:${seq}`) ?? null);
+    const header = frags.some((f) => f !== null && f.length > 0)
+      ? { seqs, reason: NACK_MISSING, frags: frags.map((f) => (f && f.length > 0 ? f : null)) }
+      : { seqs, reason: NACK_MISSING };
+    this.#sendControl(streamHex, volatileFlag !== 0, KIND_NACK, header);
+  }
+
+  #nackLostPieces(streamHex: string, volatileFlag: number, seq: number, key: string): void {
+    const lacking = this.#reassembler.lacking(key);
+    if (!lacking || lacking.length === 0) return;
+    this.stats.gapNacks++;
+    this.#sendControl(streamHex, volatileFlag !== 0, KIND_NACK, { seqs: [seq], reason: NACK_MISSING, frags: [lacking] });
   }
 
   #sendNack(streamHex: string, volatile: boolean, seqs: number[], reason: string, message?: string): void {

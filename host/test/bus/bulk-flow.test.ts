@@ -11,7 +11,7 @@ function flowCountingDatagrams() {
   const ctx: OutboundContext = {
     host: { persona: 'me', store: { revertInflight: () => 0 }, report: (r: { outcome: string }) => reports.push(r.outcome) } as unknown as ChannelHost,
     peer: 'peer', maxPayload: 1200, scheduler,
-    stats: { retransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
+    stats: { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
     peerKinds: () => ({ 'test.block': 200 }), ready: () => true, readyAt: () => 0,
   };
   const flow = new OutboundFlow(ctx);
@@ -41,6 +41,30 @@ describe('bus: bulk events in flight', () => {
       expect(t.reports).to.deep.equal(['delivered']);
     } finally {
       t.close();
+    }
+  });
+
+  it('a gap NACK naming fragments repeats only those datagrams; one without repeats the whole event', () => {
+    const t = flowCountingDatagrams();
+    try {
+      t.send();
+      t.send();
+      t.flow.pullBulk(10_000);
+      const first = t.sent.length;
+      const perEvent = first / 2;
+      const waitUntil = performance.now() + 5;
+      while (performance.now() < waitUntil) {
+        // a retransmit waits at least 2 ms after the first send
+      }
+      t.flow.onNack(t.streamHex, true, [1, 2], 'missing', undefined, [[3, 40], null]);
+      return new Promise<void>((resolve) => setTimeout(() => {
+        // Repeats go out with the next scheduler turns: 2 datagrams of event 1, all of event 2.
+        expect(t.sent.length - first).to.equal(2 + perEvent);
+        expect(t.reports).to.deep.equal([]);
+        resolve();
+      }, 50));
+    } finally {
+      setTimeout(() => t.close(), 60);
     }
   });
 });

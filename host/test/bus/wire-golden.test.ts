@@ -21,6 +21,8 @@ const GOLDEN_HEADERS: ReadonlyArray<readonly [string, Record<string, unknown>, s
   ['bus.nack', { seqs: [5], reason: 'kind-disabled', message: 'peer has hello.wave turned off' },
     'a3 6473657173 8105 66726561736f6e 6d6b696e642d64697361626c6564 676d657373616765 781e 70656572206861732068656c6c6f2e77617665207475726e6564206f6666'],
   ['bus.nack missing', { seqs: [3, 4], reason: 'missing' }, 'a2 6473657173 820304 66726561736f6e 676d697373696e67'],
+  ['bus.nack missing, fragments named', { seqs: [3, 4], reason: 'missing', frags: [[1, 7], null] },
+    'a3 6473657173 820304 66726561736f6e 676d697373696e67 656672616773 82 820107 f6'],
   ['bus.capabilities', { v: 1, rev: 1, ext: { chat: '1.0.0', hello: '0.2.0' }, kinds: { 'hello.wave': 0x80 }, on: ['chat.text', 'hello.wave'] },
     'a5 6176 01 63726576 01 63657874 a2 6463686174 65312e302e30 6568656c6c6f 65302e322e30 656b696e6473 a1 6a68656c6c6f2e77617665 1880 626f6e 82 69636861742e74657874 6a68656c6c6f2e77617665'],
   ['bus.fragment', { i: 0, n: 3 }, 'a2 6169 00 616e 03'],
@@ -87,6 +89,9 @@ describe('bus wire: golden bytes', () => {
     expect(() => parseControlHeader(AckHeaderSchema, decodeHeader(encodeHeader({ upTo: -1 })), 'ack')).to.throw(/Bad ack header/);
     expect(() => parseControlHeader(NackHeaderSchema, { seqs: [], reason: 'x' }, 'nack')).to.throw(/Bad nack/);
     expect(() => parseControlHeader(NackHeaderSchema, { seqs: Array(65).fill(1), reason: 'x' }, 'nack')).to.throw(/Bad nack/);
+    expect(() => parseControlHeader(NackHeaderSchema, { seqs: [1], reason: 'missing', frags: [[MAX_FRAGMENTS]] }, 'nack')).to.throw(/Bad nack/);
+    expect(() => parseControlHeader(NackHeaderSchema, { seqs: [1], reason: 'missing', frags: [[]] }, 'nack')).to.throw(/Bad nack/);
+    expect(() => parseControlHeader(NackHeaderSchema, { seqs: [1], reason: 'missing', frags: Array(65).fill(null) }, 'nack')).to.throw(/Bad nack/);
     expect(() => parseControlHeader(FragmentHeaderSchema, { i: 3, n: 3 }, 'fragment')).to.throw(/Bad fragment/);
     expect(() => parseControlHeader(CapabilitiesHeaderSchema, { v: 1, rev: 0, ext: {}, kinds: { 'x.y': 0x10 }, on: [] }, 'caps')).to.throw(/Bad caps/);
     const caps = parseControlHeader(CapabilitiesHeaderSchema, decodeHeader(encodeHeader({ v: 1, rev: 2, ext: { hello: '1.0.0' }, kinds: { 'hello.wave': 0x80 }, on: ['hello.wave'] })), 'caps');

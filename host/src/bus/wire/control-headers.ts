@@ -8,6 +8,8 @@ import { decodeHeader } from './header-cbor.js';
  */
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
+/** Most fragments one event may be cut into (≈ 75 KiB at a 1200-byte payload). */
+export const MAX_FRAGMENTS = 64;
 
 const reason = z.string().min(1).max(32).regex(/^[a-z][a-z0-9-]*$/);
 /**
@@ -28,6 +30,11 @@ export const NackHeaderSchema = z.object({
   message: z.string().max(200).optional(),
   /** The refused events were unreliable ones (their seqs are in the unreliable space). */
   unreliable: z.literal(true).optional(),
+  /**
+   * With `missing`: per entry of `seqs`, the fragment numbers the receiver still lacks of that
+   * event (some of its fragments arrived), or null for the whole event. Absent: whole events.
+   */
+  frags: z.array(z.union([z.null(), z.array(z.number().int().min(0).max(MAX_FRAGMENTS - 1)).min(1).max(MAX_FRAGMENTS)])).max(MAX_NACK_SEQS).optional(),
 });
 export type NackHeader = z.infer<typeof NackHeaderSchema>;
 
@@ -49,8 +56,6 @@ export const CapabilitiesHeaderSchema = z.object({
 });
 export type CapabilitiesHeader = z.infer<typeof CapabilitiesHeaderSchema>;
 
-/** Most fragments one event may be cut into (≈ 75 KiB at a 1200-byte payload). */
-export const MAX_FRAGMENTS = 64;
 /** KIND_FRAGMENT: piece `i` of `n` of the encoded frame of one event (same stream, seq and flags). */
 export const FragmentHeaderSchema = z
   .object({ i: z.number().int().min(0), n: z.number().int().min(2).max(MAX_FRAGMENTS) })
