@@ -43,7 +43,9 @@ export async function startExtensionsHarness(options: HarnessOptions = {}): Prom
   const gate = new TestGate();
   const kernel: Kernel = createKernel({ config, log, database, gate });
   const { gateway, launchSecret } = kernel;
-  const area = createExtensionsArea(kernel, { gate }, options.providers ?? {}, options.sources ?? {});
+  // The harness exercises the in-process path built-ins take (zones, revocation, providers);
+  // third-party extensions in their own process have their own tests (test/isolation).
+  const area = createExtensionsArea(kernel, { gate }, options.providers ?? {}, { isolation: 'in-process', ...options.sources });
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0);
   await area.start?.();
   const url = `http://127.0.0.1:${address.port}`;

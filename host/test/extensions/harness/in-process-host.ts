@@ -60,7 +60,9 @@ export async function startInProcessHost(options: InProcessHostOptions = {}): Pr
     host = await startHost({
       config: loadConfig({}, { port: 0, dataDir, logLevel, noBrowser: true, stunServers: [] }),
       log: createLogger(logLevel),
-      extensions: options.builtin ? { builtinDir: DEFAULT_BUILTIN_DIR } : {},
+      // In this process, as built-ins run: these tests reach into the extension (globals, pids);
+      // third-party extensions in their own process have their own tests (test/isolation).
+      extensions: { isolation: 'in-process', ...(options.builtin ? { builtinDir: DEFAULT_BUILTIN_DIR } : {}) },
     });
   } catch (error) {
     if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
