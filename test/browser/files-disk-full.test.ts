@@ -1,0 +1,78 @@
+/**
+ * A disk that fills up mid-transfer, as the two people see it in Chromium: Bob's data dir is a
+ * 24 MiB tmpfs, Alice sends 40 MiB. Both conversation rows say the transfer is held because the
+ * disk is full (Bob's with what he has, and that nothing is lost), nothing is restarted; once the
+ * tmpfs grows the rows go on to "Received"/"Delivered" by themselves.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { needs } from '../support/needs.js';
+import { randomFile, sendFile } from '../../extensions/files/test/support/files-net.js';
+import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
+import { transferRow } from './files-page-kit.js';
+
+describe('browser: a full disk holds a transfer with a clear message on both sides', function () {
+  this.timeout(300_000);
+  needs('chromium', 'tmpfs');
+  let rendezvous: TestRendezvous;
+  let alice: TestHost;
+  let bob: TestHost;
+  let browser: Browser;
+  let mountDir: string;
+
+  const conversation = async (host: TestHost, friend: TestHost): Promise<Page> => {
+    const { page } = await openPage(browser);
+    await page.goto(`${host.url}/chats?peer=${friend.persona!.key}`);
+    await page.getByTestId('composer').waitFor({ timeout: 30_000 });
+    return page;
+  };
+
+  before(async () => {
+    const env = { KITH_CLIENT_DIR: ensureClientBuilt() };
+    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountDir]);
+    rendezvous = await startTestRendezvous();
+    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice', env }), startTestHost({ name: 'Bob', env, dataDir: path.join(mountDir, 'bob') })]);
+    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
+    await befriend(alice, bob, rendezvous.url);
+    await connect(alice, bob, rendezvous.url);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.allSettled([alice?.close(), bob?.close()]);
+    await rendezvous?.close();
+    if (mountDir) {
+      try {
+        execFileSync('umount', ['-l', mountDir]);
+      } catch {
+        // not mounted
+      }
+      fs.rmSync(mountDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says "disk is full" with the percent kept on both rows, then finishes once there is room', async () => {
+    const a = await conversation(alice, bob);
+    const b = await conversation(bob, alice);
+    const sent = await sendFile(alice, bob.persona!.key, randomFile(40 * 1024 * 1024), 'too-big-for-now.bin');
+    const name = 'too-big-for-now.bin';
+    const bobLabel = transferRow(b, name).getByTestId('progress-label');
+    await bobLabel.filter({ hasText: /disk is full.*Nothing received is lost.*\(\d+%\)/ }).waitFor({ timeout: 120_000 });
+    const percent = Number(/\((\d+)%\)/.exec(await bobLabel.innerText())![1]);
+    expect(percent).to.be.above(0).and.below(100);
+    await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /friend's disk is full/ }).waitFor({ timeout: 60_000 });
+    await snap(b, 'files-disk-full-01-held-receiver');
+    await snap(a, 'files-disk-full-02-held-sender');
+
+    execFileSync('mount', ['-o', 'remount,size=160m', mountDir]);
+    await eventually('complete at Bob', async () => (await bob.request('GET', `/files/${sent.transfer_id}`)).state === 'complete', 120_000, 250);
+    await bobLabel.filter({ hasText: /Received · 40 MiB/ }).waitFor({ timeout: 60_000 });
+    await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /Delivered · 40 MiB/ }).waitFor({ timeout: 60_000 });
+  });
+});
