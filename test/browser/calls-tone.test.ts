@@ -53,8 +53,8 @@ describe('calls: a generated tone crosses a call and is heard at the right frequ
     await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
     await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
 
-    await bobPage.evaluate('lab.startAudio(440, false)');
-    await alicePage.evaluate('lab.startAudio(880, true)');
+    await bobPage.evaluate('lab.startAudio(440, \'steady\')');
+    await alicePage.evaluate('lab.startAudio(880, \'bursts\')');
     await eventually('five bursts heard at Bob', async () => (await stats(bobPage)).playedOnsets.length >= 5, 60_000);
     await eventually('a second of Bob\'s tone played at Alice', async () => (await stats(alicePage)).receiver.played >= 50, 60_000);
 

@@ -7,6 +7,12 @@
 import type { Disposable, ExtensionContext, PageChannelMessage } from '@kith/sdk';
 import { FLAG_KEYFRAME, type CallService } from './call-service.js';
 
+/**
+ * Messages a sender may queue beyond those in flight: a short queue keeps stale media out (8 audio
+ * frames are 160 ms; the oldest goes first when it is full).
+ */
+export const MEDIA_QUEUE_MESSAGES = 8;
+
 /** Largest encoded frame the page may hand in (a VP9 keyframe at 720p fits easily). */
 export const MAX_PAGE_FRAME_BYTES = 200 * 1024;
 
@@ -20,7 +26,10 @@ export function registerMediaChannel(ctx: ExtensionContext, calls: CallService):
       if (!(message instanceof Uint8Array) || message.length < 3) return;
       const type = message[0] === 1 ? 'audio' : message[0] === 2 ? 'video' : undefined;
       if (!type) return;
-      return calls.sendFrame(type, (message[1]! & FLAG_KEYFRAME) !== 0, message.subarray(2));
+      // Not awaited: a listener's promise holds the channel's next message and the page's credit,
+      // so waiting for each session send put up to a window plus a queue of frames (seconds of
+      // audio) in front of every frame on a loaded machine. The frame is sealed at once, in order.
+      calls.sendFrame(type, (message[1]! & FLAG_KEYFRAME) !== 0, message.subarray(2)).catch(() => calls.counters.dropped++);
     });
-  }, { policy: 'drop-oldest', maxMessageBytes: MAX_PAGE_FRAME_BYTES + 2 });
+  }, { policy: 'drop-oldest', maxMessageBytes: MAX_PAGE_FRAME_BYTES + 2, queueMessages: MEDIA_QUEUE_MESSAGES });
 }

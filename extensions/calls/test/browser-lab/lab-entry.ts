@@ -14,14 +14,17 @@ import { dominantFrequency, OnsetDetector } from '../../ui/tone.js';
 const wallNow = () => performance.timeOrigin + performance.now();
 
 /**
- * A tone of `frequency` Hz as a microphone track; with `bursts`, 200 ms on and 800 ms off, and the
+ * A tone of `frequency` Hz as a microphone track: `steady`, `silent`, or `bursts` of 200 ms on and 800 ms off, with the
  * bursts' start times on the wall clock (the context's own clock mapped by getOutputTimestamp), so
  * latency counts from the sound's generation, whatever the capture path does after.
  */
-function toneTrack(frequency: number, bursts: boolean): { track: MediaStreamTrack; burstTimes(): number[] } {
+export type ToneMode = 'bursts' | 'steady' | 'silent';
+
+function toneTrack(frequency: number, mode: ToneMode): { track: MediaStreamTrack; burstTimes(): number[] } {
+  const bursts = mode === 'bursts';
   const context = new AudioContext({ sampleRate: 48_000 });
   const oscillator = new OscillatorNode(context, { frequency });
-  const gain = new GainNode(context, { gain: bursts ? 0 : 0.5 });
+  const gain = new GainNode(context, { gain: mode === 'steady' ? 0.5 : 0 });
   const start = context.currentTime + 0.5;
   const count = bursts ? 600 : 0;
   for (let i = 0; i < count; i++) {
@@ -68,6 +71,7 @@ const state: {
   tail: PcmTail;
   pc?: RTCPeerConnection;
   tone?: ReturnType<typeof toneTrack>;
+  socket?: ReturnType<typeof io>;
 } = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail() };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
@@ -93,11 +97,14 @@ const lab = {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
+    state.socket = socket;
     state.channel = await new PageChannelClient(socket as any).open('calls', 'media');
   },
   /** Send a tone (bursts for latency, steady for the frequency check) and play what arrives. */
-  async startAudio(frequency: number, bursts: boolean): Promise<void> {
-    state.tone = toneTrack(frequency, bursts);
+  async startAudio(frequency: number, mode: ToneMode): Promise<void> {
+    state.sentOnsets = new OnsetDetector();
+    state.playedOnsets = new OnsetDetector();
+    state.tone = toneTrack(frequency, mode);
     state.link = await startAudioLink(state.channel as any, {
       track: state.tone.track,
       onCapturePcm: (samples, wall) => state.sentOnsets.feed(samples, wall),
@@ -111,16 +118,16 @@ const lab = {
     state.link?.stop();
   },
   stats() {
-    return { receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets };
+    return { transport: state.socket?.io.engine?.transport.name, receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets };
   },
   dominant(candidates: number[]) {
     return dominantFrequency(state.tail.all(), candidates, 48_000);
   },
 
   // ----- the WebRTC baseline: the same tone and onsets over an RTCPeerConnection -----------
-  async rtcOffer(frequency: number, bursts: boolean): Promise<string> {
+  async rtcOffer(frequency: number, mode: ToneMode): Promise<string> {
     const pc = (state.pc = new RTCPeerConnection());
-    state.tone = toneTrack(frequency, bursts);
+    state.tone = toneTrack(frequency, mode);
     const track = state.tone.track;
     const [tap, send] = [track, track.clone()];
     readTrack(tap, (samples, wall) => state.sentOnsets.feed(samples, wall)).catch(() => undefined);
