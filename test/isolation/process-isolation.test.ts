@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
 import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
 import { writeHostileFixtures } from './fixtures/hostile-fixtures.js';
+import { PROBE_PEER, writeMemberProbe } from './fixtures/member-probe.js';
+import { friendStreamId } from '../../host/src/bus/stream-ids.js';
 import { extensionSealingKey, keyedTag, openText, sealText } from '../../host/src/storage/sealing.js';
 
 const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
@@ -36,7 +38,10 @@ describe('isolation: third-party extensions run in their own process (extensions
   before(async () => {
     process.env[SECRET_ENV] = 'do-not-leak';
     h = await startExtensionsHarness({
-      install: (dir) => writeHostileFixtures(dir, { envName: SECRET_ENV }),
+      install: (dir) => {
+        writeHostileFixtures(dir, { envName: SECRET_ENV });
+        writeMemberProbe(dir);
+      },
       // Generous: a child process starts in about a second on a loaded 2-core machine.
       sources: {
         isolation: 'process',
@@ -61,6 +66,24 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(hi.body.pid).to.not.equal(process.pid);
     expect((await h.json('/api/well/notes', { method: 'POST', body: JSON.stringify({ text: 'kept' }) })).status).to.equal(200);
     expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
+  });
+
+  it('answers local and snapshot members there, and refuses the unavailable ones with KITH_ERR_NOT_AVAILABLE naming them', async () => {
+    const { status, body } = await h.json('/api/probe/members');
+    expect(status).to.equal(200);
+    expect(body.pid).to.not.equal(process.pid);
+    // The same stream id the host derives: a friend's other side computes it in-process.
+    expect(body.forFriend).to.deep.equal({ value: friendStreamId(body.own, PROBE_PEER, 'probe') });
+    expect(body.forFriendBad.code).to.equal('KITH_ERR_BAD_REQUEST');
+    for (const [key, member] of [['servicesGet', 'services.get'], ['servicesProvide', 'services.provide'], ['listenForSessions', 'network.listenForSessions']] as const) {
+      expect(body[key].code, key).to.equal('KITH_ERR_NOT_AVAILABLE');
+      expect(body[key].message, key).to.contain(member).and.contain('own process');
+    }
+    // This test host provides no sessions or friends: the snapshot carries the host's own refusal.
+    expect(body.sessionsAll.code).to.equal('KITH_ERR_NOT_AVAILABLE');
+    expect(body.ownKey.code).to.equal('KITH_ERR_NOT_AVAILABLE');
+    expect(body.hostInfo.code).to.equal('KITH_ERR_PROPOSAL_NOT_ENABLED');
+    expect(body.channelsOpen).to.deep.equal({ value: 0 });
   });
 
   it('seals in its own process under its own key: interoperable with the host, foreign bytes refused', async () => {
