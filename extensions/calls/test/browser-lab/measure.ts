@@ -1,0 +1,81 @@
+/**
+ * The calls measurements, the same way for a Kith call and for a plain WebRTC RTCPeerConnection
+ * call between two pages of the same Chromium on loopback: capture → playout latency (a 200 ms
+ * 880 Hz burst each second; the onset as the sender's page reads it from its capture track, to
+ * the onset in the receiver's playout: Kith's jitter-buffered decoder output, WebRTC's remote
+ * track after its NetEq), and encoded bytes per second while the microphone is silent.
+ */
+import type { Browser, Page } from 'playwright-core';
+import type { TestHost } from '@kith/sdk/testing';
+import { onsetLatencies, openLabPage } from './lab-pages.js';
+
+export interface CallFigures {
+  latencies: number[];
+  /** Encoded audio payload bytes per second in silence (DTX on for Kith; WebRTC's default). */
+  silentBytesPerSecond: number;
+  receiver?: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; sent?: { bytes: number }; receiver?: Record<string, number> };
+const stats = (page: Page) => page.evaluate('lab.stats()') as Promise<Stats>;
+
+async function ring(alice: TestHost, bob: TestHost): Promise<string> {
+  const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: false });
+  await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
+  await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
+  await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+  return sid;
+}
+
+/** A Kith call from Alice to Bob (a live session between them): latency for `seconds`, then silence. */
+export async function measureKithCall(browser: Browser, alice: TestHost, bob: TestHost, seconds: number): Promise<CallFigures> {
+  const silentBytesPerSecond = await (async () => {
+    const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
+    await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
+    await ring(alice, bob);
+    await a.evaluate(`lab.startAudio(880, 'silent')`);
+    await sleep(2_000);
+    const before = (await stats(a)).sent!.bytes;
+    await sleep(4_000);
+    const after = (await stats(a)).sent!.bytes;
+    await a.evaluate('lab.stopAudio()');
+    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+    await Promise.all([a.close(), b.close()]);
+    return (after - before) / 4;
+  })();
+  const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
+  await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
+  await ring(alice, bob);
+  // Bob's page plays what arrives; it needs a receiver, which a silent capture of his own brings.
+  await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await a.evaluate(`lab.startAudio(880, 'bursts')`);
+  await sleep(seconds * 1000);
+  const sent = await stats(a);
+  const played = await stats(b);
+  await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
+  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+  await Promise.all([a.close(), b.close()]);
+  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), silentBytesPerSecond, receiver: played.receiver };
+}
+
+/** The same on a plain WebRTC call between two lab pages (signalling through this process). */
+export async function measureWebRtcCall(browser: Browser, host: TestHost, seconds: number): Promise<CallFigures> {
+  const run = async (mode: 'bursts' | 'silent', ms: number) => {
+    const [a, b] = await Promise.all([openLabPage(browser, host), openLabPage(browser, host)]);
+    const offer = await a.evaluate((m) => (window as any).lab.rtcOffer(880, m), mode) as string;
+    const answer = await b.evaluate((o) => (window as any).lab.rtcAnswer(o), offer) as string;
+    await a.evaluate((s) => (window as any).lab.rtcAccept(s), answer);
+    await sleep(2_000);
+    const before = (await a.evaluate('lab.rtcStats()') as { bytesSent: number }).bytesSent;
+    await sleep(ms);
+    const after = (await a.evaluate('lab.rtcStats()') as { bytesSent: number }).bytesSent;
+    const [sent, played] = [await stats(a), await stats(b)];
+    await Promise.all([a.evaluate('lab.rtcClose()'), b.evaluate('lab.rtcClose()')]);
+    await Promise.all([a.close(), b.close()]);
+    return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), bytesPerSecond: (after - before) / (ms / 1000) };
+  };
+  const silent = await run('silent', 4_000);
+  const bursts = await run('bursts', seconds * 1000);
+  return { latencies: bursts.latencies, silentBytesPerSecond: silent.bytesPerSecond };
+}
