@@ -68,16 +68,24 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
   });
 
-  it('answers local and snapshot members there, and refuses the unavailable ones with KITH_ERR_NOT_AVAILABLE naming them', async () => {
+  it('answers local and snapshot members there, lets plain-data services cross, and refuses the unavailable ones with KITH_ERR_NOT_AVAILABLE', async () => {
     const { status, body } = await h.json('/api/probe/members');
     expect(status).to.equal(200);
     expect(body.pid).to.not.equal(process.pid);
     // The same stream id the host derives: a friend's other side computes it in-process.
     expect(body.forFriend).to.deep.equal({ value: friendStreamId(body.own, PROBE_PEER, 'probe') });
     expect(body.forFriendBad.code).to.equal('KITH_ERR_BAD_REQUEST');
-    for (const [key, member] of [['servicesGet', 'services.get'], ['servicesProvide', 'services.provide'], ['listenForSessions', 'network.listenForSessions']] as const) {
-      expect(body[key].code, key).to.equal('KITH_ERR_NOT_AVAILABLE');
-      expect(body[key].message, key).to.contain(member).and.contain('own process');
+    expect(body.listenForSessions.code).to.equal('KITH_ERR_NOT_AVAILABLE');
+    expect(body.listenForSessions.message).to.contain('network.listenForSessions').and.contain('own process');
+    // Services: plain data crosses (provided in the host's registry), functions are refused.
+    expect(body.servicesGet).to.deep.equal({ value: null });
+    expect(body.servicesProvide).to.deep.equal({ value: 'provided' });
+    expect(body.servicesFunction.code).to.equal('KITH_ERR_NOT_AVAILABLE');
+    expect(body.servicesFunction.message).to.contain('only plain data');
+    const until = Date.now() + 10_000;
+    while (!h.area.services.list().some((s) => s.id === 'probe.plain' && s.owner === 'probe')) {
+      if (Date.now() > until) throw new Error('the plain service did not reach the host');
+      await new Promise((r) => setTimeout(r, 20));
     }
     // This test host provides no sessions or friends: the snapshot carries the host's own refusal.
     expect(body.sessionsAll.code).to.equal('KITH_ERR_NOT_AVAILABLE');

@@ -326,6 +326,7 @@ export class ExtensionManager {
             log: this.#o.kernel.log,
             limits: this.#o.processLimits ?? {},
             activateTimeoutMs: deadline,
+            serviceIds: () => this.#o.contextDeps.services.list().map((s) => s.id),
             sealingKeys: () => ({ sealingKey: extensionSealingKey(persona.atRestKey, record.id), tagKey: extensionTagKey(persona.atRestKey, record.id) }),
           })
         : entryModule(await enterZone(run, () => record.load()), record.id);

@@ -18,7 +18,7 @@ let nextId = 1;
 let sdk;
 let module;
 /** Copies of what synchronous members read, kept current by the host (snapshots.ts). */
-const snapshots = { sessions: { value: [] }, ownKeys: { value: {} }, proposed: { value: undefined } };
+const snapshots = { sessions: { value: [] }, ownKeys: { value: {} }, proposed: { value: undefined }, services: { value: {} } };
 /** A snapshot's value, or the host's error for a member it does not provide. */
 function snapshot(name) {
   const entry = snapshots[name];
@@ -139,8 +139,38 @@ function buildContext(init) {
   ctx.sealing = init.sealingKey && init.hchacha
     ? createSealing(init.hchacha, init.sealingKey, init.tagKey, (reason, code = 'KITH_ERR_SEAL_INVALID') => rebuild({ code, message: code === 'KITH_ERR_SEAL_INVALID' ? 'Sealed data could not be opened: damaged, or sealed with another key' : reason, details: { reason } }))
     : unavailable('sealing');
-  ctx.services = unavailable('services');
+  ctx.services = plainDataServices(init.extension.id);
   return Object.freeze(ctx);
+}
+
+/**
+ * ctx.services across processes: plain data only. `get` reads the copy taken at start (the
+ * dependencies' services); `provide` sends a structured clone to the host for extensions started
+ * after it (a function inside refuses at once).
+ */
+function plainDataServices(ownId) {
+  const idOf = (ref) => (typeof ref === 'string' ? ref : ref?.id);
+  return {
+    provide(ref, implementation) {
+      const id = idOf(ref);
+      if (typeof id !== 'string' || !id.startsWith(`${ownId}.`) || id.length > 128) {
+        throw rebuild({ code: 'KITH_ERR_BAD_REQUEST', message: `Service ids of "${ownId}" must start with "${ownId}."` });
+      }
+      try {
+        structuredClone(implementation);
+      } catch {
+        throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: `ctx.services.provide("${id}"): only plain data crosses from an extension's own process (no functions)` });
+      }
+      return listen('services.provide', [id, implementation]);
+    },
+    get(ref) {
+      const id = idOf(ref);
+      if (typeof id !== 'string') throw rebuild({ code: 'KITH_ERR_BAD_REQUEST', message: 'Name a service with createServiceRef({ id })' });
+      const entry = snapshot('services')[id];
+      if (entry?.error) throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: entry.error });
+      return entry?.value;
+    },
+  };
 }
 
 function localTimers() {

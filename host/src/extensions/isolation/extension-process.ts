@@ -12,7 +12,7 @@ import { insideRoot } from '../discovery.js';
 import { deadlineError } from '../activation-deadline.js';
 import { processFlags } from './process-flags.js';
 import { channelState, HostHandles } from './host-handles.js';
-import { mirrorSnapshots, ownKeysOf } from './snapshots.js';
+import { mirrorSnapshots, ownKeysOf, plainServices } from './snapshots.js';
 import remoteMembers from './remote-members.json' with { type: 'json' };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +69,8 @@ export interface RemoteDeps {
   readonly sealingKeys: () => { readonly sealingKey: Uint8Array; readonly tagKey: Uint8Array };
   /** The deadline of the extension's `activate`, counted from when its process loaded its code. */
   readonly activateTimeoutMs?: number;
+  /** Services provided right now (their plain-data copies cross at start, snapshots.ts). */
+  readonly serviceIds?: () => readonly string[];
 }
 
 export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: RemoteDeps): ExtensionModule {
@@ -290,7 +292,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
           t: 'init',
           extension: context.extension,
           persona: context.persona,
-          snapshots: { ...initialSnapshots(context), ownKeys },
+          snapshots: { ...initialSnapshots(context), ownKeys, services: { value: plainServices(context, deps.serviceIds?.() ?? []) } },
           settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
           sdkUrl: flags.sdkUrl,
           storageUrl: flags.storageUrl,

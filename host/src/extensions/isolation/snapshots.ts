@@ -35,3 +35,20 @@ export async function ownKeysOf(context: ExtensionContext): Promise<Record<strin
   for (const friend of await context.friends.list()) keys[friend.peer] = context.friends.ownX25519PublicKeyFor(friend.peer);
   return keys;
 }
+
+/**
+ * What of the other extensions' services reaches an extension in its own process: a copy, taken
+ * when it starts, of each service that is plain data (structured-clonable: no functions, no class
+ * instances with behaviour). A service holding functions crosses as the reason it cannot.
+ */
+export function plainServices(context: ExtensionContext, ids: readonly string[]): Record<string, { value?: unknown; error?: string }> {
+  const copies: Record<string, { value?: unknown; error?: string }> = {};
+  for (const id of ids) {
+    try {
+      copies[id] = { value: structuredClone(context.services.get(id)) };
+    } catch {
+      copies[id] = { error: `The service "${id}" holds functions; only plain data crosses to an extension's own process` };
+    }
+  }
+  return copies;
+}
