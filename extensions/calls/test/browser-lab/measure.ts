@@ -79,3 +79,28 @@ export async function measureWebRtcCall(browser: Browser, host: TestHost, second
   const bursts = await run('bursts', seconds * 1000);
   return { latencies: bursts.latencies, silentBytesPerSecond: silent.bytesPerSecond };
 }
+
+export interface LossFigures {
+  /** Concealed samples over all samples played out at Bob. */
+  concealedRatio: number;
+  longestGapMs: number;
+  played: number;
+  concealed: number;
+  dominant: { frequency: number; share: number };
+}
+
+/** A Kith call whose session runs through a lossy path: Alice sends a steady 880 Hz tone for `seconds`. */
+export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bob: TestHost, seconds: number): Promise<LossFigures> {
+  const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
+  await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
+  await ring(alice, bob);
+  await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await a.evaluate(`lab.startAudio(880, 'steady')`);
+  await sleep(seconds * 1000);
+  const r = (await stats(b)).receiver!;
+  const dominant = await b.evaluate('lab.dominant([440, 660, 880, 1320])') as { frequency: number; share: number };
+  await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
+  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+  await Promise.all([a.close(), b.close()]);
+  return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant };
+}
