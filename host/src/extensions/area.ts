@@ -4,7 +4,6 @@ import type { IdentityArea } from '../identity/area.js';
 import { SDK_API_VERSION } from '@kith/sdk';
 import { buildCatalog, routesUnmountable } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
-import { mountDiagnosticsRoutes } from './diagnostics-routes.js';
 import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js';
 import { EnabledState } from './enabled-state.js';
 import { DEFAULT_ACTIVATE_TIMEOUT_MS, ExtensionManager } from './extension-manager.js';
@@ -98,7 +97,6 @@ export function createExtensionsArea(
 
   const api = kernel.gateway.protectedApi;
   mountExtensionRoutes(api, manager, settings);
-  mountDiagnosticsRoutes(api, kernel.diagnostics);
   api.use(routes.router);
   kernel.gateway.allowLargeBodies((method, url) => routes.streamLimit(method, url));
   mountUiModules(kernel.gateway.app, manager);
