@@ -17,6 +17,7 @@ export default defineExtension({
       ctx.kinds.register('calls.video-stop', (event) => calls.onVideo(event, false)),
       ctx.kinds.register('calls.audio', (event) => calls.onFrame(event, 'audio')),
       ctx.kinds.register('calls.video', (event) => calls.onFrame(event, 'video')),
+      ctx.kinds.register('calls.feedback', (event) => calls.onFeedback(event)),
       ctx.sessions.onDidNack((report) => calls.onNack(report)),
       ctx.sessions.onDidClose((closed) => calls.onSessionClosed(closed.session.peer)),
       registerCallRoutes(ctx, calls),

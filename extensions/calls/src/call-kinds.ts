@@ -64,6 +64,20 @@ export interface MediaFrameHeader {
   readonly k?: boolean;
 }
 
+/**
+ * `calls.feedback` (stream `sid`, unreliable, about every 100 ms): what the receiver sees, so the
+ * sender steers its bitrate; `pli` asks for a video keyframe (the receiver lost video frames).
+ */
+export interface FeedbackHeader {
+  /** Audio frames lost over the last interval, per mille (0–1000). */
+  readonly loss: number;
+  /** The receiver's jitter buffer target, ms (0–10000). */
+  readonly delay: number;
+  /** Queueing delay falling (−1), flat (0) or rising (1). */
+  readonly trend: -1 | 0 | 1;
+  readonly pli?: true;
+}
+
 const ref = (header: EventHeader): CallRefHeader | null => (isStreamId(header.sid) ? { sid: header.sid } : null);
 
 export const callOffer = defineKind<CallOfferHeader>('calls.offer', (h) =>
@@ -92,5 +106,11 @@ export const audioFrame = defineKind<MediaFrameHeader>('calls.audio', (h) => (is
 export const videoFrame = defineKind<MediaFrameHeader>('calls.video', (h) =>
   isSeq(h.q) && (h.k === undefined || typeof h.k === 'boolean') ? { q: h.q, ...(h.k ? { k: true } : {}) } : null);
 
+const isInt = (value: unknown, max: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+export const callFeedback = defineKind<FeedbackHeader>('calls.feedback', (h) =>
+  isInt(h.loss, 1000) && isInt(h.delay, 10_000) && (h.trend === -1 || h.trend === 0 || h.trend === 1) && (h.pli === undefined || h.pli === true)
+    ? { loss: h.loss, delay: h.delay, trend: h.trend, ...(h.pli ? { pli: true as const } : {}) }
+    : null);
+
 /** Every calls kind, in manifest order. */
-export const CALL_KINDS = [callOffer, callAccept, callReject, callHangup, callMute, callVideoStart, callVideoStop, audioFrame, videoFrame] as const;
+export const CALL_KINDS = [callOffer, callAccept, callReject, callHangup, callMute, callVideoStart, callVideoStop, audioFrame, videoFrame, callFeedback] as const;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { KithError, type Disposable, type ExtensionContext, type InboundEvent, type NackReport, type PeerKey } from '@kith/sdk';
 import {
-  audioFrame, callAccept, callHangup, callMute, callOffer, callReject, callVideoStart, callVideoStop, videoFrame,
+  audioFrame, callAccept, callFeedback, callHangup, callMute, callOffer, callReject, callVideoStart, callVideoStop, videoFrame,
   type RejectReason,
 } from './call-kinds.js';
 import { describeCall, type Call, type MediaStream } from './call-state.js';
@@ -22,6 +22,9 @@ const MEDIA = { reliable: false, priority: 'interactive' } as const;
 /** Frames handed to the page: [type][flags][seq u32 BE][frame]. */
 export const MEDIA_TYPE_BYTE: Record<MediaType, number> = { audio: 1, video: 2 };
 export const FLAG_KEYFRAME = 1;
+/** `media` channel type 3: feedback, [3][flags: bit 0 pli][loss u16][delay u16][trend i8]. */
+export const FEEDBACK_TYPE = 3;
+export const FLAG_PLI = 1;
 
 /** Counters over every call of this activation (the status route shows them). */
 export interface CallCounters {
@@ -129,7 +132,31 @@ export class CallService {
     await this.ctx.sessions.send(call.peer, stream.streamId, codec.name, header, sealed, { ...MEDIA, keyframe });
   }
 
+  /** Feedback from the page (5 bytes after the flags): relayed to the friend on an active call. */
+  async sendFeedback(pli: boolean, body: Uint8Array): Promise<void> {
+    const call = this.call;
+    if (call?.phase !== 'active' || body.length !== 5) return;
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const header = callFeedback.decode({ loss: view.getUint16(0), delay: view.getUint16(2), trend: view.getInt8(4), ...(pli ? { pli: true } : {}) });
+    if (!header) return;
+    await this.ctx.sessions.send(call.peer, call.sid, callFeedback.name, callFeedback.encode(header), undefined, MEDIA);
+  }
+
   // ----- the friend's events ---------------------------------------------------------------
+
+  onFeedback(event: InboundEvent): void {
+    const header = callFeedback.decode(event.header);
+    const call = this.call;
+    if (!header || call?.phase !== 'active' || call.peer !== event.peer || call.sid !== event.stream) return;
+    const out = new Uint8Array(11);
+    const view = new DataView(out.buffer);
+    out[0] = FEEDBACK_TYPE;
+    out[1] = header.pli ? FLAG_PLI : 0;
+    view.setUint16(6, header.loss);
+    view.setUint16(8, header.delay);
+    view.setInt8(10, header.trend);
+    for (const sink of this.sinks) sink(out);
+  }
 
   async onOffer(event: InboundEvent): Promise<void> {
     const offer = callOffer.decode(event.header);

@@ -27,6 +27,7 @@ const INPUTS: Readonly<Record<string, Record<string, unknown>>> = {
   'calls.video-stop': { sid: S, vsid: V },
   'calls.audio': { q: 41 },
   'calls.video': { q: 7, k: true },
+  'calls.feedback': { loss: 25, delay: 60, trend: 1, pli: true },
 };
 
 // The bus's header encoding (docs/wire/header-cbor.md; host/src/bus/wire/header-cbor.ts uses these
