@@ -101,6 +101,24 @@ describe('browser: the Diagnostics page', function () {
     await snap(page, 'diagnostics-01-session');
   });
 
+  it("shows the friend's connection quality in the conversation header", async () => {
+    const { context, page: chats, errors } = await openPage(browser);
+    try {
+      await chats.goto(`${aliceHost.host.url}/chats?peer=${bob.persona!.key}`);
+      const badge = chats.getByTestId('header-quality');
+      await chats.waitForFunction(() => Number(document.querySelector('[data-testid="header-quality"]')?.getAttribute('data-bars')) > 0, undefined, { timeout: 30_000 });
+      expect(await badge.getAttribute('data-level')).to.match(/^(good|fair|poor)$/);
+      expect(await badge.getAttribute('aria-label')).to.match(/^Connection (good|fair|poor): \d+ ms round trip, [\d.]+ % loss$/);
+      expect(await badge.locator('i.on').count()).to.equal(Number(await badge.getAttribute('data-bars')));
+      await chats.goto(`${aliceHost.host.url}/chats?peer=self`);
+      await chats.getByTestId('composer').waitFor({ timeout: 30_000 });
+      expect(await chats.getByTestId('header-quality').count(), 'no badge for notes to self').to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('runs the network check and shows a verdict', async () => {
     await page.getByTestId('run-netcheck').click();
     await page.getByTestId('verdict').waitFor({ timeout: 15_000 });

@@ -33,6 +33,7 @@ export class ChatsPage {
   protected readonly selected = computed(() => this.peer() ?? null);
   protected readonly sidebarViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'home.sidebar'));
   protected readonly panelViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'home.main'));
+  protected readonly headerViews = computed(() => this.extensions.views().filter((v) => v.item.slot === 'home.header'));
   protected readonly selectedLabel = computed(() => {
     const key = this.selected();
     if (!key) return null;
