@@ -1,6 +1,7 @@
 /**
  * A call through the lossy shim at 10% loss (each datagram of the session, both ways): the call
- * goes on, Bob's jitter buffer conceals the lost frames, and what he plays is still Alice's 880 Hz.
+ * goes on, Bob's jitter buffer conceals the lost frames, and what he plays is still Alice's 880 Hz;
+ * Bob's loss feedback reaches Alice and steers her Opus bitrate down.
  */
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
@@ -33,5 +34,9 @@ describe('calls: through the lossy shim at 10% loss the call goes on with concea
     expect(figures.concealed).to.be.above(0);
     expect(figures.dominant.frequency).to.equal(880);
     expect(figures.dominant.share).to.be.above(0.8);
+    // Bob's feedback (every ~100 ms, itself crossing the lossy path) reached Alice and lowered her Opus bitrate.
+    console.log(`      Alice's Opus bitrate ${figures.senderBitrate} b/s; last feedback ${JSON.stringify(figures.senderFeedback)}`);
+    expect(figures.senderFeedback).to.not.equal(undefined);
+    expect(figures.senderBitrate).to.be.below(32_000);
   });
 });

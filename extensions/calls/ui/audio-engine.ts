@@ -15,6 +15,9 @@ export const OPUS_CONFIG: AudioEncoderConfig = {
 } as AudioEncoderConfig;
 
 export interface AudioCapture {
+  /** Re-aim the Opus encoder (feedback from the friend); 6–128 kb/s. */
+  setBitrate(bitsPerSecond: number): void;
+  readonly bitrate: number;
   stop(): void;
 }
 
@@ -64,7 +67,17 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
       value.close();
     }
   })().catch((error) => console.error('audio capture', error));
+  let bitrate = OPUS_CONFIG.bitrate!;
   return {
+    get bitrate() {
+      return bitrate;
+    },
+    setBitrate(bitsPerSecond) {
+      const next = Math.round(Math.min(128_000, Math.max(6_000, bitsPerSecond)));
+      if (next === bitrate || encoder.state !== 'configured') return;
+      bitrate = next;
+      encoder.configure({ ...OPUS_CONFIG, bitrate });
+    },
     stop() {
       running = false;
       reader.cancel().catch(() => undefined);

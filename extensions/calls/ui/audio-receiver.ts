@@ -30,9 +30,18 @@ export interface AudioReceiverStats {
   peak: number;
 }
 
+/** One feedback interval: lost share of frames, queueing delay trend, the jitter target. */
+export interface IntervalReport {
+  readonly loss: number;
+  readonly trend: -1 | 0 | 1;
+  readonly delayMs: number;
+}
+
 export interface AudioReceiver {
   /** One message body from the host: `seq` is the host's sequence for the stream. */
   push(seq: number, body: Uint8Array): void;
+  /** What happened since the last call (about every 100 ms): for the feedback to the sender. */
+  report(): IntervalReport;
   readonly stats: AudioReceiverStats;
   close(): void;
 }
@@ -121,12 +130,36 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   // 5 ms ticks: the playout clock follows wall time, so a late timer only delays, never drifts.
   const timer = setInterval(tick, 5);
 
+  // Per-interval loss (gaps in the host sequence) and queueing delay (arrival − capture slot).
+  let maxSeq: number | undefined;
+  let intervalFrom: number | undefined;
+  let intervalCount = 0;
+  let offsetSum = 0;
+  let previousMeanOffset: number | undefined;
   return {
     stats,
+    report() {
+      const expected = maxSeq === undefined || intervalFrom === undefined ? 0 : maxSeq - intervalFrom;
+      const loss = expected > 0 ? Math.max(0, Math.min(1, 1 - intervalCount / expected)) : 0;
+      const mean = intervalCount > 0 ? offsetSum / intervalCount : undefined;
+      let trend: -1 | 0 | 1 = 0;
+      if (mean !== undefined && previousMeanOffset !== undefined) trend = mean - previousMeanOffset > 5 ? 1 : mean - previousMeanOffset < -5 ? -1 : 0;
+      if (mean !== undefined) previousMeanOffset = mean;
+      intervalFrom = maxSeq;
+      intervalCount = 0;
+      offsetSum = 0;
+      return { loss, trend, delayMs: buffer.targetMs };
+    },
     push(seq, body) {
       const unpacked = unpackBody(body);
       if (!unpacked) return;
       stats.received++;
+      if (maxSeq === undefined || seq > maxSeq) {
+        intervalFrom ??= seq - 1;
+        maxSeq = seq;
+      }
+      intervalCount++;
+      offsetSum += performance.now() - unpacked.index * FRAME_MS;
       seqOf.set(unpacked.index, seq);
       if (seqOf.size > 500) seqOf.delete(seqOf.keys().next().value!);
       buffer.push(unpacked.index, performance.now(), unpacked.frame);

@@ -87,6 +87,9 @@ export interface LossFigures {
   played: number;
   concealed: number;
   dominant: { frequency: number; share: number };
+  /** Alice's Opus bitrate at the end, steered by Bob's feedback, and the last feedback she got. */
+  senderBitrate: number;
+  senderFeedback?: { loss: number; delayMs: number; trend: number };
 }
 
 /** A Kith call whose session runs through a lossy path: Alice sends a steady 880 Hz tone for `seconds`. */
@@ -98,9 +101,10 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   await sleep(seconds * 1000);
   const r = (await stats(b)).receiver!;
+  const sender = await a.evaluate('lab.stats()') as { bitrate: number; peerFeedback?: LossFigures['senderFeedback'] };
   const dominant = await b.evaluate('lab.dominant([440, 660, 880, 1320])') as { frequency: number; share: number };
   await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
   await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
   await Promise.all([a.close(), b.close()]);
-  return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant };
+  return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant, senderBitrate: sender.bitrate, senderFeedback: sender.peerFeedback };
 }
