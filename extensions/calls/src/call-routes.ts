@@ -29,7 +29,7 @@ export function registerCallRoutes(ctx: ExtensionContext, calls: CallService): D
   const peer = (request: RouteRequest) => resolvePeer(ctx, request.params.peer_id ?? '');
   const base = '/sessions/:peer_id/calls';
   return Disposable.from(
-    ctx.routes.get('/calls/status', async () => calls.status()),
+    ctx.routes.get('/calls/status', async () => calls.liveStatus()),
     ctx.routes.post(`${base}/start`, async (request, response) => {
       const sid = await calls.start(await peer(request), flag(request, 'with_video', true));
       response.status(201);

@@ -50,6 +50,14 @@ export class CallService {
     return { call: this.call ? describeCall(this.call) : null, counters: { ...this.counters } };
   }
 
+  /** The status plus the call's session figures (RTT, inbound loss) for the call page's live stats. */
+  async liveStatus(): Promise<Record<string, unknown>> {
+    const call = this.call;
+    const stats = call ? await this.ctx.diagnostics.session(call.peer).catch(() => undefined) : undefined;
+    const session = stats ? { rtt_ms: stats.rtt.smoothedMs ?? stats.rtt.latestMs, loss_inbound: stats.loss.inbound } : null;
+    return { ...this.status(), session };
+  }
+
   /** A page channel that wants the friend's frames; returns the unsubscribe. */
   addSink(sink: (frame: Uint8Array) => void): () => void {
     this.sinks.add(sink);

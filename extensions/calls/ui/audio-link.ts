@@ -49,7 +49,8 @@ export async function startAudioLink(channel: MediaChannel, options: AudioLinkOp
     const feedback = parsed ? parseFeedback(parsed) : undefined;
     if (feedback) {
       peer.last = feedback;
-      capture?.setBitrate(control.onFeedback(feedback));
+      // A keyframe request carries no audio figures: the video link answers it.
+      if (!feedback.pli) capture?.setBitrate(control.onFeedback(feedback));
       options.onPeerFeedback?.(feedback);
     }
   });

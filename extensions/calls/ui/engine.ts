@@ -7,3 +7,4 @@ export * from './feedback.js';
 export * from './media-frame.js';
 export * from './tone.js';
 export * from './video-engine.js';
+export * from './video-link.js';

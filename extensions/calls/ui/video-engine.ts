@@ -11,6 +11,9 @@ export interface VideoCapture {
   readonly codec: string;
   /** Ask for a keyframe next (a PLI from the friend). */
   requestKeyframe(): void;
+  /** Re-aim the encoder (feedback from the friend). */
+  setBitrate(bitsPerSecond: number): void;
+  readonly bitrate: number;
   stop(): void;
 }
 
@@ -52,9 +55,20 @@ export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: b
       value.close();
     }
   })().catch((error) => console.error('video capture', error));
+  let bitrate = 500_000;
   return {
     codec,
     requestKeyframe: () => { wantKey = true; },
+    get bitrate() {
+      return bitrate;
+    },
+    setBitrate(bitsPerSecond) {
+      const next = Math.round(Math.min(2_000_000, Math.max(50_000, bitsPerSecond)));
+      // Small steps are not worth a reconfigure.
+      if (Math.abs(next - bitrate) < bitrate * 0.05 || encoder.state !== 'configured') return;
+      bitrate = next;
+      encoder.configure({ codec, width, height, bitrate, framerate: 30, latencyMode: 'realtime' });
+    },
     stop() {
       running = false;
       reader.cancel().catch(() => undefined);

@@ -9,6 +9,7 @@ import { io } from 'socket.io-client';
 import { PageChannelClient } from '../../../../sdk/src/page-channel-client.js';
 import type { PageChannel } from '../../../../sdk/src/page-channel.js';
 import { startAudioLink, type AudioLink } from '../../ui/audio-link.js';
+import { startVideoLink, type VideoLink } from '../../ui/video-link.js';
 import { dominantFrequency, OnsetDetector } from '../../ui/tone.js';
 
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -72,6 +73,7 @@ const state: {
   pc?: RTCPeerConnection;
   tone?: ReturnType<typeof toneTrack>;
   socket?: ReturnType<typeof io>;
+  video?: VideoLink;
 } = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail() };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
@@ -113,6 +115,18 @@ const lab = {
         state.tail.add(samples);
       },
     });
+  },
+  /** Send the fake camera (`send`) and/or decode the friend's video in `codec`. */
+  async startVideo(send: boolean, codec?: string): Promise<string | undefined> {
+    state.video = await startVideoLink(state.channel as any, { send, receiveCodec: codec });
+    return state.video.capture?.codec;
+  },
+  videoStats() {
+    const v = state.video;
+    return v && { ...v.stats, decoded: v.playout?.stats.decodedFrames ?? 0, bitrate: v.capture?.bitrate, now: performance.now() };
+  },
+  stopVideo(): void {
+    state.video?.stop();
   },
   stopAudio(): void {
     state.link?.stop();
