@@ -19,6 +19,8 @@ const READ_BLOCKS = 16;
 interface Outgoing {
   toSend: BlockSet;
   urgent: BlockSet;
+  /** Where the latest urgent ask starts: the newest seek is served first, then on from there. */
+  urgentAt: number;
   /** Sent in this session: reliable there, so a second resume does not send them again. */
   sentInSession: BlockSet;
   hashesWanted: boolean;
@@ -43,7 +45,7 @@ export class Sender {
   private outgoing(record: TransferRecord): Outgoing {
     let out = this.live.get(record.id);
     if (!out) {
-      out = { toSend: new BlockSet(), urgent: new BlockSet(), sentInSession: new BlockSet(), hashesWanted: false, cursor: 0, pumping: false };
+      out = { toSend: new BlockSet(), urgent: new BlockSet(), urgentAt: 0, sentInSession: new BlockSet(), hashesWanted: false, cursor: 0, pumping: false };
       this.live.set(record.id, out);
       const n = blockCount(record.size, record.bs);
       this.book.progress.set(record.id, () => Math.max(0, n - out!.toSend.size) * record.bs);
@@ -79,6 +81,8 @@ export class Sender {
     if (!record || record.state !== 'active') return;
     const out = this.outgoing(record);
     const n = blockCount(record.size, record.bs);
+    // A reader waiting on the in-order stream asks urgently too; a later seek must not queue behind it.
+    if (header.urgent && header.ranges.length > 0) out.urgentAt = header.ranges[0]![0];
     for (const [a, b] of header.ranges) {
       const end = Math.min(b, n);
       if (header.urgent) {
@@ -184,7 +188,7 @@ export class Sender {
         await this.sendHashes(record);
         continue;
       }
-      const next = out.urgent.first() ?? out.toSend.nextFrom(out.cursor);
+      const next = out.urgent.nextFrom(out.urgentAt) ?? out.toSend.nextFrom(out.cursor);
       if (next === undefined) return;
       const [start, end] = out.toSend.runFrom(next, READ_BLOCKS) ?? [next, next + 1];
       const offset = start * record.bs;
@@ -192,10 +196,14 @@ export class Sender {
       const bytes = await this.ctx.blobs.read(record.vault!, { offset, length });
       for (let i = start; i < end; i++) {
         if (!this.sendable(record)) return;
+        // A seek (urgent NACK) that came in during this batch goes first, not after the batch (16 blocks can be seconds on a slow link).
+        const urgentNext = out.urgent.nextFrom(out.urgentAt);
+        if (urgentNext !== undefined && urgentNext !== i) break;
         const at = (i - start) * record.bs;
         let block = bytes.subarray(at, at + blockLength(record.size, record.bs, i));
         block = this.maybeCorrupt(record, i, block);
         out.toSend.remove(i);
+        if (out.urgent.has(i)) out.urgentAt = i + 1;
         out.urgent.remove(i);
         out.sentInSession.add(i);
         out.cursor = i + 1;
