@@ -3,7 +3,8 @@
  * RTCPeerConnection call between two pages of the same Chromium on loopback, measured the same way
  * in the same run (extensions/calls/test/browser-lab/measure.ts): capture → playout latency p50 and
  * p95 of 200 ms tone bursts, and encoded audio bytes per second in silence. Concealment at 5% loss
- * and 40 ms delay through the lossy shim (no WebRTC baseline for it yet). Also the host path
+ * and 40 ms delay through the lossy shim, and video bitrate recovery after 10 s of 10% loss (no
+ * WebRTC baseline for these yet). Also the host path
  * alone (page channel → seal → UDP session → open → page channel, timestamps in the frames, no
  * browser). Skipped (no rows) without Chromium.
  */
@@ -12,7 +13,7 @@ import { startTestNetwork, type TestHost } from '@kith/sdk/testing';
 import { chromiumPath, missingReason } from '../../../test/support/system-parts.js';
 import { launchLabBrowser, percentile } from '../../../extensions/calls/test/browser-lab/lab-pages.js';
 import { startLossyPair } from '../../../extensions/calls/test/browser-lab/lossy-pair.js';
-import { measureKithCall, measureKithUnderLoss, measureWebRtcCall } from '../../../extensions/calls/test/browser-lab/measure.js';
+import { measureBitrateRecovery, measureKithCall, measureKithUnderLoss, measureWebRtcCall } from '../../../extensions/calls/test/browser-lab/measure.js';
 
 const SECONDS = 20;
 
@@ -62,6 +63,9 @@ const suite: BenchSuite = {
       // 5% random loss and 40 ms added to each datagram, through the lossy shim (Kith only so far).
       const pair = await startLossyPair({ loss: 0.05, delayMs: [40, 40], seed: 5 });
       const lossy = await measureKithUnderLoss(browser, pair.alice, pair.bob, SECONDS).finally(() => pair.close());
+      // Bitrate recovery: 10 s of 10% loss, then a clean path.
+      const clean = await startLossyPair({ loss: 0, delayMs: [0, 1], seed: 10 });
+      const recovery = await measureBitrateRecovery(browser, clean.alice, clean.bob, clean.relay, 10).finally(() => clean.close());
       const rtc = (value: number, unit: string) => ({ name: 'WebRTC RTCPeerConnection', value, unit });
       return [
         { area: 'calls', metric: `audio capture → playout latency p50 (${kith.latencies.length} bursts)`, value: percentile(kith.latencies, 0.5), unit: 'ms', baseline: rtc(percentile(webrtc.latencies, 0.5), 'ms'), goal: 'p50 ≤ 1.2× WebRTC and < 100 ms' },
@@ -70,6 +74,7 @@ const suite: BenchSuite = {
         { area: 'calls', metric: 'audio bytes/s in silence (Kith: Opus DTX; WebRTC: its default)', value: kith.silentBytesPerSecond, unit: 'B/s', baseline: rtc(webrtc.silentBytesPerSecond, 'B/s'), goal: '< 2 kB/s' },
         { area: 'calls', metric: `concealed-sample ratio at 5% loss + 40 ms delay (lossy shim, ${lossy.played + lossy.concealed} slots; no WebRTC baseline through the shim yet)`, value: lossy.concealedRatio * 100, unit: '%' },
         { area: 'calls', metric: 'longest audio gap at 5% loss + 40 ms delay', value: lossy.longestGapMs, unit: 'ms', goal: 'no gap over 120 ms' },
+        { area: 'calls', metric: `video bitrate recovery to 90% after 10 s of 10% loss ends (${Math.round(recovery.beforeBps / 1000)} kb/s before, lowest ${Math.round(recovery.lowestBps / 1000)} kb/s; no WebRTC baseline yet)`, value: recovery.recoveryMs, unit: 'ms', goal: '< 10 s' },
         { area: 'calls', metric: 'jitter buffer target at the end of the latency run', value: kith.receiver?.targetMs ?? Number.NaN, unit: 'ms' },
       ];
     } finally {

@@ -108,3 +108,43 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
   await Promise.all([a.close(), b.close()]);
   return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant, senderBitrate: sender.bitrate, senderFeedback: sender.peerFeedback };
 }
+
+/**
+ * Bitrate recovery: Alice sends audio and video to Bob through the lossy shim; Bob's audio
+ * feedback steers Alice's video bitrate. `lossSeconds` of 10% loss, then a clean path: ms until
+ * Alice's video bitrate is back to 90% of its level before the loss (NaN if not within 30 s).
+ */
+export async function measureBitrateRecovery(browser: Browser, alice: TestHost, bob: TestHost, relay: { impair(i: { loss: number }): void }, lossSeconds: number): Promise<{ beforeBps: number; lowestBps: number; recoveryMs: number }> {
+  const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
+  await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
+  await ring(alice, bob);
+  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
+  await bob.events.waitFor<{ on: boolean }>('calls:video', (e) => e.on, 20_000);
+  await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await a.evaluate(`lab.startAudio(880, 'steady')`);
+  const codec = await a.evaluate('lab.startVideo(true)') as string;
+  await b.evaluate(`lab.startVideo(false, ${JSON.stringify(codec)})`);
+  const bitrate = async () => ((await a.evaluate('lab.videoStats()')) as { bitrate: number }).bitrate;
+  await sleep(4_000);
+  const beforeBps = await bitrate();
+  relay.impair({ loss: 0.1 });
+  let lowestBps = beforeBps;
+  for (let t = 0; t < lossSeconds * 1000; t += 250) {
+    await sleep(250);
+    lowestBps = Math.min(lowestBps, await bitrate());
+  }
+  relay.impair({ loss: 0 });
+  const cleared = performance.now();
+  let recoveryMs = Number.NaN;
+  while (performance.now() - cleared < 30_000) {
+    if ((await bitrate()) >= beforeBps * 0.9) {
+      recoveryMs = performance.now() - cleared;
+      break;
+    }
+    await sleep(50);
+  }
+  await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()'), a.evaluate('lab.stopVideo()'), b.evaluate('lab.stopVideo()')]);
+  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+  await Promise.all([a.close(), b.close()]);
+  return { beforeBps, lowestBps, recoveryMs };
+}
