@@ -97,7 +97,13 @@ interface TransferRun {
 /** Upload `file` into Alice's vault, commit, and wait until Bob has it complete; RSS sampled, chat pinged. */
 async function transfer(alice: TestHost, bob: TestHost, file: string, size: number, name: string): Promise<TransferRun> {
   const peer = bob.persona!.key;
-  const begun = await alice.request('POST', `/sessions/${peer}/files/begin`, { name, size });
+  // After the baselines' idle minute the kept-alive socket may be closing under us ("fetch
+  // failed" before the request reached the host): one retry on a fresh socket.
+  const begin = () => alice.request('POST', `/sessions/${peer}/files/begin`, { name, size });
+  const begun = await begin().catch((error: Error) => {
+    if (error.message !== 'fetch failed') throw error;
+    return begin();
+  });
   const id = begun.transfer_id as string;
   let started = performance.now();
   const res = await alice.fetch(`/api/sessions/${peer}/files/${id}/chunk?idx=0`, {
