@@ -18,7 +18,7 @@ import { expect } from 'chai';
 import { befriend, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { startLossyRelay, type LossyRelay } from '../../../tools/lossy-shim/lossy-relay.js';
 import { MAX_BUFFERED_BYTES } from '../src/receiver.js';
-import { download, expectedRoot, killHard, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
+import { download, expectedRoot, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
 
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.KITH_FILES_LOSSY_MB ?? process.env.KITH_FILES_HEAVY_MIB ?? 48) * MIB;
@@ -93,14 +93,14 @@ describe('files: kill -9 of the sender, then the receiver, through the lossy shi
     const reached = (share: number) => eventually(`${(share * 100).toFixed(0)}% at Bob`, async () => (await transferOn(bob, id))?.bytes_done >= SIZE * share, PHASE_MS, 20);
 
     await reached(killSenderAt);
-    killHard(alice);
+    await alice.crash();
     const phase1 = await settled(async () => (await transferOn(bob, id)).payload_bytes);
     await alice.restart();
     await link();
 
     await reached(killReceiverAt);
     const beforeKill = (await transferOn(bob, id)).payload_bytes;
-    killHard(bob);
+    await bob.crash();
     const phase2 = beforeKill - phase1;
     await bob.restart();
     const bobStart = (await transferOn(bob, id)).payload_bytes;

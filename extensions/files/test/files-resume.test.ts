@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
-import { BS, download, expectedRoot, killHard, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
+import { BS, download, expectedRoot, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
 
 const SIZE = 40 * 1024 * 1024 + 777;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,7 +60,7 @@ describe('files: resume after kill -9 of either side, only missing blocks resent
     const sent = await sendFile(alice, bob.persona!.key, bytes, 'big-receiver.bin');
     const id = sent.transfer_id as string;
     await waitProgress(bob, id, 0.3);
-    killHard(bob);
+    await bob.crash();
     const before = await settled(async () => (await transferOn(alice, id)).payload_bytes);
     await net.restart(bob);
     const resumed = await transferOn(bob, id);
@@ -81,7 +81,7 @@ describe('files: resume after kill -9 of either side, only missing blocks resent
     const sent = await sendFile(alice, bob.persona!.key, bytes, 'big-sender.bin');
     const id = sent.transfer_id as string;
     await waitProgress(bob, id, 0.3);
-    killHard(alice);
+    await alice.crash();
     const before = await settled(async () => (await transferOn(bob, id)).payload_bytes);
     const held = (await transferOn(bob, id)).bytes_done;
     expect(held).to.be.lessThan(SIZE);

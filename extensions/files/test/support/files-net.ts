@@ -49,18 +49,6 @@ export async function download(host: TestHost, id: string, range?: string): Prom
   return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
 }
 
-/** SIGKILL the host process serving `dataDir` (found through /proc), as a crash or `kill -9` would. */
-export function killHard(host: TestHost): void {
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (env.includes(`KITH_DATA=${host.dataDir}`) && Number(pid) !== process.pid) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-}
-
 /** Every file under `dir`, recursively. */
 export function filesUnder(dir: string): string[] {
   const out: string[] = [];
