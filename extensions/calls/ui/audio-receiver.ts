@@ -136,15 +136,24 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   let intervalCount = 0;
   let offsetSum = 0;
   let previousMeanOffset: number | undefined;
+  const recentMeans: number[] = [];
   return {
     stats,
     report() {
       const expected = maxSeq === undefined || intervalFrom === undefined ? 0 : maxSeq - intervalFrom;
       const loss = expected > 0 ? Math.max(0, Math.min(1, 1 - intervalCount / expected)) : 0;
       const mean = intervalCount > 0 ? offsetSum / intervalCount : undefined;
+      // Queueing delay: this interval's mean arrival offset above the lowest of the last 2 s. Only
+      // a standing queue (over 40 ms) that is still growing counts as rising: the scheduling noise
+      // of a loaded page must not pin the bitrate down.
       let trend: -1 | 0 | 1 = 0;
-      if (mean !== undefined && previousMeanOffset !== undefined) trend = mean - previousMeanOffset > 5 ? 1 : mean - previousMeanOffset < -5 ? -1 : 0;
-      if (mean !== undefined) previousMeanOffset = mean;
+      if (mean !== undefined) {
+        recentMeans.push(mean);
+        if (recentMeans.length > 20) recentMeans.shift();
+        const queue = mean - Math.min(...recentMeans);
+        if (previousMeanOffset !== undefined) trend = queue > 40 && mean >= previousMeanOffset ? 1 : mean < previousMeanOffset - 5 ? -1 : 0;
+        previousMeanOffset = mean;
+      }
       intervalFrom = maxSeq;
       intervalCount = 0;
       offsetSum = 0;
