@@ -3,7 +3,8 @@
  * session: a file dropped on the conversation (a real drop event) is sent, both sides show a
  * progress bar that moves with its rate and time left; pause stops it and resume finishes it with
  * the same bytes; cancel from the receiver's row cleans up both sides; images, audio and video
- * show inline; after a restart the row says "resume N%" (never a silent restart from zero).
+ * show inline; after a restart the row says "resume N%" (never a silent restart from zero), and a
+ * restarted sender's row never shows 0 %.
  * Alice's upload speed is capped through `POST /files/send-rate`, so a transfer is still moving
  * while the test looks at it.
  */
@@ -178,5 +179,30 @@ describe('browser: files in the conversation (two peers)', function () {
     // Only what Bob lacked was sent after the restart (a block or two of slack for one in flight at the pause).
     const sentAfter = (await transfer(peers.alice, id)).payload_bytes - sentBefore;
     expect(sentAfter, 'bytes sent after the restart').to.be.at.most(size - kept + 128 * KiB);
+  });
+
+  it('after a restart of the sender its row never says 0 %: it waits for the friend, then shows what the friend has', async () => {
+    await peers.alice.request('POST', '/files/send-rate', { bytes_per_second: 256 * KiB });
+    const name = 'sender-restarts.bin';
+    const size = await dropFile(a, { kind: 'random', size: 3 * MiB, name, mime: 'application/octet-stream' });
+    const bytes = await madeFileBytes(a, name);
+    const id = await rowTransferId(a, name);
+    await eventually('Bob has a quarter', async () => (await transfer(peers.bob, id)).bytes_done >= size / 4, 60_000);
+    await transferRow(a, name).getByTestId('pause').click();
+    await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /Paused at/ }).waitFor({ timeout: 30_000 });
+    await a.close();
+    await peers.alice.restart();
+    a = await peers.open(peers.alice, peers.bob);
+    const label = transferRow(a, name).getByTestId('progress-label');
+    await label.filter({ hasText: /Paused/ }).waitFor({ timeout: 60_000 });
+    expect(await label.innerText()).to.not.match(/ 0%/);
+    await peers.net.connect(peers.alice, peers.bob).catch(() => undefined); // a session may already be back
+    const known = label.filter({ hasText: /Paused at [1-9]\d*%/ });
+    await known.waitFor({ timeout: 60_000 });
+    expect(Number(/Paused at (\d+)%/.exec(await known.innerText())![1])).to.be.at.least(20);
+    await snap(a, 'files-conversation-06-sender-restarted');
+    await transferRow(a, name).getByTestId('pause').click();
+    await eventually('complete after the sender restart', async () => (await transfer(peers.bob, id)).state === 'complete', 90_000);
+    expect(Buffer.compare(await streamBytes(peers.bob, id), bytes)).to.equal(0);
   });
 });

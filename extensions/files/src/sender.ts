@@ -72,7 +72,7 @@ export class Sender {
       record.state = 'active';
       record.error = null;
       await this.book.save(record);
-    }
+    } else this.book.emit(record, true); // the friend said what it has: the page's progress (e.g. after a restart) changes
     this.pump(record);
   }
 

@@ -17,6 +17,8 @@ export interface TransferJson {
   readonly created_at: number;
   readonly completed_at: number | null;
   readonly available: boolean;
+  /** Block bytes sent or received so far, across restarts. */
+  readonly payload_bytes?: number;
 }
 
 /** Upload pieces: small enough for progress, large enough to be cheap. */

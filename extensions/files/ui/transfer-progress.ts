@@ -31,7 +31,10 @@ export function progressLabel(t: TransferJson, rate: number | null): string {
     case 'offered': return t.direction === 'out' ? 'Waiting for the friend to come online' : 'Offered';
     default: break;
   }
-  if (t.paused) return `Paused at ${percent}% — resume`;
+  // A sender that restarted knows what the friend has only once the friend says so (its resume): never show that as 0 %.
+  const unknown = t.direction === 'out' && t.bytes_done === 0 && (t.payload_bytes ?? 0) > 0;
+  if (t.paused) return unknown ? 'Paused — resume' : `Paused at ${percent}% — resume`;
+  if (unknown) return 'Resuming: waiting for the friend to say what they already have';
   if (rate === null || rate === 0) return percent > 0 ? `resume ${percent}% — waiting for the friend` : 'Starting…';
   const left = (t.size - t.bytes_done) / rate;
   return `${percent}% · ${formatBytes(rate)}/s · ${left < 60 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left`;
