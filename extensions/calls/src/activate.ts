@@ -20,6 +20,7 @@ export default defineExtension({
       ctx.kinds.register('calls.feedback', (event) => calls.onFeedback(event)),
       ctx.sessions.onDidNack((report) => calls.onNack(report)),
       ctx.sessions.onDidClose((closed) => calls.onSessionClosed(closed.session.peer)),
+      ctx.sessions.onDidOpen((session) => calls.onSessionOpened(session.peer)),
       registerCallRoutes(ctx, calls),
       registerMediaChannel(ctx, calls),
       // Disposed last-first: this runs before the registrations above go, so the call ends and its keys are wiped.

@@ -16,6 +16,8 @@ import { MediaOpener, MediaSealer } from './media-seal.js';
 
 export const RING_TIMEOUT_SETTING = 'calls.ring-timeout-s';
 const DEFAULT_RING_TIMEOUT_S = 30;
+/** How long a call waits for its session to come back after a drop before it ends on this side. */
+export const RECONNECT_GRACE_MS = 6_000;
 const CONTROL = { priority: 'control' } as const;
 const MEDIA = { reliable: false, priority: 'interactive' } as const;
 
@@ -41,6 +43,7 @@ export interface CallCounters {
 export class CallService {
   private call: Call | undefined;
   private ringTimer: Disposable | undefined;
+  private reconnectTimer: Disposable | undefined;
   private readonly sinks = new Set<(frame: Uint8Array) => void>();
   readonly counters: CallCounters = { framesSent: 0, framesReceived: 0, forged: 0, replayed: 0, stray: 0, dropped: 0 };
 
@@ -257,9 +260,27 @@ export class CallService {
     if (call && call.peer === report.peer && call.sid === report.stream) this.end(call, 'refused');
   }
 
-  /** The session with the call's friend ended: the call ends on this side too. */
+  /**
+   * The session with the call's friend ended: the call waits a few seconds for it to come back
+   * (keys kept, media dropped meanwhile), then ends on this side; the friend's side does the same.
+   */
   onSessionClosed(peer: PeerKey): void {
-    if (this.call?.peer === peer) this.end(this.call, 'session-lost');
+    const call = this.call;
+    if (call?.peer !== peer || this.reconnectTimer) return;
+    this.ctx.events.emit('reconnecting', { peer, stream_id: call.sid });
+    this.reconnectTimer = this.ctx.timers.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.call === call && !this.ctx.sessions.get(peer)) this.end(call, 'session-lost');
+    }, RECONNECT_GRACE_MS);
+  }
+
+  /** A session with the call's friend opened again within the grace: the call goes on. */
+  onSessionOpened(peer: PeerKey): void {
+    const call = this.call;
+    if (call?.peer !== peer || !this.reconnectTimer) return;
+    this.reconnectTimer.dispose();
+    this.reconnectTimer = undefined;
+    this.ctx.events.emit('reconnected', { peer, stream_id: call.sid });
   }
 
   /** Lock, persona switch or the extension stopping: end the call and wipe its keys. */
@@ -298,6 +319,8 @@ export class CallService {
     this.call = undefined;
     this.ringTimer?.dispose();
     this.ringTimer = undefined;
+    this.reconnectTimer?.dispose();
+    this.reconnectTimer = undefined;
     if (call.audio) this.closeStream(call.audio);
     if (call.video) this.closeStream(call.video);
     call.callKey?.fill(0);

@@ -162,7 +162,25 @@ describe('calls between two hosts', function () {
     }
   });
 
-  it('ends the call on both sides when the session drops, and on a lock (keys dropped)', async () => {
+  it('goes on when the session comes back within the reconnect grace, and frames flow again', async () => {
+    const aliceMedia = await (await alice.openPage()).openChannel('calls', 'media');
+    const bobMedia = await (await bob.openPage()).openChannel('calls', 'media');
+    const atBob = collect(bobMedia);
+    const sid = await answer(alice, bob);
+    await alice.request('DELETE', `/sessions/${key(bob)}`);
+    await alice.events.waitFor<Ev>('calls:reconnecting', (e) => e.stream_id === sid, 20_000);
+    await net.connect(alice, bob);
+    await alice.events.waitFor<Ev>('calls:reconnected', (e) => e.stream_id === sid, 20_000);
+    expect((await status(alice)).call).to.include({ stream_id: sid, state: 'active' });
+    for (let i = 0; i < 5; i++) aliceMedia.send(frame(1, `after-${i}`));
+    await eventually('frames at Bob after the reconnect', async () => atBob.length >= 3);
+    await calls(alice, bob, 'hangup');
+    expect((await ended(bob, sid)).reason).to.equal('hangup');
+    aliceMedia.close();
+    bobMedia.close();
+  });
+
+  it('ends the call on both sides when the session stays gone past the reconnect grace, and on a lock (keys dropped)', async () => {
     let sid = await answer(alice, bob);
     await alice.request('DELETE', `/sessions/${key(bob)}`);
     expect((await ended(alice, sid)).reason).to.equal('session-lost');
