@@ -3,6 +3,8 @@
  * two child-process hosts with the fixture extension installed as a user extension, paired
  * through the kit's rendezvous. Alice's host reaches Bob's listener; the session carries notes
  * both ways; Bob's extension reads the session's stats; garbage on the listener is only counted.
+ * The fixture runs in the host's process, as the built-ins that use listeners do: out of process
+ * `listenForSessions` is refused with KITH_ERR_NOT_AVAILABLE (test/isolation covers that).
  */
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -21,7 +23,7 @@ describe('net: a timed listener in the real program (@kith/sdk/testing)', functi
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-tl-program-'));
-    net = await startTestNetwork({ hosts: 2, extensions: [await buildTimedListenerFixture(work)] });
+    net = await startTestNetwork({ hosts: 2, extensions: [await buildTimedListenerFixture(work)], env: { KITH_EXTENSION_ISOLATION: 'in-process' } });
     [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);
   });

@@ -1,31 +1,69 @@
 // Page channels in the extension host: a proxy per channel the host accepted for the extension.
 // Synchronous members (isOpen, writable, stats, send's answer) read a copy of the host's state that
-// the host refreshes on every send, drain and close; a message the host's `pause` queue refused is
-// kept here and sent again at the next drain, so nothing the extension was told was taken is lost.
+// the host refreshes on every send, drain and close. Under `pause`, send also counts the messages on
+// their way to the host against the channel's capacity (window + queue, the same terms the host
+// uses), so an extension sending in a loop is told "no" when the host's queue would be full, not
+// only after the host refused; a message the host still refuses is kept here and sent again at the
+// next drain, so nothing the extension was told was taken is lost.
 
 const proxies = new Map();
 
-export function channelProxy(api, init, onGone) {
+export function channelProxy(api, init, terms, onGone) {
   const hid = init['@channel'];
   const state = { isOpen: init.isOpen, writable: init.writable, stats: init.stats };
   const retry = [];
-  const entry = { state, retry, flush: () => flush(), gone: onGone };
+  /** Sent to the host, not answered yet. */
+  const unanswered = { messages: 0, bytes: 0 };
+  const capacity = { messages: terms.windowMessages + terms.queueMessages, bytes: terms.windowBytes + terms.queueBytes };
+  const full = (bytes) => {
+    if (init.policy !== 'pause') return false;
+    const stats = state.stats ?? {};
+    const messages = (stats.inFlightMessages ?? 0) + (stats.queuedMessages ?? 0) + unanswered.messages;
+    const held = (stats.inFlightBytes ?? 0) + (stats.queuedBytes ?? 0) + unanswered.bytes;
+    return messages + 1 > capacity.messages || held + bytes > capacity.bytes;
+  };
+  /** onDidClose listeners live here: a close can come before a registration with the host would. */
+  const closeListeners = new Set();
+  const closed = (reason) => {
+    for (const listener of [...closeListeners]) {
+      try {
+        const result = listener({ reason });
+        if (result instanceof Promise) result.catch(api.crash);
+      } catch (error) {
+        api.crash(error);
+      }
+    }
+    closeListeners.clear();
+  };
+  const entry = { state, retry, flush: () => flush(), gone: onGone, closed };
   proxies.set(hid, entry);
   const refused = (error) => {
     if (state.isOpen) api.send({ t: 'notify', member: 'log.warn', args: ['a page channel send failed', { error: String(error?.message ?? error) }] });
   };
-  const deliver = (message) =>
-    api.call('@channel.send', [hid, message]).then(({ taken, state: fresh }) => {
+  const deliver = (message, bytes = 0) => {
+    unanswered.messages++;
+    unanswered.bytes += bytes;
+    const answered = () => {
+      unanswered.messages--;
+      unanswered.bytes -= bytes;
+    };
+    return api.call('@channel.send', [hid, message]).then(({ taken, state: fresh }) => {
+      answered();
       Object.assign(state, fresh);
       if (!taken && state.isOpen) {
         state.writable = false;
         retry.push(message);
       }
-    }, refused);
+    }, (error) => {
+      answered();
+      refused(error);
+    });
+  };
   const flush = () => {
     while (retry.length > 0 && state.writable && state.isOpen) void deliver(retry.shift());
   };
-  const event = (name) => (listener) => api.listen(`@channel.${name}`, [hid, listener]);
+  // A registration that reaches the host after the channel closed is refused there: nothing to do.
+  const event = (name) => (listener) => api.listen(`@channel.${name}`, [hid, listener], { tolerateGone: true });
   const close = () => {
     if (!state.isOpen) return;
     state.isOpen = false;
@@ -38,22 +76,29 @@ export function channelProxy(api, init, onGone) {
     policy: init.policy,
     maxMessageBytes: init.maxMessageBytes,
     get isOpen() { return state.isOpen; },
-    get writable() { return state.writable && retry.length === 0; },
+    get writable() { return state.writable && retry.length === 0 && !full(0); },
     get stats() { return state.stats; },
     send(message) {
       if (!state.isOpen) throw api.rebuild({ code: 'KITH_ERR_CONFLICT', message: `The page channel "${init.name}" is closed` });
       const checked = api.sdk.checkChannelMessage(message, init.maxMessageBytes); // refuses at once, as in the host
-      if (init.policy === 'pause' && (!state.writable || retry.length > 0)) return false;
-      void deliver(checked.message);
+      if (init.policy === 'pause' && (!state.writable || retry.length > 0 || full(checked.bytes))) return false;
+      void deliver(checked.message, checked.bytes);
       return true;
     },
     async whenWritable() {
-      if (state.writable && retry.length === 0) return;
-      Object.assign(state, await api.call('@channel.whenWritable', [hid]));
+      while (state.isOpen && !(state.writable && retry.length === 0 && !full(0))) {
+        // Let what is on its way be answered first; then the host says when its queue has room.
+        if (unanswered.messages > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        else Object.assign(state, await api.call('@channel.whenWritable', [hid]));
+      }
     },
     onDidReceive: event('onDidReceive'),
     onDidDrain: event('onDidDrain'),
-    onDidClose: event('onDidClose'),
+    onDidClose(listener) {
+      if (!state.isOpen) return new api.sdk.Disposable(() => undefined);
+      closeListeners.add(listener);
+      return new api.sdk.Disposable(() => closeListeners.delete(listener));
+    },
     close,
     dispose: close,
   };
@@ -68,6 +113,7 @@ export function channelState(message) {
     proxies.delete(message.hid);
     entry.retry.length = 0;
     entry.gone();
+    entry.closed(message.reason ?? 'closed');
     return;
   }
   entry.flush();

@@ -52,11 +52,20 @@ function encode(arg) {
   callbacks.set(cb, arg);
   return { '@cb': cb };
 }
+/** Registrations the host has not confirmed yet: activation is reported only once they are in place. */
+const registering = new Set();
 /** A registration the host answers later; a refusal there is an error of the extension's. */
-function listen(member, args) {
+function listen(member, args, { tolerateGone = false } = {}) {
   const id = nextId++;
+  let settle;
+  const settled = new Promise((resolve) => (settle = resolve));
+  registering.add(settled);
+  const done = () => {
+    registering.delete(settled);
+    settle();
+  };
+  pending.set(id, { resolve: done, reject: (error) => { done(); if (!(tolerateGone && error?.code === 'KITH_ERR_NOT_FOUND')) crash(error); } });
   send({ t: 'call', id, member, args: args.map(encode) });
-  pending.set(id, { resolve: () => undefined, reject: (error) => crash(error) });
   return new sdk.Disposable(() => send({ t: 'dispose', id }));
 }
 
@@ -92,7 +101,7 @@ function buildContext(init) {
     else if (kind === 'listen' || kind === 'route') target[name] = (...args) => listen(path, args);
     else if (kind === 'unavailable') Object.defineProperty(target, name, { enumerable: true, get: () => notAvailable(path) });
   }
-  const api = { call, listen, send, rebuild, sdk };
+  const api = { call, listen, send, rebuild, sdk, crash };
   ctx.settings.get = (id) => {
     if (!Object.hasOwn(settings, id)) throw rebuild({ code: 'KITH_ERR_NOT_FOUND', message: `Extension "${init.extension.id}" declares no setting "${id}"` });
     return settings[id];
@@ -122,7 +131,7 @@ function buildContext(init) {
   ctx.pageChannels = {
     register: (name, onOpen, options) =>
       listen('pageChannels.register', [name, (init) => {
-        const channel = channelProxy(api, init, () => channels.delete(channel));
+        const channel = channelProxy(api, init, sdk.channelTerms(options ?? {}), () => channels.delete(channel));
         channels.add(channel);
         onOpen(channel);
       }, options]),
@@ -244,6 +253,8 @@ process.on('message', async (message) => {
         if (!module) throw rebuild({ code: 'KITH_ERR_MANIFEST_INVALID', message: 'The entry module exports no activate(context) function' });
         send({ t: 'loaded' }); // the activation deadline starts now (process start is not the extension's)
         await module.activate(ctx);
+        // Routes, kinds and channels registered in activate must answer as soon as the host says "running".
+        while (registering.size > 0) await Promise.all([...registering]);
         send({ t: 'activated' });
       } catch (error) {
         send({ t: 'activate-failed', error: flatten(error) });
