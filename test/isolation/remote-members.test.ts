@@ -8,7 +8,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import table from '../../host/src/extensions/isolation/remote-members.json' with { type: 'json' };
 
-const KINDS = new Set(['call', 'notify', 'listen', 'route', 'stream', 'channel', 'udp', 'local', 'snapshot', 'unavailable']);
+const KINDS = new Set(['call', 'notify', 'listen', 'route', 'stream', 'channel', 'udp', 'listener', 'local', 'snapshot', 'unavailable']);
 
 function contextMembers(): string[] {
   const file = path.resolve('sdk/src/context.ts');

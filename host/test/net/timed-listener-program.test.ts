@@ -3,8 +3,8 @@
  * two child-process hosts with the fixture extension installed as a user extension, paired
  * through the kit's rendezvous. Alice's host reaches Bob's listener; the session carries notes
  * both ways; Bob's extension reads the session's stats; garbage on the listener is only counted.
- * The fixture runs in the host's process, as the built-ins that use listeners do: out of process
- * `listenForSessions` is refused with KITH_ERR_NOT_AVAILABLE (test/isolation covers that).
+ * The fixture is a third-party extension, so it runs in its own process: the listener stays in
+ * the host and the extension drives it through the proxy.
  */
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -23,7 +23,7 @@ describe('net: a timed listener in the real program (@kith/sdk/testing)', functi
 
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-tl-program-'));
-    net = await startTestNetwork({ hosts: 2, extensions: [await buildTimedListenerFixture(work)], env: { KITH_EXTENSION_ISOLATION: 'in-process' } });
+    net = await startTestNetwork({ hosts: 2, extensions: [await buildTimedListenerFixture(work)] });
     [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);
   });

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { hostStream, childStreams, pullChild, cancelChild, appendPieces } from './child-streams.mjs';
 import { channelProxy, channelState } from './child-channels.mjs';
 import { forFriend } from './child-stream-ids.mjs';
+import { listenerEvent, listenerProxy } from './child-listeners.mjs';
 
 const send = (message) => process.send?.(message);
 const pending = new Map();
@@ -127,6 +128,7 @@ function buildContext(init) {
     const socket = new sdk.Disposable(() => void call('@udp.dispose', [hid]).catch(() => undefined));
     return Object.assign(socket, { local, send: (data, to) => call('@udp.send', [hid, data, to]) });
   };
+  ctx.network.listenForSessions = async (options) => listenerProxy(api, await call('network.listenForSessions', [options]));
   const channels = new Set();
   ctx.pageChannels = {
     register: (name, onOpen, options) =>
@@ -240,6 +242,8 @@ process.on('message', async (message) => {
       return;
     case 'channel-state':
       return channelState(message);
+    case 'listener-event':
+      return listenerEvent(message);
     case 'ping':
       return send({ t: 'pong' });
     case 'init': {

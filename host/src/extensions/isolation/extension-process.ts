@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type PageChannel, type RouteResponse, type StorageChannel } from '@kith/sdk';
+import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type PageChannel, type RouteResponse, type SessionListener, type StorageChannel } from '@kith/sdk';
 import type { Database } from '../../storage/database.js';
 import { openStorageChannel } from '../../storage/host-storage-channel.js';
 import type { HostLogger } from '../../log.js';
@@ -17,6 +17,11 @@ import remoteMembers from './remote-members.json' with { type: 'json' };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'extension-host-child.mjs');
+/** How often an isolated extension's copy of a listener's state and counters is refreshed. */
+const LISTENER_COPY_MS = 500;
+
+const listenerCopy = (listener: SessionListener) => ({ state: listener.state, counters: listener.counters() });
+
 /** How each context member crosses the process boundary: one line per member (remote-members.md). */
 // Imported, not read from disk, so the packaged executable carries it inside its bundle.
 const MEMBERS = remoteMembers as unknown as Record<string, MemberKind>;
@@ -26,9 +31,9 @@ const MEMBERS = remoteMembers as unknown as Record<string, MemberKind>;
  * socket; local: built inside the extension host; snapshot: synchronous, read from a copy the host
  * keeps up to date; unavailable: throws KITH_ERR_NOT_AVAILABLE there (docs/extensions.md).
  */
-export type MemberKind = 'call' | 'notify' | 'listen' | 'route' | 'stream' | 'channel' | 'udp' | 'local' | 'snapshot' | 'unavailable';
+export type MemberKind = 'call' | 'notify' | 'listen' | 'route' | 'stream' | 'channel' | 'udp' | 'listener' | 'local' | 'snapshot' | 'unavailable';
 /** Calls on the host objects a handle names (host-handles.ts); nothing else starting with '@' exists. */
-const HANDLE_MEMBERS = new Set(['@pull', '@cancel', '@channel.send', '@channel.whenWritable', '@channel.close', '@channel.onDidReceive', '@channel.onDidDrain', '@channel.onDidClose', '@udp.send', '@udp.dispose']);
+const HANDLE_MEMBERS = new Set(['@pull', '@cancel', '@channel.send', '@channel.whenWritable', '@channel.close', '@channel.onDidReceive', '@channel.onDidDrain', '@channel.onDidClose', '@udp.send', '@udp.dispose', '@listener.connect', '@listener.dispose']);
 
 export interface ProcessLimits {
   /** V8 old-space limit of the extension host, in MiB. Default 64. */
@@ -157,6 +162,21 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     return fn as (...args: unknown[]) => unknown;
   };
 
+  /** A timed listener: the extension host gets a handle, its events, and a copy of state and counters. */
+  const mirrorListener = (listener: SessionListener): number => {
+    const hid = handles.add('listener', listener);
+    const push = (event?: object) => post({ t: 'listener-event', hid, copy: listenerCopy(listener), ...event });
+    const refresh = setInterval(() => push(), LISTENER_COPY_MS);
+    refresh.unref();
+    listener.onDidOpenSession((session) => push({ event: 'open', session }));
+    listener.onDidClose((reason) => {
+      clearInterval(refresh);
+      handles.forget(hid);
+      push({ event: 'close', reason });
+    });
+    return hid;
+  };
+
   /** A page channel the extension accepted: the extension host gets a handle and mirrored state. */
   const openChannel = (cb: number) => (channel: PageChannel) => {
     const hid = handles.add('channel', channel);
@@ -196,6 +216,14 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         const event = member.slice('@channel.'.length) as 'onDidReceive' | 'onDidDrain' | 'onDidClose';
         return { registration: channel[event](stub(rest[0], 'listen') as never) };
       }
+      case '@listener.connect': {
+        const listener = handles.get<SessionListener>('listener', hid);
+        const session = await listener.connect(rest[0] as never, rest[1] as never, rest[2] as never);
+        return { value: { session, copy: listenerCopy(listener) } };
+      }
+      case '@listener.dispose':
+        handles.get<SessionListener>('listener', hid).dispose();
+        return { value: undefined };
       case '@udp.send':
         return { value: await handles.get<{ send(d: Uint8Array, to: unknown): Promise<void> }>('udp', hid).send(rest[0] as Uint8Array, rest[1]) };
       case '@udp.dispose':
@@ -252,6 +280,10 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
             const registration = context.pageChannels.register(name as string, openChannel((cb as { '@cb': number })['@cb']), options as never);
             registrations.set(message.id!, registration);
             return post({ t: 'reply', id: message.id, ok: true });
+          }
+          if (kind === 'listener') {
+            const listener = await context.network.listenForSessions(message.args?.[0] as never);
+            return post({ t: 'reply', id: message.id, ok: true, value: { '@listener': mirrorListener(listener), local: listener.local, untilMs: listener.untilMs, ...listenerCopy(listener) } });
           }
           if (kind === 'udp') {
             const [options, cb] = message.args ?? [];

@@ -1,14 +1,16 @@
 import { KithError, type PageChannel } from '@kith/sdk';
 
+type HandleKind = 'channel' | 'udp' | 'listener';
+
 /**
  * Host objects an extension host refers to by number: byte streams it pulls one piece at a time
- * (a blob's readStream, a streamed request body), page channels and UDP sockets. A handle is only
+ * (a blob's readStream, a streamed request body), page channels, UDP sockets and timed listeners. A handle is only
  * ever one of this extension's own objects; everything is dropped when the process stops.
  */
 export class HostHandles {
   #next = 1;
   readonly #streams = new Map<number, AsyncIterator<Uint8Array>>();
-  readonly #objects = new Map<number, { kind: 'channel' | 'udp'; value: unknown }>();
+  readonly #objects = new Map<number, { kind: HandleKind; value: unknown }>();
 
   stream(iterable: AsyncIterable<Uint8Array>): { '@stream': number } {
     const id = this.#next++;
@@ -36,13 +38,13 @@ export class HostHandles {
     await iterator?.return?.();
   }
 
-  add(kind: 'channel' | 'udp', value: unknown): number {
+  add(kind: HandleKind, value: unknown): number {
     const id = this.#next++;
     this.#objects.set(id, { kind, value });
     return id;
   }
 
-  get<T>(kind: 'channel' | 'udp', id: unknown): T {
+  get<T>(kind: HandleKind, id: unknown): T {
     const entry = this.#objects.get(Number(id));
     if (!entry || entry.kind !== kind) throw new KithError('KITH_ERR_NOT_FOUND', `No such ${kind} (it was closed)`);
     return entry.value as T;
