@@ -106,11 +106,13 @@ describe('isolation: malicious extensions in real hosts', function () {
     const baseline = await healthLatencies(alice, 40);
     const spin = alice.fetch('/api/spinner/spin');
     const eat = alice.fetch('/api/glutton/eat');
+    // Watched from the start, side by side: each is faulted only until its restart (1 s of backoff)
+    // brings it back, and the other's request may still be running then.
+    const faults = Promise.all([waitForFault(alice, 'spinner'), waitForFault(alice, 'glutton')]);
     const during = await healthLatencies(alice, 40);
     expect((await spin).status).to.equal(503);
     expect((await eat).status).to.equal(503);
-    // Watched side by side: each is faulted only until its restart (1 s of backoff) brings it back.
-    const [spinner, glutton] = await Promise.all([waitForFault(alice, 'spinner'), waitForFault(alice, 'glutton')]);
+    const [spinner, glutton] = await faults;
     expect(spinner.error.message).to.contain('busy loop');
     expect(glutton.error.message).to.contain('ran out of memory');
     const p99 = (t: number[]) => t[Math.floor(t.length * 0.99)]!;

@@ -251,7 +251,8 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     const run = () => bob.host.areas.extensions.manager.run('tl')!;
     const settle = async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 20; i++) ids.push((await listen(bob, 50)).id);
+      // 10 at a time: well under the 16 listeners a host allows, whatever earlier tests left open.
+      for (let i = 0; i < 10; i++) ids.push((await listen(bob, 50)).id);
       await eventually('every window over', async () => {
         for (const id of ids) if ((await listenerOf(bob, id)).state !== 'closed') return false;
         return true;
@@ -259,8 +260,10 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
     };
     await settle();
     const tracked = run().trackedCount;
-    await settle();
-    expect(run().trackedCount).to.equal(tracked);
+    for (let round = 0; round < 3; round++) await settle();
+    // A leak keeps 30 more after three rounds; clean-up that trails a window's close by a tick does not.
+    await eventually(`tracked resources back to ${tracked}`, async () => run().trackedCount <= tracked, 10_000);
+    expect(run().trackedCount).to.be.at.most(tracked);
   });
 
   it('refuses bad windows and endpoints, and a stranger to connect to', async () => {
