@@ -49,7 +49,8 @@ describe('files: a full disk holds the transfer and loses nothing', function () 
     const held = await waitState(bob, id, 'held', 120_000);
     expect(held.error).to.match(/disk is full.*Nothing received is lost/);
     expect(held.bytes_done).to.be.greaterThan(0);
-    const senderSide = await waitState(alice, id, 'held');
+    // The sender hears of the hold over the bus, after the receiver's own state changed: give it as long.
+    const senderSide = await waitState(alice, id, 'held', 120_000);
     expect(senderSide.error).to.match(/disk is full/);
     // What was written stays: the durable part is still readable and correct.
     const kept = await download(bob, id, `bytes=0-${held.bytes_done - 1}`);
