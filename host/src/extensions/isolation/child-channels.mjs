@@ -14,6 +14,8 @@ export function channelProxy(api, init, terms, onGone) {
   const retry = [];
   /** Sent to the host, not answered yet. */
   const unanswered = { messages: 0, bytes: 0 };
+  /** Resolved when the last unanswered send is answered. */
+  const allAnswered = [];
   const capacity = { messages: terms.windowMessages + terms.queueMessages, bytes: terms.windowBytes + terms.queueBytes };
   const full = (bytes) => {
     if (init.policy !== 'pause') return false;
@@ -46,6 +48,7 @@ export function channelProxy(api, init, terms, onGone) {
     const answered = () => {
       unanswered.messages--;
       unanswered.bytes -= bytes;
+      if (unanswered.messages === 0) for (const resolve of allAnswered.splice(0)) resolve();
     };
     return api.call('@channel.send', [hid, message]).then(({ taken, state: fresh }) => {
       answered();
@@ -88,7 +91,7 @@ export function channelProxy(api, init, terms, onGone) {
     async whenWritable() {
       while (state.isOpen && !(state.writable && retry.length === 0 && !full(0))) {
         // Let what is on its way be answered first; then the host says when its queue has room.
-        if (unanswered.messages > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        if (unanswered.messages > 0) await new Promise((resolve) => allAnswered.push(resolve));
         else Object.assign(state, await api.call('@channel.whenWritable', [hid]));
       }
     },
