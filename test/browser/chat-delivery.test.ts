@@ -70,6 +70,7 @@ describe('browser: chat delivery states, Retry, new friends and background atten
     expect(await a.getByTestId('empty-conversation').textContent()).to.contain('No messages yet');
     expect(await a.getByTestId('message-list').getAttribute('role')).to.equal('log');
     await send(a, 'are you at your desk?');
+    await messageRow(a, 'are you at your desk?').waitFor({ timeout: 10_000 });
     expect(await a.getByTestId('empty-conversation').count()).to.equal(0);
     const tick = messageRow(a, 'are you at your desk?').getByTestId('tick');
     await eventually('the Delivered tick', async () => (await tick.getAttribute('data-state')) === 'delivered', 30_000);

@@ -59,7 +59,8 @@ describe('parked between two hosts', function () {
     expect(reached.session.path).to.match(/^parked-ipv[46]$/);
     expect(reached.window_to_session_ms).to.be.lessThan(1_000);
     await eventually('Bob counted a session in his window', async () => (await status(bob)).counters.windowSessions > before.counters.windowSessions);
-    expect((await status(bob)).counters.wakeups).to.be.greaterThan(0);
+    // Parking may begin inside a listening span (handled at once); the sleeper wakes for the next one within a period.
+    await eventually('Bob\'s supervisor woke for a window', async () => (await status(bob)).counters.wakeups > before.counters.wakeups, 20_000);
   });
 
   it('refuses a reach outside the window with the countdown, and reaches nobody once Bob leaves Parked', async () => {

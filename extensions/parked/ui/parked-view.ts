@@ -13,6 +13,9 @@ interface FriendRow {
   readonly listening: boolean;
   readonly session: boolean;
 }
+/** Sessions open and close without telling this view: it re-reads the status this often. */
+const REFRESH_EVERY_MS = 5_000;
+
 interface StatusJson { readonly parked: boolean; readonly now_ms: number; readonly friends: readonly FriendRow[] }
 
 /**
@@ -69,6 +72,8 @@ export class ParkedView {
   protected readonly error = signal<string | null>(null);
   /** Local ms the status was read at: the countdown runs from there. */
   private readonly readAt = signal(Date.now());
+  /** The host's (skew-corrected) clock when the status was read: open windows end by it. */
+  private serverNowAtRead = 0;
   private readonly tick = signal(Date.now());
   private readonly api = computed(() => this.host());
 
@@ -79,9 +84,21 @@ export class ParkedView {
     });
     const timer = setInterval(() => {
       this.tick.set(Date.now());
-      if (this.friends().some((f) => !f.current_window && f.next_window.opens_in_ms - (Date.now() - this.readAt()) <= 0)) void this.load();
+      if (!this.loading && this.stale()) void this.load();
     }, 1000);
     inject(DestroyRef).onDestroy(() => clearInterval(timer));
+  }
+
+  /**
+   * True when what the rows show has run out: a countdown reached zero, an open window closed, or
+   * the last read is old enough that a session may have opened or closed meanwhile.
+   */
+  private stale(): boolean {
+    const elapsed = Date.now() - this.readAt();
+    if (elapsed >= REFRESH_EVERY_MS) return true;
+    return this.friends().some((f) => f.current_window
+      ? f.current_window.end_ms - this.serverNowAtRead - elapsed <= 0
+      : f.next_window.opens_in_ms - elapsed <= 0);
   }
 
   protected opensIn(friend: FriendRow): string {
@@ -123,15 +140,22 @@ export class ParkedView {
     await this.load();
   }
 
+  private loading = false;
+
   private async load(): Promise<void> {
+    this.loading = true;
     try {
       const status = await this.api().request<StatusJson>('GET', '/connect/parked/status');
       this.parked.set(status.parked);
       this.friends.set(status.friends);
+      this.serverNowAtRead = status.now_ms;
       this.readAt.set(Date.now());
       this.error.set(null);
     } catch (error) {
       this.error.set((error as Error).message);
+      this.readAt.set(Date.now()); // try again after the refresh period, not every second
+    } finally {
+      this.loading = false;
     }
   }
 }
