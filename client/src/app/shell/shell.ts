@@ -6,6 +6,7 @@ import { MatTabsModule } from '@angular/material/tabs';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { ApiClient } from '../api/api-client';
+import { ContributionOutlet } from '../extensions/contribution-outlet';
 import { ExtensionsStore } from '../extensions/extensions-store';
 import { UiHostFactory } from '../extensions/ui-host-factory';
 import { Realtime } from '../realtime/realtime';
@@ -26,7 +27,7 @@ interface NavLink {
  */
 @Component({
   selector: 'kith-shell',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatTabsModule, MatButtonModule, MatIconModule, MatTooltipModule, PersonaMenu, ConnectPrompts],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatTabsModule, MatButtonModule, MatIconModule, MatTooltipModule, PersonaMenu, ConnectPrompts, ContributionOutlet],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -39,6 +40,9 @@ export class Shell {
   readonly #router = inject(Router);
   readonly #hosts = inject(UiHostFactory);
   readonly #rendezvous = inject(RendezvousStore);
+
+  /** Views of the `overlay` slot: shown above every page, kept while the user moves between pages. */
+  protected readonly overlayViews = computed(() => this.extensions.viewsIn('overlay'));
 
   protected readonly links = computed<NavLink[]>(() => [
     { path: '/chats', label: 'Chats', icon: 'forum' },
