@@ -1,12 +1,17 @@
 /** The calls extension: 1:1 audio calls with a video sub-stream, sealed per call, over the session. */
 import { Disposable, defineExtension } from '@kith/sdk';
+import { CALL_HISTORY_MIGRATIONS, CallHistory } from './call-history.js';
 import { registerCallRoutes } from './call-routes.js';
 import { CallService } from './call-service.js';
 import { registerMediaChannel } from './media-channel.js';
 
 export default defineExtension({
   async activate(ctx) {
-    const calls = new CallService(ctx);
+    await ctx.storage.migrate(CALL_HISTORY_MIGRATIONS);
+    const history = new CallHistory(ctx);
+    const calls = new CallService(ctx, (record) => {
+      history.add(record).catch((error: Error) => ctx.log.warn('call history: could not record a call', { error: error.message }));
+    });
     ctx.subscriptions.push(
       ctx.kinds.register('calls.offer', (event) => calls.onOffer(event)),
       ctx.kinds.register('calls.accept', (event) => calls.onAccept(event)),
@@ -21,7 +26,7 @@ export default defineExtension({
       ctx.sessions.onDidNack((report) => calls.onNack(report)),
       ctx.sessions.onDidClose((closed) => calls.onSessionClosed(closed.session.peer)),
       ctx.sessions.onDidOpen((session) => calls.onSessionOpened(session.peer)),
-      registerCallRoutes(ctx, calls),
+      registerCallRoutes(ctx, calls, history),
       registerMediaChannel(ctx, calls),
       // Disposed last-first: this runs before the registrations above go, so the call ends and its keys are wiped.
       new Disposable(() => calls.dispose()),

@@ -4,6 +4,7 @@
  */
 import { Disposable, KithError, type ExtensionContext, type RouteRequest } from '@kith/sdk';
 import { isStreamId, REJECT_REASONS, type RejectReason } from './call-kinds.js';
+import { MAX_HISTORY, type CallHistory } from './call-history.js';
 import type { CallService } from './call-service.js';
 import { resolvePeer } from './peer-resolver.js';
 
@@ -25,11 +26,20 @@ function flag(request: RouteRequest, name: string, optional = false): boolean {
   return value;
 }
 
-export function registerCallRoutes(ctx: ExtensionContext, calls: CallService): Disposable {
+export function registerCallRoutes(ctx: ExtensionContext, calls: CallService, history: CallHistory): Disposable {
   const peer = (request: RouteRequest) => resolvePeer(ctx, request.params.peer_id ?? '');
   const base = '/sessions/:peer_id/calls';
   return Disposable.from(
     ctx.routes.get('/calls/status', async () => calls.liveStatus()),
+    // `?peer=<key>&limit=<1-100>`: that friend's calls, newest first.
+    ctx.routes.get('/calls/history', async (request) => {
+      const id = request.query.peer;
+      if (typeof id !== 'string') throw new KithError('KITH_ERR_BAD_REQUEST', 'peer must be given once');
+      const rawLimit = request.query.limit ?? '50';
+      const limit = typeof rawLimit === 'string' && /^[0-9]{1,3}$/.test(rawLimit) ? Number(rawLimit) : NaN;
+      if (!(limit >= 1 && limit <= MAX_HISTORY)) throw new KithError('KITH_ERR_BAD_REQUEST', `limit must be 1 to ${MAX_HISTORY}`);
+      return { calls: await history.list(await resolvePeer(ctx, id), limit) };
+    }),
     ctx.routes.post(`${base}/start`, async (request, response) => {
       const sid = await calls.start(await peer(request), flag(request, 'with_video', true));
       response.status(201);

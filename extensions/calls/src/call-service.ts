@@ -10,6 +10,7 @@ import {
   audioFrame, callAccept, callFeedback, callHangup, callMute, callOffer, callReject, callVideoStart, callVideoStop, videoFrame,
   type RejectReason,
 } from './call-kinds.js';
+import type { CallRecord } from './call-history.js';
 import { describeCall, type Call, type MediaStream } from './call-state.js';
 import { CALLS_KEY_INFO, streamKeys, type MediaType } from './media-key.js';
 import { MediaOpener, MediaSealer } from './media-seal.js';
@@ -47,7 +48,11 @@ export class CallService {
   private readonly sinks = new Set<(frame: Uint8Array) => void>();
   readonly counters: CallCounters = { framesSent: 0, framesReceived: 0, forged: 0, replayed: 0, stray: 0, dropped: 0 };
 
-  constructor(private readonly ctx: ExtensionContext) {}
+  /**
+   * `onEnded` hears of every call that ends here (the history records it); it runs after the
+   * `ended` event and must not throw.
+   */
+  constructor(private readonly ctx: ExtensionContext, private readonly onEnded?: (record: CallRecord) => void) {}
 
   status(): Record<string, unknown> {
     return { call: this.call ? describeCall(this.call) : null, counters: { ...this.counters } };
@@ -327,6 +332,10 @@ export class CallService {
     call.callKey = undefined;
     const duration = call.acceptedAt ? Date.now() - call.acceptedAt : 0;
     this.ctx.events.emit('ended', { peer: call.peer, stream_id: call.sid, reason, duration_ms: duration });
+    this.onEnded?.({
+      stream_id: call.sid, peer: call.peer, direction: call.role === 'caller' ? 'outgoing' : 'incoming',
+      reason, duration_ms: duration, started_at: call.startedAt, ended_at: Date.now(),
+    });
   }
 
   private armRingTimer(sid: string): void {
