@@ -30,9 +30,6 @@ interface Outgoing {
 
 export class Sender {
   private readonly live = new Map<string, Outgoing>();
-  /** Test hook: corrupt the first send of this block index (KITH_FILES_TEST_CORRUPT_BLOCK). */
-  private readonly corruptBlock = Number(process.env.KITH_FILES_TEST_CORRUPT_BLOCK ?? NaN);
-  private readonly corrupted = new Set<string>();
   /** A cap on the bytes per second of every outgoing transfer (`POST /files/send-rate`), or null: as fast as the session goes. */
   sendRate: number | null = null;
 
@@ -200,8 +197,7 @@ export class Sender {
         const urgentNext = out.urgent.nextFrom(out.urgentAt);
         if (urgentNext !== undefined && urgentNext !== i) break;
         const at = (i - start) * record.bs;
-        let block = bytes.subarray(at, at + blockLength(record.size, record.bs, i));
-        block = this.maybeCorrupt(record, i, block);
+        const block = bytes.subarray(at, at + blockLength(record.size, record.bs, i));
         out.toSend.remove(i);
         if (out.urgent.has(i)) out.urgentAt = i + 1;
         out.urgent.remove(i);
@@ -223,13 +219,5 @@ export class Sender {
       const piece = hashes.subarray(from * HASH_BYTES, Math.min(count, from + MAX_HASHES_PER_EVENT) * HASH_BYTES);
       await this.book.send(record, filesHashes, { id: record.id, from }, piece, true);
     }
-  }
-
-  private maybeCorrupt(record: TransferRecord, i: number, block: Uint8Array): Uint8Array {
-    if (i !== this.corruptBlock || this.corrupted.has(record.id) || block.length === 0) return block;
-    this.corrupted.add(record.id);
-    const bad = new Uint8Array(block);
-    bad[0] = bad[0]! ^ 0xff;
-    return bad;
   }
 }

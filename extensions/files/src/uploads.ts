@@ -14,18 +14,6 @@ import type { TransferRecord } from './transfer-store.js';
 
 export const BLOCK_BYTES = MAX_BLOCK_BYTES;
 
-/**
- * Test hook: `KITH_FILES_TEST_OFFER` (JSON: file name → offer fields) replaces fields of the offer
- * of a file with that name, so the two-host tests can play a hostile peer (absurd size, a path in
- * the name, a scripted type) against a real receiver. Unset in every real run.
- */
-function testOfferOverride(name: string): Record<string, unknown> {
-  const raw = process.env.KITH_FILES_TEST_OFFER;
-  if (!raw) return {};
-  const parsed = JSON.parse(raw) as Record<string, Record<string, unknown>>;
-  return parsed[name] ?? {};
-}
-
 export interface UploadRecord extends TransferRecord {
   /** Chunks uploaded so far (the next `idx`). */
   chunks?: number;
@@ -116,7 +104,7 @@ export class Uploads {
     this.book.progress.set(record.id, () => (record.state === 'complete' ? record.size : 0 * n));
     await this.book.save(record);
     const offer = { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt };
-    await this.book.send(record, filesOffer, { ...offer, ...testOfferOverride(record.name) });
+    await this.book.send(record, filesOffer, offer);
     return record;
   }
 

@@ -6,16 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { download, expectedRoot, filesUnder, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
 
-const HOSTILE = {
-  'huge.bin': { size: 1e15 },
-  'evil.html': { name: '../../etc/\u202epasswd\u0007\n<script>.html', mime: 'text/html' },
-  'liar.bin': { root: '00'.repeat(32) },
-};
+/** Alice runs the real files code with its offers rewritten on the way out (support/hostile-offers.ts). */
+const HOSTILE_SENDER = fileURLToPath(new URL('./support/hostile-offer-sender.ts', import.meta.url));
 
 function blobCount(host: TestHost): number {
   const dir = path.join(host.dataDir, 'identities', host.persona!.slug, 'blobs', 'files');
@@ -31,7 +29,7 @@ describe('files: hostile offers, limits, cancel on both sides, partial Range rea
   before(async () => {
     rendezvous = await startTestRendezvous();
     [alice, bob] = await Promise.all([
-      startTestHost({ name: 'Alice', env: { KITH_FILES_TEST_OFFER: JSON.stringify(HOSTILE) } }),
+      startTestHost({ name: 'Alice', builtinEntries: { files: HOSTILE_SENDER } }),
       startTestHost({ name: 'Bob' }),
     ]);
     await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);

@@ -4,10 +4,12 @@
  * after the restart equal exactly what the receiver lacked (it says so in its resume), and the
  * file arrives with the offered root. Also: a block with a wrong hash is re-fetched.
  */
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
 import { BS, download, expectedRoot, randomFile, reconnect, sendFile, transferOn, waitState } from './support/files-net.js';
 
+const CORRUPT_SENDER = fileURLToPath(new URL('./support/corrupt-block-sender.ts', import.meta.url));
 const SIZE = 40 * 1024 * 1024 + 777;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,8 +38,9 @@ describe('files: resume after kill -9 of either side, only missing blocks resent
   let bob: TestHost;
 
   before(async () => {
-    // Alice corrupts the first send of block 5 of every transfer: Bob must refuse it and fetch it again.
-    net = await startTestNetwork({ hosts: 2, env: { KITH_FILES_TEST_CORRUPT_BLOCK: '5' } });
+    // Alice runs the real files code, but the first send of block 5 of every transfer has a byte
+    // flipped on the way out (support/corrupt-block-sender.ts): Bob must refuse it and fetch it again.
+    net = await startTestNetwork({ hosts: 2, builtinEntries: { files: CORRUPT_SENDER } });
     [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);
     await net.connect(alice, bob);

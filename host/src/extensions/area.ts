@@ -34,6 +34,13 @@ export interface ExtensionSources {
   readonly processLimits?: ProcessLimits;
   /** When a crashed extension host is started again (default 1 s, 2 s, 4 s; the 4th crash in 5 min ends it). */
   readonly restartLimits?: RestartLimits;
+  /**
+   * Built-in id → a module to load instead of that built-in's `main` (its manifest, kinds and
+   * routes stay). For test fixture programs that wrap a built-in's activate, e.g. to play a
+   * hostile peer with the real sender (host/test/support/kith-with-entries.ts); the `kith`
+   * program never sets it.
+   */
+  readonly builtinEntries?: ReadonlyMap<string, () => Promise<unknown>>;
 }
 
 function isolationFromEnv(): 'process' | 'in-process' {
@@ -73,7 +80,12 @@ export function createExtensionsArea(
     ...scanFolder(path.join(kernel.config.dataDir, 'extensions'), false),
   ];
   const hostRoutes = [...mountedRoutes(kernel.gateway.publicApi), ...mountedRoutes(kernel.gateway.protectedApi), ...EXTENSIONS_API_ROUTES];
-  const records = buildCatalog(found, SDK_API_VERSION, hostRoutes);
+  const records = buildCatalog(found, SDK_API_VERSION, hostRoutes).map((record) => {
+    const entry = record.builtin ? sources.builtinEntries?.get(record.id) : undefined;
+    if (!entry) return record;
+    let loaded: Promise<unknown> | undefined;
+    return { ...record, load: () => (loaded ??= entry()) };
+  });
   const settings = new SettingsStore(kernel.database.db);
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;

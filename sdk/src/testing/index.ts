@@ -23,4 +23,5 @@ export { type Subscription, type UiEvent, type UiEventStream } from './ui-events
 export { type TestPage } from './test-page.js';
 export { installExtension } from './install.js';
 export { eventually } from './eventually.js';
-export { resolveProgram, type KithProgram, type ProgramOptions } from './program.js';
+export { resolveProgram, withBuiltinEntries, type KithProgram, type ProgramOptions } from './program.js';
+export { tamperedExtension, type OutgoingEvent, type SendTamper } from './send-tamper.js';

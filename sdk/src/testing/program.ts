@@ -43,6 +43,25 @@ export function resolveProgram(options: ProgramOptions = {}): KithProgram {
   return { command: [process.execPath, '--import', 'tsx', path.join(checkout, 'host/src/main.ts')], cwd: checkout };
 }
 
+/** The fixture program of a checkout that replaces built-ins' entry modules (see {@link withBuiltinEntries}). */
+const ENTRIES_PROGRAM = 'host/test/support/kith-with-entries.ts';
+
+/**
+ * The program that runs a Kith checkout from source with some built-in extensions' entry modules
+ * replaced: `entries` maps a built-in id to a module file that exports the extension, typically
+ * wrapping the real one's `activate` (a hostile peer made of the real code, without a test hook
+ * in the shipped code). Only a checkout can do this, so it is found from `options.cwd`,
+ * `KITH_HOST_CWD` or the current folder, whatever `options.command` says.
+ */
+export function withBuiltinEntries(options: ProgramOptions, entries: Readonly<Record<string, string>>): KithProgram {
+  const checkout = findCheckout(path.resolve(options.cwd ?? process.env.KITH_HOST_CWD ?? process.cwd()));
+  if (!checkout || !fs.existsSync(path.join(checkout, ENTRIES_PROGRAM))) {
+    throw new Error(`Replacing built-in entry modules needs a Kith checkout with ${ENTRIES_PROGRAM} (run the test from the checkout or set KITH_HOST_CWD)`);
+  }
+  const flags = Object.entries(entries).flatMap(([id, file]) => ['--builtin-entry', `${id}=${path.resolve(file)}`]);
+  return { command: [process.execPath, '--import', 'tsx', path.join(checkout, ENTRIES_PROGRAM), ...flags], cwd: checkout };
+}
+
 function parseCommand(text: string): string[] {
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { installExtension } from './install.js';
-import { resolveProgram, startProgram, type ProgramOptions, type RunningProgram } from './program.js';
+import { resolveProgram, startProgram, withBuiltinEntries, type ProgramOptions, type RunningProgram } from './program.js';
 import { UiEventRecorder, type UiEventStream } from './ui-events.js';
 import { openTestPage, type TestPage } from './test-page.js';
 
@@ -26,6 +26,12 @@ export interface TestHostOptions extends ProgramOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long start-up may take. Default: 60 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Built-in extension id → a module file to load instead of that built-in's entry (it exports
+   * the extension, usually the real one with its activate wrapped, e.g. a sender that tampers
+   * with what it sends). Runs the checkout's program from source (see {@link withBuiltinEntries}).
+   */
+  readonly builtinEntries?: Readonly<Record<string, string>>;
 }
 
 /** A persona the test host created and unlocked. */
@@ -107,7 +113,7 @@ const STUB_PAGE = '<!doctype html><html><head><title>Kith test page</title></hea
 
 /** Start the real Kith program (see {@link resolveProgram}) with `options.extensions` installed. */
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
-  const program = resolveProgram(options);
+  const program = options.builtinEntries ? withBuiltinEntries(options, options.builtinEntries) : resolveProgram(options);
   const name = options.name ?? 'host';
   const ownDir = options.dataDir === undefined;
   const dataDir = path.resolve(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kith-test-${name.toLowerCase().replace(/[^a-z0-9]/g, '')}-`)));
