@@ -10,7 +10,11 @@ export default defineExtension({
     await ctx.storage.migrate(CALL_HISTORY_MIGRATIONS);
     const history = new CallHistory(ctx);
     const calls = new CallService(ctx, (record) => {
-      history.add(record).catch((error: Error) => ctx.log.warn('call history: could not record a call', { error: error.message }));
+      // `history` tells the conversation views once the record is stored (`ended` comes before).
+      history.add(record).then(
+        () => ctx.events.emit('history', { peer: record.peer, stream_id: record.stream_id }),
+        (error: Error) => ctx.log.warn('call history: could not record a call', { error: error.message }),
+      );
     });
     ctx.subscriptions.push(
       ctx.kinds.register('calls.offer', (event) => calls.onOffer(event)),

@@ -11,6 +11,9 @@ import { packBody, pageMessage, parseHostMessage } from './media-frame.js';
 
 export const AUDIO_TYPE = 1;
 
+/** The capture of a receive-only link: nothing to steer or stop. */
+const SILENT_CAPTURE: AudioCapture = { bitrate: 0, setBitrate: () => undefined, stop: () => undefined };
+
 /** The part of a PageChannel the link needs (UiHost.openChannel's channel has it). */
 export interface MediaChannel {
   send(message: Uint8Array): boolean;
@@ -28,6 +31,8 @@ export interface AudioLink {
 }
 
 export interface AudioLinkOptions extends AudioCaptureOptions, AudioReceiverOptions {
+  /** Only receive (no microphone could be used): nothing is captured or sent. */
+  receiveOnly?: boolean;
   /** Each feedback from the friend (the video link steers its bitrate and answers PLI from it). */
   onPeerFeedback?(feedback: PeerFeedback): void;
 }
@@ -58,7 +63,7 @@ export async function startAudioLink(channel: MediaChannel, options: AudioLinkOp
     const report = receiver.report();
     if (receiver.stats.received > 0) channel.send(feedbackMessage({ loss: report.loss, delayMs: report.delayMs, trend: report.trend, pli: false }));
   }, FEEDBACK_INTERVAL_MS);
-  capture = await startAudioCapture((frame, index) => {
+  capture = options.receiveOnly ? SILENT_CAPTURE : await startAudioCapture((frame, index) => {
     sent.frames++;
     sent.bytes += frame.length;
     channel.send(pageMessage(AUDIO_TYPE, false, packBody(index, frame)));

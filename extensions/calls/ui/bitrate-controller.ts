@@ -76,6 +76,17 @@ export class KeyframeRequester {
     return this.wantSince === undefined;
   }
 
+  /**
+   * The decoder failed on a frame (its reference never came, e.g. the sender's page dropped a
+   * frame before it was sealed, which leaves no gap in the host sequence): wait for a keyframe
+   * and ask for one now.
+   */
+  undecodable(nowMs: number): void {
+    if (this.wantSince !== undefined) return;
+    this.wantSince = nowMs;
+    this.request(nowMs);
+  }
+
   /** Call periodically: repeats the request if no keyframe came within `repeatMs`. */
   tick(nowMs: number): void {
     if (this.wantSince !== undefined && nowMs - this.lastAsk >= this.repeatMs) this.request(nowMs);

@@ -1,4 +1,4 @@
-/** The calls browser engine (no UI yet; not named index.ts, which would register a shell UI): audio and video encode/decode. */
+/** The calls browser engine without its UI (ui/index.ts holds the views): audio and video encode/decode. */
 export * from './audio-engine.js';
 export * from './audio-link.js';
 export * from './audio-receiver.js';

@@ -26,9 +26,9 @@ export async function pickVideoCodec(width: number, height: number): Promise<str
   throw new Error('no VP9 or VP8 encoder in this browser');
 }
 
-export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: boolean) => void, width = 320, height = 240): Promise<VideoCapture> {
-  const media = await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: 30 } });
-  const track = media.getVideoTracks()[0]!;
+/** `track`: encode this camera track (the call page asked for it already) instead of asking again. */
+export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: boolean) => void, width = 320, height = 240, cameraTrack?: MediaStreamTrack): Promise<VideoCapture> {
+  const track = cameraTrack ?? (await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: 30 } })).getVideoTracks()[0]!;
   const codec = await pickVideoCodec(width, height);
   const encoder = new VideoEncoder({
     output: (chunk) => {
@@ -80,24 +80,40 @@ export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: b
 
 export interface VideoPlayout {
   push(seq: number, frame: Uint8Array, keyframe: boolean): void;
-  readonly stats: { decodedFrames: number; width: number; height: number; waitingForKeyframe: boolean };
+  readonly stats: { decodedFrames: number; width: number; height: number; waitingForKeyframe: boolean; errors: number };
   close(): void;
 }
 
-/** Decode the friend's frames; a delta frame before the first keyframe is skipped. */
-export function createVideoPlayout(codec: string, onFrame?: (frame: VideoFrame) => void): VideoPlayout {
-  const stats = { decodedFrames: 0, width: 0, height: 0, waitingForKeyframe: true };
-  const decoder = new VideoDecoder({
-    output: (frame) => {
-      stats.decodedFrames++;
-      stats.width = frame.displayWidth;
-      stats.height = frame.displayHeight;
-      if (onFrame) onFrame(frame);
-      else frame.close();
-    },
-    error: (error) => console.error('video decoder', error),
-  });
-  decoder.configure({ codec, optimizeForLatency: true });
+/**
+ * Decode the friend's frames; a delta frame before the first keyframe is skipped. A decoding
+ * error (a missing reference) closes a WebCodecs decoder for good: a fresh one takes over, waits
+ * for a keyframe, and `onError` lets the link ask for one.
+ */
+export function createVideoPlayout(codec: string, onFrame?: (frame: VideoFrame) => void, onError?: () => void): VideoPlayout {
+  const stats = { decodedFrames: 0, width: 0, height: 0, waitingForKeyframe: true, errors: 0 };
+  let closed = false;
+  const open = (): VideoDecoder => {
+    const next = new VideoDecoder({
+      output: (frame) => {
+        stats.decodedFrames++;
+        stats.width = frame.displayWidth;
+        stats.height = frame.displayHeight;
+        if (onFrame) onFrame(frame);
+        else frame.close();
+      },
+      error: (error) => {
+        stats.errors++;
+        if (closed) return;
+        if (!onError) console.error('video decoder', error);
+        decoder = open();
+        stats.waitingForKeyframe = true;
+        onError?.();
+      },
+    });
+    next.configure({ codec, optimizeForLatency: true });
+    return next;
+  };
+  let decoder = open();
   return {
     stats,
     push(seq, frame, keyframe) {
@@ -107,6 +123,7 @@ export function createVideoPlayout(codec: string, onFrame?: (frame: VideoFrame) 
       decoder.decode(new EncodedVideoChunk({ type: keyframe ? 'key' : 'delta', timestamp: seq * 33_333, data: frame }));
     },
     close() {
+      closed = true;
       if (decoder.state !== 'closed') decoder.close();
     },
   };

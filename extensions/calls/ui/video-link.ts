@@ -32,12 +32,24 @@ export interface VideoLink {
   stop(): void;
 }
 
-export async function startVideoLink(channel: MediaChannel, options: { send: boolean; receiveCodec?: string; onFrame?(frame: VideoFrame): void }): Promise<VideoLink> {
+export interface VideoLinkOptions {
+  send: boolean;
+  receiveCodec?: string;
+  onFrame?(frame: VideoFrame): void;
+  /** The camera track to send (the call page's); without it the link asks for the camera itself. */
+  track?: MediaStreamTrack;
+  /** Encoded size; default 320×240. */
+  width?: number;
+  height?: number;
+}
+
+export async function startVideoLink(channel: MediaChannel, options: VideoLinkOptions): Promise<VideoLink> {
   const stats: VideoLinkStats = { received: 0, keyframes: 0, plis: 0, plisAnswered: 0, lastPliAt: 0, keyframeAfterPliAt: 0 };
   const control = new BitrateController(100_000, 500_000);
-  const playout = options.receiveCodec ? createVideoPlayout(options.receiveCodec, options.onFrame) : undefined;
   let capture: VideoCapture | undefined;
-  const requester = new KeyframeRequester(() => {
+  // A frame the decoder cannot use (its reference was dropped before sealing): ask for a keyframe.
+  const playout = options.receiveCodec ? createVideoPlayout(options.receiveCodec, options.onFrame, () => requester.undecodable(performance.now())) : undefined;
+  const requester: KeyframeRequester = new KeyframeRequester(() => {
     stats.plis++;
     stats.lastPliAt = performance.now();
     stats.keyframeAfterPliAt = 0;
@@ -70,7 +82,7 @@ export async function startVideoLink(channel: MediaChannel, options: { send: boo
     let index = 0;
     capture = await startVideoCapture((frame, keyframe) => {
       channel.send(pageMessage(VIDEO_TYPE, keyframe, packBody(index++, frame)));
-    });
+    }, options.width, options.height, options.track);
   }
   return {
     stats,

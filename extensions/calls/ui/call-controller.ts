@@ -1,0 +1,383 @@
+/**
+ * The one call of this page: state, devices and the media engine, kept at the root of the app so
+ * moving between pages never drops the call (the call page, the banner and the mini widget only
+ * show it). Listens to the extension's events (`offered`, `accepted`, `ended`, `mute`, `video`,
+ * `nack`, `reconnecting`, `reconnected`) and drives the routes.
+ */
+import { Injectable, computed, signal } from '@angular/core';
+import type { Disposable, PageChannel, UiHost } from '@kith/sdk';
+import { startAudioLink, type AudioLink } from './audio-link';
+import { endReasonText } from './call-format';
+import { openCallDevices } from './device-errors';
+import { Ringer } from './ringer';
+import { pickVideoCodec } from './video-engine';
+import { startVideoLink, type VideoLink } from './video-link';
+
+export type CallPhase = 'idle' | 'calling' | 'ringing' | 'incoming' | 'answering' | 'connected' | 'reconnecting' | 'ended';
+const LIVE: ReadonlySet<CallPhase> = new Set(['calling', 'ringing', 'incoming', 'answering', 'connected', 'reconnecting']);
+
+export interface CallStats {
+  /** Session round trip, ms (null before the first sample). */
+  readonly rttMs: number | null;
+  /** Share of the friend's frames lost on the way here, 0–1. */
+  readonly lossIn: number;
+  /** Share of this side's audio the friend reports lost, 0–1. */
+  readonly lossOut: number;
+  /** What this side receives, kb/s. */
+  readonly receiveKbps: number;
+  /** What this side's encoders aim at (audio + video), kb/s. */
+  readonly sendKbps: number;
+  /** The jitter buffer's current target, ms. */
+  readonly jitterMs: number;
+  readonly videoFrames: number;
+  readonly quality: 'good' | 'fair' | 'poor';
+}
+
+interface Status {
+  call: null | { stream_id: string; peer: string; direction: 'outgoing' | 'incoming'; state: 'ringing' | 'active'; accepted_at: number | null };
+  session: null | { rtt_ms: number | null; loss_inbound: number };
+}
+interface CallEvent { peer: string; stream_id: string; reason?: string; duration_ms?: number; message?: string; muted?: boolean; off?: boolean; on?: boolean; with_video?: boolean }
+
+export function qualityOf(rttMs: number | null, loss: number): CallStats['quality'] {
+  if (loss > 0.08 || (rttMs ?? 0) > 400) return 'poor';
+  if (loss > 0.02 || (rttMs ?? 0) > 200) return 'fair';
+  return 'good';
+}
+
+@Injectable({ providedIn: 'root' })
+export class CallController {
+  readonly phase = signal<CallPhase>('idle');
+  readonly peer = signal<string | null>(null);
+  readonly peerName = signal('');
+  readonly direction = signal<'outgoing' | 'incoming' | null>(null);
+  readonly connectedAt = signal<number | null>(null);
+  readonly endReason = signal<string | null>(null);
+  /** Device problems and refusals, in the user's words. */
+  readonly problems = signal<readonly string[]>([]);
+  readonly muted = signal(false);
+  readonly cameraOff = signal(false);
+  readonly remoteMuted = signal(false);
+  readonly remoteCameraOff = signal(false);
+  readonly localVideo = signal<MediaStream | null>(null);
+  readonly stats = signal<CallStats | null>(null);
+  readonly ringing = signal(false);
+  /** True while the call page shows the call (the mini widget hides then). */
+  readonly pageOpen = signal(false);
+  /** Wall clock, ticking each second during a call (durations). */
+  readonly now = signal(Date.now());
+  readonly live = computed(() => LIVE.has(this.phase()));
+  readonly endText = computed(() => {
+    const reason = this.endReason();
+    return reason ? endReasonText(reason, this.direction(), this.peerName()) : '';
+  });
+
+  private host: UiHost | undefined;
+  private subscriptions: Disposable[] = [];
+  private streamId: string | null = null;
+  private channel: PageChannel | undefined;
+  private audio: AudioLink | undefined;
+  private video: VideoLink | undefined;
+  private tracks: { audio?: MediaStreamTrack; video?: MediaStreamTrack } = {};
+  private devicesAsked: Promise<void> | undefined;
+  private readonly ringer = new Ringer();
+  private readonly frameListeners = new Set<(frame: VideoFrame) => void>();
+  private videoFrames = 0;
+  private receivedBytes = 0;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private lastStatsAt = 0;
+  private lastBytes = 0;
+  /** Bumped per call: work of a call that already ended stops at its next step. */
+  private generation = 0;
+
+  /** Follow `host` (one per persona): the first view to show calls hands it over. */
+  attach(host: UiHost): void {
+    if (this.host === host) return;
+    this.detach();
+    this.host = host;
+    const on = (name: string, run: (e: CallEvent) => void) => this.subscriptions.push(host.on(name, (p) => run(p as CallEvent)));
+    on('offered', (e) => this.onOffered(e));
+    on('accepted', (e) => this.matches(e) && void this.onAccepted());
+    on('ended', (e) => this.matches(e) && this.onEnded(e.reason ?? 'hangup'));
+    on('mute', (e) => {
+      if (!this.matches(e)) return;
+      this.remoteMuted.set(!!e.muted);
+      this.remoteCameraOff.set(!!e.off);
+    });
+    on('video', (e) => this.matches(e) && e.on && void this.startVideo());
+    on('nack', (e) => e.peer === this.peer() && e.message && this.problems.update((p) => [...p, e.message!]));
+    on('reconnecting', (e) => this.matches(e) && this.phase.set('reconnecting'));
+    on('reconnected', (e) => this.matches(e) && this.phase.set('connected'));
+    // A call already ringing when the page loaded (a reload) still shows its banner.
+    host.request<Status>('GET', '/calls/status').then((s) => {
+      if (s.call?.direction === 'incoming' && s.call.state === 'ringing' && this.phase() === 'idle') {
+        this.onOffered({ peer: s.call.peer, stream_id: s.call.stream_id });
+      }
+    }, () => undefined);
+  }
+
+  /** Start a call to `peer`: ask for the devices, open the media channel, offer. */
+  async call(peer: string, host: UiHost): Promise<void> {
+    this.attach(host);
+    if (this.live()) return;
+    const generation = this.reset(peer, 'outgoing', 'calling');
+    void this.resolveName(peer);
+    await this.prepare(true);
+    if (generation !== this.generation) return;
+    try {
+      const answer = await host.request<{ stream_id: string }>('POST', `/sessions/${peer}/calls/start`, { with_video: !!this.tracks.video });
+      if (generation !== this.generation) return;
+      this.streamId ??= answer.stream_id;
+      if (this.phase() === 'calling') this.phase.set('ringing');
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.problems.update((p) => [...p, (error as Error).message]);
+      this.onEnded('failed');
+    }
+  }
+
+  /** Answer the ringing call. */
+  async accept(): Promise<void> {
+    const peer = this.peer();
+    if (!this.host || !peer || this.phase() !== 'incoming') return;
+    const generation = this.generation;
+    this.stopRinging();
+    this.phase.set('answering');
+    await this.prepare(true);
+    if (generation !== this.generation) return;
+    try {
+      await this.host.request('POST', `/sessions/${peer}/calls/accept`, { stream_id: this.streamId });
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.problems.update((p) => [...p, (error as Error).message]);
+      this.onEnded('failed');
+    }
+  }
+
+  async decline(): Promise<void> {
+    const peer = this.peer();
+    if (!this.host || !peer || this.phase() !== 'incoming') return;
+    this.stopRinging();
+    await this.host.request('POST', `/sessions/${peer}/calls/reject`, { stream_id: this.streamId, reason: 'declined' }).catch(() => this.onEnded('rejected'));
+  }
+
+  async hangup(): Promise<void> {
+    const peer = this.peer();
+    if (!this.host || !peer || !this.live()) return;
+    // The `ended` event tears the call down; a call the host no longer knows ends here too.
+    await this.host.request('POST', `/sessions/${peer}/calls/hangup`).catch(() => this.onEnded('hangup'));
+  }
+
+  async toggleMute(): Promise<void> {
+    const muted = !this.muted();
+    this.muted.set(muted);
+    if (this.tracks.audio) this.tracks.audio.enabled = !muted;
+    await this.host?.request('POST', `/sessions/${this.peer()}/calls/mute`, { muted }).catch(() => undefined);
+  }
+
+  async toggleCamera(): Promise<void> {
+    const off = !this.cameraOff();
+    this.cameraOff.set(off);
+    // The host drops the frames while the camera is off; the track stops sending light too.
+    if (this.tracks.video) this.tracks.video.enabled = !off;
+    await this.host?.request('POST', `/sessions/${this.peer()}/calls/video/mute`, { off }).catch(() => undefined);
+  }
+
+  /** Each decoded frame of the friend's video (the call page draws it); returns the unsubscribe. */
+  onRemoteFrame(listener: (frame: VideoFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** Forget an ended call (its page was closed). */
+  dismiss(): void {
+    if (this.phase() === 'ended') this.phase.set('idle');
+  }
+
+  // ----- events -------------------------------------------------------------------------------
+
+  private matches(e: CallEvent): boolean {
+    if (e.peer !== this.peer() || !this.live()) return false;
+    // The stream id may not be known yet: the friend can answer before our start request returns.
+    this.streamId ??= e.stream_id;
+    return e.stream_id === this.streamId;
+  }
+
+  private onOffered(e: CallEvent): void {
+    if (this.live()) return; // the host has answered busy already
+    this.reset(e.peer, 'incoming', 'incoming');
+    this.streamId = e.stream_id;
+    void this.resolveName(e.peer);
+    this.ringer.start();
+    this.ringing.set(this.ringer.playing);
+  }
+
+  private async onAccepted(): Promise<void> {
+    if (this.phase() === 'connected') return;
+    this.stopRinging();
+    this.phase.set('connected');
+    this.connectedAt.set(Date.now());
+    this.startTicking();
+    const generation = this.generation;
+    await this.prepare(true);
+    if (generation !== this.generation || !this.channel) return;
+    if (!this.audio) {
+      this.audio = await startAudioLink(this.channel, { track: this.tracks.audio, receiveOnly: !this.tracks.audio, play: true });
+      if (generation !== this.generation) this.audio.stop();
+    }
+    // The caller opens the video sub-stream (one side only, so there is one); the friend's side
+    // starts its link on the `video` event.
+    if (this.direction() === 'outgoing' && this.host) {
+      await this.host.request('POST', `/sessions/${this.peer()}/calls/video/start`).catch(() => undefined);
+      if (generation === this.generation) await this.startVideo();
+    }
+  }
+
+  private onEnded(reason: string): void {
+    this.generation++;
+    this.stopRinging();
+    this.teardown();
+    this.endReason.set(reason);
+    this.phase.set('ended');
+  }
+
+  // ----- media --------------------------------------------------------------------------------
+
+  /** Ask for the devices and open the media channel, once per call. */
+  private prepare(wantVideo: boolean): Promise<void> {
+    this.devicesAsked ??= (async () => {
+      const generation = this.generation;
+      const devices = await openCallDevices(wantVideo);
+      if (generation !== this.generation) {
+        devices.audio?.stop();
+        devices.video?.stop();
+        return;
+      }
+      this.tracks = { audio: devices.audio, video: devices.video };
+      if (devices.problems.length) this.problems.update((p) => [...p, ...devices.problems]);
+      if (devices.video) this.localVideo.set(new MediaStream([devices.video]));
+      try {
+        const channel = await this.host!.openChannel('media');
+        if (generation !== this.generation) {
+          channel.close();
+          return;
+        }
+        channel.onDidReceive((message) => {
+          if (message instanceof Uint8Array) this.receivedBytes += message.length;
+        });
+        this.channel = channel;
+      } catch (error) {
+        this.problems.update((p) => [...p, `The call's media cannot start: ${(error as Error).message}`]);
+      }
+    })();
+    return this.devicesAsked;
+  }
+
+  private async startVideo(): Promise<void> {
+    if (this.video || !this.channel) return;
+    const generation = this.generation;
+    const codec = await pickVideoCodec(320, 240).catch(() => undefined);
+    if (generation !== this.generation || this.video || !this.channel) return;
+    const settings = this.tracks.video?.getSettings();
+    this.video = await startVideoLink(this.channel, {
+      send: !!this.tracks.video,
+      track: this.tracks.video,
+      width: settings?.width ?? 640,
+      height: settings?.height ?? 480,
+      receiveCodec: codec,
+      onFrame: (frame) => {
+        this.videoFrames++;
+        for (const listener of this.frameListeners) listener(frame);
+        frame.close();
+      },
+    });
+    if (generation !== this.generation) this.video.stop();
+  }
+
+  private startTicking(): void {
+    clearInterval(this.statsTimer);
+    this.lastStatsAt = performance.now();
+    this.lastBytes = this.receivedBytes;
+    this.statsTimer = setInterval(() => void this.sampleStats(), 1000);
+  }
+
+  private async sampleStats(): Promise<void> {
+    this.now.set(Date.now());
+    const status = await this.host?.request<Status>('GET', '/calls/status').catch(() => undefined);
+    const now = performance.now();
+    const receiveKbps = ((this.receivedBytes - this.lastBytes) * 8) / Math.max(1, now - this.lastStatsAt);
+    this.lastStatsAt = now;
+    this.lastBytes = this.receivedBytes;
+    const rttMs = status?.session?.rtt_ms ?? null;
+    const lossIn = status?.session?.loss_inbound ?? 0;
+    const lossOut = this.audio?.peer.last?.loss ?? 0;
+    this.stats.set({
+      rttMs,
+      lossIn,
+      lossOut,
+      receiveKbps,
+      sendKbps: ((this.audio?.capture.bitrate ?? 0) + (this.cameraOff() ? 0 : this.video?.capture?.bitrate ?? 0)) / 1000,
+      jitterMs: this.audio?.receiver.stats.targetMs ?? 0,
+      videoFrames: this.videoFrames,
+      quality: qualityOf(rttMs, Math.max(lossIn, lossOut)),
+    });
+  }
+
+  // ----- bookkeeping --------------------------------------------------------------------------
+
+  private reset(peer: string, direction: 'outgoing' | 'incoming', phase: CallPhase): number {
+    this.generation++;
+    this.teardown();
+    this.peer.set(peer);
+    this.peerName.set(peer.slice(0, 8));
+    this.direction.set(direction);
+    this.phase.set(phase);
+    this.connectedAt.set(null);
+    this.endReason.set(null);
+    this.problems.set([]);
+    this.muted.set(false);
+    this.cameraOff.set(false);
+    this.remoteMuted.set(false);
+    this.remoteCameraOff.set(false);
+    this.stats.set(null);
+    this.streamId = null;
+    this.videoFrames = 0;
+    this.receivedBytes = 0;
+    return this.generation;
+  }
+
+  private teardown(): void {
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    this.audio?.stop();
+    this.audio = undefined;
+    this.video?.stop();
+    this.video = undefined;
+    this.channel?.close();
+    this.channel = undefined;
+    this.tracks.audio?.stop();
+    this.tracks.video?.stop();
+    this.tracks = {};
+    this.devicesAsked = undefined;
+    this.localVideo.set(null);
+  }
+
+  private stopRinging(): void {
+    this.ringer.stop();
+    this.ringing.set(false);
+  }
+
+  private async resolveName(peer: string): Promise<void> {
+    const friends = await this.host?.request<{ label: string; master_pubkey: string }[]>('GET', '/friends').catch(() => undefined);
+    const friend = friends?.find((f) => f.master_pubkey === peer);
+    if (friend && this.peer() === peer) this.peerName.set(friend.label);
+  }
+
+  private detach(): void {
+    if (this.live()) this.onEnded('locked');
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [];
+    this.host = undefined;
+    this.phase.set('idle');
+  }
+}
