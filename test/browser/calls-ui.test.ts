@@ -1,0 +1,123 @@
+/**
+ * The calls UI in the real shell: two real hosts serving the built client, Chromium with fake
+ * camera and microphone on both pages. Alice presses Call in her conversation with Bob; Bob, on
+ * another page, sees the incoming-call banner ringing and accepts; both call pages say connected
+ * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
+ * carries the call (it goes on), mutes, and hangs up for both; the conversation shows the call
+ * with its duration; a second call that Bob declines shows as declined on both sides.
+ */
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
+import { needs } from '../support/needs.js';
+import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
+
+const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
+describe('calls UI: call button, incoming banner, call page, mini widget, history (Chromium, two hosts)', function () {
+  needs('chromium');
+  this.timeout(180_000);
+  let net: TestNetwork;
+  let browser: Browser;
+  let alice: TestHost;
+  let bob: TestHost;
+  const errors: string[] = [];
+  const key = (h: TestHost) => h.persona!.key;
+
+  async function open(host: TestHost, path: string): Promise<Page> {
+    const opened = await openPage(browser, 1200, 800);
+    opened.page.on('pageerror', (e) => errors.push(e.message));
+    opened.page.on('console', (m) => { if (m.type() === 'error') console.log(`      [${host.name ?? ''} page] ${m.text()}`); });
+    await opened.page.goto(`${host.url}${path}`);
+    return opened.page;
+  }
+  const remoteFrames = async (page: Page) => Number(await page.getByTestId('remote-video').getAttribute('data-frames') ?? 0);
+
+  before(async () => {
+    const clientDir = ensureClientBuilt();
+    net = await startTestNetwork({ hosts: 2, env: { KITH_CLIENT_DIR: clientDir } });
+    [alice, bob] = net.hosts as [TestHost, TestHost];
+    await net.befriend(alice, bob);
+    await net.connect(alice, bob);
+    browser = await launchBrowser(MEDIA_ARGS);
+  });
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await net?.close();
+  });
+
+  it('calls from the conversation, rings on another page, connects with video, goes on from the mini widget, hangs up, and records both calls', async () => {
+    const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
+    const bobPage = await open(bob, '/connect');
+    await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
+    await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+
+    // Alice: the Call button in the conversation's header opens the call page and starts the call.
+    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+    await alicePage.waitForURL(`**/call/${key(bob)}`);
+    await alicePage.getByTestId('call-state').filter({ hasText: /Calling|Ringing/ }).waitFor({ timeout: 20_000 });
+
+    // Bob, on the Connect page: the banner, ringing.
+    const banner = bobPage.getByTestId('call-banner');
+    await banner.waitFor({ timeout: 20_000 });
+    expect(await banner.getAttribute('data-ringing')).to.equal('true');
+    expect(await banner.textContent()).to.contain('is calling you');
+    await snap(bobPage, 'calls-ui-banner');
+    await banner.getByTestId('banner-accept').click();
+    await bobPage.waitForURL(`**/call/${key(alice)}`);
+
+    for (const page of [alicePage, bobPage]) {
+      await page.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 20_000 });
+    }
+    // Alice's fake camera decodes on Bob's page, and Bob's on Alice's.
+    await eventually('Alice\'s video decoding at Bob', async () => (await remoteFrames(bobPage)) > 10, 30_000);
+    await eventually('Bob\'s video decoding at Alice', async () => (await remoteFrames(alicePage)) > 10, 30_000).catch(async (e) => {
+      console.log(JSON.stringify(await alice.request('GET', '/calls/status')), JSON.stringify(await bob.request('GET', '/calls/status')));
+      throw e;
+    });
+    await bobPage.getByTestId('stat-rtt').filter({ hasText: /\d+ ms/ }).waitFor({ timeout: 10_000 });
+    expect(await bobPage.getByTestId('call-stats').getAttribute('data-quality')).to.match(/good|fair|poor/);
+    await snap(alicePage, 'calls-ui-call-alice');
+    await snap(bobPage, 'calls-ui-call-bob');
+
+    // Alice goes to the Connect page (in the app): the mini widget carries the call, which goes on.
+    await alicePage.locator('nav a[href="/connect"]').click();
+    await alicePage.waitForURL('**/connect');
+    const mini = alicePage.getByTestId('mini-call');
+    await mini.waitFor({ timeout: 10_000 });
+    await mini.getByTestId('mini-state').filter({ hasText: /^\d+:\d\d$/ }).waitFor();
+    const framesBefore = await remoteFrames(bobPage);
+    await eventually('Alice\'s video still decoding at Bob', async () => (await remoteFrames(bobPage)) > framesBefore + 10, 20_000);
+    await snap(alicePage, 'calls-ui-mini-widget');
+
+    // Mute from the widget: Bob's side hears of it.
+    await mini.getByTestId('mini-mute').click();
+    await bobPage.getByText('muted their microphone').waitFor({ timeout: 10_000 });
+    expect((await bob.request('GET', '/calls/status')).call).to.include({ remote_muted: true });
+
+    // Hang up from the widget: both sides end.
+    await mini.getByTestId('mini-hangup').click();
+    await mini.waitFor({ state: 'detached', timeout: 10_000 });
+    await bobPage.getByTestId('call-state').filter({ hasText: 'Call ended: hung up' }).waitFor({ timeout: 20_000 });
+    await eventually('no call on either host', async () => (await alice.request('GET', '/calls/status')).call === null && (await bob.request('GET', '/calls/status')).call === null);
+
+    // The conversation shows the call with its duration.
+    await alicePage.goto(`${alice.url}/chats?peer=${key(bob)}`);
+    const entries = alicePage.getByTestId('call-entry');
+    await entries.filter({ hasText: /Call · \d+:\d\d/ }).waitFor({ timeout: 20_000 });
+
+    // A second call, declined by Bob from the banner (he is still on the ended call's page).
+    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+    await banner.waitFor({ timeout: 20_000 });
+    await banner.getByTestId('banner-decline').click();
+    await alicePage.getByTestId('call-state').filter({ hasText: /declined/ }).waitFor({ timeout: 20_000 });
+    await alicePage.goto(`${alice.url}/chats?peer=${key(bob)}`);
+    await entries.filter({ hasText: /Declined call · / }).waitFor({ timeout: 20_000 });
+    expect(await entries.count()).to.equal(2);
+    await bobPage.goto(`${bob.url}/chats?peer=${key(alice)}`);
+    await bobPage.getByTestId('call-entry').filter({ hasText: /Declined call · / }).waitFor({ timeout: 20_000 });
+    await bobPage.getByTestId('call-entry').filter({ hasText: /Call · \d+:\d\d/ }).waitFor();
+    await snap(alicePage, 'calls-ui-history');
+    expect(errors).to.deep.equal([]);
+  });
+});
