@@ -4,7 +4,9 @@
  * another page, sees the incoming-call banner ringing and accepts; both call pages say connected
  * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
  * carries the call (it goes on), mutes, and hangs up for both; the conversation shows the call
- * with its duration; a second call that Bob declines shows as declined on both sides.
+ * with its duration; a second call that Bob declines shows as declined on both sides. A browser
+ * that refuses the microphone and camera says so in the user's words, and a call to Bob with
+ * calls turned off shows "Bob has calls turned off".
  */
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
@@ -119,5 +121,28 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await bobPage.getByTestId('call-entry').filter({ hasText: /Call · \d+:\d\d/ }).waitFor();
     await snap(alicePage, 'calls-ui-history');
     expect(errors).to.deep.equal([]);
+  });
+
+  it('says why it cannot use the microphone and camera, and that Bob has calls turned off', async () => {
+    // A browser that refuses every permission prompt: getUserMedia fails with NotAllowedError.
+    const refusing = await launchBrowser(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+    await bob.request('POST', '/extensions/calls', { enabled: false });
+    try {
+      const opened = await openPage(refusing, 1200, 800);
+      const page = opened.page;
+      await page.goto(`${alice.url}/chats?peer=${key(bob)}`);
+      await page.getByTestId('composer').waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      const problems = page.getByTestId('call-problem');
+      await problems.filter({ hasText: 'Kith cannot use your microphone: allow it in the browser\'s site settings' }).waitFor({ timeout: 20_000 });
+      await problems.filter({ hasText: 'Kith cannot use your camera: allow it in the browser\'s site settings' }).waitFor();
+      await problems.filter({ hasText: 'Bob has calls turned off' }).waitFor({ timeout: 40_000 });
+      await page.getByTestId('call-state').filter({ hasText: 'Call ended: Bob cannot take calls' }).waitFor({ timeout: 20_000 });
+      await snap(page, 'calls-ui-refused');
+      expect(opened.errors).to.deep.equal([]);
+    } finally {
+      await bob.request('POST', '/extensions/calls', { enabled: true });
+      await refusing.close().catch(() => undefined);
+    }
   });
 });
