@@ -7,7 +7,7 @@
 import { Injectable, computed, signal } from '@angular/core';
 import type { Disposable, PageChannel, UiHost } from '@kith/sdk';
 import { startAudioLink, type AudioLink } from './audio-link';
-import { endReasonText } from './call-format';
+import { endReasonText, qualityOf, type CallQuality } from './call-format';
 import { openCallDevices } from './device-errors';
 import { Ringer } from './ringer';
 import { pickVideoCodec } from './video-engine';
@@ -30,7 +30,7 @@ export interface CallStats {
   /** The jitter buffer's current target, ms. */
   readonly jitterMs: number;
   readonly videoFrames: number;
-  readonly quality: 'good' | 'fair' | 'poor';
+  readonly quality: CallQuality;
 }
 
 interface Status {
@@ -38,12 +38,6 @@ interface Status {
   session: null | { rtt_ms: number | null; loss_inbound: number };
 }
 interface CallEvent { peer: string; stream_id: string; reason?: string; duration_ms?: number; message?: string; muted?: boolean; off?: boolean; on?: boolean; with_video?: boolean }
-
-export function qualityOf(rttMs: number | null, loss: number): CallStats['quality'] {
-  if (loss > 0.08 || (rttMs ?? 0) > 400) return 'poor';
-  if (loss > 0.02 || (rttMs ?? 0) > 200) return 'fair';
-  return 'good';
-}
 
 @Injectable({ providedIn: 'root' })
 export class CallController {

@@ -1,4 +1,13 @@
-/** How calls read in the UI: durations, end reasons, history entries. */
+/** How calls read in the UI: durations, end reasons, history entries, the quality indicator. */
+
+export type CallQuality = 'good' | 'fair' | 'poor';
+
+/** The indicator's three steps from the session RTT and the worse of the two loss figures (0–1). */
+export function qualityOf(rttMs: number | null, loss: number): CallQuality {
+  if (loss > 0.08 || (rttMs ?? 0) > 400) return 'poor';
+  if (loss > 0.02 || (rttMs ?? 0) > 200) return 'fair';
+  return 'good';
+}
 
 /** `m:ss`, or `h:mm:ss` past an hour. */
 export function formatDuration(ms: number): string {

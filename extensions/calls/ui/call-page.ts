@@ -59,6 +59,9 @@ import { CallStatsView } from './call-stats';
           <button type="button" class="round end" (click)="calls.hangup()" data-testid="hangup-button" aria-label="Hang up">
             <span class="material-symbols-outlined" aria-hidden="true">call_end</span>
           </button>
+          <button type="button" class="round" (click)="toggleFullscreen()" data-testid="fullscreen-button" aria-label="Full screen">
+            <span class="material-symbols-outlined" aria-hidden="true">fullscreen</span>
+          </button>
         } @else if (peer()) {
           <button type="button" class="round accept" (click)="callAgain()" data-testid="call-again" aria-label="Call again">
             <span class="material-symbols-outlined" aria-hidden="true">call</span>
@@ -68,7 +71,8 @@ import { CallStatsView } from './call-stats';
     </section>
   `,
   styles: `
-    :host { display: block; }
+    :host { display: block; background: var(--mat-sys-surface); }
+    :host(:fullscreen) .call { min-height: 100vh; }
     .call { display: flex; flex-direction: column; gap: 12px; padding: 12px; box-sizing: border-box; min-height: calc(100vh - 130px); }
     .stage { position: relative; flex: 1; min-height: 320px; border-radius: 16px; overflow: hidden; background: #111; color: #fff; }
     .remote { width: 100%; height: 100%; position: absolute; inset: 0; object-fit: contain; }
@@ -152,6 +156,12 @@ export class CallPage implements OnDestroy {
     this.stopFrames?.();
     this.calls.pageOpen.set(false);
     this.calls.dismiss();
+  }
+
+  /** The whole call (video, controls) fills the screen; again to leave. */
+  protected toggleFullscreen(): void {
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    else void this.element.nativeElement.requestFullscreen().catch(() => undefined);
   }
 
   protected callAgain(): void {
