@@ -3,7 +3,7 @@
  * camera and microphone on both pages. Alice presses Call in her conversation with Bob; Bob, on
  * another page, sees the incoming-call banner ringing and accepts; both call pages say connected
  * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
- * carries the call (it goes on), mutes, and hangs up for both; the conversation shows the call
+ * carries the call (it goes on, also across a reload of her page), mutes, and hangs up for both; the conversation shows the call
  * with its duration; a second call that Bob declines shows as declined on both sides. A browser
  * that refuses the microphone and camera says so in the user's words, and a call to Bob with
  * calls turned off shows "Bob has calls turned off".
@@ -91,6 +91,12 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     const framesBefore = await remoteFrames(bobPage);
     await eventually('Alice\'s video still decoding at Bob', async () => (await remoteFrames(bobPage)) > framesBefore + 10, 20_000);
     await snap(alicePage, 'calls-ui-mini-widget');
+
+    // A reload mid-call: the new page picks the call up again (widget, media both ways).
+    await alicePage.reload();
+    await mini.getByTestId('mini-state').filter({ hasText: /^\d+:\d\d$/ }).waitFor({ timeout: 20_000 });
+    const framesAfterReload = await remoteFrames(bobPage);
+    await eventually('Alice\'s video decoding at Bob after her reload', async () => (await remoteFrames(bobPage)) > framesAfterReload + 10, 20_000);
 
     // Mute from the widget: Bob's side hears of it.
     await mini.getByTestId('mini-mute').click();

@@ -34,7 +34,7 @@ export interface CallStats {
 }
 
 interface Status {
-  call: null | { stream_id: string; peer: string; direction: 'outgoing' | 'incoming'; state: 'ringing' | 'active'; accepted_at: number | null };
+  call: null | { stream_id: string; peer: string; direction: 'outgoing' | 'incoming'; state: 'ringing' | 'active'; accepted_at: number | null; video: object | null; muted: boolean; camera_off: boolean; remote_muted: boolean; remote_camera_off: boolean };
   session: null | { rtt_ms: number | null; loss_inbound: number };
 }
 interface CallEvent { peer: string; stream_id: string; reason?: string; duration_ms?: number; message?: string; muted?: boolean; off?: boolean; on?: boolean; with_video?: boolean }
@@ -102,11 +102,12 @@ export class CallController {
     on('nack', (e) => e.peer === this.peer() && e.message && this.problems.update((p) => [...p, e.message!]));
     on('reconnecting', (e) => this.matches(e) && this.phase.set('reconnecting'));
     on('reconnected', (e) => this.matches(e) && this.phase.set('connected'));
-    // A call already ringing when the page loaded (a reload) still shows its banner.
+    // A call already going when the page loaded (a reload): a ringing one shows its banner, an
+    // active one picks its media up again here.
     host.request<Status>('GET', '/calls/status').then((s) => {
-      if (s.call?.direction === 'incoming' && s.call.state === 'ringing' && this.phase() === 'idle') {
-        this.onOffered({ peer: s.call.peer, stream_id: s.call.stream_id });
-      }
+      if (!s.call || this.phase() !== 'idle') return;
+      if (s.call.direction === 'incoming' && s.call.state === 'ringing') this.onOffered({ peer: s.call.peer, stream_id: s.call.stream_id });
+      if (s.call.state === 'active') void this.resume(s.call);
     }, () => undefined);
   }
 
@@ -209,6 +210,12 @@ export class CallController {
   private async onAccepted(): Promise<void> {
     if (this.phase() === 'connected') return;
     this.stopRinging();
+    if (this.phase() === 'incoming') {
+      // Answered on another page of this persona: that page carries the call.
+      this.generation++;
+      this.phase.set('idle');
+      return;
+    }
     this.phase.set('connected');
     this.connectedAt.set(Date.now());
     this.startTicking();
@@ -225,6 +232,26 @@ export class CallController {
       await this.host.request('POST', `/sessions/${this.peer()}/calls/video/start`).catch(() => undefined);
       if (generation === this.generation) await this.startVideo();
     }
+  }
+
+  /** Carry on an active call this page did not start (the page was reloaded mid-call). */
+  private async resume(call: NonNullable<Status['call']>): Promise<void> {
+    const generation = this.reset(call.peer, call.direction, 'answering');
+    this.streamId = call.stream_id;
+    this.remoteMuted.set(call.remote_muted);
+    this.remoteCameraOff.set(call.remote_camera_off);
+    void this.resolveName(call.peer);
+    await this.prepare(true);
+    // The host still drops what was muted; the new tracks say the same.
+    if (call.muted && this.tracks.audio) this.tracks.audio.enabled = false;
+    if (call.camera_off && this.tracks.video) this.tracks.video.enabled = false;
+    this.muted.set(call.muted);
+    this.cameraOff.set(call.camera_off);
+    if (generation !== this.generation) return;
+    await this.onAccepted();
+    this.connectedAt.set(call.accepted_at ?? Date.now());
+    // The friend's side opened the video sub-stream already: no `video` event will come.
+    if (generation === this.generation && call.video) await this.startVideo();
   }
 
   private onEnded(reason: string): void {
