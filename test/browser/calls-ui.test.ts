@@ -98,6 +98,17 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     const framesAfterReload = await remoteFrames(bobPage);
     await eventually('Alice\'s video decoding at Bob after her reload', async () => (await remoteFrames(bobPage)) > framesAfterReload + 10, 20_000);
 
+    // A click on the widget goes back to the call page; the Connect tab leaves it again.
+    await mini.getByTestId('mini-open').click();
+    await alicePage.waitForURL(`**/call/${key(bob)}`);
+    await alicePage.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 10_000 });
+    await alicePage.locator('nav a[href="/connect"]').click();
+    await mini.waitFor({ timeout: 10_000 });
+
+    // Bob turns his camera off on the call page: Alice's host hears of it.
+    await bobPage.getByTestId('camera-button').click();
+    await eventually('Bob\'s camera off at Alice', async () => (await alice.request('GET', '/calls/status')).call?.remote_camera_off === true, 10_000);
+
     // Mute from the widget: Bob's side hears of it.
     await mini.getByTestId('mini-mute').click();
     await bobPage.getByText('muted their microphone').waitFor({ timeout: 10_000 });
