@@ -9,7 +9,7 @@ import type { Disposable, PageChannel, UiHost } from '@kith/sdk';
 import { startAudioLink, type AudioLink } from './audio-link';
 import { endReasonText, qualityOf, type CallQuality } from './call-format';
 import { openCallDevices } from './device-errors';
-import { Ringer } from './ringer';
+import { RINGBACK, Ringer } from './ringer';
 import { pickVideoCodec } from './video-engine';
 import { startVideoLink, type VideoLink } from './video-link';
 
@@ -75,6 +75,7 @@ export class CallController {
   private tracks: { audio?: MediaStreamTrack; video?: MediaStreamTrack } = {};
   private devicesAsked: Promise<void> | undefined;
   private readonly ringer = new Ringer();
+  private readonly ringback = new Ringer(RINGBACK);
   private readonly frameListeners = new Set<(frame: VideoFrame) => void>();
   private videoFrames = 0;
   private receivedBytes = 0;
@@ -123,7 +124,10 @@ export class CallController {
       const answer = await host.request<{ stream_id: string }>('POST', `/sessions/${peer}/calls/start`, { with_video: !!this.tracks.video });
       if (generation !== this.generation) return;
       this.streamId ??= answer.stream_id;
-      if (this.phase() === 'calling') this.phase.set('ringing');
+      if (this.phase() === 'calling') {
+        this.phase.set('ringing');
+        this.ringback.start();
+      }
     } catch (error) {
       if (generation !== this.generation) return;
       this.problems.update((p) => [...p, (error as Error).message]);
@@ -255,6 +259,8 @@ export class CallController {
   }
 
   private onEnded(reason: string): void {
+    // A call that rang here unanswered: say so on whatever page the user is.
+    if (this.phase() === 'incoming' && reason === 'missed') this.host?.notify(`Missed call from ${this.peerName()}`);
     this.generation++;
     this.stopRinging();
     this.teardown();
@@ -385,6 +391,7 @@ export class CallController {
 
   private stopRinging(): void {
     this.ringer.stop();
+    this.ringback.stop();
     this.ringing.set(false);
   }
 
