@@ -8,11 +8,28 @@
  * that refuses the microphone and camera says so in the user's words, and a call to Bob with
  * calls turned off shows "Bob has calls turned off".
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
 import { needs } from '../support/needs.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious or critical axe-core findings on the page (its context bypasses the CSP to inject axe). */
+async function seriousA11yFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] };
+    const result = await (globalThis as unknown as { axe: { run(c: unknown, o: unknown): Promise<Result> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+}
 
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
@@ -26,12 +43,18 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   const errors: string[] = [];
   const key = (h: TestHost) => h.persona!.key;
 
-  async function open(host: TestHost, path: string): Promise<Page> {
-    const opened = await openPage(browser, 1200, 800);
+  /** A page on `host`; `forAxe` bypasses the CSP so axe-core can be injected (Bob's page only). */
+  async function open(host: TestHost, path: string, forAxe = false): Promise<Page> {
+    const opened = forAxe ? await openAxePage() : await openPage(browser, 1200, 800);
     opened.page.on('pageerror', (e) => errors.push(e.message));
     opened.page.on('console', (m) => { if (m.type() === 'error') console.log(`      [${host.name ?? ''} page] ${m.text()}`); });
     await opened.page.goto(`${host.url}${path}`);
     return opened.page;
+  }
+  async function openAxePage(): Promise<{ page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, bypassCSP: true });
+    await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+    return { page: await context.newPage() };
   }
   const remoteFrames = async (page: Page) => Number(await page.getByTestId('remote-video').getAttribute('data-frames') ?? 0);
 
@@ -50,7 +73,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
 
   it('calls from the conversation, rings on another page, connects with video, goes on from the mini widget, hangs up, and records both calls', async () => {
     const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
-    const bobPage = await open(bob, '/connect');
+    const bobPage = await open(bob, '/connect', true);
     await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
     await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
 
@@ -65,6 +88,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     expect(await banner.getAttribute('data-ringing')).to.equal('true');
     expect(await banner.textContent()).to.contain('is calling you');
     await snap(bobPage, 'calls-ui-banner');
+    expect(await seriousA11yFindings(bobPage), 'axe on the banner').to.deep.equal([]);
     await banner.getByTestId('banner-accept').click();
     await bobPage.waitForURL(`**/call/${key(alice)}`);
 
@@ -81,6 +105,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     expect(await bobPage.getByTestId('call-stats').getAttribute('data-quality')).to.match(/good|fair|poor/);
     await snap(alicePage, 'calls-ui-call-alice');
     await snap(bobPage, 'calls-ui-call-bob');
+    expect(await seriousA11yFindings(bobPage), 'axe on the call page').to.deep.equal([]);
 
     // Alice goes to the Connect page (in the app): the mini widget carries the call, which goes on.
     await alicePage.locator('nav a[href="/connect"]').click();

@@ -16,14 +16,14 @@ import { CallStatsView } from './call-stats';
   template: `
     <section class="call" data-testid="call-page" [attr.data-phase]="calls.phase()">
       <div class="stage">
-        <canvas #remote class="remote" data-testid="remote-video" aria-label="Your friend's video"></canvas>
+        <canvas #remote class="remote" data-testid="remote-video" role="img" [attr.aria-label]="'Video from ' + calls.peerName()"></canvas>
         @if (!showsRemote()) {
           <div class="placeholder" aria-hidden="true">
             <span class="material-symbols-outlined">person</span>
             <span class="name">{{ calls.peerName() }}</span>
           </div>
         }
-        <video #self class="self" data-testid="self-video" [class.hidden]="!calls.localVideo() || calls.cameraOff()" autoplay playsinline muted aria-label="Your camera"></video>
+        <video #self class="self" data-testid="self-video" [class.hidden]="!calls.localVideo() || calls.cameraOff()" autoplay playsinline muted aria-hidden="true"></video>
         <div class="top">
           <h1 class="who">{{ calls.peerName() }}</h1>
           <p class="state" data-testid="call-state" role="status">{{ stateText() }}</p>
