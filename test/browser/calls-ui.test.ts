@@ -4,7 +4,8 @@
  * another page, sees the incoming-call banner ringing and accepts; both call pages say connected
  * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
  * carries the call (it goes on, also across a reload of her page), mutes, and hangs up for both; the conversation shows the call
- * with its duration; a second call that Bob declines shows as declined on both sides. A browser
+ * with its duration; a second call that Bob declines shows as declined on both sides; a call
+ * nobody answers is a missed call (Bob is told, both histories say so). A browser
  * that refuses the microphone and camera says so in the user's words, and a call to Bob with
  * calls turned off shows "Bob has calls turned off".
  */
@@ -163,6 +164,30 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await bobPage.getByTestId('call-entry').filter({ hasText: /Call · \d+:\d\d/ }).waitFor();
     await snap(alicePage, 'calls-ui-history');
     expect(errors).to.deep.equal([]);
+  });
+
+  it('counts a call nobody answers as missed: the banner goes, Bob is told, both histories say so', async () => {
+    const ringFor = (value: number) => Promise.all([alice, bob].map((h) => h.request('PUT', '/extensions/calls/settings/calls.ring-timeout-s', { value })));
+    await ringFor(2);
+    try {
+      const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
+      const bobPage = await open(bob, '/connect');
+      await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
+      await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+      await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+      const banner = bobPage.getByTestId('call-banner');
+      await banner.waitFor({ timeout: 20_000 });
+      await banner.waitFor({ state: 'detached', timeout: 20_000 });
+      await bobPage.getByText('Missed call from Alice').waitFor({ timeout: 10_000 });
+      await alicePage.getByTestId('call-state').filter({ hasText: 'Call ended: no answer' }).waitFor({ timeout: 20_000 });
+      await bobPage.goto(`${bob.url}/chats?peer=${key(alice)}`);
+      await bobPage.getByTestId('call-entry').filter({ hasText: /Missed call · / }).waitFor({ timeout: 20_000 });
+      await alicePage.goto(`${alice.url}/chats?peer=${key(bob)}`);
+      await alicePage.getByTestId('call-entry').filter({ hasText: /No answer · / }).waitFor({ timeout: 20_000 });
+      await snap(bobPage, 'calls-ui-missed');
+    } finally {
+      await ringFor(30);
+    }
   });
 
   it('says why it cannot use the microphone and camera, and that Bob has calls turned off', async () => {

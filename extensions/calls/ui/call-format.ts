@@ -47,7 +47,7 @@ export function historyLine(entry: HistoryEntry): { label: string; icon: string;
     case 'missed':
       return entry.direction === 'incoming' ? { label: `Missed call · ${at}`, icon: 'call_missed', missed: true } : { label: `No answer · ${at}`, icon: 'call_made', missed: false };
     case 'rejected':
-      return { label: `Declined call · ${at}`, icon: 'call_end', missed: entry.direction === 'incoming' };
+      return { label: `Declined call · ${at}`, icon: 'call_end', missed: false };
     case 'busy':
       return { label: `Busy · ${at}`, icon: 'call_end', missed: false };
     case 'refused':
