@@ -5,7 +5,8 @@
  * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
  * carries the call (it goes on, also across a reload of her page), mutes, and hangs up for both; the conversation shows the call
  * with its duration; a second call that Bob declines shows as declined on both sides; a call
- * nobody answers is a missed call (Bob is told, both histories say so). A browser
+ * nobody answers is a missed call (Bob is told, both histories say so); a lock stops the page's
+ * microphone and camera. A browser
  * that refuses the microphone and camera says so in the user's words, and a call to Bob with
  * calls turned off shows "Bob has calls turned off".
  */
@@ -48,7 +49,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   async function open(host: TestHost, path: string, forAxe = false): Promise<Page> {
     const opened = forAxe ? await openAxePage() : await openPage(browser, 1200, 800);
     opened.page.on('pageerror', (e) => errors.push(e.message));
-    opened.page.on('console', (m) => { if (m.type() === 'error') console.log(`      [${host.name ?? ''} page] ${m.text()}`); });
+    opened.page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`      [${host.name ?? ''} page] ${m.text()}`); });
     await opened.page.goto(`${host.url}${path}`);
     return opened.page;
   }
@@ -210,6 +211,40 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     } finally {
       await bob.request('POST', '/extensions/calls', { enabled: true });
       await refusing.close().catch(() => undefined);
+    }
+  });
+  it('a lock ends the call on the page: the microphone and camera stop', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    // Keep every track the page gets, to see that none stays live behind the lock.
+    await context.addInitScript({ content: `
+      globalThis.__name = (f) => f;
+      globalThis.__callTracks = [];
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await original(constraints);
+        globalThis.__callTracks.push(...stream.getTracks());
+        return stream;
+      };` });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    const persona = alice.persona!;
+    try {
+      await page.goto(`${alice.url}/chats?peer=${key(bob)}`);
+      await page.getByTestId('composer').waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      const sid = await eventually('Bob\'s host rings', async () => (await bob.request('GET', '/calls/status')).call?.stream_id as string | undefined);
+      await bob.request('POST', `/sessions/${key(alice)}/calls/accept`, { stream_id: sid });
+      await page.getByTestId('call-state').filter({ hasText: /^Connected / }).waitFor({ timeout: 20_000 });
+      const tracks = () => page.evaluate('globalThis.__callTracks.map((t) => t.kind + ":" + t.readyState)') as Promise<string[]>;
+      expect(await tracks()).to.include.members(['audio:live', 'video:live']);
+      await alice.lock();
+      await eventually('every device track stopped after the lock', async () => {
+        const now = await tracks();
+        return now.length >= 2 && now.every((t) => t.endsWith(':ended'));
+      }, 15_000);
+    } finally {
+      await context.close().catch(() => undefined);
+      await alice.unlock(persona);
     }
   });
 });

@@ -80,6 +80,8 @@ export class CallController {
   private videoFrames = 0;
   private receivedBytes = 0;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
+  private misses = 0;
   private lastStatsAt = 0;
   private lastBytes = 0;
   /** Bumped per call: work of a call that already ended stops at its next step. */
@@ -217,6 +219,7 @@ export class CallController {
     if (this.phase() === 'incoming') {
       // Answered on another page of this persona: that page carries the call.
       this.generation++;
+      clearInterval(this.watchTimer);
       this.phase.set('idle');
       return;
     }
@@ -370,12 +373,42 @@ export class CallController {
     this.streamId = null;
     this.videoFrames = 0;
     this.receivedBytes = 0;
+    this.startWatching();
     return this.generation;
+  }
+
+  /**
+   * Every 2 s while a call is live: a call the host no longer has (its `ended` event was lost with
+   * the page's connection) ends here too, and a lock (423) ends it at once, so the microphone and
+   * camera never stay on behind a locked Kith.
+   */
+  private startWatching(): void {
+    clearInterval(this.watchTimer);
+    this.misses = 0;
+    this.watchTimer = setInterval(() => void this.checkStillThere(), 2000);
+  }
+
+  private async checkStillThere(): Promise<void> {
+    const generation = this.generation;
+    const host = this.host;
+    if (!host || !this.live() || !this.streamId) return;
+    let status: Status;
+    try {
+      status = await host.request<Status>('GET', '/calls/status');
+    } catch (error) {
+      if ((error as { status?: number }).status === 423 && generation === this.generation) this.onEnded('locked');
+      return;
+    }
+    if (generation !== this.generation || !this.live()) return;
+    this.misses = status.call?.stream_id === this.streamId ? 0 : this.misses + 1;
+    if (this.misses >= 2) this.onEnded('hangup');
   }
 
   private teardown(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     this.audio?.stop();
     this.audio = undefined;
     this.video?.stop();
