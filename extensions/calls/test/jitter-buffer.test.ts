@@ -52,6 +52,17 @@ describe('calls jitter buffer', () => {
     expect(buffer.stats.played + buffer.stats.late).to.equal(100);
   });
 
+  it('follows a sender whose frame clock runs 0.5 % fast or slow: no growing target, no late frames', () => {
+    for (const rate of [0.995, 1.005]) {
+      // Frame seq leaves at seq × 20 × rate ms of our clock; the path adds a steady 30 ms.
+      const { buffer, out } = run(3_000, (seq) => 30 + seq * 20 * (rate - 1));
+      expect(buffer.targetMs, `target at rate ${rate}`).to.be.at.most(40);
+      expect(buffer.stats.late, `late at rate ${rate}`).to.equal(0);
+      // A slow sender's frames all play (the baseline moves later with them); a fast one's too.
+      expect(out.filter((o) => o.kind === 'frame')).to.have.length(3_000);
+    }
+  });
+
   it('reports a lost frame as missing (to conceal) once its time has come', () => {
     const { out } = run(50, (seq) => (seq === 20 ? null : 30));
     expect(out.find((o) => o.kind === 'missing')).to.deep.equal({ kind: 'missing', seq: 20 });

@@ -3,8 +3,11 @@
  * NetEq's idea, simplified: the target delay is a high percentile (95th) of the observed arrival
  * delay above the fastest frame's, over the last 200 frames, clamped to 20–200 ms, instead of a
  * fixed size. Frame `seq` is due at `base + seq × frameMs + target`, where `base` is the earliest
- * arrival offset seen; the playout loop calls `pop(now)` once per frame interval and gets the
- * frame, a `missing` (conceal it: Opus PLC/FEC) when its time came without it, or `wait`.
+ * arrival offset among those 200 frames: a sliding minimum, so a sender whose frame clock runs a
+ * little fast or slow against ours (capture devices do) moves the baseline with it instead of
+ * inflating every delay (fast) or making every frame late (slow). The playout loop calls
+ * `pop(now)` once per frame interval and gets the frame, a `missing` (conceal it: Opus PLC/FEC)
+ * when its time came without it, or `wait`.
  */
 export const MIN_TARGET_MS = 20;
 export const MAX_TARGET_MS = 200;
@@ -18,7 +21,8 @@ export type Playout =
 
 export class JitterBuffer {
   private readonly frames = new Map<number, Uint8Array>();
-  private readonly delays: number[] = [];
+  /** `arrival − seq × frameMs` of the last {@link HISTORY} arrivals, oldest first. */
+  private readonly offsets: number[] = [];
   private base = Number.POSITIVE_INFINITY;
   private next: number | undefined;
   readonly stats = { received: 0, played: 0, concealed: 0, late: 0, duplicate: 0 };
@@ -54,16 +58,11 @@ export class JitterBuffer {
   }
 
   private learn(seq: number, arrivalMs: number): void {
-    const offset = arrivalMs - seq * this.frameMs;
-    if (offset < this.base) {
-      // A faster frame lowers the baseline: earlier delays were measured against a later one.
-      if (this.base !== Number.POSITIVE_INFINITY) for (let i = 0; i < this.delays.length; i++) this.delays[i]! += this.base - offset;
-      this.base = offset;
-    }
-    this.delays.push(offset - this.base);
-    if (this.delays.length > HISTORY) this.delays.shift();
-    const sorted = [...this.delays].sort((a, b) => a - b);
-    const high = sorted[Math.min(sorted.length - 1, Math.floor(PERCENTILE * sorted.length))]!;
+    this.offsets.push(arrivalMs - seq * this.frameMs);
+    if (this.offsets.length > HISTORY) this.offsets.shift();
+    const sorted = [...this.offsets].sort((a, b) => a - b);
+    this.base = sorted[0]!;
+    const high = sorted[Math.min(sorted.length - 1, Math.floor(PERCENTILE * sorted.length))]! - this.base;
     this.target = Math.min(MAX_TARGET_MS, Math.max(MIN_TARGET_MS, high + this.frameMs / 2));
   }
 
