@@ -181,6 +181,9 @@ export class TimedListener implements SessionSocketPort {
     }
     if (!session) {
       if (!this.#table.get(peer)) this.#table.abandon(peer);
+      // The clock can pass the window's end before its timer runs (a busy loop): end it now, so a
+      // caller never sees a connect that gave up for the window while the listener still listens.
+      if (Date.now() >= this.untilMs) this.#windowEnded();
       throw new KithError('KITH_ERR_TIMEOUT', this.#takesHandshakes ? 'no answer in time' : 'the listener\'s window ended first');
     }
     return viewOf(session);
