@@ -6,6 +6,7 @@
  */
 import { startTestNetwork, type TestHost, type UiEventStream } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { percentile } from '../percentile.js';
 
 const THROUGHPUT_MESSAGES = 1000;
 const WINDOW = 16;
@@ -19,9 +20,6 @@ async function pooled(count: number, window: number, job: (i: number) => Promise
   }));
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Resolves each message id when its host reports it delivered. */
 class DeliveryWatch {
@@ -86,8 +84,6 @@ const suite: BenchSuite = {
         await alice.fetch('/api/health');
         health.push(performance.now() - t0);
       }
-      roundTrips.sort((a, b) => a - b);
-      health.sort((a, b) => a - b);
 
       return [
         {
@@ -100,16 +96,16 @@ const suite: BenchSuite = {
         {
           area: 'chat',
           metric: 'send → delivered p50 (HTTP POST to delivered event)',
-          value: percentile(roundTrips, 50),
+          value: percentile(roundTrips, 0.5),
           unit: 'ms',
-          baseline: { name: 'GET /api/health round trip p50', value: percentile(health, 50), unit: 'ms' },
+          baseline: { name: 'GET /api/health round trip p50', value: percentile(health, 0.5), unit: 'ms' },
         },
         {
           area: 'chat',
           metric: 'send → delivered p99',
-          value: percentile(roundTrips, 99),
+          value: percentile(roundTrips, 0.99),
           unit: 'ms',
-          baseline: { name: 'GET /api/health round trip p99', value: percentile(health, 99), unit: 'ms' },
+          baseline: { name: 'GET /api/health round trip p99', value: percentile(health, 0.99), unit: 'ms' },
         },
       ];
     } finally {

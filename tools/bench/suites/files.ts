@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestNetwork, type TestHost } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { percentile } from '../percentile.js';
 
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.KITH_BENCH_FILES_MB ?? process.env.KITH_BENCH_FILES_MIB ?? 1024) * MIB;
@@ -170,10 +171,6 @@ async function transfer(alice: TestHost, bob: TestHost, file: string, size: numb
   return { rate: size / 1e6 / seconds, uploadRate, idle, peak, latencies };
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN;
-}
 const p99 = (values: number[]) => percentile(values, 0.99);
 const p50 = (values: number[]) => percentile(values, 0.5);
 /** Idle chat messages per trial (the baseline of the chat row). */
