@@ -40,7 +40,12 @@ export function resolveProgram(options: ProgramOptions = {}): KithProgram {
         'or to a checkout (e.g. ["node","--import","tsx","/src/kith/host/src/main.ts"] with KITH_HOST_CWD=/src/kith)',
     );
   }
-  return { command: [process.execPath, '--import', 'tsx', path.join(checkout, 'host/src/main.ts')], cwd: checkout };
+  return fromSource(checkout, 'host/src/main.ts');
+}
+
+/** `node --import tsx <entry> ...args` run from a checkout's root. */
+function fromSource(checkout: string, entry: string, args: readonly string[] = []): KithProgram {
+  return { command: [process.execPath, '--import', 'tsx', path.join(checkout, entry), ...args], cwd: checkout };
 }
 
 /** The fixture program of a checkout that replaces built-ins' entry modules (see {@link withBuiltinEntries}). */
@@ -59,7 +64,7 @@ export function withBuiltinEntries(options: ProgramOptions, entries: Readonly<Re
     throw new Error(`Replacing built-in entry modules needs a Kith checkout with ${ENTRIES_PROGRAM} (run the test from the checkout or set KITH_HOST_CWD)`);
   }
   const flags = Object.entries(entries).flatMap(([id, file]) => ['--builtin-entry', `${id}=${path.resolve(file)}`]);
-  return { command: [process.execPath, '--import', 'tsx', path.join(checkout, ENTRIES_PROGRAM), ...flags], cwd: checkout };
+  return fromSource(checkout, ENTRIES_PROGRAM, flags);
 }
 
 function parseCommand(text: string): string[] {
