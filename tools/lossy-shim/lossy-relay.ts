@@ -32,6 +32,8 @@ export interface LossyRelay {
   /** Side B sends here (to reach A). */
   readonly portForB: number;
   readonly stats: RelayStats;
+  /** Set B's port once it is known (a WebRTC answer names it after A's offer named the relay). */
+  setB(port: number): void;
   /** Change impairments on the fly (e.g. stop losing packets). */
   impair(impairments: Partial<Impairments>): void;
   close(): Promise<void>;
@@ -53,9 +55,10 @@ function prng(seed: number): () => number {
  * A user-space lossy UDP relay (the kernel here has no netem): A talks to `portForA`, B to
  * `portForB`; each datagram is dropped, delayed, held back or duplicated per {@link Impairments}
  * and forwarded from the other socket, so each side sees the relay as its peer.
- * `a` and `b` are the real ports of the two sides on 127.0.0.1 (b may be set later via `setB`).
+ * `a` and `b` are the real ports of the two sides on `host` (127.0.0.1 unless the sides bound another
+ * local address, as Chromium's WebRTC does); b may be 0 and set later via `setB`.
  */
-export async function startLossyRelay(a: number, b: number, impairments: Partial<Impairments> = {}): Promise<LossyRelay> {
+export async function startLossyRelay(a: number, b: number, impairments: Partial<Impairments> = {}, host = '127.0.0.1'): Promise<LossyRelay> {
   let settings: Impairments = { ...DEFAULT_IMPAIRMENTS, ...impairments };
   let random = prng(settings.seed);
   const stats: RelayStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
@@ -81,7 +84,7 @@ export async function startLossyRelay(a: number, b: number, impairments: Partial
       const send = () => {
         if (closed) return;
         stats.forwarded++;
-        out.send(message, port, '127.0.0.1');
+        out.send(message, port, host);
       };
       if (delay < 0.5) {
         send();
@@ -96,16 +99,19 @@ export async function startLossyRelay(a: number, b: number, impairments: Partial
   };
 
   sideA.on('message', (message, from) => {
-    if (from.port === a) forward(sideB, b, message);
+    if (b !== 0 && from.port === a) forward(sideB, b, message);
   });
   sideB.on('message', (message, from) => {
-    if (from.port === b) forward(sideA, a, message);
+    if (b !== 0 && from.port === b) forward(sideA, a, message);
   });
-  await Promise.all([sideA, sideB].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()))));
+  await Promise.all([sideA, sideB].map((s) => new Promise<void>((resolve) => s.bind(0, host, () => resolve()))));
   return {
     portForA: sideA.address().port,
     portForB: sideB.address().port,
     stats,
+    setB(port) {
+      b = port;
+    },
     impair(changes) {
       settings = { ...settings, ...changes };
       if (changes.seed !== undefined) random = prng(changes.seed);
