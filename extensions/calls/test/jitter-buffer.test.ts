@@ -1,6 +1,6 @@
 /** The adaptive jitter buffer driven by simulated arrivals (seeded, so a failure repeats). */
 import { expect } from 'chai';
-import { JitterBuffer, MAX_TARGET_MS, MIN_TARGET_MS, type Playout } from '../ui/jitter-buffer.js';
+import { GRACE_MS, JitterBuffer, MAX_TARGET_MS, MIN_TARGET_MS, type Playout } from '../ui/jitter-buffer.js';
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
@@ -67,6 +67,36 @@ describe('calls jitter buffer', () => {
     const { out } = run(50, (seq) => (seq === 20 ? null : 30));
     expect(out.find((o) => o.kind === 'missing')).to.deep.equal({ kind: 'missing', seq: 20 });
     expect(out).to.have.length(50);
+  });
+
+  it('after a stall of the page, plays the frames that were queued behind the playout timer instead of concealing them', () => {
+    const buffer = new JitterBuffer(20);
+    // Frames arrive 30 ms after they leave; the playout runs every 5 ms until 1,040 ms.
+    for (let seq = 0; seq < 51; seq++) {
+      buffer.push(seq, seq * 20 + 30, new Uint8Array([seq]));
+      for (let now = seq * 20 + 30; now < Math.min(seq * 20 + 50, 1_040); now += 5) while (buffer.pop(now).kind !== 'wait');
+    }
+    // The main thread stalls from 1,040 ms to 1,140 ms: frames 51–55 arrive during it but are only
+    // handed over after the timer has run. That tick must wait for them, not conceal their slots.
+    const played: Playout[] = [];
+    for (let p = buffer.pop(1_140); p.kind !== 'wait'; p = buffer.pop(1_140)) played.push(p);
+    for (let seq = 51; seq < 56; seq++) {
+      buffer.push(seq, 1_141, new Uint8Array([seq]));
+      for (let p = buffer.pop(1_141); p.kind !== 'wait'; p = buffer.pop(1_141)) played.push(p);
+    }
+    for (let p = buffer.pop(1_200); p.kind !== 'wait'; p = buffer.pop(1_200)) played.push(p);
+    expect(played.map((p) => (p.kind === 'frame' ? p.seq : p.kind))).to.deep.equal([50, 51, 52, 53, 54, 55]);
+    expect(buffer.stats).to.include({ late: 0, concealed: 0 });
+  });
+
+  it('conceals a slot with no later frame once it is overdue by the grace period (the talker went quiet)', () => {
+    const buffer = new JitterBuffer(20);
+    buffer.push(0, 30, new Uint8Array([0]));
+    expect(buffer.pop(1_000)).to.include({ kind: 'frame', seq: 0 });
+    const due = 30 + 20 + MIN_TARGET_MS;
+    expect(buffer.pop(due)).to.deep.equal({ kind: 'wait' });
+    expect(buffer.pop(due + GRACE_MS - 1)).to.deep.equal({ kind: 'wait' });
+    expect(buffer.pop(due + GRACE_MS)).to.deep.equal({ kind: 'missing', seq: 1 });
   });
 
   it('never aims above 200 ms, however bad the path', () => {

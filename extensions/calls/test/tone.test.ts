@@ -1,6 +1,6 @@
 /** The tone analysis the Chromium tests and the bench use: Goertzel dominance and onset timing. */
 import { expect } from 'chai';
-import { dominantFrequency, OnsetDetector } from '../ui/tone.js';
+import { dominantFrequency, GapMeter, OnsetDetector } from '../ui/tone.js';
 
 const RATE = 48_000;
 const sine = (frequency: number, samples: number, level = 0.5) => Float32Array.from({ length: samples }, (_, i) => level * Math.sin((2 * Math.PI * frequency * i) / RATE));
@@ -29,5 +29,16 @@ describe('calls tone analysis', () => {
     expect(detector.onsets).to.have.length(1);
     // The first non-quiet sample of the burst is a few samples in (the sine starts at 0).
     expect(detector.onsets[0]!).to.be.closeTo(1_000 + 500, 1);
+  });
+
+  it('measures the longest quiet run between sounds, not the quiet before the first or after the last', () => {
+    const meter = new GapMeter(RATE, 0.1, 5);
+    const signal = new Float32Array(RATE); // 1 s: 100 ms quiet, tone, a 60 ms hole, tone, a 25 ms hole at a quarter level (still heard), tone, quiet to the end
+    signal.set(sine(880, 14_400), 4_800); // 100–400 ms
+    signal.set(sine(880, 9_600), 22_080); // 460–660 ms
+    signal.set(sine(880, 1_200, 0.2), 31_680); // 660–685 ms, quieter but above the threshold
+    signal.set(sine(880, 9_600), 32_880); // 685–885 ms
+    for (let at = 0; at < signal.length; at += 480) meter.feed(signal.subarray(at, at + 480));
+    expect(meter.longestMs).to.equal(60);
   });
 });

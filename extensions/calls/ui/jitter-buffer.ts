@@ -8,11 +8,19 @@
  * inflating every delay (fast) or making every frame late (slow). The playout loop calls
  * `pop(now)` once per frame interval and gets the frame, a `missing` (conceal it: Opus PLC/FEC)
  * when its time came without it, or `wait`.
+ *
+ * A slot due without its frame is reported missing at once only when a later frame has arrived (the
+ * frame is lost or overtaken); otherwise the buffer waits {@link GRACE_MS} from the first time it
+ * saw the slot due and empty. A page whose main thread stalled for 100 ms has the frames of that
+ * stall queued behind the playout timer: concealing them at once would turn a stall into a gap,
+ * and the frames into "late".
  */
 export const MIN_TARGET_MS = 20;
 export const MAX_TARGET_MS = 200;
 const HISTORY = 200;
 const PERCENTILE = 0.95;
+/** How long a due slot waits for its frame when no later frame has arrived. */
+export const GRACE_MS = 20;
 
 export type Playout =
   | { readonly kind: 'frame'; readonly seq: number; readonly frame: Uint8Array }
@@ -25,6 +33,9 @@ export class JitterBuffer {
   private readonly offsets: number[] = [];
   private base = Number.POSITIVE_INFINITY;
   private next: number | undefined;
+  private newest: number | undefined;
+  /** The slot found due and empty, and when it was first found so. */
+  private waiting: { seq: number; since: number } | undefined;
   readonly stats = { received: 0, played: 0, concealed: 0, late: 0, duplicate: 0 };
 
   constructor(private readonly frameMs = 20) {}
@@ -55,6 +66,7 @@ export class JitterBuffer {
     this.stats.received++;
     this.frames.set(seq, frame);
     this.next ??= seq;
+    if (this.newest === undefined || seq > this.newest) this.newest = seq;
   }
 
   private learn(seq: number, arrivalMs: number): void {
@@ -68,9 +80,15 @@ export class JitterBuffer {
 
   pop(nowMs: number): Playout {
     const seq = this.next;
-    if (seq === undefined || nowMs < this.base + seq * this.frameMs + this.targetMs) return { kind: 'wait' };
-    this.next = seq + 1;
+    if (seq === undefined) return { kind: 'wait' };
+    const due = this.base + seq * this.frameMs + this.targetMs;
+    if (nowMs < due) return { kind: 'wait' };
     const frame = this.frames.get(seq);
+    if (!frame && !(this.newest! > seq)) {
+      if (this.waiting?.seq !== seq) this.waiting = { seq, since: nowMs };
+      if (nowMs < this.waiting.since + GRACE_MS) return { kind: 'wait' };
+    }
+    this.next = seq + 1;
     if (!frame) {
       this.stats.concealed++;
       return { kind: 'missing', seq };

@@ -48,3 +48,46 @@ export class OnsetDetector {
     }
   }
 }
+
+/**
+ * The longest audible gap in a steady tone's playout: consecutive 5 ms windows whose peak stays under
+ * `threshold`, counted only between sounds (the quiet before the first sound and after the last is
+ * not a gap). Run the same way on Kith's and WebRTC's output, whatever each calls concealment.
+ */
+export class GapMeter {
+  private readonly windowSamples: number;
+  private inWindow = 0;
+  private windowPeak = 0;
+  private heard = false;
+  private quietWindows = 0;
+  private longestWindows = 0;
+
+  constructor(sampleRate = 48_000, private readonly threshold = 0.1, private readonly windowMs = 5) {
+    this.windowSamples = Math.round((sampleRate * windowMs) / 1000);
+  }
+
+  /** The longest gap so far, in ms. */
+  get longestMs(): number {
+    return this.longestWindows * this.windowMs;
+  }
+
+  feed(samples: Float32Array): void {
+    for (const sample of samples) {
+      this.windowPeak = Math.max(this.windowPeak, Math.abs(sample));
+      if (++this.inWindow < this.windowSamples) continue;
+      this.closeWindow(this.windowPeak >= this.threshold);
+      this.inWindow = 0;
+      this.windowPeak = 0;
+    }
+  }
+
+  private closeWindow(loud: boolean): void {
+    if (!loud) {
+      if (this.heard) this.quietWindows++;
+      return;
+    }
+    this.heard = true;
+    this.longestWindows = Math.max(this.longestWindows, this.quietWindows);
+    this.quietWindows = 0;
+  }
+}

@@ -10,7 +10,7 @@ import { PageChannelClient } from '../../../../sdk/src/page-channel-client.js';
 import type { PageChannel } from '../../../../sdk/src/page-channel.js';
 import { startAudioLink, type AudioLink } from '../../ui/audio-link.js';
 import { startVideoLink, type VideoLink } from '../../ui/video-link.js';
-import { dominantFrequency, OnsetDetector } from '../../ui/tone.js';
+import { dominantFrequency, GapMeter, OnsetDetector } from '../../ui/tone.js';
 
 const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -74,7 +74,9 @@ const state: {
   tone?: ReturnType<typeof toneTrack>;
   socket?: ReturnType<typeof io>;
   video?: VideoLink;
-} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail() };
+  /** Audible gaps in the played tone, measured the same way for Kith and WebRTC. */
+  gaps: GapMeter;
+} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter() };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
   const Processor = (globalThis as any).MediaStreamTrackProcessor;
@@ -106,12 +108,14 @@ const lab = {
   async startAudio(frequency: number, mode: ToneMode): Promise<void> {
     state.sentOnsets = new OnsetDetector();
     state.playedOnsets = new OnsetDetector();
+    state.gaps = new GapMeter();
     state.tone = toneTrack(frequency, mode);
     state.link = await startAudioLink(state.channel as any, {
       track: state.tone.track,
       onCapturePcm: (samples, wall) => state.sentOnsets.feed(samples, wall),
       onPcm: (samples, _concealed, wall) => {
         state.playedOnsets.feed(samples, wall);
+        state.gaps.feed(samples);
         state.tail.add(samples);
       },
     });
@@ -132,33 +136,49 @@ const lab = {
     state.link?.stop();
   },
   stats() {
-    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets };
+    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, longestGapMs: state.gaps.longestMs };
   },
   dominant(candidates: number[]) {
     return dominantFrequency(state.tail.all(), candidates, 48_000);
   },
 
   // ----- the WebRTC baseline: the same tone and onsets over an RTCPeerConnection -----------
-  async rtcOffer(frequency: number, mode: ToneMode): Promise<string> {
-    const pc = (state.pc = new RTCPeerConnection());
+  async rtcOffer(frequency: number, mode: ToneMode, video = false): Promise<string> {
+    const pc = (state.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
+    state.gaps = new GapMeter();
     state.tone = toneTrack(frequency, mode);
     const track = state.tone.track;
     const [tap, send] = [track, track.clone()];
     readTrack(tap, (samples, wall) => state.sentOnsets.feed(samples, wall)).catch(() => undefined);
-    pc.addTrack(send, new MediaStream([send]));
+    const stream = new MediaStream([send]);
+    pc.addTrack(send, stream);
+    if (video) {
+      // The fake camera at the size Kith's call sends (ui/video-engine.ts).
+      const camera = (await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } })).getVideoTracks()[0]!;
+      pc.addTrack(camera, stream);
+    }
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     return pc.localDescription!.sdp;
   },
   async rtcAnswer(offer: string): Promise<string> {
-    const pc = (state.pc = new RTCPeerConnection());
+    const pc = (state.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
+    state.gaps = new GapMeter();
     pc.ontrack = (event) => {
+      if (event.track.kind === 'video') {
+        const sink = document.createElement('video');
+        sink.muted = true;
+        sink.srcObject = new MediaStream([event.track]);
+        sink.play().catch(() => undefined);
+        return;
+      }
       // A remote track renders only with a sink; the processor is one, an <audio> element makes sure.
       const audio = new Audio();
       audio.srcObject = new MediaStream([event.track]);
       audio.play().catch(() => undefined);
       readTrack(event.track, (samples, wall) => {
         state.playedOnsets.feed(samples, wall);
+        state.gaps.feed(samples);
         state.tail.add(samples);
       }).catch(() => undefined);
     };
@@ -170,10 +190,12 @@ const lab = {
   async rtcAccept(answer: string): Promise<void> {
     await state.pc!.setRemoteDescription({ type: 'answer', sdp: answer });
   },
-  async rtcStats(): Promise<{ bytesSent: number; packetsLost: number; concealed: number; total: number }> {
-    const out = { bytesSent: 0, packetsLost: 0, concealed: 0, total: 0 };
+  async rtcStats(): Promise<{ bytesSent: number; packetsLost: number; concealed: number; total: number; videoTargetBitrate: number; longestGapMs: number }> {
+    const out = { bytesSent: 0, packetsLost: 0, concealed: 0, total: 0, videoTargetBitrate: 0, longestGapMs: state.gaps.longestMs };
     (await state.pc!.getStats()).forEach((s: any) => {
       if (s.type === 'outbound-rtp' && s.kind === 'audio') out.bytesSent += s.bytesSent;
+      // The encoder's target, as Kith's row reads its encoder's configured bitrate.
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.videoTargetBitrate += s.targetBitrate ?? 0;
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         out.packetsLost += s.packetsLost ?? 0;
         out.concealed += s.concealedSamples ?? 0;

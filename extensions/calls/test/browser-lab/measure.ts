@@ -9,6 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { TestHost } from '@kith/sdk/testing';
 import { onsetLatencies, openLabPage } from './lab-pages.js';
 
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface CallFigures {
   latencies: number[];
   /** Encoded audio payload bytes per second in silence (DTX on for Kith; WebRTC's default). */
@@ -16,8 +18,7 @@ export interface CallFigures {
   receiver?: Record<string, number>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; sent?: { bytes: number }; receiver?: Record<string, number> };
+type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
 const stats = (page: Page) => page.evaluate('lab.stats()') as Promise<Stats>;
 
 async function ring(alice: TestHost, bob: TestHost): Promise<string> {
@@ -81,9 +82,12 @@ export async function measureWebRtcCall(browser: Browser, host: TestHost, second
 }
 
 export interface LossFigures {
-  /** Concealed samples over all samples played out at Bob. */
+  /** Concealed samples over all samples played out at Bob (each engine's own count). */
   concealedRatio: number;
+  /** The longest quiet run in Bob's played tone (tone.ts GapMeter: the same way for both engines). */
   longestGapMs: number;
+  /** Kith only: the longest run of concealed 20 ms slots (a concealed slot may still be heard). */
+  longestConcealedMs?: number;
   played: number;
   concealed: number;
   dominant: { frequency: number; share: number };
@@ -100,13 +104,14 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
   await b.evaluate(`lab.startAudio(440, 'silent')`);
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   await sleep(seconds * 1000);
-  const r = (await stats(b)).receiver!;
+  const played = await stats(b);
+  const r = played.receiver!;
   const sender = await a.evaluate('lab.stats()') as { bitrate: number; peerFeedback?: LossFigures['senderFeedback'] };
   const dominant = await b.evaluate('lab.dominant([440, 660, 880, 1320])') as { frequency: number; share: number };
   await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
   await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
   await Promise.all([a.close(), b.close()]);
-  return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant, senderBitrate: sender.bitrate, senderFeedback: sender.peerFeedback };
+  return { concealedRatio: r.concealed / Math.max(1, r.concealed + r.played), longestGapMs: played.longestGapMs, longestConcealedMs: r.longestGapMs, played: r.played, concealed: r.concealed, dominant, senderBitrate: sender.bitrate, senderFeedback: sender.peerFeedback };
 }
 
 /**
@@ -114,7 +119,7 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
  * feedback steers Alice's video bitrate. `lossSeconds` of 10% loss, then a clean path: ms until
  * Alice's video bitrate is back to 90% of its level before the loss (NaN if not within 30 s).
  */
-export async function measureBitrateRecovery(browser: Browser, alice: TestHost, bob: TestHost, relay: { impair(i: { loss: number }): void }, lossSeconds: number): Promise<{ beforeBps: number; lowestBps: number; recoveryMs: number }> {
+export async function measureBitrateRecovery(browser: Browser, alice: TestHost, bob: TestHost, relay: { impair(i: { loss: number }): void }, lossSeconds: number): Promise<RecoveryFigures> {
   const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
   await ring(alice, bob);
@@ -124,8 +129,26 @@ export async function measureBitrateRecovery(browser: Browser, alice: TestHost, 
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   const codec = await a.evaluate('lab.startVideo(true)') as string;
   await b.evaluate(`lab.startVideo(false, ${JSON.stringify(codec)})`);
-  const bitrate = async () => ((await a.evaluate('lab.videoStats()')) as { bitrate: number }).bitrate;
-  await sleep(4_000);
+  const recovery = await trackRecovery(async () => ((await a.evaluate('lab.videoStats()')) as { bitrate: number }).bitrate, relay, lossSeconds);
+  await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()'), a.evaluate('lab.stopVideo()'), b.evaluate('lab.stopVideo()')]);
+  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
+  await Promise.all([a.close(), b.close()]);
+  return recovery;
+}
+
+export interface RecoveryFigures {
+  beforeBps: number;
+  lowestBps: number;
+  recoveryMs: number;
+}
+
+/**
+ * The recovery measurement itself, the same for both engines: after `settleMs` on a clean path,
+ * read the sender's video bitrate (its encoder's target), impose 10% loss for `lossSeconds`, clear
+ * it, and time until the bitrate is back to 90% of the level before (NaN if not within 30 s).
+ */
+export async function trackRecovery(bitrate: () => Promise<number>, relay: { impair(i: { loss: number }): void }, lossSeconds: number, settleMs = 8_000): Promise<RecoveryFigures> {
+  await sleep(settleMs);
   const beforeBps = await bitrate();
   relay.impair({ loss: 0.1 });
   let lowestBps = beforeBps;
@@ -143,8 +166,5 @@ export async function measureBitrateRecovery(browser: Browser, alice: TestHost, 
     }
     await sleep(50);
   }
-  await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()'), a.evaluate('lab.stopVideo()'), b.evaluate('lab.stopVideo()')]);
-  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
-  await Promise.all([a.close(), b.close()]);
   return { beforeBps, lowestBps, recoveryMs };
 }
