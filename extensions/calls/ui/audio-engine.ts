@@ -26,6 +26,8 @@ export interface AudioCaptureOptions {
   track?: MediaStreamTrack;
   /** Each captured chunk's mono samples with the wall-clock time it was read (latency measurement). */
   onCapturePcm?(samples: Float32Array, wallMs: number): void;
+  /** Each encoded frame's media index with the wall-clock time the encoder handed it over (latency breakdown). */
+  onEncoded?(index: number, wallMs: number): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
       const now = performance.now();
       first ??= now;
       index = Math.max(index + 1, Math.round((now - first) / 20));
+      options.onEncoded?.(index, performance.timeOrigin + now);
       onFrame(bytes, index);
     },
     error: (error) => console.error('audio encoder', error),

@@ -49,6 +49,8 @@ export interface AudioReceiver {
 export interface AudioReceiverOptions {
   /** Each 20 ms of PCM as it is produced (decoded or concealed), with the wall-clock time. */
   onPcm?(samples: Float32Array, concealed: boolean, wallMs: number): void;
+  /** Each arriving frame's media index with its wall-clock arrival time (latency breakdown). */
+  onArrival?(index: number, wallMs: number): void;
   /** Play through an AudioContext too (the call page); tests and the bench tap `onPcm` only. */
   play?: boolean;
 }
@@ -163,6 +165,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       const unpacked = unpackBody(body);
       if (!unpacked) return;
       stats.received++;
+      options.onArrival?.(unpacked.index, wallNow());
       if (maxSeq === undefined || seq > maxSeq) {
         intervalFrom ??= seq - 1;
         maxSeq = seq;

@@ -74,9 +74,12 @@ const state: {
   tone?: ReturnType<typeof toneTrack>;
   socket?: ReturnType<typeof io>;
   video?: VideoLink;
+  /** Media index → wall-clock time the sender's encoder handed the frame over / it reached the receiver. */
+  encodedAt: Map<number, number>;
+  arrivedAt: Map<number, number>;
   /** Audible gaps in the played tone, measured the same way for Kith and WebRTC. */
   gaps: GapMeter;
-} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter() };
+} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map() };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
   const Processor = (globalThis as any).MediaStreamTrackProcessor;
@@ -113,6 +116,8 @@ const lab = {
     state.link = await startAudioLink(state.channel as any, {
       track: state.tone.track,
       onCapturePcm: (samples, wall) => state.sentOnsets.feed(samples, wall),
+      onEncoded: (index, wall) => state.encodedAt.set(index, wall),
+      onArrival: (index, wall) => state.arrivedAt.set(index, wall),
       onPcm: (samples, _concealed, wall) => {
         state.playedOnsets.feed(samples, wall);
         state.gaps.feed(samples);
@@ -137,6 +142,10 @@ const lab = {
   },
   stats() {
     return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, longestGapMs: state.gaps.longestMs };
+  },
+  /** What the latency breakdown needs: each frame's encode and arrival times, by media index. */
+  frameTimes() {
+    return { encoded: [...state.encodedAt], arrived: [...state.arrivedAt] };
   },
   dominant(candidates: number[]) {
     return dominantFrequency(state.tail.all(), candidates, 48_000);

@@ -16,6 +16,8 @@ export interface CallFigures {
   /** Encoded audio payload bytes per second in silence (DTX on for Kith; WebRTC's default). */
   silentBytesPerSecond: number;
   receiver?: Record<string, number>;
+  /** Kith only: each frame's encoder output at the sender → arrival at the receiver's page, ms. */
+  transits?: number[];
 }
 
 type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
@@ -54,10 +56,19 @@ export async function measureKithCall(browser: Browser, alice: TestHost, bob: Te
   await sleep(seconds * 1000);
   const sent = await stats(a);
   const played = await stats(b);
+  const transits = frameTransits(await a.evaluate('lab.frameTimes()') as FrameTimes, await b.evaluate('lab.frameTimes()') as FrameTimes);
   await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
   await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
   await Promise.all([a.close(), b.close()]);
-  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), silentBytesPerSecond, receiver: played.receiver };
+  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), silentBytesPerSecond, receiver: played.receiver, transits };
+}
+
+type FrameTimes = { encoded: [number, number][]; arrived: [number, number][] };
+
+/** Per frame: the receiver's arrival time minus the sender's encoder output time (one wall clock). */
+function frameTransits(sender: FrameTimes, receiver: FrameTimes): number[] {
+  const encoded = new Map(sender.encoded);
+  return receiver.arrived.flatMap(([index, at]) => (encoded.has(index) ? [at - encoded.get(index)!] : []));
 }
 
 /** The same on a plain WebRTC call between two lab pages (signalling through this process). */
