@@ -1,9 +1,15 @@
 /**
  * The browser side of a call's audio, without UI: microphone → WebCodecs Opus (20 ms frames, in-band
- * FEC and DTX on) → encoded frames for the `media` page channel; and the friend's encoded frames →
- * Opus decoder → PCM for playout. The host only ever sees the encoded frames.
- * The receiving side with a jitter buffer and concealment is ui/audio-receiver.ts.
+ * FEC on) → encoded frames for the `media` page channel, silence not sent (DTX, ui/silence-gate.ts);
+ * and the friend's encoded frames → Opus decoder → PCM for playout. The host only ever sees the
+ * encoded frames. The receiving side with a jitter buffer and concealment is ui/audio-receiver.ts.
+ *
+ * Each frame's media index is its capture time: Chromium stamps an Opus output with the input's
+ * timestamp (re-anchored at each configure) plus 20 ms per frame it produced. Opus's own DTX is
+ * off because its dropped frames do not advance that count, which would make the stamps of every
+ * frame after a pause wrong; the silence gate drops silent frames after encoding instead.
  */
+import { SilenceGate } from './silence-gate.js';
 
 /** Opus at 48 kHz mono, 20 ms per frame. */
 export const OPUS_CONFIG: AudioEncoderConfig = {
@@ -11,7 +17,7 @@ export const OPUS_CONFIG: AudioEncoderConfig = {
   sampleRate: 48_000,
   numberOfChannels: 1,
   bitrate: 32_000,
-  opus: { frameDuration: 20_000, useinbandfec: true, usedtx: true },
+  opus: { frameDuration: 20_000, useinbandfec: true, usedtx: false },
 } as AudioEncoderConfig;
 
 export interface AudioCapture {
@@ -32,22 +38,22 @@ export interface AudioCaptureOptions {
 
 /**
  * Capture the microphone and hand each encoded Opus frame to `onFrame` with its media index (20 ms
- * slots since capture began, so a DTX pause skips indexes).
+ * slots since capture began, from the capture clock, so a silent pause skips indexes).
  */
 export async function startAudioCapture(onFrame: (frame: Uint8Array, index: number) => void, options: AudioCaptureOptions = {}): Promise<AudioCapture> {
   const track = options.track ?? (await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, sampleRate: 48_000 } })).getAudioTracks()[0]!;
-  let first: number | undefined;
+  let firstTimestamp: number | undefined;
   let index = -1;
+  const gate = new SilenceGate();
   const encoder = new AudioEncoder({
     output: (chunk) => {
+      firstTimestamp ??= chunk.timestamp;
+      // Never backwards, whatever a reconfigure does to the stamps.
+      index = Math.max(index + 1, Math.round((chunk.timestamp - firstTimestamp) / 20_000));
+      if (!gate.shouldSend(index, chunk.timestamp, chunk.timestamp + 20_000)) return;
       const bytes = new Uint8Array(chunk.byteLength);
       chunk.copyTo(bytes);
-      // Chromium's Opus encoder stamps its output by counting frames, so a DTX pause does not show
-      // in chunk.timestamp; the output's wall-clock time does (the encoder answers each 20 ms at once).
-      const now = performance.now();
-      first ??= now;
-      index = Math.max(index + 1, Math.round((now - first) / 20));
-      options.onEncoded?.(index, performance.timeOrigin + now);
+      options.onEncoded?.(index, performance.timeOrigin + performance.now());
       onFrame(bytes, index);
     },
     error: (error) => console.error('audio encoder', error),
@@ -61,11 +67,10 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
     while (running) {
       const { value, done } = await reader.read();
       if (done || !value) break;
-      if (options.onCapturePcm) {
-        const samples = new Float32Array(value.numberOfFrames);
-        value.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
-        options.onCapturePcm(samples, performance.timeOrigin + performance.now());
-      }
+      const samples = new Float32Array(value.numberOfFrames);
+      value.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
+      gate.hear(value.timestamp, value.timestamp + (value.numberOfFrames / value.sampleRate) * 1e6, samples);
+      options.onCapturePcm?.(samples, performance.timeOrigin + performance.now());
       if (encoder.state === 'configured') encoder.encode(value);
       value.close();
     }

@@ -48,7 +48,7 @@ export interface AudioReceiver {
 
 export interface AudioReceiverOptions {
   /** Each 20 ms of PCM as it is produced (decoded or concealed), with the wall-clock time. */
-  onPcm?(samples: Float32Array, concealed: boolean, wallMs: number): void;
+  onPcm?(samples: Float32Array, concealed: boolean, wallMs: number, index?: number): void;
   /** Each arriving frame's media index with its wall-clock arrival time (latency breakdown). */
   onArrival?(index: number, wallMs: number): void;
   /** Play through an AudioContext too (the call page); tests and the bench tap `onPcm` only. */
@@ -66,19 +66,23 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   let repeats = 0;
   const player = options.play ? new PcmPlayer() : undefined;
 
-  const emit = (samples: Float32Array, concealed: boolean) => {
+  const emit = (samples: Float32Array, concealed: boolean, index?: number) => {
     player?.play(samples);
-    options.onPcm?.(samples, concealed, wallNow());
+    options.onPcm?.(samples, concealed, wallNow(), index);
   };
+  const decoding: number[] = [];
   const decoder = new AudioDecoder({
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
+      // Chromium stamps decoder output by counting frames, not from the input: take the index
+      // from the decodes in flight, which come out in order.
+      const index = decoding.shift();
       data.close();
       stats.decodedSamples += samples.length;
       for (const s of samples) if (Math.abs(s) > stats.peak) stats.peak = Math.abs(s);
       lastPcm = samples;
-      emit(samples, false);
+      emit(samples, false, index);
     },
     error: (error) => console.error('audio decoder', error),
   });
@@ -124,7 +128,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       lastSeq = seq;
       repeats = 0;
       stats.played++;
-      if (decoder.state === 'configured') decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
+      if (decoder.state === 'configured') decoding.push(slot.seq), decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
     }
     stats.targetMs = buffer.targetMs;
     stats.late = buffer.stats.late;

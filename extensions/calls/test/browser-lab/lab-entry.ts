@@ -76,10 +76,12 @@ const state: {
   video?: VideoLink;
   /** Media index → wall-clock time the sender's encoder handed the frame over / it reached the receiver. */
   encodedAt: Map<number, number>;
+  /** The media index and output time of each decoded frame an onset was found in. */
+  onsetFrames: [number, number][];
   arrivedAt: Map<number, number>;
   /** Audible gaps in the played tone, measured the same way for Kith and WebRTC. */
   gaps: GapMeter;
-} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map() };
+} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map(), onsetFrames: [] };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
   const Processor = (globalThis as any).MediaStreamTrackProcessor;
@@ -118,8 +120,10 @@ const lab = {
       onCapturePcm: (samples, wall) => state.sentOnsets.feed(samples, wall),
       onEncoded: (index, wall) => state.encodedAt.set(index, wall),
       onArrival: (index, wall) => state.arrivedAt.set(index, wall),
-      onPcm: (samples, _concealed, wall) => {
+      onPcm: (samples, _concealed, wall, index) => {
+        const before = state.playedOnsets.onsets.length;
         state.playedOnsets.feed(samples, wall);
+        if (state.playedOnsets.onsets.length > before && index !== undefined) state.onsetFrames.push([index, wall]);
         state.gaps.feed(samples);
         state.tail.add(samples);
       },
@@ -145,7 +149,7 @@ const lab = {
   },
   /** What the latency breakdown needs: each frame's encode and arrival times, by media index. */
   frameTimes() {
-    return { encoded: [...state.encodedAt], arrived: [...state.arrivedAt] };
+    return { encoded: [...state.encodedAt], arrived: [...state.arrivedAt], onsetFrames: state.onsetFrames };
   },
   dominant(candidates: number[]) {
     return dominantFrequency(state.tail.all(), candidates, 48_000);
