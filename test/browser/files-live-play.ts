@@ -27,7 +27,7 @@ export interface LivePlay {
 }
 
 /** Press play as soon as the video is there; resolve with the first presented frame once currentTime > 0. */
-async function playUntilFirstFrame(b: Page, name: string, timeoutMs: number, shown: () => void): Promise<void> {
+export async function playUntilFirstFrame(b: Page, name: string, timeoutMs: number, shown: () => void): Promise<void> {
   const video = transferRow(b, name).getByTestId('inline-video');
   await video.waitFor({ timeout: timeoutMs });
   shown();

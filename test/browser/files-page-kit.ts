@@ -94,6 +94,16 @@ export async function dropMadeFile(page: Page, name: string): Promise<void> {
   }, name);
 }
 
+/** Put `bytes` (a fixture read by the test) in the page as `window.__files[name]`, as {@link makeFile} does, to drop. */
+export async function putFile(page: Page, name: string, mime: string, bytes: Buffer): Promise<void> {
+  await page.evaluate(({ name, mime, b64 }) => {
+    const text = atob(b64);
+    const data = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) data[i] = text.charCodeAt(i);
+    ((window as any).__files ??= {})[name] = new File([data], name, { type: mime });
+  }, { name, mime, b64: bytes.toString('base64') });
+}
+
 /** The bytes of a file made by {@link makeFile} (to compare with what arrived). */
 export async function madeFileBytes(page: Page, name: string): Promise<Buffer> {
   const b64 = await page.evaluate(async (n) => {
