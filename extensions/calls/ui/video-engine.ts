@@ -1,14 +1,21 @@
 /**
- * The browser side of a call's video, without UI: camera → WebCodecs VP9 (`vp09.00.10.08`; VP8
- * where VP9 is missing) → encoded frames with a keyframe flag for the `media` page channel; and the
- * friend's frames → decoder → VideoFrames. Not built yet: temporal layers, keyframe requests
- * (PLI) and bitrate steering from feedback.
+ * The browser side of a call's video, without UI: camera → WebCodecs VP9 (`vp09.00.10.08`; VP8,
+ * then AV1, where VP9 is missing), with temporal layers (L1T3, else L1T2) where the encoder has
+ * them → encoded frames with a keyframe flag and layer id for the `media` page channel; and the
+ * friend's frames → decoder → VideoFrames. Keyframe requests, bitrate steering and the layer rules
+ * live in video-link.ts and video-layers.ts.
  */
 
-const CANDIDATES = ['vp09.00.10.08', 'vp8'];
+const CANDIDATES = ['vp09.00.10.08', 'vp8', 'av01.0.04M.08'];
+/** Three temporal layers first (a lost T2 costs one frame, T2 is half the frames to shed), then two. */
+const LAYER_MODES = ['L1T3', 'L1T2'];
 
 export interface VideoCapture {
   readonly codec: string;
+  /** The encoder's scalability mode, or undefined when it runs without temporal layers. */
+  readonly scalabilityMode: string | undefined;
+  /** Temporal layers per frame pattern: 1 without layers, 2 or 3 with. */
+  readonly temporalLayers: number;
   /** Ask for a keyframe next (a PLI from the friend). */
   requestKeyframe(): void;
   /** Re-aim the encoder (feedback from the friend). */
@@ -26,19 +33,36 @@ export async function pickVideoCodec(width: number, height: number): Promise<str
   throw new Error('no VP9 or VP8 encoder in this browser');
 }
 
-/** `track`: encode this camera track (the call page asked for it already) instead of asking again. */
-export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: boolean) => void, width = 320, height = 240, cameraTrack?: MediaStreamTrack): Promise<VideoCapture> {
+/** The first temporal-layer mode `codec` encodes at `width`×`height`, or undefined (no layers). */
+export async function pickScalabilityMode(codec: string, width: number, height: number): Promise<string | undefined> {
+  for (const scalabilityMode of LAYER_MODES) {
+    const { supported } = await VideoEncoder.isConfigSupported({ codec, width, height, bitrate: 500_000, framerate: 30, latencyMode: 'realtime', scalabilityMode }).catch(() => ({ supported: false }));
+    if (supported) return scalabilityMode;
+  }
+  return undefined;
+}
+
+/**
+ * `track`: encode this camera track (the call page asked for it already) instead of asking again.
+ * `layers`: false runs the encoder without temporal layers (as one without scalabilityMode would).
+ * `onFrame`'s `layer` is the chunk's temporal layer id, undefined without layers.
+ */
+export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: boolean, layer?: number) => void, width = 320, height = 240, cameraTrack?: MediaStreamTrack, layers = true): Promise<VideoCapture> {
   const track = cameraTrack ?? (await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: 30 } })).getVideoTracks()[0]!;
   const codec = await pickVideoCodec(width, height);
+  const scalabilityMode = layers ? await pickScalabilityMode(codec, width, height) : undefined;
   const encoder = new VideoEncoder({
-    output: (chunk) => {
+    output: (chunk, metadata) => {
       const bytes = new Uint8Array(chunk.byteLength);
       chunk.copyTo(bytes);
-      onFrame(bytes, chunk.type === 'key');
+      // lib.dom does not type `svc` yet (WebCodecs: EncodedVideoChunkMetadata.svc.temporalLayerId).
+      const svc = (metadata as { svc?: { temporalLayerId: number } } | undefined)?.svc;
+      onFrame(bytes, chunk.type === 'key', scalabilityMode ? (svc?.temporalLayerId ?? 0) : undefined);
     },
     error: (error) => console.error('video encoder', error),
   });
-  encoder.configure({ codec, width, height, bitrate: 500_000, framerate: 30, latencyMode: 'realtime' });
+  const config = (bitrate: number): VideoEncoderConfig => ({ codec, width, height, bitrate, framerate: 30, latencyMode: 'realtime', ...(scalabilityMode ? { scalabilityMode } : {}) });
+  encoder.configure(config(500_000));
   const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> } }).MediaStreamTrackProcessor;
   const reader = new Processor({ track }).readable.getReader();
   let running = true;
@@ -58,6 +82,8 @@ export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: b
   let bitrate = 500_000;
   return {
     codec,
+    scalabilityMode,
+    temporalLayers: scalabilityMode ? Number(scalabilityMode.slice(3)) : 1,
     requestKeyframe: () => { wantKey = true; },
     get bitrate() {
       return bitrate;
@@ -67,7 +93,7 @@ export async function startVideoCapture(onFrame: (frame: Uint8Array, keyframe: b
       // Small steps are not worth a reconfigure.
       if (Math.abs(next - bitrate) < bitrate * 0.05 || encoder.state !== 'configured') return;
       bitrate = next;
-      encoder.configure({ codec, width, height, bitrate, framerate: 30, latencyMode: 'realtime' });
+      encoder.configure(config(bitrate));
     },
     stop() {
       running = false;

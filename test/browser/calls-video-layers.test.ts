@@ -1,0 +1,121 @@
+/**
+ * Video temporal layers through the lossy shim: Alice's fake camera streams VP9 (VP8) L1T3 to Bob
+ * while the path drops some datagrams. A lost upper-layer frame is skipped and decoding goes on;
+ * only a lost T0 asks for a keyframe, so Bob sends fewer PLIs than frames were lost. A sender
+ * without layers (as one whose encoder lacks scalabilityMode) still decodes as before.
+ */
+import path from 'node:path';
+import { expect } from 'chai';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { eventually } from '@kith/sdk/testing';
+import { needs } from '../support/needs.js';
+import { chromiumPath } from '../support/system-parts.js';
+import { launchLabBrowser, openLabPage } from '../../extensions/calls/test/browser-lab/lab-pages.js';
+import { startLossyPair, type LossyPair } from '../../extensions/calls/test/browser-lab/lossy-pair.js';
+
+interface VideoStats { received: number; keyframes: number; plis: number; lost: number; layered: number; skipped: number; lossesAbsorbed: number; chainBreaks: number; decoded: number; errors: number }
+const here = path.dirname(new URL(import.meta.url).pathname);
+const LOSS = 0.05;
+const LOSSY_MS = 15_000;
+
+async function labHook(): Promise<string> {
+  const result = await build({ entryPoints: [path.join(here, '../../extensions/calls/test/browser-lab/video-layers-lab.ts')], bundle: true, format: 'iife', write: false, target: 'chrome120' });
+  return result.outputFiles[0]!.text;
+}
+
+describe('calls: video temporal layers keep decoding through loss (Chromium, lossy shim)', function () {
+  needs('chromium');
+  this.timeout(300_000);
+  let pair: LossyPair;
+  let browser: Browser;
+  let a: Page;
+  let b: Page;
+
+  before(async () => {
+    browser = await launchLabBrowser(chromiumPath()!);
+    pair = await startLossyPair({ loss: 0, delayMs: [0, 1], seed: 23 });
+    const { alice, bob } = pair;
+    const hook = await labHook();
+    [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
+    await Promise.all([a.addScriptTag({ content: hook }), b.addScriptTag({ content: hook })]);
+    await Promise.all([a.evaluate('videoLab.open()'), b.evaluate('videoLab.open()')]);
+    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: true });
+    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
+    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
+    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
+    await bob.events.waitFor<{ on: boolean }>('calls:video', (e) => e.on, 20_000);
+  });
+  after(async () => {
+    await browser?.close();
+    await pair?.close();
+  });
+
+  const video = (page: Page) => page.evaluate('videoLab.stats()') as Promise<VideoStats>;
+  const start = async (layers: boolean) => {
+    const sent = await a.evaluate(`videoLab.start(true, undefined, ${layers})`) as { codec: string; mode?: string };
+    await b.evaluate(`videoLab.start(false, ${JSON.stringify(sent.codec)}, ${layers})`);
+    return sent;
+  };
+  const stop = () => Promise.all([a.evaluate('videoLab.stop()'), b.evaluate('videoLab.stop()')]);
+
+  /** Stream through `LOSS` for `LOSSY_MS`: the receiver's figures over that window, frames decoded each second. */
+  const lossyRun = async (layers: boolean) => {
+    const sent = await start(layers);
+    await eventually('Bob decodes 20 frames', async () => (await video(b)).decoded >= 20, 60_000);
+    const before = await video(b);
+    pair.relay.impair({ loss: LOSS });
+    const perSecond: number[] = [];
+    let last = before.decoded;
+    for (let t = 0; t < LOSSY_MS; t += 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const now = (await video(b)).decoded;
+      perSecond.push(now - last);
+      last = now;
+    }
+    pair.relay.impair({ loss: 0 });
+    const after = await video(b);
+    const d = (k: keyof VideoStats) => after[k] - before[k];
+    const run = { received: d('received'), lost: d('lost'), skipped: d('skipped'), absorbed: d('lossesAbsorbed'), breaks: d('chainBreaks'), decoded: d('decoded'), plis: d('plis'), keyframes: d('keyframes'), layered: d('layered'), perSecond };
+    console.log(`      ${sent.codec} ${sent.mode ?? 'no layers'}, ${LOSS * 100}% loss for ${LOSSY_MS / 1000} s: ${run.received} frames received, ${run.lost} lost (${run.absorbed} ridden over, ${run.breaks} T0 chain breaks), ${run.skipped} skipped, ${run.decoded} decoded (per second: ${perSecond.join(' ')}), ${run.plis} PLI(s), ${run.keyframes} keyframe(s)`);
+    await eventually('decoding goes on after the loss', async () => (await video(b)).decoded > after.decoded + 10, 30_000);
+    await stop();
+    return { sent, run };
+  };
+  let layered: Awaited<ReturnType<typeof lossyRun>>['run'];
+
+  it(`with L1T3 on, ${LOSS * 100}% loss: decoding goes on, upper-layer losses do not stop it, fewer PLIs than lost frames`, async () => {
+    const { sent, run } = await lossyRun(true);
+    layered = run;
+    expect(sent.mode, 'the encoder runs temporal layers').to.be.oneOf(['L1T3', 'L1T2']);
+    expect(run.layered).to.equal(run.received);
+    expect(run.lost, 'the path lost frames').to.be.at.least(5);
+    expect(run.absorbed, 'losses of upper-layer frames did not stop decoding').to.be.at.least(1);
+    expect(run.plis).to.be.below(run.lost);
+    // Decoding goes on: most seconds of the lossy window decode frames.
+    expect(run.perSecond.filter((n) => n > 0).length).to.be.at.least(run.perSecond.length * 0.6);
+  });
+
+  it(`without layers, the same loss: every loss stops decoding and asks for a keyframe, more PLIs than with layers`, async () => {
+    const { run } = await lossyRun(false);
+    expect(layered, 'the layered run before').to.not.equal(undefined);
+    console.log(`      decoded share of received: layers ${(layered.decoded / layered.received * 100).toFixed(0)}%, none ${(run.decoded / run.received * 100).toFixed(0)}%; PLIs per lost frame: layers ${(layered.plis / layered.lost).toFixed(2)}, none ${(run.plis / run.lost).toFixed(2)}`);
+    expect(run.layered).to.equal(0);
+    expect(run.lost).to.be.at.least(5);
+    expect(run.absorbed).to.equal(0);
+    expect(run.decoded, 'frames after a loss wait for a keyframe').to.be.below(run.received);
+    expect(layered.plis, 'layers ask for fewer keyframes through the same loss').to.be.below(run.plis);
+  });
+
+  it('a sender without temporal layers decodes as before (plain body)', async () => {
+    const sent = await start(false);
+    expect(sent.mode).to.equal(undefined);
+    await eventually('Bob decodes 30 frames', async () => (await video(b)).decoded >= 30, 60_000);
+    const stats = await video(b);
+    expect(stats.layered).to.equal(0);
+    expect(stats.errors).to.equal(0);
+    expect(stats.keyframes).to.be.at.least(1);
+    await stop();
+  });
+});
