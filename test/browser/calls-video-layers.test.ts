@@ -2,7 +2,8 @@
  * Video temporal layers through the lossy shim: Alice's fake camera streams VP9 (VP8) L1T3 to Bob
  * while the path drops some datagrams. A lost upper-layer frame is skipped and decoding goes on;
  * only a lost T0 asks for a keyframe, so Bob sends fewer PLIs than frames were lost. A sender
- * without layers (as one whose encoder lacks scalabilityMode) still decodes as before.
+ * without layers (as one whose encoder lacks scalabilityMode) still decodes as before. Reported
+ * heavy loss makes the sender stop the top layer (T2) until the path is clean again.
  */
 import path from 'node:path';
 import { expect } from 'chai';
@@ -14,7 +15,7 @@ import { chromiumPath } from '../support/system-parts.js';
 import { launchLabBrowser, openLabPage } from '../../extensions/calls/test/browser-lab/lab-pages.js';
 import { startLossyPair, type LossyPair } from '../../extensions/calls/test/browser-lab/lossy-pair.js';
 
-interface VideoStats { received: number; keyframes: number; plis: number; lost: number; layered: number; skipped: number; lossesAbsorbed: number; chainBreaks: number; decoded: number; errors: number }
+interface VideoStats { droppedTop: number; received: number; keyframes: number; plis: number; lost: number; layered: number; skipped: number; lossesAbsorbed: number; chainBreaks: number; decoded: number; errors: number }
 const here = path.dirname(new URL(import.meta.url).pathname);
 const LOSS = 0.05;
 const LOSSY_MS = 15_000;
@@ -106,6 +107,34 @@ describe('calls: video temporal layers keep decoding through loss (Chromium, los
     expect(run.absorbed).to.equal(0);
     expect(run.decoded, 'frames after a loss wait for a keyframe').to.be.below(run.received);
     expect(layered.plis, 'layers ask for fewer keyframes through the same loss').to.be.below(run.plis);
+  });
+
+  it('reported heavy loss stops the top layer at the sender: Bob gets about half the frames, decodes them all, asks for no keyframe; it comes back after 2 s clean', async () => {
+    await start(true);
+    await eventually('Bob decodes 20 frames', async () => (await video(b)).decoded >= 20, 60_000);
+    const window = async (ms: number) => {
+      const [a0, b0] = [await video(a), await video(b)];
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      const [a1, b1] = [await video(a), await video(b)];
+      return { dropped: a1.droppedTop - a0.droppedTop, received: b1.received - b0.received, decoded: b1.decoded - b0.decoded, plis: b1.plis - b0.plis };
+    };
+    const clean = await window(3000);
+    await b.evaluate('videoLab.reportLoss(0.2)');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const heavy = await window(3000);
+    await b.evaluate('videoLab.reportLoss(0)');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const after = await window(3000);
+    await b.evaluate('videoLab.reportLoss(undefined)');
+    console.log(`      frames Bob received in 3 s: clean ${clean.received}, 20% loss reported ${heavy.received} (${heavy.dropped} T2 not sent, ${heavy.decoded} decoded, ${heavy.plis} PLI), clean again ${after.received} (${after.dropped} not sent)`);
+    expect(clean.dropped).to.equal(0);
+    expect(heavy.dropped).to.be.at.least(heavy.received * 0.6); // L1T3: as many T2 as T0 and T1 together
+    expect(heavy.received).to.be.below(clean.received * 0.65);
+    expect(heavy.decoded).to.be.at.least(heavy.received - 2);
+    expect(heavy.plis).to.equal(0);
+    expect(after.dropped).to.equal(0);
+    expect(after.received).to.be.above(heavy.received * 1.4);
+    await stop();
   });
 
   it('a sender without temporal layers decodes as before (plain body)', async () => {
