@@ -13,6 +13,11 @@ export interface Impairments {
   readonly delayMs: readonly [number, number];
   /** PRNG seed, so a failing run can be replayed. */
   readonly seed: number;
+  /**
+   * Drop every datagram longer than this many bytes (a path whose MTU is small and that does
+   * not fragment, e.g. 1232); unlimited when absent. Counted in `dropped` and `tooLarge`.
+   */
+  readonly maxDatagram?: number;
 }
 
 export const DEFAULT_IMPAIRMENTS: Impairments = {
@@ -22,6 +27,8 @@ export const DEFAULT_IMPAIRMENTS: Impairments = {
 export interface RelayStats {
   forwarded: number;
   dropped: number;
+  /** Of `dropped`: datagrams over `maxDatagram`. */
+  tooLarge: number;
   duplicated: number;
   reordered: number;
 }
@@ -61,7 +68,7 @@ function prng(seed: number): () => number {
 export async function startLossyRelay(a: number, b: number, impairments: Partial<Impairments> = {}, host = '127.0.0.1'): Promise<LossyRelay> {
   let settings: Impairments = { ...DEFAULT_IMPAIRMENTS, ...impairments };
   let random = prng(settings.seed);
-  const stats: RelayStats = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0 };
+  const stats: RelayStats = { forwarded: 0, dropped: 0, tooLarge: 0, duplicated: 0, reordered: 0 };
   // Large buffers: the relay itself must not become a source of loss it does not count.
   const sideA = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   const sideB = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
@@ -69,6 +76,11 @@ export async function startLossyRelay(a: number, b: number, impairments: Partial
   let closed = false;
 
   const forward = (out: dgram.Socket, port: number, message: Buffer): void => {
+    if (settings.maxDatagram !== undefined && message.length > settings.maxDatagram) {
+      stats.dropped++;
+      stats.tooLarge++;
+      return;
+    }
     if (random() < settings.loss) {
       stats.dropped++;
       return;

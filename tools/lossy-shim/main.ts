@@ -1,5 +1,5 @@
 // `tsx tools/lossy-shim/main.ts --a <port> --b <port> [--loss 0.1] [--duplicate 0.05] [--reorder 0.1]
-//  [--reorder-ms 8] [--delay-min 0] [--delay-max 2] [--seed 1]`
+//  [--reorder-ms 8] [--delay-min 0] [--delay-max 2] [--seed 1] [--max-datagram 1232]`
 // Runs the lossy relay as its own process and prints `{"portForA":..,"portForB":..}` on one line;
 // prints stats on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ const { values } = parseArgs({
   options: {
     a: { type: 'string' }, b: { type: 'string' }, loss: { type: 'string' }, duplicate: { type: 'string' },
     reorder: { type: 'string' }, 'reorder-ms': { type: 'string' }, 'delay-min': { type: 'string' },
-    'delay-max': { type: 'string' }, seed: { type: 'string' },
+    'delay-max': { type: 'string' }, seed: { type: 'string' }, 'max-datagram': { type: 'string' },
   },
 });
 const port = (name: 'a' | 'b'): number => {
@@ -25,6 +25,7 @@ const relay = await startLossyRelay(port('a'), port('b'), {
   loss: num(values.loss, 0.1), duplicate: num(values.duplicate, 0.05), reorder: num(values.reorder, 0.1),
   reorderMs: num(values['reorder-ms'], 8), delayMs: [num(values['delay-min'], 0), num(values['delay-max'], 2)],
   seed: num(values.seed, 1),
+  ...(values['max-datagram'] === undefined ? {} : { maxDatagram: Number(values['max-datagram']) }),
 });
 process.stdout.write(`${JSON.stringify({ portForA: relay.portForA, portForB: relay.portForB })}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -17,7 +17,8 @@ const INITIAL_SIZE = 64;
 const BASE_RTT_WINDOW_MS = 10_000;
 
 /**
- * How many bulk datagrams may be in flight in one session: delay-based (in the spirit of LEDBAT,
+ * How many bulk bytes may be in flight in one session, in units of a base-size datagram's payload
+ * (BULK_UNIT_BYTES in outbound-flow.ts, so large path-MTU datagrams count for what they carry): delay-based (in the spirit of LEDBAT,
  * RFC 6817). Round trips are measured from the moment an event's datagrams leave until its ACK
  * is read, so they include the path's queues and the receiver's backlog. While the measured delay
  * stays within the target of the lowest round trip seen, the window grows; above it, it shrinks.

@@ -27,8 +27,14 @@ import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery
 import { BusPeerTags } from './peer-tags.js';
 import { tagged } from './outbound-flow.js';
 
-/** Payload size assumed for size checks while no session is live (sessions offer about 1200). */
+/**
+ * Payload size events are checked against (sessions offer 1201 at the base size). Larger
+ * datagrams a path MTU probe confirmed do not raise it: an event accepted now must still fit 64
+ * fragments after the session falls back to the base size, or after a restart.
+ */
 const DEFAULT_MAX_PAYLOAD = 1200;
+/** What every session carries, whatever its path (1232-byte datagrams). */
+const BASE_MAX_PAYLOAD = 1201;
 const PEER_KEY = /^[0-9a-f]{64}$/;
 const MAX_INBOUND_STREAMS = 4096;
 const FRESH_CACHE_MAX = 1024;
@@ -385,7 +391,7 @@ export class BusEngine implements ChannelHost {
     const headerBytes = encodeHeader(header ?? {});
     const persona = this.persona;
     const channel = this.#channels.get(peer);
-    const limit = maxEventBytes(channel?.link.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    const limit = maxEventBytes(Math.min(channel?.link.maxPayload ?? DEFAULT_MAX_PAYLOAD, BASE_MAX_PAYLOAD));
     if (FRAME_FIXED_BYTES + headerBytes.length + payload.length > limit) {
       throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `An event is at most ${limit} bytes (header + payload + 25)`);
     }

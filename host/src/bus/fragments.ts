@@ -72,7 +72,12 @@ export class Reassembler {
   /** Add piece `i` of `n` for the event `key`; returns the whole encoded frame once complete. */
   add(key: string, i: number, n: number, piece: Uint8Array, now = Date.now()): Uint8Array | undefined {
     let partial = this.#partials.get(key);
-    if (partial && partial.pieces.length !== n) return undefined; // inconsistent count: ignore the piece
+    // Another count: the sender cut the event again (its datagrams shrank, docs/wire/pmtu.md);
+    // the newer cut replaces the pieces of the older one.
+    if (partial && partial.pieces.length !== n) {
+      this.#partials.delete(key);
+      partial = undefined;
+    }
     if (!partial) {
       this.#evict(now);
       partial = { pieces: new Array(n).fill(undefined), got: 0, touched: now };

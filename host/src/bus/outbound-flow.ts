@@ -1,7 +1,7 @@
 import { KIND_CAPABILITIES, type Priority } from '@kith/sdk';
 import { FLAG_VOLATILE, FLAG_WANTS_ACK, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { NACK_MISSING } from './wire/control-headers.js';
-import type { BulkSource, Datagram, SendScheduler } from './send-scheduler.js';
+import { datagramBytes, type BulkSource, type Datagram, type SendScheduler } from './send-scheduler.js';
 import { fragmentFrame } from './fragments.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
@@ -20,12 +20,18 @@ const MAX_UNRELIABLE_STREAMS = 1024;
  */
 const BULK_QUEUE_LIMIT = 64;
 /**
- * Bulk events that may be in flight whatever the window says. The window counts datagrams and a
- * 64 KiB event is ~57 of them, so a window cut to its floor would otherwise allow one event per
- * round trip: the sender would idle while each ACK crosses. A few events keep the path busy; the
- * interactive datagrams still go first (the scheduler's order) and wait at most behind these.
+ * Bulk events that may be in flight whatever the window says. A 64 KiB event is ~57 base-size
+ * datagrams, so a window cut to its floor would otherwise allow one event per round trip: the
+ * sender would idle while each ACK crosses. A few events keep the path busy; the interactive
+ * datagrams still go first (the scheduler's order) and wait at most behind these.
  */
 export const MIN_BULK_EVENTS_IN_FLIGHT = 4;
+/**
+ * The bulk window counts bytes, in units of one base-size datagram's payload: a session whose
+ * path MTU probe confirmed 64 KiB datagrams keeps the same bytes in flight (and in the peer's
+ * socket buffer) as one at 1232 bytes, not 50 times more.
+ */
+export const BULK_UNIT_BYTES = 1200;
 
 /** One reliable event on its way: kept until acknowledged or refused. */
 export interface OutEvent {
@@ -43,6 +49,10 @@ export interface OutEvent {
   /** The sender's correlation tag, handed back in this event's reports. */
   readonly tag?: string;
   frames?: Datagram[];
+  /** The payload size `frames` were cut for: a smaller one now (the path fell back) means cutting again. */
+  cutFor?: number;
+  /** Bytes of its frames counted in the bulk window while in flight (bulk only). */
+  bulkBytes?: number;
   /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
   firstSentAt: number;
   sentAt: number;
@@ -101,7 +111,7 @@ export class OutboundFlow implements BulkSource {
   /** Bulk events accepted but not yet sent (about {@link BULK_QUEUE_LIMIT}): they leave as the window opens. */
   readonly #bulkFresh: OutEvent[] = [];
   #durableInflight = 0;
-  /** Datagrams of bulk events sent and not yet acknowledged or refused (what the window bounds). */
+  /** Bytes of bulk events sent and not yet acknowledged or refused, in {@link BULK_UNIT_BYTES} (what the window bounds). */
   #bulkInflight = 0;
   /** Bulk events sent and not yet acknowledged or refused (see {@link MIN_BULK_EVENTS_IN_FLIGHT}). */
   #bulkEventsInflight = 0;
@@ -123,7 +133,7 @@ export class OutboundFlow implements BulkSource {
   /** Flow-control state, for diagnostics and tests. */
   get flow() {
     return {
-      bulkInflight: this.#bulkInflight, bulkWindow: this.#bulkWindow.size, bulkQueued: this.#bulkFresh.length + this.#ctx.scheduler.bulkQueued,
+      bulkInflightBytes: Math.round(this.#bulkInflight * BULK_UNIT_BYTES), bulkWindowBytes: this.#bulkWindow.size * BULK_UNIT_BYTES, bulkQueued: this.#bulkFresh.length + this.#ctx.scheduler.bulkQueued,
       durableInflight: this.#durableInflight, srttMs: this.#srtt, rttvarMs: this.#rttvar, latestRttMs: this.#latestRtt,
     };
   }
@@ -146,14 +156,16 @@ export class OutboundFlow implements BulkSource {
       && (this.#bulkInflight < this.#bulkWindow.size || this.#bulkEventsInflight < MIN_BULK_EVENTS_IN_FLIGHT);
   }
 
-  /** {@link BulkSource}: send fresh bulk events while the window has room, up to `budget` datagrams. */
+  /** {@link BulkSource}: send fresh bulk events while the window has room, up to `budget` bytes. */
   pullBulk(budget: number): number {
     let sent = 0;
     while (sent < budget && this.bulkReady) {
-      const frames = this.#transmit(this.#bulkFresh.shift()!, true);
-      this.#bulkInflight += frames;
+      const event = this.#bulkFresh.shift()!;
+      const bytes = this.#transmit(event, true);
+      event.bulkBytes = bytes;
+      this.#bulkInflight += bytes / BULK_UNIT_BYTES;
       this.#bulkEventsInflight++;
-      sent += frames;
+      sent += bytes;
     }
     this.#wakeBulk();
     return sent;
@@ -196,7 +208,7 @@ export class OutboundFlow implements BulkSource {
     this.#unreliableSenders.set(streamHex, { extensionId, kind });
     if (this.#unreliableSenders.size > MAX_UNRELIABLE_STREAMS) this.#unreliableSenders.delete(this.#unreliableSenders.keys().next().value as string);
     const frame: EventFrame = { stream, seq, kind: byte, flags, header, payload };
-    for (const datagram of fragmentFrame(frame, encodeEventFrame(frame), this.#ctx.maxPayload)) {
+    for (const datagram of fragmentFrame(frame, encodeEventFrame(frame), this.#maxPayload())) {
       if (!this.#ctx.scheduler.push(priority, datagram, true)) return undefined;
     }
     return seq;
@@ -288,21 +300,35 @@ export class OutboundFlow implements BulkSource {
     this.#armTimer();
   }
 
-  /** Send `event`'s frames: queued by priority, or `now` straight to the link. Returns the frame count. */
+  /**
+   * The link's payload size now (larger once a path MTU probe confirmed it). Events are sized to
+   * fit 64 fragments at the base size (bus-engine's limit), so a fall back leaves none unsendable.
+   */
+  #maxPayload(): number {
+    return this.#ctx.maxPayload;
+  }
+
+  /** Send `event`'s frames: queued by priority, or `now` straight to the link. Returns their bytes. */
   #transmit(event: OutEvent, now = false): number {
-    if (!event.frames) {
+    const maxPayload = this.#maxPayload();
+    // Cut once, and again only when the session's datagrams shrank below the cut (path MTU fall
+    // back); a larger size later does not re-cut, so fragment numbers stay those of earlier sends.
+    if (!event.frames || event.cutFor! > maxPayload) {
       const byte = event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!;
       const frame: EventFrame = { stream: event.stream, seq: event.seq, kind: byte, flags: event.flags, header: event.header, payload: event.payload };
-      event.frames = fragmentFrame(frame, encodeEventFrame(frame), this.#ctx.maxPayload);
+      event.frames = fragmentFrame(frame, encodeEventFrame(frame), maxPayload);
+      event.cutFor = maxPayload;
     }
     event.sentAt = performance.now();
     if (event.tries === 0) event.firstSentAt = event.sentAt;
     event.tries++;
+    let bytes = 0;
     for (const datagram of event.frames) {
+      bytes += datagramBytes(datagram);
       if (now) this.#ctx.scheduler.transmit(datagram);
       else this.#ctx.scheduler.push(event.priority, datagram);
     }
-    return event.frames.length;
+    return bytes;
   }
 
   /** Repeat only the fragments `pieces` of an event sent before (the receiver has the others). */
@@ -352,7 +378,7 @@ export class OutboundFlow implements BulkSource {
           if (event.priority === 'bulk') bulkRtt = now - event.sentAt;
         }
         if (event.priority === 'bulk') {
-          bulkAcked += event.frames!.length;
+          bulkAcked += (event.bulkBytes ?? 0) / BULK_UNIT_BYTES;
           bulkEventsAcked++;
         }
       }
@@ -394,7 +420,9 @@ export class OutboundFlow implements BulkSource {
         const event = map?.get(seq);
         if (!event || event.tries === 0) return;
         const lacking = frags?.[at];
-        const pieces = lacking && event.frames && event.frames.length > 1 && lacking.every((i) => i < event.frames!.length);
+        // Named pieces are those of the current cut; after a fall back the whole event is cut again.
+        const pieces = lacking && event.frames && event.frames.length > 1 && event.cutFor! <= this.#maxPayload()
+          && lacking.every((i) => i < event.frames!.length);
         // A whole event sent moments ago may still be on its way; named fragments are known lost
         // (the receiver saw later ones of the same event), and repeating them is cheap.
         if (!pieces && now - event.sentAt < Math.max(2, this.#srtt / 2)) return;
@@ -415,7 +443,7 @@ export class OutboundFlow implements BulkSource {
       removed++;
       if (volatile) {
         if (event.priority === 'bulk') {
-          this.#bulkInflight -= event.frames!.length;
+          this.#bulkInflight -= (event.bulkBytes ?? 0) / BULK_UNIT_BYTES;
           this.#bulkEventsInflight--;
           if (this.bulkReady) this.#ctx.scheduler.wake();
         }

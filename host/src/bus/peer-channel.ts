@@ -48,6 +48,9 @@ class StreamHexCache {
 
 const NO_BYTES = new Uint8Array(0);
 
+/** Consumed event bytes that send the pending ACKs at once rather than at the end of the turn. */
+export const EAGER_ACK_BYTES = 64 * 1024;
+
 /** The control stream: capabilities travel here. */
 export const CONTROL_STREAM = new Uint8Array(16);
 const CONTROL_STREAM_HEX = '0'.repeat(32);
@@ -69,6 +72,8 @@ export class PeerChannel {
   readonly #pendingAcks = new Set<string>();
   readonly #streamHex = new StreamHexCache();
   #acksScheduled = false;
+  /** Bytes of events consumed since the last ACKs went out. */
+  #unackedBytes = 0;
   #closed = false;
   #peerCaps: CapabilitiesHeader | undefined;
   #readyAt = 0;
@@ -81,7 +86,11 @@ export class PeerChannel {
     this.#host = host;
     this.#scheduler = new SendScheduler((head, tail) => link.send(head, tail));
     this.#outbound = new OutboundFlow({
-      host, peer: link.peer, maxPayload: link.maxPayload, scheduler: this.#scheduler, stats: this.stats,
+      host, peer: link.peer, scheduler: this.#scheduler, stats: this.stats,
+      // Read per cut: a session's size changes when a path MTU probe confirms more, or falls back.
+      get maxPayload() {
+        return link.maxPayload;
+      },
       peerKinds: () => this.#peerCaps?.kinds,
       ready: () => this.#peerCaps !== undefined,
       readyAt: () => this.#readyAt,
@@ -332,7 +341,7 @@ export class PeerChannel {
       return false;
     }
     if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
-    this.#scheduleAck(streamHex, volatile);
+    this.#scheduleAck(streamHex, volatile, frame.payload.length);
     return true;
   }
 
@@ -384,23 +393,40 @@ export class PeerChannel {
     }
   }
 
-  #scheduleAck(streamHex: string, volatile: boolean): void {
+  /**
+   * ACKs wait for the end of the event-loop turn, so one answers a whole burst; `consumed` bytes
+   * of events taken since the last ACK send it at once when they reach {@link EAGER_ACK_BYTES}:
+   * a burst of large bulk events (a few 64 KiB datagrams) is then acknowledged as it is consumed,
+   * and the sender refills while the rest is handled, instead of both sides taking turns.
+   */
+  #scheduleAck(streamHex: string, volatile: boolean, consumed = 0): void {
     this.#pendingAcks.add((volatile ? 'v' : 'd') + streamHex);
+    this.#unackedBytes += consumed;
+    if (this.#unackedBytes >= EAGER_ACK_BYTES) {
+      this.#sendAcks();
+      return;
+    }
     if (this.#acksScheduled) return;
     this.#acksScheduled = true;
     setImmediate(() => {
       this.#acksScheduled = false;
-      for (const key of this.#pendingAcks) {
-        const volatileAck = key[0] === 'v';
-        const hex = key.slice(1);
-        const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
-        if (!state) continue;
-        const refused = state.recentRefusals();
-        this.#sendControl(hex, volatileAck, KIND_ACK, refused ? encodeHeader({ upTo: state.hwm, refused }) : encodeAckHeader(state.hwm));
-      }
-      this.#pendingAcks.clear();
+      this.#sendAcks();
     });
   }
+
+  #sendAcks(): void {
+    this.#unackedBytes = 0;
+    for (const key of this.#pendingAcks) {
+      const volatileAck = key[0] === 'v';
+      const hex = key.slice(1);
+      const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
+      if (!state) continue;
+      const refused = state.recentRefusals();
+      this.#sendControl(hex, volatileAck, KIND_ACK, refused ? encodeHeader({ upTo: state.hwm, refused }) : encodeAckHeader(state.hwm));
+    }
+    this.#pendingAcks.clear();
+  }
+
 
   /**
    * A gap NACK; for events of which some fragments arrived it names the lacking ones (`frags`),

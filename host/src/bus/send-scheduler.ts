@@ -1,11 +1,12 @@
 import type { Priority } from '@kith/sdk';
 
 /**
- * Bulk datagrams sent per event-loop turn: enough to keep a fast path busy, few enough that the
- * turn stays well under a millisecond, so inbound frames, timers and interactive sends get the
- * loop between bursts.
+ * Bulk bytes sent per event-loop turn (32 base-size datagrams; at least one datagram): enough to
+ * keep a fast path busy, few enough that the turn stays well under a millisecond, so inbound
+ * frames, timers and interactive sends get the loop between bursts. Counted in bytes, so larger
+ * datagrams (path MTU) do not make a turn 50 times longer.
  */
-const BULK_BURST = 32;
+const BULK_BURST_BYTES = 32 * 1232;
 /**
  * One datagram as the bus hands it to its link: whole, or a small head plus a view of a larger
  * buffer (a fragment of an encoded event), which the link joins while sealing.
@@ -14,6 +15,11 @@ export type Datagram = Uint8Array | DatagramParts;
 export interface DatagramParts {
   readonly head: Uint8Array;
   readonly tail: Uint8Array;
+}
+
+/** Plaintext bytes of one datagram as the link gets it. */
+export function datagramBytes(datagram: Datagram): number {
+  return datagram instanceof Uint8Array ? datagram.length : datagram.head.length + datagram.tail.length;
 }
 
 /** Frames that may wait per class before unreliable ones are dropped (reliable ones are window-bounded). */
@@ -27,14 +33,14 @@ const MAX_QUEUED = 8192;
 export interface BulkSource {
   /** True when it has a datagram it may send now. */
   readonly bulkReady: boolean;
-  /** Send up to `budget` datagrams now through {@link SendScheduler.transmit}; returns how many went. */
+  /** Send about `budget` bytes now through {@link SendScheduler.transmit} (whole events); returns the bytes that went. */
   pullBulk(budget: number): number;
 }
 
 /**
  * Orders outgoing datagrams of one session: control before interactive before bulk. Control and
  * interactive frames go out synchronously when nothing of their class or above waits; bulk goes
- * out in bursts of {@link BULK_BURST} per event-loop turn (setImmediate): first queued bulk
+ * out in bursts of {@link BULK_BURST_BYTES} per event-loop turn (setImmediate): first queued bulk
  * datagrams (retransmits, unreliable bulk), then fresh ones pulled from the {@link BulkSource}.
  */
 export class SendScheduler {
@@ -112,12 +118,14 @@ export class SendScheduler {
       for (const datagram of queue) this.transmit(datagram);
       queue.length = 0;
     }
-    let budget = BULK_BURST;
-    if (bulk.length > 0) {
-      const burst = bulk.splice(0, budget);
-      for (const datagram of burst) this.transmit(datagram);
-      budget -= burst.length;
+    let budget = BULK_BURST_BYTES;
+    let taken = 0;
+    while (taken < bulk.length && budget > 0) {
+      const datagram = bulk[taken++]!;
+      budget -= datagramBytes(datagram);
+      this.transmit(datagram);
     }
+    if (taken > 0) bulk.splice(0, taken);
     if (budget > 0 && this.#source?.bulkReady) this.#source.pullBulk(budget);
     if (bulk.length > 0 || this.#source?.bulkReady) this.#schedule();
   }

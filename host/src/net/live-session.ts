@@ -4,7 +4,9 @@ import type { SessionLink } from '../core/session-link.js';
 import { AEAD_TAG_BYTES, open, openInPlace, sealInPlace } from './aead.js';
 import { ReplayWindow } from './replay-window.js';
 import { decodeData, writeDataHeader, REKEY_TAG_BYTES } from './peer-packet.js';
-import { DATA_HEADER_BYTES, InnerType, MAX_PAYLOAD } from './wire-constants.js';
+import { DATA_HEADER_BYTES, InnerType, MAX_PROBE_DATAGRAM, TAG_BYTES, payloadOf } from './wire-constants.js';
+import { PathMtu } from './path-mtu.js';
+import { TokenBucket } from './token-bucket.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
 import { wireSlab } from '../core/byte-slab.js';
@@ -41,6 +43,18 @@ interface Generation {
 export const PREVIOUS_KEYS_GRACE_MS = 15_000;
 
 /**
+ * Body of our keepalives: "this end answers path MTU probes", then 0 or 1 (1: please say so too).
+ * Older peers ignore a keepalive's body (docs/wire/pmtu.md).
+ */
+export const PROBE_MARK = Buffer.from('PMTU', 'latin1');
+const MARK = Buffer.concat([PROBE_MARK, Buffer.of(0)]);
+const MARK_ASKING = Buffer.concat([PROBE_MARK, Buffer.of(1)]);
+/** id u32, probe datagram size u32, the receiver's received u32 and highest counter u32 (low bits). */
+export const PROBE_ACK_BODY_BYTES = 16;
+/** Probe answers and marker replies a peer can draw from us: each is smaller than what asked for it. */
+const ANSWERS_PER_SECOND = 20;
+
+/**
  * One live encrypted session: the SessionLink the bus uses. Sending seals with a counter nonce;
  * receiving checks the replay window before decrypting and commits after authentication. A
  * rekey (a fresh KK handshake inside the session) swaps the keys without the bus noticing; the
@@ -51,7 +65,6 @@ export class LiveSession implements SessionLink {
   readonly peerId: string;
   readonly path: string;
   readonly openedAt = Date.now();
-  readonly maxPayload = MAX_PAYLOAD;
   /** True on the side that sent the HELLO: it is the one that starts rekeys. */
   readonly initiator: boolean;
   lastReceivedAt = Date.now();
@@ -78,6 +91,9 @@ export class LiveSession implements SessionLink {
   readonly #received = new EventEmitter<Uint8Array>();
   readonly #closedEvent = new EventEmitter<string>();
   readonly #heartbeat = new EventEmitter<void>();
+  /** The size this session sends at (docs/wire/pmtu.md). */
+  readonly pathMtu: PathMtu;
+  readonly #answers = new TokenBucket(ANSWERS_PER_SECOND, ANSWERS_PER_SECOND);
   readonly onDidReceive = this.#received.event;
   readonly onDidClose = this.#closedEvent.event;
   /** A keepalive arrived. */
@@ -98,6 +114,21 @@ export class LiveSession implements SessionLink {
     this.via = options.via;
     this.handshakeRttMs = options.handshakeRttMs ?? null;
     this.openedBy = options.opening ?? { rung: options.initiator ? 'unknown' : 'inbound', handshakeMs: null, stages: [] };
+    this.pathMtu = new PathMtu({
+      sendProbe: (size, id) => {
+        // id, then zeros up to the size tried: the sealed datagram is exactly `size` bytes.
+        const body = Buffer.alloc(payloadOf(size));
+        body.writeUInt32BE(id, 0);
+        this.#sendInner(InnerType.Probe, body);
+        return this.#current.remoteIndex;
+      },
+      askPeer: () => this.#sendInner(InnerType.Keepalive, MARK_ASKING),
+    });
+  }
+
+  /** Largest plaintext `send` takes now: the base 1201 bytes, or more on a path a probe confirmed. */
+  get maxPayload(): number {
+    return payloadOf(this.pathMtu.datagram);
   }
 
   /** Share of the peer's datagrams that never arrived (gaps in its counters), null before any arrived. */
@@ -144,14 +175,16 @@ export class LiveSession implements SessionLink {
 
   send(plaintext: Uint8Array, tail?: Uint8Array): void {
     const length = plaintext.length + (tail?.length ?? 0);
-    if (length > MAX_PAYLOAD) {
-      throw new RangeError(`a session datagram carries at most ${MAX_PAYLOAD} bytes, got ${length}`);
+    const max = this.maxPayload;
+    if (length > max) {
+      throw new RangeError(`a session datagram carries at most ${max} bytes, got ${length}`);
     }
     this.#sendInner(InnerType.Payload, plaintext, tail);
+    this.pathMtu.noteSend(DATA_HEADER_BYTES + 1 + length + TAG_BYTES);
   }
 
   sendKeepalive(): void {
-    this.#sendInner(InnerType.Keepalive, new Uint8Array(0));
+    this.#sendInner(InnerType.Keepalive, MARK);
   }
 
   /** Switch to new keys (rekey); the old ones stay readable for a grace period. Returns the old local index. */
@@ -184,7 +217,8 @@ export class LiveSession implements SessionLink {
    */
   receive(data: Buffer, from: Endpoint): string | undefined {
     if (this.#closed) return 'data-closed-session';
-    const decoded = decodeData(data);
+    // Authenticated sessions take datagrams up to the largest probe size; the handshake's never more than the base.
+    const decoded = decodeData(data, MAX_PROBE_DATAGRAM);
     if (!decoded.ok) return decoded.reason;
     const { receiverIndex, counter, header, sealed } = decoded.value;
     const gen = receiverIndex === this.#current.localIndex ? this.#current
@@ -200,7 +234,7 @@ export class LiveSession implements SessionLink {
    */
   receiveWithNewKeys(keys: TransportKeys, localIndex: number, remoteIndex: number, data: Buffer, from: Endpoint): string | undefined {
     if (this.#closed) return 'data-closed-session';
-    const decoded = decodeData(data);
+    const decoded = decodeData(data, MAX_PROBE_DATAGRAM);
     if (!decoded.ok) return decoded.reason;
     const candidate = generation(keys, localIndex, remoteIndex);
     const { counter, header, sealed } = decoded.value;
@@ -232,8 +266,12 @@ export class LiveSession implements SessionLink {
     this.packetsIn++;
     gen.received++;
     if (counter > gen.highest) gen.highest = counter;
-    // Roaming: a fresh authenticated packet from a new address moves the session there.
-    if (from.port !== this.#remote.port || from.address !== this.#remote.address) this.#remote = from;
+    // Roaming: a fresh authenticated packet from a new address moves the session there, at the
+    // base datagram size until a probe confirms more on the new path.
+    if (from.port !== this.#remote.port || from.address !== this.#remote.address) {
+      this.#remote = from;
+      this.pathMtu.pathChanged();
+    }
     if (plaintext.length === 0) return 'data-empty';
     const inner = plaintext[0];
     if (inner === InnerType.Payload) {
@@ -241,7 +279,16 @@ export class LiveSession implements SessionLink {
       return undefined;
     }
     if (inner === InnerType.Keepalive) {
+      this.#onKeepalive(plaintext);
       this.#heartbeat.fire();
+      return undefined;
+    }
+    if (inner === InnerType.Probe) return this.#answerProbe(gen, plaintext, header.length + sealed.length);
+    if (inner === InnerType.ProbeAck) {
+      if (plaintext.length !== 1 + PROBE_ACK_BODY_BYTES) return 'probe-ack-bad-length';
+      this.pathMtu.onAnswer(plaintext.readUInt32BE(1), plaintext.readUInt32BE(5), {
+        received: plaintext.readUInt32BE(9), highest: plaintext.readUInt32BE(13),
+      });
       return undefined;
     }
     if (inner === InnerType.Close) {
@@ -251,6 +298,30 @@ export class LiveSession implements SessionLink {
     return 'data-bad-inner';
   }
 
+  /** A keepalive with our mark: the peer answers probes; with 1 it asks whether we do. */
+  #onKeepalive(plaintext: Buffer): void {
+    if (plaintext.length !== 1 + MARK.length || !plaintext.subarray(1, 1 + PROBE_MARK.length).equals(PROBE_MARK)) return;
+    this.pathMtu.peerAnswers();
+    if (plaintext[1 + PROBE_MARK.length] === 1 && this.#answers.take()) this.#sendInner(InnerType.Keepalive, MARK);
+  }
+
+  /**
+   * Answer a probe: its id and size, and how many of the peer's datagrams arrived under these keys
+   * (its loss check). Bounded per second; the answer is smaller than any probe.
+   */
+  #answerProbe(gen: Generation, plaintext: Buffer, size: number): string | undefined {
+    if (plaintext.length < 5) return 'probe-bad-length';
+    this.pathMtu.peerAnswers();
+    if (!this.#answers.take()) return 'probe-rate-limited';
+    const body = Buffer.allocUnsafe(PROBE_ACK_BODY_BYTES);
+    body.writeUInt32BE(plaintext.readUInt32BE(1), 0);
+    body.writeUInt32BE(size, 4);
+    body.writeUInt32BE(gen.received >>> 0, 8);
+    body.writeUInt32BE(gen.highest >>> 0, 12);
+    this.#sendInner(InnerType.ProbeAck, body);
+    return undefined;
+  }
+
   #fold(gen: Generation): void {
     this.#lossFolded.expected += gen.highest + 1;
     this.#lossFolded.received += gen.received;
@@ -258,6 +329,7 @@ export class LiveSession implements SessionLink {
 
   #finish(reason: string, tellPeer: boolean): void {
     if (this.#closed) return;
+    this.pathMtu.close();
     if (tellPeer) {
       try {
         this.#sendInner(InnerType.Close, Buffer.from(reason.slice(0, 64), 'utf8'));

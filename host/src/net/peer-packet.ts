@@ -107,8 +107,9 @@ export function writeDataHeader(header: Buffer, receiverIndex: number, counter: 
   header.writeUInt32BE(counter >>> 0, 10);
 }
 
-export function decodeData(data: Buffer): Decoded<DataPacket> {
-  if (data.length < DATA_MIN || data.length > MAX_DATAGRAM) return fail('data-bad-length');
+/** `maxBytes`: the base size unless the caller is a live (authenticated) session, which takes probed sizes. */
+export function decodeData(data: Buffer, maxBytes = MAX_DATAGRAM): Decoded<DataPacket> {
+  if (data.length < DATA_MIN || data.length > maxBytes) return fail('data-bad-length');
   const high = data.readUInt32BE(6);
   if (high > 0x1f_ffff) return fail('data-bad-counter'); // beyond Number.MAX_SAFE_INTEGER
   const counter = high * 0x1_0000_0000 + data.readUInt32BE(10);

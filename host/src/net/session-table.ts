@@ -10,7 +10,7 @@ import {
   encodeHelloAck, encodeHelloPayload,
 } from './peer-packet.js';
 import { LiveSession, type SessionHost } from './live-session.js';
-import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
+import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, MAX_DATAGRAM, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
 import { TokenBucket } from './token-bucket.js';
 import type { SessionSocketPort } from './session-socket.js';
 
@@ -307,8 +307,10 @@ export class SessionTable implements SessionLinks, SessionHost {
       return reason ? counters.reject(reason) : counters.accept();
     }
     const pending = this.#responses.get(index);
-    if (!pending) return counters.reject('data-unknown-index');
+    if (!pending) return counters.reject(data.length > MAX_DATAGRAM ? 'data-oversize' : 'data-unknown-index');
     if (pending.via !== via) return counters.reject('data-wrong-socket');
+    // Nothing is authenticated yet: a handshake's datagrams never exceed the base size.
+    if (!pending.rekeyOf && data.length > MAX_DATAGRAM) return counters.reject('data-oversize');
     if (pending.rekeyOf) {
       // A rekey is confirmed by the first packet under the new keys: the session keeps going.
       const session = pending.rekeyOf;

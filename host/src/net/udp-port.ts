@@ -2,14 +2,15 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Endpoint } from '@kith/sdk';
-import { PEER_MAGIC, MAX_RECEIVE } from './wire-constants.js';
+import { PEER_MAGIC, MAX_PROBE_DATAGRAM, MAX_RECEIVE, PacketType } from './wire-constants.js';
 import { socketAddress, toEndpoint } from './endpoint.js';
 import { RejectionCounters } from './rejection-counters.js';
 import { isStunMessage } from './stun-message.js';
 
 /**
- * Socket buffers asked for: a bulk window of a few hundred datagrams must fit the receive buffer
- * or bursts are dropped. The kernel caps the request at net.core.rmem_max / wmem_max.
+ * Socket buffers asked for: a bulk window (at most ~1.2 MB, counted in bytes whatever the datagram
+ * size) must fit the receive buffer or bursts are dropped; 4 MiB holds it with room for 64 KiB
+ * datagrams' overhead. The kernel caps the request at net.core.rmem_max / wmem_max.
  */
 const SOCKET_BUFFER_BYTES = 4 << 20;
 
@@ -139,7 +140,11 @@ export class UdpPort {
 
   #receive(data: Buffer, rinfo: dgram.RemoteInfo): void {
     if (data.length === 0) return this.counters.reject('empty');
-    if (data.length > MAX_RECEIVE) return this.counters.reject('oversize');
+    // Above 1500 bytes only DATA for a live session can be valid (sizes a path MTU probe
+    // confirmed); everything else that large is dropped here, before any parsing.
+    if (data.length > MAX_RECEIVE && (data.length > MAX_PROBE_DATAGRAM || data[0] !== PEER_MAGIC || data[1] !== PacketType.Data)) {
+      return this.counters.reject('oversize');
+    }
     const from = toEndpoint(rinfo.address, rinfo.port);
     if (data[0] === PEER_MAGIC) {
       if (!this.#peer) return this.counters.reject('no-peer-handler');

@@ -25,6 +25,10 @@ export const InnerType = {
   Keepalive: 0x01,
   /** The sender closes the session (reason follows as UTF-8, bounded). */
   Close: 0x02,
+  /** Path MTU probe: probe id u32, then padding to the size being tried (docs/wire/pmtu.md). */
+  Probe: 0x03,
+  /** Answer to a probe: id, the probe's datagram size, and the receiver's counts (docs/wire/pmtu.md). */
+  ProbeAck: 0x04,
   /** A bus frame for the session link's `onDidReceive`. */
   Payload: 0x10,
 } as const;
@@ -32,15 +36,25 @@ export const InnerType = {
 /** The largest UDP payload that fits a 1280-byte IPv6 MTU (1280 - 40 IPv6 - 8 UDP). */
 export const MAX_DATAGRAM = 1232;
 
-/** Anything larger than this is rejected before parsing (bounded receive, including STUN). */
+/** Anything larger than this is rejected before parsing (bounded receive, including STUN), except DATA up to {@link MAX_PROBE_DATAGRAM}. */
 export const MAX_RECEIVE = 1500;
+
+/**
+ * The largest datagram path MTU discovery tries, and the largest DATA datagram a live session
+ * accepts: the biggest UDP payload IPv4 can carry (65,535 − 20 − 8), which IPv6 carries too.
+ */
+export const MAX_PROBE_DATAGRAM = 65_507;
 
 /** magic(1) type(1) receiver index(4) counter(8). */
 export const DATA_HEADER_BYTES = 14;
 /** Poly1305 tag. */
 export const TAG_BYTES = 16;
-/** Largest plaintext a session link sends: the sealed datagram stays within {@link MAX_DATAGRAM}. */
-export const MAX_PAYLOAD = MAX_DATAGRAM - DATA_HEADER_BYTES - TAG_BYTES - 1;
+/** Plaintext bytes a DATA datagram of `datagram` bytes carries besides its inner type. */
+export function payloadOf(datagram: number): number {
+  return datagram - DATA_HEADER_BYTES - TAG_BYTES - 1;
+}
+/** Largest plaintext a session link sends before (or without) a confirmed larger path MTU: the sealed datagram stays within {@link MAX_DATAGRAM}. */
+export const MAX_PAYLOAD = payloadOf(MAX_DATAGRAM);
 
 /** Session timing (ms). */
 export const KEEPALIVE_MS = 5_000;

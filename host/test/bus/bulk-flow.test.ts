@@ -3,14 +3,19 @@ import { MIN_BULK_EVENTS_IN_FLIGHT, OutboundFlow, type OutboundContext } from '.
 import { SendScheduler } from '../../src/bus/send-scheduler.js';
 import type { ChannelHost } from '../../src/bus/channel-host.js';
 
-/** An outbound flow over a scheduler that counts datagrams instead of sealing them. */
-function flowCountingDatagrams() {
+/** An outbound flow over a scheduler that records datagram sizes instead of sealing them; `size.max` is the link's payload size. */
+function flowCountingDatagrams(maxPayload = 1200) {
   const sent: number[] = [];
-  const scheduler = new SendScheduler((head, tail) => sent.push(head.length + (tail?.length ?? 0)));
+  const size = { max: maxPayload };
+  const scheduler = new SendScheduler((head, tail) => {
+    const bytes = head.length + (tail?.length ?? 0);
+    if (bytes > size.max) throw new RangeError('too large for the link'); // as a session does
+    sent.push(bytes);
+  });
   const reports: string[] = [];
   const ctx: OutboundContext = {
     host: { persona: 'me', store: { revertInflight: () => 0 }, report: (r: { outcome: string }) => reports.push(r.outcome) } as unknown as ChannelHost,
-    peer: 'peer', maxPayload: 1200, scheduler,
+    peer: 'peer', get maxPayload() { return size.max; }, scheduler,
     stats: { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
     peerKinds: () => ({ 'test.block': 200 }), ready: () => true, readyAt: () => 0,
   };
@@ -20,25 +25,69 @@ function flowCountingDatagrams() {
     stream, streamHex: Buffer.from(stream).toString('hex'), kind: 'test.block', flags: 0, priority: 'bulk',
     header: new Uint8Array([0xa0]), payload: new Uint8Array(64 * 1024), extensionId: 'test', eventId: 'e',
   });
-  return { flow, sent, reports, send, streamHex: Buffer.from(stream).toString('hex'), close: () => { flow.close(); scheduler.close(); } };
+  return { flow, sent, size, reports, send, streamHex: Buffer.from(stream).toString('hex'), close: () => { flow.close(); scheduler.close(); } };
 }
 
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const busyWait = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // a retransmit waits at least 2 ms after the first send
+  }
+};
+
 describe('bus: bulk events in flight', () => {
-  it(`keeps ${MIN_BULK_EVENTS_IN_FLIGHT} 64 KiB events in flight even when the datagram window holds fewer`, () => {
+  it(`keeps ${MIN_BULK_EVENTS_IN_FLIGHT} 64 KiB events in flight even when the window holds fewer bytes`, () => {
     const t = flowCountingDatagrams();
     try {
       for (let i = 0; i < 10; i++) t.send();
       const perEvent = Math.ceil((64 * 1024 + 40) / (1200 - 40));
-      expect(t.flow.flow.bulkWindow).to.be.lessThan(MIN_BULK_EVENTS_IN_FLIGHT * perEvent); // the window alone would stop sooner
-      t.flow.pullBulk(10_000);
-      expect(t.flow.flow.bulkInflight).to.be.at.least(MIN_BULK_EVENTS_IN_FLIGHT * perEvent);
-      const events = t.flow.flow.bulkInflight / perEvent;
-      expect(t.sent.length).to.equal(t.flow.flow.bulkInflight);
+      expect(t.flow.flow.bulkWindowBytes).to.be.lessThan(MIN_BULK_EVENTS_IN_FLIGHT * 64 * 1024); // the window alone would stop sooner
+      t.flow.pullBulk(Number.POSITIVE_INFINITY);
+      expect(t.sent.length).to.equal(MIN_BULK_EVENTS_IN_FLIGHT * perEvent);
+      expect(t.flow.flow.bulkInflightBytes).to.equal(sum(t.sent));
       // One event acknowledged: exactly one more may leave, no burst beyond the floor.
       t.flow.onAck(t.streamHex, true, 1);
-      t.flow.pullBulk(10_000);
-      expect(t.flow.flow.bulkInflight / perEvent).to.equal(events);
+      t.flow.pullBulk(Number.POSITIVE_INFINITY);
+      expect(t.sent.length).to.equal((MIN_BULK_EVENTS_IN_FLIGHT + 1) * perEvent);
+      expect(t.flow.flow.bulkInflightBytes).to.equal(sum(t.sent.slice(perEvent)));
       expect(t.reports).to.deep.equal(['delivered']);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('the window counts bytes: with 64 KiB datagrams the same bytes leave as with 1200-byte ones, in 2 datagrams an event', () => {
+    const small = flowCountingDatagrams(1200);
+    const large = flowCountingDatagrams(65_476);
+    try {
+      for (const t of [small, large]) {
+        for (let i = 0; i < 10; i++) t.send();
+        t.flow.pullBulk(Number.POSITIVE_INFINITY);
+      }
+      expect(large.sent.length).to.equal(2 * MIN_BULK_EVENTS_IN_FLIGHT); // 4 events, not 57 datagrams' worth of events
+      expect(Math.abs(sum(large.sent) - sum(small.sent))).to.be.lessThan(MIN_BULK_EVENTS_IN_FLIGHT * 57 * 40);
+      expect(large.flow.flow.bulkInflightBytes).to.equal(sum(large.sent));
+    } finally {
+      small.close();
+      large.close();
+    }
+  });
+
+  it('after the link falls back to smaller datagrams, a repeated event is cut again to fit', async () => {
+    const t = flowCountingDatagrams(65_476);
+    try {
+      t.send();
+      t.flow.pullBulk(Number.POSITIVE_INFINITY);
+      expect(t.sent.length).to.equal(2);
+      t.size.max = 1200; // the session fell back (path change, loss)
+      busyWait(5);
+      t.flow.onNack(t.streamHex, true, [1], 'missing', undefined, [[1]]); // names a piece of the old cut
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const repeated = t.sent.slice(2);
+      expect(repeated.length).to.equal(Math.ceil((64 * 1024 + 40) / (1200 - 40)));
+      expect(Math.max(...repeated)).to.be.at.most(1200);
+      expect(t.flow.flow.bulkInflightBytes).to.equal(t.sent[0]! + t.sent[1]!); // counted once, as first sent
     } finally {
       t.close();
     }
@@ -49,13 +98,10 @@ describe('bus: bulk events in flight', () => {
     try {
       t.send();
       t.send();
-      t.flow.pullBulk(10_000);
+      t.flow.pullBulk(Number.POSITIVE_INFINITY);
       const first = t.sent.length;
       const perEvent = first / 2;
-      const waitUntil = performance.now() + 5;
-      while (performance.now() < waitUntil) {
-        // a retransmit waits at least 2 ms after the first send
-      }
+      busyWait(5);
       t.flow.onNack(t.streamHex, true, [1, 2], 'missing', undefined, [[3, 40], null]);
       return new Promise<void>((resolve) => setTimeout(() => {
         // Repeats go out with the next scheduler turns: 2 datagrams of event 1, all of event 2.

@@ -66,7 +66,7 @@ describe('bus: over real encrypted sessions between two hosts', function () {
     expect(receipt.queued).to.equal(false);
     await until(() => blobs.length === 1, 10_000, 'the fragmented event');
     expect(Buffer.compare(Buffer.from(blobs[0]!.payload), Buffer.from(body))).to.equal(0);
-    expect(Math.ceil(body.length / link.maxPayload)).to.be.greaterThan(1);
+    expect(Math.ceil(body.length / 1201)).to.be.greaterThan(1); // fragmented at the base size (a probed path may carry it whole)
 
     const started = performance.now();
     const chunk = new Uint8Array(1100);
