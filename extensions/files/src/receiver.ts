@@ -100,6 +100,11 @@ export class Receiver {
     return set;
   }
 
+  /** Whether block `i` is held, without building a set per block (this runs for every block). */
+  private holds(state: Incoming, i: number): boolean {
+    return state.runs.some((r) => r.start <= i && i < r.start + r.durable + r.buffered.length);
+  }
+
   private durableHave(state: Incoming): BlockSet {
     const set = new BlockSet();
     for (const run of state.runs) set.addRange(run.start, run.start + run.durable);
@@ -199,7 +204,7 @@ export class Receiver {
       await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: true }, undefined, true).catch(() => undefined);
       return;
     }
-    if (this.have(state).has(i)) return;
+    if (this.holds(state, i)) return;
     let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
     if (!run) {
       if (state.runs.length >= MAX_RUNS) return void state.dropped.add(i); // asked for again once the stream stalls
