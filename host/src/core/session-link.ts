@@ -13,7 +13,11 @@ export interface SessionLink {
   readonly openedAt: number;
   /** When the last authenticated datagram from the peer arrived (ms); absent where not tracked. */
   readonly lastReceivedAt?: number;
-  /** Largest plaintext `send` accepts, so the sealed datagram stays under a 1280-byte IPv6 MTU. */
+  /**
+   * Largest plaintext `send` accepts now: 1201 bytes (the sealed datagram fits a 1280-byte IPv6
+   * MTU) until a path MTU probe the peer acknowledged allows more (up to 65,476), and back to 1201
+   * after a fall back (docs/wire/pmtu.md). It can change between sends: read it when cutting.
+   */
   readonly maxPayload: number;
   /**
    * Encrypt and send one datagram carrying `plaintext`, followed by `tail` when given (a small
