@@ -9,12 +9,13 @@
  * Sizes (the issue's by default): KITH_BENCH_FILES_MB (1024; KITH_BENCH_FILES_MIB is read too),
  * KITH_BENCH_FILES_RSS_MB (2048; 0 skips the RSS transfer), KITH_BENCH_FILES_TRIALS (3).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { startTestNetwork, type TestHost } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
 import { percentile } from '../percentile.js';
@@ -25,6 +26,8 @@ const RSS_SIZE = Number(process.env.KITH_BENCH_FILES_RSS_MB ?? 2048) * MIB;
 const TRIALS = Math.max(1, Number(process.env.KITH_BENCH_FILES_TRIALS ?? 3));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const execFileAsync = promisify(execFile);
+const randomChunk = promisify(randomBytes);
 
 function pidOf(host: TestHost): number {
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -72,17 +75,26 @@ async function rawUdp(bytes: number): Promise<number> {
   return got / 1e6 / ((last - first) / 1000);
 }
 
-function writeRandomFile(file: string, size: number): void {
-  const out = fs.openSync(file, 'w', 0o600);
-  for (let at = 0; at < size; at += 16 * MIB) fs.writeSync(out, randomBytes(Math.min(16 * MIB, size - at)));
-  fs.closeSync(out);
+/*
+ * The baselines and fixtures below never block the event loop: the hosts' HTTP connections stay
+ * pooled between requests, and fetch drops an idle one at its keep-alive deadline (the server's
+ * 5 s hint less 2 s) only if its timers run. A loop blocked for seconds (a synchronous 1 GiB cp +
+ * sync) let the server close the socket first, and the next request went out on it: "fetch failed".
+ */
+async function writeRandomFile(file: string, size: number): Promise<void> {
+  const out = await fs.promises.open(file, 'w', 0o600);
+  try {
+    for (let at = 0; at < size; at += 16 * MIB) await out.write(await randomChunk(Math.min(16 * MIB, size - at)));
+  } finally {
+    await out.close();
+  }
 }
 
-function cpRate(file: string, size: number): number {
+async function cpRate(file: string, size: number): Promise<number> {
   const copy = `${file}.copy`;
   const started = performance.now();
-  execFileSync('cp', [file, copy]);
-  execFileSync('sync', [copy]);
+  await execFileAsync('cp', [file, copy]);
+  await execFileAsync('sync', [copy]);
   const rate = size / 1e6 / ((performance.now() - started) / 1000);
   fs.rmSync(copy);
   return rate;
@@ -120,13 +132,7 @@ interface TransferRun {
 /** Upload `file` into Alice's vault, commit, and wait until Bob has it complete; RSS sampled, chat pinged. */
 async function transfer(alice: TestHost, bob: TestHost, file: string, size: number, name: string): Promise<TransferRun> {
   const peer = bob.persona!.key;
-  // After the baselines' idle minute the kept-alive socket may be closing under us ("fetch
-  // failed" before the request reached the host): one retry on a fresh socket.
-  const begin = () => alice.request('POST', `/sessions/${peer}/files/begin`, { name, size });
-  const begun = await begin().catch((error: Error) => {
-    if (error.message !== 'fetch failed') throw error;
-    return begin();
-  });
+  const begun = await alice.request('POST', `/sessions/${peer}/files/begin`, { name, size });
   const id = begun.transfer_id as string;
   let started = performance.now();
   const res = await alice.fetch(`/api/sessions/${peer}/files/${id}/chunk?idx=0`, {
@@ -183,7 +189,7 @@ const suite: BenchSuite = {
   async run(): Promise<BenchRow[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-bench-files-'));
     const file = path.join(dir, 'payload.bin');
-    writeRandomFile(file, SIZE);
+    await writeRandomFile(file, SIZE);
     const net = await startTestNetwork({ hosts: 2 });
     const [alice, bob] = net.hosts as [TestHost, TestHost];
     try {
@@ -195,7 +201,7 @@ const suite: BenchSuite = {
       const idle: number[] = [];
       for (let trial = 0; trial < TRIALS; trial++) {
         raws.push(await rawUdp(Math.min(SIZE, 256 * MIB)));
-        cps.push(cpRate(file, SIZE));
+        cps.push(await cpRate(file, SIZE));
         idle.push(...(await idleChat(alice, bob, IDLE_CHAT_MESSAGES)));
         runs.push(await transfer(alice, bob, file, SIZE, `bench-${trial}.bin`));
         console.log(`      files trial ${trial + 1}/${TRIALS}: ${fmt(runs.at(-1)!.rate)} MB/s (raw UDP ${fmt(raws.at(-1)!)}, cp ${fmt(cps.at(-1)!)})`);
@@ -217,7 +223,7 @@ const suite: BenchSuite = {
       fs.rmSync(file);
       if (RSS_SIZE > 0) {
         const big = path.join(dir, 'rss.bin');
-        writeRandomFile(big, RSS_SIZE);
+        await writeRandomFile(big, RSS_SIZE);
         const run = await transfer(alice, bob, big, RSS_SIZE, 'bench-rss.bin');
         const bigMib = RSS_SIZE / MIB;
         rows.push(
