@@ -17,6 +17,7 @@ import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@
 import { needs } from '../support/needs.js';
 import { chromiumPath } from '../support/system-parts.js';
 import { CHROMIUM_ARGS, ROOT } from './harness.js';
+import { startCall } from '../../extensions/calls/test/browser-lab/call-setup.js';
 
 const ENGINE = path.join(ROOT, 'extensions/calls/ui/engine.ts');
 
@@ -64,10 +65,7 @@ describe('calls: audio and video from fake devices decode at the friend (Chromiu
     const aliceMedia = await (await alice.openPage()).openChannel('calls', 'media');
     const bobMedia = await (await bob.openPage()).openChannel('calls', 'media');
 
-    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: false });
-    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+    const sid = await startCall(alice, bob);
 
     const bobPage = await openPage();
     await bobPage.evaluate(() => {
@@ -115,12 +113,7 @@ describe('calls: audio and video from fake devices decode at the friend (Chromiu
     const [alice, bob] = net.hosts as [TestHost, TestHost];
     const aliceMedia = await (await alice.openPage()).openChannel('calls', 'media');
     const bobMedia = await (await bob.openPage()).openChannel('calls', 'media');
-    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: true });
-    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
-    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
-    await bob.events.waitFor<{ stream_id: string; on: boolean }>('calls:video', (e) => e.stream_id === sid && e.on, 20_000);
+    const sid = await startCall(alice, bob, { video: true });
 
     const alicePage = await openPage();
     await alicePage.exposeFunction('sendVideo', (base64: string, keyframe: boolean) => {

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
 import { needs } from '../support/needs.js';
 import { chromiumPath } from '../support/system-parts.js';
+import { startCall } from '../../extensions/calls/test/browser-lab/call-setup.js';
 import { launchLabBrowser, onsetLatencies, openLabPage, percentile } from '../../extensions/calls/test/browser-lab/lab-pages.js';
 
 interface LabStats {
@@ -49,11 +50,11 @@ describe('calls: a generated tone crosses a call and is heard at the right frequ
     const [alicePage, bobPage] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
     await Promise.all([alicePage.evaluate('lab.openMedia()'), bobPage.evaluate('lab.openMedia()')]);
 
-    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: false });
-    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-    expect((await bob.request('GET', '/calls/status')).call).to.include({ state: 'ringing', direction: 'incoming' });
-    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+    const sid = await startCall(alice, bob, {
+      whileRinging: async () => {
+        expect((await bob.request('GET', '/calls/status')).call).to.include({ state: 'ringing', direction: 'incoming' });
+      },
+    });
 
     await bobPage.evaluate('lab.startAudio(440, \'steady\')');
     await alicePage.evaluate('lab.startAudio(880, \'bursts\')');

@@ -14,6 +14,7 @@ import { needs } from '../support/needs.js';
 import { chromiumPath } from '../support/system-parts.js';
 import { launchLabBrowser, openLabPage } from '../../extensions/calls/test/browser-lab/lab-pages.js';
 import { startLossyPair, type LossyPair } from '../../extensions/calls/test/browser-lab/lossy-pair.js';
+import { startCall } from '../../extensions/calls/test/browser-lab/call-setup.js';
 
 interface VideoStats { droppedTop: number; received: number; keyframes: number; plis: number; lost: number; layered: number; skipped: number; lossesAbsorbed: number; chainBreaks: number; decoded: number; errors: number }
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -41,12 +42,7 @@ describe('calls: video temporal layers keep decoding through loss (Chromium, los
     [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
     await Promise.all([a.addScriptTag({ content: hook }), b.addScriptTag({ content: hook })]);
     await Promise.all([a.evaluate('videoLab.open()'), b.evaluate('videoLab.open()')]);
-    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: true });
-    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
-    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
-    await bob.events.waitFor<{ on: boolean }>('calls:video', (e) => e.on, 20_000);
+    await startCall(alice, bob, { video: true });
   });
   after(async () => {
     await browser?.close();

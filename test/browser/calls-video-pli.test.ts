@@ -12,6 +12,7 @@ import { needs } from '../support/needs.js';
 import { chromiumPath } from '../support/system-parts.js';
 import { launchLabBrowser, openLabPage } from '../../extensions/calls/test/browser-lab/lab-pages.js';
 import { startLossyPair, type LossyPair } from '../../extensions/calls/test/browser-lab/lossy-pair.js';
+import { startCall } from '../../extensions/calls/test/browser-lab/call-setup.js';
 
 interface VideoStats { received: number; keyframes: number; plis: number; plisAnswered: number; lastPliAt: number; keyframeAfterPliAt: number; decoded: number }
 const FRAME_MS = 1000 / 30;
@@ -38,12 +39,7 @@ describe('calls: a video loss burst brings a keyframe request and a keyframe wit
     const { alice, bob } = pair;
     const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
     await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
-    const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: true });
-    await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-    await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-    await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
-    await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
-    await bob.events.waitFor<{ on: boolean }>('calls:video', (e) => e.on, 20_000);
+    await startCall(alice, bob, { video: true });
 
     const codec = await a.evaluate('lab.startVideo(true)') as string;
     await b.evaluate(`lab.startVideo(false, ${JSON.stringify(codec)})`);

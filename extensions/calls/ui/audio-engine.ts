@@ -11,6 +11,14 @@
  */
 import { SilenceGate } from './silence-gate.js';
 
+/** Bitrate changes: at most one configure per RECONFIGURE_GAP_MS; steps under MIN_BITRATE_STEP wait SMALL_STEP_GAP_MS. */
+const RECONFIGURE_GAP_MS = 500;
+const MIN_BITRATE_STEP = 0.15;
+const SMALL_STEP_GAP_MS = 3_000;
+
+/** Captured chunks (10 ms each) the track processor may hold while the page is busy. */
+const CAPTURE_BUFFER_CHUNKS = 50;
+
 /** Opus at 48 kHz mono, 20 ms per frame. */
 export const OPUS_CONFIG: AudioEncoderConfig = {
   codec: 'opus',
@@ -60,8 +68,11 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
   });
   encoder.configure(OPUS_CONFIG);
   // MediaStreamTrackProcessor (Chromium) hands the track's AudioData one by one.
-  const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<AudioData> } }).MediaStreamTrackProcessor;
-  const reader = new Processor({ track }).readable.getReader();
+  const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<AudioData> } }).MediaStreamTrackProcessor;
+  // The processor keeps only a few chunks for a slow reader and drops older ones: a busy main
+  // thread would lose captured audio (a gap in the stamps, heard as silence at the friend's).
+  // Half a second of 10 ms chunks rides out a stall; the reader then catches up at once.
+  const reader = new Processor({ track, maxBufferSize: CAPTURE_BUFFER_CHUNKS }).readable.getReader();
   let running = true;
   (async () => {
     while (running) {
@@ -76,6 +87,7 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
     }
   })().catch((error) => console.error('audio capture', error));
   let bitrate = OPUS_CONFIG.bitrate!;
+  let configuredAt = Number.NEGATIVE_INFINITY;
   return {
     get bitrate() {
       return bitrate;
@@ -83,6 +95,12 @@ export async function startAudioCapture(onFrame: (frame: Uint8Array, index: numb
     setBitrate(bitsPerSecond) {
       const next = Math.round(Math.min(128_000, Math.max(6_000, bitsPerSecond)));
       if (next === bitrate || encoder.state !== 'configured') return;
+      // Each configure drops the part-filled frame (up to 20 ms of captured audio, heard as a gap),
+      // so small steps wait and no two configures come within RECONFIGURE_GAP_MS.
+      const now = performance.now();
+      if (now - configuredAt < RECONFIGURE_GAP_MS) return;
+      if (Math.abs(next - bitrate) < bitrate * MIN_BITRATE_STEP && now - configuredAt < SMALL_STEP_GAP_MS) return;
+      configuredAt = now;
       bitrate = next;
       encoder.configure({ ...OPUS_CONFIG, bitrate });
     },

@@ -9,6 +9,7 @@
  */
 import { JitterBuffer } from './jitter-buffer.js';
 import { unpackBody } from './media-frame.js';
+import { PcmPlayer, type PlayoutStats } from './pcm-player.js';
 
 const FRAME_MS = 20;
 const FRAME_SAMPLES = 960;
@@ -43,6 +44,8 @@ export interface AudioReceiver {
   /** What happened since the last call (about every 100 ms): for the feedback to the sender. */
   report(): IntervalReport;
   readonly stats: AudioReceiverStats;
+  /** The AudioContext player's catch-up and underrun counts (with `play`). */
+  readonly playout?: PlayoutStats;
   close(): void;
 }
 
@@ -51,8 +54,10 @@ export interface AudioReceiverOptions {
   onPcm?(samples: Float32Array, concealed: boolean, wallMs: number, index?: number): void;
   /** Each arriving frame's media index with its wall-clock arrival time (latency breakdown). */
   onArrival?(index: number, wallMs: number): void;
-  /** Play through an AudioContext too (the call page); tests and the bench tap `onPcm` only. */
+  /** Play through an AudioContext too (the call page, and the bench's latency runs). */
   play?: boolean;
+  /** With `play`: each chunk as it is queued, with the wall-clock time it starts to play. */
+  onPlayout?(samples: Float32Array, startWallMs: number): void;
 }
 
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -67,7 +72,8 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   const player = options.play ? new PcmPlayer() : undefined;
 
   const emit = (samples: Float32Array, concealed: boolean, index?: number) => {
-    player?.play(samples);
+    const startsAt = player?.play(samples);
+    if (startsAt !== undefined) options.onPlayout?.(samples, startsAt);
     options.onPcm?.(samples, concealed, wallNow(), index);
   };
   const decoding: number[] = [];
@@ -145,6 +151,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   const recentMeans: number[] = [];
   return {
     stats,
+    playout: player?.stats,
     report() {
       const expected = maxSeq === undefined || intervalFrom === undefined ? 0 : maxSeq - intervalFrom;
       const loss = expected > 0 ? Math.max(0, Math.min(1, 1 - intervalCount / expected)) : 0;
@@ -187,26 +194,4 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       player?.close();
     },
   };
-}
-
-/** Plays 48 kHz mono PCM chunks back to back through an AudioContext. */
-class PcmPlayer {
-  private readonly context = new AudioContext({ sampleRate: 48_000, latencyHint: 'interactive' });
-  private next = 0;
-
-  play(samples: Float32Array): void {
-    const buffer = this.context.createBuffer(1, samples.length, 48_000);
-    buffer.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
-    const source = this.context.createBufferSource();
-    source.buffer = buffer;
-    source.connect(this.context.destination);
-    // Behind the clock (a stall): restart just ahead of it rather than play stale audio.
-    if (this.next < this.context.currentTime) this.next = this.context.currentTime + 0.005;
-    source.start(this.next);
-    this.next += buffer.duration;
-  }
-
-  close(): void {
-    this.context.close().catch(() => undefined);
-  }
 }

@@ -16,6 +16,7 @@ import { percentile } from '../percentile.js';
 import { startLossyPair } from '../../../extensions/calls/test/browser-lab/lossy-pair.js';
 import { measureBitrateRecovery, measureKithCall, measureKithUnderLoss, measureWebRtcCall, type CallFigures } from '../../../extensions/calls/test/browser-lab/measure.js';
 import { measureWebRtcBitrateRecovery, measureWebRtcUnderLoss } from '../../../extensions/calls/test/browser-lab/webrtc-impaired.js';
+import { startCall } from '../../../extensions/calls/test/browser-lab/call-setup.js';
 
 const SECONDS = 20;
 const LATENCY_TRIALS = 3;
@@ -25,10 +26,7 @@ const LOSS = { loss: 0.05, delayMs: [40, 40] as const, seed: 5 };
 async function hostPathLatencies(alice: TestHost, bob: TestHost, frames: number): Promise<number[]> {
   const aliceMedia = await (await alice.openPage()).openChannel('calls', 'media');
   const bobMedia = await (await bob.openPage()).openChannel('calls', 'media');
-  const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: false });
-  await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-  await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-  await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
+  await startCall(alice, bob);
   const latencies: number[] = [];
   bobMedia.onDidReceive((m) => {
     if (m instanceof Uint8Array && m[0] === 1) latencies.push(performance.now() - new DataView(m.buffer, m.byteOffset + 6).getFloat64(0));

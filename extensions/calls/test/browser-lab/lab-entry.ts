@@ -69,6 +69,8 @@ const state: {
   link?: AudioLink;
   sentOnsets: OnsetDetector;
   playedOnsets: OnsetDetector;
+  /** Onsets in the decoder's output (before the AudioContext): the latency breakdown's last step. */
+  decodedOnsets: OnsetDetector;
   tail: PcmTail;
   pc?: RTCPeerConnection;
   tone?: ReturnType<typeof toneTrack>;
@@ -81,7 +83,7 @@ const state: {
   arrivedAt: Map<number, number>;
   /** Audible gaps in the played tone, measured the same way for Kith and WebRTC. */
   gaps: GapMeter;
-} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map(), onsetFrames: [] };
+} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), decodedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map(), onsetFrames: [] };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
   const Processor = (globalThis as any).MediaStreamTrackProcessor;
@@ -113,6 +115,7 @@ const lab = {
   async startAudio(frequency: number, mode: ToneMode): Promise<void> {
     state.sentOnsets = new OnsetDetector();
     state.playedOnsets = new OnsetDetector();
+    state.decodedOnsets = new OnsetDetector();
     state.gaps = new GapMeter();
     state.tone = toneTrack(frequency, mode);
     state.link = await startAudioLink(state.channel as any, {
@@ -120,10 +123,14 @@ const lab = {
       onCapturePcm: (samples, wall) => state.sentOnsets.feed(samples, wall),
       onEncoded: (index, wall) => state.encodedAt.set(index, wall),
       onArrival: (index, wall) => state.arrivedAt.set(index, wall),
+      // Played through an AudioContext as on the call page: an onset counts when it starts to play
+      // (audio queued in the context counts as delay, as it is heard).
+      play: true,
+      onPlayout: (samples, startWall) => state.playedOnsets.feed(samples, startWall + (samples.length / 48_000) * 1000),
       onPcm: (samples, _concealed, wall, index) => {
-        const before = state.playedOnsets.onsets.length;
-        state.playedOnsets.feed(samples, wall);
-        if (state.playedOnsets.onsets.length > before && index !== undefined) state.onsetFrames.push([index, wall]);
+        const before = state.decodedOnsets.onsets.length;
+        state.decodedOnsets.feed(samples, wall);
+        if (state.decodedOnsets.onsets.length > before && index !== undefined) state.onsetFrames.push([index, wall]);
         state.gaps.feed(samples);
         state.tail.add(samples);
       },
@@ -145,7 +152,7 @@ const lab = {
     state.link?.stop();
   },
   stats() {
-    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, longestGapMs: state.gaps.longestMs };
+    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, playout: state.link?.receiver.playout, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, longestGapMs: state.gaps.longestMs };
   },
   /** What the latency breakdown needs: each frame's encode and arrival times, by media index. */
   frameTimes() {

@@ -7,6 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import type { TestHost } from '@kith/sdk/testing';
+import { startCall } from './call-setup.js';
 import { onsetLatencies, openLabPage } from './lab-pages.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,20 +24,12 @@ export interface CallFigures {
 type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
 const stats = (page: Page) => page.evaluate('lab.stats()') as Promise<Stats>;
 
-async function ring(alice: TestHost, bob: TestHost): Promise<string> {
-  const { stream_id: sid } = await alice.request<{ stream_id: string }>('POST', `/sessions/${bob.persona!.key}/calls/start`, { with_video: false });
-  await bob.events.waitFor<{ stream_id: string }>('calls:offered', (e) => e.stream_id === sid, 20_000);
-  await bob.request('POST', `/sessions/${alice.persona!.key}/calls/accept`, { stream_id: sid });
-  await alice.events.waitFor<{ stream_id: string }>('calls:accepted', (e) => e.stream_id === sid, 20_000);
-  return sid;
-}
-
 /** A Kith call from Alice to Bob (a live session between them): latency for `seconds`, then silence. */
 export async function measureKithCall(browser: Browser, alice: TestHost, bob: TestHost, seconds: number): Promise<CallFigures> {
   const silentBytesPerSecond = await (async () => {
     const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
     await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
-    await ring(alice, bob);
+    await startCall(alice, bob);
     await a.evaluate(`lab.startAudio(880, 'silent')`);
     await sleep(2_000);
     const before = (await stats(a)).sent!.bytes;
@@ -49,7 +42,7 @@ export async function measureKithCall(browser: Browser, alice: TestHost, bob: Te
   })();
   const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
-  await ring(alice, bob);
+  await startCall(alice, bob);
   // Bob's page plays what arrives; it needs a receiver, which a silent capture of his own brings.
   await b.evaluate(`lab.startAudio(440, 'silent')`);
   await a.evaluate(`lab.startAudio(880, 'bursts')`);
@@ -111,7 +104,7 @@ export interface LossFigures {
 export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bob: TestHost, seconds: number): Promise<LossFigures> {
   const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
-  await ring(alice, bob);
+  await startCall(alice, bob);
   await b.evaluate(`lab.startAudio(440, 'silent')`);
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   await sleep(seconds * 1000);
@@ -133,9 +126,7 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
 export async function measureBitrateRecovery(browser: Browser, alice: TestHost, bob: TestHost, relay: { impair(i: { loss: number }): void }, lossSeconds: number): Promise<RecoveryFigures> {
   const [a, b] = await Promise.all([openLabPage(browser, alice), openLabPage(browser, bob)]);
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
-  await ring(alice, bob);
-  await alice.request('POST', `/sessions/${bob.persona!.key}/calls/video/start`, {});
-  await bob.events.waitFor<{ on: boolean }>('calls:video', (e) => e.on, 20_000);
+  await startCall(alice, bob, { video: true });
   await b.evaluate(`lab.startAudio(440, 'silent')`);
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   const codec = await a.evaluate('lab.startVideo(true)') as string;
