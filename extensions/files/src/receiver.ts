@@ -4,7 +4,7 @@
  * every block is checked against its hash before it is written. Blocks go into runs: append-only
  * sealed blobs, each holding consecutive blocks from its start (a seek starts a new run). What a
  * run durably holds is its blob's size, so after a crash the record is exactly what is on disk.
- * Verified blocks wait in memory (at most {@link MAX_BUFFERED_BYTES} per run) and are appended
+ * Verified blocks wait in memory (at most {@link MAX_BUFFERED_BYTES} per transfer) and are appended
  * in batches, so a commit (fsync) is paid per few MiB, not per block.
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
@@ -19,7 +19,7 @@ import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
 const FLUSH_BYTES = 512 * 1024;
-/** Also what a kill -9 of the receiver can cost: blocks verified but not yet durable are sent again. */
+/** Verified blocks in memory per transfer (all runs). Also what a kill -9 of the receiver can cost: blocks verified but not yet durable are sent again. */
 export const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
 const FLUSH_AFTER_MS = 50;
 /** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
@@ -232,7 +232,19 @@ export class Receiver {
     if (bytes >= FLUSH_BYTES || last) this.flush(state, run);
     else if (!run.timer) run.timer = setTimeout(() => this.flush(state, run), FLUSH_AFTER_MS);
     // Backpressure: the bus ACKs this block only when we return, so a slow disk slows the sender.
-    while (run.buffered.length * state.record.bs >= MAX_BUFFERED_BYTES && run.flushing) await run.flushing;
+    // The bound is per transfer, not per run: a seeking reader can open up to 64 runs.
+    while (this.bufferedBytes(state) >= MAX_BUFFERED_BYTES) {
+      for (const r of state.runs) if (r.buffered.length > 0) this.flush(state, r);
+      const flushing = state.runs.flatMap((r) => (r.flushing ? [r.flushing] : []));
+      if (flushing.length === 0) break;
+      await Promise.race(flushing);
+    }
+  }
+
+  private bufferedBytes(state: Incoming): number {
+    let blocks = 0;
+    for (const run of state.runs) blocks += run.buffered.length;
+    return blocks * state.record.bs;
   }
 
   private flush(state: Incoming, run: RunState): void {
