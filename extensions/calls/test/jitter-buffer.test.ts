@@ -99,6 +99,15 @@ describe('calls jitter buffer', () => {
     expect(buffer.pop(due + GRACE_MS)).to.deep.equal({ kind: 'missing', seq: 1 });
   });
 
+  it('forgets a start-up burst within seconds, even in a call with pauses (DTX)', () => {
+    // The first 20 frames arrive 200 ms late (a call's start); then frames flow in talk spurts: 10
+    // frames, then 40 slots of silence with nothing sent.
+    const delay = (seq: number) => (seq < 20 ? 230 : seq % 50 < 10 ? 30 : null);
+    const { buffer, targets } = run(400, delay);
+    expect(Math.max(...targets)).to.be.at.least(150); // the burst was learned
+    expect(buffer.targetMs).to.equal(MIN_TARGET_MS); // and forgotten (8 s later, with only ~70 frames since)
+  });
+
   it('never aims above 200 ms, however bad the path', () => {
     const random = seeded(3);
     const { targets } = run(500, () => random() * 1_000);

@@ -1,9 +1,11 @@
 /**
  * An adaptive jitter buffer for the call's audio (pure logic, no DOM, so Node tests drive it).
  * NetEq's idea, simplified: the target delay is a high percentile (95th) of the observed arrival
- * delay above the fastest frame's, over the last 200 frames, clamped to 20–200 ms, instead of a
- * fixed size. Frame `seq` is due at `base + seq × frameMs + target`, where `base` is the earliest
- * arrival offset among those 200 frames: a sliding minimum, so a sender whose frame clock runs a
+ * delay above the fastest frame's, over the frames of the last 3 s (at least the last 50, at most
+ * 200: a count alone would span many seconds of a call with pauses, and keep a call's start-up
+ * burst in the estimate long after), clamped to 20–200 ms, instead of a fixed size. Frame `seq` is
+ * due at `base + seq × frameMs + target`, where `base` is the earliest arrival offset among those
+ * frames: a sliding minimum, so a sender whose frame clock runs a
  * little fast or slow against ours (capture devices do) moves the baseline with it instead of
  * inflating every delay (fast) or making every frame late (slow). The playout loop calls
  * `pop(now)` once per frame interval and gets the frame, a `missing` (conceal it: Opus PLC/FEC)
@@ -18,6 +20,8 @@
 export const MIN_TARGET_MS = 20;
 export const MAX_TARGET_MS = 200;
 const HISTORY = 200;
+const HISTORY_MS = 3_000;
+const MIN_HISTORY = 50;
 const PERCENTILE = 0.95;
 /** How long a due slot waits for its frame when no later frame has arrived. */
 export const GRACE_MS = 20;
@@ -29,8 +33,9 @@ export type Playout =
 
 export class JitterBuffer {
   private readonly frames = new Map<number, Uint8Array>();
-  /** `arrival − seq × frameMs` of the last {@link HISTORY} arrivals, oldest first. */
+  /** `arrival − seq × frameMs` of the recent arrivals with their arrival times, oldest first. */
   private readonly offsets: number[] = [];
+  private readonly arrivals: number[] = [];
   private base = Number.POSITIVE_INFINITY;
   private next: number | undefined;
   private newest: number | undefined;
@@ -71,7 +76,11 @@ export class JitterBuffer {
 
   private learn(seq: number, arrivalMs: number): void {
     this.offsets.push(arrivalMs - seq * this.frameMs);
-    if (this.offsets.length > HISTORY) this.offsets.shift();
+    this.arrivals.push(arrivalMs);
+    while (this.offsets.length > HISTORY || (this.offsets.length > MIN_HISTORY && arrivalMs - this.arrivals[0]! > HISTORY_MS)) {
+      this.offsets.shift();
+      this.arrivals.shift();
+    }
     const sorted = [...this.offsets].sort((a, b) => a - b);
     this.base = sorted[0]!;
     const high = sorted[Math.min(sorted.length - 1, Math.floor(PERCENTILE * sorted.length))]! - this.base;
