@@ -7,6 +7,7 @@
  * breaks the stream until a keyframe. Each frame carries its layer, the index of the frame it
  * predicts from (`ref`) and of the last T0 (`t0`), so the receiver decides per frame.
  */
+import { packBody, unpackBody } from './media-frame.js';
 
 export interface LayerInfo {
   /** Temporal layer id, 0 = base. */
@@ -30,28 +31,25 @@ const LAYERED_HEADER = 13;
 
 /** Plain: [index u32][frame]. Layered: [index | 2^31 u32][layer u8][ref u32][t0 u32][frame]. */
 export function packVideoBody(index: number, frame: Uint8Array, layers?: LayerInfo): Uint8Array {
-  const header = layers ? LAYERED_HEADER : 4;
-  const body = new Uint8Array(header + frame.length);
-  const view = new DataView(body.buffer);
   const word = (index & 0x7fff_ffff) >>> 0;
-  if (layers) {
-    view.setUint32(0, (word | LAYERED) >>> 0);
-    view.setUint8(4, layers.layer);
-    view.setUint32(5, layers.ref >>> 0);
-    view.setUint32(9, layers.t0 >>> 0);
-  } else view.setUint32(0, word);
-  body.set(frame, header);
+  if (!layers) return packBody(word, frame);
+  const body = new Uint8Array(LAYERED_HEADER + frame.length);
+  const view = new DataView(body.buffer);
+  view.setUint32(0, (word | LAYERED) >>> 0);
+  view.setUint8(4, layers.layer);
+  view.setUint32(5, layers.ref >>> 0);
+  view.setUint32(9, layers.t0 >>> 0);
+  body.set(frame, LAYERED_HEADER);
   return body;
 }
 
 export function unpackVideoBody(body: Uint8Array): VideoBody | undefined {
-  if (body.length < 4) return undefined;
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const word = view.getUint32(0);
-  if (!(word & LAYERED)) return { index: word, frame: body.subarray(4) };
+  const plain = unpackBody(body);
+  if (!plain || !(plain.index & LAYERED)) return plain;
   if (body.length < LAYERED_HEADER) return undefined;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   return {
-    index: (word & 0x7fff_ffff) >>> 0,
+    index: (plain.index & 0x7fff_ffff) >>> 0,
     frame: body.subarray(LAYERED_HEADER),
     layers: { layer: view.getUint8(4), ref: view.getUint32(5), t0: view.getUint32(9) },
   };
