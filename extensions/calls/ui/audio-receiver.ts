@@ -51,7 +51,7 @@ export interface AudioReceiver {
 
 export interface AudioReceiverOptions {
   /** Each 20 ms of PCM as it is produced (decoded or concealed), with the wall-clock time. */
-  onPcm?(samples: Float32Array, concealed: boolean, wallMs: number, index?: number): void;
+  onPcm?(samples: Float32Array, concealed: boolean, wallMs: number): void;
   /** Each arriving frame's media index with its wall-clock arrival time (latency breakdown). */
   onArrival?(index: number, wallMs: number): void;
   /** Play through an AudioContext too (the call page, and the bench's latency runs). */
@@ -71,24 +71,20 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   let repeats = 0;
   const player = options.play ? new PcmPlayer() : undefined;
 
-  const emit = (samples: Float32Array, concealed: boolean, index?: number) => {
+  const emit = (samples: Float32Array, concealed: boolean) => {
     const startsAt = player?.play(samples);
     if (startsAt !== undefined) options.onPlayout?.(samples, startsAt);
-    options.onPcm?.(samples, concealed, wallNow(), index);
+    options.onPcm?.(samples, concealed, wallNow());
   };
-  const decoding: number[] = [];
   const decoder = new AudioDecoder({
     output: (data) => {
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
-      // Chromium stamps decoder output by counting frames, not from the input: take the index
-      // from the decodes in flight, which come out in order.
-      const index = decoding.shift();
       data.close();
       stats.decodedSamples += samples.length;
       for (const s of samples) if (Math.abs(s) > stats.peak) stats.peak = Math.abs(s);
       lastPcm = samples;
-      emit(samples, false, index);
+      emit(samples, false);
     },
     error: (error) => console.error('audio decoder', error),
   });
@@ -134,7 +130,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       lastSeq = seq;
       repeats = 0;
       stats.played++;
-      if (decoder.state === 'configured') decoding.push(slot.seq), decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
+      if (decoder.state === 'configured') decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
     }
     stats.targetMs = buffer.targetMs;
     stats.late = buffer.stats.late;

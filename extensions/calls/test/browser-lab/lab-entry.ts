@@ -78,12 +78,10 @@ const state: {
   video?: VideoLink;
   /** Media index → wall-clock time the sender's encoder handed the frame over / it reached the receiver. */
   encodedAt: Map<number, number>;
-  /** The media index and output time of each decoded frame an onset was found in. */
-  onsetFrames: [number, number][];
   arrivedAt: Map<number, number>;
   /** Audible gaps in the played tone, measured the same way for Kith and WebRTC. */
   gaps: GapMeter;
-} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), decodedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map(), onsetFrames: [] };
+} = { sentOnsets: new OnsetDetector(), playedOnsets: new OnsetDetector(), decodedOnsets: new OnsetDetector(), tail: new PcmTail(), gaps: new GapMeter(), encodedAt: new Map(), arrivedAt: new Map() };
 
 async function readTrack(track: MediaStreamTrack, onPcm: (samples: Float32Array, wallMs: number) => void): Promise<void> {
   const Processor = (globalThis as any).MediaStreamTrackProcessor;
@@ -127,10 +125,8 @@ const lab = {
       // (audio queued in the context counts as delay, as it is heard).
       play: true,
       onPlayout: (samples, startWall) => state.playedOnsets.feed(samples, startWall + (samples.length / 48_000) * 1000),
-      onPcm: (samples, _concealed, wall, index) => {
-        const before = state.decodedOnsets.onsets.length;
+      onPcm: (samples, _concealed, wall) => {
         state.decodedOnsets.feed(samples, wall);
-        if (state.decodedOnsets.onsets.length > before && index !== undefined) state.onsetFrames.push([index, wall]);
         state.gaps.feed(samples);
         state.tail.add(samples);
       },
@@ -152,11 +148,11 @@ const lab = {
     state.link?.stop();
   },
   stats() {
-    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, playout: state.link?.receiver.playout, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, longestGapMs: state.gaps.longestMs };
+    return { transport: state.socket?.io.engine?.transport.name, bitrate: state.link?.capture.bitrate, peerFeedback: state.link?.peer.last, receiver: state.link?.receiver.stats, playout: state.link?.receiver.playout, sent: state.link?.sent, channel: state.channel?.stats, sentOnsets: state.sentOnsets.onsets, bursts: state.tone?.burstTimes() ?? [], playedOnsets: state.playedOnsets.onsets, decodedOnsets: state.decodedOnsets.onsets, longestGapMs: state.gaps.longestMs };
   },
   /** What the latency breakdown needs: each frame's encode and arrival times, by media index. */
   frameTimes() {
-    return { encoded: [...state.encodedAt], arrived: [...state.arrivedAt], onsetFrames: state.onsetFrames };
+    return { encoded: [...state.encodedAt], arrived: [...state.arrivedAt] };
   },
   dominant(candidates: number[]) {
     return dominantFrequency(state.tail.all(), candidates, 48_000);

@@ -19,9 +19,11 @@ export interface CallFigures {
   receiver?: Record<string, number>;
   /** Kith only: each frame's encoder output at the sender → arrival at the receiver's page, ms. */
   transits?: number[];
+  /** Kith only: capture → the onset in the decoder's output, before the call page's player, ms. */
+  decodedLatencies?: number[];
 }
 
-type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
+type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; decodedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
 const stats = (page: Page) => page.evaluate('lab.stats()') as Promise<Stats>;
 
 /** A Kith call from Alice to Bob (a live session between them): latency for `seconds`, then silence. */
@@ -53,7 +55,7 @@ export async function measureKithCall(browser: Browser, alice: TestHost, bob: Te
   await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
   await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
   await Promise.all([a.close(), b.close()]);
-  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), silentBytesPerSecond, receiver: played.receiver, transits };
+  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), decodedLatencies: onsetLatencies(sent.sentOnsets, played.decodedOnsets), silentBytesPerSecond, receiver: played.receiver, transits };
 }
 
 type FrameTimes = { encoded: [number, number][]; arrived: [number, number][] };
