@@ -59,11 +59,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
   }
   const secretBytes = Buffer.from(options.secret, 'utf8');
 
-  // The listening address is fixed once listening; rebuild the set only if it changes.
+  // The listening address is fixed once listening; rebuild the set only if it changes. While the
+  // server closes, address() is null but kept-alive connections still carry requests: they are
+  // still ours (an empty set here would answer them 403, which a page reads as a stale secret).
   let cached: { key: string; hosts: ReadonlySet<string> } | undefined;
   const allowedHosts = (): ReadonlySet<string> => {
     const address = options.address();
-    if (!address || typeof address === 'string') return new Set();
+    if (!address || typeof address === 'string') return cached?.hosts ?? new Set();
     const key = `${address.address} ${address.port}`;
     if (cached?.key === key) return cached.hosts;
     const port = address.port;
