@@ -2,6 +2,10 @@
  * The friend's audio: arrivals → adaptive jitter buffer (ui/jitter-buffer.ts) → a playout clock
  * that pops one 20 ms slot at a time → Opus decoder, or concealment for a lost slot → PCM.
  *
+ * Slots are taken {@link AHEAD_MS} before they are due and decoded at once; the player schedules
+ * each on the audio clock for its due time (ui/pcm-player.ts). The head start absorbs the page's
+ * timer and decoder hiccups without adding delay: only the jitter buffer's target is waited.
+ *
  * Concealment: WebCodecs exposes neither libopus PLC (decoding a missing packet) nor FEC decoding,
  * so a lost slot repeats the last decoded 20 ms at half the level each time, then falls silent
  * after three slots. A slot the sender left out for DTX (its index jumped but the host sequence did
@@ -14,6 +18,8 @@ import { PcmPlayer, type PlayoutStats } from './pcm-player.js';
 const FRAME_MS = 20;
 const FRAME_SAMPLES = 960;
 const MAX_REPEATS = 3;
+/** How long before its due time a slot is taken and decoded. */
+export const AHEAD_MS = 20;
 
 export interface AudioReceiverStats {
   received: number;
@@ -71,20 +77,24 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   let repeats = 0;
   const player = options.play ? new PcmPlayer() : undefined;
 
-  const emit = (samples: Float32Array, concealed: boolean) => {
-    const startsAt = player?.play(samples);
+  const emit = (samples: Float32Array, concealed: boolean, dueMs: number) => {
+    const startsAt = player?.play(samples, dueMs);
     if (startsAt !== undefined) options.onPlayout?.(samples, startsAt);
     options.onPcm?.(samples, concealed, wallNow());
   };
+  // The due time of each slot in the decoder, by the chunk timestamp it was given.
+  const dueOf = new Map<number, number>();
   const decoder = new AudioDecoder({
     output: (data) => {
+      const dueMs = dueOf.get(data.timestamp) ?? performance.now();
+      dueOf.delete(data.timestamp);
       const samples = new Float32Array(data.numberOfFrames);
       data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
       data.close();
       stats.decodedSamples += samples.length;
       for (const s of samples) if (Math.abs(s) > stats.peak) stats.peak = Math.abs(s);
       lastPcm = samples;
-      emit(samples, false);
+      emit(samples, false, dueMs);
     },
     error: (error) => console.error('audio decoder', error),
   });
@@ -94,7 +104,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   // plays, its host sequence tells what the gap was: consecutive with the last played frame means
   // the sender skipped those slots in silence (DTX), so they are counted as DTX, not as loss.
   let pending = 0;
-  const conceal = () => {
+  const conceal = (dueMs: number) => {
     pending++;
     const out = new Float32Array(FRAME_SAMPLES);
     if (lastPcm && repeats < MAX_REPEATS) {
@@ -102,7 +112,7 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       for (let i = 0; i < out.length; i++) out[i] = (lastPcm[i % lastPcm.length] ?? 0) * gain;
     }
     repeats++;
-    emit(out, true);
+    emit(out, true, dueMs);
   };
   const settleGap = (seq: number | undefined) => {
     if (pending === 0) return;
@@ -118,10 +128,10 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
   const tick = () => {
     const now = performance.now();
     for (;;) {
-      const slot = buffer.pop(now);
+      const slot = buffer.pop(now + AHEAD_MS);
       if (slot.kind === 'wait') break;
       if (slot.kind === 'missing') {
-        conceal();
+        conceal(slot.dueMs);
         continue;
       }
       const seq = seqOf.get(slot.seq);
@@ -130,7 +140,11 @@ export function createAudioReceiver(options: AudioReceiverOptions = {}): AudioRe
       lastSeq = seq;
       repeats = 0;
       stats.played++;
-      if (decoder.state === 'configured') decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: slot.seq * FRAME_MS * 1000, duration: FRAME_MS * 1000, data: slot.frame }));
+      if (decoder.state !== 'configured') continue;
+      const timestamp = slot.seq * FRAME_MS * 1000;
+      dueOf.set(timestamp, slot.dueMs);
+      if (dueOf.size > 50) dueOf.delete(dueOf.keys().next().value!);
+      decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp, duration: FRAME_MS * 1000, data: slot.frame }));
     }
     stats.targetMs = buffer.targetMs;
     stats.late = buffer.stats.late;

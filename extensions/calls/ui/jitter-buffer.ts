@@ -26,9 +26,10 @@ const PERCENTILE = 0.95;
 /** How long a due slot waits for its frame when no later frame has arrived. */
 export const GRACE_MS = 20;
 
+/** A slot the playout may take: its frame, or `missing`; `dueMs` is when the slot is due to play (the clock of `pop`). */
 export type Playout =
-  | { readonly kind: 'frame'; readonly seq: number; readonly frame: Uint8Array }
-  | { readonly kind: 'missing'; readonly seq: number }
+  | { readonly kind: 'frame'; readonly seq: number; readonly frame: Uint8Array; readonly dueMs: number }
+  | { readonly kind: 'missing'; readonly seq: number; readonly dueMs: number }
   | { readonly kind: 'wait' };
 
 export class JitterBuffer {
@@ -100,10 +101,10 @@ export class JitterBuffer {
     this.next = seq + 1;
     if (!frame) {
       this.stats.concealed++;
-      return { kind: 'missing', seq };
+      return { kind: 'missing', seq, dueMs: due };
     }
     this.frames.delete(seq);
     this.stats.played++;
-    return { kind: 'frame', seq, frame };
+    return { kind: 'frame', seq, frame, dueMs: due };
   }
 }

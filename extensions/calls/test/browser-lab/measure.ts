@@ -21,9 +21,11 @@ export interface CallFigures {
   transits?: number[];
   /** Kith only: capture → the onset in the decoder's output, before the call page's player, ms. */
   decodedLatencies?: number[];
+  /** Kith only: the receiving page's player (lead, underruns, chunks dropped to catch up). */
+  playout?: Record<string, number>;
 }
 
-type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; decodedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number> };
+type Stats = { bursts: number[]; sentOnsets: number[]; playedOnsets: number[]; decodedOnsets: number[]; longestGapMs: number; sent?: { bytes: number }; receiver?: Record<string, number>; playout?: Record<string, number> };
 const stats = (page: Page) => page.evaluate('lab.stats()') as Promise<Stats>;
 
 /** A Kith call from Alice to Bob (a live session between them): latency for `seconds`, then silence. */
@@ -55,7 +57,7 @@ export async function measureKithCall(browser: Browser, alice: TestHost, bob: Te
   await Promise.all([a.evaluate('lab.stopAudio()'), b.evaluate('lab.stopAudio()')]);
   await alice.request('POST', `/sessions/${bob.persona!.key}/calls/hangup`, {});
   await Promise.all([a.close(), b.close()]);
-  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), decodedLatencies: onsetLatencies(sent.sentOnsets, played.decodedOnsets), silentBytesPerSecond, receiver: played.receiver, transits };
+  return { latencies: onsetLatencies(sent.sentOnsets, played.playedOnsets), decodedLatencies: onsetLatencies(sent.sentOnsets, played.decodedOnsets), silentBytesPerSecond, receiver: played.receiver, playout: played.playout, transits };
 }
 
 type FrameTimes = { encoded: [number, number][]; arrived: [number, number][] };
