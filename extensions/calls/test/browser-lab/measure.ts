@@ -12,6 +12,16 @@ import { onsetLatencies, openLabPage } from './lab-pages.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long Bob's page may settle after starting its audio before Alice's sound begins. Starting a
+ * page's capture, encoder, decoder and AudioContext takes this 2-core machine's CPU for a moment:
+ * the host processes' event loops were seen to stall 200–400 ms all at once then, which put a gap
+ * or a late-frame burst (and a jitter target learned from it) into the first second of the call.
+ * The WebRTC baseline's receiver is likewise set up (its answer made) before media flows, and its
+ * bursts sent before the connection is up are not counted; this measures both calls once running.
+ */
+export const RECEIVER_SETTLE_MS = 1_000;
+
 export interface CallFigures {
   latencies: number[];
   /** Encoded audio payload bytes per second in silence (DTX on for Kith; WebRTC's default). */
@@ -49,6 +59,7 @@ export async function measureKithCall(browser: Browser, alice: TestHost, bob: Te
   await startCall(alice, bob);
   // Bob's page plays what arrives; it needs a receiver, which a silent capture of his own brings.
   await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await sleep(RECEIVER_SETTLE_MS);
   await a.evaluate(`lab.startAudio(880, 'bursts')`);
   await sleep(seconds * 1000);
   const sent = await stats(a);
@@ -110,6 +121,7 @@ export async function measureKithUnderLoss(browser: Browser, alice: TestHost, bo
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
   await startCall(alice, bob);
   await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await sleep(RECEIVER_SETTLE_MS);
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   await sleep(seconds * 1000);
   const played = await stats(b);
@@ -132,6 +144,7 @@ export async function measureBitrateRecovery(browser: Browser, alice: TestHost, 
   await Promise.all([a.evaluate('lab.openMedia()'), b.evaluate('lab.openMedia()')]);
   await startCall(alice, bob, { video: true });
   await b.evaluate(`lab.startAudio(440, 'silent')`);
+  await sleep(RECEIVER_SETTLE_MS);
   await a.evaluate(`lab.startAudio(880, 'steady')`);
   const codec = await a.evaluate('lab.startVideo(true)') as string;
   await b.evaluate(`lab.startVideo(false, ${JSON.stringify(codec)})`);
