@@ -5,7 +5,9 @@
  * transfer; again), medians reported: raw Node UDP between two sockets (one process, 1200-byte
  * datagrams) and `cp` of the same file. Chat send → delivered p99 while the transfers run, beside
  * the same chat with no transfer (measured before each trial, so both see the same load). Then
- * one larger transfer with the peak RSS of each host sampled every 100 ms.
+ * one larger transfer with the peak RSS of each host sampled every 100 ms, on two hosts running the
+ * packaged executable (`npm run package -- --if-stale`: what users run) and again on the checkout's
+ * hosts (`node --import tsx`, as `npm start` runs it: tsx's compiled sources cost ~60 MiB more).
  * Sizes (the issue's by default): KITH_BENCH_FILES_MB (1024; KITH_BENCH_FILES_MIB is read too),
  * KITH_BENCH_FILES_RSS_MB (2048; 0 skips the RSS transfer), KITH_BENCH_FILES_TRIALS (3).
  */
@@ -19,6 +21,7 @@ import { promisify } from 'node:util';
 import { startTestNetwork, type TestHost } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
 import { percentile } from '../percentile.js';
+import { executableName, ROOT } from '../../package/package-paths.js';
 
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.KITH_BENCH_FILES_MB ?? process.env.KITH_BENCH_FILES_MIB ?? 1024) * MIB;
@@ -184,6 +187,46 @@ const IDLE_CHAT_MESSAGES = 40;
 
 const fmt = (v: number) => v.toFixed(v < 10 ? 2 : 1);
 
+/**
+ * The packaged single executable (`npm run package -- --if-stale`), as users run Kith; undefined
+ * (with the reason on stderr) when it cannot be built here.
+ */
+async function packagedExecutable(): Promise<string | undefined> {
+  try {
+    await execFileAsync('npm', ['run', '-s', 'package', '--', '--if-stale'], { cwd: ROOT, maxBuffer: 16 * MIB });
+  } catch (error) {
+    process.stderr.write(`bench: files: no packaged executable (${(error as Error).message.split('\n')[0]}); its RSS rows are left out\n`);
+    return undefined;
+  }
+  const file = path.join(ROOT, 'dist', executableName());
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/**
+ * Peak RSS of each side during one transfer of `file`: on `hosts` when given, else on two fresh
+ * hosts running `executable` (no rows when it is missing).
+ */
+async function rssRows(file: string, how: string, executable: string | undefined, hosts?: [TestHost, TestHost]): Promise<BenchRow[]> {
+  if (!hosts && !executable) return [];
+  const net = hosts ? undefined : await startTestNetwork({ hosts: 2, command: [executable!] });
+  try {
+    const [alice, bob] = hosts ?? (net!.hosts as [TestHost, TestHost]);
+    if (net) {
+      await net.befriend(alice, bob);
+      await net.connect(alice, bob);
+    }
+    const size = fs.statSync(file).size;
+    const result = await transfer(alice, bob, file, size, `bench-rss-${hosts ? 'checkout' : 'exe'}.bin`);
+    const mib = size / MIB;
+    return [
+      { area: 'files', metric: `peak RSS of the sender host (${how}) during a ${mib} MiB transfer (${fmt(result.rate)} MB/s)`, value: result.peak.alice, unit: 'MiB', baseline: { name: 'the same host before the transfer', value: result.idle.alice, unit: 'MiB' }, goal: '< 200 MiB (2 GiB file)' },
+      { area: 'files', metric: `peak RSS of the receiver host (${how}) during a ${mib} MiB transfer`, value: result.peak.bob, unit: 'MiB', baseline: { name: 'the same host before the transfer', value: result.idle.bob, unit: 'MiB' }, goal: '< 200 MiB (2 GiB file)' },
+    ];
+  } finally {
+    await net?.close();
+  }
+}
+
 const suite: BenchSuite = {
   name: 'files',
   async run(): Promise<BenchRow[]> {
@@ -224,12 +267,9 @@ const suite: BenchSuite = {
       if (RSS_SIZE > 0) {
         const big = path.join(dir, 'rss.bin');
         await writeRandomFile(big, RSS_SIZE);
-        const run = await transfer(alice, bob, big, RSS_SIZE, 'bench-rss.bin');
-        const bigMib = RSS_SIZE / MIB;
-        rows.push(
-          { area: 'files', metric: `peak RSS of the sender host during a ${bigMib} MiB transfer (${fmt(run.rate)} MB/s)`, value: run.peak.alice, unit: 'MiB', baseline: { name: 'the same host before the transfer', value: run.idle.alice, unit: 'MiB' }, goal: '< 200 MiB (2 GiB file)' },
-          { area: 'files', metric: `peak RSS of the receiver host during a ${bigMib} MiB transfer`, value: run.peak.bob, unit: 'MiB', baseline: { name: 'the same host before the transfer', value: run.idle.bob, unit: 'MiB' }, goal: '< 200 MiB (2 GiB file)' },
-        );
+        rows.push(...(await rssRows(big, 'the packaged executable', await packagedExecutable())));
+        // The same from the checkout (`npm start`): tsx compiles the sources in the host process.
+        rows.push(...(await rssRows(big, 'from the checkout under tsx', undefined, [alice, bob])));
       }
       return rows;
     } finally {
