@@ -166,8 +166,11 @@ async function transfer(alice: TestHost, bob: TestHost, file: string, size: numb
     }
   })();
   for (;;) {
-    const t = await bob.request('GET', `/files/${id}`);
-    if (t.state === 'complete') break;
+    // Bob knows the transfer once the offer has reached him: until then his answer is 404.
+    const res = await bob.fetch(`/api/files/${id}`);
+    if (!res.ok && res.status !== 404) throw new Error(`Bob: GET /api/files/${id} answered ${res.status}: ${await res.text()}`);
+    const t = res.status === 404 ? undefined : ((await res.json()) as { state?: string });
+    if (t?.state === 'complete') break;
     if (performance.now() - started > 3_600_000) throw new Error('transfer did not finish in 60 min');
     await sleep(100);
   }
