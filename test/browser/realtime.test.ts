@@ -64,11 +64,12 @@ describe('browser: real-time updates and reconnecting', function () {
     await page.waitForURL('**/chats', { timeout: 30_000 });
     await page.locator('[aria-label="Live updates connected"]').waitFor({ timeout: 15_000 });
 
-    // The host stops: the page shows it is reconnecting.
+    // The host stops: the page shows it is reconnecting. Stopping locks the host first, so a page
+    // that heard of the lock in time is at the login gate, which says so too.
     const port = first.port;
     await first.close();
     host = undefined;
-    await page.locator('[aria-label="Live updates reconnecting"]').waitFor({ timeout: 15_000 });
+    await page.locator('[aria-label="Live updates reconnecting"], [data-testid="login-host-lost"]').waitFor({ timeout: 15_000 });
     await snap(page, 'realtime-01-host-down');
 
     // It starts again on the same port with a new launch secret: the page reloads to get it.

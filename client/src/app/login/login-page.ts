@@ -3,6 +3,7 @@ import { ActivatedRoute, Router } from '@angular/router';
 import { MatCardModule } from '@angular/material/card';
 import { MatTabsModule } from '@angular/material/tabs';
 import { IdentityStore } from '../session/identity-store';
+import { Realtime } from '../realtime/realtime';
 import { UnlockForm } from './unlock-form';
 import { CreatePersonaForm } from './create-persona-form';
 import { RestorePersonaForm } from './restore-persona-form';
@@ -30,6 +31,9 @@ export class LoginPage implements OnInit {
   protected readonly tab = signal(0);
   protected readonly preselect = signal<string | null>(null);
   protected readonly hasPersonas = computed(() => this.identity.personas().length > 0);
+  readonly #realtime = inject(Realtime);
+  /** The host was reached and is gone (stopped, restarting): unlocking cannot work until it is back. */
+  protected readonly hostLost = computed(() => this.#realtime.connections() > 0 && !this.#realtime.connected());
 
   async ngOnInit(): Promise<void> {
     const params = this.#route.snapshot.queryParamMap;
