@@ -8,13 +8,14 @@
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
 import { BlockSet } from './block-ranges.js';
-import { blockCount, blockLength, HASH_BYTES } from './block-hashes.js';
+import { blockCount, HASH_BYTES } from './block-hashes.js';
+import { readBlocks } from './block-reader.js';
 import { filesCancel, filesChunk, filesHashes, MAX_HASHES_PER_EVENT, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
-/** Blocks read from the vault at once. */
-const READ_BLOCKS = 16;
+/** Most blocks one vault stream covers (64 MiB): it is read a MiB at a time, and is cut short by a seek or a pause. */
+const RUN_BLOCKS = 1024;
 
 interface Outgoing {
   toSend: BlockSet;
@@ -187,17 +188,17 @@ export class Sender {
       }
       const next = out.urgent.nextFrom(out.urgentAt) ?? out.toSend.nextFrom(out.cursor);
       if (next === undefined) return;
-      const [start, end] = out.toSend.runFrom(next, READ_BLOCKS) ?? [next, next + 1];
+      const [start, end] = out.toSend.runFrom(next, RUN_BLOCKS) ?? [next, next + 1];
       const offset = start * record.bs;
       const length = Math.min(end * record.bs, record.size) - offset;
-      const bytes = await this.ctx.blobs.read(record.vault!, { offset, length });
-      for (let i = start; i < end; i++) {
+      const pieces = this.ctx.blobs.readStream(record.vault!, { offset, length });
+      for await (const { i, bytes: block } of readBlocks(pieces, record.size, record.bs, start, end)) {
         if (!this.sendable(record)) return;
-        // A seek (urgent NACK) that came in during this batch goes first, not after the batch (16 blocks can be seconds on a slow link).
+        // A seek (urgent NACK) that came in during this run goes first, not after it (a run can be minutes on a slow link).
         const urgentNext = out.urgent.nextFrom(out.urgentAt);
         if (urgentNext !== undefined && urgentNext !== i) break;
-        const at = (i - start) * record.bs;
-        const block = bytes.subarray(at, at + blockLength(record.size, record.bs, i));
+        // A resume meanwhile may have said the friend has it.
+        if (!out.toSend.has(i)) break;
         out.toSend.remove(i);
         if (out.urgent.has(i)) out.urgentAt = i + 1;
         out.urgent.remove(i);

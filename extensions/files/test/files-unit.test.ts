@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import manifest from '../package.json' with { type: 'json' };
 import { BlockSet } from '../src/block-ranges.js';
 import { StreamingBlockHasher, toHex } from '../src/block-hashes.js';
+import { readBlocks } from '../src/block-reader.js';
 import { FILES_ERROR_DECLARATIONS } from '../src/files-errors.js';
 import { sanitizeMime, sanitizeName, servingHeaders } from '../src/safe-names.js';
 import { BS, expectedRoot, randomFile } from './support/files-net.js';
@@ -33,6 +34,29 @@ describe('files: pure parts', () => {
       expect(toHex(hasher.finish().root), `pieces of ${piece}`).to.equal(expectedRoot(bytes));
     }
     expect(toHex(new StreamingBlockHasher(BS).finish().root)).to.equal(expectedRoot(new Uint8Array(0)));
+  });
+
+  it('a vault stream becomes its blocks whatever the piece sizes, and one that ends early is an error', async () => {
+    const bytes = randomFile(5 * BS + 1234);
+    const streamOf = async function* (from: number, to: number, piece: number) {
+      for (let at = from; at < to; at += piece) yield bytes.subarray(at, Math.min(to, at + piece));
+    };
+    for (const piece of [1000, BS, BS + 7, 3 * BS, 1 << 20]) {
+      const blocks = [];
+      for await (const block of readBlocks(streamOf(2 * BS, bytes.length, piece), bytes.length, BS, 2, 6)) blocks.push(block);
+      expect(blocks.map((b) => b.i)).to.deep.equal([2, 3, 4, 5]);
+      expect(Buffer.concat(blocks.map((b) => b.bytes)).equals(Buffer.from(bytes.subarray(2 * BS)))).to.equal(true, `pieces of ${piece}`);
+    }
+    const short = readBlocks(streamOf(0, 2 * BS, BS), bytes.length, BS, 0, 3);
+    const seen: number[] = [];
+    let failure: Error | undefined;
+    try {
+      for await (const block of short) seen.push(block.i);
+    } catch (error) {
+      failure = error as Error;
+    }
+    expect(seen).to.deep.equal([0, 1]);
+    expect(failure?.message).to.match(/ended at block 2 of 3/);
   });
 
   it('names lose folders, controls, bidi overrides and leading dots; long names keep their extension', () => {

@@ -179,17 +179,25 @@ export class BlobFile {
     const state = this.#state;
     const end = offset + length;
     const handle = await this.#openForReading();
+    // Sealed bytes are read into one buffer for the whole stream (each piece yielded is its own).
+    const sealed = Buffer.allocUnsafe(this.#sealedBytes(length));
     try {
       for (let at = offset; at < end; ) {
         const pieceEnd = Math.min(end, (Math.floor(at / STREAM_PIECE_BYTES) + 1) * STREAM_PIECE_BYTES);
         const out = Buffer.allocUnsafeSlow(pieceEnd - at);
-        await this.#fill(handle, state, at, out);
+        await this.#fill(handle, state, at, out, sealed);
         yield out;
         at = pieceEnd;
       }
     } finally {
       await handle.close();
     }
+  }
+
+  /** Most sealed bytes {@link #fill} reads at once within a range of `length` bytes: a stream piece's slots, or the slots the range touches. */
+  #sealedBytes(length: number): number {
+    const perRead = Math.max(1, Math.floor(STREAM_PIECE_BYTES / this.chunkBytes));
+    return Math.min(perRead, Math.ceil(length / this.chunkBytes) + 1) * slotBytes(this.chunkBytes);
   }
 
   async #openForReading(): Promise<FileHandle> {
@@ -202,7 +210,7 @@ export class BlobFile {
    * Read and open the slots `[offset, offset + out.length)` touches, straight into `out` where a
    * chunk lies wholly inside; the tail comes from the commit record.
    */
-  async #fill(handle: FileHandle, state: CommitState, offset: number, out: Buffer): Promise<void> {
+  async #fill(handle: FileHandle, state: CommitState, offset: number, out: Buffer, sealedScratch?: Buffer): Promise<void> {
     const chunk = this.chunkBytes;
     const slot = slotBytes(chunk);
     const end = offset + out.length;
@@ -210,7 +218,8 @@ export class BlobFile {
     const last = Math.ceil(end / chunk);
     const sealedEnd = Math.min(last, state.chunks);
     const perRead = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
-    const sealed = sealedEnd > first ? Buffer.allocUnsafe(Math.min(perRead, sealedEnd - first) * slot) : undefined;
+    const need = Math.min(perRead, sealedEnd - first) * slot;
+    const sealed = sealedEnd <= first ? undefined : sealedScratch && sealedScratch.length >= need ? sealedScratch : Buffer.allocUnsafe(need);
     for (let batchStart = first; batchStart < sealedEnd; batchStart += perRead) {
       const slots = Math.min(perRead, sealedEnd - batchStart);
       const { bytesRead } = await handle.read(sealed!, 0, slots * slot, slotOffset(chunk, batchStart));

@@ -9,6 +9,7 @@ import { KithError } from '@kith/sdk';
 import { HOST_MIGRATIONS } from './migrations/index.js';
 import type { HostTables } from './tables.js';
 import { narrowTree, privateDir, privateFile } from './private-files.js';
+import { cachedStatements } from './statement-cache.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -47,7 +48,7 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const driver = new SqliteDriver({ database: sqlite });
+  const driver = new SqliteDriver({ database: cachedStatements(sqlite) as Sqlite.Database });
   const db = new Kysely<HostTables>({ dialect: sqliteDialect(driver) });
   await runMigrations(db, 'host', HOST_MIGRATIONS);
   return {
