@@ -219,7 +219,9 @@ export class Receiver {
       record.runs = state.runs.map((r) => ({ start: r.start, blob: r.blob }));
       await this.book.save(record);
     }
-    run.buffered.push(payload.slice());
+    // Kept as it came when it is most of its buffer (a datagram or a reassembled event of its own); a
+    // small view is copied so it does not pin a larger buffer while it waits.
+    run.buffered.push(payload.byteLength * 2 >= payload.buffer.byteLength ? payload : payload.slice());
     this.wake(state, i);
     await this.schedule(state, run);
   }
