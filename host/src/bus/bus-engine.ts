@@ -409,7 +409,7 @@ export class BusEngine implements ChannelHost {
       if (!live) throw new KithError('KITH_ERR_NO_SESSION', 'A bulk event needs a live session with the peer');
       if (!live.hasBulkRoom) await live.bulkRoom();
       if (live.closed) throw new KithError('KITH_ERR_NO_SESSION', 'The session closed');
-      // No copy: the frame is encoded (and the payload copied into it) before this returns.
+      // The flow copies the payload before this returns (it may wait for the window).
       const seq = live.sendVolatile({
         stream: streamBytes, streamHex: stream, kind, flags, priority, header: headerBytes, payload,
         extensionId, eventId, ...tagged(tag),

@@ -28,17 +28,56 @@ export function maxEventBytes(maxPayload: number): number {
 const NO_BYTES = new Uint8Array(0);
 
 /**
- * Cut an encoded EVENT frame into fragment frames that each fit `maxPayload`
- * (docs/wire/fragment.md). Each fragment is its own small frame head plus a view of `encoded`:
- * the link joins them while sealing, so the event's bytes are copied once, not once per piece.
- * The heads differ only in their `{i, n}` header, so they are written into one buffer.
+ * Cut an EVENT frame into datagrams that each fit `maxPayload` (docs/wire/fragment.md) without
+ * copying its payload: each datagram is a small head plus a view of the payload, which the link
+ * joins while sealing, so the payload is copied once (into the sealed datagram), not once to
+ * encode and again to seal. The caller keeps `frame.payload` unchanged while the datagrams live.
+ */
+export function cutEvent(frame: EventFrame, maxPayload: number): Datagram[] {
+  const head = encodeEventFrame({ ...frame, payload: NO_BYTES });
+  const { payload } = frame;
+  const total = head.length + payload.length;
+  if (total <= maxPayload) return payload.length === 0 ? [head] : [{ head, tail: payload }];
+  const piece = maxPayload - FRAGMENT_OVERHEAD;
+  const count = Math.ceil(total / piece);
+  if (count > MAX_FRAGMENTS) throw new RangeError(`event of ${total} bytes needs ${count} fragments (max ${MAX_FRAGMENTS})`);
+  const heads = fragmentHeads(frame, count);
+  const out: Datagram[] = [];
+  // Piece i is bytes [i·piece, (i+1)·piece) of head ‖ payload; the frame head's bytes join the
+  // fragment head (a small copy), the payload's stay views.
+  for (let i = 0, from = 0; i < count; i++, from += piece) {
+    const to = Math.min(total, from + piece);
+    const h = head.length;
+    if (from >= h) out.push({ head: heads[i]!, tail: payload.subarray(from - h, to - h) });
+    else if (to <= h) out.push({ head: heads[i]!, tail: head.subarray(from, to) });
+    else {
+      const joined = wireSlab.take(heads[i]!.length + h - from); // every byte is written below
+      joined.set(heads[i]!, 0);
+      joined.set(head.subarray(from), heads[i]!.length);
+      out.push({ head: new Uint8Array(joined.buffer, joined.byteOffset, joined.length), tail: payload.subarray(0, to - h) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Cut an encoded EVENT frame (its bytes already copied into `encoded`) the same way: for
+ * unreliable events, whose datagrams may wait in a queue after the caller got its buffer back.
  */
 export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload: number): Datagram[] {
   if (encoded.length <= maxPayload) return [encoded];
   const piece = maxPayload - FRAGMENT_OVERHEAD;
   const count = Math.ceil(encoded.length / piece);
   if (count > MAX_FRAGMENTS) throw new RangeError(`event of ${encoded.length} bytes needs ${count} fragments (max ${MAX_FRAGMENTS})`);
-  // The first head is encoded (and its fields checked) the usual way; the rest copy its fixed part.
+  return fragmentHeads(frame, count).map((head, i) => ({ head, tail: encoded.subarray(i * piece, (i + 1) * piece) }));
+}
+
+/**
+ * The `count` fragment frame heads of `frame`: they differ only in their `{i, n}` header, so the
+ * first is encoded (and its fields checked) the usual way and the rest copy its fixed part, all
+ * into one buffer.
+ */
+function fragmentHeads(frame: EventFrame, count: number): Uint8Array[] {
   const first = encodeEventFrame({
     stream: frame.stream, seq: frame.seq, kind: KIND_FRAGMENT, flags: frame.flags, header: fragmentHeader(0, count), payload: NO_BYTES,
   });
@@ -46,14 +85,14 @@ export function fragmentFrame(frame: EventFrame, encoded: Uint8Array, maxPayload
   let total = 0;
   for (let i = 1; i < count; i++) total += FRAME_FIXED_BYTES + fragmentHeader(i, count).length;
   const heads = wireSlab.take(total); // every byte is written below
-  const out: Datagram[] = [{ head: first, tail: encoded.subarray(0, piece) }];
+  const out: Uint8Array[] = [first];
   for (let i = 1, at = 0; i < count; i++) {
     const header = fragmentHeader(i, count);
     heads.set(fixed, at);
     heads.writeUInt16BE(header.length, at + FRAME_FIXED_BYTES - 2);
     heads.set(header, at + FRAME_FIXED_BYTES);
     const length = FRAME_FIXED_BYTES + header.length;
-    out.push({ head: new Uint8Array(heads.buffer, heads.byteOffset + at, length), tail: encoded.subarray(i * piece, (i + 1) * piece) });
+    out.push(new Uint8Array(heads.buffer, heads.byteOffset + at, length));
     at += length;
   }
   return out;

@@ -2,7 +2,7 @@ import { KIND_CAPABILITIES, type Priority } from '@kith/sdk';
 import { FLAG_VOLATILE, FLAG_WANTS_ACK, encodeEventFrame, type EventFrame } from './wire/event-frame.js';
 import { NACK_MISSING } from './wire/control-headers.js';
 import { datagramBytes, type BulkSource, type Datagram, type SendScheduler } from './send-scheduler.js';
-import { fragmentFrame } from './fragments.js';
+import { cutEvent, fragmentFrame } from './fragments.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
 import type { ChannelHost } from './channel-host.js';
@@ -178,7 +178,10 @@ export class OutboundFlow implements BulkSource {
     const out: OutEvent = {
       volatile: true, stream: event.stream, streamHex: event.streamHex, seq, kind: event.kind,
       flags: event.flags | FLAG_WANTS_ACK | FLAG_VOLATILE, priority: event.priority, header: event.header,
-      payload: event.payload, extensionId: event.extensionId, eventId: event.eventId, ...(event.tag === undefined ? {} : { tag: event.tag }),
+      // Our own copy (the one copy a payload gets before sealing; its datagrams are views of it):
+      // a bulk event may wait for the window, every event for its ACK, and the SDK lets the
+      // caller reuse its buffer as soon as send returns.
+      payload: Uint8Array.prototype.slice.call(event.payload), extensionId: event.extensionId, eventId: event.eventId, ...(event.tag === undefined ? {} : { tag: event.tag }),
       firstSentAt: 0, sentAt: 0, tries: 0,
       // A bulk timeout also halves the bulk window, so bulk waits longer before calling a frame
       // lost; real losses are repaired sooner by the receiver's gap NACK.
@@ -316,7 +319,7 @@ export class OutboundFlow implements BulkSource {
     if (!event.frames || event.cutFor! > maxPayload) {
       const byte = event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!;
       const frame: EventFrame = { stream: event.stream, seq: event.seq, kind: byte, flags: event.flags, header: event.header, payload: event.payload };
-      event.frames = fragmentFrame(frame, encodeEventFrame(frame), maxPayload);
+      event.frames = cutEvent(frame, maxPayload);
       event.cutFor = maxPayload;
     }
     event.sentAt = performance.now();

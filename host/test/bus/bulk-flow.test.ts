@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { MIN_BULK_EVENTS_IN_FLIGHT, OutboundFlow, type OutboundContext } from '../../src/bus/outbound-flow.js';
 import { SendScheduler } from '../../src/bus/send-scheduler.js';
+import { Reassembler } from '../../src/bus/fragments.js';
+import { decodeEventFrame } from '../../src/bus/wire/event-frame.js';
+import { parseFragmentHeader } from '../../src/bus/wire/control-headers.js';
 import type { ChannelHost } from '../../src/bus/channel-host.js';
 
 /** An outbound flow over a scheduler that records datagram sizes instead of sealing them; `size.max` is the link's payload size. */
@@ -111,6 +114,47 @@ describe('bus: bulk events in flight', () => {
       }, 50));
     } finally {
       setTimeout(() => t.close(), 60);
+    }
+  });
+
+  it('a bulk payload is the bytes given to send: a sender may reuse its buffer once send returned, before the window lets the event out', () => {
+    for (const maxPayload of [1200, 65_476, 70_000]) {
+      const datagrams: Uint8Array[] = [];
+      const scheduler = new SendScheduler((head, tail) => datagrams.push(tail ? Buffer.concat([head, tail]) : Buffer.from(head)));
+      const ctx: OutboundContext = {
+        host: { persona: 'me', store: { revertInflight: () => 0 }, report: () => undefined } as unknown as ChannelHost,
+        peer: 'peer', maxPayload, scheduler,
+        stats: { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
+        peerKinds: () => ({ 'test.block': 200 }), ready: () => true, readyAt: () => 0,
+      };
+      const flow = new OutboundFlow(ctx);
+      const stream = new Uint8Array(16).fill(7);
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        for (const fill of [0x11, 0x22]) {
+          buffer.fill(fill);
+          flow.sendVolatile({
+            stream, streamHex: Buffer.from(stream).toString('hex'), kind: 'test.block', flags: 0, priority: 'bulk',
+            header: new Uint8Array([0xa0]), payload: buffer, extensionId: 'test', eventId: `e${fill}`,
+          });
+        }
+        buffer.fill(0x33); // reused again before either event left
+        flow.pullBulk(Number.POSITIVE_INFINITY);
+        const reassembler = new Reassembler();
+        const payloads: Uint8Array[] = [];
+        for (const datagram of datagrams) {
+          const frame = decodeEventFrame(datagram);
+          if (frame.kind !== 200) {
+            const { i, n } = parseFragmentHeader(frame.header);
+            const whole = reassembler.add(String(frame.seq), i, n, frame.payload);
+            if (whole) payloads.push(decodeEventFrame(whole).payload);
+          } else payloads.push(frame.payload);
+        }
+        expect(payloads.map((p) => [p.length, p[0], p[p.length - 1]]), `datagrams of ${maxPayload}`).to.deep.equal([[65_536, 0x11, 0x11], [65_536, 0x22, 0x22]]);
+      } finally {
+        flow.close();
+        scheduler.close();
+      }
     }
   });
 });
