@@ -17,9 +17,14 @@ export class ByteSlab {
     this.#slab = Buffer.allocUnsafeSlow(slabBytes);
   }
 
+  /** The largest buffer carved from a slab; a larger one gets memory of its own. */
+  get limit(): number {
+    return this.#slabBytes >>> 3;
+  }
+
   /** A buffer of `length` uninitialised bytes: the caller writes every byte it sends. */
   take(length: number): Buffer {
-    if (length > this.#slabBytes >>> 3) return Buffer.allocUnsafeSlow(length);
+    if (length > this.limit) return Buffer.allocUnsafeSlow(length);
     if (this.#used + length > this.#slabBytes) {
       this.#slab = Buffer.allocUnsafeSlow(this.#slabBytes);
       this.#used = 0;

@@ -10,6 +10,7 @@ import { TokenBucket } from './token-bucket.js';
 import type { TransportKeys } from './noise-kk.js';
 import { isPrivateAddress } from './endpoint.js';
 import { wireSlab } from '../core/byte-slab.js';
+import { largePackets } from '../core/packet-pool.js';
 import type { SessionSocketPort } from './session-socket.js';
 
 /** What a session needs from the table that owns it. */
@@ -351,7 +352,9 @@ export class LiveSession implements SessionLink {
     const counter = gen.counter++;
     // header | type | body | tail | tag in one buffer, sealed in place: one allocation per datagram.
     const tailLength = tail?.length ?? 0;
-    const packet = wireSlab.take(DATA_HEADER_BYTES + 1 + body.length + tailLength + AEAD_TAG_BYTES);
+    const size = DATA_HEADER_BYTES + 1 + body.length + tailLength + AEAD_TAG_BYTES;
+    // Large datagrams reuse pooled buffers (the UDP port gives them back once sent).
+    const packet = size > wireSlab.limit && largePackets.fits(size) ? largePackets.take(size) : wireSlab.take(size);
     writeDataHeader(packet, gen.remoteIndex, counter);
     packet[DATA_HEADER_BYTES] = type;
     packet.set(body, DATA_HEADER_BYTES + 1);

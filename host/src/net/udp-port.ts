@@ -6,6 +6,7 @@ import { PEER_MAGIC, MAX_PROBE_DATAGRAM, MAX_RECEIVE, PacketType } from './wire-
 import { socketAddress, toEndpoint } from './endpoint.js';
 import { RejectionCounters } from './rejection-counters.js';
 import { isStunMessage } from './stun-message.js';
+import { largePackets } from '../core/packet-pool.js';
 
 /**
  * Socket buffers asked for: a bulk window (at most ~1.2 MB, counted in bytes whatever the datagram
@@ -104,10 +105,13 @@ export class UdpPort {
     if (this.#corked.length === 0) queueMicrotask(this.#flush);
     this.#corked.push(data);
     this.#corkedTo.push(to);
-    // The data path passes no onError: one shared callback, no closure per datagram.
-    this.#corkedDone.push(!onError ? this.#countFailure : (error) => {
+    // The data path passes no onError: one shared callback, no closure per datagram; a pooled
+    // packet goes back to its pool once sent (the kernel has its bytes then).
+    const pooled = largePackets.lent(data);
+    this.#corkedDone.push(!onError && !pooled ? this.#countFailure : (error) => {
+      if (pooled) largePackets.giveBack(data);
       this.#countFailure(error);
-      if (error) onError(error);
+      if (error) onError?.(error);
     });
   }
 
