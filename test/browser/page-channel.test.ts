@@ -203,6 +203,13 @@ describe('browser: page channels between an extension and Chromium tabs', functi
 
     // The hung tab comes back: the channel is still open and frames flow again.
     await hanging;
+    // The frames queued while the tab hung are tasks the tab runs after the evaluate that
+    // ended its hang has answered, so wait for the first of them rather than sample at once.
+    await hung.page.waitForFunction(
+      (before) => ((globalThis as unknown as { __streamer: PageState }).__streamer.received > before),
+      hungBefore.received,
+      { timeout: 10_000 },
+    );
     const woke = await pageState(hung.page);
     expect(woke.page).to.equal(hungBefore.page);
     expect(woke.received).to.be.above(hungBefore.received);
