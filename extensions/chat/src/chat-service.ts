@@ -84,30 +84,35 @@ export class ChatService {
     await this.requireFriend(conversation);
     const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued', replyTo });
     if (!stored) return (await this.store.get(conversation, id))!; // the same id raced in: one message
+    let state: 'queued' | 'sent' | undefined;
     try {
-      await this.queue(stored);
+      state = await this.queue(stored);
     } catch (error) {
       // The bus did not take it: do not leave a message that looks queued but never will be sent.
       await this.store.delete(conversation, id);
       throw error;
     }
-    const message = (await this.store.get(conversation, id))!;
+    // Unless a report settled it first, the message is what was stored, in the receipt's state.
+    const message = state ? { ...stored, state } : (await this.store.get(conversation, id))!;
     this.announce('message', conversation, { message: messageJson(message) });
     return message;
   }
 
   /**
    * Hand a stored message of mine to the bus (chat.text, or chat.reply when it answers one), tagged
-   * with its id so a report settles it even before this returns, and record the receipt.
+   * with its id so a report settles it even before this returns, and record the receipt. Answers
+   * the state recorded, or undefined when a report had already settled the message.
    */
-  private async queue(message: ChatMessage): Promise<void> {
+  private async queue(message: ChatMessage): Promise<'queued' | 'sent' | undefined> {
     const peer = message.conversation as PeerKey;
     const event = { id: message.id, sentAt: message.sentAt, body: message.body };
     const { header, payload } = message.replyTo ? encodeReply({ ...event, replyTo: message.replyTo.id }) : encodeText(event);
     const kind = message.replyTo ? chatReply.name : chatText.name;
     const receipt = await this.ctx.sessions.send(peer, this.stream(peer), kind, header, payload, { reliable: true, priority: 'interactive', tag: message.id });
-    await this.store.setSent(peer, message.id, receipt.eventId, receipt.queued ? 'queued' : 'sent');
+    const state = receipt.queued ? 'queued' : 'sent';
+    const recorded = await this.store.setSent(peer, message.id, receipt.eventId, state);
     if (receipt.queued) this.connector.connectNow(peer);
+    return recorded ? state : undefined;
   }
 
   /**

@@ -81,6 +81,9 @@ interface Row {
   deleted_at: number | null;
 }
 
+/** Every column of a message row, for RETURNING (the host keeps its own columns out of `*`, but naming them is plain). */
+const ROW_COLUMNS = ['row_id', 'msg_id', 'conversation', 'from_me', 'body', 'sent_at', 'stored_at', 'state', 'read_at', 'edited_at', 'event_id', 'reply_to', 'deleted_at'] as const;
+
 /** Longest quote a reply carries to the page. */
 const QUOTE_CHARS = 200;
 
@@ -172,11 +175,7 @@ export class ChatStore {
     const quotes = new Map<string, Quote>();
     const reactions = new Map<string, Map<string, { fromMe: boolean; emoji: string }[]>>();
     for (const [key, group] of byConversation) {
-      const replyIds = group.map((r) => r.reply_to).filter((id): id is string => id !== null);
-      if (replyIds.length > 0) {
-        const quoted = (await this.db.selectFrom('messages').selectAll().where('conversation', '=', key).where('msg_id', 'in', [...new Set(replyIds)]).execute()) as Row[];
-        for (const q of quoted) quotes.set(`${key}/${q.msg_id}`, this.quoteOf(q));
-      }
+      for (const [id, quote] of await this.quotes(key, group)) quotes.set(`${key}/${id}`, quote);
       reactions.set(key, await this.reactions.of(key, group.map((r) => r.msg_id)));
     }
     for (const row of rows) {
@@ -184,6 +183,16 @@ export class ChatStore {
       messages.push(await this.toMessage(row, quote, reactions.get(row.conversation)?.get(row.msg_id) ?? []));
     }
     return messages;
+  }
+
+  /** The messages `rows` reply to in the conversation stored as `key`, by id (one query, none without replies). */
+  private async quotes(key: string, rows: readonly Pick<Row, 'reply_to'>[]): Promise<Map<string, Quote>> {
+    const found = new Map<string, Quote>();
+    const replyIds = rows.map((r) => r.reply_to).filter((id): id is string => id !== null);
+    if (replyIds.length === 0) return found;
+    const quoted = (await this.db.selectFrom('messages').selectAll().where('conversation', '=', key).where('msg_id', 'in', [...new Set(replyIds)]).execute()) as Row[];
+    for (const q of quoted) found.set(q.msg_id, this.quoteOf(q));
+    return found;
   }
 
   private quoteOf(row: Row): Quote {
@@ -220,27 +229,41 @@ export class ChatStore {
     readAt?: number | null;
     replyTo?: string | null;
   }): Promise<ChatMessage | undefined> {
-    const existing = await this.get(message.conversation, message.id);
-    if (existing) return undefined;
     const conversation = message.conversation === 'self' ? 'self' : await this.remember(message.conversation);
-    const storedAt = Date.now();
+    const row = {
+      msg_id: message.id,
+      conversation,
+      from_me: message.fromMe ? 1 : 0,
+      sent_at: message.sentAt,
+      stored_at: Date.now(),
+      state: message.state,
+      read_at: message.readAt ?? null,
+      reply_to: message.replyTo ?? null,
+    };
+    // The unique (conversation, msg_id) index decides a redelivery: nothing is read first.
     const result = await this.db
       .insertInto('messages')
-      .values({
-        msg_id: message.id,
-        conversation,
-        from_me: message.fromMe ? 1 : 0,
-        body: this.sealing.sealText(message.body),
-        sent_at: message.sentAt,
-        stored_at: storedAt,
-        state: message.state,
-        read_at: message.readAt ?? null,
-        reply_to: message.replyTo ?? null,
-      })
+      .values({ ...row, body: this.sealing.sealText(message.body) })
       .onConflict((oc: any) => oc.columns(['conversation', 'msg_id']).doNothing())
       .executeTakeFirst();
-    if (!result || Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
-    return this.get(message.conversation, message.id);
+    if (!result || Number(result.numInsertedOrUpdatedRows ?? 0n) === 0 || result.insertId === undefined) return undefined;
+    // A new row is what was just written; reactions need the message first, so it has none yet.
+    const quote = row.reply_to === null ? null : ((await this.quotes(conversation, [row])).get(row.reply_to) ?? { id: row.reply_to, fromMe: false, body: null });
+    return {
+      cursor: Number(result.insertId),
+      id: row.msg_id,
+      conversation: message.conversation,
+      fromMe: message.fromMe,
+      body: message.body,
+      sentAt: row.sent_at,
+      storedAt: row.stored_at,
+      state: row.state,
+      readAt: row.read_at,
+      editedAt: null,
+      deletedAt: null,
+      replyTo: quote,
+      reactions: [],
+    };
   }
 
   async get(conversation: Conversation, id: string): Promise<ChatMessage | undefined> {
@@ -259,14 +282,16 @@ export class ChatStore {
     return this.toMessages(rows as Row[]);
   }
 
-  async setSent(conversation: Conversation, id: string, eventId: string, state: 'queued' | 'sent'): Promise<void> {
-    await this.db
+  /** Record the bus's receipt; false when a report settled the message first (its state stays). */
+  async setSent(conversation: Conversation, id: string, eventId: string, state: 'queued' | 'sent'): Promise<boolean> {
+    const result = await this.db
       .updateTable('messages')
       .set({ event_id: eventId, state })
       .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .where('state', 'in', ['queued', 'sent'])
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /**
@@ -289,15 +314,17 @@ export class ChatStore {
 
   /** My message `id` to `conversation`, moved to `state` (from queued or sent only). */
   async settleMessage(conversation: Conversation, id: string, state: SettledState): Promise<ChatMessage | undefined> {
-    await this.db
+    const updated = (await this.db
       .updateTable('messages')
       .set({ state })
       .where('conversation', '=', this.key(conversation))
       .where('msg_id', '=', id)
       .where('from_me', '=', 1)
       .where('state', 'in', ['queued', 'sent'])
-      .execute();
-    return this.get(conversation, id);
+      .returning(ROW_COLUMNS)
+      .executeTakeFirst()) as Row | undefined;
+    // Not updated: a repeated report, or not mine; answer the message as it is.
+    return updated ? (await this.toMessages([updated]))[0] : this.get(conversation, id);
   }
 
   /** The message whose text event `eventId` was, moved to `state` (from queued or sent only). */
