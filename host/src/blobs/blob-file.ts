@@ -18,8 +18,13 @@ export interface AppendHooks {
   check(): void;
 }
 
-/** Slots sealed in memory before one write. */
-const BATCH_SLOTS = 16;
+/**
+ * Slots sealed in memory before one write, and most slots one read opens: sealing or opening
+ * 256 KiB of default chunks is the longest stretch a blob holds the event loop for (about a
+ * millisecond here), so chat and calls are not kept waiting behind a file transfer's vault.
+ */
+const BATCH_SLOTS = 4;
+const READ_BYTES = 256 * 1024;
 
 /**
  * One sealed blob on disk (format in blob-format.ts). Appends write whole chunks after the
@@ -194,10 +199,13 @@ export class BlobFile {
     }
   }
 
-  /** Most sealed bytes {@link #fill} reads at once within a range of `length` bytes: a stream piece's slots, or the slots the range touches. */
+  /** Most sealed bytes {@link #fill} reads at once within a range of `length` bytes: one read's slots, or the slots the range touches. */
   #sealedBytes(length: number): number {
-    const perRead = Math.max(1, Math.floor(STREAM_PIECE_BYTES / this.chunkBytes));
-    return Math.min(perRead, Math.ceil(length / this.chunkBytes) + 1) * slotBytes(this.chunkBytes);
+    return Math.min(this.#slotsPerRead(), Math.ceil(length / this.chunkBytes) + 1) * slotBytes(this.chunkBytes);
+  }
+
+  #slotsPerRead(): number {
+    return Math.max(1, Math.floor(READ_BYTES / this.chunkBytes));
   }
 
   async #openForReading(): Promise<FileHandle> {
@@ -217,7 +225,7 @@ export class BlobFile {
     const first = Math.floor(offset / chunk);
     const last = Math.ceil(end / chunk);
     const sealedEnd = Math.min(last, state.chunks);
-    const perRead = Math.max(1, Math.floor(STREAM_PIECE_BYTES / chunk));
+    const perRead = this.#slotsPerRead();
     const need = Math.min(perRead, sealedEnd - first) * slot;
     const sealed = sealedEnd <= first ? undefined : sealedScratch && sealedScratch.length >= need ? sealedScratch : Buffer.allocUnsafe(need);
     for (let batchStart = first; batchStart < sealedEnd; batchStart += perRead) {
