@@ -81,7 +81,7 @@ interface Row {
   deleted_at: number | null;
 }
 
-/** Every column of a message row, for RETURNING (the host keeps its own columns out of `*`, but naming them is plain). */
+/** Every column of a message row ({@link Row}), named for RETURNING. */
 const ROW_COLUMNS = ['row_id', 'msg_id', 'conversation', 'from_me', 'body', 'sent_at', 'stored_at', 'state', 'read_at', 'edited_at', 'event_id', 'reply_to', 'deleted_at'] as const;
 
 /** Longest quote a reply carries to the page. */
