@@ -6,7 +6,7 @@ import path from 'node:path';
  * them, and the command that installs them. `npm install` alone cannot bring these, so a suite that
  * needs one declares it (see `needs.ts`) and is skipped, with a reason, where it is missing.
  */
-export type SystemPart = 'chromium' | 'redis-server' | 'coturn' | 'nat-lab' | 'tmpfs';
+export type SystemPart = 'chromium' | 'redis-server' | 'coturn' | 'nat-lab' | 'tmpfs' | 'strace';
 
 interface PartInfo {
   /** What it is for, in a few words. */
@@ -80,6 +80,11 @@ export const SYSTEM_PARTS: Readonly<Record<SystemPart, PartInfo>> = {
       const absent = ['ip', 'nft', 'conntrack', 'turnserver'].filter((p) => !onPath(p));
       return absent.length ? `${absent.join(', ')} not installed` : undefined;
     },
+  },
+  strace: {
+    purpose: 'watching the system calls a real process makes (fsync at every SQLite commit)',
+    install: 'apt-get install -y strace',
+    probe: needProgram('strace'),
   },
   tmpfs: {
     purpose: 'a small tmpfs to fill up (full-disk tests)',

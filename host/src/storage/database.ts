@@ -35,7 +35,7 @@ export interface OpenDatabaseOptions {
 
 /**
  * Make KITH_DATA private (0700/0600, see private-files.ts), then open (creating if needed) the
- * database with WAL, foreign keys and secure_delete (freed pages are
+ * database with WAL, an fsync at every commit, foreign keys and secure_delete (freed pages are
  * zeroed, so deleted message bodies do not linger in the file), then run the host's migrations.
  */
 export async function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Promise<Database> {
@@ -45,6 +45,10 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
   privateFile(file);
   const sqlite = new Sqlite(file, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
   sqlite.pragma('journal_mode = WAL');
+  // Set, not left to the default: better-sqlite3 builds SQLite with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
+  // under which a WAL commit is not fsynced (yet `PRAGMA synchronous` still reads 2). FULL fsyncs
+  // every commit, so what the bus has acknowledged (ACK-after-persist) survives a power cut.
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
