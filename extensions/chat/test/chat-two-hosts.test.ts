@@ -78,6 +78,19 @@ describe('chat between two hosts: retry, replies, reactions, deleted markers', f
     expect((await alice.call('POST', `/sessions/${key(bob)}/messages`, { body: 'x', reply_to: 'f0'.repeat(16) })).status).to.equal(404);
   });
 
+  it('answers a POST with the message as a later GET reads it, plain or a reply', async () => {
+    // The POST's answer is built from what was written, not read back: it must not drift from the row.
+    const plain = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'as stored' });
+    const reply = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'a reply', reply_to: plain.id });
+    await eventually('both delivered', async () => (await find(alice, bob, reply.id))?.state === 'delivered' && (await find(alice, bob, plain.id))?.state === 'delivered');
+    for (const answered of [plain, reply]) {
+      const read = (await find(alice, bob, answered.id))!;
+      // Only the delivery state moves on after the answer (sent or queued, then delivered).
+      expect({ ...answered, state: read.state }).to.deep.equal(read);
+      expect(answered.state).to.be.oneOf(['queued', 'sent', 'delivered']);
+    }
+  });
+
   it('leaves a "deleted" marker at the friend when a message is deleted for both', async () => {
     const sent = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'oops, wrong chat' });
     await eventually('the message at Bob', async () => (await find(bob, alice, sent.id)) !== undefined);
