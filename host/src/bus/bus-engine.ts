@@ -479,8 +479,8 @@ export class BusEngine implements ChannelHost {
     return this.#reports.eventsFor(extensionId);
   }
 
-  settle(change: () => readonly Outcome[]): void {
-    this.#reports.settle(change);
+  settle(change: () => readonly Outcome[], acknowledged = false): void {
+    this.#reports.settle(change, acknowledged);
   }
 
   report(outcome: Outcome): void {

@@ -56,9 +56,10 @@ export interface ChannelHost {
   nackMessage(reason: string, kind: string, header: Uint8Array): string;
   /**
    * Delete queue rows and store what became of them in one transaction (`change` does the
-   * deleting and returns the reports), then hand the reports to their extensions.
+   * deleting and returns the reports), then hand the reports to their extensions. `acknowledged`:
+   * the rows were ACKed, and the commit need not wait for the disk (DeliveryReports.settle).
    */
-  settle(change: () => readonly Outcome[]): void;
+  settle(change: () => readonly Outcome[], acknowledged?: boolean): void;
   /** Hand out the report of a volatile event (nothing stored). */
   report(outcome: Outcome): void;
   ready(channel: PeerChannel): void;

@@ -2,6 +2,7 @@ import type Sqlite from 'better-sqlite3';
 import { Disposable, type DeliveryReport, type Event, type NackReport } from '@kith/sdk';
 import { openBytes, sealBytes } from '../storage/sealing.js';
 import { ReportOutbox } from './report-outbox.js';
+import { withoutWaitingForDisk } from '../storage/relaxed-commit.js';
 import type { BusLog } from './channel-host.js';
 
 /** What became of one event an extension sent: the report its `onDid*` listeners receive. */
@@ -31,6 +32,7 @@ export interface ExtensionReports {
  */
 export class DeliveryReports {
   readonly #outbox: ReportOutbox;
+  readonly #sqlite: Sqlite.Database;
   readonly #store: (persona: string, change: () => readonly Outcome[]) => Array<{ id: number; outcome: Outcome }>;
   readonly #persona: () => string | undefined;
   readonly #atRestKey: () => Uint8Array;
@@ -54,6 +56,7 @@ export class DeliveryReports {
     readonly onNack?: (extensionId: string, report: NackReport) => void;
   }) {
     this.#outbox = new ReportOutbox(options.sqlite);
+    this.#sqlite = options.sqlite;
     this.#persona = options.persona;
     this.#atRestKey = options.atRestKey;
     this.#log = options.log;
@@ -76,11 +79,15 @@ export class DeliveryReports {
   /**
    * Run `change` (which deletes acknowledged, refused or failed queue rows and says what became of
    * them) and store its reports in the same transaction; then hand them to their listeners.
+   * `acknowledged`: the rows were ACKed, so the commit need not wait for the disk: if a power cut
+   * undoes it, the rows are sent again, the receiver's durable mark answers them as duplicates,
+   * and the same reports are stored again.
    */
-  settle(change: () => readonly Outcome[]): void {
+  settle(change: () => readonly Outcome[], acknowledged = false): void {
     const persona = this.#persona();
     if (!persona) return;
-    for (const { id, outcome } of this.#store(persona, change)) {
+    const stored = acknowledged ? withoutWaitingForDisk(this.#sqlite, () => this.#store(persona, change)) : this.#store(persona, change);
+    for (const { id, outcome } of stored) {
       if (outcome.outcome === 'nacked') this.#onNack?.(outcome.extensionId, outcome.report);
       this.#handOut(id, outcome);
     }

@@ -1,4 +1,5 @@
 import type Sqlite from 'better-sqlite3';
+import { withoutWaitingForDisk } from '../storage/relaxed-commit.js';
 
 /** Most reports kept for one extension of one persona while it is not there to take them. */
 export const MAX_STORED_REPORTS = 10_000;
@@ -23,7 +24,10 @@ export class ReportOutbox {
   readonly #removeMany: (ids: readonly number[]) => void;
   #inserted = 0;
 
+  readonly #sqlite: Sqlite.Database;
+
   constructor(sqlite: Sqlite.Database) {
+    this.#sqlite = sqlite;
     this.#insert = sqlite.prepare('INSERT INTO bus_reports (persona, extension_id, sealed, created_at) VALUES (?, ?, ?, ?)');
     this.#pending = sqlite.prepare('SELECT id, sealed FROM bus_reports WHERE persona = ? AND extension_id = ? AND id > ? ORDER BY id LIMIT ?');
     this.#remove = sqlite.prepare('DELETE FROM bus_reports WHERE id = ?');
@@ -52,6 +56,7 @@ export class ReportOutbox {
 
   /** The extension handled these reports: forget them (one transaction). */
   remove(ids: readonly number[]): void {
-    if (ids.length > 0) this.#removeMany(ids);
+    // A report a power cut brings back is handed out again: listeners take reports at least once.
+    if (ids.length > 0) withoutWaitingForDisk(this.#sqlite, () => this.#removeMany(ids));
   }
 }
