@@ -9,6 +9,7 @@ import type { ExtensionScope } from '../core/area.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import type { SessionLink, SessionLinks } from '../core/session-link.js';
 import { openBytes, sealBytes } from '../storage/sealing.js';
+import { ForeignTransactions } from '../storage/foreign-transactions.js';
 import { FLAG_EOS, FLAG_KEYFRAME, FLAG_WANTS_ACK, FRAME_FIXED_BYTES } from './wire/event-frame.js';
 import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
 import { CAPABILITIES_VERSION, type CapabilitiesHeader } from './wire/control-headers.js';
@@ -73,6 +74,8 @@ export interface BusEngineOptions {
 export class BusEngine implements ChannelHost {
   readonly store: OutboundStore;
   readonly marks: InboundMarks;
+  /** Extension transactions held open on the connection the bus writes with (see ForeignTransactions). */
+  readonly foreign: ForeignTransactions;
   kindBytes = new LocalKindBytes();
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
@@ -111,6 +114,7 @@ export class BusEngine implements ChannelHost {
     });
     const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
     this.store = new OutboundStore(options.sqlite, tagOf);
+    this.foreign = new ForeignTransactions(options.sqlite);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;
     this.#ui = options.ui;
@@ -119,6 +123,7 @@ export class BusEngine implements ChannelHost {
     this.graceMs = options.graceMs ?? ACTIVATION_GRACE_MS;
     this.#reports = new DeliveryReports({
       sqlite: options.sqlite,
+      foreign: this.foreign,
       persona: () => this.#personaKey,
       atRestKey: () => this.#atRestKey(),
       log: options.log,
@@ -420,16 +425,23 @@ export class BusEngine implements ChannelHost {
     new DataView(packed.buffer).setUint16(0, headerBytes.length);
     packed.set(headerBytes, 2);
     packed.set(payload, 2 + headerBytes.length);
-    const { id, seq } = this.store.enqueue(persona, {
+    const row = {
       peer, stream, kind, flags: flags | FLAG_WANTS_ACK, priority: PRIORITY_RANK[priority], extensionId, eventId,
       sealed: sealBytes(this.#atRestKey(), packed),
       tag: tag === undefined ? null : sealBytes(this.#atRestKey(), new TextEncoder().encode(tag)),
-    });
+    };
     // A copy (Uint8Array's slice, even for a Buffer): the caller may reuse its payload buffer.
-    this.#fresh.set(id, { header: headerBytes, payload: Uint8Array.prototype.slice.call(payload) });
-    if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
-    live?.pumpDurable();
-    return { eventId, peer, stream, seq, queued: !live };
+    const fresh = { header: headerBytes, payload: Uint8Array.prototype.slice.call(payload) };
+    const enqueue = (): SendReceipt => {
+      const { id, seq } = this.store.enqueue(persona, row);
+      this.#fresh.set(id, fresh);
+      if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
+      const ready = channel && channel.ready && !channel.closed ? channel : undefined;
+      ready?.pumpDurable();
+      return { eventId, peer, stream, seq, queued: !ready };
+    };
+    // Not inside a transaction an extension holds open: its rollback would take the row and the seq.
+    return this.foreign.mustWait ? this.foreign.later(enqueue) : enqueue();
   }
 
   /** Ownership check, remembered per scope (manifests do not change while an extension runs). */
@@ -480,7 +492,8 @@ export class BusEngine implements ChannelHost {
   }
 
   settle(change: () => readonly Outcome[], acknowledged = false): void {
-    this.#reports.settle(change, acknowledged);
+    if (!this.foreign.mustWait) return this.#reports.settle(change, acknowledged);
+    this.foreign.later(() => this.#reports.settle(change, acknowledged)).catch((error: unknown) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
   }
 
   report(outcome: Outcome): void {

@@ -3,6 +3,7 @@ import { Disposable, type DeliveryReport, type Event, type NackReport } from '@k
 import { openBytes, sealBytes } from '../storage/sealing.js';
 import { ReportOutbox } from './report-outbox.js';
 import { withoutWaitingForDisk } from '../storage/relaxed-commit.js';
+import type { ForeignTransactions } from '../storage/foreign-transactions.js';
 import type { BusLog } from './channel-host.js';
 
 /** What became of one event an extension sent: the report its `onDid*` listeners receive. */
@@ -33,6 +34,7 @@ export interface ExtensionReports {
 export class DeliveryReports {
   readonly #outbox: ReportOutbox;
   readonly #sqlite: Sqlite.Database;
+  readonly #foreign: ForeignTransactions;
   readonly #store: (persona: string, change: () => readonly Outcome[]) => Array<{ id: number; outcome: Outcome }>;
   readonly #persona: () => string | undefined;
   readonly #atRestKey: () => Uint8Array;
@@ -48,6 +50,8 @@ export class DeliveryReports {
 
   constructor(options: {
     readonly sqlite: Sqlite.Database;
+    /** Writes wait for a transaction an extension holds (storage/foreign-transactions.ts). */
+    readonly foreign: ForeignTransactions;
     /** Hex master public key of the active persona, undefined while locked. */
     readonly persona: () => string | undefined;
     readonly atRestKey: () => Uint8Array;
@@ -57,6 +61,7 @@ export class DeliveryReports {
   }) {
     this.#outbox = new ReportOutbox(options.sqlite);
     this.#sqlite = options.sqlite;
+    this.#foreign = options.foreign;
     this.#persona = options.persona;
     this.#atRestKey = options.atRestKey;
     this.#log = options.log;
@@ -129,12 +134,16 @@ export class DeliveryReports {
       this.#flushing = false;
       const ids = [...this.#handled];
       this.#handled.clear();
-      try {
-        this.#outbox.remove(ids);
-      } catch (error) {
-        // The database is closing (host stop): the reports stay and are replayed, at least once.
-        this.#log.debug({ err: error }, 'bus: handled delivery reports not removed yet');
-      }
+      const remove = () => {
+        try {
+          this.#outbox.remove(ids);
+        } catch (error) {
+          // The database is closing (host stop): the reports stay and are replayed, at least once.
+          this.#log.debug({ err: error }, 'bus: handled delivery reports not removed yet');
+        }
+      };
+      if (this.#foreign.mustWait) void this.#foreign.later(remove);
+      else remove();
     });
   }
 

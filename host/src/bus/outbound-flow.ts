@@ -100,6 +100,8 @@ export interface OutboundContext {
  */
 export class OutboundFlow implements BulkSource {
   readonly #ctx: OutboundContext;
+  /** A pump waits for a transaction an extension holds (ForeignTransactions). */
+  #pumpWaiting = false;
   /** `${'d'|'v'}${streamHex}` → seq → event, in send order. */
   readonly #out = new Map<string, Map<number, OutEvent>>();
   readonly #volatileSeq = new Map<string, number>();
@@ -222,6 +224,19 @@ export class OutboundFlow implements BulkSource {
     if (this.#closed || !this.#ctx.ready()) return;
     const room = DURABLE_WINDOW - this.#durableInflight;
     if (room <= 0) return;
+    if (this.#ctx.host.foreign.mustWait) {
+      // Marking rows in flight is a write: not inside a transaction an extension holds open.
+      if (!this.#pumpWaiting) {
+        this.#pumpWaiting = true;
+        this.#ctx.host.foreign
+          .later(() => {
+            this.#pumpWaiting = false;
+            this.pumpDurable();
+          })
+          .catch((error: unknown) => this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: a delayed pump failed'));
+      }
+      return;
+    }
     const rows = this.#ctx.host.store.takePending(this.#ctx.host.persona, this.#ctx.peer, room);
     for (const row of rows) {
       let opened: { header: Uint8Array; payload: Uint8Array };
@@ -529,7 +544,11 @@ export class OutboundFlow implements BulkSource {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.#parked = [];
-    this.#ctx.host.store.revertInflight(this.#ctx.host.persona, this.#ctx.peer);
+    const { persona } = this.#ctx.host;
+    const revert = () => this.#ctx.host.store.revertInflight(persona, this.#ctx.peer);
+    if (this.#ctx.host.foreign.mustWait) {
+      this.#ctx.host.foreign.later(revert).catch((error: unknown) => this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: returning rows to pending failed'));
+    } else revert();
     for (const [key, map] of this.#out) {
       if (key[0] !== 'v') continue;
       for (const event of map.values()) {

@@ -306,6 +306,8 @@ export class PeerChannel {
         state.busy = false;
         return;
       }
+      // The mark is a write: it waits for a transaction an extension holds (ForeignTransactions).
+      if (!volatile && this.#host.foreign.mustWait) return this.#finishAsync(Promise.resolve(outcome), frame, streamHex, volatile, state);
       if (!this.#finish(outcome, frame, streamHex, volatile, state)) return;
     }
   }
@@ -319,7 +321,9 @@ export class PeerChannel {
     } catch (error) {
       refusal = this.#dispatchFailed(error);
     }
-    if (this.#finish(refusal, frame, streamHex, volatile, state)) await this.#drain(streamHex, volatile, state);
+    const finish = () => this.#finish(refusal, frame, streamHex, volatile, state);
+    const proceed = !volatile && this.#host.foreign.mustWait ? await this.#host.foreign.later(finish) : finish();
+    if (proceed) await this.#drain(streamHex, volatile, state);
   }
 
   #dispatchFailed(error: unknown): Refusal {
