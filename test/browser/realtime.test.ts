@@ -8,6 +8,7 @@ import { createLogger } from '../../host/src/log.js';
 import { startHost, type RunningHost } from '../../host/src/host.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
 import { needs } from '../support/needs.js';
+import { timeLimit } from '../support/time-limit.js';
 
 const PASSPHRASE = 'live updates please';
 
@@ -25,19 +26,19 @@ describe('browser: real-time updates and reconnecting', function () {
   before(async () => {
     ensureClientBuilt();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-rt-'));
-    host = await start(0);
-    browser = await launchBrowser();
+    host = await timeLimit('starting the host', 60_000, start(0));
+    browser = await timeLimit('launching Chromium', 60_000, launchBrowser());
   });
   after(async () => {
-    await browser?.close();
-    await host?.close();
+    await timeLimit('closing Chromium', 30_000, browser?.close() ?? Promise.resolve());
+    await timeLimit('closing the host', 30_000, host?.close() ?? Promise.resolve());
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('applies host events live, follows a lock made elsewhere, and comes back after a host restart', async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await timeLimit('opening a page', 30_000, openPage(browser));
     const first = host!;
-    await page.goto(first.url);
+    await page.goto(first.url, { timeout: 30_000 });
     await page.getByTestId('create-label').fill('Erin');
     await page.getByTestId('create-passphrase').fill(PASSPHRASE);
     await page.getByTestId('create-repeat').fill(PASSPHRASE);
@@ -50,14 +51,15 @@ describe('browser: real-time updates and reconnecting', function () {
 
     // Another client turns chat off: the event removes the panel from this page without a reload.
     const marker = await page.evaluate(() => ((window as unknown as { kithMarker: number }).kithMarker = Math.random()));
-    expect((await first.fetch('/api/extensions/chat', { method: 'POST', body: JSON.stringify({ enabled: false }) })).status).to.equal(200);
+    const off = await timeLimit('turning chat off', 15_000, first.fetch('/api/extensions/chat', { method: 'POST', body: JSON.stringify({ enabled: false }) }));
+    expect(off.status).to.equal(200);
     await page.getByTestId('no-chat-panel').waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { kithMarker: number }).kithMarker)).to.equal(marker);
-    await first.fetch('/api/extensions/chat', { method: 'POST', body: JSON.stringify({ enabled: true }) });
+    await timeLimit('turning chat on', 15_000, first.fetch('/api/extensions/chat', { method: 'POST', body: JSON.stringify({ enabled: true }) }));
     await page.locator('[data-view="chat/chat.panel"]').waitFor({ timeout: 10_000 });
 
     // Locked from elsewhere (another tab, the API): this page goes to the login gate.
-    await first.fetch('/api/identity/lock', { method: 'POST', body: '{}' });
+    await timeLimit('locking through the API', 15_000, first.fetch('/api/identity/lock', { method: 'POST', body: '{}' }));
     await page.waitForURL('**/login', { timeout: 15_000 });
     await page.getByTestId('unlock-passphrase').fill(PASSPHRASE);
     await page.getByTestId('unlock-submit').click();
@@ -67,13 +69,13 @@ describe('browser: real-time updates and reconnecting', function () {
     // The host stops: the page shows it is reconnecting. Stopping locks the host first, so a page
     // that heard of the lock in time is at the login gate, which says so too.
     const port = first.port;
-    await first.close();
     host = undefined;
+    await timeLimit('stopping the host', 30_000, first.close());
     await page.locator('[aria-label="Live updates reconnecting"], [data-testid="login-host-lost"]').waitFor({ timeout: 15_000 });
     await snap(page, 'realtime-01-host-down');
 
     // It starts again on the same port with a new launch secret: the page reloads to get it.
-    host = await start(port);
+    host = await timeLimit('restarting the host on its port', 60_000, start(port));
     expect(host.launchSecret).not.to.equal(first.launchSecret);
     await page.waitForFunction(
       (secret) => document.querySelector<HTMLMetaElement>('meta[name="kith-secret"]')?.content === secret,
