@@ -32,6 +32,15 @@ export function hashBlock(block: Uint8Array): Uint8Array {
   return sha256(block);
 }
 
+/**
+ * The same hash on libuv's thread pool (WebCrypto's digest runs there as an async job): a
+ * receiver verifying ~1,500 blocks a second keeps ~0.2 ms per block off the thread that answers
+ * chat and the page.
+ */
+export async function hashBlockOffThread(block: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', block as Uint8Array as BufferSource));
+}
+
 /** The root over the concatenated block hashes (`hashes.length` = 32 · blocks). */
 export function rootOf(size: number, bs: number, hashes: Uint8Array): Uint8Array {
   const head = new Uint8Array(12);

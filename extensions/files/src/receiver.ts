@@ -9,7 +9,7 @@
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
 import { BlockSet } from './block-ranges.js';
-import { blockCount, blockLength, equalBytes, HASH_BYTES, hashBlock, rootOf, toHex } from './block-hashes.js';
+import { blockCount, blockLength, equalBytes, HASH_BYTES, hashBlockOffThread, rootOf, toHex } from './block-hashes.js';
 import {
   filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES,
   type FilesCancelHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
@@ -27,6 +27,11 @@ const FLUSH_BYTES = 512 * 1024;
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const FLUSH_AFTER_MS = 50;
+/**
+ * Blocks being hashed off the thread per transfer, in bytes: the handler returns (and the bus
+ * ACKs) while they are checked, so hashing overlaps the next blocks' arrival; past this it waits.
+ */
+const VERIFY_AHEAD_BYTES = 1024 * 1024;
 /** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
 const MAX_RUNS = 64;
 /** No block for this long while blocks are missing and the session is live: ask for them again. */
@@ -60,6 +65,9 @@ interface Incoming {
   badBlocks: number;
   /** Blocks that arrived but were not kept (no hash list yet, too many runs): asked for again, urgently. */
   dropped: BlockSet;
+  /** Arrived blocks are accepted in arrival order, each once its hash is known: the end of that chain. */
+  verified: Promise<void>;
+  verifyingBytes: number;
 }
 
 export class Receiver {
@@ -92,6 +100,7 @@ export class Receiver {
     const hashes = record.hashesBlob ? await this.ctx.blobs.read(record.hashesBlob) : null;
     const state: Incoming = {
       record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0, dropped: new BlockSet(),
+      verified: Promise.resolve(), verifyingBytes: 0,
     };
     this.live.set(record.id, state);
     this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
@@ -203,12 +212,27 @@ export class Receiver {
     const i = header.i;
     if (record.state !== 'active' || i >= state.n) return;
     if (!state.hashes) return void state.dropped.add(i);
-    if (payload.length !== blockLength(record.size, record.bs, i) || !equalBytes(hashBlock(payload), state.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) {
-      state.badBlocks++;
-      this.ctx.log.warn('a file block failed its hash; asking for it again', { block: i });
-      await this.book.send(record, filesNack, { id: record.id, ranges: [[i, i + 1]], urgent: true }, undefined, true).catch(() => undefined);
-      return;
-    }
+    if (payload.length !== blockLength(record.size, record.bs, i)) return this.rejectBlock(state, i);
+    const hashed = hashBlockOffThread(payload);
+    state.verifyingBytes += payload.length;
+    state.verified = state.verified.then(async () => {
+      try {
+        await this.accept(state, i, payload, await hashed);
+      } catch (error) {
+        this.ctx.log.warn('a file block could not be kept; it will be asked for again', { block: i, code: (error as { code?: string }).code });
+      } finally {
+        state.verifyingBytes -= payload.length;
+      }
+    });
+    // Backpressure: the bus ACKs this block when we return; blocks still being checked or
+    // waiting for the disk past the bound hold that ACK, so a slow disk slows the sender.
+    if (state.verifyingBytes >= VERIFY_AHEAD_BYTES) await state.verified;
+  }
+
+  /** Block `i` with its hash computed: checked, then kept in its run (in arrival order). */
+  private async accept(state: Incoming, i: number, payload: Uint8Array, hash: Uint8Array): Promise<void> {
+    if (this.live.get(state.record.id) !== state || state.record.state !== 'active' || !state.hashes) return;
+    if (!equalBytes(hash, state.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))) return this.rejectBlock(state, i);
     if (this.holds(state, i)) return;
     let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
     if (!run) {
@@ -216,14 +240,21 @@ export class Receiver {
       run = { start: i, blob: await this.ctx.blobs.create(), durable: 0, buffered: [], flushing: null, timer: null };
       state.runs.push(run);
       state.runs.sort((a, b) => a.start - b.start);
-      record.runs = state.runs.map((r) => ({ start: r.start, blob: r.blob }));
-      await this.book.save(record);
+      state.record.runs = state.runs.map((r) => ({ start: r.start, blob: r.blob }));
+      await this.book.save(state.record);
     }
     // Kept as it came when it is most of its buffer (a datagram or a reassembled event of its own); a
     // small view is copied so it does not pin a larger buffer while it waits.
     run.buffered.push(payload.byteLength * 2 >= payload.buffer.byteLength ? payload : payload.slice());
     this.wake(state, i);
     await this.schedule(state, run);
+  }
+
+  /** A block of the wrong length or hash: counted, and asked for again at once. */
+  private async rejectBlock(state: Incoming, i: number): Promise<void> {
+    state.badBlocks++;
+    this.ctx.log.warn('a file block failed its hash; asking for it again', { block: i });
+    await this.book.send(state.record, filesNack, { id: state.record.id, ranges: [[i, i + 1]], urgent: true }, undefined, true).catch(() => undefined);
   }
 
   private wake(state: Incoming, i: number): void {
@@ -323,6 +354,7 @@ export class Receiver {
 
   /** Remove partial data and the hash list. */
   async discard(state: Incoming): Promise<void> {
+    await state.verified; // blocks being checked settle first, so none lands in a run removed here
     for (const run of state.runs) {
       if (run.timer) clearTimeout(run.timer);
       if (run.flushing) await run.flushing.catch(() => undefined);

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import manifest from '../package.json' with { type: 'json' };
 import { BlockSet } from '../src/block-ranges.js';
-import { StreamingBlockHasher, toHex } from '../src/block-hashes.js';
+import { hashBlock, hashBlockOffThread, StreamingBlockHasher, toHex } from '../src/block-hashes.js';
 import { readBlocks } from '../src/block-reader.js';
 import { FILES_ERROR_DECLARATIONS } from '../src/files-errors.js';
 import { sanitizeMime, sanitizeName, servingHeaders } from '../src/safe-names.js';
@@ -24,6 +24,13 @@ describe('files: pure parts', () => {
     expect(have.nextFrom(30)).to.equal(0);
     expect(have.runFrom(8, 4)).to.deep.equal([8, 12]);
     expect(have.size).to.equal(18);
+  });
+
+  it('a block hashed on the thread pool (what the receiver checks with) has the sender\'s hash', async () => {
+    const file = randomFile(BS * 2 + 5);
+    for (const block of [file.subarray(0, BS), file.subarray(BS, 2 * BS), file.subarray(2 * BS), file.subarray(0, 0)]) {
+      expect(toHex(await hashBlockOffThread(block))).to.equal(toHex(hashBlock(block)));
+    }
   });
 
   it('the streaming hasher gives the root of docs/wire/files.md whatever the piece sizes', () => {
