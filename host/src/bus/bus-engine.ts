@@ -9,7 +9,7 @@ import type { ExtensionScope } from '../core/area.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import type { SessionLink, SessionLinks } from '../core/session-link.js';
 import { openBytes, sealBytes } from '../storage/sealing.js';
-import { ForeignTransactions } from '../storage/foreign-transactions.js';
+import { HostWrites } from '../storage/host-writes.js';
 import { FLAG_EOS, FLAG_KEYFRAME, FLAG_WANTS_ACK, FRAME_FIXED_BYTES } from './wire/event-frame.js';
 import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
 import { CAPABILITIES_VERSION, type CapabilitiesHeader } from './wire/control-headers.js';
@@ -74,8 +74,8 @@ export interface BusEngineOptions {
 export class BusEngine implements ChannelHost {
   readonly store: OutboundStore;
   readonly marks: InboundMarks;
-  /** Extension transactions held open on the connection the bus writes with (see ForeignTransactions). */
-  readonly foreign: ForeignTransactions;
+  /** The rules for the bus's own writes on the connection extensions share (storage/host-writes.ts). */
+  readonly writes: HostWrites;
   kindBytes = new LocalKindBytes();
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
@@ -113,8 +113,8 @@ export class BusEngine implements ChannelHost {
       return active && { persona: active.info.masterPublicKey, atRestKey: active.atRestKey };
     });
     const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
-    this.store = new OutboundStore(options.sqlite, tagOf);
-    this.foreign = new ForeignTransactions(options.sqlite);
+    this.writes = new HostWrites(options.sqlite);
+    this.store = new OutboundStore(options.sqlite, tagOf, this.writes);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;
     this.#ui = options.ui;
@@ -123,7 +123,7 @@ export class BusEngine implements ChannelHost {
     this.graceMs = options.graceMs ?? ACTIVATION_GRACE_MS;
     this.#reports = new DeliveryReports({
       sqlite: options.sqlite,
-      foreign: this.foreign,
+      writes: this.writes,
       persona: () => this.#personaKey,
       atRestKey: () => this.#atRestKey(),
       log: options.log,
@@ -441,7 +441,7 @@ export class BusEngine implements ChannelHost {
       return { eventId, peer, stream, seq, queued: !ready };
     };
     // Not inside a transaction an extension holds open: its rollback would take the row and the seq.
-    return this.foreign.mustWait ? this.foreign.later(enqueue) : enqueue();
+    return this.writes.run(enqueue);
   }
 
   /** Ownership check, remembered per scope (manifests do not change while an extension runs). */
@@ -492,8 +492,7 @@ export class BusEngine implements ChannelHost {
   }
 
   settle(change: () => readonly Outcome[], acknowledged = false): void {
-    if (!this.foreign.mustWait) return this.#reports.settle(change, acknowledged);
-    this.foreign.later(() => this.#reports.settle(change, acknowledged)).catch((error: unknown) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
+    this.writes.soon(() => this.#reports.settle(change, acknowledged), (error) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
   }
 
   report(outcome: Outcome): void {

@@ -7,7 +7,7 @@ import type { LocalKindBytes } from './kind-bytes.js';
 import type { InboundStream, Refusal, ReorderBudget } from './inbound-streams.js';
 import type { PeerChannel } from './peer-channel.js';
 import type { Outcome } from './delivery-reports.js';
-import type { ForeignTransactions } from '../storage/foreign-transactions.js';
+import type { HostWrites } from '../storage/host-writes.js';
 
 /** One inbound event ready for a handler. */
 export interface InboundDispatch {
@@ -44,8 +44,8 @@ export interface ChannelHost {
   readonly graceMs: number;
   /** Bytes of out-of-order events all sessions may hold. */
   readonly reorderBudget: ReorderBudget;
-  /** The bus's own writes wait for a transaction an extension holds (storage/foreign-transactions.ts). */
-  readonly foreign: ForeignTransactions;
+  /** The rules for the bus's own writes (storage/host-writes.ts). */
+  readonly writes: HostWrites;
   capabilities(): CapabilitiesHeader;
   /** Unseal a queued row's header and payload. */
   openRow(row: OutboundRow): { header: Uint8Array; payload: Uint8Array };

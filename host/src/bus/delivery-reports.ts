@@ -2,8 +2,7 @@ import type Sqlite from 'better-sqlite3';
 import { Disposable, type DeliveryReport, type Event, type NackReport } from '@kith/sdk';
 import { openBytes, sealBytes } from '../storage/sealing.js';
 import { ReportOutbox } from './report-outbox.js';
-import { withoutWaitingForDisk } from '../storage/relaxed-commit.js';
-import type { ForeignTransactions } from '../storage/foreign-transactions.js';
+import type { HostWrites } from '../storage/host-writes.js';
 import type { BusLog } from './channel-host.js';
 
 /** What became of one event an extension sent: the report its `onDid*` listeners receive. */
@@ -33,8 +32,7 @@ export interface ExtensionReports {
  */
 export class DeliveryReports {
   readonly #outbox: ReportOutbox;
-  readonly #sqlite: Sqlite.Database;
-  readonly #foreign: ForeignTransactions;
+  readonly #writes: HostWrites;
   readonly #store: (persona: string, change: () => readonly Outcome[]) => Array<{ id: number; outcome: Outcome }>;
   readonly #persona: () => string | undefined;
   readonly #atRestKey: () => Uint8Array;
@@ -50,8 +48,8 @@ export class DeliveryReports {
 
   constructor(options: {
     readonly sqlite: Sqlite.Database;
-    /** Writes wait for a transaction an extension holds (storage/foreign-transactions.ts). */
-    readonly foreign: ForeignTransactions;
+    /** The rules for the host's own writes (storage/host-writes.ts). */
+    readonly writes: HostWrites;
     /** Hex master public key of the active persona, undefined while locked. */
     readonly persona: () => string | undefined;
     readonly atRestKey: () => Uint8Array;
@@ -59,9 +57,8 @@ export class DeliveryReports {
     /** Also told of every refusal as it happens (the UI's `bus:nack`). */
     readonly onNack?: (extensionId: string, report: NackReport) => void;
   }) {
-    this.#outbox = new ReportOutbox(options.sqlite);
-    this.#sqlite = options.sqlite;
-    this.#foreign = options.foreign;
+    this.#outbox = new ReportOutbox(options.sqlite, options.writes);
+    this.#writes = options.writes;
     this.#persona = options.persona;
     this.#atRestKey = options.atRestKey;
     this.#log = options.log;
@@ -91,7 +88,7 @@ export class DeliveryReports {
   settle(change: () => readonly Outcome[], acknowledged = false): void {
     const persona = this.#persona();
     if (!persona) return;
-    const stored = acknowledged ? withoutWaitingForDisk(this.#sqlite, () => this.#store(persona, change)) : this.#store(persona, change);
+    const stored = acknowledged ? this.#writes.relaxed(() => this.#store(persona, change)) : this.#store(persona, change);
     for (const { id, outcome } of stored) {
       if (outcome.outcome === 'nacked') this.#onNack?.(outcome.extensionId, outcome.report);
       this.#handOut(id, outcome);
@@ -134,16 +131,9 @@ export class DeliveryReports {
       this.#flushing = false;
       const ids = [...this.#handled];
       this.#handled.clear();
-      const remove = () => {
-        try {
-          this.#outbox.remove(ids);
-        } catch (error) {
-          // The database is closing (host stop): the reports stay and are replayed, at least once.
-          this.#log.debug({ err: error }, 'bus: handled delivery reports not removed yet');
-        }
-      };
-      if (this.#foreign.mustWait) void this.#foreign.later(remove);
-      else remove();
+      // The database is closing (host stop): the reports stay and are replayed, at least once.
+      const kept = (error: unknown) => this.#log.debug({ err: error }, 'bus: handled delivery reports not removed yet');
+      this.#writes.soon(() => this.#outbox.remove(ids), kept);
     });
   }
 

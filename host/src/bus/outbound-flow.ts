@@ -100,7 +100,7 @@ export interface OutboundContext {
  */
 export class OutboundFlow implements BulkSource {
   readonly #ctx: OutboundContext;
-  /** A pump waits for a transaction an extension holds (ForeignTransactions). */
+  /** A pump waits for a transaction an extension holds (HostWrites). */
   #pumpWaiting = false;
   /** `${'d'|'v'}${streamHex}` → seq → event, in send order. */
   readonly #out = new Map<string, Map<number, OutEvent>>();
@@ -224,11 +224,11 @@ export class OutboundFlow implements BulkSource {
     if (this.#closed || !this.#ctx.ready()) return;
     const room = DURABLE_WINDOW - this.#durableInflight;
     if (room <= 0) return;
-    if (this.#ctx.host.foreign.mustWait) {
+    if (this.#ctx.host.writes.mustWait) {
       // Marking rows in flight is a write: not inside a transaction an extension holds open.
       if (!this.#pumpWaiting) {
         this.#pumpWaiting = true;
-        this.#ctx.host.foreign
+        this.#ctx.host.writes
           .later(() => {
             this.#pumpWaiting = false;
             this.pumpDurable();
@@ -546,9 +546,7 @@ export class OutboundFlow implements BulkSource {
     this.#parked = [];
     const { persona } = this.#ctx.host;
     const revert = () => this.#ctx.host.store.revertInflight(persona, this.#ctx.peer);
-    if (this.#ctx.host.foreign.mustWait) {
-      this.#ctx.host.foreign.later(revert).catch((error: unknown) => this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: returning rows to pending failed'));
-    } else revert();
+    this.#ctx.host.writes.soon(revert, (error) => this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: returning rows to pending failed'));
     for (const [key, map] of this.#out) {
       if (key[0] !== 'v') continue;
       for (const event of map.values()) {

@@ -1,6 +1,6 @@
 import type Sqlite from 'better-sqlite3';
 import { KithError } from '@kith/sdk';
-import { withoutWaitingForDisk } from '../storage/relaxed-commit.js';
+import type { HostWrites } from '../storage/host-writes.js';
 
 /** Scheduling class as stored: lower runs first. */
 export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
@@ -52,11 +52,11 @@ export class OutboundStore {
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
   readonly #counts = new Map<string, number>();
   readonly #tagOf: PeerTagOf;
-  readonly #sqlite: Sqlite.Database;
+  readonly #writes: HostWrites;
 
-  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
+  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf, writes: HostWrites) {
     this.#tagOf = tagOf;
-    this.#sqlite = sqlite;
+    this.#writes = writes;
     this.#nextSeq = sqlite.prepare(
       `INSERT INTO bus_out_streams (persona, peer, stream, next_seq) VALUES (?, ?, ?, 2)
        ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1
@@ -119,7 +119,7 @@ export class OutboundStore {
   takePending(persona: string, peer: string, limit: number): OutboundRow[] {
     if (limit <= 0) return [];
     // "In flight" need not survive a power cut: a restart sends every such row again.
-    return withoutWaitingForDisk(this.#sqlite, () => this.#take(persona, peer, limit));
+    return this.#writes.relaxed(() => this.#take(persona, peer, limit));
   }
 
   /** Session closed: every in-flight row of `peer` goes back to pending. */
@@ -129,10 +129,10 @@ export class OutboundStore {
       tag = this.#tagOf(persona, peer);
     } catch {
       // The persona is no longer active (lock or switch closes every session): all of its rows.
-      withoutWaitingForDisk(this.#sqlite, () => this.#revertPersona.run(persona));
+      this.#writes.relaxed(() => this.#revertPersona.run(persona));
       return;
     }
-    withoutWaitingForDisk(this.#sqlite, () => this.#revert.run(persona, tag));
+    this.#writes.relaxed(() => this.#revert.run(persona, tag));
   }
 
   /** Rows acknowledged cumulatively: delete and return them. */

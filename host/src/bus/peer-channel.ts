@@ -306,8 +306,8 @@ export class PeerChannel {
         state.busy = false;
         return;
       }
-      // The mark is a write: it waits for a transaction an extension holds (ForeignTransactions).
-      if (!volatile && this.#host.foreign.mustWait) return this.#finishAsync(Promise.resolve(outcome), frame, streamHex, volatile, state);
+      // The mark is a write: it waits for a transaction an extension holds (HostWrites).
+      if (!volatile && this.#host.writes.mustWait) return this.#finishAsync(Promise.resolve(outcome), frame, streamHex, volatile, state);
       if (!this.#finish(outcome, frame, streamHex, volatile, state)) return;
     }
   }
@@ -322,7 +322,7 @@ export class PeerChannel {
       refusal = this.#dispatchFailed(error);
     }
     const finish = () => this.#finish(refusal, frame, streamHex, volatile, state);
-    const proceed = !volatile && this.#host.foreign.mustWait ? await this.#host.foreign.later(finish) : finish();
+    const proceed = volatile ? finish() : await this.#host.writes.run(finish);
     if (proceed) await this.#drain(streamHex, volatile, state);
   }
 

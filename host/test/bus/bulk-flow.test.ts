@@ -17,7 +17,7 @@ function flowCountingDatagrams(maxPayload = 1200) {
   });
   const reports: string[] = [];
   const ctx: OutboundContext = {
-    host: { persona: 'me', foreign: { mustWait: false }, store: { revertInflight: () => 0 }, report: (r: { outcome: string }) => reports.push(r.outcome) } as unknown as ChannelHost,
+    host: { persona: 'me', writes: { mustWait: false, soon: (write: () => unknown) => write() }, store: { revertInflight: () => 0 }, report: (r: { outcome: string }) => reports.push(r.outcome) } as unknown as ChannelHost,
     peer: 'peer', get maxPayload() { return size.max; }, scheduler,
     stats: { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
     peerKinds: () => ({ 'test.block': 200 }), ready: () => true, readyAt: () => 0,
@@ -122,7 +122,7 @@ describe('bus: bulk events in flight', () => {
       const datagrams: Uint8Array[] = [];
       const scheduler = new SendScheduler((head, tail) => datagrams.push(tail ? Buffer.concat([head, tail]) : Buffer.from(head)));
       const ctx: OutboundContext = {
-        host: { persona: 'me', foreign: { mustWait: false }, store: { revertInflight: () => 0 }, report: () => undefined } as unknown as ChannelHost,
+        host: { persona: 'me', writes: { mustWait: false, soon: (write: () => unknown) => write() }, store: { revertInflight: () => 0 }, report: () => undefined } as unknown as ChannelHost,
         peer: 'peer', maxPayload, scheduler,
         stats: { retransmits: 0, fragmentRetransmits: 0, badFrames: 0, duplicates: 0, gapNacks: 0 },
         peerKinds: () => ({ 'test.block': 200 }), ready: () => true, readyAt: () => 0,

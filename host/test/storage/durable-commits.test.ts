@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { needs } from '../../../test/support/needs.js';
 
 const DATABASE_MODULE = fileURLToPath(new URL('../../src/storage/database.ts', import.meta.url));
-const RELAXED_MODULE = fileURLToPath(new URL('../../src/storage/relaxed-commit.ts', import.meta.url));
+const WRITES_MODULE = fileURLToPath(new URL('../../src/storage/host-writes.ts', import.meta.url));
 const COMMITS = 40;
 
 describe('storage: durable commits', function () {
@@ -42,8 +42,9 @@ describe('storage: durable commits', function () {
   };
   const opening = () => `
       import { openDatabase } from ${JSON.stringify(DATABASE_MODULE)};
-      import { withoutWaitingForDisk } from ${JSON.stringify(RELAXED_MODULE)};
+      import { HostWrites } from ${JSON.stringify(WRITES_MODULE)};
       const db = await openDatabase(${JSON.stringify(path.join(dir, 'data'))});
+      const writes = new HostWrites(db.sqlite);
       db.sqlite.exec('CREATE TABLE IF NOT EXISTS probe (n INTEGER)');
       const insert = db.sqlite.prepare('INSERT INTO probe (n) VALUES (?)');`;
 
@@ -59,17 +60,17 @@ describe('storage: durable commits', function () {
   it('a commit that need not wait for the disk (an ACK settled) skips the fsync, and every commit after it fsyncs again', () => {
     const syncs = walSyncsOf(`${opening()}
       process.stderr.write('commits begin\\n');
-      for (let n = 0; n < ${COMMITS}; n++) withoutWaitingForDisk(db.sqlite, () => insert.run(n));
+      for (let n = 0; n < ${COMMITS}; n++) writes.relaxed(() => insert.run(n));
       process.stderr.write('commits end\\n');
       // Inside an open transaction it leaves the pragma alone (SQLite refuses to change it there).
       db.sqlite.exec('BEGIN');
-      withoutWaitingForDisk(db.sqlite, () => insert.run(-1));
+      writes.relaxed(() => insert.run(-1));
       db.sqlite.exec('COMMIT');
       if (db.sqlite.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous is no longer FULL');
       await db.close();`);
     expect(syncs, 'fsyncs of the WAL during the relaxed commits').to.be.below(COMMITS / 4);
     const after = walSyncsOf(`${opening()}
-      withoutWaitingForDisk(db.sqlite, () => insert.run(0));
+      writes.relaxed(() => insert.run(0));
       process.stderr.write('commits begin\\n');
       for (let n = 0; n < ${COMMITS}; n++) insert.run(n);
       process.stderr.write('commits end\\n');

@@ -1,0 +1,83 @@
+import type Sqlite from 'better-sqlite3';
+
+/** How often a waiting write looks again (only while an extension holds a transaction open). */
+const POLL_MS = 2;
+
+/**
+ * The rules for the host's own writes (the bus's prepared statements) on the one SQLite connection
+ * it shares with extensions. Every such write goes through here, so the two rules live in one place:
+ *
+ * - **Not inside an extension's transaction.** An extension's `db.transaction()` holds a
+ *   transaction open across awaits (host-storage-channel.ts). A write made meanwhile would join it,
+ *   and its rollback would undo the write: a sent event's seq would be used again (the friend drops
+ *   the next one as a duplicate), a received event's mark would vanish after its ACK. kysely's
+ *   queries already queue behind the transaction; {@link run} and {@link soon} make the host's
+ *   wait too, in the order they came.
+ * - **Only some commits wait for the disk.** The database runs `synchronous = FULL` (database.ts).
+ *   {@link relaxed} commits with NORMAL, for state a power cut may undo without losing anything:
+ *   it is rebuilt or repeated after a restart (rows marked in flight go back to pending; an
+ *   acknowledged row that comes back is sent again and the receiver's durable mark answers it as a
+ *   duplicate; a report comes again). The next FULL commit makes it durable anyway.
+ */
+export class HostWrites {
+  readonly #sqlite: Sqlite.Database;
+  #chain: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+
+  constructor(sqlite: Sqlite.Database) {
+    this.#sqlite = sqlite;
+  }
+
+  /** A write now would join another's transaction, or would overtake writes already waiting. */
+  get mustWait(): boolean {
+    return this.#waiting > 0 || this.#sqlite.inTransaction;
+  }
+
+  /** `write` now when the connection is free (its result), else once it is (a promise of it). */
+  run<T>(write: () => T): T | Promise<T> {
+    return this.mustWait ? this.later(write) : write();
+  }
+
+  /** {@link run} for a write nobody waits on: a failure goes to `failed`, not to the caller. */
+  soon(write: () => unknown, failed: (error: unknown) => void): void {
+    if (!this.mustWait) {
+      try {
+        write();
+      } catch (error) {
+        failed(error);
+      }
+      return;
+    }
+    this.later(write).catch(failed);
+  }
+
+  /**
+   * Run `write` once no transaction is open, after the writes that waited before it. It runs
+   * synchronously at a moment the connection is free, so nothing can begin a transaction between
+   * the check and the write.
+   */
+  later<T>(write: () => T): Promise<T> {
+    this.#waiting++;
+    const run = this.#chain.then(async () => {
+      while (this.#sqlite.inTransaction) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      this.#waiting--;
+      return write();
+    });
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Run `write` as a commit that does not wait for the disk (see the class comment for which
+   * writes may). Inside someone else's transaction the pragma cannot change; that commit decides.
+   */
+  relaxed<T>(write: () => T): T {
+    if (this.#sqlite.inTransaction) return write();
+    this.#sqlite.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.#sqlite.pragma('synchronous = FULL');
+    }
+  }
+}
