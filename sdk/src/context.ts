@@ -269,8 +269,9 @@ export interface Sessions {
    * The payload is copied before the promise resolves, so the caller may reuse its buffer. A bulk
    * transfer moves fastest in large events (16–64 KiB): the bus cuts them into datagrams itself.
    * While any extension holds a `storage.db.transaction()` open, a reliable send resolves only
-   * after that transaction ends (the queue row must not be rolled back with it): do not await one
-   * inside your own transaction; send after the commit.
+   * after that transaction ends (the queue row must not be rolled back with it), at most 5 s
+   * later: the host then rolls the transaction back. Do not await one inside your own
+   * transaction (it would be rolled back); send after the commit.
    */
   send(
     peer: PeerKey,
@@ -423,8 +424,9 @@ export interface ExtensionStorage {
    * an allow-list of node kinds, names, functions and operators, so raw `sql`, unknown functions
    * and other tables are refused with `KITH_ERR_QUERY_REFUSED` (docs/extensions.md, Storage).
    * `db.transaction()` holds the host's one database connection until it ends: every other
-   * storage query and the bus's own writes (reliable sends, receipts) wait for it, and one idle
-   * for 30 s is rolled back. Keep transactions short and never await a reliable send inside one.
+   * storage query and the bus's own writes (reliable sends, receipts) wait for it. The host rolls
+   * it back when idle for 30 s, after 10 s in all, or when a bus write has waited 5 s for it.
+   * Keep transactions short and never await a reliable send inside one.
    */
   readonly db: Kysely<any>;
   /**

@@ -25,6 +25,7 @@ function channelReading(engine: BusEngine, peer: string) {
 export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetArea): BusArea {
   const engine = new BusEngine({
     sqlite: kernel.database.sqlite,
+    writes: kernel.database.writes,
     gate: identity.gate,
     log: {
       debug: (fields, message) => kernel.log.debug(fields, message),

@@ -53,6 +53,8 @@ export const ACTIVATION_GRACE_MS = 5000;
 
 export interface BusEngineOptions {
   readonly sqlite: Sqlite.Database;
+  /** The connection's write rules, shared with extension transactions (the database's; made here when absent). */
+  readonly writes?: HostWrites;
   readonly gate: PersonaGate;
   readonly log: BusLog;
   /** UI events (`bus:nack`, `bus:session`); the host passes kernel.ui. */
@@ -113,7 +115,7 @@ export class BusEngine implements ChannelHost {
       return active && { persona: active.info.masterPublicKey, atRestKey: active.atRestKey };
     });
     const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
-    this.writes = new HostWrites(options.sqlite);
+    this.writes = options.writes ?? new HostWrites(options.sqlite);
     this.store = new OutboundStore(options.sqlite, tagOf, this.writes);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;

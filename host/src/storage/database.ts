@@ -10,6 +10,7 @@ import { HOST_MIGRATIONS } from './migrations/index.js';
 import type { HostTables } from './tables.js';
 import { narrowTree, privateDir, privateFile } from './private-files.js';
 import { cachedStatements } from './statement-cache.js';
+import { HostWrites } from './host-writes.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -17,6 +18,8 @@ export interface Database {
   /** The underlying connection, for the storage layer's own needs (checkpoints, scoped handles). */
   readonly sqlite: Sqlite.Database;
   readonly file: string;
+  /** The rules for the host's own writes on this connection, shared with extension transactions. */
+  readonly writes: HostWrites;
   /**
    * Another Kysely over the same connection, sharing its lock (so its queries never land inside
    * someone else's transaction). `allow` sees every compiled query before it runs and may refuse
@@ -59,6 +62,7 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
     db,
     sqlite,
     file,
+    writes: new HostWrites(sqlite),
     derive({ plugins, allow }) {
       return new Kysely<any>({ dialect: sqliteDialect(guardedDriver(driver, allow)), plugins: [...plugins] });
     },

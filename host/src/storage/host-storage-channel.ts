@@ -6,6 +6,12 @@ import { refuseTree, validateTree } from './tree-validator.js';
 
 /** A transaction an extension forgot holds the database lock: it is rolled back after this long without a statement. */
 export const STORAGE_TRANSACTION_TIMEOUT_MS = 30_000;
+/** The longest an ordinary (not migration) transaction lives, busy or not: other extensions' queries wait for it. */
+export const STORAGE_TRANSACTION_MAX_MS = 10_000;
+/** How long a host write (a reliable send's queue row, a receive mark) waits for an ordinary transaction before it is rolled back. */
+export const HOST_WRITE_PATIENCE_MS = 5_000;
+/** The same for a migration's transaction (activation may migrate a large table). */
+export const HOST_WRITE_PATIENCE_MIGRATION_MS = 30_000;
 /** Transactions one extension-and-persona may have open at once (they queue on one lock anyway). */
 const MAX_OPEN_TRANSACTIONS = 8;
 const ROLLBACK = Symbol('rollback');
@@ -35,11 +41,12 @@ export function openStorageChannel(
   database: Database,
   extensionId: string,
   persona: string,
-  limits: { readonly transactionTimeoutMs?: number } = {},
+  limits: { readonly transactionTimeoutMs?: number; readonly transactionMaxMs?: number; readonly hostPatienceMs?: number } = {},
 ): StorageChannel {
   const prefix = extensionTablePrefix(extensionId);
   if (typeof persona !== 'string' || persona.length === 0) throw new RangeError('persona must be a non-empty string');
   const timeoutMs = limits.transactionTimeoutMs ?? STORAGE_TRANSACTION_TIMEOUT_MS;
+  const maxMs = limits.transactionMaxMs ?? STORAGE_TRANSACTION_MAX_MS;
   const book = `kith_migrations_${prefix.slice(0, -2)}`;
   const compiled = new WeakSet<CompiledQuery>();
   const kysely = database.derive({ plugins: [], allow: (query) => compiled.has(query) });
@@ -89,6 +96,9 @@ export function openStorageChannel(
       }
       if (open.size >= MAX_OPEN_TRANSACTIONS) throw refuseTree(`at most ${MAX_OPEN_TRANSACTIONS} open transactions`);
       if (migration !== undefined) doneNames();
+      // Host writes already waiting go first, so rolling back a transaction that held them is not
+      // undone by the next one beginning at once.
+      await database.writes.whenNoneWaiting();
       const id = nextId++;
       const started = await holdTransaction(kysely, {
         // Inside the transaction (the lock held): another persona's run may have recorded it meanwhile.
@@ -97,14 +107,21 @@ export function openStorageChannel(
           if (migration !== undefined) database.sqlite.prepare(`INSERT INTO "${book}" (name, executed_at) VALUES (?, ?)`).run(migration, Date.now());
         },
       });
-      const timer = setTimeout(() => void channel.rollback(id).catch(() => undefined), timeoutMs);
+      const end = () => void channel.rollback(id).catch(() => undefined);
+      const timer = setTimeout(end, timeoutMs);
       timer.unref();
+      const lifetime = migration === undefined ? setTimeout(end, maxMs) : undefined;
+      lifetime?.unref();
+      const patienceMs = limits.hostPatienceMs ?? (migration === undefined ? HOST_WRITE_PATIENCE_MS : HOST_WRITE_PATIENCE_MIGRATION_MS);
+      const unhold = database.writes.hold({ patienceMs, preempt: end });
       open.set(id, {
         ...started,
         migration,
         touch: () => timer.refresh(),
         async finish(commit) {
           clearTimeout(timer);
+          clearTimeout(lifetime);
+          unhold();
           open.delete(id);
           await started.finish(commit);
         },

@@ -3,6 +3,13 @@ import type Sqlite from 'better-sqlite3';
 /** How often a waiting write looks again (only while an extension holds a transaction open). */
 const POLL_MS = 2;
 
+/** Someone holding the connection in a transaction, and how long the host's writes wait for it. */
+export interface ConnectionHolder {
+  readonly patienceMs: number;
+  /** End the transaction (roll it back): the host's writes have waited for it long enough. */
+  preempt(): void;
+}
+
 /**
  * The rules for the host's own writes (the bus's prepared statements) on the one SQLite connection
  * it shares with extensions. Every such write goes through here, so the two rules live in one place:
@@ -18,11 +25,16 @@ const POLL_MS = 2;
  *   it is rebuilt or repeated after a restart (rows marked in flight go back to pending; an
  *   acknowledged row that comes back is sent again and the receiver's durable mark answers it as a
  *   duplicate; a report comes again). The next FULL commit makes it durable anyway.
+ * - **The host's writes do not wait for ever.** A holder registered with {@link hold} (an
+ *   extension's transaction) that keeps a host write waiting past its patience is rolled back, and
+ *   a new one begins only after the waiting writes ({@link whenNoneWaiting}): an extension that
+ *   holds transactions back to back, busy or idle, cannot stop the bus.
  */
 export class HostWrites {
   readonly #sqlite: Sqlite.Database;
   #chain: Promise<unknown> = Promise.resolve();
   #waiting = 0;
+  readonly #holders = new Set<ConnectionHolder>();
 
   constructor(sqlite: Sqlite.Database) {
     this.#sqlite = sqlite;
@@ -59,12 +71,35 @@ export class HostWrites {
   later<T>(write: () => T): Promise<T> {
     this.#waiting++;
     const run = this.#chain.then(async () => {
-      while (this.#sqlite.inTransaction) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const since = performance.now();
+      while (this.#sqlite.inTransaction) {
+        this.#preemptOverdue(performance.now() - since);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
       this.#waiting--;
       return write();
     });
     this.#chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Register a transaction holder (see the class comment); the returned function unregisters it. */
+  hold(holder: ConnectionHolder): () => void {
+    this.#holders.add(holder);
+    return () => this.#holders.delete(holder);
+  }
+
+  /** Resolves once no host write waits: a transaction about to begin lets them go first. */
+  async whenNoneWaiting(): Promise<void> {
+    while (this.#waiting > 0) await this.#chain;
+  }
+
+  #preemptOverdue(waitedMs: number): void {
+    for (const holder of this.#holders) {
+      if (waitedMs < holder.patienceMs) continue;
+      this.#holders.delete(holder);
+      holder.preempt();
+    }
   }
 
   /**

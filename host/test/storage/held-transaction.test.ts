@@ -46,6 +46,31 @@ export default {
       release();
       return { outcome: await outcome };
     });
+    // A hostile hog: transactions back to back, each kept busy with a statement every 100 ms (so
+    // the idle rollback never comes), until told to stop; it counts how each one ended.
+    let hogging = false;
+    const ends = [];
+    let hog = null;
+    ctx.routes.post('/holder/hog', async () => {
+      hogging = true;
+      hog = (async () => {
+        while (hogging) {
+          await ctx.storage.db.transaction().execute(async (trx) => {
+            await trx.insertInto('rows').values({ n: 2 }).execute();
+            while (hogging) {
+              await trx.selectFrom('rows').select('n').execute();
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+          }).then(() => ends.push('committed'), (error) => ends.push(error.message));
+        }
+      })();
+      return { hogging: true };
+    });
+    ctx.routes.post('/holder/unhog', async () => {
+      hogging = false;
+      await hog;
+      return { ends };
+    });
     ctx.routes.get('/holder/rows', async () => ({ rows: (await ctx.storage.db.selectFrom('rows').select('n').execute()).length }));
   },
 };
@@ -75,7 +100,7 @@ describe('storage: a transaction an extension holds does not take the bus\'s wri
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-held-'));
     rendezvous = await startRendezvousServer({ store: new MemoryRoomStore({ sweepIntervalMs: 30_000 }), port: 0, host: '127.0.0.1' });
     const tl = await buildTimedListenerFixture(work);
-    const holder = writeExtension(work, 'holder', { id: 'holder', contributes: { routes: ['POST /holder/hold', 'POST /holder/release', 'GET /holder/rows'] } }, HOLDER);
+    const holder = writeExtension(work, 'holder', { id: 'holder', contributes: { routes: ['POST /holder/hold', 'POST /holder/release', 'POST /holder/hog', 'POST /holder/unhog', 'GET /holder/rows'] } }, HOLDER);
     [alice, bob] = await Promise.all([
       startInProcessHost({ name: 'Alice', extensions: [tl], builtin: true }),
       startInProcessHost({ name: 'Bob', extensions: [tl, holder], builtin: true }),
@@ -119,5 +144,24 @@ describe('storage: a transaction an extension holds does not take the bus\'s wri
       const after = marksOf(bob);
       return [...after].some(([stream, hwm]) => hwm === (before.get(stream) ?? 0) + 1);
     }, 10_000);
+  });
+
+  it('a hostile extension that holds busy transactions back to back cannot stop the bus: the one a send waits on is rolled back, and the send goes first', async () => {
+    await bob.request('POST', '/holder/hog');
+    await sleep(300);
+    const started = performance.now();
+    await bob.request('POST', `/tl/send/${alice.persona!.key}`, { text: 'sent past a hog' });
+    const waited = performance.now() - started;
+    await eventually('the note at Alice', async () => (await notesAt(alice)).includes('sent past a hog'), 20_000);
+    await sleep(1_000); // the hog learns of the rollback at its next statement and begins again
+    const { ends } = (await bob.request('POST', '/holder/unhog')) as { ends: string[] };
+    // The send waited for the host's patience (5 s), not for ever; the hog's held transaction was
+    // rolled back (its next statement failed) and the hog went on with a new one.
+    expect(waited, 'ms the send waited').to.be.within(4_000, 15_000);
+    expect(ends.length, 'transactions the hog ran').to.be.at.least(2);
+    expect(ends[0], 'how the first hog transaction ended').to.match(/no such transaction/);
+    expect(ends.slice(1), 'the hog\'s later transaction, ended by unhog').to.include('committed');
+    const committed = ends.filter((end) => end === 'committed').length;
+    expect((await bob.request('GET', '/holder/rows')).rows, 'rows: only those of committed transactions').to.equal(committed);
   });
 });

@@ -160,6 +160,46 @@ describe('storage/channel: ctx.storage over plain data (the IPC shape)', () => {
     expect(await database.db.selectFrom('kith_migrations_host' as any).select('name').execute()).to.not.equal(undefined);
   });
 
+  it('a busy transaction still ends at its lifetime, so it cannot hold the database for ever', async () => {
+    const channel = openStorageChannel(database, 'ipc-ext', ALICE, { transactionTimeoutMs: 10_000, transactionMaxMs: 300 });
+    const storage = createChannelStorage(channel);
+    const { id } = await channel.begin();
+    const insert = storage.db.insertInto('items').values({ name: 'held too long' }).compile();
+    await channel.execute(insert.query, id);
+    const select = storage.db.selectFrom('items').select('name').compile();
+    // A statement every 50 ms keeps the idle timer from firing; the lifetime ends it anyway.
+    const started = performance.now();
+    let refusal: string | undefined;
+    while (performance.now() - started < 3_000 && refusal === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      refusal = await channel.execute(select.query, id).then(() => undefined, (error: Error) => error.message);
+    }
+    expect(refusal, 'a statement after the lifetime').to.match(/no such transaction/);
+    expect(performance.now() - started, 'ms until it ended').to.be.within(200, 2_000);
+    expect(database.sqlite.prepare("SELECT name FROM ext_ipc_ext__items WHERE name = 'held too long'").all()).to.deep.equal([]);
+  });
+
+  it('a host write kept waiting past its patience rolls the transaction back, and a new one begins after the write', async () => {
+    const channel = openStorageChannel(database, 'ipc-ext', ALICE, { hostPatienceMs: 200 });
+    const storage = createChannelStorage(channel);
+    const { id } = await channel.begin();
+    await channel.execute(storage.db.insertInto('items').values({ name: 'preempted' }).compile().query, id);
+    const started = performance.now();
+    const order: string[] = [];
+    const write = database.writes.run(() => {
+      order.push('host write');
+      return database.sqlite.inTransaction;
+    });
+    expect(write, 'a write while the transaction holds waits').to.be.instanceOf(Promise);
+    const next = channel.begin().then((begun) => (order.push('next transaction'), begun));
+    expect(await write, 'the host write ran outside any transaction').to.equal(false);
+    expect(performance.now() - started, 'ms the host write waited').to.be.within(150, 2_000);
+    await refusedWith(() => channel.commit(id));
+    await channel.rollback((await next).id);
+    expect(order).to.deep.equal(['host write', 'next transaction']);
+    expect(database.sqlite.prepare("SELECT name FROM ext_ipc_ext__items WHERE name = 'preempted'").all()).to.deep.equal([]);
+  });
+
   it('bounds: unknown transactions, DDL outside a migration transaction, huge or deep trees', async () => {
     const channel = openStorageChannel(database, 'ipc-ext', BOB);
     const storage = createChannelStorage(channel);
