@@ -219,7 +219,8 @@ export class Receiver {
       try {
         await this.accept(state, i, payload, await hashed);
       } catch (error) {
-        this.ctx.log.warn('a file block could not be kept; it will be asked for again', { block: i, code: (error as { code?: string }).code });
+        // Starting a run failed (a full disk, a locked persona): held with the reason, as a failed append is.
+        await this.appendFailed(state, error as Error & { code?: string });
       } finally {
         state.verifyingBytes -= payload.length;
       }
