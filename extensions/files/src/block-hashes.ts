@@ -28,12 +28,8 @@ export function blockLength(size: number, bs: number, i: number): number {
   return Math.min(bs, size - i * bs);
 }
 
-export function hashBlock(block: Uint8Array): Uint8Array {
-  return sha256(block);
-}
-
 /**
- * The same hash on libuv's thread pool (WebCrypto's digest runs there as an async job): a
+ * A block's hash on libuv's thread pool (WebCrypto's digest runs there as an async job): a
  * receiver verifying ~1,500 blocks a second keeps ~0.2 ms per block off the thread that answers
  * chat and the page.
  */
