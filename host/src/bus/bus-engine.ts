@@ -9,7 +9,7 @@ import type { ExtensionScope } from '../core/area.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import type { SessionLink, SessionLinks } from '../core/session-link.js';
 import { openBytes, sealBytes } from '../storage/sealing.js';
-import { HostWrites } from '../storage/host-writes.js';
+import type { HostWrites } from '../storage/host-writes.js';
 import { FLAG_EOS, FLAG_KEYFRAME, FLAG_WANTS_ACK, FRAME_FIXED_BYTES } from './wire/event-frame.js';
 import { decodeHeader, encodeHeader } from './wire/header-cbor.js';
 import { CAPABILITIES_VERSION, type CapabilitiesHeader } from './wire/control-headers.js';
@@ -53,8 +53,11 @@ export const ACTIVATION_GRACE_MS = 5000;
 
 export interface BusEngineOptions {
   readonly sqlite: Sqlite.Database;
-  /** The connection's write rules, shared with extension transactions (the database's; made here when absent). */
-  readonly writes?: HostWrites;
+  /**
+   * The connection's write rules: the database's one instance, which extension transactions
+   * register with (a second instance would neither preempt them nor be let through first).
+   */
+  readonly writes: HostWrites;
   readonly gate: PersonaGate;
   readonly log: BusLog;
   /** UI events (`bus:nack`, `bus:session`); the host passes kernel.ui. */
@@ -115,7 +118,7 @@ export class BusEngine implements ChannelHost {
       return active && { persona: active.info.masterPublicKey, atRestKey: active.atRestKey };
     });
     const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
-    this.writes = options.writes ?? new HostWrites(options.sqlite);
+    this.writes = options.writes;
     this.store = new OutboundStore(options.sqlite, tagOf, this.writes);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;

@@ -66,7 +66,7 @@ export async function createTestPeer(
   const database = await openDatabase(dataDir);
   const gate = unlockedGate(keys);
   const engine = new BusEngine({
-    sqlite: database.sqlite, gate, hooks: options.hooks, ui: options.ui, graceMs: options.graceMs ?? 0,
+    sqlite: database.sqlite, writes: database.writes, gate, hooks: options.hooks, ui: options.ui, graceMs: options.graceMs ?? 0,
     log: { debug: () => undefined, error: (fields, message) => process.stderr.write(`bus error: ${message} ${JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.stack : v))}\n`) },
   });
   return {
