@@ -56,7 +56,7 @@ export const DEFAULT_BUILTIN_DIR = path.resolve(path.dirname(new URL(import.meta
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config.dataDir, { syncFailed: (err) => log.error({ err }, 'storage: syncing the database to disk failed') });
 
   const identity = createIdentityArea({ config, log, database });
   const kernel = createKernel({ config, log, database, gate: identity.gate, clientDir: options.clientDir });

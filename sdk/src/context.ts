@@ -427,6 +427,10 @@ export interface ExtensionStorage {
    * storage query and the bus's own writes (reliable sends, receipts) wait for it. The host rolls
    * it back when idle for 30 s, after 10 s in all, or when a bus write has waited 5 s for it.
    * Keep transactions short and never await a reliable send inside one.
+   * Durability: a statement (or transaction) resolves once committed; a killed host loses none
+   * of it. The host syncs commits to disk in batches within about 100 ms, and before the bus
+   * acknowledges any event to a peer, so a power cut can take only the newest local commits,
+   * never one that a friend was told is stored, and never one without those before it.
    */
   readonly db: Kysely<any>;
   /**

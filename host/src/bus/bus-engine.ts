@@ -119,7 +119,7 @@ export class BusEngine implements ChannelHost {
     });
     const tagOf = (persona: string, peer: string) => this.#peerTags.tag(persona, peer);
     this.writes = options.writes;
-    this.store = new OutboundStore(options.sqlite, tagOf, this.writes);
+    this.store = new OutboundStore(options.sqlite, tagOf);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;
     this.#ui = options.ui;
@@ -496,8 +496,8 @@ export class BusEngine implements ChannelHost {
     return this.#reports.eventsFor(extensionId);
   }
 
-  settle(change: () => readonly Outcome[], acknowledged = false): void {
-    this.writes.soon(() => this.#reports.settle(change, acknowledged), (error) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
+  settle(change: () => readonly Outcome[]): void {
+    this.writes.soon(() => this.#reports.settle(change), (error) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
   }
 
   report(outcome: Outcome): void {

@@ -59,10 +59,9 @@ export interface ChannelHost {
   nackMessage(reason: string, kind: string, header: Uint8Array): string;
   /**
    * Delete queue rows and store what became of them in one transaction (`change` does the
-   * deleting and returns the reports), then hand the reports to their extensions. `acknowledged`:
-   * the rows were ACKed, and the commit need not wait for the disk (DeliveryReports.settle).
+   * deleting and returns the reports), then hand the reports to their extensions.
    */
-  settle(change: () => readonly Outcome[], acknowledged?: boolean): void;
+  settle(change: () => readonly Outcome[]): void;
   /** Hand out the report of a volatile event (nothing stored). */
   report(outcome: Outcome): void;
   ready(channel: PeerChannel): void;

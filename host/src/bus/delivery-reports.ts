@@ -57,7 +57,7 @@ export class DeliveryReports {
     /** Also told of every refusal as it happens (the UI's `bus:nack`). */
     readonly onNack?: (extensionId: string, report: NackReport) => void;
   }) {
-    this.#outbox = new ReportOutbox(options.sqlite, options.writes);
+    this.#outbox = new ReportOutbox(options.sqlite);
     this.#writes = options.writes;
     this.#persona = options.persona;
     this.#atRestKey = options.atRestKey;
@@ -80,15 +80,14 @@ export class DeliveryReports {
 
   /**
    * Run `change` (which deletes acknowledged, refused or failed queue rows and says what became of
-   * them) and store its reports in the same transaction; then hand them to their listeners.
-   * `acknowledged`: the rows were ACKed, so the commit need not wait for the disk: if a power cut
-   * undoes it, the rows are sent again, the receiver's durable mark answers them as duplicates,
-   * and the same reports are stored again.
+   * them) and store its reports in the same transaction; then hand them to their listeners. A
+   * power cut that undoes an ACKed row's deletion brings the row back: it is sent again, the
+   * receiver's durable mark answers it as a duplicate, and the same report is stored again.
    */
-  settle(change: () => readonly Outcome[], acknowledged = false): void {
+  settle(change: () => readonly Outcome[]): void {
     const persona = this.#persona();
     if (!persona) return;
-    const stored = acknowledged ? this.#writes.relaxed(() => this.#store(persona, change)) : this.#store(persona, change);
+    const stored = this.#store(persona, change);
     for (const { id, outcome } of stored) {
       if (outcome.outcome === 'nacked') this.#onNack?.(outcome.extensionId, outcome.report);
       this.#handOut(id, outcome);

@@ -420,7 +420,6 @@ export class OutboundFlow implements BulkSource {
         extensionId: row.extensionId, outcome: 'delivered' as const,
         report: { eventId: row.eventId, ...tagged(this.#ctx.host.openTag(row.tag)), peer: this.#ctx.peer, stream: streamHex, seq: row.seq, kind: row.kind },
       })),
-      true,
     );
     this.#durableInflight -= acked.length;
     if (acked.length > 0) this.pumpDurable();

@@ -1,6 +1,5 @@
 import type Sqlite from 'better-sqlite3';
 import { KithError } from '@kith/sdk';
-import type { HostWrites } from '../storage/host-writes.js';
 
 /** Scheduling class as stored: lower runs first. */
 export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
@@ -52,11 +51,9 @@ export class OutboundStore {
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
   readonly #counts = new Map<string, number>();
   readonly #tagOf: PeerTagOf;
-  readonly #writes: HostWrites;
 
-  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf, writes: HostWrites) {
+  constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
     this.#tagOf = tagOf;
-    this.#writes = writes;
     this.#nextSeq = sqlite.prepare(
       `INSERT INTO bus_out_streams (persona, peer, stream, next_seq) VALUES (?, ?, ?, 2)
        ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1
@@ -119,7 +116,7 @@ export class OutboundStore {
   takePending(persona: string, peer: string, limit: number): OutboundRow[] {
     if (limit <= 0) return [];
     // "In flight" need not survive a power cut: a restart sends every such row again.
-    return this.#writes.relaxed(() => this.#take(persona, peer, limit));
+    return this.#take(persona, peer, limit);
   }
 
   /** Session closed: every in-flight row of `peer` goes back to pending. */
@@ -129,10 +126,10 @@ export class OutboundStore {
       tag = this.#tagOf(persona, peer);
     } catch {
       // The persona is no longer active (lock or switch closes every session): all of its rows.
-      this.#writes.relaxed(() => this.#revertPersona.run(persona));
+      this.#revertPersona.run(persona);
       return;
     }
-    this.#writes.relaxed(() => this.#revert.run(persona, tag));
+    this.#revert.run(persona, tag);
   }
 
   /** Rows acknowledged cumulatively: delete and return them. */

@@ -70,6 +70,10 @@ export class PeerChannel {
   /** Volatile receive state by `v${streamHex}` (durable state belongs to the engine). */
   readonly #in = new Map<string, InboundStream>();
   readonly #pendingAcks = new Set<string>();
+  /** Durable streams to ACK, and refusals to send, once the next WAL sync is done. */
+  readonly #pendingDurableAcks = new Set<string>();
+  readonly #pendingDurableNacks: Array<() => void> = [];
+  #durableRepliesScheduled = false;
   readonly #streamHex = new StreamHexCache();
   #acksScheduled = false;
   /** Bytes of events consumed since the last ACKs went out. */
@@ -236,7 +240,7 @@ export class PeerChannel {
     if (verdict === 'duplicate') {
       this.stats.duplicates++;
       const refusal = state.refused.get(frame.seq);
-      if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
+      if (refusal) this.#refuse(streamHex, volatile, frame.seq, refusal);
       this.#scheduleAck(streamHex, volatile);
       return;
     }
@@ -344,7 +348,7 @@ export class PeerChannel {
       this.#host.resumeInbound(this.peer, streamHex);
       return false;
     }
-    if (refusal) this.#sendNack(streamHex, volatile, [frame.seq], refusal.reason, refusal.message);
+    if (refusal) this.#refuse(streamHex, volatile, frame.seq, refusal);
     this.#scheduleAck(streamHex, volatile, frame.payload.length);
     return true;
   }
@@ -398,13 +402,19 @@ export class PeerChannel {
   }
 
   /**
-   * ACKs wait for the end of the event-loop turn, so one answers a whole burst; `consumed` bytes
+   * A durable stream's ACK waits for the WAL sync ({@link #scheduleDurableReplies}). A volatile
+   * one waits for the end of the event-loop turn, so one answers a whole burst; `consumed` bytes
    * of events taken since the last ACK send it at once when they reach {@link EAGER_ACK_BYTES}:
    * a burst of large bulk events (a few 64 KiB datagrams) is then acknowledged as it is consumed,
    * and the sender refills while the rest is handled, instead of both sides taking turns.
    */
   #scheduleAck(streamHex: string, volatile: boolean, consumed = 0): void {
-    this.#pendingAcks.add((volatile ? 'v' : 'd') + streamHex);
+    if (!volatile) {
+      this.#pendingDurableAcks.add(streamHex);
+      this.#scheduleDurableReplies();
+      return;
+    }
+    this.#pendingAcks.add('v' + streamHex);
     this.#unackedBytes += consumed;
     if (this.#unackedBytes >= EAGER_ACK_BYTES) {
       this.#sendAcks();
@@ -421,14 +431,46 @@ export class PeerChannel {
   #sendAcks(): void {
     this.#unackedBytes = 0;
     for (const key of this.#pendingAcks) {
-      const volatileAck = key[0] === 'v';
-      const hex = key.slice(1);
-      const state = volatileAck ? this.#in.get(key) : this.#host.durableInbound(this.peer, hex);
-      if (!state) continue;
-      const refused = state.recentRefusals();
-      this.#sendControl(hex, volatileAck, KIND_ACK, refused ? encodeHeader({ upTo: state.hwm, refused }) : encodeAckHeader(state.hwm));
+      const state = this.#in.get(key);
+      if (state) this.#sendControl(key.slice(1), true, KIND_ACK, ackHeader(state));
     }
     this.#pendingAcks.clear();
+  }
+
+  /** A refused event: NACK it with its reason (a durable stream's once the refusal is on disk). */
+  #refuse(streamHex: string, volatile: boolean, seq: number, refusal: Refusal): void {
+    if (volatile) {
+      this.#sendNack(streamHex, true, [seq], refusal.reason, refusal.message);
+      return;
+    }
+    this.#pendingDurableNacks.push(() => this.#sendNack(streamHex, false, [seq], refusal.reason, refusal.message));
+    this.#scheduleDurableReplies();
+  }
+
+  /**
+   * ACK-after-persist. An ACK or refusal on a durable stream tells the sender its event is stored
+   * (the sender then deletes its copy), so it goes out only once the marks written before it are
+   * on disk. Commits do not fsync on the event loop (wal-sync.ts): the replies of one turn wait
+   * for one WAL sync on the thread pool while the loop goes on, and each ACK carries the mark
+   * read before that sync began, never a later one.
+   */
+  #scheduleDurableReplies(): void {
+    if (this.#durableRepliesScheduled) return;
+    this.#durableRepliesScheduled = true;
+    setImmediate(() => {
+      this.#durableRepliesScheduled = false;
+      const replies = this.#pendingDurableNacks.splice(0);
+      for (const hex of this.#pendingDurableAcks) {
+        const header = ackHeader(this.#host.durableInbound(this.peer, hex));
+        replies.push(() => this.#sendControl(hex, false, KIND_ACK, header));
+      }
+      this.#pendingDurableAcks.clear();
+      this.#host.writes.durable().then(
+        () => replies.forEach((send) => send()),
+        // Unanswered, the sender repeats the events; the next reply waits for the next sync.
+        (error: unknown) => this.#host.log.error({ err: error, peer: this.peer }, 'bus: syncing receive marks failed; replies held'),
+      );
+    });
   }
 
 
@@ -483,4 +525,10 @@ export class PeerChannel {
     for (const state of this.#in.values()) state.clear();
     this.#in.clear();
   }
+}
+
+/** An ACK's header: the stream's high-water mark, with its recent refusals if any. */
+function ackHeader(state: InboundStream): Uint8Array {
+  const refused = state.recentRefusals();
+  return refused ? encodeHeader({ upTo: state.hwm, refused }) : encodeAckHeader(state.hwm);
 }

@@ -1,5 +1,4 @@
 import type Sqlite from 'better-sqlite3';
-import type { HostWrites } from '../storage/host-writes.js';
 
 /** Most reports kept for one extension of one persona while it is not there to take them. */
 export const MAX_STORED_REPORTS = 10_000;
@@ -24,10 +23,8 @@ export class ReportOutbox {
   readonly #removeMany: (ids: readonly number[]) => void;
   #inserted = 0;
 
-  readonly #writes: HostWrites;
 
-  constructor(sqlite: Sqlite.Database, writes: HostWrites) {
-    this.#writes = writes;
+  constructor(sqlite: Sqlite.Database) {
     this.#insert = sqlite.prepare('INSERT INTO bus_reports (persona, extension_id, sealed, created_at) VALUES (?, ?, ?, ?)');
     this.#pending = sqlite.prepare('SELECT id, sealed FROM bus_reports WHERE persona = ? AND extension_id = ? AND id > ? ORDER BY id LIMIT ?');
     this.#remove = sqlite.prepare('DELETE FROM bus_reports WHERE id = ?');
@@ -57,6 +54,6 @@ export class ReportOutbox {
   /** The extension handled these reports: forget them (one transaction). */
   remove(ids: readonly number[]): void {
     // A report a power cut brings back is handed out again: listeners take reports at least once.
-    if (ids.length > 0) this.#writes.relaxed(() => this.#removeMany(ids));
+    if (ids.length > 0) this.#removeMany(ids);
   }
 }

@@ -11,6 +11,7 @@ import type { HostTables } from './tables.js';
 import { narrowTree, privateDir, privateFile } from './private-files.js';
 import { cachedStatements } from './statement-cache.js';
 import { HostWrites } from './host-writes.js';
+import { WalSync } from './wal-sync.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -34,11 +35,13 @@ export interface Database {
 /** Options for {@link openDatabase}; `nativeBinding` is how the single executable passes its addon. */
 export interface OpenDatabaseOptions {
   readonly nativeBinding?: string | object;
+  /** Where a background WAL sync's failure goes (one somebody waits on rejects for them too). */
+  readonly syncFailed?: (error: unknown) => void;
 }
 
 /**
  * Make KITH_DATA private (0700/0600, see private-files.ts), then open (creating if needed) the
- * database with WAL, an fsync at every commit, foreign keys and secure_delete (freed pages are
+ * database with WAL, group commit (wal-sync.ts), foreign keys and secure_delete (freed pages are
  * zeroed, so deleted message bodies do not linger in the file), then run the host's migrations.
  */
 export async function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Promise<Database> {
@@ -48,13 +51,16 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
   privateFile(file);
   const sqlite = new Sqlite(file, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
   sqlite.pragma('journal_mode = WAL');
-  // Set, not left to the default: better-sqlite3 builds SQLite with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1,
-  // under which a WAL commit is not fsynced (yet `PRAGMA synchronous` still reads 2). FULL fsyncs
-  // every commit, so what the bus has acknowledged (ACK-after-persist) survives a power cut.
-  sqlite.pragma('synchronous = FULL');
+  // NORMAL: a commit writes its WAL frames without an fsync on the event loop. WalSync makes them
+  // durable in batches on the thread pool; what the bus acknowledges waits for that
+  // (ACK-after-persist survives a power cut), everything else is on disk within 50 ms. Set, not
+  // left to the default, so the choice is visible here (better-sqlite3's build already defaults
+  // WAL commits to it while `PRAGMA synchronous` reads 2).
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const walSync = new WalSync(sqlite, `${file}-wal`, options.syncFailed ?? (() => undefined));
   const driver = new SqliteDriver({ database: cachedStatements(sqlite) as Sqlite.Database });
   const db = new Kysely<HostTables>({ dialect: sqliteDialect(driver) });
   await runMigrations(db, 'host', HOST_MIGRATIONS);
@@ -62,11 +68,12 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
     db,
     sqlite,
     file,
-    writes: new HostWrites(sqlite),
+    writes: new HostWrites(sqlite, walSync),
     derive({ plugins, allow }) {
       return new Kysely<any>({ dialect: sqliteDialect(guardedDriver(driver, allow)), plugins: [...plugins] });
     },
     async close() {
+      await walSync.close().catch(options.syncFailed ?? (() => undefined));
       await db.destroy();
     },
   };

@@ -1,4 +1,5 @@
 import type Sqlite from 'better-sqlite3';
+import type { WalSync } from './wal-sync.js';
 
 /** How often a waiting write looks again (only while an extension holds a transaction open). */
 const POLL_MS = 2;
@@ -20,11 +21,12 @@ export interface ConnectionHolder {
  *   the next one as a duplicate), a received event's mark would vanish after its ACK. kysely's
  *   queries already queue behind the transaction; {@link run} and {@link soon} make the host's
  *   wait too, in the order they came.
- * - **Only some commits wait for the disk.** The database runs `synchronous = FULL` (database.ts).
- *   {@link relaxed} commits with NORMAL, for state a power cut may undo without losing anything:
- *   it is rebuilt or repeated after a restart (rows marked in flight go back to pending; an
- *   acknowledged row that comes back is sent again and the receiver's durable mark answers it as a
- *   duplicate; a report comes again). The next FULL commit makes it durable anyway.
+ * - **No commit waits for the disk on the event loop; what is promised to a peer waits for it
+ *   off it.** The database commits with `synchronous = NORMAL` and syncs the WAL in batches on the
+ *   thread pool (wal-sync.ts): every commit is on disk within 100 ms, and {@link durable}
+ *   resolves once every commit before it is. A power cut takes a suffix of the commits, never a
+ *   middle, so what survives is a state the host once had; the bus waits for {@link durable}
+ *   before an ACK or refusal tells the sender its event is stored.
  * - **The host's writes do not wait for ever.** A holder registered with {@link hold} (an
  *   extension's transaction) that keeps a host write waiting past its patience is rolled back, and
  *   a new one begins only after the waiting writes ({@link whenNoneWaiting}): an extension that
@@ -36,8 +38,16 @@ export class HostWrites {
   #waiting = 0;
   readonly #holders = new Set<ConnectionHolder>();
 
-  constructor(sqlite: Sqlite.Database) {
+  readonly #walSync: WalSync;
+
+  constructor(sqlite: Sqlite.Database, walSync: WalSync) {
     this.#sqlite = sqlite;
+    this.#walSync = walSync;
+  }
+
+  /** Resolves once every commit made before the call is on disk (see the class comment). */
+  durable(): Promise<void> {
+    return this.#walSync.durable();
   }
 
   /** A write now would join another's transaction, or would overtake writes already waiting. */
@@ -102,17 +112,4 @@ export class HostWrites {
     }
   }
 
-  /**
-   * Run `write` as a commit that does not wait for the disk (see the class comment for which
-   * writes may). Inside someone else's transaction the pragma cannot change; that commit decides.
-   */
-  relaxed<T>(write: () => T): T {
-    if (this.#sqlite.inTransaction) return write();
-    this.#sqlite.pragma('synchronous = NORMAL');
-    try {
-      return write();
-    } finally {
-      this.#sqlite.pragma('synchronous = FULL');
-    }
-  }
 }

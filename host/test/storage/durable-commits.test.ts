@@ -1,8 +1,9 @@
 /**
- * Every SQLite commit reaches the disk before it returns (an fsync of the WAL), so whatever the
- * host acknowledged survives a power cut. Watched for real: a child process opens the host's
- * database and commits, under strace. (better-sqlite3's build default skips that fsync while
- * `PRAGMA synchronous` still reads FULL, so only the system calls tell.)
+ * Group commit, watched for real: a child process opens the host's database and commits under
+ * strace. Commits do not fsync on the thread that makes them; the WAL is synced on libuv's thread
+ * pool, once for a batch, before `durable()` resolves, and without anyone asking soon after.
+ * (better-sqlite3's build skips the fsync at each WAL commit while `PRAGMA synchronous` still reads
+ * FULL, so only the system calls tell.)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,10 +14,15 @@ import { expect } from 'chai';
 import { needs } from '../../../test/support/needs.js';
 
 const DATABASE_MODULE = fileURLToPath(new URL('../../src/storage/database.ts', import.meta.url));
-const WRITES_MODULE = fileURLToPath(new URL('../../src/storage/host-writes.ts', import.meta.url));
 const COMMITS = 40;
 
-describe('storage: durable commits', function () {
+/** One WAL sync in the trace: which thread made it, and where it stands among the markers. */
+interface WalSync {
+  readonly thread: number;
+  readonly line: number;
+}
+
+describe('storage: group commit', function () {
   needs('strace');
   this.timeout(60_000);
   let dir: string;
@@ -26,55 +32,79 @@ describe('storage: durable commits', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** The WAL fsyncs made between the markers `script` writes to stderr. */
-  const walSyncsOf = (script: string): number => {
-    const trace = path.join(dir, 'strace.log');
-    execFileSync('strace', ['-f', '-y', '-e', 'trace=fsync,fdatasync,write', '-o', trace, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+  /** Run `script` under strace; the WAL syncs and the line of each marker it wrote to stderr. */
+  const trace = (script: string) => {
+    const log = path.join(dir, 'strace.log');
+    execFileSync('strace', ['-f', '-y', '-e', 'trace=fsync,fdatasync,write', '-o', log, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
       stdio: 'ignore',
     });
-    // Only the calls between the two markers: opening and migrating commit too.
-    const lines = fs.readFileSync(trace, 'utf8').split('\n');
-    const begin = lines.findIndex((line) => line.includes('commits begin'));
-    const end = lines.findIndex((line) => line.includes('commits end'));
-    expect(begin, 'the begin marker in the trace').to.be.greaterThan(-1);
-    expect(end, 'the end marker in the trace').to.be.greaterThan(begin);
-    return lines.slice(begin, end).filter((line) => /\b(fsync|fdatasync)\(\d+<[^>]*kith\.sqlite-wal>\) = 0/.test(line)).length;
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    const main = Number(/^(\d+)/.exec(lines[0]!)![1]);
+    const syncs: WalSync[] = [];
+    const markers = new Map<string, number>();
+    lines.forEach((text, line) => {
+      if (/\b(fsync|fdatasync)\(\d+<[^>]*kith\.sqlite-wal>\) = 0/.test(text)) syncs.push({ thread: Number(/^(\d+)/.exec(text)![1]), line });
+      const marker = /write\(2<[^>]*>, "mark (\w+)/.exec(text);
+      if (marker) markers.set(marker[1]!, line);
+    });
+    const at = (name: string) => {
+      expect(markers.has(name), `the marker "${name}" in the trace`).to.equal(true);
+      return markers.get(name)!;
+    };
+    const between = (from: string, to: string) => syncs.filter((sync) => sync.line > at(from) && sync.line < at(to));
+    return { main, syncs, between };
   };
   const opening = () => `
       import { openDatabase } from ${JSON.stringify(DATABASE_MODULE)};
-      import { HostWrites } from ${JSON.stringify(WRITES_MODULE)};
       const db = await openDatabase(${JSON.stringify(path.join(dir, 'data'))});
-      const writes = new HostWrites(db.sqlite);
+      const mark = (name) => process.stderr.write('mark ' + name + '\\n');
       db.sqlite.exec('CREATE TABLE IF NOT EXISTS probe (n INTEGER)');
       const insert = db.sqlite.prepare('INSERT INTO probe (n) VALUES (?)');`;
 
-  it(`fsyncs the WAL at each of ${COMMITS} commits, before the commit returns`, () => {
-    const syncs = walSyncsOf(`${opening()}
-      process.stderr.write('commits begin\\n');
+  it(`${COMMITS} commits make no fsync on the event loop; durable() syncs the WAL once for all, on another thread, before it resolves`, () => {
+    const { main, between } = trace(`${opening()}
+      mark('begin');
       for (let n = 0; n < ${COMMITS}; n++) insert.run(n);
-      process.stderr.write('commits end\\n');
+      mark('committed');
+      await Promise.all([db.writes.durable(), db.writes.durable(), db.writes.durable()]);
+      mark('durable');
       await db.close();`);
-    expect(syncs, 'fsyncs of the WAL while committing').to.be.at.least(COMMITS);
+    expect(between('begin', 'committed'), 'WAL syncs while committing').to.deep.equal([]);
+    const syncs = between('committed', 'durable');
+    expect(syncs.length, 'WAL syncs before durable() resolved').to.be.within(1, 2);
+    expect(syncs.every((sync) => sync.thread !== main), 'no sync on the main thread').to.equal(true);
   });
 
-  it('a commit that need not wait for the disk (an ACK settled) skips the fsync, and every commit after it fsyncs again', () => {
-    const syncs = walSyncsOf(`${opening()}
-      process.stderr.write('commits begin\\n');
-      for (let n = 0; n < ${COMMITS}; n++) writes.relaxed(() => insert.run(n));
-      process.stderr.write('commits end\\n');
-      // Inside an open transaction it leaves the pragma alone (SQLite refuses to change it there).
+  it('durable() called while a sync runs waits for one that begins after it', () => {
+    const { between } = trace(`${opening()}
+      insert.run(0);
+      const first = db.writes.durable();
+      insert.run(1);
+      mark('second');
+      await db.writes.durable();
+      mark('durable');
+      await first;
+      await db.close();`);
+    expect(between('second', 'durable').length, 'a WAL sync after the second commit, before its durable() resolved').to.be.at.least(1);
+  });
+
+  it('a commit nobody waits on is synced within 100 ms; an open transaction is synced after its commit', () => {
+    const { between } = trace(`${opening()}
+      const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      await db.writes.durable();
+      mark('begin');
+      insert.run(0);
+      await sleep(150);
+      mark('idle');
       db.sqlite.exec('BEGIN');
-      writes.relaxed(() => insert.run(-1));
+      insert.run(1);
+      await sleep(150);
+      mark('open');
       db.sqlite.exec('COMMIT');
-      if (db.sqlite.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous is no longer FULL');
+      await sleep(150);
+      mark('end');
       await db.close();`);
-    expect(syncs, 'fsyncs of the WAL during the relaxed commits').to.be.below(COMMITS / 4);
-    const after = walSyncsOf(`${opening()}
-      writes.relaxed(() => insert.run(0));
-      process.stderr.write('commits begin\\n');
-      for (let n = 0; n < ${COMMITS}; n++) insert.run(n);
-      process.stderr.write('commits end\\n');
-      await db.close();`);
-    expect(after, 'fsyncs of the WAL for the ordinary commits after one relaxed commit').to.be.at.least(COMMITS);
+    expect(between('begin', 'idle').length, 'a WAL sync after a lone commit').to.be.at.least(1);
+    expect(between('open', 'end').length, 'a WAL sync after the transaction committed').to.be.at.least(1);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * ACK-after-persist with group commit: commits do not fsync on the event loop (storage/wal-sync.ts),
+ * so the receiver's ACK, and its refusal, wait for the WAL sync that covers the mark. Here the
+ * receiver's sync is held back: the sender hears nothing until it is let through.
+ */
+import { expect } from 'chai';
+import type { DeliveryReport, KindRegistry, NackReport, Sessions, Streams } from '@kith/sdk';
+import { busProviders } from '../../src/bus/bus-providers.js';
+import { createTestPeer, type TestPeer } from './support/test-peer.js';
+import { linkPair, until, type LinkPair } from './support/link-pair.js';
+
+const KINDS = ['probe.note', 'probe.bad'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
+  let a: TestPeer;
+  let b: TestPeer;
+  let pair: LinkPair | undefined;
+
+  beforeEach(async () => {
+    a = await createTestPeer();
+    b = await createTestPeer();
+  });
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+    await a.close();
+    await b.close();
+  });
+
+  function contextOf(peer: TestPeer) {
+    const scope = peer.scope('probe', KINDS);
+    const providers = busProviders(peer.engine, () => undefined);
+    return { kinds: providers.kinds!(scope) as KindRegistry, sessions: providers.sessions!(scope) as Sessions, streams: providers.streams!(scope) as Streams };
+  }
+
+  /** Hold `peer`'s WAL syncs until the returned function is called (the syncs still happen then). */
+  function holdSyncs(peer: TestPeer): { release(): void; asked(): number } {
+    const writes = peer.database.writes;
+    const real = writes.durable.bind(writes);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    writes.durable = () => {
+      asked++;
+      return held.then(real);
+    };
+    return { release, asked: () => asked };
+  }
+
+  it('an event handled and marked is ACKed only once the sync covering its mark is done; a refusal likewise', async () => {
+    const sender = contextOf(a);
+    const receiver = contextOf(b);
+    const handled: number[] = [];
+    receiver.kinds.register('probe.note', (event) => {
+      handled.push(event.seq);
+    });
+    receiver.kinds.register('probe.bad', () => {
+      throw new Error('refused on purpose');
+    });
+    const delivered: DeliveryReport[] = [];
+    const nacked: NackReport[] = [];
+    sender.sessions.onDidDeliver((report) => delivered.push(report));
+    sender.sessions.onDidNack((report) => nacked.push(report));
+    pair = await linkPair(a, b);
+    const peer = b.keys.masterPublicKey;
+    const notes = sender.streams.forFriend(peer, 'notes');
+    const bad = sender.streams.forFriend(peer, 'bad');
+
+    const syncs = holdSyncs(b);
+    await sender.sessions.send(peer, notes, 'probe.note', {}, new Uint8Array([1]));
+    await sender.sessions.send(peer, bad, 'probe.bad', {}, new Uint8Array([2]));
+    await until(() => handled.length === 1 && syncs.asked() > 0, 5000, 'the receiver handled the event and asked for a sync');
+    // Far past the sender's retransmit timeout: repeats come and are answered by nothing either.
+    await sleep(600);
+    expect(b.database.sqlite.prepare('SELECT COUNT(*) FROM bus_in_streams WHERE hwm >= 1').pluck().get(), 'marks written').to.equal(2);
+    expect(delivered, 'delivered before the sync').to.deep.equal([]);
+    expect(nacked, 'refused before the sync').to.deep.equal([]);
+    expect(a.engine.store.count(a.keys.masterPublicKey, peer), 'rows the sender still keeps').to.equal(2);
+
+    syncs.release();
+    await until(() => delivered.length === 1 && nacked.length === 1, 5000, 'the ACK and the refusal after the sync');
+    expect(delivered[0]).to.include({ stream: notes, seq: 1 });
+    expect(nacked[0]).to.include({ stream: bad, seq: 1 });
+    expect(handled, 'handled once, repeats answered as duplicates').to.deep.equal([1]);
+  });
+});
