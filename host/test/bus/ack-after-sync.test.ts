@@ -6,27 +6,14 @@
 import { expect } from 'chai';
 import type { DeliveryReport, KindRegistry, NackReport, Sessions, Streams } from '@kith/sdk';
 import { busProviders } from '../../src/bus/bus-providers.js';
-import { createTestPeer, type TestPeer } from './support/test-peer.js';
-import { linkPair, until, type LinkPair } from './support/link-pair.js';
+import type { TestPeer } from './support/test-peer.js';
+import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
 
 const KINDS = ['probe.note', 'probe.bad'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
-  let a: TestPeer;
-  let b: TestPeer;
-  let pair: LinkPair | undefined;
-
-  beforeEach(async () => {
-    a = await createTestPeer();
-    b = await createTestPeer();
-  });
-  afterEach(async () => {
-    await pair?.close();
-    pair = undefined;
-    await a.close();
-    await b.close();
-  });
+  const peers = freshPeersEachTest();
 
   function contextOf(peer: TestPeer) {
     const scope = peer.scope('probe', KINDS);
@@ -49,6 +36,7 @@ describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
   }
 
   it('an event handled and marked is ACKed only once the sync covering its mark is done; a refusal likewise', async () => {
+    const { a, b } = peers;
     const sender = contextOf(a);
     const receiver = contextOf(b);
     const handled: number[] = [];
@@ -62,7 +50,7 @@ describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
     const nacked: NackReport[] = [];
     sender.sessions.onDidDeliver((report) => delivered.push(report));
     sender.sessions.onDidNack((report) => nacked.push(report));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     const peer = b.keys.masterPublicKey;
     const notes = sender.streams.forFriend(peer, 'notes');
     const bad = sender.streams.forFriend(peer, 'bad');

@@ -1,7 +1,7 @@
 import type dgram from 'node:dgram';
 import { startLossyRelay, type Impairments, type LossyRelay } from '../../../../tools/lossy-shim/lossy-relay.js';
 import { UdpLink, bindUdp } from './udp-link.js';
-import type { TestPeer } from './test-peer.js';
+import { createTestPeer, type TestPeer } from './test-peer.js';
 
 export interface LinkPair {
   readonly ab: UdpLink;
@@ -54,4 +54,20 @@ export async function until(predicate: () => boolean, timeoutMs = 10_000, what =
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Two fresh peers for each test of the calling suite (`pair`: set it to have it closed too). */
+export function freshPeersEachTest(): { a: TestPeer; b: TestPeer; pair?: LinkPair } {
+  const peers = {} as { a: TestPeer; b: TestPeer; pair?: LinkPair };
+  beforeEach(async () => {
+    peers.a = await createTestPeer();
+    peers.b = await createTestPeer();
+  });
+  afterEach(async () => {
+    await peers.pair?.close();
+    peers.pair = undefined;
+    await peers.a.close();
+    await peers.b.close();
+  });
+  return peers;
 }
