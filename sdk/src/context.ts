@@ -137,6 +137,8 @@ export interface SendOptions {
   /**
    * Reliable events are persisted in the outbound queue (sealed at rest), survive restarts, are
    * retransmitted until acknowledged, and wait for the next session when the peer is offline.
+   * (A power cut within ~100 ms of the send may take the event, with whatever was committed
+   * after it; see `ExtensionStorage.db` on durability.)
    * Unreliable events (media frames, typing) are sent once if a session is live and dropped
    * otherwise. Default: true.
    *
