@@ -2,27 +2,17 @@ import { expect } from 'chai';
 import type { InboundEvent, NackReport, DeliveryReport, Sessions, KindRegistry, Streams } from '@kith/sdk';
 import { busProviders } from '../../src/bus/bus-providers.js';
 import { createTestPeer, type TestPeer } from './support/test-peer.js';
-import { linkPair, until, type LinkPair } from './support/link-pair.js';
+import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const untext = (b: Uint8Array) => new TextDecoder().decode(b);
 const CHAT_KINDS = ['chat.text', 'chat.typing-start', 'stream.open', 'stream.close', 'file.chunk'];
 
 describe('bus: delivery between two peers over UDP loopback', () => {
+  const peers = freshPeersEachTest();
   let a: TestPeer;
   let b: TestPeer;
-  let pair: LinkPair | undefined;
-
-  beforeEach(async () => {
-    a = await createTestPeer();
-    b = await createTestPeer();
-  });
-  afterEach(async () => {
-    await pair?.close();
-    pair = undefined;
-    await a.close();
-    await b.close();
-  });
+  beforeEach(() => ({ a, b } = peers));
 
   function contextOf(peer: TestPeer, id: string, kinds: string[], builtin = true) {
     const scope = peer.scope(id, kinds, { builtin });
@@ -56,7 +46,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
 
     const opened: string[] = [];
     sender.sessions.onDidOpen((s) => opened.push(s.peer));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await until(() => delivered.length === 1, 5000, 'delivery');
     expect(opened).to.deep.equal([b.keys.masterPublicKey]);
     expect(got).to.have.length(1);
@@ -85,7 +75,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     });
     const delivered: DeliveryReport[] = [];
     sender.sessions.onDidDeliver((r) => delivered.push(r));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined, 5000, 'session');
     expect(sender.sessions.get(b.keys.masterPublicKey)!.peerExtensions).to.deep.equal({ hello: '1.0.0', other: '1.0.0' });
     expect(a.engine.channel(b.keys.masterPublicKey)!.peerCapabilities!.kinds).to.deep.equal({ 'other.ping': 0x80, 'hello.wave': 0x81 });
@@ -104,7 +94,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     receiver.kinds.register('stream.open', () => undefined, { purpose: 'file' }); // files on, calls off
     const nacks: NackReport[] = [];
     sender.sessions.onDidNack((n) => nacks.push(n));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     const stream = sender.streams.random();
     const receipt = await sender.sessions.send(b.keys.masterPublicKey, stream, 'stream.open', { purpose: 'audio' });
     await until(() => nacks.length === 1, 5000, 'nack');
@@ -124,7 +114,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     const delivered: DeliveryReport[] = [];
     sender.sessions.onDidNack((n) => nacks.push(n));
     sender.sessions.onDidDeliver((d) => delivered.push(d));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
     await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('boom'));
     await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text('fine'));
@@ -144,7 +134,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     contextOf(b, 'chat', CHAT_KINDS).kinds.register('chat.text', () => undefined);
     const nacks: NackReport[] = [];
     sender.sessions.onDidNack((n) => nacks.push(n));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined);
     const stream = sender.streams.random();
     for (let i = 0; i < 20; i++) {
@@ -164,7 +154,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     receiver.kinds.register('chat.text', (e) => {
       got.push(e);
     });
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     const body = 'x'.repeat(20_000) + '✓';
     await sender.sessions.send(b.keys.masterPublicKey, sender.streams.random(), 'chat.text', { id: 'big', tags: ['a'.repeat(3000)] }, text(body));
     await until(() => got.length === 1, 5000, 'big event');
@@ -189,7 +179,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     expect(offline.dropped).to.equal(true);
     await expectRejects(sender.sessions.send(b.keys.masterPublicKey, stream, 'file.chunk', { index: 0 }, new Uint8Array(1024), { priority: 'bulk' }), 'KITH_ERR_NO_SESSION');
 
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined);
     const live = await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.typing-start', {}, undefined, { reliable: false });
     expect(live.dropped).to.equal(undefined);

@@ -1,27 +1,17 @@
 import { expect } from 'chai';
 import type { DeliveryReport, KindRegistry, Sessions, Streams } from '@kith/sdk';
 import { busProviders } from '../../src/bus/bus-providers.js';
-import { createTestPeer, type TestPeer } from './support/test-peer.js';
-import { linkPair, until, type LinkPair } from './support/link-pair.js';
+import type { TestPeer } from './support/test-peer.js';
+import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
 
 const KINDS = ['chat.text', 'file.chunk'];
 
 describe('bus: through the lossy shim (10% loss, 5% duplication, 10% reordering, 0-2 ms delay)', function () {
   this.timeout(90_000);
+  const peers = freshPeersEachTest();
   let a: TestPeer;
   let b: TestPeer;
-  let pair: LinkPair | undefined;
-
-  beforeEach(async () => {
-    a = await createTestPeer();
-    b = await createTestPeer();
-  });
-  afterEach(async () => {
-    await pair?.close();
-    pair = undefined;
-    await a.close();
-    await b.close();
-  });
+  beforeEach(() => ({ a, b } = peers));
 
   const ctx = (peer: TestPeer) => {
     const scope = peer.scope('chat', KINDS);
@@ -59,7 +49,7 @@ describe('bus: through the lossy shim (10% loss, 5% duplication, 10% reordering,
         expect(receipt.queued).to.equal(true);
       }
     }
-    pair = await linkPair(a, b, { impairments: { loss: 0.1, duplicate: 0.05, reorder: 0.1, reorderMs: 8, delayMs: [0, 2], seed: 7 } });
+    peers.pair = await linkPair(a, b, { impairments: { loss: 0.1, duplicate: 0.05, reorder: 0.1, reorderMs: 8, delayMs: [0, 2], seed: 7 } });
     await until(() => sender.sessions.get(peer) !== undefined, 10_000, 'capabilities through the lossy link');
     // Live events interleaved with the drain, plus a bulk stream.
     const fileStream = sender.streams.random();
@@ -76,7 +66,7 @@ describe('bus: through the lossy shim (10% loss, 5% duplication, 10% reordering,
     expect(new Set(delivered.map((d) => d.eventId)).size).to.equal(1000);
     expect(delivered.filter((d) => d.kind === 'chat.text')).to.have.length(600);
     expect(a.engine.store.count(a.keys.masterPublicKey, peer)).to.equal(0);
-    const relay = pair.relay!.stats;
+    const relay = peers.pair!.relay!.stats;
     const senderStats = a.engine.channel(peer)!.stats;
     const receiverStats = b.engine.channel(a.keys.masterPublicKey)!.stats;
     // The shim really did its job, and the bus really had to repair it.
@@ -96,7 +86,7 @@ describe('bus: through the lossy shim (10% loss, 5% duplication, 10% reordering,
       if (event.payload.length === 64 * 1024 && event.payload[0] === (event.header.index as number) % 251) got.push(event.header.index as number);
     });
     const peer = b.keys.masterPublicKey;
-    pair = await linkPair(a, b, { impairments: { loss: 0.05, duplicate: 0, reorder: 0, delayMs: [0, 1], seed: 11 } });
+    peers.pair = await linkPair(a, b, { impairments: { loss: 0.05, duplicate: 0, reorder: 0, delayMs: [0, 1], seed: 11 } });
     await until(() => sender.sessions.get(peer) !== undefined, 10_000, 'capabilities through the lossy link');
     const stream = sender.streams.random();
     const EVENTS = 48;
@@ -106,7 +96,7 @@ describe('bus: through the lossy shim (10% loss, 5% duplication, 10% reordering,
     await until(() => got.length === EVENTS, 60_000, 'every bulk event');
     expect(got).to.deep.equal([...Array(EVENTS).keys()]);
     const stats = a.engine.channel(peer)!.stats;
-    const relay = pair.relay!.stats;
+    const relay = peers.pair!.relay!.stats;
     // At 5 % loss nearly every 57-datagram event loses one; repeating whole events would cost
     // about as much again, repeating the lost fragments a few per cent.
     expect(stats.fragmentRetransmits).to.be.greaterThan(0);

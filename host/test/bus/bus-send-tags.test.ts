@@ -2,27 +2,17 @@ import { expect } from 'chai';
 import type { DeliveryReport, KindRegistry, NackReport, Sessions, Streams } from '@kith/sdk';
 import { busProviders } from '../../src/bus/bus-providers.js';
 import { createTestPeer, type TestPeer } from './support/test-peer.js';
-import { linkPair, until, type LinkPair } from './support/link-pair.js';
+import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
 
 /**
  * `SendOptions.tag` on queued events: stored with the row (sealed, migration 008), so the report
  * of an event sent before a restart still carries it; refused and failed events report it too.
  */
 describe('bus: send tags on queued events', () => {
+  const peers = freshPeersEachTest();
   let a: TestPeer;
   let b: TestPeer;
-  let pair: LinkPair | undefined;
-
-  beforeEach(async () => {
-    a = await createTestPeer();
-    b = await createTestPeer();
-  });
-  afterEach(async () => {
-    await pair?.close();
-    pair = undefined;
-    await a.close();
-    await b.close();
-  });
+  beforeEach(() => ({ a, b } = peers));
 
   function contextOf(peer: TestPeer, id = 'hello') {
     const scope = peer.scope(id, ['hello.wave'], { builtin: false });
@@ -46,7 +36,7 @@ describe('bus: send tags on queued events', () => {
     contextOf(b).kinds.register('hello.wave', () => undefined);
     const delivered: DeliveryReport[] = [];
     after.sessions.onDidDeliver((r) => delivered.push(r));
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await until(() => delivered.length === 1, 5000, 'delivery after restart');
     expect(delivered[0]).to.include({ eventId: receipt.eventId, tag: 'wave-secret-7' });
   });
@@ -62,20 +52,20 @@ describe('bus: send tags on queued events', () => {
     sender.sessions.onDidFail((r) => failed.push(r));
     sender.sessions.onDidDeliver((r) => delivered.push(r));
     // Bob has no handler for hello.wave: refused (kind-unknown after the grace, 0 in tests).
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     await sender.sessions.send(bob, stream, 'hello.wave', {}, undefined, { tag: 'n1' });
     await until(() => nacked.length === 1, 5000, 'the refusal');
     expect(nacked[0]).to.include({ tag: 'n1' });
 
-    await pair.close();
-    pair = undefined;
+    await peers.pair!.close();
+    peers.pair = undefined;
     await sender.sessions.send(bob, stream, 'hello.wave', {}, undefined, { tag: 'f1' });
     a.engine.dropPeer(bob);
     await until(() => failed.length === 1, 5000, 'the failure');
     expect(failed[0]).to.include({ tag: 'f1', reason: 'friend-removed' });
 
     contextOf(b).kinds.register('hello.wave', () => undefined);
-    pair = await linkPair(a, b);
+    peers.pair = await linkPair(a, b);
     // A fresh stream: the seqs above were refused or dropped before they ever reached Bob.
     await sender.sessions.send(bob, sender.streams.random(), 'hello.wave', {});
     await until(() => delivered.length === 1, 5000, 'the untagged delivery');
