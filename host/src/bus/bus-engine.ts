@@ -138,6 +138,8 @@ export class BusEngine implements ChannelHost {
     this.#activeSince = performance.now();
     this.#peerTags.adopt();
     options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
+    // Rows a previous run queued may have reached only the kernel before it ended.
+    this.#sendOnceDurable(this.store.lastId());
   }
 
   /** Hex master public key of the active persona; throws `KITH_ERR_LOCKED` while locked. */
@@ -441,8 +443,8 @@ export class BusEngine implements ChannelHost {
       const { id, seq } = this.store.enqueue(persona, row);
       this.#fresh.set(id, fresh);
       if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
+      this.#sendOnceDurable(id);
       const ready = channel && channel.ready && !channel.closed ? channel : undefined;
-      ready?.pumpDurable();
       return { eventId, peer, stream, seq, queued: !ready };
     };
     // Not inside a transaction an extension holds open: its rollback would take the row and the seq.
@@ -494,6 +496,22 @@ export class BusEngine implements ChannelHost {
   /** The delivery report events of one extension (shared by its contexts); stored reports replay on subscription. */
   reportsFor(extensionId: string): ExtensionReports {
     return this.#reports.eventsFor(extensionId);
+  }
+
+  /**
+   * Send-after-persist, the sender's half of ACK-after-persist: a queued event leaves only once
+   * its row is on disk, so a friend never acts on an event (or on the state that made its sender
+   * send it) that a power cut on the sender could take back. Rows of one moment share one WAL
+   * sync on the thread pool (storage/wal-sync.ts); then every ready session sends what it may.
+   */
+  #sendOnceDurable(id: number): void {
+    this.writes.durable().then(
+      () => {
+        if (!this.store.markDurable(id)) return;
+        for (const channel of this.#channels.values()) if (channel.ready && !channel.closed) channel.pumpDurable();
+      },
+      (error: unknown) => this.log.error({ err: error }, 'bus: syncing queued events failed; they wait for the next sync'),
+    );
   }
 
   settle(change: () => readonly Outcome[]): void {

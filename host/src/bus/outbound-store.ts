@@ -51,6 +51,9 @@ export class OutboundStore {
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
   readonly #counts = new Map<string, number>();
   readonly #tagOf: PeerTagOf;
+  readonly #lastId: Sqlite.Statement;
+  /** The highest row id known to be on disk. */
+  #durableUpTo = 0;
 
   constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
     this.#tagOf = tagOf;
@@ -65,8 +68,9 @@ export class OutboundStore {
     );
     this.#pending = sqlite.prepare(
       `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
-       FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' ORDER BY priority, id LIMIT ?`,
+       FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' AND id <= ? ORDER BY priority, id LIMIT ?`,
     );
+    this.#lastId = sqlite.prepare('SELECT COALESCE(MAX(id), 0) FROM bus_outbound').pluck();
     this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
     this.#revert = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND peer = ? AND state = 'inflight'`);
     this.#revertAll = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE state = 'inflight'`);
@@ -93,7 +97,7 @@ export class OutboundStore {
       return { id: Number(info.lastInsertRowid), seq };
     });
     this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
-      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
+      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), this.#durableUpTo, limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
       for (const row of rows) this.#markInflight.run(row.id);
       return rows;
     });
@@ -112,7 +116,25 @@ export class OutboundStore {
     return stored;
   }
 
-  /** Up to `limit` pending rows for `peer` (control first, then interactive, bulk; FIFO within), marked in flight. */
+  /**
+   * Rows up to `id` are on disk (the engine learned it from a WAL sync that began after they were
+   * stored); only such rows are taken for sending. True when that let more rows go.
+   */
+  markDurable(id: number): boolean {
+    if (id <= this.#durableUpTo) return false;
+    this.#durableUpTo = id;
+    return true;
+  }
+
+  /** The newest row's id (0 for none): what a sync beginning now makes durable. */
+  lastId(): number {
+    return this.#lastId.get() as number;
+  }
+
+  /**
+   * Up to `limit` pending rows for `peer` (control first, then interactive, bulk; FIFO within)
+   * among those known to be on disk ({@link markDurable}), marked in flight.
+   */
   takePending(persona: string, peer: string, limit: number): OutboundRow[] {
     if (limit <= 0) return [];
     // "In flight" need not survive a power cut: a restart sends every such row again.

@@ -1,7 +1,8 @@
 /**
  * ACK-after-persist with group commit: commits do not fsync on the event loop (storage/wal-sync.ts),
- * so the receiver's ACK, and its refusal, wait for the WAL sync that covers the mark. Here the
- * receiver's sync is held back: the sender hears nothing until it is let through.
+ * so the receiver's ACK, and its refusal, wait for the WAL sync that covers the mark, and a queued
+ * event leaves the sender only once the sync covering its row is done. Here one side's syncs are
+ * held back: the other side hears nothing until they are let through.
  */
 import { expect } from 'chai';
 import type { DeliveryReport, KindRegistry, NackReport, Sessions, Streams } from '@kith/sdk';
@@ -12,7 +13,7 @@ import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
 const KINDS = ['probe.note', 'probe.bad'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
+describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
   const peers = freshPeersEachTest();
 
   function contextOf(peer: TestPeer) {
@@ -71,5 +72,32 @@ describe('bus: ACKs and refusals wait for the receiver\'s WAL sync', () => {
     expect(delivered[0]).to.include({ stream: notes, seq: 1 });
     expect(nacked[0]).to.include({ stream: bad, seq: 1 });
     expect(handled, 'handled once, repeats answered as duplicates').to.deep.equal([1]);
+  });
+
+  it('a queued event leaves the sender only once the sync covering its row is done; the receipt does not wait', async () => {
+    const { a, b } = peers;
+    const sender = contextOf(a);
+    const receiver = contextOf(b);
+    const handled: number[] = [];
+    receiver.kinds.register('probe.note', (event) => {
+      handled.push(event.seq);
+    });
+    const delivered: DeliveryReport[] = [];
+    sender.sessions.onDidDeliver((report) => delivered.push(report));
+    peers.pair = await linkPair(a, b);
+    const peer = b.keys.masterPublicKey;
+    const notes = sender.streams.forFriend(peer, 'notes');
+    await until(() => sender.sessions.get(peer) !== undefined, 5000, 'the session');
+
+    const syncs = holdSyncs(a);
+    const receipt = await sender.sessions.send(peer, notes, 'probe.note', {}, new Uint8Array([1]));
+    expect(receipt).to.include({ queued: false, seq: 1 });
+    expect(syncs.asked(), 'the sender asked for a sync').to.be.greaterThan(0);
+    await sleep(400);
+    expect(handled, 'handled before the sender\'s sync').to.deep.equal([]);
+
+    syncs.release();
+    await until(() => delivered.length === 1, 5000, 'the event after the sync');
+    expect(handled).to.deep.equal([1]);
   });
 });
