@@ -36,7 +36,11 @@ describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
     return { release, asked: () => asked };
   }
 
-  it('an event handled and marked is ACKed only once the sync covering its mark is done; a refusal likewise', async () => {
+  /**
+   * Sender a, receiver b, linked: notes are handled (their seqs kept), `probe.bad` always
+   * throws; the sender's delivered and refused reports are kept.
+   */
+  async function linkedProbes() {
     const { a, b } = peers;
     const sender = contextOf(a);
     const receiver = contextOf(b);
@@ -53,7 +57,11 @@ describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
     sender.sessions.onDidNack((report) => nacked.push(report));
     peers.pair = await linkPair(a, b);
     const peer = b.keys.masterPublicKey;
-    const notes = sender.streams.forFriend(peer, 'notes');
+    return { a, b, peer, sender, handled, delivered, nacked, notes: sender.streams.forFriend(peer, 'notes') };
+  }
+
+  it('an event handled and marked is ACKed only once the sync covering its mark is done; a refusal likewise', async () => {
+    const { a, b, peer, sender, handled, delivered, nacked, notes } = await linkedProbes();
     const bad = sender.streams.forFriend(peer, 'bad');
 
     const syncs = holdSyncs(b);
@@ -75,18 +83,7 @@ describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
   });
 
   it('a queued event leaves the sender only once the sync covering its row is done; the receipt does not wait', async () => {
-    const { a, b } = peers;
-    const sender = contextOf(a);
-    const receiver = contextOf(b);
-    const handled: number[] = [];
-    receiver.kinds.register('probe.note', (event) => {
-      handled.push(event.seq);
-    });
-    const delivered: DeliveryReport[] = [];
-    sender.sessions.onDidDeliver((report) => delivered.push(report));
-    peers.pair = await linkPair(a, b);
-    const peer = b.keys.masterPublicKey;
-    const notes = sender.streams.forFriend(peer, 'notes');
+    const { a, peer, sender, handled, delivered, notes } = await linkedProbes();
     await until(() => sender.sessions.get(peer) !== undefined, 5000, 'the session');
 
     const syncs = holdSyncs(a);
