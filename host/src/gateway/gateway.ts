@@ -116,11 +116,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     async close() {
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      // socket.io's close also closes the HTTP server, which waits for every connection to end: a
+      // websocket whose page does not answer the close handshake held it for ws's 30 s close
+      // timeout. So the connections are cut at once, not after socket.io is done.
+      const ioClosed = new Promise<void>((resolve) => io.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await ioClosed;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
