@@ -1,8 +1,9 @@
-import { SqliteQueryCompiler, createQueryId, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { SqliteQueryCompiler, createQueryId, type CompiledQuery, type Kysely, type RootOperationNode, type Transaction } from 'kysely';
 import type { StorageChannel, StorageResult, StorageTransactionId } from '@kith/sdk';
 import type { Database } from './database.js';
 import { ScopeTransformer } from './scope-transformer.js';
-import { refuseTree, validateTree } from './tree-validator.js';
+import { bindPlan, QueryPlans, treeShape } from './query-plans.js';
+import { cloneTree, isValue, refuseTree, validateClone } from './tree-validator.js';
 
 /** A transaction an extension forgot holds the database lock: it is rolled back after this long without a statement. */
 export const STORAGE_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -35,7 +36,8 @@ interface OpenTransaction {
  * The host end of one extension's storage for one persona. Each tree is cloned and validated
  * (tree-validator.ts), scoped to the extension's tables and the persona's rows (ScopeTransformer),
  * compiled here with the SQLite compiler and run; the extension's own SQL text never reaches
- * SQLite. Only queries this channel compiled may run on its connection.
+ * SQLite. A tree of a shape compiled before runs that shape's SQL with its own values
+ * (query-plans.ts). Only queries this channel compiled may run on its connection.
  */
 export function openStorageChannel(
   database: Database,
@@ -53,16 +55,31 @@ export function openStorageChannel(
   const open = new Map<StorageTransactionId, OpenTransaction>();
   let nextId = 1;
 
-  const compile = (tree: unknown, allowDdl: boolean): CompiledQuery => {
-    const root = validateTree(tree, { allowDdl });
+  const plans = new QueryPlans();
+  const scopeAndCompile = (root: RootOperationNode, allowDdl: boolean): CompiledQuery => {
     const queryId = createQueryId();
     const scoped = new ScopeTransformer({ prefix, persona, allowDdl }).transformRoot(root, queryId);
-    const query = new SqliteQueryCompiler().compileQuery(scoped, queryId);
+    return new SqliteQueryCompiler().compileQuery(scoped, queryId);
+  };
+  const ready = (query: CompiledQuery): CompiledQuery => {
     // better-sqlite3 binds Buffers, and a cloned Buffer arrives as a plain Uint8Array.
     const parameters = query.parameters.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
-    const ready: CompiledQuery = { ...query, parameters };
-    compiled.add(ready);
-    return ready;
+    const runnable: CompiledQuery = { ...query, parameters };
+    compiled.add(runnable);
+    return runnable;
+  };
+  const compile = (tree: unknown, allowDdl: boolean): CompiledQuery => {
+    const copy = cloneTree(tree);
+    // Migrations (DDL) are rare: always checked and compiled afresh.
+    const shape = allowDdl ? undefined : treeShape(copy);
+    const plan = shape && plans.get(shape.key);
+    if (plan && shape.values.every(isValue)) {
+      return ready({ query: plan.node, queryId: createQueryId(), sql: plan.sql, parameters: bindPlan(plan, shape.values) });
+    }
+    const root = validateClone(copy, { allowDdl });
+    // Compiling freezes the tree's leaves, and the plan is made by filling the slots of a copy.
+    if (shape) plans.learn(structuredClone(root), (tree) => scopeAndCompile(tree, false));
+    return ready(scopeAndCompile(root, allowDdl));
   };
 
   const transaction = (id: StorageTransactionId): OpenTransaction => {

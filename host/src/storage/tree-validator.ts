@@ -16,12 +16,20 @@ const MAX_DEPTH = 64;
  * to what the host checks and runs. Throws `KITH_ERR_QUERY_REFUSED` on anything outside the list.
  */
 export function validateTree(tree: unknown, options: { readonly allowDdl: boolean }): RootOperationNode {
-  let copy: unknown;
+  return validateClone(cloneTree(tree), options);
+}
+
+/** The extension's tree as the host's own plain data (see {@link validateTree}). */
+export function cloneTree(tree: unknown): unknown {
   try {
-    copy = structuredClone(tree);
+    return structuredClone(tree);
   } catch {
     throw refuseTree('the query is not plain data');
   }
+}
+
+/** {@link validateTree} of a tree already cloned with {@link cloneTree}. */
+export function validateClone(copy: unknown, options: { readonly allowDdl: boolean }): RootOperationNode {
   if (!isRecord(copy)) throw refuseTree('the query is not a node');
   const kind = copy.kind;
   if (typeof kind !== 'string' || !(DML_ROOTS.has(kind) || (options.allowDdl && DDL_ROOTS.has(kind)))) {
@@ -114,7 +122,8 @@ function oneOf(allowed: ReadonlySet<string>, value: unknown, what: string): void
   if (typeof value !== 'string' || !allowed.has(value)) throw refuseTree(`${what} ${quoted(value)} is not allowed`);
 }
 
-function isValue(value: unknown): boolean {
+/** What a bound parameter may be. */
+export function isValue(value: unknown): boolean {
   return value === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof value) || value instanceof Uint8Array;
 }
 
