@@ -72,6 +72,12 @@ export class PeerChannel {
   readonly #pendingAcks = new Set<string>();
   /** Durable streams to ACK, and refusals to send, once the next WAL sync is done. */
   readonly #pendingDurableAcks = new Set<string>();
+  /**
+   * Per durable stream, the newest ACK read and the sync it waits for. Replies are read as each
+   * task's handlers finish, so a burst of events in separate datagrams yields many; those waiting
+   * for the same sync send only the newest (one datagram, not one per event).
+   */
+  readonly #newestDurableAck = new Map<string, { readonly sync: Promise<void> }>();
   readonly #pendingDurableNacks: Array<() => void> = [];
   #durableRepliesScheduled = false;
   readonly #streamHex = new StreamHexCache();
@@ -461,13 +467,22 @@ export class PeerChannel {
     this.#durableRepliesScheduled = true;
     queueMicrotask(() => {
       this.#durableRepliesScheduled = false;
+      const sync = this.#host.writes.durable();
       const replies = this.#pendingDurableNacks.splice(0);
       for (const hex of this.#pendingDurableAcks) {
         const header = ackHeader(this.#host.durableInbound(this.peer, hex));
-        replies.push(() => this.#sendControl(hex, false, KIND_ACK, header));
+        const snapshot = { sync };
+        this.#newestDurableAck.set(hex, snapshot);
+        replies.push(() => {
+          // A later snapshot of this stream that waited for the same sync sends a newer ACK now.
+          const newest = this.#newestDurableAck.get(hex);
+          if (newest !== snapshot && newest?.sync === sync) return;
+          if (newest === snapshot) this.#newestDurableAck.delete(hex);
+          this.#sendControl(hex, false, KIND_ACK, header);
+        });
       }
       this.#pendingDurableAcks.clear();
-      this.#host.writes.durable().then(
+      sync.then(
         () => replies.forEach((send) => send()),
         // Unanswered, the sender repeats the events; the next reply waits for the next sync.
         (error: unknown) => this.#host.log.error({ err: error, peer: this.peer }, 'bus: syncing receive marks failed; replies held'),

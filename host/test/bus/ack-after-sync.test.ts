@@ -22,16 +22,21 @@ describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
     return { kinds: providers.kinds!(scope) as KindRegistry, sessions: providers.sessions!(scope) as Sessions, streams: providers.streams!(scope) as Streams };
   }
 
-  /** Hold `peer`'s WAL syncs until the returned function is called (the syncs still happen then). */
-  function holdSyncs(peer: TestPeer): { release(): void; asked(): number } {
+  /**
+   * Hold `peer`'s WAL syncs until the returned function is called (the syncs still happen then).
+   * With `shared`, every caller meanwhile waits for one sync, as callers queued behind a running
+   * sync do (wal-sync.ts).
+   */
+  function holdSyncs(peer: TestPeer, shared = false): { release(): void; asked(): number } {
     const writes = peer.database.writes;
     const real = writes.durable.bind(writes);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    const one = held.then(real);
     let asked = 0;
     writes.durable = () => {
       asked++;
-      return held.then(real);
+      return shared ? one : held.then(real);
     };
     return { release, asked: () => asked };
   }
@@ -96,5 +101,25 @@ describe('bus: what a peer is told waits for the teller\'s WAL sync', () => {
     syncs.release();
     await until(() => delivered.length === 1, 5000, 'the event after the sync');
     expect(handled).to.deep.equal([1]);
+  });
+
+  it('events that arrive one by one and wait for the same sync are answered by one ACK, the newest', async () => {
+    const { b, peer, sender, handled, delivered, notes } = await linkedProbes();
+    await until(() => sender.sessions.get(peer) !== undefined, 5000, 'the session');
+    const syncs = holdSyncs(b, true);
+    for (let i = 0; i < 20; i++) await sender.sessions.send(peer, notes, 'probe.note', {}, new Uint8Array([i]));
+    await until(() => handled.length === 20, 5000, 'the receiver handled all twenty');
+    expect(syncs.asked(), 'one sync asked for per event that arrived alone').to.be.greaterThan(1);
+    const link = peers.pair!.ba;
+    const send = link.send.bind(link);
+    let answers = 0;
+    link.send = (plaintext, tail) => {
+      answers++;
+      send(plaintext, tail);
+    };
+    syncs.release();
+    await until(() => delivered.length === 20, 5000, 'all twenty delivered');
+    expect(handled).to.deep.equal([...Array(20).keys()].map((i) => i + 1));
+    expect(answers, 'datagrams the receiver sent once the sync was done').to.equal(1);
   });
 });
