@@ -99,9 +99,13 @@ export function treeShape(tree: unknown, fill?: (slot: number) => unknown): Tree
     }
     if (node.kind === 'PrimitiveValueListNode') {
       if (!Array.isArray(node.values) || Object.keys(node).some((k) => k !== 'kind' && k !== 'values')) return false;
+      // Each value counts: a list longer than the whole budget is left to the checks, which refuse it.
+      if (values.length + node.values.length > MAX_PARTS) return false;
       parts.push(`{P${node.values.length}}`);
-      if (fill) for (let i = 0; i < node.values.length; i++) node.values[i] = slot(node.values[i]);
-      else values.push(...node.values);
+      for (let i = 0; i < node.values.length; i++) {
+        if (fill) node.values[i] = slot(node.values[i]);
+        else values.push(node.values[i]);
+      }
       return true;
     }
     parts.push('{');

@@ -79,10 +79,14 @@ describe('storage/query plans: one compile per shape, the values bound each time
       db.selectFrom('items').selectAll().where('name', 'in', ['x', 'y', 'z']).limit(5),
     ].map((q) => treeShape(treeOf(q))!.key);
     expect(new Set([one.key, ...others]).size).to.equal(others.length + 1);
-    // Not plain data outside a slot: no shape, so the checks see it (and refuse it).
+    // Not plain data outside a slot, or past the bounds: no shape, so the checks see it (and refuse it).
     const odd = treeOf(db.selectFrom('items').selectAll()) as { from: unknown };
     odd.from = new Date();
     expect(treeShape(odd)).to.equal(undefined);
+    expect(treeShape({ kind: 'PrimitiveValueListNode', values: new Array(500_000).fill(1) })).to.equal(undefined);
+    let deep: unknown = { kind: 'ValueNode', value: 1 };
+    for (let i = 0; i < 10_000; i++) deep = { kind: 'ParensNode', node: deep };
+    expect(treeShape(deep)).to.equal(undefined);
   });
 
   it('a repeated shape runs with its own values: inserts, reads, updates, deletes and lists of other lengths', async () => {
@@ -127,5 +131,11 @@ describe('storage/query plans: one compile per shape, the values bound each time
     }
     // The same tree with a value runs.
     expect((await aliceChannel.execute(JSON.parse(JSON.stringify(tree)))).rows).to.have.length(1);
+    // A list of values past every bound is refused by the checks, not broken by the shape's walk.
+    const insert = treeOf(alice.insertInto('items').values({ id: 9, name: 'x' })) as { values: { values: Array<{ kind: string; values: unknown[] }> } };
+    expect(insert.values.values[0]!.kind).to.equal('PrimitiveValueListNode');
+    insert.values.values[0]!.values = new Array(500_000).fill(1);
+    const refused = await aliceChannel.execute(insert).then(() => undefined, (error: unknown) => error as { code?: string; message?: string });
+    expect(refused?.code, String(refused?.message)).to.equal('KITH_ERR_QUERY_REFUSED');
   });
 });
