@@ -9,7 +9,7 @@
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
 import { BlockSet } from './block-ranges.js';
-import { blockCount, blockLength, equalBytes, HASH_BYTES, hashBlockOffThread, rootOf, toHex } from './block-hashes.js';
+import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import {
   filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES,
   type FilesCancelHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
@@ -72,6 +72,8 @@ interface Incoming {
 
 export class Receiver {
   private readonly live = new Map<string, Incoming>();
+
+  private readonly hashBlock = chooseBlockHasher();
 
   constructor(private readonly book: TransferBook) {}
 
@@ -213,7 +215,7 @@ export class Receiver {
     if (record.state !== 'active' || i >= state.n) return;
     if (!state.hashes) return void state.dropped.add(i);
     if (payload.length !== blockLength(record.size, record.bs, i)) return this.rejectBlock(state, i);
-    const hashed = hashBlockOffThread(payload);
+    const hashed = this.hashBlock(payload);
     state.verifyingBytes += payload.length;
     state.verified = state.verified.then(async () => {
       try {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import manifest from '../package.json' with { type: 'json' };
 import { BlockSet } from '../src/block-ranges.js';
-import { HASH_BYTES, hashBlockOffThread, StreamingBlockHasher, toHex } from '../src/block-hashes.js';
+import { chooseBlockHasher, HASH_BYTES, hashBlockOffThread, INLINE_HASH_MIN_BYTES_PER_MS, measureSha256, StreamingBlockHasher, toHex } from '../src/block-hashes.js';
 import { readBlocks } from '../src/block-reader.js';
 import { FILES_ERROR_DECLARATIONS } from '../src/files-errors.js';
 import { sanitizeMime, sanitizeName, servingHeaders } from '../src/safe-names.js';
@@ -26,16 +26,26 @@ describe('files: pure parts', () => {
     expect(have.size).to.equal(18);
   });
 
-  it('a block hashed on the thread pool (what the receiver checks with) has the sender\'s hash', async () => {
+  it('a block hashed inline or on the thread pool (what the receiver checks with) has the sender\'s hash', async () => {
     const file = randomFile(BS * 2 + 5);
     const sender = new StreamingBlockHasher(BS);
     sender.update(file);
     const { hashes } = sender.finish();
     const blocks = [file.subarray(0, BS), file.subarray(BS, 2 * BS), file.subarray(2 * BS)];
-    for (const [i, block] of blocks.entries()) {
-      expect(toHex(await hashBlockOffThread(block)), `block ${i}`).to.equal(toHex(hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+    const hashers = { 'thread pool': chooseBlockHasher(0), inline: chooseBlockHasher(Number.POSITIVE_INFINITY) };
+    for (const [where, hash] of Object.entries(hashers)) {
+      for (const [i, block] of blocks.entries()) {
+        expect(toHex(await hash(block)), `${where}, block ${i}`).to.equal(toHex(hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+      }
+      expect(toHex(await hash(new Uint8Array(0))), where).to.equal('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     }
-    expect(toHex(await hashBlockOffThread(new Uint8Array(0)))).to.equal('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+
+  it('blocks are hashed inline only on a CPU that hashes faster than the thread pool hop costs', () => {
+    expect(chooseBlockHasher(INLINE_HASH_MIN_BYTES_PER_MS / 4)).to.equal(hashBlockOffThread);
+    expect(chooseBlockHasher(INLINE_HASH_MIN_BYTES_PER_MS)).to.not.equal(hashBlockOffThread);
+    const rate = measureSha256();
+    expect(rate).to.be.greaterThan(0).and.lessThan(Number.POSITIVE_INFINITY);
   });
 
   it('the streaming hasher gives the root of docs/wire/files.md whatever the piece sizes', () => {
