@@ -46,4 +46,18 @@ describe('calls keyframe requests', () => {
     expect(asks.length).to.equal(3);
     expect(requester.waiting).to.equal(false);
   });
+
+  it('a page whose first video frame is a delta frame (it joined mid-call) asks for a keyframe at once and decodes from it', () => {
+    const asks: number[] = [];
+    const requester = new KeyframeRequester(() => asks.push(asks.length), 1000);
+    expect(requester.onFrame(40, false, 0)).to.equal(false);
+    expect(asks).to.have.length(1);
+    expect(requester.onFrame(41, false, 33)).to.equal(false);
+    expect(asks).to.have.length(1);
+    requester.tick(1100);
+    expect(asks).to.have.length(2); // repeated while none comes
+    expect(requester.onFrame(60, true, 1200)).to.equal(true);
+    expect(requester.onFrame(61, false, 1233)).to.equal(true);
+    expect(requester.waiting).to.equal(false);
+  });
 });

@@ -59,14 +59,17 @@ export class KeyframeRequester {
 
   /** A video frame arrived; returns true when it may be decoded (a keyframe ends the wait). */
   onFrame(seq: number, keyframe: boolean, nowMs: number): boolean {
+    // The first frame this page sees is a delta frame when it joined after the sender's keyframe
+    // (a page opened or reloaded mid-call): nothing can decode until the next one, so ask now.
+    const joinedMidStream = this.lastSeq === undefined && !keyframe;
     const gap = this.lastSeq !== undefined && seq > this.lastSeq + 1;
     if (this.lastSeq === undefined || seq > this.lastSeq) this.lastSeq = seq;
     if (keyframe) {
       this.wantSince = undefined;
       return true;
     }
-    if (gap) {
-      this.stats.gaps++;
+    if (gap || joinedMidStream) {
+      if (gap) this.stats.gaps++;
       if (this.wantSince === undefined) {
         this.wantSince = nowMs;
         this.request(nowMs);
