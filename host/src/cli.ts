@@ -22,6 +22,7 @@ Environment:
   KITH_STUN        STUN servers, comma-separated host:port
   KITH_UDP_PORT    UDP port for peer sessions (default any)
   KITH_LAN_PORT    LAN beacon port (default 47474; off disables LAN discovery)
+  KITH_FFMPEG      ffmpeg for media previews (default: ffmpeg on PATH)
   KITH_LOG         log level: trace, debug, info, warn, error (default info)
 `;
 

@@ -10,6 +10,7 @@ import { createIdentityArea, type IdentityArea } from './identity/area.js';
 import { createPresenceArea, type PresenceArea } from './presence/area.js';
 import { createNetArea, type NetArea } from './net/area.js';
 import { createBusArea, type BusArea } from './bus/area.js';
+import { createMediaArea } from './media/area.js';
 import { createExtensionsArea, type ExtensionSources, type ExtensionsArea } from './extensions/area.js';
 
 /** What the composition root needs besides the configuration (tests and the packager pass these). */
@@ -73,15 +74,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     presence = createPresenceArea(kernel, identityArea);
     net = createNetArea(kernel, identityArea, presence);
     bus = createBusArea(kernel, identityArea, net);
+    const media = createMediaArea(kernel);
     const providers: ContextProviders = Object.assign(
       {},
       identityArea.providers,
       presence.providers,
       net.providers,
       bus.providers,
+      media.providers,
     );
     extensions = createExtensionsArea(kernel, identityArea, providers, options.extensions ?? { builtinDir: DEFAULT_BUILTIN_DIR });
-    areas.push(identityArea, presence, net, bus, extensions);
+    areas.push(identityArea, presence, net, bus, media, extensions);
   } catch (error) {
     await database.close();
     throw error;

@@ -15,6 +15,7 @@ import type { Migration } from 'kysely';
 import type { Blobs } from './blobs.js';
 import type { Disposable } from './disposable.js';
 import type { Event } from './event.js';
+import type { Media } from './media.js';
 import type { PageChannels } from './page-channel.js';
 import type { ProposedApi } from './proposals.js';
 import type { ServiceRef } from './service-ref.js';
@@ -682,6 +683,8 @@ export interface ExtensionContext {
   readonly timers: Timers;
   readonly services: Services;
   readonly diagnostics: Diagnostics;
+  /** Browser-friendly previews of small attachments, made by the host's ffmpeg (API 1.1). */
+  readonly media: Media;
   /**
    * Proposed API (see `API_PROPOSALS`): a member throws `KITH_ERR_PROPOSAL_NOT_ENABLED` unless the
    * manifest lists its proposal in `enabledApiProposals`.

@@ -20,6 +20,7 @@ export const ERRORS = {
   KITH_ERR_PAIRING_MISMATCH: { status: 409, message: 'Pairing failed: the two codes do not match (or someone tried to interfere)' },
   KITH_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   KITH_ERR_QUOTA: { status: 413, message: "The extension's blobs would pass its quota (kith.blobQuotaBytes)" },
+  KITH_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'That file is not an image, audio or video that can be previewed' },
   KITH_ERR_RANGE: { status: 416, message: 'The range reaches past the end of the blob' },
   KITH_ERR_VAULT_CORRUPT: { status: 422, message: 'The vault file is damaged; it was left untouched' },
   KITH_ERR_MANIFEST_INVALID: { status: 422, message: 'The extension manifest is invalid' },
@@ -27,6 +28,7 @@ export const ERRORS = {
   KITH_ERR_DEPENDENCY_MISSING: { status: 424, message: 'A dependency of the extension is missing or not running' },
   KITH_ERR_BLOB_CORRUPT: { status: 422, message: 'The blob on disk is damaged or was changed; it was left untouched' },
   KITH_ERR_SEAL_INVALID: { status: 422, message: 'Sealed data could not be opened: damaged, or sealed with another key' },
+  KITH_ERR_MEDIA_UNREADABLE: { status: 422, message: 'ffmpeg could not decode the media (damaged, or a format it does not know)' },
   KITH_ERR_LOCKED: { status: 423, message: 'Kith is locked: unlock a persona first' },
   KITH_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   KITH_ERR_ROOM_FULL: { status: 429, message: 'The rendezvous room holds too many entries; try again later' },
@@ -43,6 +45,7 @@ export const ERRORS = {
   KITH_ERR_STORE_FULL: { status: 507, message: 'The rendezvous server is full; try again later' },
   KITH_ERR_DISK_FULL: { status: 507, message: 'The disk is full; the blob keeps what was written before' },
   KITH_ERR_QUEUE_FULL: { status: 507, message: 'Too many events wait for this peer; try again once it has been online' },
+  KITH_ERR_MEDIA_TOOL_MISSING: { status: 503, message: 'No ffmpeg was found: install it (Debian: apt-get install ffmpeg) or set KITH_FFMPEG to its path' },
   KITH_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The rendezvous server cannot reach its room store; try again later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -14,6 +14,7 @@ export * from './kinds.js';
 export { defineKind, type HeaderCheck, type KindCodec } from './define-kind.js';
 export type * from './context.js';
 export type * from './blobs.js';
+export { MEDIA_PREVIEW_MAX_INPUT_BYTES, type Media, type MediaPreview, type MediaPreviewKind, type MediaPreviewRequest, type MediaPreviewSupport } from './media.js';
 export type * from './session-stats.js';
 export {
   MAX_CONNECT_ENDPOINTS, MAX_LISTENER_PEERS, MAX_LISTENER_WINDOW_MS, type DatagramCounters, type ListenerConnectOptions, type ListenerSession,

@@ -9,6 +9,8 @@ import { testPersona } from '../../host/test/extensions/harness/test-persona.js'
 import { writeHostileFixtures } from './fixtures/hostile-fixtures.js';
 import { PROBE_PEER, writeMemberProbe } from './fixtures/member-probe.js';
 import { friendStreamId } from '../../host/src/bus/stream-ids.js';
+import { MediaPreviewer } from '../../host/src/media/media-previewer.js';
+import { locateFfmpeg } from '../../host/src/media/ffmpeg-locator.js';
 import { extensionSealingKey, keyedTag, openText, sealText } from '../../host/src/storage/sealing.js';
 
 const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
@@ -35,6 +37,7 @@ describe('isolation: third-party extensions run in their own process (extensions
     return { ...status, error: status.error! };
   };
 
+  const previewer = new MediaPreviewer();
   before(async () => {
     process.env[SECRET_ENV] = 'do-not-leak';
     h = await startExtensionsHarness({
@@ -42,6 +45,7 @@ describe('isolation: third-party extensions run in their own process (extensions
         writeHostileFixtures(dir, { envName: SECRET_ENV });
         writeMemberProbe(dir);
       },
+      providers: { media: () => previewer },
       // Generous: a child process starts in about a second on a loaded 2-core machine.
       sources: {
         isolation: 'process',
@@ -94,6 +98,12 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(body.ownKey.code).to.equal('KITH_ERR_NOT_AVAILABLE');
     expect(body.hostInfo.code).to.equal('KITH_ERR_PROPOSAL_NOT_ENABLED');
     expect(body.channelsOpen).to.deep.equal({ value: 0 });
+    // Bytes cross a call both ways: a BMP in, the host's ffmpeg's PNG out (or, without ffmpeg, its refusal).
+    if (locateFfmpeg()) {
+      expect(body.mediaPreview).to.deep.equal({ value: { kind: 'image', mime: 'image/png', name: 'dot.png', bytes: true, head: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] } });
+    } else {
+      expect(body.mediaPreview.code).to.equal('KITH_ERR_MEDIA_TOOL_MISSING');
+    }
   });
 
   it('seals in its own process under its own key: interoperable with the host, foreign bytes refused', async () => {

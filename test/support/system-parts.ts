@@ -6,7 +6,7 @@ import path from 'node:path';
  * them, and the command that installs them. `npm install` alone cannot bring these, so a suite that
  * needs one declares it (see `needs.ts`) and is skipped, with a reason, where it is missing.
  */
-export type SystemPart = 'chromium' | 'redis-server' | 'coturn' | 'nat-lab' | 'tmpfs' | 'strace';
+export type SystemPart = 'chromium' | 'redis-server' | 'coturn' | 'nat-lab' | 'tmpfs' | 'strace' | 'ffmpeg';
 
 interface PartInfo {
   /** What it is for, in a few words. */
@@ -85,6 +85,11 @@ export const SYSTEM_PARTS: Readonly<Record<SystemPart, PartInfo>> = {
     purpose: 'watching the system calls a real process makes (fsync at every SQLite commit)',
     install: 'apt-get install -y strace',
     probe: needProgram('strace'),
+  },
+  ffmpeg: {
+    purpose: 'media previews (ctx.media, POST /api/media/preview) made by a real ffmpeg',
+    install: 'apt-get install -y ffmpeg',
+    probe: needProgram('ffmpeg'),
   },
   tmpfs: {
     purpose: 'a small tmpfs to fill up (full-disk tests)',

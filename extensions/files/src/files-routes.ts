@@ -1,5 +1,5 @@
 /** The HTTP routes (below `/api`, lock-gated by the host), with the reference's paths and field names. */
-import { Disposable, KithError, serveRanged, type ExtensionContext, type PeerKey, type RouteRequest } from '@kith/sdk';
+import { Disposable, KithError, MEDIA_PREVIEW_MAX_INPUT_BYTES, serveRanged, type ExtensionContext, type PeerKey, type RouteRequest } from '@kith/sdk';
 import { filesErrors } from './files-errors.js';
 import { isTransferId, MAX_FILE_BYTES } from './files-kinds.js';
 import type { Receiver } from './receiver.js';
@@ -12,6 +12,8 @@ import type { UploadRecord, Uploads } from './uploads.js';
 /** JSON with base64 of up to 48 MiB of file. */
 const ONE_SHOT_LIMIT = 64 * 1024 * 1024;
 const MEDIA_PAGE = 500;
+/** JSON with base64 of a preview's largest input, and room for the other fields. */
+const PREVIEW_BODY_LIMIT = Math.ceil((MEDIA_PREVIEW_MAX_INPUT_BYTES * 4) / 3) + 64 * 1024;
 
 async function resolvePeer(ctx: ExtensionContext, id: string): Promise<PeerKey> {
   let peer: PeerKey | undefined;
@@ -49,6 +51,16 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
     if (record.peer !== peer) throw filesErrors.create('NOT_FOUND');
     return record;
   };
+  /** The whole plaintext of a complete file this persona holds, for a preview. */
+  const heldFile = async (id: string): Promise<{ name: string; mime: string; data: Uint8Array }> => {
+    const record = isTransferId(id) ? book.get(id) : undefined;
+    if (!record || record.state !== 'complete' || (record.direction !== 'in' && !record.vault)) throw filesErrors.create('NOT_FOUND', 'No complete file with that transfer_id');
+    if (record.size > MEDIA_PREVIEW_MAX_INPUT_BYTES) throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', 'Previews are for files up to 16 MiB');
+    const parts: Uint8Array[] = [];
+    const source = record.direction === 'in' ? receiver.read(record, 0, record.size) : ctx.blobs.readStream(record.vault!, { offset: 0, length: record.size });
+    for await (const part of source) parts.push(part);
+    return { name: record.name, mime: record.mime, data: new Uint8Array(Buffer.concat(parts)) };
+  };
   const labels = async () => new Map((await ctx.friends.list()).map((f) => [f.peer, f.label]));
 
   return Disposable.from(
@@ -65,6 +77,23 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
         .map((r) => ({ ...book.json(r), peer_label: r.peer ? (names.get(r.peer) ?? null) : 'Notes to self' }));
       return { items };
     }),
+
+    ctx.routes.get('/media/preview', async () => {
+      const support = await ctx.media.support();
+      return { available: support.available, max_input_bytes: support.maxInputBytes };
+    }),
+
+    // The reference's body ({name, mime?, data_base64}), or {transfer_id} of a file Kith holds.
+    ctx.routes.post('/media/preview', async (req) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const request = body.transfer_id === undefined ? fileFields(body) : await heldFile(String(body.transfer_id));
+      const preview = await ctx.media.preview({
+        name: typeof request.name === 'string' ? request.name : '',
+        mime: typeof request.mime === 'string' ? request.mime : undefined,
+        data: request.data,
+      });
+      return { name: preview.name, mime: preview.mime, kind: preview.kind, size: preview.data.byteLength, data_base64: Buffer.from(preview.data).toString('base64') };
+    }, { limit: PREVIEW_BODY_LIMIT }),
 
     ctx.routes.post('/self/files', async (req, res) => {
       const { name, mime, data } = fileFields(req.body);

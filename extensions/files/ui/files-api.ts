@@ -1,4 +1,5 @@
 import type { UiHost } from '@kith/sdk';
+import { previewUrl, type OpenedPreview } from './media-preview';
 
 /** A transfer as the files routes answer it (src/transfer-book.ts). */
 export interface TransferJson {
@@ -28,7 +29,20 @@ const ONE_SHOT_BYTES = 32 * 1024 * 1024;
 export const MAX_FILE_BYTES = 16 * 1024 ** 3;
 
 export class FilesApi {
+  private previewSupport: Promise<boolean> | undefined;
+
   constructor(private readonly host: UiHost) {}
+
+  /** Whether this host can make previews (it has ffmpeg); asked once. */
+  canPreview(): Promise<boolean> {
+    return (this.previewSupport ??= this.host.request<{ available: boolean }>('GET', '/media/preview').then((s) => s.available, () => false));
+  }
+
+  /** A browser-friendly copy (PNG, WAV or MP4) of a held file the browser cannot show as it is. */
+  async preview(t: TransferJson): Promise<OpenedPreview> {
+    const answer = await this.host.request<{ kind: OpenedPreview['kind']; mime: string; data_base64: string }>('POST', '/media/preview', { transfer_id: t.transfer_id });
+    return { kind: answer.kind, url: previewUrl(answer) };
+  }
 
   transfers(): Promise<{ transfers: TransferJson[] }> {
     return this.host.request('GET', '/files/transfers');

@@ -2,11 +2,12 @@ import { ChangeDetectionStrategy, Component, computed, effect, input, signal, un
 import { MatButtonModule } from '@angular/material/button';
 import type { Disposable, UiHost } from '@kith/sdk';
 import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
+import { mightPreview } from './media-preview';
 
 /**
  * The Media page (slot `page`, route `media`): every attachment of the persona, newest first,
- * filtered by friend and type; open (decrypted on demand, inline for images, audio and video),
- * save, delete.
+ * filtered by friend and type; open (decrypted on demand, inline for images, audio and video,
+ * as the host's preview when the browser cannot show the format), save, delete.
  */
 @Component({
   selector: 'files-media-page',
@@ -43,11 +44,14 @@ import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
             }
             <button mat-button type="button" data-testid="media-delete" (click)="remove(m)">Delete</button>
           </li>
-          @if (opened()?.id === m.transfer_id) {
-            @switch (kindOf(m.mime)) {
-              @case ('image') { <img [src]="opened()!.url" [alt]="m.name" data-testid="media-preview" /> }
-              @case ('video') { <video [src]="opened()!.url" controls data-testid="media-preview"></video> }
-              @case ('audio') { <audio [src]="opened()!.url" controls data-testid="media-preview"></audio> }
+          @if (converting() === m.transfer_id) { <p class="muted" data-testid="media-converting">Making a preview this browser can show…</p> }
+          @if (opened(); as o) {
+            @if (o.id === m.transfer_id) {
+              @switch (o.kind) {
+                @case ('image') { <img [src]="o.url" [alt]="m.name" data-testid="media-preview" [attr.data-converted]="o.converted" (error)="failed(m)" /> }
+                @case ('video') { <video [src]="o.url" controls data-testid="media-preview" [attr.data-converted]="o.converted" (error)="failed(m)"></video> }
+                @case ('audio') { <audio [src]="o.url" controls data-testid="media-preview" [attr.data-converted]="o.converted" (error)="failed(m)"></audio> }
+              }
             }
           }
         }
@@ -75,9 +79,10 @@ export class MediaPage implements OnDestroy {
   protected readonly type = signal('');
   protected readonly items = signal<readonly TransferJson[]>([]);
   protected readonly friends = signal<readonly { peer: string; label: string }[]>([]);
-  protected readonly opened = signal<{ id: string; url: string } | null>(null);
+  /** What is open: the file itself through a media URL, or a preview the host converted (an object URL). */
+  protected readonly opened = signal<{ id: string; url: string; kind: 'image' | 'audio' | 'video'; converted: boolean } | null>(null);
+  protected readonly converting = signal<string | null>(null);
   protected readonly error = signal<string | null>(null);
-  protected readonly kindOf = kindOf;
   private subscription: Disposable | undefined;
 
   constructor() {
@@ -99,6 +104,7 @@ export class MediaPage implements OnDestroy {
 
   ngOnDestroy(): void {
     this.subscription?.dispose();
+    this.close();
   }
 
   private load(filter: { peer?: string; type?: string }): void {
@@ -115,16 +121,48 @@ export class MediaPage implements OnDestroy {
     return new Date(m.created_at).toLocaleString();
   }
 
-  /** Decrypted on demand: the element (or the download) reads the stream route through a media URL, in ranges. */
+  /**
+   * Decrypted on demand: the element (or the download) reads the stream route through a media URL,
+   * in ranges. A file the browser cannot show as it is (a TIFF, an AVI) opens as the host's preview.
+   */
   protected async open(m: TransferJson): Promise<void> {
-    this.opened.set(null);
+    this.close();
     try {
-      const url = await this.api().mediaUrl(m);
-      if (kindOf(m.mime) === 'other') this.download(url, m.name);
-      else this.opened.set({ id: m.transfer_id, url });
+      const kind = kindOf(m.mime);
+      if (kind !== 'other') this.opened.set({ id: m.transfer_id, url: await this.api().mediaUrl(m), kind, converted: false });
+      else if (mightPreview(m) && (await this.api().canPreview())) await this.showPreview(m);
+      else this.download(await this.api().mediaUrl(m), m.name);
     } catch (error) {
       this.error.set((error as Error).message);
     }
+  }
+
+  /** The element could not play the file as it is (a format this browser lacks): ask for a preview. */
+  protected async failed(m: TransferJson): Promise<void> {
+    const current = this.opened();
+    if (current?.id !== m.transfer_id || current.converted) return;
+    if (!mightPreview(m) || !(await this.api().canPreview())) {
+      this.error.set(`This browser cannot show ${m.name}; Save it to open it in another program`);
+      return;
+    }
+    await this.showPreview(m).catch((error: Error) => this.error.set(error.message));
+  }
+
+  private async showPreview(m: TransferJson): Promise<void> {
+    this.converting.set(m.transfer_id);
+    try {
+      const preview = await this.api().preview(m);
+      this.close();
+      this.opened.set({ id: m.transfer_id, url: preview.url, kind: preview.kind, converted: true });
+    } finally {
+      this.converting.set(null);
+    }
+  }
+
+  private close(): void {
+    const current = this.opened();
+    if (current?.converted) URL.revokeObjectURL(current.url);
+    this.opened.set(null);
   }
 
   protected async save(m: TransferJson): Promise<void> {

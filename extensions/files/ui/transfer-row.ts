@@ -1,11 +1,15 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
 import { attachMedia } from './live-media';
+import { mightPreview, type OpenedPreview } from './media-preview';
 import { ProgressMeter, progressLabel } from './transfer-progress';
 
-/** One file in a conversation: name, progress with rate and time left, pause/resume/cancel, and the media inline. */
+/**
+ * One file in a conversation: name, progress with rate and time left, pause/resume/cancel, and the
+ * media inline (or, for a format the browser lacks, a Preview the host converts).
+ */
 @Component({
   selector: 'files-transfer-row',
   imports: [MatButtonModule, MatProgressBarModule],
@@ -22,12 +26,21 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
         @if (moving()) {
           <button mat-button type="button" data-testid="cancel" (click)="cancel()">Cancel</button>
         }
+        @if (offerPreview()) {
+          <button mat-button type="button" data-testid="preview" [disabled]="converting()" (click)="showPreview()">{{ converting() ? 'Converting…' : 'Preview' }}</button>
+        }
       </div>
       @if (moving()) {
         <mat-progress-bar mode="determinate" [value]="percent()" />
       }
       <div class="label" data-testid="progress-label">{{ label() }}</div>
-      @if (showMedia()) {
+      @if (preview(); as p) {
+        @switch (p.kind) {
+          @case ('image') { <img [src]="p.url" [alt]="t.name" data-testid="inline-preview" /> }
+          @case ('audio') { <audio [src]="p.url" controls data-testid="inline-preview"></audio> }
+          @case ('video') { <video [src]="p.url" controls muted playsinline data-testid="inline-preview"></video> }
+        }
+      } @else if (showMedia()) {
         @switch (kind()) {
           @case ('image') { <img #media [alt]="t.name" data-testid="inline-image" /> }
           @case ('audio') { <audio #media controls data-testid="inline-audio"></audio> }
@@ -48,7 +61,7 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class TransferRow {
+export class TransferRow implements OnDestroy {
   readonly transfer = input.required<TransferJson>();
   readonly api = input.required<FilesApi>();
   protected readonly error = signal<string | null>(null);
@@ -56,6 +69,12 @@ export class TransferRow {
   private readonly meter = new ProgressMeter();
   private readonly tick = signal(0);
   private attachedTo: Element | undefined;
+  /** The host's browser-friendly copy, once asked for (an object URL). */
+  protected readonly preview = signal<OpenedPreview | null>(null);
+  protected readonly converting = signal(false);
+  /** The inline element could not play the file as it is. */
+  private readonly unplayable = signal(false);
+  private readonly previewSupported = signal(false);
 
   protected readonly kind = computed(() => kindOf(this.transfer().mime));
   protected readonly moving = computed(() => ['offered', 'active', 'held', 'uploading'].includes(this.transfer().state));
@@ -71,7 +90,16 @@ export class TransferRow {
     return t.direction === 'in' && (t.state === 'active' || t.state === 'held') && this.kind() !== 'image';
   });
 
+  /** A Preview button for media the browser cannot show itself: a TIFF, an AVI, AMR audio. */
+  protected readonly offerPreview = computed(
+    () => !this.preview() && this.previewSupported() && mightPreview(this.transfer()) && (this.kind() === 'other' || this.unplayable()),
+  );
+
   constructor() {
+    effect(() => {
+      const api = this.api();
+      untracked(() => api.canPreview().then((yes) => this.previewSupported.set(yes)));
+    });
     effect(() => {
       const t = this.transfer();
       untracked(() => {
@@ -84,8 +112,22 @@ export class TransferRow {
       if (!element || element === this.attachedTo) return;
       this.attachedTo = element;
       const t = untracked(this.transfer);
+      element.addEventListener('error', () => this.unplayable.set(true));
       untracked(() => attachMedia(this.api(), t, element).catch((e: Error) => this.error.set(e.message)));
     });
+  }
+
+  ngOnDestroy(): void {
+    const p = this.preview();
+    if (p) URL.revokeObjectURL(p.url);
+  }
+
+  protected showPreview(): void {
+    this.converting.set(true);
+    this.api()
+      .preview(this.transfer())
+      .then((p) => this.preview.set(p), (e: Error) => this.error.set(e.message))
+      .finally(() => this.converting.set(false));
   }
 
   protected togglePause(): void {

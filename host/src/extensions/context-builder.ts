@@ -28,7 +28,7 @@ export interface ContextDeps {
 
 type ProvidedKey = keyof ContextProviders;
 const PROVIDED: readonly ProvidedKey[] = [
-  'kinds', 'sessions', 'streams', 'storage', 'sealing', 'keys', 'friends', 'rendezvous', 'network',
+  'kinds', 'sessions', 'streams', 'storage', 'sealing', 'keys', 'friends', 'rendezvous', 'network', 'media',
 ];
 
 /** Plain facts about the run: the only members still readable after it stops. */
