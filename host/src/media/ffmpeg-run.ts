@@ -20,11 +20,13 @@ export type RunResult = { readonly ok: true; readonly output: Uint8Array } | { r
  * or the output limit the process is killed (SIGKILL: a stuck decoder may ignore SIGTERM). Its
  * environment is empty but for PATH (no secret of Kith's reaches it) and it runs in the temp dir.
  * stderr is kept only for its last line, which never reaches the API (it can quote the input).
+ * It runs at a lower CPU priority: a long transcode must not slow chat or a call.
  */
 export function runWithInput(program: string, args: readonly string[], input: RunInput, limits: RunLimits): Promise<RunResult> {
   return new Promise((resolve) => {
     const stdio = 'fd' in input ? (['ignore', 'pipe', 'pipe', input.fd] as const) : (['pipe', 'pipe', 'pipe'] as const);
     const child = spawn(program, args, { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: [...stdio] });
+    lowerPriority(child.pid);
     const chunks: Buffer[] = [];
     let size = 0;
     let stderrTail = '';
@@ -59,4 +61,14 @@ export function runWithInput(program: string, args: readonly string[], input: Ru
       resolve({ ok: true, output: new Uint8Array(Buffer.concat(chunks, size)) });
     });
   });
+}
+
+/** Nice 10: the scheduler prefers Kith itself (and everything else interactive) over a preview. */
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, 10);
+  } catch {
+    // gone already, or not allowed here: it still runs, at normal priority
+  }
 }

@@ -154,6 +154,31 @@ describe('media previews: with a real ffmpeg', function () {
     expect(await refusal(small.preview({ name: 'clip.avi', data: aviClip() }))).to.include({ code: 'KITH_ERR_PAYLOAD_TOO_LARGE' });
   });
 
+  it('runs ffmpeg at a lower CPU priority (nice 10) than Kith', async () => {
+    const niceOfOurFfmpeg = (): number | undefined => {
+      for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          // fields[1] is the parent pid, fields[16] the nice value (proc(5): fields 4 and 19).
+          if (stat.includes('(ffmpeg)') && Number(fields[1]) === process.pid) return Number(fields[16]);
+        } catch {
+          // the process ended while we looked
+        }
+      }
+      return undefined;
+    };
+    // A 20 s transcode: long enough to be seen running.
+    const running = previewer.preview({ name: 'long.avi', data: aviClip(20) });
+    let seen: number | undefined;
+    while (seen === undefined) {
+      seen = niceOfOurFfmpeg();
+      if (seen === undefined && (await Promise.race([running.then(() => true), new Promise((r) => setTimeout(() => r(false), 5))]))) break;
+    }
+    await running;
+    expect(seen, 'an ffmpeg child was seen while the preview ran').to.equal(10);
+  });
+
   it('runs one preview at a time and refuses a ninth waiting one with KITH_ERR_RATE_LIMITED', async () => {
     const clip = tiffImage(64, 64);
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => previewer.preview({ name: 'a.tiff', data: clip })));

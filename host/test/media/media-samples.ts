@@ -8,9 +8,9 @@ export function makeSample(args: readonly string[]): Uint8Array {
   return new Uint8Array(execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args, 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 }));
 }
 
-/** A 2 s AVI (MPEG-4 part 2 video 320×240, MP3 audio). */
-export const aviClip = () =>
-  makeSample(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', '2', '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-f', 'avi']);
+/** An AVI of `seconds` (MPEG-4 part 2 video 320×240, MP3 audio). */
+export const aviClip = (seconds = 2) =>
+  makeSample(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-t', String(seconds), '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-f', 'avi']);
 
 /** A TIFF test card of `width`×`height`. */
 export const tiffImage = (width: number, height: number) =>
