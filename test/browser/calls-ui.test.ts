@@ -5,7 +5,8 @@
  * and Bob's shows Alice's video decoding; Alice moves to another page and the mini call widget
  * carries the call (it goes on, also across a reload of her page), mutes, and hangs up for both; the conversation shows the call
  * with its duration; a second call that Bob declines shows as declined on both sides; a call
- * nobody answers is a missed call (Bob is told, both histories say so); a lock stops the page's
+ * nobody answers is a missed call (Bob is told, both histories say so); a page whose connection
+ * drops mid-call picks the call's media up again; a lock stops the page's
  * microphone and camera. A browser
  * that refuses the microphone and camera says so in the user's words, and a call to Bob with
  * calls turned off shows "Bob has calls turned off".
@@ -49,7 +50,10 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   async function open(host: TestHost, path: string, forAxe = false): Promise<Page> {
     const opened = forAxe ? await openAxePage() : await openPage(browser, 1200, 800);
     opened.page.on('pageerror', (e) => errors.push(e.message));
-    opened.page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) console.log(`      [${host.name ?? ''} page] ${m.text()}`); });
+    opened.page.on('console', (m) => {
+      const worth = (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) || m.text().includes('media channel');
+      if (worth) console.log(`      [${host.name ?? ''} page] ${m.text()}`);
+    });
     await opened.page.goto(`${host.url}${path}`);
     return opened.page;
   }
@@ -59,6 +63,12 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     return { page: await context.newPage() };
   }
   const remoteFrames = async (page: Page) => Number(await page.getByTestId('remote-video').getAttribute('data-frames') ?? 0);
+  /** The friend's video is decoding now: more than 5 new frames within a second (the count restarts when a page picks a call up again). */
+  const framesFlowing = async (page: Page) => {
+    const before = await remoteFrames(page);
+    await new Promise((r) => setTimeout(r, 1000));
+    return (await remoteFrames(page)) > before + 5;
+  };
 
   before(async () => {
     const clientDir = ensureClientBuilt();
@@ -98,7 +108,10 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
       await page.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 20_000 });
     }
     // Alice's fake camera decodes on Bob's page, and Bob's on Alice's.
-    await eventually('Alice\'s video decoding at Bob', async () => (await remoteFrames(bobPage)) > 10, 30_000);
+    await eventually('Alice\'s video decoding at Bob', async () => (await remoteFrames(bobPage)) > 10, 30_000).catch(async (e) => {
+      console.log(JSON.stringify(await alice.request('GET', '/calls/status')), JSON.stringify(await bob.request('GET', '/calls/status')));
+      throw e;
+    });
     await eventually('Bob\'s video decoding at Alice', async () => (await remoteFrames(alicePage)) > 10, 30_000).catch(async (e) => {
       console.log(JSON.stringify(await alice.request('GET', '/calls/status')), JSON.stringify(await bob.request('GET', '/calls/status')));
       throw e;
@@ -108,6 +121,18 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await snap(alicePage, 'calls-ui-call-alice');
     await snap(bobPage, 'calls-ui-call-bob');
     expect(await seriousA11yFindings(bobPage), 'axe on the call page').to.deep.equal([]);
+
+    // Bob's page loses its connection for a moment (DevTools offline closes its socket, and with it
+    // every page channel): the call picks its media up again, both ways.
+    await bobPage.context().setOffline(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    await bobPage.context().setOffline(false);
+    await bobPage.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 30_000 });
+    await eventually('Alice\'s video decoding at Bob after his connection came back', () => framesFlowing(bobPage), 30_000).catch(async (e) => {
+      console.log(JSON.stringify(await alice.request('GET', '/calls/status')), JSON.stringify(await bob.request('GET', '/calls/status')), await remoteFrames(bobPage), await bobPage.getByTestId('remote-video').evaluate((el) => el.outerHTML.slice(0, 300)));
+      throw e;
+    });
+    await eventually('Bob\'s video decoding at Alice after his connection came back', () => framesFlowing(alicePage), 30_000);
 
     // Alice goes to the Connect page (in the app): the mini widget carries the call, which goes on.
     await alicePage.locator('nav a[href="/connect"]').click();

@@ -295,6 +295,11 @@ export class CallController {
         channel.onDidReceive((message) => {
           if (message instanceof Uint8Array) this.receivedBytes += message.length;
         });
+        channel.onDidClose(({ reason }) => {
+          if (reason === 'closed' || this.channel !== channel || generation !== this.generation) return;
+          console.warn(`The call's media channel closed (${reason}); picking the call up again`);
+          void this.pickUpAgain(generation);
+        });
         this.channel = channel;
       } catch (error) {
         this.problems.update((p) => [...p, `The call's media cannot start: ${(error as Error).message}`]);
@@ -322,6 +327,37 @@ export class CallController {
       },
     });
     if (generation !== this.generation) this.video.stop();
+  }
+
+  /**
+   * The media channel closed under a live call without this page closing it: the page's socket
+   * dropped (channels do not survive a reconnect) or the host ended it. Carry on as a reloaded page
+   * does: an active call gets new devices, a new channel and new links; one not answered yet opens
+   * them when it is. Asks the host until it answers (the socket may still be reconnecting).
+   */
+  private async pickUpAgain(generation: number, attempt = 0): Promise<void> {
+    if (generation !== this.generation || !this.live()) return;
+    const status = await this.host?.request<Status>('GET', '/calls/status').catch(() => undefined);
+    if (generation !== this.generation || !this.live()) return;
+    if (!status) {
+      if (attempt < 20) setTimeout(() => void this.pickUpAgain(generation, attempt + 1), Math.min(2000, 250 * (attempt + 1)));
+      return;
+    }
+    const call = status.call;
+    if (call?.stream_id === this.streamId && call.state === 'active') {
+      await this.resume(call);
+      return;
+    }
+    this.audio?.stop();
+    this.audio = undefined;
+    this.video?.stop();
+    this.video = undefined;
+    this.channel = undefined;
+    this.tracks.audio?.stop();
+    this.tracks.video?.stop();
+    this.tracks = {};
+    this.devicesAsked = undefined;
+    this.localVideo.set(null);
   }
 
   private startTicking(): void {
@@ -442,3 +478,4 @@ export class CallController {
     this.phase.set('idle');
   }
 }
+

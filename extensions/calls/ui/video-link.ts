@@ -120,6 +120,9 @@ export async function startVideoLink(channel: MediaChannel, options: VideoLinkOp
     lossPending = false;
     if (verdict === 'decode') playout.push(body.index, body.frame, parsed.keyframe);
     else if (verdict === 'skip') stats.skipped++;
+    // Nothing decodes before a keyframe: this page joined after the sender's (opened or picked up
+    // mid-call) or lost it. Ask now; the requester repeats every second until one comes.
+    else if (verdict === 'wait') requester.undecodable(now);
     else if (verdict === 'broken') {
       stats.chainBreaks++;
       requester.undecodable(now);
