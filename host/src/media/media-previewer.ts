@@ -83,7 +83,9 @@ function checkRequest(request: unknown): { name: string; mime: string | undefine
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
     throw new KithError('KITH_ERR_BAD_REQUEST', `name must be a string of 1..${MAX_NAME_LENGTH} characters`);
   }
-  if (mime !== undefined && mime !== null && (typeof mime !== 'string' || (mime !== '' && !MIME_PATTERN.test(mime)))) {
+  // Parameters (`video/mp4; codecs=...`) say nothing the kind needs.
+  const type = typeof mime === 'string' ? mime.split(';')[0]!.trim() : mime;
+  if (type !== undefined && type !== null && (typeof type !== 'string' || (type !== '' && !MIME_PATTERN.test(type)))) {
     throw new KithError('KITH_ERR_BAD_REQUEST', 'mime must be a MIME type such as image/heic');
   }
   if (!ArrayBuffer.isView(data)) throw new KithError('KITH_ERR_BAD_REQUEST', 'data must be bytes');
@@ -91,7 +93,7 @@ function checkRequest(request: unknown): { name: string; mime: string | undefine
     throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `Previews are for files up to ${MEDIA_PREVIEW_MAX_INPUT_BYTES / 1024 / 1024} MiB`);
   }
   if (data.byteLength === 0) throw new KithError('KITH_ERR_MEDIA_UNREADABLE', 'The file is empty');
-  return { name, mime: typeof mime === 'string' ? mime : undefined, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return { name, mime: typeof type === 'string' ? type : undefined, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** `dir/clip.final.avi` → `clip.final.mp4`: the base name, no separators or control characters. */

@@ -123,6 +123,7 @@ describe('media previews: with a real ffmpeg', function () {
 
   it('uses the name when the MIME type is generic, and refuses what it cannot decode with KITH_ERR_MEDIA_UNREADABLE (422)', async () => {
     expect((await previewer.preview({ name: 'scan.TIF', mime: 'application/octet-stream', data: tiffImage(64, 64) })).kind).to.equal('image');
+    expect((await previewer.preview({ name: 'clip', mime: 'video/x-msvideo; codecs="mp4v"', data: aviClip() })).kind).to.equal('video');
     const garbage = new Uint8Array(4096).map((_, i) => (i * 7919) & 0xff);
     expect(await refusal(previewer.preview({ name: 'broken.avi', data: garbage }))).to.include({ code: 'KITH_ERR_MEDIA_UNREADABLE', status: 422 });
     // Audio asked of a file with no audio stream.
