@@ -15,6 +15,9 @@ import { startVideoLink, type VideoLink } from './video-link';
 
 export type CallPhase = 'idle' | 'calling' | 'ringing' | 'incoming' | 'answering' | 'connected' | 'reconnecting' | 'ended';
 const LIVE: ReadonlySet<CallPhase> = new Set(['calling', 'ringing', 'incoming', 'answering', 'connected', 'reconnecting']);
+/** A page picks a call's media up again at most this often (pickUpAgain). */
+const MAX_PICK_UPS = 5;
+const PICK_UP_WINDOW_MS = 60_000;
 
 export interface CallStats {
   /** Session round trip, ms (null before the first sample). */
@@ -86,6 +89,8 @@ export class CallController {
   private lastBytes = 0;
   /** Bumped per call: work of a call that already ended stops at its next step. */
   private generation = 0;
+  /** When this page picked the call's media up again (pickUpAgain), within the last minute. */
+  private pickUps: number[] = [];
 
   /** Follow `host` (one per persona): the first view to show calls hands it over. */
   attach(host: UiHost): void {
@@ -298,6 +303,8 @@ export class CallController {
         channel.onDidClose(({ reason }) => {
           if (reason === 'closed' || this.channel !== channel || generation !== this.generation) return;
           console.warn(`The call's media channel closed (${reason}); picking the call up again`);
+          // Stop the links at once: they would go on encoding into the closed channel.
+          this.releaseMedia();
           void this.pickUpAgain(generation);
         });
         this.channel = channel;
@@ -345,19 +352,18 @@ export class CallController {
     }
     const call = status.call;
     if (call?.stream_id === this.streamId && call.state === 'active') {
+      // A channel the host keeps closing (a page it refuses) must not loop: a few pick-ups a minute.
+      const now = Date.now();
+      this.pickUps = this.pickUps.filter((at) => now - at < PICK_UP_WINDOW_MS);
+      if (this.pickUps.length >= MAX_PICK_UPS) {
+        this.problems.update((p) => [...p, "The call's media keeps dropping on this page; reload it to try again"]);
+        return;
+      }
+      this.pickUps.push(now);
       await this.resume(call);
       return;
     }
-    this.audio?.stop();
-    this.audio = undefined;
-    this.video?.stop();
-    this.video = undefined;
-    this.channel = undefined;
-    this.tracks.audio?.stop();
-    this.tracks.video?.stop();
-    this.tracks = {};
-    this.devicesAsked = undefined;
-    this.localVideo.set(null);
+    // Not answered yet: the devices and a new channel open when it is (onAccepted's prepare).
   }
 
   private startTicking(): void {
@@ -445,6 +451,11 @@ export class CallController {
     this.statsTimer = undefined;
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
+    this.releaseMedia();
+  }
+
+  /** Stop the links, close the channel, stop the devices: the next prepare() opens them again. */
+  private releaseMedia(): void {
     this.audio?.stop();
     this.audio = undefined;
     this.video?.stop();
