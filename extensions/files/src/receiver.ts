@@ -8,6 +8,7 @@
  * in batches, so a commit (fsync) is paid per few MiB, not per block.
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
+import { isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, WAITING_TEXT, waitingInOrder } from './admission.js';
 import { BlockSet } from './block-ranges.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import {
@@ -74,6 +75,8 @@ export class Receiver {
   private readonly live = new Map<string, Incoming>();
 
   private readonly hashBlock = chooseBlockHasher();
+  /** Starting waiting files one pass at a time, so two passes never start more than the bounds allow. */
+  private admitting: Promise<void> = Promise.resolve();
 
   constructor(private readonly book: TransferBook) {}
 
@@ -81,16 +84,31 @@ export class Receiver {
     return this.book.ctx;
   }
 
-  /** After start: rebuild every unfinished inbound transfer from its runs' durable sizes. */
+  /**
+   * After start: rebuild every file that was arriving from its runs' durable sizes, then let
+   * waiting ones start where there is room. Complete files keep no state in memory.
+   */
   async restore(): Promise<void> {
     for (const record of this.book.records.values()) {
-      if (record.direction === 'in' && record.state !== 'cancelled' && record.state !== 'failed') await this.incoming(record);
+      if (record.direction === 'in' && (record.state === 'active' || record.state === 'held') && !isWaiting(record)) await this.incoming(record);
     }
+    await this.admit();
   }
 
+  /** The arriving state of `record`, built and kept while it arrives. */
   private async incoming(record: TransferRecord): Promise<Incoming> {
     const existing = this.live.get(record.id);
     if (existing) return existing;
+    const state = await this.build(record);
+    const raced = this.live.get(record.id);
+    if (raced) return raced;
+    this.live.set(record.id, state);
+    this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
+    return state;
+  }
+
+  /** What `record` holds on disk: its runs' durable sizes, and its hash list unless it is complete. */
+  private async build(record: TransferRecord): Promise<Incoming> {
     const n = blockCount(record.size, record.bs);
     const runs: RunState[] = [];
     for (const run of record.runs) {
@@ -99,14 +117,34 @@ export class Receiver {
       if (run.start + durable === n - 1 && size - durable * record.bs === blockLength(record.size, record.bs, n - 1)) durable++;
       runs.push({ start: run.start, blob: run.blob, durable, buffered: [], flushing: null, timer: null });
     }
-    const hashes = record.hashesBlob ? await this.ctx.blobs.read(record.hashesBlob) : null;
-    const state: Incoming = {
+    const hashes = record.hashesBlob && record.state !== 'complete' ? await this.ctx.blobs.read(record.hashesBlob) : null;
+    return {
       record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0, dropped: new BlockSet(),
       verified: Promise.resolve(), verifyingBytes: 0,
     };
-    this.live.set(record.id, state);
-    this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
-    return state;
+  }
+
+  /** Files arriving now (in memory, not complete). */
+  private *arriving(): Iterable<TransferRecord> {
+    for (const state of this.live.values()) if (state.record.state !== 'complete' && state.record.state !== 'cancelled' && state.record.state !== 'failed') yield state.record;
+  }
+
+  /** Start waiting files, oldest first, while the bounds allow (admission.ts). */
+  admit(): Promise<void> {
+    this.admitting = this.admitting.then(() => this.admitNow()).catch((error: Error) => this.ctx.log.warn('starting a waiting file failed', { message: error.message }));
+    return this.admitting;
+  }
+
+  private async admitNow(): Promise<void> {
+    for (const record of waitingInOrder(this.book.records.values())) {
+      if (!mayArrive(record, this.arriving())) continue;
+      record.waiting = false;
+      record.state = 'active';
+      record.error = null;
+      const state = await this.incoming(record);
+      await this.book.save(record);
+      if (record.peer && this.ctx.sessions.get(record.peer)) await this.askResume(state);
+    }
   }
 
   /** Blocks held: durable plus verified in memory. */
@@ -138,7 +176,13 @@ export class Receiver {
       if (known.peer !== event.peer || known.direction !== 'in') return;
       if (known.state === 'complete') await this.book.send(known, filesDone, { id: known.id, root: known.root });
       else if (known.state === 'cancelled' || known.state === 'failed') await this.book.send(known, filesCancel, { id: known.id, reason: 'cancelled' });
+      else if (isWaiting(known)) await this.book.send(known, filesHold, { id: known.id, reason: 'queued' });
       else await this.askResume(await this.incoming(known));
+      return;
+    }
+    if (this.waitingFrom(event.peer) >= MAX_WAITING_PER_FRIEND) {
+      // Refused with nothing stored: a flood of offers must not fill the disk with records either.
+      await this.book.send({ id: header.id, peer: event.peer }, filesCancel, { id: header.id, reason: 'busy' });
       return;
     }
     const record: TransferRecord = {
@@ -154,15 +198,40 @@ export class Receiver {
       await this.book.send(record, filesCancel, { id: record.id, reason: refusal.reason });
       return;
     }
+    if (!mayArrive(record, this.arriving())) {
+      record.state = 'held';
+      record.waiting = true;
+      record.error = WAITING_TEXT;
+      await this.book.save(record);
+      await this.book.send(record, filesHold, { id: record.id, reason: 'queued' });
+      return;
+    }
     await this.book.save(record);
     await this.askResume(await this.incoming(record));
+  }
+
+  private waitingFrom(peer: string): number {
+    let count = 0;
+    for (const record of this.book.records.values()) if (record.peer === peer && isWaiting(record)) count++;
+    return count;
   }
 
   private async refusal(size: number): Promise<{ reason: string; message: string } | null> {
     if (size > MAX_FILE_BYTES) return { reason: 'too-large', message: `Refused: the friend offered ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit` };
     const usage = await this.ctx.blobs.usage();
-    if (usage.bytes + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
+    if (usage.bytes + this.promisedBytes() + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
     return null;
+  }
+
+  /** Bytes still to come of every file arriving or waiting: room already promised to them. */
+  private promisedBytes(): number {
+    let bytes = 0;
+    for (const record of this.book.records.values()) {
+      if (record.direction !== 'in' || (record.state !== 'active' && record.state !== 'held')) continue;
+      const state = this.live.get(record.id);
+      bytes += Math.max(0, record.size - (state ? this.have(state).size * record.bs : 0));
+    }
+    return bytes;
   }
 
   /** Tell the sender what we have (and whether we still need the hash list). */
@@ -194,6 +263,7 @@ export class Receiver {
       await this.discard(state);
       await this.book.save(record);
       await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
+      await this.admit();
       return;
     }
     const blob = await this.ctx.blobs.create();
@@ -332,27 +402,41 @@ export class Receiver {
     // Every block matched its hash and the hashes matched the root: the file is the offered one.
     record.state = 'complete';
     record.completedAt = Date.now();
+    // A reader still streaming it keeps its own reference; nothing else needs the state now.
+    this.live.delete(record.id);
     await this.book.save(record);
     await this.book.send(record, filesDone, { id: record.id, root: record.root });
+    await this.admit();
   }
 
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
+    const waiting = this.book.get(header.id);
+    if (waiting && waiting.peer === event.peer && isWaiting(waiting)) {
+      // It never started: nothing to drop.
+      waiting.waiting = false;
+      waiting.state = 'cancelled';
+      waiting.error = `The sender cancelled it (${header.reason})`;
+      await this.book.save(waiting);
+      return;
+    }
     const state = this.ours(event, header.id);
     if (!state || state.record.state === 'cancelled' || state.record.state === 'complete') return;
     await this.discard(state);
     state.record.state = 'cancelled';
     state.record.error = `The sender cancelled it (${header.reason})`;
     await this.book.save(state.record);
+    await this.admit();
   }
 
   /** The user cancels a file coming in: both sides drop what they have. */
   async cancel(record: TransferRecord): Promise<void> {
-    const state = await this.incoming(record);
-    await this.discard(state);
+    if (!isWaiting(record)) await this.discard(await this.incoming(record));
+    record.waiting = false;
     record.state = 'cancelled';
     record.error = 'Cancelled';
     await this.book.save(record);
     await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
+    await this.admit();
   }
 
   /** Remove partial data and the hash list. */
@@ -421,12 +505,14 @@ export class Receiver {
    * here yet is asked for first (an urgent NACK, the way a seek of a `<video>` gets its bytes).
    */
   async *read(record: TransferRecord, offset: number, length: number): AsyncIterable<Uint8Array> {
-    const state = await this.incoming(record);
+    if (isWaiting(record)) throw new KithError('KITH_ERR_NOT_AVAILABLE', record.error ?? WAITING_TEXT);
+    // A complete file is read from its runs as they are on disk, without keeping any state.
+    const state = record.state === 'complete' ? (this.live.get(record.id) ?? (await this.build(record))) : await this.incoming(record);
     const bs = record.bs;
     let at = offset;
     const end = offset + length;
     while (at < end) {
-      if (!this.live.has(record.id)) throw new KithError('KITH_ERR_NOT_FOUND', 'The transfer was cancelled');
+      if (!this.live.has(record.id) && record.state !== 'complete') throw new KithError('KITH_ERR_NOT_FOUND', 'The transfer was cancelled');
       const i = Math.floor(at / bs);
       const run = state.runs.find((r) => r.start <= i && i < r.start + r.durable + r.buffered.length);
       if (!run) {

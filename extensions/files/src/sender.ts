@@ -29,6 +29,19 @@ interface Outgoing {
   pumping: boolean;
 }
 
+/** What the sender shows for the receiver's `files.hold` reasons (docs/wire/files.md). */
+const HOLD_TEXT: ReadonlyMap<string, string> = new Map([
+  ['disk-full', "The friend's disk is full; the transfer continues when they have room"],
+  ['queued', 'Waiting: the friend receives other files first'],
+]);
+
+/** What the sender shows for the receiver's refusals (`files.cancel` reasons). */
+const REFUSAL_TEXT: ReadonlyMap<string, string> = new Map([
+  ['too-large', 'The friend refused it: the file is over their size limit'],
+  ['no-space', 'The friend has no room for it'],
+  ['busy', 'The friend has too many files waiting; send it again later'],
+]);
+
 export class Sender {
   private readonly live = new Map<string, Outgoing>();
   /** A cap on the bytes per second of every outgoing transfer (`POST /files/send-rate`), or null: as fast as the session goes. */
@@ -101,9 +114,9 @@ export class Sender {
 
   async onHold(event: InboundEvent, header: FilesHoldHeader): Promise<void> {
     const record = this.ours(event, header.id);
-    if (!record || record.state !== 'active') return;
+    if (!record || (record.state !== 'active' && record.state !== 'offered')) return;
     record.state = 'held';
-    record.error = header.reason === 'disk-full' ? "The friend's disk is full; the transfer continues when they have room" : `The friend paused the transfer (${header.reason})`;
+    record.error = HOLD_TEXT.get(header.reason) ?? `The friend paused the transfer (${header.reason})`;
     this.live.delete(record.id);
     await this.book.save(record);
   }
@@ -123,8 +136,7 @@ export class Sender {
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
     const record = this.ours(event, header.id);
     if (!record || record.state === 'cancelled' || record.state === 'complete') return;
-    await this.cancelled(record, header.reason === 'too-large' ? 'The friend refused it: the file is over their size limit'
-      : header.reason === 'no-space' ? 'The friend has no room for it' : `The friend cancelled it (${header.reason})`);
+    await this.cancelled(record, REFUSAL_TEXT.get(header.reason) ?? `The friend cancelled it (${header.reason})`);
   }
 
   /** The user cancels: both sides drop everything. */

@@ -103,7 +103,7 @@ export class TransferBook {
   }
 
   /** Send one event of the transfer's stream (the transfer id). */
-  send<H extends object>(record: TransferRecord, kind: KindCodec<H>, header: H, payload?: Uint8Array, bulk = false) {
+  send<H extends object>(record: Pick<TransferRecord, 'id' | 'peer'>, kind: KindCodec<H>, header: H, payload?: Uint8Array, bulk = false) {
     if (!record.peer) throw new Error('a file to yourself has no peer');
     return this.ctx.sessions.send(record.peer, record.id, kind.name, kind.encode(header), payload, bulk ? { priority: 'bulk' } : {});
   }

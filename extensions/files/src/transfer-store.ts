@@ -50,6 +50,8 @@ export interface TransferRecord {
   state: TransferState;
   /** The user paused it (sender side). */
   paused: boolean;
+  /** Receiver side: held until fewer files arrive at once (admission.ts); absent in older records. */
+  waiting?: boolean;
   /** Why it is held, failed or cancelled, in words the UI shows. */
   error: string | null;
   /** The sender's sealed copy (out, self). */
