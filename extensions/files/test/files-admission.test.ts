@@ -6,10 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { eventually, type TestHost } from '@kith/sdk/testing';
 import { MAX_ARRIVING_PER_FRIEND, MAX_WAITING_PER_FRIEND, WAITING_TEXT } from '../src/admission.js';
 import { FLOOD_COPIES } from './support/crowding-sender.js';
-import { expectedRoot, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
+import { expectedRoot, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 /** Alice runs the real files code; `stall-*` files never send a block, `flood.bin` is offered 300 times. */
 const CROWDING_SENDER = fileURLToPath(new URL('./support/crowding-sender.ts', import.meta.url));
@@ -28,24 +28,15 @@ async function transfersOf(host: TestHost): Promise<TransferJson[]> {
 
 describe('files: how many arrive at once (waiting their turn, a flood of offers)', function () {
   this.timeout(300_000);
-  let rendezvous: TestRendezvous;
+  let pair: FilesPair;
   let alice: TestHost;
   let bob: TestHost;
 
   before(async () => {
-    rendezvous = await startTestRendezvous();
-    [alice, bob] = await Promise.all([
-      startTestHost({ name: 'Alice', builtinEntries: { files: CROWDING_SENDER } }),
-      startTestHost({ name: 'Bob' }),
-    ]);
-    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
-    await befriend(alice, bob, rendezvous.url);
-    await connect(alice, bob, rendezvous.url);
+    pair = await startFilesPair({ aliceFiles: CROWDING_SENDER });
+    ({ alice, bob } = pair);
   });
-  after(async () => {
-    await Promise.allSettled([alice?.close(), bob?.close()]);
-    await rendezvous?.close();
-  });
+  after(async () => pair?.close());
 
   it('files past the bound wait, say so on both sides, start oldest first as others leave, and arrive intact', async () => {
     const toBob = bob.persona!.key;

@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
+import { eventually, type TestHost } from '@kith/sdk/testing';
 import { needs } from '../../../test/support/needs.js';
-import { download, expectedRoot, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
+import { download, expectedRoot, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 describe('files: a full disk holds the transfer and loses nothing', function () {
   this.timeout(300_000);
   needs('tmpfs');
-  let rendezvous: TestRendezvous;
+  let pair: FilesPair | undefined;
   let alice: TestHost;
   let bob: TestHost;
   let mountDir: string;
@@ -23,15 +23,11 @@ describe('files: a full disk holds the transfer and loses nothing', function () 
   before(async () => {
     mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-files-full-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountDir]);
-    rendezvous = await startTestRendezvous();
-    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice' }), startTestHost({ name: 'Bob', dataDir: path.join(mountDir, 'bob') })]);
-    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
-    await befriend(alice, bob, rendezvous.url);
-    await connect(alice, bob, rendezvous.url);
+    pair = await startFilesPair({ bob: { dataDir: path.join(mountDir, 'bob') } });
+    ({ alice, bob } = pair);
   });
   after(async () => {
-    await Promise.allSettled([alice?.close(), bob?.close()]);
-    await rendezvous?.close();
+    await pair?.close();
     if (mountDir) {
       try {
         execFileSync('umount', ['-l', mountDir]);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
-import { download, expectedRoot, filesUnder, randomFile, sendFile, transferOn, waitState } from './support/files-net.js';
+import { eventually, type TestHost } from '@kith/sdk/testing';
+import { download, expectedRoot, filesUnder, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 /** Alice runs the real files code with its offers rewritten on the way out (support/hostile-offers.ts). */
 const HOSTILE_SENDER = fileURLToPath(new URL('./support/hostile-offer-sender.ts', import.meta.url));
@@ -22,24 +22,15 @@ function blobCount(host: TestHost): number {
 
 describe('files: hostile offers, limits, cancel on both sides, partial Range reads, no plaintext on disk', function () {
   this.timeout(300_000);
-  let rendezvous: TestRendezvous;
+  let pair: FilesPair;
   let alice: TestHost;
   let bob: TestHost;
 
   before(async () => {
-    rendezvous = await startTestRendezvous();
-    [alice, bob] = await Promise.all([
-      startTestHost({ name: 'Alice', builtinEntries: { files: HOSTILE_SENDER } }),
-      startTestHost({ name: 'Bob' }),
-    ]);
-    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
-    await befriend(alice, bob, rendezvous.url);
-    await connect(alice, bob, rendezvous.url);
+    pair = await startFilesPair({ aliceFiles: HOSTILE_SENDER });
+    ({ alice, bob } = pair);
   });
-  after(async () => {
-    await Promise.allSettled([alice?.close(), bob?.close()]);
-    await rendezvous?.close();
-  });
+  after(async () => pair?.close());
 
   it('refuses an upload over the declared limit before a byte is read, with a clear error', async () => {
     const answer = await alice.call('POST', `/sessions/${bob.persona!.key}/files/begin`, { name: 'a.iso', size: 17 * 1024 ** 3 });

@@ -1,7 +1,7 @@
 /** Helpers for the files tests: real hosts (sdk/testing), uploads over HTTP, an independent root. */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { eventually, type TestHost } from '@kith/sdk/testing';
+import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestHostOptions, type TestRendezvous } from '@kith/sdk/testing';
 
 export const BS = 64 * 1024;
 
@@ -69,5 +69,41 @@ export async function reconnect(connect: () => Promise<void>, attempts = 4): Pro
       if (i >= attempts) throw error;
       await new Promise((r) => setTimeout(r, 2000));
     }
+  }
+}
+
+/** Alice and Bob, friends with a live session, through their own rendezvous. */
+export interface FilesPair {
+  readonly rendezvous: TestRendezvous;
+  readonly alice: TestHost;
+  readonly bob: TestHost;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the pair: `aliceFiles` is a test entry module for Alice's files extension (a hostile
+ * sender), `bob` extra options for Bob's host (a data dir on a small disk).
+ */
+export async function startFilesPair(options: { aliceFiles?: string; bob?: TestHostOptions } = {}): Promise<FilesPair> {
+  const rendezvous = await startTestRendezvous();
+  const hosts = await Promise.allSettled([
+    startTestHost({ name: 'Alice', ...(options.aliceFiles ? { builtinEntries: { files: options.aliceFiles } } : {}) }),
+    startTestHost({ name: 'Bob', ...options.bob }),
+  ]);
+  const started = hosts.flatMap((h) => (h.status === 'fulfilled' ? [h.value] : []));
+  const close = async () => {
+    await Promise.allSettled(started.map((host) => host.close()));
+    await rendezvous.close();
+  };
+  try {
+    if (started.length < 2) throw (hosts.find((h) => h.status === 'rejected') as PromiseRejectedResult).reason;
+    const [alice, bob] = started as [TestHost, TestHost];
+    await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
+    await befriend(alice, bob, rendezvous.url);
+    await connect(alice, bob, rendezvous.url);
+    return { rendezvous, alice, bob, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
