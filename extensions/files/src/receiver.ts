@@ -100,11 +100,26 @@ export class Receiver {
     const existing = this.live.get(record.id);
     if (existing) return existing;
     const state = await this.build(record);
-    const raced = this.live.get(record.id);
-    if (raced) return raced;
+    return this.live.get(record.id) ?? this.register(state);
+  }
+
+  /**
+   * Keep `state` while its file arrives. Synchronous, so a decision to let a file arrive
+   * (admission.ts) and its place among the arriving ones are one step.
+   */
+  private register(state: Incoming): Incoming {
+    const record = state.record;
     this.live.set(record.id, state);
     this.book.progress.set(record.id, () => Math.min(record.size, this.have(state).size * record.bs));
     return state;
+  }
+
+  /** The state of a file that has nothing on disk yet (a new offer, a waiting one starting). */
+  private fresh(record: TransferRecord, hashes: Uint8Array | null = null, runs: RunState[] = []): Incoming {
+    return {
+      record, n: blockCount(record.size, record.bs), hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0,
+      waiters: new Map(), badBlocks: 0, dropped: new BlockSet(), verified: Promise.resolve(), verifyingBytes: 0,
+    };
   }
 
   /** What `record` holds on disk: its runs' durable sizes, and its hash list unless it is complete. */
@@ -118,10 +133,7 @@ export class Receiver {
       runs.push({ start: run.start, blob: run.blob, durable, buffered: [], flushing: null, timer: null });
     }
     const hashes = record.hashesBlob && record.state !== 'complete' ? await this.ctx.blobs.read(record.hashesBlob) : null;
-    return {
-      record, n, hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, waiters: new Map(), badBlocks: 0, dropped: new BlockSet(),
-      verified: Promise.resolve(), verifyingBytes: 0,
-    };
+    return this.fresh(record, hashes, runs);
   }
 
   /** Files arriving now (in memory, not complete). */
@@ -137,11 +149,12 @@ export class Receiver {
 
   private async admitNow(): Promise<void> {
     for (const record of waitingInOrder(this.book.records.values())) {
-      if (!mayArrive(record, this.arriving())) continue;
+      if (!isWaiting(record) || !mayArrive(record, this.arriving())) continue;
       record.waiting = false;
       record.state = 'active';
       record.error = null;
-      const state = await this.incoming(record);
+      // A waiting file never started: nothing of it is on disk.
+      const state = this.register(this.fresh(record));
       await this.book.save(record);
       if (record.peer && this.ctx.sessions.get(record.peer)) await this.askResume(state);
     }
@@ -206,8 +219,9 @@ export class Receiver {
       await this.book.send(record, filesHold, { id: record.id, reason: 'queued' });
       return;
     }
+    const state = this.register(this.fresh(record));
     await this.book.save(record);
-    await this.askResume(await this.incoming(record));
+    await this.askResume(state);
   }
 
   private waitingFrom(peer: string): number {
