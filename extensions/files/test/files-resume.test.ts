@@ -98,4 +98,19 @@ describe('files: resume after kill -9 of either side, only missing blocks resent
     expect(Buffer.compare(Buffer.from((await download(bob, id)).bytes), Buffer.from(bytes))).to.equal(0);
     await waitState(alice, id, 'complete');
   });
+
+  it('a file complete before a restart is read from disk after it, whole and by Range', async () => {
+    const bytes = randomFile(3 * BS + 1234);
+    const sent = await sendFile(alice, bob.persona!.key, bytes, 'kept.bin');
+    const id = sent.transfer_id as string;
+    await waitState(bob, id, 'complete');
+    await net.restart(bob);
+    await net.connect(alice, bob);
+    const whole = await download(bob, id);
+    expect(Buffer.compare(Buffer.from(whole.bytes), Buffer.from(bytes))).to.equal(0);
+    const part = await download(bob, id, `bytes=${BS - 10}-${2 * BS + 9}`);
+    expect(part.status).to.equal(206);
+    expect(Buffer.compare(Buffer.from(part.bytes), Buffer.from(bytes.subarray(BS - 10, 2 * BS + 10)))).to.equal(0);
+    expect((await transferOn(bob, id)).bytes_done).to.equal(bytes.length);
+  });
 });
