@@ -91,7 +91,8 @@ export class TransferBook {
       created_at: record.createdAt,
       completed_at: record.completedAt,
       payload_bytes: record.payloadBytes,
-      available: record.direction === 'in' ? record.state !== 'cancelled' && record.state !== 'failed' : record.vault !== null,
+      // A waiting file has nothing to read yet (admission.ts).
+      available: record.direction === 'in' ? record.state !== 'cancelled' && record.state !== 'failed' && !record.waiting : record.vault !== null,
     };
   }
 

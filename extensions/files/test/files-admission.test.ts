@@ -56,12 +56,13 @@ describe('files: how many arrive at once (waiting their turn, a flood of offers)
       expect((await waitState(alice, id, 'held')).error).to.match(/Waiting: the friend receives other files first/);
     }
     // Reading a waiting file says why it cannot, rather than hanging.
+    expect((await transferOn(bob, ok)).available).to.equal(false);
     const early = await bob.call('GET', `/files/inbound/${ok}/stream`);
     expect(early.status).to.be.within(400, 599);
 
     // One leaves: the oldest waiting one starts, ok.bin still waits.
     await bob.request('POST', `/sessions/${alice.persona!.key}/files/${stalled[0]}/cancel`);
-    await waitState(bob, stalled[MAX_ARRIVING_PER_FRIEND]!, 'active');
+    expect((await waitState(bob, stalled[MAX_ARRIVING_PER_FRIEND]!, 'active')).available).to.equal(true);
     await waitState(alice, stalled[MAX_ARRIVING_PER_FRIEND]!, 'active');
     expect((await transferOn(bob, ok)).state).to.equal('held');
 
