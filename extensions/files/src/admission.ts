@@ -21,7 +21,7 @@ export const MAX_ARRIVING_HASH_BYTES = 64 * 1024 * 1024;
 export const MAX_WAITING_PER_FRIEND = 256;
 
 /** What the receiver shows for a file waiting for its turn. */
-export const WAITING_TEXT = 'Waiting: other files from this friend arrive first';
+export const WAITING_TEXT = 'Waiting: other files arrive first';
 
 /** The hash list a record needs while it arrives, in bytes. */
 export function hashListBytes(record: Pick<TransferRecord, 'size' | 'bs'>): number {
