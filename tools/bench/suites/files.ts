@@ -5,7 +5,8 @@
  * transfer; again), medians reported: raw Node UDP between two sockets (one process, 1200-byte
  * datagrams) and `cp` of the same file. Chat send → delivered p99 while the transfers run, beside
  * the same chat with no transfer (measured before each trial, so both see the same load), and
- * beside chat between two more hosts that move no file (the machine's load alone). Then
+ * beside chat between two more hosts that move no file (the machine's load alone), and beside the
+ * same chat with no transfer under a load made by other programs (machine-load.ts). Then
  * one larger transfer with the peak RSS of each host sampled every 100 ms, on two hosts running the
  * packaged executable (`npm run package -- --if-stale`: what users run) and again on the checkout's
  * hosts (`node --import tsx`, as `npm start` runs it: tsx's compiled sources cost ~60 MiB more).
@@ -21,6 +22,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestNetwork, type TestHost } from '@kith/sdk/testing';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
+import { startMachineLoad } from '../machine-load.js';
 import { percentile } from '../percentile.js';
 import { executableName, ROOT } from '../../package/package-paths.js';
 
@@ -214,6 +216,24 @@ const WARM_UP_SIZE = Math.min(SIZE, 128 * MIB);
 const fmt = (v: number) => v.toFixed(v < 10 ? 2 : 1);
 
 /**
+ * What a transfer loads this machine with, made by programs that are not Kith: two spinning
+ * processes (both hosts keep ~0.75-0.9 core busy each at ~100 MB/s) and a 100 MB/s writer with
+ * an fdatasync every 8 MiB (the receiver's appends).
+ */
+const FOREIGN_LOAD = { cpuProcesses: 2, diskMBps: 100 };
+
+/** The idle chat again while {@link FOREIGN_LOAD} runs. */
+async function chatUnderForeignLoad(alice: TestHost, bob: TestHost, dir: string): Promise<number[]> {
+  const load = startMachineLoad({ ...FOREIGN_LOAD, dir });
+  try {
+    await sleep(500);
+    return await idleChat(alice, bob, IDLE_CHAT_MESSAGES);
+  } finally {
+    await load.stop();
+  }
+}
+
+/**
  * The packaged single executable (`npm run package -- --if-stale`), as users run Kith; undefined
  * (with the reason on stderr) when it cannot be built here.
  */
@@ -277,10 +297,12 @@ const suite: BenchSuite = {
       const cps: number[] = [];
       const runs: TransferRun[] = [];
       const idle: number[] = [];
+      const foreign: number[] = [];
       for (let trial = 0; trial < TRIALS; trial++) {
         raws.push(await rawUdp(Math.min(SIZE, 256 * MIB)));
         cps.push(await cpRate(file, SIZE));
         idle.push(...(await idleChat(alice, bob, IDLE_CHAT_MESSAGES)));
+        foreign.push(...(await chatUnderForeignLoad(alice, bob, dir)));
         runs.push(await transfer(alice, bob, file, SIZE, `bench-${trial}.bin`, bystanders));
         console.log(`      files trial ${trial + 1}/${TRIALS}: ${fmt(runs.at(-1)!.rate)} MB/s (raw UDP ${fmt(raws.at(-1)!)}, cp ${fmt(cps.at(-1)!)})`);
       }
@@ -302,6 +324,11 @@ const suite: BenchSuite = {
           // What the machine's load alone costs a message: these two hosts move no file.
           area: 'files', metric: `chat send → delivered p99 between two other hosts that move no file, while the transfers run (${beside.length} messages, alternating with the row above; p50 ${fmt(p50(beside))} ms)`, value: p99(beside), unit: 'ms',
           baseline: { name: 'the transferring pair\'s chat, the row above', value: p99(latencies), unit: 'ms' },
+        },
+        {
+          // The same load made by programs that are not Kith: what any program's chat would meet here.
+          area: 'files', metric: `chat send → delivered p99 with no transfer, while two spinning processes and a 100 MB/s writer (fdatasync every 8 MiB) load the machine (${foreign.length} messages, before each trial; p50 ${fmt(p50(foreign))} ms)`, value: p99(foreign), unit: 'ms',
+          baseline: { name: 'the transferring pair\'s chat while the transfers run', value: p99(latencies), unit: 'ms' },
         },
       ];
       fs.rmSync(file);
