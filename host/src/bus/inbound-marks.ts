@@ -3,6 +3,13 @@ import { MAX_REMEMBERED_REFUSALS, type Refusal, type StoredRefusal } from './inb
 import type { PeerTagOf } from './outbound-store.js';
 
 /**
+ * Marks kept in memory. A friend picks its stream ids, so it could otherwise grow this cache by
+ * one entry per event on a fresh stream for as long as the host runs; a mark read again after
+ * eviction costs one indexed SELECT.
+ */
+export const MAX_CACHED_MARKS = 4096;
+
+/**
  * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the
  * last refusals. Written after the handler's promise resolved and before the ACK goes out
  * (ACK-after-persist), the mark and a refusal in one transaction; the mark is read once per
@@ -47,7 +54,7 @@ export class InboundMarks {
     let hwm = this.#cache.get(key);
     if (hwm === undefined) {
       hwm = (this.#get.get(persona, this.#tagOf(persona, peer), stream) as { hwm: number } | undefined)?.hwm ?? 0;
-      this.#cache.set(key, hwm);
+      this.#remember(key, hwm);
     }
     return hwm;
   }
@@ -57,7 +64,19 @@ export class InboundMarks {
     const tag = this.#tagOf(persona, peer);
     if (refusal) this.#advanceRefusing(persona, tag, stream, hwm, refusal, now);
     else this.#set.run(persona, tag, stream, hwm);
-    this.#cache.set(`${persona}:${peer}:${stream}`, hwm);
+    this.#remember(`${persona}:${peer}:${stream}`, hwm);
+  }
+
+  /** Number of marks held in memory (tests). */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
+  /** Cache `hwm` as the newest entry, dropping the least recently stored one past the bound. */
+  #remember(key: string, hwm: number): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, hwm);
+    if (this.#cache.size > MAX_CACHED_MARKS) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   /** The stream's remembered refusals, oldest first. */
