@@ -42,8 +42,17 @@ describe('storage: group commit', function () {
     const main = Number(/^(\d+)/.exec(lines[0]!)![1]);
     const syncs: WalSync[] = [];
     const markers = new Map<string, number>();
+    // A sync that another thread's system call interrupts is printed in two lines, "fdatasync(…
+    // <unfinished ...>" then "<... fdatasync resumed>) = 0": it counts where it began, once it succeeded.
+    const unfinished = new Map<number, number>();
     lines.forEach((text, line) => {
-      if (/\b(fsync|fdatasync)\(\d+<[^>]*kith\.sqlite-wal>\) = 0/.test(text)) syncs.push({ thread: Number(/^(\d+)/.exec(text)![1]), line });
+      const thread = Number(/^(\d+)/.exec(text)?.[1]);
+      if (/\b(fsync|fdatasync)\(\d+<[^>]*kith\.sqlite-wal>\)\s+= 0/.test(text)) syncs.push({ thread, line });
+      if (/\b(fsync|fdatasync)\(\d+<[^>]*kith\.sqlite-wal> <unfinished \.\.\.>/.test(text)) unfinished.set(thread, line);
+      if (/<\.\.\. (fsync|fdatasync) resumed>\)\s+= 0/.test(text) && unfinished.has(thread)) {
+        syncs.push({ thread, line: unfinished.get(thread)! });
+        unfinished.delete(thread);
+      }
       const marker = /write\(2<[^>]*>, "mark (\w+)/.exec(text);
       if (marker) markers.set(marker[1]!, line);
     });
