@@ -10,28 +10,52 @@ import type { PeerTagOf } from './outbound-store.js';
 export const MAX_CACHED_MARKS = 4096;
 
 /**
+ * Inbound streams stored per friend. Past it the least recently written are forgotten, down to
+ * {@link STORED_STREAMS_AFTER_PRUNE}. An honest friend uses one long-lived stream per
+ * conversation and one per file or call, so a stream this far back is finished; what forgetting
+ * one means is in docs/wire/reliability.md (bounds).
+ */
+export const MAX_STORED_STREAMS_PER_PEER = 16_384;
+export const STORED_STREAMS_AFTER_PRUNE = MAX_STORED_STREAMS_PER_PEER - 1024;
+
+/**
  * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the
  * last refusals. Written after the handler's promise resolved and before the ACK goes out
  * (ACK-after-persist), the mark and a refusal in one transaction; the mark is read once per
- * stream and cached. Everything at or below it is a duplicate. Rows hold the peer's tag.
+ * stream and cached. Everything at or below it is a duplicate. Rows hold the peer's tag; at most
+ * {@link MAX_STORED_STREAMS_PER_PEER} per friend are kept.
  */
 export class InboundMarks {
   readonly #get: Sqlite.Statement;
-  readonly #set: Sqlite.Statement;
+  readonly #update: Sqlite.Statement;
+  readonly #insert: Sqlite.Statement;
+  readonly #count: Sqlite.Statement;
+  readonly #pruneStreams: (persona: string, tag: string, excess: number) => void;
   readonly #refuse: Sqlite.Statement;
   readonly #prune: Sqlite.Statement;
   readonly #refusals: Sqlite.Statement;
   readonly #advanceRefusing: (persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => void;
   readonly #cache = new Map<string, number>();
+  /** Stored streams per `persona:tag`, counted once per process and kept up to date. */
+  readonly #stored = new Map<string, number>();
   readonly #tagOf: PeerTagOf;
 
   constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
     this.#tagOf = tagOf;
     this.#get = sqlite.prepare('SELECT hwm FROM bus_in_streams WHERE persona = ? AND peer = ? AND stream = ?');
-    this.#set = sqlite.prepare(
-      `INSERT INTO bus_in_streams (persona, peer, stream, hwm) VALUES (?, ?, ?, ?)
-       ON CONFLICT (persona, peer, stream) DO UPDATE SET hwm = excluded.hwm`,
+    // An update first, an insert when it changed nothing: tells a new stream from a known one.
+    this.#update = sqlite.prepare('UPDATE bus_in_streams SET hwm = ?, used_at = ? WHERE persona = ? AND peer = ? AND stream = ?');
+    this.#insert = sqlite.prepare('INSERT INTO bus_in_streams (persona, peer, stream, hwm, used_at) VALUES (?, ?, ?, ?, ?)');
+    this.#count = sqlite.prepare('SELECT COUNT(*) AS n FROM bus_in_streams WHERE persona = ? AND peer = ?');
+    const oldest = 'SELECT rowid FROM bus_in_streams WHERE persona = ? AND peer = ? ORDER BY used_at, rowid LIMIT ?';
+    const dropRefusals = sqlite.prepare(
+      `DELETE FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream IN (SELECT stream FROM bus_in_streams WHERE rowid IN (${oldest}))`,
     );
+    const dropStreams = sqlite.prepare(`DELETE FROM bus_in_streams WHERE rowid IN (${oldest})`);
+    this.#pruneStreams = sqlite.transaction((persona: string, tag: string, excess: number) => {
+      dropRefusals.run(persona, tag, persona, tag, excess);
+      dropStreams.run(persona, tag, excess);
+    });
     this.#refuse = sqlite.prepare(
       `INSERT OR REPLACE INTO bus_in_refusals (persona, peer, stream, seq, reason, message, refused_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -43,7 +67,7 @@ export class InboundMarks {
       'SELECT seq, reason, message, refused_at AS refusedAt FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream = ? ORDER BY seq',
     );
     this.#advanceRefusing = sqlite.transaction((persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => {
-      this.#set.run(persona, peer, stream, hwm);
+      this.#write(persona, peer, stream, hwm, at);
       this.#refuse.run(persona, peer, stream, hwm, refusal.reason, refusal.message, at);
       this.#prune.run(persona, peer, stream, persona, peer, stream);
     });
@@ -63,8 +87,27 @@ export class InboundMarks {
   set(persona: string, peer: string, stream: string, hwm: number, refusal?: Refusal, now = Date.now()): void {
     const tag = this.#tagOf(persona, peer);
     if (refusal) this.#advanceRefusing(persona, tag, stream, hwm, refusal, now);
-    else this.#set.run(persona, tag, stream, hwm);
+    else this.#write(persona, tag, stream, hwm, now);
     this.#remember(`${persona}:${peer}:${stream}`, hwm);
+  }
+
+  /** Number of streams stored for `peer` (tests). */
+  storedCount(persona: string, peer: string): number {
+    return (this.#count.get(persona, this.#tagOf(persona, peer)) as { n: number }).n;
+  }
+
+  /** Store the mark; a new stream past the friend's bound forgets the least recently written. */
+  #write(persona: string, tag: string, stream: string, hwm: number, now: number): void {
+    if (this.#update.run(hwm, now, persona, tag, stream).changes > 0) return;
+    this.#insert.run(persona, tag, stream, hwm, now);
+    const key = `${persona}:${tag}`;
+    const stored = (this.#stored.get(key) ?? (this.#count.get(persona, tag) as { n: number }).n - 1) + 1;
+    if (stored <= MAX_STORED_STREAMS_PER_PEER) {
+      this.#stored.set(key, stored);
+      return;
+    }
+    this.#pruneStreams(persona, tag, stored - STORED_STREAMS_AFTER_PRUNE);
+    this.#stored.set(key, STORED_STREAMS_AFTER_PRUNE);
   }
 
   /** Number of marks held in memory (tests). */
@@ -84,8 +127,9 @@ export class InboundMarks {
     return this.#refusals.all(persona, this.#tagOf(persona, peer), stream) as StoredRefusal[];
   }
 
-  /** Forget cached marks (persona switch). */
+  /** Forget cached marks and counts (persona switch). */
   clearCache(): void {
     this.#cache.clear();
+    this.#stored.clear();
   }
 }

@@ -59,8 +59,8 @@ export interface HostTables {
   };
   /** Bus: next durable seq per outbound stream (restart-safe). */
   bus_out_streams: { persona: string; peer: string; stream: string; next_seq: number };
-  /** Bus: highest durable seq delivered in order per inbound stream. */
-  bus_in_streams: { persona: string; peer: string; stream: string; hwm: number };
+  /** Bus: highest durable seq delivered in order per inbound stream; `used_at` (009) when last written. */
+  bus_in_streams: { persona: string; peer: string; stream: string; hwm: number; used_at: number };
   /** Bus: recent refusals of durable inbound events, repeated to a sender that retransmits them. */
   bus_in_refusals: { persona: string; peer: string; stream: string; seq: number; reason: string; message: string; refused_at: number };
   /** Bus (007): personas whose bus rows hold peer tags (storage/peer-tag.ts) instead of keys. */

@@ -7,6 +7,7 @@ import { busReports } from './005-bus-reports.js';
 import { friendsSealed } from './006-friends-sealed.js';
 import { busPeerTags } from './007-bus-peer-tags.js';
 import { busSendTags } from './008-bus-send-tags.js';
+import { busStreamUse } from './009-bus-stream-use.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -21,4 +22,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006-friends-sealed': friendsSealed,
   '007-bus-peer-tags': busPeerTags,
   '008-bus-send-tags': busSendTags,
+  '009-bus-stream-use': busStreamUse,
 };
