@@ -2,7 +2,8 @@
  * `@kith/sdk` as an outside author gets it: `npm pack` in sdk/, the tarball installed into an
  * empty temp folder outside the checkout, loaded by plain Node, the starter generated there,
  * typechecked there against the installed package only, and its two-host test run green against
- * the real Kith program (this checkout, named through KITH_HOST_COMMAND like any other program).
+ * the real Kith program (this checkout, named through KITH_HOST_COMMAND like any other program),
+ * and again against the packaged executable, as docs/extensions.md §0 tells authors to.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { executableName } from '../../tools/package/package-paths.js';
 
 const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repo = path.resolve(sdkDir, '..');
@@ -92,6 +94,17 @@ describe('@kith/sdk packed, installed and used outside the repository', function
       KITH_HOST_COMMAND: JSON.stringify([process.execPath, '--import', 'tsx', path.join(repo, 'host/src/main.ts')]),
       KITH_HOST_CWD: repo,
     });
+    expect(output).to.match(/# pass 2\b/);
+    expect(output).to.match(/# fail 0\b/);
+    expect(output).to.contain("ok 1 - a ping from Alice reaches Bob's page");
+  });
+
+  it('runs the starter\'s two-host test green against the packaged executable', () => {
+    // Built when older than its sources, one build at a time (the lock test/package takes too).
+    const build = [process.execPath, '--import', 'tsx', path.join(repo, 'tools/package/package.ts'), '--if-stale'];
+    if (process.platform === 'linux') run('flock', ['/tmp/kith-package.lock', ...build], repo);
+    else run(build[0]!, build.slice(1), repo);
+    const output = run('npm', ['test'], project, { KITH_HOST_COMMAND: path.join(repo, 'dist', executableName()) });
     expect(output).to.match(/# pass 2\b/);
     expect(output).to.match(/# fail 0\b/);
     expect(output).to.contain("ok 1 - a ping from Alice reaches Bob's page");

@@ -3,7 +3,9 @@
  * @kith/sdk/testing): the malicious extensions are installed where users install extensions, and
  * run in their own process (the default for third-party extensions). Each escape fails or faults only
  * that extension while /api/health keeps answering and chat keeps delivering between two hosts;
- * a route outside the prefix is refused at load and pairing keeps its routes.
+ * a route outside the prefix is refused at load and pairing keeps its routes. Run twice: on hosts
+ * from the checkout and on the packaged executable (which starts itself as the extension host,
+ * its permission flags in NODE_OPTIONS: process-flags.ts).
  */
 import { expect } from 'chai';
 import fs from 'node:fs';
@@ -11,10 +13,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
 import { HOSTILE_IDS, writeHostileFixtures } from './fixtures/hostile-fixtures.js';
+import { ensurePackage, makeSandbox, type Sandbox } from '../../tools/package/sandbox.js';
 
 const SECRET_ENV = 'KITH_TEST_SECRET_TOKEN';
 
-describe('isolation: malicious extensions in real hosts', function () {
+/** The programs the hosts run: the default (the checkout, or KITH_HOST_COMMAND) and the executable. */
+let sandbox: Sandbox | undefined;
+const PROGRAMS: readonly { readonly name: string; readonly command?: () => string[] }[] = [
+  { name: 'the checkout' },
+  {
+    // A copy, as a user downloads it: a rebuild of dist/ meanwhile cannot swap it.
+    name: 'the packaged executable',
+    command: () => {
+      ensurePackage();
+      sandbox = makeSandbox();
+      return [sandbox.executable];
+    },
+  },
+];
+
+for (const program of PROGRAMS) describe(`isolation: malicious extensions in real hosts (${program.name})`, function () {
   this.timeout(300_000);
   let net: TestNetwork;
   let alice: TestHost;
@@ -53,9 +71,11 @@ describe('isolation: malicious extensions in real hosts', function () {
     }
   };
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // the packaged program may be built first
     writeHostileFixtures(source, { envName: SECRET_ENV });
     net = await startTestNetwork({
+      ...(program.command ? { command: program.command() } : {}),
       hosts: 2,
       extensions: HOSTILE_IDS.map((id) => path.join(source, id)),
       env: { KITH_ACTIVATE_TIMEOUT_MS: '20000', [SECRET_ENV]: 'do-not-leak' },
@@ -67,6 +87,8 @@ describe('isolation: malicious extensions in real hosts', function () {
   after(async () => {
     await net?.close();
     fs.rmSync(source, { recursive: true, force: true });
+    sandbox?.remove();
+    sandbox = undefined;
   });
 
   it('refuses a route outside the prefix at load; pairing kept its routes (the hosts just paired)', async () => {

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../host/src/native/write-once.js';
 import { KITH_VERSION } from '../../host/src/version.js';
 import { builtinsModuleSource, type BuiltinExtension } from './builtin-extensions.js';
 import { bundleHost } from './bundle-host.js';
+import { bundleExtensionHost } from './bundle-extension-host.js';
 import { listFiles } from './client-files.js';
 import type { NativeAddon } from './native-addons.js';
 import { buildSeaExecutable, type SeaBuild } from './sea-executable.js';
@@ -28,8 +29,8 @@ export interface Assembled {
 }
 
 /**
- * Bundle `entry`, embed the native addons, the client and the manifest that names them, and turn
- * the result into a single executable at `output`.
+ * Bundle `entry`, embed the native addons, the client, the extension host script and the manifest
+ * that names them, and turn the result into a single executable at `output`.
  */
 export async function assemble(options: AssembleOptions): Promise<Assembled> {
   const { root, workDir } = options;
@@ -53,11 +54,14 @@ export async function assemble(options: AssembleOptions): Promise<Assembled> {
     const files = listFiles(dir).map((rel) => embed(`client/${rel}`, path.join(dir, rel), rel));
     client = { hash: sha256Hex(Buffer.from(files.map((f) => `${f.path}:${f.sha256}`).join('\n'))), files };
   }
+  const extensionHostScript = path.join(workDir, 'extension-host.mjs');
+  await bundleExtensionHost(root, extensionHostScript);
   const manifest: PackageManifest = {
     version: KITH_VERSION,
     addons: Object.fromEntries(addonEntries),
     builtins: options.extensions.map((e) => e.id),
     client,
+    extensionHost: embed('extension-host.mjs', extensionHostScript, 'extension-host.mjs'),
   };
   const manifestFile = path.join(workDir, MANIFEST_ASSET);
   fs.writeFileSync(manifestFile, JSON.stringify(manifest));

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const clientCopy = clientDir ? snapshotClient(clientDir, `${WORK_DIR}-client`) : undefined;
   const { addons, manifest } = await assemble({
     root: ROOT,
-    entry: path.join(ROOT, 'host/src/main.ts'),
+    entry: path.join(ROOT, 'host/src/packaged-main.ts'),
     output,
     workDir: WORK_DIR,
     clientDir: clientCopy,

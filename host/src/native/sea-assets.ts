@@ -18,6 +18,11 @@ export interface PackageManifest {
   readonly builtins: readonly string[];
   /** The built client, or null when the package was built without one. */
   readonly client: { readonly hash: string; readonly files: readonly EmbeddedFile[] } | null;
+  /**
+   * The extension host script third-party extensions run in (bundle-extension-host.ts); absent
+   * from executables built before it was embedded.
+   */
+  readonly extensionHost?: EmbeddedFile;
 }
 
 /** One embedded file: its asset key, its path when written out, and its sha256 (hex). */

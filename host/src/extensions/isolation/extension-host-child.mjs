@@ -11,6 +11,7 @@ import { hostStream, childStreams, pullChild, cancelChild, appendPieces } from '
 import { channelProxy, channelState } from './child-channels.mjs';
 import { forFriend } from './child-stream-ids.mjs';
 import { listenerEvent, listenerProxy } from './child-listeners.mjs';
+import { bundledMembers, loadModule } from './bundled-modules.mjs';
 
 const send = (message) => process.send?.(message);
 const pending = new Map();
@@ -89,7 +90,7 @@ function recorder() {
 }
 
 function buildContext(init) {
-  const table = JSON.parse(fs.readFileSync(new URL('./remote-members.json', import.meta.url), 'utf8'));
+  const table = bundledMembers() ?? JSON.parse(fs.readFileSync(new URL('./remote-members.json', import.meta.url), 'utf8'));
   Object.assign(snapshots, init.snapshots);
   const ctx = { extension: init.extension, persona: init.persona, subscriptions: [] };
   const settings = { ...init.settings };
@@ -248,9 +249,9 @@ process.on('message', async (message) => {
       return send({ t: 'pong' });
     case 'init': {
       try {
-        sdk = await import(message.sdkUrl);
-        const storageDialect = await import(message.storageUrl);
-        const { hchacha } = await import(message.chachaUrl);
+        sdk = await loadModule(message.sdkUrl, 'sdk');
+        const storageDialect = await loadModule(message.storageUrl, 'storage');
+        const { hchacha } = await loadModule(message.chachaUrl, 'chacha');
         const ctx = buildContext({ ...message, storageDialect, hchacha });
         const loaded = await import(message.entryUrl);
         module = [loaded.default, loaded].find((c) => typeof c?.activate === 'function');

@@ -1,7 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ERRORS, EventRefused, EXTENSION_ERROR_CODE, KithError, type ExtensionContext, type ExtensionModule, type PageChannel, type RouteResponse, type SessionListener, type StorageChannel } from '@kith/sdk';
 import type { Database } from '../../storage/database.js';
 import { openStorageChannel } from '../../storage/host-storage-channel.js';
@@ -15,8 +13,6 @@ import { channelState, HostHandles } from './host-handles.js';
 import { mirrorSnapshots, ownKeysOf, plainServices } from './snapshots.js';
 import remoteMembers from './remote-members.json' with { type: 'json' };
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(here, 'extension-host-child.mjs');
 /** How often an isolated extension's copy of a listener's state and counters is refreshed. */
 const LISTENER_COPY_MS = 500;
 
@@ -307,15 +303,15 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
 
   return {
     activate(context: ExtensionContext) {
-      // Checked when an extension starts, never at module load: the packaged executable bundles
-      // this module but does not carry the extension host script (docs/extensions.md, Trust model).
-      if (!fs.existsSync(CHILD)) {
+      // Found when an extension starts, never at module load: the packaged executable writes its
+      // extension host script out then (process-flags.ts).
+      const flags = processFlags(record.root, memoryMb);
+      if (!flags) {
         return Promise.reject(
-          new KithError('KITH_ERR_NOT_AVAILABLE', `This build of Kith has no extension host, so the third-party extension "${ext}" cannot run (the packaged executable does not carry one yet)`, { extension: ext }),
+          new KithError('KITH_ERR_NOT_AVAILABLE', `This build of Kith has no extension host, so the third-party extension "${ext}" cannot run`, { extension: ext }),
         );
       }
       const entry = insideRoot(record.root, record.manifest!.main);
-      const flags = processFlags(record.root, memoryMb);
       const sendInit = async () => {
         const ownKeys = await ownKeysOf(context).then((value) => ({ value }), (error: unknown) => ({ error: flatten(error) }));
         const keys = sealingPrep(context, deps);
@@ -336,7 +332,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         keys?.tagKey.fill(0);
       };
       return new Promise<void>((resolve, reject) => {
-        child = fork(CHILD, [], {
+        child = fork(flags.script, [], {
           execArgv: flags.execArgv,
           serialization: 'advanced',
           env: flags.env,
