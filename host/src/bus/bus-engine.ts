@@ -24,6 +24,7 @@ import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
 import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
+import { diskFullOr, isDiskFull } from '../storage/disk-full.js';
 import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery-reports.js';
 import { BusPeerTags } from './peer-tags.js';
 import { tagged } from './outbound-flow.js';
@@ -34,6 +35,8 @@ import { tagged } from './outbound-flow.js';
  * fragments after the session falls back to the base size, or after a restart.
  */
 const DEFAULT_MAX_PAYLOAD = 1200;
+/** A full disk is logged at most this often. */
+const DISK_FULL_LOG_EVERY_MS = 10_000;
 /** What every session carries, whatever its path (1232-byte datagrams). */
 const BASE_MAX_PAYLOAD = 1201;
 const PEER_KEY = /^[0-9a-f]{64}$/;
@@ -84,6 +87,8 @@ export class BusEngine implements ChannelHost {
   kindBytes = new LocalKindBytes();
   readonly hooks: BusHooks | undefined;
   readonly log: BusLog;
+  /** When a full disk was last logged (each retransmit would log it again). */
+  #diskFullLoggedAt = -Infinity;
   readonly graceMs: number;
   /** Out-of-order events held across all sessions: at most 32 MiB. */
   readonly reorderBudget = new ReorderBudget(32 << 20);
@@ -345,6 +350,16 @@ export class BusEngine implements ChannelHost {
   }
 
   #handlerFailed(scope: ExtensionScope, error: unknown, kind: string, purpose: string | undefined): Refusal {
+    // The disk is full: the event stays unconsumed and unacknowledged, the sender keeps it and
+    // sends it again, and it is taken once there is room. Neither refused nor the extension's fault.
+    if (isDiskFull(error)) {
+      const now = performance.now();
+      if (now - this.#diskFullLoggedAt > DISK_FULL_LOG_EVERY_MS) {
+        this.#diskFullLoggedAt = now;
+        this.log.error({ extension: scope.extension.id, kind }, 'bus: the disk is full; inbound events wait, their senders send them again');
+      }
+      return NOT_YET;
+    }
     if (isEventRefused(error)) {
       // The extension's own verdict on this one event: it keeps running, the sender reads its words.
       const id = scope.extension.id;
@@ -440,7 +455,13 @@ export class BusEngine implements ChannelHost {
     // A copy (Uint8Array's slice, even for a Buffer): the caller may reuse its payload buffer.
     const fresh = { header: headerBytes, payload: Uint8Array.prototype.slice.call(payload) };
     const enqueue = (): SendReceipt => {
-      const { id, seq } = this.store.enqueue(persona, row);
+      let stored: { id: number; seq: number };
+      try {
+        stored = this.store.enqueue(persona, row);
+      } catch (error) {
+        throw diskFullOr(error); // a full disk refuses this send; the extension is not at fault
+      }
+      const { id, seq } = stored;
       this.#fresh.set(id, fresh);
       if (this.#fresh.size > FRESH_CACHE_MAX) this.#fresh.delete(this.#fresh.keys().next().value as number);
       this.#sendOnceDurable(id);

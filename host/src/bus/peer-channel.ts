@@ -13,6 +13,7 @@ import {
 import { SendScheduler } from './send-scheduler.js';
 import { Reassembler } from './fragments.js';
 import { InboundStream, MAX_VOLATILE_STREAMS, NOT_YET, type Refusal } from './inbound-streams.js';
+import { isDiskFull } from '../storage/disk-full.js';
 import { OutboundFlow, type ChannelStats, type NewVolatileEvent } from './outbound-flow.js';
 import type { ChannelHost } from './channel-host.js';
 
@@ -331,6 +332,11 @@ export class PeerChannel {
     } catch (error) {
       refusal = this.#dispatchFailed(error);
     }
+    if (refusal === NOT_YET) {
+      // Not taken (the disk is full): no mark, no ACK; the sender's retransmit brings it back.
+      state.busy = false;
+      return;
+    }
     const finish = () => this.#finish(refusal, frame, streamHex, volatile, state);
     const proceed = volatile ? finish() : await this.#host.writes.run(finish);
     if (proceed) await this.#drain(streamHex, volatile, state);
@@ -347,7 +353,17 @@ export class PeerChannel {
     if (volatile && this.#closed) return false;
     // The handler took it: persist the mark even if the session closed meanwhile.
     this.#host.hooks?.beforePersist?.(this.peer, streamHex, frame.seq);
-    if (!volatile) this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq, refusal);
+    if (!volatile) {
+      try {
+        this.#host.marks.set(this.#host.persona, this.peer, streamHex, frame.seq, refusal);
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        // The handler stored the event, but its mark found no room: unacknowledged, the sender
+        // sends it again, and the handler sees it twice (its (peer, stream, seq) tells it so).
+        this.#host.log.error({ peer: this.peer }, 'bus: the disk is full; a receive mark was not stored');
+        return false;
+      }
+    }
     state.advance(refusal);
     this.#host.hooks?.afterPersist?.(this.peer, streamHex, frame.seq);
     if (this.#closed) {

@@ -12,6 +12,7 @@ import { narrowTree, privateDir, privateFile } from './private-files.js';
 import { cachedStatements } from './statement-cache.js';
 import { HostWrites } from './host-writes.js';
 import { WalSync } from './wal-sync.js';
+import { diskFullOr } from './disk-full.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -112,9 +113,13 @@ function sqliteDialect(driver: Driver): Dialect {
 /** Shares `inner`'s connection and lock; refuses queries `allow` rejects; never closes `inner`. */
 function guardedDriver(inner: Driver, allow: (query: CompiledQuery) => boolean): Driver {
   const guard = (connection: DatabaseConnection): DatabaseConnection => ({
-    executeQuery(query) {
-      if (!allow(query)) return Promise.reject(new KithError('KITH_ERR_QUERY_REFUSED', 'This query did not pass through the scoped storage plugin'));
-      return connection.executeQuery(query);
+    async executeQuery<R>(query: CompiledQuery) {
+      if (!allow(query)) throw new KithError('KITH_ERR_QUERY_REFUSED', 'This query did not pass through the scoped storage plugin');
+      try {
+        return await connection.executeQuery<R>(query);
+      } catch (error) {
+        throw diskFullOr(error);
+      }
     },
     streamQuery(query, chunkSize) {
       if (!allow(query)) throw new KithError('KITH_ERR_QUERY_REFUSED', 'This query did not pass through the scoped storage plugin');
@@ -132,7 +137,7 @@ function guardedDriver(inner: Driver, allow: (query: CompiledQuery) => boolean):
       return guarded;
     },
     beginTransaction: (c, settings) => inner.beginTransaction(unwrap(c), settings),
-    commitTransaction: (c) => inner.commitTransaction(unwrap(c)),
+    commitTransaction: (c) => inner.commitTransaction(unwrap(c)).catch((error: unknown) => Promise.reject(diskFullOr(error))),
     rollbackTransaction: (c) => inner.rollbackTransaction(unwrap(c)),
     savepoint: (c, name, compile) => inner.savepoint!(unwrap(c), name, compile),
     rollbackToSavepoint: (c, name, compile) => inner.rollbackToSavepoint!(unwrap(c), name, compile),
