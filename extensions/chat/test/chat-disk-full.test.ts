@@ -3,7 +3,8 @@
  * to the last byte: a message Alice sends him waits (neither refused nor failed, chat keeps
  * running on both sides), his own send is answered 507 KITH_ERR_DISK_FULL with nothing stored;
  * once there is room again Alice's message is delivered by the bus's retransmits alone and Bob
- * sends as before. Nothing already stored is lost.
+ * sends as before. Nothing already stored is lost, and a persona created meanwhile is refused
+ * whole with the same answer.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -67,6 +68,17 @@ describe('chat: a full disk on the receiver holds messages and loses nothing', f
     expect(own.status).to.equal(507);
     expect(own.body.error.code).to.equal('KITH_ERR_DISK_FULL');
     expect(own.body.error.message).to.match(/disk is full.*nothing was stored/i);
+    // The same for the host's own writes: a second persona is refused whole, with the same words.
+    const personas = async () => {
+      const listed = await bob!.request<unknown[] | { personas: unknown[] }>('GET', '/personas');
+      return (Array.isArray(listed) ? listed : listed.personas).length;
+    };
+    const personasBefore = await personas();
+    expect(personasBefore).to.equal(1);
+    const persona = await bob!.call('POST', '/personas', { label: 'Second', passphrase: 'correct horse battery staple' });
+    expect(persona.status).to.equal(507);
+    expect(persona.body.error.code).to.equal('KITH_ERR_DISK_FULL');
+    expect(await personas()).to.equal(personasBefore);
     // Alice's message waits: not refused, not failed, and it did not reach Bob.
     await new Promise((r) => setTimeout(r, 3_000));
     const waiting = (await history(alice!, bob!)).find((m) => m.id === sent.id);

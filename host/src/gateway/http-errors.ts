@@ -1,10 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { KithError, isKithError } from '@kith/sdk';
 import type { HostLogger } from '../log.js';
+import { diskFullOr } from '../storage/disk-full.js';
 
-/** Map body-parser failures and anything thrown by a route onto the error catalogue. */
+/** Map body-parser failures, a full disk and anything else thrown by a route onto the error catalogue. */
 export function toKithError(error: unknown): KithError {
   if (isKithError(error)) return error as KithError;
+  // A full disk anywhere below a route (the vault, the database, a file): the machine's state.
+  const full = diskFullOr(error);
+  if (isKithError(full)) return full as KithError;
   const e = error as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.too.large') return new KithError('KITH_ERR_PAYLOAD_TOO_LARGE');
   if (e?.type === 'entity.parse.failed') return new KithError('KITH_ERR_BAD_REQUEST', 'The body is not valid JSON');
