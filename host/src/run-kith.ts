@@ -72,6 +72,15 @@ export async function runKith(argv: readonly string[], options: KithProgramOptio
       process.stderr.write(`Cannot write the data folder ${config.dataDir} (${code}). Set KITH_DATA to a folder you can write, e.g. KITH_DATA=$HOME/.kith.\n`);
       process.exit(1);
     }
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+      const file = path.join(config.dataDir, 'kith.sqlite');
+      process.stderr.write(
+        `The database ${file} is damaged (${(error as Error).message}). Kith left it as it is. Restore it from a backup, or move it ` +
+          `(with kith.sqlite-wal and kith.sqlite-shm beside it) out of ${config.dataDir} to start with an empty one: the personas in ` +
+          `identities/ stay, their friends, messages and extension data are in the database.\n`,
+      );
+      process.exit(1);
+    }
     throw error;
   }
   process.stdout.write(`Kith is running at ${host.url}\n`);

@@ -131,6 +131,26 @@ describe('package: the single executable, run with no node on PATH', function ()
     expect(result.stderr).to.contain(`Cannot write the data folder ${path.join(blocker, 'data')}`).and.to.contain('KITH_DATA');
   });
 
+  it('says the database is damaged, leaves it as it was, and starts again once it is moved away', async () => {
+    const data = path.join(sandbox.tmp, 'damaged');
+    const first = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
+    await first.stop(); // a clean stop checkpoints the WAL into kith.sqlite
+    const file = path.join(data, 'kith.sqlite');
+    const bytes = fs.readFileSync(file);
+    for (let i = 200; i < bytes.length; i += 97) bytes[i]! ^= 0x5a; // past the header: pages, schema
+    fs.writeFileSync(file, bytes);
+    fs.rmSync(`${file}-wal`, { force: true });
+    const result = runPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.contain(`The database ${file} is damaged`).and.to.contain('Kith left it as it is');
+    expect(result.stderr).not.to.match(/^\s+at /m); // a message, not a stack trace
+    expect(fs.readFileSync(file).equals(bytes), 'the damaged file is untouched').to.equal(true);
+    fs.renameSync(file, `${file}.damaged`);
+    const again = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
+    running.push(again);
+    expect((await fetch(`${again.url}/api/health`)).status).to.equal(200);
+  });
+
   it('says which variable to change when the port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
