@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KithError } from '@kith/sdk';
 import { writeFileAtomic } from '../storage/atomic-write.js';
+import { isWholeVaultFile } from './vault.js';
 
 /** `identities/<slug>/profile.json`: a persona's public facts (readable while locked). */
 export interface PersonaProfile {
@@ -14,6 +15,11 @@ export interface PersonaProfile {
   readonly master_pubkey: string;
   /** Unix ms. */
   readonly created_at: number;
+  /**
+   * Set when `profile.json` is missing or unreadable beside a whole vault: the persona is listed
+   * (label = slug, keys unknown) instead of vanishing, and its next unlock writes the profile again.
+   */
+  readonly damaged?: true;
 }
 
 /** A slug: lowercase letters, digits and single dashes, 1-32 characters. */
@@ -48,18 +54,26 @@ export class PersonaDirectory {
     return profiles.sort((a, b) => a.created_at - b.created_at || a.slug.localeCompare(b.slug));
   }
 
-  /** The profile of `slug`, or undefined when that persona does not exist (or is half-created). */
+  /**
+   * The profile of `slug`, or undefined when that persona does not exist or is half-created (a
+   * crash before its vault was whole). A whole vault whose profile is damaged is not hidden: it
+   * comes back as a {@link PersonaProfile.damaged} stand-in, so its identity cannot seem lost.
+   */
   get(slug: string): PersonaProfile | undefined {
     if (!SLUG_PATTERN.test(slug)) return undefined;
     const folder = this.#folder(slug);
-    if (!fs.existsSync(path.join(folder, 'identity.enc'))) return undefined;
+    const vault = path.join(folder, 'identity.enc');
+    if (!fs.existsSync(vault)) return undefined;
     try {
       const parsed = JSON.parse(fs.readFileSync(path.join(folder, 'profile.json'), 'utf8')) as PersonaProfile;
-      if (parsed?.slug !== slug || typeof parsed.master_pubkey !== 'string' || typeof parsed.peer_id !== 'string') return undefined;
-      return parsed;
+      if (parsed?.slug === slug && typeof parsed.master_pubkey === 'string' && typeof parsed.peer_id === 'string' && typeof parsed.label === 'string') {
+        return parsed;
+      }
     } catch {
-      return undefined;
+      // missing or not JSON: below
     }
+    if (!isWholeVaultFile(vault)) return undefined;
+    return { version: 1, slug, label: slug, peer_id: '', master_pubkey: '', created_at: Math.floor(fs.statSync(vault).mtimeMs), damaged: true };
   }
 
   require(slug: string): PersonaProfile {

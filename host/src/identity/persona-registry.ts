@@ -17,6 +17,8 @@ export interface PersonaSummary {
   readonly is_active: boolean;
   /** Whether the vault is open right now (several personas may be; one is active). */
   readonly is_unlocked: boolean;
+  /** Its profile.json was unreadable: label is the slug and the keys are unknown until it is unlocked, which repairs it. */
+  readonly profile_damaged?: true;
 }
 
 /** `GET /api/identity/state`. */
@@ -100,10 +102,18 @@ export class PersonaRegistry implements PersonaGate {
       let persona = this.#unlocked.get(slug);
       if (!persona) {
         const keys = keysFromEntropy(entropy);
-        if (bytesToHex(keys.masterPublicKey) !== profile.master_pubkey) {
+        const masterHex = bytesToHex(keys.masterPublicKey);
+        let opened = profile;
+        if (profile.damaged) {
+          // The vault is the truth: its keys give the master key back. The peer id lived only in
+          // the lost profile, so the persona gets a new one (friends know it by its master key).
+          const { damaged: _, ...rest } = profile;
+          opened = { ...rest, master_pubkey: masterHex, peer_id: randomBytes(16).toString('hex') };
+          this.directory.writeProfile(opened);
+        } else if (masterHex !== profile.master_pubkey) {
           throw new KithError('KITH_ERR_VAULT_CORRUPT', 'The vault does not match the persona profile', { reason: 'profile mismatch' });
         }
-        persona = new UnlockedPersona(profile, keys);
+        persona = new UnlockedPersona(opened, keys);
         this.#unlocked.set(slug, persona);
       }
       entropy.fill(0);
@@ -206,6 +216,7 @@ export class PersonaRegistry implements PersonaGate {
       peer_id: p.peer_id,
       is_active: this.#active?.info.slug === p.slug,
       is_unlocked: this.#unlocked.has(p.slug),
+      ...(p.damaged ? { profile_damaged: true as const } : {}),
     };
   }
 

@@ -73,14 +73,34 @@ export async function sealVault(entropy: Uint8Array, passphrase: string, kdf: Va
   return new Uint8Array(Buffer.concat([body, sha256(body)]));
 }
 
-/** Open a vault: its entropy and KDF parameters. Damage → `KITH_ERR_VAULT_CORRUPT`; wrong passphrase → 401. */
-export async function openVault(bytes: Uint8Array, passphrase: string): Promise<{ entropy: Uint8Array; kdf: VaultKdfParams }> {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+/** The vault's bytes before its checksum, once size, checksum and magic hold; else `KITH_ERR_VAULT_CORRUPT`. */
+function checkedBody(buf: Buffer): Buffer {
   const minimum = MAGIC.length + 3 + NONCE_BYTES + 16 + CHECKSUM_BYTES;
   if (buf.length < minimum || buf.length > MAX_VAULT_BYTES) throw corrupt('wrong size');
   const body = buf.subarray(0, buf.length - CHECKSUM_BYTES);
   if (!Buffer.from(sha256(body)).equals(buf.subarray(buf.length - CHECKSUM_BYTES))) throw corrupt('checksum mismatch');
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt('not a Kith vault');
+  return body;
+}
+
+/**
+ * Whether `file` is a whole Kith vault (size, checksum and magic; no passphrase needed): what a
+ * finished persona leaves, unlike a file a crash cut short.
+ */
+export function isWholeVaultFile(file: string): boolean {
+  try {
+    if (fs.statSync(file).size > MAX_VAULT_BYTES) return false;
+    checkedBody(fs.readFileSync(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Open a vault: its entropy and KDF parameters. Damage → `KITH_ERR_VAULT_CORRUPT`; wrong passphrase → 401. */
+export async function openVault(bytes: Uint8Array, passphrase: string): Promise<{ entropy: Uint8Array; kdf: VaultKdfParams }> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const body = checkedBody(buf);
   if (buf[MAGIC.length] !== VERSION) throw corrupt(`unsupported vault version ${buf[MAGIC.length]}`);
   const headerLength = buf.readUInt16BE(MAGIC.length + 1);
   const headerEnd = MAGIC.length + 3 + headerLength;

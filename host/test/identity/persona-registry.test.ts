@@ -59,6 +59,28 @@ describe('identity/persona-registry', function () {
     registry.dispose();
   });
 
+  it('keeps listing a persona whose profile.json is damaged, never reuses its folder, and repairs the profile at unlock', async () => {
+    const first = new PersonaRegistry(dir, { kdf: QUICK });
+    const made = await first.create({ slug: 'kept', label: 'Kept', passphrase: 'p' });
+    first.dispose();
+    const profileFile = path.join(dir, 'identities', 'kept', 'profile.json');
+    for (const damage of ['{not json', '']) {
+      fs.writeFileSync(profileFile, damage);
+      const registry = new PersonaRegistry(dir, { kdf: QUICK });
+      expect(registry.list()).to.deep.equal([{ slug: 'kept', label: 'kept', master_pubkey: '', peer_id: '', is_active: false, is_unlocked: false, profile_damaged: true }]);
+      // A new persona asking for that slug would overwrite the vault: refused.
+      expect(await code(registry.create({ slug: 'kept', label: 'Other', passphrase: 'q' }))).to.equal('KITH_ERR_CONFLICT');
+      expect(await code(registry.unlock('kept', 'wrong'))).to.equal('KITH_ERR_WRONG_PASSPHRASE');
+      await registry.unlock('kept', 'p');
+      // The keys came back from the vault; the peer id, which only the profile held, is new.
+      expect(registry.active?.info.masterPublicKey).to.equal(made.master_pubkey);
+      expect(registry.list()[0]).to.include({ slug: 'kept', master_pubkey: made.master_pubkey, is_unlocked: true });
+      expect(registry.list()[0]!.peer_id).to.match(/^[0-9a-f]{32}$/);
+      expect(JSON.parse(fs.readFileSync(profileFile, 'utf8'))).to.include({ slug: 'kept', master_pubkey: made.master_pubkey }).and.not.have.property('damaged');
+      registry.dispose();
+    }
+  });
+
   it('serialises vault writes per persona and answers 429 beyond MAX_VAULT_OPERATIONS pending', async () => {
     const registry = new PersonaRegistry(dir, { kdf: QUICK });
     await registry.create({ slug: 'busy', label: 'Busy', passphrase: 'a' });
