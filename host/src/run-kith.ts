@@ -72,6 +72,10 @@ export async function runKith(argv: readonly string[], options: KithProgramOptio
       process.stderr.write(`Cannot write the data folder ${config.dataDir} (${code}). Set KITH_DATA to a folder you can write, e.g. KITH_DATA=$HOME/.kith.\n`);
       process.exit(1);
     }
+    if (code === 'KITH_ERR_CONFLICT' && (error as { details?: { dataDir?: string } }).details?.dataDir === config.dataDir) {
+      process.stderr.write(`Another Kith is already running with the data folder ${config.dataDir}. Use that one, stop it first, or set KITH_DATA to another folder.\n`);
+      process.exit(1);
+    }
     if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
       const file = path.join(config.dataDir, 'kith.sqlite');
       process.stderr.write(

@@ -151,6 +151,16 @@ describe('package: the single executable, run with no node on PATH', function ()
     expect((await fetch(`${again.url}/api/health`)).status).to.equal(200);
   });
 
+  it('runs once per data folder: a second start on it says so and leaves the first running', async () => {
+    const data = path.join(sandbox.tmp, 'shared');
+    const first = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
+    running.push(first);
+    const second = runPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
+    expect(second.status).to.equal(1);
+    expect(second.stderr).to.contain(`Another Kith is already running with the data folder ${data}`).and.to.contain('KITH_DATA');
+    expect((await fetch(`${first.url}/api/health`)).status).to.equal(200);
+  });
+
   it('says which variable to change when the port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

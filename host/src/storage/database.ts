@@ -13,6 +13,7 @@ import { cachedStatements } from './statement-cache.js';
 import { HostWrites } from './host-writes.js';
 import { WalSync } from './wal-sync.js';
 import { diskFullOr } from './disk-full.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -41,13 +42,24 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Make KITH_DATA private (0700/0600, see private-files.ts), then open (creating if needed) the
+ * Make KITH_DATA private (0700/0600, see private-files.ts), take its lock (one Kith per data dir:
+ * data-dir-lock.ts; released by close), then open (creating if needed) the
  * database with WAL, group commit (wal-sync.ts), foreign keys and secure_delete (freed pages are
  * zeroed, so deleted message bodies do not linger in the file), then run the host's migrations.
  */
 export async function openDatabase(dataDir: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   privateDir(dataDir);
   narrowTree(dataDir);
+  const lock = lockDataDir(dataDir, options.nativeBinding);
+  try {
+    return await openLocked(dataDir, lock, options);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openLocked(dataDir: string, lock: DataDirLock, options: OpenDatabaseOptions): Promise<Database> {
   const file = path.join(dataDir, 'kith.sqlite');
   privateFile(file);
   const sqlite = new Sqlite(file, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
@@ -76,6 +88,7 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
     async close() {
       await walSync.close().catch(options.syncFailed ?? (() => undefined));
       await db.destroy();
+      lock.release();
     },
   };
 }
