@@ -4,14 +4,12 @@
  * disk is full (Bob's with what he has, and that nothing is lost), nothing is restarted; once the
  * tmpfs grows the rows go on to "Received"/"Delivered" by themselves.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { needs } from '../support/needs.js';
+import { mountSmallDisk, type SmallDisk } from '../support/small-disk.js';
 import { randomFile, sendFile } from '../../extensions/files/test/support/files-net.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
 import { transferRow } from './files-page-kit.js';
@@ -23,7 +21,7 @@ describe('browser: a full disk holds a transfer with a clear message on both sid
   let alice: TestHost;
   let bob: TestHost;
   let browser: Browser;
-  let mountDir: string;
+  let disk: SmallDisk | undefined;
 
   const conversation = async (host: TestHost, friend: TestHost): Promise<Page> => {
     const { page } = await openPage(browser);
@@ -34,10 +32,9 @@ describe('browser: a full disk holds a transfer with a clear message on both sid
 
   before(async () => {
     const env = { KITH_CLIENT_DIR: ensureClientBuilt() };
-    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountDir]);
+    disk = mountSmallDisk('kith-browser-full', 24);
     rendezvous = await startTestRendezvous();
-    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice', env }), startTestHost({ name: 'Bob', env, dataDir: path.join(mountDir, 'bob') })]);
+    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice', env }), startTestHost({ name: 'Bob', env, dataDir: path.join(disk.dir, 'bob') })]);
     await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
     await befriend(alice, bob, rendezvous.url);
     await connect(alice, bob, rendezvous.url);
@@ -47,14 +44,7 @@ describe('browser: a full disk holds a transfer with a clear message on both sid
     await browser?.close();
     await Promise.allSettled([alice?.close(), bob?.close()]);
     await rendezvous?.close();
-    if (mountDir) {
-      try {
-        execFileSync('umount', ['-l', mountDir]);
-      } catch {
-        // not mounted
-      }
-      fs.rmSync(mountDir, { recursive: true, force: true });
-    }
+    disk?.remove();
   });
 
   it('says "disk is full" with the percent kept on both rows, then finishes once there is room', async () => {
@@ -70,7 +60,7 @@ describe('browser: a full disk holds a transfer with a clear message on both sid
     await snap(b, 'files-disk-full-01-held-receiver');
     await snap(a, 'files-disk-full-02-held-sender');
 
-    execFileSync('mount', ['-o', 'remount,size=160m', mountDir]);
+    disk!.grow(160);
     await eventually('complete at Bob', async () => (await bob.request('GET', `/files/${sent.transfer_id}`)).state === 'complete', 120_000, 250);
     await bobLabel.filter({ hasText: /Received · 40 MiB/ }).waitFor({ timeout: 60_000 });
     await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /Delivered · 40 MiB/ }).waitFor({ timeout: 60_000 });

@@ -8,11 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { needs } from '../../../test/support/needs.js';
+import { mountSmallDisk, type SmallDisk } from '../../../test/support/small-disk.js';
 
 interface Message { id: string; body: string; state: string }
 
@@ -22,8 +22,8 @@ describe('chat: a full disk on the receiver holds messages and loses nothing', f
   let rendezvous: TestRendezvous | undefined;
   let alice: TestHost | undefined;
   let bob: TestHost | undefined;
-  let mountDir: string;
-  const filler = () => path.join(mountDir, 'filler');
+  let disk: SmallDisk | undefined;
+  const filler = () => path.join(disk!.dir, 'filler');
   const key = (h: TestHost) => h.persona!.key;
   const history = async (h: TestHost, friend: TestHost): Promise<Message[]> =>
     (await h.request<{ messages: Message[] }>('GET', `/friends/${key(friend)}/messages?limit=200`)).messages;
@@ -31,10 +31,9 @@ describe('chat: a full disk on the receiver holds messages and loses nothing', f
     (await h.request<{ extensions: { id: string; running: boolean; faulted: boolean }[] }>('GET', '/extensions')).extensions.find((e) => e.id === 'chat');
 
   before(async () => {
-    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-chat-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'tmpfs', mountDir]);
+    disk = mountSmallDisk('kith-chat-full', 48);
     rendezvous = await startTestRendezvous();
-    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice' }), startTestHost({ name: 'Bob', dataDir: path.join(mountDir, 'bob') })]);
+    [alice, bob] = await Promise.all([startTestHost({ name: 'Alice' }), startTestHost({ name: 'Bob', dataDir: path.join(disk.dir, 'bob') })]);
     await Promise.all([alice.createPersona('Alice'), bob.createPersona('Bob')]);
     await befriend(alice, bob, rendezvous.url);
     await connect(alice, bob, rendezvous.url);
@@ -42,14 +41,7 @@ describe('chat: a full disk on the receiver holds messages and loses nothing', f
   after(async () => {
     await Promise.allSettled([alice?.close(), bob?.close()]);
     await rendezvous?.close();
-    if (mountDir) {
-      try {
-        execFileSync('umount', ['-l', mountDir]);
-      } catch {
-        // not mounted
-      }
-      fs.rmSync(mountDir, { recursive: true, force: true });
-    }
+    disk?.remove();
   });
 
   it('holds Alice\'s message while Bob\'s disk is full, refuses Bob\'s own send clearly, and delivers once there is room', async () => {

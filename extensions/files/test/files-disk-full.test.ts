@@ -3,13 +3,11 @@
  * held with a clear message on both sides, nothing already written is lost, and once there is
  * room (the tmpfs grows) it continues by itself and completes with the offered root.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { eventually, type TestHost } from '@kith/sdk/testing';
 import { needs } from '../../../test/support/needs.js';
+import { mountSmallDisk, type SmallDisk } from '../../../test/support/small-disk.js';
 import { download, expectedRoot, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 describe('files: a full disk holds the transfer and loses nothing', function () {
@@ -18,24 +16,16 @@ describe('files: a full disk holds the transfer and loses nothing', function () 
   let pair: FilesPair | undefined;
   let alice: TestHost;
   let bob: TestHost;
-  let mountDir: string;
+  let disk: SmallDisk | undefined;
 
   before(async () => {
-    mountDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-files-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mountDir]);
-    pair = await startFilesPair({ bob: { dataDir: path.join(mountDir, 'bob') } });
+    disk = mountSmallDisk('kith-files-full', 24);
+    pair = await startFilesPair({ bob: { dataDir: path.join(disk.dir, 'bob') } });
     ({ alice, bob } = pair);
   });
   after(async () => {
     await pair?.close();
-    if (mountDir) {
-      try {
-        execFileSync('umount', ['-l', mountDir]);
-      } catch {
-        // not mounted
-      }
-      fs.rmSync(mountDir, { recursive: true, force: true });
-    }
+    disk?.remove();
   });
 
   it('holds with a clear message when the receiver disk is full, then completes once there is room', async () => {
@@ -53,7 +43,7 @@ describe('files: a full disk holds the transfer and loses nothing', function () 
     expect(kept.status).to.equal(206);
     expect(Buffer.compare(Buffer.from(kept.bytes), Buffer.from(bytes.subarray(0, held.bytes_done)))).to.equal(0);
 
-    execFileSync('mount', ['-o', 'remount,size=160m', mountDir]);
+    disk!.grow(160);
     const done = await waitState(bob, id, 'complete', 120_000);
     expect(done.root).to.equal(expectedRoot(bytes));
     expect(Buffer.compare(Buffer.from((await download(bob, id)).bytes), Buffer.from(bytes))).to.equal(0);
