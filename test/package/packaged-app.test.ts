@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -134,12 +135,13 @@ describe('package: the single executable, run with no node on PATH', function ()
   it('says the database is damaged, leaves it as it was, and starts again once it is moved away', async () => {
     const data = path.join(sandbox.tmp, 'damaged');
     const first = await startPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
-    await first.stop(); // a clean stop checkpoints the WAL into kith.sqlite
+    await first.stop();
+    // Damaged past recognition (whether or not the stop checkpointed the WAL into it): what a
+    // bad disk or a half-copied backup leaves.
     const file = path.join(data, 'kith.sqlite');
-    const bytes = fs.readFileSync(file);
-    for (let i = 200; i < bytes.length; i += 97) bytes[i]! ^= 0x5a; // past the header: pages, schema
+    const bytes = randomBytes(64 * 1024);
     fs.writeFileSync(file, bytes);
-    fs.rmSync(`${file}-wal`, { force: true });
+    for (const side of ['-wal', '-shm']) fs.rmSync(`${file}${side}`, { force: true });
     const result = runPackaged(sandbox, [], { KITH_PORT: '0', KITH_DATA: data });
     expect(result.status).to.equal(1);
     expect(result.stderr).to.contain(`The database ${file} is damaged`).and.to.contain('Kith left it as it is');
