@@ -59,13 +59,15 @@ describe('identity/persona-registry', function () {
     registry.dispose();
   });
 
-  it('keeps listing a persona whose profile.json is damaged, never reuses its folder, and repairs the profile at unlock', async () => {
+  it('keeps listing a persona whose profile.json is damaged or missing, never reuses its folder, and repairs the profile at unlock', async () => {
     const first = new PersonaRegistry(dir, { kdf: QUICK });
     const made = await first.create({ slug: 'kept', label: 'Kept', passphrase: 'p' });
     first.dispose();
     const profileFile = path.join(dir, 'identities', 'kept', 'profile.json');
-    for (const damage of ['{not json', '']) {
-      fs.writeFileSync(profileFile, damage);
+    // Damaged text, an empty file, and no file at all (undefined) beside the whole vault.
+    for (const damage of ['{not json', '', undefined]) {
+      if (damage === undefined) fs.rmSync(profileFile);
+      else fs.writeFileSync(profileFile, damage);
       const registry = new PersonaRegistry(dir, { kdf: QUICK });
       expect(registry.list()).to.deep.equal([{ slug: 'kept', label: 'kept', master_pubkey: '', peer_id: '', is_active: false, is_unlocked: false, profile_damaged: true }]);
       // A new persona asking for that slug would overwrite the vault: refused.

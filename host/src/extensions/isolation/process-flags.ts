@@ -3,12 +3,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isSingleExecutable } from '../../config.js';
 import { extractExtensionHost } from '../../native/embedded-extension-host.js';
+import { BUNDLED } from './bundled-modules.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The extension host script of a checkout (the packaged executable writes out its own). */
 const CHECKOUT_CHILD = path.join(here, 'extension-host-child.mjs');
-/** What the host sends instead of a module's URL when the script carries it (bundled-modules.mjs). */
-const BUNDLED = 'kith:bundled';
 
 /** How the extension host is started: its script, flags, environment, and the SDK files it may load. */
 export interface ProcessFlags {
