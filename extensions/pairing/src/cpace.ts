@@ -88,6 +88,19 @@ export interface CpaceParty {
   finish(peerShare: Uint8Array): Uint8Array;
 }
 
+/**
+ * Could a run bind this share? It must decode as a ristretto255 element other than the identity
+ * (what `finish` checks); anything else in a room is junk that no run ever binds.
+ */
+export function isBindableShare(share: Uint8Array): boolean {
+  if (share.length !== CPACE_SHARE_BYTES) return false;
+  try {
+    return !Point.fromBytes(share).is0();
+  } catch {
+    return false;
+  }
+}
+
 /** Start a CPace run for `password` on `channel` (the channel identifier binds the run to its room). */
 export function cpaceStart(password: Uint8Array, channel: Uint8Array, scalar: bigint = randomScalar()): CpaceParty {
   const generator = cpaceGenerator(password, channel);

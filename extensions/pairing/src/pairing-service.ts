@@ -11,6 +11,7 @@ import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { chooseNameplate } from './nameplate.js';
 import { generateCode, pairingRoom, roomForNameplate, type PairingCode } from './pairing-code.js';
 import { runPairing } from './pairing-run.js';
+import { holdsBindableShare } from './room-message.js';
 import { SpentCodes } from './spent-codes.js';
 
 /** Keep our boxes published this long after success, so the friend can read the last one. */
@@ -39,13 +40,13 @@ export class PairingService {
     this.stopped.abort();
   }
 
-  /** A fresh typed code whose room on `rendezvousUrl` is empty right now. */
+  /** A fresh typed code whose room on `rendezvousUrl` holds no share a run could bind right now. */
   async newCode(rendezvousUrl: string): Promise<PairingCode> {
     const budget = Date.now() + NAMEPLATE_SEARCH_MS;
     const nameplate = await chooseNameplate(async (candidate) => {
       if (Date.now() >= budget) return undefined;
       const room = roomForNameplate('typed', String(candidate));
-      const look = this.ctx.rendezvous.fetch(rendezvousUrl, room).then((entries) => entries.length === 0, () => undefined);
+      const look = this.ctx.rendezvous.fetch(rendezvousUrl, room).then((entries) => !holdsBindableShare(entries.map((e) => e.blob)), () => undefined);
       // Unreachable or slow: hand out the code anyway; the wait that follows reports the server.
       const timeUp = AbortSignal.timeout(Math.max(1, budget - Date.now()));
       const late = new Promise<undefined>((resolve) => timeUp.addEventListener('abort', () => resolve(undefined), { once: true }));

@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { CPACE_SHARE_BYTES } from './cpace.js';
+import { CPACE_SHARE_BYTES, isBindableShare } from './cpace.js';
 
 const VERSION = 2;
 const MAX_BLOB_CHARS = 4096;
@@ -49,6 +49,18 @@ export function decodeRoomMessage(blob: string): RoomMessage | null {
   if (!SHARE_ID.test(value.f) || !SHARE_ID.test(value.r)) return null;
   if (value.t === 'confirm') return bytes.length === CONFIRM_BYTES ? { t: 'confirm', from: value.f, to: value.r, tag: bytes } : null;
   return { t: value.t, from: value.f, to: value.r, box: bytes };
+}
+
+/**
+ * Would a new code's run meet someone else's share in a room holding these blobs? Only a share a
+ * run could bind counts: junk (what `decodeRoomMessage` rejects, or a share that is no group
+ * element) is skipped by every run, so a room holding nothing else is as good as empty.
+ */
+export function holdsBindableShare(blobs: readonly string[]): boolean {
+  return blobs.some((blob) => {
+    const message = decodeRoomMessage(blob);
+    return message?.t === 'share' && isBindableShare(message.share);
+  });
 }
 
 function toB64(bytes: Uint8Array): string {

@@ -283,4 +283,24 @@ describe('pairing attacks against real hosts and a real rendezvous (issue #20)',
     expect(result.guessesTested).to.equal(1);
     expect(result.cards).to.equal(0);
   });
+  // Last: it fills every typed room, which the cases above must not meet.
+  it('junk camped in all 999 typed rooms does not stop a new code: only a bindable share makes a room busy', async () => {
+    // A squatter of its own address (fresh quotas; the short rooms also hold the bindable shares
+    // camped by the case above, so they stay busy and the new code gets a long number).
+    const squatter = new AttackerClient(rendezvous.url, '127.0.0.3');
+    const junk = ['x', JSON.stringify({ v: 2, t: 'share', s: Buffer.alloc(32).toString('base64url') })]; // garbage; the identity element
+    for (let n = 1; n <= MAX_NAMEPLATE; n++) {
+      const publish = () => squatter.publish(roomForNameplate('typed', String(n)), junk[n % 2]!, `squatter-owner-${String(n).padStart(4, '0')}`);
+      let status = await publish();
+      // The source's token bucket (600 at once, then 60/s) paces the camping; it does not stop it.
+      while (status === 429) status = await later(50).then(publish);
+      expect(status, `room ${n}`).to.equal(200);
+    }
+    const code = await newCode(alice);
+    expect(await squatter.fetch(pairingRoom(code))).to.include(junk[Number(code.nameplate) % 2]);
+    const [a, b] = await Promise.all([wait(alice, code.canonical, 'Bob2'), wait(bob, code.canonical, 'Alice2')]);
+    expect(a.status, JSON.stringify(a.body)).to.equal(200);
+    expect(b.status, JSON.stringify(b.body)).to.equal(200);
+    expect(a.body.safety_code).to.equal(b.body.safety_code);
+  });
 });

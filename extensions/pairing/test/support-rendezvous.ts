@@ -53,7 +53,11 @@ export async function startOperatorView(target: string): Promise<OperatorView> {
 
 /** Raw `/r/*` calls from 127.0.0.2: the attacker needs nothing from Kith but the public room. */
 export class AttackerClient {
-  constructor(private readonly url: string) {}
+  /** `localAddress`: the source address the rendezvous counts this client's quotas and rate against. */
+  constructor(
+    private readonly url: string,
+    private readonly localAddress = '127.0.0.2',
+  ) {}
 
   async publish(room: string, blob: string, owner: string): Promise<number> {
     const answer = await this.request('POST', '/r/publish', { room, blob, owner });
@@ -71,7 +75,7 @@ export class AttackerClient {
     return new Promise((resolve, reject) => {
       const req = http.request(`${this.url}${path}`, {
         method,
-        localAddress: '127.0.0.2',
+        localAddress: this.localAddress,
         headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
       }, (res) => {
         const chunks: Buffer[] = [];

@@ -4,6 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { KithError, isKithError } from '@kith/sdk';
 import { KITH_VERSION } from '../shared/version.js';
+import { refuseBrowserRequests } from './browser-guard.js';
 import { Tarpit } from './tarpit.js';
 import { TokenBucketStore } from './token-bucket-store.js';
 import { OWNER_SECRET_PATTERN, ROOM_PATTERN } from '../protocol.js';
@@ -26,8 +27,9 @@ export interface RendezvousAppOptions {
 }
 
 /**
- * The `/r/*` HTTP API. Order matters: the rate limiter runs first (a flood costs no parsing), then
- * the size-bounded JSON parser, then zod validation, then the per-source quota, then the store.
+ * The `/r/*` HTTP API. Order matters: requests from web browsers are refused first, then the rate
+ * limiter runs (a flood costs no parsing), then the size-bounded JSON parser, then zod validation,
+ * then the per-source quota, then the store.
  * Owners arrive as secrets and reach the store only as their hashes (owner-tag.ts). Every error is
  * `{ error: { code, message } }` with a stable code.
  */
@@ -46,6 +48,7 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     res.setHeader('cache-control', 'no-store');
     next();
   });
+  app.use('/r', refuseBrowserRequests());
   const tarpit = new Tarpit(limits.maxRefusalDelayMs, clock);
   const buckets = new TokenBucketStore({ capacity: limits.ratePerWindow, windowMs: limits.rateWindowMs, clock });
   app.use('/r', rateLimit({
