@@ -85,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: undefined,
     allowRequest: security.allowRequest,
   });
+  io.engine.use(security.engineGuard);
   io.use(security.socketGuard);
   const allowances: BodyAllowance[] = [];
   boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { ExtendedError, Socket } from 'socket.io';
@@ -17,7 +17,8 @@ import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './
  * - Launch secret (every `/api` request and the socket.io handshake): header `x-kith-secret`,
  *   compared in constant time. socket.io clients send it with `extraHeaders`; it is checked in
  *   engine.io's `allowRequest`, so a handshake without it gets no session id at all (a session
- *   upgraded to WebSocket is already known by its id). It changes every launch and is delivered
+ *   upgraded to WebSocket is already known by its id; Host and Origin are still checked on each of
+ *   its requests). It changes every launch and is delivered
  *   only inside index.html, which another origin cannot read.
  * - Media URLs (GET/HEAD only): a `kith_media` capability for exactly the requested path stands in
  *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
@@ -32,6 +33,12 @@ export interface GatewaySecurity {
   readonly secretGuard: RequestHandler;
   /** socket.io engine `allowRequest`: Host, Origin and the secret header at the HTTP handshake, before a session exists. */
   allowRequest(req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void;
+  /**
+   * engine.io middleware (`io.engine.use`): Host and Origin on every request of a session, not only
+   * its handshake. engine.io runs `allowRequest` only for requests without a session id, so a
+   * polling request or WebSocket upgrade naming a live `sid` would otherwise skip both checks.
+   */
+  engineGuard(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** socket.io `io.use` middleware: Host and Origin again, and the secret (handshake header, or `auth.secret`). */
   socketGuard(socket: Socket, next: (err?: ExtendedError) => void): void;
   /** True when the request may receive the page (and so the secret). */
@@ -125,6 +132,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     allowRequest(req, callback) {
       const refused = originProblem(req) !== undefined || !secretMatches(req.headers[SECRET_HEADER]);
       callback(refused ? 'KITH_ERR_FORBIDDEN' : null, !refused);
+    },
+    engineGuard(req, res, next) {
+      if (originProblem(req) === undefined) return next();
+      // Answered here, never passed on: a polling request gets 403; an upgrade's stand-in response
+      // closes its socket on end().
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(new KithError('KITH_ERR_FORBIDDEN').toJSON()));
     },
     socketGuard(socket, next) {
       const req = socket.request;

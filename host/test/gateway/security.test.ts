@@ -28,6 +28,23 @@ function raw(port: number, method: string, pathAndQuery: string, headers: Record
   });
 }
 
+/** A raw WebSocket upgrade of session `sid`: '101' when switched, else the status, or 'closed' when the socket closed unanswered. */
+function upgradeOutcome(port: number, sid: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port, path: `/api/ws/?EIO=4&transport=websocket&sid=${sid}`, setHost: false,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolve('101');
+    });
+    req.on('response', (res) => resolve(String(res.statusCode)));
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || /socket hang up/.test(error.message) ? resolve('closed') : reject(error)));
+    req.end();
+  });
+}
+
 function errorCode(answer: RawAnswer): string | undefined {
   return (JSON.parse(answer.body) as { error?: { code?: string } }).error?.code;
 }
@@ -194,6 +211,21 @@ describe('gateway: local API security', () => {
       expect(answer.status).to.equal(403);
       const ok = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: own, ...secretHeader() });
       expect(ok.status).to.equal(200);
+    });
+
+    it('checks Host and Origin on every request of a session, not only its handshake', async () => {
+      const handshake = await raw(host.port, 'GET', '/api/ws/?EIO=4&transport=polling', { host: own, ...secretHeader() });
+      const sid = (JSON.parse(handshake.body.slice(1)) as { sid: string }).sid;
+      const poll = `/api/ws/?EIO=4&transport=polling&sid=${sid}`;
+      // A request naming the live session id from a rebound name or another origin is refused...
+      expect((await raw(host.port, 'POST', poll, { host: `evil.example:${host.port}`, 'content-type': 'text/plain' }, '40')).status).to.equal(403);
+      expect((await raw(host.port, 'POST', poll, { host: own, origin: 'https://evil.example', 'content-type': 'text/plain' }, '40')).status).to.equal(403);
+      expect((await raw(host.port, 'GET', poll, { host: own, 'sec-fetch-site': 'cross-site' })).status).to.equal(403);
+      // ...and the WebSocket upgrade too (the socket is closed before any handshake answer).
+      expect(await upgradeOutcome(host.port, sid, { host: `evil.example:${host.port}` })).to.equal('closed');
+      // The session itself is intact for its own page.
+      const ok = await raw(host.port, 'POST', poll, { host: own, 'content-type': 'text/plain' }, '40');
+      expect([ok.status, ok.body]).to.deep.equal([200, 'ok']);
     });
   });
 });
