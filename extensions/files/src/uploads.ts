@@ -13,6 +13,13 @@ import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
 export const BLOCK_BYTES = MAX_BLOCK_BYTES;
+/**
+ * Uploads begun and not yet committed or cancelled, per persona. Each holds a vault blob and a
+ * record until it ends (a page that went away leaves it for the user to cancel), so a page or
+ * script calling begin in a loop must meet a bound; dropping a few hundred files at once stays
+ * under it.
+ */
+export const MAX_OPEN_UPLOADS = 256;
 
 export interface UploadRecord extends TransferRecord {
   /** Chunks uploaded so far (the next `idx`). */
@@ -33,6 +40,9 @@ export class Uploads {
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new KithError('KITH_ERR_BAD_REQUEST', 'size must be a whole number of bytes');
     if (size > MAX_FILE_BYTES) throw filesErrors.create('TOO_LARGE', `The file is ${size} bytes; the limit is ${MAX_FILE_BYTES} bytes (16 GiB)`);
     if (typeof file.name !== 'string' || file.name.length === 0 || file.name.length > 1024) throw new KithError('KITH_ERR_BAD_REQUEST', 'name must be 1 to 1024 characters');
+    if (this.openCount() >= MAX_OPEN_UPLOADS) {
+      throw new KithError('KITH_ERR_RATE_LIMITED', `${MAX_OPEN_UPLOADS} files are being uploaded already: let some finish, or cancel them, before adding more`);
+    }
     const usage = await this.ctx.blobs.usage();
     if (usage.bytes + size > usage.quotaBytes) throw filesErrors.create('TOO_LARGE', 'There is no room left for files');
     const record: UploadRecord = {
@@ -40,7 +50,7 @@ export class Uploads {
       size, bs: BLOCK_BYTES, root: '', createdAt: Date.now(), state: 'uploading', paused: false, error: null,
       vault: await this.ctx.blobs.create(), hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null, chunks: 0,
     };
-    this.hashers.set(record.id, new StreamingBlockHasher(record.bs));
+    // No hasher yet: the first chunk makes one (hasherFor), so an upload that never sends a byte costs no buffer.
     this.book.progress.set(record.id, () => 0);
     await this.book.save(record);
     return record;
@@ -129,6 +139,12 @@ export class Uploads {
     record.state = 'cancelled';
     record.error = 'Cancelled';
     await this.book.save(record);
+  }
+
+  private openCount(): number {
+    let open = 0;
+    for (const record of this.book.records.values()) if (record.state === 'uploading') open++;
+    return open;
   }
 
   /** The hasher for an upload; after a restart or a failed chunk, rebuilt from what the vault holds. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { eventually, type TestHost } from '@kith/sdk/testing';
+import { MAX_OPEN_UPLOADS } from '../src/uploads.js';
 import { download, expectedRoot, filesUnder, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 /** Alice runs the real files code with its offers rewritten on the way out (support/hostile-offers.ts). */
@@ -37,6 +38,28 @@ describe('files: hostile offers, limits, cancel on both sides, partial Range rea
     expect(answer.status).to.equal(413);
     expect(answer.body.error.code).to.equal('KITH_EXT_FILES_TOO_LARGE');
     expect(answer.body.error.message).to.match(/limit is 17179869184 bytes/);
+  });
+
+  it(`refuses a begin past ${MAX_OPEN_UPLOADS} open uploads, with a clear error, until one ends`, async () => {
+    const toAlice = alice.persona!.key;
+    const begin = (i: number) => bob.call('POST', `/sessions/${toAlice}/files/begin`, { name: `open-${i}.bin`, size: 1000 });
+    const open: string[] = [];
+    for (let i = 0; i < MAX_OPEN_UPLOADS; i++) {
+      const answer = await begin(i);
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+      open.push(answer.body.transfer_id);
+    }
+    const refused = await begin(MAX_OPEN_UPLOADS);
+    expect(refused.status).to.equal(429);
+    expect(refused.body.error.code).to.equal('KITH_ERR_RATE_LIMITED');
+    expect(refused.body.error.message).to.match(/256 files are being uploaded already/);
+    // One that ends (here: cancelled) makes room for one more.
+    expect((await bob.call('POST', `/sessions/${toAlice}/files/${open.pop()}/cancel`)).status).to.equal(200);
+    const again = await begin(MAX_OPEN_UPLOADS + 1);
+    expect(again.status).to.equal(201);
+    open.push(again.body.transfer_id);
+    for (const id of open) expect((await bob.call('POST', `/sessions/${toAlice}/files/${id}/cancel`)).status).to.equal(200);
+    expect((await begin(0)).status).to.equal(201);
   });
 
   it('an offer of an absurd size is refused up front on both sides', async () => {
