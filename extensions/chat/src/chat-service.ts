@@ -60,7 +60,7 @@ export class ChatService {
   /**
    * Send a message (or save a note to self). It is stored first, then handed to the bus queue.
    * With `options.id` a repeated request (a page retrying after a lost answer) returns the message
-   * already stored under that id instead of sending it twice.
+   * already stored under that id instead of sending it twice; an id another conversation holds is refused.
    */
   async send(conversation: Conversation, body: string, options: SendOptions = {}): Promise<ChatMessage> {
     this.checkBody(body);
@@ -70,6 +70,9 @@ export class ChatService {
         if (!existing.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken');
         return existing;
       }
+      // Ids name a message alone in /chat_messages/:msg_id: one already used in another
+      // conversation would make an edit or delete there ambiguous.
+      if ((await this.store.find(options.id)).length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');
     }
     if (options.replyTo !== undefined && !(await this.store.get(conversation, options.replyTo))) {
       throw new KithError('KITH_ERR_NOT_FOUND', 'The message to reply to is not in this conversation');

@@ -60,6 +60,13 @@ export const CHAT_MIGRATIONS: Migrations = {
       await db.schema.createIndex('reactions_by_message').unique().on('reactions').columns(['conversation', 'msg_id', 'from_me']).execute();
     },
   },
+  '004-messages-by-msg-id': {
+    async up(db) {
+      // The routes below /chat_messages/:msg_id name a message by its id alone, and a send with the
+      // page's own id checks that no other conversation holds it: both look it up without the conversation.
+      await db.schema.createIndex('messages_by_msg_id').on('messages').column('msg_id').execute();
+    },
+  },
 };
 
 /** How a friend's key looked in `messages.conversation` before 002. */

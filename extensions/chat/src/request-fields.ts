@@ -9,11 +9,16 @@ export function bodyOf(body: unknown): Body {
   return body as Body;
 }
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /** A message body: a non-empty string (its byte limit is checked where it is encoded). */
 export function messageBody(body: Body): string {
   const value = body.body;
   if (typeof value !== 'string' || value.trim().length === 0) throw new KithError('KITH_ERR_BAD_REQUEST', 'body must be a non-empty string');
-  return value;
+  // A lone surrogate cannot be stored or sent as UTF-8: it becomes U+FFFD here, so the answer to
+  // this request shows the body exactly as every later read will.
+  return utf8Decoder.decode(utf8Encoder.encode(value));
 }
 
 /** An optional non-negative integer query parameter. */

@@ -43,6 +43,23 @@ describe('chat between two hosts: retry, replies, reactions, deleted markers', f
     expect(taken.status).to.equal(409);
   });
 
+  it('refuses a page id another conversation holds, so /chat_messages/:msg_id names one message', async () => {
+    const id = 'b2'.repeat(16);
+    expect((await alice.call('POST', '/self/messages', { body: 'a note', id })).status).to.equal(201);
+    const again = await alice.call('POST', `/sessions/${key(bob)}/messages`, { body: 'same id, other chat', id });
+    expect(again.status).to.equal(409);
+    expect(again.body.error.message).to.match(/another conversation/);
+    // The note is still the one message of that id, and an edit by id reaches it.
+    expect((await alice.call('POST', `/chat_messages/${id}`, { body: 'an edited note' })).body.body).to.equal('an edited note');
+    expect((await find(alice, bob, id))).to.equal(undefined);
+    // A lone surrogate (no UTF-8 exists for it) answers as every later read will show it.
+    const odd = await alice.request<Message>('POST', '/self/messages', { body: 'half \ud800 a pair' });
+    expect(odd.body).to.equal('half \ufffd a pair');
+    expect((await alice.request<{ messages: Message[] }>('GET', '/self/messages')).messages.find((m) => m.id === odd.id)?.body).to.equal(odd.body);
+    // The same id posted again to its own conversation is still the idempotent retry.
+    expect((await alice.call('POST', '/self/messages', { body: 'a note', id })).body.id).to.equal(id);
+  });
+
   it('marks a message refused while the friend has chat off, and Retry delivers it once chat is on', async () => {
     await bob.request('POST', '/extensions/chat', { enabled: false });
     const sent = await alice.request<Message>('POST', `/sessions/${key(bob)}/messages`, { body: 'are you there?' });
