@@ -93,6 +93,35 @@ describe('rendezvous on Redis: several processes share one room space', function
     }
   });
 
+  it('answers 503 within the command timeout while Redis hangs, and serves again once it answers', async () => {
+    const own = await startTestRedis();
+    const store = await RedisRoomStore.connect(own.url, { commandTimeoutMs: 500 });
+    const server = await startRendezvousServer({ store, host: '127.0.0.1', port: 0 });
+    try {
+      const room = randomRoom();
+      expect((await postJson(`${server.url}/r/publish`, { room, blob: 'before', owner: 'secret-owner-hang-1' })).status).to.equal(200);
+      own.pause();
+      const started = Date.now();
+      const [publish, fetched] = await Promise.all([
+        postJson(`${server.url}/r/publish`, { room, blob: 'during', owner: 'secret-owner-hang-2' }),
+        getJson(`${server.url}/r/fetch/${room}`),
+      ]);
+      const waited = Date.now() - started;
+      expect([publish.status, publish.body.error.code]).to.deep.equal([503, 'KITH_ERR_STORE_UNAVAILABLE']);
+      expect([fetched.status, fetched.body.error.code]).to.deep.equal([503, 'KITH_ERR_STORE_UNAVAILABLE']);
+      // Bounded by the timeout (500 ms per command), not by how long Redis stays stopped.
+      expect(waited).to.be.below(5000);
+      expect((await getJson(`${server.url}/r/health`)).status).to.equal(200);
+      own.resume();
+      expect((await postJson(`${server.url}/r/publish`, { room, blob: 'after', owner: 'secret-owner-hang-3' })).status).to.equal(200);
+      expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries.map((e: { blob: string }) => e.blob)).to.include.members(['before', 'after']);
+    } finally {
+      own.resume();
+      await server.close();
+      await own.stop();
+    }
+  });
+
   it('enforces the per-room and total caps across processes (atomic Lua)', async () => {
     const prefix = `kith:rv:cap${Date.now()}:`;
     const limits = { maxEntriesPerRoom: 3, maxEntries: 5 };

@@ -78,6 +78,9 @@ const REFUSALS: Record<string, () => KithError> = {
   STORE_FULL: () => new KithError('KITH_ERR_STORE_FULL'),
 };
 
+/** How long one Redis command may take before the request that needed it answers 503. */
+export const STORE_COMMAND_TIMEOUT_MS = 2000;
+
 type ScriptedRedis = Redis & {
   kithPut(...args: Array<string | number>): Promise<string>;
   kithRemove(...args: Array<string | number>): Promise<number>;
@@ -95,9 +98,16 @@ export class RedisRoomStore implements RoomStore {
     this.#prefix = prefix;
   }
 
-  /** Connect to `url` (`redis://host:port[/db]`) and check it answers. */
-  static async connect(url: string, options: { prefix?: string } = {}): Promise<RedisRoomStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true }) as ScriptedRedis;
+  /**
+   * Connect to `url` (`redis://host:port[/db]`) and check it answers. Every command gets at most
+   * `commandTimeoutMs`: a Redis that hangs (stopped, swapping, a slow script) keeps its connection,
+   * so the retry limit, which counts reconnections, would never end a request; with the timeout it
+   * answers 503 like a Redis that is gone.
+   */
+  static async connect(url: string, options: { prefix?: string; commandTimeoutMs?: number } = {}): Promise<RedisRoomStore> {
+    const redis = new Redis(url, {
+      lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? STORE_COMMAND_TIMEOUT_MS,
+    }) as ScriptedRedis;
     redis.defineCommand('kithPut', { numberOfKeys: 5, lua: PUT_SCRIPT });
     redis.defineCommand('kithRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
     redis.defineCommand('kithStats', { numberOfKeys: 3, lua: STATS_SCRIPT });

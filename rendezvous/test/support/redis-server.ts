@@ -6,6 +6,9 @@ import { missingReason } from '../../../test/support/system-parts.js';
 export interface TestRedis {
   readonly url: string;
   readonly port: number;
+  /** Freeze the server (SIGSTOP): connections stay open and nothing answers, as a hung Redis does. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -50,10 +53,13 @@ export async function startTestRedis(): Promise<TestRedis> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        child.kill('SIGCONT'); // a paused server would not act on SIGTERM
         child.kill('SIGTERM');
       }),
   };
