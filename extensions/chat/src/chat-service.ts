@@ -9,6 +9,7 @@ import {
   encodeClear, encodeDelete, encodeEdit, encodeReact, encodeRead, encodeReply, encodeText, MAX_READ_IDS, newMessageId,
 } from './chat-codec.js';
 import { chatReply, chatText, chatTypingStart, chatTypingStop, isReaction } from './chat-kinds.js';
+import { TypingGate } from './typing-gate.js';
 import { messageJson, type ChatMessage, type Conversation } from './chat-message.js';
 import type { ChatStore, SettledState } from './chat-store.js';
 import type { JustInTimeConnect } from './just-in-time-connect.js';
@@ -27,6 +28,10 @@ export interface SendOptions {
 /** The kinds whose delivery settles a message of mine. */
 const MESSAGE_KINDS: ReadonlySet<string> = new Set([chatText.name, chatReply.name]);
 export class ChatService {
+  /** Typing I send (from the page) and typing friends send me: each direction gated per friend. */
+  private readonly typingOut = new TypingGate();
+  private readonly typingIn = new TypingGate();
+
   constructor(
     private readonly ctx: ExtensionContext,
     private readonly store: ChatStore,
@@ -248,9 +253,9 @@ export class ChatService {
     return removed;
   }
 
-  /** Tell a connected friend I started or stopped typing (unreliable: dropped when offline). */
+  /** Tell a connected friend I started or stopped typing (unreliable: dropped when offline, or past the gate). */
   async typing(peer: PeerKey, typing: boolean): Promise<void> {
-    if (!this.ctx.sessions.get(peer)) return;
+    if (!this.ctx.sessions.get(peer) || !this.typingOut.pass(peer, typing)) return;
     const kind = typing ? chatTypingStart : chatTypingStop;
     await this.ctx.sessions.send(peer, this.stream(peer), kind.name, kind.encode({}), undefined, {
       reliable: false,
@@ -317,7 +322,7 @@ export class ChatService {
   }
 
   receiveTyping(event: InboundEvent, typing: boolean): void {
-    this.announce('typing', event.peer, { typing });
+    if (this.typingIn.pass(event.peer, typing)) this.announce('typing', event.peer, { typing });
   }
 
   /** A malformed event is dropped (and acknowledged, so it is not resent forever), and logged. */

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { eventually, startTestNetwork, type TestHost, type TestNetwork } from '@kith/sdk/testing';
+import { BURST } from '../src/typing-gate.js';
 
 interface Message { id: string; body: string; state: string; from_me: boolean; deleted_at: number | null; reply_to: any; reactions: any[] }
 
@@ -58,6 +59,16 @@ describe('chat between two hosts: retry, replies, reactions, deleted markers', f
     expect((await alice.request<{ messages: Message[] }>('GET', '/self/messages')).messages.find((m) => m.id === odd.id)?.body).to.equal(odd.body);
     // The same id posted again to its own conversation is still the idempotent retry.
     expect((await alice.call('POST', '/self/messages', { body: 'a note', id })).body.id).to.equal(id);
+  });
+
+  it('gates typing: a page flooding start/stop reaches the friend as a handful of events', async () => {
+    const before = bob.events.received.filter((e) => e.name === 'chat:typing').length;
+    for (let i = 0; i < 2000; i++) alice.events.emit('chat:typing', { peer: key(bob), typing: i % 2 === 0 });
+    await eventually('the first typing event at Bob', async () => bob.events.received.filter((e) => e.name === 'chat:typing').length > before);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const arrived = bob.events.received.filter((e) => e.name === 'chat:typing').length - before;
+    // The burst (4) plus what refilled while the flood was read (1 a second).
+    expect(arrived).to.be.within(1, BURST + 3);
   });
 
   it('marks a message refused while the friend has chat off, and Retry delivers it once chat is on', async () => {
