@@ -1,8 +1,8 @@
 /**
  * Choosing the number of a new code (its nameplate): one whose room on the rendezvous holds no
- * bindable share right now, so two pairings rarely meet in one room, and shares camped in a room before the code
- * exists are simply avoided. Short numbers first (easier to read aloud), longer ones when those
- * are taken. The number is public: it only has to be free, not secret.
+ * bindable share right now, so two pairings rarely meet in one room, and shares camped in a room
+ * before the code exists are simply avoided. Short numbers first (easier to read aloud), longer
+ * ones when those are taken. The number is public: it only has to be free, not secret.
  */
 import { KithError } from '@kith/sdk';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -13,8 +13,9 @@ const SHORT_TRIES = 6;
 const LONG_TRIES = 10;
 
 /**
- * Is the room of this nameplate free (no share a run could bind)? `undefined` when the rendezvous could not be asked in time
- * (then that candidate is used: the wait that follows reports an unreachable server itself).
+ * Is the room of this nameplate free (no share a run could bind)? `undefined` when the rendezvous
+ * could not be asked in time (then that candidate is used: the wait that follows reports an
+ * unreachable server itself).
  */
 export type RoomProbe = (nameplate: number) => Promise<boolean | undefined>;
 
