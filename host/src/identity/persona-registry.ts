@@ -51,6 +51,8 @@ export class PersonaRegistry implements PersonaGate {
   readonly onDidChangeActive: Event<ActivePersona | undefined> = this.#onDidChangeActive.event;
   readonly #kdf: VaultKdfParams;
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Master keys of personas being created or restored right now (their profiles are not written yet). */
+  readonly #adding = new Set<string>();
   #active: UnlockedPersona | undefined;
   #vaultOperations = 0;
 
@@ -177,7 +179,20 @@ export class PersonaRegistry implements PersonaGate {
       entropy.fill(0);
       throw new KithError('KITH_ERR_CONFLICT', `This mnemonic is already persona "${existing.slug}"`, { slug: existing.slug });
     }
-    const slug = input.slug ?? this.directory.slugFor(label);
+    // The check above sees only written profiles; a second restore of the same mnemonic under
+    // another slug, started while the first is still sealing its vault, is refused here.
+    if (this.#adding.has(masterHex)) {
+      entropy.fill(0);
+      throw new KithError('KITH_ERR_CONFLICT', 'This mnemonic is being added as a persona already');
+    }
+    let slug: string;
+    try {
+      slug = input.slug ?? this.directory.slugFor(label);
+    } catch (error) {
+      entropy.fill(0);
+      throw error;
+    }
+    this.#adding.add(masterHex);
     return this.#serial(slug, async () => {
       this.directory.prepare(slug);
       try {
@@ -198,7 +213,7 @@ export class PersonaRegistry implements PersonaGate {
       this.#unlocked.set(slug, persona);
       this.#activate(persona);
       return this.#summary(profile);
-    });
+    }).finally(() => this.#adding.delete(masterHex));
   }
 
   #activate(persona: UnlockedPersona): void {

@@ -83,6 +83,32 @@ describe('identity/persona-registry', function () {
     }
   });
 
+  it('restores one mnemonic once, also when several restores of it under different slugs run at once', async () => {
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    const { mnemonic, master_pubkey } = await registry.create({ slug: 'donor', label: 'Donor', passphrase: 'p' });
+    // Away from this registry: a second data folder restores the donor's words three times at once.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-registry-'));
+    try {
+      const target = new PersonaRegistry(other, { kdf: QUICK });
+      const attempts = await Promise.allSettled(['r1', 'r2', 'r3'].map((slug) => target.restore({ slug, label: slug, passphrase: slug, mnemonic })));
+      expect(attempts.filter((a) => a.status === 'fulfilled')).to.have.length(1);
+      for (const refused of attempts.filter((a) => a.status === 'rejected')) expect((refused as PromiseRejectedResult).reason.code).to.equal('KITH_ERR_CONFLICT');
+      expect(target.list().map((p) => p.master_pubkey)).to.deep.equal([master_pubkey]);
+      // Once written, the sequential check answers as before; in another folder a refused attempt leaves the key free.
+      expect(await code(target.restore({ slug: 'r4', label: 'r4', passphrase: 'x', mnemonic }))).to.equal('KITH_ERR_CONFLICT');
+      target.dispose();
+      const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-registry-'));
+      const third = new PersonaRegistry(fresh, { kdf: QUICK });
+      expect(await code(third.restore({ slug: 'BAD SLUG', label: 'x', passphrase: 'x', mnemonic }))).to.equal('KITH_ERR_BAD_REQUEST');
+      expect((await third.restore({ slug: 'ok', label: 'ok', passphrase: 'x', mnemonic })).master_pubkey).to.equal(master_pubkey);
+      third.dispose();
+      fs.rmSync(fresh, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+      registry.dispose();
+    }
+  });
+
   it('serialises vault writes per persona and answers 429 beyond MAX_VAULT_OPERATIONS pending', async () => {
     const registry = new PersonaRegistry(dir, { kdf: QUICK });
     await registry.create({ slug: 'busy', label: 'Busy', passphrase: 'a' });
