@@ -25,6 +25,12 @@ describe('diagnostics: report redaction', () => {
     for (const leak of [key, other, 'Alice', '203.0.113.7', '2001:db8:1::2', '10.1.0.2']) expect(text).to.not.include(leak);
   });
 
+  it('numbers shortened ids too (a room id prefix would let a reader check guesses of the room word)', () => {
+    const r = new Redactor([]);
+    expect(r.text('127.0.0.1:8788 room f70ccacb… sealed_announce')).to.equal('127.x.x.x:8788 room key#1… sealed_announce');
+    expect(r.text('room f70ccacb… again, attempt 1a2b3c4d5e6f, took 12345678 ms')).to.equal('room key#1… again, attempt 1a2b3c4d5e6f, took 12345678 ms');
+  });
+
   it('masks full eight-group IPv6 addresses and uppercase keys', () => {
     const r = new Redactor([]);
     expect(r.text('2001:0db8:0000:0000:0000:ff00:0042:8329')).to.equal('2001:x:…');

@@ -3,8 +3,9 @@
  * string of the report (details of traces carry endpoints and keys in free text too), so a field
  * added later cannot leak by being forgotten here.
  *
- * - Hex runs of 16+ characters (keys, peer ids, room ids, tags) become `key#1`, `key#2`, ...: the
- *   same value keeps its number, so the reader can still follow one friend through the report.
+ * - Hex runs of 16+ characters (keys, peer ids, room ids, tags), and shortened ones ending in `…`,
+ *   become `key#1`, `key#2`, ...: the same value keeps its number, so the reader can still follow
+ *   one friend through the report.
  * - Every given label (friends', the persona's, room words) becomes `[label]`.
  * - IPv4 addresses keep their first octet (`203.x.x.x`), IPv6 their first group (`2001:x:…`), so
  *   the reader still sees private versus public; ports stay (they carry no identity).
@@ -34,6 +35,9 @@ export class Redactor {
     let s = input;
     for (const label of this.#labels) s = s.split(label).join('[label]');
     s = s.replace(/(?<![0-9A-Za-z])[0-9a-fA-F]{16,}(?![0-9A-Za-z])/g, (hex) => this.#keyName(hex.toLowerCase()));
+    // A shortened id (`room f70ccacb…`) is a prefix of a hash: 32 bits of an unsalted room id
+    // are enough to check guesses of its word offline, so prefixes are numbered too.
+    s = s.replace(/(?<![0-9A-Za-z])[0-9a-fA-F]{6,15}(?=…)/g, (hex) => this.#keyName(hex.toLowerCase()));
     s = s.replace(/(?<![\d.])(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])/g, (_m, first: string) => `${first}.x.x.x`);
     s = s.replace(/(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])/g, (m) => maskIpv6(m));
     return s;
