@@ -4,6 +4,7 @@
  */
 import type { FriendCard } from '@kith/sdk';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { cleanFriendLabel } from './shown-label.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_CARD_BYTES = 1024;
@@ -45,7 +46,7 @@ export function decodeKey(bytes: Uint8Array): string | null {
 
 /** The card to save as a friend, with the label the user chose for them (falls back to theirs). */
 export function toFriendCard(card: IdentityCard, x25519PublicKey: string, localLabel: string | undefined): FriendCard {
-  const label = localLabel && localLabel.trim() ? localLabel.trim() : card.label;
+  const label = localLabel && localLabel.trim() ? localLabel.trim() : cleanFriendLabel(card.label);
   return { peer: card.peer, peerId: card.peerId, label, x25519PublicKey };
 }
 

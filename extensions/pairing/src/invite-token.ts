@@ -8,6 +8,7 @@
  */
 import { KithError } from '@kith/sdk';
 import { generateInviteCode, normalizeCode, type PairingCode } from './pairing-code.js';
+import { cleanFriendLabel } from './shown-label.js';
 
 const PREFIX = 'kith-invite:v1:';
 const MAX_TOKEN_CHARS = 1024;
@@ -58,7 +59,7 @@ export function decodeInvite(token: unknown, now = Date.now()): Invite {
   }
   if (code.kind !== 'invite') throw bad('The invite token is damaged');
   if (e <= now) throw bad('This invite has expired; ask for a new one');
-  return { rendezvousUrl: checkRendezvousUrl(u), code, label: l.slice(0, MAX_LABEL), expiresAt: e };
+  return { rendezvousUrl: checkRendezvousUrl(u), code, label: cleanFriendLabel(l.slice(0, MAX_LABEL)), expiresAt: e };
 }
 
 /** An http(s) URL without trailing slashes, or `KITH_ERR_BAD_REQUEST`. */

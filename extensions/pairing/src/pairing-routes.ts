@@ -6,6 +6,7 @@ import { checkRendezvousUrl, createInvite, decodeInvite, encodeInvite } from './
 import { normalizeCode } from './pairing-code.js';
 import type { PairingOutcome, PairingService } from './pairing-service.js';
 import { bodyOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
+import { checkOwnLabel } from './shown-label.js';
 
 const DEFAULT_WAIT_MS = 120_000;
 const MAX_WAIT_MS = 600_000;
@@ -33,7 +34,7 @@ export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingSer
       const body = bodyOf(req.body);
       const url = rendezvousUrl(body);
       const code = normalizeCode(requiredString(body, 'code', 200));
-      const label = optionalString(body, 'label', 64);
+      const label = checkOwnLabel(optionalString(body, 'label', 64));
       const timeout = optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS;
       return answer(await pairing.pair(url, code, label, timeout));
     }),
@@ -51,7 +52,7 @@ export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingSer
     ctx.routes.post('/pair/redeem', async (req) => {
       const body = bodyOf(req.body);
       const invite = decodeInvite(requiredString(body, 'token', 1024));
-      const label = optionalString(body, 'label', 64) ?? invite.label;
+      const label = checkOwnLabel(optionalString(body, 'label', 64)) ?? invite.label;
       const timeout = Math.min(optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS, invite.expiresAt - Date.now());
       return answer(await pairing.pair(invite.rendezvousUrl, invite.code, label, Math.max(100, timeout)));
     }),

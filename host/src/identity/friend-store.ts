@@ -6,6 +6,7 @@ import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
 import { peerKeyBytes } from './persona-keys.js';
 import { openText, sealText } from '../storage/sealing.js';
 import { peerTag } from '../storage/peer-tag.js';
+import { checkLabel, MAX_LABEL_CHARS } from './label.js';
 
 /** A change to some persona's friends list. */
 export interface FriendChange {
@@ -104,7 +105,7 @@ export class FriendTable {
 
   async update(persona: ActivePersona, peer: PeerKey, changes: { label?: string; verified?: boolean; autoConnect?: boolean }): Promise<Friend> {
     const set: Partial<Pick<Row, 'sealed' | 'verified' | 'auto_connect' | 'updated_at'>> = { updated_at: Date.now() };
-    const label = changes.label === undefined ? undefined : checkLabel(changes.label);
+    const label = changes.label === undefined ? undefined : checkLabel(changes.label, FRIEND_LABEL_MESSAGE);
     if (changes.verified !== undefined) set.verified = checkBoolean(changes.verified, 'verified') ? 1 : 0;
     if (changes.autoConnect !== undefined) set.auto_connect = checkBoolean(changes.autoConnect, 'autoConnect') ? 1 : 0;
     const row = await this.#row(persona, peer);
@@ -219,18 +220,13 @@ function toFriend(row: Row, card: SealedCard): Friend {
   };
 }
 
+const FRIEND_LABEL_MESSAGE = `A friend label is 1-${MAX_LABEL_CHARS} printable characters`;
+
 function checkPeer(peer: unknown): PeerKey {
   if (typeof peer !== 'string' || !HEX64.test(peer)) throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
   return peer;
 }
 
-function checkLabel(label: unknown): string {
-  const trimmed = typeof label === 'string' ? label.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > 64 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw new KithError('KITH_ERR_BAD_REQUEST', 'A friend label is 1-64 printable characters');
-  }
-  return trimmed;
-}
 
 function checkBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', `${name} must be true or false`);
@@ -247,5 +243,5 @@ function checkCard(card: FriendCard): Required<Omit<FriendCard, 'verified'>> & {
     throw new KithError('KITH_ERR_BAD_REQUEST', 'A friend card needs a 64-hex x25519PublicKey');
   }
   if (card.verified !== undefined && typeof card.verified !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', 'verified must be true or false');
-  return { peer: checkPeer(card.peer), peerId, label: checkLabel(card.label), x25519PublicKey: card.x25519PublicKey, verified: card.verified === true };
+  return { peer: checkPeer(card.peer), peerId, label: checkLabel(card.label, FRIEND_LABEL_MESSAGE), x25519PublicKey: card.x25519PublicKey, verified: card.verified === true };
 }

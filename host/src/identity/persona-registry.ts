@@ -7,6 +7,7 @@ import { UnlockedPersona } from './unlocked-persona.js';
 import { entropyMnemonic, generatePersonaMnemonic, mnemonicEntropy, mnemonicSeed, normalizeMnemonic } from './mnemonic.js';
 import { derivePersonaKeys, type PersonaKeys } from './persona-keys.js';
 import { DEFAULT_VAULT_KDF, readVaultFile, writeVaultFile, type VaultKdfParams } from './vault.js';
+import { checkLabel, MAX_LABEL_CHARS } from './label.js';
 
 /** One row of `GET /api/personas`. */
 export interface PersonaSummary {
@@ -37,7 +38,6 @@ export interface IdentityState {
  */
 export const MAX_VAULT_OPERATIONS = 8;
 export const MAX_PASSPHRASE_CHARS = 1024;
-export const MAX_LABEL_CHARS = 64;
 
 /**
  * Every persona on this machine: create, restore, unlock, select, lock, change passphrase. Also
@@ -166,7 +166,7 @@ export class PersonaRegistry implements PersonaGate {
   }
 
   async #add(input: { slug?: string; label: string; passphrase: string }, mnemonic: string): Promise<PersonaSummary> {
-    const label = checkLabel(input.label);
+    const label = checkLabel(input.label, `A label is 1-${MAX_LABEL_CHARS} printable characters`);
     checkPassphrase(input.passphrase);
     if (input.slug !== undefined && (typeof input.slug !== 'string' || !SLUG_PATTERN.test(input.slug))) {
       throw new KithError('KITH_ERR_BAD_REQUEST', 'A slug is 1-32 lowercase letters, digits and dashes');
@@ -271,10 +271,3 @@ function checkPassphrase(passphrase: unknown): asserts passphrase is string {
   }
 }
 
-function checkLabel(label: unknown): string {
-  const trimmed = typeof label === 'string' ? label.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_LABEL_CHARS || /[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw new KithError('KITH_ERR_BAD_REQUEST', `A label is 1-${MAX_LABEL_CHARS} printable characters`);
-  }
-  return trimmed;
-}
