@@ -51,6 +51,8 @@ export class PersonaRegistry implements PersonaGate {
   readonly onDidChangeActive: Event<ActivePersona | undefined> = this.#onDidChangeActive.event;
   readonly #kdf: VaultKdfParams;
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** Locks so far: an unlock or a new persona that was under way when one happened does not open. */
+  #locks = 0;
   /** Master keys of personas being created or restored right now (their profiles are not written yet). */
   readonly #adding = new Set<string>();
   #active: UnlockedPersona | undefined;
@@ -99,8 +101,14 @@ export class PersonaRegistry implements PersonaGate {
   async unlock(slug: string, passphrase: string, setActive?: boolean): Promise<UnlockedPersona> {
     const profile = this.directory.require(slug);
     checkPassphrase(passphrase);
+    const locks = this.#locks;
     return this.#serial(slug, async () => {
       const { entropy } = await readVaultFile(this.directory.vaultFile(slug), passphrase);
+      if (this.#locks !== locks) {
+        // The user locked Kith while this unlock waited for its key: the lock wins.
+        entropy.fill(0);
+        throw new KithError('KITH_ERR_CONFLICT', 'Kith was locked while this unlock ran: unlock again', { reason: 'locked-meanwhile' });
+      }
       let persona = this.#unlocked.get(slug);
       if (!persona) {
         const keys = keysFromEntropy(entropy);
@@ -135,6 +143,7 @@ export class PersonaRegistry implements PersonaGate {
 
   /** Lock everything: the gate fires `undefined` first (listeners may still use keys), then every key is zeroed. */
   lock(): void {
+    this.#locks++;
     const personas = [...this.#unlocked.values()];
     const wasActive = this.#active !== undefined;
     this.#active = undefined;
@@ -193,6 +202,7 @@ export class PersonaRegistry implements PersonaGate {
       throw error;
     }
     this.#adding.add(masterHex);
+    const locks = this.#locks;
     return this.#serial(slug, async () => {
       this.directory.prepare(slug);
       try {
@@ -209,7 +219,12 @@ export class PersonaRegistry implements PersonaGate {
         created_at: Date.now(),
       };
       this.directory.writeProfile(profile);
+      // Locked meanwhile: the persona exists (its mnemonic is still answered once) but stays locked.
       const persona = new UnlockedPersona(profile, keys);
+      if (this.#locks !== locks) {
+        persona.wipe();
+        return this.#summary(profile);
+      }
       this.#unlocked.set(slug, persona);
       this.#activate(persona);
       return this.#summary(profile);

@@ -109,6 +109,30 @@ describe('identity/persona-registry', function () {
     }
   });
 
+  it('a lock wins over an unlock or a new persona still under way', async () => {
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    await registry.create({ slug: 'held', label: 'Held', passphrase: 'p' });
+    registry.lock();
+    const unlocking = registry.unlock('held', 'p');
+    registry.lock(); // while the vault is being opened
+    const refused = await unlocking.catch((error) => error);
+    expect([refused.code, refused.details?.reason]).to.deep.equal(['KITH_ERR_CONFLICT', 'locked-meanwhile']);
+    expect(registry.state()).to.include({ locked: true });
+    expect(registry.list()[0]).to.include({ slug: 'held', is_unlocked: false });
+    // A persona created across a lock exists (its mnemonic answered once) but stays locked.
+    const creating = registry.create({ slug: 'fresh', label: 'Fresh', passphrase: 'q' });
+    registry.lock();
+    const made = await creating;
+    expect(made.mnemonic.split(' ')).to.have.length(24);
+    expect(made.is_unlocked).to.equal(false);
+    expect(registry.state()).to.include({ locked: true });
+    // Nothing is stuck: both open normally now.
+    await registry.unlock('held', 'p');
+    await registry.unlock('fresh', 'q');
+    expect(registry.list().every((p) => p.is_unlocked)).to.equal(true);
+    registry.dispose();
+  });
+
   it('serialises vault writes per persona and answers 429 beyond MAX_VAULT_OPERATIONS pending', async () => {
     const registry = new PersonaRegistry(dir, { kdf: QUICK });
     await registry.create({ slug: 'busy', label: 'Busy', passphrase: 'a' });
