@@ -70,14 +70,15 @@ export class ChatService {
   async send(conversation: Conversation, body: string, options: SendOptions = {}): Promise<ChatMessage> {
     this.checkBody(body);
     if (options.id !== undefined) {
-      const existing = await this.store.get(conversation, options.id);
+      // One lookup by id alone: a copy here is a retry (or the friend's id); a copy elsewhere would
+      // make /chat_messages/:msg_id ambiguous.
+      const copies = await this.store.find(options.id);
+      const existing = copies.find((m) => m.conversation === conversation);
       if (existing) {
         if (!existing.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken');
         return existing;
       }
-      // Ids name a message alone in /chat_messages/:msg_id: one already used in another
-      // conversation would make an edit or delete there ambiguous.
-      if ((await this.store.find(options.id)).length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');
+      if (copies.length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');
     }
     if (options.replyTo !== undefined && !(await this.store.get(conversation, options.replyTo))) {
       throw new KithError('KITH_ERR_NOT_FOUND', 'The message to reply to is not in this conversation');
