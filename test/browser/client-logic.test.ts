@@ -27,6 +27,9 @@ describe('client logic', () => {
     expect(row.settings).to.deep.equal({ loud: true });
     expect(normaliseExtension({ id: 'evil', uiModuleUrl: 'https://evil.example/x.js' }).uiModuleUrl).to.equal(null);
     expect(normaliseExtension({ id: 'old', enabled: true }).running).to.equal(true);
+    const restarted = normaliseExtension({ id: 'spinner', lastCrash: { code: 'KITH_ERR_EXTENSION_FAULTED', message: 'busy loop', at: 1_700_000_000_000, crashes: 2 } });
+    expect(restarted.lastCrash).to.deep.equal({ message: 'busy loop', at: new Date(1_700_000_000_000), crashes: 2 });
+    expect(normaliseExtension({ id: 'x', lastCrash: { message: 'no time' } }).lastCrash).to.equal(null);
   });
 
   it('reads room peers and connect requests, friends first', () => {

@@ -20,6 +20,17 @@ export interface ExtensionStatus {
   readonly error: ErrorReport | null;
   /** Where it runs: 'process' is its own extension host process (third-party), else the host's. */
   readonly isolation: 'process' | 'in-process';
+  /**
+   * The last crash of its extension host for this persona since unlock (null if none), kept after
+   * the restart clears `faulted`: a restart 1 s later must not hide that it crashed.
+   */
+  readonly lastCrash: CrashReport | null;
+}
+
+/** A crash of an extension host: why, when (ms since the epoch), and how many in the restart window. */
+export interface CrashReport extends ErrorReport {
+  readonly at: number;
+  readonly crashes: number;
 }
 
 export interface ManagerOptions {
@@ -60,6 +71,8 @@ export class ExtensionManager {
   readonly #runs = new Map<string, ExtensionRun>();
   /** Faults of the current persona's runs (activate or handler threw); cleared by re-enabling or switching. */
   readonly #runFaults = new Map<string, unknown>();
+  /** The last crash of each isolated extension of the current persona; cleared by switching. */
+  readonly #lastCrashes = new Map<string, CrashReport>();
   #persona: ActivePersona | undefined;
   #enabled = new Map<string, boolean>();
   #queue: Promise<void> = Promise.resolve();
@@ -117,7 +130,8 @@ export class ExtensionManager {
     const running = this.#runs.has(id);
     const problem = record.installError ?? this.#runFaults.get(id) ?? (enabled && !running ? this.#dependencyProblem(record) : undefined);
     const isolation = this.#o.isolate?.(record) ? 'process' : 'in-process';
-    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem), isolation };
+    const lastCrash = this.#lastCrashes.get(id) ?? null;
+    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem), isolation, lastCrash };
   }
 
   /** Turn an extension on or off for the active persona; resolves once it has started or stopped. */
@@ -197,8 +211,10 @@ export class ExtensionManager {
    * so a restart of Kith does not run it again) with the reason shown to the user.
    */
   #restartLater(run: ExtensionRun, record: ExtensionRecord, error: unknown): void {
-    const reason = reportError(error).message;
+    const report = reportError(error);
+    const reason = report.message;
     const decision = this.#restarts.crashed(`${run.personaSlug}\u0000${record.id}`);
+    this.#lastCrashes.set(record.id, { ...report, at: Date.now(), crashes: decision.crashes });
     if (!decision.restart) {
       const minutes = Math.round(decision.windowMs / 60_000);
       const final = new KithError('KITH_ERR_EXTENSION_FAULTED', `${reason} (crashed ${decision.crashes} times within ${minutes} min; it stays off until turned on again)`, { extension: record.id });
@@ -260,6 +276,7 @@ export class ExtensionManager {
     this.#persona = undefined;
     await this.#reconcile();
     this.#runFaults.clear();
+    this.#lastCrashes.clear();
     this.#enabled = persona ? await this.#o.enabledState.load(persona.info.slug, this.#o.records) : new Map();
     if (persona && this.#o.faults) {
       const versions = new Map(this.#o.records.map((r) => [r.id, r.version]));

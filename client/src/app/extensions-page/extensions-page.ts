@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
+import { DatePipe } from '@angular/common';
 import { MatCardModule } from '@angular/material/card';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
@@ -10,7 +11,7 @@ import { IdentityStore } from '../session/identity-store';
 /** Every extension, with a per-persona on/off switch, its contributions and faulted state. */
 @Component({
   selector: 'kith-extensions-page',
-  imports: [MatCardModule, MatSlideToggleModule],
+  imports: [DatePipe, MatCardModule, MatSlideToggleModule],
   templateUrl: './extensions-page.html',
   styleUrl: './extensions-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,

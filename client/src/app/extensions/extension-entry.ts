@@ -19,6 +19,8 @@ export interface ExtensionEntry {
   readonly running: boolean;
   readonly faulted: boolean;
   readonly error: string | null;
+  /** The last crash of its extension host since unlock, kept after the restart that followed. */
+  readonly lastCrash: { readonly message: string; readonly at: Date; readonly crashes: number } | null;
   readonly contributes: Contributions;
   /** Third-party UI: the URL of the ES module the host serves (under `/ext/<id>/`). */
   readonly uiModuleUrl: string | null;
@@ -56,8 +58,17 @@ export function normaliseExtension(raw: Raw): ExtensionEntry {
     running: raw['running'] === undefined ? Boolean(raw['enabled']) && !raw['faulted'] : Boolean(raw['running']),
     faulted: Boolean(raw['faulted']),
     error: error == null ? null : typeof error === 'string' ? error : String((error as Raw)['message'] ?? JSON.stringify(error)),
+    lastCrash: readCrash(raw['lastCrash']),
     contributes,
     uiModuleUrl: typeof uiModuleUrl === 'string' && uiModuleUrl.startsWith('/') ? uiModuleUrl : null,
     settings: (raw['settings'] && typeof raw['settings'] === 'object' ? raw['settings'] : {}) as Record<string, unknown>,
   };
+}
+
+function readCrash(raw: unknown): ExtensionEntry['lastCrash'] {
+  if (!raw || typeof raw !== 'object') return null;
+  const crash = raw as Raw;
+  const at = Number(crash['at']);
+  if (!Number.isFinite(at)) return null;
+  return { message: String(crash['message'] ?? ''), at: new Date(at), crashes: Number(crash['crashes']) || 1 };
 }
