@@ -12,6 +12,7 @@ import {
 import { LiveSession, type SessionHost } from './live-session.js';
 import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, MAX_DATAGRAM, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
 import { TokenBucket } from './token-bucket.js';
+import { SourceBudgets } from './source-budgets.js';
 import type { SessionSocketPort } from './session-socket.js';
 
 interface Initiation {
@@ -84,11 +85,16 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #helloBudget = new TokenBucket(200, 400);
   /** Beacon lookups: bounded per second. */
   readonly #beaconBudget = new TokenBucket(100, 200);
+  /** One sender's share of the beacon lookups: half (a host connecting to many friends at once sends several a second). */
+  readonly #beaconShares = new SourceBudgets(50, 100);
   /**
-   * Hint lookups cost one HMAC per friend; this bounds that work (about 0.1 s of CPU per second)
-   * however many HELLO-shaped datagrams arrive and however many friends there are.
+   * Hint lookups cost one HMAC per friend; this bounds that work (about 3 µs each, so at most
+   * ~0.3 s of CPU a second) however many HELLO-shaped datagrams arrive and however many friends
+   * there are.
    */
   readonly #hmacBudget = new TokenBucket(100_000, 200_000);
+  /** One sender's share of those lookups: a quarter, so junk from one address leaves friends the rest. */
+  readonly #hmacShares = new SourceBudgets(25_000, 50_000);
   readonly #opened = new EventEmitter<SessionLink>();
   readonly onDidOpen = this.#opened.event;
   #connector: Connector | undefined;
@@ -348,7 +354,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (!decoded.ok) return counters.reject(decoded.reason);
     const { senderIndex, hint, noise } = decoded.value;
     const ephemeral = noise.subarray(0, 32);
-    if (!this.#hmacBudget.take(Math.max(1, this.#keyring.size))) return counters.reject('hello-rate-limited');
+    const lookups = Math.max(1, this.#keyring.size);
+    if (!this.#hmacShares.take(from.address, lookups)) return counters.reject('hello-source-rate-limited');
+    if (!this.#hmacBudget.take(lookups)) return counters.reject('hello-rate-limited');
     const entry = this.#keyring.findByHelloHint(ephemeral, hint);
     if (!entry) return counters.reject('hello-unknown-peer');
     if (via.accepts && !via.accepts(entry.peer)) return counters.reject('hello-not-allowed');
@@ -439,7 +447,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     const counters = this.#port.counters;
     const decoded = decodeBeacon(data);
     if (!decoded.ok) return counters.reject(decoded.reason);
-    if (!this.#beaconBudget.take() || !this.#hmacBudget.take(Math.max(1, this.#keyring.size))) {
+    const lookups = Math.max(1, this.#keyring.size);
+    if (!this.#beaconShares.take(from.address)) return counters.reject('beacon-source-rate-limited');
+    if (!this.#beaconBudget.take() || !this.#hmacShares.take(from.address, lookups) || !this.#hmacBudget.take(lookups)) {
       return counters.reject('beacon-rate-limited');
     }
     const entry = this.#keyring.findByBeaconHint(decoded.value.nonce, decoded.value.port, decoded.value.hint);

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import dgram from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { UdpPort } from '../../src/net/udp-port.js';
 import { PeerKeyring } from '../../src/net/peer-keyring.js';
 import { SessionTable } from '../../src/net/session-table.js';
@@ -251,4 +254,46 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     await sleep(50);
     expect(b.port.counters.count('hello-bad-rekey')).to.equal(before + 1);
   });
+
+  it('gives one sender address a quarter of the handshake lookups: junk HELLOs from it do not starve a friend elsewhere', async function () {
+    this.timeout(30_000);
+    // 1,000 more friends: every HELLO-shaped datagram costs 1,001 hint HMACs, so a steady flood
+    // from one address used to take the whole port's budget (100,000 a second).
+    const others = Array.from({ length: 1000 }, () => ({
+      peer: randomBytes(32).toString('hex'),
+      x25519PublicKey: Buffer.from(x25519.getPublicKey(randomBytes(32))).toString('hex'),
+    }));
+    b.keyring.replace([a.persona.friendCardFor(b.persona), ...others]);
+    // Mallory floods from her own thread (as from another machine, she does not share this event
+    // loop) and her own address: about 4,000 HELLO-shaped datagrams a second, spread evenly, so the
+    // budget's refill (100 lookups a millisecond) never gathers the 1,001 a HELLO needs.
+    const mallory = new Worker(`
+      const dgram = require('node:dgram');
+      const { randomBytes } = require('node:crypto');
+      const { workerData } = require('node:worker_threads');
+      const socket = dgram.createSocket('udp4');
+      socket.bind(0, '127.0.0.2', () => {
+        setInterval(() => {
+          for (let i = 0; i < 4; i++) socket.send(Buffer.concat([Buffer.from([0xcc, 0x01]), randomBytes(4 + 8 + 32 + 9 + 16)]), workerData.port, '127.0.0.1');
+        }, 1);
+      });
+    `, { eval: true, workerData: { port: b.port.port } });
+    try {
+      // Long enough to use up the budget's burst (200,000 lookups): from then on only the refill is left.
+      await sleep(2500);
+      const opened = b.table.waitForOpen(a.persona.info.masterPublicKey, 3_000);
+      const mine = a.table.waitForOpen(b.persona.info.masterPublicKey, 3_000);
+      const hellos = setInterval(() => a.table.sendHello(b.persona.info.masterPublicKey, b.endpoint), 40);
+      try {
+        await Promise.all([opened, mine]);
+      } finally {
+        clearInterval(hellos);
+      }
+    } finally {
+      await mallory.terminate();
+    }
+    expect(b.port.counters.count('hello-source-rate-limited'), 'the flood met its share').to.be.greaterThan(100);
+    expect(b.table.all).to.have.length(1);
+  });
 });
+
