@@ -16,7 +16,7 @@ const suites = (dir, names) =>
 module.exports = {
   ...require('./.mocharc.cjs'),
   spec: [
-    ...suites('sdk/test', ['disposable-event', 'errors', 'define-kind', 'http-range']),
+    ...suites('sdk/test', ['disposable-event', 'errors', 'define-kind', 'http-range', 'shown-label']),
     ...suites('host/test/core', ['byte-slab', 'page-channel-endpoint']),
     'host/test/storage/*.test.ts',
     'host/test/gateway/*.test.ts',
@@ -32,6 +32,7 @@ module.exports = {
     ...suites('host/test/blobs', ['blob-store']),
     ...suites('rendezvous/test', ['envelope', 'sealed-box', 'token-bucket-store', 'client', 'server', 'abuse']),
     ...suites('extensions/chat/test', ['chat-codec']),
+    ...suites('extensions/files/test', ['files-ui-logic']),
     ...suites('extensions/pairing/test', ['cpace-vectors', 'invite-token', 'pairing-code']),
     'tools/test/**/*.test.ts',
     'test/support/**/*.test.ts',

@@ -3,7 +3,7 @@
 //   npx @kith/sdk create <dir> [--id <id>] [--name <display name>] [--sdk <npm spec>]
 //   node node_modules/@kith/sdk/bin/create.mjs <dir> [...]
 // --sdk is what the new package.json depends on for @kith/sdk (default ^<this version>); pass e.g.
-// file:/path/to/kith-sdk-1.1.0.tgz when the SDK came as a tarball.
+// file:/path/to/kith-sdk-1.2.0.tgz when the SDK came as a tarball.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -28,6 +28,7 @@ export { createServiceRef, SERVICE_ID_PATTERN, type ServiceRef } from './service
 export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './ui-event-map.js';
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
 export { SDK_API_VERSION } from './version.js';
+export { cleanLabel, hasUnshowable, MAX_LABEL_CHARS, showableLabel } from './shown-label.js';
 export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';
 export { coalesceRanges, parseRange, MAX_RANGES, MAX_RANGE_HEADER_LENGTH, type ByteRange, type RangeRequest } from './http-range.js';
 export { serveRanged, type RangedContent } from './serve-ranged.js';

@@ -90,6 +90,10 @@ describe('e2e: pair, connect and chat between two hosts', function () {
 
     await bob.request('POST', `/sessions/${keyOf(alice)}/messages/${sent.id}/read`);
     await waitFor('read tick at Alice', async () => (await findMessage(alice, bob, sent.id))?.state === 'read');
+    // The moment it was read, under Kith's name and the reference's.
+    const read = await findMessage(alice, bob, sent.id);
+    expect(read.read_at).to.be.a('number');
+    expect(read.read_at_ms).to.equal(read.read_at);
 
     await alice.request('POST', `/chat_messages/${sent.id}`, { body: 'hi Bob (edited)' });
     await waitFor('the edit at Bob', async () => (await findMessage(bob, alice, sent.id))?.body === 'hi Bob (edited)');

@@ -54,6 +54,8 @@ export function messageJson(m: ChatMessage) {
     stored_at: m.storedAt,
     state: m.state,
     read_at: m.readAt,
+    // The reference's name for the same moment (ms since the epoch), for its clients.
+    read_at_ms: m.readAt,
     edited_at: m.editedAt,
     deleted_at: m.deletedAt,
     reply_to: m.replyTo && { id: m.replyTo.id, from_me: m.replyTo.fromMe, body: m.replyTo.body },

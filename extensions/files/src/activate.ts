@@ -6,7 +6,7 @@ import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
 import { TransferBook } from './transfer-book.js';
 import { FILES_MIGRATIONS, TransferStore } from './transfer-store.js';
-import { Uploads } from './uploads.js';
+import { UPLOAD_IDLE_MS, Uploads } from './uploads.js';
 
 const TICK_MS = 1000;
 
@@ -18,39 +18,49 @@ function handle<H extends object>(ctx: ExtensionContext, kind: KindCodec<H>, run
   });
 }
 
-export default defineExtension({
-  async activate(ctx) {
-    await ctx.storage.migrate(FILES_MIGRATIONS);
-    const book = new TransferBook(ctx, new TransferStore(ctx.storage, ctx.sealing));
-    await book.load();
-    const sender = new Sender(book);
-    const receiver = new Receiver(book);
-    const uploads = new Uploads(book);
-    await receiver.restore();
+/** What a test may change: how long an upload may stay idle before it is given up. */
+export interface FilesOptions {
+  readonly uploadIdleMs?: number;
+}
 
-    ctx.subscriptions.push(
-      handle(ctx, filesOffer, (e, h) => receiver.onOffer(e, h)),
-      handle(ctx, filesHashes, (e, h) => receiver.onHashes(e, h, e.payload)),
-      handle(ctx, filesChunk, (e, h) => receiver.onChunk(e, h, e.payload)),
-      handle(ctx, filesResume, (e, h) => sender.onResume(e, h)),
-      handle(ctx, filesNack, (e, h) => sender.onNack(e, h)),
-      handle(ctx, filesHold, (e, h) => sender.onHold(e, h)),
-      handle(ctx, filesDone, (e, h) => sender.onDone(e, h)),
-      handle(ctx, filesCancel, async (e, h) => {
-        await sender.onCancel(e, h);
-        await receiver.onCancel(e, h);
-      }),
-      ctx.sessions.onDidOpen((session) => {
-        sender.onSessionOpen(session.peer);
-        receiver.onSessionOpen(session.peer).catch((error: Error) => ctx.log.warn('files resume not sent', { error: error.message }));
-      }),
-      ctx.timers.setInterval(() => {
-        Promise.all([receiver.tick(), book.flushDirty()]).catch((error: Error & { code?: string }) => {
-          if (error.code !== 'KITH_ERR_LOCKED') ctx.log.warn('files tick failed', { error: error.message });
-        });
-      }, TICK_MS),
-      registerFilesRoutes(ctx, book, uploads, sender, receiver),
-      new Disposable(() => receiver.stop()),
-    );
-  },
-});
+/** The extension with its limits; the default export is what Kith runs. */
+export function filesExtension(options: FilesOptions = {}) {
+  return defineExtension({
+    async activate(ctx) {
+      await ctx.storage.migrate(FILES_MIGRATIONS);
+      const book = new TransferBook(ctx, new TransferStore(ctx.storage, ctx.sealing));
+      await book.load();
+      const sender = new Sender(book);
+      const receiver = new Receiver(book);
+      const uploads = new Uploads(book, options.uploadIdleMs ?? UPLOAD_IDLE_MS);
+      await receiver.restore();
+
+      ctx.subscriptions.push(
+        handle(ctx, filesOffer, (e, h) => receiver.onOffer(e, h)),
+        handle(ctx, filesHashes, (e, h) => receiver.onHashes(e, h, e.payload)),
+        handle(ctx, filesChunk, (e, h) => receiver.onChunk(e, h, e.payload)),
+        handle(ctx, filesResume, (e, h) => sender.onResume(e, h)),
+        handle(ctx, filesNack, (e, h) => sender.onNack(e, h)),
+        handle(ctx, filesHold, (e, h) => sender.onHold(e, h)),
+        handle(ctx, filesDone, (e, h) => sender.onDone(e, h)),
+        handle(ctx, filesCancel, async (e, h) => {
+          await sender.onCancel(e, h);
+          await receiver.onCancel(e, h);
+        }),
+        ctx.sessions.onDidOpen((session) => {
+          sender.onSessionOpen(session.peer);
+          receiver.onSessionOpen(session.peer).catch((error: Error) => ctx.log.warn('files resume not sent', { error: error.message }));
+        }),
+        ctx.timers.setInterval(() => {
+          Promise.all([receiver.tick(), book.flushDirty(), uploads.expireIdle()]).catch((error: Error & { code?: string }) => {
+            if (error.code !== 'KITH_ERR_LOCKED') ctx.log.warn('files tick failed', { error: error.message });
+          });
+        }, TICK_MS),
+        registerFilesRoutes(ctx, book, uploads, sender, receiver),
+        new Disposable(() => receiver.stop()),
+      );
+    },
+  });
+}
+
+export default filesExtension();

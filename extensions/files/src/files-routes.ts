@@ -166,8 +166,8 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
 
     ctx.routes.post('/sessions/:peer_id/files/:transfer_id/pause', async (req) => {
       const record = await peersTransfer(req);
-      const paused = (req.body as { paused?: unknown } | undefined)?.paused ?? true;
-      if (typeof paused !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', 'paused must be true or false');
+      const paused = (req.body as { paused?: unknown } | undefined)?.paused;
+      if (typeof paused !== 'boolean') throw new KithError('KITH_ERR_BAD_REQUEST', 'The body must be {paused: true or false}');
       if (record.direction !== 'out' || record.state === 'complete' || record.state === 'cancelled') throw filesErrors.create('BAD_STATE', 'Only an unfinished outgoing transfer pauses');
       await sender.setPaused(record, paused);
       return book.json(record);

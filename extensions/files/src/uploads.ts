@@ -20,16 +20,29 @@ export const BLOCK_BYTES = MAX_BLOCK_BYTES;
  * under it.
  */
 export const MAX_OPEN_UPLOADS = 256;
+/**
+ * An upload that received nothing for this long is given up (its page went away: a closed tab, a
+ * crash), its sealed bytes freed and the row marked failed with why; a page that is still there
+ * retries a failed chunk within seconds.
+ */
+export const UPLOAD_IDLE_MS = 60 * 60_000;
 
 export interface UploadRecord extends TransferRecord {
   /** Chunks uploaded so far (the next `idx`). */
   chunks?: number;
+  /** When a byte last arrived (or the upload began); absent in records before it was kept. */
+  touchedAt?: number;
 }
 
 export class Uploads {
   private readonly hashers = new Map<string, StreamingBlockHasher>();
+  /** Uploads whose chunk request is running now: never idle, however long the request takes. */
+  private readonly receiving = new Map<string, number>();
 
-  constructor(private readonly book: TransferBook) {}
+  constructor(
+    private readonly book: TransferBook,
+    private readonly idleMs = UPLOAD_IDLE_MS,
+  ) {}
 
   private get ctx() {
     return this.book.ctx;
@@ -48,7 +61,7 @@ export class Uploads {
     const record: UploadRecord = {
       id: this.ctx.streams.random(), direction: peer ? 'out' : 'self', peer, name: sanitizeName(file.name), mime: sanitizeMime(file.mime),
       size, bs: BLOCK_BYTES, root: '', createdAt: Date.now(), state: 'uploading', paused: false, error: null,
-      vault: await this.ctx.blobs.create(), hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null, chunks: 0,
+      vault: await this.ctx.blobs.create(), hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null, chunks: 0, touchedAt: Date.now(),
     };
     // No hasher yet: the first chunk makes one (hasherFor), so an upload that never sends a byte costs no buffer.
     this.book.progress.set(record.id, () => 0);
@@ -62,7 +75,18 @@ export class Uploads {
    */
   async chunk(record: UploadRecord, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
     if (record.state !== 'uploading' || !record.vault) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
-    const have = await this.ctx.blobs.size(record.vault);
+    this.receiving.set(record.id, (this.receiving.get(record.id) ?? 0) + 1);
+    try {
+      return await this.append(record, record.vault, position, body);
+    } finally {
+      const left = this.receiving.get(record.id)! - 1;
+      if (left > 0) this.receiving.set(record.id, left);
+      else this.receiving.delete(record.id);
+    }
+  }
+
+  private async append(record: UploadRecord, vault: string, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
+    const have = await this.ctx.blobs.size(vault);
     if (position.offset !== undefined ? position.offset !== have : position.idx !== record.chunks) {
       throw filesErrors.create('OUT_OF_ORDER', `Expected ${position.offset !== undefined ? `offset ${have}` : `idx ${record.chunks ?? 'none: continue with ?offset=' + have}`}`, { received_bytes: have });
     }
@@ -77,8 +101,9 @@ export class Uploads {
       }
     };
     try {
-      const size = await this.ctx.blobs.append(record.vault, hasher.pass(bounded()));
+      const size = await this.ctx.blobs.append(vault, hasher.pass(bounded()));
       record.chunks = (record.chunks ?? 0) + 1;
+      record.touchedAt = Date.now();
       this.book.progress.set(record.id, () => size);
       await this.book.save(record);
       return size;
@@ -86,6 +111,7 @@ export class Uploads {
       // The blob kept its last commit; the hasher may be ahead of it. Rebuild on the next chunk.
       this.hashers.delete(record.id);
       record.chunks = undefined;
+      record.touchedAt = Date.now();
       await this.book.save(record);
       throw error;
     }
@@ -131,13 +157,32 @@ export class Uploads {
   }
 
   async abort(record: TransferRecord): Promise<void> {
+    await this.end(record, 'cancelled', 'Cancelled');
+  }
+
+  /** Give up uploads idle for longer than the limit (called every tick; a loop over memory). */
+  async expireIdle(now = Date.now()): Promise<void> {
+    const idle = (record: UploadRecord) =>
+      record.state === 'uploading' && !this.receiving.has(record.id) && now - (record.touchedAt ?? record.createdAt) >= this.idleMs;
+    for (const record of [...this.book.records.values()] as UploadRecord[]) {
+      if (!idle(record)) continue;
+      const have = record.vault ? await this.ctx.blobs.size(record.vault).catch(() => 0) : 0;
+      // A chunk, a cancel or another tick may have come while the size was read.
+      if (!idle(record)) continue;
+      const quiet = this.idleMs >= 60_000 ? `${Math.round(this.idleMs / 60_000)} min` : `${Math.round(this.idleMs / 1000)} s`;
+      await this.end(record, 'failed', `The upload stopped at ${have} of ${record.size} bytes (nothing arrived for ${quiet}); attach the file again to send it`);
+    }
+  }
+
+  private async end(record: TransferRecord, state: 'cancelled' | 'failed', why: string): Promise<void> {
     this.hashers.delete(record.id);
     if (record.vault) await this.ctx.blobs.delete(record.vault).catch(() => undefined);
     if (record.hashesBlob) await this.ctx.blobs.delete(record.hashesBlob).catch(() => undefined);
     record.vault = null;
     record.hashesBlob = null;
-    record.state = 'cancelled';
-    record.error = 'Cancelled';
+    record.state = state;
+    record.error = why;
+    delete (record as UploadRecord).chunks;
     await this.book.save(record);
   }
 

@@ -98,6 +98,12 @@ describe('files: hostile offers, limits, cancel on both sides, partial Range rea
     const sent = await sendFile(alice, bob.persona!.key, bytes, 'movie.webm', 'video/webm');
     const id = sent.transfer_id as string;
     await eventually('2 MiB at Bob', async () => (await transferOn(bob, id))?.bytes_done >= 2 * 1024 * 1024, 60_000, 20);
+    // The reference's body is {paused}: without it nothing changes.
+    for (const body of [{}, { paused: 'yes' }]) {
+      const refused = await alice.call('POST', `/sessions/${bob.persona!.key}/files/${id}/pause`, body);
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+    }
+    expect((await transferOn(alice, id)).paused).to.equal(false);
     await alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/pause`, { paused: true });
     const head = await download(bob, id, 'bytes=1000-1048575');
     expect(head.status).to.equal(206);

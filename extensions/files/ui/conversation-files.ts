@@ -16,7 +16,7 @@ const SHOWN = 20;
     @if (dragging()) { <div class="drop" data-testid="files-drop-zone">Drop to send</div> }
     <div class="list" data-testid="conversation-files">
       @for (t of shown(); track t.transfer_id) {
-        <files-transfer-row [transfer]="t" [api]="api()" />
+        <files-transfer-row [transfer]="t" [api]="api()" (removed)="forget($event)" />
       }
     </div>
   `,
@@ -96,6 +96,10 @@ export class ConversationFiles implements OnDestroy {
     target?.addEventListener('dragover', this.onDragOver);
     target?.addEventListener('dragleave', this.onDragLeave);
     target?.addEventListener('drop', this.onDrop);
+  }
+
+  protected forget(id: string): void {
+    this.transfers.update((list) => list.filter((t) => t.transfer_id !== id));
   }
 
   private merge(t: TransferJson): void {

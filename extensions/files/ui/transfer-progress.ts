@@ -27,7 +27,7 @@ export function progressLabel(t: TransferJson, rate: number | null): string {
     case 'cancelled': return t.error ?? 'Cancelled';
     case 'failed': return t.error ?? 'Failed';
     case 'held': return `${t.error ?? 'Held'} (${percent}%)`;
-    case 'uploading': return 'Preparing…';
+    case 'uploading': return percent > 0 ? `Sealing ${percent}%` : 'Preparing…';
     case 'offered': return t.direction === 'out' ? 'Waiting for the friend to come online' : 'Offered';
     default: break;
   }

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, output, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
@@ -25,6 +25,9 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
         }
         @if (moving()) {
           <button mat-button type="button" data-testid="cancel" (click)="cancel()">Cancel</button>
+        }
+        @if (t.state === 'failed') {
+          <button mat-button type="button" data-testid="remove" (click)="remove()">Remove</button>
         }
         @if (offerPreview()) {
           <button mat-button type="button" data-testid="preview" [disabled]="converting()" (click)="showPreview()">{{ converting() ? 'Converting…' : 'Preview' }}</button>
@@ -64,6 +67,8 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
 export class TransferRow implements OnDestroy {
   readonly transfer = input.required<TransferJson>();
   readonly api = input.required<FilesApi>();
+  /** The user removed this (failed) file from the device: the list drops the row. */
+  readonly removed = output<string>();
   protected readonly error = signal<string | null>(null);
   private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');
   private readonly meter = new ProgressMeter();
@@ -133,6 +138,11 @@ export class TransferRow implements OnDestroy {
   protected togglePause(): void {
     const t = this.transfer();
     this.api().pause(t, !t.paused).catch((e: Error) => this.error.set(e.message));
+  }
+
+  protected remove(): void {
+    const t = this.transfer();
+    this.api().remove(t).then(() => this.removed.emit(t.transfer_id), (e: Error) => this.error.set(e.message));
   }
 
   protected cancel(): void {

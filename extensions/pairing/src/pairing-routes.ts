@@ -12,8 +12,13 @@ const DEFAULT_WAIT_MS = 120_000;
 const MAX_WAIT_MS = 600_000;
 const DEFAULT_INVITE_TTL_MS = 10 * 60_000;
 
+/**
+ * The saved friend's row itself (the reference answers the row), with Kith's `friend` (the same
+ * row), `safety_code` and `created` beside its fields.
+ */
 function answer(outcome: PairingOutcome) {
-  return { friend: friendJson(outcome.friend), safety_code: outcome.safetyCode, created: outcome.created };
+  const friend = friendJson(outcome.friend);
+  return { ...friend, friend, safety_code: outcome.safetyCode, created: outcome.created };
 }
 
 function rendezvousUrl(body: Record<string, unknown>): string {

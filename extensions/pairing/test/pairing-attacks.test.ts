@@ -208,6 +208,9 @@ describe('pairing attacks against real hosts and a real rendezvous (issue #20)',
     expect(b.status, JSON.stringify(b.body)).to.equal(200);
     expect(a.body.safety_code).to.equal(b.body.safety_code);
     expect((await friends(alice)).map((f) => f.label)).to.deep.equal(['Bob']);
+    // The answer is the saved friend's row, as the reference's clients read it, and Kith's `friend` the same.
+    expect(a.body).to.deep.include((await friends(alice))[0]);
+    expect(a.body.friend).to.deep.equal((await friends(alice))[0]);
     // Nothing the hosts published went to a camped room.
     const camps = new Set(Array.from({ length: 99 }, (_, i) => roomForNameplate('typed', String(i + 1))));
     const published = operator.requests.slice(firstRequest).filter((r) => r.path === '/r/publish').map((r) => JSON.parse(r.body).room);

@@ -7,6 +7,7 @@ import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder, notFound } from './http-errors.js';
 import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
+import { answerStrayUpgrades } from './stray-upgrades.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
 import { answer, jsonBody } from './json-route.js';
@@ -86,6 +87,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     allowRequest: security.allowRequest,
   });
   io.engine.use(security.engineGuard);
+  answerStrayUpgrades(server, '/api/ws/');
   io.use(security.socketGuard);
   const allowances: BodyAllowance[] = [];
   boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);

@@ -50,7 +50,7 @@ export function createIdentityArea(
     providers: identityProviders(kernel.database, friendTable),
     bind(full: Kernel) {
       mountIdentityRoutes(full.gateway.publicApi, registry, () => full.ui.disconnectAll());
-      mountUiProfileRoutes(full.gateway.publicApi, new UiProfiles(kernel.config.dataDir));
+      mountUiProfileRoutes(full.gateway.protectedApi, new UiProfiles(kernel.config.dataDir));
     },
     async stop() {
       registry.dispose();

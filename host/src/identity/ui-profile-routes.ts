@@ -17,8 +17,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 /**
  * `GET|POST /themes` (built-in + custom themes; save a custom one) and `GET|POST /accounts`,
- * `POST /accounts/:id/theme` (UI profiles and their theme). Public like the identity routes: the
- * login page paints in the persona's colours before anything is unlocked, and nothing here is secret.
+ * `POST /accounts/:id/theme` (UI profiles and their theme). Lock-gated, as the reference lists
+ * them: the login page paints from the choice the browser remembers (localStorage), not from here.
  */
 export function mountUiProfileRoutes(api: Router, store: UiProfiles): void {
   const body = jsonBody(BODY_LIMIT);

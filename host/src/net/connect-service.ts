@@ -6,7 +6,7 @@ import { CONNECT_REQUEST_TTL_MS, type PresenceSignalling, type InboundConnectReq
 import type { NetRuntime } from './net-runtime.js';
 import type { LadderTrace } from './connect-ladder.js';
 import { syncClock } from './clock-sync.js';
-import { isPrivateAddress } from './endpoint.js';
+import { isPrivateAddress, sameEndpoint } from './endpoint.js';
 import type { FriendKeys } from './peer-keyring.js';
 import type { LiveSession } from './live-session.js';
 import { RUNGS } from './connect-ladder.js';
@@ -76,16 +76,21 @@ export class ConnectService {
     }
   }
 
-  /** POST /api/connect: try the given candidates now (or at `punchAtMs` of the rendezvous clock). */
-  async direct(args: { peer: PeerKey; ipv4?: Endpoint; ipv6?: Endpoint; rendezvousUrl?: string; punchAtMs?: number }): Promise<ConnectOutcome> {
+  /**
+   * POST /api/connect: try the given candidates now (or at `punchAtMs` of the rendezvous clock).
+   * Without `peer` (the reference's body names only addresses) the friend is the one whose last
+   * announcement carried one of them, or the only friend.
+   */
+  async direct(args: { peer?: PeerKey; ipv4?: Endpoint; ipv6?: Endpoint; rendezvousUrl?: string; punchAtMs?: number }): Promise<ConnectOutcome> {
     const trace = this.#newTrace();
-    await this.#requireFriend(args.peer);
+    const peer = args.peer ?? (await this.#friendAt([args.ipv4, args.ipv6]));
+    await this.#requireFriend(peer);
     let startAt = Date.now();
     if (args.punchAtMs !== undefined) {
       if (!args.rendezvousUrl) throw new KithError('KITH_ERR_BAD_REQUEST', 'punch_at_ms needs rendezvous_url (its clock)');
-      startAt = args.punchAtMs - (await this.#offset(args.rendezvousUrl, args.peer, trace));
+      startAt = args.punchAtMs - (await this.#offset(args.rendezvousUrl, peer, trace));
     }
-    return this.#ladder(args.peer, { ipv4: args.ipv4 ?? null, ipv6: args.ipv6 ?? null }, startAt, trace);
+    return this.#ladder(peer, { ipv4: args.ipv4 ?? null, ipv6: args.ipv6 ?? null }, startAt, trace);
   }
 
   /** POST /api/connect/request: signal through the rendezvous, wait for the accept, then punch. */
@@ -224,6 +229,21 @@ export class ConnectService {
     if (!this.#runtime.table.keyring.get(peer)) {
       throw new KithError('KITH_ERR_NOT_FOUND', 'Sessions open only with saved friends: pair first');
     }
+  }
+
+  /** The friend last announced at one of `endpoints`, else the only friend; else 400 asking for `peer`. */
+  async #friendAt(endpoints: readonly (Endpoint | undefined)[]): Promise<PeerKey> {
+    const friends = await this.#friends();
+    const given = endpoints.filter((e): e is Endpoint => e !== undefined);
+    const there = friends.filter((f) => {
+      const seen = this.#presence.lastSeen(f.peer)?.endpoints;
+      return seen && given.some((e) => [seen.ipv4, seen.ipv6].some((s) => s && sameEndpoint(s, e)));
+    });
+    if (there.length === 1) return there[0]!.peer;
+    if (there.length === 0 && friends.length === 1) return friends[0]!.peer;
+    throw new KithError('KITH_ERR_BAD_REQUEST', friends.length === 0
+      ? 'Sessions open only with saved friends: pair first'
+      : `Say which friend with peer (a master public key): ${there.length > 1 ? `${there.length} friends were announced at that address` : 'no friend was announced at that address'}`);
   }
 
   async #friendByPeerId(peerId: string | undefined): Promise<PeerKey> {

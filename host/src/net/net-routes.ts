@@ -19,7 +19,8 @@ const peerId = z.string().min(1).max(64);
 const nonce = z.string().regex(/^[0-9a-f]{16,64}$/);
 
 const directBody = z.object({
-  peer: peerKey,
+  // Optional, as in the reference's body: then the friend announced at the address (connect-service.ts).
+  peer: peerKey.optional(),
   ipv4: endpoint.optional().nullable(),
   ipv6: endpoint.optional().nullable(),
   rendezvous_url: url.optional(),

@@ -29,10 +29,10 @@ function raw(port: number, method: string, pathAndQuery: string, headers: Record
 }
 
 /** A raw WebSocket upgrade of session `sid`: '101' when switched, else the status, or 'closed' when the socket closed unanswered. */
-function upgradeOutcome(port: number, sid: string, headers: Record<string, string>): Promise<string> {
+function upgradeOutcome(port: number, sid: string, headers: Record<string, string>, path = `/api/ws/?EIO=4&transport=websocket&sid=${sid}`): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, path: `/api/ws/?EIO=4&transport=websocket&sid=${sid}`, setHost: false,
+      host: '127.0.0.1', port, path, setHost: false,
       headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
     });
     req.on('upgrade', (_res, socket) => {
@@ -226,6 +226,12 @@ describe('gateway: local API security', () => {
       // The session itself is intact for its own page.
       const ok = await raw(host.port, 'POST', poll, { host: own, 'content-type': 'text/plain' }, '40');
       expect([ok.status, ok.body]).to.deep.equal([200, 'ok']);
+    });
+
+    it('answers a plain WebSocket upgrade outside socket.io\'s path with a 400 saying where the stream is', async () => {
+      for (const path of ['/api/ws', '/api/ws?x=1', '/somewhere']) {
+        expect(await upgradeOutcome(host.port, '', { host: own, ...secretHeader() }, path), path).to.equal('400');
+      }
     });
   });
 });
