@@ -5,7 +5,8 @@
 //
 // Which icons are "used": quoted words and icon-span contents in client/src, extensions/*/ui and the
 // extension manifests (nav/peer-action icons), kept only when the font has a ligature for them.
-// A third-party extension's icon that no built-in names shows as its word (see docs/extensions.md).
+// A third-party extension's icons use the whole font instead (material-symbols-full.woff2, loaded
+// only when shown; see docs/extensions.md).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -94,4 +95,8 @@ fs.mkdirSync(outDir, { recursive: true });
 if (!fs.existsSync(out) || !fs.readFileSync(out).equals(subset)) fs.writeFileSync(out, subset);
 const list = icons.join('\n') + '\n';
 if (!fs.existsSync(listOut) || fs.readFileSync(listOut, 'utf8') !== list) fs.writeFileSync(listOut, list);
+// The whole font too, for icons only third-party extensions name (their nav and peer actions, and
+// their own UI with class material-symbols-full): the browser fetches it only when one is shown.
+const fullOut = path.join(outDir, 'material-symbols-full.woff2');
+if (!fs.existsSync(fullOut) || fs.statSync(fullOut).size !== fs.statSync(source).size) fs.copyFileSync(source, fullOut);
 console.log(`subset-icons: ${icons.length} icons, ${subset.length} bytes`);

@@ -24,6 +24,9 @@ Environment:
   KITH_LAN_PORT    LAN beacon port (default 47474; off disables LAN discovery)
   KITH_FFMPEG      ffmpeg for media previews (default: ffmpeg on PATH)
   KITH_LOG         log level: trace, debug, info, warn, error (default info)
+  KITH_ACTIVATE_TIMEOUT_MS  an extension's activate deadline in ms (default 5000)
+  KITH_EXTENSION_ISOLATION  in-process: run third-party extensions in Kith's own
+                            process (to debug one; default: each in its own)
 `;
 
 /** Parse argv (without node and script). Unknown flags are an error, not ignored. */

@@ -33,8 +33,8 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /**
    * A URL for a media element's `src` (`<video>`, `<audio>`, `<img>`, a download link), which cannot
-   * send the launch secret header: `path` is below `/api` (e.g. `/ext/files/inbound/x/stream`,
-   * no query). The URL opens that path only, for GET and HEAD, for an hour or until Kith restarts;
+   * send the launch secret header: `path` is one of your GET routes below `/api`, as declared
+   * (e.g. `/notes/attachments/42`), no query. The URL opens that path only, for GET and HEAD, for an hour or until Kith restarts;
    * the lock gate still applies. Range requests of the element go to your route as usual.
    */
   mediaUrl(path: string): Promise<string>;

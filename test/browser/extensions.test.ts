@@ -113,6 +113,12 @@ describe('browser: extension contributions', function () {
     expect(clientFilesContain(clientDir, 'hello-panel'), 'the client bundle knows nothing of hello').to.equal(false);
     const { context, page, errors } = await openPage(browser);
     await page.goto(kith.host.url + '/chats');
+    // Its nav icon (waving_hand, which no built-in names, so the shell's cut font lacks it) is drawn
+    // from the whole icon font: a glyph about 24 px wide, not the word "waving_hand".
+    const icon = page.getByRole('tab', { name: 'Hello' }).locator('.nav-icon');
+    await icon.waitFor();
+    await page.waitForFunction(() => document.fonts.check('24px "Material Symbols Full"', 'waving_hand') && document.fonts.status === 'loaded', undefined, { timeout: 15_000 });
+    expect((await icon.boundingBox())!.width, 'the icon is a glyph, not its name').to.be.below(40);
     await page.getByRole('tab', { name: 'Hello' }).click();
     await page.waitForURL('**/hello');
     const panel = page.locator('hello-panel');

@@ -41,7 +41,8 @@ export class ConnectService {
   readonly #traces: TraceLog;
   readonly #friends: () => Promise<readonly FriendKeys[]>;
   readonly #clocks = new Map<string, { offset: number; at: number }>();
-  readonly #inbound = new Map<string, InboundConnectRequest>();
+  /** Inbound requests by nonce, with when we read them (our clock). */
+  readonly #inbound = new Map<string, InboundConnectRequest & { readonly receivedAt: number }>();
   #attempts = 0;
   /** Which persona each running attempt's trace belongs to. */
   readonly #owners = new WeakMap<LadderTrace[], string>();
@@ -62,7 +63,7 @@ export class ConnectService {
 
   /** Remember an inbound request so `accept` can mirror it by nonce. */
   rememberRequest(request: InboundConnectRequest): void {
-    this.#inbound.set(request.nonce, request);
+    this.#inbound.set(request.nonce, { ...request, receivedAt: Date.now() });
     if (this.#inbound.size > MAX_INBOUND) this.#inbound.delete(this.#inbound.keys().next().value!);
   }
 
@@ -96,6 +97,7 @@ export class ConnectService {
   /** POST /api/connect/request: signal through the rendezvous, wait for the accept, then punch. */
   async request(args: { rendezvousUrl: string; word: string; peer?: PeerKey; toPeerId?: string }): Promise<ConnectOutcome> {
     const trace = this.#newTrace();
+    const startedAt = Date.now();
     const peer = args.peer ?? (await this.#friendByPeerId(args.toPeerId));
     await this.#requireFriend(peer);
     const mine = await this.publicEndpoints();
@@ -109,6 +111,7 @@ export class ConnectService {
       this.#record(trace, { stage: 'await-accept', outcome: 'failed', peer, detail: 'the accept came from another key' });
       throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'The accept was not signed by that friend', { trace });
     }
+    this.#dropSessionFrom(peer, startedAt, trace);
     return this.#ladder(peer, bothSides(mine, accept.endpoints), accept.punchAtMs - offset, trace);
   }
 
@@ -119,8 +122,10 @@ export class ConnectService {
   }): Promise<ConnectOutcome> {
     const trace = this.#newTrace();
     const known = this.#inbound.get(args.nonce);
+    const signalledAt = known?.receivedAt ?? Date.now();
     const peer = known?.from ?? args.peer ?? (await this.#friendByPeerId(args.fromPeerId));
     await this.#requireFriend(peer);
+    this.#dropSessionFrom(peer, signalledAt, trace);
     const theirs: PublicEndpoints = known?.endpoints ?? { ipv4: args.fromIpv4 ?? null, ipv6: args.fromIpv6 ?? null };
     const mine = await this.publicEndpoints();
     const offset = await this.#offset(args.rendezvousUrl, peer, trace);
@@ -229,6 +234,19 @@ export class ConnectService {
     if (!this.#runtime.table.keyring.get(peer)) {
       throw new KithError('KITH_ERR_NOT_FOUND', 'Sessions open only with saved friends: pair first');
     }
+  }
+
+  /**
+   * A friend who signals a connect (a request, or the accept of ours) holds no session with us:
+   * Kith signals only without one. A session we opened before that signal is dead on their side
+   * (they restarted or crashed; ours would idle out only after 20 s, and while we believed in it
+   * we would not punch, so their HELLOs died in our NAT). Close it and punch with them.
+   */
+  #dropSessionFrom(peer: PeerKey, signalledAt: number, trace: LadderTrace[]): void {
+    const session = this.#runtime.table?.get(peer) as LiveSession | undefined;
+    if (!session || session.openedAt >= signalledAt) return;
+    this.#record(trace, { stage: 'stale-session', outcome: 'info', peer, detail: 'the friend asked to connect, so the session we held is gone on their side: closed' });
+    session.close('replaced');
   }
 
   /** The friend last announced at one of `endpoints`, else the only friend; else 400 asking for `peer`. */

@@ -1,7 +1,7 @@
 import { SqliteQueryCompiler, createQueryId, type CompiledQuery, type Kysely, type RootOperationNode, type Transaction } from 'kysely';
-import type { StorageChannel, StorageResult, StorageTransactionId } from '@kith/sdk';
+import { isKithError, KithError, type StorageChannel, type StorageResult, type StorageTransactionId } from '@kith/sdk';
 import type { Database } from './database.js';
-import { ScopeTransformer } from './scope-transformer.js';
+import { PERSONA_COLUMN, ScopeTransformer } from './scope-transformer.js';
 import { bindPlan, QueryPlans, treeShape } from './query-plans.js';
 import { cloneTree, isValue, refuseTree, validateClone } from './tree-validator.js';
 
@@ -98,9 +98,9 @@ export function openStorageChannel(
       const trx = id === undefined ? undefined : transaction(id);
       trx?.touch();
       const query = compile(tree, trx?.migration !== undefined);
-      const result = await (trx?.trx ?? kysely).executeQuery(query);
+      const result = await (trx?.trx ?? kysely).executeQuery(query).catch((error: unknown) => Promise.reject(storageError(error, prefix)));
       return {
-        rows: result.rows as Record<string, unknown>[],
+        rows: withoutPersona(result.rows as Record<string, unknown>[]),
         ...(result.numAffectedRows !== undefined ? { numAffectedRows: result.numAffectedRows } : {}),
         ...(result.insertId !== undefined ? { insertId: result.insertId } : {}),
       };
@@ -198,4 +198,26 @@ function holdTransaction(
       if (!started) reject(error);
     });
   });
+}
+
+/**
+ * A result row as the extension sees it: the host's persona column (`selectAll`, `returning *`)
+ * is the host's business, never part of an answer.
+ */
+function withoutPersona(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  for (const row of rows) if (PERSONA_COLUMN in row) delete row[PERSONA_COLUMN];
+  return rows;
+}
+
+/**
+ * SQLite's own errors as catalogued KithErrors (they cross the extension process boundary and
+ * `isKithError` knows them): a failed constraint is KITH_ERR_CONFLICT, anything else (no such
+ * table or column, a type mismatch) KITH_ERR_QUERY_REFUSED; SQLite's code stays in `details.sqlite`.
+ * Table names are said as the extension wrote them, without the host's namespace prefix.
+ */
+function storageError(error: unknown, prefix: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (isKithError(error) || typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  const message = `Scoped storage: ${String((error as Error).message).replaceAll(prefix, '')}`;
+  return new KithError(code.startsWith('SQLITE_CONSTRAINT') ? 'KITH_ERR_CONFLICT' : 'KITH_ERR_QUERY_REFUSED', message, { sqlite: code });
 }

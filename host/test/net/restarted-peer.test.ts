@@ -30,4 +30,23 @@ describe('net: reconnecting to a friend that was killed and restarted', function
     const { sessions } = await alice.request<{ sessions: { peer: string; opened_at?: number }[] }>('GET', '/sessions');
     expect(sessions.filter((s) => s.peer === bob.persona!.key)).to.have.length(1);
   });
+
+  it('reconnects at once after a kill -9 and restart, while the leftover is not silent yet: the signal itself says it is gone', async () => {
+    const [alice, bob] = net.hosts as [TestHost, TestHost];
+    const before = (await alice.request<{ sessions: { peer: string; opened_at: number }[] }>('GET', '/sessions')).sessions.find((s) => s.peer === bob.persona!.key);
+    expect(before, 'the session of the first test').to.not.equal(undefined);
+    await bob.crash();
+    await net.restart(bob);
+    // No waiting: Alice heard from Bob's old process a moment ago. Bob's request (or accept)
+    // means Bob holds no session; without acting on that, both sides fail here until Alice's
+    // idle timeout, 20 s later.
+    const started = Date.now();
+    await net.connect(alice, bob);
+    expect(Date.now() - started, 'connected on the first try').to.be.below(15_000);
+    const { sessions } = await alice.request<{ sessions: { peer: string; opened_at: number }[] }>('GET', '/sessions');
+    const now = sessions.filter((s) => s.peer === bob.persona!.key);
+    expect(now).to.have.length(1);
+    expect(now[0]!.opened_at).to.be.greaterThan(before!.opened_at);
+    expect((await bob.request<{ sessions: unknown[] }>('GET', '/sessions')).sessions).to.have.length(1);
+  });
 });

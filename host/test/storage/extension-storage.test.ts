@@ -80,7 +80,13 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
   });
 
   it('select: each persona sees only its rows, even with OR conditions and subqueries', async () => {
-    expect((await bob.selectFrom('notes').selectAll().execute()).map((r) => r.title)).to.deep.equal(['bob note']);
+    const all = await bob.selectFrom('notes').selectAll().execute();
+    expect(all.map((r) => r.title)).to.deep.equal(['bob note']);
+    // The host's persona column is never part of an answer, not even of selectAll or returning *.
+    expect(Object.keys(all[0]!)).to.not.include('persona');
+    const returned = await bob.insertInto('notes').values({ title: 'returned', body: '' }).returningAll().executeTakeFirstOrThrow();
+    expect(Object.keys(returned)).to.not.include('persona');
+    await bob.deleteFrom('notes').where('id', '=', returned.id as number).execute();
     expect((await alice.selectFrom('notes').select('title').execute()).map((r) => r.title)).to.deep.equal(['alice secret']);
     const widened = await bob
       .selectFrom('notes')
@@ -132,6 +138,10 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
       .execute();
     expect(await bob.selectFrom('tags').select(['id', 'name']).execute()).to.deep.equal([{ id: 't1', name: 'renamed' }]);
     expect(await alice.selectFrom('tags').select(['id', 'name']).execute()).to.deep.equal([{ id: 't1', name: 'private' }]);
+    // The same key twice in one persona: a catalogued conflict, named as the extension named it.
+    const duplicate = await bob.insertInto('tags').values({ id: 't1', note_id: null, name: 'again' }).execute().then(() => undefined, (e: unknown) => e);
+    expect(duplicate).to.include({ code: 'KITH_ERR_CONFLICT' });
+    expect(String(duplicate)).to.match(/UNIQUE constraint failed: tags\./).and.not.match(/ext_notes_ext__/);
   });
 
   it('refuses raw SQL, hand-compiled text, other schemas and the persona column', async () => {
@@ -161,7 +171,10 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
     } catch (e) {
       error = e;
     }
-    expect(String(error)).to.match(/no such table: ext_notes_ext__extension_state/);
+    // Said as the extension named it (no host namespace in the message), as a catalogued error.
+    expect(error).to.include({ code: 'KITH_ERR_QUERY_REFUSED' });
+    expect(String(error)).to.match(/Scoped storage: no such table: extension_state$/);
+    expect((error as { details?: unknown }).details).to.deep.equal({ sqlite: 'SQLITE_ERROR' });
   });
 
   it('another extension cannot see these tables', async () => {
@@ -172,7 +185,7 @@ describe('storage/extension-storage: namespaces and persona isolation', () => {
     } catch (e) {
       error = e;
     }
-    expect(String(error)).to.match(/no such table: ext_other__notes/);
+    expect(String(error)).to.match(/no such table: notes$/);
   });
 
   it('transactions work through the scoped handle and roll back', async () => {

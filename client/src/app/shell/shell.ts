@@ -19,6 +19,8 @@ interface NavLink {
   readonly path: string;
   readonly label: string;
   readonly icon: string;
+  /** A third-party extension's icon: drawn from the whole icon font (the shell's is cut to its own). */
+  readonly fullFont?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export class Shell {
     ...this.extensions
       .nav()
       .filter((n) => !n.item.route.includes(':'))
-      .map((n) => ({ path: `/${n.item.route.replace(/^\/+/, '')}`, label: n.item.label, icon: n.item.icon })),
+      .map((n) => ({ path: `/${n.item.route.replace(/^\/+/, '')}`, label: n.item.label, icon: n.item.icon, fullFont: !n.extension.builtin })),
     { path: '/extensions', label: 'Extensions', icon: 'extension' },
     { path: '/settings', label: 'Settings', icon: 'settings' },
   ]);

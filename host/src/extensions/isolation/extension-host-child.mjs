@@ -28,9 +28,17 @@ function snapshot(name) {
   return entry.value;
 }
 
-/** A host error, rebuilt with its code so `isKithError` and `catalogued` see it. */
+/**
+ * A host error, rebuilt with its code so `isKithError` and `catalogued` see it: a real KithError of
+ * the SDK this process loaded for a catalogued code (so `instanceof KithError` holds for an
+ * extension using that SDK), else an Error carrying the same fields.
+ */
 function rebuild(error) {
-  const e = new Error(error?.message ?? 'Unknown error');
+  const message = error?.message ?? 'Unknown error';
+  if (error?.code && sdk?.ERRORS && Object.hasOwn(sdk.ERRORS, error.code)) {
+    return new sdk.KithError(error.code, message, error.details ?? undefined);
+  }
+  const e = new Error(message);
   if (error?.code) Object.assign(e, { name: 'KithError', code: error.code, status: error.status, details: error.details });
   return e;
 }
