@@ -121,11 +121,12 @@ export interface KindRegistry {
 /** Options for {@link KindRegistry.register}. */
 export interface KindOptions {
   /**
-   * Only for the shared stream lifecycle kinds (`stream.open`, `stream.open-ack`, `stream.close`):
+   * Only for the shared stream lifecycle kinds (`stream.open`, `stream.open-ack`, `stream.close`),
+   * which are reserved names, so built-in extensions only (a third party uses kinds of its own):
    * take `stream.open` events whose header `purpose` equals this (`file`, `audio`, `video`). The
    * extension that takes a stream's open (or sends one) then receives that stream's open-ack and
    * close. An open whose purpose nobody registered is refused with a NACK `kind-disabled`
-   * ("peer has calls turned off").
+   * (its message names the kind, e.g. "peer has hello.wave turned off": map the reason to your own words).
    */
   readonly purpose?: string;
 }
@@ -199,7 +200,7 @@ export interface NackReport extends DeliveryReport {
    * peer's handler refused this event with `EventRefused`), ...
    */
   readonly reason: string;
-  /** A sentence the UI can show ("peer has calls turned off"); for `refused`, the peer extension's own words. */
+  /** What happened, e.g. "peer has hello.wave turned off" (the host names the kind, never a feature: map `reason` to your own words before showing it); for `refused`, the peer extension's own words. */
   readonly message: string;
 }
 
@@ -239,7 +240,7 @@ export interface PeerCapabilities {
 /** Why a session ended. */
 export interface SessionClosed {
   readonly session: SessionInfo;
-  /** `closed-locally`, `closed-by-peer`, `idle-timeout`, `locked`, `shutdown`. */
+  /** `closed-locally`, `closed-by-peer`, `idle-timeout`, `locked`, `persona-switched`, `replaced`, `shutdown`, `listener-closed` (a timed listener carrying it ended). */
   readonly reason: string;
 }
 
@@ -630,7 +631,7 @@ export interface TraceEntry {
 }
 
 /**
- * Diagnostics: write trace entries (shown on the Tester page) and read the active persona's live
+ * Diagnostics: write trace entries (shown on the Diagnostics page) and read the active persona's live
  * session stats, the host's datagram counters and its connect attempts. Reads answer plain data
  * (structuredClone-able), with no key or secret.
  */

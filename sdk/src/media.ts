@@ -39,7 +39,8 @@ export interface MediaPreviewSupport {
 export const MEDIA_PREVIEW_MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Media conversion for display. One preview runs at a time per host (others wait their turn);
+ * Media conversion for display. One preview runs at a time per host (up to 8 others wait their
+ * turn; more answer `KITH_ERR_RATE_LIMITED`);
  * each is bounded in time (30 s), output size and picture size, and ffmpeg opens nothing but
  * the bytes it is given (no files, no network, whatever the input's container asks for).
  *

@@ -5,21 +5,15 @@
  * and a canary: no plaintext byte or name of a file is on either disk, during or after.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { eventually, type TestHost } from '@kith/sdk/testing';
 import { MAX_OPEN_UPLOADS } from '../src/uploads.js';
-import { download, expectedRoot, filesUnder, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
+import { blobCount, download, expectedRoot, filesUnder, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 /** Alice runs the real files code with its offers rewritten on the way out (support/hostile-offers.ts). */
 const HOSTILE_SENDER = fileURLToPath(new URL('./support/hostile-offer-sender.ts', import.meta.url));
-
-function blobCount(host: TestHost): number {
-  const dir = path.join(host.dataDir, 'identities', host.persona!.slug, 'blobs', 'files');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.commit')).length : 0;
-}
 
 describe('files: hostile offers, limits, cancel on both sides, partial Range reads, no plaintext on disk', function () {
   this.timeout(300_000);

@@ -4,20 +4,13 @@
  * why, and its bytes are freed. An upload that keeps sending, or one long streamed chunk, is not
  * idle. Alice runs the real extension with a 4 s limit (support/quick-expiry-files.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { TestHost } from '@kith/sdk/testing';
 import { QUICK_IDLE_MS } from './support/quick-expiry-files.js';
-import { download, randomFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
+import { blobCount, download, randomFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
 
 const QUICK_FILES = fileURLToPath(new URL('./support/quick-expiry-files.ts', import.meta.url));
-
-function blobCount(host: TestHost): number {
-  const dir = path.join(host.dataDir, 'identities', host.persona!.slug, 'blobs', 'files');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.commit')).length : 0;
-}
 
 describe('files: an upload left unfinished by its page is given up after the idle limit', function () {
   this.timeout(180_000);

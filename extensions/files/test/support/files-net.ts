@@ -1,6 +1,7 @@
 /** Helpers for the files tests: real hosts (sdk/testing), uploads over HTTP, an independent root. */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestHostOptions, type TestRendezvous } from '@kith/sdk/testing';
 
 export const BS = 64 * 1024;
@@ -47,6 +48,12 @@ export async function waitState(host: TestHost, id: string, state: string, timeo
 export async function download(host: TestHost, id: string, range?: string): Promise<{ status: number; bytes: Uint8Array; headers: Headers }> {
   const res = await host.fetch(`/api/files/inbound/${id}/stream`, range ? { headers: { range } } : {});
   return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
+}
+
+/** How many blobs the files extension holds on `host` (its sealed copies, runs and hash lists). */
+export function blobCount(host: TestHost): number {
+  const dir = path.join(host.dataDir, 'identities', host.persona!.slug, 'blobs', 'files');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.endsWith('.commit')).length : 0;
 }
 
 /** Every file under `dir`, recursively. */

@@ -29,7 +29,7 @@ export interface WaveStore {
   count(): Promise<number>;
 }
 
-/** Run the migrations (once per persona), then hand out the queries. */
+/** Run the migrations (once per extension: every persona's rows share its tables), then hand out the queries. */
 export async function openWaveStore(storage: ExtensionStorage): Promise<WaveStore> {
   await storage.migrate(MIGRATIONS);
   const db = storage.db;
