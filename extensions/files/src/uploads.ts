@@ -136,8 +136,7 @@ export class Uploads {
       return record;
     }
     record.state = 'offered';
-    const n = Math.ceil(record.size / record.bs);
-    this.book.progress.set(record.id, () => (record.state === 'complete' ? record.size : 0 * n));
+    this.book.progress.set(record.id, () => (record.state === 'complete' ? record.size : 0));
     await this.book.save(record);
     const offer = { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt };
     await this.book.send(record, filesOffer, offer);
@@ -175,14 +174,15 @@ export class Uploads {
   }
 
   private async end(record: TransferRecord, state: 'cancelled' | 'failed', why: string): Promise<void> {
+    // The state changes before the first await, so a cancel and an idle tick that overlap end it once.
+    const blobs = [record.vault, record.hashesBlob];
     this.hashers.delete(record.id);
-    if (record.vault) await this.ctx.blobs.delete(record.vault).catch(() => undefined);
-    if (record.hashesBlob) await this.ctx.blobs.delete(record.hashesBlob).catch(() => undefined);
     record.vault = null;
     record.hashesBlob = null;
     record.state = state;
     record.error = why;
     delete (record as UploadRecord).chunks;
+    for (const blob of blobs) if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
     await this.book.save(record);
   }
 

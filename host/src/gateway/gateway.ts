@@ -87,7 +87,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     allowRequest: security.allowRequest,
   });
   io.engine.use(security.engineGuard);
-  answerStrayUpgrades(server, '/api/ws/');
+  // engine.io answers its path with a trailing slash (as it normalises the option).
+  answerStrayUpgrades(server, `${io.path().replace(/\/$/, '')}/`);
   io.use(security.socketGuard);
   const allowances: BodyAllowance[] = [];
   boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);
