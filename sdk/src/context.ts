@@ -340,13 +340,19 @@ export interface FriendCard {
   readonly verified?: boolean;
 }
 
-/** The active persona's friends (shared by all extensions). */
+/**
+ * The active persona's friends (shared by all extensions). Reading needs nothing; `save`, `update`
+ * and `remove` change whom the persona trusts and need the manifest permission `friends.manage`
+ * (else `KITH_ERR_FORBIDDEN`).
+ */
 export interface Friends {
   list(): Promise<readonly Friend[]>;
   get(peer: PeerKey): Promise<Friend | undefined>;
-  /** Save or update a friend (idempotent by `peer`). */
+  /** Save or update a friend (idempotent by `peer`). Needs `friends.manage`. */
   save(card: FriendCard): Promise<Friend>;
+  /** Needs `friends.manage`. `KITH_ERR_NOT_FOUND` for someone who is not a friend. */
   update(peer: PeerKey, changes: { label?: string; verified?: boolean; autoConnect?: boolean }): Promise<Friend>;
+  /** Needs `friends.manage`. */
   remove(peer: PeerKey): Promise<void>;
   /** The X25519 public key this persona uses towards `peer` (derived per friend). */
   ownX25519PublicKeyFor(peer: PeerKey): string;

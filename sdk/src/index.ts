@@ -27,6 +27,7 @@ export { EventRefused, MAX_REFUSAL_LENGTH, isEventRefused } from './event-refuse
 export { createServiceRef, SERVICE_ID_PATTERN, type ServiceRef } from './service-ref.js';
 export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './ui-event-map.js';
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
+export { EXTENSION_PERMISSIONS, type ExtensionPermission } from './permissions.js';
 export { SDK_API_VERSION } from './version.js';
 export { cleanLabel, hasUnshowable, MAX_LABEL_CHARS, showableLabel } from './shown-label.js';
 export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';

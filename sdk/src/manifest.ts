@@ -27,6 +27,12 @@ export interface ExtensionManifest {
   readonly enabledByDefault?: boolean;
   /** Proposed API this extension uses (names from `API_PROPOSALS`); see `ctx.proposed`. */
   readonly enabledApiProposals?: readonly string[];
+  /**
+   * Permissions it needs (names from `EXTENSION_PERMISSIONS`, API 1.3), e.g. `["friends.manage"]`
+   * for `ctx.friends.save`/`update`/`remove`. A third-party extension that lists any starts off
+   * until the user turns it on (the Extensions page shows what each allows).
+   */
+  readonly permissions?: readonly string[];
   /** Most bytes `ctx.blobs` may hold per persona. Default 1 GiB, at most 1 TiB. */
   readonly blobQuotaBytes?: number;
   /**

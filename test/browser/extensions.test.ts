@@ -54,7 +54,7 @@ describe('browser: extension contributions', function () {
     clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
-    for (const fixture of ['ringer', 'crashy', 'polls', 'stickers']) {
+    for (const fixture of ['ringer', 'crashy', 'polls', 'stickers', 'roster']) {
       fs.cpSync(path.join(ROOT, 'test/browser/fixtures', fixture), path.join(dataDir, 'extensions', fixture), { recursive: true });
     }
     kith = await startTestHost({ dataDir });
@@ -158,6 +158,45 @@ describe('browser: extension contributions', function () {
     await snap(page, 'extensions-09-faulted');
     await page.goto(kith.host.url + '/crashy');
     await page.getByTestId('not-found').waitFor();
+    await context.close();
+  });
+
+  it('asks before a third-party extension that wants to manage friends runs; keeping it off keeps it off', async () => {
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(kith.host.url + '/extensions');
+    const rosterCount = async () => {
+      const res = await kith.host.fetch('/api/roster/count');
+      return { status: res.status, body: await res.json() };
+    };
+    const card = page.locator('[data-extension="roster"]');
+    await card.getByTestId('awaiting-consent').waitFor();
+    expect(await card.getByTestId('permissions').textContent()).to.contain('add, rename, verify and remove your friends');
+    const toggle = card.getByRole('switch');
+    expect(await toggle.getAttribute('aria-checked')).to.equal('false');
+    expect((await rosterCount()).body.error.code).to.equal('KITH_ERR_EXTENSION_DISABLED');
+
+    await toggle.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('consent-permissions').waitFor();
+    expect(await dialog.textContent()).to.contain('Turn on Roster?').and.contain('Add, rename, verify and remove your friends');
+    await snap(page, 'extensions-10-consent');
+    await dialog.getByRole('button', { name: 'Keep it off' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await toggle.getAttribute('aria-checked')).to.equal('false');
+    expect((await rosterCount()).status).to.not.equal(200);
+
+    await toggle.click();
+    await page.getByRole('dialog').getByTestId('consent-allow').click();
+    await card.getByTestId('awaiting-consent').waitFor({ state: 'detached' });
+    expect(await toggle.getAttribute('aria-checked')).to.equal('true');
+    expect((await rosterCount()).body).to.deep.equal({ friends: 0 });
+    // Off and on again needs no second question: the grant is kept.
+    await toggle.click();
+    await page.waitForFunction(() => document.querySelector('[data-extension="roster"] [role="switch"]')?.getAttribute('aria-checked') === 'false');
+    await toggle.click();
+    await page.waitForFunction(() => document.querySelector('[data-extension="roster"] [role="switch"]')?.getAttribute('aria-checked') === 'true');
+    expect(await page.getByRole('dialog').count()).to.equal(0);
+    expect(errors).to.deep.equal([]);
     await context.close();
   });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Contributions } from '@kith/sdk';
+import { EXTENSION_PERMISSIONS, type Contributions, type ExtensionPermission } from '@kith/sdk';
 import type { ErrorReport, ExtensionRecord } from './extension-record.js';
 import type { ExtensionStatus } from './extension-manager.js';
 
@@ -20,6 +20,8 @@ export interface ExtensionEntry extends ExtensionStatus {
   readonly uiModuleUrl: string | null;
   /** The active persona's value of every declared setting. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** The permissions its manifest lists, each with the sentence the user is shown. */
+  readonly permissions: readonly { readonly id: string; readonly description: string }[];
 }
 
 /** The URL path the host serves a declared `uiModule` at: `/ext/<id>/<module path>`. */
@@ -48,5 +50,6 @@ export function toEntry(
     contributes: record.manifest?.contributes ?? {},
     uiModuleUrl: uiModulePath(record),
     settings,
+    permissions: (record.manifest?.permissions ?? []).map((id) => ({ id, description: EXTENSION_PERMISSIONS[id as ExtensionPermission] ?? id })),
   };
 }

@@ -25,6 +25,11 @@ export interface ExtensionStatus {
    * the restart clears `faulted`: a restart 1 s later must not hide that it crashed.
    */
   readonly lastCrash: CrashReport | null;
+  /**
+   * A third-party extension off until the user turns it on, agreeing to the permissions its
+   * manifest lists (none granted yet, or a new version asks for more).
+   */
+  readonly awaitingConsent: boolean;
 }
 
 /** A crash of an extension host: why, when (ms since the epoch), and how many in the restart window. */
@@ -75,6 +80,7 @@ export class ExtensionManager {
   readonly #lastCrashes = new Map<string, CrashReport>();
   #persona: ActivePersona | undefined;
   #enabled = new Map<string, boolean>();
+  #awaitingConsent = new Set<string>();
   #queue: Promise<void> = Promise.resolve();
   /** Queued changes not yet applied. */
   #pending = 0;
@@ -131,7 +137,8 @@ export class ExtensionManager {
     const problem = record.installError ?? this.#runFaults.get(id) ?? (enabled && !running ? this.#dependencyProblem(record) : undefined);
     const isolation = this.#o.isolate?.(record) ? 'process' : 'in-process';
     const lastCrash = this.#lastCrashes.get(id) ?? null;
-    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem), isolation, lastCrash };
+    const awaitingConsent = this.#persona !== undefined && this.#awaitingConsent.has(id);
+    return { enabled, running, faulted: problem !== undefined, error: problem === undefined ? null : reportError(problem), isolation, lastCrash, awaitingConsent };
   }
 
   /** Turn an extension on or off for the active persona; resolves once it has started or stopped. */
@@ -143,8 +150,10 @@ export class ExtensionManager {
       if (!persona) throw new KithError('KITH_ERR_LOCKED');
       // The switch belongs to the persona that asked; a persona change in between voids it.
       if (persona !== requestedFor) throw new KithError('KITH_ERR_CONFLICT', 'The active persona changed; nothing was switched');
-      await this.#o.enabledState.set(persona.info.slug, id, enabled);
+      // Turning it on is the user's consent to the permissions it lists now (enabled-state.ts).
+      await this.#o.enabledState.set(persona.info.slug, this.#byId.get(id)!, enabled);
       this.#enabled.set(id, enabled);
+      if (enabled) this.#awaitingConsent.delete(id);
       if (enabled) {
         // Turning it on again is the user's answer to a recorded crash: try once more.
         this.#runFaults.delete(id);
@@ -277,7 +286,9 @@ export class ExtensionManager {
     await this.#reconcile();
     this.#runFaults.clear();
     this.#lastCrashes.clear();
-    this.#enabled = persona ? await this.#o.enabledState.load(persona.info.slug, this.#o.records) : new Map();
+    const switches = persona ? await this.#o.enabledState.load(persona.info.slug, this.#o.records) : undefined;
+    this.#enabled = switches?.enabled ?? new Map();
+    this.#awaitingConsent = switches?.awaitingConsent ?? new Set();
     if (persona && this.#o.faults) {
       const versions = new Map(this.#o.records.map((r) => [r.id, r.version]));
       for (const [id, fault] of await this.#o.faults.load(persona.info.slug, versions)) this.#runFaults.set(id, fault);

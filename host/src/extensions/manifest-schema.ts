@@ -2,7 +2,7 @@ import { z } from 'zod';
 import semver from 'semver';
 import { shadowedRoutes } from './route-shadowing.js';
 import { MAX_BLOB_QUOTA_BYTES } from '../blobs/blob-limits.js';
-import { API_PROPOSALS, CONTROL_KINDS, ERROR_NAME_PATTERN, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
+import { API_PROPOSALS, CONTROL_KINDS, EXTENSION_PERMISSIONS, ERROR_NAME_PATTERN, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
@@ -92,6 +92,11 @@ const kithSchema = z.strictObject({
   enabledApiProposals: z
     .array(z.string().refine((name) => Object.hasOwn(API_PROPOSALS, name), `must be a proposal this host offers: ${Object.keys(API_PROPOSALS).join(', ')}`))
     .max(32)
+    .optional(),
+  permissions: z
+    .array(z.string().refine((name) => Object.hasOwn(EXTENSION_PERMISSIONS, name), `must be a permission this host knows: ${Object.keys(EXTENSION_PERMISSIONS).join(', ')}`))
+    .max(16)
+    .refine((names) => new Set(names).size === names.length, 'must not list a permission twice')
     .optional(),
   contributes: contributesSchema.optional(),
   errors: z.array(errorSchema).max(100).optional(),

@@ -10,6 +10,7 @@ import { openStorageChannel } from '../storage/host-storage-channel.js';
 import { extensionSealingKey, keyedTag, openBytes, openText, sealBytes, sealText } from '../storage/sealing.js';
 import { resealLegacyValues } from './legacy-reseal.js';
 import { personaFriends, type FriendTable } from './friend-store.js';
+import { permittedFriends } from './permitted-friends.js';
 import { peerKeyBytes } from './persona-keys.js';
 
 /**
@@ -95,6 +96,6 @@ export function identityProviders(database: Database, friends: FriendTable): Con
     storage: (scope) => storageFor(scope, database),
     sealing: (scope) => sealingFor(scope, database),
     keys: (scope) => keysFor(scope, friends),
-    friends: (scope) => personaFriends(friends, scope.persona),
+    friends: (scope) => permittedFriends(personaFriends(friends, scope.persona), scope),
   };
 }

@@ -59,12 +59,18 @@ export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promi
       },
       async bindUdp(options, onDatagram) {
         if (open >= MAX_LISTENERS) throw new KithError('KITH_ERR_RATE_LIMITED', `at most ${MAX_LISTENERS} UDP listeners`);
-        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new RangeError('port must be 0..65535');
-        if (options.untilMs !== undefined && options.untilMs <= Date.now()) throw new RangeError('untilMs is in the past');
+        if (!Number.isInteger(options?.port) || options.port < 0 || options.port > 65535) throw badRequest('port must be 0..65535');
+        if (options.family !== 'ipv4' && options.family !== 'ipv6') throw badRequest('family must be ipv4 or ipv6');
+        if (options.untilMs !== undefined && !(Number.isFinite(options.untilMs) && options.untilMs > Date.now())) throw badRequest('untilMs must be in the future');
+        if (typeof onDatagram !== 'function') throw badRequest('onDatagram must be a function');
         const socket = dgram.createSocket({ type: options.family === 'ipv6' ? 'udp6' : 'udp4', ipv6Only: options.family === 'ipv6' });
         await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(options.port, () => { socket.off('error', reject); resolve(); });
+          socket.once('error', (error: NodeJS.ErrnoException) => {
+            // A port in use (or refused) leaves no socket behind.
+            try { socket.close(); } catch { /* never bound */ }
+            reject(new KithError('KITH_ERR_CONFLICT', `Could not bind UDP port ${options.port} (${options.family}): ${error.code ?? error.message}`, { errno: error.code ?? null }));
+          });
+          socket.bind(options.port, () => { socket.removeAllListeners('error'); resolve(); });
         });
         open++;
         socket.on('error', () => undefined);
@@ -88,7 +94,8 @@ export function networkProvider(runtime: NetRuntime, refreshFriends: () => Promi
           {
             local: toEndpoint(address.address, address.port),
             send: (data: Uint8Array, to: import('@kith/sdk').Endpoint) => new Promise<void>((resolve, reject) => {
-              if (data.length > MAX_RECEIVE) return reject(new RangeError('datagram above 1500 bytes'));
+              if (!(data instanceof Uint8Array)) return reject(badRequest('a datagram is a Uint8Array'));
+              if (data.length > MAX_RECEIVE) return reject(new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `a datagram holds at most ${MAX_RECEIVE} bytes (this one ${data.length})`));
               const target = options.family === 'ipv6' ? socketAddress(to) : to.address;
               socket.send(data, to.port, target, (error) => (error ? reject(error) : resolve()));
             }),

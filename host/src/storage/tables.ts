@@ -11,6 +11,8 @@ export interface HostTables {
     extension_id: string;
     enabled: number;
     updated_at: number;
+    /** JSON array of the permissions granted when it was turned on (010); null before. */
+    granted: string | null;
   };
   /**
    * Saved friends (002-friends, sealed by 006); `persona` is the persona's master public key hex.

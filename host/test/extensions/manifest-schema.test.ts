@@ -33,6 +33,18 @@ function problemsOf(pkg: unknown): string[] {
 }
 
 describe('extensions: manifest schema', () => {
+  it('takes the permissions the SDK names, each once', () => {
+    const asking = valid();
+    (asking.kith as Record<string, unknown>).permissions = ['friends.manage'];
+    expect(validatePackage(asking).manifest.permissions).to.deep.equal(['friends.manage']);
+    const unknown = valid();
+    (unknown.kith as Record<string, unknown>).permissions = ['files.read-all'];
+    expect(problemsOf(unknown).join()).to.contain('kith.permissions.0: must be a permission this host knows: friends.manage');
+    const twice = valid();
+    (twice.kith as Record<string, unknown>).permissions = ['friends.manage', 'friends.manage'];
+    expect(problemsOf(twice).join()).to.contain('kith.permissions: must not list a permission twice');
+  });
+
   it('accepts a complete manifest and returns it typed', () => {
     const pkg = validatePackage(valid());
     expect(pkg.manifest.id).to.equal('hello');

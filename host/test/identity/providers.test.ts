@@ -13,10 +13,10 @@ import { identityProviders } from '../../src/identity/context-providers.js';
 
 const QUICK = { m: 1024, t: 1, p: 1 };
 
-function scopeFor(persona: ActivePersona, id = 'calls'): ExtensionScope {
+function scopeFor(persona: ActivePersona, id = 'calls', permissions: readonly string[] = ['friends.manage']): ExtensionScope {
   return {
     extension: { id, version: '1.0.0', builtin: true, root: '/' },
-    manifest: {} as ExtensionScope['manifest'],
+    manifest: { permissions } as unknown as ExtensionScope['manifest'],
     persona,
     log: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     track: (r) => r,
@@ -40,7 +40,7 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
   let table: FriendTable;
   let alice: ActivePersona;
   let bob: ActivePersona;
-  let ctx: (persona: ActivePersona, id?: string) => Pick<ExtensionContext, 'friends' | 'keys' | 'sealing'>;
+  let ctx: (persona: ActivePersona, id?: string, permissions?: readonly string[]) => Pick<ExtensionContext, 'friends' | 'keys' | 'sealing'>;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-providers-'));
@@ -52,8 +52,8 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
     bob = registry.unlocked('bob')!;
     table = new FriendTable(database.db);
     const providers = identityProviders(database, table);
-    ctx = (persona, id) => {
-      const scope = scopeFor(persona, id);
+    ctx = (persona, id, permissions) => {
+      const scope = scopeFor(persona, id, permissions);
       return { friends: providers.friends!(scope), keys: providers.keys!(scope), sealing: providers.sealing!(scope) };
     };
   });
@@ -106,6 +106,24 @@ describe('identity providers: friends, keys.friendKey, sealing', () => {
     expect(await code(a.save(card(alice, alice, a)))).to.equal('KITH_ERR_BAD_REQUEST');
     expect(await code(a.get('not-hex'))).to.equal('KITH_ERR_BAD_REQUEST');
     subs.forEach((s) => s.dispose());
+  });
+
+  it('friends: save, update and remove need the permission friends.manage; reading needs none', async () => {
+    const a = ctx(alice);
+    const reader = ctx(alice, 'reader', []);
+    await a.friends.save(card(bob, alice, ctx(bob).friends));
+    const peer = bob.info.masterPublicKey;
+    await a.friends.update(peer, { verified: false });
+    expect((await reader.friends.list()).map((f) => f.peer)).to.deep.equal([peer]);
+    expect((await reader.friends.get(peer))?.label).to.equal((await a.friends.get(peer))?.label);
+    expect(reader.friends.ownX25519PublicKeyFor(peer)).to.equal(a.friends.ownX25519PublicKeyFor(peer));
+    expect(await code(reader.friends.save(card(bob, alice, ctx(bob).friends)))).to.equal('KITH_ERR_FORBIDDEN');
+    expect(await code(reader.friends.update(peer, { verified: true }))).to.equal('KITH_ERR_FORBIDDEN');
+    expect(await code(reader.friends.remove(peer))).to.equal('KITH_ERR_FORBIDDEN');
+    // Nothing changed: still one friend, still unverified.
+    expect((await a.friends.list()).map((f) => [f.peer, f.verified])).to.deep.equal([[peer, false]]);
+    // With the permission the same calls go through (the next tests expect bob verified).
+    expect((await a.friends.update(peer, { verified: true })).verified).to.equal(true);
   });
 
   it('keys.friendKey: both friends derive the same key; it differs per info, salt and extension', async () => {

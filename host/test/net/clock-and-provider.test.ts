@@ -77,14 +77,30 @@ describe('net/network-provider (ctx.network)', () => {
     sender.close();
   });
 
-  it('refuses a window already over and a bad port', async () => {
+  it('refuses a window already over, a bad port or family, a port in use (leaving no socket) and an oversized datagram, as KithErrors', async () => {
     const network = networkProvider(runtime)(scope);
-    let error: unknown;
-    try { await network.bindUdp({ port: 0, family: 'ipv4', untilMs: Date.now() - 1 }, () => undefined); } catch (e) { error = e; }
-    expect(error).to.be.instanceOf(RangeError);
-    error = undefined;
-    try { await network.bindUdp({ port: 70_000, family: 'ipv4' }, () => undefined); } catch (e) { error = e; }
-    expect(error).to.be.instanceOf(RangeError);
+    const codeOf = async (attempt: () => Promise<unknown>) => {
+      try { await attempt(); } catch (e) { return (e as { code?: string }).code; }
+      return 'no error';
+    };
+    expect(await codeOf(() => network.bindUdp({ port: 0, family: 'ipv4', untilMs: Date.now() - 1 }, () => undefined))).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(await codeOf(() => network.bindUdp({ port: 70_000, family: 'ipv4' }, () => undefined))).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(await codeOf(() => network.bindUdp({ port: 0, family: 'ipx' as 'ipv4' }, () => undefined))).to.equal('KITH_ERR_BAD_REQUEST');
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((r) => taken.bind(0, '0.0.0.0', () => r()));
+    const handlesBefore = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    for (let i = 0; i < 20; i++) {
+      expect(await codeOf(() => network.bindUdp({ port: taken.address().port, family: 'ipv4' }, () => undefined))).to.equal('KITH_ERR_CONFLICT');
+    }
+    await sleep(100); // a closed socket leaves the handle list on a later tick
+    expect((process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length, 'failed binds leave no socket').to.be.at.most(handlesBefore);
+    taken.close();
+    const listener = await network.bindUdp({ port: 0, family: 'ipv4' }, () => undefined);
+    expect(await codeOf(() => listener.send(new Uint8Array(1501), listener.local))).to.equal('KITH_ERR_PAYLOAD_TOO_LARGE');
+    listener.dispose();
+    // Twenty refused binds spent none of the extension's 16 listeners.
+    const many = await Promise.all(Array.from({ length: 16 }, () => network.bindUdp({ port: 0, family: 'ipv4' }, () => undefined)));
+    many.forEach((l) => l.dispose());
   });
 
   it('discover() answers null endpoints when no STUN server answers (no throw)', async function () {

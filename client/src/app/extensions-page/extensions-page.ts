@@ -1,12 +1,14 @@
 import { ChangeDetectionStrategy, Component, inject, signal, type OnInit } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { MatCardModule } from '@angular/material/card';
+import { MatDialog } from '@angular/material/dialog';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { describeError } from '../api/api-error';
 import type { ExtensionEntry } from '../extensions/extension-entry';
 import { ExtensionsStore } from '../extensions/extensions-store';
 import { IdentityStore } from '../session/identity-store';
+import { PermissionConsent } from './permission-consent';
 
 /** Every extension, with a per-persona on/off switch, its contributions and faulted state. */
 @Component({
@@ -20,6 +22,7 @@ export class ExtensionsPage implements OnInit {
   protected readonly store = inject(ExtensionsStore);
   protected readonly identity = inject(IdentityStore);
   readonly #snackBar = inject(MatSnackBar);
+  readonly #dialog = inject(MatDialog);
   protected readonly busy = signal<string | null>(null);
   protected readonly loadError = signal<string | null>(null);
 
@@ -31,9 +34,13 @@ export class ExtensionsPage implements OnInit {
     }
   }
 
-  protected async toggle(extension: ExtensionEntry, enabled: boolean): Promise<void> {
+  protected async toggle(extension: ExtensionEntry, enabled: boolean, toggle?: { checked: boolean }): Promise<void> {
     this.busy.set(extension.id);
     try {
+      if (enabled && extension.awaitingConsent && !(await this.#consents(extension))) {
+        if (toggle) toggle.checked = false;
+        return;
+      }
       await this.store.setEnabled(extension.id, enabled);
       this.#snackBar.open(`${extension.name} turned ${enabled ? 'on' : 'off'} for ${this.identity.active()?.label ?? 'this persona'}`, undefined, { duration: 3000 });
     } catch (error) {
@@ -41,6 +48,20 @@ export class ExtensionsPage implements OnInit {
     } finally {
       this.busy.set(null);
     }
+  }
+
+  async #consents(extension: ExtensionEntry): Promise<boolean> {
+    const dialog = this.#dialog.open<PermissionConsent, ExtensionEntry, boolean>(PermissionConsent, {
+      data: extension,
+      autoFocus: 'first-heading',
+      maxWidth: '95vw',
+    });
+    const answer = await new Promise<boolean | undefined>((resolve) => dialog.afterClosed().subscribe(resolve));
+    return answer === true;
+  }
+
+  protected permissionList(extension: ExtensionEntry): string {
+    return extension.permissions.map((p) => p.description.charAt(0).toLowerCase() + p.description.slice(1)).join('; ');
   }
 
   protected summary(extension: ExtensionEntry): string {

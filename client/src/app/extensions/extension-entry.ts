@@ -26,6 +26,15 @@ export interface ExtensionEntry {
   readonly uiModuleUrl: string | null;
   /** The active persona's value of every declared setting. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /** What its manifest asks to be allowed, each with the sentence shown to the user. */
+  readonly permissions: readonly ExtensionPermissionEntry[];
+  /** Off until the user turns it on, allowing its permissions (a new install, or a version asking for more). */
+  readonly awaitingConsent: boolean;
+}
+
+export interface ExtensionPermissionEntry {
+  readonly id: string;
+  readonly description: string;
 }
 
 /** A contribution together with the extension it comes from. */
@@ -62,7 +71,16 @@ export function normaliseExtension(raw: Raw): ExtensionEntry {
     contributes,
     uiModuleUrl: typeof uiModuleUrl === 'string' && uiModuleUrl.startsWith('/') ? uiModuleUrl : null,
     settings: (raw['settings'] && typeof raw['settings'] === 'object' ? raw['settings'] : {}) as Record<string, unknown>,
+    permissions: readPermissions(raw['permissions']),
+    awaitingConsent: Boolean(raw['awaitingConsent'] ?? raw['awaiting_consent']),
   };
+}
+
+function readPermissions(raw: unknown): ExtensionPermissionEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((p): p is Raw => !!p && typeof p === 'object')
+    .map((p) => ({ id: String(p['id'] ?? ''), description: String(p['description'] ?? p['id'] ?? '') }));
 }
 
 function readCrash(raw: unknown): ExtensionEntry['lastCrash'] {

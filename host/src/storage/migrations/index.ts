@@ -8,6 +8,7 @@ import { friendsSealed } from './006-friends-sealed.js';
 import { busPeerTags } from './007-bus-peer-tags.js';
 import { busSendTags } from './008-bus-send-tags.js';
 import { busStreamUse } from './009-bus-stream-use.js';
+import { extensionGrants } from './010-extension-grants.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -23,4 +24,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-bus-peer-tags': busPeerTags,
   '008-bus-send-tags': busSendTags,
   '009-bus-stream-use': busStreamUse,
+  '010-extension-grants': extensionGrants,
 };
