@@ -4,6 +4,7 @@
 // the host only over the fork's IPC channel (structured clone: 'advanced' serialization).
 // The ExtensionContext it builds is table-driven (remote-members.json): each member is an RPC.
 import './loopback-guard.mjs';
+import './process-guard.mjs';
 import { createSealing } from './child-sealing.mjs';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';

@@ -8,6 +8,7 @@ import type { ExtensionRecord } from '../extension-record.js';
 import type { ExtensionRun } from '../extension-run.js';
 import { insideRoot } from '../discovery.js';
 import { deadlineError } from '../activation-deadline.js';
+import { assertNoEscapingLinks } from './folder-links.js';
 import { processFlags } from './process-flags.js';
 import { channelState, HostHandles } from './host-handles.js';
 import { mirrorSnapshots, ownKeysOf, plainServices } from './snapshots.js';
@@ -305,6 +306,11 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     activate(context: ExtensionContext) {
       // Found when an extension starts, never at module load: the packaged executable writes its
       // extension host script out then (process-flags.ts).
+      try {
+        assertNoEscapingLinks(record.root);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const flags = processFlags(record.root, memoryMb);
       if (!flags) {
         return Promise.reject(

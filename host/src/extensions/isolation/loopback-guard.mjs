@@ -5,8 +5,46 @@
 import dns from 'node:dns';
 import net from 'node:net';
 
-const LOCAL = [/^127\./, /^0\.0\.0\.0$/, /^::1?$/, /^::ffff:127\./i, /^::ffff:0\.0\.0\.0$/i, /^0:0:0:0:0:0:0:[01]$/, /^localhost\.?$/i, /\.localhost\.?$/i];
-const isLocal = (address) => typeof address === 'string' && LOCAL.some((pattern) => pattern.test(address.replace(/^\[|\]$/g, '')));
+const LOCAL_NAMES = [/^localhost\.?$/i, /\.localhost\.?$/i];
+
+/** 127.0.0.0/8 and 0.0.0.0/8 (Linux connects 0.x to this machine). */
+const isLocalIpv4 = (first) => first === 127 || first === 0;
+
+/** An IPv6 literal as its eight 16-bit words (a trailing dotted quad counts as two). */
+function ipv6Words(text) {
+  let address = text.toLowerCase();
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number);
+    address = `${address.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = address.split('::');
+  const front = head ? head.split(':') : [];
+  const back = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const middle = tail === undefined ? [] : Array(8 - front.length - back.length).fill('0');
+  return [...front, ...middle, ...back].map((word) => parseInt(word, 16));
+}
+
+/**
+ * This machine, whatever the spelling: loopback and unspecified addresses of both families,
+ * IPv4-mapped (`::ffff:127.0.0.1`, which URL parsers write `::ffff:7f00:1`), IPv4-compatible
+ * and IPv4-translated forms of them, and localhost names.
+ */
+function isLocal(address) {
+  if (typeof address !== 'string') return false;
+  const host = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (LOCAL_NAMES.some((pattern) => pattern.test(host))) return true;
+  const family = net.isIP(host);
+  if (family === 4) return isLocalIpv4(Number(host.split('.')[0]));
+  if (family !== 6) return false;
+  const w = ipv6Words(host);
+  const zeros = (n) => w.slice(0, n).every((word) => word === 0);
+  if (zeros(7) && (w[7] === 0 || w[7] === 1)) return true; // :: and ::1
+  const embeddedIpv4 = zeros(5) && w[5] === 0xffff; // ::ffff:a.b.c.d
+  const compatible = zeros(6); // ::a.b.c.d
+  const translated = zeros(4) && w[4] === 0xffff && w[5] === 0; // ::ffff:0:a.b.c.d
+  return (embeddedIpv4 || compatible || translated) && isLocalIpv4(w[6] >> 8);
+}
 const refused = (what) => Object.assign(new Error(`An extension may not connect to this machine (${what})`), { code: 'ERR_ACCESS_DENIED' });
 
 /** dns.lookup, refusing answers that are this machine. */
