@@ -26,7 +26,8 @@ Environment:
   KITH_LOG         log level: trace, debug, info, warn, error (default info)
   KITH_ACTIVATE_TIMEOUT_MS  an extension's activate deadline in ms (default 5000)
   KITH_EXTENSION_ISOLATION  in-process: run third-party extensions in Kith's own
-                            process (to debug one; default: each in its own)
+                            process (to debug one, from a checkout only;
+                            default: each in its own)
 `;
 
 /** Parse argv (without node and script). Unknown flags are an error, not ignored. */

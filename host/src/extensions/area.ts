@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
 import { SDK_API_VERSION } from '@kith/sdk';
+import { isSingleExecutable } from '../config.js';
 import { buildCatalog, routesUnmountable } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
 import { fromStaticList, scanFolder, type StaticExtension } from './discovery.js';
@@ -43,8 +44,16 @@ export interface ExtensionSources {
   readonly builtinEntries?: ReadonlyMap<string, () => Promise<unknown>>;
 }
 
-function isolationFromEnv(): 'process' | 'in-process' {
-  return process.env.KITH_EXTENSION_ISOLATION === 'in-process' ? 'in-process' : 'process';
+/**
+ * `KITH_EXTENSION_ISOLATION=in-process` from a checkout. The single executable cannot import an
+ * extension's module into its own process (its embedded script has no dynamic import), so there
+ * it says so once and keeps each extension in its own process, where they run.
+ */
+function isolationFromEnv(log: Kernel['log']): 'process' | 'in-process' {
+  if (process.env.KITH_EXTENSION_ISOLATION !== 'in-process') return 'process';
+  if (!isSingleExecutable()) return 'in-process';
+  log.warn('KITH_EXTENSION_ISOLATION=in-process works only from a checkout (node --import tsx host/src/main.ts); the executable runs each third-party extension in its own process');
+  return 'process';
 }
 
 /** `KITH_ACTIVATE_TIMEOUT_MS`: a whole number of ms from 100 to 600 000, else the default. */
@@ -93,6 +102,7 @@ export function createExtensionsArea(
   // A duplicate's or a refused pattern would shadow or clash with the owner's; everyone else's stay mounted so
   // that an off or faulted extension's routes answer 404 / 503 naming it.
   for (const record of records) if (!routesUnmountable(record)) routes.declare(record);
+  const isolation = sources.isolation ?? isolationFromEnv(kernel.log);
   manager = new ExtensionManager({
     kernel,
     gate: identity.gate,
@@ -101,7 +111,7 @@ export function createExtensionsArea(
     faults: new FaultStore(kernel.database.db),
     contextDeps: { kernel, providers, routes, services, settings },
     activateTimeoutMs: sources.activateTimeoutMs ?? activateTimeoutFromEnv(),
-    isolate: (record) => !record.builtin && (sources.isolation ?? isolationFromEnv()) === 'process',
+    isolate: (record) => !record.builtin && isolation === 'process',
     ...(sources.processLimits ? { processLimits: sources.processLimits } : {}),
     ...(sources.restartLimits ? { restartLimits: sources.restartLimits } : {}),
   });
