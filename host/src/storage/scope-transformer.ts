@@ -72,6 +72,17 @@ export class ScopeTransformer extends OperationNodeTransformer {
     return SchemableIdentifierNode.create(this.#physical(name));
   }
 
+  /**
+   * The extension's own column references: none may name the persona column, in any case (SQLite
+   * reads `PERSONA` and `"Persona"` as `persona`). Reading it would tell nothing new, but writing
+   * it moved rows into another persona. The host's own persona references are added after this
+   * pass and never come through here.
+   */
+  protected override transformColumn(node: ColumnNode, queryId?: QueryId): ColumnNode {
+    if (isPersonaColumn(node.column.name)) throw refuse('the persona column is managed by the host');
+    return super.transformColumn(node, queryId);
+  }
+
   /** Kysely writes an order direction as a raw `asc`/`desc`; nothing else passes. */
   protected override transformRaw(node: RawNode, queryId?: QueryId): RawNode {
     if (node.parameters.length === 0 && node.sqlFragments.length === 1 && DIRECTIONS.has(node.sqlFragments[0]!)) return super.transformRaw(node, queryId);
@@ -295,7 +306,7 @@ export class ScopeTransformer extends OperationNodeTransformer {
 
   #refusePersonaColumn(column: OperationNode): void {
     const name = ColumnNode.is(column) ? column.column.name : ReferenceNode.is(column) && ColumnNode.is(column.column) ? column.column.column.name : undefined;
-    if (name === PERSONA_COLUMN) throw refuse('the persona column is managed by the host');
+    if (name !== undefined && isPersonaColumn(name)) throw refuse('the persona column is managed by the host');
   }
 
   #collectCtes(node: OperationNode): Set<string> {
@@ -331,6 +342,11 @@ export class ScopeTransformer extends OperationNodeTransformer {
     }
     return names;
   }
+}
+
+/** SQLite compares names without case. */
+function isPersonaColumn(name: string): boolean {
+  return name.toLowerCase() === PERSONA_COLUMN;
 }
 
 function refuse(reason: string): KithError {

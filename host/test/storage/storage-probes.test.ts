@@ -83,6 +83,14 @@ const PROBES: Record<string, Probe> = {
   'DROP TABLE outside migrate()': (db) => db.schema.dropTable('messages').execute(),
   'INSERT OR REPLACE': (db) => db.replaceInto('messages').values({ body: 'x' }).execute(),
   'writing the persona column': (db) => db.updateTable('messages').set({ persona: ALICE }).execute(),
+  // SQLite's names are case-insensitive: "PERSONA" is the persona column.
+  'writing the persona column in capitals': (db) => db.updateTable('messages').set({ PERSONA: ALICE }).execute(),
+  'inserting with the persona column in mixed case': (db) => db.insertInto('messages').values({ body: 'planted', Persona: ALICE }).execute(),
+  'upserting into the persona column in capitals': (db) =>
+    db.insertInto('messages').values({ row_id: 3, body: 'x' }).onConflict((oc) => oc.column('row_id').doUpdateSet({ PERSONA: ALICE } as any)).execute(),
+  'reading the persona column': (db) => db.selectFrom('messages').select(['persona', 'body']).execute(),
+  'filtering on the persona column': (db) => db.selectFrom('messages').select('body').where('persona', '=', ALICE).execute(),
+  'reading the persona column by a qualified reference': (db) => db.selectFrom('messages').select('messages.PERSONA as p').execute(),
 };
 
 /** What a probe would have leaked: another persona's text or the schema. */
