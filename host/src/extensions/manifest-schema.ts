@@ -40,7 +40,13 @@ const clientRoute = text(128)
     const params = route.split('/').filter((part) => part.startsWith(':'));
     return new Set(params).size === params.length;
   }, 'must not name a parameter twice');
-const navSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: clientRoute, view: localId });
+/** The shell's own pages: it matches them first, so a contributed route under one would never show. */
+export const SHELL_PAGES: ReadonlySet<string> = new Set(['login', 'chats', 'connect', 'extensions', 'settings']);
+const pageRoute = clientRoute.refine(
+  (route) => !SHELL_PAGES.has(route.split('/')[0]!.toLowerCase()),
+  `must not start with a page of the shell (${[...SHELL_PAGES].join(', ')}): the shell would show its own page there`,
+);
+const navSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: pageRoute, view: localId });
 const viewSchema = z.strictObject({
   id: localId,
   slot: z.string()
@@ -51,7 +57,8 @@ const viewSchema = z.strictObject({
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),
 });
 const slotSchema = z.strictObject({ id: z.string().regex(OPEN_SLOT_PATTERN, 'must be "<ext-id>.<name>" (lowercase letters, digits, dashes)'), description: text(200).optional() });
-const peerActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: text(128) });
+/** A peer action opens a page of the app (`call/:peer`), never another site. */
+const peerActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: pageRoute });
 const settingSchema = z.strictObject({
   id: localId,
   type: z.enum(['boolean', 'string', 'number']),

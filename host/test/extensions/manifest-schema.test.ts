@@ -33,6 +33,18 @@ function problemsOf(pkg: unknown): string[] {
 }
 
 describe('extensions: manifest schema', () => {
+  it('refuses a page route under a shell page and a peer action that leaves the app', () => {
+    const shadowing = valid();
+    shadowing.kith.contributes.nav[0]!.route = 'settings';
+    expect(problemsOf(shadowing).join()).to.contain('kith.contributes.nav.0.route: must not start with a page of the shell');
+    const outward = valid();
+    (outward.kith.contributes as Record<string, unknown>).peerActions = [{ id: 'hello.out', label: 'Out', icon: 'call', route: 'https://evil.example/:peer' }];
+    expect(problemsOf(outward).join()).to.contain('kith.contributes.peerActions.0.route: must be segments');
+    const fine = valid();
+    (fine.kith.contributes as Record<string, unknown>).peerActions = [{ id: 'hello.ring', label: 'Ring', icon: 'call', route: 'hello/:peer' }];
+    expect(validatePackage(fine).manifest.contributes?.peerActions?.[0]?.route).to.equal('hello/:peer');
+  });
+
   it('takes the permissions the SDK names, each once', () => {
     const asking = valid();
     (asking.kith as Record<string, unknown>).permissions = ['friends.manage'];
