@@ -17,6 +17,13 @@ import { MediaOpener, MediaSealer } from './media-seal.js';
 
 export const RING_TIMEOUT_SETTING = 'calls.ring-timeout-s';
 const DEFAULT_RING_TIMEOUT_S = 30;
+/** An offer stamped further ahead of this clock than this is not rung (clock skew allowance). */
+export const MAX_OFFER_SKEW_MS = 60_000;
+/** Rings one friend may cause per window; offers past it are answered `busy` without ringing. */
+export const RING_LIMIT = 3;
+export const RING_WINDOW_MS = 5 * 60_000;
+/** The friend's keyframe requests (PLI) reach the page at most once per this interval. */
+export const PLI_MIN_INTERVAL_MS = 500;
 /** How long a call waits for its session to come back after a drop before it ends on this side. */
 export const RECONNECT_GRACE_MS = 6_000;
 const CONTROL = { priority: 'control' } as const;
@@ -39,6 +46,18 @@ export interface CallCounters {
   stray: number;
   /** Frames from the page while no call was active or the mic/camera was muted. */
   dropped: number;
+  /** Offers answered `busy` without ringing: the friend rang too often (RING_LIMIT per RING_WINDOW_MS). */
+  offersThrottled: number;
+  /** Offers not rung because their timestamp was too far in the future. */
+  offersFuture: number;
+  /** The friend's keyframe requests not passed on (closer than PLI_MIN_INTERVAL_MS to the last). */
+  plisDropped: number;
+}
+
+/** The rings one friend caused in the current window, and whether a throttled offer was recorded since. */
+interface RingWindow {
+  at: number[];
+  recorded: boolean;
 }
 
 export class CallService {
@@ -46,7 +65,9 @@ export class CallService {
   private ringTimer: Disposable | undefined;
   private reconnectTimer: Disposable | undefined;
   private readonly sinks = new Set<(frame: Uint8Array) => void>();
-  readonly counters: CallCounters = { framesSent: 0, framesReceived: 0, forged: 0, replayed: 0, stray: 0, dropped: 0 };
+  /** Per friend (so bounded by the friend list): the rings of the last RING_WINDOW_MS. */
+  private readonly rings = new Map<PeerKey, RingWindow>();
+  readonly counters: CallCounters = { framesSent: 0, framesReceived: 0, forged: 0, replayed: 0, stray: 0, dropped: 0, offersThrottled: 0, offersFuture: 0, plisDropped: 0 };
 
   /**
    * `onEnded` hears of every call that ends here (the history records it); it runs after the
@@ -74,10 +95,21 @@ export class CallService {
 
   // ----- local actions (routes) ------------------------------------------------------------
 
+  /**
+   * Call `peer`. A call already going is a conflict, except an incoming one still ringing: the
+   * user calls out instead of answering, so that ring is declined (the caller hears `busy`) and
+   * a friend ringing over and over cannot keep the user from calling anyone.
+   */
   async start(peer: PeerKey, withVideo: boolean): Promise<string> {
-    if (this.call) throw new KithError('KITH_ERR_CONFLICT', 'A call is already in progress');
+    this.ensurePreemptable();
     if (!(await this.ctx.friends.get(peer))) throw new KithError('KITH_ERR_NOT_FOUND', 'Not a friend');
     if (!this.ctx.sessions.get(peer)) throw new KithError('KITH_ERR_NO_SESSION', 'The friend is not connected');
+    this.ensurePreemptable();
+    const ringing = this.call;
+    if (ringing) {
+      this.end(ringing, 'rejected');
+      this.ctx.sessions.send(ringing.peer, ringing.sid, callReject.name, callReject.encode({ sid: ringing.sid, reason: 'busy' }), undefined, CONTROL).catch(() => undefined);
+    }
     const sid = randomBytes(16).toString('hex');
     const salt = randomBytes(8).toString('hex');
     this.call = { sid, peer, role: 'caller', salt, withVideo, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false };
@@ -89,6 +121,7 @@ export class CallService {
   async accept(peer: PeerKey, sid: string): Promise<void> {
     const call = this.expect(peer, sid, 'callee', 'ringing');
     await this.activate(call);
+    this.rings.get(peer)?.at.pop(); // an answered call does not count against the friend's rings
     await this.ctx.sessions.send(peer, sid, callAccept.name, callAccept.encode({ sid }), undefined, CONTROL);
     this.ctx.events.emit('accepted', { peer, stream_id: sid });
   }
@@ -164,6 +197,16 @@ export class CallService {
     const header = callFeedback.decode(event.header);
     const call = this.call;
     if (!header || call?.phase !== 'active' || call.peer !== event.peer || call.sid !== event.stream) return;
+    if (header.pli) {
+      // Each PLI makes the page encode a keyframe: a friend asking many times a second would make
+      // every frame one. An honest receiver repeats its request once a second.
+      const now = Date.now();
+      if (call.lastPliAt !== undefined && now - call.lastPliAt < PLI_MIN_INTERVAL_MS) {
+        this.counters.plisDropped++;
+        return;
+      }
+      call.lastPliAt = now;
+    }
     const out = new Uint8Array(11);
     const view = new DataView(out.buffer);
     out[0] = FEEDBACK_TYPE;
@@ -177,12 +220,29 @@ export class CallService {
   async onOffer(event: InboundEvent): Promise<void> {
     const offer = callOffer.decode(event.header);
     if (!offer || offer.sid !== event.stream) return;
-    if (Date.now() - offer.ts > this.ringTimeoutMs()) return; // a stale offer from the queue: the caller gave up
-    if (this.call) {
-      if (this.call.sid === offer.sid) return; // a retransmission
-      await this.ctx.sessions.send(event.peer, offer.sid, callReject.name, callReject.encode({ sid: offer.sid, reason: 'busy' }), undefined, CONTROL);
+    const now = Date.now();
+    if (now - offer.ts > this.ringTimeoutMs()) return; // a stale offer from the queue: the caller gave up
+    if (offer.ts - now > MAX_OFFER_SKEW_MS) {
+      // Stamped in the future past any clock skew: it would dodge the staleness check.
+      this.counters.offersFuture++;
       return;
     }
+    if (this.call?.sid === offer.sid) return; // a retransmission
+    const busy = () => this.ctx.sessions.send(event.peer, offer.sid, callReject.name, callReject.encode({ sid: offer.sid, reason: 'busy' }), undefined, CONTROL);
+    if (this.call) return void (await busy());
+    const recent = this.ringWindow(event.peer, now);
+    if (recent.at.length >= RING_LIMIT) {
+      // Rung too often: not rung, answered busy, and one "missed call" recorded per window (the
+      // history collapses it with the missed calls before it).
+      this.counters.offersThrottled++;
+      if (!recent.recorded) {
+        recent.recorded = true;
+        this.onEnded?.({ stream_id: offer.sid, peer: event.peer, direction: 'incoming', reason: 'missed', duration_ms: 0, started_at: now, ended_at: now });
+      }
+      return void (await busy());
+    }
+    recent.at.push(now);
+    recent.recorded = false;
     this.call = { sid: offer.sid, peer: event.peer, role: 'callee', salt: offer.salt, withVideo: offer.video, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false };
     this.armRingTimer(offer.sid);
     this.ctx.events.emit('offered', { peer: event.peer, stream_id: offer.sid, with_video: offer.video });
@@ -349,6 +409,23 @@ export class CallService {
         this.ctx.sessions.send(call.peer, sid, callHangup.name, callHangup.encode({ sid }), undefined, CONTROL).catch(() => undefined);
       }
     }, this.ringTimeoutMs());
+  }
+
+  /** The friend's rings still inside RING_WINDOW_MS; friends with none are forgotten. */
+  private ringWindow(peer: PeerKey, now: number): RingWindow {
+    for (const [key, entry] of this.rings) {
+      entry.at = entry.at.filter((t) => now - t < RING_WINDOW_MS);
+      if (entry.at.length === 0 && key !== peer) this.rings.delete(key);
+    }
+    let window = this.rings.get(peer);
+    if (!window) this.rings.set(peer, (window = { at: [], recorded: false }));
+    return window;
+  }
+
+  /** Only no call, or an incoming one still ringing, lets the user start a call. */
+  private ensurePreemptable(): void {
+    const call = this.call;
+    if (call && !(call.role === 'callee' && call.phase === 'ringing')) throw new KithError('KITH_ERR_CONFLICT', 'A call is already in progress');
   }
 
   private ringTimeoutMs(): number {

@@ -32,6 +32,8 @@ export interface Call {
   cameraOff: boolean;
   remoteMuted: boolean;
   remoteCameraOff: boolean;
+  /** When the friend's last keyframe request was passed to the page (Date.now()). */
+  lastPliAt?: number;
 }
 
 /** What `GET /calls/status` shows of a call: no key material. */

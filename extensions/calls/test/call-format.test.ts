@@ -25,6 +25,9 @@ describe('calls UI wording', () => {
     const missed = historyLine({ direction: 'incoming', reason: 'missed', duration_ms: 0, ended_at: at });
     expect(missed.label).to.match(/^Missed call · /);
     expect(missed.missed).to.equal(true);
+    // Missed calls in a row share one record (the host collapses them) and say how many.
+    expect(historyLine({ direction: 'incoming', reason: 'missed', duration_ms: 0, ended_at: at, count: 4 })).to.include({ missed: true }).and.have.property('label').that.matches(/^4 missed calls · /);
+    expect(historyLine({ direction: 'incoming', reason: 'missed', duration_ms: 0, ended_at: at, count: 1 }).label).to.match(/^Missed call · /);
     expect(historyLine({ direction: 'outgoing', reason: 'missed', duration_ms: 0, ended_at: at }).label).to.match(/^No answer · /);
     expect(historyLine({ direction: 'outgoing', reason: 'rejected', duration_ms: 0, ended_at: at }).label).to.match(/^Declined call · /);
   });

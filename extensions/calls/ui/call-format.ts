@@ -37,15 +37,18 @@ export interface HistoryEntry {
   readonly reason: string;
   readonly duration_ms: number;
   readonly ended_at: number;
+  /** Calls the entry stands for (missed calls in a row are one entry); absent means 1. */
+  readonly count?: number;
 }
 
-/** A history line: "Missed call · 14:02", "Call · 3:12", "Declined call · 14:05". */
+/** A history line: "Missed call · 14:02", "3 missed calls · 14:07", "Call · 3:12", "Declined call · 14:05". */
 export function historyLine(entry: HistoryEntry): { label: string; icon: string; missed: boolean } {
   const at = new Date(entry.ended_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   if (entry.duration_ms > 0) return { label: `Call · ${formatDuration(entry.duration_ms)}`, icon: entry.direction === 'outgoing' ? 'call_made' : 'call_received', missed: false };
   switch (entry.reason) {
     case 'missed':
-      return entry.direction === 'incoming' ? { label: `Missed call · ${at}`, icon: 'call_missed', missed: true } : { label: `No answer · ${at}`, icon: 'call_made', missed: false };
+      if (entry.direction === 'outgoing') return { label: `No answer · ${at}`, icon: 'call_made', missed: false };
+      return { label: (entry.count ?? 1) > 1 ? `${entry.count} missed calls · ${at}` : `Missed call · ${at}`, icon: 'call_missed', missed: true };
     case 'rejected':
       return { label: `Declined call · ${at}`, icon: 'call_end', missed: false };
     case 'busy':
