@@ -26,6 +26,34 @@ export function isBlockRanges(value: unknown): value is BlockRange[] {
   return true;
 }
 
+/** The first `limit` blocks of sorted, disjoint `ranges`, as ranges (the last one cut short). */
+export function clipRanges(ranges: readonly BlockRange[], limit: number): BlockRange[] {
+  const out: BlockRange[] = [];
+  let left = limit;
+  for (const [a, b] of ranges) {
+    if (left <= 0) break;
+    const end = Math.min(b, a + left);
+    out.push([a, end]);
+    left -= end - a;
+  }
+  return out;
+}
+
+/** `ranges` without their first `count` blocks. */
+export function skipRanges(ranges: readonly BlockRange[], count: number): BlockRange[] {
+  const out: BlockRange[] = [];
+  let left = count;
+  for (const [a, b] of ranges) {
+    if (left >= b - a) {
+      left -= b - a;
+      continue;
+    }
+    out.push([a + left, b]);
+    left = 0;
+  }
+  return out;
+}
+
 export class BlockSet {
   private ranges: [number, number][] = [];
 
@@ -68,34 +96,85 @@ export class BlockSet {
     this.addRange(index, index + 1);
   }
 
+  /** Adds `[start, end)`: a binary search and one splice (no copy of the whole set per insert). */
   addRange(start: number, end: number): void {
     if (end <= start) return;
-    const merged: [number, number][] = [];
-    let placed = false;
-    for (const range of this.ranges) {
-      if (range[1] < start) merged.push(range);
-      else if (range[0] > end) {
-        if (!placed) merged.push([start, end]), (placed = true);
-        merged.push(range);
-      } else {
-        start = Math.min(start, range[0]);
-        end = Math.max(end, range[1]);
-      }
+    const ranges = this.ranges;
+    // Ranges that touch or overlap [start, end) merge with it: the first ends at or after start.
+    const lo = this.firstEndingAtOrAfter(start);
+    const last = ranges[ranges.length - 1];
+    if (lo === ranges.length) {
+      ranges.push([start, end]);
+      return;
     }
-    if (!placed) merged.push([start, end]);
-    this.ranges = merged;
+    const first = ranges[lo]!;
+    if (first[0] > end) {
+      ranges.splice(lo, 0, [start, end]);
+      return;
+    }
+    if (first[0] <= start && first[1] >= end) return; // already held
+    let hi = lo + 1;
+    if (last![0] <= end) hi = ranges.length;
+    else while (hi < ranges.length && ranges[hi]![0] <= end) hi++;
+    const merged: [number, number] = [Math.min(start, first[0]), Math.max(end, ranges[hi - 1]![1])];
+    if (hi - lo === 1) ranges[lo] = merged;
+    else ranges.splice(lo, hi - lo, merged);
   }
 
+  /** Removes `[start, end)`: a binary search and one splice. */
   removeRange(start: number, end: number): void {
+    if (end <= start) return;
+    const ranges = this.ranges;
+    const lo = this.firstEndingAfter(start);
+    if (lo === ranges.length || ranges[lo]![0] >= end) return;
+    let hi = this.indexAfter(end - 1);
+    if (hi <= lo) hi = lo + 1;
     const kept: [number, number][] = [];
-    for (const [a, b] of this.ranges) {
-      if (b <= start || a >= end) kept.push([a, b]);
-      else {
-        if (a < start) kept.push([a, start]);
-        if (b > end) kept.push([end, b]);
-      }
+    const first = ranges[lo]!;
+    const lastHit = ranges[hi - 1]!;
+    if (first[0] < start) kept.push([first[0], start]);
+    if (lastHit[1] > end) kept.push([end, lastHit[1]]);
+    ranges.splice(lo, hi - lo, ...kept);
+  }
+
+  /** Ranges held. */
+  get rangeCount(): number {
+    return this.ranges.length;
+  }
+
+  /**
+   * The parts of `[start, end)` in the set, at most `limit` ranges: a binary search, then only the
+   * ranges that overlap (a peer's range over a set of many pieces costs what it returns).
+   */
+  overlap(start: number, end: number, limit = Number.POSITIVE_INFINITY): BlockRange[] {
+    const out: BlockRange[] = [];
+    if (end <= start) return out;
+    for (let k = this.firstEndingAfter(start); k < this.ranges.length && out.length < limit; k++) {
+      const [a, b] = this.ranges[k]!;
+      if (a >= end) break;
+      out.push([Math.max(a, start), Math.min(b, end)]);
     }
-    this.ranges = kept;
+    return out;
+  }
+
+  /** The parts of `[start, end)` not in the set, at most `limit` ranges (the first ones). */
+  gapsIn(start: number, end: number, limit = Number.POSITIVE_INFINITY): BlockRange[] {
+    const out: BlockRange[] = [];
+    if (end <= start) return out;
+    let at = start;
+    for (let k = this.firstEndingAfter(start); k < this.ranges.length && at < end && out.length < limit; k++) {
+      const [a, b] = this.ranges[k]!;
+      if (a >= end) break;
+      if (a > at) out.push([at, a]);
+      at = Math.max(at, b);
+    }
+    if (at < end && out.length < limit) out.push([at, end]);
+    return out;
+  }
+
+  /** The first blocks of the set, `limit` of them at most, as ranges. */
+  head(limit: number): BlockRange[] {
+    return clipRanges(this.ranges, limit);
   }
 
   remove(index: number): void {
@@ -131,6 +210,23 @@ export class BlockSet {
     const out: BlockRange[][] = [];
     for (let i = 0; i < all.length; i += MAX_RANGES_PER_EVENT) out.push(all.slice(i, i + MAX_RANGES_PER_EVENT));
     return out;
+  }
+
+  /** Index of the first range whose end is >= index (it touches or holds index, or lies after it). */
+  private firstEndingAtOrAfter(index: number): number {
+    let lo = 0;
+    let hi = this.ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ranges[mid]![1] < index) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first range whose end is > index (it holds index or lies after it). */
+  private firstEndingAfter(index: number): number {
+    return this.firstEndingAtOrAfter(index + 1);
   }
 
   /** Index of the first range whose start is > index. */

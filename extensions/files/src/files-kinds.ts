@@ -16,6 +16,12 @@ export const MAX_BLOCK_BYTES = 64 * 1024;
 export const MAX_NAME_CHARS = 255;
 /** Longest MIME type. */
 export const MAX_MIME_CHARS = 127;
+/**
+ * Most blocks an urgent `files.nack` asks for: a reader's seek window (the receiver never asks for
+ * more at once). A sender honours the first this many blocks of an urgent NACK as urgent; the rest
+ * count as a plain NACK (sent only if not sent in this session).
+ */
+export const MAX_URGENT_BLOCKS = 64;
 /** Most hashes one `files.hashes` event carries (64 KiB of payload). */
 export const MAX_HASHES_PER_EVENT = 2048;
 /** Longest reason text in hold and cancel. */

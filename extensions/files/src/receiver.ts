@@ -9,10 +9,10 @@
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
 import { isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, WAITING_TEXT, waitingInOrder } from './admission.js';
-import { BlockSet } from './block-ranges.js';
+import { BlockSet, MAX_RANGES_PER_EVENT } from './block-ranges.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import {
-  filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES,
+  filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS,
   type FilesCancelHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
 } from './files-kinds.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
@@ -41,6 +41,21 @@ const STALL_MS = 3000;
 const READ_WAIT_MS = 30_000;
 /** How often a transfer held by a full disk tries again. */
 const DISK_RETRY_MS = 10_000;
+/**
+ * Separate ranges of blocks that arrived but could not be kept (before the hash list, past the
+ * runs' cap) remembered to be asked for again; a block past this is not remembered (a later plain
+ * NACK or the next session's resume covers it). Bounds what a sender that sends blocks before the
+ * hash list, or scattered, can make the receiver keep and sort.
+ */
+export const MAX_DROPPED_RANGES = MAX_RANGES_PER_EVENT;
+/** Urgent NACKs (each at most {@link MAX_URGENT_BLOCKS} blocks) for dropped blocks per stall. */
+const MAX_DROPPED_NACKS_PER_STALL = 16;
+/**
+ * Ended (cancelled or failed) incoming transfers kept per friend, newest offers first: older ones
+ * are forgotten, so offers a friend cancels (or whose hash list lies) cannot pile up records.
+ * Refused offers (too large, no room, too many waiting) are never stored.
+ */
+export const MAX_ENDED_PER_FRIEND = 100;
 
 interface RunState {
   readonly start: number;
@@ -71,6 +86,10 @@ interface Incoming {
   verifyingBytes: number;
 }
 
+function isEnded(record: TransferRecord): boolean {
+  return record.state === 'cancelled' || record.state === 'failed';
+}
+
 export class Receiver {
   private readonly live = new Map<string, Incoming>();
 
@@ -92,6 +111,9 @@ export class Receiver {
     for (const record of this.book.records.values()) {
       if (record.direction === 'in' && (record.state === 'active' || record.state === 'held') && !isWaiting(record)) await this.incoming(record);
     }
+    const peers = new Set<string>();
+    for (const record of this.book.records.values()) if (record.direction === 'in' && record.peer && isEnded(record)) peers.add(record.peer);
+    for (const peer of peers) await this.pruneEnded(peer);
     await this.admit();
   }
 
@@ -205,9 +227,8 @@ export class Receiver {
     };
     const refusal = await this.refusal(header.size);
     if (refusal) {
-      record.state = 'cancelled';
-      record.error = refusal.message;
-      await this.book.save(record);
+      // Refused with nothing stored (as `busy` above): the sender hears why, and a flood of
+      // refused offers leaves no record behind.
       await this.book.send(record, filesCancel, { id: record.id, reason: refusal.reason });
       return;
     }
@@ -261,8 +282,10 @@ export class Receiver {
   async onHashes(event: InboundEvent, header: FilesHashesHeader, payload: Uint8Array): Promise<void> {
     const state = this.ours(event, header.id);
     if (!state || state.hashes || state.record.state !== 'active') return;
+    // The list comes in pieces of MAX_HASHES_PER_EVENT from multiples of it (the last one shorter):
+    // anything else is ignored, so a sender cannot make the receiver keep and sort a piece per hash.
     const count = payload.length / HASH_BYTES;
-    if (!Number.isInteger(count) || count === 0 || header.from + count > state.n) return;
+    if (header.from % MAX_HASHES_PER_EVENT !== 0 || header.from >= state.n || count !== Math.min(MAX_HASHES_PER_EVENT, state.n - header.from)) return;
     state.hashParts ??= new Uint8Array(state.n * HASH_BYTES);
     state.hashParts.set(payload, header.from * HASH_BYTES);
     state.hashesHave.addRange(header.from, header.from + count);
@@ -277,6 +300,7 @@ export class Receiver {
       await this.discard(state);
       await this.book.save(record);
       await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
+      await this.pruneEnded(event.peer);
       await this.admit();
       return;
     }
@@ -297,8 +321,9 @@ export class Receiver {
     state.lastChunkAt = Date.now();
     const i = header.i;
     if (record.state !== 'active' || i >= state.n) return;
-    if (!state.hashes) return void state.dropped.add(i);
-    if (payload.length !== blockLength(record.size, record.bs, i)) return this.rejectBlock(state, i);
+    // Checked first: a block of the wrong length is never kept or remembered.
+    if (payload.length !== blockLength(record.size, record.bs, i)) return state.hashes ? this.rejectBlock(state, i) : undefined;
+    if (!state.hashes) return this.keepDropped(state, i);
     const hashed = this.hashBlock(payload);
     state.verifyingBytes += payload.length;
     state.verified = state.verified.then(async () => {
@@ -323,7 +348,7 @@ export class Receiver {
     if (this.holds(state, i)) return;
     let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
     if (!run) {
-      if (state.runs.length >= MAX_RUNS) return void state.dropped.add(i); // asked for again once the stream stalls
+      if (state.runs.length >= MAX_RUNS) return this.keepDropped(state, i); // asked for again once the stream stalls
       run = { start: i, blob: await this.ctx.blobs.create(), durable: 0, buffered: [], flushing: null, timer: null };
       state.runs.push(run);
       state.runs.sort((a, b) => a.start - b.start);
@@ -335,6 +360,17 @@ export class Receiver {
     run.buffered.push(payload.byteLength * 2 >= payload.buffer.byteLength ? payload : payload.slice());
     this.wake(state, i);
     await this.schedule(state, run);
+  }
+
+  /**
+   * Remember block `i` (arrived, not kept) to ask for it again urgently at the next stall, unless
+   * that would take more than {@link MAX_DROPPED_RANGES} separate ranges.
+   */
+  private keepDropped(state: Incoming, i: number): void {
+    const dropped = state.dropped;
+    if (dropped.has(i)) return;
+    dropped.add(i);
+    if (dropped.rangeCount > MAX_DROPPED_RANGES) dropped.remove(i);
   }
 
   /** A block of the wrong length or hash: counted, and asked for again at once. */
@@ -431,6 +467,7 @@ export class Receiver {
       waiting.state = 'cancelled';
       waiting.error = `The sender cancelled it (${header.reason})`;
       await this.book.save(waiting);
+      await this.pruneEnded(event.peer);
       return;
     }
     const state = this.ours(event, header.id);
@@ -439,6 +476,7 @@ export class Receiver {
     state.record.state = 'cancelled';
     state.record.error = `The sender cancelled it (${header.reason})`;
     await this.book.save(state.record);
+    await this.pruneEnded(event.peer);
     await this.admit();
   }
 
@@ -450,7 +488,24 @@ export class Receiver {
     record.error = 'Cancelled';
     await this.book.save(record);
     await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
+    if (record.peer) await this.pruneEnded(record.peer);
     await this.admit();
+  }
+
+  /**
+   * Keep the newest {@link MAX_ENDED_PER_FRIEND} ended incoming transfers from `peer` (by offer
+   * time); forget the rest (their blobs went when they ended).
+   */
+  private async pruneEnded(peer: string): Promise<void> {
+    const ended: TransferRecord[] = [];
+    for (const record of this.book.records.values()) if (record.direction === 'in' && record.peer === peer && isEnded(record)) ended.push(record);
+    if (ended.length <= MAX_ENDED_PER_FRIEND) return;
+    ended.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+    for (const record of ended.slice(MAX_ENDED_PER_FRIEND)) {
+      if (this.live.has(record.id)) continue;
+      for (const blob of [...record.runs.map((r) => r.blob), record.hashesBlob]) if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
+      await this.book.forget(record.id);
+    }
   }
 
   /** Remove partial data and the hash list. */
@@ -507,9 +562,12 @@ export class Receiver {
       const missing = BlockSet.missing(state.n, have).pieces()[0];
       state.lastAskAt = now;
       for (const [a, b] of have.toArray()) state.dropped.removeRange(a, b);
-      const dropped = state.dropped.pieces()[0];
-      state.dropped = new BlockSet();
-      if (dropped && dropped.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: dropped, urgent: true }, undefined, true);
+      // Urgent NACKs carry at most MAX_URGENT_BLOCKS each (what a sender honours); what is left waits for the next stall.
+      for (let k = 0; k < MAX_DROPPED_NACKS_PER_STALL && !state.dropped.isEmpty; k++) {
+        const ranges = state.dropped.head(MAX_URGENT_BLOCKS);
+        for (const [a, b] of ranges) state.dropped.removeRange(a, b);
+        await this.book.send(record, filesNack, { id: record.id, ranges, urgent: true }, undefined, true);
+      }
       if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false }, undefined, true);
     }
   }

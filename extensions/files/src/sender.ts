@@ -7,15 +7,36 @@
  * memory per transfer.
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
-import { BlockSet } from './block-ranges.js';
+import { BlockSet, clipRanges, skipRanges, type BlockRange } from './block-ranges.js';
 import { blockCount, HASH_BYTES } from './block-hashes.js';
 import { readBlocks } from './block-reader.js';
-import { filesCancel, filesChunk, filesHashes, MAX_HASHES_PER_EVENT, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
+import { filesCancel, filesChunk, filesHashes, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
 /** Most blocks one vault stream covers (64 MiB): it is read a MiB at a time, and is cut short by a seek or a pause. */
 const RUN_BLOCKS = 1024;
+
+/**
+ * Sending again what was already sent in this session (an urgent NACK, a resume after a hold, a
+ * second hash list) is a re-send. A friend may ask for re-sends, but their bytes per transfer per
+ * session are bounded: 2 % of the file plus {@link RESEND_BASE_BLOCKS} blocks at once, growing by
+ * {@link RESEND_REFILL_BYTES_PER_S} while the session lasts. An honest receiver re-asks for a block
+ * that failed its hash, blocks it could not keep, and a seek window of blocks still in flight; a
+ * hostile one repeating "send everything again" gets no more than this.
+ */
+export const RESEND_SHARE = 0.02;
+export const RESEND_BASE_BLOCKS = 64;
+export const RESEND_REFILL_BYTES_PER_S = 64 * 1024;
+/** A second hash list in one session goes at most this long after the previous one (and counts as a re-send). */
+export const HASHES_AGAIN_MS = 30_000;
+/** Most ranges one NACK or resume queues (a friend's range over a set of many pieces costs no more than this). */
+const MAX_QUEUED_RANGES = 4096;
+
+/** The re-send bytes a transfer of `size` bytes in blocks of `bs` may use after `sessionMs` of its session. */
+export function resendAllowance(size: number, bs: number, sessionMs: number): number {
+  return Math.floor(size * RESEND_SHARE) + RESEND_BASE_BLOCKS * bs + Math.floor((Math.max(0, sessionMs) / 1000) * RESEND_REFILL_BYTES_PER_S);
+}
 
 interface Outgoing {
   toSend: BlockSet;
@@ -24,6 +45,13 @@ interface Outgoing {
   urgentAt: number;
   /** Sent in this session: reliable there, so a second resume does not send them again. */
   sentInSession: BlockSet;
+  /** Every block sent at least once in this session (a hold does not clear it): sending one again is a re-send. */
+  everSent: BlockSet;
+  /** Re-send bytes granted in this session (see {@link resendAllowance}). */
+  resentBytes: number;
+  sessionStartedAt: number;
+  /** When this session's last hash list went (null: none yet). */
+  hashesAt: number | null;
   hashesWanted: boolean;
   cursor: number;
   pumping: boolean;
@@ -56,7 +84,10 @@ export class Sender {
   private outgoing(record: TransferRecord): Outgoing {
     let out = this.live.get(record.id);
     if (!out) {
-      out = { toSend: new BlockSet(), urgent: new BlockSet(), urgentAt: 0, sentInSession: new BlockSet(), hashesWanted: false, cursor: 0, pumping: false };
+      out = {
+        toSend: new BlockSet(), urgent: new BlockSet(), urgentAt: 0, sentInSession: new BlockSet(), everSent: new BlockSet(), resentBytes: 0,
+        sessionStartedAt: Date.now(), hashesAt: null, hashesWanted: false, cursor: 0, pumping: false,
+      };
       this.live.set(record.id, out);
       const n = blockCount(record.size, record.bs);
       this.book.progress.set(record.id, () => Math.max(0, n - out!.toSend.size) * record.bs);
@@ -76,9 +107,8 @@ export class Sender {
     if (record.state === 'complete' || record.state === 'failed') return;
     const out = this.outgoing(record);
     const missing = BlockSet.missing(blockCount(record.size, record.bs), BlockSet.of(header.have));
-    for (const [a, b] of out.sentInSession.toArray()) missing.removeRange(a, b);
-    out.toSend = missing;
-    out.hashesWanted ||= header.hashes;
+    out.toSend = BlockSet.of(this.granted(record, out, this.unsent(out, missing.toArray())));
+    if (header.hashes && !out.hashesWanted) out.hashesWanted = this.mayResendHashes(record, out);
     if (record.state !== 'active' || record.error !== null) {
       record.state = 'active';
       record.error = null;
@@ -92,23 +122,23 @@ export class Sender {
     if (!record || record.state !== 'active') return;
     const out = this.outgoing(record);
     const n = blockCount(record.size, record.bs);
+    const ranges: BlockRange[] = [];
+    for (const [a, b] of header.ranges) if (a < Math.min(b, n)) ranges.push([a, Math.min(b, n)]);
+    // "Send these now, even if you did" (a block that failed its hash, one the receiver could not
+    // keep, a reader waiting): the first MAX_URGENT_BLOCKS blocks, as far as the re-send allowance goes.
+    const urgent = header.urgent ? clipRanges(ranges, MAX_URGENT_BLOCKS) : [];
     // A reader waiting on the in-order stream asks urgently too; a later seek must not queue behind it.
-    if (header.urgent && header.ranges.length > 0) out.urgentAt = header.ranges[0]![0];
-    for (const [a, b] of header.ranges) {
-      const end = Math.min(b, n);
-      if (header.urgent) {
-        // "Send these now, even if you did": a block that failed its hash, or a reader waiting.
-        out.toSend.addRange(a, end);
-        out.sentInSession.removeRange(a, end);
-        out.urgent.addRange(a, end);
-        continue;
-      }
-      // "I lack these": blocks sent in this session are still on their way (bulk is reliable in
-      // the session, only slow when the path loses a lot), so sending them again would double them.
-      const lacking = BlockSet.of([[a, end]]);
-      for (const [x, y] of out.sentInSession.toArray()) lacking.removeRange(x, y);
-      for (const [x, y] of lacking.toArray()) out.toSend.addRange(x, y);
+    if (urgent.length > 0) out.urgentAt = urgent[0]![0];
+    for (const [a, b] of this.granted(record, out, urgent)) {
+      out.toSend.addRange(a, b);
+      out.sentInSession.removeRange(a, b);
+      out.urgent.addRange(a, b);
     }
+    // "I lack these" (and an urgent NACK's blocks past the first MAX_URGENT_BLOCKS): blocks sent in
+    // this session are still on their way (bulk is reliable in the session, only slow when the path
+    // loses a lot), so sending them again would double them.
+    const plain = header.urgent ? skipRanges(ranges, MAX_URGENT_BLOCKS) : ranges;
+    for (const [a, b] of this.granted(record, out, this.unsent(out, plain))) out.toSend.addRange(a, b);
     this.pump(record);
   }
 
@@ -117,7 +147,16 @@ export class Sender {
     if (!record || (record.state !== 'active' && record.state !== 'offered')) return;
     record.state = 'held';
     record.error = HOLD_TEXT.get(header.reason) ?? `The friend paused the transfer (${header.reason})`;
-    this.live.delete(record.id);
+    const out = this.live.get(record.id);
+    if (out) {
+      // The receiver may have lost what was on its way (a full disk drops unwritten blocks): its
+      // next resume says what it has, and the rest goes again, as re-sends (the session's
+      // allowance is kept, so hold-resume cycles cannot send the file over and over).
+      out.sentInSession = new BlockSet();
+      out.urgent = new BlockSet();
+      out.hashesWanted = false;
+      out.cursor = 0;
+    }
     await this.book.save(record);
   }
 
@@ -154,8 +193,55 @@ export class Sender {
   onSessionOpen(peer: string): void {
     for (const record of this.book.records.values()) {
       const out = record.direction === 'out' && record.peer === peer ? this.live.get(record.id) : undefined;
-      if (out) out.sentInSession = new BlockSet();
+      if (!out) continue;
+      out.sentInSession = new BlockSet();
+      out.everSent = new BlockSet();
+      out.resentBytes = 0;
+      out.sessionStartedAt = Date.now();
+      out.hashesAt = null;
     }
+  }
+
+  /** Of `ranges`, the parts not sent in this session (or since a hold), at most MAX_QUEUED_RANGES ranges. */
+  private unsent(out: Outgoing, ranges: readonly BlockRange[]): BlockRange[] {
+    const result: BlockRange[] = [];
+    for (const [a, b] of ranges) {
+      if (result.length >= MAX_QUEUED_RANGES) break;
+      result.push(...out.sentInSession.gapsIn(a, b, MAX_QUEUED_RANGES - result.length));
+    }
+    return result;
+  }
+
+  /**
+   * Of `ranges`, what may be sent: blocks not yet sent in this session, and blocks sent already
+   * (re-sends) as far as the session's allowance goes, which they use up.
+   */
+  private granted(record: TransferRecord, out: Outgoing, ranges: readonly BlockRange[]): BlockRange[] {
+    const result: BlockRange[] = [];
+    let room = Math.floor((resendAllowance(record.size, record.bs, Date.now() - out.sessionStartedAt) - out.resentBytes) / record.bs);
+    for (const [a, b] of ranges) {
+      if (result.length >= MAX_QUEUED_RANGES) break;
+      result.push(...out.everSent.gapsIn(a, b, MAX_QUEUED_RANGES - result.length));
+      if (room <= 0) continue;
+      for (const [x, y] of out.everSent.overlap(a, b, MAX_QUEUED_RANGES)) {
+        const end = Math.min(y, x + room);
+        result.push([x, end]);
+        room -= end - x;
+        out.resentBytes += (end - x) * record.bs;
+        if (room <= 0) break;
+      }
+    }
+    return result;
+  }
+
+  /** Whether a hash list asked for now may go: the first in the session, or a later one past HASHES_AGAIN_MS within the allowance. */
+  private mayResendHashes(record: TransferRecord, out: Outgoing): boolean {
+    if (out.hashesAt === null) return true;
+    const now = Date.now();
+    const bytes = blockCount(record.size, record.bs) * HASH_BYTES;
+    if (now - out.hashesAt < HASHES_AGAIN_MS || out.resentBytes + bytes > resendAllowance(record.size, record.bs, now - out.sessionStartedAt)) return false;
+    out.resentBytes += bytes;
+    return true;
   }
 
   private async cancelled(record: TransferRecord, why: string): Promise<void> {
@@ -195,6 +281,7 @@ export class Sender {
     while (this.sendable(record)) {
       if (out.hashesWanted) {
         out.hashesWanted = false;
+        out.hashesAt = Date.now();
         await this.sendHashes(record);
         continue;
       }
@@ -215,6 +302,7 @@ export class Sender {
         if (out.urgent.has(i)) out.urgentAt = i + 1;
         out.urgent.remove(i);
         out.sentInSession.add(i);
+        out.everSent.add(i);
         out.cursor = i + 1;
         await this.book.send(record, filesChunk, { id: record.id, i }, block, true);
         record.payloadBytes += block.length;

@@ -1,0 +1,162 @@
+/**
+ * The real Sender and Receiver (and TransferBook) on an in-memory context, driven event by event
+ * as a hostile friend would drive them: no bus, no disk, so a test can count exactly what an
+ * attack makes them send, store and compute (CPU time of this process). Only what the two classes
+ * use of the context is here: blobs (a vault may be "virtual": zeros of a size, never held),
+ * sessions (every send recorded, decoded), log, events.
+ */
+import type { ExtensionContext, InboundEvent } from '@kith/sdk';
+import { blockCount, HASH_BYTES } from '../../src/block-hashes.js';
+import { Receiver } from '../../src/receiver.js';
+import { Sender } from '../../src/sender.js';
+import { TransferBook } from '../../src/transfer-book.js';
+import type { TransferRecord, TransferStore } from '../../src/transfer-store.js';
+
+export const FRIEND = 'f'.repeat(64);
+
+export interface SentEvent {
+  readonly kind: string;
+  readonly header: Record<string, unknown>;
+  readonly bytes: number;
+}
+
+interface Blob {
+  parts: Uint8Array[];
+  size: number;
+  /** Reads give zeros: a large vault without the memory. */
+  virtual: boolean;
+}
+
+/** A store that only counts: rows by id, and how many saves it took. */
+export class CountingStore {
+  readonly rows = new Map<string, TransferRecord>();
+  saves = 0;
+  async save(record: TransferRecord): Promise<void> {
+    this.saves++;
+    this.rows.set(record.id, JSON.parse(JSON.stringify(record)) as TransferRecord);
+  }
+  async all(): Promise<TransferRecord[]> {
+    return [...this.rows.values()];
+  }
+  async remove(id: string): Promise<void> {
+    this.rows.delete(id);
+  }
+}
+
+export class InMemoryFiles {
+  readonly sent: SentEvent[] = [];
+  readonly blobs = new Map<string, Blob>();
+  readonly store = new CountingStore();
+  readonly book: TransferBook;
+  readonly sender: Sender;
+  readonly receiver: Receiver;
+  private next = 0;
+  sessionOpen = true;
+
+  constructor() {
+    const blobs = {
+      create: async () => {
+        const id = `b${this.next++}`;
+        this.blobs.set(id, { parts: [], size: 0, virtual: false });
+        return id;
+      },
+      append: async (id: string, data: Uint8Array | Uint8Array[]) => {
+        const blob = this.blob(id);
+        for (const part of Array.isArray(data) ? data : [data]) blob.parts.push(part), (blob.size += part.length);
+        return blob.size;
+      },
+      size: async (id: string) => this.blob(id).size,
+      read: async (id: string) => Buffer.concat(this.blob(id).parts),
+      delete: async (id: string) => void this.blobs.delete(id),
+      usage: async () => ({ bytes: 0, quotaBytes: 2 ** 40 }),
+      readStream: (id: string, range: { offset: number; length: number }) => this.readStream(id, range),
+    };
+    const ctx = {
+      blobs,
+      sessions: {
+        get: (peer: string) => (this.sessionOpen && peer === FRIEND ? { peer } : undefined),
+        send: async (_peer: string, _stream: string, kind: string, header: Record<string, unknown>, payload?: Uint8Array) => {
+          this.sent.push({ kind, header, bytes: payload?.length ?? 0 });
+          await Promise.resolve();
+          return { seq: this.sent.length };
+        },
+      },
+      log: { warn() {}, info() {}, error() {}, debug() {} },
+      events: { emit() {} },
+    } as unknown as ExtensionContext;
+    this.book = new TransferBook(ctx, this.store as unknown as TransferStore);
+    this.sender = new Sender(this.book);
+    this.receiver = new Receiver(this.book);
+  }
+
+  private blob(id: string): Blob {
+    const blob = this.blobs.get(id);
+    if (!blob) throw Object.assign(new Error(`no blob ${id}`), { code: 'KITH_ERR_NOT_FOUND' });
+    return blob;
+  }
+
+  private async *readStream(id: string, { offset, length }: { offset: number; length: number }): AsyncIterable<Uint8Array> {
+    const blob = this.blob(id);
+    const whole = blob.virtual ? null : Buffer.concat(blob.parts);
+    for (let at = offset; at < offset + length; at += 1024 * 1024) {
+      const end = Math.min(offset + length, at + 1024 * 1024);
+      yield whole ? whole.subarray(at, end) : new Uint8Array(end - at);
+    }
+  }
+
+  /** An event from the friend. */
+  event(kind: string, payload = new Uint8Array(0)): InboundEvent {
+    return { peer: FRIEND, peerId: 'p', stream: '', seq: 0, kind, flags: {} as InboundEvent['flags'], header: {}, payload };
+  }
+
+  /** A file this side sends the friend, offered and with its sealed copy (zeros) and hash list in place. */
+  async outgoing(size: number, bs = 64 * 1024): Promise<TransferRecord> {
+    const vault = await this.blobs_create(size, true);
+    const hashesBlob = await this.blobs_create(blockCount(size, bs) * HASH_BYTES, false);
+    const record: TransferRecord = {
+      id: (this.next++).toString(16).padStart(32, '0'), direction: 'out', peer: FRIEND, name: 'x.bin', mime: 'application/octet-stream',
+      size, bs, root: '0'.repeat(64), createdAt: Date.now(), state: 'offered', paused: false, error: null, vault, hashesBlob, runs: [],
+      payloadBytes: 0, completedAt: null,
+    };
+    await this.book.save(record);
+    return record;
+  }
+
+  private async blobs_create(size: number, virtual: boolean): Promise<string> {
+    const id = `b${this.next++}`;
+    this.blobs.set(id, { parts: virtual ? [] : [new Uint8Array(size)], size, virtual });
+    return id;
+  }
+
+  /** Bytes of payload sent in events of `kind` (from `since`, an index into {@link sent}). */
+  bytesOf(kind: string, since = 0): number {
+    let total = 0;
+    for (let k = since; k < this.sent.length; k++) if (this.sent[k]!.kind === kind) total += this.sent[k]!.bytes;
+    return total;
+  }
+
+  countOf(kind: string, since = 0): number {
+    let count = 0;
+    for (let k = since; k < this.sent.length; k++) if (this.sent[k]!.kind === kind) count++;
+    return count;
+  }
+
+  /** Wait until the sender's pump has stopped sending (nothing new for a few turns of the loop). */
+  async settle(): Promise<void> {
+    let last = -1;
+    let quiet = 0;
+    while (quiet < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      quiet = this.sent.length === last ? quiet + 1 : 0;
+      last = this.sent.length;
+    }
+  }
+}
+
+/** CPU time (user + system, ms) `run` takes in this process. */
+export async function cpuMs(run: () => Promise<void>): Promise<number> {
+  const start = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
