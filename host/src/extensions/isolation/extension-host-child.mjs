@@ -12,6 +12,7 @@ import { hostStream, childStreams, pullChild, cancelChild, appendPieces } from '
 import { channelProxy, channelState } from './child-channels.mjs';
 import { forFriend } from './child-stream-ids.mjs';
 import { listenerEvent, listenerProxy } from './child-listeners.mjs';
+import { checkRegistrations } from './child-registrations.mjs';
 import { bundledMembers, loadModule } from './bundled-modules.mjs';
 
 const send = (message) => process.send?.(message);
@@ -123,6 +124,7 @@ function buildContext(init) {
     forFriend: (peer, purpose) => forFriend(init.persona.masterPublicKey, peer, purpose, rebuild),
   };
   ctx.timers = localTimers();
+  checkRegistrations(ctx, init.declared ?? {}, sdk);
   Object.defineProperty(ctx.sessions, 'all', { enumerable: true, get: () => snapshot('sessions') });
   ctx.sessions.get = (peer) => snapshot('sessions').find((s) => s.peer === peer);
   ctx.friends.ownX25519PublicKeyFor = (peer) => {

@@ -326,6 +326,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
           t: 'init',
           extension: context.extension,
           persona: context.persona,
+          declared: { kinds: record.manifest?.kinds ?? [], routes: record.manifest?.contributes?.routes ?? [] },
           snapshots: { ...initialSnapshots(context), ownKeys, services: { value: plainServices(context, deps.serviceIds?.() ?? []) } },
           settings: Object.fromEntries((record.manifest?.contributes?.settings ?? []).map((s) => [s.id, context.settings.get(s.id)])),
           sdkUrl: flags.sdkUrl,
