@@ -20,12 +20,13 @@ const RUN_BLOCKS = 1024;
 /**
  * Sending again what was already sent in this session (an urgent NACK, a resume after a hold, a
  * second hash list) is a re-send. A friend may ask for re-sends, but their bytes per transfer per
- * session are bounded: 2 % of the file plus {@link RESEND_BASE_BLOCKS} blocks at once, growing by
+ * session are bounded: the file's size plus {@link RESEND_BASE_BLOCKS} blocks, growing by
  * {@link RESEND_REFILL_BYTES_PER_S} while the session lasts. An honest receiver re-asks for a block
- * that failed its hash, blocks it could not keep, and a seek window of blocks still in flight; a
- * hostile one repeating "send everything again" gets no more than this.
+ * that failed its hash, blocks it could not keep, a seek window of blocks still in flight, and
+ * after a full disk (`files.hold`) what reached it while it could not write (up to the rest of
+ * the file); a hostile one repeating "send everything again" gets at most about the file once more.
  */
-export const RESEND_SHARE = 0.02;
+export const RESEND_SHARE = 1;
 export const RESEND_BASE_BLOCKS = 64;
 export const RESEND_REFILL_BYTES_PER_S = 64 * 1024;
 /** A second hash list in one session goes at most this long after the previous one (and counts as a re-send). */
