@@ -1,5 +1,6 @@
 import type Sqlite from 'better-sqlite3';
 import { KithError } from '@kith/sdk';
+import { MAX_STORED_STREAMS_PER_PEER } from './inbound-marks.js';
 
 /** Scheduling class as stored: lower runs first. */
 export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
@@ -25,6 +26,15 @@ export type NewOutboundRow = Omit<OutboundRow, 'id' | 'seq' | 'tag'> & { readonl
 /** Most events that may wait for one peer (a friend offline for long must not fill the disk). */
 export const MAX_QUEUED_PER_PEER = 20_000;
 
+/**
+ * Outbound stream counters stored per friend. Past it the least recently used streams with no
+ * event waiting are forgotten, down to {@link OUT_STREAMS_AFTER_PRUNE}. Twice the receiver's bound
+ * (inbound-marks.ts): a stream the receiver still remembers is never restarted at seq 1 here,
+ * which it would take for a duplicate. docs/wire/reliability.md (bounds).
+ */
+export const MAX_OUT_STREAMS_PER_PEER = 2 * MAX_STORED_STREAMS_PER_PEER;
+export const OUT_STREAMS_AFTER_PRUNE = MAX_OUT_STREAMS_PER_PEER - 1024;
+
 /** Maps a friend's key to what the tables store for it (its peer tag, see peer-tags.ts). */
 export type PeerTagOf = (persona: string, peer: string) => string;
 
@@ -36,6 +46,10 @@ export type PeerTagOf = (persona: string, peer: string) => string;
  */
 export class OutboundStore {
   readonly #nextSeq: Sqlite.Statement;
+  readonly #countStreams: Sqlite.Statement;
+  readonly #pruneStreams: Sqlite.Statement;
+  /** Stream counters per `${persona}:${peer tag}`, counted once and then kept in step. */
+  readonly #streamCounts = new Map<string, number>();
   readonly #insert: Sqlite.Statement;
   readonly #pending: Sqlite.Statement;
   readonly #markInflight: Sqlite.Statement;
@@ -58,9 +72,18 @@ export class OutboundStore {
   constructor(sqlite: Sqlite.Database, tagOf: PeerTagOf) {
     this.#tagOf = tagOf;
     this.#nextSeq = sqlite.prepare(
-      `INSERT INTO bus_out_streams (persona, peer, stream, next_seq) VALUES (?, ?, ?, 2)
-       ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1
+      `INSERT INTO bus_out_streams (persona, peer, stream, next_seq, used_at) VALUES (?, ?, ?, 2, ?)
+       ON CONFLICT (persona, peer, stream) DO UPDATE SET next_seq = next_seq + 1, used_at = excluded.used_at
        RETURNING next_seq - 1 AS seq`,
+    );
+    this.#countStreams = sqlite.prepare('SELECT COUNT(*) AS n FROM bus_out_streams WHERE persona = ? AND peer = ?').pluck();
+    // Only streams with nothing waiting: a forgotten counter must never renumber a queued event.
+    this.#pruneStreams = sqlite.prepare(
+      `DELETE FROM bus_out_streams WHERE rowid IN (
+         SELECT s.rowid FROM bus_out_streams s
+         WHERE s.persona = ? AND s.peer = ?
+           AND NOT EXISTS (SELECT 1 FROM bus_outbound o WHERE o.persona = s.persona AND o.peer = s.peer AND o.stream = s.stream)
+         ORDER BY s.used_at, s.rowid LIMIT ?)`,
     );
     this.#insert = sqlite.prepare(
       `INSERT INTO bus_outbound (persona, peer, stream, seq, kind, flags, priority, extension_id, event_id, sealed, tag, state, enqueued_at)
@@ -90,10 +113,11 @@ export class OutboundStore {
     );
     this.#enqueue = sqlite.transaction((persona: string, row: NewOutboundRow, now: number) => {
       const peer = this.#tagOf(persona, row.peer);
-      const { seq } = this.#nextSeq.get(persona, peer, row.stream) as { seq: number };
+      const { seq } = this.#nextSeq.get(persona, peer, row.stream, now) as { seq: number };
       const info = this.#insert.run(
         persona, peer, row.stream, seq, row.kind, row.flags, row.priority, row.extensionId, row.eventId, row.sealed, row.tag ?? null, now,
       );
+      if (seq === 1) this.#countNewStream(persona, peer);
       return { id: Number(info.lastInsertRowid), seq };
     });
     this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
@@ -103,6 +127,22 @@ export class OutboundStore {
     });
     // A crash leaves rows marked in flight; no session survives a restart.
     this.#revertAll.run();
+  }
+
+  /** A stream got its first counter (inside the enqueue transaction): past the bound, forget the least recently used. */
+  #countNewStream(persona: string, peer: string): void {
+    const key = `${persona}:${peer}`;
+    const cached = this.#streamCounts.get(key);
+    let stored = cached === undefined ? (this.#countStreams.get(persona, peer) as number) : cached + 1;
+    // Counted again before forgetting anything: the cache only says when to look.
+    if (stored > MAX_OUT_STREAMS_PER_PEER) stored = this.#countStreams.get(persona, peer) as number;
+    if (stored > MAX_OUT_STREAMS_PER_PEER) stored -= this.#pruneStreams.run(persona, peer, stored - OUT_STREAMS_AFTER_PRUNE).changes;
+    this.#streamCounts.set(key, stored);
+  }
+
+  /** Stream counters stored for `peer` (tests). */
+  storedStreams(persona: string, peer: string): number {
+    return this.#countStreams.get(persona, this.#tagOf(persona, peer)) as number;
   }
 
   /** Store a new reliable event; returns its row id and its per-stream seq. */

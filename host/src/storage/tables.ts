@@ -60,7 +60,7 @@ export interface HostTables {
     enqueued_at: number;
   };
   /** Bus: next durable seq per outbound stream (restart-safe). */
-  bus_out_streams: { persona: string; peer: string; stream: string; next_seq: number };
+  bus_out_streams: { persona: string; peer: string; stream: string; next_seq: number; used_at: Generated<number> };
   /** Bus: highest durable seq delivered in order per inbound stream; `used_at` (009) when last written. */
   bus_in_streams: { persona: string; peer: string; stream: string; hwm: number; used_at: number };
   /** Bus: recent refusals of durable inbound events, repeated to a sender that retransmits them. */

@@ -9,6 +9,7 @@ import { busPeerTags } from './007-bus-peer-tags.js';
 import { busSendTags } from './008-bus-send-tags.js';
 import { busStreamUse } from './009-bus-stream-use.js';
 import { extensionGrants } from './010-extension-grants.js';
+import { busOutStreamUse } from './011-bus-out-stream-use.js';
 
 /**
  * The host's migrations, in order. Names sort; never rename or edit a landed migration: add a new
@@ -25,4 +26,5 @@ export const HOST_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-bus-send-tags': busSendTags,
   '009-bus-stream-use': busStreamUse,
   '010-extension-grants': extensionGrants,
+  '011-bus-out-stream-use': busOutStreamUse,
 };
