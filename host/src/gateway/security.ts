@@ -39,7 +39,11 @@ export interface GatewaySecurity {
    * polling request or WebSocket upgrade naming a live `sid` would otherwise skip both checks.
    */
   engineGuard(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
-  /** socket.io `io.use` middleware: Host and Origin again, and the secret (handshake header, or `auth.secret`). */
+  /**
+   * socket.io `io.use` middleware: Host, Origin and the secret header again, for each socket.io
+   * connection of the engine.io session `allowRequest` let in. The header is required: a browser's
+   * socket sends it on the polling handshake (`extraHeaders`); `auth` carries nothing the host reads.
+   */
   socketGuard(socket: Socket, next: (err?: ExtendedError) => void): void;
   /** True when the request may receive the page (and so the secret). */
   isOwnPage(req: IncomingMessage): boolean;
@@ -142,8 +146,7 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     },
     socketGuard(socket, next) {
       const req = socket.request;
-      const auth = socket.handshake.auth as { secret?: unknown } | undefined;
-      if (originProblem(req) || !(secretMatches(req.headers[SECRET_HEADER]) || secretMatches(auth?.secret))) {
+      if (originProblem(req) || !secretMatches(req.headers[SECRET_HEADER])) {
         next(Object.assign(new Error('KITH_ERR_FORBIDDEN'), { data: { code: 'KITH_ERR_FORBIDDEN' } }));
         return;
       }

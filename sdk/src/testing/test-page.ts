@@ -20,7 +20,6 @@ export interface TestPage {
 export async function openTestPage(url: string, secret: string): Promise<TestPage> {
   const socket: Socket = io(url, {
     path: '/api/ws',
-    auth: { secret },
     transports: ['websocket'],
     extraHeaders: { origin: url, 'x-kith-secret': secret },
     reconnection: false,

@@ -51,8 +51,7 @@ export class UiEventRecorder implements UiEventStream {
     this.detach();
     const socket = io(url, {
       path: '/api/ws',
-      // The page's own credentials: the secret as a header at the handshake (and in `auth`).
-      auth: { secret },
+      // The page's own credentials: the secret as a header at the handshake.
       transports: ['websocket'],
       extraHeaders: { origin: url, 'x-kith-secret': secret },
       reconnection: false,

@@ -28,7 +28,6 @@ export class Realtime {
       // browser WebSocket cannot carry headers, so the handshake is a polling request that then
       // upgrades to WebSocket under its session id.
       extraHeaders: { 'x-kith-secret': this.#api.secret },
-      auth: { secret: this.#api.secret },
       transports: ['polling', 'websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
