@@ -43,6 +43,21 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     expect(a.safety_code).to.equal(b.safety_code);
   });
 
+  it('names the friend as /pair/start was told (the reference\'s clients name them there, not at /pair/wait)', async () => {
+    // Friends again from scratch (a saved friend keeps the name the user gave).
+    await alice.host.request('DELETE', `/friends/${(await friendOf(alice, bob)).id}`);
+    await bob.host.request('DELETE', `/friends/${(await friendOf(bob, alice)).id}`);
+    const { code } = await alice.host.request('POST', '/pair/start', { rendezvous_url: rendezvous.url, label: 'Robert' });
+    await bob.host.request('POST', '/pair/start', { rendezvous_url: rendezvous.url, label: 'Ally', code });
+    const [a, b] = await Promise.all([
+      alice.host.request('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code }),
+      bob.host.request('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code }),
+    ]);
+    expect(a.friend).to.include({ master_pubkey: bob.key, label: 'Robert' });
+    expect(b.friend).to.include({ master_pubkey: alice.key, label: 'Ally' });
+    expect((await friendOf(alice, bob)).label).to.equal('Robert');
+  });
+
   it('connects just in time when a message waits for a friend with auto-connect off', async () => {
     const bobAtAlice = await friendOf(alice, bob);
     await alice.host.request('POST', `/friends/${bobAtAlice.id}`, { auto_connect: false });

@@ -7,6 +7,7 @@ import { normalizeCode } from './pairing-code.js';
 import type { PairingOutcome, PairingService } from './pairing-service.js';
 import { bodyOf, optionalInteger, optionalString, requiredString } from './request-fields.js';
 import { checkOwnLabel } from './shown-label.js';
+import { StartedLabels } from './started-labels.js';
 
 const DEFAULT_WAIT_MS = 120_000;
 const MAX_WAIT_MS = 600_000;
@@ -26,12 +27,15 @@ function rendezvousUrl(body: Record<string, unknown>): string {
 }
 
 export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingService): Disposable {
+  const startedLabels = new StartedLabels();
   return Disposable.from(
     ctx.routes.post('/pair/start', async (req) => {
       const body = bodyOf(req.body);
       const url = rendezvousUrl(body);
+      const label = checkOwnLabel(optionalString(body, 'label', 64));
       const typed = optionalString(body, 'code', 200);
       const code = typed ? normalizeCode(typed) : await pairing.newCode(url);
+      startedLabels.remember(code.canonical, label);
       return { code: code.canonical, nameplate: code.nameplate, words: code.secretWords };
     }),
 
@@ -39,7 +43,8 @@ export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingSer
       const body = bodyOf(req.body);
       const url = rendezvousUrl(body);
       const code = normalizeCode(requiredString(body, 'code', 200));
-      const label = checkOwnLabel(optionalString(body, 'label', 64));
+      const started = startedLabels.take(code.canonical);
+      const label = checkOwnLabel(optionalString(body, 'label', 64)) ?? started;
       const timeout = optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS;
       return answer(await pairing.pair(url, code, label, timeout));
     }),
