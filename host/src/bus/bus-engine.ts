@@ -23,7 +23,7 @@ import { KindHandlers } from './kind-handlers.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
 import type { BusHooks, BusLog, ChannelHost, InboundDispatch } from './channel-host.js';
-import { InboundStream, NOT_YET, ReorderBudget, type Refusal } from './inbound-streams.js';
+import { InboundStream, NOT_YET, REORDER_BYTES, REORDER_BYTES_PER_PEER, ReorderBudget, type Refusal } from './inbound-streams.js';
 import { diskFullOr, isDiskFull } from '../storage/disk-full.js';
 import { DeliveryReports, type ExtensionReports, type Outcome } from './delivery-reports.js';
 import { BusPeerTags } from './peer-tags.js';
@@ -90,8 +90,9 @@ export class BusEngine implements ChannelHost {
   /** When a full disk was last logged (each retransmit would log it again). */
   #diskFullLoggedAt = -Infinity;
   readonly graceMs: number;
-  /** Out-of-order events held across all sessions: at most 32 MiB. */
-  readonly reorderBudget = new ReorderBudget(32 << 20);
+  /** Out-of-order events held across all sessions: at most 32 MiB, and 8 MiB per friend. */
+  readonly reorderBudget = new ReorderBudget(REORDER_BYTES);
+  readonly #peerBudgets = new Map<string, ReorderBudget>();
   readonly #gate: PersonaGate;
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
@@ -181,7 +182,10 @@ export class BusEngine implements ChannelHost {
   #detach(channel: PeerChannel, reason: string): void {
     const wasReady = channel.ready && !channel.closed;
     channel.close();
-    if (this.#channels.get(channel.peer) === channel) this.#channels.delete(channel.peer);
+    if (this.#channels.get(channel.peer) === channel) {
+      this.#channels.delete(channel.peer);
+      this.#dropHeldOf(channel.peer);
+    }
     if (wasReady) {
       const closed = { session: this.sessionInfo(channel), reason };
       this.#closedSessions.fire(closed);
@@ -234,11 +238,32 @@ export class BusEngine implements ChannelHost {
     let state = this.#durableInbound.get(key);
     if (!state) {
       if (this.#durableInbound.size >= MAX_INBOUND_STREAMS) this.#evictInbound();
-      state = new InboundStream(this.marks.get(this.persona, peer, streamHex), this.reorderBudget);
+      state = new InboundStream(this.marks.get(this.persona, peer, streamHex), this.reorderBudgetFor(peer));
       state.restoreRefusals(this.marks.refusals(this.persona, peer, streamHex));
       this.#durableInbound.set(key, state);
     }
     return state;
+  }
+
+  /** The share of the reorder budget one friend's sessions may hold. */
+  reorderBudgetFor(peer: string): ReorderBudget {
+    let budget = this.#peerBudgets.get(peer);
+    if (!budget) this.#peerBudgets.set(peer, (budget = new ReorderBudget(REORDER_BYTES_PER_PEER, this.reorderBudget)));
+    return budget;
+  }
+
+  /**
+   * A friend's session ended: drop the out-of-order events its durable streams hold. None was
+   * acknowledged (ACKs are cumulative), so the sender sends them again in the next session;
+   * kept, a friend could leave its share of the budget full for as long as the host runs.
+   */
+  #dropHeldOf(peer: string): void {
+    const prefix = `${peer}:`;
+    for (const [key, state] of this.#durableInbound) {
+      if (!key.startsWith(prefix)) continue;
+      state.clear();
+      if (state.idle) this.#durableInbound.delete(key);
+    }
   }
 
   #evictInbound(): void {
@@ -556,6 +581,7 @@ export class BusEngine implements ChannelHost {
     this.marks.clearCache();
     for (const state of this.#durableInbound.values()) state.clear();
     this.#durableInbound.clear();
+    this.#peerBudgets.clear();
     this.#handlers.clearOwners();
     this.#fresh.clear();
     this.kindBytes = new LocalKindBytes();

@@ -42,8 +42,8 @@ export interface ChannelHost {
   readonly log: BusLog;
   /** See BusEngineOptions.graceMs. */
   readonly graceMs: number;
-  /** Bytes of out-of-order events all sessions may hold. */
-  readonly reorderBudget: ReorderBudget;
+  /** The share of the out-of-order bytes all sessions may hold that one friend's sessions may. */
+  reorderBudgetFor(peer: string): ReorderBudget;
   /** The rules for the bus's own writes (storage/host-writes.ts). */
   readonly writes: HostWrites;
   capabilities(): CapabilitiesHeader;

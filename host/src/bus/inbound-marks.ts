@@ -17,6 +17,15 @@ export const MAX_CACHED_MARKS = 4096;
  */
 export const MAX_STORED_STREAMS_PER_PEER = 16_384;
 export const STORED_STREAMS_AFTER_PRUNE = MAX_STORED_STREAMS_PER_PEER - 1024;
+/**
+ * Refusals stored per friend, all streams together (the newest kept). 64 per stream on each of
+ * 16,384 streams was a million rows a friend could make us write by sending events of a kind we
+ * refuse; a refusal is repeated for a retransmit, which comes within seconds, so old ones matter
+ * little.
+ */
+export const MAX_STORED_REFUSALS_PER_PEER = 4096;
+/** Refusals stored between two checks of that bound. */
+const REFUSAL_PRUNE_EVERY = 256;
 
 /**
  * Per inbound stream, the highest durable seq delivered in order (the high-water mark) and the
@@ -32,6 +41,8 @@ export class InboundMarks {
   readonly #count: Sqlite.Statement;
   readonly #pruneStreams: (persona: string, tag: string, excess: number) => void;
   readonly #refuse: Sqlite.Statement;
+  /** Refusals stored per `${persona}:${peer tag}` since its bound was last checked. */
+  readonly #refusalsSincePrune = new Map<string, number>();
   readonly #prune: Sqlite.Statement;
   readonly #refusals: Sqlite.Statement;
   readonly #advanceRefusing: (persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => void;
@@ -66,10 +77,19 @@ export class InboundMarks {
     this.#refusals = sqlite.prepare(
       'SELECT seq, reason, message, refused_at AS refusedAt FROM bus_in_refusals WHERE persona = ? AND peer = ? AND stream = ? ORDER BY seq',
     );
+    const prunePeerRefusals = sqlite.prepare(
+      `DELETE FROM bus_in_refusals WHERE rowid IN (
+         SELECT rowid FROM bus_in_refusals WHERE persona = ? AND peer = ? ORDER BY refused_at DESC, rowid DESC LIMIT -1 OFFSET ${MAX_STORED_REFUSALS_PER_PEER})`,
+    );
     this.#advanceRefusing = sqlite.transaction((persona: string, peer: string, stream: string, hwm: number, refusal: Refusal, at: number) => {
       this.#write(persona, peer, stream, hwm, at);
       this.#refuse.run(persona, peer, stream, hwm, refusal.reason, refusal.message, at);
       this.#prune.run(persona, peer, stream, persona, peer, stream);
+      const key = `${persona}:${peer}`;
+      const since = (this.#refusalsSincePrune.get(key) ?? REFUSAL_PRUNE_EVERY - 1) + 1;
+      if (since < REFUSAL_PRUNE_EVERY) return void this.#refusalsSincePrune.set(key, since);
+      prunePeerRefusals.run(persona, peer);
+      this.#refusalsSincePrune.set(key, 0);
     });
   }
 

@@ -4,6 +4,8 @@ import type { EventFrame } from './wire/event-frame.js';
 export const MAX_REORDER = 512;
 /** A `missing` NACK for one seq is repeated at most this often. */
 export const GAP_NACK_INTERVAL_MS = 50;
+/** A refusal is repeated for a retransmitted event at most this often. */
+export const REFUSAL_REPEAT_INTERVAL_MS = 1000;
 /** Refusals remembered per stream (and stored, for durable streams). */
 export const MAX_REMEMBERED_REFUSALS = 64;
 /** How long ACKs of a stream repeat a refusal (covers lost NACKs; the sender ignores repeats). */
@@ -24,11 +26,36 @@ export interface StoredRefusal extends Refusal {
 /** Dispatch outcome: do not consume the event now (no ACK, no NACK); the sender retransmits it. */
 export const NOT_YET: Refusal = Object.freeze({ reason: 'not-yet', message: 'handler not registered yet' });
 
-/** Bytes of out-of-order events buffered, shared by every stream of one engine. */
+/** Out-of-order events all sessions may hold, in bytes. */
+export const REORDER_BYTES = 32 << 20;
+/** What one friend's sessions may hold of it: one friend cannot fill it for everyone. */
+export const REORDER_BYTES_PER_PEER = 8 << 20;
+/**
+ * Charged per held event beside its bytes: the map entry and the receive state it keeps alive, so
+ * one-byte events spread over many streams meet the bound as well as large ones.
+ */
+export const HELD_EVENT_COST = 1024;
+
+/** Bytes of out-of-order events buffered; a friend's budget also charges the engine's. */
 export class ReorderBudget {
   bytes = 0;
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    readonly parent?: ReorderBudget,
+  ) {}
+
+  fits(size: number): boolean {
+    return this.bytes + size <= this.limit && (this.parent?.fits(size) ?? true);
+  }
+
+  charge(size: number): void {
+    this.bytes += size;
+    this.parent?.charge(size);
+  }
 }
+
+/** What holding `frame` costs against a budget. */
+const heldCost = (frame: EventFrame) => frame.header.length + frame.payload.length + HELD_EVENT_COST;
 
 /** Most streams per session with volatile receive state (each is small when idle). */
 export const MAX_VOLATILE_STREAMS = 1024;
@@ -44,6 +71,8 @@ export class InboundStream {
   readonly buffer = new Map<number, EventFrame>();
   readonly refused = new Map<number, Refusal & { readonly at: number }>();
   readonly #nackedAt = new Map<number, number>();
+  readonly #refusalRepeatedAt = new Map<number, number>();
+  #duplicateAckedAt = -Infinity;
 
   readonly #budget: ReorderBudget;
 
@@ -52,18 +81,22 @@ export class InboundStream {
     this.#budget = budget;
   }
 
-  /** Hold `frame` until its turn; false when the shared budget is spent (the sender retransmits it). */
+  /**
+   * Hold `frame` until its turn; false when the budget is spent (the sender retransmits it). The
+   * next event in order is always taken: it is delivered at once, so a full budget slows a
+   * stream's reordering but never stops it.
+   */
   hold(frame: EventFrame): boolean {
-    const size = frame.header.length + frame.payload.length;
-    if (this.#budget.bytes + size > this.#budget.limit) return false;
-    this.#budget.bytes += size;
+    const size = heldCost(frame);
+    if (frame.seq !== this.hwm + 1 && !this.#budget.fits(size)) return false;
+    this.#budget.charge(size);
     this.buffer.set(frame.seq, frame);
     return true;
   }
 
   /** Drop every held event and give its bytes back (session or persona gone). */
   clear(): void {
-    for (const frame of this.buffer.values()) this.#budget.bytes -= frame.header.length + frame.payload.length;
+    for (const frame of this.buffer.values()) this.#budget.charge(-heldCost(frame));
     this.buffer.clear();
   }
 
@@ -78,6 +111,22 @@ export class InboundStream {
     if (seq > this.hwm + MAX_REORDER) return 'too-far';
     if (this.buffer.has(seq)) return 'buffered';
     return 'new';
+  }
+
+  /** Whether a duplicate gets an ACK now: one per {@link GAP_NACK_INTERVAL_MS} per stream. */
+  mayAckDuplicate(now: number): boolean {
+    if (now - this.#duplicateAckedAt < GAP_NACK_INTERVAL_MS) return false;
+    this.#duplicateAckedAt = now;
+    return true;
+  }
+
+  /** Whether a retransmit of refused `seq` gets its refusal again now (at most once per interval). */
+  mayRepeatRefusal(seq: number, now: number): boolean {
+    const last = this.#refusalRepeatedAt.get(seq);
+    if (last !== undefined && now - last < REFUSAL_REPEAT_INTERVAL_MS) return false;
+    this.#refusalRepeatedAt.set(seq, now);
+    if (this.#refusalRepeatedAt.size > MAX_REMEMBERED_REFUSALS) this.#refusalRepeatedAt.delete(this.#refusalRepeatedAt.keys().next().value as number);
+    return true;
   }
 
   /** Seqs between the next expected one and `seq` that are absent and not NACKed recently (≤ 64). */
@@ -98,7 +147,7 @@ export class InboundStream {
     const frame = this.buffer.get(this.hwm + 1);
     if (frame) {
       this.buffer.delete(this.hwm + 1);
-      this.#budget.bytes -= frame.header.length + frame.payload.length;
+      this.#budget.charge(-heldCost(frame));
     }
     return frame;
   }

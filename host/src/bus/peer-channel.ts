@@ -247,8 +247,12 @@ export class PeerChannel {
     if (verdict === 'duplicate') {
       this.stats.duplicates++;
       const refusal = state.refused.get(frame.seq);
-      if (refusal) this.#refuse(streamHex, volatile, frame.seq, refusal);
-      this.#scheduleAck(streamHex, volatile);
+      // A retransmit after a lost NACK gets the refusal again, once a second at most: replaying a
+      // refused event in a loop drew a NACK (and an ACK listing refusals) per copy, ~20 bytes out per byte in.
+      const now = performance.now();
+      if (refusal && state.mayRepeatRefusal(frame.seq, now)) this.#refuse(streamHex, volatile, frame.seq, refusal);
+      // Its ACK was lost: ACK again, but not once per copy of a replayed event.
+      if (state.mayAckDuplicate(now)) this.#scheduleAck(streamHex, volatile);
       return;
     }
     if (verdict !== 'new') return;
@@ -278,7 +282,7 @@ export class PeerChannel {
           }
         }
       }
-      state = new InboundStream(0, this.#host.reorderBudget);
+      state = new InboundStream(0, this.#host.reorderBudgetFor(this.peer));
       this.#in.set('v' + streamHex, state);
     }
     return state;
