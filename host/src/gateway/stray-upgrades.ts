@@ -10,7 +10,7 @@ export function answerStrayUpgrades(server: http.Server, enginePath: string): vo
   const body = JSON.stringify(
     new KithError(
       'KITH_ERR_BAD_REQUEST',
-      `Kith's event stream is socket.io (Engine.IO 4) at ${enginePath}, not a plain WebSocket: connect with a socket.io client, the launch secret in its auth`,
+      `Kith's event stream is socket.io (Engine.IO 4) at ${enginePath}, not a plain WebSocket: connect with a socket.io client sending the launch secret in the x-kith-secret header of its handshake (docs/api.md)`,
     ).toJSON(),
   );
   const answer = [
