@@ -101,36 +101,84 @@ function fragmentHeads(frame: EventFrame, count: number): Uint8Array[] {
 interface Partial {
   readonly pieces: (Uint8Array | undefined)[];
   got: number;
+  /** Bytes of the pieces held. */
+  bytes: number;
   touched: number;
+  /** When its lacking pieces were last named for a lost-piece NACK. */
+  reportedAt?: number;
 }
 
-/** Collects the pieces of fragmented events of one session; bounded in count and age. */
+/** Encoded bytes of the largest event a sender may cut (bus-engine's limit, at the base size). */
+export const MAX_PARTIAL_EVENT_BYTES = maxEventBytes(1201);
+/**
+ * Bytes of pieces held for one session's partial events: about 28 of the largest events; the
+ * oldest partial event goes first to make room (its sender repeats it).
+ */
+export const MAX_PARTIAL_BYTES = 2 * 1024 * 1024;
+/** How often add sweeps expired partials (and how soon after the TTL a timer does, when none arrive). */
+const SWEEP_MS = 1_000;
+/** A lost-piece NACK names the lacking pieces of one event at most once in this interval. */
+const LOST_PIECES_REPORT_MS = 100;
+/** Lost-piece reports per session: a bucket of this many, refilled at this many per second. */
+const LOST_PIECES_REPORTS = 32;
+
+/**
+ * Collects the pieces of fragmented events of one session; bounded in count (32 events), bytes
+ * ({@link MAX_PARTIAL_BYTES}, {@link MAX_PARTIAL_EVENT_BYTES} per event) and age (10 s without
+ * progress, expired by later pieces or by a timer when none come).
+ */
 export class Reassembler {
   readonly #partials = new Map<string, Partial>();
+  #bytes = 0;
+  #sweptAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** The event whose last piece the latest add took without completing it (see {@link lacking}). */
+  #lastPiece: string | undefined;
+  #reportTokens = LOST_PIECES_REPORTS;
+  #reportRefillAt = 0;
 
   /** Add piece `i` of `n` for the event `key`; returns the whole encoded frame once complete. */
   add(key: string, i: number, n: number, piece: Uint8Array, now = Date.now()): Uint8Array | undefined {
+    this.#lastPiece = undefined;
+    if (now - this.#sweptAt >= SWEEP_MS) this.#sweep(now);
     let partial = this.#partials.get(key);
     // Another count: the sender cut the event again (its datagrams shrank, docs/wire/pmtu.md);
     // the newer cut replaces the pieces of the older one.
     if (partial && partial.pieces.length !== n) {
-      this.#partials.delete(key);
+      this.#drop(key, partial);
       partial = undefined;
     }
     if (!partial) {
       this.#evict(now);
-      partial = { pieces: new Array(n).fill(undefined), got: 0, touched: now };
+      partial = { pieces: new Array(n).fill(undefined), got: 0, bytes: 0, touched: now };
       this.#partials.set(key, partial);
+      this.#armTimer();
     }
     partial.touched = now;
     if (partial.pieces[i] === undefined) {
+      // More bytes than any sender may cut into one event: not an honest event.
+      if (partial.bytes + piece.length > MAX_PARTIAL_EVENT_BYTES) {
+        this.#drop(key, partial);
+        return undefined;
+      }
+      // Room for it: the oldest other partial events go first.
+      for (const [other, held] of this.#partials) {
+        if (this.#bytes + piece.length <= MAX_PARTIAL_BYTES) break;
+        if (other !== key) this.#drop(other, held);
+      }
+      if (this.#bytes + piece.length > MAX_PARTIAL_BYTES) return undefined; // the sender repeats it
       // No copy: links hand over a fresh buffer per datagram, so the view stays valid.
       partial.pieces[i] = piece;
       partial.got++;
+      partial.bytes += piece.length;
+      this.#bytes += piece.length;
     }
-    if (partial.got < n) return undefined;
-    this.#partials.delete(key);
-    const total = partial.pieces.reduce((sum, p) => sum + p!.length, 0);
+    if (partial.got < n) {
+      if (i === n - 1) this.#lastPiece = key;
+      return undefined;
+    }
+    this.#drop(key, partial);
+    const total = partial.bytes;
     const pooled = Buffer.allocUnsafe(total); // every byte is written below
     const whole = new Uint8Array(pooled.buffer, pooled.byteOffset, total);
     let at = 0;
@@ -144,10 +192,19 @@ export class Reassembler {
   /**
    * The piece numbers still lacking for the event `key`, when some of its pieces arrived (so a
    * gap NACK can ask for just those); undefined when nothing of it is here.
+   *
+   * Asked right after {@link add} took the event's last piece (the lost-piece NACK,
+   * docs/wire/fragment.md), it names them at most once per {@link LOST_PIECES_REPORT_MS} per event
+   * and {@link LOST_PIECES_REPORTS} per second per session, and otherwise returns none: a peer
+   * repeating last pieces draws no stream of NACKs. Gap NACKs, limited by the channel, always get them.
    */
-  lacking(key: string): number[] | undefined {
+  lacking(key: string, now = Date.now()): number[] | undefined {
     const partial = this.#partials.get(key);
     if (!partial) return undefined;
+    if (this.#lastPiece === key) {
+      this.#lastPiece = undefined;
+      if (!this.#mayReport(partial, now)) return [];
+    }
     const out: number[] = [];
     partial.pieces.forEach((piece, i) => {
       if (piece === undefined) out.push(i);
@@ -159,13 +216,49 @@ export class Reassembler {
     return this.#partials.size;
   }
 
-  #evict(now: number): void {
+  /** Bytes of pieces held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #mayReport(partial: Partial, now: number): boolean {
+    if (partial.reportedAt !== undefined && now - partial.reportedAt < LOST_PIECES_REPORT_MS) return false;
+    this.#reportTokens = Math.min(LOST_PIECES_REPORTS, this.#reportTokens + ((now - this.#reportRefillAt) * LOST_PIECES_REPORTS) / 1000);
+    this.#reportRefillAt = now;
+    if (this.#reportTokens < 1) return false;
+    this.#reportTokens--;
+    partial.reportedAt = now;
+    return true;
+  }
+
+  #drop(key: string, partial: Partial): void {
+    this.#partials.delete(key);
+    this.#bytes -= partial.bytes;
+  }
+
+  #sweep(now: number): void {
+    this.#sweptAt = now;
     for (const [key, partial] of this.#partials) {
-      if (now - partial.touched > PARTIAL_TTL_MS) this.#partials.delete(key);
+      if (now - partial.touched > PARTIAL_TTL_MS) this.#drop(key, partial);
     }
+  }
+
+  #evict(now: number): void {
+    this.#sweep(now);
     while (this.#partials.size >= MAX_PARTIAL_EVENTS) {
-      const oldest = this.#partials.keys().next().value as string;
-      this.#partials.delete(oldest);
+      const [oldest, partial] = this.#partials.entries().next().value as [string, Partial];
+      this.#drop(oldest, partial);
     }
+  }
+
+  /** Expire partials when no more pieces come (the session may have gone quiet, or closed). */
+  #armTimer(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#sweep(Date.now());
+      if (this.#partials.size > 0) this.#armTimer();
+    }, PARTIAL_TTL_MS + SWEEP_MS);
+    this.#timer.unref();
   }
 }

@@ -13,6 +13,12 @@ const MIN_RTO_MS = 40;
 const BULK_MIN_RTO_MS = 200;
 const MAX_RTO_MS = 2000;
 const TIMER_MS = 10;
+/**
+ * A piece repeated for a NACK is repeated again for a later NACK only this long after (or the
+ * RTT when longer): an answer to the first repeat cannot come sooner than a round trip, and a
+ * peer repeating the same NACK must not draw the pieces again each time (docs/wire/nack.md).
+ */
+const PIECE_REPEAT_MS = MIN_RTO_MS;
 const MAX_UNRELIABLE_STREAMS = 1024;
 /**
  * Bulk events that may wait for the window before `send` makes the caller wait: enough that a
@@ -53,6 +59,14 @@ export interface OutEvent {
   cutFor?: number;
   /** Bytes of its frames counted in the bulk window while in flight (bulk only). */
   bulkBytes?: number;
+  /**
+   * When each of `frames` was last sent (fragmented events only), and whether it was repeated for
+   * a NACK since the event was last sent whole: bounds how often NACKs may repeat each piece.
+   */
+  pieceSentAt?: Float64Array;
+  pieceRepeated?: Uint8Array;
+  /** When a NACK last made it repeat the whole event (the same bound as for pieces). */
+  nackRepeatAt?: number;
   /** When it was first sent; monotonic in each stream's send order, which bounds the timer's scan. */
   firstSentAt: number;
   sentAt: number;
@@ -340,6 +354,16 @@ export class OutboundFlow implements BulkSource {
     event.sentAt = performance.now();
     if (event.tries === 0) event.firstSentAt = event.sentAt;
     event.tries++;
+    if (event.frames.length > 1) {
+      if (event.pieceSentAt?.length !== event.frames.length) {
+        event.pieceSentAt = new Float64Array(event.frames.length);
+        event.pieceRepeated = new Uint8Array(event.frames.length);
+      }
+      event.pieceSentAt.fill(event.sentAt);
+      event.pieceRepeated!.fill(0);
+    } else {
+      event.pieceSentAt = event.pieceRepeated = undefined;
+    }
     let bytes = 0;
     for (const datagram of event.frames) {
       bytes += datagramBytes(datagram);
@@ -349,12 +373,36 @@ export class OutboundFlow implements BulkSource {
     return bytes;
   }
 
-  /** Repeat only the fragments `pieces` of an event sent before (the receiver has the others). */
-  #transmitPieces(event: OutEvent, pieces: readonly number[]): void {
-    event.sentAt = performance.now();
-    event.tries++; // no RTT sample from it: its ACK may answer either send
-    this.#ctx.stats.fragmentRetransmits++;
-    for (const i of pieces) this.#ctx.scheduler.push(event.priority, event.frames![i]!);
+  /**
+   * Repeat only the fragments `pieces` of an event sent before (the receiver has the others), each
+   * one no sooner than {@link #repeatInterval} after it was last sent, and a piece already repeated
+   * for a NACK no sooner than {@link PIECE_REPEAT_MS} (or the RTT) after that: however often a peer
+   * names them, each piece leaves at most once per such interval. Returns whether any left.
+   */
+  #transmitPieces(event: OutEvent, pieces: readonly number[], now: number): boolean {
+    const sentAt = event.pieceSentAt!;
+    const repeated = event.pieceRepeated!;
+    const first = this.#repeatInterval();
+    const again = Math.max(PIECE_REPEAT_MS, this.#srtt);
+    let any = false;
+    for (const i of pieces) {
+      if (now - sentAt[i]! < (repeated[i] ? again : first)) continue; // also a piece named twice
+      sentAt[i] = now;
+      repeated[i] = 1;
+      if (!any) {
+        any = true;
+        event.sentAt = now;
+        event.tries++; // no RTT sample from it: its ACK may answer either send
+        this.#ctx.stats.fragmentRetransmits++;
+      }
+      this.#ctx.scheduler.push(event.priority, event.frames![i]!);
+    }
+    return any;
+  }
+
+  /** How long after a send a NACK may repeat it: the datagrams may still be on their way before. */
+  #repeatInterval(): number {
+    return Math.max(2, this.#srtt / 2);
   }
 
   #report(event: OutEvent, reason: string, message?: string) {
@@ -439,15 +487,21 @@ export class OutboundFlow implements BulkSource {
         if (!event || event.tries === 0) return;
         const lacking = frags?.[at];
         // Named pieces are those of the current cut; after a fall back the whole event is cut again.
-        const pieces = lacking && event.frames && event.frames.length > 1 && event.cutFor! <= this.#maxPayload()
-          && lacking.every((i) => i < event.frames!.length);
-        // A whole event sent moments ago may still be on its way; named fragments are known lost
-        // (the receiver saw later ones of the same event), and repeating them is cheap.
-        if (!pieces && now - event.sentAt < Math.max(2, this.#srtt / 2)) return;
+        const pieces = lacking && event.frames && event.frames.length > 1 && event.pieceSentAt && event.cutFor! <= this.#maxPayload()
+          && lacking.every((i) => Number.isInteger(i) && i >= 0 && i < event.frames!.length);
+        if (pieces) {
+          // Each named piece on its own clock (#transmitPieces): a repeated NACK repeats nothing.
+          if (!this.#transmitPieces(event, lacking!, now)) return;
+        } else {
+          // A whole event sent moments ago may still be on its way; one repeated for a NACK is
+          // repeated for another only a round trip (at least PIECE_REPEAT_MS) later.
+          if (now - event.sentAt < this.#repeatInterval()) return;
+          if (event.nackRepeatAt !== undefined && now - event.nackRepeatAt < Math.max(PIECE_REPEAT_MS, this.#srtt)) return;
+          this.#transmit(event);
+          event.nackRepeatAt = now;
+        }
         this.#ctx.stats.retransmits++;
         if (event.priority === 'bulk') bulkLost = true;
-        if (pieces) this.#transmitPieces(event, lacking!);
-        else this.#transmit(event);
       });
       if (bulkLost) this.#bulkWindow.onLoss(now);
       return;
