@@ -132,14 +132,11 @@ export class Reassembler {
   #bytes = 0;
   #sweptAt = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** The event whose last piece the latest add took without completing it (see {@link lacking}). */
-  #lastPiece: string | undefined;
   #reportTokens = LOST_PIECES_REPORTS;
   #reportRefillAt = 0;
 
   /** Add piece `i` of `n` for the event `key`; returns the whole encoded frame once complete. */
   add(key: string, i: number, n: number, piece: Uint8Array, now = Date.now()): Uint8Array | undefined {
-    this.#lastPiece = undefined;
     if (now - this.#sweptAt >= SWEEP_MS) this.#sweep(now);
     let partial = this.#partials.get(key);
     // Another count: the sender cut the event again (its datagrams shrank, docs/wire/pmtu.md);
@@ -174,7 +171,6 @@ export class Reassembler {
       this.#bytes += piece.length;
     }
     if (partial.got < n) {
-      if (i === n - 1) this.#lastPiece = key;
       return undefined;
     }
     this.#drop(key, partial);
@@ -191,25 +187,28 @@ export class Reassembler {
 
   /**
    * The piece numbers still lacking for the event `key`, when some of its pieces arrived (so a
-   * gap NACK can ask for just those); undefined when nothing of it is here.
-   *
-   * Asked right after {@link add} took the event's last piece (the lost-piece NACK,
-   * docs/wire/fragment.md), it names them at most once per {@link LOST_PIECES_REPORT_MS} per event
-   * and {@link LOST_PIECES_REPORTS} per second per session, and otherwise returns none: a peer
-   * repeating last pieces draws no stream of NACKs. Gap NACKs, limited by the channel, always get them.
+   * gap NACK, which the channel limits, can ask for just those); undefined when nothing of it is here.
    */
-  lacking(key: string, now = Date.now()): number[] | undefined {
+  lacking(key: string): number[] | undefined {
     const partial = this.#partials.get(key);
     if (!partial) return undefined;
-    if (this.#lastPiece === key) {
-      this.#lastPiece = undefined;
-      if (!this.#mayReport(partial, now)) return [];
-    }
     const out: number[] = [];
     partial.pieces.forEach((piece, i) => {
       if (piece === undefined) out.push(i);
     });
     return out;
+  }
+
+  /**
+   * {@link lacking} for the lost-piece NACK sent when an event's last piece arrives without the
+   * rest (docs/wire/fragment.md): at most once per {@link LOST_PIECES_REPORT_MS} per event and
+   * {@link LOST_PIECES_REPORTS} per second per session, else none, so a peer repeating last pieces
+   * draws no stream of NACKs.
+   */
+  lackingAfterLastPiece(key: string, now = Date.now()): number[] | undefined {
+    const partial = this.#partials.get(key);
+    if (!partial) return undefined;
+    return this.#mayReport(partial, now) ? this.lacking(key) : [];
   }
 
   get size(): number {

@@ -524,7 +524,7 @@ export class PeerChannel {
   }
 
   #nackLostPieces(streamHex: string, volatileFlag: number, seq: number, key: string): void {
-    const lacking = this.#reassembler.lacking(key);
+    const lacking = this.#reassembler.lackingAfterLastPiece(key);
     if (!lacking || lacking.length === 0) return;
     this.stats.gapNacks++;
     this.#sendControl(streamHex, volatileFlag !== 0, KIND_NACK, { seqs: [seq], reason: NACK_MISSING, frags: [lacking] });
