@@ -4,12 +4,9 @@
  * hostile one fails to read what is not its own, or faults only itself, while the host answers.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
 import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
 import { writeHostileFixtures } from './fixtures/hostile-fixtures.js';
-import { writeExtension } from '../../host/test/extensions/harness/extension-fixture.js';
 import { PROBE_PEER, writeMemberProbe } from './fixtures/member-probe.js';
 import { friendStreamId } from '../../host/src/bus/stream-ids.js';
 import { MediaPreviewer } from '../../host/src/media/media-previewer.js';
@@ -47,15 +44,6 @@ describe('isolation: third-party extensions run in their own process (extensions
       install: (dir) => {
         writeHostileFixtures(dir, { envName: SECRET_ENV });
         writeMemberProbe(dir);
-        // A link out of the folder (what `cp -a` of a hostile download keeps): the permission model
-        // follows links, so it would read the data dir. And a link that stays inside, like npm's .bin.
-        const reader = (id: string) => `import fs from 'node:fs';
-export default { activate(ctx) { ctx.routes.get('/${id}/read', () => ({ listed: fs.readdirSync(ctx.extension.root + '/lnk').length })); } };`;
-        writeExtension(dir, 'linker', { id: 'linker', contributes: { routes: ['GET /linker/read'] } }, reader('linker'));
-        fs.symlinkSync('../..', path.join(dir, 'linker', 'lnk'));
-        writeExtension(dir, 'inlinker', { id: 'inlinker', contributes: { routes: ['GET /inlinker/read'] } }, reader('inlinker'));
-        fs.mkdirSync(path.join(dir, 'inlinker', 'real'));
-        fs.symlinkSync('real', path.join(dir, 'inlinker', 'lnk'));
       },
       providers: { media: () => previewer },
       // Generous: a child process starts in about a second on a loaded 2-core machine.
@@ -163,14 +151,6 @@ export default { activate(ctx) { ctx.routes.get('/${id}/read', () => ({ listed: 
       inspectHost: 'ERR_ACCESS_DENIED',
       signalSelf: 'got 4 chars',
     });
-  });
-
-  it('does not start an extension whose folder holds a link leading outside it; a link inside is fine', async () => {
-    const linker = await waitForFault('linker');
-    expect(linker.error.code).to.equal('KITH_ERR_MANIFEST_INVALID');
-    expect(linker.error.message).to.contain('symbolic link').and.contain('"lnk"');
-    expect((await h.json('/api/linker/read')).status).to.equal(503);
-    expect((await h.json('/api/inlinker/read')).body).to.deep.equal({ listed: 0 });
   });
 
   it('faults an unhandled rejection, a throw, and a hung activate, each alone', async () => {
