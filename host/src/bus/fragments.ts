@@ -230,6 +230,14 @@ export class Reassembler {
     return true;
   }
 
+  /** Forget every partial event and stop the expiry timer (the session ended). */
+  clear(): void {
+    this.#partials.clear();
+    this.#bytes = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   #drop(key: string, partial: Partial): void {
     this.#partials.delete(key);
     this.#bytes -= partial.bytes;

@@ -561,6 +561,7 @@ export class PeerChannel {
     this.#outbound.close();
     for (const state of this.#in.values()) state.clear();
     this.#in.clear();
+    this.#reassembler.clear();
   }
 }
 

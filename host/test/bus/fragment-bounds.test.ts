@@ -140,6 +140,9 @@ describe('bus: fragment repeats and reassembly are bounded (hostile peer)', () =
     r.add('b', 1, 3, new Uint8Array(1000), 20_000); // a piece of a known event also sweeps
     expect(r.size).to.equal(1);
     expect(r.bytes).to.equal(1000);
+    r.clear(); // the session ended
+    expect(r.size).to.equal(0);
+    expect(r.bytes).to.equal(0);
   });
 
   it('a lost-piece NACK names the lacking pieces once per event per 100 ms, and at most ~32 a second per session', () => {
