@@ -108,7 +108,7 @@ export class CallService {
     const ringing = this.call;
     if (ringing) {
       this.end(ringing, 'rejected');
-      this.ctx.sessions.send(ringing.peer, ringing.sid, callReject.name, callReject.encode({ sid: ringing.sid, reason: 'busy' }), undefined, CONTROL).catch(() => undefined);
+      this.sendReject(ringing.peer, ringing.sid, 'busy').catch(() => undefined);
     }
     const sid = randomBytes(16).toString('hex');
     const salt = randomBytes(8).toString('hex');
@@ -129,7 +129,7 @@ export class CallService {
   async reject(peer: PeerKey, sid: string, reason: RejectReason = 'declined'): Promise<void> {
     const call = this.expect(peer, sid, 'callee', 'ringing');
     this.end(call, reason === 'declined' ? 'rejected' : reason);
-    await this.ctx.sessions.send(peer, sid, callReject.name, callReject.encode({ sid, reason }), undefined, CONTROL);
+    await this.sendReject(peer, sid, reason);
   }
 
   async hangup(peer: PeerKey): Promise<void> {
@@ -228,7 +228,7 @@ export class CallService {
       return;
     }
     if (this.call?.sid === offer.sid) return; // a retransmission
-    const busy = () => this.ctx.sessions.send(event.peer, offer.sid, callReject.name, callReject.encode({ sid: offer.sid, reason: 'busy' }), undefined, CONTROL);
+    const busy = () => this.sendReject(event.peer, offer.sid, 'busy');
     if (this.call) return void (await busy());
     const recent = this.ringWindow(event.peer, now);
     if (recent.at.length >= RING_LIMIT) {
@@ -420,6 +420,10 @@ export class CallService {
     let window = this.rings.get(peer);
     if (!window) this.rings.set(peer, (window = { at: [], recorded: false }));
     return window;
+  }
+
+  private sendReject(peer: PeerKey, sid: string, reason: RejectReason): Promise<unknown> {
+    return this.ctx.sessions.send(peer, sid, callReject.name, callReject.encode({ sid, reason }), undefined, CONTROL);
   }
 
   /** Only no call, or an incoming one still ringing, lets the user start a call. */
