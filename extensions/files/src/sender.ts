@@ -26,7 +26,6 @@ const RUN_BLOCKS = 1024;
  * after a full disk (`files.hold`) what reached it while it could not write (up to the rest of
  * the file); a hostile one repeating "send everything again" gets at most about the file once more.
  */
-export const RESEND_SHARE = 1;
 export const RESEND_BASE_BLOCKS = 64;
 export const RESEND_REFILL_BYTES_PER_S = 64 * 1024;
 /** A second hash list in one session goes at most this long after the previous one (and counts as a re-send). */
@@ -36,7 +35,7 @@ const MAX_QUEUED_RANGES = 4096;
 
 /** The re-send bytes a transfer of `size` bytes in blocks of `bs` may use after `sessionMs` of its session. */
 export function resendAllowance(size: number, bs: number, sessionMs: number): number {
-  return Math.floor(size * RESEND_SHARE) + RESEND_BASE_BLOCKS * bs + Math.floor((Math.max(0, sessionMs) / 1000) * RESEND_REFILL_BYTES_PER_S);
+  return size + RESEND_BASE_BLOCKS * bs + Math.floor((Math.max(0, sessionMs) / 1000) * RESEND_REFILL_BYTES_PER_S);
 }
 
 interface Outgoing {
