@@ -301,11 +301,13 @@ export interface Sessions {
 
 /** Stream id helpers. */
 export interface Streams {
-  /** A fresh random stream id (files, calls). */
+  /** A fresh random stream id (files, calls): it becomes this extension's when it first sends or takes an event on it. */
   random(): StreamId;
   /**
-   * The deterministic stream id for a named purpose with a friend (HKDF-SHA256 over the friendship
-   * and `purpose`); both peers compute the same id, e.g. `streams.forFriend(peer, 'chat')`.
+   * The deterministic stream id for a named purpose with a friend (HKDF-SHA256 over the friendship,
+   * this extension's id and `purpose`); both peers compute the same id, e.g.
+   * `streams.forFriend(peer, 'chat')`. It is this extension's: no other extension may send on it,
+   * and a friend's host refuses other extensions' events on it (NACK `stream-not-owned`).
    */
   forFriend(peer: PeerKey, purpose: string): StreamId;
 }

@@ -77,7 +77,7 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(status).to.equal(200);
     expect(body.pid).to.not.equal(process.pid);
     // The same stream id the host derives: a friend's other side computes it in-process.
-    expect(body.forFriend).to.deep.equal({ value: friendStreamId(body.own, PROBE_PEER, 'probe') });
+    expect(body.forFriend).to.deep.equal({ value: friendStreamId(body.own, PROBE_PEER, 'probe', 'probe') });
     expect(body.forFriendBad.code).to.equal('KITH_ERR_BAD_REQUEST');
     // A timed listener is made by the host: this harness has no network, and the host's own refusal
     // crosses (host/test/net/timed-listener-program.test.ts drives a listener out of process for real).

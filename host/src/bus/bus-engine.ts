@@ -19,6 +19,7 @@ import { LocalKindBytes } from './kind-bytes.js';
 import { PeerChannel } from './peer-channel.js';
 import { maxEventBytes } from './fragments.js';
 import { assertOwnsKind } from './kind-ownership.js';
+import { StreamOwnership } from './stream-ownership.js';
 import { KindHandlers } from './kind-handlers.js';
 import { nackMessage } from './nack-messages.js';
 import { streamIdBytes } from './stream-ids.js';
@@ -96,7 +97,8 @@ export class BusEngine implements ChannelHost {
   readonly #gate: PersonaGate;
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
-  readonly #handlers = new KindHandlers();
+  readonly #streams = new StreamOwnership();
+  readonly #handlers = new KindHandlers(this.#streams);
   readonly #extensions = new Map<string, { version: string; users: number }>();
   readonly #reports: DeliveryReports;
   readonly #peerTags: BusPeerTags;
@@ -141,6 +143,7 @@ export class BusEngine implements ChannelHost {
       onNack: (extensionId, report) => this.#ui?.emit('bus:nack', { ...report, extension: extensionId }),
     });
     this.#personaKey = options.gate.active?.info.masterPublicKey;
+    this.#streams.reset(this.#personaKey);
     this.#activeSince = performance.now();
     this.#peerTags.adopt();
     options.gate.onDidChangeActive((active) => this.#onPersona(active?.info.masterPublicKey));
@@ -305,6 +308,7 @@ export class BusEngine implements ChannelHost {
     const entry = this.#extensions.get(id) ?? { version, users: 0 };
     entry.users++;
     this.#extensions.set(id, entry);
+    this.#streams.know(id);
     this.#capabilitiesChanged();
     return new Disposable(() => {
       if (--entry.users === 0) this.#extensions.delete(id);
@@ -353,6 +357,12 @@ export class BusEngine implements ChannelHost {
       if (!event.reliable) this.#nackUnreliable(channel, streamHex, frame.seq, kind, refusal);
       return refusal;
     }
+    if (this.#streams.claim(channel.peer, streamHex, registration.scope.extension.id) !== registration.scope.extension.id) {
+      // Another extension's stream: its order is not this handler's to hold up, nor its events to feed.
+      const refusal = { reason: 'stream-not-owned', message: nackMessage('stream-not-owned', kind, purpose) };
+      if (!event.reliable) this.#nackUnreliable(channel, streamHex, frame.seq, kind, refusal);
+      return refusal;
+    }
     const inbound: InboundEvent = {
       peer: channel.peer, peerId: channel.link.peerId, stream: streamHex, seq: frame.seq, kind,
       flags: { eos: (frame.flags & FLAG_EOS) !== 0, keyframe: (frame.flags & FLAG_KEYFRAME) !== 0, wantsAck: (frame.flags & FLAG_WANTS_ACK) !== 0 },
@@ -367,11 +377,11 @@ export class BusEngine implements ChannelHost {
     }
     if (result && typeof (result as PromiseLike<void>).then === 'function') {
       return Promise.resolve(result).then(
-        () => this.#handlerTook(channel, streamHex, kind, registration.scope),
+        () => undefined,
         (error: unknown) => this.#handlerFailed(registration.scope, error, kind, purpose),
       );
     }
-    return this.#handlerTook(channel, streamHex, kind, registration.scope);
+    return undefined;
   }
 
   #handlerFailed(scope: ExtensionScope, error: unknown, kind: string, purpose: string | undefined): Refusal {
@@ -394,11 +404,6 @@ export class BusEngine implements ChannelHost {
     }
     scope.fault(error);
     return { reason: 'handler-failed', message: nackMessage('handler-failed', kind, purpose) };
-  }
-
-  #handlerTook(channel: PeerChannel, streamHex: string, kind: string, scope: ExtensionScope): undefined {
-    if (kind === 'stream.open') this.#handlers.setStreamOwner(channel.peer, streamHex, scope.extension.id);
-    return undefined;
   }
 
   #nackUnreliable(channel: PeerChannel, streamHex: string, seq: number, kind: string, refusal: Refusal): void {
@@ -450,7 +455,7 @@ export class BusEngine implements ChannelHost {
     const flags = (options.eos ? FLAG_EOS : 0) | (options.keyframe ? FLAG_KEYFRAME : 0);
     const eventId = randomUUID();
     const extensionId = scope.extension.id;
-    if (kind === 'stream.open') this.#handlers.setStreamOwner(peer, stream, extensionId);
+    this.#streams.assertMaySend(peer, stream, extensionId);
     const live = channel && channel.ready && !channel.closed ? channel : undefined;
 
     if (options.reliable === false) {
@@ -582,7 +587,7 @@ export class BusEngine implements ChannelHost {
     for (const state of this.#durableInbound.values()) state.clear();
     this.#durableInbound.clear();
     this.#peerBudgets.clear();
-    this.#handlers.clearOwners();
+    this.#streams.reset(key);
     this.#fresh.clear();
     this.kindBytes = new LocalKindBytes();
     for (const kind of this.#handlers.kinds()) {

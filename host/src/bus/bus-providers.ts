@@ -30,7 +30,7 @@ export function busProviders(engine: BusEngine, links: () => SessionLinks | unde
       enlist(scope);
       return {
         random: randomStreamId,
-        forFriend: (peer, purpose) => friendStreamId(scope.persona.info.masterPublicKey, peer, purpose),
+        forFriend: (peer, purpose) => friendStreamId(scope.persona.info.masterPublicKey, peer, scope.extension.id, purpose),
       };
     },
   };

@@ -1,10 +1,10 @@
 import { Disposable, KithError, type KindHandler, type KindOptions } from '@kith/sdk';
 import type { ExtensionScope } from '../core/area.js';
 import { assertOwnsKind } from './kind-ownership.js';
+import type { StreamOwnership } from './stream-ownership.js';
 
 /** Stream lifecycle kinds several extensions share (files, calls): routed by purpose and stream owner. */
 export const SHARED_STREAM_KINDS: ReadonlySet<string> = new Set(['stream.open', 'stream.open-ack', 'stream.close']);
-const MAX_STREAM_OWNERS = 4096;
 
 /** One handler an extension registered. */
 export interface Registration {
@@ -17,12 +17,12 @@ export interface Registration {
 /**
  * The handlers of the active persona's extensions, by kind. Most kinds have one owner. The shared
  * stream kinds are routed: `stream.open` by its header's `purpose`, `stream.open-ack` and
- * `stream.close` to the extension that opened (or took the open of) that stream.
+ * `stream.close` to the extension the stream belongs to (the one that opened or took it).
  */
 export class KindHandlers {
   readonly #registrations = new Map<string, Registration>();
-  /** `${peer}:${stream}` → extension id, for the shared stream kinds. */
-  readonly #streamOwners = new Map<string, string>();
+
+  constructor(readonly streams: StreamOwnership) {}
 
   /** Register; throws KITH_ERR_KIND_NOT_OWNED, KITH_ERR_BAD_REQUEST or KITH_ERR_DUPLICATE. */
   add(scope: ExtensionScope, kind: string, handler: KindHandler, options: KindOptions = {}): Disposable {
@@ -49,26 +49,13 @@ export class KindHandlers {
       return (purpose !== undefined ? this.#registrations.get(`stream.open#${purpose}`) : undefined) ?? this.#registrations.get('stream.open');
     }
     const candidates = [...this.#registrations.values()].filter((r) => r.kind === kind);
-    const owner = this.#streamOwners.get(`${peer}:${streamHex}`);
+    const owner = this.streams.ownerOf(peer, streamHex);
     if (owner !== undefined) return candidates.find((r) => r.scope.extension.id === owner);
     return candidates.length === 1 ? candidates[0] : undefined;
-  }
-
-  /** `extensionId` sent or took the open of `peer`'s `stream`: its open-ack and close go there. */
-  setStreamOwner(peer: string, streamHex: string, extensionId: string): void {
-    const key = `${peer}:${streamHex}`;
-    this.#streamOwners.delete(key);
-    this.#streamOwners.set(key, extensionId);
-    if (this.#streamOwners.size > MAX_STREAM_OWNERS) this.#streamOwners.delete(this.#streamOwners.keys().next().value as string);
   }
 
   /** Kind names that have a handler now (sorted, for capabilities). */
   kinds(): string[] {
     return [...new Set([...this.#registrations.values()].map((r) => r.kind))].sort();
-  }
-
-  /** Forget stream owners (persona switch). */
-  clearOwners(): void {
-    this.#streamOwners.clear();
   }
 }

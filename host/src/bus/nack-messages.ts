@@ -12,6 +12,8 @@ export function nackMessage(reason: string, kind: string, purpose?: string): str
       return `peer does not handle ${what}`;
     case 'handler-failed':
       return `peer failed to take a ${what} event`;
+    case 'stream-not-owned':
+      return `peer refused a ${what} event on a stream of another extension`;
     case 'bad-header':
       return `peer refused a malformed ${what} event`;
     default:

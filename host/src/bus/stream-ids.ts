@@ -3,8 +3,10 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { KithError, type PeerKey, type StreamId } from '@kith/sdk';
 
-const SALT = new TextEncoder().encode('kith:stream-id:v1');
+const SALT = new TextEncoder().encode('kith:stream-id:v2');
 const PEER_KEY_PATTERN = /^[0-9a-f]{64}$/;
+/** Bytes of a derived stream id that name its extension (the rest name the purpose). */
+export const STREAM_OWNER_BYTES = 8;
 
 /** A fresh random 16-byte stream id (files, calls). */
 export function randomStreamId(): StreamId {
@@ -12,21 +14,36 @@ export function randomStreamId(): StreamId {
 }
 
 /**
- * The stream id both friends derive alike for `purpose`: HKDF-SHA256 with the two master public
- * keys, sorted so both sides order them the same, as input keying material, and the purpose as
- * info. Not secret (it only names a stream inside an encrypted session), but stable across
- * restarts and reconnects, so the chat stream's sequence space continues.
+ * The stream id both friends derive alike for one extension's `purpose`: HKDF-SHA256 with the two
+ * master public keys, sorted so both sides order them the same, as input keying material. Its
+ * first 8 bytes depend on the extension id alone and the last 8 on the extension id and the
+ * purpose, so the bus can tell from an id whose derived stream it is and keep every other
+ * extension off it (stream-ownership.ts). Not secret (it only names a stream inside an encrypted
+ * session), but stable across restarts and reconnects, so the chat stream's sequence space
+ * continues. host/src/extensions/isolation/child-stream-ids.mjs derives the same in an
+ * extension's own process.
  */
-export function friendStreamId(own: PeerKey, peer: PeerKey, purpose: string): StreamId {
-  if (!PEER_KEY_PATTERN.test(own) || !PEER_KEY_PATTERN.test(peer)) {
-    throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
-  }
+export function friendStreamId(own: PeerKey, peer: PeerKey, extensionId: string, purpose: string): StreamId {
   if (typeof purpose !== 'string' || purpose.length === 0 || purpose.length > 64) {
     throw new KithError('KITH_ERR_BAD_REQUEST', 'A stream purpose is 1 to 64 characters');
   }
+  const ikm = friendshipMaterial(own, peer);
+  const tail = hkdf(sha256, ikm, SALT, new TextEncoder().encode(`purpose\0${extensionId}\0${purpose}`), 16 - STREAM_OWNER_BYTES);
+  return streamOwnerPrefix(own, peer, extensionId) + Buffer.from(tail).toString('hex');
+}
+
+/** The first 8 bytes (16 hex) of every stream id {@link friendStreamId} derives for `extensionId`. */
+export function streamOwnerPrefix(own: PeerKey, peer: PeerKey, extensionId: string): string {
+  const ikm = friendshipMaterial(own, peer);
+  return Buffer.from(hkdf(sha256, ikm, SALT, new TextEncoder().encode(`owner\0${extensionId}`), STREAM_OWNER_BYTES)).toString('hex');
+}
+
+function friendshipMaterial(own: PeerKey, peer: PeerKey): Uint8Array {
+  if (!PEER_KEY_PATTERN.test(own) || typeof peer !== 'string' || !PEER_KEY_PATTERN.test(peer)) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', 'A peer key is 64 lowercase hex characters');
+  }
   const [a, b] = own < peer ? [own, peer] : [peer, own];
-  const ikm = new Uint8Array([...Buffer.from(a, 'hex'), ...Buffer.from(b, 'hex')]);
-  return Buffer.from(hkdf(sha256, ikm, SALT, new TextEncoder().encode(purpose), 16)).toString('hex');
+  return new Uint8Array([...Buffer.from(a, 'hex'), ...Buffer.from(b, 'hex')]);
 }
 
 const STREAM_PATTERN = /^[0-9a-f]{32}$/;

@@ -121,7 +121,7 @@ function buildContext(init) {
   ctx.settings.onDidChange((change) => void (settings[change.id] = change.value));
   ctx.streams = {
     random: () => randomBytes(16).toString('hex'),
-    forFriend: (peer, purpose) => forFriend(init.persona.masterPublicKey, peer, purpose, rebuild),
+    forFriend: (peer, purpose) => forFriend(init.persona.masterPublicKey, peer, init.extension.id, purpose, rebuild),
   };
   ctx.timers = localTimers();
   checkRegistrations(ctx, init.declared ?? {}, sdk);
