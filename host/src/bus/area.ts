@@ -33,6 +33,8 @@ export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetAr
     },
     ui: kernel.ui,
   });
+  // Live sessions, for the snapshot a plain WebSocket client starts from.
+  kernel.ui.provideSnapshot('sessions', () => engine.sessions);
   let following: Disposable | undefined;
   let friendsWatch: Disposable | undefined;
   return {

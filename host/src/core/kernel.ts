@@ -27,12 +27,18 @@ export function createKernel(parts: {
   mountHealth(gateway.publicApi);
   // Attached before any page connects; the extensions area reaches it with PageChannelHub.of(io).
   PageChannelHub.of(gateway.io);
+  const ui = new UiHub(gateway.io, gateway.plainSockets);
+  ui.provideSnapshot('locked', () => gate.active === undefined);
+  ui.provideSnapshot('persona', () => {
+    const info = gate.active?.info;
+    return info ? { slug: info.slug, label: info.label, peer_id: info.peerId, master_pubkey: info.masterPublicKey } : null;
+  });
   return {
     config,
     log,
     database,
     gateway,
-    ui: new UiHub(gateway.io),
+    ui,
     diagnostics: createDiagnosticsLogs(gate),
     launchSecret,
   };

@@ -1,22 +1,37 @@
-import type { Server as SocketServer, Socket } from 'socket.io';
-import { Disposable } from '@kith/sdk';
+import type { Server as SocketServer } from 'socket.io';
+import { Disposable, KithError } from '@kith/sdk';
+import { decodeClientFrame, encodeEventFrame, send, type PlainSockets } from '../gateway/plain-websocket.js';
+
+/** The first frame a plain WebSocket client gets. */
+export const SNAPSHOT_EVENT = 'snapshot';
 
 /**
- * Real-time messages between the host and its pages over socket.io (`/api/ws`). Host areas emit
- * typed events (`session:open`, `rendezvous:request`, ...); extensions' events are namespaced
+ * Real-time messages between the host and its pages: socket.io at `/api/ws/` (Kith's own page)
+ * and plain WebSockets at `/api/ws` (JSON text frames, for clients of the reference's API). Host
+ * areas emit typed events (`session:open`, ...); extensions' events are namespaced
  * `<ext-id>:<name>` by the extension manager. Only one persona is active at a time, so every
  * connected (authenticated) page receives every event.
  */
 export class UiHub {
   readonly #io: SocketServer;
-  readonly #handlers = new Map<string, Set<(payload: unknown, socket: Socket) => void>>();
+  readonly #plain: PlainSockets | undefined;
+  readonly #handlers = new Map<string, Set<(payload: unknown) => void>>();
+  readonly #snapshot = new Map<string, () => unknown>();
 
-  constructor(io: SocketServer) {
+  constructor(io: SocketServer, plain?: PlainSockets) {
     this.#io = io;
+    this.#plain = plain;
     io.on('connection', (socket) => {
       socket.onAny((name: unknown, payload: unknown) => {
-        if (typeof name !== 'string') return;
-        for (const handler of this.#handlers.get(name) ?? []) handler(payload, socket);
+        if (typeof name === 'string') this.#deliver(name, payload);
+      });
+    });
+    plain?.onConnection((ws) => {
+      send(ws, encodeEventFrame(SNAPSHOT_EVENT, this.snapshot()));
+      ws.on('message', (data, isBinary) => {
+        const frame = decodeClientFrame(data, isBinary);
+        if (frame instanceof KithError) send(ws, encodeEventFrame('error', frame.toJSON().error));
+        else this.#deliver(frame.event, frame.data);
       });
     });
   }
@@ -24,10 +39,11 @@ export class UiHub {
   /** Send `name` with `payload` (binary Buffers/Uint8Arrays travel as binary) to every page. */
   emit(name: string, payload: unknown): void {
     this.#io.emit(name, payload);
+    if (this.#plain && this.#plain.size > 0) this.#plain.broadcast(encodeEventFrame(name, payload));
   }
 
   /** Receive `name` from any page. */
-  on(name: string, handler: (payload: unknown, socket: Socket) => void): Disposable {
+  on(name: string, handler: (payload: unknown) => void): Disposable {
     let set = this.#handlers.get(name);
     if (!set) this.#handlers.set(name, (set = new Set()));
     set.add(handler);
@@ -37,8 +53,34 @@ export class UiHub {
     });
   }
 
+  /** Add `name: provide()` to the snapshot a plain WebSocket client gets first. */
+  provideSnapshot(name: string, provide: () => unknown): Disposable {
+    this.#snapshot.set(name, provide);
+    return new Disposable(() => {
+      if (this.#snapshot.get(name) === provide) this.#snapshot.delete(name);
+    });
+  }
+
+  /** The state a client starts from (each part from the area that owns it). */
+  snapshot(): Record<string, unknown> {
+    const parts: Record<string, unknown> = {};
+    for (const [name, provide] of this.#snapshot) {
+      try {
+        parts[name] = provide();
+      } catch {
+        parts[name] = null; // a part that cannot be read now (e.g. locked meanwhile)
+      }
+    }
+    return parts;
+  }
+
   /** Disconnect every page (used on lock so pages re-authenticate their state). */
   disconnectAll(): void {
     this.#io.disconnectSockets(true);
+    this.#plain?.closeAll('locked');
+  }
+
+  #deliver(name: string, payload: unknown): void {
+    for (const handler of this.#handlers.get(name) ?? []) handler(payload);
   }
 }

@@ -7,7 +7,8 @@ import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder, notFound } from './http-errors.js';
 import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
-import { answerStrayUpgrades } from './stray-upgrades.js';
+import { answerOtherUpgrades } from './stray-upgrades.js';
+import { PlainSockets } from './plain-websocket.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
 import { answer, jsonBody } from './json-route.js';
@@ -21,6 +22,8 @@ export interface Gateway {
   readonly app: Express;
   readonly server: http.Server;
   readonly io: SocketServer;
+  /** Plain WebSocket clients of `/api/ws` (the same events as socket.io, as JSON text frames). */
+  readonly plainSockets: PlainSockets;
   /** Routes that work while locked. */
   readonly publicApi: Router;
   /** Routes that answer 423 while locked. */
@@ -88,7 +91,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   io.engine.use(security.engineGuard);
   // engine.io answers its path with a trailing slash (as it normalises the option).
-  answerStrayUpgrades(server, `${io.path().replace(/\/$/, '')}/`);
+  const plainSockets = new PlainSockets(security.plainSockets);
+  answerOtherUpgrades(server, `${io.path().replace(/\/$/, '')}/`, plainSockets);
   io.use(security.socketGuard);
   const allowances: BodyAllowance[] = [];
   boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);
@@ -103,6 +107,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     app,
     server,
     io,
+    plainSockets,
     publicApi,
     protectedApi,
     guards,

@@ -5,6 +5,7 @@ import type { RequestHandler } from 'express';
 import type { ExtendedError, Socket } from 'socket.io';
 import { KithError } from '@kith/sdk';
 import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './media-url.js';
+import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-websocket.js';
 
 /**
  * Local API security: only Kith's own page may use the API.
@@ -47,6 +48,11 @@ export interface GatewaySecurity {
   socketGuard(socket: Socket, next: (err?: ExtendedError) => void): void;
   /** True when the request may receive the page (and so the secret). */
   isOwnPage(req: IncomingMessage): boolean;
+  /**
+   * A plain WebSocket at `/api/ws`: Host and Origin, and the secret in the `x-kith-secret` header
+   * or as the subprotocol `kith-secret.<secret>` (a browser cannot set a WebSocket's headers).
+   */
+  readonly plainSockets: PlainSocketAdmission;
   /** The launch secret, for injection into index.html only. */
   readonly secret: string;
   /** Signs media URLs (one path, GET/HEAD, until expiry) under the launch secret. */
@@ -154,6 +160,21 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     },
     isOwnPage(req) {
       return originProblem(req) === undefined;
+    },
+    plainSockets: {
+      refusal(req) {
+        const problem = originProblem(req);
+        if (problem) return problem;
+        if (secretMatches(req.headers[SECRET_HEADER])) return undefined;
+        const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+        return offered.some((p) => p.startsWith(SECRET_SUBPROTOCOL_PREFIX) && secretMatches(p.slice(SECRET_SUBPROTOCOL_PREFIX.length)))
+          ? undefined
+          : 'no launch secret';
+      },
+      secretProtocol(protocols) {
+        for (const p of protocols) if (p.startsWith(SECRET_SUBPROTOCOL_PREFIX) && secretMatches(p.slice(SECRET_SUBPROTOCOL_PREFIX.length))) return p;
+        return undefined;
+      },
     },
   };
 }

@@ -228,8 +228,13 @@ describe('gateway: local API security', () => {
       expect([ok.status, ok.body]).to.deep.equal([200, 'ok']);
     });
 
-    it('answers a plain WebSocket upgrade outside socket.io\'s path with a 400 saying where the stream is', async () => {
-      for (const path of ['/api/ws', '/api/ws?x=1', '/somewhere']) {
+    it('takes a plain WebSocket at /api/ws under the same rules, and answers one anywhere else with a 400 saying where the streams are', async () => {
+      for (const path of ['/api/ws', '/api/ws?x=1']) {
+        expect(await upgradeOutcome(host.port, '', { host: own, ...secretHeader() }, path), path).to.equal('101');
+        expect(await upgradeOutcome(host.port, '', { host: own }, path), path).to.equal('403');
+        expect(await upgradeOutcome(host.port, '', { host: 'evil.example', ...secretHeader() }, path), path).to.equal('403');
+      }
+      for (const path of ['/somewhere', '/api/wsx', '/api']) {
         expect(await upgradeOutcome(host.port, '', { host: own, ...secretHeader() }, path), path).to.equal('400');
       }
     });
