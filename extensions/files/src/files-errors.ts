@@ -10,7 +10,6 @@ export const FILES_ERROR_DECLARATIONS = [
   { code: 'BAD_STATE', status: 409, message: 'The transfer cannot do that now' },
   { code: 'OUT_OF_ORDER', status: 409, message: 'Chunks must be uploaded in order' },
   { code: 'SIZE_MISMATCH', status: 400, message: 'The uploaded bytes do not match the declared size' },
-  { code: 'NOT_ARRIVED', status: 503, message: 'Those bytes have not arrived yet' },
 ] as const;
 
 export const filesErrors = defineErrors('files', FILES_ERROR_DECLARATIONS);

@@ -8,8 +8,6 @@ export interface HostEvents {
   'session:open': { readonly peer?: string; readonly peerId?: string; readonly [key: string]: unknown };
   /** A live session closed. */
   'session:close': { readonly peer?: string; readonly peerId?: string; readonly reason?: string; readonly [key: string]: unknown };
-  /** An inbound connect request arrived through the rendezvous room. */
-  'rendezvous:request': Readonly<Record<string, unknown>>;
   /** The set of running extensions or their state changed (on/off, faulted). */
   'extensions:changed': Readonly<Record<string, unknown>> | undefined;
   /** A persona was unlocked, switched or locked. */
