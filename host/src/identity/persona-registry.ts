@@ -80,7 +80,7 @@ export class PersonaRegistry implements PersonaGate {
   state(): IdentityState {
     return {
       locked: this.#active === undefined,
-      active_slug: this.#active?.info.slug ?? this.directory.readActive() ?? null,
+      active_slug: this.#selectedSlug(),
       personas: this.list(),
     };
   }
@@ -238,13 +238,18 @@ export class PersonaRegistry implements PersonaGate {
     this.#onDidChangeActive.fire(persona);
   }
 
+  #selectedSlug(): string | null {
+    return this.#active?.info.slug ?? this.directory.readActive() ?? null;
+  }
+
   #summary(p: PersonaProfile): PersonaSummary {
     return {
       slug: p.slug,
       label: p.label,
       master_pubkey: p.master_pubkey,
       peer_id: p.peer_id,
-      is_active: this.#active?.info.slug === p.slug,
+      // The selected persona, as `active_slug` says (while locked: the one selected last).
+      is_active: this.#selectedSlug() === p.slug,
       is_unlocked: this.#unlocked.has(p.slug),
       ...(p.damaged ? { profile_damaged: true as const } : {}),
     };

@@ -85,6 +85,8 @@ describe('identity routes over HTTP', function () {
     sub.dispose();
     expect(locked.status).to.equal(200);
     expect(locked.json).to.include({ locked: true, active_slug: 'ana-lima' });
+    // The persona selected last is still the selected one in the rows, as active_slug says.
+    expect(locked.json.personas.map((p: { slug: string; is_active: boolean; is_unlocked: boolean }) => [p.slug, p.is_active, p.is_unlocked])).to.deep.equal([['ana-lima', true, false]]);
     expect(events).to.deep.equal([undefined]);
     expect(host.areas.identity.gate.active).to.equal(undefined);
     expect(persona.wiped).to.equal(true);

@@ -69,7 +69,7 @@ describe('identity/persona-registry', function () {
       if (damage === undefined) fs.rmSync(profileFile);
       else fs.writeFileSync(profileFile, damage);
       const registry = new PersonaRegistry(dir, { kdf: QUICK });
-      expect(registry.list()).to.deep.equal([{ slug: 'kept', label: 'kept', master_pubkey: '', peer_id: '', is_active: false, is_unlocked: false, profile_damaged: true }]);
+      expect(registry.list()).to.deep.equal([{ slug: 'kept', label: 'kept', master_pubkey: '', peer_id: '', is_active: true, is_unlocked: false, profile_damaged: true }]);
       // A new persona asking for that slug would overwrite the vault: refused.
       expect(await code(registry.create({ slug: 'kept', label: 'Other', passphrase: 'q' }))).to.equal('KITH_ERR_CONFLICT');
       expect(await code(registry.unlock('kept', 'wrong'))).to.equal('KITH_ERR_WRONG_PASSPHRASE');
