@@ -13,6 +13,7 @@ import { LiveSession, type SessionHost } from './live-session.js';
 import { HELLO_FRESHNESS_MS, IDLE_TIMEOUT_MS, KEEPALIVE_MS, MAX_DATAGRAM, PENDING_HANDSHAKE_MS, PacketType } from './wire-constants.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBudgets } from './source-budgets.js';
+import { FriendHandshakes } from './friend-handshakes.js';
 import type { SessionSocketPort } from './session-socket.js';
 
 interface Initiation {
@@ -83,6 +84,14 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #rekeys = new Map<PeerKey, Initiation>();
   readonly #rekeyAfterMs: number;
   readonly #helloBudget = new TokenBucket(200, 400);
+  /** Replayed HELLOs and session churn, per friend (friend-handshakes.ts). */
+  readonly #handshakes = new FriendHandshakes();
+  /**
+   * HELLO-ACKs whose Noise message is read (one Diffie-Hellman each): anyone who saw our HELLO
+   * knows its index, so forged answers to it are bounded, and one address gets a quarter.
+   */
+  readonly #ackBudget = new TokenBucket(400, 800);
+  readonly #ackShares = new SourceBudgets(100, 200);
   /** Beacon lookups: bounded per second. */
   readonly #beaconBudget = new TokenBucket(100, 200);
   /** One sender's share of the beacon lookups: half (a host connecting to many friends at once sends several a second). */
@@ -264,6 +273,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     for (const initiation of [...this.#initiations.values()]) {
       if (now - initiation.createdAt > PENDING_HANDSHAKE_MS * 3) this.abandon(initiation.entry.peer);
     }
+    this.#handshakes.keepOnly((peer) => this.#keyring.get(peer) !== undefined);
   }
 
   /** Close every session (lock, persona switch, shutdown) and stop the timer. */
@@ -276,6 +286,7 @@ export class SessionTable implements SessionLinks, SessionHost {
     this.#responses.clear();
     this.#responsesByPeer.clear();
     this.#rekeys.clear();
+    this.#handshakes.clear();
     this.#opened.dispose();
   }
 
@@ -377,9 +388,12 @@ export class SessionTable implements SessionLinks, SessionHost {
       via.send(mine.packet, from);
       return counters.reject('hello-collision');
     }
+    // A copy of a HELLO already read (whatever sender index it was given) costs no crypto again.
+    if (this.#handshakes.seen(entry.peer, ephemeralHex)) return counters.reject('hello-repeated-key');
     if (!this.#helloBudget.take()) return counters.reject('hello-rate-limited');
     const responder = kkRespond({ localStatic: entry.localStatic, remoteStatic: entry.remoteStatic, message: noise });
     if (!responder) return counters.reject('hello-auth-failed');
+    this.#handshakes.remember(entry.peer, ephemeralHex);
     const payload = decodeHelloPayload(responder.payload);
     if (!payload) return counters.reject('hello-bad-payload');
     const last = this.#lastHelloTs.get(entry.peer) ?? 0;
@@ -392,6 +406,8 @@ export class SessionTable implements SessionLinks, SessionHost {
       if (rekeyOf.via !== via) return counters.reject('hello-wrong-socket');
     }
     if (!rekeyOf && !via.takesHandshakes) return counters.reject('hello-window-ended');
+    // Each new session replaces the live one and rebuilds its bus channel: a few at once, then one every 2 s.
+    if (!rekeyOf && !this.#handshakes.mayOpen(entry.peer)) return counters.reject('hello-too-often');
     this.#lastHelloTs.set(entry.peer, payload.timestampMs);
     const index = this.#freeIndex();
     const answer = responder.answer(encodeAckPayload(this.#keyring.persona.info.peerId));
@@ -415,6 +431,8 @@ export class SessionTable implements SessionLinks, SessionHost {
     if (!initiation) return counters.reject('ack-unknown-index');
     if (initiation.rekeyOf ? initiation.rekeyOf.via !== via : !via.takesHandshakes) return counters.reject('ack-window-ended');
     if (!initiation.rekeyOf && via.accepts && !via.accepts(initiation.entry.peer)) return counters.reject('ack-not-allowed');
+    if (!this.#ackShares.take(from.address)) return counters.reject('ack-source-rate-limited');
+    if (!this.#ackBudget.take()) return counters.reject('ack-rate-limited');
     const result = initiation.kk.readMessage2(decoded.value.noise);
     if (!result) return counters.reject('ack-auth-failed');
     const peerId = decodeAckPayload(result.payload);

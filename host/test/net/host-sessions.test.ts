@@ -65,7 +65,7 @@ describe('net: sessions between two real hosts, seen by a third party', function
     for (const packet of data) await eveSend(packet);
     await sleep(100);
     const after = counters.snapshot().reasons;
-    expect((after['hello-replayed'] ?? 0) - (before['hello-replayed'] ?? 0)).to.equal(1);
+    expect((after['hello-repeated-key'] ?? 0) - (before['hello-repeated-key'] ?? 0)).to.equal(1);
     expect((after['data-replayed'] ?? 0) - (before['data-replayed'] ?? 0)).to.equal(data.length);
     // The session still points at the real peer (the relay), not at the replayer.
     expect(b.host.areas.net.links.get(a.peer)!.remote.port).to.not.equal(eve.address().port);

@@ -136,12 +136,69 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     stranger.keyring.replace([b.persona.friendCardFor(stranger.persona)]);
     stranger.table.sendHello(b.persona.info.masterPublicKey, b.endpoint);
     await sleep(50);
-    expect(b.port.counters.count('hello-replayed')).to.equal(1);
+    // Its key was read once already: refused before any DH.
+    expect(b.port.counters.count('hello-repeated-key')).to.equal(1);
     expect(b.port.counters.count('hello-unknown-peer')).to.equal(1);
     expect(b.table.all).to.have.length(1);
     expect(stranger.table.all).to.have.length(0);
     stranger.table.stop('shutdown');
     await stranger.port.close();
+  });
+
+  it('refuses copies of a friend\'s HELLO with new sender indices before any DH, and a friend that keeps opening sessions', async () => {
+    const sent: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    a.port.send = (data, to) => { sent.push(Buffer.from(data)); original(data, to); };
+    const [, first] = await open();
+    const hello = sent.find((p) => p[1] === 0x01)!;
+    // 50 copies, each with another sender index (the old duplicate check matched index and key).
+    for (let i = 0; i < 50; i++) {
+      const copy = Buffer.from(hello);
+      copy.writeUInt32BE(0x1000 + i, 2);
+      await new Promise<void>((r) => eve.send(copy, b.port.port, '127.0.0.1', () => r()));
+    }
+    await sleep(50);
+    expect(b.port.counters.count('hello-repeated-key')).to.equal(50);
+    expect(b.port.counters.count('hello-replayed'), 'no copy reached the DH and the timestamp check').to.equal(0);
+    expect(b.table.get(a.persona.info.masterPublicKey)).to.equal(first);
+
+    // Alice (a real friend) opens session after session: four at once, then she must wait.
+    const bob = b.persona.info.masterPublicKey;
+    let opened = 1;
+    b.table.onDidOpen(() => opened++);
+    for (let i = 0; i < 8; i++) {
+      for (const session of a.table.all) (session as LiveSession).close('closed-locally');
+      a.table.abandon(bob);
+      a.table.sendHello(bob, b.endpoint);
+      await sleep(40);
+    }
+    expect(b.port.counters.count('hello-too-often')).to.be.at.least(3);
+    expect(opened).to.be.at.most(5);
+  });
+
+  it('bounds forged HELLO-ACKs to a pending HELLO: one address gets a quarter of the reads', async () => {
+    const bob = b.persona.info.masterPublicKey;
+    const sent: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    a.port.send = (data, to) => { sent.push(Buffer.from(data)); original(data, to); };
+    // Bob's answers never arrive: Alice's HELLO stays pending, its index readable in clear.
+    b.port.send = () => undefined;
+    a.table.sendHello(bob, b.endpoint);
+    const index = sent.find((p) => p[1] === 0x01)!.readUInt32BE(2);
+    const forged = Buffer.concat([Buffer.from([0xcc, 0x02]), Buffer.alloc(4), Buffer.alloc(4), randomBytes(32 + 1 + 16 + 16)]);
+    forged.writeUInt32BE(1, 2);
+    forged.writeUInt32BE(index, 6);
+    // Paced (the socket's receive buffer would drop a burst): 400 in about half a second.
+    for (let i = 0; i < 400; i++) {
+      await new Promise<void>((r) => eve.send(forged, a.port.port, '127.0.0.1', () => r()));
+      if (i % 20 === 19) await sleep(25);
+    }
+    await sleep(100);
+    const read = a.port.counters.count('ack-auth-failed');
+    const limited = a.port.counters.count('ack-source-rate-limited');
+    expect(read + limited, 'every forged ACK arrived').to.equal(400);
+    // The share's burst (200) and its refill (100/s) for the flood's length, never all 400.
+    expect(read, 'forged ACKs read').to.be.within(195, 300);
   });
 
   it('resolves simultaneous HELLOs (both sides punching) into one session', async () => {

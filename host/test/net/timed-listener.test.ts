@@ -98,7 +98,7 @@ describe('net: timed listeners that become sessions (ctx.network.listenForSessio
       const c = (await listenerOf(bob, listener.id)).counters;
       return c.rejected > before.rejected ? c : undefined;
     });
-    expect(after.reasons['hello-replayed']).to.equal((before.reasons['hello-replayed'] ?? 0) + 1);
+    expect(after.reasons['hello-repeated-key']).to.equal((before.reasons['hello-repeated-key'] ?? 0) + 1);
     await sleep(300);
     expect(relay.toClient.filter((d) => typeOf(d) === HELLO_ACK).length).to.equal(acksBefore);
   });
