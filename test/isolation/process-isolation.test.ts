@@ -3,6 +3,9 @@
  * permission model. A well-behaved one keeps working through the SDK (routes, storage); each
  * hostile one fails to read what is not its own, or faults only itself, while the host answers.
  */
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startExtensionsHarness, type ExtensionsHarness } from '../../host/test/extensions/harness/extensions-harness.js';
 import { testPersona } from '../../host/test/extensions/harness/test-persona.js';
@@ -140,6 +143,24 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(body.launchSecretByIp).to.equal('ERR_ACCESS_DENIED');
     expect(body.launchSecretByMappedIp, 'an IPv4-mapped IPv6 loopback address').to.equal('ERR_ACCESS_DENIED');
     expect(body.ownManifest).to.match(/^got \d+ chars$/);
+  });
+
+  it('connects to no service on this machine\'s own interface addresses (one bound to 0.0.0.0 answers there)', async function () {
+    const own = Object.values(os.networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+    if (!own) {
+      console.log('      (skipped: this machine has no non-loopback IPv4 interface)');
+      return this.skip();
+    }
+    const server = http.createServer((_req, res) => res.end('a local service'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', () => resolve()));
+    try {
+      const where = `${own.address}:${(server.address() as AddressInfo).port}`;
+      expect(await (await fetch(`http://${where}/`)).text(), 'the service answers there').to.equal('a local service');
+      const { body } = await h.json(`/api/snoop/try?own=${encodeURIComponent(where)}`);
+      expect(body.ownAddress).to.equal('ERR_ACCESS_DENIED');
+    } finally {
+      server.close();
+    }
   });
 
   it('signals no process but its own: not the host, not the process group, not the host\'s inspector', async () => {

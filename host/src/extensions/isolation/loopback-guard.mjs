@@ -1,11 +1,15 @@
 // Loaded by the extension host before the extension: no TCP connection to this machine's own
-// addresses (loopback, unspecified), by address or by a name that resolves to one. Node 20's
+// addresses (loopback, unspecified, and every address of its own interfaces, where services bound
+// to 0.0.0.0 answer), by address or by a name that resolves to one. Node 20's
 // permission model does not cover the network; without this, an extension could fetch Kith's own
 // page on 127.0.0.1 and read the launch secret from it. Other hosts stay reachable (documented).
 import dns from 'node:dns';
 import net from 'node:net';
+import os from 'node:os';
 
 const LOCAL_NAMES = [/^localhost\.?$/i, /\.localhost\.?$/i];
+/** Taken now, before the extension runs: it cannot swap in a function that lists no interface. */
+const listInterfaces = os.networkInterfaces;
 
 /** 127.0.0.0/8 and 0.0.0.0/8 (Linux connects 0.x to this machine). */
 const isLocalIpv4 = (first) => first === 127 || first === 0;
@@ -25,6 +29,19 @@ function ipv6Words(text) {
   return [...front, ...middle, ...back].map((word) => parseInt(word, 16));
 }
 
+/** A comparable spelling of an address: dotted IPv4, or IPv6 as eight hex words (no zone). */
+function canonical(address) {
+  const host = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase();
+  return net.isIP(host) === 6 ? ipv6Words(host).map((w) => w.toString(16)).join(':') : host;
+}
+
+/** The addresses of this machine's interfaces now (they change: read at each connection). */
+function ownAddresses() {
+  const own = new Set();
+  for (const list of Object.values(listInterfaces.call(os))) for (const entry of list ?? []) own.add(canonical(entry.address));
+  return own;
+}
+
 /**
  * This machine, whatever the spelling: loopback and unspecified addresses of both families,
  * IPv4-mapped (`::ffff:127.0.0.1`, which URL parsers write `::ffff:7f00:1`), IPv4-compatible
@@ -35,7 +52,7 @@ function isLocal(address) {
   const host = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   if (LOCAL_NAMES.some((pattern) => pattern.test(host))) return true;
   const family = net.isIP(host);
-  if (family === 4) return isLocalIpv4(Number(host.split('.')[0]));
+  if (family === 4) return isLocalIpv4(Number(host.split('.')[0])) || ownAddresses().has(host);
   if (family !== 6) return false;
   const w = ipv6Words(host);
   const zeros = (n) => w.slice(0, n).every((word) => word === 0);
@@ -43,7 +60,11 @@ function isLocal(address) {
   const embeddedIpv4 = zeros(5) && w[5] === 0xffff; // ::ffff:a.b.c.d
   const compatible = zeros(6); // ::a.b.c.d
   const translated = zeros(4) && w[4] === 0xffff && w[5] === 0; // ::ffff:0:a.b.c.d
-  return (embeddedIpv4 || compatible || translated) && isLocalIpv4(w[6] >> 8);
+  if (embeddedIpv4 || compatible || translated) {
+    const ipv4 = [w[6] >> 8, w[6] & 0xff, w[7] >> 8, w[7] & 0xff].join('.');
+    return isLocalIpv4(w[6] >> 8) || ownAddresses().has(ipv4);
+  }
+  return ownAddresses().has(canonical(host));
 }
 const refused = (what) => Object.assign(new Error(`An extension may not connect to this machine (${what})`), { code: 'ERR_ACCESS_DENIED' });
 
