@@ -216,6 +216,38 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     }
   });
 
+  it('while Alice\'s call rings, Bob pressing Call in their conversation answers it; the call page calls nobody by itself later', async () => {
+    const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
+    const bobPage = await open(bob, `/chats?peer=${key(alice)}`);
+    await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
+    await bobPage.getByTestId('composer').waitFor({ timeout: 30_000 });
+    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+    const banner = bobPage.getByTestId('call-banner');
+    await banner.waitFor({ timeout: 20_000 });
+    const ringing = (await bob.request('GET', '/calls/status')).call as { stream_id: string };
+    await bobPage.getByRole('button', { name: 'Call', exact: true }).click();
+    await bobPage.waitForURL(`**/call/${key(alice)}`);
+    for (const page of [alicePage, bobPage]) {
+      await page.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 20_000 });
+    }
+    // The call that rang is the one that connected.
+    expect((await bob.request('GET', '/calls/status')).call).to.include({ stream_id: ringing.stream_id, state: 'active' });
+    await bobPage.getByTestId('hangup-button').click();
+    await eventually('no call on either host', async () => (await alice.request('GET', '/calls/status')).call === null && (await bob.request('GET', '/calls/status')).call === null);
+    // Bob's page stays on the ended call: calls turned off and on again there starts no call by itself.
+    await bob.request('POST', '/extensions/calls', { enabled: false });
+    await bob.request('POST', '/extensions/calls', { enabled: true });
+    await bobPage.getByTestId('call-page').waitFor({ timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await bob.request('GET', '/calls/status')).call).to.equal(null);
+    // Nor does a reload of it.
+    await bobPage.reload();
+    await bobPage.getByTestId('call-page').waitFor({ timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await bob.request('GET', '/calls/status')).call).to.equal(null);
+    expect(errors).to.deep.equal([]);
+  });
+
   it('says why it cannot use the microphone and camera, and that Bob has calls turned off', async () => {
     // A browser that refuses every permission prompt: getUserMedia fails with NotAllowedError.
     const refusing = await launchBrowser(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);

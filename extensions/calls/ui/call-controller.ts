@@ -119,10 +119,17 @@ export class CallController {
     }, () => undefined);
   }
 
-  /** Start a call to `peer`: ask for the devices, open the media channel, offer. */
+  /**
+   * Start a call to `peer`: ask for the devices, open the media channel, offer. While a friend's
+   * call rings here, calling that friend answers it, and calling anyone else declines it (the
+   * host answers the ring `busy` as the new call goes out).
+   */
   async call(peer: string, host: UiHost): Promise<void> {
     this.attach(host);
-    if (this.live()) return;
+    if (this.phase() === 'incoming') {
+      if (this.peer() === peer) return this.accept();
+      this.stopRinging();
+    } else if (this.live()) return;
     const generation = this.reset(peer, 'outgoing', 'calling');
     void this.resolveName(peer);
     await this.prepare(true);

@@ -106,6 +106,8 @@ export class CallPage implements OnDestroy {
   private readonly self = viewChild.required<ElementRef<HTMLVideoElement>>('self');
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef);
   private stopFrames: (() => void) | undefined;
+  /** The friend this page started (or answered) a call with on arrival: never again by itself. */
+  private startedFor: string | undefined;
 
   protected readonly peer = computed(() => {
     const peer = this.route()?.params['peer'];
@@ -129,13 +131,20 @@ export class CallPage implements OnDestroy {
 
   constructor() {
     this.calls.pageOpen.set(true);
-    // A friend in the URL and no call going: start one (the conversation's call button lands here).
+    // A friend in the URL and no call going, or only a ring: start one (the conversation's call
+    // button lands here); a ring from that friend is answered, one from anyone else declined.
     effect(() => {
       const host = this.host();
       const peer = this.peer();
       untracked(() => {
         this.calls.attach(host);
-        if (peer && !this.calls.live()) void this.calls.call(peer, host);
+        // Once per visit: this page made again (calls turned off and on, a reload) must not call
+        // anyone by itself. The history entry remembers it; a new press of Call is a new entry.
+        const started = (history.state as { kithCallStarted?: unknown } | null)?.kithCallStarted;
+        if (!peer || peer === this.startedFor || started === peer) return;
+        this.startedFor = peer;
+        history.replaceState({ ...(history.state ?? {}), kithCallStarted: peer }, '');
+        if (!this.calls.live() || this.calls.phase() === 'incoming') void this.calls.call(peer, host);
       });
     });
     effect(() => {
