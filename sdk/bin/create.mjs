@@ -43,16 +43,17 @@ if (fs.existsSync(target) && fs.readdirSync(target).length > 0) fail(`${target} 
 const id = options.id ?? path.basename(target).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 32);
 if (!ID.test(id)) fail(`"${id}" is not a valid extension id (lowercase letter first, then letters, digits, dashes; 2-32 characters). Pass --id.`);
 const displayName = options.name ?? id.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
-// The manifest's hostVersion accepts every host of this API major version.
+// The manifest's hostVersion accepts every host of this API version or a later minor one: an
+// older host lacks API the starter is typed against.
 const { SDK_API_VERSION } = await import('../dist/version.js').catch(() => ({ SDK_API_VERSION: sdk.version }));
-const apiMajor = SDK_API_VERSION.split('.')[0];
+const [apiMajor, apiMinor] = SDK_API_VERSION.split('.');
 
 const values = {
   __ID__: id,
   __NAME__: id,
   __DISPLAY_NAME__: displayName,
   __SDK_SPEC__: options.sdk ?? `^${sdk.version}`,
-  __API_MAJOR__: apiMajor,
+  __API_RANGE__: `^${apiMajor}.${apiMinor}.0`,
   __TYPESCRIPT__: sdk.starter?.typescript ?? '^5.9.3',
   __TYPES_NODE__: sdk.starter?.typesNode ?? '^20.19.0',
 };

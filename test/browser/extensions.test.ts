@@ -54,7 +54,7 @@ describe('browser: extension contributions', function () {
     clientBefore = listing(clientDir);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-ext-'));
     installHello(dataDir);
-    for (const fixture of ['ringer', 'crashy', 'polls', 'stickers', 'roster']) {
+    for (const fixture of ['ringer', 'crashy', 'polls', 'stickers', 'roster', 'notepanel']) {
       fs.cpSync(path.join(ROOT, 'test/browser/fixtures', fixture), path.join(dataDir, 'extensions', fixture), { recursive: true });
     }
     kith = await startTestHost({ dataDir });
@@ -214,6 +214,35 @@ describe('browser: extension contributions', function () {
     await snap(page, 'extensions-08-action-page');
     expect(errors).to.deep.equal([]);
     await context.close();
+  });
+
+  it('lays a third-party home.main panel beside chat\'s, never over its composer', async () => {
+    const turn = async (enabled: boolean) => expect((await kith.host.fetch('/api/extensions/notepanel', { method: 'POST', body: JSON.stringify({ enabled }) })).status).to.equal(200);
+    await turn(true);
+    const { context, page, errors } = await openPage(browser);
+    await page.goto(kith.host.url + '/chats?peer=self');
+    await page.locator('notepanel-main [data-part="heading"]').filter({ hasText: 'Notes with self' }).waitFor({ timeout: 20_000 });
+    const composer = page.getByTestId('composer');
+    await composer.waitFor();
+    const boxes = await page.evaluate(() => [...document.querySelectorAll('.slot.panel')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom };
+    }));
+    expect(boxes).to.have.length(2);
+    for (const panel of await page.locator('.slot.panel').all()) {
+      // Nothing a panel holds spills out of it (where the next panel would paint over it).
+      expect(await panel.evaluate((e) => e.scrollHeight <= e.clientHeight + 1)).to.equal(true);
+    }
+    expect(boxes[0]!.bottom).to.be.at.most(boxes[1]!.top + 1);
+    // The composer takes clicks (the panel used to intercept them) and sends.
+    await composer.click({ timeout: 5000 });
+    await composer.fill('typed past the note panel');
+    await page.keyboard.press('Enter');
+    await page.getByText('typed past the note panel').first().waitFor({ timeout: 10_000 });
+    await snap(page, 'extensions-home-main-beside-chat');
+    expect(errors).to.deep.equal([]);
+    await context.close();
+    await turn(false);
   });
 
   it('hands a page its route parameters decoded, as text; an over-long parameter finds no page', async () => {

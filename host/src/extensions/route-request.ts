@@ -66,11 +66,13 @@ export class RouteReply implements RouteResponse {
 
   header(name: string, value: string): RouteResponse {
     const lower = typeof name === 'string' ? name.toLowerCase() : '';
+    // The extension's mistake, not the client's: 500 (KITH_ERR_INTERNAL), naming the header.
     if (!HEADER_NAME.test(lower) || REFUSED_HEADERS.has(lower)) {
-      throw new KithError('KITH_ERR_BAD_REQUEST', `A route may not set the header "${String(name)}"`);
+      const own = lower === 'x-content-type-options' || lower === 'content-security-policy' ? ' (Kith sets it on every extension answer)' : '';
+      throw new KithError('KITH_ERR_INTERNAL', `A route may not set the header "${String(name).slice(0, 64)}"${own}`);
     }
     if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
-      throw new KithError('KITH_ERR_BAD_REQUEST', `The value of header "${lower}" must be a single-line string of at most 4096 characters`);
+      throw new KithError('KITH_ERR_INTERNAL', `The value of header "${lower}" must be a single-line string of at most 4096 characters`);
     }
     this.#headers.set(lower, value);
     return this;

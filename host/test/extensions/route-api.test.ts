@@ -88,10 +88,10 @@ describe('extensions: the route API is plain data; proposed API is fenced', () =
     expect([...new Uint8Array(await bytes.arrayBuffer())]).to.deep.equal([1, 2, 3]);
   });
 
-  it('refuses framing and security headers with a clean error', async () => {
+  it('refuses framing and security headers with a clean error that blames the extension, not the client', async () => {
     const { status, body } = await h.json('/api/echo/bad-header');
-    expect(status).to.equal(400);
-    expect(body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(status).to.equal(500);
+    expect(body.error.code).to.equal('KITH_ERR_INTERNAL');
     expect(body.error.message).to.contain('set-cookie');
   });
 
