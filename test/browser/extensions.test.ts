@@ -133,8 +133,14 @@ describe('browser: extension contributions', function () {
     await page.locator('[data-extension="hello"]').getByText('Shout the greeting').waitFor();
     await snap(page, 'extensions-05-settings');
 
-    // Off: the nav entry goes, and its route no longer exists.
+    // The Extensions page says its UI module runs with the page's power; chat's (built in) is Kith's own.
     await page.getByRole('tab', { name: 'Extensions' }).click();
+    await page.locator('[data-extension="hello"] [data-testid="permissions"]').filter({ hasText: 'run its own code in the Kith page, which can do anything you can do in Kith' }).waitFor();
+    expect(await page.locator('[data-extension="chat"] [data-testid="permissions"]').count()).to.equal(0);
+    const listed = ((await (await kith.host.fetch('/api/extensions')).json()) as { extensions: { id: string; permissions: { id: string }[] }[] }).extensions;
+    expect(listed.find((e) => e.id === 'hello')!.permissions.map((p) => p.id)).to.deep.equal(['page']);
+
+    // Off: the nav entry goes, and its route no longer exists.
     await page.getByTestId('toggle-hello').getByRole('switch').click();
     await page.getByText('Hello turned off').waitFor();
     expect(await page.getByRole('tab', { name: 'Hello' }).count()).to.equal(0);

@@ -20,9 +20,22 @@ export interface ExtensionEntry extends ExtensionStatus {
   readonly uiModuleUrl: string | null;
   /** The active persona's value of every declared setting. */
   readonly settings: Readonly<Record<string, unknown>>;
-  /** The permissions its manifest lists, each with the sentence the user is shown. */
+  /**
+   * The permissions its manifest lists, each with the sentence the user is shown; for a
+   * third-party extension with a UI module also `page`, which it holds without asking (below).
+   */
   readonly permissions: readonly { readonly id: string; readonly description: string }[];
 }
+
+/**
+ * A third-party UI module runs in Kith's page, with everything the page can do (its launch
+ * secret, every API route): the Extensions page says so beside what it asks for. No grant gates
+ * it; the user's act is installing the folder.
+ */
+export const PAGE_CODE_PERMISSION = {
+  id: 'page',
+  description: 'Run its own code in the Kith page, which can do anything you can do in Kith (read your messages, change your friends)',
+} as const;
 
 /** The URL path the host serves a declared `uiModule` at: `/ext/<id>/<module path>`. */
 export function uiModulePath(record: ExtensionRecord): string | null {
@@ -50,6 +63,9 @@ export function toEntry(
     contributes: record.manifest?.contributes ?? {},
     uiModuleUrl: uiModulePath(record),
     settings,
-    permissions: (record.manifest?.permissions ?? []).map((id) => ({ id, description: EXTENSION_PERMISSIONS[id as ExtensionPermission] ?? id })),
+    permissions: [
+      ...(record.manifest?.permissions ?? []).map((id) => ({ id, description: EXTENSION_PERMISSIONS[id as ExtensionPermission] ?? id })),
+      ...(!record.builtin && uiModulePath(record) ? [PAGE_CODE_PERMISSION] : []),
+    ],
   };
 }
