@@ -9,8 +9,13 @@ export function toKithError(error: unknown): KithError {
   // A full disk anywhere below a route (the vault, the database, a file): the machine's state.
   const full = diskFullOr(error);
   if (isKithError(full)) return full as KithError;
-  const e = error as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.too.large') return new KithError('KITH_ERR_PAYLOAD_TOO_LARGE');
+  const e = error as { type?: string; status?: number; message?: string; limit?: unknown };
+  if (e?.type === 'entity.too.large') {
+    // body-parser says which bound applied: name it, so a caller knows how much fits.
+    return typeof e.limit === 'number'
+      ? new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `This route takes a body of at most ${e.limit} bytes`, { limit: e.limit })
+      : new KithError('KITH_ERR_PAYLOAD_TOO_LARGE');
+  }
   if (e?.type === 'entity.parse.failed') return new KithError('KITH_ERR_BAD_REQUEST', 'The body is not valid JSON');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new KithError('KITH_ERR_BAD_REQUEST', 'Unsupported body encoding');

@@ -76,6 +76,7 @@ describe('extensions: the route API is plain data; proposed API is fenced', () =
     expect(ok.body).to.deep.equal({ plain: true, bytes: [7, 8, 9] });
     const big = await h.json('/api/echo/raw', { method: 'POST', body: new Uint8Array(65), headers: { 'content-type': 'application/octet-stream' } });
     expect(big.status).to.equal(413);
+    expect(big.body.error).to.deep.include({ code: 'KITH_ERR_PAYLOAD_TOO_LARGE', message: 'This route takes a body of at most 64 bytes' });
   });
 
   it('answers with the status and headers set through the response, and bytes as bytes', async () => {
