@@ -62,6 +62,14 @@ export class ConnectSignals {
   readonly #inbound = new Map<string, RememberedRequest>();
   /** Inbound requests we already accepted: no longer listed as pending. */
   readonly #answered = new Set<string>();
+  /**
+   * Each sender's newest request (sender master key → nonce). One request per sender waits: a
+   * newer one replaces it, so nobody can stack prompts, or the connect ladders accepting them would
+   * start, by publishing request after request.
+   */
+  readonly #newestFrom = new Map<string, string>();
+  /** Requests a newer one from the same sender replaced: never listed, never accepted. */
+  readonly #superseded = new Set<string>();
   readonly #onConnectRequest = new EventEmitter<InboundConnectRequest>();
   readonly onConnectRequest = this.#onConnectRequest.event;
 
@@ -135,20 +143,26 @@ export class ConnectSignals {
 
   /** Take in the requests and accepts one room fetch found; fires onConnectRequest once per nonce. */
   ingest(url: string, word: string, scan: RoomScan, serverNow: number, mode: PresenceMode | null): void {
+    const fresh: InboundConnectRequest[] = [];
     for (const found of scan.requests) {
       if (serverNow - found.storedAt > SIGNAL_MAX_AGE_MS || this.#inbound.has(found.body.nonce)) continue;
       // The requester stopped waiting: never prompt for it (a late accept would punch at nobody).
       const expiresAt = expiryOf(found);
       if (serverNow >= expiresAt) continue;
-      if (this.#inbound.size >= MAX_INBOUND) {
-        const oldest = this.#inbound.keys().next().value!;
-        this.#inbound.delete(oldest);
-        this.#answered.delete(oldest);
-      }
+      if (this.#inbound.size >= MAX_INBOUND) this.#forget(this.#inbound.keys().next().value!);
       const request = { ...this.#signal(url, word, found), autoAccept: mode === 'auto' && found.route !== null, expiresAt };
       this.#inbound.set(found.body.nonce, { ...request, x25519: found.body.x25519 });
-      this.#onConnectRequest.fire(request);
+      const previous = this.#inbound.get(this.#newestFrom.get(request.from) ?? '');
+      if (previous && previous.sentAt > request.sentAt) {
+        this.#superseded.add(request.nonce); // an older one, found after its successor
+        continue;
+      }
+      if (previous) this.#superseded.add(previous.nonce);
+      this.#newestFrom.set(request.from, request.nonce);
+      fresh.push(request);
     }
+    // Once per sender and fetch: the newest of what it holds.
+    for (const request of fresh) if (this.#newestFrom.get(request.from) === request.nonce) this.#onConnectRequest.fire(request);
     for (const found of scan.accepts) {
       const outbound = this.#outbound.get(found.body.nonce);
       if (!outbound || serverNow - found.storedAt > SIGNAL_MAX_AGE_MS) continue;
@@ -156,9 +170,7 @@ export class ConnectSignals {
       this.#accepts.set(found.body.nonce, this.#signal(url, word, found));
     }
     for (const [nonce, r] of this.#inbound) {
-      if (serverNow - r.sentAt <= SIGNAL_MEMORY_MS) continue;
-      this.#inbound.delete(nonce);
-      this.#answered.delete(nonce);
+      if (serverNow - r.sentAt > SIGNAL_MEMORY_MS) this.#forget(nonce);
     }
     for (const [nonce, a] of this.#accepts) if (serverNow - a.sentAt > SIGNAL_MEMORY_MS) this.#accepts.delete(nonce);
   }
@@ -166,13 +178,16 @@ export class ConnectSignals {
   /** Inbound requests of one room the requester still waits for, with auto_accept for `mode`. */
   pending(url: string, word: string, serverNow: number, mode: PresenceMode): PendingConnectRequest[] {
     return [...this.#inbound.values()]
-      .filter((r) => r.url === url && r.word === word && serverNow < r.expiresAt && !this.#answered.has(r.nonce))
+      .filter((r) => r.url === url && r.word === word && serverNow < r.expiresAt && !this.#answered.has(r.nonce) && !this.#superseded.has(r.nonce))
       .map(({ x25519: _x, ...r }) => ({ ...r, autoAccept: mode === 'auto' && r.friend, expiresInMs: r.expiresAt - serverNow }));
   }
 
   /** An accept for a request whose requester gave up is refused with a message that says so. */
   #refuseIfExpired(nonce: string, serverNow: number): void {
     const request = this.#inbound.get(nonce);
+    if (request && this.#superseded.has(nonce)) {
+      throw new KithError('KITH_ERR_CONFLICT', 'The requester sent a newer connect request since: answer that one');
+    }
     if (!request || serverNow < request.expiresAt) return;
     const seconds = Math.round(CONNECT_REQUEST_TTL_MS / 1000);
     throw new KithError('KITH_ERR_TIMEOUT', `The connect request expired: the requester stopped waiting after ${seconds} s. Ask them to connect again, or connect to them.`);
@@ -184,6 +199,16 @@ export class ConnectSignals {
     this.#accepts.clear();
     this.#inbound.clear();
     this.#answered.clear();
+    this.#newestFrom.clear();
+    this.#superseded.clear();
+  }
+
+  #forget(nonce: string): void {
+    const request = this.#inbound.get(nonce);
+    this.#inbound.delete(nonce);
+    this.#answered.delete(nonce);
+    this.#superseded.delete(nonce);
+    if (request && this.#newestFrom.get(request.from) === nonce) this.#newestFrom.delete(request.from);
   }
 
   #signal(url: string, word: string, found: ConnectFound): ConnectSignal {

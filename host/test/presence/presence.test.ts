@@ -100,6 +100,32 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     expect((await bob.api('/rendezvous/poll', { url: server.url, word: 'porch' })).body.requests).to.deep.equal([]);
   });
 
+  it('lets one request per sender wait: a newer one replaces it (no stacked prompts), the older cannot be accepted', async () => {
+    await alice.api('/rendezvous/join', { url: server.url, word: 'stack' });
+    await bob.api('/rendezvous/join', { url: server.url, word: 'stack' });
+    const seen: InboundConnectRequest[] = [];
+    bob.presence.onConnectRequest((r) => seen.push(r));
+    const send = async () => {
+      const nonce = randomBytes(16).toString('hex');
+      await alice.presence.publishConnectRequest({
+        url: server.url, word: 'stack', to: { peer: bob.persona.info.masterPublicKey }, nonce, punchAtMs: 1, endpoints: { ipv4: ALICE_V4, ipv6: null },
+      });
+      await new Promise((r) => setTimeout(r, 5)); // a later signed send time
+      return nonce;
+    };
+    const first = await send();
+    expect((await bob.api('/rendezvous/poll', { url: server.url, word: 'stack' })).body.requests.map((r: any) => r.nonce)).to.deep.equal([first]);
+    const nonces = [await send(), await send(), await send(), await send()];
+    const poll = await bob.api('/rendezvous/poll', { url: server.url, word: 'stack' });
+    expect(poll.body.requests.map((r: any) => r.nonce)).to.deep.equal([nonces[3]]);
+    // One prompt for the first fetch, one for the newest of the next: never one per request.
+    expect(seen.map((r) => r.nonce)).to.deep.equal([first, nonces[3]]);
+    const stale = await bob.presence.publishConnectAccept({
+      url: server.url, word: 'stack', to: { peer: alice.persona.info.masterPublicKey }, nonce: first, punchAtMs: 1, endpoints: { ipv4: BOB_V4, ipv6: null },
+    }).catch((e) => e);
+    expect(stale.code).to.equal('KITH_ERR_CONFLICT');
+  });
+
   it('a manual receiver gets auto_accept false; an accept that never comes times out with KITH_ERR_TIMEOUT', async () => {
     await alice.api('/rendezvous/join', { url: server.url, word: 'manual' });
     await bob.api('/rendezvous/join', { url: server.url, word: 'manual' });
