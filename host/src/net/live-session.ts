@@ -20,6 +20,9 @@ export interface SessionHost {
   forget(session: LiveSession, reason: string): void;
 }
 
+/** A session moves to a new address at most this often (roaming). */
+const MOVE_INTERVAL_MS = 1000;
+
 /** The path label both sides can derive from the remote address alone. */
 export function pathFor(remote: Endpoint): string {
   if (remote.address === '127.0.0.1' || remote.address === '::1') return 'loopback';
@@ -85,6 +88,8 @@ export class LiveSession implements SessionLink {
   /** Expected and received datagram counts of key generations already dropped (inbound loss). */
   #lossFolded = { expected: 0, received: 0 };
   #remote: Endpoint;
+  /** When the session last moved to a new address (roaming). */
+  #movedAt = -Infinity;
   #closed = false;
   #current: Generation;
   #previous: { generation: Generation; until: number } | undefined;
@@ -266,12 +271,19 @@ export class LiveSession implements SessionLink {
     this.bytesIn += header.length + sealed.length;
     this.packetsIn++;
     gen.received++;
-    if (counter > gen.highest) gen.highest = counter;
-    // Roaming: a fresh authenticated packet from a new address moves the session there, at the
-    // base datagram size until a probe confirms more on the new path.
-    if (from.port !== this.#remote.port || from.address !== this.#remote.address) {
-      this.#remote = from;
-      this.pathMtu.pathChanged();
+    const newest = counter > gen.highest;
+    if (newest) gen.highest = counter;
+    // Roaming: an authenticated packet from a new address moves the session there, at the base
+    // datagram size until a probe confirms more on the new path. Only the newest packet yet (a
+    // delayed or reordered older one, replayed from elsewhere, moves nothing), and at most once a
+    // second, so a host that can race packets cannot swing the session's traffic around.
+    if ((from.port !== this.#remote.port || from.address !== this.#remote.address) && newest) {
+      const now = performance.now();
+      if (now - this.#movedAt >= MOVE_INTERVAL_MS) {
+        this.#movedAt = now;
+        this.#remote = from;
+        this.pathMtu.pathChanged();
+      }
     }
     if (plaintext.length === 0) return 'data-empty';
     const inner = plaintext[0];

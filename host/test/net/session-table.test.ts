@@ -124,6 +124,46 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     expect(sb.remote.port).to.equal(a.port.port);
   });
 
+  it('moves a session only for the newest packet yet, and at most once a second', async () => {
+    const [sa, sb] = await open();
+    const held: Buffer[] = [];
+    const original = a.port.send.bind(a.port);
+    // Alice's next three packets never arrive by themselves: Eve holds them.
+    a.port.send = (data, to) => { if (data[1] === 0x03 && held.length < 3) held.push(Buffer.from(data)); else original(data, to); };
+    for (const text of ['one', 'two', 'three']) sa.send(Buffer.from(text));
+    await sleep(20);
+    expect(held).to.have.length(3);
+    const got: string[] = [];
+    sb.onDidReceive((d) => got.push(Buffer.from(d).toString()));
+    const eve2 = dgram.createSocket('udp4');
+    await new Promise<void>((r) => eve2.bind(0, '127.0.0.1', () => r()));
+    try {
+      const from = (socket: dgram.Socket, packet: Buffer) => new Promise<void>((r) => socket.send(packet, b.port.port, '127.0.0.1', () => r()));
+      // The newest (three) from Eve's address: taken, and the session moves there (roaming).
+      await from(eve, held[2]!);
+      await sleep(20);
+      expect(sb.remote.port).to.equal(eve.address().port);
+      // An older one (one), delivered from elsewhere: taken, moves nothing.
+      await from(eve2, held[0]!);
+      await sleep(20);
+      expect(sb.remote.port).to.equal(eve.address().port);
+      // A newer one from yet another address within the second: taken, no second move.
+      a.port.send = original;
+      sa.send(Buffer.from('four'));
+      await sleep(20);
+      expect(got).to.deep.equal(['three', 'one', 'four']);
+      expect(sb.remote.port, 'not moved back within a second').to.equal(eve.address().port);
+      // After the second, Alice's own newest packet brings the session back to her.
+      await sleep(1000);
+      sa.send(Buffer.from('five'));
+      await sleep(20);
+      expect(sb.remote.port).to.equal(a.port.port);
+      expect(got.at(-1)).to.equal('five');
+    } finally {
+      eve2.close();
+    }
+  });
+
   it('refuses a replayed HELLO after the session opened, and a HELLO from a stranger', async () => {
     const sent: Buffer[] = [];
     const original = a.port.send.bind(a.port);
