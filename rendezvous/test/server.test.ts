@@ -56,7 +56,6 @@ describe('rendezvous server /r/*', () => {
       { room: randomRoom(), blob: 'x', owner: 'short' },
       { room: randomRoom(), blob: 'x', owner: 'fifteen-chars-x' },
       { room: randomRoom(), blob: 'x', owner: 'has space in it' },
-      { room: randomRoom(), blob: 'x', extra: 1 },
       { room: randomRoom(), blob: 42 },
     ];
     for (const body of bad) {
@@ -67,10 +66,20 @@ describe('rendezvous server /r/*', () => {
     const notJson = await postJson(`${server.url}/r/publish`, '{"room":');
     expect(notJson.status).to.equal(400);
     expect((await getJson(`${server.url}/r/fetch/not-a-room`)).body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
-    for (const query of ['cursor=nope', `cursor=${'9'.repeat(17)}.${'a'.repeat(43)}`, 'limit=0', 'limit=-1', 'limit=x', 'other=1']) {
+    for (const query of ['cursor=nope', `cursor=${'9'.repeat(17)}.${'a'.repeat(43)}`, 'limit=0', 'limit=-1', 'limit=x']) {
       const res = await getJson(`${server.url}/r/fetch/${randomRoom()}?${query}`);
       expect([res.status, res.body.error.code], query).to.deep.equal([400, 'KITH_ERR_BAD_REQUEST']);
     }
     expect((await getJson(`${server.url}/r/nothing`)).status).to.equal(404);
+  });
+
+  it('ignores fields and parameters it does not read (a reference client\'s ttl, a cache-busting parameter)', async () => {
+    const room = randomRoom();
+    const published = await postJson(`${server.url}/r/publish`, { room, blob: 'kept', ttl: 600, extra: { nested: true } });
+    expect(published.status).to.equal(200);
+    const fetched = await getJson(`${server.url}/r/fetch/${room}?_=${Date.now()}`);
+    expect(fetched.status).to.equal(200);
+    expect(fetched.body.entries.map((e: { blob: string }) => e.blob)).to.deep.equal(['kept']);
+    expect(Object.keys(fetched.body.entries[0]).sort(), 'nothing of the extra fields is stored').to.deep.equal(['blob', 'storedAt']);
   });
 });

@@ -74,16 +74,18 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
   });
   const json = express.json({ limit: limits.maxBodyBytes, strict: true, type: () => true });
 
-  const publishBody = z.strictObject({
+  // Fields and parameters of no meaning here are ignored (clients of the reference send a `ttl`,
+  // a cache-busting `_`); the body is bounded above, and only these are ever read.
+  const publishBody = z.object({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
     blob: z.string().min(1).max(limits.maxBlobBytes),
     owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE).optional(),
   });
-  const unpublishBody = z.strictObject({
+  const unpublishBody = z.object({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
     owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE),
   });
-  const fetchQuery = z.strictObject({
+  const fetchQuery = z.object({
     cursor: z.string().max(80).optional(),
     limit: z.string().regex(/^[1-9][0-9]{0,5}$/, 'limit must be a positive whole number').optional(),
   });
