@@ -32,11 +32,23 @@ export class FriendHandshakes {
     if (keys.size > REMEMBERED_EPHEMERALS) keys.delete(keys.values().next().value as string);
   }
 
-  /** Take one new session from `peer`'s budget; false when it opened too many lately. */
+  /**
+   * Whether `peer` may open a session now. Asked before any crypto, so a friend over its budget
+   * costs no DH, and its HELLO (not remembered) is read once the budget allows.
+   */
   mayOpen(peer: PeerKey): boolean {
+    return this.#bucket(peer).has();
+  }
+
+  /** `peer` opened a session (an authenticated, fresh HELLO that is not a rekey): spend one. */
+  opened(peer: PeerKey): void {
+    this.#bucket(peer).take();
+  }
+
+  #bucket(peer: PeerKey): TokenBucket {
     let bucket = this.#opens.get(peer);
     if (!bucket) this.#opens.set(peer, (bucket = new TokenBucket(OPENS_PER_SECOND, OPENS_BURST)));
-    return bucket.take();
+    return bucket;
   }
 
   /** Forget friends no longer in the keyring (the maps hold friends only). */

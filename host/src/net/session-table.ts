@@ -390,6 +390,9 @@ export class SessionTable implements SessionLinks, SessionHost {
     }
     // A copy of a HELLO already read (whatever sender index it was given) costs no crypto again.
     if (this.#handshakes.seen(entry.peer, ephemeralHex)) return counters.reject('hello-repeated-key');
+    // Each new session replaces the live one and rebuilds its bus channel: a few at once, then one
+    // every 2 s. Checked before the DH; only an authenticated, fresh HELLO spends the budget.
+    if (!this.#handshakes.mayOpen(entry.peer)) return counters.reject('hello-too-often');
     if (!this.#helloBudget.take()) return counters.reject('hello-rate-limited');
     const responder = kkRespond({ localStatic: entry.localStatic, remoteStatic: entry.remoteStatic, message: noise });
     if (!responder) return counters.reject('hello-auth-failed');
@@ -406,8 +409,7 @@ export class SessionTable implements SessionLinks, SessionHost {
       if (rekeyOf.via !== via) return counters.reject('hello-wrong-socket');
     }
     if (!rekeyOf && !via.takesHandshakes) return counters.reject('hello-window-ended');
-    // Each new session replaces the live one and rebuilds its bus channel: a few at once, then one every 2 s.
-    if (!rekeyOf && !this.#handshakes.mayOpen(entry.peer)) return counters.reject('hello-too-often');
+    if (!rekeyOf) this.#handshakes.opened(entry.peer);
     this.#lastHelloTs.set(entry.peer, payload.timestampMs);
     const index = this.#freeIndex();
     const answer = responder.answer(encodeAckPayload(this.#keyring.persona.info.peerId));

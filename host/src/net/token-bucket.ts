@@ -9,11 +9,16 @@ export class TokenBucket {
 
   /** Take `cost` tokens (default 1); false (and nothing taken) when there are not enough. */
   take(cost = 1): boolean {
+    if (!this.has(cost)) return false;
+    this.#tokens -= cost;
+    return true;
+  }
+
+  /** Whether `cost` tokens are there now (nothing is taken). */
+  has(cost = 1): boolean {
     const now = performance.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
     this.#last = now;
-    if (this.#tokens < cost) return false;
-    this.#tokens -= cost;
-    return true;
+    return this.#tokens >= cost;
   }
 }

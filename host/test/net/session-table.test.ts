@@ -214,6 +214,12 @@ describe('net/session-table (real UDP on loopback, keys generated in the test)',
     }
     expect(b.port.counters.count('hello-too-often')).to.be.at.least(3);
     expect(opened).to.be.at.most(5);
+    // Refused before its DH, the last HELLO is not spent: sent again once the budget refilled, it opens.
+    const before = opened;
+    await sleep(2100);
+    a.table.sendHello(bob, b.endpoint);
+    await sleep(100);
+    expect(opened).to.equal(before + 1);
   });
 
   it('bounds forged HELLO-ACKs to a pending HELLO: one address gets a quarter of the reads', async () => {
