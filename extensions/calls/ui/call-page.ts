@@ -106,8 +106,6 @@ export class CallPage implements OnDestroy {
   private readonly self = viewChild.required<ElementRef<HTMLVideoElement>>('self');
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef);
   private stopFrames: (() => void) | undefined;
-  /** The friend this page started (or answered) a call with on arrival: never again by itself. */
-  private startedFor: string | undefined;
 
   protected readonly peer = computed(() => {
     const peer = this.route()?.params['peer'];
@@ -141,8 +139,7 @@ export class CallPage implements OnDestroy {
         // Once per visit: this page made again (calls turned off and on, a reload) must not call
         // anyone by itself. The history entry remembers it; a new press of Call is a new entry.
         const started = (history.state as { kithCallStarted?: unknown } | null)?.kithCallStarted;
-        if (!peer || peer === this.startedFor || started === peer) return;
-        this.startedFor = peer;
+        if (!peer || started === peer) return;
         history.replaceState({ ...(history.state ?? {}), kithCallStarted: peer }, '');
         if (!this.calls.live() || this.calls.phase() === 'incoming') void this.calls.call(peer, host);
       });

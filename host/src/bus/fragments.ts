@@ -170,9 +170,7 @@ export class Reassembler {
       partial.bytes += piece.length;
       this.#bytes += piece.length;
     }
-    if (partial.got < n) {
-      return undefined;
-    }
+    if (partial.got < n) return undefined;
     this.#drop(key, partial);
     const total = partial.bytes;
     const pooled = Buffer.allocUnsafe(total); // every byte is written below

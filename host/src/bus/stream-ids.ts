@@ -28,14 +28,17 @@ export function friendStreamId(own: PeerKey, peer: PeerKey, extensionId: string,
     throw new KithError('KITH_ERR_BAD_REQUEST', 'A stream purpose is 1 to 64 characters');
   }
   const ikm = friendshipMaterial(own, peer);
-  const tail = hkdf(sha256, ikm, SALT, new TextEncoder().encode(`purpose\0${extensionId}\0${purpose}`), 16 - STREAM_OWNER_BYTES);
-  return streamOwnerPrefix(own, peer, extensionId) + Buffer.from(tail).toString('hex');
+  return derive(ikm, `owner\0${extensionId}`) + derive(ikm, `purpose\0${extensionId}\0${purpose}`);
 }
 
 /** The first 8 bytes (16 hex) of every stream id {@link friendStreamId} derives for `extensionId`. */
 export function streamOwnerPrefix(own: PeerKey, peer: PeerKey, extensionId: string): string {
-  const ikm = friendshipMaterial(own, peer);
-  return Buffer.from(hkdf(sha256, ikm, SALT, new TextEncoder().encode(`owner\0${extensionId}`), STREAM_OWNER_BYTES)).toString('hex');
+  return derive(friendshipMaterial(own, peer), `owner\0${extensionId}`);
+}
+
+/** 8 bytes (16 hex) of HKDF-SHA256 over the friendship for `info`: half a derived stream id. */
+function derive(ikm: Uint8Array, info: string): string {
+  return Buffer.from(hkdf(sha256, ikm, SALT, new TextEncoder().encode(info), STREAM_OWNER_BYTES)).toString('hex');
 }
 
 function friendshipMaterial(own: PeerKey, peer: PeerKey): Uint8Array {

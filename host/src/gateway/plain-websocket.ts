@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KithError } from '@kith/sdk';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { rawErrorAnswer } from './raw-answer.js';
 
 /** Where a plain WebSocket client (the reference's `/api/ws`) connects; socket.io is at `/api/ws/`. */
 export const PLAIN_SOCKET_PATH = '/api/ws';
@@ -52,8 +53,7 @@ export class PlainSockets {
     socket.on('error', () => undefined);
     const refusal = this.admission.refusal(req);
     if (refusal !== undefined) {
-      const body = JSON.stringify(new KithError('KITH_ERR_FORBIDDEN').toJSON());
-      socket.end(['HTTP/1.1 403 Forbidden', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n'));
+      socket.end(rawErrorAnswer(new KithError('KITH_ERR_FORBIDDEN')));
       return;
     }
     this.#server.handleUpgrade(req, socket, head, (ws) => {

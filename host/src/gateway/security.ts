@@ -118,6 +118,12 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     return bytes.length === secretBytes.length && timingSafeEqual(bytes, secretBytes);
   };
 
+  /** The offered WebSocket subprotocol `kith-secret.<secret>` that carries the right secret, if any. */
+  const protocolWithSecret = (protocols: Iterable<string>): string | undefined => {
+    for (const p of protocols) if (p.startsWith(SECRET_SUBPROTOCOL_PREFIX) && secretMatches(p.slice(SECRET_SUBPROTOCOL_PREFIX.length))) return p;
+    return undefined;
+  };
+
   const mediaUrls = createMediaUrlSigner(options.secret);
   /** True for a GET/HEAD whose single `kith_media` parameter opens exactly this path. */
   const mediaTokenOpens = (method: string, path: string, url: string): boolean => {
@@ -167,14 +173,9 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
         if (problem) return problem;
         if (secretMatches(req.headers[SECRET_HEADER])) return undefined;
         const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-        return offered.some((p) => p.startsWith(SECRET_SUBPROTOCOL_PREFIX) && secretMatches(p.slice(SECRET_SUBPROTOCOL_PREFIX.length)))
-          ? undefined
-          : 'no launch secret';
+        return protocolWithSecret(offered) === undefined ? 'no launch secret' : undefined;
       },
-      secretProtocol(protocols) {
-        for (const p of protocols) if (p.startsWith(SECRET_SUBPROTOCOL_PREFIX) && secretMatches(p.slice(SECRET_SUBPROTOCOL_PREFIX.length))) return p;
-        return undefined;
-      },
+      secretProtocol: protocolWithSecret,
     },
   };
 }
