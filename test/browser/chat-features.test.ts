@@ -172,8 +172,9 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     const extensions = await peers.alice.request<{ extensions: { id: string; contributes: { slots?: { id: string }[] } }[] }>('GET', '/extensions');
     const slots = extensions.extensions.find((e) => e.id === 'chat')!.contributes.slots!.map((s) => s.id);
     expect(slots).to.deep.equal(['chat.composer-actions', 'chat.conversation-extras']);
-    const attach = a.getByTestId('composer-actions').locator('[data-probe="slot-probe-attach"]');
-    const extras = a.getByTestId('conversation-extras').locator('[data-probe="slot-probe-extras"]');
+    // Each runs in a sandboxed frame of its own inside chat's slot.
+    const attach = a.getByTestId('composer-actions').frameLocator('iframe[data-kith-view="slot-probe/slot-probe.attach"]').locator('[data-probe="slot-probe-attach"]');
+    const extras = a.getByTestId('conversation-extras').frameLocator('iframe[data-kith-view="slot-probe/slot-probe.extras"]').locator('[data-probe="slot-probe-extras"]');
     await attach.waitFor({ timeout: 10_000 });
     expect(await attach.textContent()).to.equal(`Attach for ${keyOf(peers.bob).slice(0, 8)}`);
     expect(await extras.textContent()).to.equal(`Transfers with ${keyOf(peers.bob).slice(0, 8)}`);
@@ -207,12 +208,17 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     expect(await list.getAttribute('tabindex')).to.equal('0');
     await b.getByTestId('composer').focus();
     await b.keyboard.press('Shift+Tab');
-    // Keyboard focus lands on something with a visible ring.
-    const outline = await b.evaluate(() => {
+    // Keyboard focus lands on something with a visible ring: here the probe's button, inside its frame.
+    const ring = () => {
       const el = document.activeElement as HTMLElement;
       const style = getComputedStyle(el);
-      return { width: parseFloat(style.outlineWidth), style: style.outlineStyle };
-    });
+      return { tag: el.tagName, width: parseFloat(style.outlineWidth), style: style.outlineStyle };
+    };
+    let outline = await b.evaluate(ring);
+    if (outline.tag === 'IFRAME') {
+      outline = await b.getByTestId('composer-actions').frameLocator('iframe').first().locator('body').evaluate(ring);
+      expect(outline.tag).to.equal('BUTTON');
+    }
     expect(outline.style).to.not.equal('none');
     expect(outline.width).to.be.at.least(2);
 

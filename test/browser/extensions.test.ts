@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { ROOT, ensureClientBuilt, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
 import { needs } from '../support/needs.js';
 
@@ -27,6 +27,11 @@ function clientFilesContain(clientDir: string, text: string): boolean {
 function listing(clientDir: string): string {
   return fs.readdirSync(clientDir, { recursive: true }).map(String).sort()
     .map((f) => { const st = fs.statSync(path.join(clientDir, f)); return `${f} ${st.size} ${st.mtimeMs}`; }).join('\n');
+}
+
+/** The sandboxed frame a third-party extension's view runs in (the first, when it has several). */
+function viewFrame(page: Page | FrameLocator | Locator, extensionId: string): FrameLocator {
+  return page.frameLocator(`iframe[data-kith-view^="${extensionId}/"]`).first();
 }
 
 async function createPersona(page: Page, url: string, label: string): Promise<void> {
@@ -121,24 +126,64 @@ describe('browser: extension contributions', function () {
     expect((await icon.boundingBox())!.width, 'the icon is a glyph, not its name').to.be.below(40);
     await page.getByRole('tab', { name: 'Hello' }).click();
     await page.waitForURL('**/hello');
-    const panel = page.locator('hello-panel');
+    // It runs in a sandboxed frame of its own, never in the shell's document.
+    expect(await page.locator('hello-panel').count(), 'not in the shell document').to.equal(0);
+    const panel = page.frameLocator('iframe[data-kith-view="hello/hello.panel"]').locator('hello-panel');
     await panel.waitFor();
-    // Its data comes through the UiHost (launch secret) from the extension's own route.
+    // Its data comes through the UiHost (the shell, for this extension) from the extension's own route.
     await panel.locator('[data-part="greeting"]').filter({ hasText: /waves received/ }).waitFor({ timeout: 15_000 });
     expect(await panel.evaluate((el) => Boolean((el as unknown as { kithHost?: unknown }).kithHost))).to.equal(true);
+    // The shell's theme reached it.
+    expect(await panel.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--mat-sys-primary').trim())).to.not.equal('');
     await snap(page, 'extensions-04-hello-element');
+
+    // What a hostile view could try from there: none of it reaches the secret, the shell or another route.
+    const attempts = await panel.evaluate(async (el) => {
+      const host = (el as unknown as { kithHost: { request(m: string, p: string, b?: unknown): Promise<unknown>; fetch(p: string, i?: RequestInit): Promise<Response>; onHostEvent(n: string, h: () => void): unknown } }).kithHost;
+      const outcome = async (run: () => Promise<unknown>) => run().then((v) => `ok ${JSON.stringify(v)}`.slice(0, 80), (e: { code?: unknown; name?: string; message?: string }) => (typeof e.code === "string" ? e.code : e.name ?? String(e.message)));
+      return {
+        origin: self.origin,
+        shellDocument: await outcome(async () => window.top!.document.title),
+        secretMeta: document.querySelector('meta[name="kith-secret"]') === null ? 'absent' : 'present',
+        directApi: await outcome(async () => (await fetch('/api/sessions')).status),
+        shellPage: await outcome(async () => (await fetch('/', { mode: 'cors' })).status),
+        storage: await outcome(async () => localStorage.length),
+        otherRoute: await outcome(() => host.request('GET', '/extensions')),
+        mutateHost: await outcome(() => host.request('POST', '/extensions/chat', { enabled: false })),
+        dotDot: await outcome(() => host.request('GET', '/hello/../extensions')),
+        encoded: await outcome(() => host.fetch('/hello%2F..%2Fextensions')),
+        chatMessages: await outcome(() => host.request('GET', '/self/messages')),
+        hostRead: await outcome(() => host.request('GET', '/sessions')),
+        ownRoute: await outcome(() => host.request('GET', '/hello/greeting')),
+      };
+    });
+    expect(attempts.origin).to.equal('null');
+    expect(attempts.shellDocument).to.equal('SecurityError');
+    expect(attempts.secretMeta).to.equal('absent');
+    expect(attempts.directApi).to.equal('TypeError');
+    expect(attempts.shellPage).to.equal('TypeError');
+    expect(attempts.storage).to.equal('SecurityError');
+    expect(attempts.otherRoute).to.equal('KITH_ERR_FORBIDDEN');
+    expect(attempts.mutateHost).to.equal('KITH_ERR_FORBIDDEN');
+    expect(attempts.dotDot).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(attempts.encoded).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(attempts.chatMessages).to.equal('KITH_ERR_FORBIDDEN');
+    expect(attempts.hostRead).to.match(/^ok /);
+    expect(attempts.ownRoute).to.match(/^ok .*greeting/);
+    const chat = ((await (await kith.host.fetch('/api/extensions')).json()) as { extensions: { id: string; enabled: boolean }[] }).extensions.find((e) => e.id === 'chat');
+    expect(chat?.enabled, 'chat stayed on').to.equal(true);
 
     // Its settings section appears under Settings.
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.locator('[data-extension="hello"]').getByText('Shout the greeting').waitFor();
     await snap(page, 'extensions-05-settings');
 
-    // The Extensions page says its UI module runs with the page's power; chat's (built in) is Kith's own.
+    // Its UI module holds no power over the page, so it asks for nothing.
     await page.getByRole('tab', { name: 'Extensions' }).click();
-    await page.locator('[data-extension="hello"] [data-testid="permissions"]').filter({ hasText: 'run its own code in the Kith page, which can do anything you can do in Kith' }).waitFor();
-    expect(await page.locator('[data-extension="chat"] [data-testid="permissions"]').count()).to.equal(0);
+    await page.locator('[data-extension="hello"]').waitFor();
+    expect(await page.locator('[data-extension="hello"] [data-testid="permissions"]').count()).to.equal(0);
     const listed = ((await (await kith.host.fetch('/api/extensions')).json()) as { extensions: { id: string; permissions: { id: string }[] }[] }).extensions;
-    expect(listed.find((e) => e.id === 'hello')!.permissions.map((p) => p.id)).to.deep.equal(['page']);
+    expect(listed.find((e) => e.id === 'hello')!.permissions).to.deep.equal([]);
 
     // Off: the nav entry goes, and its route no longer exists.
     await page.getByTestId('toggle-hello').getByRole('switch').click();
@@ -146,11 +191,13 @@ describe('browser: extension contributions', function () {
     expect(await page.getByRole('tab', { name: 'Hello' }).count()).to.equal(0);
     await page.goto(kith.host.url + '/hello');
     await page.getByTestId('not-found').waitFor();
-    expect(await page.locator('hello-panel').count()).to.equal(0);
+    expect(await page.locator('iframe[data-kith-view^="hello/"]').count()).to.equal(0);
     await snap(page, 'extensions-06-hello-off');
 
     expect(listing(clientDir), 'the served client was not rebuilt or touched').to.equal(clientBefore);
-    expect(errors).to.deep.equal([]);
+    // The only console errors are the frame's policy refusing the two direct requests tried above.
+    expect(errors.filter((e) => !/^(Connecting to '[^']+' violates the following Content Security Policy directive: "connect-src data: blob:"|Fetch API cannot load [^ ]+\. Refused to connect because it violates the document's Content Security Policy)/.test(e))).to.deep.equal([]);
+    expect(errors).to.have.length(4);
     await context.close();
   });
 
@@ -216,7 +263,7 @@ describe('browser: extension contributions', function () {
     await snap(page, 'extensions-07-chat-action');
     await action.click();
     await page.waitForURL('**/ring/self');
-    await page.locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
+    await viewFrame(page, 'ringer').locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
     await snap(page, 'extensions-08-action-page');
     expect(errors).to.deep.equal([]);
     await context.close();
@@ -227,7 +274,7 @@ describe('browser: extension contributions', function () {
     await turn(true);
     const { context, page, errors } = await openPage(browser);
     await page.goto(kith.host.url + '/chats?peer=self');
-    await page.locator('notepanel-main [data-part="heading"]').filter({ hasText: 'Notes with self' }).waitFor({ timeout: 20_000 });
+    await viewFrame(page, 'notepanel').locator('notepanel-main [data-part="heading"]').filter({ hasText: 'Notes with self' }).waitFor({ timeout: 20_000 });
     const composer = page.getByTestId('composer');
     await composer.waitFor();
     const boxes = await page.evaluate(() => [...document.querySelectorAll('.slot.panel')].map((e) => {
@@ -255,11 +302,13 @@ describe('browser: extension contributions', function () {
     const { context, page, errors } = await openPage(browser);
     const param = 'Zoë <img src=x onerror="window.__pwned=1"> & /x?';
     await page.goto(`${kith.host.url}/polls/${encodeURIComponent(param)}`);
-    const shown = page.locator('polls-page [data-part="peer"]');
+    const polls = viewFrame(page, 'polls');
+    const shown = polls.locator('polls-page [data-part="peer"]');
     await shown.waitFor({ timeout: 15_000 });
     expect(await shown.textContent()).to.equal(`Poll with ${param} (polls/:peer)`);
-    expect(await page.locator('polls-page img').count(), 'the parameter is never HTML').to.equal(0);
+    expect(await polls.locator('polls-page img').count(), 'the parameter is never HTML').to.equal(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
+    expect(await shown.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
     // A route with parameters is not a navigation tab.
     expect(await page.getByRole('tab', { name: 'Polls' }).count()).to.equal(0);
     await snap(page, 'extensions-10-route-params');
@@ -267,7 +316,7 @@ describe('browser: extension contributions', function () {
     await page.goto(`${kith.host.url}/polls/${'a'.repeat(257)}`);
     await page.getByTestId('not-found').waitFor();
     await page.goto(`${kith.host.url}/polls/${'a'.repeat(256)}`);
-    await page.locator('polls-page [data-part="peer"]').filter({ hasText: `Poll with ${'a'.repeat(256)} ` }).waitFor();
+    await polls.locator('polls-page [data-part="peer"]').filter({ hasText: `Poll with ${'a'.repeat(256)} ` }).waitFor();
     expect(errors).to.deep.equal([]);
     await context.close();
   });
@@ -275,8 +324,8 @@ describe('browser: extension contributions', function () {
   it("gives the page's UI its extension's own error code", async () => {
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${kith.host.url}/polls/self`);
-    await page.locator('polls-page').getByRole('button', { name: 'Vote' }).click();
-    await page.locator('polls-page [data-part="outcome"]').filter({ hasText: 'KITH_EXT_POLLS_POLL_CLOSED 409' }).waitFor();
+    await viewFrame(page, 'polls').locator('polls-page').getByRole('button', { name: 'Vote' }).click();
+    await viewFrame(page, 'polls').locator('polls-page [data-part="outcome"]').filter({ hasText: 'KITH_EXT_POLLS_POLL_CLOSED 409' }).waitFor();
     expect(errors).to.deep.equal([]);
     await context.close();
   });
@@ -284,21 +333,23 @@ describe('browser: extension contributions', function () {
   it('renders an open slot with what other extensions contribute to it, following them on and off', async () => {
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${kith.host.url}/polls/self`);
-    const toolbar = page.locator('polls-page [data-part="toolbar"]');
-    const sticker = toolbar.locator('stickers-button [data-part="sticker"]');
+    const polls = viewFrame(page, 'polls');
+    // A view in an open slot of a third-party view runs in a frame of its own, nested where the owner placed the slot.
+    const sticker = viewFrame(polls.locator('polls-page [data-part="toolbar"]'), 'stickers').locator('stickers-button [data-part="sticker"]');
     await sticker.waitFor({ timeout: 15_000 });
     expect(await sticker.textContent()).to.equal('Sticker for self (context frozen: true)');
     // Only the slot's owner renders it, and only slots it opens.
-    expect(await page.locator('polls-page [data-part="refused"]').textContent()).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(await polls.locator('polls-page [data-part="refused"]').textContent()).to.equal('KITH_ERR_BAD_REQUEST');
     // A contribution to a slot nobody opens is never shown; the host warned about it at start.
-    expect(await page.locator('stickers-lost').count()).to.equal(0);
+    expect(await page.locator('iframe[data-kith-view="stickers/stickers.lost"]').count()).to.equal(0);
+    expect(await polls.locator('iframe[data-kith-view^="stickers/"]').count(), 'one sticker frame').to.equal(1);
     await snap(page, 'extensions-11-open-slot');
 
     const toggle = (enabled: boolean) =>
       kith.host.fetch('/api/extensions/stickers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled }) });
     expect((await toggle(false)).status).to.equal(200);
     await sticker.waitFor({ state: 'detached', timeout: 15_000 });
-    expect(await page.locator('polls-page [data-part="peer"]').count(), 'the owner stays').to.equal(1);
+    expect(await polls.locator('polls-page [data-part="peer"]').count(), 'the owner stays').to.equal(1);
     expect((await toggle(true)).status).to.equal(200);
     await sticker.waitFor({ timeout: 15_000 });
     expect(errors).to.deep.equal([]);

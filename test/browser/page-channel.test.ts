@@ -1,6 +1,6 @@
 /**
- * Page channels in real Chromium tabs through the real shell: a third-party custom element gets
- * `kithHost.openChannel('frames')`; the extension sends 8 KiB binary frames at 100 a second to
+ * Page channels in real Chromium tabs through the real shell: a third-party custom element (in its
+ * sandboxed frame, whose channels the shell relays) gets `kithHost.openChannel('frames')`; the extension sends 8 KiB binary frames at 100 a second to
  * every open page and each page sends its own frames back at 100 a second. One tab reads
  * normally, one blocks in its handler, one hangs (its main thread busy for 4 s, so it reads
  * nothing, as a hung or throttled tab): the normal tab keeps its full rate both ways, the
@@ -52,7 +52,7 @@ const UI = String.raw`
 class StreamerPage extends HTMLElement {
   async connectedCallback() {
     const state = (window.__streamer = { received: 0, lastSeq: -1, inOrder: true, binary: true, page: null, sent: 0, closed: null, error: null });
-    const block = location.hash === '#block';
+    const block = this.kithRoute?.params.mode === 'block';
     try {
       const ch = (this.channel = await this.kithHost.openChannel('frames'));
       state.page = ch.page;
@@ -88,7 +88,7 @@ function installStreamer(dataDir: string): void {
     id: 'streamer', displayName: 'Streamer', hostVersion: '^1.0.0', main: 'main.mjs',
     contributes: {
       routes: ['GET /streamer/state'],
-      nav: [{ id: 'streamer', label: 'Streamer', icon: 'cast', route: 'streamer', view: 'streamer.page' }],
+      nav: [{ id: 'streamer', label: 'Streamer', icon: 'cast', route: 'streamer/:mode', view: 'streamer.page' }],
       views: [{ id: 'streamer.page', slot: 'page', title: 'Streamer', element: 'streamer-page' }],
       uiModule: 'ui.mjs',
     },
@@ -126,7 +126,16 @@ describe('browser: page channels between an extension and Chromium tabs', functi
   let browser: Browser;
 
   const hostState = async () => ((await (await kith.host.fetch('/api/streamer/state')).json()) as { pages: any[] }).pages;
-  const pageState = (page: Page) => page.evaluate(() => (globalThis as unknown as { __streamer: PageState }).__streamer);
+  // The view runs in its sandboxed frame: its state is read there.
+  const streamer = (page: Page) => page.frameLocator('iframe[data-kith-view="streamer/streamer.page"]').locator('streamer-page');
+  const pageState = (page: Page) => streamer(page).evaluate(() => (globalThis as unknown as { __streamer: PageState }).__streamer);
+  const until = async (ready: () => Promise<boolean>, timeoutMs: number, what: string) => {
+    const end = Date.now() + timeoutMs;
+    while (!(await ready())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await sleep(50);
+    }
+  };
 
   before(async function () {
     this.timeout(600_000); // the shared client build may be rebuilding
@@ -149,14 +158,14 @@ describe('browser: page channels between an extension and Chromium tabs', functi
 
   it('a blocked tab and a hung tab stay bounded with counted drops; a normal tab keeps 100 frames a second both ways', async () => {
     const tabs: Array<{ page: Page; errors: string[] }> = [];
-    for (const hash of ['', '#block', '']) {
+    for (const mode of ['normal', 'block', 'normal']) {
       const { page, errors } = await openPage(browser);
-      await page.goto(`${kith.host.url}/streamer${hash}`);
-      await page.locator('streamer-page').waitFor({ state: 'attached', timeout: 30_000 });
-      await page.waitForFunction(() => {
-        const state = (globalThis as unknown as { __streamer?: PageState }).__streamer;
-        return state?.page || state?.error;
-      }, undefined, { timeout: 30_000 });
+      await page.goto(`${kith.host.url}/streamer/${mode}`);
+      await streamer(page).waitFor({ state: 'attached', timeout: 30_000 });
+      await until(async () => {
+        const state = await pageState(page);
+        return Boolean(state?.page || state?.error);
+      }, 30_000, 'the channel to open');
       expect((await pageState(page)).error, 'openChannel').to.equal(null);
       tabs.push({ page, errors });
     }
@@ -205,11 +214,7 @@ describe('browser: page channels between an extension and Chromium tabs', functi
     await hanging;
     // The frames queued while the tab hung are tasks the tab runs after the evaluate that
     // ended its hang has answered, so wait for the first of them rather than sample at once.
-    await hung.page.waitForFunction(
-      (before) => ((globalThis as unknown as { __streamer: PageState }).__streamer.received > before),
-      hungBefore.received,
-      { timeout: 10_000 },
-    );
+    await until(async () => (await pageState(hung.page)).received > hungBefore.received, 10_000, 'the hung tab to read again');
     const woke = await pageState(hung.page);
     expect(woke.page).to.equal(hungBefore.page);
     expect(woke.received).to.be.above(hungBefore.received);
@@ -228,7 +233,7 @@ describe('browser: page channels between an extension and Chromium tabs', functi
   it("hello's panel saves its greeting as a note over its recorder channel (structured and binary from a real page)", async () => {
     const { context, page, errors } = await openPage(browser);
     await page.goto(`${kith.host.url}/hello`);
-    const panel = page.locator('hello-panel');
+    const panel = page.frameLocator('iframe[data-kith-view="hello/hello.panel"]').locator('hello-panel');
     await panel.locator('[data-part="greeting"]', { hasText: 'Hello, Sam!' }).waitFor({ timeout: 30_000 });
     const greeting = (await panel.locator('[data-part="greeting"]').textContent()) ?? '';
     await panel.getByRole('button', { name: 'Save the greeting as a note' }).click();

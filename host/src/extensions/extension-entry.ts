@@ -16,26 +16,13 @@ export interface ExtensionEntry extends ExtensionStatus {
   readonly registeredKinds: readonly string[];
   readonly dependencies: Readonly<Record<string, string>>;
   readonly contributes: Contributions;
-  /** Where the page loads the third-party UI module from (`<script type=module>`), or null. */
+  /** Where the shell reads the third-party UI module from (to run it in the view's sandboxed frame), or null. */
   readonly uiModuleUrl: string | null;
   /** The active persona's value of every declared setting. */
   readonly settings: Readonly<Record<string, unknown>>;
-  /**
-   * The permissions its manifest lists, each with the sentence the user is shown; for a
-   * third-party extension with a UI module also `page`, which it holds without asking (below).
-   */
+  /** The permissions its manifest lists, each with the sentence the user is shown. */
   readonly permissions: readonly { readonly id: string; readonly description: string }[];
 }
-
-/**
- * A third-party UI module runs in Kith's page, with everything the page can do (its launch
- * secret, every API route): the Extensions page says so beside what it asks for. No grant gates
- * it; the user's act is installing the folder.
- */
-export const PAGE_CODE_PERMISSION = {
-  id: 'page',
-  description: 'Run its own code in the Kith page, which can do anything you can do in Kith (read your messages, change your friends)',
-} as const;
 
 /** The URL path the host serves a declared `uiModule` at: `/ext/<id>/<module path>`. */
 export function uiModulePath(record: ExtensionRecord): string | null {
@@ -65,7 +52,6 @@ export function toEntry(
     settings,
     permissions: [
       ...(record.manifest?.permissions ?? []).map((id) => ({ id, description: EXTENSION_PERMISSIONS[id as ExtensionPermission] ?? id })),
-      ...(!record.builtin && uiModulePath(record) ? [PAGE_CODE_PERMISSION] : []),
     ],
   };
 }

@@ -12,6 +12,7 @@ import { PlainSockets } from './plain-websocket.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
 import { answer, jsonBody } from './json-route.js';
+import { mountUiFrames } from './ui-frames.js';
 
 /**
  * The local HTTP + socket.io front door. Routes are added in two groups under `/api`: `public`
@@ -68,6 +69,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const publicApi = express.Router();
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
+  mountUiFrames(app, protectedApi, options.clientDir);
   serveClient(app, options.clientDir, security);
   // A media element's `src` cannot send the secret header: the page trades a path for a URL that
   // carries a capability for it (media-url.ts). Only while unlocked, like what it opens.

@@ -7,6 +7,11 @@ import { KithError } from '@kith/sdk';
 import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './media-url.js';
 import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-websocket.js';
 
+/** The icon fonts of the built client, which sandboxed extension frames load too. */
+const PUBLIC_FONT = /^\/icons\/[a-z0-9-]{1,64}\.woff2$/;
+/** A sandboxed extension frame's document (ui-frames.ts). */
+const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
+
 /**
  * Local API security: only Kith's own page may use the API.
  *
@@ -25,7 +30,10 @@ import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-we
  *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
  * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
  *   the version, so a launcher or monitor can probe the app without the secret.
- * No CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
+ * - Sandboxed extension frames (ui-frames.ts) are opaque origins: a cross-site load passes only
+ *   with a media URL's capability, for a nested frame's one-time document, or for the icon font
+ *   (`/icons/*.woff2`, the one answer that carries `Access-Control-Allow-Origin: *`).
+ * No other CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
  */
 export interface GatewaySecurity {
   /** Express middleware for every request: Host and Origin checks. */
@@ -137,8 +145,22 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
   return {
     secret: options.secret,
     mediaUrls,
-    hostGuard(req, _res, next) {
-      next(originProblem(req) ? new KithError('KITH_ERR_FORBIDDEN') : undefined);
+    hostGuard(req, res, next) {
+      const problem = originProblem(req);
+      if (!problem) return next();
+      // A sandboxed extension frame is an opaque origin, so everything it loads is cross-site. Two
+      // kinds of load carry no ambient authority and may come from it: a media URL (its capability
+      // names the one path it opens) and the icon font (public, fetched with CORS).
+      if (problem !== 'foreign Host header') {
+        if (mediaTokenOpens(req.method, req.path.startsWith('/api/') ? req.path.slice(4) : '', req.url)) return next();
+        // A frame document: its one-time token is the capability, and a frame hosting a nested view loads it from its own opaque origin.
+        if (req.method === 'GET' && FRAME_DOCUMENT.test(req.path)) return next();
+        if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_FONT.test(req.path)) {
+          res.setHeader('Access-Control-Allow-Origin', '*');
+          return next();
+        }
+      }
+      next(new KithError('KITH_ERR_FORBIDDEN'));
     },
     secretGuard(req, _res, next) {
       if (SECRET_EXEMPT.has(`${req.method} ${req.path}`)) return next();

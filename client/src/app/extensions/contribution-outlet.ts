@@ -3,6 +3,7 @@ import {
   Component,
   ElementRef,
   ViewContainerRef,
+  computed,
   effect,
   inject,
   input,
@@ -13,27 +14,11 @@ import {
   type OnDestroy,
   type Type,
 } from '@angular/core';
-import type { PageRoute, SlotContext, UiHost } from '@kith/sdk';
+import type { PageRoute, SlotContext } from '@kith/sdk';
 import { BUILTIN_UI } from './builtin-ui';
 import type { ContributedView } from './extension-entry';
 import { UiHostFactory } from './ui-host-factory';
-
-/** Third-party UI modules already imported (a module defines its elements once). */
-const loadedModules = new Map<string, Promise<unknown>>();
-
-function importUiModule(url: string): Promise<unknown> {
-  let loading = loadedModules.get(url);
-  if (!loading) {
-    // A run-time URL: left untouched by the bundler, loaded by the browser from the host.
-    loading = import(/* @vite-ignore */ url);
-    loadedModules.set(url, loading);
-    loading.catch(() => loadedModules.delete(url));
-  }
-  return loading;
-}
-
-/** What the outlet hands a custom element, as properties. */
-type ContributedElement = HTMLElement & { kithHost?: UiHost; kithPeer?: string | null; kithRoute?: PageRoute | null; kithContext?: SlotContext | null };
+import { FramedViews, type FramedView } from '../frames/framed-views';
 
 /** A frozen copy of plain data, so a view cannot change what another view of the slot sees. */
 function frozenCopy<T>(value: T): T {
@@ -50,8 +35,9 @@ function frozenCopy<T>(value: T): T {
 /**
  * Renders one contributed view: a built-in extension's Angular component (lazy chunk from
  * {@link BUILTIN_UI}, inputs `host`, `peer`, `route` and `context` when it declares them) or a
- * third-party custom element (ES module from the host, properties `kithHost`, `kithPeer`,
- * `kithRoute`, `kithContext`). Destroyed with its slot, so an extension turned off loses its UI at once.
+ * third-party custom element, which runs in a sandboxed frame of its own (frames/framed-views.ts:
+ * it never shares the shell's document, which holds the launch secret) and gets the same
+ * properties there. Destroyed with its slot, so an extension turned off loses its UI at once.
  */
 @Component({
   selector: 'kith-contribution-outlet',
@@ -83,20 +69,26 @@ export class ContributionOutlet implements OnDestroy {
   readonly #hosts = inject(UiHostFactory);
   #componentRef: ComponentRef<unknown> | undefined;
   #componentInputs = new Set<string>();
-  #customElement: ContributedElement | undefined;
+  #framed: FramedView | undefined;
+  readonly #frames = inject(FramedViews);
   #generation = 0;
 
   constructor() {
-    // (Re)render when the view itself changes.
+    // (Re)render when the view itself changes: not when the extensions list is merely re-fetched
+    // (another extension turned on or off), which hands an equal view in a new object.
+    const identity = computed(() => {
+      const { extension, item } = this.view();
+      return [extension.id, extension.version, extension.uiModuleUrl, item.id, item.component, item.element].join('\n');
+    });
     effect(() => {
-      const view = this.view();
-      untracked(() => void this.#render(view));
+      identity();
+      untracked(() => void this.#render(this.view()));
     });
     // Pass peer changes through without re-creating the view.
     effect(() => {
       const peer = this.peer();
       if (this.#componentRef && this.#componentInputs.has('peer')) this.#componentRef.setInput('peer', peer);
-      if (this.#customElement) this.#customElement.kithPeer = peer;
+      if (this.#framed) this.#passRouteAndContext(untracked(this.route), untracked(this.context));
     });
     // Route and slot context: passed through too (a new parameter keeps the view, like a new peer).
     effect(() => {
@@ -135,16 +127,10 @@ export class ContributionOutlet implements OnDestroy {
         const tag = view.item.element;
         if (!tag.startsWith(`${view.extension.id}-`)) throw new Error(`element <${tag}> must be named <${view.extension.id}-…>`);
         if (!view.extension.uiModuleUrl) throw new Error('the host serves no UI module for it');
-        await importUiModule(view.extension.uiModuleUrl);
-        if (generation !== this.#generation) return;
-        if (!customElements.get(tag)) throw new Error(`its UI module did not define <${tag}>`);
-        const element = document.createElement(tag) as ContributedElement;
-        element.kithHost = host;
-        element.kithPeer = untracked(this.peer);
-        this.#customElement = element;
-        this.#passRouteAndContext(untracked(this.route), untracked(this.context));
-        element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
-        this.#element.nativeElement.appendChild(element);
+        this.#framed = this.#frames.open(view, this.#props(untracked(this.route), untracked(this.context)), (message) => {
+          if (generation === this.#generation) this.failure.set(message);
+        });
+        this.#element.nativeElement.appendChild(this.#framed.element);
       } else {
         throw new Error('the view names neither a component nor an element');
       }
@@ -154,22 +140,23 @@ export class ContributionOutlet implements OnDestroy {
   }
 
   #passRouteAndContext(route: PageRoute | null, context: SlotContext | null): void {
-    const frozenContext = context === null ? null : frozenCopy(context);
     if (this.#componentRef) {
       if (this.#componentInputs.has('route')) this.#componentRef.setInput('route', route);
-      if (this.#componentInputs.has('context')) this.#componentRef.setInput('context', frozenContext);
+      if (this.#componentInputs.has('context')) this.#componentRef.setInput('context', context === null ? null : frozenCopy(context));
     }
-    if (this.#customElement) {
-      this.#customElement.kithRoute = route;
-      this.#customElement.kithContext = frozenContext;
-    }
+    this.#framed?.setProps(this.#props(route, context));
+  }
+
+  /** What a framed view's element gets: plain data, copied across to its frame. */
+  #props(route: PageRoute | null, context: SlotContext | null) {
+    return { peer: untracked(this.peer), route, context: context === null ? null : (structuredClone(context) as SlotContext) };
   }
 
   #clear(): void {
     this.#componentRef?.destroy();
     this.#componentRef = undefined;
     this.#container.clear();
-    this.#customElement?.remove();
-    this.#customElement = undefined;
+    this.#framed?.dispose();
+    this.#framed = undefined;
   }
 }

@@ -65,6 +65,21 @@ export class Realtime {
     this.#socket.emit(name, payload);
   }
 
+  /**
+   * The raw socket, for relaying a framed view's page channels (frames/frame-channel-relay.ts):
+   * listen with `on(event, (...args) => …)`, which returns the remover.
+   */
+  readonly raw = {
+    connected: () => this.#socket.connected,
+    on: (event: string, listener: (...args: unknown[]) => void): (() => void) => {
+      this.#socket.on(event, listener);
+      return () => this.#socket.off(event, listener);
+    },
+    emit: (event: string, ...args: unknown[]): void => void this.#socket.emit(event, ...args),
+    emitWithAck: (timeoutMs: number, event: string, args: readonly unknown[], done: (timedOut: boolean, answer: unknown) => void): void =>
+      void this.#socket.timeout(timeoutMs).emit(event, ...args, (error: unknown, answer: unknown) => done(Boolean(error), answer)),
+  };
+
   /** Open `extensionId`'s page channel `name` on this page's socket (see `UiHost.openChannel`). */
   openChannel(extensionId: string, name: string): Promise<PageChannel> {
     return this.#channels.open(extensionId, name);

@@ -1,0 +1,217 @@
+import type { PersonaInfo, SlotContext } from '@kith/sdk';
+import { ApiError } from '../api/api-error';
+import type { ApiClient, HttpMethod } from '../api/api-client';
+import type { Realtime } from '../realtime/realtime';
+import { FrameChannelRelay } from './frame-channel-relay';
+import type { CallRequest, ErrorShape, FrameLayout, FrameProps, FrameTheme, FrameToShell, NestedView, ShellToFrame } from './frame-protocol';
+import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope';
+
+const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const MAX_SUBSCRIPTIONS = 256;
+const MAX_NAME = 200;
+
+/** What a bridge needs from the shell (FramedViews provides it). */
+export interface BridgeShell {
+  readonly api: ApiClient;
+  readonly socket: Realtime['raw'];
+  on(name: string, handler: (payload: unknown) => void): () => void;
+  emit(name: string, payload: unknown): void;
+  navigate(route: string): void;
+  notify(message: string, actionLabel: string | undefined, onAction: () => void): void;
+  persona(): PersonaInfo;
+  theme(): FrameTheme;
+  rendezvousUrl(): string | null;
+  opensSlots(extensionId: string): readonly string[];
+  /** Render `slot`'s views for a frame: calls `show` with the list now and whenever it changes. */
+  renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void): () => void;
+}
+
+export interface BridgeInit {
+  readonly extensionId: string;
+  readonly tag: string;
+  readonly moduleUrl: string;
+  readonly layout: FrameLayout;
+  readonly props: FrameProps;
+  /** The view could not start (its module failed, defined no such element). */
+  readonly onFailure: (message: string) => void;
+}
+
+/**
+ * The shell's end of one sandboxed view: answers what its frame asks on the port, for its own
+ * extension only (frame-scope.ts), and passes it the props, theme and host events it may see.
+ */
+export class FrameBridge {
+  readonly #shell: BridgeShell;
+  readonly #init: BridgeInit;
+  readonly #port: MessagePort;
+  readonly #subscriptions = new Map<number, () => void>();
+  readonly #slots = new Map<number, () => void>();
+  readonly #channels: FrameChannelRelay;
+  #props: FrameProps;
+  #disposed = false;
+
+  constructor(shell: BridgeShell, init: BridgeInit, port: MessagePort) {
+    this.#shell = shell;
+    this.#init = init;
+    this.#port = port;
+    this.#props = init.props;
+    this.#channels = new FrameChannelRelay(
+      shell.socket,
+      init.extensionId,
+      (event, args) => this.#post({ t: 'sock', event, args }),
+      (ack, timedOut, answer) => this.#post({ t: 'sock-ack', ack, timedOut, answer }),
+    );
+    port.onmessage = (event) => void this.#receive(event.data as FrameToShell);
+  }
+
+  /** Load the module's text (same-origin, for the frame to import from a blob) and start the view. */
+  async start(): Promise<void> {
+    let source: string;
+    try {
+      const response = await fetch(this.#init.moduleUrl, { credentials: 'omit', cache: 'no-store' });
+      if (!response.ok) throw new Error(`its UI module answered ${response.status}`);
+      source = await response.text();
+    } catch (error) {
+      this.#init.onFailure(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (this.#disposed) return;
+    this.#post({
+      t: 'init',
+      extensionId: this.#init.extensionId,
+      persona: this.#shell.persona(),
+      tag: this.#init.tag,
+      source,
+      opensSlots: this.#shell.opensSlots(this.#init.extensionId),
+      props: this.#props,
+      theme: this.#shell.theme(),
+      rendezvousUrl: this.#shell.rendezvousUrl(),
+      layout: this.#init.layout,
+      socketConnected: this.#shell.socket.connected(),
+    });
+  }
+
+  setProps(props: FrameProps): void {
+    this.#props = props;
+    this.#post({ t: 'props', props });
+  }
+
+  setTheme(theme: FrameTheme): void {
+    this.#post({ t: 'theme', theme });
+  }
+
+  setRendezvousUrl(url: string | null): void {
+    this.#post({ t: 'rendezvous-url', url });
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const stop of this.#subscriptions.values()) stop();
+    this.#subscriptions.clear();
+    for (const stop of this.#slots.values()) stop();
+    this.#slots.clear();
+    this.#channels.dispose();
+    this.#port.onmessage = null;
+    this.#port.close();
+  }
+
+  #post(message: ShellToFrame, transfer: Transferable[] = []): void {
+    if (this.#disposed) return;
+    try {
+      this.#port.postMessage(message, transfer);
+    } catch (error) {
+      // Something that does not clone (a host payload never should): the frame misses that one.
+      console.error('a message to an extension frame failed', error);
+    }
+  }
+
+  async #receive(message: FrameToShell): Promise<void> {
+    if (this.#disposed || typeof message !== 'object' || message === null) return;
+    const id = this.#init.extensionId;
+    switch (message.t) {
+      case 'call':
+        return this.#answerCall(message);
+      case 'sub': {
+        if (!Number.isSafeInteger(message.id) || typeof message.name !== 'string' || message.name.length > MAX_NAME) return;
+        if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS || this.#subscriptions.has(message.id)) return;
+        const name = message.scope === 'host' ? message.name : `${id}:${message.name}`;
+        if (message.scope === 'host' ? !mayFollowHostEvent(id, name) : message.name.startsWith('~')) return;
+        const subscription = message.id;
+        this.#subscriptions.set(subscription, this.#shell.on(name, (payload) => this.#post({ t: 'event', id: subscription, payload })));
+        return;
+      }
+      case 'unsub':
+        this.#subscriptions.get(message.id)?.();
+        this.#subscriptions.delete(message.id);
+        return;
+      case 'emit':
+        if (typeof message.name === 'string' && message.name.length > 0 && message.name.length <= MAX_NAME) this.#shell.emit(`${id}:${message.name}`, message.payload);
+        return;
+      case 'navigate':
+        if (typeof message.route === 'string' && message.route.length <= 2048) this.#shell.navigate(message.route);
+        return;
+      case 'notify': {
+        if (typeof message.message !== 'string') return;
+        const action = message.action;
+        const label = action && typeof action.label === 'string' ? action.label.slice(0, 40) : undefined;
+        this.#shell.notify(message.message.slice(0, 500), label, () => action && this.#post({ t: 'notify-action', id: action.id }));
+        return;
+      }
+      case 'sock':
+        if (typeof message.event === 'string' && Array.isArray(message.args)) this.#channels.fromFrame(message.event, message.args, typeof message.ack === 'number' ? message.ack : null);
+        return;
+      case 'slot': {
+        const slotId = message.id;
+        if (!Number.isSafeInteger(slotId) || this.#slots.has(slotId) || typeof message.slot !== 'string') return;
+        if (!this.#shell.opensSlots(id).includes(message.slot)) return;
+        const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
+        this.#slots.set(slotId, this.#shell.renderSlot(id, message.slot, context, (views) => this.#post({ t: 'slot-views', id: slotId, views })));
+        return;
+      }
+      case 'unslot':
+        this.#slots.get(message.id)?.();
+        this.#slots.delete(message.id);
+        return;
+      case 'failed':
+        this.#init.onFailure(typeof message.message === 'string' ? message.message.slice(0, 300) : 'its view failed');
+        return;
+    }
+  }
+
+  async #answerCall(message: CallRequest & { readonly id: number }): Promise<void> {
+    const id = message.id;
+    const fail = (error: ErrorShape) => this.#post({ t: 'reply', id, ok: false, error });
+    const refuse = (refusal: ScopeRefusal) => fail(refusal);
+    try {
+      if (message.op === 'fetch') {
+        const init = message.init;
+        const method = typeof init?.method === 'string' ? init.method.toUpperCase() : 'GET';
+        const refusal = refusePath(this.#init.extensionId, method, message.path);
+        if (refusal) return refuse(refusal);
+        const headers = Array.isArray(init?.headers) ? init.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string') : [];
+        const body = typeof init?.body === 'string' || init?.body instanceof ArrayBuffer ? init.body : null;
+        const response = await this.#shell.api.fetch(message.path, { method, headers: headers as [string, string][], body: method === 'GET' || method === 'HEAD' ? null : body });
+        const bytes = method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
+        this.#post(
+          { t: 'reply', id, ok: true, value: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
+          bytes ? [bytes] : [],
+        );
+      } else if (message.op === 'request') {
+        const method = String(message.method).toUpperCase() as HttpMethod;
+        if (!METHODS.has(method)) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'method must be GET, POST, PUT, PATCH or DELETE' });
+        const refusal = refusePath(this.#init.extensionId, method, message.path);
+        if (refusal) return refuse(refusal);
+        this.#post({ t: 'reply', id, ok: true, value: await this.#shell.api.request(method, message.path, message.body) });
+      } else if (message.op === 'mediaUrl') {
+        const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
+        if (refusal) return refuse(refusal);
+        const { url } = await this.#shell.api.request<{ url: string }>('POST', '/media-url', { path: message.path });
+        this.#post({ t: 'reply', id, ok: true, value: url });
+      }
+    } catch (error) {
+      if (error instanceof ApiError) fail({ code: error.code, status: error.status, message: error.message });
+      else fail({ code: 'KITH_ERR_INTERNAL', status: 500, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { Injectable, Injector, effect, inject, untracked } from '@angular/core';
+import { Router } from '@angular/router';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import type { PersonaInfo, SlotContext } from '@kith/sdk';
+import { ApiClient } from '../api/api-client';
+import { RENDEZVOUS_URL_ATTRIBUTE, RENDEZVOUS_URL_EVENT } from '../connect/shared-rendezvous-url';
+import type { ContributedView } from '../extensions/extension-entry';
+import { ExtensionsStore } from '../extensions/extensions-store';
+import { Realtime } from '../realtime/realtime';
+import { IdentityStore } from '../session/identity-store';
+import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
+import { FrameDoorman } from './frame-doorman';
+import { VIEW_FRAME_SANDBOX, createViewFrame, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
+import { currentTheme, watchTheme } from './frame-theme';
+
+/** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
+const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings']);
+
+export function layoutFor(slot: string): FrameLayout {
+  return FILL_SLOTS.has(slot) ? 'fill' : 'inline';
+}
+
+/** A third-party view the shell placed: its frame element, and the props it follows. */
+export interface FramedView {
+  readonly element: HTMLIFrameElement;
+  setProps(props: FrameProps): void;
+  dispose(): void;
+}
+
+/** A third-party view that is not yet, or no longer, running: the bridge once its frame proved itself. */
+interface PendingView {
+  bridge: FrameBridge | undefined;
+  cancel(): void;
+}
+
+/**
+ * Runs every third-party view in a sandboxed frame (see frames/frame-protocol.ts and
+ * host/src/gateway/ui-frames.ts): mints its one-time document, hands the frame that proves itself a
+ * port, and keeps theme and the Connect page's rendezvous URL in step for all of them.
+ */
+@Injectable({ providedIn: 'root' })
+export class FramedViews {
+  readonly #api = inject(ApiClient);
+  readonly #realtime = inject(Realtime);
+  readonly #router = inject(Router);
+  readonly #snackBar = inject(MatSnackBar);
+  readonly #identity = inject(IdentityStore);
+  readonly #extensions = inject(ExtensionsStore);
+  readonly #doorman = inject(FrameDoorman);
+  readonly #injector = inject(Injector);
+  readonly #bridges = new Set<FrameBridge>();
+  readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
+  #watching = false;
+
+  readonly #shell: BridgeShell = {
+    api: this.#api,
+    socket: this.#realtime.raw,
+    on: (name, handler) => this.#realtime.on(name, handler),
+    emit: (name, payload) => this.#realtime.emit(name, payload),
+    navigate: (route) => void this.#router.navigateByUrl(route.startsWith('/') ? route : `/${route}`),
+    notify: (message, actionLabel, onAction) => {
+      const ref = this.#snackBar.open(message, actionLabel, { duration: actionLabel ? 8000 : 4000 });
+      if (actionLabel) ref.onAction().subscribe(onAction);
+    },
+    persona: (): PersonaInfo => {
+      const p = this.#identity.active();
+      return { slug: p?.slug ?? '', label: p?.label ?? '', peerId: p?.peerId ?? '', masterPublicKey: p?.masterPublicKey ?? '' };
+    },
+    theme: () => currentTheme(document),
+    rendezvousUrl: () => document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE),
+    opensSlots: (extensionId) => this.#extensions.running().find((e) => e.id === extensionId)?.contributes.slots?.map((s) => s.id) ?? [],
+    renderSlot: (owner, slot, context, show) => this.#renderNested(slot, context, show),
+  };
+
+  /** Place `view` (a third-party custom element) in a new sandboxed frame. */
+  open(view: ContributedView, props: FrameProps, onFailure: (message: string) => void): FramedView {
+    this.#watch();
+    const layout = layoutFor(view.item.slot);
+    const element = createViewFrame(document, view.item.title || view.item.id, layout, VIEW_FRAME_SANDBOX);
+    element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
+    let current = props;
+    const pending = this.#load(
+      { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout, props, onFailure },
+      (url) => (element.src = url),
+      (source) => this.#placed.set(source, { element, layout }),
+      () => current,
+    );
+    let source: MessageEventSource | undefined;
+    return {
+      element,
+      setProps: (next) => {
+        current = next;
+        pending.bridge?.setProps(next);
+      },
+      dispose: () => {
+        pending.cancel();
+        for (const [window, placed] of this.#placed) if (placed.element === element) source = window;
+        if (source) this.#placed.delete(source);
+        element.remove();
+      },
+    };
+  }
+
+  /**
+   * Mint a frame, wait for its document to prove itself, then bridge it. `place` receives the
+   * one-time URL (the shell sets an iframe's src; a nested view's URL goes to the frame that hosts it).
+   */
+  #load(init: BridgeInit, place: (url: string) => void, arrived: (source: MessageEventSource) => void, props: () => FrameProps): PendingView {
+    let cancelled = false;
+    let expectation: { cancel(): void } | undefined;
+    const pending: PendingView = {
+      bridge: undefined,
+      cancel: () => {
+        cancelled = true;
+        expectation?.cancel();
+        if (pending.bridge) {
+          this.#bridges.delete(pending.bridge);
+          pending.bridge.dispose();
+        }
+      },
+    };
+    void this.#api.request<{ url: string; proof: string }>('POST', '/ui-frames').then(
+      ({ url, proof }) => {
+        if (cancelled) return;
+        expectation = this.#doorman.expect(proof, (source) => {
+          if (cancelled) return;
+          const channel = new MessageChannel();
+          FrameDoorman.handOver(source, channel.port2);
+          const bridge = new FrameBridge(this.#shell, { ...init, props: props() }, channel.port1);
+          pending.bridge = bridge;
+          this.#bridges.add(bridge);
+          arrived(source);
+          void bridge.start();
+        });
+        place(url);
+      },
+      (error: unknown) => !cancelled && init.onFailure(error instanceof Error ? error.message : String(error)),
+    );
+    return pending;
+  }
+
+  /** A third-party frame's open slot: nested frames for the third-party views in it, following the extensions list. */
+  #renderNested(slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void): () => void {
+    const nested = new Map<string, { view: NestedView | undefined; pending: PendingView }>();
+    let stopped = false;
+    let shown: readonly ContributedView[] = [];
+    const announce = () => {
+      if (stopped) return;
+      show(shown.map((v) => nested.get(`${v.extension.id}/${v.item.id}`)?.view).filter((v): v is NestedView => v !== undefined));
+    };
+    const update = (views: readonly ContributedView[]) => {
+      shown = views.filter((v) => !v.extension.builtin && v.item.element?.startsWith(`${v.extension.id}-`) && v.extension.uiModuleUrl);
+      const keys = new Set(shown.map((v) => `${v.extension.id}/${v.item.id}`));
+      for (const [key, entry] of nested) {
+        if (keys.has(key)) continue;
+        entry.pending.cancel();
+        nested.delete(key);
+      }
+      for (const view of shown) {
+        const key = `${view.extension.id}/${view.item.id}`;
+        if (nested.has(key)) continue;
+        const props: FrameProps = { peer: null, route: null, context };
+        const entry: { view: NestedView | undefined; pending: PendingView } = { view: undefined, pending: undefined! };
+        entry.pending = this.#load(
+          { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
+          (url) => {
+            entry.view = { key, url, title: view.item.title || view.item.id, layout: 'inline' };
+            announce();
+          },
+          () => undefined,
+          () => props,
+        );
+        nested.set(key, entry);
+      }
+      announce();
+    };
+    const watcher = effect(
+      () => {
+        const views = this.#extensions.viewsIn(slot);
+        untracked(() => update(views));
+      },
+      { injector: this.#injector },
+    );
+    return () => {
+      stopped = true;
+      watcher.destroy();
+      for (const entry of nested.values()) entry.pending.cancel();
+      nested.clear();
+    };
+  }
+
+  /** Theme, rendezvous URL and frame sizes: watched once, for every frame. */
+  #watch(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    watchTheme(document, (theme) => {
+      for (const bridge of this.#bridges) bridge.setTheme(theme);
+    });
+    window.addEventListener(RENDEZVOUS_URL_EVENT, () => {
+      const url = document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE);
+      for (const bridge of this.#bridges) bridge.setRendezvousUrl(url);
+    });
+    followFrameSizes(window, (source) => (source ? this.#placed.get(source) : undefined));
+  }
+}
