@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { startHost, type RunningHost } from '../../src/host.js';
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function raw(port: number, method: string, pathAndQuery: string, headers: Record<string, string>): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, headers, setHost: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** What Chromium sends for loads from a sandboxed (opaque-origin) frame. */
+const FROM_FRAME = { 'sec-fetch-site': 'cross-site' };
+
+/** Sandboxed extension frames: one-time documents, and what an opaque-origin frame may load. */
+describe('gateway: sandboxed extension frames', () => {
+  let host: RunningHost;
+  let dataDir: string;
+  let clientDir: string;
+  let own: string;
+  const BOOTSTRAP = 'window.__bootstrap = "</script><b>not markup</b>";';
+
+  const mint = async () => {
+    const answer = await host.fetch('/api/ui-frames', { method: 'POST' });
+    expect(answer.status).to.equal(200);
+    return (await answer.json()) as { url: string; proof: string };
+  };
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-frames-'));
+    clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-frames-client-'));
+    fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><html><head><meta name="kith-secret" content=""></head><body></body></html>');
+    fs.writeFileSync(path.join(clientDir, 'kith-frame.js'), BOOTSTRAP);
+    fs.mkdirSync(path.join(clientDir, 'icons'));
+    fs.writeFileSync(path.join(clientDir, 'icons/material-symbols-full.woff2'), 'wOF2 font bytes');
+    fs.writeFileSync(path.join(clientDir, 'main.js'), 'console.log(1)');
+    host = await startHost({ config: loadConfig({}, { port: 0, dataDir }), log: createLogger('silent'), clientDir });
+    own = `127.0.0.1:${host.port}`;
+    const persona = { slug: 'frames', label: 'Fran', passphrase: 'frames are their own origin' };
+    expect((await host.fetch('/api/ui-frames', { method: 'POST' })).status, 'locked').to.equal(423);
+    expect((await host.fetch('/api/personas', { method: 'POST', body: JSON.stringify(persona), headers: { 'content-type': 'application/json' } })).status).to.be.below(300);
+    const unlock = { slug: persona.slug, passphrase: persona.passphrase, set_active: true };
+    expect((await host.fetch('/api/identity/unlock', { method: 'POST', body: JSON.stringify(unlock), headers: { 'content-type': 'application/json' } })).status).to.be.below(300);
+  });
+  after(async () => {
+    await host.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  it('mints frames only for the page (the secret), each a one-time URL with its own proof', async () => {
+    expect((await raw(host.port, 'POST', '/api/ui-frames', { host: own })).status).to.equal(403);
+    const [a, b] = [await mint(), await mint()];
+    expect(a.url).to.match(/^\/ext-frame\/[A-Za-z0-9_-]{43}$/);
+    expect(a.proof).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.url).to.not.equal(b.url);
+    expect(a.proof).to.not.equal(b.proof);
+  });
+
+  it('serves the frame document once: the proof, the bootstrap under a nonce, a sandboxing policy', async () => {
+    const { url, proof } = await mint();
+    // A frame hosting a nested view loads it from its own opaque origin: a cross-site navigation.
+    const first = await raw(host.port, 'GET', url, { host: own, ...FROM_FRAME, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' });
+    expect(first.status).to.equal(200);
+    expect(first.headers['content-type']).to.match(/^text\/html/);
+    expect(first.headers['cache-control']).to.equal('no-store');
+    expect(first.headers['x-frame-options'], 'the shell must be able to frame it').to.equal(undefined);
+    expect(first.body).to.include(`<meta name="kith-frame-proof" content="${proof}">`);
+    expect(first.body, 'no secret in a frame').to.not.include(host.launchSecret);
+    const csp = String(first.headers['content-security-policy']);
+    const nonce = /'nonce-([A-Za-z0-9_-]+)'/.exec(csp)?.[1];
+    expect(nonce).to.be.a('string');
+    expect(first.body).to.include(`<script nonce="${nonce}">`);
+    expect(csp).to.include('sandbox allow-scripts allow-forms allow-downloads');
+    expect(csp).to.not.include('allow-same-origin');
+    expect(csp).to.include("connect-src data: blob:");
+    expect(/script-src ([^;]*)/.exec(csp)?.[1]).to.not.include('unsafe-inline');
+    // The bundle cannot end the script element early.
+    expect(first.body).to.include('"<\\/script><b>not markup</b>"');
+    expect(first.body.match(/<\/script>/g)).to.have.length(1);
+
+    const again = await raw(host.port, 'GET', url, { host: own });
+    expect(again.status, 'used once').to.equal(404);
+    expect(again.body).to.not.include(proof);
+  });
+
+  it('answers an unknown or malformed frame token 404, and a foreign Host 403', async () => {
+    expect((await raw(host.port, 'GET', `/ext-frame/${'A'.repeat(43)}`, { host: own })).status).to.equal(404);
+    expect((await raw(host.port, 'GET', '/ext-frame/short', { host: own })).status).to.equal(404);
+    const { url } = await mint();
+    expect((await raw(host.port, 'GET', url, { host: 'evil.example' })).status).to.equal(403);
+    expect((await raw(host.port, 'GET', url, { host: own })).status, 'a refused Host did not spend it').to.equal(200);
+  });
+
+  it('lets a frame load the icon font (with CORS) and its media URLs, nothing else cross-site', async () => {
+    const font = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' });
+    expect(font.status).to.equal(200);
+    expect(font.headers['access-control-allow-origin']).to.equal('*');
+    const ownFont = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', { host: own });
+    expect(ownFont.headers['access-control-allow-origin'], 'CORS only where a frame needs it').to.equal(undefined);
+    expect((await raw(host.port, 'GET', '/main.js', { host: own, ...FROM_FRAME })).status).to.equal(403);
+    expect((await raw(host.port, 'GET', '/', { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' })).status).to.equal(403);
+    expect((await raw(host.port, 'GET', '/api/sessions', { host: own, origin: 'null', 'x-kith-secret': host.launchSecret })).status, 'even with the secret').to.equal(403);
+
+    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: '/sessions' }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
+    const media = await raw(host.port, 'GET', url, { host: own, ...FROM_FRAME, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'video' });
+    expect(media.status).to.equal(200);
+    expect(media.headers['access-control-allow-origin'], 'a frame plays it, never reads it').to.equal(undefined);
+    expect((await raw(host.port, 'GET', url.replace('/sessions', '/personas'), { host: own, ...FROM_FRAME })).status, 'the token opens its own path only').to.equal(403);
+    expect((await raw(host.port, 'POST', url, { host: own, ...FROM_FRAME })).status).to.equal(403);
+  });
+});
