@@ -3,8 +3,10 @@
  * component or a third-party custom element, receives a {@link UiHost} and a slot context:
  * - Angular components: `host = input.required<UiHost>()` and, in the `home.*` slots,
  *   `peer = input<PeerKey | null>()`.
- * - Custom elements: the shell sets the element properties `kithHost` and `kithPeer` before
- *   inserting the element.
+ * - Custom elements (third-party): each view runs in a sandboxed frame of its own (an opaque
+ *   origin, no launch secret, no storage); the frame sets the element properties `kithHost` and
+ *   `kithPeer` before inserting it, and every `UiHost` call is answered by the shell for the view's
+ *   own extension (its routes, events and channels; docs/extensions.md, "Your view's frame").
  * A `page` view also gets its route's parameters (`route` input / `kithRoute` property, a
  * {@link PageRoute}); a view in an open slot gets what the slot's owner passed (`context` input /
  * `kithContext` property, a {@link SlotContext}).
@@ -25,8 +27,9 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   /** The active persona. */
   readonly persona: PersonaInfo;
   /**
-   * `fetch` against the local API: `path` is below `/api` (e.g. `/sessions`). Adds the launch
-   * secret; never use a bare `fetch` to the API.
+   * `fetch` against the local API: `path` is below `/api` (e.g. `/hello/greeting`). A third-party
+   * view reaches its own routes (`/<id>/…`, `/ext/<id>/…`) and reads `GET /sessions`,
+   * `/identity/state` and `/health`; anything else answers 403 `KITH_ERR_FORBIDDEN`.
    */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** JSON request helper: throws an Error carrying `code` and `status` for non-2xx answers. */
@@ -40,7 +43,7 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   mediaUrl(path: string): Promise<string>;
   /** Receive the extension's host-side `ctx.events.emit(name, payload)`. */
   on<K extends keyof ToUiOf<M> & string>(name: K, handler: (payload: ToUiOf<M>[K]) => void): Disposable;
-  /** Receive a host event by its full name (e.g. `session:open`, `session:close`). */
+  /** Receive a host event by its full name (`session:open`, `session:close`, `extensions:changed`; a third-party view gets no other extension's). */
   onHostEvent(name: string, handler: (payload: unknown) => void): Disposable;
   /** Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary. */
   emit<K extends keyof FromUiOf<M> & string>(name: K, payload: FromUiOf<M>[K]): void;

@@ -261,6 +261,21 @@ describe('browser: extension contributions', function () {
     // A route with parameters is not a navigation tab.
     expect(await page.getByRole('tab', { name: 'Ring' }).count()).to.equal(0);
     await snap(page, 'extensions-07-chat-action');
+    // The header badge and the overlay banner are inline frames, as wide as what they show.
+    const badgeFrame = page.locator('iframe[data-kith-view="ringer/ringer.badge"]');
+    await page.frameLocator('iframe[data-kith-view="ringer/ringer.badge"]').locator('ringer-badge [data-part="peer"]').filter({ hasText: 'self' }).waitFor();
+    const icon = page.frameLocator('iframe[data-kith-view="ringer/ringer.badge"]').locator('[data-part="icon"]');
+    // The icon comes from the whole font, which the frame loads from Kith across its opaque origin.
+    await icon.evaluate(async () => {
+      await document.fonts.load('24px "Material Symbols Full"', 'ring_volume');
+    });
+    expect((await icon.boundingBox())!.width, 'a glyph, not the word ring_volume').to.be.below(40);
+    const badgeBox = (await badgeFrame.boundingBox())!;
+    expect(badgeBox.width).to.be.above(20).and.below(200);
+    expect(badgeBox.height).to.be.above(10).and.below(80);
+    const banner = page.locator('iframe[data-kith-view="ringer/ringer.banner"]');
+    await page.frameLocator('iframe[data-kith-view="ringer/ringer.banner"]').locator('[data-part="banner"]').waitFor();
+    expect((await banner.boundingBox())!.width).to.be.above(50).and.below(400);
     await action.click();
     await page.waitForURL('**/ring/self');
     await viewFrame(page, 'ringer').locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();

@@ -19,6 +19,7 @@ import { BUILTIN_UI } from './builtin-ui';
 import type { ContributedView } from './extension-entry';
 import { UiHostFactory } from './ui-host-factory';
 import { FramedViews, type FramedView } from '../frames/framed-views';
+import { IdentityStore } from '../session/identity-store';
 
 /** A frozen copy of plain data, so a view cannot change what another view of the slot sees. */
 function frozenCopy<T>(value: T): T {
@@ -71,14 +72,15 @@ export class ContributionOutlet implements OnDestroy {
   #componentInputs = new Set<string>();
   #framed: FramedView | undefined;
   readonly #frames = inject(FramedViews);
+  readonly #identity = inject(IdentityStore);
   #generation = 0;
 
   constructor() {
-    // (Re)render when the view itself changes: not when the extensions list is merely re-fetched
-    // (another extension turned on or off), which hands an equal view in a new object.
+    // (Re)render when the view itself or the persona changes: not when the extensions list is merely
+    // re-fetched (another extension turned on or off), which hands an equal view in a new object.
     const identity = computed(() => {
       const { extension, item } = this.view();
-      return [extension.id, extension.version, extension.uiModuleUrl, item.id, item.component, item.element].join('\n');
+      return [this.#identity.active()?.slug, extension.id, extension.version, extension.uiModuleUrl, item.id, item.component, item.element].join('\n');
     });
     effect(() => {
       identity();
