@@ -3,8 +3,8 @@
  * component or a third-party custom element, receives a {@link UiHost} and a slot context:
  * - Angular components: `host = input.required<UiHost>()` and, in the `home.*` slots,
  *   `peer = input<PeerKey | null>()`.
- * - Custom elements (third-party): each view runs in a sandboxed frame of its own (an opaque
- *   origin, no launch secret, no storage); the frame sets the element properties `kithHost` and
+ * - Custom elements (third-party): each view runs in a sandboxed frame on an origin of its own
+ *   (one per persona and extension, no launch secret); the frame sets the element properties `kithHost` and
  *   `kithPeer` before inserting it, and every `UiHost` call is answered by the shell for the view's
  *   own extension (its routes, events and channels; docs/extensions.md, "Your view's frame").
  * A `page` view also gets its route's parameters (`route` input / `kithRoute` property, a

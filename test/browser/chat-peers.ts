@@ -24,14 +24,14 @@ export interface ChatPeers {
 
 export const keyOf = (host: TestHost): string => host.persona!.key;
 
-/** Start Alice and Bob; `friends` pairs them, `connected` also opens a session; `extensions` are installed on both. */
-export async function startChatPeers(options: { friends?: boolean; connected?: boolean; extensions?: string[] } = {}): Promise<ChatPeers> {
+/** Start Alice and Bob; `friends` pairs them, `connected` also opens a session; `extensions` are installed on both; `browserArgs` go to Chromium. */
+export async function startChatPeers(options: { friends?: boolean; connected?: boolean; extensions?: string[]; browserArgs?: string[] } = {}): Promise<ChatPeers> {
   const clientDir = ensureClientBuilt();
   const net = await startTestNetwork({ hosts: 2, env: { KITH_CLIENT_DIR: clientDir }, ...(options.extensions ? { extensions: options.extensions } : {}) });
   const [alice, bob] = net.hosts as [TestHost, TestHost];
   if (options.friends !== false) await net.befriend(alice, bob);
   if (options.connected) await net.connect(alice, bob);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(options.browserArgs);
   const errors: string[] = [];
   const pages: Page[] = [];
   return {

@@ -7,8 +7,8 @@
 import { Disposable, KithError, PageChannelClient, type PageChannel, type PageRoute, type PersonaInfo, type SlotContext, type UiHost } from '@kith/sdk';
 import {
   FRAME_MESSAGE,
-  VIEW_FRAME_SANDBOX,
   createViewFrame,
+  knownSandbox,
   followFrameSizes,
   isWindowMessage,
   type CallRequest,
@@ -122,7 +122,7 @@ async function start(init: Extract<ShellToFrame, { t: 'init' }>): Promise<void> 
   if (element) return;
   opensSlots = init.opensSlots;
   applyTheme(init.theme);
-  addShellStyles();
+  addShellStyles(init.pageOrigin);
   shareRendezvousUrl(init.rendezvousUrl);
   socket = new PortSocket(init.socketConnected, (event, args, ack) => post({ t: 'sock', event, args, ack }));
   const channels = new PageChannelClient(socket, (error) => console.error('a page channel listener failed', error));
@@ -178,8 +178,8 @@ function applyTheme(theme: FrameTheme): void {
 }
 
 /** The whole Material Symbols font, as the shell's `material-symbols-full` icons use it (fetched only when shown), and the shell's focus ring. */
-function addShellStyles(): void {
-  const font = new URL('/icons/material-symbols-full.woff2', location.href).href;
+function addShellStyles(pageOrigin: string): void {
+  const font = new URL('/icons/material-symbols-full.woff2', pageOrigin).href;
   const style = document.createElement('style');
   style.textContent =
     `@font-face{font-family:'Material Symbols Full';font-style:normal;font-weight:400;font-display:block;src:url('${font}') format('woff2')}` +
@@ -262,7 +262,8 @@ function renderSlot(extensionId: string, container: HTMLElement, slot: string, c
     for (const view of views) {
       let frame = frames.get(view.key);
       if (!frame) {
-        frame = createViewFrame(document, view.title, view.layout, VIEW_FRAME_SANDBOX);
+        frame = createViewFrame(document, view.title, view.layout);
+        frame.setAttribute('sandbox', knownSandbox(view.sandbox));
         frame.dataset['kithView'] = view.key;
         frame.src = view.url;
         frames.set(view.key, frame);

@@ -6,6 +6,7 @@ import type { ExtendedError, Socket } from 'socket.io';
 import { KithError } from '@kith/sdk';
 import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './media-url.js';
 import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-websocket.js';
+import { FRAME_HOST } from './ui-frames.js';
 
 /** The icon fonts of the built client, which sandboxed extension frames load too. */
 const PUBLIC_FONT = /^\/icons\/[a-z0-9-]{1,64}\.woff2$/;
@@ -30,8 +31,9 @@ const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
  *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
  * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
  *   the version, so a launcher or monitor can probe the app without the secret.
- * - Sandboxed extension frames (ui-frames.ts) are opaque origins: a cross-site load passes only
- *   with a media URL's capability, for a nested frame's one-time document, or for the icon font
+ * - Sandboxed extension frames (ui-frames.ts) are other origins (`<label>.localhost:<port>`, or
+ *   opaque): on such a Host only a frame's one-time document is served; a cross-site load passes
+ *   only with a media URL's capability, for a nested frame's document, or for the icon font
  *   (`/icons/*.woff2`, the one answer that carries `Access-Control-Allow-Origin: *`).
  * No other CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
  */
@@ -103,6 +105,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     return hosts;
   };
 
+  /** True for `<label>.localhost:<our port>`, the Host of a view's frame on an origin of its own. */
+  const isFrameHost = (host: string | undefined): boolean => {
+    const match = FRAME_HOST.exec(String(host).toLowerCase());
+    const address = options.address();
+    return match !== null && typeof address === 'object' && address !== null && Number(match[2]) === address.port;
+  };
+
   /** Why a request fails the Host/Origin checks, or undefined when it passes. */
   const originProblem = (req: IncomingMessage): string | undefined => {
     const host = req.headers.host?.toLowerCase();
@@ -148,6 +157,9 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     hostGuard(req, res, next) {
       const problem = originProblem(req);
       if (!problem) return next();
+      // A view's frame on an origin of its own (`<label>.localhost:<port>`) loads its one-time
+      // document there, and nothing else (ui-frames.ts checks the token is for that origin).
+      if (req.method === 'GET' && FRAME_DOCUMENT.test(req.path) && isFrameHost(req.headers.host)) return next();
       // A sandboxed extension frame is an opaque origin, so everything it loads is cross-site. Two
       // kinds of load carry no ambient authority and may come from it: a media URL (its capability
       // names the one path it opens) and the icon font (public, fetched with CORS).

@@ -48,7 +48,7 @@ function isClientFile(req: Request): boolean {
 
 /**
  * What the page may load: only this origin (the shell, built-in chunks, third-party UI modules under
- * /ext/), no remote scripts, fonts or connections, no framing. Styles may be inline (Angular adds
+ * /ext/) and the views' frames on `*.localhost`, no remote scripts, fonts or connections, no framing of the page. Styles may be inline (Angular adds
  * component styles at run time); media may come from blob:/data: URLs built by the page.
  */
 export const PAGE_CSP = [
@@ -60,6 +60,8 @@ export const PAGE_CSP = [
   "font-src 'self' data:",
   "connect-src 'self'",
   "worker-src 'self' blob:",
+  // Third-party views' frames, each on an origin of its own (ui-frames.ts).
+  "frame-src 'self' http://*.localhost:*",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

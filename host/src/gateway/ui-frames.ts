@@ -1,22 +1,31 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Express, Router } from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Express, Request, Router } from 'express';
 import { KithError } from '@kith/sdk';
-import { answer } from './json-route.js';
+import type { PersonaGate } from '../core/persona-gate.js';
+import { answer, jsonBody } from './json-route.js';
 
 /**
  * Sandboxed frames for third-party views. The shell never runs a third-party UI module in its own
- * document (which holds the launch secret): each view gets an `<iframe sandbox="allow-scripts …">`
- * without `allow-same-origin`, so it runs in an opaque origin that can read neither the shell's
- * DOM nor its storage, and whose own requests fail the gateway's Origin and fetch-site checks. It
- * reaches Kith only through messages the shell answers for its own extension.
+ * document (which holds the launch secret): each view gets an `<iframe sandbox>` whose document is
+ * another origin than the shell's, so it can read neither the shell's DOM nor its storage, and its
+ * own requests fail the gateway's Host, Origin and fetch-site checks. It reaches Kith only through
+ * messages the shell answers for its own extension.
  *
- * - `POST /api/ui-frames` (the shell, with the secret) mints a frame: `{ url, proof }`. `url` is
- *   `/ext-frame/<token>`, good for one load within a minute. `proof` is written into that one
- *   document, which no other document can read (every sandboxed frame is an origin of its own), so
- *   the frame that shows it to the shell is the one loaded from `url`: a third-party frame that
- *   hosts a nested view (an open slot) places the nested frame but cannot pose as it.
+ * - Its origin: `http://<label>.localhost:<port>`, the label a hash of the persona's key and the
+ *   extension id, so each extension of each persona has an origin (and storage) of its own, and a
+ *   real origin may use the microphone and camera the page delegates. Browsers resolve
+ *   `*.localhost` to loopback and treat it as a secure context. Where the page is not on a
+ *   loopback name (a test bound to another address) the frame is an opaque origin instead
+ *   (sandbox without `allow-same-origin`, served from the page's own host): as isolated, without
+ *   storage or media devices.
+ * - `POST /api/ui-frames { extension }` (the shell, with the secret) mints a frame:
+ *   `{ url, proof, sandbox }`. `url` is good for one load within a minute, on its origin only.
+ *   `proof` is written into that one document, which no other document can read, so the frame
+ *   that shows it to the shell is the one loaded from `url`: a third-party frame that hosts a
+ *   nested view (an open slot) places the nested frame but cannot pose as it.
  * - `GET /ext-frame/<token>`: the frame document: the bootstrap (the client's `kith-frame.js`)
  *   inline under a nonce, and a CSP that keeps it sandboxed even when opened as a top-level page.
  */
@@ -26,54 +35,86 @@ const MAX_PENDING_FRAMES = 512;
 const BOOTSTRAP_FILE = 'kith-frame.js';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-/** What a framed document may do: run scripts and forms (their submit events), save downloads. Never same-origin, popups or top navigation. */
+/** What a framed document may do: run scripts and forms (their submit events), save downloads. Never popups or top navigation. */
 export const FRAME_SANDBOX = 'allow-scripts allow-forms allow-downloads';
+/** The same, for a frame on an origin of its own (its origin is never the page's, so this cannot reach the page). */
+export const OWN_ORIGIN_FRAME_SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-downloads';
+/** The Host of a frame on an origin of its own: `<label>.localhost:<port>`. */
+export const FRAME_HOST = /^([a-f0-9]{20})\.localhost:(\d{1,5})$/;
+const LOOPBACK_PAGE_HOST = /^(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})$/;
+const EXTENSION_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** The label of the origin a persona's views of one extension run on: stable, unlinkable across personas. */
+export function frameLabel(personaKey: string, extensionId: string): string {
+  return createHash('sha256').update(`kith:frame-origin:v1\n${personaKey}\n${extensionId}`).digest('hex').slice(0, 20);
+}
 
 interface PendingFrame {
   readonly proof: string;
   readonly expiresAt: number;
+  /** The Host it must be loaded on, for a frame with an origin of its own. */
+  readonly frameHost: string | undefined;
+  /** The page's origin, where its media and the icon font come from. */
+  readonly pageOrigin: string;
+  readonly sandbox: string;
 }
 
-export function mountUiFrames(app: Express, protectedApi: Router, clientDir: string | undefined): void {
+export function mountUiFrames(app: Express, protectedApi: Router, options: { clientDir: string | undefined; gate: PersonaGate; address: () => AddressInfo | string | null }): void {
   const pending = new Map<string, PendingFrame>();
   const sweep = (now: number) => {
     for (const [token, frame] of pending) if (frame.expiresAt <= now) pending.delete(token);
   };
+  /** Whether `*.localhost` reaches this server: it listens on loopback or every address. */
+  const loopbackReachable = () => {
+    const address = options.address();
+    return typeof address === 'object' && address !== null && ['127.0.0.1', '0.0.0.0', '::'].includes(address.address);
+  };
 
   protectedApi.post(
     '/ui-frames',
-    answer(() => {
+    jsonBody(1024),
+    answer((req: Request) => {
+      const extension = (req.body as { extension?: unknown } | undefined)?.extension;
+      if (typeof extension !== 'string' || !EXTENSION_ID.test(extension)) throw new KithError('KITH_ERR_BAD_REQUEST', 'extension must be an extension id');
       const now = Date.now();
       sweep(now);
       if (pending.size >= MAX_PENDING_FRAMES) throw new KithError('KITH_ERR_RATE_LIMITED', `At most ${MAX_PENDING_FRAMES} frames may wait to load`);
       const token = randomBytes(32).toString('base64url');
       const proof = randomBytes(32).toString('base64url');
-      pending.set(token, { proof, expiresAt: now + FRAME_TTL_MS });
-      return { url: `/ext-frame/${token}`, proof };
+      // The gateway's Host check already passed: this is one of our own names.
+      const pageHost = String(req.headers.host).toLowerCase();
+      const loopback = LOOPBACK_PAGE_HOST.exec(pageHost);
+      const persona = options.gate.active?.info.masterPublicKey;
+      const frameHost = loopback && persona && loopbackReachable() ? `${frameLabel(persona, extension)}.localhost:${loopback[2]}` : undefined;
+      const sandbox = frameHost ? OWN_ORIGIN_FRAME_SANDBOX : FRAME_SANDBOX;
+      pending.set(token, { proof, expiresAt: now + FRAME_TTL_MS, frameHost, pageOrigin: `http://${pageHost}`, sandbox });
+      return { url: frameHost ? `http://${frameHost}/ext-frame/${token}` : `/ext-frame/${token}`, proof, sandbox };
     }),
   );
 
   app.get('/ext-frame/:token', (req, res) => {
     const token = String(req.params.token);
     const frame = TOKEN.test(token) ? pending.get(token) : undefined;
-    pending.delete(token);
-    if (!frame || frame.expiresAt <= Date.now()) {
+    const host = String(req.headers.host).toLowerCase();
+    // Only on the origin it was minted for (an own-origin frame), or the page's own hosts (opaque).
+    const onItsOrigin = frame !== undefined && (frame.frameHost ? host === frame.frameHost : !FRAME_HOST.test(host));
+    if (!frame || !onItsOrigin || frame.expiresAt <= Date.now()) {
+      if (frame && frame.expiresAt <= Date.now()) pending.delete(token);
       res.status(404).type('text/plain').set('Cache-Control', 'no-store').send('This frame has expired');
       return;
     }
-    const bootstrap = readBootstrap(clientDir);
+    pending.delete(token);
+    const bootstrap = readBootstrap(options.clientDir);
     if (bootstrap === undefined) {
       res.status(503).type('text/plain').send('This Kith has no built client');
       return;
     }
     const nonce = randomBytes(18).toString('base64url');
-    // The gateway's Host check already passed, so this names our own origin (used in the CSP:
-    // inside an opaque origin, 'self' would match nothing).
-    const origin = `http://${String(req.headers.host).toLowerCase()}`;
+    const port = /:(\d{1,5})$/.exec(frame.pageOrigin)?.[1] ?? '';
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Content-Security-Policy', frameCsp(origin, nonce));
+    res.set('Content-Security-Policy', frameCsp(frame.pageOrigin, port, nonce, frame.sandbox));
     res.type('html').send(frameDocument(frame.proof, nonce, bootstrap));
   });
 }
@@ -88,21 +129,24 @@ function readBootstrap(clientDir: string | undefined): string | undefined {
   }
 }
 
-/** The frame's policy: its own bootstrap and the module it imports from a blob; media and fonts from Kith; no connections out. */
-export function frameCsp(origin: string, nonce: string): string {
+/**
+ * The frame's policy: its own bootstrap and the module it imports from a blob; media and fonts
+ * from the page's origin; nested views' frames; no connections out.
+ */
+export function frameCsp(pageOrigin: string, port: string, nonce: string, sandbox: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}' blob:`,
     "style-src 'unsafe-inline' blob:",
-    `img-src ${origin} data: blob:`,
-    `media-src ${origin} data: blob:`,
-    `font-src ${origin} data: blob:`,
+    `img-src ${pageOrigin} data: blob:`,
+    `media-src ${pageOrigin} data: blob:`,
+    `font-src ${pageOrigin} data: blob:`,
     'connect-src data: blob:',
     'worker-src blob:',
-    `frame-src ${origin}`,
+    `frame-src ${pageOrigin} http://*.localhost:${port}`,
     "form-action 'none'",
     "base-uri 'none'",
-    `sandbox ${FRAME_SANDBOX}`,
+    `sandbox ${sandbox}`,
   ].join('; ');
 }
 

@@ -36,10 +36,12 @@ describe('gateway: sandboxed extension frames', () => {
   let own: string;
   const BOOTSTRAP = 'window.__bootstrap = "</script><b>not markup</b>";';
 
-  const mint = async () => {
-    const answer = await host.fetch('/api/ui-frames', { method: 'POST' });
+  const mint = async (extension = 'hello') => {
+    const answer = await host.fetch('/api/ui-frames', { method: 'POST', body: JSON.stringify({ extension }), headers: { 'content-type': 'application/json' } });
     expect(answer.status).to.equal(200);
-    return (await answer.json()) as { url: string; proof: string };
+    const frame = (await answer.json()) as { url: string; proof: string; sandbox: string };
+    const url = new URL(frame.url);
+    return { ...frame, path: url.pathname, frameHost: url.host };
   };
 
   before(async () => {
@@ -64,19 +66,27 @@ describe('gateway: sandboxed extension frames', () => {
     fs.rmSync(clientDir, { recursive: true, force: true });
   });
 
-  it('mints frames only for the page (the secret), each a one-time URL with its own proof', async () => {
+  it('mints frames only for the page (the secret), each a one-time URL with its own proof, on an origin per extension', async () => {
     expect((await raw(host.port, 'POST', '/api/ui-frames', { host: own })).status).to.equal(403);
-    const [a, b] = [await mint(), await mint()];
-    expect(a.url).to.match(/^\/ext-frame\/[A-Za-z0-9_-]{43}$/);
+    const [a, b, other] = [await mint(), await mint(), await mint('polls')];
+    expect(a.url).to.match(new RegExp(`^http://[a-f0-9]{20}\\.localhost:${host.port}/ext-frame/[A-Za-z0-9_-]{43}$`));
+    expect(a.sandbox).to.equal('allow-scripts allow-same-origin allow-forms allow-downloads');
     expect(a.proof).to.match(/^[A-Za-z0-9_-]{43}$/);
     expect(a.url).to.not.equal(b.url);
     expect(a.proof).to.not.equal(b.proof);
+    expect(a.frameHost, 'one origin per extension').to.equal(b.frameHost);
+    expect(other.frameHost).to.not.equal(a.frameHost);
+    for (const extension of [undefined, '', 'Hello', '../x', 'a'.repeat(65), 42]) {
+      const answer = await host.fetch('/api/ui-frames', { method: 'POST', body: JSON.stringify({ extension }), headers: { 'content-type': 'application/json' } });
+      expect(answer.status, String(extension)).to.equal(400);
+    }
   });
 
   it('serves the frame document once: the proof, the bootstrap under a nonce, a sandboxing policy', async () => {
-    const { url, proof } = await mint();
-    // A frame hosting a nested view loads it from its own opaque origin: a cross-site navigation.
-    const first = await raw(host.port, 'GET', url, { host: own, ...FROM_FRAME, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' });
+    const { path: url, proof, frameHost } = await mint();
+    expect((await raw(host.port, 'GET', url, { host: own })).status, "not on the page's origin").to.equal(404);
+    // A frame hosting a nested view loads it from its own origin: a cross-site navigation.
+    const first = await raw(host.port, 'GET', url, { host: frameHost, ...FROM_FRAME, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' });
     expect(first.status).to.equal(200);
     expect(first.headers['content-type']).to.match(/^text\/html/);
     expect(first.headers['cache-control']).to.equal('no-store');
@@ -87,25 +97,34 @@ describe('gateway: sandboxed extension frames', () => {
     const nonce = /'nonce-([A-Za-z0-9_-]+)'/.exec(csp)?.[1];
     expect(nonce).to.be.a('string');
     expect(first.body).to.include(`<script nonce="${nonce}">`);
-    expect(csp).to.include('sandbox allow-scripts allow-forms allow-downloads');
-    expect(csp).to.not.include('allow-same-origin');
+    expect(csp).to.include('sandbox allow-scripts allow-same-origin allow-forms allow-downloads');
+    expect(csp).to.include(`img-src http://${own} data: blob:`);
     expect(csp).to.include("connect-src data: blob:");
     expect(/script-src ([^;]*)/.exec(csp)?.[1]).to.not.include('unsafe-inline');
     // The bundle cannot end the script element early.
     expect(first.body).to.include('"<\\/script><b>not markup</b>"');
     expect(first.body.match(/<\/script>/g)).to.have.length(1);
 
-    const again = await raw(host.port, 'GET', url, { host: own });
+    const again = await raw(host.port, 'GET', url, { host: frameHost });
     expect(again.status, 'used once').to.equal(404);
     expect(again.body).to.not.include(proof);
   });
 
-  it('answers an unknown or malformed frame token 404, and a foreign Host 403', async () => {
+  it('answers an unknown or malformed frame token 404, a foreign Host 403, and serves nothing else on a frame origin', async () => {
     expect((await raw(host.port, 'GET', `/ext-frame/${'A'.repeat(43)}`, { host: own })).status).to.equal(404);
     expect((await raw(host.port, 'GET', '/ext-frame/short', { host: own })).status).to.equal(404);
-    const { url } = await mint();
+    const { path: url, frameHost } = await mint();
+    const otherExtension = (await mint('polls')).frameHost;
     expect((await raw(host.port, 'GET', url, { host: 'evil.example' })).status).to.equal(403);
-    expect((await raw(host.port, 'GET', url, { host: own })).status, 'a refused Host did not spend it').to.equal(200);
+    expect((await raw(host.port, 'GET', url, { host: `${frameHost.split('.')[0]}.localhost:${host.port + 1}` })).status, 'another port').to.equal(403);
+    expect((await raw(host.port, 'GET', url, { host: otherExtension })).status, "another extension's origin").to.equal(404);
+    // On a frame's origin: no page (and so no secret), no API, no client files.
+    for (const path of ['/', '/index.html', '/chats', '/main.js', '/api/health', '/api/sessions', '/ext/hello/ui.js']) {
+      const answer = await raw(host.port, 'GET', path, { host: frameHost, 'x-kith-secret': host.launchSecret });
+      expect(answer.status, path).to.equal(403);
+      expect(answer.body).to.not.include(host.launchSecret);
+    }
+    expect((await raw(host.port, 'GET', url, { host: frameHost })).status, 'refusals did not spend it').to.equal(200);
   });
 
   it('lets a frame load the icon font (with CORS) and its media URLs, nothing else cross-site', async () => {

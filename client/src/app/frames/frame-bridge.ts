@@ -88,6 +88,7 @@ export class FrameBridge {
       rendezvousUrl: this.#shell.rendezvousUrl(),
       layout: this.#init.layout,
       socketConnected: this.#shell.socket.connected(),
+      pageOrigin: location.origin,
     });
   }
 
@@ -207,7 +208,8 @@ export class FrameBridge {
         const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
         if (refusal) return refuse(refusal);
         const { url } = await this.#shell.api.request<{ url: string }>('POST', '/media-url', { path: message.path });
-        this.#post({ t: 'reply', id, ok: true, value: url });
+        // Absolute: the frame's own origin is not the page's.
+        this.#post({ t: 'reply', id, ok: true, value: new URL(url, location.origin).href });
       }
     } catch (error) {
       if (error instanceof ApiError) fail({ code: error.code, status: error.status, message: error.message });

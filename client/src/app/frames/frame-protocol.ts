@@ -38,6 +38,8 @@ export interface FrameProps {
 export interface NestedView {
   readonly key: string;
   readonly url: string;
+  /** The sandbox the host chose for it (with `allow-same-origin` only on an origin of its own). */
+  readonly sandbox: string;
   readonly title: string;
   readonly layout: FrameLayout;
 }
@@ -74,6 +76,8 @@ export type ShellToFrame =
       readonly rendezvousUrl: string | null;
       readonly layout: FrameLayout;
       readonly socketConnected: boolean;
+      /** The page's origin: the icon font and media URLs come from there. */
+      readonly pageOrigin: string;
     }
   | { readonly t: 'props'; readonly props: FrameProps }
   | { readonly t: 'theme'; readonly theme: FrameTheme }
@@ -134,10 +138,10 @@ export function followFrameSizes(window: Window, frameFor: (source: MessageEvent
   return () => window.removeEventListener('message', listener);
 }
 
-/** The `<iframe>` every framed view gets, before its `src` is set. */
-export function createViewFrame(document: Document, title: string, layout: FrameLayout, sandbox: string): HTMLIFrameElement {
+/** The `<iframe>` every framed view gets, sandboxed at once (the tightest sandbox until its own arrives with its `src`). */
+export function createViewFrame(document: Document, title: string, layout: FrameLayout): HTMLIFrameElement {
   const frame = document.createElement('iframe');
-  frame.setAttribute('sandbox', sandbox);
+  frame.setAttribute('sandbox', OPAQUE_FRAME_SANDBOX);
   // What a view may use of the page's own grants (a voice note, a call): the browser's indicators still show.
   frame.setAttribute('allow', 'microphone *; camera *; autoplay *; fullscreen *; display-capture *');
   frame.setAttribute('title', title);
@@ -151,5 +155,11 @@ export function createViewFrame(document: Document, title: string, layout: Frame
   return frame;
 }
 
-/** The sandbox every view frame gets (the host's frame document repeats it in its CSP). */
-export const VIEW_FRAME_SANDBOX = 'allow-scripts allow-forms allow-downloads';
+/** The sandbox of a view frame without an origin of its own (host/src/gateway/ui-frames.ts chooses). */
+export const OPAQUE_FRAME_SANDBOX = 'allow-scripts allow-forms allow-downloads';
+const SANDBOXES = new Set([OPAQUE_FRAME_SANDBOX, 'allow-scripts allow-same-origin allow-forms allow-downloads']);
+
+/** One of the two sandboxes the host hands out, else the opaque one (never anything wider). */
+export function knownSandbox(value: unknown): string {
+  return typeof value === 'string' && SANDBOXES.has(value) ? value : OPAQUE_FRAME_SANDBOX;
+}

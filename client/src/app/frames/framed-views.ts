@@ -10,7 +10,7 @@ import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
-import { VIEW_FRAME_SANDBOX, createViewFrame, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
+import { createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
 import { currentTheme, watchTheme } from './frame-theme';
 
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
@@ -76,12 +76,15 @@ export class FramedViews {
   open(view: ContributedView, props: FrameProps, onFailure: (message: string) => void): FramedView {
     this.#watch();
     const layout = layoutFor(view.item.slot);
-    const element = createViewFrame(document, view.item.title || view.item.id, layout, VIEW_FRAME_SANDBOX);
+    const element = createViewFrame(document, view.item.title || view.item.id, layout);
     element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
     let current = props;
     const pending = this.#load(
       { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout, props, onFailure },
-      (url) => (element.src = url),
+      (url, sandbox) => {
+        element.setAttribute('sandbox', knownSandbox(sandbox));
+        element.src = url;
+      },
       (source) => this.#placed.set(source, { element, layout }),
       () => current,
     );
@@ -105,7 +108,7 @@ export class FramedViews {
    * Mint a frame, wait for its document to prove itself, then bridge it. `place` receives the
    * one-time URL (the shell sets an iframe's src; a nested view's URL goes to the frame that hosts it).
    */
-  #load(init: BridgeInit, place: (url: string) => void, arrived: (source: MessageEventSource) => void, props: () => FrameProps): PendingView {
+  #load(init: BridgeInit, place: (url: string, sandbox: string) => void, arrived: (source: MessageEventSource) => void, props: () => FrameProps): PendingView {
     let cancelled = false;
     let expectation: { cancel(): void } | undefined;
     const pending: PendingView = {
@@ -119,8 +122,8 @@ export class FramedViews {
         }
       },
     };
-    void this.#api.request<{ url: string; proof: string }>('POST', '/ui-frames').then(
-      ({ url, proof }) => {
+    void this.#api.request<{ url: string; proof: string; sandbox: string }>('POST', '/ui-frames', { extension: init.extensionId }).then(
+      ({ url, proof, sandbox }) => {
         if (cancelled) return;
         expectation = this.#doorman.expect(proof, (source) => {
           if (cancelled) return;
@@ -132,7 +135,7 @@ export class FramedViews {
           arrived(source);
           void bridge.start();
         });
-        place(url);
+        place(url, sandbox);
       },
       (error: unknown) => !cancelled && init.onFailure(error instanceof Error ? error.message : String(error)),
     );
@@ -163,8 +166,8 @@ export class FramedViews {
         const entry: { view: NestedView | undefined; pending: PendingView } = { view: undefined, pending: undefined! };
         entry.pending = this.#load(
           { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
-          (url) => {
-            entry.view = { key, url, title: view.item.title || view.item.id, layout: 'inline' };
+          (url, sandbox) => {
+            entry.view = { key, url, sandbox, title: view.item.title || view.item.id, layout: 'inline' };
             announce();
           },
           () => undefined,
