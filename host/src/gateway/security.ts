@@ -10,6 +10,8 @@ import { FRAME_HOST } from './ui-frames.js';
 
 /** The icon fonts of the built client, which sandboxed extension frames load too. */
 const PUBLIC_FONT = /^\/icons\/[a-z0-9-]{1,64}\.woff2$/;
+/** Where a browser puts a document it loads into a frame (`Sec-Fetch-Dest`). */
+const FRAMED_DESTINATIONS = new Set(['iframe', 'frame', 'embed', 'object', 'fencedframe']);
 /** A sandboxed extension frame's document (ui-frames.ts). */
 const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
 
@@ -31,6 +33,8 @@ const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
  *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
  * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
  *   the version, so a launcher or monitor can probe the app without the secret.
+ * - Framing: a request a browser makes to fill a frame (`Sec-Fetch-Dest: iframe` and the like)
+ *   gets nothing but a view frame's one-time document.
  * - Sandboxed extension frames (ui-frames.ts) are other origins (`<label>.localhost:<port>`, or
  *   opaque): on such a Host only a frame's one-time document is served; a cross-site load passes
  *   only with a media URL's capability, for a nested frame's document, or for the icon font
@@ -155,6 +159,10 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     secret: options.secret,
     mediaUrls,
     hostGuard(req, res, next) {
+      // Nothing of Kith's but a view frame's document is ever a frame's content: a view frame (its
+      // sandbox allows its own origin) that navigated itself to one of the page's documents must
+      // not get it, even one that could not run script anyway.
+      if (FRAMED_DESTINATIONS.has(String(req.headers['sec-fetch-dest'])) && !FRAME_DOCUMENT.test(req.path)) return next(new KithError('KITH_ERR_FORBIDDEN'));
       const problem = originProblem(req);
       if (!problem) return next();
       // A view's frame on an origin of its own (`<label>.localhost:<port>`) loads its one-time

@@ -127,6 +127,23 @@ describe('gateway: sandboxed extension frames', () => {
     expect((await raw(host.port, 'GET', url, { host: frameHost })).status, 'refusals did not spend it').to.equal(200);
   });
 
+  it("puts none of the page's own documents in a frame (a view that navigates its frame gets nothing)", async () => {
+    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: '/sessions' }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
+    for (const dest of ['iframe', 'frame', 'embed', 'object']) {
+      for (const path of ['/', '/chats', '/main.js', '/icons/material-symbols-full.woff2', url]) {
+        for (const site of ['same-origin', 'cross-site']) {
+          const answer = await raw(host.port, 'GET', path, { host: own, 'sec-fetch-dest': dest, 'sec-fetch-mode': 'navigate', 'sec-fetch-site': site });
+          expect(answer.status, `${dest} ${site} ${path}`).to.equal(403);
+          expect(answer.body).to.not.include(host.launchSecret);
+        }
+      }
+    }
+    // A top-level navigation still opens the page.
+    expect((await raw(host.port, 'GET', '/', { host: own, 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'none' })).status).to.equal(200);
+    const { path, frameHost } = await mint();
+    expect((await raw(host.port, 'GET', path, { host: frameHost, 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate' })).status, 'a frame document').to.equal(200);
+  });
+
   it('lets a frame load the icon font (with CORS) and its media URLs, nothing else cross-site', async () => {
     const font = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' });
     expect(font.status).to.equal(200);
