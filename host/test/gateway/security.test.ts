@@ -7,26 +7,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHost, type RunningHost } from '../../src/host.js';
-
-interface RawAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One raw HTTP request with exactly the headers given (node:http lets us forge Host). */
-function raw(port: number, method: string, pathAndQuery: string, headers: Record<string, string>, body?: string): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, headers, setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+import { raw, type RawAnswer } from './raw-request.js';
 
 /** A raw WebSocket upgrade of session `sid`: '101' when switched, else the status, or 'closed' when the socket closed unanswered. */
 function upgradeOutcome(port: number, sid: string, headers: Record<string, string>, path = `/api/ws/?EIO=4&transport=websocket&sid=${sid}`): Promise<string> {

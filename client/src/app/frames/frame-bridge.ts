@@ -1,6 +1,6 @@
-import type { PersonaInfo, SlotContext } from '@kith/sdk';
+import type { SlotContext, UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
-import type { ApiClient, HttpMethod } from '../api/api-client';
+import type { HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
 import { FrameChannelRelay } from './frame-channel-relay';
 import type { CallRequest, ErrorShape, FrameLayout, FrameProps, FrameTheme, FrameToShell, NestedView, ShellToFrame } from './frame-protocol';
@@ -8,17 +8,15 @@ import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_SUBSCRIPTIONS = 256;
+/** Open slots one view may render at once (each loads a frame per contributing view). */
+const MAX_SLOTS = 32;
 const MAX_NAME = 200;
 
 /** What a bridge needs from the shell (FramedViews provides it). */
 export interface BridgeShell {
-  readonly api: ApiClient;
+  /** The shell's own UiHost for the view's extension: the bridge passes it only what frame-scope.ts allows. */
+  readonly host: UiHost;
   readonly socket: Realtime['raw'];
-  on(name: string, handler: (payload: unknown) => void): () => void;
-  emit(name: string, payload: unknown): void;
-  navigate(route: string): void;
-  notify(message: string, actionLabel: string | undefined, onAction: () => void): void;
-  persona(): PersonaInfo;
   theme(): FrameTheme;
   rendezvousUrl(): string | null;
   opensSlots(extensionId: string): readonly string[];
@@ -79,7 +77,7 @@ export class FrameBridge {
     this.#post({
       t: 'init',
       extensionId: this.#init.extensionId,
-      persona: this.#shell.persona(),
+      persona: { ...this.#shell.host.persona },
       tag: this.#init.tag,
       source,
       opensSlots: this.#shell.opensSlots(this.#init.extensionId),
@@ -136,10 +134,12 @@ export class FrameBridge {
       case 'sub': {
         if (!Number.isSafeInteger(message.id) || typeof message.name !== 'string' || message.name.length > MAX_NAME) return;
         if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS || this.#subscriptions.has(message.id)) return;
-        const name = message.scope === 'host' ? message.name : `${id}:${message.name}`;
-        if (message.scope === 'host' ? !mayFollowHostEvent(id, name) : message.name.startsWith('~')) return;
+        const host = message.scope === 'host';
+        if (host ? !mayFollowHostEvent(id, message.name) : message.name.startsWith('~')) return;
         const subscription = message.id;
-        this.#subscriptions.set(subscription, this.#shell.on(name, (payload) => this.#post({ t: 'event', id: subscription, payload })));
+        const deliver = (payload: unknown) => this.#post({ t: 'event', id: subscription, payload });
+        const listening = host ? this.#shell.host.onHostEvent(message.name, deliver) : this.#shell.host.on(message.name, deliver);
+        this.#subscriptions.set(subscription, () => listening.dispose());
         return;
       }
       case 'unsub':
@@ -147,16 +147,16 @@ export class FrameBridge {
         this.#subscriptions.delete(message.id);
         return;
       case 'emit':
-        if (typeof message.name === 'string' && message.name.length > 0 && message.name.length <= MAX_NAME) this.#shell.emit(`${id}:${message.name}`, message.payload);
+        if (typeof message.name === 'string' && message.name.length > 0 && message.name.length <= MAX_NAME) this.#shell.host.emit(message.name, message.payload);
         return;
       case 'navigate':
-        if (typeof message.route === 'string' && message.route.length <= 2048) this.#shell.navigate(message.route);
+        if (typeof message.route === 'string' && message.route.length <= 2048) this.#shell.host.navigate(message.route);
         return;
       case 'notify': {
         if (typeof message.message !== 'string') return;
         const action = message.action;
         const label = action && typeof action.label === 'string' ? action.label.slice(0, 40) : undefined;
-        this.#shell.notify(message.message.slice(0, 500), label, () => action && this.#post({ t: 'notify-action', id: action.id }));
+        this.#shell.host.notify(message.message.slice(0, 500), label && action ? { label, run: () => this.#post({ t: 'notify-action', id: action.id }) } : undefined);
         return;
       }
       case 'sock':
@@ -164,7 +164,7 @@ export class FrameBridge {
         return;
       case 'slot': {
         const slotId = message.id;
-        if (!Number.isSafeInteger(slotId) || this.#slots.has(slotId) || typeof message.slot !== 'string') return;
+        if (!Number.isSafeInteger(slotId) || this.#slots.has(slotId) || this.#slots.size >= MAX_SLOTS || typeof message.slot !== 'string') return;
         if (!this.#shell.opensSlots(id).includes(message.slot)) return;
         const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
         this.#slots.set(slotId, this.#shell.renderSlot(id, message.slot, context, (views) => this.#post({ t: 'slot-views', id: slotId, views })));
@@ -192,7 +192,7 @@ export class FrameBridge {
         if (refusal) return refuse(refusal);
         const headers = Array.isArray(init?.headers) ? init.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string') : [];
         const body = typeof init?.body === 'string' || init?.body instanceof ArrayBuffer ? init.body : null;
-        const response = await this.#shell.api.fetch(message.path, { method, headers: headers as [string, string][], body: method === 'GET' || method === 'HEAD' ? null : body });
+        const response = await this.#shell.host.fetch(message.path, { method, headers: headers as [string, string][], body: method === 'GET' || method === 'HEAD' ? null : body });
         const bytes = method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
         this.#post(
           { t: 'reply', id, ok: true, value: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
@@ -203,13 +203,12 @@ export class FrameBridge {
         if (!METHODS.has(method)) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'method must be GET, POST, PUT, PATCH or DELETE' });
         const refusal = refusePath(this.#init.extensionId, method, message.path);
         if (refusal) return refuse(refusal);
-        this.#post({ t: 'reply', id, ok: true, value: await this.#shell.api.request(method, message.path, message.body) });
+        this.#post({ t: 'reply', id, ok: true, value: await this.#shell.host.request(method, message.path, message.body) });
       } else if (message.op === 'mediaUrl') {
         const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
         if (refusal) return refuse(refusal);
-        const { url } = await this.#shell.api.request<{ url: string }>('POST', '/media-url', { path: message.path });
         // Absolute: the frame's own origin is not the page's.
-        this.#post({ t: 'reply', id, ok: true, value: new URL(url, location.origin).href });
+        this.#post({ t: 'reply', id, ok: true, value: new URL(await this.#shell.host.mediaUrl(message.path), location.origin).href });
       }
     } catch (error) {
       if (error instanceof ApiError) fail({ code: error.code, status: error.status, message: error.message });

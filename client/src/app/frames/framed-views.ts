@@ -1,13 +1,11 @@
 import { Injectable, Injector, effect, inject, untracked } from '@angular/core';
-import { Router } from '@angular/router';
-import { MatSnackBar } from '@angular/material/snack-bar';
-import type { PersonaInfo, SlotContext } from '@kith/sdk';
+import type { SlotContext } from '@kith/sdk';
 import { ApiClient } from '../api/api-client';
 import { RENDEZVOUS_URL_ATTRIBUTE, RENDEZVOUS_URL_EVENT } from '../connect/shared-rendezvous-url';
 import type { ContributedView } from '../extensions/extension-entry';
 import { ExtensionsStore } from '../extensions/extensions-store';
 import { Realtime } from '../realtime/realtime';
-import { IdentityStore } from '../session/identity-store';
+import { UiHostFactory } from '../extensions/ui-host-factory';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
 import { createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
@@ -42,9 +40,7 @@ interface PendingView {
 export class FramedViews {
   readonly #api = inject(ApiClient);
   readonly #realtime = inject(Realtime);
-  readonly #router = inject(Router);
-  readonly #snackBar = inject(MatSnackBar);
-  readonly #identity = inject(IdentityStore);
+  readonly #hosts = inject(UiHostFactory);
   readonly #extensions = inject(ExtensionsStore);
   readonly #doorman = inject(FrameDoorman);
   readonly #injector = inject(Injector);
@@ -52,25 +48,17 @@ export class FramedViews {
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
   #watching = false;
 
-  readonly #shell: BridgeShell = {
-    api: this.#api,
-    socket: this.#realtime.raw,
-    on: (name, handler) => this.#realtime.on(name, handler),
-    emit: (name, payload) => this.#realtime.emit(name, payload),
-    navigate: (route) => void this.#router.navigateByUrl(route.startsWith('/') ? route : `/${route}`),
-    notify: (message, actionLabel, onAction) => {
-      const ref = this.#snackBar.open(message, actionLabel, { duration: actionLabel ? 8000 : 4000 });
-      if (actionLabel) ref.onAction().subscribe(onAction);
-    },
-    persona: (): PersonaInfo => {
-      const p = this.#identity.active();
-      return { slug: p?.slug ?? '', label: p?.label ?? '', peerId: p?.peerId ?? '', masterPublicKey: p?.masterPublicKey ?? '' };
-    },
-    theme: () => currentTheme(document),
-    rendezvousUrl: () => document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE),
-    opensSlots: (extensionId) => this.#extensions.running().find((e) => e.id === extensionId)?.contributes.slots?.map((s) => s.id) ?? [],
-    renderSlot: (owner, slot, context, show) => this.#renderNested(slot, context, show),
-  };
+  /** What a bridge of `extensionId`'s view may use of the shell. */
+  #shellFor(extensionId: string): BridgeShell {
+    return {
+      host: this.#hosts.forExtension(extensionId),
+      socket: this.#realtime.raw,
+      theme: () => currentTheme(document),
+      rendezvousUrl: () => document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE),
+      opensSlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.map((s) => s.id) ?? [],
+      renderSlot: (_owner, slot, context, show) => this.#renderNested(slot, context, show),
+    };
+  }
 
   /** Place `view` (a third-party custom element) in a new sandboxed frame. */
   open(view: ContributedView, props: FrameProps, onFailure: (message: string) => void): FramedView {
@@ -129,7 +117,7 @@ export class FramedViews {
           if (cancelled) return;
           const channel = new MessageChannel();
           FrameDoorman.handOver(source, channel.port2);
-          const bridge = new FrameBridge(this.#shell, { ...init, props: props() }, channel.port1);
+          const bridge = new FrameBridge(this.#shellFor(init.extensionId), { ...init, props: props() }, channel.port1);
           pending.bridge = bridge;
           this.#bridges.add(bridge);
           arrived(source);
