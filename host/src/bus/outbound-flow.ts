@@ -19,6 +19,8 @@ const TIMER_MS = 10;
  * peer repeating the same NACK must not draw the pieces again each time (docs/wire/nack.md).
  */
 const PIECE_REPEAT_MS = MIN_RTO_MS;
+/** A piece is repeated for a NACK no sooner than this after it was sent (it might still be in the socket). */
+const PIECE_FIRST_REPEAT_MS = 2;
 const MAX_UNRELIABLE_STREAMS = 1024;
 /**
  * Bulk events that may wait for the window before `send` makes the caller wait: enough that a
@@ -198,10 +200,7 @@ export class OutboundFlow implements BulkSource {
       // a bulk event may wait for the window, every event for its ACK, and the SDK lets the
       // caller reuse its buffer as soon as send returns.
       payload: Uint8Array.prototype.slice.call(event.payload), extensionId: event.extensionId, eventId: event.eventId, ...(event.tag === undefined ? {} : { tag: event.tag }),
-      firstSentAt: 0, sentAt: 0, tries: 0,
-      // A bulk timeout also halves the bulk window, so bulk waits longer before calling a frame
-      // lost; real losses are repaired sooner by the receiver's gap NACK.
-      rto: event.priority === 'bulk' ? Math.max(BULK_MIN_RTO_MS, this.#rto()) : this.#rto(),
+      firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#initialRto(event.priority),
     };
     this.#track(out);
     if (event.priority === 'bulk') {
@@ -270,8 +269,9 @@ export class OutboundFlow implements BulkSource {
         kind: row.kind, flags: row.flags | FLAG_WANTS_ACK, priority: (['control', 'interactive', 'bulk'] as const)[row.priority] ?? 'interactive',
         header: opened.header, payload: opened.payload, extensionId: row.extensionId, eventId: row.eventId,
         ...tagged(this.#ctx.host.openTag(row.tag)),
-        firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#rto(),
+        firstSentAt: 0, sentAt: 0, tries: 0, rto: 0,
       };
+      event.rto = this.#initialRto(event.priority);
       if (outboundKindByte(event.kind, this.#ctx.peerKinds()) === undefined) {
         this.#park(event);
         continue;
@@ -375,14 +375,18 @@ export class OutboundFlow implements BulkSource {
 
   /**
    * Repeat only the fragments `pieces` of an event sent before (the receiver has the others), each
-   * one no sooner than {@link #repeatInterval} after it was last sent, and a piece already repeated
+   * one no sooner than {@link PIECE_FIRST_REPEAT_MS} after it was last sent, and a piece already repeated
    * for a NACK no sooner than {@link PIECE_REPEAT_MS} (or the RTT) after that: however often a peer
    * names them, each piece leaves at most once per such interval. Returns whether any left.
    */
   #transmitPieces(event: OutEvent, pieces: readonly number[], now: number): boolean {
     const sentAt = event.pieceSentAt!;
     const repeated = event.pieceRepeated!;
-    const first = this.#repeatInterval();
+    // A NACK names pieces when later ones (or a later event) arrived: sent in order, the named
+    // ones are not on their way any more, however long the round trip is. Waiting half of it
+    // instead let the receiver's next report (LOST_PIECES_REPORT_MS) come after the event's
+    // timeout, which repeated all its datagrams.
+    const first = PIECE_FIRST_REPEAT_MS;
     const again = Math.max(PIECE_REPEAT_MS, this.#srtt);
     let any = false;
     for (const i of pieces) {
@@ -553,10 +557,22 @@ export class OutboundFlow implements BulkSource {
     }
   }
 
+  /**
+   * A new event's first timeout. Bulk waits at least BULK_MIN_RTO_MS, queued or live: its timeout
+   * repeats the whole event (dozens of datagrams) and halves the bulk window, while a lost
+   * fragment is repaired sooner, and alone, by the receiver's gap NACK.
+   */
+  #initialRto(priority: OutEvent['priority']): number {
+    return priority === 'bulk' ? Math.max(BULK_MIN_RTO_MS, this.#rto()) : this.#rto();
+  }
+
   #rto(): number {
     if (this.#srtt === 0) return 200;
     return Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.#srtt + 4 * this.#rttvar));
   }
+
+  /** When the retransmit timer last saw bulk frames waiting in the scheduler. */
+  #bulkBusyAt = 0;
 
   #armTimer(): void {
     if (this.#timer || this.#closed) return;
@@ -568,15 +584,17 @@ export class OutboundFlow implements BulkSource {
     const now = performance.now();
     let any = false;
     let bulkTimedOut = false;
+    // Bulk datagrams leave when the scheduler gets to them, which may be long after they were
+    // queued (a backlog, a piece repeat behind one): none counts as sent before the queue drained.
+    if (this.#ctx.scheduler.bulkQueued > 0) this.#bulkBusyAt = now;
     for (const map of this.#out.values()) {
       for (const event of map.values()) {
         any = true;
         // Everything after an event first sent less than MIN_RTO ago (or not sent yet: bulk
         // waiting for the window) was sent even later: stop.
         if (event.tries === 0 || now - event.firstSentAt < MIN_RTO_MS) break;
-        if (now - event.sentAt < event.rto) continue;
-        // Bulk frames still waiting in the scheduler have not really been sent yet.
-        if (event.priority === 'bulk' && this.#ctx.scheduler.bulkQueued > 0) continue;
+        const sentAt = event.priority === 'bulk' ? Math.max(event.sentAt, this.#bulkBusyAt) : event.sentAt;
+        if (now - sentAt < event.rto) continue;
         event.rto = Math.min(MAX_RTO_MS, event.rto * 2);
         if (event.priority === 'bulk') bulkTimedOut = true;
         this.#ctx.stats.retransmits++;
