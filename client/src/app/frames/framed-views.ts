@@ -12,6 +12,8 @@ import { createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type
 import { currentTheme, watchTheme } from './frame-theme';
 
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
+/** How long a view's frame may take to load its document and show its proof. */
+const FRAME_LOAD_TIMEOUT_MS = 30_000;
 const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings']);
 
 export function layoutFor(slot: string): FrameLayout {
@@ -99,10 +101,12 @@ export class FramedViews {
   #load(init: BridgeInit, place: (url: string, sandbox: string) => void, arrived: (source: MessageEventSource) => void, props: () => FrameProps): PendingView {
     let cancelled = false;
     let expectation: { cancel(): void } | undefined;
+    let loading: ReturnType<typeof setTimeout> | undefined;
     const pending: PendingView = {
       bridge: undefined,
       cancel: () => {
         cancelled = true;
+        clearTimeout(loading);
         expectation?.cancel();
         if (pending.bridge) {
           this.#bridges.delete(pending.bridge);
@@ -114,6 +118,7 @@ export class FramedViews {
       ({ url, proof, sandbox }) => {
         if (cancelled) return;
         expectation = this.#doorman.expect(proof, (source) => {
+          clearTimeout(loading);
           if (cancelled) return;
           const channel = new MessageChannel();
           FrameDoorman.handOver(source, channel.port2);
@@ -123,6 +128,11 @@ export class FramedViews {
           arrived(source);
           void bridge.start();
         });
+        // A frame that never shows its proof (its document did not load) says so instead of staying blank.
+        loading = setTimeout(() => {
+          expectation?.cancel();
+          if (!cancelled) init.onFailure('its frame did not load');
+        }, FRAME_LOAD_TIMEOUT_MS);
         place(url, sandbox);
       },
       (error: unknown) => !cancelled && init.onFailure(error instanceof Error ? error.message : String(error)),
