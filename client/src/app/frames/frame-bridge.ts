@@ -27,7 +27,8 @@ export interface BridgeShell {
 export interface BridgeInit {
   readonly extensionId: string;
   readonly tag: string;
-  readonly moduleUrl: string;
+  /** The UI module's text, fetched while the frame loads. */
+  readonly moduleSource: Promise<string>;
   readonly layout: FrameLayout;
   readonly props: FrameProps;
   /** The view could not start (its module failed, defined no such element). */
@@ -62,13 +63,11 @@ export class FrameBridge {
     port.onmessage = (event) => void this.#receive(event.data as FrameToShell);
   }
 
-  /** Load the module's text (same-origin, for the frame to import from a blob) and start the view. */
+  /** Hand the frame the module's text (it imports it from a blob) and start the view. */
   async start(): Promise<void> {
     let source: string;
     try {
-      const response = await fetch(this.#init.moduleUrl, { credentials: 'omit', cache: 'no-store' });
-      if (!response.ok) throw new Error(`its UI module answered ${response.status}`);
-      source = await response.text();
+      source = await this.#init.moduleSource;
     } catch (error) {
       this.#init.onFailure(error instanceof Error ? error.message : String(error));
       return;

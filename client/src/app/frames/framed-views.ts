@@ -47,6 +47,7 @@ export class FramedViews {
   readonly #doorman = inject(FrameDoorman);
   readonly #injector = inject(Injector);
   readonly #bridges = new Set<FrameBridge>();
+  readonly #sources = new Map<string, Promise<string>>();
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
   #watching = false;
 
@@ -62,6 +63,24 @@ export class FramedViews {
     };
   }
 
+  /**
+   * The text of `view`'s UI module (same-origin; the frame imports it from a blob), fetched once
+   * per version while the page lives, and while the frame loads rather than after.
+   */
+  #moduleSource(view: ContributedView): Promise<string> {
+    const key = `${view.extension.uiModuleUrl}\n${view.extension.version}`;
+    let source = this.#sources.get(key);
+    if (!source) {
+      source = fetch(view.extension.uiModuleUrl!, { credentials: 'omit', cache: 'no-store' }).then((response) => {
+        if (!response.ok) throw new Error(`its UI module answered ${response.status}`);
+        return response.text();
+      });
+      this.#sources.set(key, source);
+      source.catch(() => this.#sources.delete(key));
+    }
+    return source;
+  }
+
   /** Place `view` (a third-party custom element) in a new sandboxed frame. */
   open(view: ContributedView, props: FrameProps, onFailure: (message: string) => void): FramedView {
     this.#watch();
@@ -70,7 +89,7 @@ export class FramedViews {
     element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
     let current = props;
     const pending = this.#load(
-      { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout, props, onFailure },
+      { extensionId: view.extension.id, tag: view.item.element!, moduleSource: this.#moduleSource(view), layout, props, onFailure },
       (url, sandbox) => {
         element.setAttribute('sandbox', knownSandbox(sandbox));
         element.src = url;
@@ -163,7 +182,7 @@ export class FramedViews {
         const props: FrameProps = { peer: null, route: null, context };
         const entry: { view: NestedView | undefined; pending: PendingView } = { view: undefined, pending: undefined! };
         entry.pending = this.#load(
-          { extensionId: view.extension.id, tag: view.item.element!, moduleUrl: view.extension.uiModuleUrl!, layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
+          { extensionId: view.extension.id, tag: view.item.element!, moduleSource: this.#moduleSource(view), layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
           (url, sandbox) => {
             entry.view = { key, url, sandbox, title: view.item.title || view.item.id, layout: 'inline' };
             announce();
