@@ -106,9 +106,6 @@ function receive(message: ShellToFrame): void {
     case 'sock-ack':
       socket?.acknowledge(message.ack, message.timedOut, message.answer);
       return;
-    case 'sock-state':
-      socket?.setConnected(message.connected);
-      return;
     case 'slot-views':
       slotViews.get(message.id)?.(message.views);
       return;

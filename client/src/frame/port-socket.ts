@@ -60,8 +60,4 @@ export class PortSocket implements ChannelSocket {
     this.#acks.delete(ack);
     done(timedOut ? new Error('operation has timed out') : null, answer);
   }
-
-  setConnected(connected: boolean): void {
-    this.#connected = connected;
-  }
 }

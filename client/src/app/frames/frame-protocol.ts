@@ -87,7 +87,6 @@ export type ShellToFrame =
   | { readonly t: 'event'; readonly id: number; readonly payload: unknown }
   | { readonly t: 'sock'; readonly event: string; readonly args: readonly unknown[] }
   | { readonly t: 'sock-ack'; readonly ack: number; readonly timedOut: boolean; readonly answer: unknown }
-  | { readonly t: 'sock-state'; readonly connected: boolean }
   | { readonly t: 'slot-views'; readonly id: number; readonly views: readonly NestedView[] }
   | { readonly t: 'notify-action'; readonly id: number };
 
