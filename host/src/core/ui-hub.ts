@@ -2,6 +2,13 @@ import type { Server as SocketServer } from 'socket.io';
 import { Disposable, KithError } from '@kith/sdk';
 import { decodeClientFrame, encodeEventFrame, send, type PlainSockets } from '../gateway/plain-websocket.js';
 
+/**
+ * The families of the host's own page events (`session:open`, `extensions:changed`, `bus:nack`).
+ * An extension's events are `<ext-id>:<name>`, so no third-party extension may take one of these
+ * as its id (route-rules.ts); host/test/core/host-event-families.test.ts checks every event the host emits is listed.
+ */
+export const HOST_EVENT_FAMILIES: readonly string[] = Object.freeze(['session', 'extensions', 'bus']);
+
 /** The first frame a plain WebSocket client gets. */
 export const SNAPSHOT_EVENT = 'snapshot';
 

@@ -3,7 +3,7 @@ import { KithError } from '@kith/sdk';
 import type { DiscoveredExtension } from './discovery.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { slotWarnings, validatePackage } from './manifest-schema.js';
-import { routeClashProblems, routeShapeProblems } from './route-rules.js';
+import { idClashProblem, routeClashProblems, routeShapeProblems } from './route-rules.js';
 
 /**
  * Turn discovered folders into records, checked against each other and the host: manifest
@@ -106,14 +106,17 @@ function checkRouteShapes(records: readonly ExtensionRecord[]): void {
   }
 }
 
-/** Refuse routes that would answer a host route or another extension's. */
+/** Refuse routes that would answer a host route or another extension's, and third-party ids that are the host's or a built-in's names. */
 function checkRouteClashes(records: readonly ExtensionRecord[], hostRoutes: readonly string[]): void {
   const taken = new Map<string, string>();
   // Built-ins claim their well-known paths first, whatever order the folders were found in.
   for (const r of [...records].sort((a, b) => Number(b.builtin) - Number(a.builtin))) {
     if (!r.manifest || r.installError) continue;
     const routes = r.manifest.contributes?.routes ?? [];
-    if (refuseRoutes(r, routeClashProblems(r.id, r.builtin, routes, hostRoutes, taken))) continue;
+    const builtinRoutes = [...taken].filter(([, owner]) => owner.startsWith('builtin:')).map(([route]) => route);
+    const idProblem = idClashProblem(r.id, r.builtin, hostRoutes, builtinRoutes);
+    const problems = routeClashProblems(r.id, r.builtin, routes, hostRoutes, taken);
+    if (refuseRoutes(r, idProblem ? [...problems, idProblem] : problems)) continue;
     for (const route of routes) taken.set(route, r.builtin ? `builtin:${r.id}` : r.id);
   }
 }

@@ -7,9 +7,12 @@
  *   and that name must not be one the host or a built-in answers under;
  * - a built-in (shipped with Kith, reviewed with it) may keep the reference's well-known paths
  *   (`/api/sessions/:peer/messages`, `/api/pair/…`) and is also reachable under `/api/ext/<id>/…`;
- * - no route of anyone may answer a request of a host route or of another extension's route.
+ * - no route of anyone may answer a request of a host route or of another extension's route;
+ * - a third-party extension's id is not a name the host or a built-in answers or speaks under
+ *   ({@link idClashProblem}): its views may call `/api/<id>/…` and its events are `<id>:<name>`.
  */
 import type { Router } from 'express';
+import { HOST_EVENT_FAMILIES } from '../core/ui-hub.js';
 
 type Segment = { readonly literal: string } | { readonly param: true } | { readonly rest: true };
 
@@ -65,6 +68,22 @@ export function routeShapeProblems(id: string, builtin: boolean, routes: readonl
     } else if (parts[0] === 'ext' && parts[1] !== id) problems.push(`${where} is under another extension's prefix /ext/${parts[1] ?? ''}/`);
   });
   return problems;
+}
+
+/**
+ * Why a third-party extension may not have the id `id`, or undefined. A view of it may call
+ * `/api/<id>/…` and the page's events `<id>:<name>` are its own, so `ext` (every third-party
+ * prefix), a first segment of the host's or a built-in's routes (`sessions`, `extensions`, …) and
+ * a family of the host's page events (`session:open`, `extensions:changed`, …) are not available.
+ */
+export function idClashProblem(id: string, builtin: boolean, hostRoutes: readonly string[], builtinRoutes: readonly string[]): string | undefined {
+  if (builtin) return undefined;
+  const lower = id.toLowerCase();
+  if (lower === 'ext') return 'the id "ext" is the prefix of every third-party extension\'s routes';
+  if (hostRoutes.some((route) => namespaceOf(route) === lower)) return `the id "${id}" is a name the host's API answers under (/api/${lower}/…)`;
+  if (builtinRoutes.some((route) => namespaceOf(route) === lower)) return `the id "${id}" is a name a built-in extension's routes answer under (/api/${lower}/…)`;
+  if (HOST_EVENT_FAMILIES.includes(lower)) return `the id "${id}" names the host's own page events (${lower}:…)`;
+  return undefined;
 }
 
 /** Problems with routes that would answer what the host or an extension loaded earlier answers. */

@@ -70,6 +70,30 @@ describe('extensions: route rules (prefix, catch-alls, shadowing)', () => {
     expect(intruder?.message).to.contain('under another extension\'s prefix /ext/hello/');
   });
 
+  it('refuses a third-party id that is the host\'s or a built-in\'s name, whatever its routes (its views may call /api/<id>/…)', () => {
+    const builtins = [ext('pairing', ['POST /pair/start', 'GET /friends'], true), ext('chat', ['GET /self/messages'], true)];
+    const cases: Array<[string, RegExp]> = [
+      ['ext', /prefix of every third-party extension's routes/],
+      ['sessions', /a name the host's API answers under \(\/api\/sessions\/…\)/],
+      ['identity', /a name the host's API answers under/],
+      ['pair', /a name a built-in extension's routes answer under \(\/api\/pair\/…\)/],
+      ['self', /a name a built-in extension's routes answer under/],
+      ['session', /names the host's own page events \(session:…\)/],
+      ['extensions', /a name the host's API answers under/],
+      ['bus', /names the host's own page events/],
+    ];
+    for (const [id, expected] of cases) {
+      for (const routes of [[], [`GET /ext/${id}/thing`]]) {
+        const error = errorOf(buildCatalog([...builtins, ext(id, routes)], '1.0.0', HOST), id);
+        expect(error?.code, `${id} ${routes.join()}`).to.equal('KITH_ERR_MANIFEST_INVALID');
+        expect(error?.message, id).to.match(expected);
+      }
+    }
+    // The same names are fine for a built-in, and other ids are fine for anyone.
+    expect(errorOf(buildCatalog([ext('session', [], true)], '1.0.0', HOST), 'session')).to.equal(undefined);
+    expect(errorOf(buildCatalog([...builtins, ext('sessionsx', []), ext('pairs', [])], '1.0.0', HOST), 'pairs')).to.equal(undefined);
+  });
+
   it('overlap: same method and a request both match', () => {
     expect(overlaps('GET /a/:b', 'GET /a/c')).to.equal(true);
     expect(overlaps('GET /a/:b', 'POST /a/c')).to.equal(false);
