@@ -28,8 +28,9 @@ export interface ExtensionManifest {
   /** Proposed API this extension uses (names from `API_PROPOSALS`); see `ctx.proposed`. */
   readonly enabledApiProposals?: readonly string[];
   /**
-   * Permissions it needs (names from `EXTENSION_PERMISSIONS`, API 1.3), e.g. `["friends.manage"]`
-   * for `ctx.friends.save`/`update`/`remove`. A third-party extension that lists any starts off
+   * Permissions it needs (names from `EXTENSION_PERMISSIONS`, API 1.3): `"friends.manage"` for
+   * `ctx.friends.save`/`update`/`remove`; `"media.capture"` (API 1.4) for the microphone, camera
+   * and screen in its views. A third-party extension that lists any starts off
    * until the user turns it on (the Extensions page shows what each allows).
    */
   readonly permissions?: readonly string[];

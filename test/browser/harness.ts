@@ -89,6 +89,23 @@ export async function startTestHost(options: { dataDir?: string; extensions?: Ex
   };
 }
 
+/** POST `body` as JSON to the host's `/api<path>` with the launch secret; throws naming the answer unless it is a success. */
+export async function postJson(host: RunningHost, apiPath: string, body: unknown): Promise<void> {
+  const answer = await host.fetch(`/api${apiPath}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  if (answer.status >= 300) throw new Error(`POST /api${apiPath} answered ${answer.status}: ${(await answer.text()).slice(0, 300)}`);
+}
+
+/** Create a persona through the API and make it the active, unlocked one (for tests that drive the app, not the login form). */
+export async function unlockNewPersona(host: RunningHost, persona: { slug: string; label: string; passphrase: string }): Promise<void> {
+  await postJson(host, '/personas', persona);
+  await postJson(host, '/identity/unlock', { slug: persona.slug, passphrase: persona.passphrase, set_active: true });
+}
+
+/** Turn an extension on for the active persona: what the Extensions page sends once the user allowed its permissions. */
+export async function turnOnExtension(host: RunningHost, extensionId: string): Promise<void> {
+  await postJson(host, `/extensions/${extensionId}`, { enabled: true });
+}
+
 /** Debian's Chromium (or `KITH_CHROMIUM`). A suite that calls this declares `needs('chromium')`. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = chromiumPath();

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, launchBrowser, openPage, snap, startTestHost, type TestHost } from './harness.js';
+import { ROOT, launchBrowser, openPage, snap, startTestHost, unlockNewPersona, type TestHost } from './harness.js';
 import { needs } from '../support/needs.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,10 +143,7 @@ describe('browser: page channels between an extension and Chromium tabs', functi
     installStreamer(dataDir);
     installHello(dataDir);
     kith = await startTestHost({ dataDir });
-    const slug = 'streams';
-    const passphrase = 'frames both ways please';
-    expect((await kith.host.fetch('/api/personas', { method: 'POST', body: JSON.stringify({ slug, label: 'Sam', passphrase }), headers: { 'content-type': 'application/json' } })).status).to.be.below(300);
-    expect((await kith.host.fetch('/api/identity/unlock', { method: 'POST', body: JSON.stringify({ slug, passphrase, set_active: true }), headers: { 'content-type': 'application/json' } })).status).to.be.below(300);
+    await unlockNewPersona(kith.host, { slug: 'streams', label: 'Sam', passphrase: 'frames both ways please' });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -1,6 +1,6 @@
 /**
  * The bootstrap of a sandboxed extension frame (built to `kith-frame.js`, inlined by the host into
- * each frame document). It proves itself to the shell, takes its port, imports the extension's UI
+ * each frame document). It proves itself to the shell (handing it one end of a channel), imports the extension's UI
  * module and gives its element a `UiHost` whose every call is a message the shell answers for this
  * extension only. Nothing here is trusted by the shell: the extension's code shares this realm.
  */
@@ -10,7 +10,6 @@ import {
   createViewFrame,
   knownSandbox,
   followFrameSizes,
-  isWindowMessage,
   type CallRequest,
   type ErrorShape,
   type FetchAnswer,
@@ -42,7 +41,9 @@ const proofTag = document.querySelector<HTMLMetaElement>('meta[name="kith-frame-
 const proof = proofTag?.content ?? '';
 proofTag?.remove();
 
-let port: MessagePort | undefined;
+// This frame's end of its channel to the shell; the other end goes with the hello (frame-protocol.ts).
+const channel = new MessageChannel();
+const port = channel.port1;
 let nextId = 1;
 const replies = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
 const handlers = new Map<number, (payload: unknown) => void>();
@@ -53,16 +54,12 @@ let socket: PortSocket | undefined;
 let element: ViewElement | undefined;
 let opensSlots: readonly string[] = [];
 
-const post = (message: FrameToShell, transfer: Transferable[] = []) => port?.postMessage(message, transfer);
+const post = (message: FrameToShell, transfer: Transferable[] = []) => port.postMessage(message, transfer);
 
-window.addEventListener('message', (event) => {
-  // The port comes from the shell (the top window) once; anything else on the window is a nested frame's size.
-  if (port || event.source !== window.top || !isWindowMessage(event.data) || event.data.kithFrame !== 'port' || !event.ports[0]) return;
-  port = event.ports[0];
-  port.onmessage = (message) => receive(message.data as ShellToFrame);
-});
+port.onmessage = (message) => receive(message.data as ShellToFrame);
+// Messages on the window are nested frames' sizes only.
 followFrameSizes(window, (source) => (source ? placed.get(source) : undefined));
-window.top?.postMessage({ [FRAME_MESSAGE]: 'hello', proof }, '*');
+window.top?.postMessage({ [FRAME_MESSAGE]: 'hello', proof }, '*', [channel.port2]);
 
 function call<T>(message: CallRequest): Promise<T> {
   const id = nextId++;
@@ -259,7 +256,7 @@ function renderSlot(extensionId: string, container: HTMLElement, slot: string, c
     for (const view of views) {
       let frame = frames.get(view.key);
       if (!frame) {
-        frame = createViewFrame(document, view.title, view.layout);
+        frame = createViewFrame(document, view.title, view.layout, view.devices === true);
         frame.setAttribute('sandbox', knownSandbox(view.sandbox));
         frame.dataset['kithView'] = view.key;
         frame.src = view.url;

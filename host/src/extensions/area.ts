@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
-import { SDK_API_VERSION } from '@kith/sdk';
+import { SDK_API_VERSION, type ExtensionPermission } from '@kith/sdk';
 import { isSingleExecutable } from '../config.js';
 import { buildCatalog, routesUnmountable } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
@@ -17,6 +17,9 @@ import { RouteTable } from './route-table.js';
 import { mountedRoutes } from './route-rules.js';
 import { SettingsStore } from './settings-store.js';
 import { mountUiModules } from './ui-module-route.js';
+
+/** The permission that lets an extension's views use the microphone, camera and screen capture. */
+const MEDIA_CAPTURE: ExtensionPermission = 'media.capture';
 
 /** Where built-in extensions come from; the packaged executable passes a static list. */
 export interface ExtensionSources {
@@ -122,6 +125,9 @@ export function createExtensionsArea(
   api.use(routes.router);
   kernel.gateway.allowLargeBodies((method, url) => routes.streamLimit(method, url));
   mountUiModules(kernel.gateway.app, manager);
+  // A view may capture (microphone, camera, screen) only for an extension that runs, so was turned on with the permission granted.
+  const byId = new Map(records.map((r) => [r.id, r]));
+  kernel.gateway.setFrameDevicePolicy((id) => manager!.run(id) !== undefined && (byId.get(id)?.manifest?.permissions ?? []).includes(MEDIA_CAPTURE));
   for (const r of records) {
     if (r.installError) kernel.log.warn({ ext: r.id, root: r.root, error: r.installError.message }, 'extension cannot run');
     for (const warning of r.warnings ?? []) kernel.log.warn({ ext: r.id, warning }, 'extension manifest warning');

@@ -12,7 +12,7 @@ import { PlainSockets } from './plain-websocket.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
 import { answer, jsonBody } from './json-route.js';
-import { mountUiFrames } from './ui-frames.js';
+import { mountUiFrames, type FrameDevicePolicy } from './ui-frames.js';
 
 /**
  * The local HTTP + socket.io front door. Routes are added in two groups under `/api`: `public`
@@ -33,6 +33,8 @@ export interface Gateway {
   readonly guards: Router;
   /** Let requests `allowance` names declare bodies over the front door's 64 MiB (streamed routes). */
   allowLargeBodies(allowance: BodyAllowance): void;
+  /** Say which extensions' views may use the microphone, camera and screen capture in their frames (ui-frames.ts). */
+  setFrameDevicePolicy(policy: FrameDevicePolicy): void;
   listen(host: string, port: number): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -69,7 +71,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const publicApi = express.Router();
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
-  mountUiFrames(app, protectedApi, { clientDir: options.clientDir, gate: options.gate, address: () => server.address() });
+  const frames = mountUiFrames(app, protectedApi, { clientDir: options.clientDir, gate: options.gate, address: () => server.address() });
   serveClient(app, options.clientDir, security);
   // A media element's `src` cannot send the secret header: the page trades a path for a URL that
   // carries a capability for it (media-url.ts). Only while unlocked, like what it opens.
@@ -115,6 +117,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     guards,
     allowLargeBodies(allowance) {
       allowances.push(allowance);
+    },
+    setFrameDevicePolicy(policy) {
+      frames.setDevicePolicy(policy);
     },
     listen(host, port) {
       return new Promise((resolve, reject) => {

@@ -28,6 +28,10 @@ import { answer, jsonBody } from './json-route.js';
  *   nested view (an open slot) places the nested frame but cannot pose as it.
  * - `GET /ext-frame/<token>`: the frame document: the bootstrap (the client's `kith-frame.js`)
  *   inline under a nonce, and a CSP that keeps it sandboxed even when opened as a top-level page.
+ *   Its `Permissions-Policy` turns the microphone, camera and screen capture off unless the
+ *   extension may use them (the extensions area says which may: `setDevicePolicy`). The header
+ *   binds the document whatever its parent delegates, so a frame hosting a nested view cannot
+ *   pass them on to a view that may not have them.
  */
 
 const FRAME_TTL_MS = 60_000;
@@ -57,10 +61,24 @@ interface PendingFrame {
   /** The page's origin, where its media and the icon font come from. */
   readonly pageOrigin: string;
   readonly sandbox: string;
+  /** Whether its document may use the microphone, camera and screen capture. */
+  readonly devices: boolean;
 }
 
-export function mountUiFrames(app: Express, protectedApi: Router, options: { clientDir: string | undefined; gate: PersonaGate; address: () => AddressInfo | string | null }): void {
+/** Which extensions' views may use capture devices (the extensions area knows their permissions). */
+export type FrameDevicePolicy = (extensionId: string) => boolean;
+
+/** Capture devices in a frame document: its own and its nested frames' where allowed (each nested document's header binds it too), else none. */
+const DEVICES_ALLOWED = 'camera=*, microphone=*, display-capture=*';
+const DEVICES_OFF = 'camera=(), microphone=(), display-capture=()';
+
+export function mountUiFrames(
+  app: Express,
+  protectedApi: Router,
+  options: { clientDir: string | undefined; gate: PersonaGate; address: () => AddressInfo | string | null },
+): { setDevicePolicy(policy: FrameDevicePolicy): void } {
   const pending = new Map<string, PendingFrame>();
+  let devicePolicy: FrameDevicePolicy = () => false;
   const sweep = (now: number) => {
     for (const [token, frame] of pending) if (frame.expiresAt <= now) pending.delete(token);
   };
@@ -87,7 +105,8 @@ export function mountUiFrames(app: Express, protectedApi: Router, options: { cli
       const persona = options.gate.active?.info.masterPublicKey;
       const frameHost = loopback && persona && loopbackReachable() ? `${frameLabel(persona, extension)}.localhost:${loopback[2]}` : undefined;
       const sandbox = frameHost ? OWN_ORIGIN_FRAME_SANDBOX : FRAME_SANDBOX;
-      pending.set(token, { proof, expiresAt: now + FRAME_TTL_MS, frameHost, pageOrigin: `http://${pageHost}`, sandbox });
+      const devices = devicePolicy(extension) === true;
+      pending.set(token, { proof, expiresAt: now + FRAME_TTL_MS, frameHost, pageOrigin: `http://${pageHost}`, sandbox, devices });
       return { url: frameHost ? `http://${frameHost}/ext-frame/${token}` : `/ext-frame/${token}`, proof, sandbox };
     }),
   );
@@ -115,8 +134,15 @@ export function mountUiFrames(app: Express, protectedApi: Router, options: { cli
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Content-Security-Policy', frameCsp(frame.pageOrigin, port, nonce, frame.sandbox));
+    res.set('Permissions-Policy', frame.devices ? DEVICES_ALLOWED : DEVICES_OFF);
     res.type('html').send(frameDocument(frame.proof, nonce, bootstrap));
   });
+
+  return {
+    setDevicePolicy(policy) {
+      devicePolicy = policy;
+    },
+  };
 }
 
 function readBootstrap(clientDir: string | undefined): string | undefined {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHost, type RunningHost } from '../../src/host.js';
 import { raw } from './raw-request.js';
+import { writeExtension } from '../extensions/harness/extension-fixture.js';
 
 /** What Chromium sends for loads from a sandboxed (opaque-origin) frame. */
 const FROM_FRAME = { 'sec-fetch-site': 'cross-site' };
@@ -34,6 +35,8 @@ describe('gateway: sandboxed extension frames', () => {
     fs.mkdirSync(path.join(clientDir, 'icons'));
     fs.writeFileSync(path.join(clientDir, 'icons/material-symbols-full.woff2'), 'wOF2 font bytes');
     fs.writeFileSync(path.join(clientDir, 'main.js'), 'console.log(1)');
+    // A third-party extension whose views may use the microphone and camera (once the user allows it).
+    writeExtension(path.join(dataDir, 'extensions'), 'snapper', { id: 'snapper', hostVersion: '^1.4.0', permissions: ['media.capture'] });
     host = await startHost({ config: loadConfig({}, { port: 0, dataDir }), log: createLogger('silent'), clientDir });
     own = `127.0.0.1:${host.port}`;
     const persona = { slug: 'frames', label: 'Fran', passphrase: 'frames are their own origin' };
@@ -90,6 +93,22 @@ describe('gateway: sandboxed extension frames', () => {
     const again = await raw(host.port, 'GET', url, { host: frameHost });
     expect(again.status, 'used once').to.equal(404);
     expect(again.body).to.not.include(proof);
+  });
+
+  it("turns capture devices off in a frame document unless its extension runs with media.capture", async () => {
+    const devices = async (extension: string) => {
+      const { path: url, frameHost } = await mint(extension);
+      return (await raw(host.port, 'GET', url, { host: frameHost })).headers['permissions-policy'];
+    };
+    const OFF = 'camera=(), microphone=(), display-capture=()';
+    expect(await devices('hello'), 'no such extension').to.equal(OFF);
+    expect(await devices('snapper'), 'asks for it, not yet allowed (so not running)').to.equal(OFF);
+    const json = { 'content-type': 'application/json' };
+    expect((await host.fetch('/api/extensions/snapper', { method: 'POST', body: JSON.stringify({ enabled: true }), headers: json })).status).to.be.below(300);
+    expect(await devices('snapper'), 'allowed and running').to.equal('camera=*, microphone=*, display-capture=*');
+    expect(await devices('chat'), 'a built-in lists no such permission').to.equal(OFF);
+    expect((await host.fetch('/api/extensions/snapper', { method: 'POST', body: JSON.stringify({ enabled: false }), headers: json })).status).to.be.below(300);
+    expect(await devices('snapper'), 'off again').to.equal(OFF);
   });
 
   it('answers an unknown or malformed frame token 404, a foreign Host 403, and serves nothing else on a frame origin', async () => {

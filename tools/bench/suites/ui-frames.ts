@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
 import { missingReason } from '../../../test/support/system-parts.js';
-import { ROOT, launchBrowser, openPage, startTestHost } from '../../../test/browser/harness.js';
+import { ROOT, launchBrowser, openPage, startTestHost, turnOnExtension, unlockNewPersona } from '../../../test/browser/harness.js';
 
 const RUNS = 9;
 
@@ -39,10 +39,8 @@ const suite: BenchSuite = {
     const kith = await startTestHost({ dataDir });
     const browser = await launchBrowser();
     try {
-      const persona = { slug: 'bench', label: 'Bea', passphrase: 'frames cost what exactly' };
-      const json = { 'content-type': 'application/json' };
-      await kith.host.fetch('/api/personas', { method: 'POST', body: JSON.stringify(persona), headers: json });
-      await kith.host.fetch('/api/identity/unlock', { method: 'POST', body: JSON.stringify({ slug: persona.slug, passphrase: persona.passphrase, set_active: true }), headers: json });
+      await unlockNewPersona(kith.host, { slug: 'bench', label: 'Bea', passphrase: 'frames cost what exactly' });
+      await turnOnExtension(kith.host, 'memo'); // it asks for media.capture: off until allowed
       const { page } = await openPage(browser);
       await page.goto(`${kith.host.url}/chats`);
       const framed: number[] = [];

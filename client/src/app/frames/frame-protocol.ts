@@ -2,8 +2,10 @@
  * The messages between the shell and a sandboxed extension frame (see host/src/gateway/ui-frames.ts).
  *
  * On the window (no secret travels this way):
- * - frame → `window.top`: `hello` with the proof its document was served with;
- * - shell → that frame: `port`, transferring the frame's end of a MessageChannel;
+ * - frame → `window.top`: `hello` with the proof its document was served with, transferring the
+ *   shell's end of a MessageChannel the frame made. The shell never posts a port to a frame's
+ *   window: whoever placed the frame could navigate it to a document of its own between the hello
+ *   and the answer, and a message to a window goes to whatever document it holds by then;
  * - frame → `window.parent`: `size`, so whoever holds its `<iframe>` sizes it.
  *
  * Everything else travels on the port, which only the shell holds the other end of.
@@ -14,7 +16,6 @@ export const FRAME_MESSAGE = 'kithFrame';
 
 export type WindowMessage =
   | { readonly kithFrame: 'hello'; readonly proof: string }
-  | { readonly kithFrame: 'port' }
   | { readonly kithFrame: 'size'; readonly width: number; readonly height: number };
 
 /** How a frame is laid out: across its slot's width (`fill`), or as wide as its content (`inline`). */
@@ -42,6 +43,8 @@ export interface NestedView {
   readonly sandbox: string;
   readonly title: string;
   readonly layout: FrameLayout;
+  /** Whether its extension may use capture devices (`media.capture`); the host's policy on its document decides in the end. */
+  readonly devices: boolean;
 }
 
 export interface ErrorShape {
@@ -137,12 +140,20 @@ export function followFrameSizes(window: Window, frameFor: (source: MessageEvent
   return () => window.removeEventListener('message', listener);
 }
 
-/** The `<iframe>` every framed view gets, sandboxed at once (the tightest sandbox until its own arrives with its `src`). */
-export function createViewFrame(document: Document, title: string, layout: FrameLayout): HTMLIFrameElement {
+/** The `media.capture` permission (an extension's views may use the microphone, camera and screen). */
+export const MEDIA_CAPTURE_PERMISSION = 'media.capture';
+
+/**
+ * The `<iframe>` every framed view gets, sandboxed at once (the tightest sandbox until its own
+ * arrives with its `src`). `devices`: whether to pass on the page's microphone, camera and screen
+ * grants (the host's Permissions-Policy on the frame's document turns them off for an extension
+ * without `media.capture` whatever this says).
+ */
+export function createViewFrame(document: Document, title: string, layout: FrameLayout, devices: boolean): HTMLIFrameElement {
   const frame = document.createElement('iframe');
   frame.setAttribute('sandbox', OPAQUE_FRAME_SANDBOX);
-  // What a view may use of the page's own grants (a voice note, a call): the browser's indicators still show.
-  frame.setAttribute('allow', 'microphone *; camera *; autoplay *; fullscreen *; display-capture *');
+  // The browser's own prompt and indicators still apply to what is passed on.
+  frame.setAttribute('allow', devices ? 'microphone *; camera *; display-capture *; autoplay *; fullscreen *' : 'autoplay *; fullscreen *');
   frame.setAttribute('title', title);
   frame.setAttribute('referrerpolicy', 'no-referrer');
   frame.style.border = '0';

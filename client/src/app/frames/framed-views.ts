@@ -8,13 +8,18 @@ import { Realtime } from '../realtime/realtime';
 import { UiHostFactory } from '../extensions/ui-host-factory';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
-import { createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
+import { MEDIA_CAPTURE_PERMISSION, createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
 import { currentTheme, watchTheme } from './frame-theme';
 
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 /** How long a view's frame may take to load its document and show its proof. */
 const FRAME_LOAD_TIMEOUT_MS = 30_000;
 const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings']);
+
+/** Whether `view`'s extension may use the microphone, camera and screen (its permission `media.capture`). */
+function capturesMedia(view: ContributedView): boolean {
+  return view.extension.permissions.some((p) => p.id === MEDIA_CAPTURE_PERMISSION);
+}
 
 export function layoutFor(slot: string): FrameLayout {
   return FILL_SLOTS.has(slot) ? 'fill' : 'inline';
@@ -85,7 +90,7 @@ export class FramedViews {
   open(view: ContributedView, props: FrameProps, onFailure: (message: string) => void): FramedView {
     this.#watch();
     const layout = layoutFor(view.item.slot);
-    const element = createViewFrame(document, view.item.title || view.item.id, layout);
+    const element = createViewFrame(document, view.item.title || view.item.id, layout, capturesMedia(view));
     element.dataset['kithView'] = `${view.extension.id}/${view.item.id}`;
     let current = props;
     const pending = this.#load(
@@ -136,12 +141,10 @@ export class FramedViews {
     void this.#api.request<{ url: string; proof: string; sandbox: string }>('POST', '/ui-frames', { extension: init.extensionId }).then(
       ({ url, proof, sandbox }) => {
         if (cancelled) return;
-        expectation = this.#doorman.expect(proof, (source) => {
+        expectation = this.#doorman.expect(proof, (source, port) => {
           clearTimeout(loading);
-          if (cancelled) return;
-          const channel = new MessageChannel();
-          FrameDoorman.handOver(source, channel.port2);
-          const bridge = new FrameBridge(this.#shellFor(init.extensionId), { ...init, props: props() }, channel.port1);
+          if (cancelled) return port.close();
+          const bridge = new FrameBridge(this.#shellFor(init.extensionId), { ...init, props: props() }, port);
           pending.bridge = bridge;
           this.#bridges.add(bridge);
           arrived(source);
@@ -184,7 +187,7 @@ export class FramedViews {
         entry.pending = this.#load(
           { extensionId: view.extension.id, tag: view.item.element!, moduleSource: this.#moduleSource(view), layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
           (url, sandbox) => {
-            entry.view = { key, url, sandbox, title: view.item.title || view.item.id, layout: 'inline' };
+            entry.view = { key, url, sandbox, title: view.item.title || view.item.id, layout: 'inline', devices: capturesMedia(view) };
             announce();
           },
           () => undefined,
