@@ -12,6 +12,12 @@ export const DURABLE_WINDOW = 256;
 const MIN_RTO_MS = 40;
 const BULK_MIN_RTO_MS = 200;
 const MAX_RTO_MS = 2000;
+/**
+ * A timed-out event's next timeout is stretched by up to this share, at random. Events repeated
+ * in one tick would otherwise stay in step for ever (at the cap, all of them every 2 s, in the
+ * same order), and a path that loses every n-th datagram could lose the same one every time.
+ */
+const RTO_JITTER = 0.25;
 const TIMER_MS = 10;
 /**
  * A piece repeated for a NACK is repeated again for a later NACK only this long after (or the
@@ -595,7 +601,7 @@ export class OutboundFlow implements BulkSource {
         if (event.tries === 0 || now - event.firstSentAt < MIN_RTO_MS) break;
         const sentAt = event.priority === 'bulk' ? Math.max(event.sentAt, this.#bulkBusyAt) : event.sentAt;
         if (now - sentAt < event.rto) continue;
-        event.rto = Math.min(MAX_RTO_MS, event.rto * 2);
+        event.rto = Math.min(MAX_RTO_MS, event.rto * 2) * (1 + Math.random() * RTO_JITTER);
         if (event.priority === 'bulk') bulkTimedOut = true;
         this.#ctx.stats.retransmits++;
         this.#transmit(event);

@@ -255,16 +255,28 @@ export class PeerChannel {
       if (state.mayAckDuplicate(now)) this.#scheduleAck(streamHex, volatile);
       return;
     }
+    if (verdict === 'buffered') {
+      // A held event came again: its sender is repeating what follows a gap it has not filled, so
+      // the gap's NACK (or the repeat it asked for) was lost. Name the gap again (each seq at most
+      // once per GAP_NACK_INTERVAL_MS): waiting for the sender's timeouts alone repeats the same
+      // events in the same order each time, and a path that loses every n-th datagram can then
+      // lose the same one every time.
+      this.stats.duplicates++;
+      this.#nackGapBefore(streamHex, frame, state);
+      return;
+    }
     if (verdict !== 'new') return;
     if (!state.hold(frame)) return;
-    if (frame.seq > state.hwm + 1) {
-      const missing = state.missingBefore(frame.seq, performance.now());
-      if (missing.length > 0) {
-        this.stats.gapNacks++;
-        this.#sendMissing(streamHex, frame.flags & FLAG_VOLATILE, missing);
-      }
-    }
+    if (frame.seq > state.hwm + 1) this.#nackGapBefore(streamHex, frame, state);
     this.#kick(streamHex, volatile, state);
+  }
+
+  /** NACK the seqs missing before `frame` (those not NACKed in the last GAP_NACK_INTERVAL_MS). */
+  #nackGapBefore(streamHex: string, frame: EventFrame, state: InboundStream): void {
+    const missing = state.missingBefore(frame.seq, performance.now());
+    if (missing.length === 0) return;
+    this.stats.gapNacks++;
+    this.#sendMissing(streamHex, frame.flags & FLAG_VOLATILE, missing);
   }
 
   #inbound(streamHex: string, volatile: boolean): InboundStream {
