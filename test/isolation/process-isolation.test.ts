@@ -204,6 +204,22 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect((await h.json('/api/well/notes')).body).to.deep.equal({ notes: ['kept'] });
   });
 
+  it('names the real end of a process that dies while the host is answering it (not a failure to start)', async () => {
+    // Two rounds: a third crash within the minute would leave it off (restartLimits).
+    for (let round = 0; round < 2; round++) {
+      await waitForRunning('quitter');
+      const before = h.area.manager.status('quitter').lastCrash?.crashes ?? 0;
+      expect((await h.fetch('/api/quitter/go')).status).to.equal(503);
+      const until = Date.now() + 40_000;
+      while ((h.area.manager.status('quitter').lastCrash?.crashes ?? 0) === before) {
+        if (Date.now() > until) throw new Error(`quitter did not fault: ${JSON.stringify(h.area.manager.status('quitter'))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const message = h.area.manager.status('quitter').lastCrash?.message;
+      expect(message, `round ${round}`).to.contain('signal SIGKILL').and.not.contain('could not run');
+    }
+  });
+
   it('restarts a killed busy loop and an exhausted heap after a backoff; they serve again', async () => {
     for (const id of ['spinner', 'glutton']) {
       await waitForRunning(id);

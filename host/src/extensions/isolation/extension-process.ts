@@ -398,7 +398,12 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
             reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${reason}`));
           }
         });
+        // 'error' means a failed start only before 'spawn'. After it, the error is a message the
+        // host sent into a channel the dying child had already closed; 'exit' follows and names why.
+        let spawned = false;
+        child.once('spawn', () => (spawned = true));
         child.on('error', (error) => {
+          if (spawned) return deps.log.debug({ err: error, ext }, 'a message to the extension host was lost');
           crashed(`could not run its process: ${error.message}`);
           reject(error);
         });
