@@ -113,8 +113,7 @@ function checkRouteClashes(records: readonly ExtensionRecord[], hostRoutes: read
   for (const r of [...records].sort((a, b) => Number(b.builtin) - Number(a.builtin))) {
     if (!r.manifest || r.installError) continue;
     const routes = r.manifest.contributes?.routes ?? [];
-    const builtinRoutes = [...taken].filter(([, owner]) => owner.startsWith('builtin:')).map(([route]) => route);
-    const idProblem = idClashProblem(r.id, r.builtin, hostRoutes, builtinRoutes);
+    const idProblem = idClashProblem(r.id, r.builtin, hostRoutes, taken);
     const problems = routeClashProblems(r.id, r.builtin, routes, hostRoutes, taken);
     if (refuseRoutes(r, idProblem ? [...problems, idProblem] : problems)) continue;
     for (const route of routes) taken.set(route, r.builtin ? `builtin:${r.id}` : r.id);

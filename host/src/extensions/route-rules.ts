@@ -76,14 +76,23 @@ export function routeShapeProblems(id: string, builtin: boolean, routes: readonl
  * prefix), a first segment of the host's or a built-in's routes (`sessions`, `extensions`, …) and
  * a family of the host's page events (`session:open`, `extensions:changed`, …) are not available.
  */
-export function idClashProblem(id: string, builtin: boolean, hostRoutes: readonly string[], builtinRoutes: readonly string[]): string | undefined {
+export function idClashProblem(id: string, builtin: boolean, hostRoutes: readonly string[], taken: ReadonlyMap<string, string>): string | undefined {
   if (builtin) return undefined;
   const lower = id.toLowerCase();
   if (lower === 'ext') return 'the id "ext" is the prefix of every third-party extension\'s routes';
-  if (hostRoutes.some((route) => namespaceOf(route) === lower)) return `the id "${id}" is a name the host's API answers under (/api/${lower}/…)`;
-  if (builtinRoutes.some((route) => namespaceOf(route) === lower)) return `the id "${id}" is a name a built-in extension's routes answer under (/api/${lower}/…)`;
+  const names = takenNames(hostRoutes, taken);
+  if (names.host.has(lower)) return `the id "${id}" is a name the host's API answers under (/api/${lower}/…)`;
+  if (names.builtin.has(lower)) return `the id "${id}" is a name a built-in extension's routes answer under (/api/${lower}/…)`;
   if (HOST_EVENT_FAMILIES.includes(lower)) return `the id "${id}" names the host's own page events (${lower}:…)`;
   return undefined;
+}
+
+/** The first path segments the host's routes and the built-ins' routes (in `taken`) answer under. */
+function takenNames(hostRoutes: readonly string[], taken: ReadonlyMap<string, string>): { host: ReadonlySet<string | undefined>; builtin: ReadonlySet<string | undefined> } {
+  return {
+    host: new Set(hostRoutes.map(namespaceOf)),
+    builtin: new Set([...taken].filter(([, owner]) => owner.startsWith('builtin:')).map(([route]) => namespaceOf(route))),
+  };
 }
 
 /** Problems with routes that would answer what the host or an extension loaded earlier answers. */
@@ -95,14 +104,13 @@ export function routeClashProblems(
   taken: ReadonlyMap<string, string>,
 ): string[] {
   const problems: string[] = [];
-  const hostNames = new Set(hostRoutes.map(namespaceOf));
-  const builtinNames = new Set([...taken].filter(([, owner]) => owner.startsWith('builtin:')).map(([route]) => namespaceOf(route)));
+  const names = takenNames(hostRoutes, taken);
   routes.forEach((route, i) => {
     const where = `kith.contributes.routes.${i}: "${route}"`;
     const host = hostRoutes.find((h) => overlaps(h, route));
     if (host) return problems.push(`${where} would answer requests of the host's own route "${host}"`);
     const name = namespaceOf(route);
-    if (!builtin && name !== 'ext' && (hostNames.has(name) || builtinNames.has(name))) {
+    if (!builtin && name !== 'ext' && (names.host.has(name) || names.builtin.has(name))) {
       return problems.push(`${where}: the name "/${name}/" is the host's or a built-in's; use /ext/${id}/…`);
     }
     for (const [other, owner] of taken) {
