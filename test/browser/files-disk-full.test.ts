@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { befriend, connect, eventually, startTestHost, startTestRendezvous, type TestHost, type TestRendezvous } from '@kith/sdk/testing';
 import { needs } from '../support/needs.js';
 import { mountSmallDisk, type SmallDisk } from '../support/small-disk.js';
-import { randomFile, sendFile } from '../../extensions/files/test/support/files-net.js';
+import { randomFile, sendFile, transferOn } from '../../extensions/files/test/support/files-net.js';
 import { ensureClientBuilt, launchBrowser, openPage, snap } from './harness.js';
 import { transferRow } from './files-page-kit.js';
 
@@ -53,7 +53,13 @@ describe('browser: a full disk holds a transfer with a clear message on both sid
     const sent = await sendFile(alice, bob.persona!.key, randomFile(40 * 1024 * 1024), 'too-big-for-now.bin');
     const name = 'too-big-for-now.bin';
     const bobLabel = transferRow(b, name).getByTestId('progress-label');
-    await bobLabel.filter({ hasText: /disk is full.*Nothing received is lost.*\(\d+%\)/ }).waitFor({ timeout: 120_000 });
+    // On a timeout, say what the row and the host showed instead.
+    const explain = async (error: Error) => {
+      const row = await bobLabel.innerText({ timeout: 1000 }).catch((e: Error) => `no label (${e.message.split('\n')[0]})`);
+      const record = await transferOn(bob, sent.transfer_id).catch((e: Error) => e.message);
+      throw new Error(`${error.message.split('\n')[0]}; Bob's row says "${row}"; his transfer: ${JSON.stringify(record)}`);
+    };
+    await bobLabel.filter({ hasText: /disk is full.*Nothing received is lost.*\(\d+%\)/ }).waitFor({ timeout: 120_000 }).catch(explain);
     const percent = Number(/\((\d+)%\)/.exec(await bobLabel.innerText())![1]);
     expect(percent).to.be.above(0).and.below(100);
     await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /friend's disk is full/ }).waitFor({ timeout: 60_000 });

@@ -442,7 +442,13 @@ export class Receiver {
       : `Paused: writing the file failed (${error.code ?? error.message})`;
     this.ctx.log.warn('file transfer held', { code: error.code });
     await this.book.save(record).catch(() => undefined);
-    await this.book.send(record, filesHold, { id: record.id, reason: full ? 'disk-full' : 'write-failed' }).catch(() => undefined);
+    // Durable if the queue can take it; a full disk may refuse that row too, and then the sender
+    // still hears it within this session (the next session's resume starts over anyway).
+    const notice = { id: record.id, reason: full ? 'disk-full' : 'write-failed' };
+    await this.book
+      .send(record, filesHold, notice)
+      .catch(() => this.book.send(record, filesHold, notice, undefined, true))
+      .catch(() => undefined);
   }
 
   private async checkComplete(state: Incoming): Promise<void> {
@@ -549,7 +555,8 @@ export class Receiver {
       if (record.state === 'held' && now - state.lastAskAt > DISK_RETRY_MS) {
         record.state = 'active';
         record.error = null;
-        await this.book.save(record);
+        // A disk still full refuses the row too (kept due, book.flushDirty); try the blocks anyway.
+        await this.book.save(record).catch(() => undefined);
         await this.askResume(state);
         continue;
       }

@@ -47,11 +47,21 @@ export class TransferBook {
     return this.records.get(id);
   }
 
+  /**
+   * Write `record` through and tell the page. A write the store refuses (a full disk) still tells
+   * the page what this side knows, and stays due for {@link flushDirty}.
+   */
   async save(record: TransferRecord): Promise<void> {
     this.records.set(record.id, record);
     this.dirty.delete(record.id);
-    await this.store.save(record);
-    this.emit(record, true);
+    try {
+      await this.store.save(record);
+    } catch (error) {
+      this.dirty.add(record.id);
+      throw error;
+    } finally {
+      this.emit(record, true);
+    }
   }
 
   /** Counters changed: saved by {@link flushDirty} a little later, not on every block. */
@@ -64,7 +74,12 @@ export class TransferBook {
     for (const id of [...this.dirty]) {
       const record = this.records.get(id);
       this.dirty.delete(id);
-      if (record) await this.store.save(record);
+      if (!record) continue;
+      // A refused write (a full disk) stays due: the next flush tries again.
+      await this.store.save(record).catch((error: unknown) => {
+        this.dirty.add(id);
+        throw error;
+      });
     }
   }
 

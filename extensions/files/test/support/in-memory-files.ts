@@ -3,7 +3,8 @@
  * as a hostile friend would drive them: no bus, no disk, so a test can count exactly what an
  * attack makes them send, store and compute (CPU time of this process). Only what the two classes
  * use of the context is here: blobs (a vault may be "virtual": zeros of a size, never held),
- * sessions (every send recorded, decoded), log, events.
+ * sessions (every send recorded, decoded), log, events (every one recorded). {@link faults} makes
+ * the disk refuse what a full one refuses.
  */
 import type { ExtensionContext, InboundEvent } from '@kith/sdk';
 import { blockCount, HASH_BYTES } from '../../src/block-hashes.js';
@@ -18,6 +19,17 @@ export interface SentEvent {
   readonly kind: string;
   readonly header: Record<string, unknown>;
   readonly bytes: number;
+  readonly bulk: boolean;
+}
+
+/** What a full disk refuses, each as the error the host's member would throw. */
+export interface DiskFaults {
+  /** `ctx.blobs.create` and `append`. */
+  blobs?: Error;
+  /** The transfer store's writes (the database). */
+  store?: Error;
+  /** Reliable sends, whose queue row could not be written (bulk sends are never written). */
+  queue?: Error;
 }
 
 interface Blob {
@@ -31,7 +43,9 @@ interface Blob {
 export class CountingStore {
   readonly rows = new Map<string, TransferRecord>();
   saves = 0;
+  constructor(private readonly faults: DiskFaults) {}
   async save(record: TransferRecord): Promise<void> {
+    if (this.faults.store) throw this.faults.store;
     this.saves++;
     this.rows.set(record.id, JSON.parse(JSON.stringify(record)) as TransferRecord);
   }
@@ -46,7 +60,11 @@ export class CountingStore {
 export class InMemoryFiles {
   readonly sent: SentEvent[] = [];
   readonly blobs = new Map<string, Blob>();
-  readonly store = new CountingStore();
+  /** Set to make the disk refuse writes. */
+  readonly faults: DiskFaults = {};
+  readonly store = new CountingStore(this.faults);
+  /** Every `ctx.events.emit`, in order. */
+  readonly emitted: { name: string; data: Record<string, unknown> }[] = [];
   readonly book: TransferBook;
   readonly sender: Sender;
   readonly receiver: Receiver;
@@ -56,11 +74,13 @@ export class InMemoryFiles {
   constructor() {
     const blobs = {
       create: async () => {
+        if (this.faults.blobs) throw this.faults.blobs;
         const id = `b${this.next++}`;
         this.blobs.set(id, { parts: [], size: 0, virtual: false });
         return id;
       },
       append: async (id: string, data: Uint8Array | Uint8Array[]) => {
+        if (this.faults.blobs) throw this.faults.blobs;
         const blob = this.blob(id);
         for (const part of Array.isArray(data) ? data : [data]) blob.parts.push(part), (blob.size += part.length);
         return blob.size;
@@ -75,14 +95,16 @@ export class InMemoryFiles {
       blobs,
       sessions: {
         get: (peer: string) => (this.sessionOpen && peer === FRIEND ? { peer } : undefined),
-        send: async (_peer: string, _stream: string, kind: string, header: Record<string, unknown>, payload?: Uint8Array) => {
-          this.sent.push({ kind, header, bytes: payload?.length ?? 0 });
+        send: async (_peer: string, _stream: string, kind: string, header: Record<string, unknown>, payload?: Uint8Array, options?: { priority?: string }) => {
+          const bulk = options?.priority === 'bulk';
+          if (!bulk && this.faults.queue) throw this.faults.queue;
+          this.sent.push({ kind, header, bytes: payload?.length ?? 0, bulk });
           await Promise.resolve();
           return { seq: this.sent.length };
         },
       },
       log: { warn() {}, info() {}, error() {}, debug() {} },
-      events: { emit() {} },
+      events: { emit: (name: string, data: Record<string, unknown>) => void this.emitted.push({ name, data }) },
     } as unknown as ExtensionContext;
     this.book = new TransferBook(ctx, this.store as unknown as TransferStore);
     this.sender = new Sender(this.book);
