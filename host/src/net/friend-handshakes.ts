@@ -4,8 +4,8 @@ import { TokenBucket } from './token-bucket.js';
 /** Ephemeral keys remembered per friend: a HELLO carrying one of them again is a replay. */
 const REMEMBERED_EPHEMERALS = 512;
 /** New sessions (not rekeys) one friend may open: a burst of 4, then one every 2 s. */
-const OPENS_PER_SECOND = 0.5;
-const OPENS_BURST = 4;
+export const OPENS_PER_SECOND = 0.5;
+export const OPENS_BURST = 4;
 
 /**
  * What the session table remembers of each friend's handshakes, so that neither a replayed HELLO

@@ -1,36 +1,13 @@
 import dgram from 'node:dgram';
-import { randomBytes, createCipheriv, createHmac } from 'node:crypto';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { randomBytes, createCipheriv } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { BenchRow, BenchSuite } from '../bench-row.js';
-import type { ActivePersona, X25519Key } from '../../../host/src/core/persona-gate.js';
+import { benchPersona, card, lo } from '../bench-persona.js';
 import { NetRuntime } from '../../../host/src/net/net-runtime.js';
 import { AEAD_TAG_BYTES, nonceFor, seal } from '../../../host/src/net/aead.js';
 import { labAvailable } from '../../netlab/lab-shell.js';
 import { befriend, punchAt, startLab, type LabPeer } from '../../netlab/lab-fixture.js';
 
-/** A persona with fresh keys (the bench does not need the vault). */
-function benchPersona(label: string): ActivePersona {
-  const master = randomBytes(32);
-  const root = randomBytes(32);
-  const keyOf = (secret: Uint8Array): X25519Key => ({
-    publicKey: x25519.getPublicKey(secret), sharedSecret: (pub) => x25519.getSharedSecret(secret, pub),
-  });
-  const masterPublicKey = ed25519.getPublicKey(master);
-  return {
-    info: { slug: label, label, peerId: randomBytes(8).toString('hex'), masterPublicKey: Buffer.from(masterPublicKey).toString('hex') },
-    masterPublicKey,
-    sign: (m) => ed25519.sign(m, master),
-    x25519: keyOf(randomBytes(32)),
-    friendX25519: (friend) => keyOf(createHmac('sha256', root).update(friend).digest()),
-    atRestKey: randomBytes(32),
-  };
-}
-const card = (of: ActivePersona, forPersona: ActivePersona) => ({
-  peer: of.info.masterPublicKey,
-  x25519PublicKey: Buffer.from(of.friendX25519(forPersona.masterPublicKey).publicKey).toString('hex'),
-});
-const lo = (port: number) => ({ address: '127.0.0.1', port, family: 'ipv4' as const });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Push `count` datagrams in windows of `window`, waiting for the receiver each time (no socket-buffer loss). */
