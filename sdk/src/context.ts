@@ -276,6 +276,11 @@ export interface Sessions {
    * after that transaction ends (the queue row must not be rolled back with it), at most 5 s
    * later: the host then rolls the transaction back. Do not await one inside your own
    * transaction (it would be rolled back); send after the commit.
+   *
+   * Only friends are sent to: a reliable send that would be queued (no session with `peer`) to
+   * someone who is not a friend of the active persona is refused with `KITH_ERR_NOT_FOUND`
+   * (a session exists only with a friend). A friend removed later fails its queued events through
+   * {@link onDidFail} with reason `friend-removed`.
    */
   send(
     peer: PeerKey,
@@ -308,6 +313,7 @@ export interface Streams {
    * this extension's id and `purpose`); both peers compute the same id, e.g.
    * `streams.forFriend(peer, 'chat')`. It is this extension's: no other extension may send on it,
    * and a friend's host refuses other extensions' events on it (NACK `stream-not-owned`).
+   * It is only arithmetic on the key: it does not check that `peer` is a friend ({@link Sessions.send} does).
    */
   forFriend(peer: PeerKey, purpose: string): StreamId;
 }
@@ -528,7 +534,8 @@ export interface RouteResponse {
   /**
    * Set a response header (e.g. `content-type` for a byte answer). Framing and security headers
    * (`content-length`, `transfer-encoding`, `connection`, `set-cookie`, `content-security-policy`
-   * and the like) are refused with `KITH_ERR_BAD_REQUEST`.
+   * and the like) are refused: the call throws `KITH_ERR_INTERNAL`, and the request is answered
+   * 500 (a mistake in the route, not in the request).
    */
   header(name: string, value: string): RouteResponse;
   /**

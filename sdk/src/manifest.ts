@@ -6,7 +6,12 @@ import type { ErrorDeclaration } from './extension-errors.js';
  * dependencies are missing.
  */
 export interface ExtensionManifest {
-  /** Unique id: lowercase letters, digits and dashes, e.g. `chat`. */
+  /**
+   * Unique id, `^[a-z][a-z0-9-]{1,31}$`, e.g. `chat`. A third-party id may not be a name the host
+   * or a built-in answers under: `ext`, the first segment of their routes (`sessions`, `friends`,
+   * `extensions`, …) or a family of the host's page events (`session`, `extensions`, `bus`);
+   * such an extension is refused at load (docs/extensions.md, section 3).
+   */
   readonly id: string;
   /** Human-readable name shown on the Extensions page. */
   readonly displayName: string;

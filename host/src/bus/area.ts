@@ -32,6 +32,7 @@ export function createBusArea(kernel: Kernel, identity: IdentityArea, net: NetAr
       error: (fields, message) => kernel.log.error(fields, message),
     },
     ui: kernel.ui,
+    isFriend: async (peer) => (await identity.friends.get(peer)) !== undefined,
   });
   // Live sessions, for the snapshot a plain WebSocket client starts from.
   kernel.ui.provideSnapshot('sessions', () => engine.sessions);

@@ -73,6 +73,12 @@ export interface BusEngineOptions {
    * capabilities update). Default {@link ACTIVATION_GRACE_MS}.
    */
   readonly graceMs?: number;
+  /**
+   * Whether `peer` is a friend of the active persona. Asked only when a reliable send would be
+   * queued with no session: an event for someone who is not a friend could never leave, so it
+   * is refused (`KITH_ERR_NOT_FOUND`) instead of filling the queue. Without it, every peer is taken.
+   */
+  readonly isFriend?: (peer: PeerKey) => Promise<boolean>;
 }
 
 /**
@@ -95,6 +101,7 @@ export class BusEngine implements ChannelHost {
   readonly reorderBudget = new ReorderBudget(REORDER_BYTES);
   readonly #peerBudgets = new Map<string, ReorderBudget>();
   readonly #gate: PersonaGate;
+  readonly #isFriend: BusEngineOptions['isFriend'];
   readonly #ui: BusEngineOptions['ui'];
   readonly #channels = new Map<PeerKey, PeerChannel>();
   readonly #streams = new StreamOwnership();
@@ -130,6 +137,7 @@ export class BusEngine implements ChannelHost {
     this.store = new OutboundStore(options.sqlite, tagOf);
     this.marks = new InboundMarks(options.sqlite, tagOf);
     this.#gate = options.gate;
+    this.#isFriend = options.isFriend;
     this.#ui = options.ui;
     this.log = options.log;
     this.hooks = options.hooks;
@@ -446,6 +454,11 @@ export class BusEngine implements ChannelHost {
     const priority = options.priority ?? 'interactive';
     if (!(priority in PRIORITY_RANK)) throw new KithError('KITH_ERR_BAD_REQUEST', `Unknown priority ${String(priority)}`);
     const headerBytes = encodeHeader(header ?? {});
+    // Only a friend's events are ever sent; with no session to prove it, the friend list says.
+    const queueing = options.reliable !== false && priority !== 'bulk' && !this.#channels.has(peer);
+    if (queueing && this.#isFriend && !(await this.#isFriend(peer))) {
+      throw new KithError('KITH_ERR_NOT_FOUND', 'That peer is not a friend of this persona: nothing can be sent to it');
+    }
     const persona = this.persona;
     const channel = this.#channels.get(peer);
     const limit = maxEventBytes(Math.min(channel?.link.maxPayload ?? DEFAULT_MAX_PAYLOAD, BASE_MAX_PAYLOAD));

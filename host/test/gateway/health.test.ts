@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { SDK_API_VERSION } from '@kith/sdk';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHost, type RunningHost } from '../../src/host.js';
@@ -19,11 +20,11 @@ describe('gateway: health and lock gate', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers GET /api/health with status and version', async () => {
+  it('answers GET /api/health with status, the program\'s version and the extension API\'s', async () => {
     const res = await fetch(`${host.url}/api/health`);
     expect(res.status).to.equal(200);
     const body = await res.json();
-    expect(body).to.deep.equal({ status: 'ok', version: '0.1.0' });
+    expect(body).to.deep.equal({ status: 'ok', version: '0.1.0', api: SDK_API_VERSION });
   });
 
   it('answers a protected route with 423 and a JSON error while locked', async () => {
