@@ -31,8 +31,9 @@ const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
  *   only inside index.html, which another origin cannot read.
  * - Media URLs (GET/HEAD only): a `kith_media` capability for exactly the requested path stands in
  *   for the secret, because media elements fetch their `src` without custom headers (media-url.ts).
- * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness and
- *   the version, so a launcher or monitor can probe the app without the secret.
+ * - Exempt from the secret (not from Host/Origin): `GET /api/health`, which reveals only liveness,
+ *   the program's version and the extension API's, so a launcher or monitor can probe the app
+ *   without the secret.
  * - Framing: a request a browser makes to fill a frame (`Sec-Fetch-Dest: iframe` and the like)
  *   gets nothing but a view frame's one-time document.
  * - Sandboxed extension frames (ui-frames.ts) are other origins (`<label>.localhost:<port>`, or

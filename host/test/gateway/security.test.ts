@@ -126,10 +126,10 @@ describe('gateway: local API security', () => {
       expect(answer.status).to.equal(403);
     });
 
-    it('leaves GET /api/health open without the secret (it reveals only liveness and version)', async () => {
+    it('leaves GET /api/health open without the secret (it reveals only liveness and the two versions)', async () => {
       const answer = await raw(host.port, 'GET', '/api/health', { host: own });
       expect(answer.status).to.equal(200);
-      expect(JSON.parse(answer.body)).to.have.keys(['status', 'version']);
+      expect(JSON.parse(answer.body)).to.have.keys(['status', 'version', 'api']);
     });
 
     it('never sends CORS headers, also not to a preflight', async () => {
