@@ -45,7 +45,7 @@ export default { activate(ctx) {
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
-  it('refuses a queued send to a stranger with KITH_ERR_NOT_FOUND and queues nothing; a friend\'s waits for the session', async () => {
+  it('refuses a send that would be queued for a stranger with KITH_ERR_NOT_FOUND; a friend\'s is queued for the session', async () => {
     const stranger = randomBytes(32).toString('hex');
     const refused = await alice.request<{ code?: string; message?: string }>('POST', '/courier/send', { peer: stranger });
     expect(refused.code).to.equal('KITH_ERR_NOT_FOUND');
