@@ -5,6 +5,7 @@ import type { RunningHost } from './host.js';
 import type { ExtensionSources } from './extensions/area.js';
 import { KITH_VERSION } from './version.js';
 import { PACKAGED_BUILTINS } from './native/packaged-builtins.js';
+import { isDamagedDatabase } from './storage/damaged-database.js';
 
 /** What a program entry may add to the `kith` program: only test fixture programs pass any. */
 export interface KithProgramOptions {
@@ -76,7 +77,7 @@ export async function runKith(argv: readonly string[], options: KithProgramOptio
       process.stderr.write(`Another Kith is already running with the data folder ${config.dataDir}. Use that one, stop it first, or set KITH_DATA to another folder.\n`);
       process.exit(1);
     }
-    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    if (isDamagedDatabase(error)) {
       const file = path.join(config.dataDir, 'kith.sqlite');
       process.stderr.write(
         `The database ${file} is damaged (${(error as Error).message}). Kith left it as it is. Restore it from a backup, or move it ` +

@@ -2,6 +2,11 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { KithError, isKithError } from '@kith/sdk';
 import type { HostLogger } from '../log.js';
 import { diskFullOr } from '../storage/disk-full.js';
+import { isDamagedDatabase } from '../storage/damaged-database.js';
+
+const DAMAGED_DATABASE_MESSAGE =
+  'The database (kith.sqlite in the data folder) is damaged: this request could not be answered and nothing was changed. ' +
+  'Restore the file from a backup, or stop Kith and move it aside to start with an empty one';
 
 /** Map body-parser failures, a full disk and anything else thrown by a route onto the error catalogue. */
 export function toKithError(error: unknown): KithError {
@@ -21,6 +26,9 @@ export function toKithError(error: unknown): KithError {
     return new KithError('KITH_ERR_BAD_REQUEST', 'Unsupported body encoding');
   }
   if (e?.status === 400) return new KithError('KITH_ERR_BAD_REQUEST', e.message);
+  // A page of the database found damaged while serving (a start-up only reads what it needs):
+  // still a 500, but one that says what is wrong rather than "Internal error".
+  if (isDamagedDatabase(error)) return new KithError('KITH_ERR_INTERNAL', DAMAGED_DATABASE_MESSAGE);
   return new KithError('KITH_ERR_INTERNAL');
 }
 

@@ -14,6 +14,7 @@ import { HostWrites } from './host-writes.js';
 import { WalSync } from './wal-sync.js';
 import { diskFullOr } from './disk-full.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { isDamagedDatabase } from './damaged-database.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -108,6 +109,9 @@ export async function runMigrations(
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    // A damaged file shows first here (the migration table is the first thing read): its own
+    // error goes up, so the caller can say the database is damaged rather than a migration failed.
+    if (isDamagedDatabase(error)) throw error;
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new KithError('KITH_ERR_INTERNAL', `Migration ${failed ?? '?'} of ${scope} failed: ${String((error as Error).message ?? error)}`);
   }

@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import { expect } from 'chai';
+import { openDatabase } from '../../src/storage/database.js';
+import { toKithError } from '../../src/gateway/http-errors.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The database's second page (the first after the header and schema: the first table the host
+ * made) overwritten with noise: what a bad disk leaves, found only when that table is read.
+ */
+function damagePages(file: string): Buffer {
+  const bytes = fs.readFileSync(file);
+  const pageSize = bytes.readUInt16BE(16);
+  randomBytes(pageSize).copy(bytes, pageSize);
+  fs.writeFileSync(file, bytes);
+  return bytes;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message?: string } | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message?: string };
+  }
+  return undefined;
+}
+
+/**
+ * A database whose header is fine but whose pages are damaged: the start says so in a sentence
+ * (not "a migration failed" and a stack), leaves the file as it was, and a damage found later,
+ * while serving, answers with what is wrong.
+ */
+describe('storage: a damaged database', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let file: string;
+  let damaged: Buffer;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-damaged-'));
+    await (await openDatabase(dir)).close();
+    file = path.join(dir, 'kith.sqlite');
+    for (const side of ['-wal', '-shm']) fs.rmSync(`${file}${side}`, { force: true });
+    damaged = damagePages(file);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused at open with SQLite\'s own code, and left untouched', async () => {
+    const error = await refusal(openDatabase(dir));
+    expect(error?.code).to.match(/^SQLITE_(CORRUPT|NOTADB)/);
+    expect(fs.readFileSync(file).equals(damaged), 'the damaged file is untouched').to.equal(true);
+  });
+
+  it('stops the program with a sentence naming the file, no stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, KITH_DATA: dir, KITH_PORT: '0', KITH_NO_BROWSER: '1', KITH_LAN_PORT: 'off', KITH_LOG: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr).to.contain(`The database ${file} is damaged`).and.to.contain('Kith left it as it is');
+    expect(run.stderr).not.to.match(/^\s+at /m);
+    expect(fs.readFileSync(file).equals(damaged), 'the damaged file is untouched').to.equal(true);
+  });
+
+  it('answers a request that meets the damage with a 500 that says the database is damaged', () => {
+    const sqlite = new Sqlite(file, { readonly: true });
+    let thrown: unknown;
+    try {
+      // Read every table until one meets the damaged page, as a route would.
+      const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      for (const table of tables) sqlite.prepare(`SELECT * FROM "${table}"`).all();
+    } catch (error) {
+      thrown = error;
+    } finally {
+      sqlite.close();
+    }
+    expect((thrown as { code?: string })?.code).to.match(/^SQLITE_CORRUPT/);
+    const answer = toKithError(thrown);
+    expect(answer.status).to.equal(500);
+    expect(answer.message).to.match(/database .* is damaged/);
+  });
+});
