@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { expect } from 'chai';
 import { openDatabase } from '../../src/storage/database.js';
+import { refusal } from '../support/refusal.js';
 import { toKithError } from '../../src/gateway/http-errors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,15 +22,6 @@ function damagePages(file: string): Buffer {
   randomBytes(pageSize).copy(bytes, pageSize);
   fs.writeFileSync(file, bytes);
   return bytes;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message?: string } | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message?: string };
-  }
-  return undefined;
 }
 
 /**

@@ -6,17 +6,9 @@ import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { expect } from 'chai';
 import { openDatabase } from '../../src/storage/database.js';
+import { refusal } from '../support/refusal.js';
 
 const DATABASE_MODULE = fileURLToPath(new URL('../../src/storage/database.ts', import.meta.url));
-
-async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message?: string } | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message?: string };
-  }
-  return undefined;
-}
 
 /**
  * One Kith per data dir (storage/data-dir-lock.ts): a second opening of the same folder is refused
