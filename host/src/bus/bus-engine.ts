@@ -609,10 +609,13 @@ export class BusEngine implements ChannelHost {
   }
 
   /**
-   * `peer` is no longer a friend: nothing queued for it will ever be sent. Its rows are deleted
-   * and each sender extension gets `onDidFail` with reason `friend-removed`.
+   * `peer` is no longer a friend: nothing queued for it will ever be sent, and nothing it still
+   * sends on an open session is taken. Its rows are deleted and each sender extension gets
+   * `onDidFail` with reason `friend-removed`.
    */
   dropPeer(peer: PeerKey): void {
+    // Its session closes shortly (net); until then it can deliver nothing more.
+    this.#channels.get(peer)?.stopReceiving();
     const persona = this.#personaKey;
     if (!persona) return;
     this.settle(() =>

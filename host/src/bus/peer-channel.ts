@@ -86,6 +86,8 @@ export class PeerChannel {
   /** Bytes of events consumed since the last ACKs went out. */
   #unackedBytes = 0;
   #closed = false;
+  /** The peer is no longer a friend: nothing it sends is taken; replies already due still leave. */
+  #deaf = false;
   #peerCaps: CapabilitiesHeader | undefined;
   #readyAt = 0;
   /** Counters for diagnostics and tests. */
@@ -119,6 +121,15 @@ export class PeerChannel {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * The peer stopped being a friend: from now on its datagrams are dropped unread, so it can no
+   * longer deliver anything, while this side's ACKs already due (such as the one for the event that
+   * ended the friendship) still go out until the session closes.
+   */
+  stopReceiving(): void {
+    this.#deaf = true;
   }
 
   /** Flow-control state, for diagnostics and tests. */
@@ -175,7 +186,7 @@ export class PeerChannel {
 
   /** One datagram from the session (already authenticated and decrypted). */
   onDatagram(datagram: Uint8Array): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#deaf) return;
     let frame: EventFrame;
     try {
       // No copy: links hand over a fresh buffer per datagram (the net layer's AEAD output is one),

@@ -82,7 +82,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
     }
     const friends = await listFriends().catch(() => []);
     if (runtime.table && runtime.table.keyring.persona.info.masterPublicKey === persona.info.masterPublicKey) {
-      runtime.table.keyring.replace(friends); // same persona again (e.g. another one unlocked): keep sessions
+      runtime.table.replaceFriends(friends); // same persona again (e.g. another one unlocked): keep its friends' sessions
       return;
     }
     const table = runtime.activate(persona, friends);
@@ -106,7 +106,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
     providers: {
       network: networkProvider(runtime, async () => {
         const friends = await listFriends();
-        runtime.table?.keyring.replace(friends);
+        runtime.table?.replaceFriends(friends);
       }),
     },
     async start() {
@@ -117,7 +117,7 @@ export function createNetArea(kernel: Kernel, identity: IdentityArea, presence: 
       const source = friendsOf(identity);
       if (source?.onDidChange) {
         subscriptions.push(source.onDidChange(() => {
-          void listFriends().then((list) => runtime.table?.keyring.replace(list)).catch(() => undefined);
+          void listFriends().then((list) => runtime.table?.replaceFriends(list)).catch(() => undefined);
         }));
       }
       await activate(identity.gate.active);

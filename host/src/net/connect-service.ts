@@ -230,7 +230,7 @@ export class ConnectService {
   async #requireFriend(peer: PeerKey): Promise<void> {
     if (!this.#runtime.table) throw new KithError('KITH_ERR_LOCKED');
     if (this.#runtime.table.keyring.get(peer)) return;
-    this.#runtime.table.keyring.replace(await this.#friends());
+    this.#runtime.table.replaceFriends(await this.#friends());
     if (!this.#runtime.table.keyring.get(peer)) {
       throw new KithError('KITH_ERR_NOT_FOUND', 'Sessions open only with saved friends: pair first');
     }

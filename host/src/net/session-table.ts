@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, KithError, type Endpoint, type PeerKey } from '@kith/sdk';
 import type { SessionLink, SessionLinks } from '../core/session-link.js';
 import type { UdpPort } from './udp-port.js';
-import type { PeerKeyring, PeerKeyEntry } from './peer-keyring.js';
+import type { FriendKeys, PeerKeyring, PeerKeyEntry } from './peer-keyring.js';
 import { helloHint } from './peer-keyring.js';
 import { kkInitiate, kkRespond, type KkInitiator, type TransportKeys } from './noise-kk.js';
 import {
@@ -47,6 +47,9 @@ interface PendingResponse {
 }
 
 /** How a SessionLinks.connect call is carried out (the connect orchestrator, set by the area). */
+/** How long a removed friend's session stays open for this side's replies (see replaceFriends). */
+export const FRIEND_REMOVED_GRACE_MS = 2_000;
+
 export type Connector = (peer: PeerKey, options: { candidates?: readonly Endpoint[]; timeoutMs?: number }) => Promise<SessionLink>;
 
 /** UI / diagnostics hooks. */
@@ -82,6 +85,8 @@ export class SessionTable implements SessionLinks, SessionHost {
   readonly #responsesByPeer = new Map<PeerKey, PendingResponse>();
   readonly #lastHelloTs = new Map<PeerKey, number>();
   readonly #rekeys = new Map<PeerKey, Initiation>();
+  /** Removed friends' sessions and the timers that close them. */
+  readonly #closing = new Map<LiveSession, NodeJS.Timeout>();
   readonly #rekeyAfterMs: number;
   readonly #helloBudget = new TokenBucket(200, 400);
   /** Replayed HELLOs and session churn, per friend (friend-handshakes.ts). */
@@ -242,6 +247,40 @@ export class SessionTable implements SessionLinks, SessionHost {
     }
   }
 
+  /**
+   * Replace the friends sessions may run with (`keyring.replace`), and end everything with
+   * someone no longer among them: a live session (closed with `reason`, the peer told), a
+   * handshake we started or answered (a rekey ends with its session). A removed friend's open session must not outlive
+   * the friendship: until it closed, they could still send messages, files and calls.
+   */
+  replaceFriends(friends: readonly FriendKeys[], reason = 'friend-removed'): void {
+    this.#keyring.replace(friends);
+    const known = (peer: PeerKey) => this.#keyring.get(peer) !== undefined;
+    for (const session of [...this.#byPeer.values()]) if (!known(session.peer)) this.#closeSoon(session, reason);
+    for (const initiation of [...this.#initiations.values()]) if (!known(initiation.entry.peer)) this.abandon(initiation.entry.peer);
+    for (const [index, pending] of [...this.#responses]) {
+      if (known(pending.entry.peer)) continue;
+      this.#responses.delete(index);
+      if (this.#responsesByPeer.get(pending.entry.peer) === pending) this.#responsesByPeer.delete(pending.entry.peer);
+    }
+  }
+
+  /**
+   * Close a removed friend's session after {@link FRIEND_REMOVED_GRACE_MS}: the bus already takes
+   * nothing from it (bus-engine dropPeer), and the grace lets replies already due leave first,
+   * above all the ACK of the `friend.removed` event that ended the friendship, without which its
+   * sender would wait for it for ever.
+   */
+  #closeSoon(session: LiveSession, reason: string): void {
+    if (this.#closing.has(session)) return;
+    const timer = setTimeout(() => {
+      this.#closing.delete(session);
+      if (this.#byPeer.get(session.peer) === session) session.close(reason);
+    }, FRIEND_REMOVED_GRACE_MS);
+    timer.unref();
+    this.#closing.set(session, timer);
+  }
+
   /** Close every session that runs over `via` (its socket is going away). */
   closeSessionsOn(via: SessionSocketPort, reason: string): void {
     for (const session of [...this.#byPeer.values()]) if (session.via === via) session.close(reason);
@@ -280,6 +319,8 @@ export class SessionTable implements SessionLinks, SessionHost {
   stop(reason: string): void {
     this.#stopped = true;
     clearInterval(this.#timer);
+    for (const timer of this.#closing.values()) clearTimeout(timer);
+    this.#closing.clear();
     for (const session of [...this.#byPeer.values()]) session.close(reason);
     this.#initiations.clear();
     this.#initiationsByIndex.clear();
