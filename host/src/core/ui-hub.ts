@@ -38,6 +38,7 @@ export class UiHub {
       ws.on('message', (data, isBinary) => {
         const frame = decodeClientFrame(data, isBinary);
         if (frame instanceof KithError) send(ws, encodeEventFrame('error', frame.toJSON().error));
+        else if (!this.#handlers.has(frame.event)) send(ws, encodeEventFrame('error', unheard(frame.event).toJSON().error));
         else this.#deliver(frame.event, frame.data);
       });
     });
@@ -90,4 +91,17 @@ export class UiHub {
   #deliver(name: string, payload: unknown): void {
     for (const handler of this.#handlers.get(name) ?? []) handler(payload);
   }
+}
+
+/**
+ * A plain client's frame nobody listens to: said, not dropped in silence (a client written for
+ * another messenger's command names would otherwise never learn why nothing happens). Pages on
+ * socket.io emit freely, so this is for the plain socket only.
+ */
+function unheard(event: string): KithError {
+  return new KithError(
+    'KITH_ERR_NOT_FOUND',
+    `Nothing here takes the event "${event}": client events are "<extension-id>:<name>" (e.g. "chat:typing") of an extension that is on; docs/api.md lists them`,
+    { event },
+  );
 }

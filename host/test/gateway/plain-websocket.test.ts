@@ -106,8 +106,12 @@ describe('gateway: the plain WebSocket event stream at /api/ws', function () {
     alice.ws.send('not json');
     alice.ws.send(Buffer.from([1, 2, 3]));
     alice.ws.send(JSON.stringify({ event: '' }));
-    await until(() => alice.frames.filter((f) => f.event === 'error').length === 3, 'three error frames');
-    expect(alice.frames.filter((f) => f.event === 'error').map((f) => f.data.code)).to.deep.equal(['KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST']);
+    // An event nothing takes (here the reference's command name) is said to be so, not dropped in silence.
+    alice.ws.send(JSON.stringify({ event: 'typing_start', data: { peer: b.peer } }));
+    await until(() => alice.frames.filter((f) => f.event === 'error').length === 4, 'four error frames');
+    const errors = alice.frames.filter((f) => f.event === 'error').map((f) => f.data);
+    expect(errors.map((e) => e.code)).to.deep.equal(['KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_NOT_FOUND']);
+    expect(errors[3].message).to.contain('"typing_start"').and.to.contain('chat:typing');
     expect(alice.ws.readyState).to.equal(WebSocket.OPEN);
     const closed = new Promise<number>((resolve) => alice.ws.once('close', (code) => resolve(code)));
     alice.ws.send(JSON.stringify({ event: 'chat:typing', data: 'x'.repeat(70 * 1024) }));
