@@ -68,7 +68,9 @@ export class Reacher {
         const listener = await this.d.sockets.get(peer, window, family);
         if (!listener) throw new Error(`no ${family} window port free`);
         const opened = await listener.connect(peer, targets, { atMs: startAt, timeoutMs: Math.max(1_000, endAt - startAt) });
-        return { family: family as ReachResult['family'], remote: opened.remote, openedAt: opened.openedAt };
+        // Each attempt resolves with the friend's session, whichever attempt (or side) opened it:
+        // the session's own address says which family it runs on.
+        return { family: opened.remote.family, remote: opened.remote, openedAt: opened.openedAt };
       });
     const reasons: string[] = [];
     let first: { family: ReachResult['family']; remote: Endpoint; openedAt: number } | undefined;
@@ -89,8 +91,11 @@ export class Reacher {
       }
     }
     if (first) {
-      this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'ok', peer, ms: first.openedAt - startAt, detail: first.family });
-      return { peer, ...first, window, startedAt: startAt };
+      // The friend's own HELLOs at its window's start (skewed clocks) can open the session on our
+      // window port before this side's start: then it opened at once, not before we began.
+      const startedAt = Math.min(startAt, first.openedAt);
+      this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'ok', peer, ms: first.openedAt - startedAt, detail: first.family });
+      return { peer, ...first, window, startedAt };
     }
     this.d.ctx.diagnostics.trace({ stage: 'parked-reach', outcome: 'failed', peer, detail: reasons.join('; ') });
     const next = reachWindow(await this.d.keys.get(peer), this.d.schedule(), Math.max(this.d.clock.now(), window.endMs));
