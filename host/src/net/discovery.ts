@@ -20,16 +20,21 @@ export interface DiscoveryResult {
   readonly at: number;
 }
 
-/** Query every server (both families) in parallel and summarise. Private mapped addresses are dropped. */
+/**
+ * Query every server (both families) in parallel and summarise. Private mapped addresses are
+ * dropped. `unresolved`: why some server names gave no server (listed first among the errors).
+ */
 export async function discoverEndpoints(
   client: StunClient,
   servers: readonly Endpoint[],
   family?: 'ipv4' | 'ipv6',
+  unresolved: readonly string[] = [],
 ): Promise<DiscoveryResult> {
   const wanted = family ? servers.filter((s) => s.family === family) : servers;
   const results = await Promise.allSettled(wanted.map((server) => client.bind(server)));
   const bindings: StunBinding[] = [];
-  const errors: string[] = [];
+  const errors: string[] = [...unresolved];
+  if (wanted.length === 0) errors.push(family ? `no ${family} STUN server to ask` : 'no STUN server to ask');
   for (const result of results) {
     if (result.status === 'fulfilled') bindings.push(result.value);
     else errors.push((result.reason as Error).message);

@@ -115,7 +115,7 @@ export class NetRuntime {
     if (!options.fresh && !options.family && cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.result;
     const names = this.#options.stunServers.length > 0 ? this.#options.stunServers : DEFAULT_STUN_SERVERS;
     const stun = this.#stun;
-    const result = resolveStunServers(names).then((servers) => discoverEndpoints(stun, servers, options.family));
+    const result = resolveStunServers(names).then(({ servers, errors }) => discoverEndpoints(stun, servers, options.family, errors));
     if (!options.family) this.#discovery = { at: Date.now(), result };
     result.catch(() => (this.#discovery = undefined));
     return result;

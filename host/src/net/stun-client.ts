@@ -116,26 +116,38 @@ export class StunClient {
 /** Built-in public STUN servers, used when `KITH_STUN` is not set. */
 export const DEFAULT_STUN_SERVERS: readonly string[] = ['stun.l.google.com:19302', 'stun.cloudflare.com:3478'];
 
+/** Servers to query, and why any name gave none. */
+export interface ResolvedStunServers {
+  readonly servers: Endpoint[];
+  readonly errors: string[];
+}
+
 /** Resolve `host:port` / `[v6]:port` server names to endpoints of both families. */
-export async function resolveStunServers(names: readonly string[]): Promise<Endpoint[]> {
-  const found: Endpoint[] = [];
+export async function resolveStunServers(names: readonly string[]): Promise<ResolvedStunServers> {
+  const servers: Endpoint[] = [];
+  const errors: string[] = [];
   await Promise.all(
     names.map(async (name) => {
       const match = /^\[([^\]]+)\]:(\d+)$/.exec(name) ?? /^([^:]+|[^\]]+):(\d+)$/.exec(name);
       const host = match ? match[1]! : name;
       const port = match ? Number(match[2]) : 3478;
-      if (!Number.isInteger(port) || port < 1 || port > 65535) return;
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        errors.push(`STUN server ${name}: not a port 1..65535`);
+        return;
+      }
       if (net.isIP(host)) {
-        found.push(toEndpoint(host, port));
+        servers.push(toEndpoint(host, port));
         return;
       }
       try {
         const addresses = await dns.lookup(host, { all: true });
-        for (const a of addresses) found.push(toEndpoint(a.address, port));
-      } catch {
-        // An unresolvable name is simply not a candidate server.
+        for (const a of addresses) servers.push(toEndpoint(a.address, port));
+      } catch (error) {
+        // Not a candidate server, but said: with no server left, discovery would otherwise
+        // answer "no address" with no reason (an offline machine, a DNS failure).
+        errors.push(`STUN server ${host}: cannot resolve the name (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`);
       }
     }),
   );
-  return found;
+  return { servers, errors };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import dgram from 'node:dgram';
 import { UdpPort } from '../../src/net/udp-port.js';
-import { StunClient } from '../../src/net/stun-client.js';
+import { StunClient, resolveStunServers } from '../../src/net/stun-client.js';
 import { discoverEndpoints, classifyMapping } from '../../src/net/discovery.js';
 import { startStunServer, type StunServerProcess } from '../../../tools/netlab/stun-server.js';
 import { needs } from '../../../test/support/needs.js';
@@ -74,6 +74,18 @@ describe('net/stun-client against a real STUN server (coturn)', function () {
     expect(result.ipv4).to.equal(null);
     expect(result.bindings).to.have.length(2);
     expect(result.errors).to.deep.equal([]);
+  });
+
+  it('says why discovery has no server: a name that does not resolve, a bad port, none left', async function () {
+    this.timeout(20_000);
+    const resolved = await resolveStunServers(['stun.example.invalid:3478', '127.0.0.1:70000', `127.0.0.1:${server.port}`]);
+    expect(resolved.servers).to.deep.equal([{ address: '127.0.0.1', port: server.port, family: 'ipv4' }]);
+    expect(resolved.errors).to.have.length(2);
+    expect(resolved.errors.join('\n')).to.contain('stun.example.invalid').and.to.contain('cannot resolve').and.to.contain('127.0.0.1:70000');
+    // Nothing to ask: the answer has no address, and says why.
+    const result = await discoverEndpoints(client, [], undefined, resolved.errors);
+    expect(result.ipv4).to.equal(null);
+    expect(result.errors).to.deep.equal([...resolved.errors, 'no STUN server to ask']);
   });
 
   it('classifies mappings from two servers', () => {
