@@ -88,7 +88,10 @@ export class Uploads {
   private async append(record: UploadRecord, vault: string, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
     const have = await this.ctx.blobs.size(vault);
     if (position.offset !== undefined ? position.offset !== have : position.idx !== record.chunks) {
-      throw filesErrors.create('OUT_OF_ORDER', `Expected ${position.offset !== undefined ? `offset ${have}` : `idx ${record.chunks ?? 'none: continue with ?offset=' + have}`}`, { received_bytes: have });
+      const expected = position.offset !== undefined ? `Expected offset ${have}`
+        : record.chunks !== undefined ? `Expected idx ${record.chunks}`
+        : `A chunk failed after part of it was stored, so chunk numbers no longer apply: continue with ?offset=${have}`;
+      throw filesErrors.create('OUT_OF_ORDER', expected, { received_bytes: have });
     }
     const hasher = await this.hasherFor(record, have);
     const limit = record.size - have;
@@ -102,7 +105,8 @@ export class Uploads {
     };
     try {
       const size = await this.ctx.blobs.append(vault, hasher.pass(bounded()));
-      record.chunks = (record.chunks ?? 0) + 1;
+      // Numbering lost to a part-stored chunk stays lost: the client goes on by offset.
+      if (record.chunks !== undefined) record.chunks++;
       record.touchedAt = Date.now();
       this.book.progress.set(record.id, () => size);
       await this.book.save(record);
@@ -110,7 +114,10 @@ export class Uploads {
     } catch (error) {
       // The blob kept its last commit; the hasher may be ahead of it. Rebuild on the next chunk.
       this.hashers.delete(record.id);
-      record.chunks = undefined;
+      // Nothing of the chunk kept: the same idx may be sent again. Part of it kept: only an
+      // offset can say where to go on.
+      const kept = await this.ctx.blobs.size(vault).catch(() => undefined);
+      if (kept !== have) record.chunks = undefined;
       record.touchedAt = Date.now();
       await this.book.save(record);
       throw error;
