@@ -76,6 +76,8 @@ describe('browser: files in the conversation (two peers)', function () {
     }, 30_000);
     expect(held.bytes).to.be.below(size);
     expect((await transfer(peers.bob, id)).state).to.equal('active');
+    // Bob's row says why it stopped (files.pause), rather than just standing still.
+    await transferRow(b, name).getByTestId('progress-label').filter({ hasText: /Paused by the friend — resume \d+%/ }).waitFor({ timeout: 30_000 });
     await snap(a, 'files-conversation-02-paused');
 
     await transferRow(a, name).getByTestId('pause').click(); // now labelled Resume

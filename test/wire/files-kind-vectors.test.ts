@@ -28,6 +28,7 @@ const INPUTS: Readonly<Record<string, { header: Record<string, unknown>; payload
   'files.chunk': { header: { id: T1, i: 45 }, payload: '68656c6c6f' },
   'files.nack': { header: { id: T1, ranges: [[10, 12]], urgent: true }, payload: '' },
   'files.hold': { header: { id: T1, reason: 'disk-full' }, payload: '' },
+  'files.pause': { header: { id: T1, paused: true }, payload: '' },
   'files.done': { header: { id: T1, root: R1 }, payload: '' },
   'files.cancel': { header: { id: T1, reason: 'cancelled' }, payload: '' },
 };

@@ -1,6 +1,6 @@
 /** The files extension: attachments for friends and yourself (issue #15). */
 import { defineExtension, Disposable, EventRefused, type ExtensionContext, type InboundEvent, type KindCodec } from '@kith/sdk';
-import { filesCancel, filesChunk, filesDone, filesHashes, filesHold, filesNack, filesOffer, filesResume } from './files-kinds.js';
+import { filesCancel, filesChunk, filesDone, filesHashes, filesHold, filesNack, filesOffer, filesPause, filesResume } from './files-kinds.js';
 import { registerFilesRoutes } from './files-routes.js';
 import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
@@ -42,6 +42,7 @@ export function filesExtension(options: FilesOptions = {}) {
         handle(ctx, filesResume, (e, h) => sender.onResume(e, h)),
         handle(ctx, filesNack, (e, h) => sender.onNack(e, h)),
         handle(ctx, filesHold, (e, h) => sender.onHold(e, h)),
+        handle(ctx, filesPause, (e, h) => receiver.onPause(e, h)),
         handle(ctx, filesDone, (e, h) => sender.onDone(e, h)),
         handle(ctx, filesCancel, async (e, h) => {
           await sender.onCancel(e, h);

@@ -74,6 +74,11 @@ export interface FilesHoldHeader {
   readonly id: string;
   readonly reason: string;
 }
+/** `files.pause` (durable): the sender paused sending (`paused`) or took it up again; what the receiver shows. */
+export interface FilesPauseHeader {
+  readonly id: string;
+  readonly paused: boolean;
+}
 /** `files.done` (durable): every block arrived, verified, and the root matched; the sender may drop its copy. */
 export interface FilesDoneHeader {
   readonly id: string;
@@ -141,6 +146,9 @@ export const filesNack = defineKind<FilesNackHeader>('files.nack', (h) => {
 export const filesHold = defineKind<FilesHoldHeader>('files.hold', (h) =>
   isTransferId(h.id) && isReason(h.reason) ? { id: h.id, reason: h.reason } : null);
 
+export const filesPause = defineKind<FilesPauseHeader>('files.pause', (h) =>
+  isTransferId(h.id) && typeof h.paused === 'boolean' ? { id: h.id, paused: h.paused } : null);
+
 export const filesDone = defineKind<FilesDoneHeader>('files.done', (h) =>
   isTransferId(h.id) && isRoot(h.root) ? { id: h.id, root: h.root } : null);
 
@@ -148,6 +156,6 @@ export const filesCancel = defineKind<FilesCancelHeader>('files.cancel', (h) =>
   isTransferId(h.id) && isReason(h.reason) ? { id: h.id, reason: h.reason } : null);
 
 /** Every files kind, in manifest order. */
-export const FILES_KINDS = [filesOffer, filesResume, filesHashes, filesChunk, filesNack, filesHold, filesDone, filesCancel] as const;
+export const FILES_KINDS = [filesOffer, filesResume, filesHashes, filesChunk, filesNack, filesHold, filesPause, filesDone, filesCancel] as const;
 
 export { MAX_RANGES_PER_EVENT };

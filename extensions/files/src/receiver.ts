@@ -13,7 +13,7 @@ import { BlockSet, MAX_RANGES_PER_EVENT } from './block-ranges.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import {
   filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS,
-  type FilesCancelHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
+  type FilesCancelHeader, type FilesPauseHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
 } from './files-kinds.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
@@ -457,12 +457,22 @@ export class Receiver {
     if (this.durableHave(state).size < state.n) return;
     // Every block matched its hash and the hashes matched the root: the file is the offered one.
     record.state = 'complete';
+    record.paused = false; // a sender's last files.pause {paused:false} may come after the last block
     record.completedAt = Date.now();
     // A reader still streaming it keeps its own reference; nothing else needs the state now.
     this.live.delete(record.id);
     await this.book.save(record);
     await this.book.send(record, filesDone, { id: record.id, root: record.root });
     await this.admit();
+  }
+
+  /** The sender paused sending, or took it up again: shown on this side's row (nothing else changes). */
+  async onPause(event: InboundEvent, header: FilesPauseHeader): Promise<void> {
+    const record = this.book.get(header.id);
+    if (!record || record.direction !== 'in' || record.peer !== event.peer) return;
+    if (record.state === 'cancelled' || record.state === 'complete' || record.state === 'failed' || record.paused === header.paused) return;
+    record.paused = header.paused;
+    await this.book.save(record);
   }
 
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {

@@ -10,11 +10,13 @@ import { KithError, type InboundEvent } from '@kith/sdk';
 import { BlockSet, clipRanges, skipRanges, type BlockRange } from './block-ranges.js';
 import { blockCount, HASH_BYTES } from './block-hashes.js';
 import { readBlocks } from './block-reader.js';
-import { filesCancel, filesChunk, filesHashes, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
+import { filesCancel, filesChunk, filesHashes, filesPause, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS, type FilesCancelHeader, type FilesDoneHeader, type FilesHoldHeader, type FilesNackHeader, type FilesResumeHeader } from './files-kinds.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
 /** Most blocks one vault stream covers (64 MiB): it is read a MiB at a time, and is cut short by a seek or a pause. */
+/** States in which the friend has the offer and the transfer is not over. */
+const OFFERED = new Set(['offered', 'active', 'held']);
 const RUN_BLOCKS = 1024;
 
 /**
@@ -185,8 +187,12 @@ export class Sender {
   }
 
   async setPaused(record: TransferRecord, paused: boolean): Promise<void> {
+    const changed = record.paused !== paused;
     record.paused = paused;
     await this.book.save(record);
+    // The friend's row says so too (else it just stops moving). Before the commit there is no
+    // offer yet: the commit tells them (Uploads.commit).
+    if (changed && record.peer && OFFERED.has(record.state)) await this.book.send(record, filesPause, { id: record.id, paused });
     if (!paused) this.pump(record);
   }
 

@@ -7,7 +7,7 @@
 import { KithError, type PeerKey } from '@kith/sdk';
 import { StreamingBlockHasher, toHex } from './block-hashes.js';
 import { filesErrors } from './files-errors.js';
-import { filesOffer, MAX_BLOCK_BYTES, MAX_FILE_BYTES } from './files-kinds.js';
+import { filesOffer, filesPause, MAX_BLOCK_BYTES, MAX_FILE_BYTES } from './files-kinds.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
@@ -147,6 +147,8 @@ export class Uploads {
     await this.book.save(record);
     const offer = { id: record.id, name: record.name, size: record.size, mime: record.mime, root: record.root, bs: record.bs, ts: record.createdAt };
     await this.book.send(record, filesOffer, offer);
+    // Paused while it was still uploading: the friend learns it with the offer (same stream, in order).
+    if (record.paused) await this.book.send(record, filesPause, { id: record.id, paused: true });
     return record;
   }
 

@@ -24,5 +24,7 @@ describe('files: the words a transfer row shows', () => {
     expect(progressLabel(transfer({ bytes_done: 500 }), 100)).to.equal('50% · 100 B/s · 5 s left');
     expect(progressLabel(transfer({ bytes_done: 0, payload_bytes: 10 }), null)).to.equal('Resuming: waiting for the friend to say what they already have');
     expect(progressLabel(transfer({ bytes_done: 300, paused: true }), null)).to.equal('Paused at 30% — resume');
+    // The receiver's row: the friend paused it (files.pause), nothing to resume here.
+    expect(progressLabel(transfer({ direction: 'in', bytes_done: 300, paused: true }), null)).to.equal('Paused by the friend — resume 30% when they go on');
   });
 });

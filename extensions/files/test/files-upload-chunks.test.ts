@@ -6,7 +6,7 @@
  * answers go on with `next_idx: null`. Either way the file arrives whole at the friend.
  */
 import { expect } from 'chai';
-import type { TestHost } from '@kith/sdk/testing';
+import { eventually, type TestHost } from '@kith/sdk/testing';
 import { download, randomFile, startFilesPair, waitState, type FilesPair } from './support/files-net.js';
 
 const MIB = 1024 * 1024;
@@ -68,5 +68,38 @@ describe('files: a staged upload goes on after a failed chunk (real hosts)', fun
     expect(rest.status).to.equal(200);
     expect(rest.body).to.deep.include({ received_bytes: file.length, next_idx: null });
     await arrives(id, file);
+  });
+});
+
+describe('files: the receiver sees the sender pause (real hosts)', function () {
+  this.timeout(180_000);
+  let pair: FilesPair;
+  let alice: TestHost;
+  let bob: TestHost;
+  const pause = (id: string, paused: boolean) => alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/pause`, { paused });
+
+  before(async () => {
+    pair = await startFilesPair();
+    ({ alice, bob } = pair);
+  });
+  after(async () => pair?.close());
+
+  it('learns of a pause made while the file was still uploading, and of the resume; then the file arrives', async () => {
+    const file = randomFile(300_000);
+    const id = (await alice.request<{ transfer_id: string }>('POST', `/sessions/${bob.persona!.key}/files/begin`, { name: 'paused.bin', size: file.length })).transfer_id;
+    await pause(id, true);
+    const res = await alice.fetch(`/api/sessions/${bob.persona!.key}/files/${id}/chunk?idx=0`, { method: 'POST', body: Buffer.from(file), headers: { 'content-type': 'application/octet-stream' } });
+    expect(res.status).to.equal(200);
+    await alice.request('POST', `/sessions/${bob.persona!.key}/files/${id}/commit`);
+    const shown = await eventually('Bob\'s row paused', async () => {
+      const t = await bob.call('GET', `/files/${id}`);
+      return t.status === 200 && t.body.paused === true ? t.body : undefined;
+    });
+    expect(shown.state).to.be.oneOf(['active', 'offered']);
+    expect(shown.bytes_done).to.equal(0);
+    await pause(id, false);
+    const done = await waitState(bob, id, 'complete');
+    expect(done.paused).to.equal(false);
+    expect(Buffer.from((await download(bob, id)).bytes).equals(Buffer.from(file))).to.equal(true);
   });
 });

@@ -33,6 +33,8 @@ export function progressLabel(t: TransferJson, rate: number | null): string {
   }
   // A sender that restarted knows what the friend has only once the friend says so (its resume): never show that as 0 %.
   const unknown = t.direction === 'out' && t.bytes_done === 0 && (t.payload_bytes ?? 0) > 0;
+  // The receiver's row when the friend paused sending (files.pause): still "resume N%", with who holds it.
+  if (t.paused && t.direction === 'in') return `Paused by the friend — resume ${percent}% when they go on`;
   if (t.paused) return unknown ? 'Paused — resume' : `Paused at ${percent}% — resume`;
   if (unknown) return 'Resuming: waiting for the friend to say what they already have';
   if (rate === null || rate === 0) return percent > 0 ? `resume ${percent}% — waiting for the friend` : 'Starting…';
