@@ -20,6 +20,8 @@ export interface ParkedConfig {
   /** Empty: no shared clock and no timed attendance (IPv6 and known IPv4 endpoints only). */
   readonly rendezvousUrl: string;
   readonly clockOffsetMs: number;
+  /** Why the schedule settings were set aside for the defaults (shown in the status), or null. */
+  readonly scheduleProblem: string | null;
 }
 
 export function readConfig(ctx: Pick<ExtensionContext, 'settings' | 'log'>): ParkedConfig {
@@ -33,9 +35,12 @@ export function readConfig(ctx: Pick<ExtensionContext, 'settings' | 'log'>): Par
     windowMs: number(SETTINGS.windowMs, DEFAULT_SCHEDULE.windowMs),
     skewMs: number(SETTINGS.skewMs, DEFAULT_SCHEDULE.skewMs),
   };
+  let scheduleProblem: string | null = null;
   try {
     checkSchedule(schedule);
   } catch (error) {
+    // Each setting was valid alone; together they are not (a window longer than its period, say).
+    scheduleProblem = `${(error as Error).message}: the default schedule is used until the settings agree`;
     ctx.log.warn('parked schedule settings out of range; using the defaults', { error: (error as Error).message });
     schedule = DEFAULT_SCHEDULE;
   }
@@ -46,5 +51,6 @@ export function readConfig(ctx: Pick<ExtensionContext, 'settings' | 'log'>): Par
     schedule,
     rendezvousUrl: typeof url === 'string' && url.length <= 2048 ? url.trim() : '',
     clockOffsetMs: Math.abs(offset) <= MAX_CLOCK_OFFSET_MS ? offset : 0,
+    scheduleProblem,
   };
 }

@@ -54,6 +54,7 @@ export function registerParkedRoutes(ctx: ExtensionContext, runtime: ParkedRunti
         now_ms: now,
         clock: runtime.clock.source,
         schedule: { period_ms: runtime.config.schedule.periodMs, window_ms: runtime.config.schedule.windowMs, skew_ms: runtime.config.schedule.skewMs },
+        schedule_problem: runtime.config.scheduleProblem,
         counters: { ...runtime.counters },
         window_datagrams: runtime.windowCounters(),
         friends: rows,

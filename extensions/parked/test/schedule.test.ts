@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { checkSchedule, DEFAULT_SCHEDULE, listeningWindows, reachWindow, windowAt, type ScheduleConfig } from '../src/schedule.js';
+import { readConfig } from '../src/parked-config.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 
@@ -82,5 +83,22 @@ describe('parked schedule', () => {
     expect(() => checkSchedule({ ...DEFAULT_SCHEDULE, portMin: 80 })).to.throw(RangeError);
     expect(() => checkSchedule({ ...DEFAULT_SCHEDULE, portSpan: 60_000 })).to.throw(RangeError);
     expect(() => windowAt(new Uint8Array(16), DEFAULT_SCHEDULE, 1)).to.throw(RangeError);
+  });
+});
+
+describe('parked settings', () => {
+  const withSettings = (values: Record<string, unknown>) => ({
+    settings: { get: <T>(id: string) => values[id] as T },
+    log: { warn() {}, info() {}, error() {}, debug() {} },
+  }) as unknown as Parameters<typeof readConfig>[0];
+
+  it('says why settings valid alone but not together were set aside for the default schedule', () => {
+    const agreed = readConfig(withSettings({ 'parked.period-ms': 12_000, 'parked.window-ms': 3_000 }));
+    expect(agreed.schedule).to.include({ periodMs: 12_000, windowMs: 3_000 });
+    expect(agreed.scheduleProblem).to.equal(null);
+    // A window longer than its period: each number is in range, the pair is not.
+    const clashing = readConfig(withSettings({ 'parked.period-ms': 12_000, 'parked.window-ms': 20_000 }));
+    expect(clashing.schedule).to.deep.equal(DEFAULT_SCHEDULE);
+    expect(clashing.scheduleProblem).to.match(/^windowMs must be an integer in 1000\.\.11999: the default schedule is used until the settings agree$/);
   });
 });
