@@ -94,6 +94,36 @@ describe('sdk/testing: requests to a real host', function () {
     expect((await t.request<{ sessions: unknown[] }>('GET', '/sessions')).sessions).to.be.an('array');
     expect(t.persona).to.equal(persona);
   });
+
+  it('keeps persona after lock(), so unlock(host.persona!) works; a restart while locked stays locked', async () => {
+    const persona = t.persona!;
+    await t.lock();
+    expect(t.persona).to.equal(persona);
+    await t.restart();
+    expect((await t.call('GET', '/sessions')).status, 'still locked after the restart').to.equal(423);
+    await t.unlock(t.persona!);
+    expect((await t.call('GET', '/sessions')).status).to.equal(200);
+  });
+});
+
+describe('sdk/testing: the host\'s log lines', function () {
+  this.timeout(90_000);
+
+  it('are copied to the test\'s stderr after [name] when a log level is asked for', async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    // Kept from the test's output: only collected.
+    (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => lines.push(String(chunk)) > 0;
+    let host: TestHost | undefined;
+    try {
+      host = await startTestHost({ name: 'Logged', logLevel: 'info' });
+      await host.close();
+    } finally {
+      (process.stderr as { write: unknown }).write = write;
+      await host?.close();
+    }
+    expect(lines.some((line) => line.startsWith('[Logged] {') && line.includes('kith peer app listening'))).to.equal(true);
+  });
 });
 
 /** Pids of the processes started with this data dir (the launcher and the program), from /proc. */

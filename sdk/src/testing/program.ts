@@ -138,6 +138,8 @@ export function startProgram(
   env: Readonly<Record<string, string>>,
   ready: RegExp,
   timeoutMs = 60_000,
+  /** Copy the program's stderr (its log lines) to this process's stderr, each line after this prefix. */
+  echoPrefix?: string,
 ): Promise<RunningProgram> {
   if (!exitHook) {
     exitHook = true;
@@ -161,6 +163,14 @@ export function startProgram(
     tail.splice(0, Math.max(0, tail.length - 30));
   };
   child.stderr!.on('data', remember);
+  if (echoPrefix !== undefined) {
+    let partial = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line.length > 0) process.stderr.write(`${echoPrefix}${line}\n`);
+    });
+  }
 
   const stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -20,7 +20,11 @@ export interface TestHostOptions extends ProgramOptions {
   readonly builtin?: boolean;
   /** Use this data dir (kept on close); default: a fresh temp dir, removed on close. */
   readonly dataDir?: string;
-  /** The host's log level (`KITH_LOG`). Default: `KITH_LOG` or `silent`. */
+  /**
+   * The host's log level (`KITH_LOG`: `trace`, `debug`, `info`, `warn`, `error`, `silent`).
+   * Default: `KITH_LOG` or `silent`. Unless silent, the host's log lines (JSON, one per line) are
+   * copied to the test's stderr, each after `[<name>] `.
+   */
   readonly logLevel?: string;
   /** Extra environment for the program (e.g. `KITH_LAN_PORT: 'off'`). */
   readonly env?: Readonly<Record<string, string>>;
@@ -78,7 +82,7 @@ export interface TestHost {
   readonly dataDir: string;
   /** The per-launch API secret (read from the page like the browser does); new after a restart. */
   readonly secret: string;
-  /** The persona the kit last created or unlocked, if any. */
+  /** The persona the kit last created or unlocked, if any; still set after {@link lock}. */
   readonly persona: TestPersona | undefined;
   /** Everything the page socket received, across restarts. */
   readonly events: UiEventStream;
@@ -96,7 +100,7 @@ export interface TestHost {
   unlock(persona: TestPersona): Promise<void>;
   /** Lock Kith: every extension is deactivated. */
   lock(): Promise<void>;
-  /** Stop the program and start it again on the same data dir; the active persona is unlocked again. */
+  /** Stop the program and start it again on the same data dir; the active persona is unlocked again (unless the kit locked it). */
   restart(): Promise<void>;
   /**
    * Kill the program and every process it started with SIGKILL (`kill -9`, a crash, a power cut):
@@ -140,9 +144,11 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   let url = '';
   let secret = '';
   let persona: TestPersona | undefined;
+  /** Whether `persona` is unlocked now (lock() keeps `persona` but not this). */
+  let unlocked = false;
 
   const boot = async () => {
-    running = await startProgram(program, [], env, READY, options.startTimeoutMs);
+    running = await startProgram(program, [], env, READY, options.startTimeoutMs, env.KITH_LOG === 'silent' ? undefined : `[${name}] `);
     url = running.url.replace(/\/$/, '');
     secret = await readSecret(url);
     await events.attach(url, secret);
@@ -179,6 +185,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const unlock = async (p: TestPersona) => {
     await request('POST', '/identity/unlock', { slug: p.slug, passphrase: p.passphrase, set_active: true });
     persona = p;
+    unlocked = true;
     await settled();
   };
 
@@ -229,7 +236,8 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     unlock,
     async lock() {
       await request('POST', '/identity/lock');
-      persona = undefined;
+      // `persona` stays (the last one created or unlocked), so `unlock(host.persona!)` works.
+      unlocked = false;
     },
     async restart() {
       closePages();
@@ -237,7 +245,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       await running?.stop();
       running = undefined;
       await boot();
-      if (persona) await unlock(persona);
+      if (persona && unlocked) await unlock(persona);
     },
     async crash() {
       closePages();
