@@ -1,8 +1,10 @@
 /**
  * Refusing one inbound event. A kind handler that throws an {@link EventRefused} (or returns a
  * promise rejected with one) refuses that event alone: the sender gets a NACK with reason
- * `refused` and the given text as its message, and the extension keeps running. Any other throw
- * is a bug: it faults the extension.
+ * `refused` and the given text as its message, and the extension keeps running. A `KithError` is
+ * taken the same way (the sender reads only its code), except `KITH_ERR_LOCKED`,
+ * `KITH_ERR_CONTEXT_REVOKED` and `KITH_ERR_DISK_FULL`, which leave the event for the sender to send
+ * again. Any other throw is a bug: it faults the extension.
  */
 
 /** Longest refusal text the host sends; a longer one is cut to this many characters. */

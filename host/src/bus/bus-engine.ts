@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Sqlite from 'better-sqlite3';
 import {
-  Disposable, EventEmitter, KithError, MAX_REFUSAL_LENGTH, isBuiltinKind, isEventRefused,
+  Disposable, EventEmitter, KithError, MAX_REFUSAL_LENGTH, isBuiltinKind, isEventRefused, isKithError,
   type EventHeader, type InboundEvent, type KindHandler, type KindOptions, type PeerCapabilities,
   type PeerKey, type SendOptions, type SendReceipt, type SessionClosed, type SessionInfo, type StreamId,
 } from '@kith/sdk';
@@ -48,6 +48,8 @@ const UNRELIABLE_NACK_INTERVAL_MS = 5000;
 export const MAX_SEND_TAG_LENGTH = 128;
 /** NACK reason of an event a handler refused with `EventRefused`; the message is the extension's. */
 export const REFUSED_BY_HANDLER = 'refused';
+/** Codes a handler meets when its run is being stopped (lock, persona switch, extension off). */
+const STOPPING_CODES = new Set(['KITH_ERR_LOCKED', 'KITH_ERR_CONTEXT_REVOKED']);
 /**
  * For this long after a persona becomes active its extensions may still be activating: a durable
  * event whose kind has no handler yet is left unacknowledged (retransmitted later) instead of
@@ -403,11 +405,18 @@ export class BusEngine implements ChannelHost {
       }
       return NOT_YET;
     }
-    if (isEventRefused(error)) {
-      // The extension's own verdict on this one event: it keeps running, the sender reads its words.
+    // Locked, or this run of the extension stopped under the handler: not the event's fault nor
+    // the extension's. It stays unacknowledged; the sender sends it again to the next run.
+    if (isKithError(error) && STOPPING_CODES.has(error.code)) return NOT_YET;
+    if (isEventRefused(error) || isKithError(error)) {
+      // The extension's own verdict on this one event (EventRefused), or an expected failure the
+      // host or the extension named (a KithError: a blob deleted meanwhile, its own catalogue
+      // code), as a route's KithError answers its client: it keeps running. The sender reads the
+      // refusal's words, or only a KithError's code (its message was written for the local user).
       const id = scope.extension.id;
       this.refusedByHandlers.set(id, (this.refusedByHandlers.get(id) ?? 0) + 1);
-      const message = String(error.reason).slice(0, MAX_REFUSAL_LENGTH) || REFUSED_BY_HANDLER;
+      const why = isEventRefused(error) ? error.reason : error.code;
+      const message = String(why).slice(0, MAX_REFUSAL_LENGTH) || REFUSED_BY_HANDLER;
       return { reason: REFUSED_BY_HANDLER, message };
     }
     scope.fault(error);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { InboundEvent, NackReport, DeliveryReport, Sessions, KindRegistry, Streams } from '@kith/sdk';
+import { KithError, type InboundEvent, type NackReport, type DeliveryReport, type Sessions, type KindRegistry, type Streams } from '@kith/sdk';
 import { busProviders } from '../../src/bus/bus-providers.js';
 import { createTestPeer, type TestPeer } from './support/test-peer.js';
 import { freshPeersEachTest, linkPair, until } from './support/link-pair.js';
@@ -102,6 +102,36 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     const uiNack = uiEvents.find((e) => e.name === 'bus:nack');
     expect(uiNack!.payload).to.include({ extension: 'calls', reason: 'kind-disabled' });
     expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
+  });
+
+  it('a KithError from a handler refuses that event with its code and keeps the extension running; one met while stopping leaves the event for later', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    let stopping = true;
+    const taken: string[] = [];
+    receiver.kinds.register('chat.text', (event) => {
+      const body = untext(event.payload);
+      if (body === 'gone') throw new KithError('KITH_ERR_BLOB_NOT_FOUND', 'No blob 1234 (a local detail)');
+      if (body === 'mid-lock' && stopping) {
+        stopping = false;
+        throw new KithError('KITH_ERR_LOCKED');
+      }
+      taken.push(body);
+    });
+    const nacks: NackReport[] = [];
+    const delivered: DeliveryReport[] = [];
+    sender.sessions.onDidNack((n) => nacks.push(n));
+    sender.sessions.onDidDeliver((d) => delivered.push(d));
+    peers.pair = await linkPair(a, b);
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    for (const body of ['gone', 'mid-lock', 'fine']) await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', {}, text(body));
+    await until(() => nacks.length === 1 && delivered.length === 2, 10_000, 'one refusal, two deliveries');
+    // The friend reads the code only: the message was written for the local user.
+    expect(nacks[0]).to.include({ reason: 'refused', seq: 1, message: 'KITH_ERR_BLOB_NOT_FOUND' });
+    // The event met while stopping was not consumed: sent again, then taken, in order.
+    expect(taken).to.deep.equal(['mid-lock', 'fine']);
+    expect(delivered.map((d) => d.seq)).to.deep.equal([2, 3]);
+    expect(receiver.scope.faults).to.deep.equal([]);
   });
 
   it('a kind whose extension was turned off is refused; a throwing handler faults its extension and NACKs handler-failed', async () => {
