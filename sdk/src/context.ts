@@ -13,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely';
 import type { Blobs } from './blobs.js';
-import type { Disposable } from './disposable.js';
+import type { Disposable, DisposableLike } from './disposable.js';
 import type { Event } from './event.js';
 import type { Media } from './media.js';
 import type { PageChannels } from './page-channel.js';
@@ -673,8 +673,11 @@ export interface Diagnostics {
 export interface ExtensionContext {
   readonly extension: ExtensionInfo;
   readonly persona: PersonaInfo;
-  /** Push every registration here; the host disposes them all, last first, on deactivation. */
-  readonly subscriptions: Disposable[];
+  /**
+   * Push every registration here (anything with a `dispose()`); the host disposes them all, last
+   * first, on deactivation.
+   */
+  readonly subscriptions: DisposableLike[];
   readonly log: Logger;
   readonly kinds: KindRegistry;
   readonly sessions: Sessions;

@@ -3,6 +3,11 @@
  * `Disposable`; disposing it undoes the registration. The host disposes every item of
  * `ExtensionContext.subscriptions`, in reverse order, when the extension is turned off.
  */
+/** Anything with a `dispose()`: what `ctx.subscriptions` takes (a {@link Disposable}, a page channel, your own object). */
+export interface DisposableLike {
+  dispose(): unknown;
+}
+
 export class Disposable {
   /** Combine several disposables into one that disposes them all, last first. */
   static from(...items: ReadonlyArray<{ dispose(): unknown }>): Disposable {

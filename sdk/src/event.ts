@@ -1,4 +1,4 @@
-import { Disposable } from './disposable.js';
+import { Disposable, type DisposableLike } from './disposable.js';
 
 /**
  * An event: a function you call with a listener. It returns a {@link Disposable} that removes the
@@ -8,7 +8,7 @@ import { Disposable } from './disposable.js';
 export type Event<T> = (
   listener: (e: T) => unknown,
   thisArgs?: unknown,
-  disposables?: Disposable[],
+  disposables?: DisposableLike[],
 ) => Disposable;
 
 /** Owns an {@link Event} and fires it. Keep the emitter private; expose `emitter.event`. */

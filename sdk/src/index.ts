@@ -3,7 +3,7 @@
  * errors, kinds, defineExtension) is stateless, so an extension may bundle it; everything that
  * reaches the host comes through the `ExtensionContext` handed to `activate`.
  */
-export { Disposable } from './disposable.js';
+export { Disposable, type DisposableLike } from './disposable.js';
 export { EventEmitter, type Event } from './event.js';
 export { ERRORS, EXTENSION_ERROR_CODE, KithError, isKithError, type ErrorCode, type ExtensionErrorCode, type KithErrorCode } from './errors.js';
 export {

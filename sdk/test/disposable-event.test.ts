@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Disposable, EventEmitter } from '../src/index.js';
+import { Disposable, EventEmitter, type ExtensionContext } from '../src/index.js';
 
 describe('sdk: Disposable and Event', () => {
   it('disposes once, and Disposable.from disposes last first', () => {
@@ -23,6 +23,17 @@ describe('sdk: Disposable and Event', () => {
     subscription.dispose();
     emitter.fire(2);
     expect(seen).to.deep.equal([1]);
+    expect(emitter.listenerCount).to.equal(0);
+  });
+
+  it('lets ctx.subscriptions and an event\'s disposables take any object with dispose() (typechecked)', () => {
+    const subscriptions: ExtensionContext['subscriptions'] = [];
+    let closed = 0;
+    subscriptions.push({ dispose: () => closed++ }, new Disposable(() => closed++));
+    const emitter = new EventEmitter<number>();
+    emitter.event(() => undefined, undefined, subscriptions);
+    for (const item of subscriptions.splice(0).reverse()) item.dispose();
+    expect(closed).to.equal(2);
     expect(emitter.listenerCount).to.equal(0);
   });
 
