@@ -67,7 +67,7 @@ export interface Contributions {
    * API 1.0 may still call this `chatActions`; the host reads it as `peerActions`.
    */
   readonly peerActions?: readonly PeerActionContribution[];
-  /** Per-persona settings, shown in the extension's settings section. */
+  /** Per-persona settings, shown on the Settings page under the extension's name (and set with `PUT /api/extensions/<id>/settings/<setting>`). */
   readonly settings?: readonly SettingContribution[];
   /**
    * For third-party extensions: an ES module (relative path) the host serves to the page; it must
