@@ -48,6 +48,11 @@ export function filesExtension(options: FilesOptions = {}) {
           await sender.onCancel(e, h);
           await receiver.onCancel(e, h);
         }),
+        ctx.sessions.onDidChangeCapabilities((capabilities) => {
+          if (!capabilities.kinds.includes(filesChunk.name)) {
+            sender.onFriendStoppedFiles(capabilities.peer).catch((error: Error) => ctx.log.warn('files hold not saved', { error: error.message }));
+          }
+        }),
         ctx.sessions.onDidOpen((session) => {
           sender.onSessionOpen(session.peer);
           receiver.onSessionOpen(session.peer).catch((error: Error) => ctx.log.warn('files resume not sent', { error: error.message }));
@@ -60,6 +65,12 @@ export function filesExtension(options: FilesOptions = {}) {
         registerFilesRoutes(ctx, book, uploads, sender, receiver),
         new Disposable(() => receiver.stop()),
       );
+      // Sessions already open when this run starts (files turned on again, a restart of this
+      // extension alone) get what a new session gets: the receiver's resume, the sender's fresh start.
+      for (const session of ctx.sessions.all) {
+        sender.onSessionOpen(session.peer);
+        receiver.onSessionOpen(session.peer).catch((error: Error) => ctx.log.warn('files resume not sent', { error: error.message }));
+      }
     },
   });
 }

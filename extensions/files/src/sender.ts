@@ -162,6 +162,28 @@ export class Sender {
     await this.book.save(record);
   }
 
+  /**
+   * The friend's host stopped taking file blocks (they turned Files off) with the session still
+   * open: hold what goes to them, as their own hold would. Blocks already on their way are refused
+   * by their host and count as not sent; when Files is on again there, its resume says what it has
+   * and the rest goes.
+   */
+  async onFriendStoppedFiles(peer: string): Promise<void> {
+    for (const record of this.book.records.values()) {
+      if (record.direction !== 'out' || record.peer !== peer || (record.state !== 'active' && record.state !== 'offered')) continue;
+      record.state = 'held';
+      record.error = 'The friend turned Files off; it goes on when they turn it on';
+      const out = this.live.get(record.id);
+      if (out) {
+        out.sentInSession = new BlockSet();
+        out.urgent = new BlockSet();
+        out.hashesWanted = false;
+        out.cursor = 0;
+      }
+      await this.book.save(record);
+    }
+  }
+
   async onDone(event: InboundEvent, header: FilesDoneHeader): Promise<void> {
     const record = this.ours(event, header.id);
     if (!record || record.state === 'complete' || record.state === 'cancelled') return;

@@ -63,6 +63,8 @@ export interface OutEvent {
   /** The sender's correlation tag, handed back in this event's reports. */
   readonly tag?: string;
   frames?: Datagram[];
+  /** The peer's byte for `kind`, fixed at the first cut (a later cut, after a path MTU fall back, reuses it). */
+  kindByte?: number;
   /** The payload size `frames` were cut for: a smaller one now (the path fell back) means cutting again. */
   cutFor?: number;
   /** Bytes of its frames counted in the bulk window while in flight (bulk only). */
@@ -88,7 +90,7 @@ export function tagged(tag: string | undefined): { tag?: string } {
 }
 
 /** What a caller gives {@link OutboundFlow.sendVolatile}. */
-export type NewVolatileEvent = Omit<OutEvent, 'volatile' | 'seq' | 'firstSentAt' | 'sentAt' | 'tries' | 'rto' | 'frames'>;
+export type NewVolatileEvent = Omit<OutEvent, 'volatile' | 'seq' | 'firstSentAt' | 'sentAt' | 'tries' | 'rto' | 'frames' | 'kindByte'>;
 
 /** Counters a session keeps for diagnostics and tests. */
 export interface ChannelStats {
@@ -185,6 +187,11 @@ export class OutboundFlow implements BulkSource {
     let sent = 0;
     while (sent < budget && this.bulkReady) {
       const event = this.#bulkFresh.shift()!;
+      // The peer may have turned the kind's extension off while the event waited for the window.
+      if (!this.#mappable(event)) {
+        this.#refuseVolatile(event);
+        continue;
+      }
       const bytes = this.#transmit(event, true);
       event.bulkBytes = bytes;
       this.#bulkInflight += bytes / BULK_UNIT_BYTES;
@@ -208,6 +215,12 @@ export class OutboundFlow implements BulkSource {
       payload: Uint8Array.prototype.slice.call(event.payload), extensionId: event.extensionId, eventId: event.eventId, ...(event.tag === undefined ? {} : { tag: event.tag }),
       firstSentAt: 0, sentAt: 0, tries: 0, rto: this.#initialRto(event.priority),
     };
+    if (!this.#mappable(out)) {
+      // The peer has no byte for this kind (its extension is off there): refused here, as the
+      // peer would, and reported after send returns its receipt.
+      setImmediate(() => this.#refuseVolatile(out));
+      return seq;
+    }
     this.#track(out);
     if (event.priority === 'bulk') {
       // Leaves when the window has room: its round trip is timed from then (see BulkWindow).
@@ -217,6 +230,18 @@ export class OutboundFlow implements BulkSource {
       this.#transmit(out);
     }
     return seq;
+  }
+
+  /** Whether `event` can be framed for this peer: a byte fixed at its first cut, or one the peer announces now. */
+  #mappable(event: OutEvent): boolean {
+    return event.kindByte !== undefined || event.kind === 'bus.capabilities' || outboundKindByte(event.kind, this.#ctx.peerKinds()) !== undefined;
+  }
+
+  /** A volatile event the peer cannot take (its kind is not announced): dropped, reported `kind-unknown`. */
+  #refuseVolatile(event: OutEvent): void {
+    if (this.#closed) return;
+    this.#out.get('v' + event.streamHex)?.delete(event.seq);
+    if (event.extensionId) this.#ctx.host.report({ extensionId: event.extensionId, outcome: 'nacked', report: this.#report(event, 'kind-unknown') });
   }
 
   /** Send once, no ACK; returns the seq, or undefined when the kind cannot be mapped or the queue is full. */
@@ -352,7 +377,9 @@ export class OutboundFlow implements BulkSource {
     // Cut once, and again only when the session's datagrams shrank below the cut (path MTU fall
     // back); a larger size later does not re-cut, so fragment numbers stay those of earlier sends.
     if (!event.frames || event.cutFor! > maxPayload) {
-      const byte = event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!;
+      // Callers make sure it maps (#mappable, or the durable path's own check); a re-cut keeps the first byte.
+      const byte = event.kindByte ?? (event.kind === 'bus.capabilities' ? KIND_CAPABILITIES : outboundKindByte(event.kind, this.#ctx.peerKinds())!);
+      event.kindByte = byte;
       const frame: EventFrame = { stream: event.stream, seq: event.seq, kind: byte, flags: event.flags, header: event.header, payload: event.payload };
       event.frames = cutEvent(frame, maxPayload);
       event.cutFor = maxPayload;

@@ -104,6 +104,28 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     expect(a.engine.store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(0);
   });
 
+  it('a bulk event of a kind the peer does not announce is refused kind-unknown here, not thrown in the send loop', async () => {
+    // Before: the bulk event waited for the window and then threw "kind undefined is not a byte"
+    // from the send scheduler's turn, an uncaught exception in the host.
+    const sender = contextOf(a, 'voice', ['voice.chunk'], false);
+    const chat = contextOf(a, 'chat', CHAT_KINDS);
+    contextOf(b, 'chat', CHAT_KINDS).kinds.register('chat.text', () => undefined);
+    const nacks: NackReport[] = [];
+    sender.sessions.onDidNack((n) => nacks.push(n));
+    const delivered: DeliveryReport[] = [];
+    chat.sessions.onDidDeliver((d) => delivered.push(d));
+    peers.pair = await linkPair(a, b);
+    await until(() => sender.sessions.get(b.keys.masterPublicKey) !== undefined, 5000, 'the session ready');
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'voice');
+    const big = await sender.sessions.send(b.keys.masterPublicKey, stream, 'voice.chunk', {}, new Uint8Array(70_000), { priority: 'bulk' });
+    const small = await sender.sessions.send(b.keys.masterPublicKey, stream, 'voice.chunk', {}, new Uint8Array(10), { priority: 'bulk' });
+    await until(() => nacks.length === 2, 5000, 'both refused');
+    expect(nacks.map((n) => [n.eventId, n.reason])).to.deep.equal([[big.eventId, 'kind-unknown'], [small.eventId, 'kind-unknown']]);
+    // The session goes on: a kind the peer has is delivered.
+    await chat.sessions.send(b.keys.masterPublicKey, chat.streams.forFriend(b.keys.masterPublicKey, 'chat'), 'chat.text', {}, text('still here'));
+    await until(() => delivered.length === 1, 5000, 'a later delivery');
+  });
+
   it('a KithError from a handler refuses that event with its code and keeps the extension running; one met while stopping leaves the event for later', async () => {
     const sender = contextOf(a, 'chat', CHAT_KINDS);
     const receiver = contextOf(b, 'chat', CHAT_KINDS);
