@@ -49,7 +49,11 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   emit<K extends keyof FromUiOf<M> & string>(name: K, payload: FromUiOf<M>[K]): void;
   /** Navigate the shell to a client route, e.g. `/call/<peer>`. */
   navigate(route: string): void;
-  /** Show a short message to the user (snackbar). */
+  /**
+   * Show a short message to the user (snackbar); while Kith's page is in the background, also as a
+   * desktop notification titled with your extension's name, if the user allowed Kith's
+   * notifications (clicking it runs `action`).
+   */
   notify(message: string, action?: { label: string; run: () => void }): void;
   /**
    * Render the open slot `slot` (declared in this extension's `contributes.slots`, e.g.

@@ -290,6 +290,33 @@ describe('browser: extension contributions', function () {
     await context.close();
   });
 
+  it("turns a third-party view's notify into a desktop notification while Kith's page is in the background", async () => {
+    const { context, page, errors } = await openPage(browser);
+    // The page hidden (another tab) and notifications allowed; the top page records what it shows.
+    await page.addInitScript(() => {
+      if (window.top !== window) return;
+      Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+      const shown: { title: string; body: string }[] = [];
+      (window as unknown as { shownNotifications: typeof shown }).shownNotifications = shown;
+      (window as unknown as { Notification: unknown }).Notification = Object.assign(
+        function (this: { onclick?: () => void; close(): void }, title: string, options: { body: string }) {
+          shown.push({ title, body: options.body });
+          this.close = () => undefined;
+        },
+        { permission: 'granted', requestPermission: async () => 'granted' },
+      );
+    });
+    await page.goto(kith.host.url + '/chats?peer=self');
+    const banner = page.frameLocator('iframe[data-kith-view="ringer/ringer.banner"]').locator('ringer-banner');
+    await banner.locator('[data-part="banner"]').waitFor();
+    await banner.evaluate((element) => (element as unknown as { kithHost: { notify(message: string): void } }).kithHost.notify('Someone is ringing'));
+    await page.waitForFunction(() => ((window as unknown as { shownNotifications: unknown[] }).shownNotifications ?? []).length > 0);
+    const shown = await page.evaluate(() => (window as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications);
+    expect(shown).to.deep.equal([{ title: 'Ringer', body: 'Someone is ringing' }]);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
   it('lays a third-party home.main panel beside chat\'s, never over its composer', async () => {
     const turn = async (enabled: boolean) => expect((await kith.host.fetch('/api/extensions/notepanel', { method: 'POST', body: JSON.stringify({ enabled }) })).status).to.equal(200);
     await turn(true);

@@ -57,6 +57,10 @@ export class UiHostFactory {
       notify: (message, action) => {
         const ref = snackBar.open(message, action?.label, { duration: action ? 8000 : 4000 });
         if (action) ref.onAction().subscribe(() => action.run());
+        // The page in the background: a desktop notification too, as chat gives for a message,
+        // so an extension's news reaches the user wherever its view is (clicking it runs the action).
+        const from = this.#extensions.all().find((e) => e.id === extensionId)?.name ?? extensionId;
+        desktopNotification(from, message, () => action?.run());
       },
       renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
       // Scoped like its events: a view can only open its own extension's channels this way.
@@ -92,5 +96,21 @@ export class UiHostFactory {
       ref?.destroy();
       element.remove();
     });
+  }
+}
+
+/** A desktop notification while the page is hidden and the user allowed them (chat asks); else nothing. */
+function desktopNotification(title: string, body: string, onClick: () => void): void {
+  if (typeof document === 'undefined' || document.visibilityState !== 'hidden') return;
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  try {
+    const notification = new Notification(title, { body: body.slice(0, 140) });
+    notification.onclick = () => {
+      window.focus();
+      onClick();
+      notification.close();
+    };
+  } catch {
+    // Some platforms allow notifications only from a service worker: the snackbar remains.
   }
 }
