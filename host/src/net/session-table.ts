@@ -46,10 +46,10 @@ interface PendingResponse {
   readonly rekeyOf?: LiveSession;
 }
 
-/** How a SessionLinks.connect call is carried out (the connect orchestrator, set by the area). */
 /** How long a removed friend's session stays open for this side's replies (see replaceFriends). */
 export const FRIEND_REMOVED_GRACE_MS = 2_000;
 
+/** How a SessionLinks.connect call is carried out (the connect orchestrator, set by the area). */
 export type Connector = (peer: PeerKey, options: { candidates?: readonly Endpoint[]; timeoutMs?: number }) => Promise<SessionLink>;
 
 /** UI / diagnostics hooks. */
@@ -250,8 +250,9 @@ export class SessionTable implements SessionLinks, SessionHost {
   /**
    * Replace the friends sessions may run with (`keyring.replace`), and end everything with
    * someone no longer among them: a live session (closed with `reason`, the peer told), a
-   * handshake we started or answered (a rekey ends with its session). A removed friend's open session must not outlive
-   * the friendship: until it closed, they could still send messages, files and calls.
+   * handshake we started or answered (a rekey ends with its session). A removed friend's open
+   * session must not outlive the friendship: until it closed, they could still send messages,
+   * files and calls.
    */
   replaceFriends(friends: readonly FriendKeys[], reason = 'friend-removed'): void {
     this.#keyring.replace(friends);
