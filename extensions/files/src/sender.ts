@@ -14,9 +14,9 @@ import { filesCancel, filesChunk, filesHashes, filesPause, MAX_HASHES_PER_EVENT,
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
-/** Most blocks one vault stream covers (64 MiB): it is read a MiB at a time, and is cut short by a seek or a pause. */
 /** States in which the friend has the offer and the transfer is not over. */
 const OFFERED = new Set(['offered', 'active', 'held']);
+/** Most blocks one vault stream covers (64 MiB): it is read a MiB at a time, and is cut short by a seek or a pause. */
 const RUN_BLOCKS = 1024;
 
 /**
