@@ -147,19 +147,7 @@ export class Sender {
   async onHold(event: InboundEvent, header: FilesHoldHeader): Promise<void> {
     const record = this.ours(event, header.id);
     if (!record || (record.state !== 'active' && record.state !== 'offered')) return;
-    record.state = 'held';
-    record.error = HOLD_TEXT.get(header.reason) ?? `The friend paused the transfer (${header.reason})`;
-    const out = this.live.get(record.id);
-    if (out) {
-      // The receiver may have lost what was on its way (a full disk drops unwritten blocks): its
-      // next resume says what it has, and the rest goes again, as re-sends (the session's
-      // allowance is kept, so hold-resume cycles cannot send the file over and over).
-      out.sentInSession = new BlockSet();
-      out.urgent = new BlockSet();
-      out.hashesWanted = false;
-      out.cursor = 0;
-    }
-    await this.book.save(record);
+    await this.hold(record, HOLD_TEXT.get(header.reason) ?? `The friend paused the transfer (${header.reason})`);
   }
 
   /**
@@ -171,17 +159,26 @@ export class Sender {
   async onFriendStoppedFiles(peer: string): Promise<void> {
     for (const record of this.book.records.values()) {
       if (record.direction !== 'out' || record.peer !== peer || (record.state !== 'active' && record.state !== 'offered')) continue;
-      record.state = 'held';
-      record.error = 'The friend turned Files off; it goes on when they turn it on';
-      const out = this.live.get(record.id);
-      if (out) {
-        out.sentInSession = new BlockSet();
-        out.urgent = new BlockSet();
-        out.hashesWanted = false;
-        out.cursor = 0;
-      }
-      await this.book.save(record);
+      await this.hold(record, 'The friend turned Files off; it goes on when they turn it on');
     }
+  }
+
+  /** Stop sending `record` until the friend's next resume, saying `why`. */
+  private async hold(record: TransferRecord, why: string): Promise<void> {
+    record.state = 'held';
+    record.error = why;
+    const out = this.live.get(record.id);
+    if (out) {
+      // The receiver may have lost what was on its way (a full disk drops unwritten blocks, a
+      // host with Files off refuses them): its next resume says what it has, and the rest goes
+      // again, as re-sends (the session's allowance is kept, so hold-resume cycles cannot send
+      // the file over and over).
+      out.sentInSession = new BlockSet();
+      out.urgent = new BlockSet();
+      out.hashesWanted = false;
+      out.cursor = 0;
+    }
+    await this.book.save(record);
   }
 
   async onDone(event: InboundEvent, header: FilesDoneHeader): Promise<void> {
