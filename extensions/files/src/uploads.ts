@@ -38,6 +38,8 @@ export class Uploads {
   private readonly hashers = new Map<string, StreamingBlockHasher>();
   /** Uploads whose chunk request is running now: never idle, however long the request takes. */
   private readonly receiving = new Map<string, number>();
+  /** Uploads being given up (cancelled, or idle too long) while their blobs are deleted. */
+  private readonly ending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly book: TransferBook,
@@ -74,7 +76,7 @@ export class Uploads {
    * (after a failed chunk, continue from the `received_bytes` the error or GET reported).
    */
   async chunk(record: UploadRecord, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
-    if (record.state !== 'uploading' || !record.vault) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    if (record.state !== 'uploading' || !record.vault || this.ending.has(record.id)) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
     this.receiving.set(record.id, (this.receiving.get(record.id) ?? 0) + 1);
     try {
       return await this.append(record, record.vault, position, body);
@@ -125,7 +127,7 @@ export class Uploads {
   }
 
   async commit(record: UploadRecord): Promise<UploadRecord> {
-    if (record.state !== 'uploading' || !record.vault) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    if (record.state !== 'uploading' || !record.vault || this.ending.has(record.id)) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
     const size = await this.ctx.blobs.size(record.vault);
     if (size !== record.size) throw filesErrors.create('SIZE_MISMATCH', `${size} of ${record.size} bytes arrived`, { received_bytes: size });
     const hasher = await this.hasherFor(record, size);
@@ -171,7 +173,7 @@ export class Uploads {
   /** Give up uploads idle for longer than the limit (called every tick; a loop over memory). */
   async expireIdle(now = Date.now()): Promise<void> {
     const idle = (record: UploadRecord) =>
-      record.state === 'uploading' && !this.receiving.has(record.id) && now - (record.touchedAt ?? record.createdAt) >= this.idleMs;
+      record.state === 'uploading' && !this.receiving.has(record.id) && !this.ending.has(record.id) && now - (record.touchedAt ?? record.createdAt) >= this.idleMs;
     for (const record of [...this.book.records.values()] as UploadRecord[]) {
       if (!idle(record)) continue;
       const have = record.vault ? await this.ctx.blobs.size(record.vault).catch(() => 0) : 0;
@@ -182,17 +184,26 @@ export class Uploads {
     }
   }
 
-  private async end(record: TransferRecord, state: 'cancelled' | 'failed', why: string): Promise<void> {
-    // The state changes before the first await, so a cancel and an idle tick that overlap end it once.
-    const blobs = [record.vault, record.hashesBlob];
-    this.hashers.delete(record.id);
-    record.vault = null;
-    record.hashesBlob = null;
-    record.state = state;
-    record.error = why;
-    delete (record as UploadRecord).chunks;
-    for (const blob of blobs) if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
-    await this.book.save(record);
+  /**
+   * Give the upload up. Marked before the first await, so a cancel and an idle tick that overlap
+   * end it once (the second waits for the first) and a chunk or commit arriving meanwhile is
+   * refused; the new state shows only once the blobs are gone.
+   */
+  private end(record: TransferRecord, state: 'cancelled' | 'failed', why: string): Promise<void> {
+    const running = this.ending.get(record.id);
+    if (running) return running;
+    const ended = (async () => {
+      this.hashers.delete(record.id);
+      for (const blob of [record.vault, record.hashesBlob]) if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
+      record.vault = null;
+      record.hashesBlob = null;
+      record.state = state;
+      record.error = why;
+      delete (record as UploadRecord).chunks;
+      await this.book.save(record);
+    })().finally(() => this.ending.delete(record.id));
+    this.ending.set(record.id, ended);
+    return ended;
   }
 
   private openCount(): number {
