@@ -76,7 +76,7 @@ export class Uploads {
    * (after a failed chunk, continue from the `received_bytes` the error or GET reported).
    */
   async chunk(record: UploadRecord, position: { idx?: number; offset?: number }, body: AsyncIterable<Uint8Array>): Promise<number> {
-    if (record.state !== 'uploading' || !record.vault || this.ending.has(record.id)) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    this.assertOpen(record);
     this.receiving.set(record.id, (this.receiving.get(record.id) ?? 0) + 1);
     try {
       return await this.append(record, record.vault, position, body);
@@ -127,7 +127,7 @@ export class Uploads {
   }
 
   async commit(record: UploadRecord): Promise<UploadRecord> {
-    if (record.state !== 'uploading' || !record.vault || this.ending.has(record.id)) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
+    this.assertOpen(record);
     const size = await this.ctx.blobs.size(record.vault);
     if (size !== record.size) throw filesErrors.create('SIZE_MISMATCH', `${size} of ${record.size} bytes arrived`, { received_bytes: size });
     const hasher = await this.hasherFor(record, size);
@@ -204,6 +204,11 @@ export class Uploads {
     })().finally(() => this.ending.delete(record.id));
     this.ending.set(record.id, ended);
     return ended;
+  }
+
+  /** Refuses a chunk or commit for an upload that is committed, cancelled or being given up. */
+  private assertOpen<R extends TransferRecord>(record: R): asserts record is R & { vault: string } {
+    if (record.state !== 'uploading' || !record.vault || this.ending.has(record.id)) throw filesErrors.create('BAD_STATE', 'The upload is already committed or cancelled');
   }
 
   private openCount(): number {
