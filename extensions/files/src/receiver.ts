@@ -15,6 +15,7 @@ import {
   filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS,
   type FilesCancelHeader, type FilesPauseHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
 } from './files-kinds.js';
+import { filesErrors } from './files-errors.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
@@ -387,6 +388,12 @@ export class Receiver {
     for (const resolve of waiting) resolve();
   }
 
+  /** Every waiting reader looks again (and finds the transfer gone or paused). */
+  private wakeAll(state: Incoming): void {
+    for (const resolvers of state.waiters.values()) for (const resolve of resolvers) resolve();
+    state.waiters.clear();
+  }
+
   private async schedule(state: Incoming, run: RunState): Promise<void> {
     const bytes = run.buffered.length * state.record.bs;
     const last = run.start + run.durable + run.buffered.length === state.n;
@@ -473,6 +480,9 @@ export class Receiver {
     if (record.state === 'cancelled' || record.state === 'complete' || record.state === 'failed' || record.paused === header.paused) return;
     record.paused = header.paused;
     await this.book.save(record);
+    // A reader waiting for a block that will not come now hears why (see waitFor).
+    const state = this.live.get(record.id);
+    if (header.paused && state) this.wakeAll(state);
   }
 
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
@@ -537,8 +547,7 @@ export class Receiver {
     state.record.runs = [];
     state.record.hashesBlob = null;
     state.hashes = null;
-    for (const resolvers of state.waiters.values()) for (const resolve of resolvers) resolve();
-    state.waiters.clear();
+    this.wakeAll(state);
     this.live.delete(state.record.id);
   }
 
@@ -594,7 +603,7 @@ export class Receiver {
    * here yet is asked for first (an urgent NACK, the way a seek of a `<video>` gets its bytes).
    */
   async *read(record: TransferRecord, offset: number, length: number): AsyncIterable<Uint8Array> {
-    if (isWaiting(record)) throw new KithError('KITH_ERR_NOT_AVAILABLE', record.error ?? WAITING_TEXT);
+    if (isWaiting(record)) throw filesErrors.create('BAD_STATE', record.error ?? WAITING_TEXT);
     // A complete file is read from its runs as they are on disk, without keeping any state.
     const state = record.state === 'complete' ? (this.live.get(record.id) ?? (await this.build(record))) : await this.incoming(record);
     const bs = record.bs;
@@ -624,7 +633,9 @@ export class Receiver {
 
   private async waitFor(state: Incoming, i: number): Promise<void> {
     const record = state.record;
-    if (record.state !== 'active') throw new KithError('KITH_ERR_NOT_AVAILABLE', record.error ?? 'The transfer is not moving');
+    if (record.state !== 'active') throw filesErrors.create('BAD_STATE', record.error ?? 'The transfer is not moving');
+    // A paused sender sends nothing, not even what a seek asks for: say so now, not after the wait.
+    if (record.paused) throw filesErrors.create('BAD_STATE', 'The friend paused this transfer: these bytes come once they go on');
     const arrived = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time')), READ_WAIT_MS);
       const list = state.waiters.get(i) ?? [];

@@ -97,6 +97,10 @@ describe('files: the receiver sees the sender pause (real hosts)', function () {
     });
     expect(shown.state).to.be.oneOf(['active', 'offered']);
     expect(shown.bytes_done).to.equal(0);
+    // A player asking for bytes that will not come while paused hears so at once (not a 504 after 30 s).
+    const early = await bob.fetch(`/api/files/inbound/${id}/stream`, { headers: { range: 'bytes=0-99' } });
+    expect(early.status).to.equal(409);
+    expect(((await early.json()) as { error: { message: string } }).error.message).to.match(/paused|Waiting/);
     await pause(id, false);
     const done = await waitState(bob, id, 'complete');
     expect(done.paused).to.equal(false);
