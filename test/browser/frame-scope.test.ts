@@ -24,6 +24,14 @@ describe("client: a framed view's scope", () => {
     expect(refused('GET', '/sessions/x')).to.equal('KITH_ERR_FORBIDDEN');
   });
 
+  it("refuses the page's socket to any view, even one whose id is its name", () => {
+    for (const path of ['/ws', '/ws/', '/ws/?EIO=4&transport=polling', '/WS/?EIO=4']) {
+      for (const id of ['polls', 'ws']) expect(refusePath(id, 'GET', path)?.code, `${id} ${path}`).to.equal('KITH_ERR_FORBIDDEN');
+      expect(refusePath('ws', 'POST', path)?.code, path).to.equal('KITH_ERR_FORBIDDEN');
+    }
+    expect(refusePath('wsx', 'GET', '/wsx/thing')).to.equal(undefined);
+  });
+
   it('refuses paths a parser or router could turn into another one', () => {
     for (const path of ['/polls/../extensions', '/polls/./x', '/polls//x', '//polls/x', '/polls/%2e%2e/extensions', '/polls%2F..%2Fextensions', '/polls/%2E%2E', '/polls\\..\\x', '/polls/\u0000', 'polls/x', '', 'http://evil/polls/x', '/polls/x'.padEnd(5000, 'x')]) {
       expect(refused('GET', path), JSON.stringify(path.slice(0, 40))).to.equal('KITH_ERR_BAD_REQUEST');

@@ -13,6 +13,7 @@ import type { ProcessLimits } from './isolation/extension-process.js';
 import type { RestartLimits } from './isolation/restart-policy.js';
 import { FaultStore } from './isolation/fault-store.js';
 import { EXTENSIONS_API_ROUTES, mountExtensionRoutes } from './extensions-routes.js';
+import { SOCKET_ROUTES } from '../gateway/plain-websocket.js';
 import { RouteTable } from './route-table.js';
 import { mountedRoutes } from './route-rules.js';
 import { SettingsStore } from './settings-store.js';
@@ -91,7 +92,7 @@ export function createExtensionsArea(
     ...(sources.builtinDir ? scanFolder(sources.builtinDir, true) : []),
     ...scanFolder(path.join(kernel.config.dataDir, 'extensions'), false),
   ];
-  const hostRoutes = [...mountedRoutes(kernel.gateway.publicApi), ...mountedRoutes(kernel.gateway.protectedApi), ...EXTENSIONS_API_ROUTES];
+  const hostRoutes = [...mountedRoutes(kernel.gateway.publicApi), ...mountedRoutes(kernel.gateway.protectedApi), ...EXTENSIONS_API_ROUTES, ...SOCKET_ROUTES];
   const records = buildCatalog(found, SDK_API_VERSION, hostRoutes).map((record) => {
     const entry = record.builtin ? sources.builtinEntries?.get(record.id) : undefined;
     if (!entry) return record;

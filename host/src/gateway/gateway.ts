@@ -8,7 +8,7 @@ import { apiNotFound, errorResponder, notFound } from './http-errors.js';
 import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
 import { requireUnlocked } from './lock-gate.js';
 import { answerOtherUpgrades } from './stray-upgrades.js';
-import { PlainSockets } from './plain-websocket.js';
+import { PLAIN_SOCKET_PATH, PlainSockets } from './plain-websocket.js';
 import { serveClient } from './static-client.js';
 import { createSecurity } from './security.js';
 import { answer, jsonBody } from './json-route.js';
@@ -87,7 +87,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   const io = new SocketServer(server, {
-    path: '/api/ws',
+    path: PLAIN_SOCKET_PATH, // socket.io answers below it (`/api/ws/`), the plain socket at it
     serveClient: false,
     maxHttpBufferSize: 2 * 1024 * 1024,
     cors: undefined,

@@ -6,6 +6,13 @@ import { rawErrorAnswer } from './raw-answer.js';
 
 /** Where a plain WebSocket client (the reference's `/api/ws`) connects; socket.io is at `/api/ws/`. */
 export const PLAIN_SOCKET_PATH = '/api/ws';
+/**
+ * The sockets' paths as routes below `/api` (socket.io's long polling is GET and POST under
+ * `/api/ws/`). They are not express routes, so the extension loader is told of them here: `ws` is
+ * a name the host answers under, and no extension's id or route may take it (an extension with the
+ * id `ws` would otherwise pass the view scope's "own routes" check for the page's socket).
+ */
+export const SOCKET_ROUTES: readonly string[] = ['GET /ws', 'GET /ws/*rest', 'POST /ws/*rest'];
 /** A subprotocol that carries the launch secret, for browsers (which cannot set headers on a WebSocket). */
 export const SECRET_SUBPROTOCOL_PREFIX = 'kith-secret.';
 /** Largest frame a client may send: a command, never data. */

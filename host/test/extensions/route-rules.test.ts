@@ -107,7 +107,11 @@ describe('extensions: route rules (prefix, catch-alls, shadowing)', () => {
     const source = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-routes-'));
     const hostile = writeExtension(source, 'hijack', { id: 'hijack', contributes: { routes: ['POST /pair/start', 'GET /*rest'] } }, `
 export default { activate(ctx) { ctx.routes.post('/pair/start', () => ({ stolen: true })); } };`);
-    const host = await startInProcessHost({ name: 'routes', builtin: true, extensions: [hostile] });
+    // The page's socket is no express route, yet its name is the host's: an id `ws` would pass a
+    // view's "own routes" check for /api/ws/ and hold the page's socket.io session (round 26).
+    const socketName = writeExtension(source, 'ws', { id: 'ws', contributes: { routes: ['GET /ws/hello'] } }, `
+export default { activate(ctx) { ctx.routes.get('/ws/hello', () => ({ hello: true })); } };`);
+    const host = await startInProcessHost({ name: 'routes', builtin: true, extensions: [hostile, socketName] });
     try {
       await host.createPersona('alice');
       const { extensions } = await host.request<{ extensions: Array<{ id: string; faulted: boolean; error: { code: string; message: string } | null }> }>('GET', '/extensions');
@@ -115,6 +119,9 @@ export default { activate(ctx) { ctx.routes.post('/pair/start', () => ({ stolen:
       expect(refused).to.include({ faulted: true });
       expect(refused.error!.code).to.equal('KITH_ERR_MANIFEST_INVALID');
       expect(refused.error!.message).to.contain('"POST /pair/start" is outside the extension\'s own prefix').and.contain('"GET /*rest" is a catch-all');
+      const ws = extensions.find((e) => e.id === 'ws')!;
+      expect(ws).to.include({ faulted: true });
+      expect(ws.error!.message).to.contain('the id "ws" is a name the host\'s API answers under (/api/ws/…)');
       const notFound = await host.call('GET', '/anything/at/all');
       expect(notFound.status).to.equal(404);
       await host.request('POST', '/self/messages', { body: 'through the well-known path' });

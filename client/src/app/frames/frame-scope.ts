@@ -8,6 +8,8 @@
 const HOST_READS = new Set(['/sessions', '/identity/state', '/health']);
 /** Host event families any view may follow (`session:open`, `extensions:changed`). */
 const HOST_EVENT_PREFIXES = new Set(['session', 'extensions']);
+/** The page's sockets (socket.io polls below `/ws/`): never a view's, whatever its id. */
+const PAGE_SOCKET = /^\/ws(\/|$)/i;
 
 export interface ScopeRefusal {
   readonly code: 'KITH_ERR_FORBIDDEN' | 'KITH_ERR_BAD_REQUEST';
@@ -27,6 +29,9 @@ export function refusePath(extensionId: string, method: string, path: unknown): 
   // Nothing that a URL parser or the host's router could turn into another path.
   if (/\/\/|\\|%2e|%2f|%5c|[\u0000-\u001f\u007f]/i.test(pathname) || pathname.split('/').some((part) => part === '.' || part === '..')) {
     return { code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'path must be a plain path: no "//", dot segments, backslashes or encoded separators' };
+  }
+  if (PAGE_SOCKET.test(pathname)) {
+    return { code: 'KITH_ERR_FORBIDDEN', status: 403, message: "A view may not use the page's event socket (/api/ws); it follows events through on and onHostEvent" };
   }
   const own = pathname === `/${extensionId}` || pathname.startsWith(`/${extensionId}/`) || pathname.startsWith(`/ext/${extensionId}/`);
   const upper = method.toUpperCase();
