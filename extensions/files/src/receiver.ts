@@ -42,6 +42,8 @@ const STALL_MS = 3000;
 const READ_WAIT_MS = 30_000;
 /** How often a transfer held by a full disk tries again. */
 const DISK_RETRY_MS = 10_000;
+/** A transfer stalled this long since its last resume sends a resume again rather than NACKs. */
+const RESUME_AGAIN_MS = 15_000;
 /**
  * Separate ranges of blocks that arrived but could not be kept (before the hash list, past the
  * runs' cap) remembered to be asked for again; a block past this is not remembered (a later plain
@@ -78,6 +80,8 @@ interface Incoming {
   runs: RunState[];
   lastChunkAt: number;
   lastAskAt: number;
+  /** When this side last sent a resume (it says all it has; the sender takes up a held transfer). */
+  lastResumeAt: number;
   waiters: Map<number, Array<() => void>>;
   badBlocks: number;
   /** Blocks that arrived but were not kept (no hash list yet, too many runs): asked for again, urgently. */
@@ -140,7 +144,7 @@ export class Receiver {
   /** The state of a file that has nothing on disk yet (a new offer, a waiting one starting). */
   private fresh(record: TransferRecord, hashes: Uint8Array | null = null, runs: RunState[] = []): Incoming {
     return {
-      record, n: blockCount(record.size, record.bs), hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0,
+      record, n: blockCount(record.size, record.bs), hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, lastResumeAt: 0,
       waiters: new Map(), badBlocks: 0, dropped: new BlockSet(), verified: Promise.resolve(), verifyingBytes: 0,
     };
   }
@@ -274,10 +278,14 @@ export class Receiver {
   private async askResume(state: Incoming): Promise<void> {
     state.lastAskAt = Date.now();
     state.lastChunkAt = Date.now();
+    state.lastResumeAt = Date.now();
     const pieces = this.have(state).pieces();
     const first = pieces[0] ?? [];
     // More than 256 ranges: the rest are sent as NACK-free "have"s are implied by the first piece only; ask again later.
-    await this.book.send(state.record, filesResume, { id: state.record.id, have: first, hashes: state.hashes === null });
+    const resume = { id: state.record.id, have: first, hashes: state.hashes === null };
+    // Durable when the queue can take it; a disk still full refuses that row, and then the resume
+    // goes within this session (without it the sender stays held while this side waits for blocks).
+    await this.book.send(state.record, filesResume, resume).catch(() => this.book.send(state.record, filesResume, resume, undefined, true));
   }
 
   async onHashes(event: InboundEvent, header: FilesHashesHeader, payload: Uint8Array): Promise<void> {
@@ -480,9 +488,6 @@ export class Receiver {
     if (record.state === 'cancelled' || record.state === 'complete' || record.state === 'failed' || record.paused === header.paused) return;
     record.paused = header.paused;
     await this.book.save(record);
-    // A reader waiting for a block that will not come now hears why (see waitFor).
-    const state = this.live.get(record.id);
-    if (header.paused && state) this.wakeAll(state);
   }
 
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
@@ -565,37 +570,53 @@ export class Receiver {
     }
   }
 
-  /** Every second: ask again for what a stalled transfer lacks; retry one held by a full disk. */
+  /**
+   * Every second: ask again for what a stalled transfer lacks; retry one held by a full disk. One
+   * transfer's failure (a send refused) does not stop the others' turn.
+   */
   async tick(): Promise<void> {
+    const failures: Error[] = [];
+    for (const state of this.live.values()) await this.tickOne(state).catch((error: Error) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  }
+
+  private async tickOne(state: Incoming): Promise<void> {
     const now = Date.now();
-    for (const state of this.live.values()) {
-      const record = state.record;
-      if (!record.peer || !this.ctx.sessions.get(record.peer)) continue;
-      if (record.state === 'held' && now - state.lastAskAt > DISK_RETRY_MS) {
-        record.state = 'active';
-        record.error = null;
-        // A disk still full refuses the row too (kept due, book.flushDirty); try the blocks anyway.
-        await this.book.save(record).catch(() => undefined);
+    const record = state.record;
+    if (!record.peer || !this.ctx.sessions.get(record.peer)) return;
+    if (record.state === 'held' && now - state.lastAskAt > DISK_RETRY_MS) {
+      const error = record.error;
+      record.state = 'active';
+      record.error = null;
+      // A disk still full refuses the row too (kept due, book.flushDirty); try the blocks anyway.
+      await this.book.save(record).catch(() => undefined);
+      try {
         await this.askResume(state);
-        continue;
+      } catch (failure) {
+        // Not even within the session: still held, and the next retry tries again.
+        record.state = 'held';
+        record.error = error;
+        throw failure;
       }
-      if (record.state !== 'active' || now - state.lastChunkAt < STALL_MS || now - state.lastAskAt < STALL_MS) continue;
-      if (!state.hashes) {
-        await this.askResume(state);
-        continue;
-      }
-      const have = this.have(state);
-      const missing = BlockSet.missing(state.n, have).pieces()[0];
-      state.lastAskAt = now;
-      for (const [a, b] of have.toArray()) state.dropped.removeRange(a, b);
-      // Urgent NACKs carry at most MAX_URGENT_BLOCKS each (what a sender honours); what is left waits for the next stall.
-      for (let k = 0; k < MAX_DROPPED_NACKS_PER_STALL && !state.dropped.isEmpty; k++) {
-        const ranges = state.dropped.head(MAX_URGENT_BLOCKS);
-        for (const [a, b] of ranges) state.dropped.removeRange(a, b);
-        await this.book.send(record, filesNack, { id: record.id, ranges, urgent: true }, undefined, true);
-      }
-      if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false }, undefined, true);
+      return;
     }
+    if (record.state !== 'active' || now - state.lastChunkAt < STALL_MS || now - state.lastAskAt < STALL_MS) return;
+    if (!state.hashes || now - state.lastResumeAt > RESUME_AGAIN_MS) {
+      // A resume says everything this side has, and takes a sender out of a hold it missed the end of.
+      await this.askResume(state);
+      return;
+    }
+    const have = this.have(state);
+    const missing = BlockSet.missing(state.n, have).pieces()[0];
+    state.lastAskAt = now;
+    for (const [a, b] of have.toArray()) state.dropped.removeRange(a, b);
+    // Urgent NACKs carry at most MAX_URGENT_BLOCKS each (what a sender honours); what is left waits for the next stall.
+    for (let k = 0; k < MAX_DROPPED_NACKS_PER_STALL && !state.dropped.isEmpty; k++) {
+      const ranges = state.dropped.head(MAX_URGENT_BLOCKS);
+      for (const [a, b] of ranges) state.dropped.removeRange(a, b);
+      await this.book.send(record, filesNack, { id: record.id, ranges, urgent: true }, undefined, true);
+    }
+    if (missing && missing.length > 0) await this.book.send(record, filesNack, { id: record.id, ranges: missing, urgent: false }, undefined, true);
   }
 
   /**
@@ -634,10 +655,13 @@ export class Receiver {
   private async waitFor(state: Incoming, i: number): Promise<void> {
     const record = state.record;
     if (record.state !== 'active') throw filesErrors.create('BAD_STATE', record.error ?? 'The transfer is not moving');
-    // A paused sender sends nothing, not even what a seek asks for: say so now, not after the wait.
-    if (record.paused) throw filesErrors.create('BAD_STATE', 'The friend paused this transfer: these bytes come once they go on');
     const arrived = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time')), READ_WAIT_MS);
+      // A seek while the friend has paused waits too: they may go on within the wait (the seek's
+      // bytes then come first). If not, the answer says why nothing came.
+      const timer = setTimeout(
+        () => reject(record.paused ? filesErrors.create('BAD_STATE', 'The friend paused this transfer: these bytes come once they go on') : new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time')),
+        READ_WAIT_MS,
+      );
       const list = state.waiters.get(i) ?? [];
       list.push(() => (clearTimeout(timer), resolve()));
       state.waiters.set(i, list);

@@ -1,14 +1,19 @@
 /**
  * A disk that fills up mid-transfer: the receiver's data dir is a small tmpfs. The transfer is
  * held with a clear message on both sides, nothing already written is lost, and once there is
- * room (the tmpfs grows) it continues by itself and completes with the offered root.
+ * room (the tmpfs grows) it continues by itself in the same session and completes with the
+ * offered root, even though Bob's first resume after the hold is refused at the send, as a disk
+ * still full refuses the row of a durable event (support/refused-resume-receiver.ts).
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { eventually, type TestHost } from '@kith/sdk/testing';
 import { needs } from '../../../test/support/needs.js';
 import { mountSmallDisk, type SmallDisk } from '../../../test/support/small-disk.js';
 import { download, expectedRoot, randomFile, sendFile, startFilesPair, transferOn, waitState, type FilesPair } from './support/files-net.js';
+
+const REFUSED_RESUME_RECEIVER = fileURLToPath(new URL('./support/refused-resume-receiver.ts', import.meta.url));
 
 describe('files: a full disk holds the transfer and loses nothing', function () {
   this.timeout(300_000);
@@ -20,7 +25,7 @@ describe('files: a full disk holds the transfer and loses nothing', function () 
 
   before(async () => {
     disk = mountSmallDisk('kith-files-full', 24);
-    pair = await startFilesPair({ bob: { dataDir: path.join(disk.dir, 'bob') } });
+    pair = await startFilesPair({ bob: { dataDir: path.join(disk.dir, 'bob'), builtinEntries: { files: REFUSED_RESUME_RECEIVER } } });
     ({ alice, bob } = pair);
   });
   after(async () => {
