@@ -34,6 +34,7 @@ export function filesExtension(options: FilesOptions = {}) {
       const receiver = new Receiver(book);
       const uploads = new Uploads(book, options.uploadIdleMs ?? UPLOAD_IDLE_MS);
       await receiver.restore();
+      await uploads.restore();
 
       ctx.subscriptions.push(
         handle(ctx, filesOffer, (e, h) => receiver.onOffer(e, h)),

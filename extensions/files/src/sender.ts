@@ -108,14 +108,15 @@ export class Sender {
     if (record.state === 'cancelled') return void (await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' }));
     if (record.state === 'complete' || record.state === 'failed') return;
     const out = this.outgoing(record);
-    const missing = BlockSet.missing(blockCount(record.size, record.bs), BlockSet.of(header.have));
+    const has = BlockSet.of(header.have);
+    const missing = BlockSet.missing(blockCount(record.size, record.bs), has);
+    // Kept with the record, so the row after a restart shows this rather than 0 % until the next resume.
+    record.shownDone = Math.min(record.size, has.size * record.bs);
     out.toSend = BlockSet.of(this.granted(record, out, this.unsent(out, missing.toArray())));
     if (header.hashes && !out.hashesWanted) out.hashesWanted = this.mayResendHashes(record, out);
-    if (record.state !== 'active' || record.error !== null) {
-      record.state = 'active';
-      record.error = null;
-      await this.book.save(record);
-    } else this.book.emit(record, true); // the friend said what it has: the page's progress (e.g. after a restart) changes
+    record.state = 'active';
+    record.error = null;
+    await this.book.save(record); // the friend said what it has: the page's progress (e.g. after a restart) changes
     this.pump(record);
   }
 

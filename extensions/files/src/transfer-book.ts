@@ -75,6 +75,9 @@ export class TransferBook {
       const record = this.records.get(id);
       this.dirty.delete(id);
       if (!record) continue;
+      // The sender's progress goes with its counters, for the row after a restart (shownDone).
+      const progress = this.progress.get(id);
+      if (record.direction === 'out' && progress) record.shownDone = Math.min(record.size, progress());
       // A refused write (a full disk) stays due: the next flush tries again.
       await this.store.save(record).catch((error: unknown) => {
         this.dirty.add(id);
@@ -90,7 +93,7 @@ export class TransferBook {
   }
 
   json(record: TransferRecord): TransferJson {
-    const done = record.state === 'complete' ? record.size : Math.min(record.size, this.progress.get(record.id)?.() ?? 0);
+    const done = record.state === 'complete' ? record.size : Math.min(record.size, this.progress.get(record.id)?.() ?? record.shownDone ?? 0);
     return {
       transfer_id: record.id,
       direction: record.direction,

@@ -62,6 +62,11 @@ export interface TransferRecord {
   runs: Run[];
   /** Block payload bytes sent (out) or received (in), across sessions and restarts (saved every few seconds). */
   payloadBytes: number;
+  /**
+   * Sender side: the progress last saved (what the friend said it had at its last resume, then
+   * what went since), shown after a restart until the friend's next resume; absent in older records.
+   */
+  shownDone?: number;
   completedAt: number | null;
 }
 

@@ -26,6 +26,8 @@ export const MAX_OPEN_UPLOADS = 256;
  * retries a failed chunk within seconds.
  */
 export const UPLOAD_IDLE_MS = 60 * 60_000;
+/** A one-shot body goes to the chunk path in views this large (a blob append takes at most 16 MiB a piece). */
+const ONE_SHOT_PIECE_BYTES = 1024 * 1024;
 
 export interface UploadRecord extends TransferRecord {
   /** Chunks uploaded so far (the next `idx`). */
@@ -158,11 +160,21 @@ export class Uploads {
   async oneShot(peer: PeerKey | null, file: { name: unknown; mime?: unknown }, bytes: Uint8Array): Promise<UploadRecord> {
     const record = await this.begin(peer, { ...file, size: bytes.length });
     try {
-      await this.chunk(record, { idx: 0 }, (async function* () { if (bytes.length > 0) yield bytes; })());
+      await this.chunk(record, { idx: 0 }, piecesOf(bytes));
       return await this.commit(record);
     } catch (error) {
-      await this.abort(record);
+      // The client hears the error; the row says the same rather than a cancel nobody made.
+      await this.end(record, 'failed', `The file could not be stored: ${(error as Error).message}`);
       throw error;
+    }
+  }
+
+  /** After a start: an unfinished upload's progress is what its sealed copy holds (a client goes on from there). */
+  async restore(): Promise<void> {
+    for (const record of this.book.records.values()) {
+      if (record.state !== 'uploading' || !record.vault) continue;
+      const size = await this.ctx.blobs.size(record.vault).catch(() => 0);
+      this.book.progress.set(record.id, () => size);
     }
   }
 
@@ -226,4 +238,9 @@ export class Uploads {
     this.hashers.set(record.id, hasher);
     return hasher;
   }
+}
+
+/** A body taken whole, as a stream of views of at most 1 MiB (the size of a streamed upload's pieces). */
+async function* piecesOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += ONE_SHOT_PIECE_BYTES) yield bytes.subarray(at, Math.min(bytes.length, at + ONE_SHOT_PIECE_BYTES));
 }
