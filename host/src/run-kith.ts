@@ -86,6 +86,15 @@ export async function runKith(argv: readonly string[], options: KithProgramOptio
       );
       process.exit(1);
     }
+    if (code && where?.startsWith(config.dataDir)) {
+      // Something in the data folder is not what Kith keeps there (a folder where a file was, a
+      // file it may not read): say which, without a stack, and change nothing.
+      process.stderr.write(
+        `Kith cannot use ${where} (${(error as Error).message}). It left it as it is: make it the file Kith keeps there ` +
+          `(one it may read and write), or move it out of ${config.dataDir}, then start again.\n`,
+      );
+      process.exit(1);
+    }
     throw error;
   }
   process.stdout.write(`Kith is running at ${host.url}\n`);

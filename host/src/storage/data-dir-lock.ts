@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { KithError } from '@kith/sdk';
@@ -20,6 +21,21 @@ export interface DataDirLock {
  * itself stays readable by other programs (tools, backups) as WAL allows.
  */
 export function lockDataDir(dataDir: string, nativeBinding?: unknown): DataDirLock {
+  try {
+    return takeLock(dataDir, nativeBinding);
+  } catch (error) {
+    // A lock file that is no SQLite file any more (damaged on disk) holds nothing of value: a
+    // running Kith would hold its lock (SQLITE_BUSY, above), so nobody uses it. Start it afresh
+    // rather than report a damaged database the user might move aside.
+    if (!DAMAGED_CODES.has((error as { code?: string }).code ?? '')) throw error;
+    fs.rmSync(path.join(dataDir, LOCK_FILE), { force: true });
+    return takeLock(dataDir, nativeBinding);
+  }
+}
+
+const DAMAGED_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function takeLock(dataDir: string, nativeBinding?: unknown): DataDirLock {
   const file = path.join(dataDir, LOCK_FILE);
   privateFile(file);
   const db = new Sqlite(file, { timeout: 0, ...(nativeBinding ? { nativeBinding: nativeBinding as string } : {}) });

@@ -62,6 +62,21 @@ describe('storage: a damaged database', function () {
     expect(fs.readFileSync(file).equals(damaged), 'the damaged file is untouched').to.equal(true);
   });
 
+  it('stops the program with a sentence naming the path when the database is a folder, no stack trace', () => {
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, KITH_DATA: dir, KITH_PORT: '0', KITH_NO_BROWSER: '1', KITH_LAN_PORT: 'off', KITH_LOG: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr).to.contain(`Kith cannot use ${file} (EISDIR`).and.to.contain('It left it as it is');
+    expect(run.stderr).not.to.match(/^\s+at /m);
+    expect(fs.statSync(file).isDirectory()).to.equal(true);
+  });
+
   it('answers a request that meets the damage with a 500 that says the database is damaged', () => {
     const sqlite = new Sqlite(file, { readonly: true });
     let thrown: unknown;

@@ -23,6 +23,19 @@ describe('storage: one Kith per data dir', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it('starts a damaged lock file afresh (it holds nothing), keeps the database, and still refuses a second opening', async () => {
+    const first = await openDatabase(dir);
+    first.sqlite.exec('CREATE TABLE probe (n INTEGER); INSERT INTO probe VALUES (7)');
+    await first.close();
+    const database = fs.readFileSync(path.join(dir, 'kith.sqlite'));
+    fs.writeFileSync(path.join(dir, 'kith.lock'), Buffer.alloc(8192, 0x5a));
+    const again = await openDatabase(dir);
+    expect(again.sqlite.prepare('SELECT n FROM probe').pluck().get()).to.equal(7);
+    expect((await refusal(openDatabase(dir)))?.code).to.equal('KITH_ERR_CONFLICT');
+    await again.close();
+    expect(fs.readFileSync(path.join(dir, 'kith.sqlite')).subarray(0, 100).equals(database.subarray(0, 100))).to.equal(true);
+  });
+
   it('refuses a second opening while the first is open, lets other programs read, and opens again after close', async () => {
     const first = await openDatabase(dir);
     first.sqlite.exec('CREATE TABLE probe (n INTEGER); INSERT INTO probe VALUES (7)');
