@@ -17,7 +17,12 @@ export type HeaderCheck<H> =
 export interface KindCodec<H extends object> {
   /** The kind name, `<area>.<event>`, as listed in the manifest `kinds`. */
   readonly name: string;
-  /** The header to hand to `ctx.sessions.send`: a plain copy of `header` with the keys of `H` only. */
+  /**
+   * The header to hand to `ctx.sessions.send`: `header` run through the kind's own check, as the
+   * friend's `decode` will run it, so what goes is what the check returns (a check that builds a
+   * fresh object, as the examples do, drops keys `H` does not name), without `undefined` fields.
+   * Throws `TypeError` for a header the check refuses: the friend would refuse it as malformed.
+   */
   encode(header: H): EventHeader;
   /** The typed header of an inbound event, or null when a peer sent something malformed. Never throws. */
   decode(header: EventHeader): H | null;
@@ -34,10 +39,14 @@ export function defineKind<H extends object>(name: string, check: HeaderCheck<H>
   return Object.freeze({
     name,
     encode(header: H): EventHeader {
-      // A copy without undefined optional fields: CBOR would otherwise carry them as `undefined`.
-      const plain: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(header)) if (value !== undefined) plain[key] = value;
-      return plain;
+      let checked: H | null = null;
+      try {
+        checked = parse(withoutUndefined(header as object));
+      } catch {
+        checked = null;
+      }
+      if (checked === null || typeof checked !== 'object') throw new TypeError(`The header does not pass the check of kind "${name}": the friend would refuse it as malformed`);
+      return withoutUndefined(checked);
     },
     decode(header: EventHeader): H | null {
       try {
@@ -47,6 +56,13 @@ export function defineKind<H extends object>(name: string, check: HeaderCheck<H>
       }
     },
   });
+}
+
+/** A plain copy without undefined optional fields: CBOR would otherwise carry them as `undefined`. */
+function withoutUndefined(header: object): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(header)) if (value !== undefined) plain[key] = value;
+  return plain;
 }
 
 function toParser<H>(check: HeaderCheck<H>): (header: EventHeader) => H | null {

@@ -16,6 +16,21 @@ describe('defineKind', () => {
     expect(Object.isFrozen(wave)).to.equal(true);
   });
 
+  it('encodes through the check: keys the header type does not name stay home, and a header the friend would refuse throws', () => {
+    const wave = defineKind<WaveHeader>('hello.wave', checkWave);
+    // A spread database row: only what the check returns goes on the wire.
+    const row = { text: 'hi', loud: false, rowId: 7, secretNote: 'not for the friend' };
+    expect(wave.encode(row as WaveHeader)).to.deep.equal({ text: 'hi', loud: false });
+    expect(() => wave.encode({ text: 5 } as never)).to.throw(TypeError, /does not pass the check of kind "hello.wave"/);
+    const throwing = defineKind<WaveHeader>('hello.wave', () => {
+      throw new Error('bad');
+    });
+    expect(() => throwing.encode({ text: 'hi' })).to.throw(TypeError);
+    const schema = defineKind<WaveHeader>('hello.wave', z.object({ text: z.string().max(10), loud: z.boolean().optional() }));
+    expect(schema.encode({ text: 'hi', extra: 1 } as WaveHeader)).to.deep.equal({ text: 'hi' });
+    expect(() => schema.encode({ text: 'x'.repeat(11) })).to.throw(TypeError);
+  });
+
   it('decodes a malformed header to null, also when the check throws', () => {
     const wave = defineKind<WaveHeader>('hello.wave', checkWave);
     expect(wave.decode({ text: 5 })).to.equal(null);

@@ -8,9 +8,43 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { TestRequestError, resolveProgram, startTestHost, type TestHost } from '@kith/sdk/testing';
+import { TestRequestError, installExtension, resolveProgram, startTestHost, startTestNetwork, type TestHost } from '@kith/sdk/testing';
+import { buildInstallableHello } from '../examples/hello/test/support/build-installable.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('sdk/testing: installing an extension folder', () => {
+  it('warns of a dependency not found from the folder (an unbundled copy would fault at activation), and copies one that is', () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-kit-install-'));
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warned.push(args.join(' '));
+    try {
+      const folder = path.join(scratch, 'lonely');
+      fs.mkdirSync(folder);
+      fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'lonely', version: '1.0.0', dependencies: { 'kith-no-such-package': '^1.0.0' }, kith: { main: 'main.js' } }));
+      // A bundled entry imports none of its dependencies: nothing to say.
+      fs.writeFileSync(path.join(folder, 'main.js'), 'export function activate() {}\n');
+      installExtension(folder, path.join(scratch, 'bundled', 'extensions'));
+      expect(warned).to.deep.equal([]);
+      fs.writeFileSync(path.join(folder, 'main.js'), "import { KithError } from 'kith-no-such-package';\nexport function activate() {}\n");
+      installExtension(folder, path.join(scratch, 'data', 'extensions'));
+      expect(warned.join('\n')).to.contain('dependency "kith-no-such-package" is not found from there');
+      // Found where Node finds it: from a folder inside a project that has it installed.
+      warned.length = 0;
+      const inside = path.join(scratch, 'project', 'lonely');
+      fs.mkdirSync(path.join(scratch, 'project', 'node_modules', 'kith-no-such-package'), { recursive: true });
+      fs.writeFileSync(path.join(scratch, 'project', 'node_modules', 'kith-no-such-package', 'package.json'), JSON.stringify({ name: 'kith-no-such-package', version: '1.0.0' }));
+      fs.cpSync(folder, inside, { recursive: true });
+      const installed = installExtension(inside, path.join(scratch, 'data2', 'extensions'));
+      expect(fs.existsSync(path.join(installed, 'node_modules', 'kith-no-such-package', 'package.json'))).to.equal(true);
+      expect(warned).to.deep.equal([]);
+    } finally {
+      console.warn = warn;
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('sdk/testing: the program it starts', () => {
   const saved = { command: process.env.KITH_HOST_COMMAND, cwd: process.env.KITH_HOST_CWD };
@@ -95,6 +129,16 @@ describe('sdk/testing: requests to a real host', function () {
     expect(t.persona).to.equal(persona);
   });
 
+  it('stop() quits the program and keeps its data; restart() brings it back unlocked', async () => {
+    const persona = t.persona!;
+    await t.stop();
+    expect(programsOn(t.dataDir), 'left alive after stop()').to.deep.equal([]);
+    expect(await t.call('GET', '/personas').then(() => 'answered', (e: Error) => e.message)).to.contain('stopped');
+    await t.restart();
+    expect((await t.call('GET', '/sessions')).status).to.equal(200);
+    expect(t.persona).to.equal(persona);
+  });
+
   it('keeps persona after lock(), so unlock(host.persona!) works; a restart while locked stays locked', async () => {
     const persona = t.persona!;
     await t.lock();
@@ -103,6 +147,32 @@ describe('sdk/testing: requests to a real host', function () {
     expect((await t.call('GET', '/sessions')).status, 'still locked after the restart').to.equal(423);
     await t.unlock(t.persona!);
     expect((await t.call('GET', '/sessions')).status).to.equal(200);
+  });
+
+  it('records page events after lock() and unlock() (locking closes the page socket; the kit connects again)', async () => {
+    await t.lock();
+    await t.unlock(t.persona!);
+    const body = `after the unlock ${Date.now()}`;
+    const seen = t.events.next<{ message?: { body?: string } }>('chat:message', (m) => m.message?.body === body, 15_000);
+    await t.request('POST', '/self/messages', { body });
+    expect((await seen).message!.body).to.equal(body);
+  });
+});
+
+describe('sdk/testing: a network with options per host', function () {
+  this.timeout(120_000);
+
+  it('installs an extension only on the host perHost gives it to (a tampered copy on one side)', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-kit-perhost-'));
+    const net = await startTestNetwork({ hosts: 2, perHost: [{ extensions: [buildInstallableHello(work)] }] });
+    try {
+      const ids = async (host: TestHost) => (await host.request<{ extensions: Array<{ id: string }> }>('GET', '/extensions')).extensions.map((e) => e.id);
+      expect(await ids(net.hosts[0]!)).to.include('hello');
+      expect(await ids(net.hosts[1]!)).to.not.include('hello');
+    } finally {
+      await net.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 

@@ -28,7 +28,8 @@ export interface SendTamper {
  * forge, replay, reflect or corrupt exactly what the wire would carry, against a real receiver,
  * without a test hook in the shipped code. The module it returns is the entry a test host loads
  * instead of the real one: `TestHostOptions.builtinEntries` for a built-in, or the `main` of an
- * installed test copy for a third-party extension. The tamperer runs in the host process.
+ * installed test copy for a third-party extension. The tamperer runs where the extension runs:
+ * in the host process for a built-in, in the extension's own process for a third-party one.
  */
 export function tamperedExtension(extension: ExtensionModule, tamper: SendTamper): ExtensionModule {
   return {

@@ -84,7 +84,7 @@ export interface TestHost {
   readonly secret: string;
   /** The persona the kit last created or unlocked, if any; still set after {@link lock}. */
   readonly persona: TestPersona | undefined;
-  /** Everything the page socket received, across restarts. */
+  /** Everything the page socket received, across restarts and lock/unlock (the kit connects again after each). */
   readonly events: UiEventStream;
   /** Connect another page (its own socket) to open page channels on; closed with the host. */
   openPage(): Promise<TestPage>;
@@ -100,8 +100,17 @@ export interface TestHost {
   unlock(persona: TestPersona): Promise<void>;
   /** Lock Kith: every extension is deactivated. */
   lock(): Promise<void>;
-  /** Stop the program and start it again on the same data dir; the active persona is unlocked again (unless the kit locked it). */
+  /**
+   * Stop the program and start it again on the same data dir (also after {@link stop} or
+   * {@link crash}); the active persona is unlocked again (unless the kit locked it).
+   */
   restart(): Promise<void>;
+  /**
+   * Stop the program the way a user quits Kith, keeping its data dir: it closes its sessions, so
+   * friends see it go at once (after {@link crash} they notice only at the idle timeout, 20 s).
+   * {@link restart} starts it again; requests meanwhile reject with "<name> is stopped".
+   */
+  stop(): Promise<void>;
   /**
    * Kill the program and every process it started with SIGKILL (`kill -9`, a crash, a power cut):
    * nothing is flushed or closed. {@link restart} starts it again on the same data dir.
@@ -124,7 +133,13 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const pageDir = path.join(dataDir, '.test-page');
   fs.mkdirSync(pageDir, { recursive: true });
   fs.writeFileSync(path.join(pageDir, 'index.html'), STUB_PAGE);
-  for (const folder of options.extensions ?? []) installExtension(folder, path.join(dataDir, 'extensions'));
+  try {
+    for (const folder of options.extensions ?? []) installExtension(folder, path.join(dataDir, 'extensions'));
+  } catch (error) {
+    // (A folder without package.json, say.) Nothing of this host is left behind.
+    fs.rmSync(ownDir ? dataDir : pageDir, { recursive: true, force: true });
+    throw error;
+  }
   const env = {
     KITH_PORT: '0',
     KITH_DATA: dataDir,
@@ -186,6 +201,8 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     await request('POST', '/identity/unlock', { slug: p.slug, passphrase: p.passphrase, set_active: true });
     persona = p;
     unlocked = true;
+    // Locking closed the page socket (as it does the page's): connect again, as a page does.
+    if (running && !events.connected) await events.attach(url, secret);
     await settled();
   };
 
@@ -246,6 +263,12 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       running = undefined;
       await boot();
       if (persona && unlocked) await unlock(persona);
+    },
+    async stop() {
+      closePages();
+      events.detach();
+      await running?.stop();
+      running = undefined;
     },
     async crash() {
       closePages();

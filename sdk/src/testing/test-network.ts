@@ -29,6 +29,11 @@ export interface TestNetworkOptions extends Omit<TestHostOptions, 'name' | 'data
   readonly names?: readonly string[];
   /** Create and unlock a persona on every host. Default: true. */
   readonly personas?: boolean;
+  /**
+   * Options for one host, over the shared ones, by position: `perHost: [{ extensions: [tampered] }]`
+   * gives Alice a hostile test copy while Bob runs the real extension.
+   */
+  readonly perHost?: ReadonlyArray<Partial<Omit<TestHostOptions, 'name'>> | undefined>;
 }
 
 /** Hosts on one machine with a rendezvous between them, and the steps that link them. */
@@ -61,7 +66,7 @@ export async function startTestNetwork(options: TestNetworkOptions): Promise<Tes
   };
   try {
     const names = Array.from({ length: options.hosts }, (_, i) => options.names?.[i] ?? NAMES[i] ?? `Host${i + 1}`);
-    const started = await Promise.allSettled(names.map((name) => startTestHost({ ...options, name })));
+    const started = await Promise.allSettled(names.map((name, i) => startTestHost({ ...options, ...options.perHost?.[i], name })));
     for (const result of started) if (result.status === 'fulfilled') hosts.push(result.value);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -68,6 +68,11 @@ export class UiEventRecorder implements UiEventStream {
     this.#socket = socket;
   }
 
+  /** Whether the page socket is open (locking closes it from the host's side). */
+  get connected(): boolean {
+    return this.#socket?.connected === true;
+  }
+
   detach(): void {
     this.#socket?.close();
     this.#socket = undefined;
