@@ -24,6 +24,16 @@ function damagePages(file: string): Buffer {
   return bytes;
 }
 
+/** Run the program on `dataDir` until it stops (it should, at once). */
+function startKith(dataDir: string) {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, KITH_DATA: dataDir, KITH_PORT: '0', KITH_NO_BROWSER: '1', KITH_LAN_PORT: 'off', KITH_LOG: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
 /**
  * A database whose header is fine but whose pages are damaged: the start says so in a sentence
  * (not "a migration failed" and a stack), leaves the file as it was, and a damage found later,
@@ -50,12 +60,7 @@ describe('storage: a damaged database', function () {
   });
 
   it('stops the program with a sentence naming the file, no stack trace', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host/src/main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, KITH_DATA: dir, KITH_PORT: '0', KITH_NO_BROWSER: '1', KITH_LAN_PORT: 'off', KITH_LOG: 'silent' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = startKith(dir);
     expect(run.status, run.stderr).to.equal(1);
     expect(run.stderr).to.contain(`The database ${file} is damaged`).and.to.contain('Kith left it as it is');
     expect(run.stderr).not.to.match(/^\s+at /m);
@@ -65,12 +70,7 @@ describe('storage: a damaged database', function () {
   it('stops the program with a sentence naming the path when the database is a folder, no stack trace', () => {
     fs.rmSync(file);
     fs.mkdirSync(file);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'host/src/main.ts')], {
-      cwd: ROOT,
-      env: { ...process.env, KITH_DATA: dir, KITH_PORT: '0', KITH_NO_BROWSER: '1', KITH_LAN_PORT: 'off', KITH_LOG: 'silent' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = startKith(dir);
     expect(run.status, run.stderr).to.equal(1);
     expect(run.stderr).to.contain(`Kith cannot use ${file} (EISDIR`).and.to.contain('It left it as it is');
     expect(run.stderr).not.to.match(/^\s+at /m);
