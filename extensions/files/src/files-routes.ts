@@ -118,7 +118,7 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
         size: record.size,
         contentType,
         etag: `"${record.id}"`,
-        read: (offset, length) => (record.direction === 'in' ? receiver.read(record, offset, length) : ctx.blobs.readStream(vault!, { offset, length })),
+        read: (offset, length) => noteDamage(book, record, record.direction === 'in' ? receiver.read(record, offset, length) : ctx.blobs.readStream(vault!, { offset, length })),
       });
     }),
 
@@ -190,4 +190,20 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
       return book.json(record);
     }),
   );
+}
+
+/**
+ * `bytes`, and if they meet a sealed chunk changed on disk, the row says so: an answer already
+ * under way can only be cut, and a row that still says "complete" would hide why a save came short.
+ */
+async function* noteDamage(book: TransferBook, record: TransferRecord, bytes: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* bytes;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'KITH_ERR_BLOB_CORRUPT' && record.error === null) {
+      record.error = 'Part of this file is damaged on disk (Kith left it as it is): reading stops there. Have it sent again to get it whole';
+      await book.save(record).catch(() => undefined);
+    }
+    throw error;
+  }
 }
