@@ -283,7 +283,7 @@ describe('browser: extension contributions', function () {
     await page.frameLocator('iframe[data-kith-view="ringer/ringer.banner"]').locator('[data-part="banner"]').waitFor();
     expect((await banner.boundingBox())!.width).to.be.above(50).and.below(400);
     await action.click();
-    await page.waitForURL('**/ring/self');
+    await page.waitForURL('**/ringer/self');
     await viewFrame(page, 'ringer').locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
     await snap(page, 'extensions-08-action-page');
     expect(errors).to.deep.equal([]);

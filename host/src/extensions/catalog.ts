@@ -3,7 +3,7 @@ import { KithError } from '@kith/sdk';
 import type { DiscoveredExtension } from './discovery.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { slotWarnings, validatePackage } from './manifest-schema.js';
-import { idClashProblem, routeClashProblems, routeShapeProblems } from './route-rules.js';
+import { idClashProblem, pageRouteProblems, routeClashProblems, routeShapeProblems } from './route-rules.js';
 
 /**
  * Turn discovered folders into records, checked against each other and the host: manifest
@@ -98,11 +98,12 @@ export function routesUnmountable(record: ExtensionRecord): boolean {
   return error?.code === 'KITH_ERR_DUPLICATE' || error?.details?.[ROUTES_REFUSED] === true;
 }
 
-/** Refuse catch-alls and third-party routes outside the extension's own name (route-rules.ts). */
+/** Refuse catch-alls and third-party API and page routes outside the extension's own name (route-rules.ts). */
 function checkRouteShapes(records: readonly ExtensionRecord[]): void {
   for (const r of records) {
     if (!r.manifest || r.installError) continue;
-    refuseRoutes(r, routeShapeProblems(r.id, r.builtin, r.manifest.contributes?.routes ?? []));
+    const contributes = r.manifest.contributes ?? {};
+    refuseRoutes(r, [...routeShapeProblems(r.id, r.builtin, contributes.routes ?? []), ...pageRouteProblems(r.id, r.builtin, contributes)]);
   }
 }
 

@@ -71,6 +71,30 @@ export function routeShapeProblems(id: string, builtin: boolean, routes: readonl
 }
 
 /**
+ * Problems with a third-party extension's page routes (its nav entries and peer actions): each
+ * lives at its own name, `<id>` or `<id>/…`, as its API routes do. The shell shows the first
+ * extension whose page route matches the URL, so a route of parameters only (`:anything`) or
+ * under another extension's name would show this extension's view where the user opened the
+ * other's page (with the other's tab highlighted). Built-ins keep their names (`call/:peer`, `media`).
+ */
+export function pageRouteProblems(
+  id: string,
+  builtin: boolean,
+  pages: { readonly nav?: ReadonlyArray<{ readonly route: string }>; readonly peerActions?: ReadonlyArray<{ readonly route: string }> },
+): string[] {
+  if (builtin) return [];
+  const problems: string[] = [];
+  for (const field of ['nav', 'peerActions'] as const) {
+    (pages[field] ?? []).forEach(({ route }, i) => {
+      if (route.split('/')[0] !== id) {
+        problems.push(`kith.contributes.${field}.${i}.route: "${route}" is outside the extension's own pages: third-party pages live at ${id} or ${id}/…`);
+      }
+    });
+  }
+  return problems;
+}
+
+/**
  * Why a third-party extension may not have the id `id`, or undefined. A view of it may call
  * `/api/<id>/…` and the page's events `<id>:<name>` are its own, so `ext` (every third-party
  * prefix), a first segment of the host's or a built-in's routes (`sessions`, `extensions`, …) and

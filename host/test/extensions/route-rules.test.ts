@@ -94,6 +94,31 @@ describe('extensions: route rules (prefix, catch-alls, shadowing)', () => {
     expect(errorOf(buildCatalog([...builtins, ext('sessionsx', []), ext('pairs', [])], '1.0.0', HOST), 'pairs')).to.equal(undefined);
   });
 
+  it('refuses a third-party page route outside its own name (a route of parameters only took other extensions\' pages); built-ins keep theirs', () => {
+    const paged = (id: string, nav: string[], actions: string[] = [], builtin = false): DiscoveredExtension => {
+      const base = ext(id, [], builtin);
+      const contributes = {
+        nav: nav.map((route, i) => ({ id: `${id}.n${i}`, label: 'Page', icon: 'ballot', route, view: `${id}.page` })),
+        peerActions: actions.map((route, i) => ({ id: `${id}.a${i}`, label: 'Act', icon: 'call', route })),
+        views: [{ id: `${id}.page`, slot: 'page', title: 'Page', element: `${id}-page` }],
+        uiModule: 'ui.js',
+      };
+      const packageJson = base.packageJson as { kith: object };
+      return { ...base, packageJson: { ...packageJson, kith: { ...packageJson.kith, contributes } } };
+    };
+    const records = buildCatalog([
+      paged('aaa-hostile', [':anything', 'zzz-victim/:x'], ['other/:peer']),
+      paged('zzz-victim', ['zzz-victim', 'zzz-victim/:peer'], ['zzz-victim/:peer']),
+      paged('calls', ['call/:peer'], ['call/:peer'], true),
+    ], '1.0.0', HOST);
+    const hostile = errorOf(records, 'aaa-hostile');
+    expect(hostile?.code).to.equal('KITH_ERR_MANIFEST_INVALID');
+    expect(hostile?.message).to.contain('kith.contributes.nav.0.route: ":anything" is outside the extension\'s own pages: third-party pages live at aaa-hostile or aaa-hostile/…')
+      .and.to.contain('kith.contributes.nav.1.route: "zzz-victim/:x"').and.to.contain('kith.contributes.peerActions.0.route: "other/:peer"');
+    expect(errorOf(records, 'zzz-victim')).to.equal(undefined);
+    expect(errorOf(records, 'calls')).to.equal(undefined);
+  });
+
   it('overlap: same method and a request both match', () => {
     expect(overlaps('GET /a/:b', 'GET /a/c')).to.equal(true);
     expect(overlaps('GET /a/:b', 'POST /a/c')).to.equal(false);
