@@ -84,6 +84,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       media.providers,
     );
     extensions = createExtensionsArea(kernel, identityArea, providers, options.extensions ?? { builtinDir: DEFAULT_BUILTIN_DIR });
+    const manager = extensions.manager;
+    bus.engine.expectsKind = (kind) => manager.expectsKind(kind);
     areas.push(identityArea, presence, net, bus, media, extensions);
   } catch (error) {
     await database.close();

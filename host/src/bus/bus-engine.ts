@@ -120,6 +120,11 @@ export class BusEngine implements ChannelHost {
   readonly #capabilitiesOfPeers = new EventEmitter<PeerCapabilities>();
   /** Inbound events each extension's handlers refused with `EventRefused` (diagnostics, tests). */
   readonly refusedByHandlers = new Map<string, number>();
+  /**
+   * Whether an extension turned on for the active persona owns `kind`, running or not (set by the
+   * extension area; asked only for an inbound kind no handler takes).
+   */
+  expectsKind: (kind: string) => boolean = () => false;
   #capsRev = 0;
   #capsScheduled = false;
   #personaKey: string | undefined;
@@ -362,7 +367,10 @@ export class BusEngine implements ChannelHost {
     const purpose = kind === 'stream.open' && typeof header.purpose === 'string' ? header.purpose : undefined;
     const registration = this.#handlers.find(channel.peer, streamHex, kind, purpose);
     if (!registration) {
-      if (event.reliable && !event.volatile && performance.now() - this.#activeSince < this.graceMs) return NOT_YET;
+      // Just activated (handlers may still be registering), or owned by an extension that is on
+      // but not running now (restarting after a crash, waiting for a dependency): a durable event
+      // waits for it, as for a locked host, instead of being refused as if it were turned off.
+      if (event.reliable && !event.volatile && (performance.now() - this.#activeSince < this.graceMs || this.expectsKind(kind))) return NOT_YET;
       const refusal = { reason: 'kind-disabled', message: nackMessage('kind-disabled', kind, purpose) };
       if (!event.reliable) this.#nackUnreliable(channel, streamHex, frame.seq, kind, refusal);
       return refusal;

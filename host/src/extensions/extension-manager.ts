@@ -375,6 +375,15 @@ export class ExtensionManager {
     }
   }
 
+  /**
+   * Whether an extension turned on for the active persona owns `kind`, running or not: while it
+   * restarts after a crash or waits for a dependency, the friend's durable events of the kind wait.
+   */
+  expectsKind(kind: string): boolean {
+    if (!this.#persona) return false;
+    return this.#o.records.some((r) => r.installError === undefined && this.#enabled.get(r.id) === true && (r.manifest?.kinds ?? []).includes(kind));
+  }
+
   #dependencyProblem(record: ExtensionRecord): KithError | undefined {
     const dep = Object.keys(record.manifest?.dependencies ?? {}).find((d) => !this.#runs.has(d));
     if (dep === undefined) return undefined;
