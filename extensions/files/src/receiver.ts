@@ -396,7 +396,7 @@ export class Receiver {
     for (const resolve of waiting) resolve();
   }
 
-  /** Every waiting reader looks again (and finds the transfer gone or paused). */
+  /** Every waiting reader looks again (and finds the transfer gone). */
   private wakeAll(state: Incoming): void {
     for (const resolvers of state.waiters.values()) for (const resolve of resolvers) resolve();
     state.waiters.clear();

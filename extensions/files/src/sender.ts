@@ -108,10 +108,7 @@ export class Sender {
     if (record.state === 'cancelled') return void (await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' }));
     if (record.state === 'complete' || record.state === 'failed') return;
     const out = this.outgoing(record);
-    const has = BlockSet.of(header.have);
-    const missing = BlockSet.missing(blockCount(record.size, record.bs), has);
-    // Kept with the record, so the row after a restart shows this rather than 0 % until the next resume.
-    record.shownDone = Math.min(record.size, has.size * record.bs);
+    const missing = BlockSet.missing(blockCount(record.size, record.bs), BlockSet.of(header.have));
     out.toSend = BlockSet.of(this.granted(record, out, this.unsent(out, missing.toArray())));
     if (header.hashes && !out.hashesWanted) out.hashesWanted = this.mayResendHashes(record, out);
     record.state = 'active';

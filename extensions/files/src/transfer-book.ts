@@ -55,7 +55,7 @@ export class TransferBook {
     this.records.set(record.id, record);
     this.dirty.delete(record.id);
     try {
-      await this.store.save(record);
+      await this.store.save(this.withProgress(record));
     } catch (error) {
       this.dirty.add(record.id);
       throw error;
@@ -75,15 +75,19 @@ export class TransferBook {
       const record = this.records.get(id);
       this.dirty.delete(id);
       if (!record) continue;
-      // The sender's progress goes with its counters, for the row after a restart (shownDone).
-      const progress = this.progress.get(id);
-      if (record.direction === 'out' && progress) record.shownDone = Math.min(record.size, progress());
       // A refused write (a full disk) stays due: the next flush tries again.
-      await this.store.save(record).catch((error: unknown) => {
+      await this.store.save(this.withProgress(record)).catch((error: unknown) => {
         this.dirty.add(id);
         throw error;
       });
     }
+  }
+
+  /** A sender's progress is saved with it, for the row after a restart (`shownDone`). */
+  private withProgress(record: TransferRecord): TransferRecord {
+    const progress = this.progress.get(record.id);
+    if (record.direction === 'out' && progress) record.shownDone = Math.min(record.size, progress());
+    return record;
   }
 
   async forget(id: string): Promise<void> {
