@@ -88,6 +88,8 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect(body.listenForSessions.message).to.contain('not available in this host').and.not.contain('own process');
     // Services: plain data crosses (provided in the host's registry), functions are refused.
     expect(body.servicesGet).to.deep.equal({ value: null });
+    // The copy's own keys only: no member of Object's prototype answers as a service.
+    expect(body.servicesInherited).to.deep.equal({ value: ['undefined', 'undefined', 'undefined'] });
     expect(body.servicesProvide).to.deep.equal({ value: 'provided' });
     expect(body.servicesFunction.code).to.equal('KITH_ERR_NOT_AVAILABLE');
     expect(body.servicesFunction.message).to.contain('only plain data');

@@ -182,14 +182,16 @@ function plainDataServices(ownId) {
       try {
         structuredClone(implementation);
       } catch {
-        throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: `ctx.services.provide("${id}"): only plain data crosses from an extension's own process (no functions)` });
+        throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: `ctx.services.provide("${id}"): only plain data crosses from an extension's own process (no functions, symbols or class instances with private state)` });
       }
       return listen('services.provide', [id, implementation]);
     },
     get(ref) {
       const id = idOf(ref);
-      if (typeof id !== 'string') throw rebuild({ code: 'KITH_ERR_BAD_REQUEST', message: 'Name a service with createServiceRef({ id })' });
-      const entry = snapshot('services')[id];
+      if (typeof id !== 'string' || id.length > 128) throw rebuild({ code: 'KITH_ERR_BAD_REQUEST', message: 'Name a service with createServiceRef({ id })' });
+      const services = snapshot('services');
+      // Own keys only: "__proto__" or "constructor" must not answer with Object's own members.
+      const entry = Object.hasOwn(services, id) ? services[id] : undefined;
       if (entry?.error) throw rebuild({ code: 'KITH_ERR_NOT_AVAILABLE', message: entry.error });
       return entry?.value;
     },
