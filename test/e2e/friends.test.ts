@@ -58,6 +58,23 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     expect((await friendOf(alice, bob)).label).to.equal('Robert');
   });
 
+  it("numbers a new friend whose own name looks like a saved friend's (a stranger pairing as 'ROBERT')", async () => {
+    const impostor = await StoppableHost.start('ROBERT');
+    try {
+      const invite = await impostor.host.request('POST', '/pair/invite', { rendezvous_url: rendezvous.url });
+      const [a, i] = await Promise.all([
+        alice.host.request('POST', '/pair/redeem', { token: invite.token }),
+        impostor.host.request('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code: invite.code }),
+      ]);
+      expect(a.friend).to.include({ master_pubkey: impostor.key, label: 'ROBERT (2)' });
+      expect(i.friend.label).to.equal('Alice');
+      expect((await friendOf(alice, bob)).label).to.equal('Robert');
+      await alice.host.request('DELETE', `/friends/${a.friend.id}`);
+    } finally {
+      await impostor.dispose();
+    }
+  });
+
   it('connects just in time when a message waits for a friend with auto-connect off', async () => {
     const bobAtAlice = await friendOf(alice, bob);
     await alice.host.request('POST', `/friends/${bobAtAlice.id}`, { auto_connect: false });

@@ -62,7 +62,9 @@ export function registerPairingRoutes(ctx: ExtensionContext, pairing: PairingSer
     ctx.routes.post('/pair/redeem', async (req) => {
       const body = bodyOf(req.body);
       const invite = decodeInvite(requiredString(body, 'token', 1024));
-      const label = checkOwnLabel(optionalString(body, 'label', 64)) ?? invite.label;
+      // No label typed: the friend is saved under the name their identity card gives (the one the
+      // token carried), numbered if it looks like a saved friend's; a friend saved before keeps theirs.
+      const label = checkOwnLabel(optionalString(body, 'label', 64));
       const timeout = Math.min(optionalInteger(body, 'timeout_ms', 100, MAX_WAIT_MS) ?? DEFAULT_WAIT_MS, invite.expiresAt - Date.now());
       return answer(await pairing.pair(invite.rendezvousUrl, invite.code, label, Math.max(100, timeout)));
     }),

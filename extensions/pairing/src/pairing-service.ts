@@ -5,9 +5,10 @@
  * the friend saved (idempotently) on success. A code whose run gave its one guess away and then
  * failed is spent: it is refused from then on, so retrying cannot hand an attacker more guesses.
  */
-import { KithError, type ExtensionContext, type Friend } from '@kith/sdk';
+import { KithError, type ExtensionContext, type Friend, type FriendCard } from '@kith/sdk';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { distinctLabel } from './distinct-label.js';
 import { chooseNameplate } from './nameplate.js';
 import { generateCode, pairingRoom, roomForNameplate, type PairingCode } from './pairing-code.js';
 import { runPairing } from './pairing-run.js';
@@ -106,7 +107,7 @@ export class PairingService {
       });
       ctx.subscriptions.push(ctx.timers.setTimeout(() => void withdraw(), LINGER_MS));
       const existing = await ctx.friends.get(result.friend.peer);
-      const friend = await ctx.friends.save(existing ? { ...result.friend, label: label ?? existing.label } : result.friend);
+      const friend = await ctx.friends.save(existing ? { ...result.friend, label: label ?? existing.label } : await this.withShownLabel(result.friend, label));
       ctx.diagnostics.trace({ stage: 'pairing', outcome: 'ok', peer: friend.peer, ms: Date.now() - started });
       ctx.events.emit('paired', { master_pubkey: friend.peer, label: friend.label, created: !existing });
       return { friend, safetyCode: result.safetyCode, created: !existing };
@@ -118,5 +119,12 @@ export class PairingService {
       ctx.diagnostics.trace({ stage: 'pairing', outcome: 'failed', detail, ms: Date.now() - started });
       throw error;
     }
+  }
+
+  /** A new friend under the user's label, or under their own made distinct from every saved friend's. */
+  private async withShownLabel(friend: FriendCard, label: string | undefined): Promise<FriendCard> {
+    if (label !== undefined) return friend;
+    const taken = (await this.ctx.friends.list()).map((f) => f.label);
+    return { ...friend, label: distinctLabel(friend.label, taken) };
   }
 }

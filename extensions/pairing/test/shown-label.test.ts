@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { MAX_LABEL_CHARS, showableLabel } from '@kith/sdk';
+import { distinctLabel } from '../src/distinct-label.js';
 import { checkOwnLabel, cleanFriendLabel } from '../src/shown-label.js';
 
 describe('pairing: labels a friend chose and labels the user types', () => {
@@ -16,5 +18,24 @@ describe('pairing: labels a friend chose and labels the user types', () => {
     for (const bad of ['\u202eevil', 'a\u0085', 'x\u200by']) expect(() => checkOwnLabel(bad)).to.throw(/printable/);
     // The flag-g pattern keeps no state between calls.
     expect(checkOwnLabel('Carol')).to.equal('Carol');
+  });
+});
+
+describe("pairing: a new friend's own name never passes for a saved friend's", () => {
+  it('numbers a name that looks like a saved one (case, width, spacing folded) and keeps the rest', () => {
+    expect(distinctLabel('Mom', ['Dad', 'Carol'])).to.equal('Mom');
+    expect(distinctLabel('Mom', ['Mom'])).to.equal('Mom (2)');
+    expect(distinctLabel('MOM', ['mom', 'Mom (2)'])).to.equal('MOM (3)');
+    expect(distinctLabel('ｍｏｍ', ['Mom'])).to.equal('ｍｏｍ (2)');
+    expect(distinctLabel('Mom  Smith', ['mom smith'])).to.equal('Mom  Smith (2)');
+    expect(distinctLabel('Friend', ['Friend', 'Friend (2)', 'friend (3)'])).to.equal('Friend (4)');
+  });
+
+  it('stays within the label limit without splitting a character', () => {
+    const long = `${'y'.repeat(62)}😀`;
+    const numbered = distinctLabel(long, [long]);
+    expect(numbered).to.have.length.at.most(MAX_LABEL_CHARS).and.match(/ \(2\)$/);
+    expect(numbered).to.equal(`${'y'.repeat(60)} (2)`);
+    expect(showableLabel(numbered)).to.equal(numbered);
   });
 });
