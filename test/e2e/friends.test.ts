@@ -105,6 +105,20 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     }, 30_000);
   });
 
+  it('refuses at once a punch instant set further ahead than a connect request lives (it held a connect slot for an hour)', async () => {
+    const post = (route: string, body: unknown) =>
+      alice.host.fetch(`/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const anHourAhead = Date.now() + 3_600_000;
+    const started = Date.now();
+    const direct = await post('/connect', { peer: bob.key, ipv4: '127.0.0.1:9', rendezvous_url: rendezvous.url, punch_at_ms: anHourAhead });
+    const accept = await post('/connect/accept', { rendezvous_url: rendezvous.url, word, nonce: 'ab'.repeat(16), peer: bob.key, from_ipv4: '127.0.0.1:9', punch_at_ms: anHourAhead });
+    expect(Date.now() - started).to.be.below(10_000);
+    for (const answer of [direct, accept]) {
+      expect(answer.status).to.equal(400);
+      expect((await answer.json()).error.message).to.match(/punch_at_ms sets the punch 36\d\d s from now; at most 60 s ahead/);
+    }
+  });
+
   it('pushes live updates to the pages: new message, typing, delivery, unread counts', async () => {
     if ((await alice.host.request('GET', '/sessions')).sessions.length === 0) await connect(alice.host, bob.host, rendezvous.url);
     const alicePage = alice.host.events;

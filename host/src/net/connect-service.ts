@@ -26,6 +26,11 @@ const ACCEPT_WAIT_MS = CONNECT_REQUEST_TTL_MS;
  */
 const REQUEST_LEAD_MS = 0;
 const CLOCK_TTL_MS = 60_000;
+/**
+ * Latest punch instant taken, from now: a request lives CONNECT_REQUEST_TTL_MS, so an instant
+ * later than that is a mistake or a friend holding one of the MAX_ATTEMPTS slots for an hour.
+ */
+const MAX_PUNCH_LEAD_MS = 2 * CONNECT_REQUEST_TTL_MS;
 const MAX_INBOUND = 256;
 /** Connect attempts running at once (each fires HELLO bursts for up to 7 s). */
 const MAX_ATTEMPTS = 8;
@@ -90,6 +95,7 @@ export class ConnectService {
     if (args.punchAtMs !== undefined) {
       if (!args.rendezvousUrl) throw new KithError('KITH_ERR_BAD_REQUEST', 'punch_at_ms needs rendezvous_url (its clock)');
       startAt = args.punchAtMs - (await this.#offset(args.rendezvousUrl, peer, trace));
+      checkPunchLead(startAt, 'punch_at_ms');
     }
     return this.#ladder(peer, { ipv4: args.ipv4 ?? null, ipv6: args.ipv6 ?? null }, startAt, trace);
   }
@@ -111,6 +117,7 @@ export class ConnectService {
       this.#record(trace, { stage: 'await-accept', outcome: 'failed', peer, detail: 'the accept came from another key' });
       throw new KithError('KITH_ERR_PEER_UNREACHABLE', 'The accept was not signed by that friend', { trace });
     }
+    checkPunchLead(accept.punchAtMs - offset, "the friend's accept");
     this.#dropSessionFrom(peer, startedAt, trace);
     return this.#ladder(peer, bothSides(mine, accept.endpoints), accept.punchAtMs - offset, trace);
   }
@@ -125,12 +132,13 @@ export class ConnectService {
     const signalledAt = known?.receivedAt ?? Date.now();
     const peer = known?.from ?? args.peer ?? (await this.#friendByPeerId(args.fromPeerId));
     await this.#requireFriend(peer);
-    this.#dropSessionFrom(peer, signalledAt, trace);
     const theirs: PublicEndpoints = known?.endpoints ?? { ipv4: args.fromIpv4 ?? null, ipv6: args.fromIpv6 ?? null };
     const mine = await this.publicEndpoints();
     const offset = await this.#offset(args.rendezvousUrl, peer, trace);
     // Punch now if the proposed instant already passed (the user took a while to accept).
     const punchAtMs = Math.max(known?.punchAtMs ?? args.punchAtMs, Date.now() + offset);
+    checkPunchLead(punchAtMs - offset, known ? "the friend's request" : 'punch_at_ms');
+    this.#dropSessionFrom(peer, signalledAt, trace);
     await this.#step(trace, 'rendezvous-accept', peer, () =>
       this.#presence.publishConnectAccept({
         url: args.rendezvousUrl, word: args.word, to: { peer }, nonce: args.nonce, punchAtMs, endpoints: mine,
@@ -297,4 +305,12 @@ function bothSides(mine: PublicEndpoints, theirs: PublicEndpoints): { ipv4: Endp
     ipv4: mine.ipv4 && theirs.ipv4 ? theirs.ipv4 : null,
     ipv6: mine.ipv6 && theirs.ipv6 ? theirs.ipv6 : null,
   };
+}
+
+/** Refuses a punch instant (local clock) further ahead than MAX_PUNCH_LEAD_MS, naming where it came from. */
+function checkPunchLead(startAt: number, source: string): void {
+  const lead = startAt - Date.now();
+  if (lead > MAX_PUNCH_LEAD_MS) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', `${source} sets the punch ${Math.round(lead / 1000)} s from now; at most ${MAX_PUNCH_LEAD_MS / 1000} s ahead`);
+  }
 }
