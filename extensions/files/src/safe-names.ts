@@ -8,15 +8,23 @@ import { isMime, MAX_NAME_CHARS } from './files-kinds.js';
 // C0/C1 controls, DEL, bidi overrides and isolates, zero-width and line/paragraph separators.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
 const SEPARATORS = /[\\/:*?"<>|]/g;
+// A surrogate without its partner (a hostile name, or one cut in two): no character at all.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `text` with every lone surrogate replaced by U+FFFD: what encodeURIComponent and UTF-8 accept. */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
 
 /** A display and download name: no folders, no controls, no `..`, at most 255 characters. */
 export function sanitizeName(raw: string): string {
-  let name = raw.normalize('NFC').replace(UNSAFE, '').replace(SEPARATORS, '_').trim();
+  let name = wellFormed(raw).normalize('NFC').replace(UNSAFE, '').replace(SEPARATORS, '_').trim();
   name = name.replace(/^\.+/, '').replace(/\.+$/, '');
   if (name.length > MAX_NAME_CHARS) {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
-    name = name.slice(0, MAX_NAME_CHARS - ext.length) + ext;
+    // Cut between characters, never inside a surrogate pair (half an emoji broke every serving of it).
+    name = name.slice(0, MAX_NAME_CHARS - ext.length).replace(/[\ud800-\udbff]$/, '') + ext;
   }
   return name.length > 0 ? name : 'file';
 }
@@ -38,6 +46,8 @@ const INLINE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|audio\/[a-z0-9.+-]+|video\
  */
 export function servingHeaders(name: string, mime: string): { contentType: string; disposition: string } {
   const inline = INLINE.test(mime);
+  // Names saved before the cut above was fixed may hold half a pair; serving them must not throw.
+  name = wellFormed(name);
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const disposition = `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
   return { contentType: inline ? (mime === 'text/plain' ? 'text/plain; charset=utf-8' : mime) : 'application/octet-stream', disposition };

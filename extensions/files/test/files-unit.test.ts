@@ -92,6 +92,18 @@ describe('files: pure parts', () => {
     expect(long.endsWith('.webm')).to.equal(true);
   });
 
+  it('names are cut between characters and hold no half of a surrogate pair; serving such a name never throws', () => {
+    // 'ab' + 200 emoji: the cut at 255 code units fell inside a pair, and encodeURIComponent threw
+    // URIError when the file was served, which faulted the extension (attack round 27).
+    const cut = sanitizeName(`ab${'😀'.repeat(200)}.png`);
+    expect(cut).not.to.match(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    expect(cut).to.have.length.at.most(255).and.match(/😀\.png$/);
+    expect(sanitizeName('a\ud83d.txt')).to.equal('a\ufffd.txt');
+    expect(sanitizeName('\ude00b')).to.equal('\ufffdb');
+    expect(() => servingHeaders(`ab${'😀'.repeat(126)}\ud83d`, 'image/png')).not.to.throw();
+    expect(servingHeaders('x\ud83d', 'image/png').disposition).to.contain(`filename*=UTF-8''x%EF%BF%BD`);
+  });
+
   it('types: malformed ones become octet-stream; only passive media is served inline', () => {
     expect(sanitizeMime('Video/WebM; codecs=vp9')).to.equal('video/webm');
     expect(sanitizeMime('text/html<script>')).to.equal('application/octet-stream');
