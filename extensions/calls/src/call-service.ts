@@ -112,7 +112,7 @@ export class CallService {
     }
     const sid = randomBytes(16).toString('hex');
     const salt = randomBytes(8).toString('hex');
-    this.call = { sid, peer, role: 'caller', salt, withVideo, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false };
+    this.call = { sid, peer, role: 'caller', salt, withVideo, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false, streamsUsed: new Set() };
     this.armRingTimer(sid);
     await this.ctx.sessions.send(peer, sid, callOffer.name, callOffer.encode({ sid, salt, video: withVideo, ts: Date.now() }), undefined, CONTROL);
     return sid;
@@ -243,7 +243,7 @@ export class CallService {
     }
     recent.at.push(now);
     recent.recorded = false;
-    this.call = { sid: offer.sid, peer: event.peer, role: 'callee', salt: offer.salt, withVideo: offer.video, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false };
+    this.call = { sid: offer.sid, peer: event.peer, role: 'callee', salt: offer.salt, withVideo: offer.video, startedAt: Date.now(), phase: 'ringing', muted: false, cameraOff: false, remoteMuted: false, remoteCameraOff: false, streamsUsed: new Set() };
     this.armRingTimer(offer.sid);
     this.ctx.events.emit('offered', { peer: event.peer, stream_id: offer.sid, with_video: offer.video });
   }
@@ -284,6 +284,10 @@ export class CallService {
     const header = (on ? callVideoStart : callVideoStop).decode(event.header);
     const call = this.call;
     if (!header || !call || call.peer !== event.peer || call.sid !== header.sid || call.phase !== 'active') return;
+    if (on && call.streamsUsed.has(header.vsid)) {
+      this.counters.stray++;
+      return;
+    }
     if (on && !call.video) call.video = this.openStream(call, header.vsid, 'video');
     if (!on && call.video?.streamId === header.vsid) {
       this.closeStream(call.video);
@@ -370,6 +374,7 @@ export class CallService {
   }
 
   private openStream(call: Call, streamId: string, type: MediaType): MediaStream {
+    call.streamsUsed.add(streamId);
     const keys = streamKeys(call.callKey!, streamId, type, call.role);
     return { type, streamId, sealer: new MediaSealer(keys.send, streamId, type), opener: new MediaOpener(keys.receive, streamId, type), sent: 0 };
   }

@@ -28,6 +28,12 @@ export interface Call {
   callKey?: Uint8Array;
   audio?: MediaStream;
   video?: MediaStream;
+  /**
+   * Every stream id this call has opened (audio's is the call's own): a stream's keys come from
+   * its id, so a friend who starts video again under an id used before would make this side seal
+   * from counter 0 under the same key again (the same nonces). Such a start is ignored.
+   */
+  readonly streamsUsed: Set<string>;
   muted: boolean;
   cameraOff: boolean;
   remoteMuted: boolean;
