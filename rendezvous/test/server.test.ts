@@ -82,4 +82,12 @@ describe('rendezvous server /r/*', () => {
     expect(fetched.body.entries.map((e: { blob: string }) => e.blob)).to.deep.equal(['kept']);
     expect(Object.keys(fetched.body.entries[0]).sort(), 'nothing of the extra fields is stored').to.deep.equal(['blob', 'storedAt']);
   });
+
+  it("takes `owner: null` as no owner (how serde and Go clients send an unset optional field)", async () => {
+    const room = randomRoom();
+    const published = await postJson(`${server.url}/r/publish`, { room, blob: 'no-owner', owner: null });
+    expect(published.status).to.equal(200);
+    expect((await getJson(`${server.url}/r/fetch/${room}`)).body.entries).to.deep.equal([{ blob: 'no-owner', storedAt: now }]);
+    expect((await postJson(`${server.url}/r/unpublish`, { room, owner: null })).status, 'unpublish still names an owner').to.equal(400);
+  });
 });

@@ -79,7 +79,8 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
   const publishBody = z.object({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
     blob: z.string().min(1).max(limits.maxBlobBytes),
-    owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE).optional(),
+    // `null` is an absent owner (a serde or Go client sends one for an unset optional field).
+    owner: z.string().regex(OWNER_SECRET_PATTERN, OWNER_MESSAGE).nullish(),
   });
   const unpublishBody = z.object({
     room: z.string().regex(ROOM_PATTERN, 'room must be 64 lowercase hex characters'),
@@ -106,7 +107,7 @@ export function createRendezvousApp(options: RendezvousAppOptions): Express {
     const expiresAt = now + limits.entryTtlMs;
     const undo = quota.claim(sourceOf(req.ip), body.room, owner, now, expiresAt);
     try {
-      await stored(store.put({ room: body.room, owner, anonymous: body.owner === undefined, blob: body.blob, now, ttlMs: limits.entryTtlMs, caps }), options.onError);
+      await stored(store.put({ room: body.room, owner, anonymous: body.owner == null, blob: body.blob, now, ttlMs: limits.entryTtlMs, caps }), options.onError);
     } catch (error) {
       undo();
       throw error;
