@@ -5,7 +5,7 @@
  * (../shared/reference/000_fd9f878410dc937a.txt, "Protected (require an unlocked persona)").
  */
 import { expect } from 'chai';
-import { startTestHost, type TestHost } from '@kith/sdk/testing';
+import { startTestHost, startTestRendezvous, type TestHost } from '@kith/sdk/testing';
 
 const PEER = 'ab'.repeat(32);
 const MSG = 'cd'.repeat(16);
@@ -79,5 +79,21 @@ describe('the reference API table: protected rows answer 423 while locked, publi
     await host.lock();
     await expectAllLocked('after a lock');
     await expectPublicAnswers();
+  });
+
+  it('answers 423, not a revoked extension context, to a request that was running when Kith locked', async () => {
+    await host.unlock(host.persona!);
+    const rendezvous = await startTestRendezvous();
+    try {
+      const { code } = await host.request<{ code: string }>('POST', '/pair/start', { rendezvous_url: rendezvous.url });
+      const waiting = host.call('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code, timeout_ms: 60_000 });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await host.lock();
+      const answer = await waiting;
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(423);
+      expect(answer.body.error.code).to.equal('KITH_ERR_LOCKED');
+    } finally {
+      await rendezvous.close();
+    }
   });
 });

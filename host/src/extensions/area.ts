@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ContextProviders, HostArea, Kernel } from '../core/area.js';
 import type { IdentityArea } from '../identity/area.js';
-import { SDK_API_VERSION, type ExtensionPermission } from '@kith/sdk';
+import { KithError, SDK_API_VERSION, type ExtensionPermission } from '@kith/sdk';
 import { isSingleExecutable } from '../config.js';
 import { buildCatalog, routesUnmountable } from './catalog.js';
 import { ServiceRegistry } from './context/service-registry.js';
@@ -102,7 +102,8 @@ export function createExtensionsArea(
   const settings = new SettingsStore(kernel.database.db);
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;
-  const routes = new RouteTable((id) => manager!.routeBlock(id));
+  // Locked is checked before any extension route runs; here it names a lock that came while one ran.
+  const routes = new RouteTable(async (id) => (identity.gate.active ? manager!.routeBlock(id) : new KithError('KITH_ERR_LOCKED', 'Kith was locked while this request ran; unlock and try again')));
   // A duplicate's or a refused pattern would shadow or clash with the owner's; everyone else's stay mounted so
   // that an off or faulted extension's routes answer 404 / 503 naming it.
   for (const record of records) if (!routesUnmountable(record)) routes.declare(record);

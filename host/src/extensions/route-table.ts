@@ -124,7 +124,12 @@ export class RouteTable {
         const refused = RouteBodyStream.refuseDeclared(req, registration.limit);
         if (refused) return next(refused);
       }
-      await run(registration, req, res).catch(next);
+      await run(registration, req, res).catch(async (error: unknown) => {
+        // The extension stopped under the request (Kith locked, turned off, faulted): answer what a
+        // new request would get now (423, 404, 503), not that its context was revoked.
+        const stoppedNow = isKithError(error) && error.code === 'KITH_ERR_CONTEXT_REVOKED' ? await this.#gate(extensionId).catch(() => undefined) : undefined;
+        next(stoppedNow ?? error);
+      });
     };
   }
 }
