@@ -27,7 +27,7 @@ export function createKernel(parts: {
   mountHealth(gateway.publicApi);
   // Attached before any page connects; the extensions area reaches it with PageChannelHub.of(io).
   PageChannelHub.of(gateway.io);
-  const ui = new UiHub(gateway.io, gateway.plainSockets);
+  const ui = new UiHub(gateway.io, gateway.plainSockets, () => gate.active === undefined);
   ui.provideSnapshot('locked', () => gate.active === undefined);
   ui.provideSnapshot('persona', () => {
     const info = gate.active?.info;

@@ -25,7 +25,8 @@ export class UiHub {
   readonly #handlers = new Map<string, Set<(payload: unknown) => void>>();
   readonly #snapshot = new Map<string, () => unknown>();
 
-  constructor(io: SocketServer, plain?: PlainSockets) {
+  /** `isLocked`: whether no persona is unlocked now (a plain client's frame is then answered 423). */
+  constructor(io: SocketServer, plain?: PlainSockets, isLocked: () => boolean = () => false) {
     this.#io = io;
     this.#plain = plain;
     io.on('connection', (socket) => {
@@ -38,6 +39,7 @@ export class UiHub {
       ws.on('message', (data, isBinary) => {
         const frame = decodeClientFrame(data, isBinary);
         if (frame instanceof KithError) send(ws, encodeEventFrame('error', frame.toJSON().error));
+        else if (isLocked()) send(ws, encodeEventFrame('error', new KithError('KITH_ERR_LOCKED', 'Kith is locked: unlock, then send again', { event: frame.event }).toJSON().error));
         else if (!this.#handlers.has(frame.event)) send(ws, encodeEventFrame('error', unheard(frame.event).toJSON().error));
         else this.#deliver(frame.event, frame.data);
       });

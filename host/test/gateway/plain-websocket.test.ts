@@ -121,5 +121,14 @@ describe('gateway: the plain WebSocket event stream at /api/ws', function () {
     const bobClosed = new Promise<string>((resolve) => bob.ws.once('close', (_code, reason) => resolve(String(reason))));
     expect((await b.host.fetch('/api/identity/lock', { method: 'POST', body: '{}' })).status).to.equal(200);
     expect(await bobClosed).to.equal('locked');
+
+    // A client that connects while Kith is locked is told so for each frame, not that nothing takes it.
+    const locked = await openPlain(b, { headers: { 'x-kith-secret': b.host.launchSecret } });
+    await until(() => locked.frames.length > 0, 'the locked snapshot');
+    expect(locked.frames[0]!.data).to.deep.include({ locked: true });
+    locked.ws.send(JSON.stringify({ event: 'chat:typing', data: { peer: a.peer, typing: true } }));
+    await until(() => locked.frames.some((f) => f.event === 'error'), 'an error frame');
+    expect(locked.frames.find((f) => f.event === 'error')!.data).to.include({ code: 'KITH_ERR_LOCKED' });
+    locked.ws.close();
   });
 });
