@@ -24,7 +24,7 @@ export function registerChatRoutes(ctx: ExtensionContext, chat: ChatService, sto
   /** GET history: `?before=<cursor>&limit=`, `?after=<cursor>` (catch up), or `?q=` (search). */
   const history = (conversationOf: (req: RouteRequest) => Promise<Conversation>): RouteHandler => async (req) => {
     const conversation = await conversationOf(req);
-    const limit = queryInteger(req.query.limit, 'limit', MAX_PAGE) ?? DEFAULT_PAGE;
+    const limit = queryInteger(req.query.limit, 'limit', MAX_PAGE, 1) ?? DEFAULT_PAGE;
     const q = req.query.q;
     if (typeof q === 'string' && q.length > 0) {
       if (q.length > MAX_SEARCH_CHARS) throw new KithError('KITH_ERR_BAD_REQUEST', `q must be at most ${MAX_SEARCH_CHARS} characters`);

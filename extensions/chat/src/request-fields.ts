@@ -22,10 +22,10 @@ export function messageBody(body: Body): string {
 }
 
 /** An optional non-negative integer query parameter. */
-export function queryInteger(value: unknown, name: string, max: number): number | undefined {
+export function queryInteger(value: unknown, name: string, max: number, min = 0): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || Number(value) > max) {
-    throw new KithError('KITH_ERR_BAD_REQUEST', `${name} must be an integer from 0 to ${max}`);
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || Number(value) > max || Number(value) < min) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
   }
   return Number(value);
 }

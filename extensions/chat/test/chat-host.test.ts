@@ -69,7 +69,7 @@ describe('chat extension on a real host', function () {
     expect(tooLong.body.error.message).to.match(/1900 bytes/);
     expect((await call('POST', '/self/messages', { body: '' })).status).to.equal(400);
     expect((await call('POST', '/self/messages', { text: 'x' })).status).to.equal(400);
-    expect((await call('GET', '/self/messages?limit=abc')).status).to.equal(400);
+    for (const limit of ['abc', '0', '201']) expect((await call('GET', `/self/messages?limit=${limit}`)).status, limit).to.equal(400);
     expect((await call('POST', '/chat_messages/not-an-id', { body: 'x' })).status).to.equal(400);
     expect((await call('DELETE', `/chat_messages/${'0'.repeat(32)}`)).status).to.equal(404);
     const stranger = 'ab'.repeat(32);

@@ -4,8 +4,8 @@ import type { RoomWords } from './history/room-words.js';
 /** `?limit=` of the flat logs: 1..500, default 200 (out-of-range values are clamped, as the reference does). */
 function limitOf(raw: unknown): number {
   if (raw === undefined) return 200;
-  if (typeof raw !== 'string' || raw.length > 6 || !/^\d+$/.test(raw)) throw new KithError('KITH_ERR_BAD_REQUEST', 'limit is a whole number from 1 to 500');
-  return Math.min(500, Math.max(1, Number(raw)));
+  if (typeof raw !== 'string' || !/^[1-9]\d{0,2}$/.test(raw) || Number(raw) > 500) throw new KithError('KITH_ERR_BAD_REQUEST', 'limit is a whole number from 1 to 500');
+  return Number(raw);
 }
 
 /**

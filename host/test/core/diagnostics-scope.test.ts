@@ -86,6 +86,10 @@ describe('diagnostics: traces, rooms and rendezvous activity are scoped to the a
     expect(secondView).to.not.include(friend.slice(0, 16));
     expect(secondView).to.not.include(endpoint);
     expect((await call('GET', '/diagnostics/traces')).body.entries).to.deep.equal([]);
+    for (const limit of ['0', '501', '99999', '1.5']) {
+      expect((await call('GET', `/diagnostics/traces?limit=${limit}`)).status, `limit=${limit}`).to.equal(400);
+      expect((await call('GET', `/diagnostics/rendezvous?limit=${limit}`)).status, `limit=${limit}`).to.equal(400);
+    }
 
     // Cleared from memory, not just hidden: back on the first persona, the old attempt is gone too.
     await becomeActive('first', false);
