@@ -76,6 +76,12 @@ export class ChatService {
       const existing = copies.find((m) => m.conversation === conversation);
       if (existing) {
         if (!existing.fromMe) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken');
+        // A retry carries the same text; other text under a used id is another message, not a retry
+        // (unless the message was edited or deleted since, when its body is no longer the sent one).
+        const changedSince = existing.editedAt !== null || existing.deletedAt !== null;
+        if (!changedSince && (existing.body !== body || (existing.replyTo?.id ?? null) !== (options.replyTo ?? null))) {
+          throw new KithError('KITH_ERR_CONFLICT', 'That message id was used for another message: a retry sends the same text');
+        }
         return existing;
       }
       if (copies.length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');

@@ -42,6 +42,11 @@ describe('chat between two hosts: retry, replies, reactions, deleted markers', f
     expect((await history(bob, alice)).filter((m) => m.id === id)).to.have.length(1);
     const taken = await bob.call('POST', `/sessions/${key(alice)}/messages`, { body: 'not mine', id });
     expect(taken.status).to.equal(409);
+    // Other text under the same id is another message, not a retry: refused, the first one kept.
+    const other = await alice.call('POST', `/sessions/${key(bob)}/messages`, { body: 'something else', id });
+    expect(other.status).to.equal(409);
+    expect(other.body.error.message).to.match(/same text/);
+    expect((await find(alice, bob, id))?.body).to.equal('only once');
   });
 
   it('refuses a page id another conversation holds, so /chat_messages/:msg_id names one message', async () => {
