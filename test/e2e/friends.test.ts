@@ -41,6 +41,12 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     expect(b.friend.master_pubkey).to.equal(alice.key);
     expect(b.friend.label).to.equal('Alice'); // the inviter's own label, carried in the token
     expect(a.safety_code).to.equal(b.safety_code);
+    // A code pairs once: used again, it says so (not a mismatch with the run's lingering shares).
+    const again = await alice.host.fetch('/api/pair/wait', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rendezvous_url: rendezvous.url, code: invite.code, timeout_ms: 2000 }),
+    });
+    expect(again.status).to.equal(409);
+    expect((await again.json()).error.details.reason).to.equal('code-spent');
   });
 
   it('names the friend as /pair/start was told (the reference\'s clients name them there, not at /pair/wait)', async () => {
@@ -73,6 +79,23 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     } finally {
       await impostor.dispose();
     }
+  });
+
+  it('renames a friend re-paired under a name typed for it, and keeps the name otherwise', async () => {
+    const pairAgain = async (labels: { alice?: string; bob?: string }) => {
+      const invite = await alice.host.request('POST', '/pair/invite', { rendezvous_url: rendezvous.url });
+      return Promise.all([
+        alice.host.request('POST', '/pair/wait', { rendezvous_url: rendezvous.url, code: invite.code, ...(labels.alice ? { label: labels.alice } : {}) }),
+        bob.host.request('POST', '/pair/redeem', { token: invite.token, ...(labels.bob ? { label: labels.bob } : {}) }),
+      ]);
+    };
+    const [a, b] = await pairAgain({ alice: 'Bobby' });
+    expect(a).to.include({ created: false, label: 'Bobby' });
+    expect(b).to.include({ created: false, label: 'Ally' });
+    expect((await friendOf(alice, bob)).label).to.equal('Bobby');
+    await pairAgain({});
+    expect((await friendOf(alice, bob)).label).to.equal('Bobby');
+    await alice.host.request('POST', `/friends/${(await friendOf(alice, bob)).id}`, { label: 'Robert' });
   });
 
   it('connects just in time when a message waits for a friend with auto-connect off', async () => {

@@ -63,7 +63,7 @@ export class PairingService {
     if (!attempt) {
       if (this.spent.has(key)) {
         return Promise.reject(
-          new KithError('KITH_ERR_CONFLICT', 'This code was already used in a pairing that failed. Start again with a new code', { reason: 'code-spent' }),
+          new KithError('KITH_ERR_CONFLICT', 'This code was already used (a code pairs once, whether that worked or not). Start again with a new code', { reason: 'code-spent' }),
         );
       }
       if (this.running.size >= MAX_CONCURRENT_PAIRINGS) {
@@ -107,7 +107,10 @@ export class PairingService {
       });
       ctx.subscriptions.push(ctx.timers.setTimeout(() => void withdraw(), LINGER_MS));
       const existing = await ctx.friends.get(result.friend.peer);
-      const friend = await ctx.friends.save(existing ? { ...result.friend, label: label ?? existing.label } : await this.withShownLabel(result.friend, label));
+      let friend = await ctx.friends.save(existing ? result.friend : await this.withShownLabel(result.friend, label));
+      // Saving again keeps the name the user gave before; a name typed for this pairing replaces it.
+      if (existing && label !== undefined && label !== friend.label) friend = await ctx.friends.update(friend.peer, { label });
+      spend(); // a code pairs once: used again, it says so rather than meeting this run's lingering shares
       ctx.diagnostics.trace({ stage: 'pairing', outcome: 'ok', peer: friend.peer, ms: Date.now() - started });
       ctx.events.emit('paired', { master_pubkey: friend.peer, label: friend.label, created: !existing });
       return { friend, safetyCode: result.safetyCode, created: !existing };
