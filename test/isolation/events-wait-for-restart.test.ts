@@ -26,6 +26,19 @@ export default { activate(ctx) {
   ctx.routes.post('/lull-base/crash', () => { setTimeout(() => process.exit(1), 20); return { bye: true }; });
 } };`;
 
+// Its handler takes 3 s to keep a note (a slow disk, a long computation).
+const DAWDLE = `
+export default { async activate(ctx) {
+  await ctx.storage.migrate({ '001': { up: (db) => db.schema.createTable('notes').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('text', 'text').execute() } });
+  ctx.kinds.register('dawdle.note', async (event) => {
+    ctx.events.emit('started', { text: event.header.text });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await ctx.storage.db.insertInto('notes').values({ text: String(event.header.text) }).execute();
+  });
+  ctx.routes.post('/dawdle/send/:peer', async (req) => ctx.sessions.send(req.params.peer, ctx.streams.forFriend(req.params.peer, 'notes'), 'dawdle.note', { text: req.body.text }));
+  ctx.routes.get('/dawdle/notes', async () => ({ notes: (await ctx.storage.db.selectFrom('notes').select('text').orderBy('id').execute()).map((r) => r.text) }));
+} };`;
+
 describe('isolation: a durable event waits for its extension to restart', function () {
   this.timeout(180_000);
   let net: TestNetwork;
@@ -43,7 +56,12 @@ describe('isolation: a durable event waits for its extension to restart', functi
       dependencies: { 'lull-base': '^1.0.0' },
       contributes: { routes: ['POST /lull/send/:peer', 'GET /lull/notes'] },
     }, LULL);
-    net = await startTestNetwork({ hosts: 2, extensions: [base, lull] });
+    const dawdle = writeExtension(source, 'dawdle', {
+      id: 'dawdle',
+      kinds: ['dawdle.note'],
+      contributes: { routes: ['POST /dawdle/send/:peer', 'GET /dawdle/notes'] },
+    }, DAWDLE);
+    net = await startTestNetwork({ hosts: 2, extensions: [base, lull, dawdle] });
     [alice, bob] = net.hosts as [TestHost, TestHost];
     await net.befriend(alice, bob);
     await net.connect(alice, bob);
@@ -72,5 +90,19 @@ describe('isolation: a durable event waits for its extension to restart', functi
     await alice.request('POST', `/lull/send/${bob.persona!.key}`, { text: 'while off' });
     await eventually('Alice hears the refusal', async () => nacks(alice).length > 0, 30_000);
     expect((nacks(alice)[0]!.payload as { reason: string }).reason).to.equal('kind-disabled');
+  });
+
+  it('is refused as turned off, not as a fault, when the extension is turned off while its handler works on it', async () => {
+    // The handler's run is stopped on purpose: the event is neither taken nor refused by it; the
+    // sender's retry then meets the extension off (kind-disabled), exactly as an event sent a moment
+    // later would. It used to be refused with KITH_ERR_EXTENSION_FAULTED though nothing had faulted.
+    const dawdleNacks = () => alice.events.received.filter((e) => e.name === 'bus:nack' && (e.payload as { kind?: string }).kind === 'dawdle.note');
+    await alice.request('POST', `/dawdle/send/${bob.persona!.key}`, { text: 'slow one' });
+    await bob.events.waitFor('dawdle:started', (p: any) => p.text === 'slow one', 20_000);
+    await bob.request('POST', '/extensions/dawdle', { enabled: false });
+    await eventually('Alice hears the refusal', async () => dawdleNacks().length > 0, 30_000);
+    expect(dawdleNacks().map((e) => (e.payload as { reason: string }).reason)).to.deep.equal(['kind-disabled']);
+    const status = (await bob.request<{ extensions: { id: string; faulted: boolean }[] }>('GET', '/extensions')).extensions.find((e) => e.id === 'dawdle');
+    expect(status?.faulted).to.equal(false);
   });
 });

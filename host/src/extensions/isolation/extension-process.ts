@@ -95,9 +95,16 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
     stopChild('SIGKILL');
     run.crashed(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${reason}`, { extension: ext }));
   };
+  // Set once the host stops the run on purpose (turned off, locked): what was in flight is then
+  // revoked, not faulted, so the bus leaves a friend's event for the next run instead of refusing it.
+  let stopping = false;
+  const endedError = (what: string) =>
+    stopping
+      ? new KithError('KITH_ERR_CONTEXT_REVOKED', `Extension "${ext}" ${what}: it was stopped (turned off, or Kith locked)`, { extension: ext })
+      : new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${what}`);
   const stopChild = (signal: NodeJS.Signals) => {
     for (const timer of timers.splice(0)) clearInterval(timer);
-    for (const waiter of invokes.values()) waiter.reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" stopped`));
+    for (const waiter of invokes.values()) waiter.reject(endedError('stopped'));
     invokes.clear();
     for (const registration of registrations.values()) registration.dispose();
     registrations.clear();
@@ -110,7 +117,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
   };
   const ask = (message: Record<string, unknown>) =>
     new Promise<{ value: unknown; meta?: RouteMeta }>((resolve, reject) => {
-      if (!alive) return reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" is not running`));
+      if (!alive) return reject(endedError('is not running'));
       const id = nextId++;
       invokes.set(id, { resolve, reject });
       post({ ...message, id });
@@ -413,6 +420,7 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
       if (!child) return;
       const exited = new Promise<void>((resolve) => (child!.exitCode !== null || child!.signalCode !== null ? resolve() : child!.once('exit', () => resolve())));
       post({ t: 'deactivate' });
+      stopping = true;
       alive = false;
       const kill = setTimeout(() => stopChild('SIGKILL'), 2000);
       await exited;
