@@ -24,7 +24,8 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     await rendezvous?.close();
   });
 
-  const joinRoom = (peer: StoppableHost) => peer.host.request('POST', '/rendezvous/join', { url: rendezvous.url, word, mode: 'manual' });
+  // The reference's spelling of the mode ("Manual") is taken as well as Kith's.
+  const joinRoom = (peer: StoppableHost) => peer.host.request('POST', '/rendezvous/join', { url: rendezvous.url, word, mode: peer === alice ? 'Manual' : 'manual' });
 
   const friendOf = async (peer: StoppableHost, other: StoppableHost) =>
     ((await peer.host.request('GET', '/friends')) as any[]).find((f) => f.master_pubkey === other.key);
@@ -95,6 +96,10 @@ describe('e2e: invites, just-in-time and auto connect, live page events, removin
     expect((await friendOf(alice, bob)).label).to.equal('Bobby');
     await pairAgain({});
     expect((await friendOf(alice, bob)).label).to.equal('Bobby');
+    // An empty name is named as the problem, not taken for "nothing to change".
+    const empty = await alice.host.call('POST', `/friends/${(await friendOf(alice, bob)).id}`, { label: '' });
+    expect(empty.status).to.equal(400);
+    expect(empty.body.error.message).to.match(/label must be 1 to 64 printable characters/);
     await alice.host.request('POST', `/friends/${(await friendOf(alice, bob)).id}`, { label: 'Robert' });
   });
 

@@ -1,10 +1,10 @@
 /** `GET /friends`, `POST /friends/:id {label?, verified?, auto_connect?}`, `DELETE /friends/:id {propagate?}`. */
-import { Disposable, KithError, type ExtensionContext } from '@kith/sdk';
+import { Disposable, KithError, MAX_LABEL_CHARS, showableLabel, type ExtensionContext } from '@kith/sdk';
 import { friendJson } from './friend-json.js';
 import { findFriend } from './friend-lookup.js';
 import type { FriendRemoval } from './friend-removal.js';
 import type { RemovalStore } from './removal-store.js';
-import { bodyOf, optionalBoolean, optionalString } from './request-fields.js';
+import { bodyOf, optionalBoolean } from './request-fields.js';
 
 export function registerFriendRoutes(ctx: ExtensionContext, removal: FriendRemoval, removals: RemovalStore): Disposable {
   return Disposable.from(
@@ -17,7 +17,7 @@ export function registerFriendRoutes(ctx: ExtensionContext, removal: FriendRemov
       const friend = await findFriend(ctx.friends, String(req.params.id));
       const body = bodyOf(req.body);
       const changes = {
-        label: optionalString(body, 'label', 64),
+        label: body.label === undefined || body.label === null ? undefined : typedLabel(body.label),
         verified: optionalBoolean(body, 'verified'),
         autoConnect: optionalBoolean(body, 'auto_connect'),
       };
@@ -35,4 +35,11 @@ export function registerFriendRoutes(ctx: ExtensionContext, removal: FriendRemov
       return removal.remove(friend.peer, propagate);
     }),
   );
+}
+
+/** A new name for a friend: said what is wrong with it (an empty one is not "nothing to change"). */
+function typedLabel(value: unknown): string {
+  const label = showableLabel(value);
+  if (label === undefined) throw new KithError('KITH_ERR_BAD_REQUEST', `label must be 1 to ${MAX_LABEL_CHARS} printable characters`);
+  return label;
 }

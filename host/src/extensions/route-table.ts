@@ -5,6 +5,7 @@ import { MAX_STREAMED_BODY, RouteBodyStream } from './route-body-stream.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
+import { withJsonType } from '../gateway/json-route.js';
 import { shadows } from './route-shadowing.js';
 import { urlMatchesRoute } from './route-match.js';
 import { catalogued } from './extension-errors.js';
@@ -185,6 +186,6 @@ function bodyParser(options: RouteOptions): RequestHandler | undefined {
   }
   if (kind === 'none') return undefined;
   if (kind === 'raw') return express.raw({ limit: options.limit ?? 1024 * 1024, type: () => true });
-  if (kind === 'json') return express.json({ limit: options.limit ?? 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] });
+  if (kind === 'json') return withJsonType(express.json({ limit: options.limit ?? 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] }));
   throw new RangeError(`RouteOptions.body must be json, raw, stream or none, got "${String(kind)}"`);
 }

@@ -1,8 +1,26 @@
+import { KithError } from '@kith/sdk';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 
 /** A JSON body parser with a size bound; the bound is checked before the body is parsed. */
 export function jsonBody(limitBytes = 64 * 1024): RequestHandler {
-  return express.json({ limit: limitBytes, strict: true, type: ['application/json', 'application/*+json'] });
+  return withJsonType(express.json({ limit: limitBytes, strict: true, type: JSON_TYPES }));
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * `parse`, after refusing a body sent with another type (a plain `curl -d` sends a form type):
+ * the client learns the type is the problem, not that some field was missing from "no body".
+ */
+export function withJsonType(parse: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is(JSON_TYPES)) {
+      const sent = String(req.headers['content-type'] ?? 'none').slice(0, 80);
+      return next(new KithError('KITH_ERR_BAD_REQUEST', `The body must be JSON, sent with Content-Type: application/json (it came as ${sent})`));
+    }
+    return parse(req, res, next);
+  };
 }
 
 /**

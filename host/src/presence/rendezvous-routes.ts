@@ -10,7 +10,8 @@ const url = z.string().min(1).max(2048);
 const word = z.string().min(1).max(256);
 const joinBody = z.object({
   url, word,
-  mode: z.enum(['manual', 'auto', 'parked']).optional(),
+  // Any case: the reference names the modes "Manual", "Auto", "Parked".
+  mode: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['manual', 'auto', 'parked'])).optional(),
   show_strangers: z.boolean().optional(),
 });
 const leaveBody = z.object({ url, word });

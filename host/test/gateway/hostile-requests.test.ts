@@ -76,6 +76,17 @@ describe('gateway: hostile requests against a real host', function () {
     }
   });
 
+  it('a JSON route given a body of another type says the type is the problem (a plain curl -d sends a form type)', async () => {
+    for (const [route, type] of [['/api/personas', 'application/x-www-form-urlencoded'], ['/api/identity/unlock', 'text/plain;charset=UTF-8']] as const) {
+      const res = await fetch(`${host.url}${route}`, {
+        method: 'POST', headers: { 'x-kith-secret': host.launchSecret, 'content-type': type }, body: JSON.stringify({ slug: 'x', passphrase: 'y' }),
+      });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status, route).to.equal(400);
+      expect(body.error.message, route).to.contain('Content-Type: application/json').and.to.contain(type.split(';')[0]);
+    }
+  });
+
   it('an unknown path outside /api is a JSON 404 too (no Express HTML page)', async () => {
     const res = await fetch(`${host.url}/no/such/thing`);
     expect(res.status).to.equal(404);
