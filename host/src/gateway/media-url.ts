@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { KithError } from '@kith/sdk';
 
 /**
@@ -57,4 +58,29 @@ export function createMediaUrlSigner(secret: string): MediaUrlSigner {
       return given.length === wanted.length && timingSafeEqual(given, wanted);
     },
   };
+}
+
+/**
+ * A media URL opens media and files, never the API's data: a JSON answer (2xx) to a request that
+ * came with only a media capability becomes 403, so a leaked URL of `/self/messages` (the signer
+ * signs any path) shows nothing. Error answers pass as they are.
+ */
+export function refuseDataAnswers(res: ServerResponse): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const isData = () => !res.headersSent && res.statusCode < 300 && /^application\/json/i.test(String(res.getHeader('content-type') ?? ''));
+  const refusal = () => {
+    const body = JSON.stringify(new KithError('KITH_ERR_FORBIDDEN', "A media URL opens media and files, not the API's data").toJSON());
+    res.statusCode = 403;
+    res.removeHeader('etag');
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    return body;
+  };
+  res.end = ((...args: unknown[]) => (isData() ? end(refusal()) : end(...args))) as ServerResponse['end'];
+  res.write = ((...args: unknown[]) => {
+    if (!isData()) return write(...args);
+    end(refusal());
+    return false;
+  }) as ServerResponse['write'];
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { ExtendedError, Socket } from 'socket.io';
 import { KithError } from '@kith/sdk';
-import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, type MediaUrlSigner } from './media-url.js';
+import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, refuseDataAnswers, type MediaUrlSigner } from './media-url.js';
 import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-websocket.js';
 import { FRAME_HOST } from './ui-frames.js';
 
@@ -183,10 +183,12 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
       }
       next(new KithError('KITH_ERR_FORBIDDEN'));
     },
-    secretGuard(req, _res, next) {
+    secretGuard(req, res, next) {
       if (SECRET_EXEMPT.has(`${req.method} ${req.path}`)) return next();
-      if (mediaTokenOpens(req.method, req.path, req.url)) return next();
-      next(secretMatches(req.headers[SECRET_HEADER]) ? undefined : new KithError('KITH_ERR_FORBIDDEN'));
+      if (secretMatches(req.headers[SECRET_HEADER])) return next();
+      if (!mediaTokenOpens(req.method, req.path, req.url)) return next(new KithError('KITH_ERR_FORBIDDEN'));
+      refuseDataAnswers(res);
+      next();
     },
     allowRequest(req, callback) {
       const refused = originProblem(req) !== undefined || !secretMatches(req.headers[SECRET_HEADER]);

@@ -129,7 +129,10 @@ describe('gateway: sandboxed extension frames', () => {
   });
 
   it("puts none of the page's own documents in a frame (a view that navigates its frame gets nothing)", async () => {
-    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: '/sessions' }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
+    // A file saved to self: what a media URL opens (a JSON answer through one is refused, test/e2e/media-url-scope.test.ts).
+    const saved = await host.fetch('/api/self/files', { method: 'POST', body: JSON.stringify({ name: 'clip.webm', data_base64: 'GkXfow==' }), headers: { 'content-type': 'application/json' } });
+    const stream = `/files/inbound/${((await saved.json()) as { transfer_id: string }).transfer_id}/stream`;
+    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: stream }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
     for (const dest of ['iframe', 'frame', 'embed', 'object']) {
       for (const path of ['/', '/chats', '/main.js', '/icons/material-symbols-full.woff2', url]) {
         for (const site of ['same-origin', 'cross-site']) {
@@ -155,11 +158,14 @@ describe('gateway: sandboxed extension frames', () => {
     expect((await raw(host.port, 'GET', '/', { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' })).status).to.equal(403);
     expect((await raw(host.port, 'GET', '/api/sessions', { host: own, origin: 'null', 'x-kith-secret': host.launchSecret })).status, 'even with the secret').to.equal(403);
 
-    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: '/sessions' }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
+    // A file saved to self: what a media URL opens (a JSON answer through one is refused, test/e2e/media-url-scope.test.ts).
+    const saved = await host.fetch('/api/self/files', { method: 'POST', body: JSON.stringify({ name: 'clip.webm', data_base64: 'GkXfow==' }), headers: { 'content-type': 'application/json' } });
+    const stream = `/files/inbound/${((await saved.json()) as { transfer_id: string }).transfer_id}/stream`;
+    const { url } = (await (await host.fetch('/api/media-url', { method: 'POST', body: JSON.stringify({ path: stream }), headers: { 'content-type': 'application/json' } })).json()) as { url: string };
     const media = await raw(host.port, 'GET', url, { host: own, ...FROM_FRAME, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'video' });
     expect(media.status).to.equal(200);
     expect(media.headers['access-control-allow-origin'], 'a frame plays it, never reads it').to.equal(undefined);
-    expect((await raw(host.port, 'GET', url.replace('/sessions', '/personas'), { host: own, ...FROM_FRAME })).status, 'the token opens its own path only').to.equal(403);
+    expect((await raw(host.port, 'GET', url.replace('/stream', '/other'), { host: own, ...FROM_FRAME })).status, 'the token opens its own path only').to.equal(403);
     expect((await raw(host.port, 'POST', url, { host: own, ...FROM_FRAME })).status).to.equal(403);
   });
 });

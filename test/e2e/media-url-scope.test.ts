@@ -1,0 +1,43 @@
+/**
+ * What a media URL opens, on a real host: the host signs any API path (POST /api/media-url), so a
+ * URL of a data route must not become a way to read the API without the launch secret. A media URL
+ * opens media and files (a received or saved file's stream, with Range); a JSON answer to a request
+ * carrying only the capability is 403 (black-box round 27: a URL of /self/messages returned the
+ * decrypted notes to self).
+ */
+import { expect } from 'chai';
+import { startTestHost, type TestHost } from '@kith/sdk/testing';
+
+describe('e2e: a media URL opens media and files, not the API data', function () {
+  this.timeout(120_000);
+  let host: TestHost;
+
+  before(async () => {
+    host = await startTestHost({ name: 'Media' });
+    await host.createPersona('Media');
+  });
+  after(async () => host?.close());
+
+  const signed = async (path: string) => `${host.url}${(await host.request<{ url: string }>('POST', '/media-url', { path })).url}`;
+
+  it('refuses a JSON answer to a request with only the capability, and still serves a file through one', async () => {
+    await host.request('POST', '/self/messages', { body: 'a secret note' });
+    for (const path of ['/self/messages', '/friends', '/personas/active']) {
+      const answer = await fetch(await signed(path));
+      const text = await answer.text();
+      expect(answer.status, `${path}: ${text}`).to.be.oneOf([403, 404]);
+      expect(text, path).to.not.contain('a secret note');
+    }
+    const refused = await fetch(await signed('/self/messages'));
+    expect(refused.status).to.equal(403);
+    expect((await refused.json()).error.code).to.equal('KITH_ERR_FORBIDDEN');
+
+    const bytes = Buffer.from('pretend this is a picture');
+    const saved = await host.request<{ transfer_id: string }>('POST', '/self/files', { name: 'p.txt', data_base64: bytes.toString('base64') });
+    const stream = await fetch(await signed(`/files/inbound/${saved.transfer_id}/stream`), { headers: { range: 'bytes=0-6' } });
+    expect(stream.status).to.equal(206);
+    expect(Buffer.from(await stream.arrayBuffer()).toString()).to.equal('pretend');
+    // With the secret (the page's own requests), the same data route answers as always.
+    expect((await host.request<{ messages: { body: string }[] }>('GET', '/self/messages')).messages[0]!.body).to.equal('a secret note');
+  });
+});
