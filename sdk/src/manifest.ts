@@ -139,4 +139,11 @@ export interface SettingContribution {
   readonly type: 'boolean' | 'string' | 'number';
   readonly label: string;
   readonly default: boolean | string | number;
+  /**
+   * For a `number` setting (API 1.5): the smallest and largest value the host stores (inclusive;
+   * `PUT` of another answers 400 naming the range, and the Settings page offers only the range).
+   * `default` must lie within them.
+   */
+  readonly minimum?: number;
+  readonly maximum?: number;
 }

@@ -64,6 +64,8 @@ const settingSchema = z.strictObject({
   type: z.enum(['boolean', 'string', 'number']),
   label: text(80),
   default: z.union([z.boolean(), z.string().max(4096), z.number()]),
+  minimum: z.number().finite().optional(),
+  maximum: z.number().finite().optional(),
 });
 
 const errorSchema = z.strictObject({
@@ -218,6 +220,18 @@ function crossChecks(m: ExtensionManifest): string[] {
   });
   (c.settings ?? []).forEach((s, i) => {
     if (typeof s.default !== s.type) problems.push(`kith.contributes.settings.${i}.default: must be a ${s.type}`);
+    if ((s.minimum !== undefined || s.maximum !== undefined) && s.type !== 'number') {
+      problems.push(`kith.contributes.settings.${i}: minimum and maximum are for number settings`);
+    } else if (s.minimum !== undefined && s.maximum !== undefined && s.minimum > s.maximum) {
+      problems.push(`kith.contributes.settings.${i}: minimum is above maximum`);
+    } else if (typeof s.default === 'number' && !inRange(s, s.default)) {
+      problems.push(`kith.contributes.settings.${i}.default: must be within minimum and maximum`);
+    }
   });
   return problems;
+}
+
+/** Whether `value` lies within a number setting's minimum and maximum (each optional). */
+export function inRange(setting: { readonly minimum?: number; readonly maximum?: number }, value: number): boolean {
+  return (setting.minimum === undefined || value >= setting.minimum) && (setting.maximum === undefined || value <= setting.maximum);
 }

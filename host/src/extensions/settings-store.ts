@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { EventEmitter, KithError, type Event, type SettingContribution } from '@kith/sdk';
 import type { HostTables } from '../storage/tables.js';
+import { inRange } from './manifest-schema.js';
 
 /** A setting changed for a persona (from the API or from an extension's `settings.update`). */
 export interface SettingChange {
@@ -33,7 +34,8 @@ export class SettingsStore {
     for (const s of declared) {
       const raw = stored.get(s.id);
       const value = raw === undefined ? s.default : safeParse(raw, s.default);
-      values[s.id] = typeof value === s.type ? value : s.default;
+      // A value stored before the range was declared (an update narrowed it) reads as the default.
+      values[s.id] = typeof value === s.type && (typeof value !== 'number' || inRange(s, value)) ? value : s.default;
     }
     return values;
   }
@@ -44,6 +46,9 @@ export class SettingsStore {
     if (!setting) throw new KithError('KITH_ERR_NOT_FOUND', `Extension "${extensionId}" declares no setting "${id}"`);
     if (typeof value !== setting.type || (typeof value === 'number' && !Number.isFinite(value))) {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Setting "${id}" must be a ${setting.type}`);
+    }
+    if (typeof value === 'number' && !inRange(setting, value)) {
+      throw new KithError('KITH_ERR_BAD_REQUEST', `Setting "${id}" must be ${rangeText(setting)}`, { minimum: setting.minimum ?? null, maximum: setting.maximum ?? null });
     }
     const valueJson = JSON.stringify(value);
     if (valueJson.length > 4096) throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `Setting "${id}" is longer than 4096 characters`);
@@ -62,4 +67,9 @@ function safeParse(json: string, fallback: unknown): unknown {
   } catch {
     return fallback;
   }
+}
+
+function rangeText(setting: SettingContribution): string {
+  if (setting.minimum !== undefined && setting.maximum !== undefined) return `from ${setting.minimum} to ${setting.maximum}`;
+  return setting.minimum !== undefined ? `at least ${setting.minimum}` : `at most ${setting.maximum}`;
 }

@@ -128,6 +128,12 @@ describe('extensions: per-persona lifecycle over real HTTP', () => {
     expect((await h.json('/api/ticker/count')).body.step).to.equal(3);
     const wrongType = await h.json('/api/extensions/ticker/settings/ticker.step', { method: 'PUT', body: JSON.stringify({ value: 'x' }) });
     expect(wrongType.status).to.equal(400);
+    for (const value of [0, 101, -5, 1e9]) {
+      const outside = await h.json('/api/extensions/ticker/settings/ticker.step', { method: 'PUT', body: JSON.stringify({ value }) });
+      expect(outside.status, String(value)).to.equal(400);
+      expect(outside.body.error.message).to.equal('Setting "ticker.step" must be from 1 to 100');
+    }
+    expect((await h.json('/api/ticker/count')).body.step, 'the value in range stays').to.equal(3);
     expect((await h.json('/api/extensions/ticker/settings/nope', { method: 'PUT', body: JSON.stringify({ value: 1 }) })).status).to.equal(404);
   });
 

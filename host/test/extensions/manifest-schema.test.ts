@@ -124,6 +124,21 @@ describe('extensions: manifest schema', () => {
     ]);
   });
 
+  it('takes a range for number settings only, with the default inside it', () => {
+    const manifestWith = (settings: unknown[]) => {
+      const pkg = valid() as any;
+      pkg.kith.contributes.settings = settings;
+      return pkg;
+    };
+    const withSettings = (settings: unknown[]) => problemsOf(manifestWith(settings));
+    expect(() => validatePackage(manifestWith([{ id: 'hello.n', type: 'number', label: 'N', default: 5, minimum: 1, maximum: 10 }]))).not.to.throw();
+    expect(() => validatePackage(manifestWith([{ id: 'hello.n', type: 'number', label: 'N', default: 5, minimum: 1 }]))).not.to.throw();
+    expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 50, minimum: 1, maximum: 10 }])).to.deep.equal(['kith.contributes.settings.0.default: must be within minimum and maximum']);
+    expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 5, minimum: 10, maximum: 1 }])).to.deep.equal(['kith.contributes.settings.0: minimum is above maximum']);
+    expect(withSettings([{ id: 'hello.b', type: 'boolean', label: 'B', default: true, maximum: 1 }])).to.deep.equal(['kith.contributes.settings.0: minimum and maximum are for number settings']);
+    expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 5, minimum: 'one' }]).join()).to.match(/minimum/);
+  });
+
   it('refuses entry and UI module paths that leave the extension folder', () => {
     const pkg = valid() as any;
     pkg.kith.main = '../host/src/main.ts';
