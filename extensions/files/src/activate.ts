@@ -2,7 +2,7 @@
 import { defineExtension, Disposable, EventRefused, type ExtensionContext, type InboundEvent, type KindCodec } from '@kith/sdk';
 import { filesCancel, filesChunk, filesDone, filesHashes, filesHold, filesNack, filesOffer, filesPause, filesResume } from './files-kinds.js';
 import { registerFilesRoutes } from './files-routes.js';
-import { Receiver } from './receiver.js';
+import { NOT_A_FRIEND_TEXT, Receiver } from './receiver.js';
 import { Sender } from './sender.js';
 import { TransferBook } from './transfer-book.js';
 import { FILES_MIGRATIONS, TransferStore } from './transfer-store.js';
@@ -21,6 +21,8 @@ function handle<H extends object>(ctx: ExtensionContext, kind: KindCodec<H>, run
 /** What a test may change: how long an upload may stay idle before it is given up. */
 export interface FilesOptions {
   readonly uploadIdleMs?: number;
+  /** How long an arriving file may move nothing before it gives its place to another friend's (admission.ts). */
+  readonly idleYieldMs?: number;
 }
 
 /** The extension with its limits; the default export is what Kith runs. */
@@ -31,8 +33,29 @@ export function filesExtension(options: FilesOptions = {}) {
       const book = new TransferBook(ctx, new TransferStore(ctx.storage, ctx.sealing));
       await book.load();
       const sender = new Sender(book);
-      const receiver = new Receiver(book);
+      const receiver = new Receiver(book, { idleYieldMs: options.idleYieldMs });
       const uploads = new Uploads(book, options.uploadIdleMs ?? UPLOAD_IDLE_MS);
+      /** `peer` is no longer a friend: their unfinished files end here, both ways (nothing can be sent to them). */
+      const endFriend = async (peer: string, atStart: boolean) => {
+        for (const record of [...book.records.values()]) {
+          if (record.peer === peer && record.state === 'uploading') await uploads.abort(record, NOT_A_FRIEND_TEXT);
+        }
+        await sender.friendRemoved(peer, NOT_A_FRIEND_TEXT);
+        // At start nothing arrives yet: restore (below) lets waiting files start.
+        if (atStart) await receiver.endFriend(peer);
+        else await receiver.friendRemoved(peer);
+      };
+      // Friends removed while this extension was not running (or before this version): their
+      // transfers are over too.
+      const friends = await ctx.friends.list().then(
+        (list) => new Set(list.map((f) => f.peer)),
+        (error: Error) => (ctx.log.warn('friends not read at start', { error: error.message }), null),
+      );
+      const gone = new Set<string>();
+      for (const record of book.records.values()) {
+        if (friends && record.peer && !friends.has(record.peer) && ['uploading', 'offered', 'active', 'held'].includes(record.state)) gone.add(record.peer);
+      }
+      for (const peer of gone) await endFriend(peer, true);
       await receiver.restore();
       await uploads.restore();
 
@@ -48,6 +71,10 @@ export function filesExtension(options: FilesOptions = {}) {
         handle(ctx, filesCancel, async (e, h) => {
           await sender.onCancel(e, h);
           await receiver.onCancel(e, h);
+        }),
+        ctx.friends.onDidChange(({ peer, change }) => {
+          if (change !== 'removed') return;
+          endFriend(peer, false).catch((error: Error) => ctx.log.warn('files of a removed friend not ended', { error: error.message }));
         }),
         ctx.sessions.onDidChangeCapabilities((capabilities) => {
           if (!capabilities.kinds.includes(filesChunk.name)) {

@@ -45,8 +45,13 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
     if (!record) throw filesErrors.create('NOT_FOUND');
     return record;
   };
-  const peersTransfer = async (req: RouteRequest): Promise<TransferRecord> => {
-    const peer = await resolvePeer(ctx, String(req.params.peer_id));
+  /**
+   * The transfer named by the path, which must be with the path's friend. `formerFriend`: a peer
+   * key that is no longer a friend names their transfers too (a cancel ends them here only).
+   */
+  const peersTransfer = async (req: RouteRequest, formerFriend = false): Promise<TransferRecord> => {
+    const id = String(req.params.peer_id);
+    const peer = formerFriend && /^[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : await resolvePeer(ctx, id);
     const record = transfer(req);
     if (record.peer !== peer) throw filesErrors.create('NOT_FOUND');
     return record;
@@ -182,7 +187,7 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
     }),
 
     ctx.routes.post('/sessions/:peer_id/files/:transfer_id/cancel', async (req) => {
-      const record = await peersTransfer(req);
+      const record = await peersTransfer(req, true);
       if (record.state === 'complete' || record.state === 'cancelled' || record.state === 'failed') throw filesErrors.create('BAD_STATE', `The transfer is already ${record.state}`);
       if (record.state === 'uploading') await uploads.abort(record);
       else if (record.direction === 'in') await receiver.cancel(record);

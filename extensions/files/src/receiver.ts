@@ -8,7 +8,7 @@
  * in batches, so a commit (fsync) is paid per few MiB, not per block.
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
-import { isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, WAITING_TEXT, waitingInOrder } from './admission.js';
+import { IDLE_YIELD_MS, isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, nextToArrive, WAITING_TEXT } from './admission.js';
 import { BlockSet, MAX_RANGES_PER_EVENT } from './block-ranges.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import {
@@ -82,6 +82,8 @@ interface Incoming {
   lastAskAt: number;
   /** When this side last sent a resume (it says all it has; the sender takes up a held transfer). */
   lastResumeAt: number;
+  /** When it last moved (a block or hash piece kept) or started arriving: idle past IDLE_YIELD_MS, it may give up its place. */
+  movedAt: number;
   waiters: Map<number, Array<() => void>>;
   badBlocks: number;
   /** Blocks that arrived but were not kept (no hash list yet, too many runs): asked for again, urgently. */
@@ -95,6 +97,24 @@ function isEnded(record: TransferRecord): boolean {
   return record.state === 'cancelled' || record.state === 'failed';
 }
 
+/** Arriving, held or waiting: not over yet. */
+function isUnfinished(record: TransferRecord): boolean {
+  return record.state === 'active' || record.state === 'held';
+}
+
+/** What a transfer from a friend who was removed says (it ends on this side; nothing goes to them). */
+export const NOT_A_FRIEND_TEXT = 'Cancelled: no longer a friend';
+
+/** What a receiver may change (a test shortens the idle time). */
+export interface ReceiverOptions {
+  readonly idleYieldMs?: number;
+}
+
+/** Whether `error` is the bus refusing a send to someone who is no longer a friend. */
+export function isNotAFriend(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'KITH_ERR_NOT_FOUND';
+}
+
 export class Receiver {
   private readonly live = new Map<string, Incoming>();
 
@@ -102,7 +122,14 @@ export class Receiver {
   /** Starting waiting files one pass at a time, so two passes never start more than the bounds allow. */
   private admitting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly book: TransferBook) {}
+  private readonly idleYieldMs: number;
+
+  constructor(
+    private readonly book: TransferBook,
+    options: ReceiverOptions = {},
+  ) {
+    this.idleYieldMs = options.idleYieldMs ?? IDLE_YIELD_MS;
+  }
 
   private get ctx() {
     return this.book.ctx;
@@ -113,8 +140,11 @@ export class Receiver {
    * waiting ones start where there is room. Complete files keep no state in memory.
    */
   async restore(): Promise<void> {
-    for (const record of this.book.records.values()) {
-      if (record.direction === 'in' && (record.state === 'active' || record.state === 'held') && !isWaiting(record)) await this.incoming(record);
+    for (const record of [...this.book.records.values()]) {
+      if (record.direction !== 'in' || !isUnfinished(record) || isWaiting(record)) continue;
+      const state = await this.incoming(record);
+      // An empty file kept arriving by an older version (it never completed there): complete now.
+      if (state.n === 0) await this.completeEmpty(state).catch((error: Error) => this.ctx.log.warn('an empty file did not complete', { message: error.message }));
     }
     const peers = new Set<string>();
     for (const record of this.book.records.values()) if (record.direction === 'in' && record.peer && isEnded(record)) peers.add(record.peer);
@@ -144,7 +174,7 @@ export class Receiver {
   /** The state of a file that has nothing on disk yet (a new offer, a waiting one starting). */
   private fresh(record: TransferRecord, hashes: Uint8Array | null = null, runs: RunState[] = []): Incoming {
     return {
-      record, n: blockCount(record.size, record.bs), hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, lastResumeAt: 0,
+      record, n: blockCount(record.size, record.bs), hashes, hashParts: null, hashesHave: new BlockSet(), runs, lastChunkAt: Date.now(), lastAskAt: 0, lastResumeAt: 0, movedAt: Date.now(),
       waiters: new Map(), badBlocks: 0, dropped: new BlockSet(), verified: Promise.resolve(), verifyingBytes: 0,
     };
   }
@@ -175,16 +205,71 @@ export class Receiver {
   }
 
   private async admitNow(): Promise<void> {
-    for (const record of waitingInOrder(this.book.records.values())) {
+    for (;;) {
+      const record = nextToArrive(this.book.records.values(), [...this.arriving()]);
+      if (!record) return;
+      // A file that never started has nothing on disk; one that gave up its place (yieldIdle)
+      // goes on from what it has. Read before the last check, so deciding and taking the place
+      // are one step (an offer may come meanwhile).
+      const state = record.runs.length > 0 || record.hashesBlob ? await this.rebuild(record) : this.fresh(record);
       if (!isWaiting(record) || !mayArrive(record, this.arriving())) continue;
       record.waiting = false;
       record.state = 'active';
       record.error = null;
-      // A waiting file never started: nothing of it is on disk.
-      const state = this.register(this.fresh(record));
+      this.register(state);
       await this.book.save(record);
       if (record.peer && this.ctx.sessions.get(record.peer)) await this.askResume(state);
     }
+  }
+
+  /** What a waiting file that had started holds, read from disk; if that cannot be read, it starts afresh. */
+  private async rebuild(record: TransferRecord): Promise<Incoming> {
+    try {
+      return await this.build(record);
+    } catch (error) {
+      this.ctx.log.warn('a waiting file starts again from nothing', { message: (error as Error).message });
+      await this.dropBlobs(record);
+      return this.fresh(record);
+    }
+  }
+
+  /**
+   * Arriving files that moved nothing for {@link ReceiverOptions.idleYieldMs} while another
+   * friend's file waits (one that would fit in their place) give up their place and wait again
+   * (nothing of them is dropped), then waiting files start in turn (admission.ts): the other
+   * friend's first, and the idle ones again if there is still room.
+   */
+  async yieldIdle(now = Date.now()): Promise<void> {
+    const stale = [...this.live.values()].filter((state) => isUnfinished(state.record) && now - state.movedAt >= this.idleYieldMs);
+    if (stale.length === 0) return;
+    // Waiting files of others that would fit once the idle ones left (one that would not, a
+    // friend's fifth file say, is no reason to stop anything).
+    const rest = [...this.arriving()].filter((record) => !stale.some((state) => state.record === record));
+    const peers = new Set<string | null>();
+    for (const record of this.book.records.values()) if (isWaiting(record) && !peers.has(record.peer) && mayArrive(record, rest)) peers.add(record.peer);
+    const idle = stale.filter((state) => [...peers].some((peer) => peer !== state.record.peer));
+    if (idle.length === 0) return;
+    for (const state of idle) await this.backToWaiting(state);
+    await this.admit();
+  }
+
+  /** Stop taking `state`'s blocks and put it back among the waiting files, keeping all it has. */
+  private async backToWaiting(state: Incoming): Promise<void> {
+    const record = state.record;
+    if (this.live.get(record.id) !== state || !isUnfinished(record)) return;
+    this.live.delete(record.id);
+    await state.verified;
+    for (const run of state.runs) this.flush(state, run);
+    for (const run of state.runs) if (run.flushing) await run.flushing.catch(() => undefined);
+    // Blocks a flush could not write (a full disk) were dropped from memory; the runs' durable sizes are the record.
+    this.wakeAll(state);
+    if (!isUnfinished(record)) return; // its last blocks just made it complete
+    record.state = 'held';
+    record.waiting = true;
+    record.error = WAITING_TEXT;
+    await this.book.save(record);
+    // Durable: a sender offline now hears it when it is back (a refused send changes nothing here).
+    await this.book.send(record, filesHold, { id: record.id, reason: 'queued' }).catch(() => undefined);
   }
 
   /** Blocks held: durable plus verified in memory. */
@@ -230,14 +315,15 @@ export class Receiver {
       size: header.size, bs: header.bs, root: header.root, createdAt: Date.now(), state: 'active', paused: false, error: null,
       vault: null, hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null,
     };
-    const refusal = await this.refusal(header.size);
+    const refusal = await this.refusal(header.size, event.peer);
     if (refusal) {
       // Refused with nothing stored (as `busy` above): the sender hears why, and a flood of
       // refused offers leaves no record behind.
       await this.book.send(record, filesCancel, { id: record.id, reason: refusal.reason });
       return;
     }
-    if (!mayArrive(record, this.arriving())) {
+    // An empty file takes no place: it is complete as soon as it is seen (completeEmpty).
+    if (blockCount(record.size, record.bs) > 0 && !mayArrive(record, this.arriving())) {
       record.state = 'held';
       record.waiting = true;
       record.error = WAITING_TEXT;
@@ -256,26 +342,52 @@ export class Receiver {
     return count;
   }
 
-  private async refusal(size: number): Promise<{ reason: string; message: string } | null> {
+  private async refusal(size: number, peer: string): Promise<{ reason: string; message: string } | null> {
     if (size > MAX_FILE_BYTES) return { reason: 'too-large', message: `Refused: the friend offered ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit` };
     const usage = await this.ctx.blobs.usage();
-    if (usage.bytes + this.promisedBytes() + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
+    if (usage.bytes + this.promisedBytes(peer) + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
     return null;
   }
 
-  /** Bytes still to come of every file arriving or waiting: room already promised to them. */
-  private promisedBytes(): number {
+  /**
+   * Room already promised, as `peer` sees it: the bytes still to come of every file arriving (from
+   * anyone), and of `peer`'s own waiting files. Another friend's waiting offers promise nothing,
+   * so offers a friend never sends cannot make this side refuse someone else's file (admission.ts).
+   */
+  private promisedBytes(peer: string): number {
     let bytes = 0;
-    for (const record of this.book.records.values()) {
-      if (record.direction !== 'in' || (record.state !== 'active' && record.state !== 'held')) continue;
-      const state = this.live.get(record.id);
-      bytes += Math.max(0, record.size - (state ? this.have(state).size * record.bs : 0));
+    for (const state of this.live.values()) {
+      if (isUnfinished(state.record)) bytes += Math.max(0, state.record.size - this.have(state).size * state.record.bs);
     }
+    for (const record of this.book.records.values()) if (record.peer === peer && isWaiting(record)) bytes += record.size;
     return bytes;
+  }
+
+  /**
+   * An empty file has no blocks and no hash list: its root is the root of nothing (block-hashes.ts),
+   * known from the offer, so it is complete at once (or failed, if the offered root is not that).
+   */
+  private async completeEmpty(state: Incoming): Promise<void> {
+    const record = state.record;
+    if (record.state !== 'active' || this.live.get(record.id) !== state) return;
+    const empty = new Uint8Array(0);
+    if (toHex(rootOf(record.size, record.bs, empty)) !== record.root) {
+      record.state = 'failed';
+      record.error = 'The hash list does not match the offered root; the transfer was stopped';
+      await this.discard(state);
+      await this.book.save(record);
+      await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
+      if (record.peer) await this.pruneEnded(record.peer);
+      await this.admit();
+      return;
+    }
+    state.hashes = empty;
+    await this.checkComplete(state);
   }
 
   /** Tell the sender what we have (and whether we still need the hash list). */
   private async askResume(state: Incoming): Promise<void> {
+    if (state.n === 0) return this.completeEmpty(state);
     state.lastAskAt = Date.now();
     state.lastChunkAt = Date.now();
     state.lastResumeAt = Date.now();
@@ -298,6 +410,7 @@ export class Receiver {
     state.hashParts ??= new Uint8Array(state.n * HASH_BYTES);
     state.hashParts.set(payload, header.from * HASH_BYTES);
     state.hashesHave.addRange(header.from, header.from + count);
+    state.movedAt = Date.now();
     if (state.hashesHave.size < state.n) return;
     const record = state.record;
     const hashes = state.hashParts;
@@ -367,6 +480,7 @@ export class Receiver {
     // Kept as it came when it is most of its buffer (a datagram or a reassembled event of its own); a
     // small view is copied so it does not pin a larger buffer while it waits.
     run.buffered.push(payload.byteLength * 2 >= payload.buffer.byteLength ? payload : payload.slice());
+    state.movedAt = Date.now();
     this.wake(state, i);
     await this.schedule(state, run);
   }
@@ -493,7 +607,8 @@ export class Receiver {
   async onCancel(event: InboundEvent, header: FilesCancelHeader): Promise<void> {
     const waiting = this.book.get(header.id);
     if (waiting && waiting.peer === event.peer && isWaiting(waiting)) {
-      // It never started: nothing to drop.
+      // Not arriving: only what it kept when it gave up its place (yieldIdle) is on disk.
+      await this.dropBlobs(waiting);
       waiting.waiting = false;
       waiting.state = 'cancelled';
       waiting.error = `The sender cancelled it (${header.reason})`;
@@ -511,16 +626,55 @@ export class Receiver {
     await this.admit();
   }
 
-  /** The user cancels a file coming in: both sides drop what they have. */
+  /**
+   * The user cancels a file coming in: both sides drop what they have. Everything here is done
+   * first; the friend is told last, and someone who is no longer a friend is not told.
+   */
   async cancel(record: TransferRecord): Promise<void> {
-    if (!isWaiting(record)) await this.discard(await this.incoming(record));
+    const state = this.live.get(record.id);
+    if (state) await this.discard(state);
+    else await this.dropBlobs(record);
     record.waiting = false;
     record.state = 'cancelled';
     record.error = 'Cancelled';
     await this.book.save(record);
-    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
     if (record.peer) await this.pruneEnded(record.peer);
     await this.admit();
+    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' }).catch((error: unknown) => {
+      if (!isNotAFriend(error)) throw error;
+    });
+  }
+
+  /**
+   * `peer` is no longer a friend: every unfinished file from them ends here (its partial data and
+   * hash list removed, the row cancelled, nothing sent), and waiting files of others may start.
+   */
+  async friendRemoved(peer: string): Promise<void> {
+    await this.endFriend(peer);
+    await this.admit();
+  }
+
+  /** End `peer`'s unfinished files (at start, before anything arrives: see activate.ts). */
+  async endFriend(peer: string): Promise<void> {
+    for (const record of [...this.book.records.values()]) {
+      if (record.direction !== 'in' || record.peer !== peer || !isUnfinished(record)) continue;
+      const state = this.live.get(record.id);
+      if (state) await this.discard(state);
+      else await this.dropBlobs(record);
+      record.waiting = false;
+      record.paused = false;
+      record.state = 'cancelled';
+      record.error = NOT_A_FRIEND_TEXT;
+      await this.book.save(record);
+    }
+    await this.pruneEnded(peer);
+  }
+
+  /** Remove the runs and hash list of a record not in memory (waiting, or not loaded). */
+  private async dropBlobs(record: TransferRecord): Promise<void> {
+    for (const blob of [...record.runs.map((r) => r.blob), record.hashesBlob]) if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
+    record.runs = [];
+    record.hashesBlob = null;
   }
 
   /**
@@ -576,6 +730,7 @@ export class Receiver {
    */
   async tick(): Promise<void> {
     const failures: Error[] = [];
+    await this.yieldIdle().catch((error: Error) => failures.push(error));
     for (const state of this.live.values()) await this.tickOne(state).catch((error: Error) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   }
@@ -631,6 +786,7 @@ export class Receiver {
     let at = offset;
     const end = offset + length;
     while (at < end) {
+      if (isWaiting(record)) throw filesErrors.create('BAD_STATE', record.error ?? WAITING_TEXT);
       if (!this.live.has(record.id) && record.state !== 'complete') throw new KithError('KITH_ERR_NOT_FOUND', 'The transfer was cancelled');
       const i = Math.floor(at / bs);
       const run = state.runs.find((r) => r.start <= i && i < r.start + r.durable + r.buffered.length);

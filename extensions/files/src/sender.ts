@@ -197,10 +197,20 @@ export class Sender {
     await this.cancelled(record, REFUSAL_TEXT.get(header.reason) ?? `The friend cancelled it (${header.reason})`);
   }
 
-  /** The user cancels: both sides drop everything. */
+  /** The user cancels: both sides drop everything (someone no longer a friend is not told). */
   async cancel(record: TransferRecord): Promise<void> {
     await this.cancelled(record, 'Cancelled');
-    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' });
+    await this.book.send(record, filesCancel, { id: record.id, reason: 'cancelled' }).catch((error: { code?: string }) => {
+      if (error?.code !== 'KITH_ERR_NOT_FOUND') throw error;
+    });
+  }
+
+  /** `peer` is no longer a friend: every unfinished file to them ends here (the sealed copy removed, nothing sent). */
+  async friendRemoved(peer: string, why: string): Promise<void> {
+    for (const record of [...this.book.records.values()]) {
+      if (record.direction !== 'out' || record.peer !== peer || !OFFERED.has(record.state)) continue;
+      await this.cancelled(record, why);
+    }
   }
 
   async setPaused(record: TransferRecord, paused: boolean): Promise<void> {

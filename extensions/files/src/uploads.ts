@@ -178,8 +178,8 @@ export class Uploads {
     }
   }
 
-  async abort(record: TransferRecord): Promise<void> {
-    await this.end(record, 'cancelled', 'Cancelled');
+  async abort(record: TransferRecord, why = 'Cancelled'): Promise<void> {
+    await this.end(record, 'cancelled', why);
   }
 
   /** Give up uploads idle for longer than the limit (called every tick; a loop over memory). */

@@ -8,7 +8,7 @@
  */
 import type { ExtensionContext, InboundEvent } from '@kith/sdk';
 import { blockCount, HASH_BYTES } from '../../src/block-hashes.js';
-import { Receiver } from '../../src/receiver.js';
+import { Receiver, type ReceiverOptions } from '../../src/receiver.js';
 import { Sender } from '../../src/sender.js';
 import { TransferBook } from '../../src/transfer-book.js';
 import type { TransferRecord, TransferStore } from '../../src/transfer-store.js';
@@ -20,6 +20,7 @@ export interface SentEvent {
   readonly header: Record<string, unknown>;
   readonly bytes: number;
   readonly bulk: boolean;
+  readonly peer?: string;
 }
 
 /** What a full disk refuses, each as the error the host's member would throw. */
@@ -70,8 +71,12 @@ export class InMemoryFiles {
   readonly receiver: Receiver;
   private next = 0;
   sessionOpen = true;
+  /** Friends of this side: a send to anyone else is refused as the bus refuses it; sessions are open with each. */
+  readonly friends = new Set<string>([FRIEND]);
+  /** What `ctx.blobs.usage()` says the quota is. */
+  quotaBytes = 2 ** 40;
 
-  constructor() {
+  constructor(options: ReceiverOptions = {}) {
     const blobs = {
       create: async () => {
         if (this.faults.blobs) throw this.faults.blobs;
@@ -88,17 +93,18 @@ export class InMemoryFiles {
       size: async (id: string) => this.blob(id).size,
       read: async (id: string) => Buffer.concat(this.blob(id).parts),
       delete: async (id: string) => void this.blobs.delete(id),
-      usage: async () => ({ bytes: 0, quotaBytes: 2 ** 40 }),
+      usage: async () => ({ bytes: this.storedBytes(), quotaBytes: this.quotaBytes }),
       readStream: (id: string, range: { offset: number; length: number }) => this.readStream(id, range),
     };
     const ctx = {
       blobs,
       sessions: {
-        get: (peer: string) => (this.sessionOpen && peer === FRIEND ? { peer } : undefined),
-        send: async (_peer: string, _stream: string, kind: string, header: Record<string, unknown>, payload?: Uint8Array, options?: { priority?: string }) => {
+        get: (peer: string) => (this.sessionOpen && this.friends.has(peer) ? { peer } : undefined),
+        send: async (peer: string, _stream: string, kind: string, header: Record<string, unknown>, payload?: Uint8Array, options?: { priority?: string }) => {
+          if (!this.friends.has(peer)) throw Object.assign(new Error('That peer is not a friend of this persona: nothing can be sent to it'), { code: 'KITH_ERR_NOT_FOUND' });
           const bulk = options?.priority === 'bulk';
           if (!bulk && this.faults.queue) throw this.faults.queue;
-          this.sent.push({ kind, header, bytes: payload?.length ?? 0, bulk });
+          this.sent.push({ kind, header, bytes: payload?.length ?? 0, bulk, peer });
           await Promise.resolve();
           return { seq: this.sent.length };
         },
@@ -108,7 +114,7 @@ export class InMemoryFiles {
     } as unknown as ExtensionContext;
     this.book = new TransferBook(ctx, this.store as unknown as TransferStore);
     this.sender = new Sender(this.book);
-    this.receiver = new Receiver(this.book);
+    this.receiver = new Receiver(this.book, options);
   }
 
   private blob(id: string): Blob {
@@ -126,9 +132,16 @@ export class InMemoryFiles {
     }
   }
 
-  /** An event from the friend. */
-  event(kind: string, payload = new Uint8Array(0)): InboundEvent {
-    return { peer: FRIEND, peerId: 'p', stream: '', seq: 0, kind, flags: {} as InboundEvent['flags'], header: {}, payload };
+  /** An event from the friend (or from `peer`). */
+  event(kind: string, payload = new Uint8Array(0), peer = FRIEND): InboundEvent {
+    return { peer, peerId: 'p', stream: '', seq: 0, kind, flags: {} as InboundEvent['flags'], header: {}, payload };
+  }
+
+  /** Bytes held in (real) blobs. */
+  storedBytes(): number {
+    let bytes = 0;
+    for (const blob of this.blobs.values()) if (!blob.virtual) bytes += blob.size;
+    return bytes;
   }
 
   /** A file this side sends the friend, offered and with its sealed copy (zeros) and hash list in place. */
