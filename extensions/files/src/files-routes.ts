@@ -12,6 +12,8 @@ import type { UploadRecord, Uploads } from './uploads.js';
 /** JSON with base64 of up to 48 MiB of file. */
 const ONE_SHOT_LIMIT = 64 * 1024 * 1024;
 const MEDIA_PAGE = 500;
+/** What `GET /media?type=` filters by: a MIME family, or everything else. */
+const MEDIA_KINDS = new Set(['image', 'audio', 'video', 'other']);
 /** JSON with base64 of a preview's largest input, and room for the other fields. */
 const PREVIEW_BODY_LIMIT = Math.ceil((MEDIA_PREVIEW_MAX_INPUT_BYTES * 4) / 3) + 64 * 1024;
 
@@ -70,8 +72,12 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
 
   return Disposable.from(
     ctx.routes.get('/media', async (req) => {
-      const kind = typeof req.query.type === 'string' ? req.query.type : undefined;
-      const friend = typeof req.query.peer === 'string' ? req.query.peer : undefined;
+      const kind = req.query.type === undefined || req.query.type === '' ? undefined : req.query.type;
+      const friend = req.query.peer === undefined || req.query.peer === '' ? undefined : req.query.peer;
+      if (kind !== undefined && (typeof kind !== 'string' || !MEDIA_KINDS.has(kind))) throw new KithError('KITH_ERR_BAD_REQUEST', 'type is image, audio, video or other');
+      if (friend !== undefined && (typeof friend !== 'string' || (friend !== 'self' && !/^[0-9a-f]{64}$/.test(friend)))) {
+        throw new KithError('KITH_ERR_BAD_REQUEST', "peer is a friend's master key (64 hex) or self");
+      }
       const names = await labels();
       const items = [...book.records.values()]
         .filter((r) => r.state !== 'cancelled' && r.state !== 'failed' && r.state !== 'uploading')

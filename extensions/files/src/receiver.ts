@@ -40,6 +40,8 @@ const MAX_RUNS = 64;
 const STALL_MS = 3000;
 /** How long a reader (an HTTP Range answer) waits for a block it asked for first. */
 const READ_WAIT_MS = 30_000;
+/** How long a read waits for bytes while the friend is not connected (they may be coming back). */
+const OFFLINE_READ_WAIT_MS = 5_000;
 /** How often a transfer held by a full disk tries again. */
 const DISK_RETRY_MS = 10_000;
 /** A transfer stalled this long since its last resume sends a resume again rather than NACKs. */
@@ -811,13 +813,18 @@ export class Receiver {
   private async waitFor(state: Incoming, i: number): Promise<void> {
     const record = state.record;
     if (record.state !== 'active') throw filesErrors.create('BAD_STATE', record.error ?? 'The transfer is not moving');
+    const connected = () => record.peer !== null && this.ctx.sessions.get(record.peer) !== undefined;
     const arrived = new Promise<void>((resolve, reject) => {
       // A seek while the friend has paused waits too: they may go on within the wait (the seek's
-      // bytes then come first). If not, the answer says why nothing came.
-      const timer = setTimeout(
-        () => reject(record.paused ? filesErrors.create('BAD_STATE', 'The friend paused this transfer: these bytes come once they go on') : new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time')),
-        READ_WAIT_MS,
-      );
+      // bytes then come first). If not, the answer says why nothing came. With the friend not
+      // connected the wait is short: a player hears at once that the bytes come later.
+      const why = () =>
+        record.paused
+          ? filesErrors.create('BAD_STATE', 'The friend paused this transfer: these bytes come once they go on')
+          : !connected()
+            ? new KithError('KITH_ERR_NO_SESSION', 'The friend is not connected: these bytes come once they are back')
+            : new KithError('KITH_ERR_TIMEOUT', 'Those bytes did not arrive in time');
+      const timer = setTimeout(() => reject(why()), connected() ? READ_WAIT_MS : OFFLINE_READ_WAIT_MS);
       const list = state.waiters.get(i) ?? [];
       list.push(() => (clearTimeout(timer), resolve()));
       state.waiters.set(i, list);

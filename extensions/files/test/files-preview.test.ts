@@ -46,6 +46,9 @@ describe('files: media previews over HTTP (POST /api/media/preview)', function (
 
   it('says whether it can preview, and turns an AVI sent as base64 into an MP4', async () => {
     expect((await host.call('GET', '/media/preview')).body).to.deep.equal({ available: true, max_input_bytes: 16 * 1024 * 1024 });
+    // The Media list's filters name what they take (a bogus one answered an empty list).
+    for (const query of ['type=bogus', 'type=Image', 'peer=nobody', 'peer=SELF']) expect((await host.call('GET', `/media?${query}`)).status, query).to.equal(400);
+    for (const query of ['type=image', 'type=other', 'peer=self', `peer=${'ab'.repeat(32)}`, 'type=']) expect((await host.call('GET', `/media?${query}`)).status, query).to.equal(200);
     const avi = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'mpeg4', '-f', 'avi', 'pipe:1']);
     const answer = await host.call('POST', '/media/preview', { name: 'clip.avi', mime: 'video/x-msvideo', data_base64: avi.toString('base64') });
     expect(answer.status).to.equal(200);

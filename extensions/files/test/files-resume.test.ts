@@ -70,6 +70,13 @@ describe('files: resume after kill -9 of either side, only missing blocks resent
     expect(resumed.state).to.equal('active');
     expect(resumed.bytes_done).to.be.greaterThan(0).and.lessThan(SIZE);
     const lacked = SIZE - resumed.bytes_done;
+    // Alice is not connected yet: a read of bytes not here says so within seconds (it waited 30 s for a 504).
+    expect((await bob.request<{ sessions: unknown[] }>('GET', '/sessions')).sessions).to.deep.equal([]);
+    const askedAt = Date.now();
+    const offline = await bob.fetch(`/api/files/inbound/${id}/stream`, { headers: { range: `bytes=${SIZE - 100}-${SIZE - 1}` } });
+    expect(offline.status).to.equal(409);
+    expect(Date.now() - askedAt).to.be.below(15_000);
+    expect((await offline.json()).error).to.include({ code: 'KITH_ERR_NO_SESSION' });
     await reconnect(() => net.connect(alice, bob));
     await waitState(bob, id, 'complete', 300_000);
     const after = (await waitState(alice, id, 'complete')).payload_bytes;
