@@ -373,18 +373,21 @@ export class Receiver {
     const record = state.record;
     if (record.state !== 'active' || this.live.get(record.id) !== state) return;
     const empty = new Uint8Array(0);
-    if (toHex(rootOf(record.size, record.bs, empty)) !== record.root) {
-      record.state = 'failed';
-      record.error = 'The hash list does not match the offered root; the transfer was stopped';
-      await this.discard(state);
-      await this.book.save(record);
-      await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
-      if (record.peer) await this.pruneEnded(record.peer);
-      await this.admit();
-      return;
-    }
+    if (toHex(rootOf(record.size, record.bs, empty)) !== record.root) return this.failBadRoot(state);
     state.hashes = empty;
     await this.checkComplete(state);
+  }
+
+  /** The hash list does not give the offered root: the transfer fails here and the sender hears why. */
+  private async failBadRoot(state: Incoming): Promise<void> {
+    const record = state.record;
+    record.state = 'failed';
+    record.error = 'The hash list does not match the offered root; the transfer was stopped';
+    await this.discard(state);
+    await this.book.save(record);
+    await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
+    if (record.peer) await this.pruneEnded(record.peer);
+    await this.admit();
   }
 
   /** Tell the sender what we have (and whether we still need the hash list). */
@@ -418,16 +421,7 @@ export class Receiver {
     const hashes = state.hashParts;
     state.hashParts = null;
     state.hashesHave = new BlockSet();
-    if (toHex(rootOf(record.size, record.bs, hashes)) !== record.root) {
-      record.state = 'failed';
-      record.error = 'The hash list does not match the offered root; the transfer was stopped';
-      await this.discard(state);
-      await this.book.save(record);
-      await this.book.send(record, filesCancel, { id: record.id, reason: 'bad-root' });
-      await this.pruneEnded(event.peer);
-      await this.admit();
-      return;
-    }
+    if (toHex(rootOf(record.size, record.bs, hashes)) !== record.root) return this.failBadRoot(state);
     const blob = await this.ctx.blobs.create();
     await this.ctx.blobs.append(blob, hashes);
     record.hashesBlob = blob;
