@@ -118,6 +118,7 @@ export class PresenceEngine {
     const room = roomForWord(word);
     const key = `${client.url} ${room}`;
     let joined = this.#joined.get(key);
+    const isNew = !joined;
     if (!joined) {
       joined = {
         url: client.url, word, room, mode, showStrangers, ownerSeed: randomBytes(32), published: new Map(),
@@ -129,7 +130,11 @@ export class PresenceEngine {
     joined.showStrangers = showStrangers;
     const target = joined;
     const run = target.queue.then(() => this.#refresh(target));
-    target.queue = run.catch(() => undefined);
+    target.queue = run.catch(() => {
+      // A first join the server refused or never answered is not a room this persona is in (it
+      // showed under `joined` in diagnostics); one that worked before stays, and is tried again.
+      if (isNew && target.published.size === 0 && this.#joined.get(key) === target) this.#joined.delete(key);
+    });
     return run;
   }
 

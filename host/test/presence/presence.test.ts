@@ -225,6 +225,11 @@ describe('presence: sealed announcements, friends-first rooms, connect signallin
     expect(notRendezvous.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
     expect((await alice.api('/rendezvous/join', { url: server.url })).body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
     expect((await alice.api('/rendezvous/join', { url: server.url, word: 'x', mode: 'loud' })).status).to.equal(400);
+    // A first join the server never answered is not a room Alice is in (diagnostics listed it as joined).
+    const failed = await alice.api('/rendezvous/join', { url: 'http://127.0.0.1:1', word: 'nowhere' });
+    expect(failed.status).to.equal(502);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(alice.presence.roomsOf(alice.persona.info.masterPublicKey).joined.map((j) => j.url)).to.not.include('http://127.0.0.1:1');
   });
 
   it('gives extensions tracked raw rooms (ctx.rendezvous) that are unpublished when the extension stops', async () => {
