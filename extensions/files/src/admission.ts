@@ -66,9 +66,14 @@ export function mayArrive(record: TransferRecord, arriving: Iterable<TransferRec
 
 /**
  * The waiting file to start next beside `arriving`, or undefined: of those that fit, one from the
- * friend with the fewest files arriving, then the oldest offer.
+ * friend with the fewest files arriving, then the one waiting longest (`queuedAt`: the offer's
+ * time, or when a file that gave up its place went back to waiting).
  */
-export function nextToArrive(waiting: Iterable<TransferRecord>, arriving: readonly TransferRecord[]): TransferRecord | undefined {
+export function nextToArrive(
+  waiting: Iterable<TransferRecord>,
+  arriving: readonly TransferRecord[],
+  queuedAt: (record: TransferRecord) => number = (record) => record.createdAt,
+): TransferRecord | undefined {
   const perFriend = new Map<string | null, number>();
   for (const record of arriving) perFriend.set(record.peer, (perFriend.get(record.peer) ?? 0) + 1);
   let best: TransferRecord | undefined;
@@ -76,7 +81,7 @@ export function nextToArrive(waiting: Iterable<TransferRecord>, arriving: readon
   for (const record of waiting) {
     if (!isWaiting(record)) continue;
     const count = perFriend.get(record.peer) ?? 0;
-    if (best && (count > bestCount || (count === bestCount && !older(record, best)))) continue;
+    if (best && (count > bestCount || (count === bestCount && !queuedBefore(record, best, queuedAt)))) continue;
     if (!mayArrive(record, arriving)) continue;
     best = record;
     bestCount = count;
@@ -84,8 +89,10 @@ export function nextToArrive(waiting: Iterable<TransferRecord>, arriving: readon
   return best;
 }
 
-function older(a: TransferRecord, b: TransferRecord): boolean {
-  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+function queuedBefore(a: TransferRecord, b: TransferRecord, queuedAt: (record: TransferRecord) => number): boolean {
+  const at = queuedAt(a);
+  const bt = queuedAt(b);
+  return at < bt || (at === bt && a.id < b.id);
 }
 
 /** Unfinished inbound records that wait for their turn, oldest offer first. */

@@ -119,6 +119,11 @@ export function isNotAFriend(error: unknown): boolean {
 
 export class Receiver {
   private readonly live = new Map<string, Incoming>();
+  /**
+   * When a file that gave up its place (yieldIdle) went back to waiting: its turn comes after the
+   * files that waited already, not by its offer's age (it would take its place straight back).
+   */
+  private readonly requeuedAt = new Map<string, number>();
 
   private readonly hashBlock = chooseBlockHasher();
   /** Starting waiting files one pass at a time, so two passes never start more than the bounds allow. */
@@ -142,12 +147,15 @@ export class Receiver {
    * waiting ones start where there is room. Complete files keep no state in memory.
    */
   async restore(): Promise<void> {
+    const empties: Incoming[] = [];
     for (const record of [...this.book.records.values()]) {
       if (record.direction !== 'in' || !isUnfinished(record) || isWaiting(record)) continue;
       const state = await this.incoming(record);
-      // An empty file kept arriving by an older version (it never completed there): complete now.
-      if (state.n === 0) await this.completeEmpty(state).catch((error: Error) => this.ctx.log.warn('an empty file did not complete', { message: error.message }));
+      if (state.n === 0) empties.push(state);
     }
+    // Empty files kept arriving by an older version (they never completed there): complete now,
+    // once every arriving file is loaded (completing one lets waiting files start).
+    for (const state of empties) await this.completeEmpty(state).catch((error: Error) => this.ctx.log.warn('an empty file did not complete', { message: error.message }));
     const peers = new Set<string>();
     for (const record of this.book.records.values()) if (record.direction === 'in' && record.peer && isEnded(record)) peers.add(record.peer);
     for (const peer of peers) await this.pruneEnded(peer);
@@ -159,6 +167,8 @@ export class Receiver {
     const existing = this.live.get(record.id);
     if (existing) return existing;
     const state = await this.build(record);
+    // Not kept when it went back to waiting meanwhile (yieldIdle): a waiting file is not arriving.
+    if (isWaiting(record)) return state;
     return this.live.get(record.id) ?? this.register(state);
   }
 
@@ -208,7 +218,7 @@ export class Receiver {
 
   private async admitNow(): Promise<void> {
     for (;;) {
-      const record = nextToArrive(this.book.records.values(), [...this.arriving()]);
+      const record = nextToArrive(this.book.records.values(), [...this.arriving()], (r) => this.requeuedAt.get(r.id) ?? r.createdAt);
       if (!record) return;
       // A file that never started has nothing on disk; one that gave up its place (yieldIdle)
       // goes on from what it has. Read before the last check, so deciding and taking the place
@@ -218,6 +228,7 @@ export class Receiver {
       record.waiting = false;
       record.state = 'active';
       record.error = null;
+      this.requeuedAt.delete(record.id);
       this.register(state);
       await this.book.save(record);
       if (record.peer && this.ctx.sessions.get(record.peer)) await this.askResume(state);
@@ -269,6 +280,7 @@ export class Receiver {
     record.state = 'held';
     record.waiting = true;
     record.error = WAITING_TEXT;
+    this.requeuedAt.set(record.id, Date.now());
     await this.book.save(record);
     // Durable: a sender offline now hears it when it is back (a refused send changes nothing here).
     await this.book.send(record, filesHold, { id: record.id, reason: 'queued' }).catch(() => undefined);

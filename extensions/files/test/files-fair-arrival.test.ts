@@ -153,7 +153,7 @@ describe('files: empty files, fair turns between friends, removed friends (in me
       expect(arriving.filter((r) => r.peer === CAROL)).to.have.length(1);
 
       // Until it is its turn again: then its resume says the block it has, and it completes with the rest.
-      for (const r of arriving) if (r.id !== moving.id && r.peer !== CAROL && r.state === 'active') await files.receiver.cancel(r);
+      for (const r of arriving) if (r.id !== moving.id && r.id !== friendWaiting && r.peer !== CAROL && r.state === 'active') await files.receiver.cancel(r);
       await files.receiver.cancel(files.book.get(carol)!);
       await files.receiver.admit();
       expect(stateOf(files, moving.id)!.state).to.equal('active');
@@ -167,6 +167,22 @@ describe('files: empty files, fair turns between friends, removed friends (in me
       for await (const part of files.receiver.read(files.book.get(moving.id)!, 0, moving.bytes.length)) read = Buffer.concat([read, part]);
       expect(read.equals(Buffer.from(moving.bytes))).to.equal(true);
       expect(stateOf(files, friendWaiting)!.state).to.be.oneOf(['active', 'held']);
+    });
+
+    it('eight friends with one idle file each do not take their places straight back from the friend who waits (review round 27)', async () => {
+      const files = new InMemoryFiles({ idleYieldMs: 100 });
+      const friends = Array.from({ length: MAX_ARRIVING }, (_, k) => String(k + 1).repeat(64).slice(0, 64).replace(/^./, 'f'));
+      for (const friend of friends) files.friends.add(friend);
+      files.friends.add(CAROL);
+      for (const friend of friends) await offer(files, friend, 100_000);
+      const carol = await offer(files, CAROL, 1000);
+      expect(stateOf(files, carol)!.state).to.equal('held');
+      await sleep(200);
+      await files.receiver.tick();
+      // Ties between friends with none arriving went to the oldest offer: the files that just gave
+      // up their places, so Carol's never started. Now a file back in line queues behind her.
+      expect(stateOf(files, carol)).to.deep.equal({ state: 'active', error: null });
+      expect([...files.book.records.values()].filter((r) => r.state === 'active')).to.have.length(MAX_ARRIVING);
     });
 
     it('an idle file keeps its place when only its own friend\'s files wait', async () => {
