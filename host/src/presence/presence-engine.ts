@@ -130,11 +130,14 @@ export class PresenceEngine {
     joined.showStrangers = showStrangers;
     const target = joined;
     const run = target.queue.then(() => this.#refresh(target));
-    target.queue = run.catch(() => {
+    const settled: Promise<void> = run.then(() => undefined, () => {
       // A first join the server refused or never answered is not a room this persona is in (it
-      // showed under `joined` in diagnostics); one that worked before stays, and is tried again.
-      if (isNew && target.published.size === 0 && this.#joined.get(key) === target) this.#joined.delete(key);
+      // showed under `joined` in diagnostics); one that worked before stays, and is tried again,
+      // as does one another join or poll queued behind (it decides for itself).
+      const last = target.queue === settled;
+      if (isNew && last && target.published.size === 0 && this.#joined.get(key) === target) this.#joined.delete(key);
     });
+    target.queue = settled;
     return run;
   }
 
