@@ -60,27 +60,58 @@ export function createMediaUrlSigner(secret: string): MediaUrlSigner {
   };
 }
 
+/** Types of API data (JSON and its relatives), never what a media URL opens. */
+const DATA_TYPES = /^(application\/(([\w.-]+\+)?json|(x-)?ndjson|json-seq)|text\/json)\b/i;
+
 /**
- * A media URL opens media and files, never the API's data: a JSON answer (2xx) to a request that
- * came with only a media capability becomes 403, so a leaked URL of `/self/messages` (the signer
- * signs any path) shows nothing. Error answers pass as they are.
+ * A media URL opens media and files, never the API's data: an answer (2xx) of a JSON type to a
+ * request that came with only a media capability becomes 403, decided as its headers go out
+ * (whether written whole, streamed, or flushed first), so a leaked URL of `/self/messages` (the
+ * signer signs any path) shows nothing. Error answers pass as they are.
  */
 export function refuseDataAnswers(res: ServerResponse): void {
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const isData = () => !res.headersSent && res.statusCode < 300 && /^application\/json/i.test(String(res.getHeader('content-type') ?? ''));
-  const refusal = () => {
-    const body = JSON.stringify(new KithError('KITH_ERR_FORBIDDEN', "A media URL opens media and files, not the API's data").toJSON());
+  const writeHead = res.writeHead.bind(res) as (status: number) => ServerResponse;
+  const flushHeaders = res.flushHeaders.bind(res);
+  const refusal = JSON.stringify(new KithError('KITH_ERR_FORBIDDEN', "A media URL opens media and files, not the API's data").toJSON());
+  let refused = false;
+  let ended = false;
+  /** Just before the headers go out: a data answer becomes the refusal. */
+  const decide = () => {
+    if (refused || res.headersSent || res.statusCode >= 300 || !DATA_TYPES.test(String(res.getHeader('content-type') ?? ''))) return;
+    refused = true;
     res.statusCode = 403;
-    res.removeHeader('etag');
+    for (const name of ['etag', 'last-modified', 'content-range', 'content-disposition', 'transfer-encoding']) res.removeHeader(name);
     res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', Buffer.byteLength(body));
-    return body;
+    res.setHeader('content-length', Buffer.byteLength(refusal));
   };
-  res.end = ((...args: unknown[]) => (isData() ? end(refusal()) : end(...args))) as ServerResponse['end'];
+  const finish = () => {
+    if (!ended) {
+      ended = true;
+      end(refusal);
+    }
+    return res;
+  };
+  res.flushHeaders = () => {
+    decide();
+    flushHeaders();
+  };
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    const headers = rest.find((r): r is Record<string, unknown> => r !== null && typeof r === 'object' && !Array.isArray(r));
+    if (headers) for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value as string);
+    res.statusCode = status;
+    decide();
+    return writeHead(res.statusCode);
+  }) as ServerResponse['writeHead'];
   res.write = ((...args: unknown[]) => {
-    if (!isData()) return write(...args);
-    end(refusal());
-    return false;
+    decide();
+    if (!refused) return write(...args);
+    finish();
+    return true; // the rest of a refused answer goes nowhere, at once (no drain would come)
   }) as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    decide();
+    return refused ? finish() : end(...args);
+  }) as ServerResponse['end'];
 }

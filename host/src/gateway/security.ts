@@ -152,7 +152,10 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
     if (method !== 'GET' && method !== 'HEAD') return false;
     const query = url.indexOf('?');
     if (query < 0) return false;
-    const tokens = new URLSearchParams(url.slice(query + 1)).getAll(MEDIA_TOKEN_PARAM);
+    const params = new URLSearchParams(url.slice(query + 1));
+    // The capability is for the path alone: a query it does not sign (`&format=text`) is refused.
+    if ([...params.keys()].some((name) => name !== MEDIA_TOKEN_PARAM)) return false;
+    const tokens = params.getAll(MEDIA_TOKEN_PARAM);
     return tokens.length === 1 && mediaUrls.opens(path, tokens[0]);
   };
 
