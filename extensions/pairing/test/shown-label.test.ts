@@ -29,6 +29,14 @@ describe("pairing: a new friend's own name never passes for a saved friend's", (
     expect(distinctLabel('ｍｏｍ', ['Mom'])).to.equal('ｍｏｍ (2)');
     expect(distinctLabel('Mom  Smith', ['mom smith'])).to.equal('Mom  Smith (2)');
     expect(distinctLabel('Friend', ['Friend', 'Friend (2)', 'friend (3)'])).to.equal('Friend (4)');
+    // Letters of other scripts that look Latin (Cyrillic о and М, Greek ο) read as the Latin ones.
+    expect(distinctLabel('M\u043em', ['Mom'])).to.equal('M\u043em (2)');
+    expect(distinctLabel('\u041c\u03bfm', ['mom'])).to.equal('\u041c\u03bfm (2)');
+    expect(distinctLabel('Jo\u0435 Smith', ['Joe Smith'])).to.equal('Jo\u0435 Smith (2)');
+    // Different names stay as they are, in any script.
+    expect(distinctLabel('Алиса', ['Alice', 'Bob'])).to.equal('Алиса');
+    expect(distinctLabel('محمد', ['Mohammed'])).to.equal('محمد');
+    expect(distinctLabel('👨\u200d👩\u200d👧 family', ['Family'])).to.equal('👨\u200d👩\u200d👧 family');
   });
 
   it('stays within the label limit without splitting a character', () => {
