@@ -47,8 +47,8 @@ describe('calls: video started again under a stream id used before', function ()
     expect((await status(bob)).call!.video).to.equal(null);
 
     // Alice's host picks a fresh id; what reaches Bob carries the first one again.
-    await calls(alice, bob, 'video/start');
     const strayBefore = (await status(bob)).counters.stray!;
+    await calls(alice, bob, 'video/start');
     // A control event Alice sends after it: once it is here, so is the video start.
     await calls(alice, bob, 'mute', { muted: true });
     await bob.events.waitFor('calls:mute', (e: any) => e.muted === true, 20_000);
