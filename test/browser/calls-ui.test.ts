@@ -89,16 +89,16 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
     await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
 
-    // Alice: the Call button in the conversation's header opens the call page and starts the call.
-    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
-    await alicePage.waitForURL(`**/call/${key(bob)}`);
+    // Alice: the Video call button in the conversation's header opens the call page and starts the call.
+    await alicePage.getByRole('button', { name: 'Video call', exact: true }).click();
+    await alicePage.waitForURL(`**/call/${key(bob)}/video`);
     await alicePage.getByTestId('call-state').filter({ hasText: /Calling|Ringing/ }).waitFor({ timeout: 20_000 });
 
     // Bob, on the Connect page: the banner, ringing.
     const banner = bobPage.getByTestId('call-banner');
     await banner.waitFor({ timeout: 20_000 });
     expect(await banner.getAttribute('data-ringing')).to.equal('true');
-    expect(await banner.textContent()).to.contain('is calling you');
+    expect(await banner.getByTestId('banner-kind').textContent()).to.equal('Video call');
     await snap(bobPage, 'calls-ui-banner');
     expect(await seriousA11yFindings(bobPage), 'axe on the banner').to.deep.equal([]);
     await banner.getByTestId('banner-accept').click();
@@ -178,7 +178,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await entries.filter({ hasText: /Call · \d+:\d\d/ }).waitFor({ timeout: 20_000 });
 
     // A second call, declined by Bob from the banner (he is still on the ended call's page).
-    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+    await alicePage.getByRole('button', { name: 'Voice call', exact: true }).click();
     await banner.waitFor({ timeout: 20_000 });
     await banner.getByTestId('banner-decline').click();
     await alicePage.getByTestId('call-state').filter({ hasText: /declined/ }).waitFor({ timeout: 20_000 });
@@ -192,6 +192,75 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     expect(errors).to.deep.equal([]);
   });
 
+  it('a voice call asks for no camera; a video call answered without video sends none until the camera is turned on', async () => {
+    /** A page whose every device track is kept, to see which devices the call asked for. */
+    const recording = async (host: TestHost, path: string) => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+      await context.addInitScript({ content: `
+        globalThis.__name = (f) => f;
+        globalThis.__callTracks = [];
+        const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = async (constraints) => {
+          const stream = await original(constraints);
+          globalThis.__callTracks.push(...stream.getTracks());
+          return stream;
+        };` });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${host.url}${path}`);
+      return { page, context, live: () => page.evaluate('globalThis.__callTracks.filter((t) => t.readyState === "live").map((t) => t.kind).sort()') as Promise<string[]> };
+    };
+    const a = await recording(alice, `/chats?peer=${key(bob)}`);
+    const b = await recording(bob, '/connect');
+    try {
+      await a.page.getByTestId('composer').waitFor({ timeout: 30_000 });
+      await b.page.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+      const connected = async () => {
+        for (const page of [a.page, b.page]) await page.getByTestId('call-state').filter({ hasText: /^Connected / }).waitFor({ timeout: 20_000 });
+      };
+      const hangUp = async () => {
+        await a.page.getByTestId('hangup-button').click();
+        await eventually('no call on either host', async () => (await alice.request('GET', '/calls/status')).call === null && (await bob.request('GET', '/calls/status')).call === null);
+      };
+
+      // A voice call: the banner says so, one answer button, and neither page asks for a camera.
+      await a.page.getByRole('button', { name: 'Voice call', exact: true }).click();
+      const banner = b.page.getByTestId('call-banner');
+      await banner.waitFor({ timeout: 20_000 });
+      expect(await banner.getByTestId('banner-kind').textContent()).to.equal('Voice call');
+      expect(await banner.getByTestId('banner-accept-voice').count()).to.equal(0);
+      await banner.getByTestId('banner-accept').click();
+      await connected();
+      expect(await a.live()).to.deep.equal(['audio']);
+      expect(await b.live()).to.deep.equal(['audio']);
+      expect((await alice.request('GET', '/calls/status')).call).to.include({ with_video: false, video: null });
+      await hangUp();
+
+      // A video call answered without video: Bob's camera stays off, Alice is told so, her video still shows at Bob.
+      await a.page.goto(`${alice.url}/chats?peer=${key(bob)}`);
+      await a.page.getByRole('button', { name: 'Video call', exact: true }).click();
+      await banner.waitFor({ timeout: 20_000 });
+      expect(await banner.getByTestId('banner-kind').textContent()).to.equal('Video call');
+      await banner.getByTestId('banner-accept-voice').click();
+      await connected();
+      expect(await b.live()).to.deep.equal(['audio']);
+      expect(await a.live()).to.deep.equal(['audio', 'video']);
+      await eventually('Bob\'s camera off at Alice', async () => (await alice.request('GET', '/calls/status')).call?.remote_camera_off === true, 10_000);
+      await eventually('Alice\'s video decoding at Bob', async () => (await remoteFrames(b.page)) > 10, 30_000);
+
+      // Bob turns his camera on: now it is asked for, and it decodes at Alice.
+      await b.page.getByTestId('camera-button').click();
+      await eventually('Bob\'s camera live', async () => (await b.live()).includes('video'), 10_000);
+      await eventually('Bob\'s camera on at Alice', async () => (await alice.request('GET', '/calls/status')).call?.remote_camera_off === false, 10_000);
+      await eventually('Bob\'s video decoding at Alice', async () => (await remoteFrames(a.page)) > 10, 30_000);
+      await hangUp();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await a.context.close().catch(() => undefined);
+      await b.context.close().catch(() => undefined);
+    }
+  });
+
   it('counts a call nobody answers as missed: the banner goes, Bob is told, both histories say so', async () => {
     const ringFor = (value: number) => Promise.all([alice, bob].map((h) => h.request('PUT', '/extensions/calls/settings/calls.ring-timeout-s', { value })));
     await ringFor(2);
@@ -200,7 +269,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
       const bobPage = await open(bob, '/connect');
       await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
       await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
-      await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+      await alicePage.getByRole('button', { name: 'Voice call', exact: true }).click();
       const banner = bobPage.getByTestId('call-banner');
       await banner.waitFor({ timeout: 20_000 });
       await banner.waitFor({ state: 'detached', timeout: 20_000 });
@@ -221,11 +290,11 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     const bobPage = await open(bob, `/chats?peer=${key(alice)}`);
     await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
     await bobPage.getByTestId('composer').waitFor({ timeout: 30_000 });
-    await alicePage.getByRole('button', { name: 'Call', exact: true }).click();
+    await alicePage.getByRole('button', { name: 'Voice call', exact: true }).click();
     const banner = bobPage.getByTestId('call-banner');
     await banner.waitFor({ timeout: 20_000 });
     const ringing = (await bob.request('GET', '/calls/status')).call as { stream_id: string };
-    await bobPage.getByRole('button', { name: 'Call', exact: true }).click();
+    await bobPage.getByRole('button', { name: 'Voice call', exact: true }).click();
     await bobPage.waitForURL(`**/call/${key(alice)}`);
     for (const page of [alicePage, bobPage]) {
       await page.getByTestId('call-state').filter({ hasText: /^Connected \d+:\d\d$/ }).waitFor({ timeout: 20_000 });
@@ -257,7 +326,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
       const page = opened.page;
       await page.goto(`${alice.url}/chats?peer=${key(bob)}`);
       await page.getByTestId('composer').waitFor({ timeout: 30_000 });
-      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await page.getByRole('button', { name: 'Video call', exact: true }).click();
       const problems = page.getByTestId('call-problem');
       await problems.filter({ hasText: 'Kith cannot use your microphone: allow it in the browser\'s site settings' }).waitFor({ timeout: 20_000 });
       await problems.filter({ hasText: 'Kith cannot use your camera: allow it in the browser\'s site settings' }).waitFor();
@@ -288,7 +357,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     try {
       await page.goto(`${alice.url}/chats?peer=${key(bob)}`);
       await page.getByTestId('composer').waitFor({ timeout: 30_000 });
-      await page.getByRole('button', { name: 'Call', exact: true }).click();
+      await page.getByRole('button', { name: 'Video call', exact: true }).click();
       const sid = await eventually('Bob\'s host rings', async () => (await bob.request('GET', '/calls/status')).call?.stream_id as string | undefined);
       await bob.request('POST', `/sessions/${key(alice)}/calls/accept`, { stream_id: sid });
       await page.getByTestId('call-state').filter({ hasText: /^Connected / }).waitFor({ timeout: 20_000 });

@@ -8,7 +8,7 @@ import { Injectable, computed, signal } from '@angular/core';
 import type { Disposable, PageChannel, UiHost } from '@kith/sdk';
 import { startAudioLink, type AudioLink } from './audio-link';
 import { endReasonText, qualityOf, type CallQuality } from './call-format';
-import { openCallDevices } from './device-errors';
+import { openCallDevices, openCamera } from './device-errors';
 import { RINGBACK, Ringer } from './ringer';
 import { pickVideoCodec } from './video-engine';
 import { startVideoLink, type VideoLink } from './video-link';
@@ -37,7 +37,7 @@ export interface CallStats {
 }
 
 interface Status {
-  call: null | { stream_id: string; peer: string; direction: 'outgoing' | 'incoming'; state: 'ringing' | 'active'; accepted_at: number | null; video: object | null; muted: boolean; camera_off: boolean; remote_muted: boolean; remote_camera_off: boolean };
+  call: null | { stream_id: string; peer: string; direction: 'outgoing' | 'incoming'; state: 'ringing' | 'active'; with_video: boolean; accepted_at: number | null; video: object | null; muted: boolean; camera_off: boolean; remote_muted: boolean; remote_camera_off: boolean };
   session: null | { rtt_ms: number | null; loss_inbound: number };
 }
 interface CallEvent { peer: string; stream_id: string; reason?: string; duration_ms?: number; message?: string; muted?: boolean; off?: boolean; on?: boolean; with_video?: boolean }
@@ -59,6 +59,8 @@ export class CallController {
   readonly localVideo = signal<MediaStream | null>(null);
   readonly stats = signal<CallStats | null>(null);
   readonly ringing = signal(false);
+  /** Whether the call is a video call (the caller chose it); a voice call asks for no camera. */
+  readonly videoCall = signal(false);
   /** True while the call page shows the call (the mini widget hides then). */
   readonly pageOpen = signal(false);
   /** Wall clock, ticking each second during a call (durations). */
@@ -77,6 +79,8 @@ export class CallController {
   private video: VideoLink | undefined;
   private tracks: { audio?: MediaStreamTrack; video?: MediaStreamTrack } = {};
   private devicesAsked: Promise<void> | undefined;
+  /** Whether this side asks for its camera in this call: not for a voice call, nor when answered without video. */
+  private wantsCamera = false;
   private readonly ringer = new Ringer();
   private readonly ringback = new Ringer(RINGBACK);
   private readonly frameListeners = new Set<(frame: VideoFrame) => void>();
@@ -114,26 +118,32 @@ export class CallController {
     // active one picks its media up again here.
     host.request<Status>('GET', '/calls/status').then((s) => {
       if (!s.call || this.phase() !== 'idle') return;
-      if (s.call.direction === 'incoming' && s.call.state === 'ringing') this.onOffered({ peer: s.call.peer, stream_id: s.call.stream_id });
+      if (s.call.direction === 'incoming' && s.call.state === 'ringing') this.onOffered({ peer: s.call.peer, stream_id: s.call.stream_id, with_video: s.call.with_video });
       if (s.call.state === 'active') void this.resume(s.call);
     }, () => undefined);
   }
 
   /**
-   * Start a call to `peer`: ask for the devices, open the media channel, offer. While a friend's
-   * call rings here, calling that friend answers it, and calling anyone else declines it (the
+   * Start a call to `peer`, with video or voice only: ask for the devices (the camera only for
+   * video), open the media channel, offer. While a friend's call rings here, calling that friend
+   * answers it (with video if this call was to have it), and calling anyone else declines it (the
    * host answers the ring `busy` as the new call goes out).
    */
-  async call(peer: string, host: UiHost): Promise<void> {
+  async call(peer: string, host: UiHost, options: { video?: boolean } = {}): Promise<void> {
+    const video = options.video ?? false;
     this.attach(host);
     if (this.phase() === 'incoming') {
-      if (this.peer() === peer) return this.accept();
+      if (this.peer() === peer) return this.accept({ video });
       this.stopRinging();
     } else if (this.live()) return;
     const generation = this.reset(peer, 'outgoing', 'calling');
+    this.wantsCamera = video;
     void this.resolveName(peer);
-    await this.prepare(true);
+    await this.prepare();
     if (generation !== this.generation) return;
+    // A camera that could not start makes it a voice call (the reason is among the problems).
+    this.videoCall.set(!!this.tracks.video);
+    this.cameraOff.set(!this.tracks.video);
     try {
       const answer = await host.request<{ stream_id: string }>('POST', `/sessions/${peer}/calls/start`, { with_video: !!this.tracks.video });
       if (generation !== this.generation) return;
@@ -149,17 +159,27 @@ export class CallController {
     }
   }
 
-  /** Answer the ringing call. */
-  async accept(): Promise<void> {
+  /**
+   * Answer the ringing call; `video: false` answers a video call without this side's camera (the
+   * friend's video still shows, and the camera can be turned on later). A voice call never asks
+   * for the camera.
+   */
+  async accept(options: { video?: boolean } = {}): Promise<void> {
     const peer = this.peer();
     if (!this.host || !peer || this.phase() !== 'incoming') return;
     const generation = this.generation;
     this.stopRinging();
     this.phase.set('answering');
-    await this.prepare(true);
+    this.wantsCamera = this.videoCall() && (options.video ?? true);
+    await this.prepare();
     if (generation !== this.generation) return;
     try {
       await this.host.request('POST', `/sessions/${peer}/calls/accept`, { stream_id: this.streamId });
+      if (this.videoCall() && !this.tracks.video) {
+        // The friend sees "camera off" rather than a picture that never comes.
+        this.cameraOff.set(true);
+        await this.host.request('POST', `/sessions/${peer}/calls/video/mute`, { off: true }).catch(() => undefined);
+      }
     } catch (error) {
       if (generation !== this.generation) return;
       this.problems.update((p) => [...p, (error as Error).message]);
@@ -190,6 +210,7 @@ export class CallController {
 
   async toggleCamera(): Promise<void> {
     const off = !this.cameraOff();
+    if (!off && !this.tracks.video) return this.turnCameraOn();
     this.cameraOff.set(off);
     // The host drops the frames while the camera is off; the track stops sending light too.
     if (this.tracks.video) this.tracks.video.enabled = !off;
@@ -219,6 +240,7 @@ export class CallController {
   private onOffered(e: CallEvent): void {
     if (this.live()) return; // the host has answered busy already
     this.reset(e.peer, 'incoming', 'incoming');
+    this.videoCall.set(e.with_video === true);
     this.streamId = e.stream_id;
     void this.resolveName(e.peer);
     this.ringer.start();
@@ -239,15 +261,16 @@ export class CallController {
     this.connectedAt.set(Date.now());
     this.startTicking();
     const generation = this.generation;
-    await this.prepare(true);
+    await this.prepare();
     if (generation !== this.generation || !this.channel) return;
     if (!this.audio) {
       this.audio = await startAudioLink(this.channel, { track: this.tracks.audio, receiveOnly: !this.tracks.audio, play: true });
       if (generation !== this.generation) this.audio.stop();
     }
-    // The caller opens the video sub-stream (one side only, so there is one); the friend's side
-    // starts its link on the `video` event.
-    if (this.direction() === 'outgoing' && this.host) {
+    // The caller of a video call opens the video sub-stream (one side only, so there is one); the
+    // friend's side starts its link on the `video` event. A voice call opens it only when someone
+    // turns a camera on (turnCameraOn).
+    if (this.direction() === 'outgoing' && this.videoCall() && this.host) {
       await this.host.request('POST', `/sessions/${this.peer()}/calls/video/start`).catch(() => undefined);
       if (generation === this.generation) await this.startVideo();
     }
@@ -256,16 +279,19 @@ export class CallController {
   /** Carry on an active call this page did not start (the page was reloaded mid-call). */
   private async resume(call: NonNullable<Status['call']>): Promise<void> {
     const generation = this.reset(call.peer, call.direction, 'answering');
+    this.videoCall.set(call.with_video);
+    // The camera as it was: on in a video call unless this side had it off (or answered without it).
+    this.wantsCamera = (call.with_video || call.video !== null) && !call.camera_off;
     this.streamId = call.stream_id;
     this.remoteMuted.set(call.remote_muted);
     this.remoteCameraOff.set(call.remote_camera_off);
     void this.resolveName(call.peer);
-    await this.prepare(true);
+    await this.prepare();
     // The host still drops what was muted; the new tracks say the same.
     if (call.muted && this.tracks.audio) this.tracks.audio.enabled = false;
     if (call.camera_off && this.tracks.video) this.tracks.video.enabled = false;
     this.muted.set(call.muted);
-    this.cameraOff.set(call.camera_off);
+    this.cameraOff.set(call.camera_off || !this.tracks.video);
     if (generation !== this.generation) return;
     await this.onAccepted();
     this.connectedAt.set(call.accepted_at ?? Date.now());
@@ -286,10 +312,10 @@ export class CallController {
   // ----- media --------------------------------------------------------------------------------
 
   /** Ask for the devices and open the media channel, once per call. */
-  private prepare(wantVideo: boolean): Promise<void> {
+  private prepare(): Promise<void> {
     this.devicesAsked ??= (async () => {
       const generation = this.generation;
-      const devices = await openCallDevices(wantVideo);
+      const devices = await openCallDevices(this.wantsCamera);
       if (generation !== this.generation) {
         devices.audio?.stop();
         devices.video?.stop();
@@ -320,6 +346,38 @@ export class CallController {
       }
     })();
     return this.devicesAsked;
+  }
+
+  /**
+   * Turn the camera on in a call that has none yet (a voice call, or one answered without video):
+   * ask for it, open the video sub-stream if there is none (the friend's side starts receiving on
+   * its `video` event), and start this side's link again, now sending.
+   */
+  private async turnCameraOn(): Promise<void> {
+    const peer = this.peer();
+    if (!this.host || !peer || !this.live()) return;
+    const generation = this.generation;
+    const camera = await openCamera();
+    if (generation !== this.generation) return camera.video?.stop();
+    if (!camera.video) {
+      this.problems.update((p) => [...p, camera.problem ?? 'The camera could not start.']);
+      return;
+    }
+    this.wantsCamera = true;
+    this.tracks = { ...this.tracks, video: camera.video };
+    this.localVideo.set(new MediaStream([camera.video]));
+    this.cameraOff.set(false);
+    try {
+      await this.host.request('POST', `/sessions/${peer}/calls/video/start`);
+      await this.host.request('POST', `/sessions/${peer}/calls/video/mute`, { off: false });
+    } catch (error) {
+      this.problems.update((p) => [...p, (error as Error).message]);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.video?.stop();
+    this.video = undefined;
+    await this.startVideo();
   }
 
   private async startVideo(): Promise<void> {
@@ -416,6 +474,8 @@ export class CallController {
     this.problems.set([]);
     this.muted.set(false);
     this.cameraOff.set(false);
+    this.videoCall.set(false);
+    this.wantsCamera = false;
     this.remoteMuted.set(false);
     this.remoteCameraOff.set(false);
     this.stats.set(null);

@@ -4,8 +4,8 @@ import { CallController } from './call-controller';
 import { formatDuration } from './call-format';
 
 /**
- * The calls view of the shell's `overlay` slot, on every page: the incoming-call banner (accept,
- * decline, a ring) and, during a call while the call page is not shown, the mini call widget
+ * The calls view of the shell's `overlay` slot, on every page: the incoming-call banner (voice or
+ * video; answer, answer without video, decline; a ring) and, during a call while the call page is not shown, the mini call widget
  * (friend, duration, mute, hang up; a click goes back to the call page). Nothing when idle.
  */
 @Component({
@@ -16,14 +16,23 @@ import { formatDuration } from './call-format';
         <span class="material-symbols-outlined pulse" aria-hidden="true">ring_volume</span>
         <div class="text">
           <strong id="calls-banner-title">{{ calls.peerName() }}</strong>
-          <span class="muted">is calling you</span>
+          <span class="muted" data-testid="banner-kind">{{ calls.videoCall() ? 'Video call' : 'Voice call' }}</span>
         </div>
         <button type="button" class="round end" (click)="calls.decline()" data-testid="banner-decline" aria-label="Decline">
           <span class="material-symbols-outlined" aria-hidden="true">call_end</span>
         </button>
-        <button type="button" class="round accept" (click)="accept()" data-testid="banner-accept" aria-label="Accept">
-          <span class="material-symbols-outlined" aria-hidden="true">call</span>
-        </button>
+        @if (calls.videoCall()) {
+          <button type="button" class="round accept" (click)="accept(false)" data-testid="banner-accept-voice" aria-label="Answer without video">
+            <span class="material-symbols-outlined" aria-hidden="true">call</span>
+          </button>
+          <button type="button" class="round accept" (click)="accept(true)" data-testid="banner-accept" aria-label="Answer with video">
+            <span class="material-symbols-outlined" aria-hidden="true">videocam</span>
+          </button>
+        } @else {
+          <button type="button" class="round accept" (click)="accept(false)" data-testid="banner-accept" aria-label="Answer">
+            <span class="material-symbols-outlined" aria-hidden="true">call</span>
+          </button>
+        }
       </div>
     } @else if (showsWidget()) {
       <div class="card mini" data-testid="mini-call" [attr.data-phase]="calls.phase()">
@@ -84,9 +93,9 @@ export class CallOverlay {
     });
   }
 
-  protected accept(): void {
+  protected accept(video: boolean): void {
     const peer = this.calls.peer();
-    void this.calls.accept();
+    void this.calls.accept({ video });
     if (peer) this.host().navigate(`/call/${encodeURIComponent(peer)}`);
   }
 

@@ -10,6 +10,9 @@ import { CallStatsView } from './call-stats';
  * with no call going starts one; the call itself lives in {@link CallController}, so leaving the
  * page keeps it (the mini widget shows it).
  */
+
+/** The page route of a video call (the manifest's `calls.video-call` nav entry). */
+const VIDEO_CALL_ROUTE = 'call/:peer/video';
 @Component({
   selector: 'calls-call-page',
   imports: [CallStatsView],
@@ -41,8 +44,14 @@ import { CallStatsView } from './call-stats';
       }
       <div class="controls">
         @if (calls.phase() === 'incoming') {
-          <button type="button" class="round accept" (click)="calls.accept()" data-testid="page-accept" aria-label="Accept">
-            <span class="material-symbols-outlined" aria-hidden="true">call</span>
+          @if (calls.videoCall()) {
+            <button type="button" class="round accept" (click)="calls.accept({ video: false })" data-testid="page-accept-voice" aria-label="Answer without video">
+              <span class="material-symbols-outlined" aria-hidden="true">call</span>
+            </button>
+          }
+          <button type="button" class="round accept" (click)="calls.accept({ video: calls.videoCall() })" data-testid="page-accept"
+                  [attr.aria-label]="calls.videoCall() ? 'Answer with video' : 'Answer'">
+            <span class="material-symbols-outlined" aria-hidden="true">{{ calls.videoCall() ? 'videocam' : 'call' }}</span>
           </button>
           <button type="button" class="round end" (click)="calls.decline()" aria-label="Decline">
             <span class="material-symbols-outlined" aria-hidden="true">call_end</span>
@@ -111,6 +120,8 @@ export class CallPage implements OnDestroy {
     const peer = this.route()?.params['peer'];
     return peer && /^[0-9a-f]{64}$/.test(peer) ? peer : null;
   });
+  /** Opened as a video call (`call/:peer/video`, the Video call action); `call/:peer` is a voice call. */
+  protected readonly withVideo = computed(() => this.route()?.pattern === VIDEO_CALL_ROUTE);
   protected readonly otherCall = computed(() => this.calls.live() && !!this.peer() && this.calls.peer() !== this.peer());
   protected readonly showsRemote = computed(() => (this.calls.stats()?.videoFrames ?? 0) > 0 && !this.calls.remoteCameraOff() && this.calls.live());
   protected readonly stateText = computed(() => {
@@ -141,7 +152,7 @@ export class CallPage implements OnDestroy {
         const started = (history.state as { kithCallStarted?: unknown } | null)?.kithCallStarted;
         if (!peer || started === peer) return;
         history.replaceState({ ...(history.state ?? {}), kithCallStarted: peer }, '');
-        if (!this.calls.live() || this.calls.phase() === 'incoming') void this.calls.call(peer, host);
+        if (!this.calls.live() || this.calls.phase() === 'incoming') void this.calls.call(peer, host, { video: this.withVideo() });
       });
     });
     effect(() => {
@@ -172,7 +183,7 @@ export class CallPage implements OnDestroy {
 
   protected callAgain(): void {
     const peer = this.peer();
-    if (peer) void this.calls.call(peer, this.host());
+    if (peer) void this.calls.call(peer, this.host(), { video: this.calls.videoCall() });
   }
 
   private draw(canvas: HTMLCanvasElement, frame: VideoFrame): void {

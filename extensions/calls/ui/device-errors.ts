@@ -30,6 +30,17 @@ export interface CallDevices {
   readonly problems: readonly string[];
 }
 
+/** Ask for the camera alone (turned on during a call that started without it). */
+export async function openCamera(): Promise<{ readonly video?: MediaStreamTrack; readonly problem?: string }> {
+  if (!navigator.mediaDevices?.getUserMedia) return { problem: 'This browser gives Kith no access to a camera.' };
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } } });
+    return { video: stream.getVideoTracks()[0] };
+  } catch (error) {
+    return { problem: deviceErrorMessage('camera', error) };
+  }
+}
+
 /** Ask for the microphone and camera together; when that fails, for each alone, to tell which failed. */
 export async function openCallDevices(wantVideo: boolean): Promise<CallDevices> {
   const audioConstraints = { channelCount: 1, sampleRate: 48_000, echoCancellation: true, noiseSuppression: true };

@@ -24,7 +24,12 @@ import type { ConnectRequest } from './room-peer';
           <span class="waits">They wait until {{ request.expiresAt | date: 'HH:mm:ss' }}.</span></span>
         <span class="buttons">
           <button mat-button type="button" (click)="store.dismiss(request)" data-testid="decline">Decline</button>
-          <button mat-flat-button type="button" (click)="accept(request)" data-testid="accept">Accept</button>
+          <!-- Kith opens sessions with friends only: a stranger's request cannot be accepted (pair first). -->
+          @if (request.friend) {
+            <button mat-flat-button type="button" (click)="accept(request)" data-testid="accept">Accept</button>
+          } @else {
+            <span class="pair-first" data-testid="pair-first">Pair with them first to connect</span>
+          }
         </span>
       </div>
     }
@@ -37,7 +42,8 @@ import type { ConnectRequest } from './room-peer';
     }
     .text { flex: 1; min-width: 160px; }
     .waits { display: block; font: var(--mat-sys-body-small); color: inherit; }
-    .buttons { display: flex; gap: 6px; margin-left: auto; }
+    .buttons { display: flex; gap: 6px; margin-left: auto; align-items: center; }
+    .pair-first { font: var(--mat-sys-body-small); color: inherit; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

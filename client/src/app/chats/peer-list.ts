@@ -44,6 +44,9 @@ import { PEER_MODE_HELP, type RoomPeer } from './room-peer';
               <button mat-button type="button" (click)="disconnect(peer)" [attr.aria-label]="'Disconnect from ' + peer.label" data-testid="disconnect">
                 Disconnect
               </button>
+            } @else if (!peer.friend) {
+              <!-- Kith opens sessions with friends only: a stranger is paired with first. -->
+              <span class="muted" data-testid="pair-first" matTooltip="Kith connects to friends only: pair with them first">Pair to connect</span>
             } @else {
               <button mat-stroked-button type="button" (click)="connect(peer)" [disabled]="connecting() === peer.peerId"
                       [attr.aria-label]="'Connect to ' + peer.label" data-testid="connect">

@@ -7,8 +7,8 @@ export const MODE_NAME: Readonly<Record<PresenceMode, string>> = { manual: 'Manu
 /** What each mode does, said where it is chosen and on the badges of peers in that mode. */
 export const MODE_HELP: Readonly<Record<PresenceMode, string>> = {
   manual: 'Manual: you see each request and choose Accept or Decline.',
-  auto: 'Auto: friends connect at once; you can undo each one. Strangers still ask.',
-  parked: 'Parked: friends reach this device directly in short scheduled windows (with the Parked mode extension on), without asking the room; strangers\' requests still ask you first.',
+  auto: 'Auto: friends connect at once; you can undo each one. Strangers cannot connect until you pair.',
+  parked: 'Parked: friends reach this device directly in short scheduled windows (with the Parked mode extension on), without asking the room; strangers cannot connect until you pair.',
 };
 /** The badge text of a peer's mode, for tooltips and screen readers. */
 export const PEER_MODE_HELP: Readonly<Record<PresenceMode, string>> = {
