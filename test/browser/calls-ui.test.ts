@@ -34,6 +34,17 @@ async function seriousA11yFindings(page: Page): Promise<string[]> {
   });
 }
 
+/** A page init script that keeps every device track the page gets (`globalThis.__callTracks`), to see which devices a call asked for and that they stop. */
+const RECORD_DEVICE_TRACKS = `
+  globalThis.__name = (f) => f;
+  globalThis.__callTracks = [];
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    globalThis.__callTracks.push(...stream.getTracks());
+    return stream;
+  };`;
+
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 describe('calls UI: call button, incoming banner, call page, mini widget, history (Chromium, two hosts)', function () {
@@ -196,15 +207,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     /** A page whose every device track is kept, to see which devices the call asked for. */
     const recording = async (host: TestHost, path: string) => {
       const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-      await context.addInitScript({ content: `
-        globalThis.__name = (f) => f;
-        globalThis.__callTracks = [];
-        const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-        navigator.mediaDevices.getUserMedia = async (constraints) => {
-          const stream = await original(constraints);
-          globalThis.__callTracks.push(...stream.getTracks());
-          return stream;
-        };` });
+      await context.addInitScript({ content: RECORD_DEVICE_TRACKS });
       const page = await context.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${host.url}${path}`);
@@ -342,15 +345,7 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   it('a lock ends the call on the page: the microphone and camera stop', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     // Keep every track the page gets, to see that none stays live behind the lock.
-    await context.addInitScript({ content: `
-      globalThis.__name = (f) => f;
-      globalThis.__callTracks = [];
-      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = async (constraints) => {
-        const stream = await original(constraints);
-        globalThis.__callTracks.push(...stream.getTracks());
-        return stream;
-      };` });
+    await context.addInitScript({ content: RECORD_DEVICE_TRACKS });
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     const persona = alice.persona!;
