@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { checkSchedule, DEFAULT_SCHEDULE, listeningWindows, reachWindow, windowAt, type ScheduleConfig } from '../src/schedule.js';
-import { readConfig } from '../src/parked-config.js';
+import { readFileSync } from 'node:fs';
+import { readConfig, SETTINGS } from '../src/parked-config.js';
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 
@@ -100,5 +101,38 @@ describe('parked settings', () => {
     const clashing = readConfig(withSettings({ 'parked.period-ms': 12_000, 'parked.window-ms': 20_000 }));
     expect(clashing.schedule).to.deep.equal(DEFAULT_SCHEDULE);
     expect(clashing.scheduleProblem).to.match(/^windowMs must be an integer in 1000\.\.11999: the default schedule is used until the settings agree$/);
+  });
+
+  it('declares in its manifest the range each number setting has alone (the Settings page and the host refuse the rest)', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      kith: { contributes: { settings: { id: string; minimum?: number; maximum?: number }[] } };
+    };
+    const range = (id: string) => {
+      const setting = manifest.kith.contributes.settings.find((s) => s.id === id)!;
+      return [setting.minimum, setting.maximum];
+    };
+    // Each bound is the edge checkSchedule takes alone, with the other settings at their widest.
+    const accepts = (change: Partial<ScheduleConfig>) => {
+      try {
+        checkSchedule({ ...DEFAULT_SCHEDULE, periodMs: 24 * 3600_000, windowMs: 1_000, ...change });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const [periodMin, periodMax] = range(SETTINGS.periodMs) as [number, number];
+    expect([accepts({ periodMs: periodMin }), accepts({ periodMs: periodMin - 1 })]).to.deep.equal([true, false]);
+    expect([accepts({ periodMs: periodMax }), accepts({ periodMs: periodMax + 1 })]).to.deep.equal([true, false]);
+    const [windowMin, windowMax] = range(SETTINGS.windowMs) as [number, number];
+    expect([accepts({ windowMs: windowMin }), accepts({ windowMs: windowMin - 1 })]).to.deep.equal([true, false]);
+    expect([accepts({ windowMs: windowMax }), accepts({ windowMs: windowMax + 1 })]).to.deep.equal([true, false]);
+    const [skewMin, skewMax] = range(SETTINGS.skewMs) as [number, number];
+    expect([accepts({ skewMs: skewMin }), accepts({ skewMs: skewMin - 1 })]).to.deep.equal([true, false]);
+    expect([accepts({ skewMs: skewMax }), accepts({ skewMs: skewMax + 1 })]).to.deep.equal([true, false]);
+    // The clock correction: readConfig keeps what is within the range and drops what is past it.
+    const [offsetMin, offsetMax] = range(SETTINGS.clockOffsetMs) as [number, number];
+    expect(readConfig(withSettings({ [SETTINGS.clockOffsetMs]: offsetMax })).clockOffsetMs).to.equal(offsetMax);
+    expect(readConfig(withSettings({ [SETTINGS.clockOffsetMs]: offsetMin })).clockOffsetMs).to.equal(offsetMin);
+    expect(readConfig(withSettings({ [SETTINGS.clockOffsetMs]: offsetMax + 1 })).clockOffsetMs).to.equal(0);
   });
 });
