@@ -124,6 +124,22 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect((await h.json('/api/well/open', { method: 'POST', body: JSON.stringify({ sealed: shared }) })).body).to.deep.equal({ code: 'KITH_ERR_SEAL_INVALID' });
   });
 
+  it('refuses a JSON body nested too deep for the trip to the process with 400; the extension is not faulted and still serves', async () => {
+    // 5,000 levels parse, but V8's serializer overflowed its stack handing them to the process,
+    // and the extension was faulted for what a client sent (an outside tester's finding).
+    const nested = (levels: number) => `{"text":"deep","extra":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const deep = await h.json('/api/well/seal', { method: 'POST', body: nested(5000) });
+    expect(deep.status).to.equal(400);
+    expect(deep.body.error.code).to.equal('KITH_ERR_BAD_REQUEST');
+    expect(deep.body.error.message).to.equal('The JSON body nests deeper than 64 levels');
+    expect(h.area.manager.status('well')).to.include({ running: true, faulted: false });
+    // The object and 63 arrays: 64 levels, handed on and answered.
+    const deepest = await h.json('/api/well/seal', { method: 'POST', body: nested(63) });
+    expect(deepest.status).to.equal(200);
+    expect(deepest.body.tag).to.be.a('string');
+    expect((await h.json('/api/well/seal', { method: 'POST', body: nested(64) })).status).to.equal(400);
+  });
+
   it('reads only its own folder: not the database, the data dir, other files, the host\'s env; writes and spawns nothing', async () => {
     const { status, body } = await h.json('/api/snoop/try');
     expect(status).to.equal(200);

@@ -1,5 +1,6 @@
 import type { Server as SocketServer } from 'socket.io';
 import { Disposable, KithError } from '@kith/sdk';
+import { nestedDeeperThan } from '../gateway/json-depth.js';
 import { decodeClientFrame, encodeEventFrame, send, type PlainSockets } from '../gateway/plain-websocket.js';
 
 /**
@@ -31,7 +32,8 @@ export class UiHub {
     this.#plain = plain;
     io.on('connection', (socket) => {
       socket.onAny((name: unknown, payload: unknown) => {
-        if (typeof name === 'string') this.#deliver(name, payload);
+        // Too deep to hand on (the plain socket answers such a frame with an error).
+        if (typeof name === 'string' && !nestedDeeperThan(payload)) this.#deliver(name, payload);
       });
     });
     plain?.onConnection((ws) => {

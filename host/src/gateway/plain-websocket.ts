@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KithError } from '@kith/sdk';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { rawErrorAnswer } from './raw-answer.js';
 
 /** Where a plain WebSocket client (the reference's `/api/ws`) connects; socket.io is at `/api/ws/`. */
@@ -124,6 +125,7 @@ export function decodeClientFrame(data: Buffer | ArrayBuffer | Buffer[], isBinar
     return new KithError('KITH_ERR_BAD_REQUEST', 'A frame is not JSON');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return new KithError('KITH_ERR_BAD_REQUEST', 'A frame is a JSON object {"event": name, "data": payload}');
+  if (nestedDeeperThan(parsed)) return new KithError('KITH_ERR_BAD_REQUEST', `A frame nests deeper than ${MAX_JSON_DEPTH} levels`);
   const { event } = parsed as { event?: unknown };
   if (typeof event !== 'string' || event.length === 0 || event.length > 100) {
     return new KithError('KITH_ERR_BAD_REQUEST', 'A frame\'s "event" is a name of 1 to 100 characters');

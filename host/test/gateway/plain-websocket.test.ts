@@ -108,10 +108,13 @@ describe('gateway: the plain WebSocket event stream at /api/ws', function () {
     alice.ws.send(JSON.stringify({ event: '' }));
     // An event nothing takes (here the reference's command name) is said to be so, not dropped in silence.
     alice.ws.send(JSON.stringify({ event: 'typing_start', data: { peer: b.peer } }));
-    await until(() => alice.frames.filter((f) => f.event === 'error').length === 4, 'four error frames');
+    // Data nested past 64 levels would overflow the trip to an extension in its own process.
+    alice.ws.send(`{"event":"chat:typing","data":${'['.repeat(3000)}${']'.repeat(3000)}}`);
+    await until(() => alice.frames.filter((f) => f.event === 'error').length === 5, 'five error frames');
     const errors = alice.frames.filter((f) => f.event === 'error').map((f) => f.data);
-    expect(errors.map((e) => e.code)).to.deep.equal(['KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_NOT_FOUND']);
+    expect(errors.map((e) => e.code)).to.deep.equal(['KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_BAD_REQUEST', 'KITH_ERR_NOT_FOUND', 'KITH_ERR_BAD_REQUEST']);
     expect(errors[3].message).to.contain('"typing_start"').and.to.contain('chat:typing');
+    expect(errors[4].message).to.equal('A frame nests deeper than 64 levels');
     expect(alice.ws.readyState).to.equal(WebSocket.OPEN);
     const closed = new Promise<number>((resolve) => alice.ws.once('close', (code) => resolve(code)));
     alice.ws.send(JSON.stringify({ event: 'chat:typing', data: 'x'.repeat(70 * 1024) }));

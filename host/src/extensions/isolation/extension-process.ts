@@ -120,7 +120,14 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
       if (!alive) return reject(endedError('is not running'));
       const id = nextId++;
       invokes.set(id, { resolve, reject });
-      post({ ...message, id });
+      try {
+        post({ ...message, id });
+      } catch (error) {
+        // The host could not serialize what it hands over (a value too deep, say): that data is
+        // refused, and the extension, which never saw it, is not faulted for it.
+        invokes.delete(id);
+        reject(new KithError('KITH_ERR_BAD_REQUEST', `This cannot be handed to extension "${ext}": ${(error as Error).message}`, { extension: ext }));
+      }
     });
   const invoke = (cb: number, args: unknown[], route = false) => ask({ t: 'invoke', cb, args, route });
   /** A stream the extension answered a route with, pulled one piece at a time (the socket's pace). */
