@@ -15,6 +15,7 @@ import { WalSync } from './wal-sync.js';
 import { diskFullOr } from './disk-full.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { isDamagedDatabase } from './damaged-database.js';
+import { refuseEmptiedDatabase } from './emptied-database.js';
 
 /** The host's one SQLite database: `KITH_DATA/kith.sqlite`. */
 export interface Database {
@@ -62,6 +63,7 @@ export async function openDatabase(dataDir: string, options: OpenDatabaseOptions
 
 async function openLocked(dataDir: string, lock: DataDirLock, options: OpenDatabaseOptions): Promise<Database> {
   const file = path.join(dataDir, 'kith.sqlite');
+  refuseEmptiedDatabase(dataDir, file);
   privateFile(file);
   const sqlite = new Sqlite(file, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
   sqlite.pragma('journal_mode = WAL');

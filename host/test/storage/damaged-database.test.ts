@@ -95,3 +95,54 @@ describe('storage: a damaged database', function () {
     expect(answer.message).to.match(/database .* is damaged/);
   });
 });
+
+/**
+ * A database cut to 0 bytes (a crash, a full disk or a bad copy can leave one): SQLite would open
+ * it as a new, empty database and delete the log beside it. Beside data it cannot be new, so the
+ * start refuses it like any damaged file and changes nothing (an outside tester's finding: every
+ * friend and message of every persona was gone, in silence).
+ */
+describe('storage: a database cut to 0 bytes', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-emptied-'));
+    file = path.join(dir, 'kith.sqlite');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused when its log holds data, and the log is left as it was', async () => {
+    // A real log: the database killed before a checkpoint, its main file then cut.
+    const database = await openDatabase(dir);
+    database.sqlite.pragma('wal_autocheckpoint = 0');
+    database.sqlite.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('hello')");
+    const wal = fs.readFileSync(`${file}-wal`);
+    await database.close();
+    fs.writeFileSync(`${file}-wal`, wal);
+    fs.truncateSync(file, 0);
+    const error = await refusal(openDatabase(dir));
+    expect(error?.code).to.equal('SQLITE_NOTADB');
+    expect(error?.message).to.equal(`the file is empty (0 bytes) while its log kith.sqlite-wal holds ${wal.length} bytes`);
+    expect(fs.statSync(file).size).to.equal(0);
+    expect(fs.readFileSync(`${file}-wal`).equals(wal), 'the log is untouched').to.equal(true);
+  });
+
+  it('stops the program with the damaged-database sentence when personas exist', () => {
+    fs.mkdirSync(path.join(dir, 'identities', 'alice'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'identities', 'alice', 'identity.enc'), randomBytes(200));
+    fs.writeFileSync(file, '');
+    const run = startKith(dir);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr).to.contain(`The database ${file} is damaged (the file is empty (0 bytes) while 1 persona(s) exist in identities/)`);
+    expect(run.stderr).not.to.match(/^\s+at /m);
+    expect(fs.statSync(file).size).to.equal(0);
+  });
+
+  it('opens as a fresh database when nothing is beside it (a first start cut short)', async () => {
+    fs.writeFileSync(file, '');
+    const database = await openDatabase(dir);
+    expect(fs.statSync(file).size).to.be.greaterThan(0);
+    await database.close();
+  });
+});
