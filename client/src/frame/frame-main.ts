@@ -40,6 +40,9 @@ class ApiError extends Error {
 const proofTag = document.querySelector<HTMLMetaElement>('meta[name="kith-frame-proof"]');
 const proof = proofTag?.content ?? '';
 proofTag?.remove();
+// The page that asked for this frame: the hello (proof and channel) goes to a top window of that
+// origin only, so a frame URL that leaked into another site's page hands that page nothing.
+const pageOrigin = document.querySelector<HTMLMetaElement>('meta[name="kith-page-origin"]')?.content ?? '';
 
 // This frame's end of its channel to the shell; the other end goes with the hello (frame-protocol.ts).
 const channel = new MessageChannel();
@@ -59,7 +62,7 @@ const post = (message: FrameToShell, transfer: Transferable[] = []) => port.post
 port.onmessage = (message) => receive(message.data as ShellToFrame);
 // Messages on the window are nested frames' sizes only.
 followFrameSizes(window, (source) => (source ? placed.get(source) : undefined));
-window.top?.postMessage({ [FRAME_MESSAGE]: 'hello', proof }, '*', [channel.port2]);
+if (pageOrigin) window.top?.postMessage({ [FRAME_MESSAGE]: 'hello', proof }, pageOrigin, [channel.port2]);
 
 function call<T>(message: CallRequest): Promise<T> {
   const id = nextId++;

@@ -21,6 +21,9 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Frame-Options', 'DENY');
+    // A page of another site that opened Kith's window keeps no handle on it: it can neither count
+    // its frames (which views are open) nor send the tab to a look-alike login.
+    res.set('Cross-Origin-Opener-Policy', 'same-origin');
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Content-Security-Policy', PAGE_CSP);
     res.type('html').send(security ? injectSecret(html, security.secret) : html);

@@ -133,9 +133,9 @@ export function mountUiFrames(
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
     res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Content-Security-Policy', frameCsp(frame.pageOrigin, port, nonce, frame.sandbox));
+    res.set('Content-Security-Policy', frameCsp(frame.pageOrigin, port, nonce, frame.sandbox, frame.frameHost !== undefined));
     res.set('Permissions-Policy', frame.devices ? DEVICES_ALLOWED : DEVICES_OFF);
-    res.type('html').send(frameDocument(frame.proof, nonce, bootstrap));
+    res.type('html').send(frameDocument(frame.proof, frame.pageOrigin, nonce, bootstrap));
   });
 
   return {
@@ -157,10 +157,13 @@ function readBootstrap(clientDir: string | undefined): string | undefined {
 
 /**
  * The frame's policy: its own bootstrap and the module it imports from a blob; media and fonts
- * from the page's origin; nested views' frames; no connections out.
+ * from the page's origin; nested views' frames; no connections out. An own-origin frame may be
+ * framed only by the page and by other views (a URL that leaked to another site does not load
+ * there); an opaque one cannot be named as an ancestor, so its hello's target origin guards it.
  */
-export function frameCsp(pageOrigin: string, port: string, nonce: string, sandbox: string): string {
+export function frameCsp(pageOrigin: string, port: string, nonce: string, sandbox: string, ownOrigin = false): string {
   return [
+    ...(ownOrigin ? [`frame-ancestors ${pageOrigin} http://*.localhost:${port}`] : []),
     "default-src 'none'",
     `script-src 'nonce-${nonce}' blob:`,
     "style-src 'unsafe-inline' blob:",
@@ -176,12 +179,14 @@ export function frameCsp(pageOrigin: string, port: string, nonce: string, sandbo
   ].join('; ');
 }
 
-function frameDocument(proof: string, nonce: string, bootstrap: string): string {
+/** The page origin goes with the proof: the frame hands its channel to a top window of that origin only. */
+function frameDocument(proof: string, pageOrigin: string, nonce: string, bootstrap: string): string {
   // `</script` cannot occur in the bundle's text unescaped; guard anyway, a broken frame beats an injected one.
   const script = bootstrap.replace(/<\/script/gi, '<\\/script');
   return (
     '<!doctype html><html><head><meta charset="utf-8">' +
     `<meta name="kith-frame-proof" content="${proof}">` +
+    `<meta name="kith-page-origin" content="${pageOrigin.replace(/[^a-z0-9.:/[\]-]/g, '')}">` +
     '<style>html,body{margin:0;padding:0;background:transparent}</style>' +
     `<script nonce="${nonce}">${script}</script></head><body></body></html>`
   );

@@ -153,6 +153,7 @@ describe('gateway: local API security', () => {
         expect(answer.body).to.contain(`<meta name="kith-secret" content="${host.launchSecret}">`);
         expect(answer.headers['cache-control']).to.equal('no-store');
         expect(answer.headers['content-security-policy']).to.contain("script-src 'self'").and.contain("frame-ancestors 'none'");
+        expect(answer.headers['cross-origin-opener-policy']).to.equal('same-origin');
       }
       const rebound = await raw(host.port, 'GET', '/', { host: `attacker.example:${host.port}` });
       expect(rebound.status).to.equal(403);

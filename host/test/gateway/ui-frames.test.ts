@@ -85,6 +85,9 @@ describe('gateway: sandboxed extension frames', () => {
     expect(csp).to.include('sandbox allow-scripts allow-same-origin allow-forms allow-downloads');
     expect(csp).to.include(`img-src http://${own} data: blob:`);
     expect(csp).to.include("connect-src data: blob:");
+    // Framed only by the page and by other views; the hello goes to the page's origin only.
+    expect(csp).to.include(`frame-ancestors http://${own} http://*.localhost:${host.port}`);
+    expect(first.body).to.include(`<meta name="kith-page-origin" content="http://${own}">`);
     expect(/script-src ([^;]*)/.exec(csp)?.[1]).to.not.include('unsafe-inline');
     // The bundle cannot end the script element early.
     expect(first.body).to.include('"<\\/script><b>not markup</b>"');

@@ -1,0 +1,77 @@
+/**
+ * A view's frame URL that leaked to another site (the shell hands such URLs to a view hosting
+ * other extensions' views; a hostile one could pass it on) gives that site nothing: the document
+ * may be framed only by Kith's page and its views (frame-ancestors), and the frame hands its
+ * proof and channel only to a top window of the page's origin. Before, an attacker's page got the
+ * hello with the channel and ran its own module on the extension's origin (an outside tester's
+ * finding). The real view still loads in the app.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { ROOT, launchBrowser, openPage, startTestHost, turnOnExtension, unlockNewPersona, type TestHost } from './harness.js';
+import { needs } from '../support/needs.js';
+
+/** Another site's page: frames `frameUrl` and records every message any window posts to it. */
+const attackerPage = (frameUrl: string) => `<!doctype html><title>elsewhere</title><body><script>
+window.seen = [];
+addEventListener('message', (e) => seen.push({ origin: e.origin, data: JSON.stringify(e.data).slice(0, 200), ports: e.ports.length }));
+const frame = document.createElement('iframe');
+frame.setAttribute('sandbox', 'allow-scripts allow-same-origin');
+frame.src = ${JSON.stringify(frameUrl)};
+document.body.append(frame);
+</script>`;
+
+describe('browser: a leaked view frame URL', function () {
+  this.timeout(180_000);
+  needs('chromium');
+  let kith: TestHost;
+  let browser: Browser;
+  let elsewhere: http.Server;
+  let page = '';
+
+  before(async function () {
+    this.timeout(600_000); // the shared client build may be rebuilding
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-frame-leak-'));
+    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/memo'), path.join(dataDir, 'extensions/memo'), { recursive: true });
+    kith = await startTestHost({ dataDir });
+    await unlockNewPersona(kith.host, { slug: 'leak', label: 'Lee', passphrase: 'a frame that went astray' });
+    await turnOnExtension(kith.host, 'memo');
+    elsewhere = http.createServer((_req, res) => res.setHeader('content-type', 'text/html').end(page));
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    elsewhere?.close();
+    const dataDir = kith?.dataDir;
+    await kith?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loads in the app as before', async () => {
+    const { context, page: app, errors } = await openPage(browser);
+    await app.goto(`${kith.host.url}/memo`);
+    await app.frameLocator('iframe[data-kith-view="memo/memo.page"]').locator('memo-page').getByRole('button', { name: 'Record' }).waitFor({ timeout: 30_000 });
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('hands another site neither the proof nor the channel', async () => {
+    const minted = await kith.host.fetch('/api/ui-frames', { method: 'POST', body: JSON.stringify({ extension: 'memo' }) });
+    expect(minted.status).to.equal(200);
+    const { url } = (await minted.json()) as { url: string };
+    expect(url, 'an own-origin frame').to.match(/^http:\/\/[a-z0-9]+\.localhost:\d+\/ext-frame\//);
+    page = attackerPage(url);
+    const { context, page: attacker } = await openPage(browser);
+    await attacker.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
+    // The app's own view says hello within a second or two; give the leaked one far longer.
+    await attacker.waitForTimeout(5_000);
+    expect(await attacker.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).to.deep.equal([]);
+    await context.close();
+  });
+});
