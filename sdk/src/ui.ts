@@ -101,3 +101,19 @@ export interface PeerSlotContext {
 
 /** @deprecated The API 1.0 name of {@link PeerSlotContext}. */
 export type ChatSlotContext = PeerSlotContext;
+
+/**
+ * The properties the frame sets on a third-party view's element before inserting it (and again
+ * when they change). Declare them on your custom element, e.g.
+ * `class PollsButton extends HTMLElement implements KithViewProperties<typeof pollsUi> { kithHost?: UiHost<typeof pollsUi>; … }`.
+ */
+export interface KithViewProperties<M extends UiEventMap = UiEventMap> {
+  /** The shell's answers for this view's extension. */
+  kithHost?: UiHost<M>;
+  /** In the shell's `home.*` slots and header actions: the selected peer (a key, `self` or null); null elsewhere. */
+  kithPeer?: PeerKey | 'self' | null;
+  /** On a `page` view: the route it was opened with. */
+  kithRoute?: PageRoute | null;
+  /** In an open slot: what the slot's owner passed (chat's slots pass `{ peer }`). */
+  kithContext?: SlotContext | null;
+}

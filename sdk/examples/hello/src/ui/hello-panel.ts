@@ -1,4 +1,4 @@
-import type { Disposable, PageChannel, PageChannelMessage, UiHost } from '@kith/sdk';
+import type { Disposable, KithViewProperties, PageChannel, PageChannelMessage, UiHost } from '@kith/sdk';
 import { asRecorderReply } from '../recorder-channel.js';
 import type { helloUi } from '../hello-ui-events.js';
 
@@ -13,7 +13,7 @@ interface Greeting {
  * inserts the element; everything the panel does goes through that host (API calls with the
  * launch secret, the extension's own UI events).
  */
-export class HelloPanel extends HTMLElement {
+export class HelloPanel extends HTMLElement implements KithViewProperties<typeof helloUi> {
   kithHost: UiHost<typeof helloUi> | undefined;
   kithPeer: string | null = null;
   #subscriptions: Disposable[] = [];
