@@ -146,4 +146,9 @@ export interface SettingContribution {
    */
   readonly minimum?: number;
   readonly maximum?: number;
+  /**
+   * For a `number` setting (API 1.6): only whole numbers (a count, a number of seconds). `PUT` of
+   * a fraction answers 400, the Settings page steps by 1, and `default` must be whole.
+   */
+  readonly integer?: boolean;
 }

@@ -66,6 +66,7 @@ const settingSchema = z.strictObject({
   default: z.union([z.boolean(), z.string().max(4096), z.number()]),
   minimum: z.number().finite().optional(),
   maximum: z.number().finite().optional(),
+  integer: z.boolean().optional(),
 });
 
 const errorSchema = z.strictObject({
@@ -224,14 +225,20 @@ function crossChecks(m: ExtensionManifest): string[] {
       problems.push(`kith.contributes.settings.${i}: minimum and maximum are for number settings`);
     } else if (s.minimum !== undefined && s.maximum !== undefined && s.minimum > s.maximum) {
       problems.push(`kith.contributes.settings.${i}: minimum is above maximum`);
-    } else if (typeof s.default === 'number' && !inRange(s, s.default)) {
+    } else if (typeof s.default === 'number' && !inRange({ minimum: s.minimum, maximum: s.maximum }, s.default)) {
       problems.push(`kith.contributes.settings.${i}.default: must be within minimum and maximum`);
     }
+    if (s.integer !== undefined && s.type !== 'number') problems.push(`kith.contributes.settings.${i}: integer is for number settings`);
+    else if (s.integer && typeof s.default === 'number' && !Number.isInteger(s.default)) problems.push(`kith.contributes.settings.${i}.default: must be a whole number`);
   });
   return problems;
 }
 
-/** Whether `value` lies within a number setting's minimum and maximum (each optional). */
-export function inRange(setting: { readonly minimum?: number; readonly maximum?: number }, value: number): boolean {
-  return (setting.minimum === undefined || value >= setting.minimum) && (setting.maximum === undefined || value <= setting.maximum);
+/** Whether `value` lies within a number setting's minimum and maximum (each optional), and is whole if it must be. */
+export function inRange(setting: { readonly minimum?: number; readonly maximum?: number; readonly integer?: boolean }, value: number): boolean {
+  return (
+    (setting.minimum === undefined || value >= setting.minimum) &&
+    (setting.maximum === undefined || value <= setting.maximum) &&
+    (!setting.integer || Number.isInteger(value))
+  );
 }

@@ -48,7 +48,11 @@ export class SettingsStore {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Setting "${id}" must be a ${setting.type}`);
     }
     if (typeof value === 'number' && !inRange(setting, value)) {
-      throw new KithError('KITH_ERR_BAD_REQUEST', `Setting "${id}" must be ${rangeText(setting)}`, { minimum: setting.minimum ?? null, maximum: setting.maximum ?? null });
+      throw new KithError('KITH_ERR_BAD_REQUEST', `Setting "${id}" must be ${rangeText(setting)}`, {
+        minimum: setting.minimum ?? null,
+        maximum: setting.maximum ?? null,
+        integer: setting.integer === true,
+      });
     }
     const valueJson = JSON.stringify(value);
     if (valueJson.length > 4096) throw new KithError('KITH_ERR_PAYLOAD_TOO_LARGE', `Setting "${id}" is longer than 4096 characters`);
@@ -69,7 +73,11 @@ function safeParse(json: string, fallback: unknown): unknown {
   }
 }
 
+/** "from 1 to 100", "a whole number from 1 to 100", "at least 0", "a whole number". */
 function rangeText(setting: SettingContribution): string {
-  if (setting.minimum !== undefined && setting.maximum !== undefined) return `from ${setting.minimum} to ${setting.maximum}`;
-  return setting.minimum !== undefined ? `at least ${setting.minimum}` : `at most ${setting.maximum}`;
+  const whole = setting.integer ? 'a whole number' : '';
+  const { minimum, maximum } = setting;
+  const range =
+    minimum !== undefined && maximum !== undefined ? `from ${minimum} to ${maximum}` : minimum !== undefined ? `at least ${minimum}` : maximum !== undefined ? `at most ${maximum}` : '';
+  return [whole, range].filter(Boolean).join(' ');
 }

@@ -52,7 +52,7 @@ describe('extensions: per-persona lifecycle over real HTTP', () => {
     const t = await entry('ticker');
     expect(t).to.include({ id: 'ticker', name: 'Ticker', version: '1.2.3', builtin: false, enabled: true, running: true, faulted: false, error: null });
     expect(t.contributes.routes).to.include('GET /ticker/count');
-    expect(t.settings).to.deep.equal({ 'ticker.step': 1 });
+    expect(t.settings).to.deep.equal({ 'ticker.step': 1, 'ticker.repeat': 2 });
     const crashy = await entry('crashy');
     expect(crashy).to.include({ enabled: true, running: false, faulted: true });
     expect(crashy.error.message).to.equal('activate exploded');
@@ -134,6 +134,14 @@ describe('extensions: per-persona lifecycle over real HTTP', () => {
       expect(outside.body.error.message).to.equal('Setting "ticker.step" must be from 1 to 100');
     }
     expect((await h.json('/api/ticker/count')).body.step, 'the value in range stays').to.equal(3);
+    // A fraction fits a number setting unless it is declared whole.
+    const putSetting = (id: string, value: number) => h.json(`/api/extensions/ticker/settings/${id}`, { method: 'PUT', body: JSON.stringify({ value }) });
+    expect((await putSetting('ticker.step', 2.5)).status).to.equal(200);
+    const fraction = await putSetting('ticker.repeat', 2.5);
+    expect(fraction.status).to.equal(400);
+    expect(fraction.body.error.message).to.equal('Setting "ticker.repeat" must be a whole number from 1 to 10');
+    expect((await putSetting('ticker.repeat', 4)).status).to.equal(200);
+    expect((await putSetting('ticker.step', 3)).status).to.equal(200);
     expect((await h.json('/api/extensions/ticker/settings/nope', { method: 'PUT', body: JSON.stringify({ value: 1 }) })).status).to.equal(404);
   });
 

@@ -139,6 +139,20 @@ describe('extensions: manifest schema', () => {
     expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 5, minimum: 'one' }]).join()).to.match(/minimum/);
   });
 
+  it('takes integer for number settings only, with a whole default', () => {
+    const withSettings = (settings: unknown[]) => {
+      const pkg = valid() as any;
+      pkg.kith.contributes.settings = settings;
+      return problemsOf(pkg);
+    };
+    const valid1 = valid() as any;
+    valid1.kith.contributes.settings = [{ id: 'hello.n', type: 'number', label: 'N', default: 5, integer: true, minimum: 1 }];
+    expect(() => validatePackage(valid1)).not.to.throw();
+    expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 2.5, integer: true }])).to.deep.equal(['kith.contributes.settings.0.default: must be a whole number']);
+    expect(withSettings([{ id: 'hello.s', type: 'string', label: 'S', default: 'x', integer: true }])).to.deep.equal(['kith.contributes.settings.0: integer is for number settings']);
+    expect(withSettings([{ id: 'hello.n', type: 'number', label: 'N', default: 5, integer: 'yes' }]).join()).to.match(/integer/);
+  });
+
   it('refuses entry and UI module paths that leave the extension folder', () => {
     const pkg = valid() as any;
     pkg.kith.main = '../host/src/main.ts';

@@ -18,7 +18,7 @@ import { ExtensionsStore } from '../extensions/extensions-store';
       <mat-form-field appearance="outline">
         <mat-label>{{ s.label }}</mat-label>
         <input matInput [type]="s.type === 'number' ? 'number' : 'text'" [value]="value()"
-               [attr.min]="s.minimum ?? null" [attr.max]="s.maximum ?? null"
+               [attr.min]="s.minimum ?? null" [attr.max]="s.maximum ?? null" [attr.step]="s.type === 'number' ? (s.integer ? 1 : 'any') : null"
                (change)="save(s.type === 'number' ? +$any($event.target).value : $any($event.target).value)" />
       </mat-form-field>
     }

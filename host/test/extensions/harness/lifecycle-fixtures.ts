@@ -28,7 +28,10 @@ export function installLifecycleFixtures(dir: string): void {
       displayName: 'Ticker',
       contributes: {
         routes: ['GET /ticker/count', 'POST /ticker/echo', 'GET /ticker/boom', 'GET /ticker/none', 'GET /ticker/items/:name', 'POST /ticker/raw'],
-        settings: [{ id: 'ticker.step', type: 'number', label: 'Step', default: 1, minimum: 1, maximum: 100 }],
+        settings: [
+          { id: 'ticker.step', type: 'number', label: 'Step', default: 1, minimum: 1, maximum: 100 },
+          { id: 'ticker.repeat', type: 'number', label: 'Repeat', default: 2, minimum: 1, maximum: 10, integer: true },
+        ],
       },
     },
     `
