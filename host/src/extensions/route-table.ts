@@ -6,6 +6,7 @@ import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
 import { withJsonType } from '../gateway/json-route.js';
+import { diskFullOr } from '../storage/disk-full.js';
 import { shadows } from './route-shadowing.js';
 import { urlMatchesRoute } from './route-match.js';
 import { catalogued } from './extension-errors.js';
@@ -162,7 +163,8 @@ async function run(registration: Registration, req: Request, res: Response): Pro
     if (body && !req.complete) res.setHeader('Connection', 'close');
     await reply.send(req, res, result);
   } catch (thrown) {
-    const error = isKithError(thrown) ? catalogued(thrown, registration.scope.manifest) : thrown;
+    const error = isKithError(thrown) ? catalogued(thrown, registration.scope.manifest) : diskFullOr(thrown);
+    // A full disk is the machine's state (507), whichever host call the handler met it in.
     if (isKithError(error)) throw error;
     registration.scope.fault(error);
     const id = registration.scope.extension.id;

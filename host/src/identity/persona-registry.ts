@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { EventEmitter, KithError, type Event } from '@kith/sdk';
 import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
+import { isDiskFull } from '../storage/disk-full.js';
 import { PersonaDirectory, SLUG_PATTERN, type PersonaProfile } from './persona-directory.js';
 import { UnlockedPersona } from './unlocked-persona.js';
 import { entropyMnemonic, generatePersonaMnemonic, mnemonicEntropy, mnemonicSeed, normalizeMnemonic } from './mnemonic.js';
@@ -233,9 +234,23 @@ export class PersonaRegistry implements PersonaGate {
 
   #activate(persona: UnlockedPersona): void {
     if (this.#active === persona) return;
+    // Remembered first: a write that fails leaves nothing half-switched.
+    this.#rememberActive(persona.info.slug);
     this.#active = persona;
-    this.directory.writeActive(persona.info.slug);
     this.#onDidChangeActive.fire(persona);
+  }
+
+  /**
+   * Note which persona the locked page offers first. Only a convenience, so a full disk does not
+   * keep anyone from unlocking and reading what is stored (the old choice is offered then).
+   */
+  #rememberActive(slug: string): void {
+    if (this.directory.readActive() === slug) return;
+    try {
+      this.directory.writeActive(slug);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+    }
   }
 
   #selectedSlug(): string | null {

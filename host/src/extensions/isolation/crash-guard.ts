@@ -1,5 +1,6 @@
 import { KithError } from '@kith/sdk';
 import type { HostLogger } from '../../log.js';
+import { isDiskFull } from '../../storage/disk-full.js';
 import { zoneOwner, type ZoneOwner } from './extension-zone.js';
 
 /** A zone owner that can be told its code escaped (an unhandled rejection or uncaught exception). */
@@ -61,6 +62,14 @@ function onException(error: unknown): void {
 function contain(error: unknown, what: string): boolean {
   const owner = zoneOwner() as CrashOwner | undefined;
   if (typeof owner?.crashed !== 'function') return false;
+  if (isDiskFull(error)) {
+    // A full disk is the machine's state, not the extension's bug: the write it lost was refused
+    // like any other (what asked for it got 507 or retries), so the extension keeps running.
+    log?.warn({ extension: owner.extensionId, err: error }, `extension let ${what} escape on a full disk; not faulted`);
+    return true;
+  }
+  // The stack goes to the log (the fault keeps only the message), so the escape can be found.
+  log?.error({ extension: owner.extensionId, err: error }, `extension let ${what} escape; faulted`);
   const message = error instanceof Error ? error.message : String(error);
   owner.crashed(
     new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${owner.extensionId}" let ${what} escape: ${message.slice(0, 500)}`, {
