@@ -214,6 +214,17 @@ describe('extensions: per-persona lifecycle over real HTTP', () => {
     expect((await entry('crashy')).error.message).to.equal('activate exploded');
   });
 
+  it('answers a full disk met by a handler with 507, escaped or not, and faults nothing', async () => {
+    const full = await h.json('/api/ticker/full');
+    expect(full.status).to.equal(507);
+    expect(full.body.error.code).to.equal('KITH_ERR_DISK_FULL');
+    expect((await h.json('/api/ticker/full-later')).status).to.equal(200);
+    await sleep(50); // the rejection is seen after the answer
+    await h.area.manager.settled();
+    expect(await entry('ticker')).to.include({ running: true, faulted: false });
+    expect((await h.json('/api/ticker/count')).status).to.equal(200);
+  });
+
   it('faults an extension whose handler throws, stops it, and keeps serving the rest', async () => {
     const before = ticker.deactivations;
     const boom = await h.json('/api/ticker/boom');

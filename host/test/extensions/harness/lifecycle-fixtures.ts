@@ -27,7 +27,7 @@ export function installLifecycleFixtures(dir: string): void {
       id: 'ticker',
       displayName: 'Ticker',
       contributes: {
-        routes: ['GET /ticker/count', 'POST /ticker/echo', 'GET /ticker/boom', 'GET /ticker/none', 'GET /ticker/items/:name', 'POST /ticker/raw'],
+        routes: ['GET /ticker/count', 'POST /ticker/echo', 'GET /ticker/boom', 'GET /ticker/full', 'GET /ticker/full-later', 'GET /ticker/none', 'GET /ticker/items/:name', 'POST /ticker/raw'],
         settings: [
           { id: 'ticker.step', type: 'number', label: 'Step', default: 1, minimum: 1, maximum: 100 },
           { id: 'ticker.repeat', type: 'number', label: 'Repeat', default: 2, minimum: 1, maximum: 10, integer: true },
@@ -44,6 +44,10 @@ export default {
       ctx.timers.setInterval(() => { p.ticks += ctx.settings.get('ticker.step'); }, 5),
       ctx.routes.post('/ticker/echo', (req) => ({ got: req.body }), { limit: 100 }),
       ctx.routes.get('/ticker/boom', () => { throw new Error('kaboom'); }),
+      // What SQLite throws when the disk is full, met in a host call the handler made.
+      ctx.routes.get('/ticker/full', () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); }),
+      // The same, from a write nobody awaited (it escapes as an unhandled rejection).
+      ctx.routes.get('/ticker/full-later', () => { Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })); return { ok: true }; }),
       ctx.routes.get('/ticker/none', () => undefined),
       ctx.routes.get('/ticker/items/:name', (req) => ({ name: req.params.name })),
       ctx.routes.post('/ticker/raw', (req) => ({ bytes: req.body.length }), { body: 'raw', limit: 1000 }),
