@@ -3,7 +3,7 @@
  * edits, deletes, clears and typing, each persisted before it is acknowledged and announced to
  * the pages with `ctx.events`.
  */
-import { KithError, type DeliveryReport, type ExtensionContext, type InboundEvent, type PeerKey } from '@kith/sdk';
+import { isKithError, KithError, type DeliveryReport, type ExtensionContext, type InboundEvent, type PeerKey } from '@kith/sdk';
 import {
   bodyBytes, decodeClear, decodeDelete, decodeEdit, decodeReact, decodeRead, decodeReply, decodeText,
   encodeClear, encodeDelete, encodeEdit, encodeReact, encodeRead, encodeReply, encodeText, MAX_READ_IDS, newMessageId,
@@ -82,6 +82,10 @@ export class ChatService {
         if (!changedSince && (existing.body !== body || (existing.replyTo?.id ?? null) !== (options.replyTo ?? null))) {
           throw new KithError('KITH_ERR_CONFLICT', 'That message id was used for another message: a retry sends the same text');
         }
+        // Stored but never handed to the bus (a full disk refused the queue and kept the row): the
+        // retry hands it over now, so it does not wait for the next unlock.
+        const orphan = await this.store.orphan(conversation, existing.id);
+        if (orphan) return this.hand(orphan);
         return existing;
       }
       if (copies.length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');
@@ -99,17 +103,32 @@ export class ChatService {
     await this.requireFriend(conversation);
     const stored = await this.store.insert({ id, conversation, fromMe: true, body, sentAt: Date.now(), state: 'queued', replyTo });
     if (!stored) return (await this.store.get(conversation, id))!; // the same id raced in: one message
+    return this.hand(stored, async (error) => {
+      // The bus did not take it: do not leave a message that looks queued but never will be sent.
+      if (await this.store.delete(conversation, id).then(() => true, () => false)) throw error;
+      // On a full disk the delete can fail too: the message stays here, and is sent by a retry
+      // under its id or at the next unlock. Say so, never "nothing was stored".
+      if (isKithError(error) && error.code === 'KITH_ERR_DISK_FULL') {
+        throw new KithError('KITH_ERR_DISK_FULL', 'The disk is full: the message is kept here but not sent yet. Send it again under the same id once there is room (it also goes out at the next unlock)', { id });
+      }
+      throw error;
+    });
+  }
+
+  /**
+   * Hand a stored message to the bus and announce it; `failed` decides what a refusal leaves
+   * (by default it propagates, the row staying for the next try).
+   */
+  private async hand(stored: ChatMessage, failed: (error: unknown) => Promise<never> = (error) => Promise.reject(error)): Promise<ChatMessage> {
     let state: 'queued' | 'sent' | undefined;
     try {
       state = await this.queue(stored);
     } catch (error) {
-      // The bus did not take it: do not leave a message that looks queued but never will be sent.
-      await this.store.delete(conversation, id);
-      throw error;
+      return failed(error);
     }
     // Unless a report settled it first, the message is what was stored, in the receipt's state.
-    const message = state ? { ...stored, state } : (await this.store.get(conversation, id))!;
-    this.announce('message', conversation, { message: messageJson(message) });
+    const message = state ? { ...stored, state } : (await this.store.get(stored.conversation, stored.id))!;
+    this.announce('message', stored.conversation, { message: messageJson(message) });
     return message;
   }
 

@@ -306,17 +306,24 @@ export class ChatStore {
    * storing one and handing it to the bus (or before its receipt was recorded).
    */
   async orphans(before: number): Promise<ChatMessage[]> {
-    const rows = await this.db
+    const rows = await this.orphanRows().where('stored_at', '<', before).orderBy('row_id').execute();
+    return this.toMessages(rows as Row[]);
+  }
+
+  /** My message `id` to `conversation` if it is such an orphan. */
+  async orphan(conversation: Conversation, id: string): Promise<ChatMessage | undefined> {
+    const rows = await this.orphanRows().where('conversation', '=', this.key(conversation)).where('msg_id', '=', id).execute();
+    return (await this.toMessages(rows as Row[]))[0];
+  }
+
+  private orphanRows() {
+    return this.db
       .selectFrom('messages')
       .selectAll()
       .where('from_me', '=', 1)
       .where('state', '=', 'queued')
       .where('event_id', 'is', null)
-      .where('conversation', '!=', 'self')
-      .where('stored_at', '<', before)
-      .orderBy('row_id')
-      .execute();
-    return this.toMessages(rows as Row[]);
+      .where('conversation', '!=', 'self');
   }
 
   /** My message `id` to `conversation`, moved to `state` (from queued or sent only). */
