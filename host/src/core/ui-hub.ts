@@ -1,6 +1,6 @@
 import type { Server as SocketServer } from 'socket.io';
 import { Disposable, KithError } from '@kith/sdk';
-import { nestedDeeperThan } from '../gateway/json-depth.js';
+import { nestedDeeperThan } from '../gateway/json-bounds.js';
 import { decodeClientFrame, encodeEventFrame, send, type PlainSockets } from '../gateway/plain-websocket.js';
 
 /**

@@ -5,7 +5,7 @@ import { MAX_STREAMED_BODY, RouteBodyStream } from './route-body-stream.js';
 import type { ExtensionScope } from '../core/area.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { ROUTE_PATTERN } from './manifest-schema.js';
-import { withJsonType } from '../gateway/json-route.js';
+import { jsonBody } from '../gateway/json-route.js';
 import { diskFullOr } from '../storage/disk-full.js';
 import { shadows } from './route-shadowing.js';
 import { urlMatchesRoute } from './route-match.js';
@@ -188,6 +188,6 @@ function bodyParser(options: RouteOptions): RequestHandler | undefined {
   }
   if (kind === 'none') return undefined;
   if (kind === 'raw') return express.raw({ limit: options.limit ?? 1024 * 1024, type: () => true });
-  if (kind === 'json') return withJsonType(express.json({ limit: options.limit ?? 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] }));
+  if (kind === 'json') return jsonBody(options.limit ?? 64 * 1024, false);
   throw new RangeError(`RouteOptions.body must be json, raw, stream or none, got "${String(kind)}"`);
 }

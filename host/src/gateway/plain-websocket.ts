@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { KithError } from '@kith/sdk';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-bounds.js';
 import { rawErrorAnswer } from './raw-answer.js';
 
 /** Where a plain WebSocket client (the reference's `/api/ws`) connects; socket.io is at `/api/ws/`. */
