@@ -1,10 +1,12 @@
 /**
- * A view's frame URL that leaked to another site (the shell hands such URLs to a view hosting
+ * What a third-party view's frame can reach beyond its own routes. A view's frame URL that leaked to another site (the shell hands such URLs to a view hosting
  * other extensions' views; a hostile one could pass it on) gives that site nothing: the document
  * may be framed only by Kith's page and its views (frame-ancestors), and the frame hands its
  * proof and channel only to a top window of the page's origin. Before, an attacker's page got the
  * hello with the channel and ran its own module on the extension's origin (an outside tester's
- * finding). The real view still loads in the app.
+ * finding). The real view still loads in the app. A view reads only its own persona in
+ * `/identity/state`, and once another persona is made active elsewhere, its calls are refused
+ * (409) instead of acting as that persona.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -26,7 +28,7 @@ frame.src = ${JSON.stringify(frameUrl)};
 document.body.append(frame);
 </script>`;
 
-describe('browser: a leaked view frame URL', function () {
+describe("browser: a view frame's reach (a leaked URL, other personas)", function () {
   this.timeout(180_000);
   needs('chromium');
   let kith: TestHost;
@@ -72,6 +74,39 @@ describe('browser: a leaked view frame URL', function () {
     // The app's own view says hello within a second or two; give the leaked one far longer.
     await attacker.waitForTimeout(5_000);
     expect(await attacker.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("sees only its own persona, and cannot act for another persona made active elsewhere", async () => {
+    // A second persona on this machine, with memo on too; then Lee is the active one again.
+    const unlock = (slug: string, passphrase: string) =>
+      kith.host.fetch('/api/identity/unlock', { method: 'POST', body: JSON.stringify({ slug, passphrase, set_active: true }) });
+    await unlockNewPersona(kith.host, { slug: 'other', label: 'Otto', passphrase: 'another persona here' });
+    await turnOnExtension(kith.host, 'memo');
+    expect((await unlock('leak', 'a frame that went astray')).status).to.equal(200);
+
+    const { context, page: app } = await openPage(browser);
+    await app.goto(`${kith.host.url}/memo`);
+    const frame = app.frameLocator('iframe[data-kith-view="memo/memo.page"]');
+    await frame.locator('memo-page').getByRole('button', { name: 'Record' }).waitFor({ timeout: 30_000 });
+    const viewCalls = () =>
+      frame.locator('memo-page').evaluate(async (element) => {
+        const host = (element as HTMLElement & { kithHost: { request(method: string, path: string): Promise<unknown> } }).kithHost;
+        const outcome = (promise: Promise<unknown>): Promise<{ value?: unknown; status?: number }> =>
+          promise.then((value) => ({ value }), (error: { status?: number }) => ({ status: error.status }));
+        return { state: await outcome(host.request('GET', '/identity/state')), own: await outcome(host.request('GET', '/memo/clips/none')) };
+      });
+    const before = await viewCalls();
+    const state = before.state.value as { locked: boolean; active_slug: string; personas: { slug: string; label: string }[] };
+    expect(state).to.deep.include({ locked: false, active_slug: 'leak' });
+    expect(state.personas.map((p) => p.label), 'not told of Otto').to.deep.equal(['Lee']);
+    expect(before.own.status, 'its own route answers (404: no such clip)').to.equal(404);
+
+    // Another client makes Otto active; this page's view of Lee's memo is still open.
+    expect((await unlock('other', 'another persona here')).status).to.equal(200);
+    const after = await viewCalls();
+    expect(after.own.status, "Lee's view cannot act as Otto").to.equal(409);
+    expect(after.state).to.deep.equal({ value: { locked: true, active_slug: null, personas: [] } });
     await context.close();
   });
 });

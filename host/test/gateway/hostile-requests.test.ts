@@ -88,12 +88,12 @@ describe('gateway: hostile requests against a real host', function () {
   });
 
   it('a JSON body nested too deep, or not in UTF-8, is refused with 400 before it is parsed', async () => {
-    const post = (body: string | Buffer, type = 'application/json') =>
+    const post = (body: string | Blob, type = 'application/json') =>
       fetch(`${host.url}/api/personas`, { method: 'POST', headers: { 'x-kith-secret': host.launchSecret, 'content-type': type }, body });
     const deep = await post(`{"label":"x","passphrase":"y","more":${'['.repeat(65)}${']'.repeat(65)}}`);
     expect(deep.status).to.equal(400);
     expect(((await deep.json()) as { error: { message: string } }).error.message).to.equal('The JSON body nests deeper than 64 levels');
-    const wide = await post(Buffer.from(JSON.stringify({ label: 'x', passphrase: 'y' }), 'utf16le'), 'application/json; charset=utf-16le');
+    const wide = await post(new Blob([Buffer.from(JSON.stringify({ label: 'x', passphrase: 'y' }), 'utf16le')]), 'application/json; charset=utf-16le');
     expect(wide.status).to.equal(400);
     expect(((await wide.json()) as { error: { message: string } }).error.message).to.equal('JSON bodies are UTF-8 (this one came as utf-16le)');
   });

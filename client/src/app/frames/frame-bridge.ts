@@ -7,6 +7,9 @@ import type { CallRequest, ErrorShape, FrameLayout, FrameProps, FrameTheme, Fram
 import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** Names the persona a view's request is for (host/src/gateway/lock-gate.ts). */
+const PERSONA_HEADER = 'x-kith-persona';
+const isIdentityState = (path: string) => path.split(/[?#]/, 1)[0] === '/identity/state';
 const MAX_SUBSCRIPTIONS = 256;
 /** Open slots one view may render at once (each loads a frame per contributing view). */
 const MAX_SLOTS = 32;
@@ -48,12 +51,15 @@ export class FrameBridge {
   readonly #channels: FrameChannelRelay;
   #props: FrameProps;
   #disposed = false;
+  /** The persona the view was made for: each of its requests names it, and the host refuses one for another (lock-gate.ts). */
+  readonly #persona: string;
 
   constructor(shell: BridgeShell, init: BridgeInit, port: MessagePort) {
     this.#shell = shell;
     this.#init = init;
     this.#port = port;
     this.#props = init.props;
+    this.#persona = shell.host.persona.slug;
     this.#channels = new FrameChannelRelay(
       shell.socket,
       init.extensionId,
@@ -112,6 +118,25 @@ export class FrameBridge {
     this.#channels.dispose();
     this.#port.onmessage = null;
     this.#port.close();
+  }
+
+  /** A JSON request on the view's behalf, naming its persona. */
+  async #json<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+    const response = await this.#shell.host.fetch(path, {
+      method,
+      headers: [[PERSONA_HEADER, this.#persona]],
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw await ApiError.from(response);
+    const text = response.status === 204 ? '' : await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** `GET /identity/state` as a view sees it: its own persona only, never the others on this machine. */
+  async #identityState(): Promise<unknown> {
+    const state = await this.#shell.host.request<{ locked: boolean; active_slug: string | null; personas: { slug: string }[] }>('GET', '/identity/state');
+    const own = state.active_slug === this.#persona && !state.locked;
+    return { locked: !own, active_slug: own ? this.#persona : null, personas: state.personas.filter((p) => own && p.slug === this.#persona) };
   }
 
   #post(message: ShellToFrame, transfer: Transferable[] = []): void {
@@ -189,9 +214,11 @@ export class FrameBridge {
         const method = typeof init?.method === 'string' ? init.method.toUpperCase() : 'GET';
         const refusal = refusePath(this.#init.extensionId, method, message.path);
         if (refusal) return refuse(refusal);
-        const headers = Array.isArray(init?.headers) ? init.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string') : [];
+        const headers = Array.isArray(init?.headers) ? init.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string' && h[0].toLowerCase() !== PERSONA_HEADER) : [];
         const body = typeof init?.body === 'string' || init?.body instanceof ArrayBuffer ? init.body : null;
-        const response = await this.#shell.host.fetch(message.path, { method, headers: headers as [string, string][], body: method === 'GET' || method === 'HEAD' ? null : body });
+        const response = isIdentityState(message.path)
+          ? new Response(JSON.stringify(await this.#identityState()), { headers: { 'content-type': 'application/json' } })
+          : await this.#shell.host.fetch(message.path, { method, headers: [...(headers as [string, string][]), [PERSONA_HEADER, this.#persona]], body: method === 'GET' || method === 'HEAD' ? null : body });
         const bytes = method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
         this.#post(
           { t: 'reply', id, ok: true, value: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
@@ -202,12 +229,14 @@ export class FrameBridge {
         if (!METHODS.has(method)) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'method must be GET, POST, PUT, PATCH or DELETE' });
         const refusal = refusePath(this.#init.extensionId, method, message.path);
         if (refusal) return refuse(refusal);
-        this.#post({ t: 'reply', id, ok: true, value: await this.#shell.host.request(method, message.path, message.body) });
+        const value = isIdentityState(message.path) ? await this.#identityState() : await this.#json(method, message.path, message.body);
+        this.#post({ t: 'reply', id, ok: true, value });
       } else if (message.op === 'mediaUrl') {
         const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
         if (refusal) return refuse(refusal);
+        const { url } = await this.#json<{ url: string }>('POST', '/media-url', { path: message.path });
         // Absolute: the frame's own origin is not the page's.
-        this.#post({ t: 'reply', id, ok: true, value: new URL(await this.#shell.host.mediaUrl(message.path), location.origin).href });
+        this.#post({ t: 'reply', id, ok: true, value: new URL(url, location.origin).href });
       }
     } catch (error) {
       if (error instanceof ApiError) fail({ code: error.code, status: error.status, message: error.message });
