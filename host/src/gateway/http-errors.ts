@@ -2,11 +2,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { KithError, isKithError } from '@kith/sdk';
 import type { HostLogger } from '../log.js';
 import { diskFullOr } from '../storage/disk-full.js';
-import { isDamagedDatabase } from '../storage/damaged-database.js';
+import { DAMAGED_DATABASE_MESSAGE, isDamagedDatabase } from '../storage/damaged-database.js';
 
-const DAMAGED_DATABASE_MESSAGE =
-  'The database (kith.sqlite in the data folder) is damaged: this request could not be answered and nothing was changed. ' +
-  'Restore the file from a backup, or stop Kith and move it aside to start with an empty one';
 
 /** Map body-parser failures, a full disk and anything else thrown by a route onto the error catalogue. */
 export function toKithError(error: unknown): KithError {

@@ -1,4 +1,5 @@
 import { SqliteQueryCompiler, createQueryId, type CompiledQuery, type Kysely, type RootOperationNode, type Transaction } from 'kysely';
+import { DAMAGED_DATABASE_MESSAGE, isDamagedDatabase } from './damaged-database.js';
 import { isKithError, KithError, type StorageChannel, type StorageResult, type StorageTransactionId } from '@kith/sdk';
 import type { Database } from './database.js';
 import { PERSONA_COLUMN, ScopeTransformer } from './scope-transformer.js';
@@ -211,13 +212,15 @@ function withoutPersona(rows: Record<string, unknown>[]): Record<string, unknown
 
 /**
  * SQLite's own errors as catalogued KithErrors (they cross the extension process boundary and
- * `isKithError` knows them): a failed constraint is KITH_ERR_CONFLICT, anything else (no such
- * table or column, a type mismatch) KITH_ERR_QUERY_REFUSED; SQLite's code stays in `details.sqlite`.
+ * `isKithError` knows them): a failed constraint is KITH_ERR_CONFLICT, a damaged file
+ * KITH_ERR_INTERNAL saying so (not the extension's query), anything else (no such table or
+ * column, a type mismatch) KITH_ERR_QUERY_REFUSED; SQLite's code stays in `details.sqlite`.
  * Table names are said as the extension wrote them, without the host's namespace prefix.
  */
-function storageError(error: unknown, prefix: string): unknown {
+export function storageError(error: unknown, prefix: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (isKithError(error) || typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  if (isDamagedDatabase(error)) return new KithError('KITH_ERR_INTERNAL', DAMAGED_DATABASE_MESSAGE, { sqlite: code });
   const message = `Scoped storage: ${String((error as Error).message).replaceAll(prefix, '')}`;
   return new KithError(code.startsWith('SQLITE_CONSTRAINT') ? 'KITH_ERR_CONFLICT' : 'KITH_ERR_QUERY_REFUSED', message, { sqlite: code });
 }

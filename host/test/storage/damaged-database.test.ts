@@ -9,6 +9,8 @@ import { expect } from 'chai';
 import { openDatabase } from '../../src/storage/database.js';
 import { refusal } from '../support/refusal.js';
 import { toKithError } from '../../src/gateway/http-errors.js';
+import { storageError } from '../../src/storage/host-storage-channel.js';
+import type { KithError } from '@kith/sdk';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -144,5 +146,40 @@ describe('storage: a database cut to 0 bytes', function () {
     const database = await openDatabase(dir);
     expect(fs.statSync(file).size).to.be.greaterThan(0);
     await database.close();
+  });
+});
+
+/**
+ * A damaged page met by an extension's storage call (the persona unlocked, the damage in one
+ * extension's table) says the database is damaged, as a host route's answer does, rather than
+ * that the extension's query was refused (an outside tester saw KITH_ERR_QUERY_REFUSED).
+ */
+describe('storage: a damaged page met through scoped storage', () => {
+  it('is KITH_ERR_INTERNAL saying the database is damaged, with SQLite\'s code', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-damaged-scoped-'));
+    const file = path.join(dir, 'x.sqlite');
+    try {
+      const db = new Sqlite(file);
+      db.exec(`CREATE TABLE ext_memo__notes (text TEXT); INSERT INTO ext_memo__notes VALUES ('${'x'.repeat(3000)}'), ('${'y'.repeat(3000)}')`);
+      db.close();
+      damagePages(file);
+      let thrown: unknown;
+      const reader = new Sqlite(file, { readonly: true });
+      try {
+        reader.prepare('SELECT * FROM ext_memo__notes').all();
+      } catch (error) {
+        thrown = error;
+      } finally {
+        reader.close();
+      }
+      const mapped = storageError(thrown, 'ext_memo__') as KithError;
+      expect(mapped.code).to.equal('KITH_ERR_INTERNAL');
+      expect(mapped.message).to.match(/^The database \(kith\.sqlite in the data folder\) is damaged/);
+      expect(mapped.details?.sqlite).to.match(/^SQLITE_CORRUPT/);
+      // Another SQLite error keeps its meaning.
+      expect((storageError(Object.assign(new Error('no such table: ext_memo__x'), { code: 'SQLITE_ERROR' }), 'ext_memo__') as KithError).code).to.equal('KITH_ERR_QUERY_REFUSED');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
