@@ -246,7 +246,18 @@ export class ChatService {
     const edited = (await this.store.edit(message.conversation, id, body, editedAt))!;
     if (message.conversation !== 'self') {
       const { header, payload } = encodeEdit({ id, editedAt, body });
-      await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.edit', header, payload, { reliable: true });
+      try {
+        await this.ctx.sessions.send(message.conversation, this.stream(message.conversation), 'chat.edit', header, payload, { reliable: true });
+      } catch (error) {
+        // The friend will not get it: put the text back, so both sides keep showing the same.
+        if (await this.store.edit(message.conversation, id, message.body, message.editedAt).then(() => true, () => false)) throw error;
+        // On a full disk putting it back can fail too: say what stays, never "nothing was stored".
+        if (isKithError(error) && error.code === 'KITH_ERR_DISK_FULL') {
+          this.changed(edited);
+          throw new KithError('KITH_ERR_DISK_FULL', 'The disk is full: the edit is kept here but your friend does not have it yet. Edit the message again once there is room to send it', { id });
+        }
+        throw error;
+      }
     }
     this.changed(edited);
     return edited;

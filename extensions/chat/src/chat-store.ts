@@ -412,7 +412,7 @@ export class ChatStore {
     return rows.map((row: { msg_id: string }) => row.msg_id);
   }
 
-  async edit(conversation: Conversation, id: string, body: string, editedAt: number): Promise<ChatMessage | undefined> {
+  async edit(conversation: Conversation, id: string, body: string, editedAt: number | null): Promise<ChatMessage | undefined> {
     await this.db
       .updateTable('messages')
       .set({ body: this.sealing.sealText(body), edited_at: editedAt })

@@ -1,9 +1,11 @@
 /**
- * A send on a disk that filled between the message row and the queue row: the message cannot be
+ * Chat on a disk that fills between two writes. A send, between the message row and the queue row: the message cannot be
  * taken back either, so the answer says it is kept here (never "nothing was stored"), and a retry
  * under its id hands it to the bus once there is room; the friend gets it once. When the delete
- * works, the answer is the plain 507 and nothing stays. (An outside tester saw a send answered
- * "nothing was stored" delivered after the next start.)
+ * works, the answer is the plain 507 and nothing stays. An edit the bus refuses is taken back,
+ * so both sides show the same text; when that cannot be written either, the answer says the edit
+ * stays here only, and editing again sends it. (An outside tester saw a send answered "nothing
+ * was stored" delivered after the next start, and an edit answered so kept on one side only.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,5 +72,30 @@ describe('chat: a send the disk filled under', function () {
     expect(retried.status).to.equal(201);
     await eventually('delivered', async () => (await history(alice!, bob!)).find((m) => m.id === id)?.state === 'delivered');
     expect((await history(bob!, alice!)).filter((m) => m.id === id)).to.have.length(1);
+  });
+
+  it('takes back an edit the friend will not get, or says it stays here only; editing again sends it', async () => {
+    const sent = await send('c'.repeat(32), 'first words');
+    expect(sent.status).to.equal(201);
+    const id = sent.body.id as string;
+    await eventually('delivered', async () => (await history(alice!, bob!)).find((m) => m.id === id)?.state === 'delivered');
+    const editTo = (body: string) => alice!.call('POST', `/chat_messages/${id}`, { body });
+    const bodyAt = async (h: TestHost, friend: TestHost) => (await history(h, friend)).find((m) => m.id === id)?.body;
+
+    fs.writeFileSync(flag, 'send');
+    const refused = await editTo('second words');
+    expect(refused.status).to.equal(507);
+    expect(refused.body.error.message).to.match(/nothing was stored/);
+    expect(await bodyAt(alice!, bob!), 'taken back').to.equal('first words');
+
+    fs.writeFileSync(flag, 'send,update');
+    const kept = await editTo('third words');
+    expect(kept.status).to.equal(507);
+    expect(kept.body.error.message).to.equal('The disk is full: the edit is kept here but your friend does not have it yet. Edit the message again once there is room to send it');
+    expect(await bodyAt(alice!, bob!)).to.equal('third words');
+
+    fs.writeFileSync(flag, '');
+    expect((await editTo('fourth words')).status).to.equal(200);
+    await eventually('the friend has the edit', async () => (await bodyAt(bob!, alice!)) === 'fourth words');
   });
 });

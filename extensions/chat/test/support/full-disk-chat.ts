@@ -2,8 +2,9 @@
  * Entry module of the real chat extension on a disk that fills between two writes
  * (TestHostOptions.builtinEntries): while the file named by KITH_TEST_FULL_DISK_FLAG holds
  * `send`, the bus refuses chat's sends as a full disk does (KITH_ERR_DISK_FULL); while it holds
- * `delete` too, deleting a message row fails as SQLite does then (SQLITE_FULL). What a full disk
- * does when the message row found room in the log and the queue row did not.
+ * `delete` too, deleting a message row fails as SQLite does then (SQLITE_FULL); with `update`,
+ * the first update of a message row after a refused send fails so. What a full disk does when the
+ * message row found room in the log and the queue row did not.
  */
 import fs from 'node:fs';
 import { KithError, type ExtensionContext } from '@kith/sdk';
@@ -19,8 +20,10 @@ const failing = (what: string): boolean => {
 
 const sqliteFull = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
 
-/** A delete builder whose every step chains and whose execution fails. */
-function failingDelete(): unknown {
+let failNextUpdate = false;
+
+/** A query builder whose every step chains and whose execution fails. */
+function failingQuery(): unknown {
   const chain: unknown = new Proxy(() => undefined, {
     get: (_t, prop) => (prop === 'execute' || prop === 'executeTakeFirst' || prop === 'executeTakeFirstOrThrow' ? () => Promise.reject(sqliteFull()) : () => chain),
   });
@@ -45,12 +48,20 @@ export default {
     const sessions = overriding(ctx.sessions, (prop) =>
       prop === 'send'
         ? (...args: Parameters<ExtensionContext['sessions']['send']>) =>
-            failing('send') ? Promise.reject(new KithError('KITH_ERR_DISK_FULL', 'The disk is full: nothing was stored. Free some space and try again')) : ctx.sessions.send(...args)
+            failing('send') ? ((failNextUpdate = failing('update')), Promise.reject(new KithError('KITH_ERR_DISK_FULL', 'The disk is full: nothing was stored. Free some space and try again'))) : ctx.sessions.send(...args)
         : undefined,
     );
-    const db = overriding(ctx.storage.db, (prop) =>
-      prop === 'deleteFrom' ? (table: string) => (table === 'messages' && failing('delete') ? failingDelete() : (ctx.storage.db.deleteFrom as (t: string) => unknown)(table)) : undefined,
-    );
+    const db = overriding(ctx.storage.db, (prop) => {
+      if (prop === 'deleteFrom') return (table: string) => (table === 'messages' && failing('delete') ? failingQuery() : (ctx.storage.db.deleteFrom as (t: string) => unknown)(table));
+      if (prop === 'updateTable') {
+        return (table: string) => {
+          if (table !== 'messages' || !failNextUpdate) return (ctx.storage.db.updateTable as (t: string) => unknown)(table);
+          failNextUpdate = false;
+          return failingQuery();
+        };
+      }
+      return undefined;
+    });
     const storage = overriding(ctx.storage, (prop) => (prop === 'db' ? db : undefined));
     return chat.activate(overriding(ctx, (prop) => (prop === 'sessions' ? sessions : prop === 'storage' ? storage : undefined)));
   },
