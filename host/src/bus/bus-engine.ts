@@ -586,13 +586,18 @@ export class BusEngine implements ChannelHost {
    * sync on the thread pool (storage/wal-sync.ts); then every ready session sends what it may.
    */
   #sendOnceDurable(id: number): void {
-    this.writes.durable().then(
-      () => {
-        if (!this.store.markDurable(id)) return;
-        for (const channel of this.#channels.values()) if (channel.ready && !channel.closed) channel.pumpDurable();
-      },
-      (error: unknown) => this.log.error({ err: error }, 'bus: syncing queued events failed; they wait for the next sync'),
-    );
+    this.writes
+      .durable()
+      .then(
+        () => {
+          if (!this.store.markDurable(id)) return;
+          for (const channel of this.#channels.values()) if (channel.ready && !channel.closed) channel.pumpDurable();
+        },
+        (error: unknown) => this.log.error({ err: error }, 'bus: syncing queued events failed; they wait for the next sync'),
+      )
+      // A pump's own write can fail (a full disk): the rows stay queued for the next pump, and
+      // the failure is not left to escape as an unhandled rejection.
+      .catch((error: unknown) => this.log.error({ err: error }, 'bus: sending durable events failed; they go with the next pump'));
   }
 
   settle(change: () => readonly Outcome[]): void {

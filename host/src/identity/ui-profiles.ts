@@ -119,18 +119,25 @@ export class UiProfiles {
   }
 
   #read(): Stored {
+    // A damaged or hand-edited file falls back to defaults rather than breaking the page.
+    return this.#readFile() ?? { themes: [], accounts: [] };
+  }
+
+  /** The stored profiles, or undefined when there is no file or it is damaged. */
+  #readFile(): Stored | undefined {
     let text: string;
     try {
       text = fs.readFileSync(this.#file, 'utf8');
     } catch {
-      return { themes: [], accounts: [] };
+      return undefined;
     }
-    // A damaged or hand-edited file falls back to defaults rather than breaking the page.
     const parsed = text.length <= 256 * 1024 ? storedShape.safeParse(safeJson(text)) : undefined;
-    return parsed?.success ? (parsed.data as unknown as Stored) : { themes: [], accounts: [] };
+    return parsed?.success ? (parsed.data as unknown as Stored) : undefined;
   }
 
   #write(stored: Stored): void {
+    // A damaged file is kept aside, not written over: what it held can still be recovered by hand.
+    if (fs.existsSync(this.#file) && this.#readFile() === undefined) fs.renameSync(this.#file, `${this.#file}.damaged-${Date.now()}`);
     writeFileAtomic(this.#file, JSON.stringify(stored));
   }
 }

@@ -32,10 +32,19 @@ describe('identity/ui-profiles: themes and UI profiles (/api/themes, /api/accoun
     expect(() => store.setTheme('0123456789abcdef', 'dark')).to.throw(/No UI profile/);
   });
 
-  it('a damaged file falls back to no custom themes and no profiles', () => {
-    fs.writeFileSync(path.join(dir, 'ui-profiles.json'), '{"themes": [{"slug": "../../etc"}], "accounts": 7}');
+  it('a damaged file falls back to no custom themes and no profiles, and is kept aside, not written over, at the next save', () => {
+    const damaged = '{"themes": [{"slug": "../../etc"}], "accounts": 7}';
+    fs.writeFileSync(path.join(dir, 'ui-profiles.json'), damaged);
     const store = new UiProfiles(dir);
     expect(store.profiles()).to.deep.equal([]);
     expect(store.themes()).to.have.length(4);
+    store.saveTheme(themeInput.parse({ name: 'Forest', palette: { primary: '#1B5E20' } }));
+    const aside = fs.readdirSync(dir).filter((name) => name.startsWith('ui-profiles.json.damaged-'));
+    expect(aside).to.have.length(1);
+    expect(fs.readFileSync(path.join(dir, aside[0]!), 'utf8')).to.equal(damaged);
+    expect(new UiProfiles(dir).themes().map((t) => t.name)).to.include('Forest');
+    // A sound file is written over in place, with nothing kept aside.
+    store.saveTheme(themeInput.parse({ name: 'Sea', palette: { primary: '#01579B' } }));
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('ui-profiles.json.damaged-'))).to.have.length(1);
   });
 });
