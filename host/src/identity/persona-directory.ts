@@ -20,6 +20,12 @@ export interface PersonaProfile {
    * (label = slug, keys unknown) instead of vanishing, and its next unlock writes the profile again.
    */
   readonly damaged?: true;
+  /**
+   * Set when `identity.enc` is gone beside a whole profile (the vault is written first, so it once
+   * existed): the persona is listed so its owner knows which identity to restore from its 24 words;
+   * it cannot be unlocked, and a restore under its slug takes its folder back.
+   */
+  readonly vault_missing?: true;
 }
 
 /** A slug: lowercase letters, digits and single dashes, 1-32 characters. */
@@ -63,15 +69,9 @@ export class PersonaDirectory {
     if (!SLUG_PATTERN.test(slug)) return undefined;
     const folder = this.#folder(slug);
     const vault = path.join(folder, 'identity.enc');
-    if (!fs.existsSync(vault)) return undefined;
-    try {
-      const parsed = JSON.parse(fs.readFileSync(path.join(folder, 'profile.json'), 'utf8')) as PersonaProfile;
-      if (parsed?.slug === slug && typeof parsed.master_pubkey === 'string' && typeof parsed.peer_id === 'string' && typeof parsed.label === 'string') {
-        return parsed;
-      }
-    } catch {
-      // missing or not JSON: below
-    }
+    const profile = readProfile(folder, slug);
+    if (!fs.existsSync(vault)) return profile && { ...profile, vault_missing: true };
+    if (profile) return profile;
     if (!isWholeVaultFile(vault)) return undefined;
     return { version: 1, slug, label: slug, peer_id: '', master_pubkey: '', created_at: Math.floor(fs.statSync(vault).mtimeMs), damaged: true };
   }
@@ -82,9 +82,13 @@ export class PersonaDirectory {
     return profile;
   }
 
-  /** Create the folder of a new persona; a folder left by a crash before its profile was written is reused. */
+  /**
+   * Create the folder of a new persona; a folder left by a crash before its profile was written is
+   * reused, and so is one whose vault is missing (restoring it from its words).
+   */
   prepare(slug: string): void {
-    if (this.get(slug)) throw new KithError('KITH_ERR_CONFLICT', `A persona "${slug}" already exists`);
+    const existing = this.get(slug);
+    if (existing && !existing.vault_missing) throw new KithError('KITH_ERR_CONFLICT', `A persona "${slug}" already exists`);
     fs.mkdirSync(this.#folder(slug), { recursive: true, mode: 0o700 });
   }
 
@@ -119,5 +123,18 @@ export class PersonaDirectory {
   #folder(slug: string): string {
     if (!SLUG_PATTERN.test(slug)) throw new KithError('KITH_ERR_BAD_REQUEST', 'A slug is 1-32 lowercase letters, digits and dashes');
     return path.join(this.root, slug);
+  }
+}
+
+/** `profile.json` of the persona in `folder` when it is whole and names `slug`. */
+function readProfile(folder: string, slug: string): PersonaProfile | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(folder, 'profile.json'), 'utf8')) as PersonaProfile;
+    const whole = parsed?.slug === slug && typeof parsed.master_pubkey === 'string' && typeof parsed.peer_id === 'string' && typeof parsed.label === 'string';
+    if (!whole) return undefined;
+    const { damaged: _damaged, vault_missing: _missing, ...profile } = parsed;
+    return profile;
+  } catch {
+    return undefined; // missing or not JSON
   }
 }

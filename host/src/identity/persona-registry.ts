@@ -21,6 +21,8 @@ export interface PersonaSummary {
   readonly is_unlocked: boolean;
   /** Its profile.json was unreadable: label is the slug and the keys are unknown until it is unlocked, which repairs it. */
   readonly profile_damaged?: true;
+  /** Its vault (identity.enc) is gone: it cannot be unlocked; restore it from its 24 words under the same slug. */
+  readonly vault_missing?: true;
 }
 
 /** `GET /api/identity/state`. */
@@ -100,7 +102,7 @@ export class PersonaRegistry implements PersonaGate {
 
   /** Open `slug`'s vault (401 on a wrong passphrase); activate it when asked or when none is active. */
   async unlock(slug: string, passphrase: string, setActive?: boolean): Promise<UnlockedPersona> {
-    const profile = this.directory.require(slug);
+    const profile = this.#requireVault(slug);
     checkPassphrase(passphrase);
     const locks = this.#locks;
     return this.#serial(slug, async () => {
@@ -155,7 +157,7 @@ export class PersonaRegistry implements PersonaGate {
 
   /** Re-seal `slug`'s vault under a new passphrase (atomic; the old passphrase must be right). */
   async changePassphrase(slug: string, oldPassphrase: string, newPassphrase: string): Promise<void> {
-    this.directory.require(slug);
+    this.#requireVault(slug);
     checkPassphrase(oldPassphrase);
     checkPassphrase(newPassphrase);
     await this.#serial(slug, async () => {
@@ -185,9 +187,20 @@ export class PersonaRegistry implements PersonaGate {
     const keys = keysFromEntropy(entropy);
     const masterHex = bytesToHex(keys.masterPublicKey);
     const existing = this.directory.list().find((p) => p.master_pubkey === masterHex);
-    if (existing) {
+    // A persona whose vault is gone comes back under its own name from its own words, only.
+    const lost = existing?.vault_missing ? existing : undefined;
+    const holder = input.slug === undefined ? undefined : this.directory.get(input.slug);
+    const refusal =
+      existing && !lost
+        ? new KithError('KITH_ERR_CONFLICT', `This mnemonic is already persona "${existing.slug}"`, { slug: existing.slug })
+        : lost && input.slug !== undefined && input.slug !== lost.slug
+          ? new KithError('KITH_ERR_CONFLICT', `This mnemonic is persona "${lost.slug}", whose vault is missing: restore it under that name`, { slug: lost.slug })
+          : holder?.vault_missing && holder.master_pubkey !== masterHex
+            ? new KithError('KITH_ERR_CONFLICT', `Persona "${holder.slug}" is another identity (its vault is missing): restore it from its own words, or choose another name`)
+            : undefined;
+    if (refusal) {
       entropy.fill(0);
-      throw new KithError('KITH_ERR_CONFLICT', `This mnemonic is already persona "${existing.slug}"`, { slug: existing.slug });
+      throw refusal;
     }
     // The check above sees only written profiles; a second restore of the same mnemonic under
     // another slug, started while the first is still sealing its vault, is refused here.
@@ -197,7 +210,7 @@ export class PersonaRegistry implements PersonaGate {
     }
     let slug: string;
     try {
-      slug = input.slug ?? this.directory.slugFor(label);
+      slug = lost?.slug ?? input.slug ?? this.directory.slugFor(label);
     } catch (error) {
       entropy.fill(0);
       throw error;
@@ -232,7 +245,20 @@ export class PersonaRegistry implements PersonaGate {
     }).finally(() => this.#adding.delete(masterHex));
   }
 
-  #activate(persona: UnlockedPersona): void {
+  /** The profile of `slug` (404 if unknown), 422 when its vault is gone. */
+  #requireVault(slug: string): PersonaProfile {
+    const profile = this.directory.require(slug);
+    if (profile.vault_missing) {
+      throw new KithError(
+        'KITH_ERR_VAULT_CORRUPT',
+        `The vault of persona "${slug}" (identities/${slug}/identity.enc) is missing: restore the persona from its 24 words under the same name`,
+        { reason: 'vault-missing' },
+      );
+    }
+    return profile;
+  }
+
+    #activate(persona: UnlockedPersona): void {
     if (this.#active === persona) return;
     // Remembered first: a write that fails leaves nothing half-switched.
     this.#rememberActive(persona.info.slug);
@@ -267,6 +293,7 @@ export class PersonaRegistry implements PersonaGate {
       is_active: this.#selectedSlug() === p.slug,
       is_unlocked: this.#unlocked.has(p.slug),
       ...(p.damaged ? { profile_damaged: true as const } : {}),
+      ...(p.vault_missing ? { vault_missing: true as const } : {}),
     };
   }
 

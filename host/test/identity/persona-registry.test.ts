@@ -83,6 +83,31 @@ describe('identity/persona-registry', function () {
     }
   });
 
+  it('lists a persona whose vault is gone, refuses to unlock it, and takes it back from its own words only', async () => {
+    const registry = new PersonaRegistry(dir, { kdf: QUICK });
+    const { mnemonic, master_pubkey } = await registry.create({ slug: 'lost', label: 'Lost One', passphrase: 'p' });
+    const other = await registry.create({ slug: 'kept', label: 'Kept', passphrase: 'q' });
+    registry.lock();
+    fs.rmSync(path.join(dir, 'identities', 'lost', 'identity.enc'));
+    // Listed, by its name and key, so its owner knows which identity to restore.
+    expect(registry.list().find((p) => p.slug === 'lost')).to.deep.include({ label: 'Lost One', master_pubkey, vault_missing: true });
+    let refused: unknown;
+    await registry.unlock('lost', 'p').catch((error: unknown) => (refused = error));
+    expect(refused).to.deep.include({ code: 'KITH_ERR_VAULT_CORRUPT' });
+    expect((refused as Error).message).to.contain('identities/lost/identity.enc').and.to.contain('24 words');
+    // Not from other words, not under another name.
+    expect(await code(registry.restore({ slug: 'lost', label: 'Thief', passphrase: 'x', mnemonic: other.mnemonic }))).to.equal('KITH_ERR_CONFLICT');
+    expect(await code(registry.restore({ slug: 'elsewhere', label: 'Lost One', passphrase: 'x', mnemonic }))).to.equal('KITH_ERR_CONFLICT');
+    // From its own words it comes back under its own name, with its key, and unlocks.
+    const back = await registry.restore({ label: 'Lost One', passphrase: 'new', mnemonic });
+    expect(back).to.deep.include({ slug: 'lost', master_pubkey });
+    expect(registry.list().find((p) => p.slug === 'lost')?.vault_missing).to.equal(undefined);
+    registry.lock();
+    await registry.unlock('lost', 'new');
+    expect(registry.active?.info.slug).to.equal('lost');
+    registry.dispose();
+  });
+
   it('restores one mnemonic once, also when several restores of it under different slugs run at once', async () => {
     const registry = new PersonaRegistry(dir, { kdf: QUICK });
     const { mnemonic, master_pubkey } = await registry.create({ slug: 'donor', label: 'Donor', passphrase: 'p' });
