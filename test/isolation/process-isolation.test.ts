@@ -201,6 +201,18 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect((await h.json('/api/well/hi')).status).to.equal(200);
   });
 
+  it('does not blame an extension for the host\'s own stall: a well-behaved one keeps running after the host\'s loop was held 5 s', async () => {
+    await waitForRunning('well');
+    // Hold this process's event loop (the host runs in it here), as a huge request once did.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      // busy
+    }
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(h.area.manager.status('well')).to.include({ running: true, faulted: false });
+    expect((await h.json('/api/well/hi')).status).to.equal(200);
+  });
+
   it('kills a busy loop (missed heartbeats) and faults only that extension; the host kept answering meanwhile', async () => {
     const spin = h.fetch('/api/spinner/spin');
     const began = Date.now();

@@ -388,9 +388,17 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
           }
           if (message?.t === 'activated') {
             lastPong = Date.now();
+            let lastTick = lastPong;
             timers.push(
               setInterval(() => {
-                if (Date.now() - lastPong > heartbeatMs * 3) return crashed(`did not answer for ${Date.now() - lastPong} ms (a busy loop or a hang); its process was killed`);
+                const now = Date.now();
+                // This check running late means the host's own loop was held (a big request
+                // parsing, a slow disk): answers may be waiting unread, so the silence is not the
+                // extension's. Give it a fresh window instead of killing it for the host's stall.
+                const hostWasHeld = now - lastTick > heartbeatMs * 2;
+                lastTick = now;
+                if (hostWasHeld) lastPong = now;
+                else if (now - lastPong > heartbeatMs * 3) return crashed(`did not answer for ${now - lastPong} ms (a busy loop or a hang); its process was killed`);
                 post({ t: 'ping' });
               }, heartbeatMs),
             );
