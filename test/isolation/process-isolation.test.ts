@@ -201,6 +201,17 @@ describe('isolation: third-party extensions run in their own process (extensions
     expect((await h.json('/api/well/hi')).status).to.equal(200);
   });
 
+  it('answers a full disk met in its process with 507, escaped or not, and neither faults nor restarts it', async () => {
+    const pid = (await h.json('/api/well/hi')).body.pid;
+    const full = await h.json('/api/well/full');
+    expect(full.status).to.equal(507);
+    expect(full.body.error.code).to.equal('KITH_ERR_DISK_FULL');
+    expect((await h.json('/api/well/full-later')).status).to.equal(200);
+    await new Promise((r) => setTimeout(r, 500)); // the rejection escapes after the answer
+    expect(h.area.manager.status('well')).to.include({ running: true, faulted: false });
+    expect((await h.json('/api/well/hi')).body.pid, 'the same process').to.equal(pid);
+  });
+
   it('does not blame an extension for the host\'s own stall: a well-behaved one keeps running after the host\'s loop was held 5 s', async () => {
     await waitForRunning('well');
     // Hold this process's event loop (the host runs in it here), as a huge request once did.

@@ -1,4 +1,5 @@
 import { KithError, type ExtensionModule } from '@kith/sdk';
+import { isDiskFull } from '../storage/disk-full.js';
 import type { Kernel } from '../core/area.js';
 import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
 import { buildContext, type ContextDeps } from './context-builder.js';
@@ -194,6 +195,11 @@ export class ExtensionManager {
   /** A handler of `run` threw: mark the extension faulted and stop it. Stale runs are ignored. */
   fault(run: ExtensionRun, error: unknown): void {
     if (run.stopped || this.#runs.get(run.extensionId) !== run) return;
+    if (isDiskFull(error)) {
+      // The machine's state, not the extension's bug: what it wrote was refused, it keeps running.
+      this.#o.kernel.log.warn({ err: error, ext: run.extensionId }, 'an extension handler met a full disk; not faulted');
+      return;
+    }
     this.#o.kernel.log.error({ err: error, ext: run.extensionId }, 'extension faulted');
     this.#runFaults.set(run.extensionId, error);
     this.#enqueueQuietly(() => this.#reconcile());

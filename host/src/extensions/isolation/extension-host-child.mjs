@@ -85,8 +85,11 @@ function crash(error) {
   send({ t: 'crash', error: flatten(error) });
   setTimeout(() => process.exit(70), 50);
 }
-process.on('uncaughtException', crash);
-process.on('unhandledRejection', crash);
+/** A full disk is the machine's state, not this extension's bug: what it wrote was refused, it runs on. */
+const DISK_FULL_CODES = new Set(['KITH_ERR_DISK_FULL', 'SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+const unlessDiskFull = (error) => (DISK_FULL_CODES.has(error?.code) ? undefined : crash(error));
+process.on('uncaughtException', unlessDiskFull);
+process.on('unhandledRejection', unlessDiskFull);
 
 /** A response recorder: RouteResponse is plain data applied by the host after the handler. */
 function recorder() {

@@ -511,5 +511,6 @@ function rebuild(error: FlatError | undefined): Error {
   if (code && EXTENSION_ERROR_CODE.test(code)) {
     return Object.assign(new KithError('KITH_ERR_INTERNAL', message, error.details), { code, status: error.status });
   }
-  return new Error(message);
+  // Any other code stays on the error (SQLITE_FULL from a host call the child made: a full disk).
+  return typeof code === 'string' ? Object.assign(new Error(message), { code: code.slice(0, 64) }) : new Error(message);
 }
