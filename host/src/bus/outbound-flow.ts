@@ -6,6 +6,7 @@ import { cutEvent, fragmentFrame } from './fragments.js';
 import { outboundKindByte } from './kind-bytes.js';
 import { BulkWindow } from './bulk-window.js';
 import type { ChannelHost } from './channel-host.js';
+import type { OutboundRow } from './outbound-store.js';
 
 /** In-flight durable events per session (rows taken from the queue, not yet acknowledged). */
 export const DURABLE_WINDOW = 256;
@@ -19,6 +20,8 @@ const MAX_RTO_MS = 2000;
  */
 const RTO_JITTER = 0.25;
 const TIMER_MS = 10;
+/** How soon a pump whose write failed (a full disk) tries again. */
+const PUMP_RETRY_MS = 1000;
 /**
  * A piece repeated for a NACK is repeated again for a later NACK only this long after (or the
  * RTT when longer): an answer to the first repeat cannot come sooner than a round trip, and a
@@ -150,6 +153,8 @@ export class OutboundFlow implements BulkSource {
   /** Durable events taken from the queue whose third-party kind the peer has not announced yet. */
   #parked: OutEvent[] = [];
   #graceTimer: NodeJS.Timeout | undefined;
+  /** A pump whose write failed (a full disk) tries again once this fires. */
+  #pumpRetry: NodeJS.Timeout | undefined;
 
   constructor(ctx: OutboundContext) {
     this.#ctx = ctx;
@@ -281,7 +286,19 @@ export class OutboundFlow implements BulkSource {
       }
       return;
     }
-    const rows = this.#ctx.host.store.takePending(this.#ctx.host.persona, this.#ctx.peer, room);
+    let rows: OutboundRow[];
+    try {
+      rows = this.#ctx.host.store.takePending(this.#ctx.host.persona, this.#ctx.peer, room);
+    } catch (error) {
+      // Marking rows in flight is a write, and a full disk refuses it: the rows stay queued, the
+      // pump tries again shortly. Never thrown on: a timer or a report may have called this.
+      this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: queued events could not be taken for sending; trying again in 1 s');
+      this.#pumpRetry ??= setTimeout(() => {
+        this.#pumpRetry = undefined;
+        this.pumpDurable();
+      }, PUMP_RETRY_MS);
+      return;
+    }
     for (const row of rows) {
       let opened: { header: Uint8Array; payload: Uint8Array };
       try {
@@ -647,6 +664,7 @@ export class OutboundFlow implements BulkSource {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    if (this.#pumpRetry) clearTimeout(this.#pumpRetry);
     this.#parked = [];
     const { persona } = this.#ctx.host;
     const revert = () => this.#ctx.host.store.revertInflight(persona, this.#ctx.peer);

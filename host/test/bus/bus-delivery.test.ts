@@ -25,6 +25,36 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     };
   }
 
+  it('keeps queued events when taking them for sending meets a full disk, and sends them once the write works', async () => {
+    const sender = contextOf(a, 'chat', CHAT_KINDS);
+    const receiver = contextOf(b, 'chat', CHAT_KINDS);
+    const got: InboundEvent[] = [];
+    receiver.kinds.register('chat.text', (event) => {
+      got.push(event);
+    });
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { id: 'm1', sentAt: 1 }, text('after the disk'));
+    // Marking rows in flight is a write: the first two tries meet a full disk, as SQLite reports it.
+    const store = a.engine.store;
+    const takePending = store.takePending.bind(store);
+    let refused = 0;
+    store.takePending = (...args: Parameters<typeof takePending>) => {
+      if (refused < 2) {
+        refused++;
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      }
+      return takePending(...args);
+    };
+    try {
+      peers.pair = await linkPair(a, b);
+      await until(() => got.length === 1, 10_000, 'delivery after the refused writes');
+    } finally {
+      store.takePending = takePending;
+    }
+    expect(refused).to.equal(2);
+    expect(untext(got[0]!.payload)).to.equal('after the disk');
+  });
+
   it('queues a reliable event while offline, drains it when the session opens, reports delivered, empties the queue', async () => {
     const sender = contextOf(a, 'chat', CHAT_KINDS);
     const receiver = contextOf(b, 'chat', CHAT_KINDS);
