@@ -31,6 +31,8 @@ export class ChatService {
   /** Typing I send (from the page) and typing friends send me: each direction gated per friend. */
   private readonly typingOut = new TypingGate();
   private readonly typingIn = new TypingGate();
+  /** Ids of my messages being handed to the bus now (a retry under one of them waits for that). */
+  private readonly handing = new Set<string>();
 
   constructor(
     private readonly ctx: ExtensionContext,
@@ -84,8 +86,9 @@ export class ChatService {
         }
         // Stored but never handed to the bus (a full disk refused the queue and kept the row): the
         // retry hands it over now, so it does not wait for the next unlock.
-        const orphan = await this.store.orphan(conversation, existing.id);
-        if (orphan) return this.hand(orphan);
+        // (Not while its first hand-over is still under way: that one sends it.)
+        const orphan = this.handing.has(existing.id) ? undefined : await this.store.orphan(conversation, existing.id);
+        if (orphan) return this.hand(orphan, async (error) => Promise.reject(keptHere(error, existing.id)));
         return existing;
       }
       if (copies.length > 0) throw new KithError('KITH_ERR_CONFLICT', 'That message id is taken (by another conversation)');
@@ -108,10 +111,7 @@ export class ChatService {
       if (await this.store.delete(conversation, id).then(() => true, () => false)) throw error;
       // On a full disk the delete can fail too: the message stays here, and is sent by a retry
       // under its id or at the next unlock. Say so, never "nothing was stored".
-      if (isKithError(error) && error.code === 'KITH_ERR_DISK_FULL') {
-        throw new KithError('KITH_ERR_DISK_FULL', 'The disk is full: the message is kept here but not sent yet. Send it again under the same id once there is room (it also goes out at the next unlock)', { id });
-      }
-      throw error;
+      throw keptHere(error, id);
     });
   }
 
@@ -119,12 +119,15 @@ export class ChatService {
    * Hand a stored message to the bus and announce it; `failed` decides what a refusal leaves
    * (by default it propagates, the row staying for the next try).
    */
-  private async hand(stored: ChatMessage, failed: (error: unknown) => Promise<never> = (error) => Promise.reject(error)): Promise<ChatMessage> {
+  private async hand(stored: ChatMessage, failed: (error: unknown) => Promise<never>): Promise<ChatMessage> {
     let state: 'queued' | 'sent' | undefined;
+    this.handing.add(stored.id);
     try {
       state = await this.queue(stored);
     } catch (error) {
       return failed(error);
+    } finally {
+      this.handing.delete(stored.id);
     }
     // Unless a report settled it first, the message is what was stored, in the receipt's state.
     const message = state ? { ...stored, state } : (await this.store.get(stored.conversation, stored.id))!;
@@ -144,8 +147,13 @@ export class ChatService {
     const kind = message.replyTo ? chatReply.name : chatText.name;
     const receipt = await this.ctx.sessions.send(peer, this.stream(peer), kind, header, payload, { reliable: true, priority: 'interactive', tag: message.id });
     const state = receipt.queued ? 'queued' : 'sent';
-    const recorded = await this.store.setSent(peer, message.id, receipt.eventId, state);
     if (receipt.queued) this.connector.connectNow(peer);
+    // The bus has it now, whatever follows: a failed note of the receipt (a full disk) must not
+    // make the caller take the message back. Its report settles the row by its tag later.
+    const recorded = await this.store.setSent(peer, message.id, receipt.eventId, state).catch((error: unknown) => {
+      this.ctx.log.warn('a sent message\'s receipt was not recorded; its delivery report settles it', { error: (error as Error).message });
+      return true;
+    });
     return recorded ? state : undefined;
   }
 
@@ -366,4 +374,17 @@ export class ChatService {
   private refuse(event: InboundEvent): void {
     this.ctx.log.warn('dropped a malformed chat event', { kind: event.kind, seq: event.seq });
   }
+}
+
+/**
+ * What a refused hand-over of a message that stays stored is answered: on a full disk, that it is
+ * kept here (never "nothing was stored"); anything else as it came.
+ */
+function keptHere(error: unknown, id: string): unknown {
+  if (!isKithError(error) || error.code !== 'KITH_ERR_DISK_FULL') return error;
+  return new KithError(
+    'KITH_ERR_DISK_FULL',
+    'The disk is full: the message is kept here but not sent yet. Send it again under the same id once there is room (it also goes out at the next unlock)',
+    { id },
+  );
 }

@@ -64,12 +64,25 @@ describe('chat: a send the disk filled under', function () {
       'The disk is full: the message is kept here but not sent yet. Send it again under the same id once there is room (it also goes out at the next unlock)',
     );
     expect((await history(alice!, bob!)).find((m) => m.id === id)?.state).to.equal('queued');
-    // Still full: the retry is refused the same way, and the message stays.
-    expect((await send(id, 'kept on a full disk')).status).to.equal(507);
+    // Still full: the retry is refused with the same words, and the message stays.
+    const stillFull = await send(id, 'kept on a full disk');
+    expect(stillFull.status).to.equal(507);
+    expect(stillFull.body.error.message).to.equal(kept.body.error.message);
+    expect((await history(alice!, bob!)).find((m) => m.id === id)?.state).to.equal('queued');
 
     fs.writeFileSync(flag, '');
     const retried = await send(id, 'kept on a full disk');
     expect(retried.status).to.equal(201);
+    await eventually('delivered', async () => (await history(alice!, bob!)).find((m) => m.id === id)?.state === 'delivered');
+    expect((await history(bob!, alice!)).filter((m) => m.id === id)).to.have.length(1);
+  });
+
+  it('does not take back a message the bus took when noting its receipt meets a full disk', async () => {
+    const id = 'd'.repeat(32);
+    fs.writeFileSync(flag, 'receipt');
+    const sent = await send(id, 'taken by the bus');
+    fs.writeFileSync(flag, '');
+    expect(sent.status).to.equal(201);
     await eventually('delivered', async () => (await history(alice!, bob!)).find((m) => m.id === id)?.state === 'delivered');
     expect((await history(bob!, alice!)).filter((m) => m.id === id)).to.have.length(1);
   });

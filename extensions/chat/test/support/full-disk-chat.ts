@@ -3,7 +3,8 @@
  * (TestHostOptions.builtinEntries): while the file named by KITH_TEST_FULL_DISK_FLAG holds
  * `send`, the bus refuses chat's sends as a full disk does (KITH_ERR_DISK_FULL); while it holds
  * `delete` too, deleting a message row fails as SQLite does then (SQLITE_FULL); with `update`,
- * the first update of a message row after a refused send fails so. What a full disk does when the
+ * the first update of a message row after a refused send fails so; with `receipt`, the first
+ * update after a send the bus took (noting its receipt) fails so. What a full disk does when the
  * message row found room in the log and the queue row did not.
  */
 import fs from 'node:fs';
@@ -48,7 +49,7 @@ export default {
     const sessions = overriding(ctx.sessions, (prop) =>
       prop === 'send'
         ? (...args: Parameters<ExtensionContext['sessions']['send']>) =>
-            failing('send') ? ((failNextUpdate = failing('update')), Promise.reject(new KithError('KITH_ERR_DISK_FULL', 'The disk is full: nothing was stored. Free some space and try again'))) : ctx.sessions.send(...args)
+            failing('send') ? ((failNextUpdate = failing('update')), Promise.reject(new KithError('KITH_ERR_DISK_FULL', 'The disk is full: nothing was stored. Free some space and try again'))) : ctx.sessions.send(...args).then((receipt) => ((failNextUpdate = failing('receipt')), receipt))
         : undefined,
     );
     const db = overriding(ctx.storage.db, (prop) => {
