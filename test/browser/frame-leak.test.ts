@@ -89,24 +89,37 @@ describe("browser: a view frame's reach (a leaked URL, other personas)", functio
     await app.goto(`${kith.host.url}/memo`);
     const frame = app.frameLocator('iframe[data-kith-view="memo/memo.page"]');
     await frame.locator('memo-page').getByRole('button', { name: 'Record' }).waitFor({ timeout: 30_000 });
-    const viewCalls = () =>
-      frame.locator('memo-page').evaluate(async (element) => {
-        const host = (element as HTMLElement & { kithHost: { request(method: string, path: string): Promise<unknown> } }).kithHost;
-        const outcome = (promise: Promise<unknown>): Promise<{ value?: unknown; status?: number }> =>
-          promise.then((value) => ({ value }), (error: { status?: number }) => ({ status: error.status }));
-        return { state: await outcome(host.request('GET', '/identity/state')), own: await outcome(host.request('GET', '/memo/clips/none')) };
-      });
-    const before = await viewCalls();
+    type Outcome = { value?: unknown; status?: number };
+    const calls = async (element: Element): Promise<{ state: Outcome; own: Outcome }> => {
+      const host = (element as HTMLElement & { kithHost: { request(method: string, path: string): Promise<unknown> } }).kithHost;
+      const outcome = (promise: Promise<unknown>): Promise<Outcome> => promise.then((value) => ({ value }), (error: { status?: number }) => ({ status: error.status }));
+      return { state: await outcome(host.request('GET', '/identity/state')), own: await outcome(host.request('GET', '/memo/clips/none')) };
+    };
+    const leesView = (await frame.locator('memo-page').elementHandle())!;
+    const before = await leesView.evaluate(calls);
     const state = before.state.value as { locked: boolean; active_slug: string; personas: { slug: string; label: string }[] };
     expect(state).to.deep.include({ locked: false, active_slug: 'leak' });
     expect(state.personas.map((p) => p.label), 'not told of Otto').to.deep.equal(['Lee']);
     expect(before.own.status, 'its own route answers (404: no such clip)').to.equal(404);
 
-    // Another client makes Otto active; this page's view of Lee's memo is still open.
+    // Another client makes Otto active. Lee's view, while this page still shows it, acts for no one.
     expect((await unlock('other', 'another persona here')).status).to.equal(200);
-    const after = await viewCalls();
-    expect(after.own.status, "Lee's view cannot act as Otto").to.equal(409);
-    expect(after.state).to.deep.equal({ value: { locked: true, active_slug: null, personas: [] } });
+    const after = await leesView.evaluate(calls).catch(() => 'gone' as const);
+    if (after !== 'gone') {
+      expect(after.own.status, "Lee's view cannot act as Otto").to.equal(409);
+      expect(after.state).to.deep.equal({ value: { locked: true, active_slug: null, personas: [] } });
+    }
+    // The page hears of the switch and shows Otto's own view in its place.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const now = await frame.locator('memo-page').evaluate(calls).catch(() => undefined);
+      if ((now?.state.value as { active_slug?: string } | undefined)?.active_slug === 'other') {
+        expect((now!.state.value as { personas: { label: string }[] }).personas.map((p) => p.label)).to.deep.equal(['Otto']);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error("the page did not move to Otto's view");
+      await app.waitForTimeout(200);
+    }
     await context.close();
   });
 });

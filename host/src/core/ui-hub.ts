@@ -4,11 +4,12 @@ import { nestedDeeperThan } from '../gateway/json-bounds.js';
 import { decodeClientFrame, encodeEventFrame, send, type PlainSockets } from '../gateway/plain-websocket.js';
 
 /**
- * The families of the host's own page events (`session:open`, `extensions:changed`, `bus:nack`).
+ * The families of the host's own page events (`session:open`, `extensions:changed`, `bus:nack`,
+ * `identity:changed`).
  * An extension's events are `<ext-id>:<name>`, so no third-party extension may take one of these
  * as its id (route-rules.ts); host/test/core/host-event-families.test.ts checks every event the host emits is listed.
  */
-export const HOST_EVENT_FAMILIES: readonly string[] = Object.freeze(['session', 'extensions', 'bus']);
+export const HOST_EVENT_FAMILIES: readonly string[] = Object.freeze(['session', 'extensions', 'bus', 'identity']);
 
 /** The first frame a plain WebSocket client gets. */
 export const SNAPSHOT_EVENT = 'snapshot';

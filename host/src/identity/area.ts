@@ -41,6 +41,7 @@ export function createIdentityArea(
 ): IdentityArea {
   const registry = new PersonaRegistry(kernel.config.dataDir, options.vaultKdf ? { kdf: options.vaultKdf } : {});
   const friendTable = new FriendTable(kernel.database.db);
+  let activeChanges: { dispose(): void } | undefined;
   return {
     name: 'identity',
     gate: registry,
@@ -51,8 +52,12 @@ export function createIdentityArea(
     bind(full: Kernel) {
       mountIdentityRoutes(full.gateway.publicApi, registry, () => full.ui.disconnectAll());
       mountUiProfileRoutes(full.gateway.protectedApi, new UiProfiles(kernel.config.dataDir));
+      // Every page hears that the active persona changed (a switch made in another tab or by an
+      // API client), re-reads who is active and re-renders its views for that persona.
+      activeChanges = registry.onDidChangeActive((persona) => full.ui.emit('identity:changed', { locked: persona === undefined }));
     },
     async stop() {
+      activeChanges?.dispose();
       registry.dispose();
       friendTable.dispose();
     },

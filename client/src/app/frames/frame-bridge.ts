@@ -139,8 +139,18 @@ export class FrameBridge {
     return { locked: !own, active_slug: own ? this.#persona : null, personas: state.personas.filter((p) => own && p.slug === this.#persona) };
   }
 
+  /**
+   * Another persona is active than the one this view was made for (switched from another tab or
+   * client; the shell re-renders its views as soon as it hears): until then the view gets none of
+   * that persona's events and its own messages go nowhere, calls are refused by the host (409).
+   */
+  #stale(): boolean {
+    return this.#shell.host.persona.slug !== this.#persona;
+  }
+
   #post(message: ShellToFrame, transfer: Transferable[] = []): void {
     if (this.#disposed) return;
+    if ((message.t === 'event' || message.t === 'sock' || message.t === 'sock-ack') && this.#stale()) return;
     try {
       this.#port.postMessage(message, transfer);
     } catch (error) {
@@ -151,6 +161,7 @@ export class FrameBridge {
 
   async #receive(message: FrameToShell): Promise<void> {
     if (this.#disposed || typeof message !== 'object' || message === null) return;
+    if (message.t !== 'call' && message.t !== 'unsub' && message.t !== 'unslot' && this.#stale()) return;
     const id = this.#init.extensionId;
     switch (message.t) {
       case 'call':
