@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { EventEmitter, KithError, type Event } from '@kith/sdk';
 import type { ActivePersona, PersonaGate } from '../core/persona-gate.js';
-import { isDiskFull } from '../storage/disk-full.js';
 import { PersonaDirectory, SLUG_PATTERN, type PersonaProfile } from './persona-directory.js';
 import { UnlockedPersona } from './unlocked-persona.js';
 import { entropyMnemonic, generatePersonaMnemonic, mnemonicEntropy, mnemonicSeed, normalizeMnemonic } from './mnemonic.js';
@@ -122,7 +121,12 @@ export class PersonaRegistry implements PersonaGate {
           // the lost profile, so the persona gets a new one (friends know it by its master key).
           const { damaged: _, ...rest } = profile;
           opened = { ...rest, master_pubkey: masterHex, peer_id: randomBytes(16).toString('hex') };
-          this.directory.writeProfile(opened);
+          // Repaired on disk when it can be (not on a full disk: the next unlock tries again).
+          try {
+            this.directory.writeProfile(opened);
+          } catch {
+            // the persona opens all the same, from its vault's keys
+          }
         } else if (masterHex !== profile.master_pubkey) {
           throw new KithError('KITH_ERR_VAULT_CORRUPT', 'The vault does not match the persona profile', { reason: 'profile mismatch' });
         }
@@ -274,8 +278,8 @@ export class PersonaRegistry implements PersonaGate {
     if (this.directory.readActive() === slug) return;
     try {
       this.directory.writeActive(slug);
-    } catch (error) {
-      if (!isDiskFull(error)) throw error;
+    } catch {
+      // A full disk, a folder made read-only: the locked page offers the old choice, nothing else.
     }
   }
 

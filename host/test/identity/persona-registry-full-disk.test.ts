@@ -70,4 +70,21 @@ describe('identity/persona-registry on a full disk', function () {
     subscription.dispose();
     registry.dispose();
   });
+
+  it('unlocks a persona whose profile is damaged, leaving its repair for an unlock with room', async () => {
+    const registry = new PersonaRegistry(disk.dir, { kdf: QUICK });
+    const { master_pubkey } = await registry.create({ slug: 'cy', label: 'Cy', passphrase: 'p' });
+    registry.lock();
+    const profile = path.join(disk.dir, 'identities', 'cy', 'profile.json');
+    fs.writeFileSync(profile, '{ not json');
+    fill(disk.dir);
+    await registry.unlock('cy', 'p');
+    expect(registry.active?.info.masterPublicKey).to.equal(master_pubkey);
+    expect(fs.readFileSync(profile, 'utf8')).to.equal('{ not json');
+    fs.rmSync(path.join(disk.dir, 'filler'));
+    registry.lock();
+    await registry.unlock('cy', 'p');
+    expect(JSON.parse(fs.readFileSync(profile, 'utf8'))).to.include({ slug: 'cy', master_pubkey });
+    registry.dispose();
+  });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MAX_VAULT_OPERATIONS, PersonaRegistry } from '../../src/identity/persona-registry.js';
 import { readVaultFile } from '../../src/identity/vault.js';
+import { generatePersonaMnemonic } from '../../src/identity/mnemonic.js';
 
 const QUICK = { m: 1024, t: 1, p: 1 };
 
@@ -95,8 +96,10 @@ describe('identity/persona-registry', function () {
     await registry.unlock('lost', 'p').catch((error: unknown) => (refused = error));
     expect(refused).to.deep.include({ code: 'KITH_ERR_VAULT_CORRUPT' });
     expect((refused as Error).message).to.contain('identities/lost/identity.enc').and.to.contain('24 words');
-    // Not from other words, not under another name.
-    expect(await code(registry.restore({ slug: 'lost', label: 'Thief', passphrase: 'x', mnemonic: other.mnemonic }))).to.equal('KITH_ERR_CONFLICT');
+    // Not from other words (ones of no persona here), not under another name.
+    expect(await code(registry.restore({ slug: 'lost', label: 'Thief', passphrase: 'x', mnemonic: generatePersonaMnemonic() }))).to.equal('KITH_ERR_CONFLICT');
+    expect(registry.list().find((p) => p.slug === 'lost')).to.deep.include({ label: 'Lost One', master_pubkey, vault_missing: true });
+    expect(other.slug).to.equal('kept');
     expect(await code(registry.restore({ slug: 'elsewhere', label: 'Lost One', passphrase: 'x', mnemonic }))).to.equal('KITH_ERR_CONFLICT');
     // From its own words it comes back under its own name, with its key, and unlocks.
     const back = await registry.restore({ label: 'Lost One', passphrase: 'new', mnemonic });

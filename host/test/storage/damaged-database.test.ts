@@ -141,6 +141,21 @@ describe('storage: a database cut to 0 bytes', function () {
     expect(fs.statSync(file).size).to.equal(0);
   });
 
+  it('is refused when the file is gone but its log holds data, and the log is left as it was', async () => {
+    const database = await openDatabase(dir);
+    database.sqlite.pragma('wal_autocheckpoint = 0');
+    database.sqlite.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('hello')");
+    const wal = fs.readFileSync(`${file}-wal`);
+    await database.close();
+    fs.writeFileSync(`${file}-wal`, wal);
+    fs.rmSync(file);
+    const error = await refusal(openDatabase(dir));
+    expect(error?.code).to.equal('SQLITE_NOTADB');
+    expect(error?.message).to.equal(`the file is missing while its log kith.sqlite-wal holds ${wal.length} bytes`);
+    expect(fs.existsSync(file)).to.equal(false);
+    expect(fs.readFileSync(`${file}-wal`).equals(wal), 'the log is untouched').to.equal(true);
+  });
+
   it('opens as a fresh database when nothing is beside it (a first start cut short)', async () => {
     fs.writeFileSync(file, '');
     const database = await openDatabase(dir);
