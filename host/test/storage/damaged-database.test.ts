@@ -114,14 +114,19 @@ describe('storage: a database cut to 0 bytes', function () {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('is refused when its log holds data, and the log is left as it was', async () => {
-    // A real log: the database killed before a checkpoint, its main file then cut.
+  /** A real log, as a database killed before a checkpoint leaves it: its bytes. */
+  async function leaveLog(): Promise<Buffer> {
     const database = await openDatabase(dir);
     database.sqlite.pragma('wal_autocheckpoint = 0');
     database.sqlite.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('hello')");
     const wal = fs.readFileSync(`${file}-wal`);
     await database.close();
     fs.writeFileSync(`${file}-wal`, wal);
+    return wal;
+  }
+
+  it('is refused when its log holds data, and the log is left as it was', async () => {
+    const wal = await leaveLog();
     fs.truncateSync(file, 0);
     const error = await refusal(openDatabase(dir));
     expect(error?.code).to.equal('SQLITE_NOTADB');
@@ -142,12 +147,7 @@ describe('storage: a database cut to 0 bytes', function () {
   });
 
   it('is refused when the file is gone but its log holds data, and the log is left as it was', async () => {
-    const database = await openDatabase(dir);
-    database.sqlite.pragma('wal_autocheckpoint = 0');
-    database.sqlite.exec("CREATE TABLE kept (x); INSERT INTO kept VALUES ('hello')");
-    const wal = fs.readFileSync(`${file}-wal`);
-    await database.close();
-    fs.writeFileSync(`${file}-wal`, wal);
+    const wal = await leaveLog();
     fs.rmSync(file);
     const error = await refusal(openDatabase(dir));
     expect(error?.code).to.equal('SQLITE_NOTADB');
