@@ -4,7 +4,8 @@
  * may be framed only by Kith's page and its views (frame-ancestors), and the frame hands its
  * proof and channel only to a top window of the page's origin. Before, an attacker's page got the
  * hello with the channel and ran its own module on the extension's origin (an outside tester's
- * finding). The real view still loads in the app. A view reads only its own persona in
+ * finding); each guard is tested alone (the hello's target without frame-ancestors). The real
+ * view still loads in the app. A view reads only its own persona in
  * `/identity/state`, and once another persona is made active elsewhere, its calls are refused
  * (409) instead of acting as that persona.
  */
@@ -73,6 +74,27 @@ describe("browser: a view frame's reach (a leaked URL, other personas)", functio
     await attacker.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
     // The app's own view says hello within a second or two; give the leaked one far longer.
     await attacker.waitForTimeout(5_000);
+    expect(await attacker.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('says hello only to the page\'s origin, even where frame-ancestors did not stop the framing', async () => {
+    const minted = await kith.host.fetch('/api/ui-frames', { method: 'POST', body: JSON.stringify({ extension: 'memo' }) });
+    const { url } = (await minted.json()) as { url: string };
+    page = attackerPage(url);
+    const { context, page: attacker } = await openPage(browser);
+    // As an opaque frame has it (no ancestor can be named): the document without frame-ancestors.
+    await context.route('**/ext-frame/**', async (route) => {
+      // Fetched from here on the host's address, under the frame's own Host name (Node does not resolve *.localhost).
+      const wanted = new URL(route.request().url());
+      const response = await route.fetch({ url: `http://127.0.0.1:${wanted.port}${wanted.pathname}`, headers: { ...route.request().headers(), host: wanted.host } });
+      const headers = { ...response.headers(), 'content-security-policy': response.headers()['content-security-policy']!.replace(/frame-ancestors[^;]*;\s*/, '') };
+      await route.fulfill({ response, headers });
+    });
+    await attacker.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
+    await attacker.waitForTimeout(5_000);
+    const framed = attacker.frames().find((f) => f.url().includes('/ext-frame/'));
+    expect(await framed?.evaluate(() => document.querySelector('meta[name="kith-page-origin"]') !== null), 'the frame document loaded there').to.equal(true);
     expect(await attacker.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).to.deep.equal([]);
     await context.close();
   });
