@@ -20,7 +20,7 @@ const MAX_RTO_MS = 2000;
  */
 const RTO_JITTER = 0.25;
 const TIMER_MS = 10;
-/** How soon a pump whose write failed (a full disk) tries again. */
+/** How soon a pump whose queue could not be read or marked tries again. */
 const PUMP_RETRY_MS = 1000;
 /**
  * A piece repeated for a NACK is repeated again for a later NACK only this long after (or the
@@ -153,7 +153,7 @@ export class OutboundFlow implements BulkSource {
   /** Durable events taken from the queue whose third-party kind the peer has not announced yet. */
   #parked: OutEvent[] = [];
   #graceTimer: NodeJS.Timeout | undefined;
-  /** A pump whose write failed (a full disk) tries again once this fires. */
+  /** A pump whose queue could not be read or marked tries again once this fires. */
   #pumpRetry: NodeJS.Timeout | undefined;
 
   constructor(ctx: OutboundContext) {
@@ -290,8 +290,9 @@ export class OutboundFlow implements BulkSource {
     try {
       rows = this.#ctx.host.store.takePending(this.#ctx.host.persona, this.#ctx.peer, room);
     } catch (error) {
-      // Marking rows in flight is a write, and a full disk refuses it: the rows stay queued, the
-      // pump tries again shortly. Never thrown on: a timer or a report may have called this.
+      // A full disk is met inside the store (rows go out unmarked); another failure to read or
+      // mark them (an I/O error) keeps them queued, and the pump tries again shortly. Never
+      // thrown on: a timer or a report may have called this.
       this.#ctx.host.log.error({ err: error, peer: this.#ctx.peer }, 'bus: queued events could not be taken for sending; trying again in 1 s');
       this.#pumpRetry ??= setTimeout(() => {
         this.#pumpRetry = undefined;

@@ -1,6 +1,8 @@
 import type Sqlite from 'better-sqlite3';
 import { KithError } from '@kith/sdk';
 import { MAX_STORED_STREAMS_PER_PEER } from './inbound-marks.js';
+import { UnmarkedInflight } from './unmarked-inflight.js';
+import { isDiskFull } from '../storage/disk-full.js';
 
 /** Scheduling class as stored: lower runs first. */
 export const PRIORITY_RANK = { control: 0, interactive: 1, bulk: 2 } as const;
@@ -52,6 +54,8 @@ export class OutboundStore {
   readonly #streamCounts = new Map<string, number>();
   readonly #insert: Sqlite.Statement;
   readonly #pending: Sqlite.Statement;
+  /** Pending and in-flight rows: a peer whose marks from an ended session could not be reverted. */
+  readonly #pendingOrMarked: Sqlite.Statement;
   readonly #markInflight: Sqlite.Statement;
   readonly #revert: Sqlite.Statement;
   readonly #revertAll: Sqlite.Statement;
@@ -61,7 +65,9 @@ export class OutboundStore {
   readonly #count: Sqlite.Statement;
   readonly #deletePeer: Sqlite.Statement;
   readonly #enqueue: (persona: string, row: NewOutboundRow, now: number) => { id: number; seq: number };
-  readonly #take: (persona: string, peer: string, limit: number) => OutboundRow[];
+  readonly #take: (persona: string, peer: string, limit: number, owed: boolean) => OutboundRow[];
+  /** Rows taken while a full disk refused their marks, and reverts a full disk refused. */
+  readonly #unmarked = new UnmarkedInflight();
   /** Rows per `${persona}:${peer}`, counted once and then kept in step. */
   readonly #counts = new Map<string, number>();
   readonly #tagOf: PeerTagOf;
@@ -93,6 +99,10 @@ export class OutboundStore {
       `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
        FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' AND id <= ? ORDER BY priority, id LIMIT ?`,
     );
+    this.#pendingOrMarked = sqlite.prepare(
+      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
+       FROM bus_outbound WHERE persona = ? AND peer = ? AND id <= ? ORDER BY priority, id LIMIT ?`,
+    );
     this.#lastId = sqlite.prepare('SELECT COALESCE(MAX(id), 0) FROM bus_outbound').pluck();
     this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
     this.#revert = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND peer = ? AND state = 'inflight'`);
@@ -120,13 +130,30 @@ export class OutboundStore {
       if (seq === 1) this.#countNewStream(persona, peer);
       return { id: Number(info.lastInsertRowid), seq };
     });
-    this.#take = sqlite.transaction((persona: string, peer: string, limit: number) => {
-      const rows = (this.#pending.all(persona, this.#tagOf(persona, peer), this.#durableUpTo, limit) as OutboundRow[]).map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
+    this.#take = sqlite.transaction((persona: string, peer: string, limit: number, owed: boolean) => {
+      if (owed) this.#revert.run(persona, this.#tagOf(persona, peer));
+      const rows = this.#read(persona, peer, limit, false);
       for (const row of rows) this.#markInflight.run(row.id);
       return rows;
     });
     // A crash leaves rows marked in flight; no session survives a restart.
-    this.#revertAll.run();
+    try {
+      this.#revertAll.run();
+    } catch (error) {
+      // A full disk at start: the marks count as pending until each peer's next take reverts them.
+      if (!isDiskFull(error)) throw error;
+      this.#unmarked.oweAll();
+    }
+  }
+
+  /** Up to `limit` rows to send, skipping those taken unmarked (`marked`: rows an ended session left marked count too). */
+  #read(persona: string, peer: string, limit: number, marked: boolean): OutboundRow[] {
+    const key = `${persona}:${peer}`;
+    const skip = this.#unmarked.count(key);
+    const statement = marked ? this.#pendingOrMarked : this.#pending;
+    const found = statement.all(persona, this.#tagOf(persona, peer), this.#durableUpTo, limit + skip) as OutboundRow[];
+    const rows = skip === 0 ? found : found.filter((r) => !this.#unmarked.has(key, r.id)).slice(0, limit);
+    return rows.map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
   }
 
   /** A stream got its first counter (inside the enqueue transaction): past the bound, forget the least recently used. */
@@ -177,8 +204,21 @@ export class OutboundStore {
    */
   takePending(persona: string, peer: string, limit: number): OutboundRow[] {
     if (limit <= 0) return [];
-    // "In flight" need not survive a power cut: a restart sends every such row again.
-    return this.#take(persona, peer, limit);
+    const key = `${persona}:${peer}`;
+    const owed = this.#unmarked.owes(persona, key);
+    let rows: OutboundRow[];
+    try {
+      // "In flight" need not survive a power cut: a restart sends every such row again.
+      rows = this.#take(persona, peer, limit, owed);
+    } catch (error) {
+      // A full disk refuses the marks: what is queued still goes out, remembered here instead.
+      if (!isDiskFull(error)) throw error;
+      rows = this.#read(persona, peer, limit, owed);
+      this.#unmarked.take(key, rows.map((r) => r.id));
+      return rows;
+    }
+    if (owed) this.#unmarked.settle(key);
+    return rows;
   }
 
   /** Session closed: every in-flight row of `peer` goes back to pending. */
@@ -188,23 +228,40 @@ export class OutboundStore {
       tag = this.#tagOf(persona, peer);
     } catch {
       // The persona is no longer active (lock or switch closes every session): all of its rows.
-      this.#revertPersona.run(persona);
+      this.#unmarked.personaEnded(persona);
+      this.#revertOr(() => this.#revertPersona.run(persona), () => this.#unmarked.owePersona(persona));
       return;
     }
-    this.#revert.run(persona, tag);
+    const key = `${persona}:${peer}`;
+    this.#unmarked.sessionEnded(key);
+    this.#revertOr(() => this.#revert.run(persona, tag), () => this.#unmarked.owePeer(key));
+  }
+
+  /** Run a revert; when a full disk refuses it, `owe` it (and still throw, to be logged). */
+  #revertOr(revert: () => void, owe: () => void): void {
+    try {
+      revert();
+    } catch (error) {
+      if (isDiskFull(error)) owe();
+      throw error;
+    }
   }
 
   /** Rows acknowledged cumulatively: delete and return them. */
   deleteUpTo(persona: string, peer: string, stream: string, upTo: number): DeletedRow[] {
     const rows = this.#deleteUpTo.all(persona, this.#tagOf(persona, peer), stream, upTo) as DeletedRow[];
     this.#forget(persona, peer, rows.length);
+    this.#unmarked.deleted(`${persona}:${peer}`, rows.map((r) => r.id));
     return rows;
   }
 
   /** A refused row: delete and return it (undefined when already gone). */
   deleteOne(persona: string, peer: string, stream: string, seq: number): DeletedRow | undefined {
     const row = this.#deleteOne.get(persona, this.#tagOf(persona, peer), stream, seq) as DeletedRow | undefined;
-    if (row) this.#forget(persona, peer, 1);
+    if (row) {
+      this.#forget(persona, peer, 1);
+      this.#unmarked.deleted(`${persona}:${peer}`, [row.id]);
+    }
     return row;
   }
 
@@ -212,6 +269,7 @@ export class OutboundStore {
   deletePeer(persona: string, peer: string): Array<DeletedRow & { readonly stream: string }> {
     const rows = this.#deletePeer.all(persona, this.#tagOf(persona, peer)) as Array<DeletedRow & { stream: string }>;
     this.#counts.set(`${persona}:${peer}`, 0);
+    this.#unmarked.sessionEnded(`${persona}:${peer}`);
     return rows;
   }
 

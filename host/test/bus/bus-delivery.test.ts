@@ -25,7 +25,7 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     };
   }
 
-  it('keeps queued events when taking them for sending meets a full disk, and sends them once the write works', async () => {
+  it('keeps queued events when taking them for sending fails (an I/O error), and sends them once the store works', async () => {
     const sender = contextOf(a, 'chat', CHAT_KINDS);
     const receiver = contextOf(b, 'chat', CHAT_KINDS);
     const got: InboundEvent[] = [];
@@ -34,20 +34,20 @@ describe('bus: delivery between two peers over UDP loopback', () => {
     });
     const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
     await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { id: 'm1', sentAt: 1 }, text('after the disk'));
-    // Marking rows in flight is a write: the first two tries meet a full disk, as SQLite reports it.
+    // Taking rows reads and writes the queue: the first two tries meet an I/O error, as SQLite reports it.
     const store = a.engine.store;
     const takePending = store.takePending.bind(store);
     let refused = 0;
     store.takePending = (...args: Parameters<typeof takePending>) => {
       if (refused < 2) {
         refused++;
-        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
       }
       return takePending(...args);
     };
     try {
       peers.pair = await linkPair(a, b);
-      await until(() => got.length === 1, 10_000, 'delivery after the refused writes');
+      await until(() => got.length === 1, 10_000, 'delivery after the failed takes');
     } finally {
       store.takePending = takePending;
     }
