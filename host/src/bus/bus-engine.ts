@@ -402,15 +402,19 @@ export class BusEngine implements ChannelHost {
     return undefined;
   }
 
+  /** A full disk is logged at most every DISK_FULL_LOG_EVERY_MS: every ACK or event would log it again. */
+  #diskFull(fields: Record<string, unknown>, message: string): void {
+    const now = performance.now();
+    if (now - this.#diskFullLoggedAt <= DISK_FULL_LOG_EVERY_MS) return;
+    this.#diskFullLoggedAt = now;
+    this.log.error(fields, message);
+  }
+
   #handlerFailed(scope: ExtensionScope, error: unknown, kind: string, purpose: string | undefined): Refusal {
     // The disk is full: the event stays unconsumed and unacknowledged, the sender keeps it and
     // sends it again, and it is taken once there is room. Neither refused nor the extension's fault.
     if (isDiskFull(error)) {
-      const now = performance.now();
-      if (now - this.#diskFullLoggedAt > DISK_FULL_LOG_EVERY_MS) {
-        this.#diskFullLoggedAt = now;
-        this.log.error({ extension: scope.extension.id, kind }, 'bus: the disk is full; inbound events wait, their senders send them again');
-      }
+      this.#diskFull({ extension: scope.extension.id, kind }, 'bus: the disk is full; inbound events wait, their senders send them again');
       return NOT_YET;
     }
     // Locked, or this run of the extension stopped under the handler: not the event's fault nor
@@ -601,7 +605,14 @@ export class BusEngine implements ChannelHost {
   }
 
   settle(change: () => readonly Outcome[]): void {
-    this.writes.soon(() => this.#reports.settle(change), (error) => this.log.error({ err: error }, 'bus: settling queue rows failed'));
+    this.writes.soon(
+      () => this.#reports.settle(change),
+      (error) => {
+        this.store.recount(); // the deletions it counted were rolled back
+        if (!isDiskFull(error)) this.log.error({ err: error }, 'bus: settling queue rows failed');
+        else this.#diskFull({}, 'bus: the disk is full; acknowledged rows stay queued and go again in the next session');
+      },
+    );
   }
 
   report(outcome: Outcome): void {

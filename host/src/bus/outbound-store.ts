@@ -54,8 +54,12 @@ export class OutboundStore {
   readonly #streamCounts = new Map<string, number>();
   readonly #insert: Sqlite.Statement;
   readonly #pending: Sqlite.Statement;
-  /** Pending and in-flight rows: a peer whose marks from an ended session could not be reverted. */
-  readonly #pendingOrMarked: Sqlite.Statement;
+  /** Pending rows but those taken unmarked (a JSON list of ids). */
+  readonly #pendingExcept: Sqlite.Statement;
+  /** Pending and marked rows but those taken unmarked: a peer whose ended session's marks could not be reverted. */
+  readonly #anyExcept: Sqlite.Statement;
+  /** Which of a JSON list of row ids are still queued. */
+  readonly #stillQueued: Sqlite.Statement;
   readonly #markInflight: Sqlite.Statement;
   readonly #revert: Sqlite.Statement;
   readonly #revertAll: Sqlite.Statement;
@@ -95,14 +99,16 @@ export class OutboundStore {
       `INSERT INTO bus_outbound (persona, peer, stream, seq, kind, flags, priority, extension_id, event_id, sealed, tag, state, enqueued_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
     );
-    this.#pending = sqlite.prepare(
-      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
-       FROM bus_outbound WHERE persona = ? AND peer = ? AND state = 'pending' AND id <= ? ORDER BY priority, id LIMIT ?`,
-    );
-    this.#pendingOrMarked = sqlite.prepare(
-      `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
-       FROM bus_outbound WHERE persona = ? AND peer = ? AND id <= ? ORDER BY priority, id LIMIT ?`,
-    );
+    const toSend = (where: string) =>
+      sqlite.prepare(
+        `SELECT id, peer, stream, seq, kind, flags, priority, extension_id AS extensionId, event_id AS eventId, sealed, tag
+         FROM bus_outbound WHERE persona = ? AND peer = ? AND id <= ? ${where} ORDER BY priority, id LIMIT ?`,
+      );
+    const unmarked = 'id NOT IN (SELECT value FROM json_each(?))';
+    this.#pending = toSend(`AND state = 'pending'`);
+    this.#pendingExcept = toSend(`AND state = 'pending' AND ${unmarked}`);
+    this.#anyExcept = toSend(`AND ${unmarked}`);
+    this.#stillQueued = sqlite.prepare('SELECT id FROM bus_outbound WHERE id IN (SELECT value FROM json_each(?))').pluck();
     this.#lastId = sqlite.prepare('SELECT COALESCE(MAX(id), 0) FROM bus_outbound').pluck();
     this.#markInflight = sqlite.prepare(`UPDATE bus_outbound SET state = 'inflight' WHERE id = ?`);
     this.#revert = sqlite.prepare(`UPDATE bus_outbound SET state = 'pending' WHERE persona = ? AND peer = ? AND state = 'inflight'`);
@@ -149,11 +155,15 @@ export class OutboundStore {
   /** Up to `limit` rows to send, skipping those taken unmarked (`marked`: rows an ended session left marked count too). */
   #read(persona: string, peer: string, limit: number, marked: boolean): OutboundRow[] {
     const key = `${persona}:${peer}`;
-    const skip = this.#unmarked.count(key);
-    const statement = marked ? this.#pendingOrMarked : this.#pending;
-    const found = statement.all(persona, this.#tagOf(persona, peer), this.#durableUpTo, limit + skip) as OutboundRow[];
-    const rows = skip === 0 ? found : found.filter((r) => !this.#unmarked.has(key, r.id)).slice(0, limit);
-    return rows.map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
+    const tag = this.#tagOf(persona, peer);
+    this.#unmarked.prune(key, (ids) => this.#stillQueued.all(JSON.stringify(ids)) as number[]);
+    const skip = this.#unmarked.ids(key);
+    const found = (
+      skip.length === 0 && !marked
+        ? this.#pending.all(persona, tag, this.#durableUpTo, limit)
+        : (marked ? this.#anyExcept : this.#pendingExcept).all(persona, tag, this.#durableUpTo, JSON.stringify(skip), limit)
+    ) as OutboundRow[];
+    return found.map((r) => ({ ...r, peer, sealed: new Uint8Array(r.sealed), tag: r.tag && new Uint8Array(r.tag) }));
   }
 
   /** A stream got its first counter (inside the enqueue transaction): past the bound, forget the least recently used. */
@@ -178,7 +188,13 @@ export class OutboundStore {
     if (count >= MAX_QUEUED_PER_PEER) {
       throw new KithError('KITH_ERR_QUEUE_FULL', `${count} events already wait for this peer (limit ${MAX_QUEUED_PER_PEER})`);
     }
-    const stored = this.#enqueue(persona, row, now);
+    let stored: { id: number; seq: number };
+    try {
+      stored = this.#enqueue(persona, row, now);
+    } catch (error) {
+      this.recount(); // a stream counted inside the transaction that rolled back
+      throw error;
+    }
     this.#counts.set(`${persona}:${row.peer}`, count + 1);
     return stored;
   }
@@ -237,13 +253,13 @@ export class OutboundStore {
     this.#revertOr(() => this.#revert.run(persona, tag), () => this.#unmarked.owePeer(key));
   }
 
-  /** Run a revert; when a full disk refuses it, `owe` it (and still throw, to be logged). */
+  /** Run a revert; when a full disk refuses it, `owe` it (the next take pays it). */
   #revertOr(revert: () => void, owe: () => void): void {
     try {
       revert();
     } catch (error) {
-      if (isDiskFull(error)) owe();
-      throw error;
+      if (!isDiskFull(error)) throw error;
+      owe();
     }
   }
 
@@ -251,17 +267,13 @@ export class OutboundStore {
   deleteUpTo(persona: string, peer: string, stream: string, upTo: number): DeletedRow[] {
     const rows = this.#deleteUpTo.all(persona, this.#tagOf(persona, peer), stream, upTo) as DeletedRow[];
     this.#forget(persona, peer, rows.length);
-    this.#unmarked.deleted(`${persona}:${peer}`, rows.map((r) => r.id));
     return rows;
   }
 
   /** A refused row: delete and return it (undefined when already gone). */
   deleteOne(persona: string, peer: string, stream: string, seq: number): DeletedRow | undefined {
     const row = this.#deleteOne.get(persona, this.#tagOf(persona, peer), stream, seq) as DeletedRow | undefined;
-    if (row) {
-      this.#forget(persona, peer, 1);
-      this.#unmarked.deleted(`${persona}:${peer}`, [row.id]);
-    }
+    if (row) this.#forget(persona, peer, 1);
     return row;
   }
 
@@ -269,8 +281,16 @@ export class OutboundStore {
   deletePeer(persona: string, peer: string): Array<DeletedRow & { readonly stream: string }> {
     const rows = this.#deletePeer.all(persona, this.#tagOf(persona, peer)) as Array<DeletedRow & { stream: string }>;
     this.#counts.set(`${persona}:${peer}`, 0);
-    this.#unmarked.sessionEnded(`${persona}:${peer}`);
     return rows;
+  }
+
+  /**
+   * Count again from the table: a transaction that deleted or stored rows rolled back after this
+   * store had counted them (a full disk refused its commit).
+   */
+  recount(): void {
+    this.#counts.clear();
+    this.#streamCounts.clear();
   }
 
   #forget(persona: string, peer: string, deleted: number): void {

@@ -4,14 +4,19 @@
  * Marking a queued row "in flight" is a write. A full disk refuses it, and every queued event
  * (a receiver's "my disk is full" notice among them) would wait for room. The marks only say
  * what this session has already sent, and "in flight" never had to survive a restart, so rows
- * taken without a mark are remembered here instead, until they are deleted or their session ends.
+ * taken without a mark are remembered here instead, until they are gone or their session ends.
  * Returning a closed session's marks to pending is a write too: when the disk refuses it, the
  * revert is owed, and that peer's marked rows count as pending until a later take pays it.
  * Keys are `${persona}:${peer}`.
  */
+/** Sets smaller than this are not pruned: at most a window of rows in flight (DURABLE_WINDOW). */
+const PRUNE_FROM = 512;
+
 export class UnmarkedInflight {
   /** Row ids taken for sending without a mark, per key. */
   readonly #taken = new Map<string, Set<number>>();
+  /** The size of each key's set after its last prune. */
+  readonly #prunedSize = new Map<string, number>();
   /** Keys whose revert failed. */
   readonly #owedPeers = new Set<string>();
   /** Personas whose revert (at lock) failed: each of their keys owes one until it is settled. */
@@ -21,13 +26,9 @@ export class UnmarkedInflight {
   /** Keys whose revert was paid since their persona's (or the start's) failed. */
   readonly #settled = new Set<string>();
 
-  /** How many rows `key` has taken without a mark (a take reads this many more and skips them). */
-  count(key: string): number {
-    return this.#taken.get(key)?.size ?? 0;
-  }
-
-  has(key: string, id: number): boolean {
-    return this.#taken.get(key)?.has(id) ?? false;
+  /** Row ids `key` took without a mark this session (a take skips them). */
+  ids(key: string): number[] {
+    return [...(this.#taken.get(key) ?? [])];
   }
 
   take(key: string, ids: readonly number[]): void {
@@ -37,22 +38,28 @@ export class UnmarkedInflight {
     for (const id of ids) taken.add(id);
   }
 
-  /** These rows were deleted (acknowledged or refused). */
-  deleted(key: string, ids: readonly number[]): void {
+  /**
+   * Forget the ids whose rows are gone (acknowledged or refused), once the set has doubled since
+   * it was last pruned. Deletions are not followed one by one: the transaction that deletes a row
+   * may still roll back on the full disk, and the row must then stay skipped.
+   */
+  prune(key: string, stillQueued: (ids: number[]) => readonly number[]): void {
     const taken = this.#taken.get(key);
-    if (!taken) return;
-    for (const id of ids) taken.delete(id);
-    if (taken.size === 0) this.#taken.delete(key);
+    if (!taken || taken.size < Math.max(PRUNE_FROM, 2 * (this.#prunedSize.get(key) ?? 0))) return;
+    const kept = new Set(stillQueued([...taken]));
+    for (const id of taken) if (!kept.has(id)) taken.delete(id);
+    this.#prunedSize.set(key, taken.size);
   }
 
   /** The key's session ended: what it took unmarked is pending again (it always was on disk). */
   sessionEnded(key: string): void {
     this.#taken.delete(key);
+    this.#prunedSize.delete(key);
   }
 
   /** Every session of `persona` ended (lock or switch). */
   personaEnded(persona: string): void {
-    for (const key of [...this.#taken.keys()]) if (key.startsWith(`${persona}:`)) this.#taken.delete(key);
+    for (const key of [...this.#taken.keys()]) if (key.startsWith(`${persona}:`)) this.sessionEnded(key);
   }
 
   owePeer(key: string): void {

@@ -69,9 +69,22 @@ describe('bus: a sender on a full disk sends what it had queued', function () {
     pair = await linkPair(a, b);
     await until(() => got.length === 1, 10_000, 'delivery from the full disk');
     expect(untext(got[0]!.payload)).to.equal('my disk is full');
-    // Neither marked in flight nor deleted after the ack: the disk refused both, and the row waits.
-    await new Promise((r) => setTimeout(r, 300));
+    // Neither marked in flight nor deleted after the ack: the disk refused both, and the row waits,
+    // counted, and is not taken again while this session lasts (each take would send it again).
+    const takes: number[] = [];
+    const { store } = a.engine;
+    const takePending = store.takePending.bind(store);
+    store.takePending = (...args: Parameters<typeof takePending>) => {
+      const rows = takePending(...args);
+      takes.push(...rows.map((r) => r.id));
+      return rows;
+    };
+    await new Promise((r) => setTimeout(r, 1000));
+    store.takePending = takePending;
     expect(rowStates()).to.deep.equal(['pending']);
+    expect(takes, 'rows taken again in the same session').to.deep.equal([]);
+    expect(b.engine.channel(a.keys.masterPublicKey)!.stats.duplicates, 'duplicates at the receiver').to.be.at.most(2);
+    expect(store.count(a.keys.masterPublicKey, b.keys.masterPublicKey), 'rows counted as waiting').to.equal(1);
 
     // Room again, a new session: the row goes once more, the receiver knows it, and it is deleted.
     fs.rmSync(filler());
@@ -79,6 +92,34 @@ describe('bus: a sender on a full disk sends what it had queued', function () {
     pair = await linkPair(a, b);
     await until(() => rowStates().length === 0, 10_000, 'the row deleted after the second ack');
     expect(got).to.have.length(1);
+  });
+
+  it('sends 600 queued events from a full disk once each, in order, and keeps them all queued and counted', async () => {
+    const sender = contextOf(a);
+    const receiver = contextOf(b);
+    const got: string[] = [];
+    receiver.kinds.register('chat.text', (event) => void got.push(untext(event.payload)));
+    const stream = sender.streams.forFriend(b.keys.masterPublicKey, 'chat');
+    const sent = Array.from({ length: 600 }, (_, i) => `event ${i}`);
+    for (const [i, body] of sent.entries()) await sender.sessions.send(b.keys.masterPublicKey, stream, 'chat.text', { id: `m${i}`, sentAt: i }, text(body));
+    fillDisk();
+
+    const { store } = a.engine;
+    const takes: number[] = [];
+    const takePending = store.takePending.bind(store);
+    store.takePending = (...args: Parameters<typeof takePending>) => {
+      const rows = takePending(...args);
+      takes.push(...rows.map((r) => r.id));
+      return rows;
+    };
+    pair = await linkPair(a, b);
+    await until(() => got.length === sent.length, 20_000, 'every event delivered');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(got).to.deep.equal(sent);
+    expect(takes).to.have.length(sent.length);
+    expect(new Set(takes).size).to.equal(sent.length);
+    expect(rowStates()).to.have.length(sent.length);
+    expect(store.count(a.keys.masterPublicKey, b.keys.masterPublicKey)).to.equal(sent.length);
   });
 
   it('sends a row left marked by an ended session whose revert the disk refused', async () => {
