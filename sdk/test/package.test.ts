@@ -75,12 +75,16 @@ describe('@kith/sdk packed, installed and used outside the repository', function
     const loaded = run(process.execPath, ['--input-type=module', '-e', `
       const sdk = await import('@kith/sdk');
       const kit = await import('@kith/sdk/testing');
+      const tamper = await import('@kith/sdk/testing/tamper');
       console.log(JSON.stringify({ version: sdk.SDK_API_VERSION, error: new sdk.KithError('KITH_ERR_LOCKED').status,
-        proposals: Object.keys(sdk.API_PROPOSALS), kit: [typeof kit.startTestHost, typeof kit.startTestNetwork] }));
+        proposals: Object.keys(sdk.API_PROPOSALS), kit: [typeof kit.startTestHost, typeof kit.startTestNetwork, tamper.tamperedExtension === kit.tamperedExtension] }));
     `], consumer);
     // The API version the installed package exports is the package's own version.
     const { version } = JSON.parse(fs.readFileSync(path.join(sdkDir, 'package.json'), 'utf8')) as { version: string };
-    expect(JSON.parse(loaded)).to.deep.equal({ version, error: 423, proposals: ['hostInfo'], kit: ['function', 'function'] });
+    expect(JSON.parse(loaded)).to.deep.equal({ version, error: 423, proposals: ['hostInfo'], kit: ['function', 'function', true] });
+    // A tampered test copy bundles it into an ES module: it may load no module at run time (docs/extensions.md).
+    const tamper = fs.readFileSync(path.join(installed, 'dist/testing/send-tamper.js'), 'utf8');
+    expect(tamper).to.not.match(/\bimport\b|\brequire\(/);
   });
 
   it('generates the starter, which typechecks against the installed package only', () => {

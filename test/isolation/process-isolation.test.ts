@@ -257,7 +257,7 @@ describe('isolation: third-party extensions run in their own process (extensions
         await new Promise((r) => setTimeout(r, 20));
       }
       const message = h.area.manager.status('quitter').lastCrash?.message;
-      expect(message, `round ${round}`).to.contain('signal SIGKILL').and.not.contain('could not run');
+      expect(message, `round ${round}`).to.contain('ended by SIGKILL').and.not.contain('could not run');
     }
   });
 

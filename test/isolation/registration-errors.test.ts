@@ -34,7 +34,11 @@ export default { activate(ctx) {
   ctx.subscriptions.push(ctx.routes.get('/registrar/caught', () => caught));
   attempt('routeTwice', () => ctx.routes.get('/registrar/caught', () => 2));
 } };`);
-    host = await startTestHost({ extensions: [path.join(folder, 'registrar')] });
+    // A module that throws while it is imported, as a bundle with a CommonJS require does.
+    writeExtension(folder, 'importfail', { id: 'importfail' }, `
+throw new Error('Dynamic require of "fs" is not supported');
+export default { activate() {} };`);
+    host = await startTestHost({ extensions: [path.join(folder, 'registrar'), path.join(folder, 'importfail')] });
     await host.createPersona('Rita');
     expect(await host.request('GET', '/registrar/caught')).to.deep.equal({
       undeclaredKind: 'KITH_ERR_KIND_NOT_OWNED',
@@ -46,5 +50,11 @@ export default { activate(ctx) {
     const entry = (await host.request<{ extensions: any[] }>('GET', '/extensions')).extensions.find((e) => e.id === 'registrar');
     expect(entry).to.include({ running: true, faulted: false, isolation: 'process', lastCrash: null });
     expect(entry.registeredKinds).to.deep.equal(['registrar.ping']);
+  });
+
+  it('says that importing the entry module failed, with the module\'s own words', async () => {
+    const entry = (await host!.request<{ extensions: any[] }>('GET', '/extensions')).extensions.find((e) => e.id === 'importfail');
+    expect(entry).to.include({ running: false, faulted: true });
+    expect(entry.error.message).to.equal('Importing the entry module failed: Dynamic require of "fs" is not supported');
   });
 });

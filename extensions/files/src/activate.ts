@@ -2,6 +2,7 @@
 import { defineExtension, Disposable, EventRefused, type ExtensionContext, type InboundEvent, type KindCodec } from '@kith/sdk';
 import { filesCancel, filesChunk, filesDone, filesHashes, filesHold, filesNack, filesOffer, filesPause, filesResume } from './files-kinds.js';
 import { registerFilesRoutes } from './files-routes.js';
+import { deleteOrphanBlobs } from './orphan-blobs.js';
 import { NOT_A_FRIEND_TEXT, Receiver } from './receiver.js';
 import { Sender } from './sender.js';
 import { TransferBook } from './transfer-book.js';
@@ -32,6 +33,7 @@ export function filesExtension(options: FilesOptions = {}) {
       await ctx.storage.migrate(FILES_MIGRATIONS);
       const book = new TransferBook(ctx, new TransferStore(ctx.storage, ctx.sealing));
       await book.load();
+      await deleteOrphanBlobs(ctx, book.records.values()).catch((error: Error) => ctx.log.warn('blobs no transfer names were not deleted', { error: error.message }));
       const sender = new Sender(book);
       const receiver = new Receiver(book, { idleYieldMs: options.idleYieldMs });
       const uploads = new Uploads(book, options.uploadIdleMs ?? UPLOAD_IDLE_MS);

@@ -269,7 +269,10 @@ process.on('message', async (message) => {
         const storageDialect = await loadModule(message.storageUrl, 'storage');
         const { hchacha } = await loadModule(message.chachaUrl, 'chacha');
         const ctx = buildContext({ ...message, storageDialect, hchacha });
-        const loaded = await import(message.entryUrl);
+        const loaded = await import(message.entryUrl).catch((error) => {
+          // Say where it failed: the message alone ("Dynamic require of fs …") reads like a host bug.
+          throw rebuild({ ...flatten(error), message: `Importing the entry module failed: ${error?.message ?? error}` });
+        });
         module = [loaded.default, loaded].find((c) => typeof c?.activate === 'function');
         if (!module) throw rebuild({ code: 'KITH_ERR_MANIFEST_INVALID', message: 'The entry module exports no activate(context) function' });
         send({ t: 'loaded' }); // the activation deadline starts now (process start is not the extension's)

@@ -414,7 +414,9 @@ export function remoteModule(record: ExtensionRecord, run: ExtensionRun, deps: R
         child.on('exit', (code, signal) => {
           const reason = code === 134 || signal === 'SIGABRT' || code === null && signal === 'SIGTRAP'
             ? `ran out of memory (limit ${memoryMb} MiB); its process ended`
-            : `ended its own process (exit code ${code}, signal ${signal})`;
+            : signal
+              ? `its process was ended by ${signal}` // by itself or from outside: Node cannot tell
+              : `ended its own process (exit code ${code})`;
           if (alive) {
             crashed(reason);
             reject(new KithError('KITH_ERR_EXTENSION_FAULTED', `Extension "${ext}" ${reason}`));
