@@ -1,22 +1,19 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, Injector, afterNextRender, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import type { Disposable, UiHost } from '@kith/sdk';
 import { PairingApi, type FriendJson } from './pairing-api';
 
-/** Friends (slot `settings`): rename, verified, auto-connect, remove (optionally on both sides). */
+/** Friends (slot `settings`): rename, verified, auto-connect, remove after a confirmation (optionally on both sides). */
 @Component({
   selector: 'pairing-friends',
   imports: [MatButtonModule, MatCheckboxModule, MatSlideToggleModule],
   template: `
     <section class="friends" data-testid="friends">
       <h3>Friends</h3>
-      <mat-checkbox [checked]="propagate()" (change)="propagate.set($event.checked)">
-        Removing a friend also removes me from their list
-      </mat-checkbox>
       @for (friend of friends(); track friend.id) {
-        <div class="friend" [class.removing]="friend.removing">
+        <div class="friend" [class.removing]="friend.removing" data-testid="friend">
           <input class="label" maxlength="64" [value]="friend.label" aria-label="Friend's name"
                  (change)="rename(friend, $any($event.target).value)" />
           <code class="key" [title]="friend.master_pubkey">{{ friend.master_pubkey.slice(0, 16) }}…</code>
@@ -24,10 +21,24 @@ import { PairingApi, type FriendJson } from './pairing-api';
           <mat-slide-toggle [checked]="friend.auto_connect" (change)="update(friend, { auto_connect: $event.checked })">Auto-connect</mat-slide-toggle>
           @if (friend.removing) {
             <span class="muted">Removing when they are next online…</span>
-          } @else {
-            <button mat-button type="button" (click)="remove(friend)">Remove</button>
+          } @else if (confirming() !== friend.id) {
+            <button mat-button type="button" (click)="askToRemove(friend)" [attr.aria-label]="'Remove ' + friend.label">Remove</button>
           }
         </div>
+        @if (confirming() === friend.id) {
+          <!-- Removing cannot be undone (only a new pairing brings them back): say what it does first. -->
+          <div class="confirm" role="group" [attr.aria-label]="'Remove ' + friend.label + '?'" data-testid="remove-confirm">
+            <p><strong>Remove {{ friend.label }}?</strong> They will no longer reach you, and you them, until you pair
+              again. Your conversation and files with them stay sealed on this device; they are hidden until then.</p>
+            <mat-checkbox [checked]="propagate()" (change)="propagate.set($event.checked)">
+              Also remove me from {{ friend.label }}'s list
+            </mat-checkbox>
+            <div class="actions">
+              <button mat-button type="button" data-autofocus (click)="confirming.set(null)">Cancel</button>
+              <button mat-flat-button type="button" class="danger" (click)="remove(friend)">Remove {{ friend.label }}</button>
+            </div>
+          </div>
+        }
       } @empty {
         <p class="muted">No friends yet. Add one on the Connect page.</p>
       }
@@ -43,6 +54,10 @@ import { PairingApi, type FriendJson } from './pairing-api';
     .key { color: var(--mat-sys-on-surface-variant); }
     .muted { color: var(--mat-sys-on-surface-variant); }
     .error { color: var(--mat-sys-error); }
+    .confirm { border: 1px solid var(--mat-sys-outline-variant); border-radius: 8px; padding: 8px 12px; }
+    .confirm p { margin: 0 0 4px; }
+    .confirm .actions { display: flex; gap: 8px; justify-content: flex-end; }
+    .danger { background: var(--mat-sys-error); color: var(--mat-sys-on-error); }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -51,6 +66,10 @@ export class FriendsView {
 
   protected readonly friends = signal<FriendJson[]>([]);
   protected readonly propagate = signal(true);
+  /** The friend whose removal waits for the user's yes. */
+  protected readonly confirming = signal<number | null>(null);
+  private readonly element: ElementRef<HTMLElement> = inject(ElementRef);
+  private readonly injector = inject(Injector);
   protected readonly error = signal<string | null>(null);
   private readonly api = computed(() => new PairingApi(this.host()));
   private subscriptions: Disposable[] = [];
@@ -89,7 +108,15 @@ export class FriendsView {
     }
   }
 
+  protected askToRemove(friend: FriendJson): void {
+    this.propagate.set(true);
+    this.confirming.set(friend.id);
+    // Focus the safe answer, so Enter or a stray keypress does not remove anyone.
+    afterNextRender(() => this.element.nativeElement.querySelector<HTMLElement>('[data-testid="remove-confirm"] [data-autofocus]')?.focus(), { injector: this.injector });
+  }
+
   protected async remove(friend: FriendJson): Promise<void> {
+    this.confirming.set(null);
     try {
       await this.api().remove(friend.id, this.propagate());
       await this.load();
