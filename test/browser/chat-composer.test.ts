@@ -2,10 +2,12 @@
  * Regression tests (issue 19) for what the conversation shows and what the composer keeps, in
  * Chromium against two real Kith programs: long and multi-line messages in full with variable row
  * heights in a list that fills the window, nothing typed during a send is lost, and 200 fast sends
- * all arrive once, in order.
+ * all arrive once, in order; Reply and Edit in a message menu leave the cursor in the composer; the
+ * composer checks the size limit in bytes before sending, and neither cuts nor loses an over-long draft.
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { MAX_BODY_BYTES } from '../../extensions/chat/src/chat-codec.js';
 import { needs } from '../support/needs.js';
 import { eventually, keyOf, messageRow, send, startChatPeers, storedBodies, type ChatPeers } from './chat-peers.js';
 import { snap } from './harness.js';
@@ -86,6 +88,150 @@ describe('browser: chat composer and message rendering (two peers)', function ()
     await messageRow(b, 'Thanks').waitFor({ timeout: 30_000 });
     expect(await a.getByTestId('composer').inputValue()).to.equal('');
     await a.unroute('**/api/sessions/*/messages');
+  });
+
+  it('puts the cursor in the composer after Reply or Edit in a message menu, by mouse and by keyboard', async () => {
+    const composer = a.getByTestId('composer');
+    const focused = () => a.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+    await send(a, 'focus target');
+    const row = messageRow(a, 'focus target');
+    await row.waitFor({ timeout: 30_000 });
+    const menuClosed = () => a.getByRole('menu').waitFor({ state: 'detached', timeout: 5_000 });
+
+    // Mouse: Reply, then type. The text lands in the composer, and Enter sends it as the reply.
+    await row.getByTestId('message-menu').click();
+    await a.getByRole('menuitem', { name: 'Reply' }).click();
+    await menuClosed();
+    expect(await focused(), 'focus after Reply').to.equal('composer');
+    await a.keyboard.type('typed after Reply');
+    expect(await composer.inputValue()).to.equal('typed after Reply');
+    await a.keyboard.press('Enter');
+    const reply = messageRow(b, 'typed after Reply');
+    await reply.waitFor({ timeout: 30_000 });
+    expect(await reply.getByTestId('quote').textContent()).to.contain('focus target');
+
+    // Mouse: Edit.
+    await row.getByTestId('message-menu').click();
+    await a.getByRole('menuitem', { name: 'Edit' }).click();
+    await menuClosed();
+    expect(await focused(), 'focus after Edit').to.equal('composer');
+    await a.keyboard.type('!');
+    expect(await composer.inputValue()).to.equal('focus target!');
+    await a.keyboard.press('Escape');
+
+    // Keyboard: Enter on "…", arrows down to Edit, Enter, type "Z".
+    await row.getByTestId('message-menu').focus();
+    await a.keyboard.press('Enter');
+    await a.getByRole('menu').waitFor();
+    for (let i = 0; i < 12 && (await a.evaluate(() => document.activeElement?.textContent?.trim())) !== 'Edit'; i++) await a.keyboard.press('ArrowDown');
+    await a.keyboard.press('Enter');
+    await menuClosed();
+    expect(await focused(), 'focus after Edit by keyboard').to.equal('composer');
+    await a.keyboard.type('Z');
+    expect(await composer.inputValue()).to.equal('focus targetZ');
+    await a.keyboard.press('Escape');
+    expect(await composer.inputValue()).to.equal('');
+    // No Enter went to the menu: no reaction was sent by accident.
+    expect(await row.getByTestId('reactions').count()).to.equal(0);
+
+    // Closing the menu otherwise still gives focus back to its button.
+    await row.getByTestId('message-menu').focus();
+    await a.keyboard.press('Enter');
+    await a.getByRole('menu').waitFor();
+    await a.keyboard.press('Escape');
+    await menuClosed();
+    expect(await focused(), 'focus after Escape in the menu').to.equal('message-menu');
+  });
+
+  // The message size limit: MAX_BODY_BYTES of UTF-8, checked in the composer before sending.
+  const composer = () => a.getByTestId('composer');
+  const sendButton = () => a.locator('form.composer button[type="submit"]');
+  /** The counter as the page formats it, e.g. "2,500 / 1,900": the host's limit. */
+  const counterFor = (bytes: number) => a.evaluate(([n, max]) => `${n.toLocaleString()} / ${max.toLocaleString()}`, [bytes, MAX_BODY_BYTES]);
+  /** The composer's size line: shown, in the error colour, in a polite live region. */
+  async function expectOverLimit(bytes: number, charactersOver: number): Promise<void> {
+    const size = a.getByTestId('composer-size');
+    expect(await size.getAttribute('aria-live')).to.equal('polite');
+    expect(await size.getByTestId('composer-count').textContent()).to.equal(await counterFor(bytes));
+    expect((await size.getByTestId('too-long').textContent())?.trim()).to.match(new RegExp(`^Too long to send: ${charactersOver} characters over\\. `));
+    const colours = await size.evaluate((el) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--mat-sys-error)';
+      el.append(probe);
+      const error = getComputedStyle(probe).color;
+      probe.remove();
+      return { line: getComputedStyle(el).color, error };
+    });
+    expect(colours.line).to.equal(colours.error);
+    expect(await sendButton().isDisabled(), 'Send is off').to.equal(true);
+  }
+  const clearComposer = async () => {
+    await composer().fill('');
+    await a.keyboard.press('Escape');
+  };
+  // Each test leaves the composer empty and out of reply or edit for the next one.
+  afterEach(clearComposer);
+
+  it('keeps a 2,500-character paste whole, shows how far over it is, and neither sends nor cuts it', async () => {
+    const pasted = `paste start ${'p'.repeat(2478)} paste end`;
+    expect(pasted.length).to.equal(2500);
+    const stored = (await storedBodies(peers.alice, peers.bob)).length;
+    await composer().click();
+    await a.keyboard.insertText(pasted);
+    expect((await composer().inputValue()).length, 'nothing cut').to.equal(2500);
+    await expectOverLimit(2500, 600);
+    await a.keyboard.press('Enter');
+    await a.waitForTimeout(500);
+    expect(await composer().inputValue(), 'the draft is kept').to.equal(pasted);
+    expect((await storedBodies(peers.alice, peers.bob)).length, 'nothing sent').to.equal(stored);
+    expect(await a.getByTestId('retry').count()).to.equal(0);
+    await snap(a, 'chat-composer-03-too-long');
+  });
+
+  it('counts bytes, not characters: 1,500 × "é" (3,000 bytes) is over, 950 × "é" (1,900 bytes) sends', async () => {
+    const stored = (await storedBodies(peers.alice, peers.bob)).length;
+    await composer().click();
+    await a.keyboard.insertText('é'.repeat(1500));
+    await expectOverLimit(3000, 550);
+    await a.keyboard.press('Enter');
+    await a.waitForTimeout(500);
+    expect(await composer().inputValue(), 'the draft is kept').to.equal('é'.repeat(1500));
+    expect((await storedBodies(peers.alice, peers.bob)).length, 'nothing sent').to.equal(stored);
+    expect(await a.getByTestId('retry').count(), 'no bubble that can never be delivered').to.equal(0);
+
+    // Shortened to exactly the limit: the counter says so, without the error, and it sends.
+    await composer().fill('é'.repeat(950));
+    expect(await a.getByTestId('composer-count').textContent()).to.equal(await counterFor(1900));
+    expect(await a.getByTestId('too-long').count()).to.equal(0);
+    expect(await sendButton().isDisabled()).to.equal(false);
+    await a.keyboard.press('Enter');
+    await messageRow(b, 'é'.repeat(950)).waitFor({ timeout: 30_000 });
+    expect(await a.getByTestId('composer-count').count(), 'no counter for an empty composer').to.equal(0);
+  });
+
+  it('treats an edit the same way: Save is off while the edited text is over the limit', async () => {
+    await send(a, 'edit me later');
+    const row = messageRow(a, 'edit me later');
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByTestId('message-menu').click();
+    await a.getByRole('menuitem', { name: 'Edit' }).click();
+    await a.getByRole('menu').waitFor({ state: 'detached', timeout: 5_000 });
+    await composer().focus();
+    await a.keyboard.press('End');
+    // 13 + 1 + 2,000 bytes: 114 over, 57 "é" to take off.
+    await a.keyboard.insertText(` ${'é'.repeat(1000)}`);
+    await expectOverLimit(2014, 57);
+    expect(await sendButton().textContent()).to.contain('Save');
+    await a.keyboard.press('Enter');
+    await a.waitForTimeout(500);
+    expect(await composer().inputValue(), 'the edit is kept').to.equal(`edit me later ${'é'.repeat(1000)}`);
+    expect(await a.getByText('Editing your message').count(), 'still editing').to.equal(1);
+    expect(await a.locator('p.error').count(), 'no error from the host').to.equal(0);
+    expect((await storedBodies(peers.bob, peers.alice)).includes('edit me later'), 'unchanged at Bob').to.equal(true);
+
+    await composer().fill('edit me later, shorter');
+    await a.keyboard.press('Enter');
+    await messageRow(b, 'edit me later, shorter').waitFor({ timeout: 30_000 });
   });
 
   it('sends 200 messages typed as fast as the keyboard goes: all arrive once, in order, nothing lost at the composer', async () => {

@@ -11,6 +11,7 @@ import { ChatApi, type ChatMessageJson, type ChatPeer } from './chat-api';
 import { deliveryIcon } from './delivery-icon';
 import { formatFullTime, messageView, type MessageView } from './message-view';
 import { mergeMessage, needsRetry, retrying } from './message-merge';
+import { messageSize, tooLongSentence } from './message-size';
 import { MessageVirtualizer } from './message-virtualizer';
 import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer } from './open-slots';
 import { Outbox, newMessageId, type OutgoingMessage } from './outbox';
@@ -24,6 +25,11 @@ export const UNDO_DELETE_MS = 5000;
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 /** Optimistic messages sort after every stored one until the host gives them their cursor. */
 const PENDING_CURSOR = Number.MAX_SAFE_INTEGER / 2;
+
+/** What Send sends of a draft: without leading blank lines and trailing white space; '' if only blanks. */
+function bodyToSend(draft: string): string {
+  return draft.trim().length > 0 ? draft.replace(/^\s*\n|\s+$/g, '') : '';
+}
 
 interface LiveEvent {
   readonly peer?: string;
@@ -56,6 +62,10 @@ export class ChatPanel {
   protected readonly loaded = signal(false);
   protected readonly friendTyping = signal(false);
   protected readonly draft = signal('');
+  protected readonly draftSize = computed(() => messageSize(bodyToSend(this.draft())));
+  /** Over the host's limit: Send is off and the draft stays as it is, for the user to shorten. */
+  protected readonly draftTooLong = computed(() => this.draftSize().charactersOver > 0);
+  protected readonly tooLongSentence = tooLongSentence;
   protected readonly editing = signal<ChatMessageJson | null>(null);
   protected readonly replyingTo = signal<ChatMessageJson | null>(null);
   protected readonly searchOpen = signal(false);
@@ -118,6 +128,8 @@ export class ChatPanel {
   private typingSent = false;
   private pendingSeq = 0;
   private sentOne = false;
+  /** Reply or Edit was chosen in a message's menu: the composer takes focus once the menu has closed. */
+  private composerFocusAfterMenu = false;
   private readonly onVisibility = () => {
     if (!pageInBackground()) this.markLatestRead();
   };
@@ -396,9 +408,8 @@ export class ChatPanel {
    */
   protected submit(): void {
     const peer = this.peer();
-    const text = this.draft();
-    const body = text.trim().length > 0 ? text.replace(/^\s*\n|\s+$/g, '') : '';
-    if (!peer || body.length === 0) return;
+    const body = bodyToSend(this.draft());
+    if (!peer || body.length === 0 || this.draftTooLong()) return;
     this.error.set(null);
     this.draft.set('');
     const composer = this.composer()?.nativeElement;
@@ -458,13 +469,34 @@ export class ChatPanel {
   protected startReply(message: ChatMessageJson): void {
     this.editing.set(null);
     this.replyingTo.set(message);
-    this.composer()?.nativeElement.focus();
+    this.focusComposerFromMenu();
   }
 
   protected startEdit(message: ChatMessageJson): void {
     this.replyingTo.set(null);
     this.editing.set(message);
     this.draft.set(message.body);
+    this.focusComposerFromMenu();
+  }
+
+  /**
+   * The menu gives focus back to its "…" button as it closes, after the item's click: focus the
+   * composer now and again once the menu has closed (see {@link messageMenuClosed}), so what the
+   * user types next goes into it. The other items keep the menu's focus restoration.
+   */
+  private focusComposerFromMenu(): void {
+    this.composerFocusAfterMenu = true;
+    this.composer()?.nativeElement.focus();
+  }
+
+  /** A menu closed without its trigger (its row scrolled away) leaves no focus pending for the next. */
+  protected messageMenuOpened(): void {
+    this.composerFocusAfterMenu = false;
+  }
+
+  protected messageMenuClosed(): void {
+    if (!this.composerFocusAfterMenu) return;
+    this.composerFocusAfterMenu = false;
     this.composer()?.nativeElement.focus();
   }
 
