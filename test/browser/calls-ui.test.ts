@@ -57,6 +57,16 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   const errors: string[] = [];
   const key = (h: TestHost) => h.persona!.key;
 
+  /** A page whose every device track is kept, to see which devices the call asked for (close its context after). */
+  async function recording(host: TestHost, path: string) {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    await context.addInitScript({ content: RECORD_DEVICE_TRACKS });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${host.url}${path}`);
+    return { page, context, live: () => page.evaluate('globalThis.__callTracks.filter((t) => t.readyState === "live").map((t) => t.kind).sort()') as Promise<string[]> };
+  }
+
   /** A page on `host`; `forAxe` bypasses the CSP so axe-core can be injected (Bob's page only). */
   async function open(host: TestHost, path: string, forAxe = false): Promise<Page> {
     const opened = forAxe ? await openAxePage() : await openPage(browser, 1200, 800);
@@ -73,6 +83,14 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
     return { page: await context.newPage() };
   }
+  /** Nothing is painted on the call page's canvas for the friend's video (every pixel transparent). */
+  const remotePictureBlank = (page: Page) => page.getByTestId('remote-video').evaluate((canvas: HTMLCanvasElement) =>
+    canvas.getContext('2d')!.getImageData(0, 0, Math.max(1, canvas.width), Math.max(1, canvas.height)).data.every((v) => v === 0));
+  /** Both pages of a call say connected. */
+  const bothConnected = async (...pages: Page[]) => {
+    for (const page of pages) await page.getByTestId('call-state').filter({ hasText: /^Connected / }).waitFor({ timeout: 20_000 });
+  };
+  const noCallOnEitherHost = () => eventually('no call on either host', async () => (await alice.request('GET', '/calls/status')).call === null && (await bob.request('GET', '/calls/status')).call === null);
   const remoteFrames = async (page: Page) => Number(await page.getByTestId('remote-video').getAttribute('data-frames') ?? 0);
   /** The friend's video is decoding now: more than 5 new frames within a second (the count restarts when a page picks a call up again). */
   const framesFlowing = async (page: Page) => {
@@ -88,6 +106,13 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
     await net.befriend(alice, bob);
     await net.connect(alice, bob);
     browser = await launchBrowser(MEDIA_ARGS);
+  });
+  // A test that failed mid-call leaves no call behind to make the next one's friend busy.
+  afterEach(async () => {
+    for (const host of [alice, bob]) {
+      const call = (await host.request('GET', '/calls/status').catch(() => undefined))?.call as { peer: string } | null | undefined;
+      if (call) await host.request('POST', `/sessions/${call.peer}/calls/hangup`).catch(() => undefined);
+    }
   });
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -204,15 +229,6 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
   });
 
   it('a voice call asks for no camera; a video call answered without video sends none until the camera is turned on', async () => {
-    /** A page whose every device track is kept, to see which devices the call asked for. */
-    const recording = async (host: TestHost, path: string) => {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-      await context.addInitScript({ content: RECORD_DEVICE_TRACKS });
-      const page = await context.newPage();
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${host.url}${path}`);
-      return { page, context, live: () => page.evaluate('globalThis.__callTracks.filter((t) => t.readyState === "live").map((t) => t.kind).sort()') as Promise<string[]> };
-    };
     const a = await recording(alice, `/chats?peer=${key(bob)}`);
     const b = await recording(bob, '/connect');
     try {
@@ -342,6 +358,116 @@ describe('calls UI: call button, incoming banner, call page, mini widget, histor
       await refusing.close().catch(() => undefined);
     }
   });
+  it('answering a voice call, the camera button says the camera is off, and one press turns it on', async () => {
+    const a = await recording(alice, `/chats?peer=${key(bob)}`);
+    const b = await recording(bob, '/connect');
+    try {
+      await a.page.getByTestId('composer').waitFor({ timeout: 30_000 });
+      await b.page.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+      await a.page.getByRole('button', { name: 'Voice call', exact: true }).click();
+      await b.page.getByTestId('call-banner').getByTestId('banner-accept').click({ timeout: 20_000 });
+      await bothConnected(a.page, b.page);
+      expect(await b.live()).to.deep.equal(['audio']);
+
+      const camera = b.page.getByTestId('camera-button');
+      expect(await camera.getAttribute('aria-label')).to.equal('Turn camera on');
+      expect(await camera.getAttribute('aria-pressed')).to.equal('true');
+      expect((await camera.textContent())?.trim()).to.equal('videocam_off');
+      await camera.click();
+      await eventually('Bob\'s camera live after one press', async () => (await b.live()).includes('video'), 10_000);
+      await eventually('Bob\'s camera on at Alice', async () => (await alice.request('GET', '/calls/status')).call?.remote_camera_off === false, 10_000);
+      expect(await camera.getAttribute('aria-label')).to.equal('Turn camera off');
+      expect(await camera.getAttribute('aria-pressed')).to.equal('false');
+      await eventually('Bob\'s video decoding at Alice', async () => (await remoteFrames(a.page)) > 10, 30_000);
+      await b.page.getByTestId('hangup-button').click();
+      await noCallOnEitherHost();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await a.context.close().catch(() => undefined);
+      await b.context.close().catch(() => undefined);
+    }
+  });
+
+  it('the friend\'s picture gives way to their avatar when their camera goes off; an ended call keeps no picture, stats or mute note and leads back to the chat', async () => {
+    const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
+    const bobPage = await open(bob, '/connect');
+    await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
+    await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+    await alicePage.getByRole('button', { name: 'Video call', exact: true }).click();
+    await bobPage.getByTestId('call-banner').getByTestId('banner-accept').click({ timeout: 20_000 });
+    await bothConnected(alicePage, bobPage);
+    const picture = alicePage.getByTestId('remote-video');
+    const avatar = alicePage.locator('[data-testid="call-page"] .placeholder');
+    await eventually('Bob\'s video decoding at Alice', async () => (await remoteFrames(alicePage)) > 10, 30_000);
+    await picture.waitFor({ state: 'visible', timeout: 10_000 });
+    await avatar.waitFor({ state: 'detached', timeout: 10_000 });
+    await bobPage.getByTestId('mute-button').click();
+    await alicePage.getByText('muted their microphone').waitFor({ timeout: 10_000 });
+    await alicePage.getByTestId('call-stats').waitFor({ timeout: 10_000 });
+
+    // Bob's camera off: his avatar, opaque, instead of his last frame.
+    const camera = bobPage.getByTestId('camera-button');
+    await camera.click();
+    await avatar.waitFor({ timeout: 10_000 });
+    await picture.waitFor({ state: 'hidden', timeout: 10_000 });
+    expect(await remotePictureBlank(alicePage), 'Bob\'s last frame cleared').to.equal(true);
+    expect(await avatar.evaluate((e) => getComputedStyle(e).backgroundColor)).to.not.equal('rgba(0, 0, 0, 0)');
+    // On again: his picture comes back.
+    await camera.click();
+    await picture.waitFor({ state: 'visible', timeout: 30_000 });
+    await eventually('Bob\'s video decoding at Alice again', () => framesFlowing(alicePage), 30_000);
+    expect(await remotePictureBlank(alicePage)).to.equal(false);
+
+    // Bob hangs up: nothing of his side stays on Alice's page.
+    await bobPage.getByTestId('hangup-button').click();
+    await alicePage.getByTestId('call-state').filter({ hasText: 'Call ended: hung up' }).waitFor({ timeout: 20_000 });
+    await noCallOnEitherHost();
+    expect(await picture.isVisible()).to.equal(false);
+    expect(await remotePictureBlank(alicePage), 'Bob\'s last frame cleared at the end').to.equal(true);
+    expect(await alicePage.getByTestId('call-stats').count()).to.equal(0);
+    expect(await alicePage.getByText('muted their microphone').count()).to.equal(0);
+    await snap(alicePage, 'calls-ui-ended');
+    await alicePage.getByRole('button', { name: 'Back to chat' }).click();
+    await alicePage.waitForURL(`**/chats?peer=${key(bob)}`);
+    await alicePage.getByTestId('composer').waitFor({ timeout: 20_000 });
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('a declined call leads back to the chat', async () => {
+    const alicePage = await open(alice, `/chats?peer=${key(bob)}`);
+    const bobPage = await open(bob, '/connect');
+    await alicePage.getByTestId('composer').waitFor({ timeout: 30_000 });
+    await bobPage.getByTestId('overlay-slot').waitFor({ state: 'attached', timeout: 30_000 });
+    await alicePage.getByRole('button', { name: 'Voice call', exact: true }).click();
+    await bobPage.getByTestId('call-banner').getByTestId('banner-decline').click({ timeout: 20_000 });
+    await alicePage.getByTestId('call-state').filter({ hasText: 'Call ended: Bob declined' }).waitFor({ timeout: 20_000 });
+    await alicePage.getByTestId('call-again').waitFor();
+    await alicePage.getByRole('button', { name: 'Back to chat' }).click();
+    await alicePage.waitForURL(`**/chats?peer=${key(bob)}`);
+    await alicePage.getByTestId('composer').waitFor({ timeout: 20_000 });
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('Notes to self offers no call; the call page for self says why and leads back', async () => {
+    const page = await open(alice, `/chats?peer=${key(bob)}`);
+    const callButtons = page.getByRole('button', { name: /^(Voice|Video) call$/ });
+    await callButtons.first().waitFor({ timeout: 30_000 });
+    await page.goto(`${alice.url}/chats?peer=self`);
+    await page.getByTestId('composer').waitFor({ timeout: 30_000 });
+    // The header's views render a moment after the conversation: give them time to show wrongly.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await callButtons.count()).to.equal(0);
+
+    // Reached anyway (a typed URL): it says so, calls nobody, and leads back to Notes to self.
+    await page.goto(`${alice.url}/call/self`);
+    await page.getByTestId('call-state').filter({ hasText: 'no one to call in Notes to self' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Back to chat' }).click();
+    await page.waitForURL('**/chats?peer=self');
+    await page.getByTestId('composer').waitFor({ timeout: 20_000 });
+    expect((await alice.request('GET', '/calls/status')).call).to.equal(null);
+    expect(errors).to.deep.equal([]);
+  });
+
   it('a lock ends the call on the page: the microphone and camera stop', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     // Keep every track the page gets, to see that none stays live behind the lock.

@@ -171,13 +171,16 @@ export class CallController {
     this.stopRinging();
     this.phase.set('answering');
     this.wantsCamera = this.videoCall() && (options.video ?? true);
+    // No camera asked for (a voice call, or answered without video) is a camera off: the button
+    // offers to turn it on, and one press does.
+    this.cameraOff.set(!this.wantsCamera);
     await this.prepare();
     if (generation !== this.generation) return;
+    this.cameraOff.set(!this.tracks.video);
     try {
       await this.host.request('POST', `/sessions/${peer}/calls/accept`, { stream_id: this.streamId });
       if (this.videoCall() && !this.tracks.video) {
         // The friend sees "camera off" rather than a picture that never comes.
-        this.cameraOff.set(true);
         await this.host.request('POST', `/sessions/${peer}/calls/video/mute`, { off: true }).catch(() => undefined);
       }
     } catch (error) {
@@ -305,6 +308,10 @@ export class CallController {
     this.generation++;
     this.stopRinging();
     this.teardown();
+    // Nothing of the friend's side outlives the call: no stale stats or "muted" note on its page.
+    this.stats.set(null);
+    this.remoteMuted.set(false);
+    this.remoteCameraOff.set(false);
     this.endReason.set(reason);
     this.phase.set('ended');
   }
@@ -440,7 +447,10 @@ export class CallController {
 
   private async sampleStats(): Promise<void> {
     this.now.set(Date.now());
+    const generation = this.generation;
     const status = await this.host?.request<Status>('GET', '/calls/status').catch(() => undefined);
+    // The call ended meanwhile: its stats were cleared and stay so.
+    if (generation !== this.generation) return;
     const now = performance.now();
     const receiveKbps = ((this.receivedBytes - this.lastBytes) * 8) / Math.max(1, now - this.lastStatsAt);
     this.lastStatsAt = now;

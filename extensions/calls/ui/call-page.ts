@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, untracked, viewChild, type OnDestroy } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
 import type { PageRoute, UiHost } from '@kith/sdk';
 import { CallController } from './call-controller';
 import { formatDuration } from './call-format';
@@ -19,9 +19,10 @@ const VIDEO_CALL_ROUTE = 'call/:peer/video';
   template: `
     <section class="call" data-testid="call-page" [attr.data-phase]="calls.phase()">
       <div class="stage">
-        <canvas #remote class="remote" data-testid="remote-video" role="img" [attr.aria-label]="'Video from ' + calls.peerName()"></canvas>
+        <canvas #remote class="remote" data-testid="remote-video" role="img" [attr.aria-label]="'Video from ' + calls.peerName()"
+                [class.hidden]="!showsRemote()"></canvas>
         @if (!showsRemote()) {
-          <div class="placeholder" aria-hidden="true">
+          <div class="placeholder" data-testid="remote-placeholder" aria-hidden="true">
             <span class="material-symbols-outlined">person</span>
             <span class="name">{{ calls.peerName() }}</span>
           </div>
@@ -71,9 +72,15 @@ const VIDEO_CALL_ROUTE = 'call/:peer/video';
           <button type="button" class="round" (click)="toggleFullscreen()" data-testid="fullscreen-button" aria-label="Full screen">
             <span class="material-symbols-outlined" aria-hidden="true">fullscreen</span>
           </button>
-        } @else if (peer()) {
-          <button type="button" class="round accept" (click)="callAgain()" data-testid="call-again" aria-label="Call again">
-            <span class="material-symbols-outlined" aria-hidden="true">call</span>
+        } @else {
+          @if (peer()) {
+            <button type="button" class="round accept" (click)="callAgain()" data-testid="call-again" aria-label="Call again">
+              <span class="material-symbols-outlined" aria-hidden="true">call</span>
+            </button>
+          }
+          <!-- No call going (ended, declined, or none to have): always a way back. -->
+          <button type="button" class="pill" (click)="backToChat()" data-testid="back-to-chat">
+            <span class="material-symbols-outlined" aria-hidden="true">arrow_back</span>{{ conversation() ? 'Back to chat' : 'Back to chats' }}
           </button>
         }
       </div>
@@ -85,7 +92,8 @@ const VIDEO_CALL_ROUTE = 'call/:peer/video';
     .call { display: flex; flex-direction: column; gap: 12px; padding: 12px; box-sizing: border-box; min-height: calc(100vh - 130px); }
     .stage { position: relative; flex: 1; min-height: 320px; border-radius: 16px; overflow: hidden; background: #111; color: #fff; }
     .remote { width: 100%; height: 100%; position: absolute; inset: 0; object-fit: contain; }
-    .placeholder { position: absolute; inset: 0; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px; }
+    .remote.hidden { display: none; }
+    .placeholder { position: absolute; inset: 0; background: #111; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px; }
     .placeholder .material-symbols-outlined { font-size: 96px; opacity: 0.6; }
     .placeholder .name { font: var(--mat-sys-title-large); }
     .self { position: absolute; right: 16px; bottom: 16px; width: 22%; max-width: 240px; min-width: 120px; border-radius: 12px; border: 2px solid rgba(255,255,255,0.6); background: #000; transform: scaleX(-1); }
@@ -102,7 +110,9 @@ const VIDEO_CALL_ROUTE = 'call/:peer/video';
     .round.off { background: var(--mat-sys-inverse-surface); color: var(--mat-sys-inverse-on-surface); }
     .round.end { background: #c62828; color: #fff; }
     .round.accept { background: #2e7d32; color: #fff; }
-    .round:focus-visible { outline: 3px solid var(--mat-sys-primary); outline-offset: 2px; }
+    .pill { height: 56px; padding: 0 24px 0 16px; border-radius: 28px; border: none; cursor: pointer; display: inline-flex; align-items: center; gap: 8px;
+            font: var(--mat-sys-label-large); background: var(--mat-sys-surface-container-highest); color: var(--mat-sys-on-surface); }
+    .pill:focus-visible, .round:focus-visible { outline: 3px solid var(--mat-sys-primary); outline-offset: 2px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -111,6 +121,8 @@ export class CallPage implements OnDestroy {
   readonly route = input<PageRoute | null>(null);
   protected readonly calls = inject(CallController);
   private frames = 0;
+  /** A frame of the friend's video is on the canvas (none after it was cleared). */
+  private readonly pictureDrawn = signal(false);
   private readonly remote = viewChild.required<ElementRef<HTMLCanvasElement>>('remote');
   private readonly self = viewChild.required<ElementRef<HTMLVideoElement>>('self');
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -120,10 +132,16 @@ export class CallPage implements OnDestroy {
     const peer = this.route()?.params['peer'];
     return peer && /^[0-9a-f]{64}$/.test(peer) ? peer : null;
   });
+  /** `call/self`: Notes to self, which has nobody to call. */
+  protected readonly toSelf = computed(() => this.route()?.params['peer'] === 'self');
+  /** The conversation "Back to chat" opens: the friend of the URL (or Notes to self), else the call's. */
+  protected readonly conversation = computed(() => this.peer() ?? (this.toSelf() ? 'self' : this.calls.peer()));
   /** Opened as a video call (`call/:peer/video`, the Video call action); `call/:peer` is a voice call. */
   protected readonly withVideo = computed(() => this.route()?.pattern === VIDEO_CALL_ROUTE);
   protected readonly otherCall = computed(() => this.calls.live() && !!this.peer() && this.calls.peer() !== this.peer());
-  protected readonly showsRemote = computed(() => (this.calls.stats()?.videoFrames ?? 0) > 0 && !this.calls.remoteCameraOff() && this.calls.live());
+  /** The friend's picture, or their avatar while there is none: their camera off, the call over. */
+  protected readonly showsRemote = computed(() => this.pictureDrawn() && !this.calls.remoteCameraOff() && this.calls.live());
+  private readonly remotePictureGone = computed(() => this.calls.remoteCameraOff() || !this.calls.live());
   protected readonly stateText = computed(() => {
     const phase = this.calls.phase();
     switch (phase) {
@@ -134,7 +152,9 @@ export class CallPage implements OnDestroy {
       case 'connected': return `Connected ${formatDuration(this.calls.now() - (this.calls.connectedAt() ?? this.calls.now()))}`;
       case 'reconnecting': return 'Reconnecting…';
       case 'ended': return `Call ended: ${this.calls.endText()}`;
-      default: return this.peer() ? 'No call' : 'No friend given';
+      default:
+        if (this.toSelf()) return 'Calls are with a friend: there is no one to call in Notes to self';
+        return this.peer() ? 'No call' : 'No friend given';
     }
   });
 
@@ -167,6 +187,15 @@ export class CallPage implements OnDestroy {
         this.stopFrames = this.calls.onRemoteFrame((frame) => this.draw(canvas, frame));
       });
     });
+    // The friend's camera went off or the call ended: their last frame must not linger on the canvas.
+    effect(() => {
+      const canvas = this.remote().nativeElement;
+      if (!this.remotePictureGone()) return;
+      untracked(() => {
+        canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+        this.pictureDrawn.set(false);
+      });
+    });
   }
 
   ngOnDestroy(): void {
@@ -186,12 +215,20 @@ export class CallPage implements OnDestroy {
     if (peer) void this.calls.call(peer, this.host(), { video: this.calls.videoCall() });
   }
 
+  protected backToChat(): void {
+    const peer = this.conversation();
+    this.host().navigate(peer ? `/chats?peer=${encodeURIComponent(peer)}` : '/chats');
+  }
+
   private draw(canvas: HTMLCanvasElement, frame: VideoFrame): void {
+    // A frame still in flight as the camera went off or the call ended would freeze on screen.
+    if (this.remotePictureGone()) return;
     if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
       canvas.width = frame.displayWidth;
       canvas.height = frame.displayHeight;
     }
     canvas.getContext('2d')?.drawImage(frame, 0, 0);
+    if (!this.pictureDrawn()) this.pictureDrawn.set(true);
     this.frames++;
     // Read by tests and assistive checks without change detection per frame.
     if (this.frames % 10 === 1) canvas.dataset['frames'] = String(this.frames);
