@@ -50,4 +50,26 @@ describe('browser (shell): the Parked mode control drives the parked extension',
     await waitUntil('parked.on is false', async () => (await parkedSwitch(alice)) === false);
     await context.close();
   });
+
+  it('follows the switch flipped elsewhere: Settings and the mode control show it without a reload', async () => {
+    const { page, context } = await openPage(browser);
+    await page.goto(`${alice.host.url}/settings`);
+    const toggle = page.getByRole('switch', { name: 'Parked: listen for friends only in scheduled windows' });
+    await toggle.waitFor({ timeout: 20_000 });
+    expect(await toggle.getAttribute('aria-checked')).to.equal('false');
+    // As the parked extension's own view or another tab does it: straight to the host.
+    await api(alice, 'PUT', '/extensions/parked/settings/parked.on', { value: true });
+    await waitUntil('Settings shows it on', async () => (await toggle.getAttribute('aria-checked')) === 'true');
+
+    await page.locator('a[href="/connect"]').first().click();
+    const parked = page.getByTestId('mode-parked');
+    await parked.waitFor({ timeout: 20_000 });
+    await waitUntil('the mode control shows Parked', async () => /mat-button-toggle-checked/.test((await parked.getAttribute('class')) ?? ''));
+    await api(alice, 'PUT', '/extensions/parked/settings/parked.on', { value: false });
+    await waitUntil('the mode control leaves Parked', async () => !/mat-button-toggle-checked/.test((await parked.getAttribute('class')) ?? ''));
+    await page.locator('a[href="/settings"]').first().click();
+    await toggle.waitFor({ timeout: 20_000 });
+    expect(await toggle.getAttribute('aria-checked')).to.equal('false');
+    await context.close();
+  });
 });

@@ -100,6 +100,8 @@ export function createExtensionsArea(
     return { ...record, load: () => (loaded ??= entry()) };
   });
   const settings = new SettingsStore(kernel.database.db);
+  // Every page shows the new value, whoever changed it (Settings, an extension's own view, another tab).
+  settings.onDidChange((change) => kernel.ui.emit('extensions:changed', { persona: change.persona, extension: change.extensionId, setting: change.id }));
   const services = new ServiceRegistry();
   let manager: ExtensionManager | undefined;
   // Locked is checked before any extension route runs; here it names a lock that came while one ran.

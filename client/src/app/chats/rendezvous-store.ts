@@ -2,7 +2,8 @@ import { Injectable, computed, effect, inject, signal, untracked } from '@angula
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { IdentityStore } from '../session/identity-store';
-import { CONNECT_REQUEST_WAIT_MS, friendsFirst, normalisePeer, normaliseRequest, type ConnectRequest, type PresenceMode, type RoomPeer } from './room-peer';
+import { ExtensionsStore } from '../extensions/extensions-store';
+import { CONNECT_REQUEST_WAIT_MS, PARKED_EXTENSION, friendsFirst, normalisePeer, normaliseRequest, type ConnectRequest, type PresenceMode, type RoomPeer } from './room-peer';
 
 /** How often the page re-publishes presence and looks for requests while joined (reference: ~2.5 s). */
 export const POLL_INTERVAL_MS = 2500;
@@ -47,6 +48,9 @@ export function expiredMessage(): string {
 export class RendezvousStore {
   readonly #api = inject(ApiClient);
   readonly #identity = inject(IdentityStore);
+  readonly #extensions = inject(ExtensionsStore);
+  /** The form holds the active persona's saved inputs (before that, nothing may be saved over them). */
+  #formLoaded = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seenRequests = new Set<string>();
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,16 +73,50 @@ export class RendezvousStore {
   /** The sessionStorage key that marks this tab as joined (the persona's, taken at join time). */
   #joinedMark: string | null = null;
   #persona: string | undefined;
+  #personaSeen = false;
 
   constructor() {
     // Presence belongs to the persona: a switch or a lock leaves the room (and stops polling).
     effect(() => {
       const slug = this.#identity.active()?.slug;
       untracked(() => {
-        if (this.#persona !== undefined && slug !== this.#persona && this.joined()) void this.leave();
+        const switched = this.#personaSeen && slug !== this.#persona;
+        this.#personaSeen = true;
         this.#persona = slug;
+        if (!switched) return;
+        this.#formLoaded = false;
+        // The tab's note that it was in the room stays: coming back to that persona brings it back.
+        if (this.joined()) void this.leave({ keepMark: true });
+        // The persona now active gets its own inputs (and its room, if this tab was in it), also
+        // when the Connect page is not opened again.
+        if (slug) this.loadForm();
       });
     });
+    // Parked is the parked extension's switch: the mode shows it, whoever flipped it (the
+    // extension's own view, Settings, another tab).
+    effect(() => {
+      const on = this.#parkedSwitch();
+      untracked(() => {
+        if (!this.#formLoaded || on === undefined) return;
+        const mode = this.#withParkedSwitch(this.form().mode, on);
+        if (mode === this.form().mode) return;
+        this.update({ mode });
+        if (this.joined()) void this.poll();
+      });
+    });
+  }
+
+  /** The parked extension's switch, when it runs. */
+  readonly #parkedSwitch = computed(() => {
+    const parked = this.#extensions.running().find((e) => e.id === PARKED_EXTENSION);
+    const on = parked?.settings['parked.on'];
+    return typeof on === 'boolean' ? on : undefined;
+  });
+
+  #withParkedSwitch(mode: PresenceMode, on: boolean | undefined): PresenceMode {
+    if (on === true) return 'parked';
+    if (on === false && mode === 'parked') return 'manual';
+    return mode;
   }
 
   /** Room peers named with local friend labels and marked verified when the friend was verified. */
@@ -101,9 +139,11 @@ export class RendezvousStore {
     const form = saved ? (JSON.parse(saved) as Partial<RoomForm>) : {};
     const next: RoomForm = { url: form.url ?? '', word: form.word ?? '', mode: form.mode ?? 'manual', showStrangers: form.showStrangers ?? false };
     next.mode = (localStorage.getItem(this.#modeKey(next.url, next.word)) as PresenceMode | null) ?? next.mode;
+    next.mode = this.#withParkedSwitch(next.mode, this.#parkedSwitch());
     this.form.set(next);
+    this.#formLoaded = true;
     // Per tab (sessionStorage): a reload keeps the user in the room; a new session starts outside.
-    if (sessionStorage.getItem(this.#joinedKey()) === `${next.url.trim()}|${next.word.trim()}` && !this.joined()) void this.join();
+    if (sessionStorage.getItem(this.#joinedKey()) === `${next.url.trim()}|${next.word.trim()}` && !this.joined() && !this.busy()) void this.join();
   }
 
   update(patch: Partial<RoomForm>): void {
@@ -137,11 +177,12 @@ export class RendezvousStore {
     }
   }
 
-  async leave(): Promise<void> {
+  /** Leave the room; `keepMark` (a persona switch, not the user) keeps the tab's note that it was in it. */
+  async leave(options: { keepMark?: boolean } = {}): Promise<void> {
     const room = this.joined();
     this.#stop();
     this.joined.set(null);
-    if (this.#joinedMark) sessionStorage.removeItem(this.#joinedMark);
+    if (this.#joinedMark && !options.keepMark) sessionStorage.removeItem(this.#joinedMark);
     this.#joinedMark = null;
     this.peers.set([]);
     this.requests.set([]);
