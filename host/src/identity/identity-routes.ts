@@ -13,13 +13,15 @@ const createBody = z.strictObject({ slug: slug.optional(), label, passphrase });
 const restoreBody = z.strictObject({ slug: slug.optional(), label, passphrase, mnemonic: z.string().max(1000) });
 const selectBody = z.strictObject({ slug });
 const passphraseBody = z.strictObject({ old_passphrase: passphrase, new_passphrase: passphrase });
+const wordsBody = z.strictObject({ passphrase });
 const noBody = z.union([z.undefined(), z.strictObject({})]);
 const BODY_LIMIT = 8 * 1024;
 
 /**
  * The public identity routes (they work while locked):
  * `GET /identity/state`, `POST /identity/unlock`, `POST /identity/lock`, `GET|POST /personas`,
- * `POST /personas/select`, `POST /personas/restore`, `POST /personas/:slug/passphrase`.
+ * `POST /personas/select`, `POST /personas/restore`, `POST /personas/:slug/passphrase`,
+ * `POST /personas/:slug/mnemonic`.
  */
 export function mountIdentityRoutes(api: Router, registry: PersonaRegistry, onLock: () => void): void {
   api.get('/identity/state', answer(() => registry.state()));
@@ -83,6 +85,16 @@ export function mountIdentityRoutes(api: Router, registry: PersonaRegistry, onLo
       const body = parse(passphraseBody, req.body);
       await registry.changePassphrase(String(req.params.slug), body.old_passphrase, body.new_passphrase);
       return undefined;
+    }),
+  );
+
+  api.post(
+    '/personas/:slug/mnemonic',
+    jsonBody(BODY_LIMIT),
+    answer(async (req, res) => {
+      const body = parse(wordsBody, req.body);
+      res.setHeader('Cache-Control', 'no-store');
+      return { mnemonic: await registry.recoveryWords(String(req.params.slug), body.passphrase) };
     }),
   );
 }

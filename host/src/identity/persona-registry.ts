@@ -175,6 +175,23 @@ export class PersonaRegistry implements PersonaGate {
     });
   }
 
+  /**
+   * `slug`'s 24 recovery words again, for whoever knows its passphrase (the vault holds their
+   * entropy): the words shown once at creation can be written down later, after a lost tab.
+   */
+  async recoveryWords(slug: string, passphrase: string): Promise<string> {
+    this.#requireVault(slug);
+    checkPassphrase(passphrase);
+    return this.#serial(slug, async () => {
+      const { entropy } = await readVaultFile(this.directory.vaultFile(slug), passphrase);
+      try {
+        return entropyMnemonic(entropy);
+      } finally {
+        entropy.fill(0);
+      }
+    });
+  }
+
   /** Stop: lock everything. */
   dispose(): void {
     this.lock();

@@ -138,6 +138,17 @@ describe('identity routes over HTTP', function () {
     expect(again.code).to.equal('KITH_ERR_CONFLICT');
   });
 
+  it('POST /api/personas/:slug/mnemonic shows the recovery words again for the right passphrase only, locked or not', async () => {
+    expectError(await call('POST', '/api/personas/ana-lima/mnemonic', { passphrase: 'nope' }), 401, 'KITH_ERR_WRONG_PASSPHRASE');
+    expectError(await call('POST', '/api/personas/ana-lima/mnemonic', {}), 400, 'KITH_ERR_BAD_REQUEST');
+    expectError(await call('POST', '/api/personas/ghost/mnemonic', { passphrase: 'x' }), 404, 'KITH_ERR_NOT_FOUND');
+    await call('POST', '/api/identity/lock');
+    const res = await host.fetch('/api/personas/ana-lima/mnemonic', { method: 'POST', body: JSON.stringify({ passphrase: 'ana-pass-1' }) });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('cache-control')).to.equal('no-store');
+    expect(((await res.json()) as Json).mnemonic).to.equal(anaMnemonic);
+  });
+
   it('POST /api/personas/:slug/passphrase re-seals the vault; the old passphrase stops working', async () => {
     expectError(await call('POST', '/api/personas/bo/passphrase', { old_passphrase: 'nope', new_passphrase: 'bo-new' }), 401, 'KITH_ERR_WRONG_PASSPHRASE');
     expectError(await call('POST', '/api/personas/bo/passphrase', { old_passphrase: 'bo-pass' }), 400, 'KITH_ERR_BAD_REQUEST');

@@ -1,11 +1,11 @@
-import { ChangeDetectionStrategy, Component, ElementRef, afterNextRender, computed, inject, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRender, computed, inject, input, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 
 /**
- * The new persona's 24 recovery words, shown this once: the host never shows them again, and the
- * page forgets them as soon as the user confirms they wrote them down.
+ * The new persona's 24 recovery words, shown once here (Settings shows them again for the
+ * passphrase); the page forgets them as soon as the user confirms they wrote them down.
  */
 @Component({
   selector: 'kith-mnemonic-reveal',
@@ -15,7 +15,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
       <h2 id="reveal-title" tabindex="-1">Write down these 24 words</h2>
       <p>
         They are the only backup of <strong>{{ label() }}</strong>. Anyone with them can be this persona;
-        without them a lost passphrase cannot be recovered. Kith will not show them again.
+        without them a lost passphrase cannot be recovered. Settings shows them again, for the passphrase.
       </p>
       <ol class="words" data-testid="mnemonic-words" aria-label="Recovery words, in order">
         @for (word of words(); track $index) {
@@ -58,7 +58,16 @@ export class MnemonicReveal {
     // The next step of creating a persona: start reading here (focus was on the Create button).
     const element = inject(ElementRef<HTMLElement>);
     afterNextRender(() => (element.nativeElement as HTMLElement).querySelector<HTMLElement>('h2')?.focus());
+    // Closing or reloading the tab now would drop the words unseen: the browser asks first.
+    window.addEventListener('beforeunload', this.#warnBeforeLeaving);
+    inject(DestroyRef).onDestroy(() => window.removeEventListener('beforeunload', this.#warnBeforeLeaving));
   }
+
+  readonly #warnBeforeLeaving = (event: BeforeUnloadEvent) => {
+    if (this.written()) return;
+    event.preventDefault();
+    event.returnValue = ''; // older Chromium asks only when this is set
+  };
 
   protected confirm(): void {
     this.busy.set(true);

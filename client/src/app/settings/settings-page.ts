@@ -5,6 +5,7 @@ import { ContributionOutlet } from '../extensions/contribution-outlet';
 import type { ContributedSetting, ContributedView } from '../extensions/extension-entry';
 import { SettingField } from './setting-field';
 import { AppearanceCard } from '../theme/appearance-card';
+import { PersonaCard } from './persona-card';
 
 interface Section {
   readonly id: string;
@@ -16,11 +17,12 @@ interface Section {
 /** Settings: one section per running extension that contributes settings or a `settings` view. */
 @Component({
   selector: 'kith-settings-page',
-  imports: [MatCardModule, ContributionOutlet, SettingField, AppearanceCard],
+  imports: [MatCardModule, ContributionOutlet, SettingField, AppearanceCard, PersonaCard],
   template: `
     <div class="page">
       <h1 tabindex="-1">Settings</h1>
       <kith-appearance-card />
+      <kith-persona-card />
       @for (section of sections(); track section.id) {
         <mat-card appearance="outlined" class="section" [attr.data-extension]="section.id">
           <h2>{{ section.name }}</h2>
