@@ -80,4 +80,12 @@ describe('browser (shell): recovery words and passphrase in Settings', function 
     expect((await unlock('a brand new passphrase')).status).to.equal(200);
     await context.close();
   });
+
+  it('offers a way back from "Add a persona" without adding one', async () => {
+    const { page, context } = await openPage(browser);
+    await page.goto(`${kith.host.url}/login?add=1`);
+    await page.getByTestId('login-back').click();
+    await page.waitForURL('**/chats');
+    await context.close();
+  });
 });

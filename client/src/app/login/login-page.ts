@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal, type OnInit } from '@angular/core';
-import { ActivatedRoute, Router } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatTabsModule } from '@angular/material/tabs';
 import { IdentityStore } from '../session/identity-store';
@@ -16,7 +17,7 @@ import { focusPage } from '../a11y/route-focus';
  */
 @Component({
   selector: 'kith-login-page',
-  imports: [MatCardModule, MatTabsModule, UnlockForm, CreatePersonaForm, RestorePersonaForm, MnemonicReveal],
+  imports: [MatCardModule, MatTabsModule, MatButtonModule, RouterLink, UnlockForm, CreatePersonaForm, RestorePersonaForm, MnemonicReveal],
   templateUrl: './login-page.html',
   styleUrl: './login-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
