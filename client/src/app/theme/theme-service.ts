@@ -73,7 +73,8 @@ export class ThemeService {
   async #loadFor(persona: string | undefined): Promise<void> {
     this.#profileId = null;
     const local = persona ? readLocal(this.#localKey(persona)) : null;
-    if (local) this.#chosen.set(local);
+    // A persona that never chose a theme gets the default, not the one of the persona before it.
+    if (persona) this.#chosen.set(local ?? 'system');
     this.#custom.set(parseCustom(readLocal('kith.themes.custom')));
     if (!persona) return;
     try {
