@@ -2,7 +2,8 @@
  * The files extension in the conversation, in Chromium on two real Kith programs with a live
  * session: a file dropped on the conversation (a real drop event) is sent, both sides show a
  * progress bar that moves with its rate and time left; pause stops it and resume finishes it with
- * the same bytes; cancel from the receiver's row cleans up both sides; images, audio and video
+ * the same bytes (pause while the file is still sealed says the sealing goes on and the sending
+ * waits); cancel from the receiver's row cleans up both sides, its reason said once; images, audio and video
  * show inline; after a restart the row says "resume N%" (never a silent restart from zero), and a
  * restarted sender's row never shows 0 %.
  * Alice's upload speed is capped through `POST /files/send-rate`, so a transfer is still moving
@@ -77,7 +78,7 @@ describe('browser: files in the conversation (two peers)', function () {
     expect(held.bytes).to.be.below(size);
     expect((await transfer(peers.bob, id)).state).to.equal('active');
     // Bob's row says why it stopped (files.pause), rather than just standing still.
-    await transferRow(b, name).getByTestId('progress-label').filter({ hasText: /Paused by the friend — resume \d+%/ }).waitFor({ timeout: 30_000 });
+    await transferRow(b, name).getByTestId('progress-label').filter({ hasText: /^Paused by the friend at \d+%; it goes on when they resume$/ }).waitFor({ timeout: 30_000 });
     await snap(a, 'files-conversation-02-paused');
 
     await transferRow(a, name).getByTestId('pause').click(); // now labelled Resume
@@ -99,6 +100,8 @@ describe('browser: files in the conversation (two peers)', function () {
     await eventually('cancelled on both sides', async () => (await transfer(peers.bob, id)).state === 'cancelled' && (await transfer(peers.alice, id)).state === 'cancelled', 30_000);
     await transferRow(a, name).getByTestId('progress-label').filter({ hasText: /cancelled/i }).waitFor({ timeout: 30_000 });
     await transferRow(b, name).getByTestId('progress-label').filter({ hasText: /cancelled/i }).waitFor({ timeout: 30_000 });
+    // The reason once: not "The friend cancelled it (cancelled)".
+    expect(await transferRow(a, name).getByTestId('progress-label').innerText()).to.equal('The friend cancelled it');
     expect(await transferRow(a, name).getByTestId('pause').count()).to.equal(0);
     await eventually('blobs dropped on both sides', () => blobCount(peers.alice) === aliceBlobs && blobCount(peers.bob) === bobBlobs, 30_000);
     expect((await peers.bob.call('GET', `/files/inbound/${id}/stream`)).status).to.equal(404);
@@ -118,7 +121,47 @@ describe('browser: files in the conversation (two peers)', function () {
     const video = transferRow(b, 'inline.webm').getByTestId('inline-video');
     await video.waitFor({ timeout: 60_000 });
     await eventually('the video shows a frame', () => video.evaluate((el: HTMLVideoElement) => el.readyState >= 2 && el.videoWidth === 320), 30_000);
+    // Named for a screen reader by the file's name.
+    expect(await audio.getAttribute('aria-label')).to.equal('inline.wav');
+    expect(await video.getAttribute('aria-label')).to.equal('inline.webm');
+    // The scrolling files panel is reached by keyboard and has a name (axe scrollable-region-focusable).
+    const panel = b.locator('files-conversation-files');
+    expect(await panel.getAttribute('tabindex')).to.equal('0');
+    expect(await panel.getAttribute('aria-label')).to.equal('Files in this conversation');
     await snap(b, 'files-conversation-03-inline-media');
+  });
+
+  it('pause while the file is still being sealed says sealing goes on and the sending waits; resume sends it', async () => {
+    await peers.alice.request('POST', '/files/send-rate', { bytes_per_second: null });
+    const name = 'paused-while-sealing.bin';
+    // The upload's second piece (of three) is held back, so the row is caught mid-sealing.
+    const secondPiece = /\/files\/[0-9a-f]+\/chunk\?idx=1$/;
+    let releasePiece!: () => void;
+    const pieceReleased = new Promise<void>((resolve) => (releasePiece = resolve));
+    await a.route(secondPiece, async (route) => {
+      await pieceReleased;
+      await route.continue();
+    });
+    try {
+      await dropFile(a, { kind: 'random', size: 20 * MiB, name, mime: 'application/octet-stream' });
+      const label = transferRow(a, name).getByTestId('progress-label');
+      await label.filter({ hasText: /^Sealing [1-9]\d*%$/ }).waitFor({ timeout: 60_000 });
+      await transferRow(a, name).getByTestId('pause').click();
+      await label.filter({ hasText: /^Sealing \d+% · paused: sending waits until you resume$/ }).waitFor({ timeout: 15_000 });
+      await snap(a, 'files-conversation-07-paused-while-sealing');
+    } finally {
+      releasePiece();
+      await a.unroute(secondPiece);
+    }
+    // Sealed: nothing goes to the friend until Resume.
+    const id = await rowTransferId(a, name);
+    const label = transferRow(a, name).getByTestId('progress-label');
+    await label.filter({ hasText: /^(Sealed · paused: sending waits until you resume|Paused at 0% — resume)$/ }).waitFor({ timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await transfer(peers.bob, id).catch(() => ({ bytes_done: 0 }))).bytes_done, 'nothing sent while paused').to.equal(0);
+    await transferRow(a, name).getByTestId('pause').click(); // now labelled Resume
+    await eventually('complete after the resume', async () => (await transfer(peers.bob, id)).state === 'complete', 90_000);
+    expect(Buffer.compare(await streamBytes(peers.bob, id), await madeFileBytes(a, name))).to.equal(0);
   });
 
   it('the attach button sends a picked file; a file over the 16 GiB limit is refused up front with a clear message', async () => {
@@ -167,9 +210,11 @@ describe('browser: files in the conversation (two peers)', function () {
     const kept = (await transfer(peers.bob, id)).bytes_done;
     expect(kept).to.be.at.least(size / 4 - 256 * KiB);
     b = await peers.open(peers.bob, peers.alice);
-    const label = transferRow(b, name).getByTestId('progress-label').filter({ hasText: /resume \d+%/ });
+    // Held by Alice's pause: "Paused by the friend at N%" (else "resume N%").
+    const keptPercent = /(?:resume|Paused by the friend at) (\d+)%/;
+    const label = transferRow(b, name).getByTestId('progress-label').filter({ hasText: keptPercent });
     await label.waitFor({ timeout: 60_000 });
-    const shown = Number(/resume (\d+)%/.exec(await label.innerText())![1]);
+    const shown = Number(keptPercent.exec(await label.innerText())![1]);
     expect(shown).to.equal(Math.floor((kept / size) * 100));
     expect(shown).to.be.above(0);
     await snap(b, 'files-conversation-04-resume-after-restart');

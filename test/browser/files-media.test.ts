@@ -2,7 +2,9 @@
  * The files extension in Chromium on two real hosts with a live session: a file Alice sends shows
  * on Bob's Media page, still there after a reload, and opens decrypted on demand (an image preview
  * that really decodes); filters by friend and type, opens audio, saves the exact bytes, deletes
- * for good. Drag-and-drop, progress and pause/resume/cancel: files-conversation.test.ts; live
+ * for good (asked in the page, Cancel focused); a small image opens at its natural size; a type
+ * Kith does not show (HTML) has only Save and is never rendered; a filter with no match says so
+ * rather than "No attachments yet". Drag-and-drop, progress and pause/resume/cancel: files-conversation.test.ts; live
  * WebM playback: files-live-playback.test.ts.
  */
 import fs from 'node:fs';
@@ -127,14 +129,76 @@ describe('browser: the files Media page', function () {
     const saved = await download.path();
     expect(Buffer.compare(fs.readFileSync(saved!), sound)).to.equal(0);
 
-    // Delete: asked first, then gone from the page, the API and after a reload.
-    page.once('dialog', (dialog) => void dialog.accept());
+    // Delete: asked first (in the page), then gone from the page, the API and after a reload.
     await page.getByTestId(`media-${note.transfer_id}`).getByTestId('media-delete').click();
+    await page.getByTestId(`media-${note.transfer_id}`).getByTestId('media-delete-confirm').click();
     await page.getByTestId(`media-${note.transfer_id}`).waitFor({ state: 'detached', timeout: 15_000 });
     expect((await bobHost.host.fetch(`/api/files/${note.transfer_id}`)).status).to.equal(404);
     await page.reload();
     await eventually('two left after a reload', async () => (await names()).length === 2, 30_000);
     expect(await names()).to.deep.equal(['red-dot.png', 'tone.wav']);
     await snap(page, 'files-media-page-filtered-saved-deleted');
+  });
+
+  it('a small image at its natural size, HTML only saved (never rendered), "none match" for an empty filter, Delete asked in the page', async () => {
+    // A 320×240 PNG drawn in the page, sent by Alice.
+    const small = await page.evaluate(() => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#2e86c1';
+      g.fillRect(0, 0, 320, 240);
+      return canvas.toDataURL('image/png').split(',')[1]!;
+    });
+    const picture = await alice.request<any>('POST', `/sessions/${bob.key}/files`, { name: 'small.png', mime: 'image/png', data_base64: small });
+    const html = '<h1 id="rendered-html">rendered</h1><script>window.__htmlRan = true</script>';
+    const webPage = await alice.request<any>('POST', `/sessions/${bob.key}/files`, { name: 'page.html', mime: 'text/html', data_base64: Buffer.from(html).toString('base64') });
+    for (const id of [picture.transfer_id, webPage.transfer_id]) {
+      await eventually(`Bob has ${id}`, async () => (await bob.request<any>('GET', `/files/${id}`)).state === 'complete');
+    }
+    await page.goto(`${bobHost.host.url}/media`);
+    const pictureRow = page.getByTestId(`media-${picture.transfer_id}`);
+    const htmlRow = page.getByTestId(`media-${webPage.transfer_id}`);
+    await pictureRow.waitFor({ timeout: 30_000 });
+    await htmlRow.waitFor({ timeout: 30_000 });
+
+    // At most its natural size: not stretched to the page's width.
+    await pictureRow.getByTestId('media-open').click();
+    const preview = page.getByTestId('media-preview');
+    await page.waitForFunction(() => (document.querySelector('[data-testid="media-preview"]') as HTMLImageElement | null)?.naturalWidth === 320, undefined, { timeout: 10_000 });
+    const box = (await preview.boundingBox())!;
+    expect([Math.round(box.width), Math.round(box.height)]).to.deep.equal([320, 240]);
+    await snap(page, 'files-media-small-image');
+
+    // HTML: no Open, a word that Kith does not show it, Save downloads its bytes, nothing of it renders.
+    expect(await htmlRow.getByTestId('media-open').count()).to.equal(0);
+    expect(await htmlRow.getByTestId('media-not-shown').innerText()).to.match(/does not show this type/);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), htmlRow.getByTestId('media-save').click()]);
+    expect(download.suggestedFilename()).to.equal('page.html');
+    expect(fs.readFileSync((await download.path())!, 'utf8')).to.equal(html);
+    expect(await page.locator('#rendered-html').count()).to.equal(0);
+    expect(await page.evaluate(() => (window as any).__htmlRan ?? false)).to.equal(false);
+    expect(await page.locator('iframe[src*="page.html"]').count()).to.equal(0);
+
+    // A filter nothing matches: not "No attachments yet".
+    await page.getByTestId('media-friend').selectOption('self');
+    await page.getByTestId('media-type').selectOption('video');
+    await page.getByTestId('media-empty').filter({ hasText: 'No attachments match these filters.' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('media-friend').selectOption('');
+    await page.getByTestId('media-type').selectOption('');
+    await htmlRow.waitFor({ timeout: 30_000 });
+
+    // Delete asks in the page with Cancel focused: Enter keeps the file, the focus goes back to Delete.
+    await htmlRow.getByTestId('media-delete').click();
+    await htmlRow.getByTestId('media-delete-cancel').waitFor({ timeout: 10_000 });
+    await eventually('Cancel has the focus', () => htmlRow.getByTestId('media-delete-cancel').evaluate((el) => el === document.activeElement), 10_000);
+    await page.keyboard.press('Enter');
+    await eventually('back to Delete', () => htmlRow.getByTestId('media-delete').evaluate((el) => el === document.activeElement), 10_000);
+    expect((await bobHost.host.fetch(`/api/files/${webPage.transfer_id}`)).status).to.equal(200);
+    await htmlRow.getByTestId('media-delete').click();
+    await htmlRow.getByTestId('media-delete-confirm').click();
+    await htmlRow.waitFor({ state: 'detached', timeout: 15_000 });
+    expect((await bobHost.host.fetch(`/api/files/${webPage.transfer_id}`)).status).to.equal(404);
   });
 });

@@ -25,6 +25,14 @@ describe('files: the words a transfer row shows', () => {
     expect(progressLabel(transfer({ bytes_done: 0, payload_bytes: 10 }), null)).to.equal('Resuming: waiting for the friend to say what they already have');
     expect(progressLabel(transfer({ bytes_done: 300, paused: true }), null)).to.equal('Paused at 30% — resume');
     // The receiver's row: the friend paused it (files.pause), nothing to resume here.
-    expect(progressLabel(transfer({ direction: 'in', bytes_done: 300, paused: true }), null)).to.equal('Paused by the friend — resume 30% when they go on');
+    expect(progressLabel(transfer({ direction: 'in', bytes_done: 300, paused: true }), null)).to.equal('Paused by the friend at 30%; it goes on when they resume');
+    // Paused while sealing: the sealing goes on, the sending waits.
+    expect(progressLabel(transfer({ state: 'uploading', bytes_done: 530, paused: true }), null)).to.equal('Sealing 53% · paused: sending waits until you resume');
+    expect(progressLabel(transfer({ state: 'offered', paused: true }), null)).to.equal('Sealed · paused: sending waits until you resume');
+  });
+
+  it('says a cancel\'s reason once', () => {
+    expect(progressLabel(transfer({ state: 'cancelled', direction: 'in', error: 'The sender cancelled it (cancelled)' }), null)).to.equal('The sender cancelled it');
+    expect(progressLabel(transfer({ state: 'cancelled', error: 'The friend cancelled it (too-old)' }), null)).to.equal('The friend cancelled it (too-old)');
   });
 });

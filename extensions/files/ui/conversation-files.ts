@@ -23,9 +23,16 @@ const SHOWN = 20;
   styles: `
     /* Bounded, so many files never push the composer out of the conversation panel. */
     :host { display: block; max-height: 40vh; overflow-y: auto; }
+    :host(:focus-visible) { outline: 2px solid var(--mat-sys-primary); outline-offset: 2px; border-radius: 12px; }
     .list { display: flex; flex-direction: column; gap: 8px; }
     .drop { border: 2px dashed var(--mat-sys-primary); border-radius: 12px; padding: 16px; text-align: center; margin-bottom: 8px; }
   `,
+  // The host element is the scrolling box: reachable by keyboard (arrow keys scroll it) and named, once it holds files.
+  host: {
+    role: 'region',
+    'aria-label': 'Files in this conversation',
+    '[attr.tabindex]': 'shown().length ? 0 : null',
+  },
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ConversationFiles implements OnDestroy {

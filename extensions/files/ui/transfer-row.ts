@@ -40,14 +40,14 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
       @if (preview(); as p) {
         @switch (p.kind) {
           @case ('image') { <img [src]="p.url" [alt]="t.name" data-testid="inline-preview" /> }
-          @case ('audio') { <audio [src]="p.url" controls data-testid="inline-preview"></audio> }
-          @case ('video') { <video [src]="p.url" controls muted playsinline data-testid="inline-preview"></video> }
+          @case ('audio') { <audio [src]="p.url" controls [attr.aria-label]="t.name" data-testid="inline-preview"></audio> }
+          @case ('video') { <video [src]="p.url" controls muted playsinline [attr.aria-label]="t.name" data-testid="inline-preview"></video> }
         }
       } @else if (showMedia()) {
         @switch (kind()) {
           @case ('image') { <img #media [alt]="t.name" data-testid="inline-image" /> }
-          @case ('audio') { <audio #media controls data-testid="inline-audio"></audio> }
-          @case ('video') { <video #media controls muted playsinline data-testid="inline-video"></video> }
+          @case ('audio') { <audio #media controls [attr.aria-label]="t.name" data-testid="inline-audio"></audio> }
+          @case ('video') { <video #media controls muted playsinline [attr.aria-label]="t.name" data-testid="inline-video"></video> }
         }
       }
       @if (error(); as e) { <p class="error" role="alert">{{ e }}</p> }
