@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { befriend, connect, type TestPeer } from '@kith/sdk/testing';
@@ -10,6 +11,32 @@ import { MemoryRoomStore } from '../../rendezvous/src/server/memory-store.js';
 const NAMES = ['Alice Canary Q7', 'Bob Canary Z3'];
 /** A room word the page must show and the report must not (another canary). */
 const ROOM_WORD = 'Meadow Canary 41';
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Box { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number; readonly width: number; readonly height: number }
+
+/** The boxes (viewport px) of the sessions card, one friend's chart canvas, its plot area (uPlot's .u-over) and its key. */
+async function chartBoxes(page: Page, peer: string): Promise<{ card: Box; canvas: Box; plotArea: Box; key: Box }> {
+  return page.evaluate((peer) => {
+    const box = (element: Element | null | undefined): Box => {
+      if (!element) throw new Error('an element of the chart is missing');
+      const { left, top, right, bottom, width, height } = element.getBoundingClientRect();
+      return { left, top, right, bottom, width, height };
+    };
+    const chart = document.querySelector(`[data-testid="sessions"] article[data-peer="${peer}"] diagnostics-session-chart`);
+    return { card: box(document.querySelector('[data-testid="sessions"]')), canvas: box(chart?.querySelector('canvas')), plotArea: box(chart?.querySelector('.u-over')), key: box(chart?.querySelector('.key')) };
+  }, peer);
+}
+
+const inside = (inner: Box, outer: Box): boolean =>
+  inner.left >= outer.left - 0.5 && inner.right <= outer.right + 0.5 && inner.top >= outer.top - 0.5 && inner.bottom <= outer.bottom + 0.5;
+const overlap = (a: Box, b: Box): boolean => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+/** Two frames, so a ResizeObserver has run and the chart has redrawn at its new size. */
+async function afterLayout(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await page.waitForTimeout(200);
+}
 
 /** An in-process host (it serves the built client) with an unlocked persona, as the test kit's steps want it. */
 async function peerOn(host: TestHost, label: string): Promise<TestPeer & { key: string }> {
@@ -33,7 +60,8 @@ async function peerOn(host: TestHost, label: string): Promise<TestPeer & { key: 
  * The Diagnostics page in Chromium, on two real hosts with a live session: the session's stats
  * update on screen, its uPlot chart draws, a joined room shows by its word, and the exported report
  * holds no key, label, room word or unmasked address (the persona names, the word, both keys and
- * 127.0.0.1 are the canaries).
+ * 127.0.0.1 are the canaries). The chart fits its card with its key above the plot, the page fits a
+ * 400 px window without sideways scrolling, and axe finds nothing serious in the live session.
  */
 describe('browser: the Diagnostics page', function () {
   this.timeout(240_000);
@@ -134,6 +162,66 @@ describe('browser: the Diagnostics page', function () {
     await rooms.getByText(ROOM_WORD, { exact: true }).waitFor({ timeout: 30_000 }); // the page reloads its history every few seconds
     expect(await rooms.innerText()).to.not.match(/room [0-9a-f]{8}…/);
     await snap(page, 'diagnostics-03-rooms');
+  });
+
+  it('fits the chart in its card with its key clear of the plot, at 1280 px and at 400 px without sideways scrolling', async () => {
+    const peer = bob.persona!.key;
+    const at1280 = await chartBoxes(page, peer);
+    expect(inside(at1280.canvas, at1280.card), `1280 px: canvas ${JSON.stringify(at1280.canvas)} inside card ${JSON.stringify(at1280.card)}`).to.equal(true);
+    expect(at1280.canvas.height, 'the chart has a height').to.be.above(100);
+    expect(inside(at1280.plotArea, at1280.canvas), `1280 px: plot area ${JSON.stringify(at1280.plotArea)} inside canvas ${JSON.stringify(at1280.canvas)}`).to.equal(true);
+    expect(overlap(at1280.key, at1280.canvas), `1280 px: key ${JSON.stringify(at1280.key)} clear of the chart ${JSON.stringify(at1280.canvas)}`).to.equal(false);
+    expect(inside(at1280.key, at1280.card), '1280 px: the key inside the card').to.equal(true);
+
+    await page.setViewportSize({ width: 400, height: 860 });
+    try {
+      await afterLayout(page);
+      await snap(page, 'diagnostics-04-narrow');
+      const { scrollWidth, innerWidth, sticking } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        // The innermost elements past the window's right edge, to say what widens the page.
+        sticking: [...document.querySelectorAll('main *')]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && e.children.length === 0)
+          .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}: ${(e.textContent ?? '').slice(0, 40)}`),
+      }));
+      expect(scrollWidth, `no sideways scrolling at 400 px; past the edge: ${sticking.join(' | ')}`).to.be.at.most(innerWidth);
+      const at400 = await chartBoxes(page, peer);
+      expect(inside(at400.canvas, at400.card), `400 px: canvas ${JSON.stringify(at400.canvas)} inside card ${JSON.stringify(at400.card)}`).to.equal(true);
+      expect(overlap(at400.key, at400.canvas), '400 px: key clear of the chart').to.equal(false);
+      for (const id of ['export-json', 'export-text']) {
+        const button = (await page.getByTestId(id).boundingBox())!;
+        expect(button.height, `${id} on one line`).to.be.at.most(48);
+        expect(button.x + button.width, `${id} inside the window`).to.be.at.most(innerWidth);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
+  it('passes axe with a live session (the quality bars are an image with a name)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP: true }); // axe is injected as a script
+    try {
+      await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+      const audited = await context.newPage();
+      await audited.goto(`${aliceHost.host.url}/diagnostics`);
+      const bars = audited.locator(`[data-testid="sessions"] article[data-peer="${bob.persona!.key}"] [data-testid="quality"]`);
+      await bars.waitFor({ timeout: 30_000 });
+      await audited.addScriptTag({ content: AXE_SOURCE });
+      const violations = await audited.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(c: unknown, o: unknown): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+        const result = await axe.run(document.querySelector('[data-testid="sessions"]'), {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+          resultTypes: ['violations'],
+        });
+        return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+      });
+      expect(violations.filter((v) => /^(serious|critical) /.test(v))).to.deep.equal([]);
+      expect(await bars.getAttribute('role')).to.equal('img');
+      expect(await bars.getAttribute('aria-label')).to.match(/^Connection quality: (good|fair|poor|stalled)$/);
+    } finally {
+      await context.close();
+    }
   });
 
   it('exports a report, in one click, with no key, label or unmasked address', async () => {

@@ -24,8 +24,10 @@ const HISTORY_EVERY_MS = 3000;
       <div class="top">
         <h1>Diagnostics</h1>
         <span class="grow"></span>
-        <button mat-stroked-button type="button" (click)="exportReport('json')" data-testid="export-json">Export report (JSON)</button>
-        <button mat-stroked-button type="button" (click)="exportReport('text')" data-testid="export-text">Export report (text)</button>
+        <div class="exports">
+          <button mat-stroked-button type="button" (click)="exportReport('json')" data-testid="export-json">Export report (JSON)</button>
+          <button mat-stroked-button type="button" (click)="exportReport('text')" data-testid="export-text">Export report (text)</button>
+        </div>
       </div>
       <p class="muted">The report leaves out keys and names and masks addresses, so you can send it to someone helping you.</p>
       @if (error(); as e) { <p class="error" role="alert">{{ e }}</p> }
@@ -36,8 +38,12 @@ const HISTORY_EVERY_MS = 3000;
     </div>
   `,
   styles: `
-    .page { display: flex; flex-direction: column; gap: 16px; padding: 16px; max-width: 1100px; }
-    .top { display: flex; gap: 8px; align-items: center; }
+    .page { display: flex; flex-direction: column; gap: 16px; padding: 16px; max-width: 1100px; min-width: 0; }
+    .page > * { min-width: 0; }
+    /* On a narrow window the buttons move under the title, each on one line (a pill of three lines read badly). */
+    .top { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+    .exports { display: flex; flex-wrap: wrap; gap: 8px; }
+    .exports button { white-space: nowrap; }
     .top h1 { margin: 0; }
     .grow { flex: 1; }
     .muted { color: var(--mat-sys-on-surface-variant); font-size: 13px; margin: 0; }

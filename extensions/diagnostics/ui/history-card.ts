@@ -68,6 +68,10 @@ import type { AttemptView, JoinedRoom } from './diagnostics-api';
     [data-outcome='failed'] { color: var(--mat-sys-error); }
     .failure { font-size: 13px; margin-left: 16px; }
     .muted { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
+    /* Rendezvous addresses and failure details break rather than widen a narrow page. */
+    section { overflow-wrap: anywhere; }
+    form { display: flex; flex-wrap: wrap; gap: 4px; }
+    form input { flex: 1; min-width: 0; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -64,13 +64,15 @@ const ITEMS: ReadonlyArray<[keyof FamilyReport, string]> = [
   `,
   styles: `
     .head { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
-    .rdv { flex: 1; min-width: 220px; padding: 6px; }
+    .rdv { flex: 1; min-width: min(220px, 100%); padding: 6px; }
     .verdict { font-size: 16px; font-weight: 600; padding: 8px 12px; border-radius: 8px; background: var(--mat-sys-surface-container); }
     .verdict[data-level='good'] { border-left: 6px solid #2e7d32; }
     .verdict[data-level='limited'], .verdict[data-level='unknown'] { border-left: 6px solid #f9a825; }
     .verdict[data-level='poor'], .verdict[data-level='blocked'] { border-left: 6px solid #c62828; }
     table { border-collapse: collapse; width: 100%; }
     th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--mat-sys-outline-variant); }
+    /* Host names and addresses in the reasons break anywhere rather than widen a narrow page. */
+    td, .verdict { overflow-wrap: anywhere; }
     td[data-state='yes'] strong { color: #2e7d32; }
     td[data-state='no'] strong { color: #c62828; }
     td[data-state='unknown'] strong { color: #8d6e00; }

@@ -15,8 +15,9 @@ import { SessionChart } from './session-chart';
         <article class="session" [attr.data-peer]="s.peer">
           <header>
             <strong>{{ s.label ?? (s.peer.slice(0, 12) + '…') }}</strong>
-            <span class="bars" [attr.data-level]="s.quality.level" [title]="s.quality.reason" data-testid="quality"
-                  [attr.aria-label]="'connection quality ' + s.quality.level">
+            <!-- An image to a screen reader (aria-label is not allowed on a plain span); the reason is read beside it. -->
+            <span class="bars" role="img" [attr.data-level]="s.quality.level" [title]="s.quality.reason" data-testid="quality"
+                  [attr.aria-label]="'Connection quality: ' + s.quality.level">
               @for (bar of [1, 2, 3, 4]; track bar) { <i [class.on]="bar <= s.quality.bars"></i> }
             </span>
             <span class="muted">{{ s.quality.reason }}</span>
@@ -38,9 +39,11 @@ import { SessionChart } from './session-chart';
     </section>
   `,
   styles: `
-    .session { border-top: 1px solid var(--mat-sys-outline-variant); padding: 8px 0; }
-    header { display: flex; gap: 12px; align-items: center; }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+    .session { border-top: 1px solid var(--mat-sys-outline-variant); padding: 8px 0; min-width: 0; }
+    header { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; }
+    /* minmax(0, …) and anywhere: a cipher name or an address breaks instead of widening a narrow page. */
+    dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 8px 0; }
+    dd { margin: 0; overflow-wrap: anywhere; }
     dt { color: var(--mat-sys-on-surface-variant); }
     .bars { display: inline-flex; gap: 2px; align-items: flex-end; height: 14px; }
     .bars i { display: block; width: 4px; background: var(--mat-sys-outline-variant); }
