@@ -130,7 +130,8 @@ describe('browser: chat composer and message rendering (two peers)', function ()
     await a.keyboard.type('Z');
     expect(await composer.inputValue()).to.equal('focus targetZ');
     await a.keyboard.press('Escape');
-    expect(await composer.inputValue()).to.equal('');
+    // The page renders the cleared draft on its next change detection, not within the key press.
+    await a.waitForFunction(() => (document.querySelector('[data-testid="composer"]') as HTMLTextAreaElement).value === '', undefined, { timeout: 5_000 });
     // No Enter went to the menu: no reaction was sent by accident.
     expect(await row.getByTestId('reactions').count()).to.equal(0);
 
@@ -232,6 +233,25 @@ describe('browser: chat composer and message rendering (two peers)', function ()
     await composer().fill('edit me later, shorter');
     await a.keyboard.press('Enter');
     await messageRow(b, 'edit me later, shorter').waitFor({ timeout: 30_000 });
+  });
+
+  it('gives an edit the host refuses back to the composer, still editing, instead of losing it', async () => {
+    await send(a, 'deleted while edited');
+    const row = messageRow(a, 'deleted while edited');
+    await row.waitFor({ timeout: 30_000 });
+    await row.getByTestId('message-menu').click();
+    await a.getByRole('menuitem', { name: 'Edit' }).click();
+    await a.getByRole('menu').waitFor({ state: 'detached', timeout: 5_000 });
+    // Meanwhile the message is deleted (another tab): the host refuses the edit.
+    const { messages } = await peers.alice.request<{ messages: { id: string; body: string }[] }>('GET', `/friends/${keyOf(peers.bob)}/messages?limit=50`);
+    const id = messages.find((m) => m.body === 'deleted while edited')!.id;
+    await peers.alice.request('DELETE', `/chat_messages/${id}`);
+    await composer().fill('the edited words');
+    await a.keyboard.press('Enter');
+    await a.locator('p.error').first().waitFor({ timeout: 10_000 });
+    expect(await composer().inputValue(), 'the edit is given back').to.equal('the edited words');
+    expect(await a.getByText('Editing your message').count(), 'still editing').to.equal(1);
+    await a.keyboard.press('Escape');
   });
 
   it('sends 200 messages typed as fast as the keyboard goes: all arrive once, in order, nothing lost at the composer', async () => {

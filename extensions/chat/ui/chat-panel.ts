@@ -417,7 +417,17 @@ export class ChatPanel {
     const editing = this.editing();
     if (editing) {
       this.editing.set(null);
-      this.api().edit(editing.id, body).then((m) => this.upsert(m), (error: Error) => this.error.set(error.message));
+      this.api().edit(editing.id, body).then(
+        (m) => this.upsert(m),
+        (error: Error) => {
+          this.error.set(error.message);
+          // The edited text is given back to finish or drop, unless something else was started meanwhile.
+          if (this.editing() || this.draft() || this.peer() !== peer) return;
+          this.editing.set(editing);
+          this.draft.set(body);
+          if (composer) composer.value = body;
+        },
+      );
       return;
     }
     this.stopTyping();

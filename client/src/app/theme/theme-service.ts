@@ -26,6 +26,8 @@ export class ThemeService {
   readonly chosen = this.#chosen.asReadonly();
   readonly active = computed(() => this.themes().find((t) => t.slug === this.#chosen()) ?? BUILTIN_THEMES[0]!);
   #profileId: string | null = null;
+  /** The persona whose theme was last loaded in this page. */
+  #loadedPersona: string | undefined;
 
   start(): void {
     // Paint at once from what this browser remembers; then follow the persona's profile.
@@ -73,8 +75,15 @@ export class ThemeService {
   async #loadFor(persona: string | undefined): Promise<void> {
     this.#profileId = null;
     const local = persona ? readLocal(this.#localKey(persona)) : null;
-    // A persona that never chose a theme gets the default, not the one of the persona before it.
-    if (persona) this.#chosen.set(local ?? 'system');
+    // After a switch, a persona that never chose a theme gets the default, not the theme of the
+    // persona before it; on a first load this browser's last choice paints until the profile answers.
+    const switched = persona !== undefined && this.#loadedPersona !== undefined && persona !== this.#loadedPersona;
+    if (persona) this.#loadedPersona = persona;
+    if (local) this.#chosen.set(local);
+    else if (switched) {
+      this.#chosen.set('system');
+      writeLocal('kith.theme', 'system');
+    }
     this.#custom.set(parseCustom(readLocal('kith.themes.custom')));
     if (!persona) return;
     try {
