@@ -64,7 +64,10 @@ export interface Contributions {
   readonly slots?: readonly SlotContribution[];
   /**
    * Buttons in the home page's header for the selected peer (e.g. "call"). Manifests written for
-   * API 1.0 may still call this `chatActions`; the host reads it as `peerActions`.
+   * API 1.0 may still call this `chatActions`; the host reads it as `peerActions`. They show in
+   * every conversation, Notes to self too (`:peer` is then `self`): a button that only makes sense
+   * for a friend is a view in the `home.header` slot instead, which gets the peer and may render
+   * nothing (extensions/calls/ui/call-actions.ts).
    */
   readonly peerActions?: readonly PeerActionContribution[];
   /** Per-persona settings, shown on the Settings page under the extension's name (and set with `PUT /api/extensions/<id>/settings/<setting>`). */
