@@ -41,7 +41,7 @@ describe('browser (pairing): removing a friend asks first', function () {
     const question = friends.getByTestId('remove-confirm');
     expect(await question.innerText()).to.contain(`Remove ${bobName}?`).and.contain('stay sealed on this device');
     const cancel = question.getByRole('button', { name: 'Cancel' });
-    await expect(await cancel.evaluate((button) => button === document.activeElement)).to.equal(true);
+    expect(await cancel.evaluate((button) => button === document.activeElement)).to.equal(true);
     await page.keyboard.press('Enter'); // a stray Enter answers Cancel
     await question.waitFor({ state: 'detached' });
     expect(await friendsOf(alice)).to.deep.equal([bobName]);

@@ -88,7 +88,7 @@ describe('browser (shell): themes are chosen per persona and applied live', func
     await page.getByTestId('persona-menu').filter({ hasText: 'Work' }).waitFor({ timeout: 15_000 });
     // Work never chose: the default, not Alice's dark (the local choice used to carry over).
     await page.waitForFunction(() => document.documentElement.dataset['theme'] !== 'dark', undefined, { timeout: 15_000 });
-    await page.getByTestId('theme-system').locator('input').isChecked().then((checked) => expect(checked, 'Work shows the default chosen').to.equal(true));
+    expect(await page.getByTestId('theme-system').locator('input').isChecked(), 'Work shows the default chosen').to.equal(true);
     await page.getByTestId('theme-light').click();
     await page.waitForFunction(() => document.documentElement.dataset['theme'] === 'light');
     await page.getByTestId('persona-menu').click();

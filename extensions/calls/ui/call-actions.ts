@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, input } from '@angular/co
 import { MatButtonModule } from '@angular/material/button';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import type { UiHost } from '@kith/sdk';
+import { friendKey } from './friend-key';
 
 /**
  * The Voice call and Video call buttons in the open conversation's header (slot `home.header`).
@@ -28,10 +29,7 @@ export class CallActions {
   readonly host = input.required<UiHost>();
   /** The open conversation: a friend's key, or `self` (Notes to self). */
   readonly peer = input<string | null>(null);
-  protected readonly friend = computed(() => {
-    const peer = this.peer();
-    return peer && /^[0-9a-f]{64}$/.test(peer) ? peer : null;
-  });
+  protected readonly friend = computed(() => friendKey(this.peer()));
 
   /** The call page (the manifest's `call/:peer` and `call/:peer/video` routes) starts the call. */
   protected open(peer: string, video: boolean): void {

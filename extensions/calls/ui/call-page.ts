@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, injec
 import type { PageRoute, UiHost } from '@kith/sdk';
 import { CallController } from './call-controller';
 import { formatDuration } from './call-format';
+import { friendKey } from './friend-key';
 import { CallStatsView } from './call-stats';
 
 /**
@@ -128,10 +129,7 @@ export class CallPage implements OnDestroy {
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef);
   private stopFrames: (() => void) | undefined;
 
-  protected readonly peer = computed(() => {
-    const peer = this.route()?.params['peer'];
-    return peer && /^[0-9a-f]{64}$/.test(peer) ? peer : null;
-  });
+  protected readonly peer = computed(() => friendKey(this.route()?.params['peer']));
   /** `call/self`: Notes to self, which has nobody to call. */
   protected readonly toSelf = computed(() => this.route()?.params['peer'] === 'self');
   /** The conversation "Back to chat" opens: the friend of the URL (or Notes to self), else the call's. */
@@ -140,8 +138,8 @@ export class CallPage implements OnDestroy {
   protected readonly withVideo = computed(() => this.route()?.pattern === VIDEO_CALL_ROUTE);
   protected readonly otherCall = computed(() => this.calls.live() && !!this.peer() && this.calls.peer() !== this.peer());
   /** The friend's picture, or their avatar while there is none: their camera off, the call over. */
-  protected readonly showsRemote = computed(() => this.pictureDrawn() && !this.calls.remoteCameraOff() && this.calls.live());
   private readonly remotePictureGone = computed(() => this.calls.remoteCameraOff() || !this.calls.live());
+  protected readonly showsRemote = computed(() => this.pictureDrawn() && !this.remotePictureGone());
   protected readonly stateText = computed(() => {
     const phase = this.calls.phase();
     switch (phase) {

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, input, signal, untracked, type OnDestroy } from '@angular/core';
 import type { Disposable, SlotContext, UiHost } from '@kith/sdk';
+import { friendKey } from './friend-key';
 import { historyLine, type HistoryEntry } from './call-format';
 
 interface CallRecord extends HistoryEntry { readonly stream_id: string }
@@ -41,8 +42,7 @@ export class ConversationCalls implements OnDestroy {
   private loads = 0;
 
   protected readonly peer = computed(() => {
-    const peer = (this.context() as { peer?: unknown } | null)?.peer;
-    return typeof peer === 'string' && /^[0-9a-f]{64}$/.test(peer) ? peer : null;
+    return friendKey((this.context() as { peer?: unknown } | null)?.peer);
   });
   protected readonly entries = computed(() => this.records().slice(0, SHOWN).reverse().map((r) => ({ ...r, line: historyLine(r) })));
 

@@ -1,3 +1,8 @@
+/** Sets smaller than this are not pruned: at most a window of rows in flight (DURABLE_WINDOW). */
+const PRUNE_FROM = 512;
+/** What {@link UnmarkedInflight.ids} answers for a key with nothing taken: no array per pump. */
+const NO_IDS: readonly number[] = Object.freeze([]);
+
 /**
  * What the outbound queue keeps in memory when a full disk refuses its in-flight marks.
  *
@@ -9,9 +14,6 @@
  * revert is owed, and that peer's marked rows count as pending until a later take pays it.
  * Keys are `${persona}:${peer}`.
  */
-/** Sets smaller than this are not pruned: at most a window of rows in flight (DURABLE_WINDOW). */
-const PRUNE_FROM = 512;
-
 export class UnmarkedInflight {
   /** Row ids taken for sending without a mark, per key. */
   readonly #taken = new Map<string, Set<number>>();
@@ -27,8 +29,9 @@ export class UnmarkedInflight {
   readonly #settled = new Set<string>();
 
   /** Row ids `key` took without a mark this session (a take skips them). */
-  ids(key: string): number[] {
-    return [...(this.#taken.get(key) ?? [])];
+  ids(key: string): readonly number[] {
+    const taken = this.#taken.get(key);
+    return taken ? [...taken] : NO_IDS;
   }
 
   take(key: string, ids: readonly number[]): void {

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterNextRe
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
+import { RecoveryWords } from './recovery-words';
 
 /**
  * The new persona's 24 recovery words, shown once here (Settings shows them again for the
@@ -9,7 +10,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
  */
 @Component({
   selector: 'kith-mnemonic-reveal',
-  imports: [FormsModule, MatCheckboxModule, MatButtonModule],
+  imports: [FormsModule, MatCheckboxModule, MatButtonModule, RecoveryWords],
   template: `
     <section class="reveal" aria-labelledby="reveal-title">
       <h2 id="reveal-title" tabindex="-1">Write down these 24 words</h2>
@@ -17,11 +18,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
         They are the only backup of <strong>{{ label() }}</strong>. Anyone with them can be this persona;
         without them a lost passphrase cannot be recovered. Settings shows them again, for the passphrase.
       </p>
-      <ol class="words" data-testid="mnemonic-words" aria-label="Recovery words, in order">
-        @for (word of words(); track $index) {
-          <li><span class="n" aria-hidden="true">{{ $index + 1 }}</span> <span class="w">{{ word }}</span></li>
-        }
-      </ol>
+      <kith-recovery-words data-testid="mnemonic-words" [words]="words()" />
       <mat-checkbox [(ngModel)]="written" data-testid="mnemonic-written">I have written down all 24 words</mat-checkbox>
       <div class="actions">
         <button mat-flat-button type="button" [disabled]="!written() || busy()" (click)="confirm()" data-testid="mnemonic-confirm">
@@ -33,15 +30,6 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
   styles: `
     .reveal { padding: 16px; }
     h2 { font: var(--mat-sys-title-large); margin: 0 0 8px; outline: none; }
-    .words {
-      list-style: none; padding: 0; margin: 16px 0;
-      display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px;
-    }
-    .words li {
-      background: var(--mat-sys-surface-container-high); border-radius: 8px; padding: 6px 8px;
-      font-family: ui-monospace, Menlo, monospace;
-    }
-    .n { color: var(--mat-sys-on-surface-variant); display: inline-block; min-width: 1.6em; }
     .actions { display: flex; justify-content: flex-end; margin-top: 12px; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -4,6 +4,7 @@ import { MatCardModule } from '@angular/material/card';
 import { ApiClient } from '../api/api-client';
 import { describeError } from '../api/api-error';
 import { IdentityStore } from '../session/identity-store';
+import { RecoveryWords } from '../login/recovery-words';
 
 /**
  * Settings → This persona: its 24 recovery words again (for its passphrase: the words shown once
@@ -11,18 +12,14 @@ import { IdentityStore } from '../session/identity-store';
  */
 @Component({
   selector: 'kith-persona-card',
-  imports: [MatCardModule, MatButtonModule],
+  imports: [MatCardModule, MatButtonModule, RecoveryWords],
   template: `
     <mat-card appearance="outlined" class="section" data-testid="persona-card">
       <h2>This persona: {{ label() }}</h2>
 
-      <h3 id="words-title">Recovery words</h3>
+      <h3>Recovery words</h3>
       @if (words(); as list) {
-        <ol class="words" data-testid="recovery-words" aria-labelledby="words-title">
-          @for (word of list; track $index) {
-            <li><span class="n" aria-hidden="true">{{ $index + 1 }}</span> {{ word }}</li>
-          }
-        </ol>
+        <kith-recovery-words data-testid="recovery-words" [words]="list" label="Recovery words of this persona, in order" />
         <button mat-stroked-button type="button" (click)="words.set(null)">Hide the words</button>
       } @else {
         <form class="row" (submit)="$event.preventDefault(); showWords(wordsPass.value); wordsPass.value = ''">
@@ -52,9 +49,6 @@ import { IdentityStore } from '../session/identity-store';
     .row { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: end; }
     .row label { display: flex; flex-direction: column; font: var(--mat-sys-body-small); gap: 2px; }
     .row input { font: inherit; padding: 4px; }
-    .words { list-style: none; padding: 0; margin: 8px 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px; }
-    .words li { background: var(--mat-sys-surface-container-high); border-radius: 8px; padding: 6px 8px; font-family: ui-monospace, Menlo, monospace; }
-    .n { color: var(--mat-sys-on-surface-variant); display: inline-block; min-width: 1.6em; }
     .muted { color: var(--mat-sys-on-surface-variant); margin: 4px 0 0; }
     .error { color: var(--mat-sys-error); }
   `,
