@@ -44,12 +44,13 @@ describe('browser (a11y): axe-core finds no serious or critical violation on any
   needs('chromium');
   let kith: TestHost;
   let browser: Browser;
+  let alice: string;
   const found: string[] = [];
 
   before(async () => {
     ensureClientBuilt();
     kith = await startTestHost();
-    await createPersona(kith, 'Alice');
+    alice = (await createPersona(kith, 'Alice')).slug;
     // A note to self, so the open conversation has content to check.
     await api(kith, 'POST', '/self/messages', { body: 'A note to self, with a link https://example.org and\ntwo lines' }).catch(() => undefined);
     browser = await launchBrowser();
@@ -60,7 +61,7 @@ describe('browser (a11y): axe-core finds no serious or critical violation on any
   });
 
   async function check(pages: readonly ShellPage[], theme: ThemeName, width: number): Promise<void> {
-    const context = await themedContext(browser, theme, width, { bypassCSP: true });
+    const context = await themedContext(browser, theme, width, { bypassCSP: true, personas: [alice] });
     const page = await context.newPage();
     try {
       for (const shellPage of pages) {

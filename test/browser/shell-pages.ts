@@ -60,11 +60,13 @@ export const LOGIN_PAGES: readonly ShellPage[] = [
  * API answers, as after any earlier visit). `bypassCSP` lets the a11y suite inject axe-core: Kith's
  * own CSP rightly refuses injected scripts.
  */
-export async function themedContext(browser: Browser, theme: ThemeName, width: number, options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
+export async function themedContext(browser: Browser, theme: ThemeName, width: number, options: { bypassCSP?: boolean; personas?: readonly string[] } = {}): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width, height: width < 600 ? 780 : 860 }, bypassCSP: options.bypassCSP ?? false });
   await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+  // The login pages paint this browser's last choice; an unlocked persona paints its own choice.
+  const keys = ['kith.theme', ...(options.personas ?? []).map((slug) => `kith.theme.${slug}`)];
   await context.addInitScript({
-    content: `try { localStorage.setItem('kith.theme', ${JSON.stringify(theme)}); for (const k of Object.keys(localStorage)) if (k.startsWith('kith.theme.')) localStorage.setItem(k, ${JSON.stringify(theme)}); } catch {}`,
+    content: `try { for (const k of ${JSON.stringify(keys)}) localStorage.setItem(k, ${JSON.stringify(theme)}); } catch {}`,
   });
   return context;
 }

@@ -89,6 +89,12 @@ describe('browser (shell): themes are chosen per persona and applied live', func
     // Work never chose: the default, not Alice's dark (the local choice used to carry over).
     await page.waitForFunction(() => document.documentElement.dataset['theme'] !== 'dark', undefined, { timeout: 15_000 });
     expect(await page.getByTestId('theme-system').locator('input').isChecked(), 'Work shows the default chosen').to.equal(true);
+    // A first load with this browser's last choice dark: once the host's profiles answer, Work
+    // (no profile, no choice) is painted in the default too.
+    await page.evaluate(() => localStorage.setItem('kith.theme', 'dark'));
+    await page.reload();
+    await page.getByTestId('appearance').waitFor();
+    await page.waitForFunction(() => document.documentElement.dataset['theme'] !== 'dark', undefined, { timeout: 15_000 });
     await page.getByTestId('theme-light').click();
     await page.waitForFunction(() => document.documentElement.dataset['theme'] === 'light');
     await page.getByTestId('persona-menu').click();

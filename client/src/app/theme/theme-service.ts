@@ -76,7 +76,7 @@ export class ThemeService {
     this.#profileId = null;
     const local = persona ? readLocal(this.#localKey(persona)) : null;
     // After a switch, a persona that never chose a theme gets the default, not the theme of the
-    // persona before it; on a first load this browser's last choice paints until the profile answers.
+    // persona before it; on a first load this browser's last choice paints until the profiles answer.
     const switched = persona !== undefined && this.#loadedPersona !== undefined && persona !== this.#loadedPersona;
     if (persona) this.#loadedPersona = persona;
     if (local) this.#chosen.set(local);
@@ -91,12 +91,13 @@ export class ThemeService {
       this.#custom.set((Array.isArray(themes) ? themes : []).map(toTheme).filter((t): t is Theme => !!t && !t.builtin));
       const profiles = await this.#api.get<UiProfile[]>('/accounts');
       const mine = profiles.find((p) => p.name === persona);
-      if (mine) {
-        this.#profileId = mine.id;
-        this.#chosen.set(mine.theme_slug);
-        writeLocal(this.#localKey(persona), mine.theme_slug);
-        writeLocal('kith.theme', mine.theme_slug);
-      }
+      // The host's answer settles it: a persona with no profile and no choice in this browser
+      // never chose, so it gets the default rather than whatever this browser last painted.
+      const slug = mine?.theme_slug ?? readLocal(this.#localKey(persona)) ?? 'system';
+      this.#profileId = mine?.id ?? null;
+      this.#chosen.set(slug);
+      writeLocal('kith.theme', slug);
+      if (mine) writeLocal(this.#localKey(persona), slug);
     } catch {
       // Locked, or a host without the routes: stay with the local choice.
     }
