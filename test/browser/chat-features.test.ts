@@ -242,6 +242,51 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     }
   });
 
+  it('is one Tab stop however many messages: arrows walk them, and only the one walked to has its controls in the Tab order', async () => {
+    for (let i = 1; i <= 6; i++) await send(a, `walk ${i} https://example.org/${i}`);
+    await messageRow(a, 'walk 6 https://example.org/6').getByTestId('tick').waitFor({ timeout: 30_000 });
+    // A fresh page: the earlier tests' clicks walked to messages of their own.
+    await a.reload();
+    await messageRow(a, 'walk 6 https://example.org/6').waitFor({ timeout: 30_000 });
+    const list = a.getByTestId('message-list');
+    const tabbableInList = () => list.evaluate((el) => [...el.querySelectorAll<HTMLElement>('a[href], button')].filter((c) => c.tabIndex >= 0).length);
+    const focused = () => a.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return { testid: el.dataset['testid'] ?? null, inList: !!el.closest('[data-testid="message-list"]'), text: el.closest('[data-testid="message"]')?.querySelector('[data-testid="message-body"]')?.textContent ?? null, label: el.getAttribute('aria-label') };
+    });
+    expect(await tabbableInList(), 'no message control in the Tab order before a message is walked to').to.equal(0);
+    await list.focus();
+    await a.keyboard.press('Tab');
+    expect((await focused()).inList, 'Tab from the list leaves it').to.equal(false);
+
+    await list.focus();
+    await a.keyboard.press('ArrowUp');
+    expect(await focused()).to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
+    await a.keyboard.press('ArrowUp');
+    expect(await focused()).to.include({ testid: 'message', text: 'walk 5 https://example.org/5' });
+    expect(await tabbableInList(), 'the link and "…" of the message walked to').to.equal(2);
+    await a.keyboard.press('Tab');
+    expect((await focused()).text).to.equal('walk 5 https://example.org/5');
+    await a.keyboard.press('Tab');
+    const menuButton = await focused();
+    expect(menuButton.testid).to.equal('message-menu');
+    expect(menuButton.label).to.contain('walk 5');
+    await a.keyboard.press('Enter');
+    await a.getByRole('menuitem', { name: 'Reply' }).waitFor();
+    await a.keyboard.press('Escape');
+    await a.getByRole('menu').waitFor({ state: 'detached' });
+    expect((await focused()).testid, 'the menu gives focus back to "…"').to.equal('message-menu');
+    await a.keyboard.press('Escape');
+    expect(await focused(), 'Escape goes back to the list').to.include({ testid: 'message-list' });
+    await a.keyboard.press('ArrowUp');
+    expect(await focused(), 'from the list, the walk starts at the lowest message in view').to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
+    await a.keyboard.press('ArrowUp');
+    await a.keyboard.press('ArrowDown');
+    expect(await focused()).to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
+    await a.keyboard.press('ArrowDown');
+    expect((await focused()).text, 'the last message stays focused at the end').to.equal('walk 6 https://example.org/6');
+  });
+
   it('raised no page errors', () => {
     expect(peers.errors).to.deep.equal([]);
   });

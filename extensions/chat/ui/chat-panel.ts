@@ -12,6 +12,7 @@ import { deliveryIcon } from './delivery-icon';
 import { formatFullTime, messageView, type MessageView } from './message-view';
 import { mergeMessage, needsRetry, retrying } from './message-merge';
 import { messageSize, tooLongSentence } from './message-size';
+import { MessageFocus } from './message-focus';
 import { MessageVirtualizer } from './message-virtualizer';
 import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer } from './open-slots';
 import { Outbox, newMessageId, type OutgoingMessage } from './outbox';
@@ -108,6 +109,21 @@ export class ChatPanel {
   protected readonly totalSize = signal(0);
 
   private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
+  /** Keyboard walk through the messages: the list is one Tab stop, not one per message. */
+  protected readonly focus = new MessageFocus({
+    scroller: () => this.scroller()?.nativeElement,
+    rows: () => this.rows(),
+    scrollToIndex: (index) => {
+      this.following.set(false);
+      this.virtualizer?.scrollToIndex(index);
+    },
+    loadOlder: async () => {
+      const before = this.messages().length;
+      if (this.olderCursor() === null) return false;
+      await this.loadOlder();
+      return this.messages().length > before;
+    },
+  });
   private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
   private readonly composerActions = viewChild<ElementRef<HTMLElement>>('composerActions');
   private readonly conversationExtras = viewChild<ElementRef<HTMLElement>>('conversationExtras');
@@ -267,6 +283,7 @@ export class ChatPanel {
     this.following.set(true);
     this.error.set(null);
     this.friendLabel.set(null);
+    this.focus.active.set(null);
     if (!peer) return;
     if (peer !== 'self') this.loadFriendLabel(peer);
     const mine = (event: LiveEvent) => event?.peer === peer;
