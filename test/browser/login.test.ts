@@ -96,7 +96,10 @@ describe('browser: login gate', function () {
     const { context, page, errors } = await openPage(browser);
     await page.goto(kith.host.url);
     await page.waitForURL('**/login');
-    await page.getByTestId('create-label').fill('Alice');
+    // The first start opens on Create, with the cursor in the Label field.
+    await page.waitForFunction(() => (document.activeElement as HTMLElement | null)?.dataset['testid'] === 'create-label', undefined, { timeout: 5_000 });
+    await page.keyboard.type('Alice');
+    expect(await page.getByTestId('create-label').inputValue()).to.equal('Alice');
     await page.getByTestId('create-passphrase').fill(PASSPHRASE);
     await page.getByTestId('create-repeat').fill(PASSPHRASE + 'x');
     await page.getByTestId('create-submit').click();

@@ -28,11 +28,15 @@ export class RouteFocus {
   }
 }
 
-/** Focus the page's best target once it exists (pages load lazily and render in steps). */
-export async function focusPage(root: ParentNode = document, fieldsOnly = false): Promise<void> {
+/**
+ * Focus the page's best target once it exists (pages load lazily and render in steps). `root` may
+ * be a function, asked again on each look: where to look can change while the page renders.
+ */
+export async function focusPage(root: ParentNode | (() => ParentNode) = document, fieldsOnly = false): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const target = fieldsOnly ? autofocusField(root) : focusTarget(root);
+    const within = typeof root === 'function' ? root() : root;
+    const target = fieldsOnly ? autofocusField(within) : focusTarget(within);
     if (target && (target.tagName !== 'MAIN' || Date.now() >= deadline)) {
       if (!target.hasAttribute('tabindex') && !isFocusable(target)) target.setAttribute('tabindex', '-1');
       target.focus({ preventScroll: false });

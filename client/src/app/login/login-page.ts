@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject, signal, type OnInit } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, signal, type OnInit } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -26,6 +26,7 @@ export class LoginPage implements OnInit {
   protected readonly identity = inject(IdentityStore);
   readonly #router = inject(Router);
   readonly #route = inject(ActivatedRoute);
+  readonly #element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
 
   /** The created persona whose mnemonic is on screen (once), with the passphrase to unlock after. */
   protected readonly reveal = signal<{ slug: string; label: string; mnemonic: string; passphrase: string } | null>(null);
@@ -41,8 +42,16 @@ export class LoginPage implements OnInit {
     this.preselect.set(params.get('switch'));
     await this.identity.ensureLoaded().catch(() => undefined);
     if (params.has('add') || !this.hasPersonas()) this.tab.set(1);
-    // Start in the field to fill: the passphrase (Unlock) or the label (Create).
-    setTimeout(() => void focusPage(document, true), 0);
+    this.#focusField();
+  }
+
+  /**
+   * Start in the field to fill: the passphrase (Unlock) or the label (Create). Looked for in the
+   * selected tab's body only: until the change renders and while the tabs slide, the tab left
+   * behind still shows its own field.
+   */
+  #focusField(): void {
+    void focusPage(() => this.#element.querySelectorAll('mat-tab-body')[this.tab()] ?? this.#element, true);
   }
 
   protected onCreated(created: { slug: string; label: string; mnemonic: string; passphrase: string }): void {
@@ -62,7 +71,7 @@ export class LoginPage implements OnInit {
       // The persona exists; let the user unlock it by hand.
       this.preselect.set(created.slug);
       this.tab.set(0);
-      setTimeout(() => void focusPage(document, true), 0);
+      this.#focusField();
     }
   }
 
