@@ -70,6 +70,8 @@ describe('browser: chat composer and message rendering (two peers)', function ()
     const list = await a.getByTestId('message-list').boundingBox();
     expect(list!.height).to.be.greaterThan(450);
     expect(list!.y + list!.height).to.be.greaterThan(800 - 200);
+    // ... and not beyond it: the page itself does not scroll (it used to, by 9 px, under the card).
+    expect(await a.evaluate(() => document.scrollingElement!.scrollHeight - innerHeight), 'page overflow, px').to.be.at.most(0);
     await snap(a, 'chat-composer-01-long-and-multiline');
   });
 
