@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { HostLogger } from '../log.js';
-import { sameUserOnly } from './same-user-only.js';
+import { admitSameUserOnly } from './same-user-only.js';
 import type { PersonaGate } from '../core/persona-gate.js';
 import { apiNotFound, errorResponder, notFound } from './http-errors.js';
 import { boundDeclaredBodies, type BodyAllowance } from './body-bound.js';
@@ -65,6 +65,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   root.use(errorResponder(options.log));
 
   const server = http.createServer(root);
+  // Each connection waits unread until its user is known; another user's is closed.
+  admitSameUserOnly(server, options.log);
   const security = createSecurity({ secret: options.launchSecret, address: () => server.address() });
   app.use(security.hostGuard);
   const guards = express.Router();
@@ -102,8 +104,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   const allowances: BodyAllowance[] = [];
   boundDeclaredBodies(server, undefined, (method, url) => Math.max(0, ...allowances.map((allow) => allow(method, url) ?? 0)) || undefined);
 
-  // Before any other listener may read from it: another user's connection is closed unread.
-  server.prependListener('connection', sameUserOnly(options.log));
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { isIP } from 'node:net';
+import os from 'node:os';
 
 /** The four addresses of a TCP connection, as the accepting side sees them. */
 export interface ConnectionEnds {
@@ -9,63 +10,134 @@ export interface ConnectionEnds {
   readonly localPort?: number | undefined;
 }
 
+/** The kernel's tables of TCP sockets (Linux), IPv4 then IPv6 (where IPv4-mapped clients are). */
+export const PROC_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
+/** The state column of a connected socket (`TCP_ESTABLISHED`). */
+const ESTABLISHED = '01';
+/** The kernel hands these tables out a page or so per read, whatever the buffer: one small buffer serves every read. */
+const READ_CHUNK = 1 << 16;
+
 /**
- * Who is on the other end of a loopback connection: the uid that owns the client's socket, read
- * from the kernel's socket tables (`/proc/net/tcp`, `/proc/net/tcp6`; Linux). `undefined` where
- * there are no such tables (not Linux, /proc not mounted), `null` when they were read and hold no
- * such connection (it is already gone).
+ * A snapshot of the kernel's socket tables, to look connections up in: who owns the client end
+ * of each. Read off the event loop (the tables grow with every socket on the machine).
  */
-export function loopbackOwner(ends: ConnectionEnds, tables: readonly string[] = PROC_TABLES): number | null | undefined {
-  const { remoteAddress, remotePort, localAddress, localPort } = ends;
-  if (!remoteAddress || !localAddress || !remotePort || !localPort) return null;
-  let readable = false;
-  for (const table of tables) {
-    let text: string;
-    try {
-      text = fs.readFileSync(table, 'latin1');
-    } catch {
-      continue;
+export class SocketTables {
+  private constructor(private readonly texts: ReadonlyMap<string, string>) {}
+
+  /**
+   * Read `tables` now; a table that cannot be read makes this reject (the caller fails closed).
+   * Given the connections wanted, a table is read only as far as the last of their rows.
+   */
+  static async read(tables: readonly string[] = PROC_TABLES, wanted?: readonly ConnectionEnds[]): Promise<SocketTables> {
+    const texts = new Map<string, string>();
+    for (const table of tables) {
+      const needles = wanted?.map((ends) => rowNeedle(table, ends)).filter((n): n is string => n !== undefined);
+      texts.set(table, await readUntil(table, needles));
     }
-    readable = true;
-    const client = table.endsWith('6') ? tcp6Key(remoteAddress, remotePort) : tcp4Key(remoteAddress, remotePort);
-    const server = table.endsWith('6') ? tcp6Key(localAddress, localPort) : tcp4Key(localAddress, localPort);
-    if (!client || !server) continue;
-    const uid = ownerIn(text, client, server);
-    if (uid !== null) return uid;
+    return new SocketTables(texts);
   }
-  return readable ? null : undefined;
+
+  /**
+   * The uid owning the client end of the connection `ends` (the accepting side's view), or null
+   * when no table holds it connected: gone already, closing, or not a connection of this machine.
+   */
+  ownerOf(ends: ConnectionEnds): number | null {
+    for (const [table, text] of this.texts) {
+      const needle = rowNeedle(table, ends);
+      const uid = needle === undefined ? null : connectedOwner(text, needle);
+      if (uid !== null) return uid;
+    }
+    return null;
+  }
 }
 
-const PROC_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
+/** What a row of `table` for the connection `ends` holds: ` <client end> <server end> `. */
+function rowNeedle(table: string, ends: ConnectionEnds): string | undefined {
+  const { remoteAddress, remotePort, localAddress, localPort } = ends;
+  if (!remoteAddress || !localAddress || !remotePort || !localPort) return undefined;
+  const v6 = table.endsWith('6');
+  const client = v6 ? tcp6Key(remoteAddress, remotePort) : tcp4Key(remoteAddress, remotePort);
+  const server = v6 ? tcp6Key(localAddress, localPort) : tcp4Key(localAddress, localPort);
+  return client && server ? ` ${client} ${server} ` : undefined;
+}
 
-/** The uid column of the row whose local end is `client` and remote end `server`. */
-function ownerIn(table: string, client: string, server: string): number | null {
+/** Whether this machine has socket tables to read (Linux with /proc mounted and readable). */
+export function socketTablesReadable(tables: readonly string[] = PROC_TABLES): boolean {
+  try {
+    fs.accessSync(tables[0]!, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The table's text, to its end or (given `needles`) to the end of the line holding the last of them. */
+async function readUntil(file: string, needles: readonly string[] | undefined): Promise<string> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    const open = new Set(needles);
+    // A row may straddle two reads: each search covers the end of the previous read too. Searches
+    // stay on that small window (searching the growing whole would copy it again on every read).
+    const overlap = Math.max(0, ...[...open].map((n) => n.length)) + 200;
+    const chunks: string[] = [];
+    let previous = '';
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.toString('latin1', 0, bytesRead);
+      chunks.push(chunk);
+      if (needles === undefined) continue;
+      const window = previous.slice(-overlap) + chunk;
+      for (const needle of open) {
+        const at = window.indexOf(needle);
+        if (at >= 0 && window.indexOf('\n', at) >= 0) open.delete(needle);
+      }
+      previous = chunk;
+      if (open.size === 0) break;
+    }
+    return chunks.join('');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The uid column of the connected row that `needle` (` <client end> <server end> `) names. */
+function connectedOwner(table: string, needle: string): number | null {
   // Rows: "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...".
-  let at = table.indexOf(` ${client} ${server} `);
-  while (at >= 0) {
+  for (let at = table.indexOf(needle); at >= 0; at = table.indexOf(needle, at + 1)) {
     const end = table.indexOf('\n', at);
     const fields = table.slice(at, end < 0 ? undefined : end).trim().split(/\s+/);
+    // A closing socket is listed under uid 0 whoever made it: only a connected one counts.
+    if (fields[2] !== ESTABLISHED) continue;
     const uid = Number(fields[6]);
     if (Number.isSafeInteger(uid) && uid >= 0) return uid;
-    at = table.indexOf(` ${client} ${server} `, at + 1);
   }
   return null;
 }
 
-/** `127.0.0.1:54321` as /proc/net/tcp writes it: the address as a little-endian word, the port big-endian. */
+/**
+ * The kernel prints each 32-bit word of an address as a number in the CPU's byte order, and the
+ * port in network order: on a little-endian CPU 127.0.0.1 reads `0100007F`.
+ */
+const WORD_BYTES_REVERSED = os.endianness() === 'LE';
+
+function word(bytes: readonly number[]): string {
+  return hex(WORD_BYTES_REVERSED ? [...bytes].reverse() : bytes);
+}
+
 function tcp4Key(address: string, port: number): string | undefined {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   if (isIP(v4) !== 4) return undefined;
-  const bytes = v4.split('.').map(Number);
-  return `${hex(bytes.reverse())}:${hexPort(port)}`;
+  return `${word(v4.split('.').map(Number))}:${hexPort(port)}`;
 }
 
-/** An IPv6 address (IPv4-mapped ones included) as /proc/net/tcp6 writes it: four little-endian words. */
+/** An IPv6 address (IPv4-mapped ones included) as /proc/net/tcp6 prints it: four words. */
 function tcp6Key(address: string, port: number): string | undefined {
   const bytes = ipv6Bytes(address);
   if (!bytes) return undefined;
   let words = '';
-  for (let i = 0; i < 16; i += 4) words += hex(bytes.slice(i, i + 4).reverse());
+  for (let i = 0; i < 16; i += 4) words += word(bytes.slice(i, i + 4));
   return `${words}:${hexPort(port)}`;
 }
 
@@ -74,11 +146,7 @@ function ipv6Bytes(address: string): number[] | undefined {
   if (isIP(address) !== 6) return undefined;
   let text = address.replace(/%.*$/, '');
   const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let last: number[] = [];
-  if (tail) {
-    last = tail[1]!.split('.').map(Number);
-    text = text.slice(0, -tail[1]!.length) + '0:0';
-  }
+  if (tail) text = text.slice(0, -tail[1]!.length) + '0:0';
   const [head, rest] = text.split('::') as [string, string | undefined];
   const groups = (part: string | undefined) => (part ? part.split(':').filter((g) => g.length > 0) : []);
   const left = groups(head);
@@ -88,7 +156,7 @@ function ipv6Bytes(address: string): number[] | undefined {
     const n = parseInt(g, 16);
     return [n >> 8, n & 0xff];
   });
-  if (tail) bytes.splice(12, 4, ...last);
+  if (tail) bytes.splice(12, 4, ...tail[1]!.split('.').map(Number));
   return bytes.length === 16 ? bytes : undefined;
 }
 

@@ -18,8 +18,8 @@ const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
 /**
  * Local API security: only Kith's own page may use the API.
  *
- * - Same user (every connection, before this module; same-user-only.ts): on Linux a loopback
- *   connection from another account's process is closed unread.
+ * - Same user (every connection, before this module; same-user-only.ts): on Linux a connection
+ *   whose client socket another account owns is closed unread.
  * - Host check (all requests, socket.io included): the Host header must name this server as
  *   `127.0.0.1:<port>`, `localhost:<port>` or `[::1]:<port>`. A DNS-rebinding page reaches us with
  *   its own host name in Host and is refused before anything is served, index.html included.
