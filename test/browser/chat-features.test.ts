@@ -264,6 +264,7 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     expect(await focused()).to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
     await a.keyboard.press('ArrowUp');
     expect(await focused()).to.include({ testid: 'message', text: 'walk 5 https://example.org/5' });
+    expect((await focused()).label, 'a message walked to is named: whose, when, what').to.match(/^Your message at .+: walk 5 https:\/\/example\.org\/5$/);
     expect(await tabbableInList(), 'the link and "…" of the message walked to').to.equal(2);
     await a.keyboard.press('Tab');
     expect((await focused()).text).to.equal('walk 5 https://example.org/5');

@@ -15,6 +15,8 @@ export interface MessageView {
   readonly tick: { readonly icon: string; readonly label: string };
   /** The accessible name of the message's menu button: whose, when, how it starts. */
   readonly menuLabel: string;
+  /** The accessible name of the message itself, when the keyboard walks to it. */
+  readonly rowLabel: string;
   readonly myReaction: string | undefined;
 }
 
@@ -40,6 +42,7 @@ function build(message: ChatMessageJson): MessageView {
     fullTime: FULL_TIME_FORMAT.format(placedAt(message)),
     tick: deliveryIcon(message.state),
     menuLabel: `Options for ${who} at ${time}: ${text}`,
+    rowLabel: `${who[0]!.toUpperCase()}${who.slice(1)} at ${time}: ${message.deleted_at ? 'deleted' : message.body.replace(/\s+/g, ' ')}`,
     myReaction: message.reactions?.find((r) => r.from_me)?.emoji,
   };
 }

@@ -17,24 +17,35 @@ const ESTABLISHED = '01';
 /** The kernel hands these tables out a page or so per read, whatever the buffer: one small buffer serves every read. */
 const READ_CHUNK = 1 << 16;
 
+/** One connected row: whose socket it is. */
+interface Row {
+  readonly state: string;
+  readonly uid: number;
+}
+
 /**
  * A snapshot of the kernel's socket tables, to look connections up in: who owns the client end
- * of each. Read off the event loop (the tables grow with every socket on the machine).
+ * of each. Read off the event loop (the tables grow with every socket on the machine), and each
+ * row parsed once, so a lookup costs the same however many connections wait.
  */
 export class SocketTables {
-  private constructor(private readonly texts: ReadonlyMap<string, string>) {}
+  private constructor(
+    private readonly tables: readonly string[],
+    private readonly rows: ReadonlyMap<string, Row>,
+  ) {}
 
   /**
    * Read `tables` now; a table that cannot be read makes this reject (the caller fails closed).
-   * Given the connections wanted, a table is read only as far as the last of their rows.
+   * Given the connections wanted, only their rows are kept, and a table is read only as far as
+   * the last of them.
    */
   static async read(tables: readonly string[] = PROC_TABLES, wanted?: readonly ConnectionEnds[]): Promise<SocketTables> {
-    const texts = new Map<string, string>();
+    const rows = new Map<string, Row>();
     for (const table of tables) {
-      const needles = wanted?.map((ends) => rowNeedle(table, ends)).filter((n): n is string => n !== undefined);
-      texts.set(table, await readUntil(table, needles));
+      const keys = wanted && new Set(wanted.map((ends) => rowKey(table, ends)).filter((k): k is string => k !== undefined));
+      await readRows(table, keys, rows);
     }
-    return new SocketTables(texts);
+    return new SocketTables(tables, rows);
   }
 
   /**
@@ -42,23 +53,14 @@ export class SocketTables {
    * when no table holds it connected: gone already, closing, or not a connection of this machine.
    */
   ownerOf(ends: ConnectionEnds): number | null {
-    for (const [table, text] of this.texts) {
-      const needle = rowNeedle(table, ends);
-      const uid = needle === undefined ? null : connectedOwner(text, needle);
-      if (uid !== null) return uid;
+    for (const table of this.tables) {
+      const key = rowKey(table, ends);
+      const row = key === undefined ? undefined : this.rows.get(key);
+      // A closing socket is listed under uid 0 whoever made it: only a connected one counts.
+      if (row && row.state === ESTABLISHED) return row.uid;
     }
     return null;
   }
-}
-
-/** What a row of `table` for the connection `ends` holds: ` <client end> <server end> `. */
-function rowNeedle(table: string, ends: ConnectionEnds): string | undefined {
-  const { remoteAddress, remotePort, localAddress, localPort } = ends;
-  if (!remoteAddress || !localAddress || !remotePort || !localPort) return undefined;
-  const v6 = table.endsWith('6');
-  const client = v6 ? tcp6Key(remoteAddress, remotePort) : tcp4Key(remoteAddress, remotePort);
-  const server = v6 ? tcp6Key(localAddress, localPort) : tcp4Key(localAddress, localPort);
-  return client && server ? ` ${client} ${server} ` : undefined;
 }
 
 /** Whether this machine has socket tables to read (Linux with /proc mounted and readable). */
@@ -71,49 +73,47 @@ export function socketTablesReadable(tables: readonly string[] = PROC_TABLES): b
   }
 }
 
-/** The table's text, to its end or (given `needles`) to the end of the line holding the last of them. */
-async function readUntil(file: string, needles: readonly string[] | undefined): Promise<string> {
+/** `<table> <client end> <server end>`: a row's key, as its local and remote columns read. */
+function rowKey(table: string, ends: ConnectionEnds): string | undefined {
+  const { remoteAddress, remotePort, localAddress, localPort } = ends;
+  if (!remoteAddress || !localAddress || !remotePort || !localPort) return undefined;
+  const v6 = table.endsWith('6');
+  const client = v6 ? tcp6Key(remoteAddress, remotePort) : tcp4Key(remoteAddress, remotePort);
+  const server = v6 ? tcp6Key(localAddress, localPort) : tcp4Key(localAddress, localPort);
+  return client && server ? `${table} ${client} ${server}` : undefined;
+}
+
+/**
+ * Parse `file`'s rows into `into` (all of them, or only those whose key is in `wanted`, stopping
+ * once each wanted one was seen connected). Rows: "sl local rem st tx:rx tr:when retrnsmt uid ...".
+ */
+async function readRows(file: string, wanted: Set<string> | undefined, into: Map<string, Row>): Promise<void> {
   const handle = await fs.promises.open(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(READ_CHUNK);
-    const open = new Set(needles);
-    // A row may straddle two reads: each search covers the end of the previous read too. Searches
-    // stay on that small window (searching the growing whole would copy it again on every read).
-    const overlap = Math.max(0, ...[...open].map((n) => n.length)) + 200;
-    const chunks: string[] = [];
-    let previous = '';
+    const open = wanted && new Set(wanted);
+    let partial = '';
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
       if (bytesRead === 0) break;
-      const chunk = buffer.toString('latin1', 0, bytesRead);
-      chunks.push(chunk);
-      if (needles === undefined) continue;
-      const window = previous.slice(-overlap) + chunk;
-      for (const needle of open) {
-        const at = window.indexOf(needle);
-        if (at >= 0 && window.indexOf('\n', at) >= 0) open.delete(needle);
+      const lines = (partial + buffer.toString('latin1', 0, bytesRead)).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const fields = line.trim().split(/\s+/);
+        if (fields.length < 8) continue;
+        const key = `${file} ${fields[1]} ${fields[2]}`;
+        if (wanted && !wanted.has(key)) continue;
+        const uid = Number(fields[7]);
+        if (!Number.isSafeInteger(uid) || uid < 0) continue;
+        // The same pair twice (a closing socket and a new one): the connected one counts.
+        if (into.get(key)?.state !== ESTABLISHED) into.set(key, { state: fields[3]!, uid });
+        if (fields[3] === ESTABLISHED) open?.delete(key);
       }
-      previous = chunk;
-      if (open.size === 0) break;
+      if (open && open.size === 0) return;
     }
-    return chunks.join('');
   } finally {
     await handle.close();
   }
-}
-
-/** The uid column of the connected row that `needle` (` <client end> <server end> `) names. */
-function connectedOwner(table: string, needle: string): number | null {
-  // Rows: "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...".
-  for (let at = table.indexOf(needle); at >= 0; at = table.indexOf(needle, at + 1)) {
-    const end = table.indexOf('\n', at);
-    const fields = table.slice(at, end < 0 ? undefined : end).trim().split(/\s+/);
-    // A closing socket is listed under uid 0 whoever made it: only a connected one counts.
-    if (fields[2] !== ESTABLISHED) continue;
-    const uid = Number(fields[6]);
-    if (Number.isSafeInteger(uid) && uid >= 0) return uid;
-  }
-  return null;
 }
 
 /**

@@ -36,44 +36,65 @@ export function admitSameUserOnly(server: Server, log: HostLogger, options: { re
   server.removeAllListeners('connection');
   const refusals = refusalLog(log);
   let waiting: Socket[] = [];
+  /** Sockets in the batch being read: they count against the bound too. */
+  let inFlight = 0;
   let reading = false;
+  /** Sockets not found once: a row can be missed while the kernel's table changes under the read. */
+  const lookedForOnce = new WeakSet<Socket>();
 
   const readBatch = async (): Promise<void> => {
     reading = true;
     const batch = waiting;
     waiting = [];
+    inFlight = batch.length;
+    let owners: (number | null)[] = [];
+    let failure: string | undefined;
     try {
-      const owners = await ownersOf(batch, tables, read);
-      batch.forEach((socket, i) => decide(socket, owners[i] ?? null));
+      owners = await ownersOf(batch, tables, read);
     } catch (error) {
       // Readable at start, not now (out of file handles, say): refuse rather than guess.
-      for (const socket of batch) decide(socket, null, (error as Error).message);
-    } finally {
-      reading = false;
-      if (waiting.length > 0) void readBatch();
+      failure = (error as Error).message;
+    }
+    inFlight = 0;
+    reading = false;
+    batch.forEach((socket, i) => decideSafely(socket, owners[i] ?? null, failure));
+    if (waiting.length > 0) void readBatch();
+  };
+
+  /** One socket's fate; a throw while handing it over closes that socket alone. */
+  const decideSafely = (socket: Socket, uid: number | null, failure: string | undefined): void => {
+    try {
+      decide(socket, uid, failure);
+    } catch (error) {
+      socket.destroy();
+      log.warn({ err: error }, 'a checked connection could not be handed to the server');
     }
   };
 
-  const decide = (socket: Socket, uid: number | null, why?: string): void => {
+  const decide = (socket: Socket, uid: number | null, failure: string | undefined): void => {
     if (socket.destroyed) return;
     if (uid === me || uid === 0) {
       socket.off('error', ignoreWhileWaiting);
       for (const handler of serve) handler.call(server, socket);
       return;
     }
+    if (uid === null && failure === undefined && !lookedForOnce.has(socket)) {
+      lookedForOnce.add(socket);
+      waiting.push(socket);
+      return;
+    }
     socket.destroy();
-    refusals(uid, why);
+    refusals(uid, failure);
   };
 
   server.prependListener('connection', (socket: Socket) => {
-    if (waiting.length >= (options.maxWaiting ?? MAX_WAITING)) {
-      socket.on('error', ignoreWhileWaiting);
+    // A client that resets while it waits must not take the process down: no handler is on it yet.
+    socket.on('error', ignoreWhileWaiting);
+    if (waiting.length + inFlight >= (options.maxWaiting ?? MAX_WAITING)) {
       socket.destroy();
       refusals(null, 'too many connections waiting to be checked');
       return;
     }
-    // A client that resets while it waits must not take the process down: no handler is on it yet.
-    socket.on('error', ignoreWhileWaiting);
     waiting.push(socket);
     if (!reading) void readBatch();
   });

@@ -86,10 +86,14 @@ export class ThemeService {
     }
     this.#custom.set(parseCustom(readLocal('kith.themes.custom')));
     if (!persona) return;
+    // An answer that comes after a switch to another persona is not this persona's to apply.
+    const stale = () => this.#identity.active()?.slug !== persona;
     try {
       const themes = await this.#api.get<unknown[]>('/themes');
+      if (stale()) return;
       this.#custom.set((Array.isArray(themes) ? themes : []).map(toTheme).filter((t): t is Theme => !!t && !t.builtin));
       const profiles = await this.#api.get<UiProfile[]>('/accounts');
+      if (stale()) return;
       const mine = profiles.find((p) => p.name === persona);
       // The host's answer settles it: a persona with no profile and no choice in this browser
       // never chose, so it gets the default rather than whatever this browser last painted.
