@@ -254,12 +254,17 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
       const el = document.activeElement as HTMLElement;
       return { testid: el.dataset['testid'] ?? null, inList: !!el.closest('[data-testid="message-list"]'), text: el.closest('[data-testid="message"]')?.querySelector('[data-testid="message-body"]')?.textContent ?? null, label: el.getAttribute('aria-label') };
     });
+    // Focus the list itself, and wait until it holds focus (the page may still be settling after the reload).
+    const focusList = async () => {
+      await list.focus();
+      await a.waitForFunction(() => (document.activeElement as HTMLElement | null)?.dataset['testid'] === 'message-list', undefined, { timeout: 5_000 });
+    };
     expect(await tabbableInList(), 'no message control in the Tab order before a message is walked to').to.equal(0);
-    await list.focus();
+    await focusList();
     await a.keyboard.press('Tab');
     expect((await focused()).inList, 'Tab from the list leaves it').to.equal(false);
 
-    await list.focus();
+    await focusList();
     await a.keyboard.press('ArrowUp');
     expect(await focused()).to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
     await a.keyboard.press('ArrowUp');

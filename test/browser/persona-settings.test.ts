@@ -58,7 +58,7 @@ describe('browser (shell): recovery words and passphrase in Settings', function 
     await again.first().waitFor();
     expect((await again.allTextContents()).map((w) => w.replace(/^\s*\d+\s*/, '').trim())).to.deep.equal(words);
     await card.getByRole('button', { name: 'Hide the words' }).click();
-    expect(await card.getByTestId('recovery-words').count()).to.equal(0);
+    await card.getByTestId('recovery-words').waitFor({ state: 'detached', timeout: 5_000 });
     await context.close();
   });
 
