@@ -256,8 +256,12 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     });
     // Focus the list itself, and wait until it holds focus (the page may still be settling after the reload).
     const focusList = async () => {
-      await list.focus();
-      await a.waitForFunction(() => (document.activeElement as HTMLElement | null)?.dataset['testid'] === 'message-list', undefined, { timeout: 5_000 });
+      for (let attempt = 0; attempt < 25; attempt++) {
+        await list.focus();
+        if (await list.evaluate((el) => document.activeElement === el)) return;
+        await a.waitForTimeout(200);
+      }
+      throw new Error(`the message list does not take focus; ${JSON.stringify(await focused())} has it`);
     };
     expect(await tabbableInList(), 'no message control in the Tab order before a message is walked to').to.equal(0);
     await focusList();
