@@ -90,12 +90,12 @@ export class MessageFocus {
 
   /** The id of the lowest message at least partly in view, or null. */
   private lastVisible(scroller: HTMLElement): string | null {
-    const bottom = scroller.getBoundingClientRect().bottom;
+    const view = scroller.getBoundingClientRect();
     let found: string | null = null;
     let lowest = -Infinity;
     for (const row of scroller.querySelectorAll<HTMLElement>('.row[data-id]')) {
       const box = row.getBoundingClientRect();
-      if (box.top < bottom && box.top > lowest && box.bottom > scroller.getBoundingClientRect().top) {
+      if (box.top < view.bottom && box.top > lowest && box.bottom > view.top) {
         lowest = box.top;
         found = row.dataset['id'] ?? null;
       }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BenchSuite } from '../bench-row.js';
 import { measureLoad } from '../load.js';
 import { newConnectionsPerSecond } from '../new-connections.js';
+import { PROC_TABLES } from '../../../host/src/gateway/loopback-owner.js';
 import { loadConfig } from '../../../host/src/config.js';
 import { createLogger } from '../../../host/src/log.js';
 import { startHost } from '../../../host/src/host.js';
@@ -81,7 +82,7 @@ export default suite;
 /** Rows in the kernel's TCP tables: what each check reads through. */
 function socketCount(): number {
   let rows = 0;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of PROC_TABLES) {
     try {
       rows += fs.readFileSync(table, 'latin1').split('\n').length - 2;
     } catch {
