@@ -22,6 +22,7 @@ export {
 } from './timed-listener.js';
 export type * from './manifest.js';
 export type * from './ui.js';
+export { MAX_SLOT_ENTRIES, MAX_SLOT_ENTRY_ID, MAX_SLOT_ENTRY_LABEL, SLOT_ENTRIES_CHANGED, readSlotEntries, sortEntries } from './slot-entries.js';
 export { defineExtension } from './define.js';
 export { EventRefused, MAX_REFUSAL_LENGTH, isEventRefused } from './event-refused.js';
 export { createServiceRef, SERVICE_ID_PATTERN, type ServiceRef } from './service-ref.js';

@@ -113,6 +113,13 @@ export interface SlotContribution {
   readonly id: string;
   /** What the slot is for, for the authors of contributions. */
   readonly description?: string;
+  /**
+   * API 1.7: a slot of entries placed in time (e.g. chat's `chat.timeline`: a card among the
+   * messages). A view contributed to it names its `entries` route; the owner reads every
+   * contributor's entries with `UiHost.watchSlotEntries` and renders each with
+   * `UiHost.renderSlotEntry`.
+   */
+  readonly entries?: boolean;
 }
 
 export interface ViewContribution {
@@ -124,6 +131,29 @@ export interface ViewContribution {
   readonly component?: string;
   /** Third-party extensions: the custom element tag, which must be `<ext-id>-<view>`. */
   readonly element?: string;
+  /**
+   * API 1.7, for a view in a slot of entries ({@link SlotContribution.entries}): one of this
+   * extension's own `GET` routes, as declared, without parameters (e.g. `/polls/timeline`). The
+   * shell calls it with the slot's context as query parameters (`?peer=<key>`) and expects a
+   * {@link SlotEntriesAnswer}; it calls it again when the extension's host code emits
+   * {@link SLOT_ENTRIES_CHANGED} (`ctx.events.emit('slot-entries-changed', {})`). The view is then
+   * rendered once per entry, with `entry` (the entry's id) added to its context.
+   */
+  readonly entries?: string;
+}
+
+/** What a view's `entries` route answers: at most {@link MAX_SLOT_ENTRIES} entries; the newest are kept. */
+export interface SlotEntriesAnswer {
+  readonly entries: readonly {
+    /** The entry's id within the view, 1 to 128 characters: the view gets it as `context.entry`. */
+    readonly id: string;
+    /** When it happened (ms since the epoch): where the owner places it among its own items. */
+    readonly at: number;
+    /** Whether the persona made it (a file it sent), so the owner can align it like its own items. */
+    readonly from_me?: boolean;
+    /** A plain-text name for the entry, up to 200 characters (e.g. "Photo, 2.1 MB"), read by screen readers. */
+    readonly label?: string;
+  }[];
 }
 
 export interface PeerActionContribution {

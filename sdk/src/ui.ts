@@ -63,6 +63,20 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    */
   renderSlot(container: SlotContainer, slot: string, context?: SlotContext): Disposable;
   /**
+   * API 1.7. The entries of the slot of entries `slot` (declared with `entries: true` in this
+   * extension's `contributes.slots`) for `context`: each running contributor's `entries` route is
+   * read with the context's string values as query parameters, and the merged list, oldest first,
+   * goes to `onEntries` now and again whenever a contributor emits `slot-entries-changed`, is
+   * turned on or off. A contributor whose route fails or answers badly adds nothing. Dispose to
+   * stop. Throws for a slot this extension does not declare with `entries: true`.
+   */
+  watchSlotEntries(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): Disposable;
+  /**
+   * Render one entry (from `watchSlotEntries`) into `container`: its contributor's view, given
+   * `context` with `entry` set to the entry's id. Renders nothing once the contributor is off.
+   */
+  renderSlotEntry(container: SlotContainer, slot: string, entry: SlotEntry, context?: SlotContext): Disposable;
+  /**
    * Open the channel `name` the extension's host code registered with
    * `ctx.pageChannels.register(name, ...)`: a duplex channel between this page and the extension,
    * for binary (`Uint8Array`) and structured messages, with the backpressure policy the extension
@@ -88,6 +102,23 @@ export interface PageRoute {
   readonly path: string;
   /** Each `:name` of the pattern, URL-decoded, 1 to 256 characters; a longer one does not match. */
   readonly params: Readonly<Record<string, string>>;
+}
+
+/** One entry of a slot of entries, as `UiHost.watchSlotEntries` reports it. */
+export interface SlotEntry {
+  /** Unique in the list: contributor, view and id. Use it to track rows. */
+  readonly key: string;
+  /** The contributing extension's id and view id. */
+  readonly extension: string;
+  readonly view: string;
+  /** The contributor's id of the entry (its view gets it as `context.entry`). */
+  readonly id: string;
+  /** When it happened, ms since the epoch. */
+  readonly at: number;
+  /** Made by the persona itself. */
+  readonly fromMe: boolean;
+  /** Plain text naming the entry (the contributor's label, else its view's title). */
+  readonly label: string;
 }
 
 /** What an open slot's owner hands each view in it (`renderSlot`'s `context`). */

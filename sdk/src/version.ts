@@ -3,4 +3,4 @@
  * of the API. Manifests' `hostVersion` ranges are checked against it (semver: a minor release
  * adds API, a major one changes or removes some).
  */
-export const SDK_API_VERSION = '1.6.0';
+export const SDK_API_VERSION = '1.7.0';

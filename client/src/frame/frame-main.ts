@@ -4,13 +4,15 @@
  * module and gives its element a `UiHost` whose every call is a message the shell answers for this
  * extension only. Nothing here is trusted by the shell: the extension's code shares this realm.
  */
-import { Disposable, KithError, PageChannelClient, type PageChannel, type PageRoute, type PersonaInfo, type SlotContext, type UiHost } from '@kith/sdk';
+import { Disposable, KithError, PageChannelClient, type PageChannel, type PageRoute, type PersonaInfo, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import {
   FRAME_MESSAGE,
   createViewFrame,
+  entryRefOf,
   knownSandbox,
   followFrameSizes,
   type CallRequest,
+  type EntryRef,
   type ErrorShape,
   type FetchAnswer,
   type FrameLayout,
@@ -52,10 +54,12 @@ const replies = new Map<number, { resolve(value: unknown): void; reject(error: u
 const handlers = new Map<number, (payload: unknown) => void>();
 const notifyActions = new Map<number, () => void>();
 const slotViews = new Map<number, (views: readonly NestedView[]) => void>();
+const slotEntries = new Map<number, (entries: readonly SlotEntry[]) => void>();
 const placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
 let socket: PortSocket | undefined;
 let element: ViewElement | undefined;
 let opensSlots: readonly string[] = [];
+let entrySlots: readonly string[] = [];
 
 const post = (message: FrameToShell, transfer: Transferable[] = []) => port.postMessage(message, transfer);
 
@@ -109,6 +113,9 @@ function receive(message: ShellToFrame): void {
     case 'slot-views':
       slotViews.get(message.id)?.(message.views);
       return;
+    case 'slot-entries':
+      slotEntries.get(message.id)?.(message.entries);
+      return;
     case 'notify-action':
       notifyActions.get(message.id)?.();
       return;
@@ -118,6 +125,7 @@ function receive(message: ShellToFrame): void {
 async function start(init: Extract<ShellToFrame, { t: 'init' }>): Promise<void> {
   if (element) return;
   opensSlots = init.opensSlots;
+  entrySlots = init.entrySlots;
   applyTheme(init.theme);
   addShellStyles(init.pageOrigin);
   shareRendezvousUrl(init.rendezvousUrl);
@@ -229,17 +237,49 @@ function createHost(extensionId: string, persona: PersonaInfo, channels: PageCha
       }
       post({ t: 'notify', message: String(message), action: reference });
     },
-    renderSlot: (container, slot, context) => renderSlot(extensionId, container as HTMLElement, slot, context),
+    renderSlot: (container, slot, context) => renderSlot(extensionId, container as HTMLElement, slot, context, null),
+    watchSlotEntries: (slot, context, onEntries) => watchSlotEntries(extensionId, slot, context, onEntries),
+    renderSlotEntry: (container, slot, entry, context) => renderSlot(extensionId, container as HTMLElement, slot, context, entryOf(entry)),
     openChannel: (name): Promise<PageChannel> => channels.open(extensionId, name),
   };
 }
 
-/** An open slot of this extension inside `container`: a nested frame per third-party view in it, placed by the shell's list. */
-function renderSlot(extensionId: string, container: HTMLElement, slot: string, context?: SlotContext): Disposable {
-  if (!(container instanceof HTMLElement)) throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlot needs an element to render into');
-  if (typeof slot !== 'string' || !slot.startsWith(`${extensionId}.`) || !opensSlots.includes(slot)) {
-    throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" does not open slot "${String(slot).slice(0, 80)}" (contributes.slots)`);
+/** Throws unless this extension opens `slot` (as a slot of entries, when `ofEntries`). */
+function checkSlot(extensionId: string, slot: string, ofEntries: boolean): void {
+  if (typeof slot !== 'string' || !slot.startsWith(`${extensionId}.`) || !(ofEntries ? entrySlots : opensSlots).includes(slot)) {
+    const what = ofEntries ? 'slot of entries' : 'slot';
+    throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" does not open ${what} "${String(slot).slice(0, 80)}" (contributes.slots)`);
   }
+}
+
+/** The parts of an entry that pick its view, checked: the caller may hand anything. */
+function entryOf(entry: SlotEntry): EntryRef {
+  const ref = entryRefOf(entry);
+  if (!ref) throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlotEntry needs an entry from watchSlotEntries');
+  return ref;
+}
+
+/** A slot of entries of this extension: the shell reads them and sends the list now and on every change. */
+function watchSlotEntries(extensionId: string, slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): Disposable {
+  checkSlot(extensionId, slot, true);
+  if (typeof onEntries !== 'function') throw new KithError('KITH_ERR_BAD_REQUEST', 'watchSlotEntries needs a function to call with the entries');
+  const data = context === undefined || context === null ? null : (structuredClone(context) as SlotContext);
+  const id = nextId++;
+  slotEntries.set(id, (entries) => onEntries(Object.freeze(entries.map((e) => Object.freeze({ ...e })))));
+  post({ t: 'watch-entries', id, slot, context: data });
+  return new Disposable(() => {
+    slotEntries.delete(id);
+    post({ t: 'unwatch-entries', id });
+  });
+}
+
+/**
+ * An open slot of this extension inside `container` (or one entry's view of a slot of entries):
+ * a nested frame per third-party view in it, placed by the shell's list.
+ */
+function renderSlot(extensionId: string, container: HTMLElement, slot: string, context: SlotContext | undefined, entry: EntryRef | null): Disposable {
+  if (!(container instanceof HTMLElement)) throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlot needs an element to render into');
+  checkSlot(extensionId, slot, entry !== null);
   // Plain data only: what cannot be cloned throws here, at the caller.
   const data = context === undefined ? null : (structuredClone(context) as SlotContext);
   const holder = document.createElement('div');
@@ -269,7 +309,7 @@ function renderSlot(extensionId: string, container: HTMLElement, slot: string, c
       if (frame.contentWindow) placed.set(frame.contentWindow, { element: frame, layout: view.layout });
     }
   });
-  post({ t: 'slot', id, slot, context: data });
+  post({ t: 'slot', id, slot, context: data, entry });
   return new Disposable(() => {
     slotViews.delete(id);
     post({ t: 'unslot', id });

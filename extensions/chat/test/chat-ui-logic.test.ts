@@ -37,12 +37,30 @@ describe('chat page logic', () => {
       message({ at: at(2026, 12, 3, 9, 21), from_me: true }),
     ];
     const rows = buildTimeline(ms, ms[3]!.id, now);
-    expect(rows.map((r) => (r.kind === 'message' ? `m${ms.indexOf(r.message)}${r.groupedWithPrevious ? '+' : ''}` : r.label))).to.deep.equal(
+    expect(rows.map((r) => (r.kind === 'message' ? `m${ms.indexOf(r.message)}${r.groupedWithPrevious ? '+' : ''}` : r.kind === 'entry' ? r.entry.id : r.label))).to.deep.equal(
       ['Yesterday', 'm0', 'Today', 'm1', 'm2+', 'New messages', 'm3', 'm4'],
     );
     const m1 = rows.find((r) => r.kind === 'message' && r.message === ms[1]);
     expect(m1 && m1.kind === 'message' && m1.groupedWithNext).to.equal(true);
     expect(dayLabel(at(2025, 6, 1, 12), now)).to.match(/2025/);
+  });
+
+  it("places other extensions' entries among the messages by time, ending a group, and holds back those older than what is loaded", () => {
+    const now = at(2026, 12, 3, 18);
+    const ms = [
+      message({ at: at(2026, 12, 3, 9), from_me: true }),
+      message({ at: at(2026, 12, 3, 9, 2), from_me: true }),
+      message({ at: at(2026, 12, 3, 9, 3), from_me: true }),
+    ];
+    const entry = (id: string, when: number) => ({ key: `files/files.timeline/${id}`, extension: 'files', view: 'files.timeline', id, at: when, fromMe: true, label: id });
+    const entries = [entry('old', at(2026, 12, 1, 8)), entry('mid', at(2026, 12, 3, 9, 1)), entry('late', at(2026, 12, 3, 12))];
+    const shown = (rows: ReturnType<typeof buildTimeline>) =>
+      rows.map((r) => (r.kind === 'message' ? `m${ms.indexOf(r.message)}${r.groupedWithPrevious ? '+' : ''}` : r.kind === 'entry' ? `e:${r.entry.id}` : r.label));
+    expect(shown(buildTimeline(ms, null, now, entries))).to.deep.equal([dayLabel(at(2026, 12, 1, 8), now), 'e:old', 'Today', 'm0', 'e:mid', 'm1', 'm2+', 'e:late']);
+    // Older messages still to load: the old entry waits for its place instead of piling up on top.
+    expect(shown(buildTimeline(ms, null, now, entries, ms[0]!.sent_at))).to.deep.equal(['Today', 'm0', 'e:mid', 'm1', 'm2+', 'e:late']);
+    // Entries alone make a conversation too.
+    expect(shown(buildTimeline([], null, now, entries.slice(2)))).to.deep.equal(['Today', 'e:late']);
   });
 
   it('never lets a late copy of a message undo a later delivery state; a Retry starts again', () => {

@@ -5,7 +5,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTooltipModule } from '@angular/material/tooltip';
-import type { Disposable, PeerKey, UiHost } from '@kith/sdk';
+import type { Disposable, PeerKey, SlotEntry, UiHost } from '@kith/sdk';
 import { askNotificationPermission, pageInBackground } from './attention';
 import { ChatApi, type ChatMessageJson, type ChatPeer } from './chat-api';
 import { deliveryIcon } from './delivery-icon';
@@ -14,9 +14,10 @@ import { mergeMessage, needsRetry, retrying } from './message-merge';
 import { messageSize, tooLongSentence } from './message-size';
 import { MessageFocus } from './message-focus';
 import { MessageVirtualizer } from './message-virtualizer';
-import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer } from './open-slots';
+import { COMPOSER_ACTIONS_SLOT, CONVERSATION_EXTRAS_SLOT, OpenSlotRenderer, TIMELINE_SLOT } from './open-slots';
 import { Outbox, newMessageId, type OutgoingMessage } from './outbox';
-import { buildTimeline, type TimelineRow } from './timeline';
+import { buildTimeline, placedAt, type TimelineRow } from './timeline';
+import { TimelineEntry } from './timeline-entry';
 
 const TYPING_TIMEOUT_MS = 6000;
 const TYPING_IDLE_MS = 3000;
@@ -48,7 +49,7 @@ interface LiveEvent {
  */
 @Component({
   selector: 'chat-panel',
-  imports: [MatButtonModule, MatMenuModule, MatProgressBarModule, MatTooltipModule],
+  imports: [MatButtonModule, MatMenuModule, MatProgressBarModule, MatTooltipModule, TimelineEntry],
   templateUrl: './chat-panel.html',
   styleUrl: './chat-panel.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -100,10 +101,14 @@ export class ChatPanel {
   protected readonly needsRetry = needsRetry;
   protected readonly reactions = QUICK_REACTIONS;
 
+  /** Other extensions' entries in this conversation (slot `chat.timeline`), oldest first. */
+  protected readonly entries = signal<readonly SlotEntry[]>([]);
   protected readonly rows = computed<TimelineRow[]>(() => {
     const hidden = this.hidden();
     const shown = hidden.size === 0 ? this.messages() : this.messages().filter((m) => !hidden.has(m.id));
-    return buildTimeline(shown, this.unreadFrom());
+    // While older messages are still to load, older entries wait for them (else they would pile up on top).
+    const since = this.olderCursor() !== null && shown.length > 0 ? placedAt(shown[0]!) : -Infinity;
+    return buildTimeline(shown, this.unreadFrom(), Date.now(), this.entries(), since);
   });
   protected readonly items = signal<{ index: number; key: string; start: number }[]>([]);
   protected readonly totalSize = signal(0);
@@ -129,6 +134,7 @@ export class ChatPanel {
   private readonly conversationExtras = viewChild<ElementRef<HTMLElement>>('conversationExtras');
   private readonly composerSlot = new OpenSlotRenderer(COMPOSER_ACTIONS_SLOT);
   private readonly extrasSlot = new OpenSlotRenderer(CONVERSATION_EXTRAS_SLOT);
+  private entriesWatch: Disposable | undefined;
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
   private readonly api = computed(() => new ChatApi(this.host()));
   private readonly outbox = new Outbox({
@@ -178,6 +184,11 @@ export class ChatPanel {
         this.extrasSlot.show(host, extras, peer);
       });
     });
+    effect(() => {
+      const host = this.host();
+      const peer = this.peer();
+      untracked(() => this.watchEntries(host, peer));
+    });
     afterEveryRender(() => this.afterRender());
     document.addEventListener('visibilitychange', this.onVisibility);
     window.addEventListener('resize', this.onResize);
@@ -185,6 +196,7 @@ export class ChatPanel {
       this.close();
       this.composerSlot.dispose();
       this.extrasSlot.dispose();
+      this.entriesWatch?.dispose();
       this.virtualizer?.dispose();
       document.removeEventListener('visibilitychange', this.onVisibility);
       window.removeEventListener('resize', this.onResize);
@@ -243,8 +255,24 @@ export class ChatPanel {
     if (this.loaded() && items.length > 0 && items[0]!.index < 3 && this.olderCursor() !== null) void this.loadOlder();
   }
 
+  /** Other extensions' entries for the open conversation, kept current by the shell. */
+  private watchEntries(host: UiHost, peer: ChatPeer | null): void {
+    this.entriesWatch?.dispose();
+    this.entriesWatch = undefined;
+    this.entries.set([]);
+    if (!peer) return;
+    try {
+      this.entriesWatch = host.watchSlotEntries(TIMELINE_SLOT, { peer }, (entries) => {
+        if (this.peer() === peer) this.entries.set(entries);
+      });
+    } catch {
+      // A shell without slots of entries (or chat's manifest not loaded yet): messages only.
+    }
+  }
+
   private estimate(index: number): number {
     const row = this.rows()[index];
+    if (row?.kind === 'entry') return 72;
     if (!row || row.kind !== 'message') return 36;
     const body = row.message.body;
     const lines = body.split('\n').length + Math.floor(body.length / 60);

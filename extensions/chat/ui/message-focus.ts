@@ -11,13 +11,21 @@ export interface MessageFocusList {
   readonly loadOlder: () => Promise<boolean>;
 }
 
+/** The `data-id` of a row the walk stops at (a message, or another extension's entry); null for separators. */
+export function focusIdOf(row: TimelineRow | undefined): string | null {
+  if (row?.kind === 'message') return row.message.id;
+  if (row?.kind === 'entry') return row.key;
+  return null;
+}
+
 /** How many frames to wait for a row scrolled to to be rendered before giving up. */
 const RENDER_FRAMES = 10;
 
 /**
  * The conversation is one Tab stop however long it is (a roving focus, as in Slack or Element):
- * the list itself takes Tab; Arrow Up and Down walk the messages; only the message walked to has
- * its controls (quote, links, "…", Retry) in the Tab order; Escape goes back to the list.
+ * the list itself takes Tab; Arrow Up and Down walk the messages (and other extensions' entries
+ * among them); only the message walked to has its controls (quote, links, "…", Retry) in the Tab
+ * order; Escape goes back to the list.
  */
 export class MessageFocus {
   /** The message whose controls are in the Tab order, or null (none: Tab leaves the list). */
@@ -70,8 +78,8 @@ export class MessageFocus {
       if (next < 0) return;
       index = next;
     }
-    const row = this.list.rows()[index];
-    if (row?.kind === 'message') await this.focusRow(row.message.id, index);
+    const id = focusIdOf(this.list.rows()[index]);
+    if (id !== null) await this.focusRow(id, index);
   }
 
   private async focusRow(id: string, index: number): Promise<void> {
@@ -105,19 +113,19 @@ export class MessageFocus {
 
   private indexOf(id: string | null): number {
     if (id === null) return -1;
-    return this.list.rows().findIndex((r) => r.kind === 'message' && r.message.id === id);
+    return this.list.rows().findIndex((r) => focusIdOf(r) === id);
   }
 
   private lastMessageIndex(): number {
     const rows = this.list.rows();
-    for (let i = rows.length - 1; i >= 0; i--) if (rows[i]!.kind === 'message') return i;
+    for (let i = rows.length - 1; i >= 0; i--) if (focusIdOf(rows[i]) !== null) return i;
     return -1;
   }
 
-  /** The index of the next message row from `index` in direction `step`, or -1. */
+  /** The index of the next message or entry row from `index` in direction `step`, or -1. */
   private neighbour(index: number, step: -1 | 1): number {
     const rows = this.list.rows();
-    for (let i = index + step; i >= 0 && i < rows.length; i += step) if (rows[i]!.kind === 'message') return i;
+    for (let i = index + step; i >= 0 && i < rows.length; i += step) if (focusIdOf(rows[i]) !== null) return i;
     return -1;
   }
 }

@@ -3,10 +3,13 @@ import type { ChatPeer } from './chat-api';
 
 /**
  * Chat's open slots (manifest `contributes.slots`): other extensions contribute views here
- * without chat knowing them. Both get `{ peer }`, the open conversation (a friend key or `self`).
+ * without chat knowing them. All get `{ peer }`, the open conversation (a friend key or `self`);
+ * an entry of `chat.timeline` also gets `entry`, its id.
  */
 export const COMPOSER_ACTIONS_SLOT = 'chat.composer-actions';
 export const CONVERSATION_EXTRAS_SLOT = 'chat.conversation-extras';
+/** A slot of entries: other extensions' items (a file, a call) placed among the messages by time. */
+export const TIMELINE_SLOT = 'chat.timeline';
 
 /** Renders one open slot into an element and re-renders it when the conversation changes. */
 export class OpenSlotRenderer {

@@ -1,8 +1,13 @@
+import type { SlotEntry } from '@kith/sdk';
 import type { ChatMessageJson } from './chat-api';
 
-/** One row of the conversation: a day separator, the "new messages" marker, or a message. */
+/**
+ * One row of the conversation: a day separator, the "new messages" marker, a message, or another
+ * extension's entry (a file sent, a call) in the slot `chat.timeline`.
+ */
 export type TimelineRow =
   | { readonly kind: 'day'; readonly key: string; readonly label: string }
+  | { readonly kind: 'entry'; readonly key: string; readonly entry: SlotEntry }
   | { readonly kind: 'unread'; readonly key: string; readonly label: string }
   | {
       readonly kind: 'message';
@@ -40,30 +45,65 @@ export function placedAt(message: ChatMessageJson): number {
 }
 
 /**
- * The rows for messages in order: a separator before each new day, the unread marker before the
- * message `unreadFrom` (if given and present), and grouping flags for consecutive messages.
+ * The rows for messages in order, with other extensions' entries (`chat.timeline`) placed among
+ * them by time: a separator before each new day, the unread marker before the message
+ * `unreadFrom` (if given and present), and grouping flags for consecutive messages (an entry
+ * between two messages ends their group). Entries before `since` (the first loaded message, while
+ * older ones are still to load) wait until their place is loaded.
  */
-export function buildTimeline(messages: readonly ChatMessageJson[], unreadFrom: string | null, now = Date.now()): TimelineRow[] {
+export function buildTimeline(
+  messages: readonly ChatMessageJson[],
+  unreadFrom: string | null,
+  now = Date.now(),
+  entries: readonly SlotEntry[] = [],
+  since = -Infinity,
+): TimelineRow[] {
+  const items = interleave(messages, entries.filter((e) => e.at >= since));
   const rows: TimelineRow[] = [];
-  let previous: ChatMessageJson | undefined;
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i]!;
-    const day = dayOf(placedAt(message));
-    const newDay = !previous || dayOf(placedAt(previous)) !== day;
-    if (newDay) rows.push({ kind: 'day', key: `day-${day}`, label: dayLabel(placedAt(message), now) });
+  let previous: Item | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const day = dayOf(item.at);
+    const newDay = !previous || dayOf(previous.at) !== day;
+    if (newDay) rows.push({ kind: 'day', key: `day-${day}`, label: dayLabel(item.at, now) });
+    if (item.entry) {
+      rows.push({ kind: 'entry', key: `entry-${item.entry.key}`, entry: item.entry });
+      previous = item;
+      continue;
+    }
+    const message = item.message!;
     const marker = message.id === unreadFrom;
     if (marker) rows.push({ kind: 'unread', key: 'unread-marker', label: 'New messages' });
-    const next = messages[i + 1];
+    const next = items[i + 1];
     rows.push({
       kind: 'message',
       key: message.id,
       message,
-      groupedWithPrevious: !newDay && !marker && groups(previous, message),
-      groupedWithNext: next !== undefined && next.id !== unreadFrom && dayOf(placedAt(next)) === day && groups(message, next),
+      groupedWithPrevious: !newDay && !marker && groups(previous?.message, message),
+      groupedWithNext: next?.message !== undefined && next.message.id !== unreadFrom && dayOf(next.at) === day && groups(message, next.message),
     });
-    previous = message;
+    previous = item;
   }
   return rows;
+}
+
+interface Item {
+  readonly at: number;
+  readonly message?: ChatMessageJson;
+  readonly entry?: SlotEntry;
+}
+
+/** Messages in their own order, each entry (oldest first) placed before the first message later than it. */
+function interleave(messages: readonly ChatMessageJson[], entries: readonly SlotEntry[]): Item[] {
+  const items: Item[] = [];
+  let e = 0;
+  for (const message of messages) {
+    const at = placedAt(message);
+    while (e < entries.length && entries[e]!.at < at) items.push({ at: entries[e]!.at, entry: entries[e++] });
+    items.push({ at, message });
+  }
+  while (e < entries.length) items.push({ at: entries[e]!.at, entry: entries[e++] });
+  return items;
 }
 
 function groups(a: ChatMessageJson | undefined, b: ChatMessageJson): boolean {

@@ -4,6 +4,7 @@ import { filesErrors } from './files-errors.js';
 import { isTransferId, MAX_FILE_BYTES } from './files-kinds.js';
 import type { Receiver } from './receiver.js';
 import { servingHeaders } from './safe-names.js';
+import { TIMELINE_ROUTE, timelineEntries } from './timeline-entries.js';
 import type { Sender } from './sender.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
@@ -116,6 +117,8 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
     ctx.routes.get('/files/transfers', async () => ({
       transfers: [...book.records.values()].filter((r) => r.direction !== 'self').sort((a, b) => b.createdAt - a.createdAt).slice(0, MEDIA_PAGE).map((r) => book.json(r)),
     })),
+
+    ctx.routes.get(TIMELINE_ROUTE, async (req) => timelineEntries(book.records.values(), req.query.peer)),
 
     ctx.routes.get('/files/inbound/:transfer_id/stream', async (req, res) => {
       const record = transfer(req);

@@ -2,7 +2,7 @@
  * The transfers of this persona in memory, written through to the sealed store, and what the page
  * hears about them (`files:transfer`, at most every 250 ms per transfer while bytes move).
  */
-import type { ExtensionContext, KindCodec } from '@kith/sdk';
+import { SLOT_ENTRIES_CHANGED, type ExtensionContext, type KindCodec } from '@kith/sdk';
 import type { TransferRecord, TransferStore } from './transfer-store.js';
 
 const EMIT_EVERY_MS = 250;
@@ -52,7 +52,10 @@ export class TransferBook {
    * the page what this side knows, and stays due for {@link flushDirty}.
    */
   async save(record: TransferRecord): Promise<void> {
+    const added = !this.records.has(record.id);
     this.records.set(record.id, record);
+    // A new file in a conversation: chat's timeline reads its entries again.
+    if (added) this.entriesChanged(record);
     this.dirty.delete(record.id);
     try {
       await this.store.save(this.withProgress(record));
@@ -91,7 +94,9 @@ export class TransferBook {
   }
 
   async forget(id: string): Promise<void> {
+    const record = this.records.get(id);
     this.records.delete(id);
+    if (record) this.entriesChanged(record);
     this.progress.delete(id);
     await this.store.remove(id);
   }
@@ -123,6 +128,11 @@ export class TransferBook {
     if (!force && now - (this.lastEmit.get(record.id) ?? 0) < EMIT_EVERY_MS) return;
     this.lastEmit.set(record.id, now);
     this.ctx.events.emit('transfer', this.json(record));
+  }
+
+  /** The conversation's entries (timeline-entries.ts) gained or lost this file. */
+  private entriesChanged(record: TransferRecord): void {
+    this.ctx.events.emit(SLOT_ENTRIES_CHANGED, { peer: record.peer ?? 'self' });
   }
 
   /** Send one event of the transfer's stream (the transfer id). */

@@ -2,3 +2,4 @@
 export { AttachButton } from './attach-button';
 export { ConversationFiles } from './conversation-files';
 export { MediaPage } from './media-page';
+export { TimelineFile } from './timeline-file';

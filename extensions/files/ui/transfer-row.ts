@@ -26,7 +26,7 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
         @if (moving()) {
           <button mat-button type="button" data-testid="cancel" (click)="cancel()">Cancel</button>
         }
-        @if (t.state === 'failed') {
+        @if (t.state === 'failed' || t.state === 'cancelled') {
           <button mat-button type="button" data-testid="remove" (click)="remove()">Remove</button>
         }
         @if (offerPreview()) {
@@ -67,7 +67,7 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
 export class TransferRow implements OnDestroy {
   readonly transfer = input.required<TransferJson>();
   readonly api = input.required<FilesApi>();
-  /** The user removed this (failed) file from the device: the list drops the row. */
+  /** The user removed this (failed or cancelled) file from the device: the list drops the row. */
   readonly removed = output<string>();
   protected readonly error = signal<string | null>(null);
   private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');

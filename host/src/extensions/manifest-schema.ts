@@ -55,8 +55,17 @@ const viewSchema = z.strictObject({
   title: text(80),
   component: text(128).optional(),
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),
+  /** For a view in a slot of entries: its own GET route the shell reads them from (checked against `routes` below). */
+  entries: z.string().max(200)
+    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path like "/polls/timeline" (no parameters, no query)')
+    .refine((path) => !path.split('/').some((segment) => /^\.+$/.test(segment)), 'must not have "." or ".." segments')
+    .optional(),
 });
-const slotSchema = z.strictObject({ id: z.string().regex(OPEN_SLOT_PATTERN, 'must be "<ext-id>.<name>" (lowercase letters, digits, dashes)'), description: text(200).optional() });
+const slotSchema = z.strictObject({
+  id: z.string().regex(OPEN_SLOT_PATTERN, 'must be "<ext-id>.<name>" (lowercase letters, digits, dashes)'),
+  description: text(200).optional(),
+  entries: z.boolean().optional(),
+});
 /** A peer action opens a page of the app (`call/:peer`), never another site. */
 const peerActionSchema = z.strictObject({ id: localId, label: text(40), icon: text(64), route: pageRoute });
 const settingSchema = z.strictObject({
@@ -167,14 +176,17 @@ function ownSlotWarnings(m: ExtensionManifest): string[] {
  */
 export function slotWarnings(manifests: readonly ExtensionManifest[]): Map<string, string[]> {
   const opened = new Set(manifests.flatMap((m) => (m.contributes?.slots ?? []).map((s) => s.id)));
+  const ofEntries = new Set(manifests.flatMap((m) => (m.contributes?.slots ?? []).filter((s) => s.entries).map((s) => s.id)));
   const warnings = new Map<string, string[]>();
   for (const m of manifests) {
     (m.contributes?.views ?? []).forEach((v, i) => {
       const owner = OPEN_SLOT_PATTERN.exec(v.slot)?.[1];
+      const warn = (warning: string) => warnings.set(m.id, [...(warnings.get(m.id) ?? []), warning]);
+      if (v.entries !== undefined && opened.has(v.slot) && !ofEntries.has(v.slot)) {
+        warn(`kith.contributes.views.${i}.entries: slot "${v.slot}" is not a slot of entries, so its owner never reads them`);
+      }
       if (SHELL_SLOTS.has(v.slot) || owner === undefined || owner === m.id || opened.has(v.slot)) return;
-      const list = warnings.get(m.id) ?? [];
-      list.push(`kith.contributes.views.${i}.slot: no installed extension opens slot "${v.slot}" (extension "${owner}" would declare it in contributes.slots)`);
-      warnings.set(m.id, list);
+      warn(`kith.contributes.views.${i}.slot: no installed extension opens slot "${v.slot}" (extension "${owner}" would declare it in contributes.slots)`);
     });
   }
   return warnings;
@@ -218,6 +230,10 @@ function crossChecks(m: ExtensionManifest): string[] {
     if (v.element && !v.element.startsWith(`${m.id}-`)) problems.push(`kith.contributes.views.${i}.element: must start with "${m.id}-"`);
     if (!v.element && !v.component) problems.push(`kith.contributes.views.${i}: needs "element" (third-party) or "component" (built-in)`);
     if (v.element && !c.uiModule) problems.push(`kith.contributes.views.${i}.element: needs contributes.uiModule to define it`);
+    if (v.entries !== undefined) {
+      if (SHELL_SLOTS.has(v.slot)) problems.push(`kith.contributes.views.${i}.entries: only a view in an open slot of entries has entries`);
+      if (!(c.routes ?? []).includes(`GET ${v.entries}`)) problems.push(`kith.contributes.views.${i}.entries: "GET ${v.entries}" is not in contributes.routes`);
+    }
   });
   (c.settings ?? []).forEach((s, i) => {
     if (typeof s.default !== s.type) problems.push(`kith.contributes.settings.${i}.default: must be a ${s.type}`);

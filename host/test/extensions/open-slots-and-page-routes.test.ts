@@ -62,6 +62,31 @@ describe('extensions: open view slots and page routes (manifest)', () => {
     ]);
   });
 
+  it('takes slots of entries: a view names one of its own GET routes, without parameters, for an open slot', () => {
+    const owner = validatePackage(pkg('polls', { slots: [{ id: 'polls.timeline', entries: true }] }));
+    expect(owner.manifest.contributes?.slots?.[0]?.entries).to.equal(true);
+    const entryView = (entries: unknown, extra: Record<string, unknown> = {}) =>
+      pkg('stickers', { routes: ['GET /stickers/timeline', 'GET /stickers/:id'], views: [{ ...view('stickers.card', 'polls.timeline', 'stickers-card'), entries, ...extra }] });
+    expect(validatePackage(entryView('/stickers/timeline')).manifest.contributes?.views?.[0]?.entries).to.equal('/stickers/timeline');
+    expect(problemsOf(entryView('/stickers/other'))).to.deep.equal(['kith.contributes.views.0.entries: "GET /stickers/other" is not in contributes.routes']);
+    // Another extension's route (the host answers it, but the view may not name it).
+    expect(problemsOf(entryView('/files/timeline'))).to.deep.equal(['kith.contributes.views.0.entries: "GET /files/timeline" is not in contributes.routes']);
+    for (const bad of ['/stickers/:id', 'stickers/timeline', '/stickers/timeline?x=1', '/stickers/../x', '/stickers/./timeline', 'https://evil.example/x', 1, '']) {
+      const problems = problemsOf(entryView(bad)).join('\n');
+      expect(problems, String(bad)).to.match(/views\.0\.entries/);
+    }
+    expect(problemsOf(entryView('/stickers/timeline', { slot: 'home.main' }))).to.deep.equal(['kith.contributes.views.0.entries: only a view in an open slot of entries has entries']);
+    expect(problemsOf(pkg('polls', { slots: [{ id: 'polls.timeline', entries: 'yes' }] })).join()).to.match(/slots\.0\.entries/);
+    // Entries for a slot that is not one of entries: its owner never reads them.
+    const manifests = [
+      validatePackage(pkg('polls', { slots: [{ id: 'polls.toolbar' }] })).manifest,
+      validatePackage(pkg('stickers', { routes: ['GET /stickers/timeline'], views: [{ ...view('stickers.card', 'polls.toolbar', 'stickers-card'), entries: '/stickers/timeline' }] })).manifest,
+    ] as ExtensionManifest[];
+    expect([...slotWarnings(manifests)]).to.deep.equal([
+      ['stickers', ['kith.contributes.views.0.entries: slot "polls.toolbar" is not a slot of entries, so its owner never reads them']],
+    ]);
+  });
+
   it('takes nav routes of literal segments and :params, each named once', () => {
     const nav = (route: string) => pkg('polls', { nav: [{ id: 'polls', label: 'Polls', icon: 'ballot', route, view: 'polls.page' }], views: [view('polls.page', 'page', 'polls-page')] });
     for (const route of ['polls', 'polls/:peer', 'polls/:peer/round/:round', 'a.b~c_d-e/:x1']) {

@@ -51,9 +51,9 @@ export class ExtensionsStore {
     return this.views().filter((v) => v.item.slot === slot);
   }
 
-  /** True when `extensionId` is running and opens `slot` in its `contributes.slots`. */
-  opensSlot(extensionId: string, slot: string): boolean {
-    return this.running().some((e) => e.id === extensionId && (e.contributes.slots ?? []).some((s) => s.id === slot));
+  /** True when `extensionId` is running and opens `slot` in its `contributes.slots` (as a slot of entries, if asked). */
+  opensSlot(extensionId: string, slot: string, ofEntries = false): boolean {
+    return this.running().some((e) => e.id === extensionId && (e.contributes.slots ?? []).some((s) => s.id === slot && (!ofEntries || s.entries === true)));
   }
 
   /** The routed page for a client URL path (`media`, `call/<peer>`), if a running extension has one. */

@@ -1,11 +1,12 @@
 import { ApplicationRef, EnvironmentInjector, Injectable, createComponent, inject, type ComponentRef } from '@angular/core';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { Disposable, KithError, type PersonaInfo, type SlotContext, type UiHost } from '@kith/sdk';
+import { Disposable, KithError, type PersonaInfo, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { ExtensionsStore } from './extensions-store';
+import { SlotEntries } from './slot-entries';
 
 /**
  * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
@@ -22,6 +23,7 @@ export class UiHostFactory {
   readonly #extensions = inject(ExtensionsStore);
   readonly #appRef = inject(ApplicationRef);
   readonly #injector = inject(EnvironmentInjector);
+  readonly #entries = inject(SlotEntries);
   readonly #hosts = new Map<string, UiHost>();
 
   forExtension(extensionId: string): UiHost {
@@ -63,6 +65,12 @@ export class UiHostFactory {
         desktopNotification(from, message, () => action?.run());
       },
       renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
+      watchSlotEntries: (slot, context, onEntries) => {
+        this.#checkSlot(extensionId, slot, true);
+        if (typeof onEntries !== 'function') throw new KithError('KITH_ERR_BAD_REQUEST', 'watchSlotEntries needs a function to call with the entries');
+        return new Disposable(this.#entries.watch(slot, plainCopy(context) ?? {}, onEntries));
+      },
+      renderSlotEntry: (container, slot, entry, context) => this.#renderSlot(extensionId, container, slot, context, entry),
       // Scoped like its events: a view can only open its own extension's channels this way.
       openChannel: (name) => realtime.openChannel(extensionId, name),
     };
@@ -72,13 +80,13 @@ export class UiHostFactory {
    * An open slot of `extensionId` inside `container`. The slot outlet's code is loaded on first
    * use (it renders contributions, and the outlet that renders contributions builds UI hosts).
    */
-  #renderSlot(extensionId: string, container: HTMLElement, slot: string, context?: SlotContext): Disposable {
+  #renderSlot(extensionId: string, container: HTMLElement, slot: string, context?: SlotContext, entry?: SlotEntry): Disposable {
     if (!(container instanceof HTMLElement)) throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlot needs an element to render into');
-    if (typeof slot !== 'string' || !slot.startsWith(`${extensionId}.`) || !this.#extensions.opensSlot(extensionId, slot)) {
-      throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" does not open slot "${String(slot).slice(0, 80)}" (contributes.slots)`);
-    }
+    this.#checkSlot(extensionId, slot, entry !== undefined);
+    const only = entry === undefined ? null : entryView(entry);
     // Plain data only: what cannot be cloned throws here, at the caller, not in a contributor.
-    const data = context === undefined ? null : (structuredClone(context) as SlotContext);
+    const copied = plainCopy(context);
+    const data = only ? { ...copied, entry: only.id } : copied;
     const element = document.createElement('kith-slot-outlet');
     element.dataset['kithSlot'] = slot;
     container.appendChild(element);
@@ -88,6 +96,7 @@ export class UiHostFactory {
       if (disposed) return;
       ref = createComponent(SlotOutlet, { environmentInjector: this.#injector, hostElement: element });
       ref.setInput('slot', slot);
+      ref.setInput('only', only && `${only.extension}/${only.view}`);
       ref.setInput('context', data);
       this.#appRef.attachView(ref.hostView);
     });
@@ -97,6 +106,28 @@ export class UiHostFactory {
       element.remove();
     });
   }
+
+  /** Throws unless `slot` is one `extensionId` opens (as a slot of entries, when `ofEntries`). */
+  #checkSlot(extensionId: string, slot: string, ofEntries: boolean): void {
+    if (typeof slot !== 'string' || !slot.startsWith(`${extensionId}.`) || !this.#extensions.opensSlot(extensionId, slot, ofEntries)) {
+      const what = ofEntries ? 'slot of entries' : 'slot';
+      throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" does not open ${what} "${String(slot).slice(0, 80)}" (contributes.slots)`);
+    }
+  }
+}
+
+/** A structured-clone copy of a slot context (plain data only: anything else throws here, at the caller). */
+function plainCopy(context: SlotContext | undefined): SlotContext | null {
+  return context === undefined || context === null ? null : (structuredClone(context) as SlotContext);
+}
+
+/** The parts of an entry that pick its view: checked, since the owner may hand anything. */
+function entryView(entry: SlotEntry): { extension: string; view: string; id: string } {
+  const { extension, view, id } = (entry ?? {}) as Partial<SlotEntry>;
+  if (typeof extension !== 'string' || typeof view !== 'string' || typeof id !== 'string' || id.length === 0 || id.length > 128) {
+    throw new KithError('KITH_ERR_BAD_REQUEST', 'renderSlotEntry needs an entry from watchSlotEntries');
+  }
+  return { extension, view, id };
 }
 
 /** A desktop notification while the page is hidden and the user allowed them (chat asks); else nothing. */

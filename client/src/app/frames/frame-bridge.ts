@@ -1,9 +1,9 @@
-import type { SlotContext, UiHost } from '@kith/sdk';
+import type { SlotContext, SlotEntry, UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
 import type { HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
 import { FrameChannelRelay } from './frame-channel-relay';
-import type { CallRequest, ErrorShape, FrameLayout, FrameProps, FrameTheme, FrameToShell, NestedView, ShellToFrame } from './frame-protocol';
+import { entryRefOf, type CallRequest, type EntryRef, type ErrorShape, type FrameLayout, type FrameProps, type FrameTheme, type FrameToShell, type NestedView, type ShellToFrame } from './frame-protocol';
 import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -23,8 +23,15 @@ export interface BridgeShell {
   theme(): FrameTheme;
   rendezvousUrl(): string | null;
   opensSlots(extensionId: string): readonly string[];
-  /** Render `slot`'s views for a frame: calls `show` with the list now and whenever it changes. */
-  renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void): () => void;
+  /** The slots of entries among them. */
+  entrySlots(extensionId: string): readonly string[];
+  /**
+   * Render `slot`'s views for a frame (or, given `entry`, that one entry's view): calls `show`
+   * with the list now and whenever it changes.
+   */
+  renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void;
+  /** Read a slot of entries for a frame: calls `show` with the entries now and whenever they change. */
+  watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void): () => void;
 }
 
 export interface BridgeInit {
@@ -86,6 +93,7 @@ export class FrameBridge {
       tag: this.#init.tag,
       source,
       opensSlots: this.#shell.opensSlots(this.#init.extensionId),
+      entrySlots: this.#shell.entrySlots(this.#init.extensionId),
       props: this.#props,
       theme: this.#shell.theme(),
       rendezvousUrl: this.#shell.rendezvousUrl(),
@@ -161,7 +169,7 @@ export class FrameBridge {
 
   async #receive(message: FrameToShell): Promise<void> {
     if (this.#disposed || typeof message !== 'object' || message === null) return;
-    if (message.t !== 'call' && message.t !== 'unsub' && message.t !== 'unslot' && this.#stale()) return;
+    if (message.t !== 'call' && message.t !== 'unsub' && message.t !== 'unslot' && message.t !== 'unwatch-entries' && this.#stale()) return;
     const id = this.#init.extensionId;
     switch (message.t) {
       case 'call':
@@ -200,12 +208,24 @@ export class FrameBridge {
       case 'slot': {
         const slotId = message.id;
         if (!Number.isSafeInteger(slotId) || this.#slots.has(slotId) || this.#slots.size >= MAX_SLOTS || typeof message.slot !== 'string') return;
-        if (!this.#shell.opensSlots(id).includes(message.slot)) return;
+        const entry = message.entry === undefined || message.entry === null ? null : entryRefOf(message.entry);
+        if (message.entry != null && !entry) return;
+        if (!(entry ? this.#shell.entrySlots(id) : this.#shell.opensSlots(id)).includes(message.slot)) return;
         const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
-        this.#slots.set(slotId, this.#shell.renderSlot(id, message.slot, context, (views) => this.#post({ t: 'slot-views', id: slotId, views })));
+        this.#slots.set(slotId, this.#shell.renderSlot(id, message.slot, context, (views) => this.#post({ t: 'slot-views', id: slotId, views }), entry));
+        return;
+      }
+      case 'watch-entries': {
+        const watchId = message.id;
+        // Counted with the slots: each watch reads every contributor's route.
+        if (!Number.isSafeInteger(watchId) || this.#slots.has(watchId) || this.#slots.size >= MAX_SLOTS || typeof message.slot !== 'string') return;
+        if (!this.#shell.entrySlots(id).includes(message.slot)) return;
+        const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
+        this.#slots.set(watchId, this.#shell.watchEntries(message.slot, context, (entries) => this.#post({ t: 'slot-entries', id: watchId, entries })));
         return;
       }
       case 'unslot':
+      case 'unwatch-entries':
         this.#slots.get(message.id)?.();
         this.#slots.delete(message.id);
         return;

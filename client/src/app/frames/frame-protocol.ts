@@ -10,7 +10,7 @@
  *
  * Everything else travels on the port, which only the shell holds the other end of.
  */
-import type { PageRoute, PersonaInfo, SlotContext } from '@kith/sdk';
+import type { PageRoute, PersonaInfo, SlotContext, SlotEntry } from '@kith/sdk';
 
 export const FRAME_MESSAGE = 'kithFrame';
 
@@ -74,6 +74,8 @@ export type ShellToFrame =
       readonly tag: string;
       readonly source: string;
       readonly opensSlots: readonly string[];
+      /** Those of `opensSlots` that are slots of entries. */
+      readonly entrySlots: readonly string[];
       readonly props: FrameProps;
       readonly theme: FrameTheme;
       readonly rendezvousUrl: string | null;
@@ -91,6 +93,7 @@ export type ShellToFrame =
   | { readonly t: 'sock'; readonly event: string; readonly args: readonly unknown[] }
   | { readonly t: 'sock-ack'; readonly ack: number; readonly timedOut: boolean; readonly answer: unknown }
   | { readonly t: 'slot-views'; readonly id: number; readonly views: readonly NestedView[] }
+  | { readonly t: 'slot-entries'; readonly id: number; readonly entries: readonly SlotEntry[] }
   | { readonly t: 'notify-action'; readonly id: number };
 
 /** What a frame asks the shell to do for it, answered by a `reply`. */
@@ -107,9 +110,26 @@ export type FrameToShell =
   | { readonly t: 'navigate'; readonly route: string }
   | { readonly t: 'notify'; readonly message: string; readonly action: { readonly label: string; readonly id: number } | null }
   | { readonly t: 'sock'; readonly event: string; readonly args: readonly unknown[]; readonly ack: number | null }
-  | { readonly t: 'slot'; readonly id: number; readonly slot: string; readonly context: SlotContext | null }
+  | { readonly t: 'slot'; readonly id: number; readonly slot: string; readonly context: SlotContext | null; readonly entry?: EntryRef | null }
+  | { readonly t: 'watch-entries'; readonly id: number; readonly slot: string; readonly context: SlotContext | null }
+  | { readonly t: 'unwatch-entries'; readonly id: number }
   | { readonly t: 'unslot'; readonly id: number }
   | { readonly t: 'failed'; readonly message: string };
+
+/** The view of one entry of a slot of entries (`renderSlotEntry`): its contributor, view and id. */
+export interface EntryRef {
+  readonly extension: string;
+  readonly view: string;
+  readonly id: string;
+}
+
+/** An entry reference as a frame sent it, checked; null when it is not one. */
+export function entryRefOf(value: unknown): EntryRef | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { extension, view, id } = value as Record<string, unknown>;
+  const fits = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+  return fits(extension, 64) && fits(view, 64) && fits(id, 128) ? { extension, view, id } : null;
+}
 
 /** Frames never grow past this (a hostile one could ask for any size). */
 export const MAX_FRAME_PIXELS = 100_000;

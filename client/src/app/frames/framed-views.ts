@@ -6,9 +6,10 @@ import type { ContributedView } from '../extensions/extension-entry';
 import { ExtensionsStore } from '../extensions/extensions-store';
 import { Realtime } from '../realtime/realtime';
 import { UiHostFactory } from '../extensions/ui-host-factory';
+import { SlotEntries } from '../extensions/slot-entries';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
-import { MEDIA_CAPTURE_PERMISSION, createViewFrame, knownSandbox, followFrameSizes, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
+import { MEDIA_CAPTURE_PERMISSION, createViewFrame, knownSandbox, followFrameSizes, type EntryRef, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
 import { currentTheme, watchTheme } from './frame-theme';
 
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
@@ -51,6 +52,7 @@ export class FramedViews {
   readonly #extensions = inject(ExtensionsStore);
   readonly #doorman = inject(FrameDoorman);
   readonly #injector = inject(Injector);
+  readonly #slotEntries = inject(SlotEntries);
   readonly #bridges = new Set<FrameBridge>();
   readonly #sources = new Map<string, Promise<string>>();
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
@@ -64,7 +66,9 @@ export class FramedViews {
       theme: () => currentTheme(document),
       rendezvousUrl: () => document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE),
       opensSlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.map((s) => s.id) ?? [],
-      renderSlot: (_owner, slot, context, show) => this.#renderNested(slot, context, show),
+      entrySlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.filter((s) => s.entries === true).map((s) => s.id) ?? [],
+      renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
+      watchEntries: (slot, context, show) => this.#slotEntries.watch(slot, context ?? {}, show),
     };
   }
 
@@ -163,7 +167,9 @@ export class FramedViews {
   }
 
   /** A third-party frame's open slot: nested frames for the third-party views in it, following the extensions list. */
-  #renderNested(slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void): () => void {
+  #renderNested(slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void {
+    // One entry of a slot of entries: only its view, told which entry it shows.
+    if (entry) context = { ...context, entry: entry.id };
     const nested = new Map<string, { view: NestedView | undefined; pending: PendingView }>();
     let stopped = false;
     let shown: readonly ContributedView[] = [];
@@ -172,7 +178,8 @@ export class FramedViews {
       show(shown.map((v) => nested.get(`${v.extension.id}/${v.item.id}`)?.view).filter((v): v is NestedView => v !== undefined));
     };
     const update = (views: readonly ContributedView[]) => {
-      shown = views.filter((v) => !v.extension.builtin && v.item.element?.startsWith(`${v.extension.id}-`) && v.extension.uiModuleUrl);
+      shown = views.filter((v) => !v.extension.builtin && v.item.element?.startsWith(`${v.extension.id}-`) && v.extension.uiModuleUrl)
+        .filter((v) => !entry || (v.extension.id === entry.extension && v.item.id === entry.view && v.item.entries !== undefined));
       const keys = new Set(shown.map((v) => `${v.extension.id}/${v.item.id}`));
       for (const [key, entry] of nested) {
         if (keys.has(key)) continue;

@@ -1,0 +1,38 @@
+import { DestroyRef, Directive, ElementRef, effect, inject, input, untracked } from '@angular/core';
+import type { Disposable, SlotEntry, UiHost } from '@kith/sdk';
+import type { ChatPeer } from './chat-api';
+import { TIMELINE_SLOT } from './open-slots';
+
+/**
+ * Another extension's entry in the conversation (slot `chat.timeline`): its view, rendered by the
+ * shell into this element with `{ peer, entry }`. A row scrolled out of the virtual list takes its
+ * view with it; scrolled back, the view is made again.
+ */
+@Directive({ selector: '[chatTimelineEntry]' })
+export class TimelineEntry {
+  readonly entry = input.required<SlotEntry>({ alias: 'chatTimelineEntry' });
+  readonly host = input.required<UiHost>();
+  readonly peer = input.required<ChatPeer>();
+  private readonly element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  private rendered: Disposable | undefined;
+
+  constructor() {
+    effect(() => {
+      const entry = this.entry();
+      const host = this.host();
+      const peer = this.peer();
+      untracked(() => this.render(host, entry, peer));
+    });
+    inject(DestroyRef).onDestroy(() => this.rendered?.dispose());
+  }
+
+  private render(host: UiHost, entry: SlotEntry, peer: ChatPeer): void {
+    this.rendered?.dispose();
+    this.rendered = undefined;
+    try {
+      this.rendered = host.renderSlotEntry(this.element, TIMELINE_SLOT, entry, { peer });
+    } catch {
+      // The contributor was turned off between the list and this row: the next list drops it.
+    }
+  }
+}
