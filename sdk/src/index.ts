@@ -30,7 +30,7 @@ export { defineUiEvents, type FromUiOf, type ToUiOf, type UiEventMap } from './u
 export { API_PROPOSALS, type ApiProposal, type HostInfo, type ProposedApi } from './proposals.js';
 export { EXTENSION_PERMISSIONS, type ExtensionPermission } from './permissions.js';
 export { SDK_API_VERSION } from './version.js';
-export { cleanLabel, hasUnshowable, MAX_LABEL_CHARS, showableLabel } from './shown-label.js';
+export { cleanLabel, cleanText, hasUnshowable, MAX_LABEL_CHARS, showableLabel } from './shown-label.js';
 export type { StorageChannel, StorageResult, StorageTransactionId } from './storage-channel.js';
 export { coalesceRanges, parseRange, MAX_RANGES, MAX_RANGE_HEADER_LENGTH, type ByteRange, type RangeRequest } from './http-range.js';
 export { serveRanged, type RangedContent } from './serve-ranged.js';

@@ -36,8 +36,13 @@ export function showableLabel(label: unknown): string | undefined {
  * For labels that arrive over the network: a hostile one can neither spoof a name nor fail a save.
  */
 export function cleanLabel(label: unknown, fallback: string): string {
-  if (typeof label !== 'string') return fallback;
+  return cleanText(label, MAX_LABEL_CHARS, fallback);
+}
+
+/** {@link cleanLabel} for a longer text (an entry's accessible name): cut at `max` instead. */
+export function cleanText(text: unknown, max: number, fallback: string): string {
+  if (typeof text !== 'string') return fallback;
   // Cut at the limit without splitting a surrogate pair.
-  const cleaned = label.replace(UNSHOWABLE_ALL, '').trim().slice(0, MAX_LABEL_CHARS).replace(/[\ud800-\udbff]$/, '').trim();
+  const cleaned = text.replace(UNSHOWABLE_ALL, '').trim().slice(0, max).replace(/[\ud800-\udbff]$/, '').trim();
   return cleaned.length > 0 && !hasUnshowable(cleaned) ? cleaned : fallback;
 }

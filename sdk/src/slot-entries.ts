@@ -1,3 +1,4 @@
+import { cleanText } from './shown-label.js';
 import type { SlotEntry } from './ui.js';
 
 /**
@@ -13,7 +14,7 @@ export const MAX_SLOT_ENTRY_LABEL = 200;
 
 /**
  * The entries of one view's answer (a `SlotEntriesAnswer`), checked: entries with a bad id or time
- * are dropped, labels are cut to length, ids repeated keep their first entry, and only the newest
+ * are dropped, labels are cleaned (cleanText) and cut to length, ids repeated keep their first entry, and only the newest
  * {@link MAX_SLOT_ENTRIES} remain. Oldest first. `title` names an entry without a label.
  */
 export function readSlotEntries(answer: unknown, extension: string, view: string, title: string): SlotEntry[] {
@@ -34,7 +35,8 @@ export function readSlotEntries(answer: unknown, extension: string, view: string
       id,
       at,
       fromMe: fromMe === true,
-      label: typeof label === 'string' && label.trim() ? label.slice(0, MAX_SLOT_ENTRY_LABEL) : title,
+      // Shown to screen readers as the row's name: no bidi overrides or invisible marks from a contributor.
+      label: cleanText(label, MAX_SLOT_ENTRY_LABEL, title),
     });
   }
   return sortEntries(entries).slice(-MAX_SLOT_ENTRIES);

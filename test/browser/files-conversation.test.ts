@@ -15,7 +15,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { needs } from '../support/needs.js';
-import { eventually, startChatPeers, type ChatPeers } from './chat-peers.js';
+import { eventually, send, startChatPeers, type ChatPeers } from './chat-peers.js';
 import { barValue, dropFile, madeFileBytes, rowTransferId, transferRow } from './files-page-kit.js';
 import { snap } from './harness.js';
 
@@ -124,11 +124,40 @@ describe('browser: files in the conversation (two peers)', function () {
     // Named for a screen reader by the file's name.
     expect(await audio.getAttribute('aria-label')).to.equal('inline.wav');
     expect(await video.getAttribute('aria-label')).to.equal('inline.webm');
-    // The scrolling files panel is reached by keyboard and has a name (axe scrollable-region-focusable).
-    const panel = b.locator('files-conversation-files');
-    expect(await panel.getAttribute('tabindex')).to.equal('0');
-    expect(await panel.getAttribute('aria-label')).to.equal('Files in this conversation');
     await snap(b, 'files-conversation-03-inline-media');
+  });
+
+  it("puts each file in the conversation's timeline among the messages, by when it was sent, named and timed; a reload keeps the order", async () => {
+    await peers.alice.request('POST', '/files/send-rate', { bytes_per_second: null });
+    await send(a, 'before the picture');
+    await b.getByTestId('message-body').filter({ hasText: 'before the picture' }).waitFor({ timeout: 30_000 });
+    await dropFile(a, { kind: 'png', name: 'between.png', mime: 'image/png' });
+    await transferRow(b, 'between.png').getByTestId('inline-image').waitFor({ timeout: 60_000 });
+    await send(a, 'after the picture');
+    await b.getByTestId('message-body').filter({ hasText: 'after the picture' }).waitFor({ timeout: 30_000 });
+    // The order of the list's rows as a reader meets them: messages by text, files by their entry's name.
+    const order = (page: Page) =>
+      page.getByTestId('message-list').evaluate((list) =>
+        [...list.querySelectorAll<HTMLElement>('.vrow')]
+          .sort((x, y) => Number(x.dataset['index']) - Number(y.dataset['index']))
+          .map((row) => row.querySelector('[data-testid="timeline-entry"]')?.getAttribute('aria-label') ?? row.querySelector('[data-testid="message-body"]')?.textContent ?? '')
+          .filter((text) => /picture|between\.png/.test(text)),
+      );
+    for (const [page, side, mine] of [[a, 'sender', true], [b, 'receiver', false]] as const) {
+      const shown = await order(page);
+      expect(shown.map((t) => t.replace(/,.*$/, '')), side).to.deep.equal(['before the picture', 'File between.png', 'after the picture']);
+      // The entry's name says what it is and how big, for a screen reader.
+      expect(shown[1], side).to.match(/^File between\.png, [\d.]+ (bytes|KB)$/);
+      const entry = page.getByTestId('timeline-entry').filter({ has: page.locator('files-transfer-row', { hasText: 'between.png' }) });
+      // On the side of whoever sent it, with the time it was sent.
+      expect(await entry.evaluate((row) => row.classList.contains('mine')), side).to.equal(mine);
+      expect(await entry.locator('files-timeline-file time').textContent(), side).to.match(/\d{1,2}[:.]\d{2}/);
+    }
+    await b.reload();
+    await transferRow(b, 'between.png').getByTestId('inline-image').waitFor({ timeout: 30_000 });
+    await b.getByTestId('message-body').filter({ hasText: 'after the picture' }).waitFor({ timeout: 30_000 });
+    expect((await order(b)).map((t) => t.replace(/,.*$/, ''))).to.deep.equal(['before the picture', 'File between.png', 'after the picture']);
+    await snap(b, 'files-conversation-04-timeline');
   });
 
   it('pause while the file is still being sealed says sealing goes on and the sending waits; resume sends it', async () => {

@@ -49,6 +49,32 @@ describe('files: transfers between two real hosts', function () {
     expect(Buffer.compare(Buffer.from(part.bytes), Buffer.from(bytes.subarray(65530, 131081)))).to.equal(0);
   });
 
+  it("lists each conversation's files as chat timeline entries, and says when they change (a new file, a removed one)", async () => {
+    const timeline = (host: TestHost, peer: string) => host.request<{ entries: { id: string; at: number; from_me: boolean; label: string }[] }>('GET', `/files/timeline?peer=${peer}`);
+    const bobKey = bob.persona!.key;
+    const aliceKey = alice.persona!.key;
+    const changedOnBob = bob.events.next<{ peer: string }>('files:slot-entries-changed', (e) => e.peer === aliceKey, 30_000);
+    const sent = await sendFile(alice, bobKey, randomFile(40_000), 'for the timeline.txt', 'text/plain');
+    await changedOnBob;
+    await waitState(bob, sent.transfer_id, 'complete');
+    const mine = (await timeline(alice, bobKey)).entries.find((e) => e.id === sent.transfer_id);
+    const theirs = (await timeline(bob, aliceKey)).entries.find((e) => e.id === sent.transfer_id);
+    expect(mine).to.include({ from_me: true, label: 'File for the timeline.txt, 40 KB', at: sent.created_at });
+    expect(theirs).to.include({ from_me: false, label: 'File for the timeline.txt, 40 KB' });
+    // Newest first, and only that conversation's: none in Notes to self.
+    const all = (await timeline(alice, bobKey)).entries;
+    expect(all.map((e) => e.at)).to.deep.equal([...all.map((e) => e.at)].sort((x, y) => y - x));
+    expect((await timeline(alice, 'self')).entries.some((e) => e.id === sent.transfer_id)).to.equal(false);
+    const removed = bob.events.next<{ peer: string }>('files:slot-entries-changed', (e) => e.peer === aliceKey, 30_000);
+    await bob.request('DELETE', `/files/${sent.transfer_id}`);
+    await removed;
+    expect((await timeline(bob, aliceKey)).entries.some((e) => e.id === sent.transfer_id)).to.equal(false);
+    for (const bad of ['', 'nobody', 'A'.repeat(64), `${bobKey}x`]) {
+      const answer = await alice.fetch(`/api/files/timeline?peer=${bad}`);
+      expect(answer.status, bad).to.equal(400);
+    }
+  });
+
   it('queues a file for an offline friend and delivers it when the next session opens', async () => {
     const bobPersona = bob.persona!;
     await bob.lock();

@@ -1,0 +1,128 @@
+/**
+ * Slots of entries (API 1.7) in Chromium, with a third-party fixture (test/browser/fixtures/postcards)
+ * on both ends of the primitive: as a contributor, its postcards sit in chat's timeline among the
+ * messages, each in a sandboxed frame of its own, placed by time, gone when it is turned off; as
+ * an owner, its page reads its own slot of entries with `watchSlotEntries` from inside its frame,
+ * renders each with `renderSlotEntry` (nested frames), follows changes, may not read chat's slot,
+ * and never sees badly formed entries.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { ROOT, launchBrowser, openPage, snap, startTestHost, turnOnExtension, type TestHost } from './harness.js';
+import { api, createPersona, waitUntil } from './shell-kit.js';
+import { needs } from '../support/needs.js';
+
+const CARD = 'iframe[data-kith-view="postcards/postcards.card"]';
+
+/** The conversation's rows in reading order: message texts, and entries by their accessible name. */
+function timelineOrder(page: Page): Promise<string[]> {
+  return page.getByTestId('message-list').evaluate((list) =>
+    [...list.querySelectorAll<HTMLElement>('.vrow')]
+      .sort((x, y) => Number(x.dataset['index']) - Number(y.dataset['index']))
+      .map((row) => row.querySelector('[data-testid="timeline-entry"]')?.getAttribute('aria-label') ?? row.querySelector('[data-testid="message-body"]')?.textContent ?? '')
+      .filter((text) => text !== ''),
+  );
+}
+
+function wall(page: Page): FrameLocator {
+  return page.frameLocator('iframe[data-kith-view="postcards/postcards.page"]');
+}
+
+describe('browser: slots of entries (chat timeline, a third-party wall)', function () {
+  this.timeout(240_000);
+  needs('chromium');
+  let kith: TestHost;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  before(async function () {
+    this.timeout(600_000); // the shared client build may be rebuilding
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-entries-'));
+    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/postcards'), path.join(dataDir, 'extensions/postcards'), { recursive: true });
+    kith = await startTestHost({ dataDir });
+    await createPersona(kith, 'Pat');
+    await turnOnExtension(kith.host, 'postcards');
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser));
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await snap(page, `FAILED-slot-entries-${Date.now()}`);
+  });
+  after(async () => {
+    await browser?.close();
+    const dataDir = kith?.dataDir;
+    await kith?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("puts a third-party extension's entries among chat's messages by time, each in its own frame, and drops them when it is turned off", async () => {
+    const first = await api<{ sent_at: number }>(kith, 'POST', '/self/messages', { body: 'first note' });
+    await page.goto(`${kith.host.url}/chats?peer=self`);
+    await page.getByTestId('message-body').filter({ hasText: 'first note' }).waitFor({ timeout: 30_000 });
+
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'p1' });
+    const card = page.getByTestId('timeline-entry').filter({ has: page.locator(CARD) });
+    await card.waitFor({ timeout: 30_000 });
+    await page.frameLocator(CARD).locator('postcards-card [data-part="card"]').filter({ hasText: 'Postcard p1 for self' }).waitFor({ timeout: 30_000 });
+    expect(await card.getAttribute('aria-label')).to.equal('Postcard p1');
+    expect(await card.getAttribute('data-extension')).to.equal('postcards');
+
+    await api(kith, 'POST', '/self/messages', { body: 'second note' });
+    // A postcard dated before the first note goes above it, not at the end where it arrived.
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'p0', at: first.sent_at - 60_000 });
+    // One for another conversation stays out of this one.
+    await api(kith, 'POST', '/postcards/send', { peer: 'a'.repeat(64), id: 'elsewhere' });
+    await waitUntil('both postcards and both notes in order', async () =>
+      JSON.stringify(await timelineOrder(page)) === JSON.stringify(['Postcard p0', 'first note', 'Postcard p1', 'second note']),
+    ).catch(async (error) => {
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(await timelineOrder(page))}`);
+    });
+    expect(await page.locator(CARD).count()).to.equal(2);
+    await snap(page, 'slot-entries-01-chat-timeline');
+
+    await api(kith, 'POST', '/extensions/postcards', { enabled: false });
+    await waitUntil('the postcards leave the timeline', async () => (await page.getByTestId('timeline-entry').count()) === 0);
+    expect(await timelineOrder(page)).to.deep.equal(['first note', 'second note']);
+    await api(kith, 'POST', '/extensions/postcards', { enabled: true });
+    // Turned on again, it runs afresh (its postcards were in memory): a new one shows at once.
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'p5' });
+    await waitUntil('a postcard after turning it on again', async () => JSON.stringify(await timelineOrder(page)) === JSON.stringify(['first note', 'second note', 'Postcard p5']));
+  });
+
+  it("lets a third-party owner read its own slot of entries in its frame, render each in a nested frame, and follow changes; chat's slot is not its to read", async () => {
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'w1', at: 1_000 });
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'w2', at: 2_000 });
+    await page.goto(`${kith.host.url}/postcards`);
+    const count = wall(page).locator('postcards-page [data-part="count"]');
+    await count.filter({ hasText: /w1@1000 w2@2000/ }).waitFor({ timeout: 30_000 });
+    const pins = wall(page).locator('iframe[data-kith-view="postcards/postcards.pin"]');
+    await waitUntil('a nested frame per entry', async () => (await pins.count()) >= 2);
+    await wall(page).frameLocator('[data-entry="w2"] iframe').locator('postcards-pin [data-part="card"]').filter({ hasText: 'Pinned w2 for self' }).waitFor({ timeout: 30_000 });
+    expect(await wall(page).locator('postcards-page [data-part="refused"]').textContent()).to.equal('KITH_ERR_BAD_REQUEST');
+
+    // A change the extension announces reaches the frame's list.
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'w3', at: 3_000 });
+    await count.filter({ hasText: /w3@3000/ }).waitFor({ timeout: 30_000 });
+    await wall(page).frameLocator('[data-entry="w3"] iframe').locator('postcards-pin [data-part="card"]').filter({ hasText: 'Pinned w3 for self' }).waitFor({ timeout: 30_000 });
+    await snap(page, 'slot-entries-02-wall');
+  });
+
+  it('never hands the owner a badly formed entry: no id, an id too long, no time, a repeated id', async () => {
+    const before = await wall(page).locator('postcards-page [data-part="count"]').textContent();
+    await api(kith, 'POST', '/postcards/send', { garbage: true });
+    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'w4', at: 4_000 });
+    const count = wall(page).locator('postcards-page [data-part="count"]');
+    await count.filter({ hasText: /w4@4000/ }).waitFor({ timeout: 30_000 });
+    const shown = (await count.textContent())!;
+    expect(shown, `was: ${before}`).to.match(/^\d+ on the wall: /);
+    const ids = shown.replace(/^\d+ on the wall: /, '').split(' ').map((e) => e.split('@')[0]);
+    expect(ids, 'the good entries only, each once, oldest first').to.deep.equal([...new Set(ids)]);
+    expect(ids.filter((id) => !/^[pw]\d$/.test(id)), 'nothing but the good ones').to.deep.equal([]);
+    expect(ids.filter((id) => id.startsWith('w'))).to.deep.equal(['w1', 'w2', 'w3', 'w4']);
+    expect(errors).to.deep.equal([]);
+  });
+});
