@@ -168,10 +168,10 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     await snap(b, 'chat-features-03-deleted-marker');
   });
 
-  it('renders the views other extensions contribute to chat.composer-actions and chat.conversation-extras', async () => {
+  it('renders the views other extensions contribute to chat.composer-actions and chat.conversation-extras (chat.timeline: test/browser/slot-entries.test.ts)', async () => {
     const extensions = await peers.alice.request<{ extensions: { id: string; contributes: { slots?: { id: string }[] } }[] }>('GET', '/extensions');
     const slots = extensions.extensions.find((e) => e.id === 'chat')!.contributes.slots!.map((s) => s.id);
-    expect(slots).to.deep.equal(['chat.composer-actions', 'chat.conversation-extras']);
+    expect(slots).to.deep.equal(['chat.composer-actions', 'chat.conversation-extras', 'chat.timeline']);
     // Each runs in a sandboxed frame of its own inside chat's slot.
     const attach = a.getByTestId('composer-actions').frameLocator('iframe[data-kith-view="slot-probe/slot-probe.attach"]').locator('[data-probe="slot-probe-attach"]');
     const extras = a.getByTestId('conversation-extras').frameLocator('iframe[data-kith-view="slot-probe/slot-probe.extras"]').locator('[data-probe="slot-probe-extras"]');
