@@ -28,8 +28,15 @@ export class SlotEntries {
     const query = queryOf(context);
     const sources = new Map<string, Source>();
     let disposed = false;
+    let published: string | undefined;
     const publish = () => {
-      if (!disposed) onEntries(sortEntries([...sources.values()].flatMap((s) => s.entries)));
+      if (disposed) return;
+      const entries = sortEntries([...sources.values()].flatMap((s) => s.entries));
+      // The same list again (a re-read that found no change) is not news: the owner's rows stay as they are.
+      const signature = JSON.stringify(entries);
+      if (signature === published) return;
+      published = signature;
+      onEntries(entries);
     };
     const load = async (source: Source) => {
       const generation = ++source.generation;
