@@ -101,12 +101,13 @@ export interface NavContribution {
  * `home.header` (small status views in the open conversation's header, e.g. a connection quality
  * indicator; keep them about one icon wide), `page` (a whole routed page), `settings`, `overlay`
  * (small views shown above every page, e.g. an incoming-call banner or a mini player; they stay
- * mounted while the user moves between pages and get no peer). Views in the
+ * mounted while the user moves between pages and get no peer), `dialog` (API 1.7: shown only when
+ * its own extension opens it with `UiHost.openDialog`, in a modal dialog). Views in the
  * `home.*` slots get the selected peer (`PeerSlotContext`).
  * Manifests written for API 1.0 may still say `chats.sidebar` / `chats.panel`; the host reads them
  * as `home.sidebar` / `home.main`.
  */
-export type ViewSlot = 'home.sidebar' | 'home.main' | 'home.connect' | 'home.header' | 'page' | 'settings' | 'overlay';
+export type ViewSlot = 'home.sidebar' | 'home.main' | 'home.connect' | 'home.header' | 'page' | 'settings' | 'overlay' | 'dialog';
 
 /** A slot an extension opens for others: `<ext-id>.<name>`, e.g. `polls.toolbar`. */
 export interface SlotContribution {

@@ -77,6 +77,24 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    */
   renderSlotEntry(container: SlotContainer, slot: string, entry: SlotEntry, context?: SlotContext): Disposable;
   /**
+   * API 1.7. Show this extension's view `viewId` (one it contributes to the shell slot `dialog`)
+   * in a modal dialog over the page, titled with the extension's name so it never passes for
+   * Kith's own UI; the view gets `context` (plain data) as `kithContext` / the `context` input.
+   * Only in answer to the user (a click or key press in Kith's page within the last few seconds),
+   * and one dialog of an extension at a time. Resolves with what the view passed to
+   * `closeDialog`, or undefined when the user closed it (Escape, Close, a click beside it) or the
+   * extension stopped. Rejects with `KITH_ERR_BAD_REQUEST` (no such view of yours in slot
+   * `dialog`), `KITH_ERR_CONFLICT` (one of yours is open), `KITH_ERR_FORBIDDEN` (no user action
+   * just before).
+   */
+  openDialog<T = unknown>(viewId: string, context?: SlotContext): Promise<T | undefined>;
+  /**
+   * API 1.7. Close this extension's open dialog: its `openDialog` resolves with `result` (plain
+   * data, at most 64 KiB as JSON; more, or what cannot be cloned, resolves it with undefined).
+   * Does nothing when none is open.
+   */
+  closeDialog(result?: unknown): void;
+  /**
    * Open the channel `name` the extension's host code registered with
    * `ctx.pageChannels.register(name, ...)`: a duplex channel between this page and the extension,
    * for binary (`Uint8Array`) and structured messages, with the backpressure policy the extension

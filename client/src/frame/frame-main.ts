@@ -66,6 +66,15 @@ const post = (message: FrameToShell, transfer: Transferable[] = []) => port.post
 port.onmessage = (message) => receive(message.data as ShellToFrame);
 // Messages on the window are nested frames' sizes only.
 followFrameSizes(window, (source) => (source ? placed.get(source) : undefined));
+// The user's clicks and key presses here, for the shell's dialogs (only in answer to the user).
+let gestureAt = -Infinity;
+const gesture = (event: Event) => {
+  if (!event.isTrusted || performance.now() - gestureAt < 500) return;
+  gestureAt = performance.now();
+  post({ t: 'gesture' });
+};
+window.addEventListener('pointerdown', gesture, { capture: true });
+window.addEventListener('keydown', gesture, { capture: true });
 if (pageOrigin) window.top?.postMessage({ [FRAME_MESSAGE]: 'hello', proof }, pageOrigin, [channel.port2]);
 
 function call<T>(message: CallRequest): Promise<T> {
@@ -240,8 +249,20 @@ function createHost(extensionId: string, persona: PersonaInfo, channels: PageCha
     renderSlot: (container, slot, context) => renderSlot(extensionId, container as HTMLElement, slot, context, null),
     watchSlotEntries: (slot, context, onEntries) => watchSlotEntries(extensionId, slot, context, onEntries),
     renderSlotEntry: (container, slot, entry, context) => renderSlot(extensionId, container as HTMLElement, slot, context, entryOf(entry)),
+    openDialog: <T>(view: string, context?: SlotContext) =>
+      call<T | undefined>({ op: 'dialog', view: String(view), context: context === undefined || context === null ? null : (structuredClone(context) as SlotContext) }),
+    closeDialog: (result) => post({ t: 'close-dialog', result: cloneable(result) }),
     openChannel: (name): Promise<PageChannel> => channels.open(extensionId, name),
   };
+}
+
+/** `value` if it can cross to the shell (plain data), else undefined: closing never throws in the view. */
+function cloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Throws unless this extension opens `slot` (as a slot of entries, when `ofEntries`). */

@@ -22,7 +22,7 @@ const localId = z.string().regex(LOCAL_ID, 'must be lowercase letters, digits, d
 /** Slot names of extension API 1.0, still accepted and read as the layout names that replaced them. */
 const API1_SLOTS: Readonly<Record<string, ViewSlot>> = { 'chats.sidebar': 'home.sidebar', 'chats.panel': 'home.main' };
 /** The shell's own slots (and their API 1.0 names): no extension may open a slot by these names. */
-export const SHELL_SLOTS: ReadonlySet<string> = new Set(['home.sidebar', 'home.main', 'home.connect', 'home.header', 'page', 'settings', 'overlay', ...Object.keys(API1_SLOTS)]);
+export const SHELL_SLOTS: ReadonlySet<string> = new Set(['home.sidebar', 'home.main', 'home.connect', 'home.header', 'page', 'settings', 'overlay', 'dialog', ...Object.keys(API1_SLOTS)]);
 /** An open slot's id: the declaring extension's id, a dot, a name. */
 export const OPEN_SLOT_PATTERN = /^([a-z][a-z0-9-]{1,31})\.[a-z][a-z0-9-]{0,31}$/;
 /** Prefixes of the shell's slots: no open slot lives under them. */

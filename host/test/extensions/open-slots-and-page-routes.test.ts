@@ -42,7 +42,7 @@ describe('extensions: open view slots and page routes (manifest)', () => {
       'kith.contributes.slots.0.id: must start with "polls." (an extension opens slots in its own namespace)',
     ]);
     for (const [id, slot] of [['home', 'home.main'], ['home', 'home.toolbar'], ['chats', 'chats.panel'], ['overlay', 'overlay.banner']]) {
-      expect(problemsOf(pkg(id!, { slots: [{ id: slot }] }))).to.deep.equal([`kith.contributes.slots.0.id: "${slot}" is in the shell's namespace (home, page, settings, overlay, chats)`]);
+      expect(problemsOf(pkg(id!, { slots: [{ id: slot }] }))).to.deep.equal([`kith.contributes.slots.0.id: "${slot}" is in the shell's namespace (home, page, settings, overlay, dialog, chats)`]);
     }
     expect(problemsOf(pkg('polls', { views: [view('polls.x', 'home.toolbar', 'polls-x')] })).join()).to.match(/views\.0\.slot: must be a shell slot/);
     const malformed = problemsOf(pkg('polls', { slots: [{ id: 'toolbar' }, { id: 'polls.Tool bar' }, { id: 'polls.toolbar', extra: 1 }] })).join('\n');

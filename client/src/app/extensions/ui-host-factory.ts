@@ -1,4 +1,4 @@
-import { ApplicationRef, EnvironmentInjector, Injectable, createComponent, inject, type ComponentRef } from '@angular/core';
+import { ApplicationRef, EnvironmentInjector, Injectable, Injector, createComponent, inject, type ComponentRef } from '@angular/core';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Disposable, KithError, type PersonaInfo, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
@@ -7,6 +7,7 @@ import { Realtime } from '../realtime/realtime';
 import { IdentityStore } from '../session/identity-store';
 import { ExtensionsStore } from './extensions-store';
 import { SlotEntries } from './slot-entries';
+import { ExtensionDialogs } from './extension-dialogs';
 
 /**
  * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
@@ -24,6 +25,7 @@ export class UiHostFactory {
   readonly #appRef = inject(ApplicationRef);
   readonly #injector = inject(EnvironmentInjector);
   readonly #entries = inject(SlotEntries);
+  readonly #lookup = inject(Injector);
   readonly #hosts = new Map<string, UiHost>();
 
   forExtension(extensionId: string): UiHost {
@@ -71,6 +73,9 @@ export class UiHostFactory {
         return new Disposable(this.#entries.watch(slot, plainCopy(context) ?? {}, onEntries));
       },
       renderSlotEntry: (container, slot, entry, context) => this.#renderSlot(extensionId, container, slot, context, entry),
+      // Looked up at the call: the dialogs service needs MatDialog, which not every page loads.
+      openDialog: <T>(viewId: string, context?: SlotContext) => this.#lookup.get(ExtensionDialogs).open(extensionId, viewId, context) as Promise<T | undefined>,
+      closeDialog: (result) => this.#lookup.get(ExtensionDialogs).close(extensionId, result),
       // Scoped like its events: a view can only open its own extension's channels this way.
       openChannel: (name) => realtime.openChannel(extensionId, name),
     };

@@ -1,4 +1,4 @@
-import type { SlotContext, SlotEntry, UiHost } from '@kith/sdk';
+import { isKithError, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
 import type { HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
@@ -30,6 +30,8 @@ export interface BridgeShell {
    * with the list now and whenever it changes.
    */
   renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void;
+  /** The user acted in a frame (the browser's own activation is checked as well, when a dialog opens). */
+  gesture(): void;
   /** Read a slot of entries for a frame: calls `show` with the entries now and whenever they change. */
   watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void): () => void;
 }
@@ -224,6 +226,12 @@ export class FrameBridge {
         this.#slots.set(watchId, this.#shell.watchEntries(message.slot, context, (entries) => this.#post({ t: 'slot-entries', id: watchId, entries })));
         return;
       }
+      case 'close-dialog':
+        this.#shell.host.closeDialog(message.result);
+        return;
+      case 'gesture':
+        this.#shell.gesture();
+        return;
       case 'unslot':
       case 'unwatch-entries':
         this.#slots.get(message.id)?.();
@@ -262,6 +270,11 @@ export class FrameBridge {
         if (refusal) return refuse(refusal);
         const value = isIdentityState(message.path) ? await this.#identityState() : await this.#json(method, message.path, message.body);
         this.#post({ t: 'reply', id, ok: true, value });
+      } else if (message.op === 'dialog') {
+        if (typeof message.view !== 'string' || message.view.length > MAX_NAME) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'openDialog needs a view id' });
+        const context = message.context === null || typeof message.context !== 'object' ? undefined : message.context;
+        const result = await this.#shell.host.openDialog(message.view, context);
+        if (!this.#disposed) this.#post({ t: 'reply', id, ok: true, value: result });
       } else if (message.op === 'mediaUrl') {
         const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
         if (refusal) return refuse(refusal);
@@ -270,7 +283,7 @@ export class FrameBridge {
         this.#post({ t: 'reply', id, ok: true, value: new URL(url, location.origin).href });
       }
     } catch (error) {
-      if (error instanceof ApiError) fail({ code: error.code, status: error.status, message: error.message });
+      if (error instanceof ApiError || isKithError(error)) fail({ code: error.code, status: error.status, message: error.message });
       else fail({ code: 'KITH_ERR_INTERNAL', status: 500, message: error instanceof Error ? error.message : String(error) });
     }
   }

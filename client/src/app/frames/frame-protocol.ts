@@ -100,7 +100,8 @@ export type ShellToFrame =
 export type CallRequest =
   | { readonly op: 'fetch'; readonly path: string; readonly init: FetchInit }
   | { readonly op: 'request'; readonly method: string; readonly path: string; readonly body: unknown }
-  | { readonly op: 'mediaUrl'; readonly path: string };
+  | { readonly op: 'mediaUrl'; readonly path: string }
+  | { readonly op: 'dialog'; readonly view: string; readonly context: SlotContext | null };
 
 export type FrameToShell =
   | ({ readonly t: 'call'; readonly id: number } & CallRequest)
@@ -113,6 +114,9 @@ export type FrameToShell =
   | { readonly t: 'slot'; readonly id: number; readonly slot: string; readonly context: SlotContext | null; readonly entry?: EntryRef | null }
   | { readonly t: 'watch-entries'; readonly id: number; readonly slot: string; readonly context: SlotContext | null }
   | { readonly t: 'unwatch-entries'; readonly id: number }
+  | { readonly t: 'close-dialog'; readonly result: unknown }
+  /** The user clicked or pressed a key in the frame (a trusted event): a dialog may open now. */
+  | { readonly t: 'gesture' }
   | { readonly t: 'unslot'; readonly id: number }
   | { readonly t: 'failed'; readonly message: string };
 

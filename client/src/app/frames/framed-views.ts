@@ -7,6 +7,7 @@ import { ExtensionsStore } from '../extensions/extensions-store';
 import { Realtime } from '../realtime/realtime';
 import { UiHostFactory } from '../extensions/ui-host-factory';
 import { SlotEntries } from '../extensions/slot-entries';
+import { ExtensionDialogs } from '../extensions/extension-dialogs';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
 import { MEDIA_CAPTURE_PERMISSION, createViewFrame, knownSandbox, followFrameSizes, type EntryRef, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
@@ -15,7 +16,7 @@ import { currentTheme, watchTheme } from './frame-theme';
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 /** How long a view's frame may take to load its document and show its proof. */
 const FRAME_LOAD_TIMEOUT_MS = 30_000;
-const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings']);
+const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings', 'dialog']);
 
 /** Whether `view`'s extension may use the microphone, camera and screen (its permission `media.capture`). */
 function capturesMedia(view: ContributedView): boolean {
@@ -69,6 +70,7 @@ export class FramedViews {
       entrySlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.filter((s) => s.entries === true).map((s) => s.id) ?? [],
       renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
       watchEntries: (slot, context, show) => this.#slotEntries.watch(slot, context ?? {}, show),
+      gesture: () => this.#injector.get(ExtensionDialogs).noteGesture(),
     };
   }
 

@@ -1,0 +1,92 @@
+/**
+ * `UiHost.openDialog` (API 1.7) in Chromium, from a third-party frame (test/browser/fixtures/postcards):
+ * its `dialog` view shows in a modal titled with the extension's name, gets the context, and
+ * hands back what it closes with; Escape and Close dismiss it; one dialog at a time; only in
+ * answer to the user; only its own views of slot `dialog`; a result over 64 KiB comes back as
+ * nothing; turning the extension off closes its dialog.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { ROOT, launchBrowser, openPage, snap, startTestHost, turnOnExtension, type TestHost } from './harness.js';
+import { api, createPersona } from './shell-kit.js';
+import { needs } from '../support/needs.js';
+
+describe('browser: extension dialogs', function () {
+  this.timeout(240_000);
+  needs('chromium');
+  let kith: TestHost;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  const postcards = (): FrameLocator => page.frameLocator('iframe[data-kith-view="postcards/postcards.page"]');
+  const compose = (): FrameLocator => page.getByRole('dialog').frameLocator('iframe[data-kith-view="postcards/postcards.compose"]');
+  const part = (name: string) => postcards().locator(`postcards-page [data-part="${name}"]`);
+
+  before(async function () {
+    this.timeout(600_000); // the shared client build may be rebuilding
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-dialogs-'));
+    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/postcards'), path.join(dataDir, 'extensions/postcards'), { recursive: true });
+    kith = await startTestHost({ dataDir });
+    await createPersona(kith, 'Dee');
+    await turnOnExtension(kith.host, 'postcards');
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser));
+    await page.goto(`${kith.host.url}/postcards`);
+    await part('count').waitFor({ timeout: 30_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await snap(page, `FAILED-extension-dialogs-${Date.now()}`);
+  });
+  after(async () => {
+    await browser?.close();
+    const dataDir = kith?.dataDir;
+    await kith?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a dialog that is not in answer to the user, and a view that is not one of its dialogs', async () => {
+    await part('unasked').filter({ hasText: 'KITH_ERR_FORBIDDEN' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('dialog').count()).to.equal(0);
+    await postcards().getByRole('button', { name: 'Open a card as a dialog' }).click();
+    await part('dialog').filter({ hasText: 'KITH_ERR_BAD_REQUEST' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('shows its view in a modal titled with its name, one at a time, and hands back what the view closes with', async () => {
+    await postcards().getByRole('button', { name: 'Write' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('extension-dialog-title').innerText()).to.equal('Postcards: Write a postcard');
+    await compose().locator('postcards-compose [data-part="to"]').filter({ hasText: 'To self' }).waitFor({ timeout: 30_000 });
+    // The second open in the same click: one dialog of an extension at a time.
+    await part('second').filter({ hasText: 'KITH_ERR_CONFLICT' }).waitFor({ timeout: 30_000 });
+    await snap(page, 'extension-dialogs-01-open');
+    await compose().getByRole('textbox', { name: 'Postcard text' }).fill('greetings from the frame');
+    await compose().getByRole('button', { name: 'Send' }).click();
+    await part('dialog').filter({ hasText: 'sent greetings from the frame' }).waitFor({ timeout: 30_000 });
+    expect(await dialog.count()).to.equal(0);
+  });
+
+  it('resolves with nothing when the user dismisses it (Escape, Close) or the result is over 64 KiB', async () => {
+    for (const dismiss of ['Escape', 'Close', 'Too big'] as const) {
+      await part('dialog').evaluate((el) => (el.textContent = ''));
+      await postcards().getByRole('button', { name: 'Write' }).click();
+      await compose().locator('postcards-compose [data-part="to"]').waitFor({ timeout: 30_000 });
+      if (dismiss === 'Escape') await page.keyboard.press('Escape');
+      else if (dismiss === 'Close') await page.getByTestId('extension-dialog-close').click();
+      else await compose().getByRole('button', { name: 'Too big' }).click();
+      await part('dialog').filter({ hasText: 'dismissed' }).waitFor({ timeout: 30_000 });
+      expect(await page.getByRole('dialog').count(), dismiss).to.equal(0);
+    }
+  });
+
+  it('closes the dialog when its extension is turned off', async () => {
+    await postcards().getByRole('button', { name: 'Write' }).click();
+    await compose().locator('postcards-compose [data-part="to"]').waitFor({ timeout: 30_000 });
+    await api(kith, 'POST', '/extensions/postcards', { enabled: false });
+    await page.getByRole('dialog').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(errors).to.deep.equal([]);
+  });
+});
