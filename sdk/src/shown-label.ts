@@ -9,10 +9,11 @@ export const MAX_LABEL_CHARS = 64;
 /**
  * Characters a shown name must not hold: controls (C0, DEL, C1), line and paragraph separators,
  * bidi embeddings, overrides and isolates (U+202E shows "\u202Eecila" as "alice"), and invisible
- * marks (zero-width space, LRM/RLM, word joiners, BOM). Zero-width joiner and non-joiner stay:
+ * marks (zero-width space, LRM/RLM and the Arabic letter mark, soft hyphen, Mongolian vowel
+ * separator, word joiners, BOM). Zero-width joiner and non-joiner stay:
  * emoji sequences and several scripts (Persian, Indic) need them.
  */
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const UNSHOWABLE_ALL = new RegExp(UNSHOWABLE.source, 'g');
 
 /** Whether `label` holds a character no shown name may hold (see above). */

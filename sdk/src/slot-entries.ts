@@ -11,22 +11,39 @@ export const MAX_SLOT_ENTRIES = 500;
 /** Longest entry id and label the shell accepts. */
 export const MAX_SLOT_ENTRY_ID = 128;
 export const MAX_SLOT_ENTRY_LABEL = 200;
+/** Items of one answer the shell looks at; the rest are not read. */
+export const MAX_SLOT_ENTRY_ITEMS = 10_000;
+/** The times a JavaScript Date can hold (±100,000,000 days from 1970): an entry's `at` must be within. */
+export const MAX_SLOT_ENTRY_TIME = 8.64e15;
+
+/** The view an answer came from, as the shell knows it. */
+export interface SlotEntrySource {
+  readonly extension: string;
+  readonly view: string;
+  /** The view's title: the name of an entry without a label. */
+  readonly title: string;
+  /** The contributing extension's display name, and whether it ships with Kith. */
+  readonly extensionName: string;
+  readonly builtIn: boolean;
+}
 
 /**
  * The entries of one view's answer (a `SlotEntriesAnswer`), checked: entries with a bad id or time
  * are dropped, labels are cleaned (cleanText) and cut to length, ids repeated keep their first entry, and only the newest
- * {@link MAX_SLOT_ENTRIES} remain. Oldest first. `title` names an entry without a label.
+ * {@link MAX_SLOT_ENTRIES} remain (of the first {@link MAX_SLOT_ENTRY_ITEMS} items). Oldest first.
  */
-export function readSlotEntries(answer: unknown, extension: string, view: string, title: string): SlotEntry[] {
+export function readSlotEntries(answer: unknown, source: SlotEntrySource): SlotEntry[] {
+  const { extension, view, title } = source;
   const list = answer && typeof answer === 'object' ? (answer as { entries?: unknown }).entries : undefined;
   if (!Array.isArray(list)) return [];
   const seen = new Set<string>();
   const entries: SlotEntry[] = [];
-  for (const raw of list.slice(0, MAX_SLOT_ENTRIES * 4)) {
+  for (const raw of list.slice(0, MAX_SLOT_ENTRY_ITEMS)) {
     if (!raw || typeof raw !== 'object') continue;
     const { id, at, from_me: fromMe, label } = raw as Record<string, unknown>;
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_SLOT_ENTRY_ID || seen.has(id)) continue;
-    if (typeof at !== 'number' || !Number.isFinite(at)) continue;
+    // Outside a Date's range a time cannot be shown (and would break every day separator).
+    if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > MAX_SLOT_ENTRY_TIME) continue;
     seen.add(id);
     entries.push({
       key: `${extension}/${view}/${id}`,
@@ -35,6 +52,8 @@ export function readSlotEntries(answer: unknown, extension: string, view: string
       id,
       at,
       fromMe: fromMe === true,
+      extensionName: source.extensionName,
+      builtIn: source.builtIn,
       // Shown to screen readers as the row's name: no bidi overrides or invisible marks from a contributor.
       label: cleanText(label, MAX_SLOT_ENTRY_LABEL, title),
     });

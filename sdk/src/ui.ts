@@ -65,10 +65,11 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   /**
    * API 1.7. The entries of the slot of entries `slot` (declared with `entries: true` in this
    * extension's `contributes.slots`) for `context`: each running contributor's `entries` route is
-   * read with the context's string values as query parameters, and the merged list, oldest first,
-   * goes to `onEntries` now and again whenever a contributor emits `slot-entries-changed`, is
-   * turned on or off. A contributor whose route fails or answers badly adds nothing. Dispose to
-   * stop. Throws for a slot this extension does not declare with `entries: true`.
+   * read with the context's string, number and boolean values as query parameters (past 1,024
+   * characters of query it is not read at all), and the merged list, oldest first, goes to
+   * `onEntries` now and again whenever a contributor emits `slot-entries-changed`, is turned on or
+   * off. A contributor whose route fails, answers badly or takes over 10 s adds nothing. Dispose
+   * to stop. Throws for a slot this extension does not declare with `entries: true`.
    */
   watchSlotEntries(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): Disposable;
   /**
@@ -135,6 +136,12 @@ export interface SlotEntry {
   readonly at: number;
   /** Made by the persona itself. */
   readonly fromMe: boolean;
+  /**
+   * The contributing extension's display name, and whether it ships with Kith: an owner shows the
+   * name with a third party's entry, so its view cannot pass for the owner's own items (a message).
+   */
+  readonly extensionName: string;
+  readonly builtIn: boolean;
   /** Plain text naming the entry (the contributor's label, else its view's title). */
   readonly label: string;
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cleanLabel, hasUnshowable, MAX_LABEL_CHARS, showableLabel } from '../src/index.js';
 
 describe('sdk: names shown to people', () => {
-  const spoofs = ['\u202eecila', 'ali\u200bce', 'a\u0085b', 'x\u2066y\u2069', 'al\ufeffice', 'a\u200fb', 'a\u2028b', 'a\u0000b', 'tab\there', 'del\u007f'];
+  const spoofs = ['\u202eecila', 'ali\u200bce', 'a\u0085b', 'x\u2066y\u2069', 'al\ufeffice', 'a\u200fb', 'a\u2028b', 'a\u0000b', 'tab\there', 'del\u007f', 'a\u061cb', 'soft\u00adhyphen', 'a\u180eb'];
   const names = ['Zoë', 'Ана', 'علی', 'מרים', '山田', '👨\u200d👩\u200d👧', 'می\u200cخواهم'];
 
   it('refuses controls, direction overrides and invisible marks in a typed label; keeps every script and emoji sequence', () => {

@@ -52,13 +52,15 @@ describe('chat page logic', () => {
       message({ at: at(2026, 12, 3, 9, 2), from_me: true }),
       message({ at: at(2026, 12, 3, 9, 3), from_me: true }),
     ];
-    const entry = (id: string, when: number) => ({ key: `files/files.timeline/${id}`, extension: 'files', view: 'files.timeline', id, at: when, fromMe: true, label: id });
+    const entry = (id: string, when: number) => ({ key: `files/files.timeline/${id}`, extension: 'files', view: 'files.timeline', id, at: when, fromMe: true, label: id, extensionName: 'Files', builtIn: true });
     const entries = [entry('old', at(2026, 12, 1, 8)), entry('mid', at(2026, 12, 3, 9, 1)), entry('late', at(2026, 12, 3, 12))];
     const shown = (rows: ReturnType<typeof buildTimeline>) =>
       rows.map((r) => (r.kind === 'message' ? `m${ms.indexOf(r.message)}${r.groupedWithPrevious ? '+' : ''}` : r.kind === 'entry' ? `e:${r.entry.id}` : r.label));
     expect(shown(buildTimeline(ms, null, now, entries))).to.deep.equal([dayLabel(at(2026, 12, 1, 8), now), 'e:old', 'Today', 'm0', 'e:mid', 'm1', 'm2+', 'e:late']);
     // Older messages still to load: the old entry waits for its place instead of piling up on top.
     expect(shown(buildTimeline(ms, null, now, entries, ms[0]!.sent_at))).to.deep.equal(['Today', 'm0', 'e:mid', 'm1', 'm2+', 'e:late']);
+    // A time no Date can hold is left out rather than breaking every row.
+    expect(shown(buildTimeline(ms, null, now, [...entries, entry('never', 8.64e15 + 1)]))).to.not.include('e:never');
     // Entries alone make a conversation too.
     expect(shown(buildTimeline([], null, now, entries.slice(2)))).to.deep.equal(['Today', 'e:late']);
   });

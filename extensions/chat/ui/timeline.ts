@@ -1,4 +1,4 @@
-import type { SlotEntry } from '@kith/sdk';
+import { MAX_SLOT_ENTRY_TIME, type SlotEntry } from '@kith/sdk';
 import type { ChatMessageJson } from './chat-api';
 
 /**
@@ -58,7 +58,8 @@ export function buildTimeline(
   entries: readonly SlotEntry[] = [],
   since = -Infinity,
 ): TimelineRow[] {
-  const items = interleave(messages, entries.filter((e) => e.at >= since));
+  // Only times a Date can show (the shell checks them too): one outside would break the day separators.
+  const items = interleave(messages, entries.filter((e) => e.at >= since && Math.abs(e.at) <= MAX_SLOT_ENTRY_TIME));
   const rows: TimelineRow[] = [];
   let previous: Item | undefined;
   for (let i = 0; i < items.length; i++) {

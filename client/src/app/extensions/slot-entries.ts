@@ -3,19 +3,27 @@ import { SLOT_ENTRIES_CHANGED, readSlotEntries, sortEntries, type SlotContext, t
 import { ApiClient } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import type { ContributedView } from './extension-entry';
+import { BoundedReads } from './bounded-reads';
 import { ExtensionsStore } from './extensions-store';
 
 /** A contributor's burst of changes (a transfer that starts, then is accepted) is read once. */
 const RELOAD_DELAY_MS = 60;
-/** Longest query the context may make: the rest of the context is not sent. */
+/** Longest query the context may make: past it, no contributor is read (never one without its query). */
 const MAX_QUERY = 1024;
+/** Entries reads at once, for every owner together (the page's other requests keep the rest of its connections). */
+const READS_AT_ONCE = 2;
+/** A contributor that has not answered by then shows nothing until its next change. */
+const READ_TIMEOUT_MS = 10_000;
+/** Largest answer read: 500 entries of the longest id and label fit in a tenth of it. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
  * The entries of a slot of entries (`contributes.slots[].entries`), for its owner's
  * `UiHost.watchSlotEntries`: each running contributor's `entries` route is read with the
- * context's string values as the query, again when it emits `slot-entries-changed`, when the
+ * context's plain values as the query, again when it emits `slot-entries-changed`, when the
  * page's connection comes back, and when contributors are turned on or off. A contributor whose
- * route fails or answers badly adds nothing; it never blocks the others.
+ * route fails, answers badly or hangs adds nothing; reads are bounded (BoundedReads), one at a
+ * time per contributor, so a hanging route cannot take the page's connections.
  */
 @Injectable({ providedIn: 'root' })
 export class SlotEntries {
@@ -23,6 +31,7 @@ export class SlotEntries {
   readonly #realtime = inject(Realtime);
   readonly #extensions = inject(ExtensionsStore);
   readonly #injector = inject(Injector);
+  readonly #reads = new BoundedReads(READS_AT_ONCE, READ_TIMEOUT_MS);
 
   watch(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): () => void {
     const query = queryOf(context);
@@ -39,17 +48,37 @@ export class SlotEntries {
       onEntries(entries);
     };
     const load = async (source: Source) => {
+      // One read at a time per contributor: a change during a read reads again after it.
+      if (source.reading) {
+        source.again = true;
+        return;
+      }
+      source.reading = true;
       const generation = ++source.generation;
       let entries: SlotEntry[] = [];
       try {
-        const answer = await this.#api.request<unknown>('GET', `${source.view.item.entries}${query}`);
-        entries = readSlotEntries(answer, source.view.extension.id, source.view.item.id, source.view.item.title || source.view.item.id);
+        if (query !== null) {
+          const answer = await this.#reads.run((signal) => this.#read(`${source.view.item.entries}${query}`, signal), source.cancel.signal);
+          entries = readSlotEntries(answer, {
+            extension: source.view.extension.id,
+            view: source.view.item.id,
+            title: source.view.item.title || source.view.item.id,
+            extensionName: source.view.extension.name,
+            builtIn: source.view.extension.builtin,
+          });
+        }
       } catch {
-        // A failing contributor shows nothing; the next change it announces reads again.
+        // A failing or hanging contributor shows nothing; the next change it announces reads again.
+      } finally {
+        source.reading = false;
       }
       if (disposed || generation !== source.generation || sources.get(source.key) !== source) return;
       source.entries = entries;
       publish();
+      if (source.again) {
+        source.again = false;
+        schedule(source);
+      }
     };
     const schedule = (source: Source) => {
       if (source.timer !== undefined) return;
@@ -79,12 +108,15 @@ export class SlotEntries {
               known.connection = connection;
               continue;
             }
-            const source: Source = { key, view, entries: [], generation: 0, timer: undefined, connection, stop: () => undefined };
+            const source: Source = {
+              key, view, entries: [], generation: 0, timer: undefined, connection, reading: false, again: false, cancel: new AbortController(), stop: () => undefined,
+            };
             const unsubscribe = this.#realtime.on(`${view.extension.id}:${SLOT_ENTRIES_CHANGED}`, () => schedule(source));
             source.stop = () => {
               unsubscribe();
               clearTimeout(source.timer);
               source.generation++;
+              source.cancel.abort();
             };
             sources.set(key, source);
             void load(source);
@@ -101,6 +133,15 @@ export class SlotEntries {
       sources.clear();
     };
   }
+
+  /** GET `path` as JSON, abortable; throws for an error answer or a body that is not JSON. */
+  async #read(path: string, signal: AbortSignal): Promise<unknown> {
+    const response = await this.#api.fetch(path, { signal });
+    if (!response.ok) throw new Error(`the entries route answered ${response.status}`);
+    const text = await response.text();
+    if (text.length > MAX_ANSWER_BYTES) throw new Error('the entries route answered too much');
+    return JSON.parse(text);
+  }
 }
 
 interface Source {
@@ -110,6 +151,11 @@ interface Source {
   generation: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   connection: number;
+  /** A read is under way; `again`: a change came meanwhile. */
+  reading: boolean;
+  again: boolean;
+  /** Aborts the read under way (or waiting for its turn) when the source goes. */
+  readonly cancel: AbortController;
   stop: () => void;
 }
 
@@ -129,12 +175,17 @@ function keyOf(view: ContributedView): string {
   return [view.extension.id, view.extension.version, view.item.id, view.item.entries].join('\n');
 }
 
-/** `?peer=…`: the context's string values; numbers and booleans as text; the rest is not sent. */
-function queryOf(context: SlotContext): string {
+/**
+ * `?peer=…`: the context's string values, numbers and booleans as text; other values are not
+ * sent. Null when the query would pass {@link MAX_QUERY}: then no route is read, since a route
+ * read without the part of its query that did not fit could answer for more than was asked.
+ */
+function queryOf(context: SlotContext): string | null {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(context ?? {})) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params.set(name, String(value));
   }
   const query = params.toString();
-  return query && query.length <= MAX_QUERY ? `?${query}` : '';
+  if (query.length > MAX_QUERY) return null;
+  return query ? `?${query}` : '';
 }

@@ -1,0 +1,51 @@
+/**
+ * Reads the shell makes on its own for extensions (their `entries` routes), bounded: at most
+ * `concurrency` at once, each given up after `timeoutMs`. A browser gives a page six connections
+ * to its host; a contributor whose route hangs would otherwise take them all, and with them every
+ * request of the page (a message sent, the Extensions page's own switch).
+ */
+export class BoundedReads {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Run `read` when a place is free, with a signal that aborts after the timeout or when `cancel`
+   * aborts. Rejects (without running) when cancelled while waiting.
+   */
+  async run<T>(read: (signal: AbortSignal) => Promise<T>, cancel: AbortSignal): Promise<T> {
+    await this.#place(cancel);
+    try {
+      return await read(AbortSignal.any([cancel, AbortSignal.timeout(this.timeoutMs)]));
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  async #place(cancel: AbortSignal): Promise<void> {
+    cancel.throwIfAborted();
+    if (this.#running < this.concurrency) {
+      this.#running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const go = () => {
+        cancel.removeEventListener('abort', leave);
+        this.#running++;
+        resolve();
+      };
+      const leave = () => {
+        const at = this.#waiting.indexOf(go);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        reject(cancel.reason);
+      };
+      this.#waiting.push(go);
+      cancel.addEventListener('abort', leave, { once: true });
+    });
+  }
+}
