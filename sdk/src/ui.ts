@@ -68,8 +68,8 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    * read with the context's string, number and boolean values as query parameters (past 1,024
    * characters of query it is not read at all), and the merged list, oldest first, goes to
    * `onEntries` now and again whenever a contributor emits `slot-entries-changed`, is turned on or
-   * off. A contributor whose route fails, answers badly or takes over 10 s adds nothing. Dispose
-   * to stop. Throws for a slot this extension does not declare with `entries: true`.
+   * off. A contributor whose route fails or takes over 10 s keeps the entries it last gave (none
+   * at first). Dispose to stop. Throws for a slot this extension does not declare with `entries: true`.
    */
   watchSlotEntries(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): Disposable;
   /**

@@ -1,8 +1,9 @@
 /**
- * Reads the shell makes on its own for extensions (their `entries` routes), bounded: at most
- * `concurrency` at once, each given up after `timeoutMs`. A browser gives a page six connections
- * to its host; a contributor whose route hangs would otherwise take them all, and with them every
- * request of the page (a message sent, the Extensions page's own switch).
+ * Requests the shell makes for extensions (their `entries` routes, third-party frames' calls),
+ * bounded: at most `concurrency` at once, each given up after `timeoutMs` (if given). A browser
+ * gives a page six connections to its host; an extension whose route hangs would otherwise take
+ * them all, and with them every request of the page (a message sent, the Extensions page's own
+ * switch).
  */
 export class BoundedReads {
   #running = 0;
@@ -10,7 +11,7 @@ export class BoundedReads {
 
   constructor(
     private readonly concurrency: number,
-    private readonly timeoutMs: number,
+    private readonly timeoutMs: number | null,
   ) {}
 
   /**
@@ -20,7 +21,7 @@ export class BoundedReads {
   async run<T>(read: (signal: AbortSignal) => Promise<T>, cancel: AbortSignal): Promise<T> {
     await this.#place(cancel);
     try {
-      return await read(AbortSignal.any([cancel, AbortSignal.timeout(this.timeoutMs)]));
+      return await read(this.timeoutMs === null ? cancel : AbortSignal.any([cancel, AbortSignal.timeout(this.timeoutMs)]));
     } finally {
       this.#running--;
       this.#waiting.shift()?.();

@@ -22,7 +22,7 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  * `UiHost.watchSlotEntries`: each running contributor's `entries` route is read with the
  * context's plain values as the query, again when it emits `slot-entries-changed`, when the
  * page's connection comes back, and when contributors are turned on or off. A contributor whose
- * route fails, answers badly or hangs adds nothing; reads are bounded (BoundedReads), one at a
+ * route fails or hangs keeps the entries it last gave (none, at first); reads are bounded (BoundedReads), one at a
  * time per contributor, so a hanging route cannot take the page's connections.
  */
 @Injectable({ providedIn: 'root' })
@@ -55,7 +55,8 @@ export class SlotEntries {
       }
       source.reading = true;
       const generation = ++source.generation;
-      let entries: SlotEntry[] = [];
+      // Null: the read failed, and the entries last read stay (a slow moment is not an empty list).
+      let entries: SlotEntry[] | null = query === null ? [] : null;
       try {
         if (query !== null) {
           const answer = await this.#reads.run((signal) => this.#read(`${source.view.item.entries}${query}`, signal), source.cancel.signal);
@@ -68,12 +69,12 @@ export class SlotEntries {
           });
         }
       } catch {
-        // A failing or hanging contributor shows nothing; the next change it announces reads again.
+        // A failing or hanging contributor keeps what it showed; the next change it announces reads again.
       } finally {
         source.reading = false;
       }
       if (disposed || generation !== source.generation || sources.get(source.key) !== source) return;
-      source.entries = entries;
+      if (entries) source.entries = entries;
       publish();
       if (source.again) {
         source.again = false;

@@ -1,5 +1,6 @@
 import { isKithError, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
+import type { BoundedReads } from '../extensions/bounded-reads';
 import type { HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
 import { FrameChannelRelay } from './frame-channel-relay';
@@ -30,6 +31,8 @@ export interface BridgeShell {
    * with the list now and whenever it changes.
    */
   renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void;
+  /** Every frame's calls to the API, together: bounded, so hanging routes cannot take the page's connections. */
+  readonly calls: BoundedReads;
   /** The user acted in a frame (the browser's own activation is checked as well, when a dialog opens). */
   gesture(): void;
   /** Read a slot of entries for a frame: calls `show` with the entries now and whenever they change. */
@@ -60,6 +63,8 @@ export class FrameBridge {
   readonly #channels: FrameChannelRelay;
   #props: FrameProps;
   #disposed = false;
+  /** Aborts this view's calls, waiting or under way, when it goes. */
+  readonly #cancel = new AbortController();
   /** The persona the view was made for: each of its requests names it, and the host refuses one for another (lock-gate.ts). */
   readonly #persona: string;
 
@@ -121,6 +126,7 @@ export class FrameBridge {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#cancel.abort();
     for (const stop of this.#subscriptions.values()) stop();
     this.#subscriptions.clear();
     for (const stop of this.#slots.values()) stop();
@@ -131,11 +137,12 @@ export class FrameBridge {
   }
 
   /** A JSON request on the view's behalf, naming its persona. */
-  async #json<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+  async #json<T>(method: HttpMethod, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.#shell.host.fetch(path, {
       method,
       headers: [[PERSONA_HEADER, this.#persona]],
       body: body === undefined ? undefined : JSON.stringify(body),
+      ...(signal ? { signal } : {}),
     });
     if (!response.ok) throw await ApiError.from(response);
     const text = response.status === 204 ? '' : await response.text();
@@ -243,6 +250,11 @@ export class FrameBridge {
     }
   }
 
+  /** `call` in its turn among every frame's calls; aborted when this view goes. */
+  #limited<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#shell.calls.run(call, this.#cancel.signal);
+  }
+
   async #answerCall(message: CallRequest & { readonly id: number }): Promise<void> {
     const id = message.id;
     const fail = (error: ErrorShape) => this.#post({ t: 'reply', id, ok: false, error });
@@ -255,10 +267,13 @@ export class FrameBridge {
         if (refusal) return refuse(refusal);
         const headers = Array.isArray(init?.headers) ? init.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string' && h[0].toLowerCase() !== PERSONA_HEADER) : [];
         const body = typeof init?.body === 'string' || init?.body instanceof ArrayBuffer ? init.body : null;
-        const response = isIdentityState(message.path)
-          ? new Response(JSON.stringify(await this.#identityState()), { headers: { 'content-type': 'application/json' } })
-          : await this.#shell.host.fetch(message.path, { method, headers: [...(headers as [string, string][]), [PERSONA_HEADER, this.#persona]], body: method === 'GET' || method === 'HEAD' ? null : body });
-        const bytes = method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer();
+        const { response, bytes } = await this.#limited(async (signal) => {
+          const response = isIdentityState(message.path)
+            ? new Response(JSON.stringify(await this.#identityState()), { headers: { 'content-type': 'application/json' } })
+            : await this.#shell.host.fetch(message.path, { method, headers: [...(headers as [string, string][]), [PERSONA_HEADER, this.#persona]], body: method === 'GET' || method === 'HEAD' ? null : body, signal });
+          // Read within the turn: the connection is busy until the body has come.
+          return { response, bytes: method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer() };
+        });
         this.#post(
           { t: 'reply', id, ok: true, value: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
           bytes ? [bytes] : [],
@@ -268,7 +283,7 @@ export class FrameBridge {
         if (!METHODS.has(method)) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'method must be GET, POST, PUT, PATCH or DELETE' });
         const refusal = refusePath(this.#init.extensionId, method, message.path);
         if (refusal) return refuse(refusal);
-        const value = isIdentityState(message.path) ? await this.#identityState() : await this.#json(method, message.path, message.body);
+        const value = isIdentityState(message.path) ? await this.#identityState() : await this.#limited((signal) => this.#json(method, message.path, message.body, signal));
         this.#post({ t: 'reply', id, ok: true, value });
       } else if (message.op === 'dialog') {
         if (typeof message.view !== 'string' || message.view.length > MAX_NAME) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'openDialog needs a view id' });
@@ -278,7 +293,7 @@ export class FrameBridge {
       } else if (message.op === 'mediaUrl') {
         const refusal = refusePath(this.#init.extensionId, 'GET', message.path);
         if (refusal) return refuse(refusal);
-        const { url } = await this.#json<{ url: string }>('POST', '/media-url', { path: message.path });
+        const { url } = await this.#limited((signal) => this.#json<{ url: string }>('POST', '/media-url', { path: message.path }, signal));
         // Absolute: the frame's own origin is not the page's.
         this.#post({ t: 'reply', id, ok: true, value: new URL(url, location.origin).href });
       }

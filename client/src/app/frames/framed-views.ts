@@ -7,6 +7,7 @@ import { ExtensionsStore } from '../extensions/extensions-store';
 import { Realtime } from '../realtime/realtime';
 import { UiHostFactory } from '../extensions/ui-host-factory';
 import { SlotEntries } from '../extensions/slot-entries';
+import { BoundedReads } from '../extensions/bounded-reads';
 import { ExtensionDialogs } from '../extensions/extension-dialogs';
 import { FrameBridge, type BridgeInit, type BridgeShell } from './frame-bridge';
 import { FrameDoorman } from './frame-doorman';
@@ -16,6 +17,8 @@ import { currentTheme, watchTheme } from './frame-theme';
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 /** How long a view's frame may take to load its document and show its proof. */
 const FRAME_LOAD_TIMEOUT_MS = 30_000;
+/** Third-party frames' API calls in flight together (of the six connections a page has to its host). */
+const FRAME_CALLS_AT_ONCE = 3;
 const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings', 'dialog']);
 
 /** Whether `view`'s extension may use the microphone, camera and screen (its permission `media.capture`). */
@@ -54,6 +57,8 @@ export class FramedViews {
   readonly #doorman = inject(FrameDoorman);
   readonly #injector = inject(Injector);
   readonly #slotEntries = inject(SlotEntries);
+  /** Every third-party frame's API calls at once: the page keeps connections of its own (bounded-reads.ts). */
+  readonly #calls = new BoundedReads(FRAME_CALLS_AT_ONCE, null);
   readonly #bridges = new Set<FrameBridge>();
   readonly #sources = new Map<string, Promise<string>>();
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
@@ -71,6 +76,7 @@ export class FramedViews {
       renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
       watchEntries: (slot, context, show) => this.#slotEntries.watch(slot, context ?? {}, show),
       gesture: () => this.#injector.get(ExtensionDialogs).noteGesture(),
+      calls: this.#calls,
     };
   }
 
