@@ -84,6 +84,12 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
       throw new Error(`${(error as Error).message}: ${JSON.stringify(await timelineOrder(page))}`);
     });
     expect(await page.locator(CARD).count()).to.equal(2);
+    for (const id of ['p0', 'p1']) await page.frameLocator(`${CARD} >> nth=${id === 'p0' ? 0 : 1}`).locator('postcards-card [data-part="card"]').filter({ hasText: `Postcard ${id} for self` }).waitFor({ timeout: 30_000 });
+    // Laid out once the frames have their size: no row drawn over another.
+    await waitUntil('rows that do not overlap', async () => {
+      const boxes = await page.locator('.vrow').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect()).map((b) => [b.top, b.bottom]).sort((x, y) => x[0]! - y[0]!));
+      return boxes.every((box, i) => i === 0 || box[0]! >= boxes[i - 1]![1]! - 1);
+    });
     await snap(page, 'slot-entries-01-chat-timeline');
 
     await api(kith, 'POST', '/extensions/postcards', { enabled: false });
