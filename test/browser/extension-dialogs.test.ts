@@ -5,47 +5,34 @@
  * answer to the user; only its own views of slot `dialog`; a result over 64 KiB comes back as
  * nothing; turning the extension off closes its dialog.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { ROOT, launchBrowser, openPage, snap, startTestHost, turnOnExtension, type TestHost } from './harness.js';
-import { api, createPersona } from './shell-kit.js';
+import type { FrameLocator, Page } from 'playwright-core';
+import { snap, type TestHost } from './harness.js';
+import { startPostcardsRig, type PostcardsRig } from './postcards-kit.js';
+import { api } from './shell-kit.js';
 import { needs } from '../support/needs.js';
 
 describe('browser: extension dialogs', function () {
   this.timeout(240_000);
   needs('chromium');
+  let rig: PostcardsRig;
   let kith: TestHost;
-  let browser: Browser;
   let page: Page;
-  let errors: string[];
   const postcards = (): FrameLocator => page.frameLocator('iframe[data-kith-view="postcards/postcards.page"]');
   const compose = (): FrameLocator => page.getByRole('dialog').frameLocator('iframe[data-kith-view="postcards/postcards.compose"]');
   const part = (name: string) => postcards().locator(`postcards-page [data-part="${name}"]`);
 
   before(async function () {
     this.timeout(600_000); // the shared client build may be rebuilding
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-dialogs-'));
-    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/postcards'), path.join(dataDir, 'extensions/postcards'), { recursive: true });
-    kith = await startTestHost({ dataDir });
-    await createPersona(kith, 'Dee');
-    await turnOnExtension(kith.host, 'postcards');
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser));
+    rig = await startPostcardsRig('Dee');
+    ({ kith, page } = rig);
     await page.goto(`${kith.host.url}/postcards`);
     await part('count').waitFor({ timeout: 30_000 });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await snap(page, `FAILED-extension-dialogs-${Date.now()}`);
+    await rig?.snapIfFailed(this.currentTest, 'extension-dialogs');
   });
-  after(async () => {
-    await browser?.close();
-    const dataDir = kith?.dataDir;
-    await kith?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(async () => rig?.close());
 
   it('refuses a dialog that is not in answer to the user, and a view that is not one of its dialogs', async () => {
     await part('unasked').filter({ hasText: 'KITH_ERR_FORBIDDEN' }).waitFor({ timeout: 30_000 });
@@ -87,6 +74,6 @@ describe('browser: extension dialogs', function () {
     await compose().locator('postcards-compose [data-part="to"]').waitFor({ timeout: 30_000 });
     await api(kith, 'POST', '/extensions/postcards', { enabled: false });
     await page.getByRole('dialog').waitFor({ state: 'detached', timeout: 30_000 });
-    expect(errors).to.deep.equal([]);
+    expect(rig.errors).to.deep.equal([]);
   });
 });

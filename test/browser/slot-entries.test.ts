@@ -6,13 +6,11 @@
  * renders each with `renderSlotEntry` (nested frames), follows changes, may not read chat's slot,
  * and never sees badly formed entries.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { ROOT, launchBrowser, openPage, snap, startTestHost, turnOnExtension, type TestHost } from './harness.js';
-import { api, createPersona, waitUntil } from './shell-kit.js';
+import type { FrameLocator, Page } from 'playwright-core';
+import { snap, type TestHost } from './harness.js';
+import { startPostcardsRig, type PostcardsRig } from './postcards-kit.js';
+import { api, waitUntil } from './shell-kit.js';
 import { needs } from '../support/needs.js';
 
 const CARD = 'iframe[data-kith-view="postcards/postcards.card"]';
@@ -34,30 +32,19 @@ function wall(page: Page): FrameLocator {
 describe('browser: slots of entries (chat timeline, a third-party wall)', function () {
   this.timeout(240_000);
   needs('chromium');
+  let rig: PostcardsRig;
   let kith: TestHost;
-  let browser: Browser;
   let page: Page;
-  let errors: string[];
 
   before(async function () {
     this.timeout(600_000); // the shared client build may be rebuilding
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-entries-'));
-    fs.cpSync(path.join(ROOT, 'test/browser/fixtures/postcards'), path.join(dataDir, 'extensions/postcards'), { recursive: true });
-    kith = await startTestHost({ dataDir });
-    await createPersona(kith, 'Pat');
-    await turnOnExtension(kith.host, 'postcards');
-    browser = await launchBrowser();
-    ({ page, errors } = await openPage(browser));
+    rig = await startPostcardsRig('Pat');
+    ({ kith, page } = rig);
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await snap(page, `FAILED-slot-entries-${Date.now()}`);
+    await rig?.snapIfFailed(this.currentTest, 'slot-entries');
   });
-  after(async () => {
-    await browser?.close();
-    const dataDir = kith?.dataDir;
-    await kith?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(async () => rig?.close());
 
   it("puts a third-party extension's entries among chat's messages by time, each in its own frame, and drops them when it is turned off", async () => {
     const first = await api<{ sent_at: number }>(kith, 'POST', '/self/messages', { body: 'first note' });
@@ -162,6 +149,6 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     expect(ids, 'the good entries only, each once, oldest first').to.deep.equal([...new Set(ids)]);
     expect(ids.filter((id) => !/^([pwh]\d+|after-hang)$/.test(id)), 'nothing but the good ones').to.deep.equal([]);
     expect(ids.filter((id) => id.startsWith('w'))).to.deep.equal(['w1', 'w2', 'w3', 'w4']);
-    expect(errors).to.deep.equal([]);
+    expect(rig.errors).to.deep.equal([]);
   });
 });
