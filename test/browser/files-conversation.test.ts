@@ -153,6 +153,15 @@ describe('browser: files in the conversation (two peers)', function () {
       expect(await entry.evaluate((row) => row.classList.contains('mine')), side).to.equal(mine);
       expect(await entry.locator('files-timeline-file time').textContent(), side).to.match(/\d{1,2}[:.]\d{2}/);
     }
+    // The keyboard walk stops at the file as at a message: Arrow Up from the last message reaches it, named.
+    const list = b.getByTestId('message-list');
+    await b.getByTestId('message').filter({ hasText: 'after the picture' }).focus();
+    await b.keyboard.press('ArrowUp');
+    const walkedTo = () => b.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? null);
+    expect(await walkedTo(), 'Arrow Up from the message after the file').to.match(/^File between\.png, /);
+    await b.keyboard.press('ArrowUp');
+    expect(await walkedTo(), 'Arrow Up from the file').to.match(/before the picture$/);
+    expect(await list.evaluate((el) => el.contains(document.activeElement))).to.equal(true);
     await b.reload();
     await transferRow(b, 'between.png').getByTestId('inline-image').waitFor({ timeout: 30_000 });
     await b.getByTestId('message-body').filter({ hasText: 'after the picture' }).waitFor({ timeout: 30_000 });

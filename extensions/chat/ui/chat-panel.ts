@@ -143,6 +143,10 @@ export class ChatPanel {
     failed: (m, error) => this.sendFailed(m, error),
   });
   private virtualizer: MessageVirtualizer | undefined;
+  /** Counts conversations opened: a page loaded for an earlier one is dropped. */
+  private opened = 0;
+  /** The page of older messages being loaded, and for which opening. */
+  private olderLoad: { readonly opened: number; readonly done: Promise<void> } | null = null;
   private subscriptions: Disposable[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -297,6 +301,8 @@ export class ChatPanel {
 
   private open(host: UiHost, peer: ChatPeer | null): void {
     this.close();
+    this.opened++;
+    this.loading.set(false);
     this.messages.set([]);
     this.olderCursor.set(null);
     this.loaded.set(false);
@@ -373,13 +379,29 @@ export class ChatPanel {
     });
   }
 
-  protected async loadOlder(first = false): Promise<void> {
+  /**
+   * Load the page before the first loaded message (`first`: the latest page of a conversation just
+   * opened). While one is loading for this conversation, its promise: a caller that waits on it
+   * (the keyboard walk at the top) sees the older messages once they are here.
+   */
+  protected loadOlder(first = false): Promise<void> {
     const peer = this.peer();
-    if (!peer || this.loading() || (!first && this.olderCursor() === null)) return;
+    if (this.olderLoad && this.olderLoad.opened === this.opened) return this.olderLoad.done;
+    if (!peer || (!first && this.olderCursor() === null)) return Promise.resolve();
+    const load = { opened: this.opened, done: this.fetchOlder(peer, first, this.opened) };
+    this.olderLoad = load;
+    void load.done.finally(() => {
+      if (this.olderLoad === load) this.olderLoad = null;
+    });
+    return load.done;
+  }
+
+  private async fetchOlder(peer: ChatPeer, first: boolean, opened: number): Promise<void> {
     this.loading.set(true);
     try {
       const page = await this.api().page(peer, first ? null : this.olderCursor());
-      if (this.peer() !== peer) return;
+      // The conversation was opened again (or another one) meanwhile: this page is not its.
+      if (this.peer() !== peer || opened !== this.opened) return;
       const known = new Set(this.messages().map((m) => m.id));
       const older = page.messages.filter((m) => !known.has(m.id));
       this.messages.update((list) => [...older, ...list]);
@@ -394,9 +416,9 @@ export class ChatPanel {
         this.markLatestRead();
       }
     } catch (error) {
-      this.error.set((error as Error).message);
+      if (opened === this.opened) this.error.set((error as Error).message);
     } finally {
-      this.loading.set(false);
+      if (opened === this.opened) this.loading.set(false);
     }
   }
 
