@@ -1,35 +1,65 @@
 import { Injectable, Injector, effect, inject } from '@angular/core';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { KithError, type SlotContext } from '@kith/sdk';
+import { IdentityStore } from '../session/identity-store';
+import type { ContributedView } from './extension-entry';
 import { ExtensionsStore } from './extensions-store';
 
 /** Largest result a dialog hands back, as JSON. */
 const MAX_RESULT_CHARS = 64 * 1024;
 /** How long after a click or key press a dialog may open (the browser's transient activation is about as long). */
 const GESTURE_MS = 5000;
+/**
+ * After the user dismisses an extension's dialog, how long before it may open one again: at
+ * least the activation the dismissing click gave, doubled with each dismissal in a row, so a
+ * dialog that reopens itself cannot keep the user from the rest of Kith.
+ */
+const FIRST_QUIET_MS = 6000;
+const MAX_QUIET_MS = 60_000;
+
+interface OpenDialog {
+  ref: MatDialogRef<unknown, unknown> | undefined;
+  result: unknown;
+  /** Closed by the extension itself (closeDialog) or by Kith (the extension stopped), not by the user. */
+  closedByExtension: boolean;
+  readonly persona: string | null;
+}
 
 /**
- * The dialogs extensions open with `UiHost.openDialog`: one per extension at a time, only in
- * answer to the user (the page has transient user activation, which a click inside a view's
- * frame gives the page too), closed when the extension stops running.
+ * The dialogs extensions open with `UiHost.openDialog`: one per extension at a time; only in
+ * answer to the user, in that extension's own UI (a third party's frame has the focus after a
+ * click in it); quiet for a while after the user dismisses one; closed when the extension stops
+ * or the persona changes.
  */
 @Injectable({ providedIn: 'root' })
 export class ExtensionDialogs {
   readonly #dialog = inject(MatDialog);
   readonly #extensions = inject(ExtensionsStore);
-  readonly #open = new Map<string, { ref: MatDialogRef<unknown, unknown> | undefined; result: unknown }>();
-  /** When the user last clicked or pressed a key in the page or in a view's frame. */
-  #lastGesture = -Infinity;
+  readonly #identity = inject(IdentityStore);
+  readonly #open = new Map<string, OpenDialog>();
+  /** When the user last clicked or pressed a key in the page itself. */
+  #pageGesture = -Infinity;
+  /** When each extension's frames last reported a click or key press in them. */
+  readonly #frameGestures = new Map<string, number>();
+  /** Per extension: no dialog before this time, and how long the next quiet spell lasts. */
+  readonly #quiet = new Map<string, { until: number; next: number }>();
 
   constructor() {
-    const note = (event: Event) => event.isTrusted && this.noteGesture();
+    const note = (event: Event) => {
+      if (event.isTrusted) this.#pageGesture = performance.now();
+    };
     document.addEventListener('pointerdown', note, { capture: true });
     document.addEventListener('keydown', note, { capture: true });
-    // An extension turned off (or faulted, or another persona) takes its dialog with it.
+    // An extension turned off (or faulted), or another persona, takes its dialog with it.
     effect(
       () => {
         const running = new Set(this.#extensions.running().map((e) => e.id));
-        for (const [id, open] of this.#open) if (!running.has(id)) open.ref?.close();
+        const persona = this.#identity.active()?.slug ?? null;
+        for (const [id, open] of this.#open) {
+          if (running.has(id) && open.persona === persona) continue;
+          open.closedByExtension = true;
+          open.ref?.close();
+        }
       },
       { injector: inject(Injector) },
     );
@@ -41,14 +71,19 @@ export class ExtensionDialogs {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" has no view "${String(viewId).slice(0, 80)}" in slot "dialog"`);
     }
     if (this.#open.has(extensionId)) throw new KithError('KITH_ERR_CONFLICT', 'A dialog of this extension is already open');
-    if (!this.#userIsActing()) throw new KithError('KITH_ERR_FORBIDDEN', 'A dialog opens only in answer to the user (a click or a key press just before)');
+    if (!this.#userAsked(view)) {
+      throw new KithError('KITH_ERR_FORBIDDEN', 'A dialog opens only in answer to the user (a click or a key press in your view just before, and not right after the user closed one)');
+    }
     // Plain data only: what cannot be cloned throws here, at the caller.
     const data = context === undefined || context === null ? null : (structuredClone(context) as SlotContext);
-    const entry: { ref: MatDialogRef<unknown, unknown> | undefined; result: unknown } = { ref: undefined, result: undefined };
+    const persona = this.#identity.active()?.slug ?? null;
+    const entry: OpenDialog = { ref: undefined, result: undefined, closedByExtension: false, persona };
     this.#open.set(extensionId, entry);
     try {
       // Loaded on first use: the dialog renders contributions, whose outlet builds UI hosts, which open dialogs.
       const { ExtensionDialog } = await import('./extension-dialog');
+      // Turned off, or another persona, while the code loaded: nothing to show.
+      if (!this.#extensions.running().some((e) => e.id === extensionId) || (this.#identity.active()?.slug ?? null) !== persona) return undefined;
       entry.ref = this.#dialog.open(ExtensionDialog, {
         data: { view, context: data },
         autoFocus: 'first-heading',
@@ -57,25 +92,16 @@ export class ExtensionDialogs {
         ariaLabel: `${view.extension.name}: ${view.item.title}`,
       });
       await new Promise<void>((resolve) => entry.ref!.afterClosed().subscribe(() => resolve()));
+      this.#afterClose(extensionId, entry.closedByExtension);
       return entry.result;
     } finally {
       this.#open.delete(extensionId);
     }
   }
 
-  /** A click or key press in a view's frame (frame-main reports the trusted ones). */
-  noteGesture(): void {
-    this.#lastGesture = performance.now();
-  }
-
-  /**
-   * Whether the user clicked or pressed a key a moment ago: both by the browser's own account
-   * (transient activation, which a click in a frame gives the page too, and which no script can
-   * forge) and by what the page and the frames saw (for browsers without `userActivation`).
-   */
-  #userIsActing(): boolean {
-    const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
-    return (activation === undefined || activation.isActive) && performance.now() - this.#lastGesture < GESTURE_MS;
+  /** A click or key press in one of `extensionId`'s frames (frame-main reports the trusted ones). */
+  noteGesture(extensionId: string): void {
+    this.#frameGestures.set(extensionId, performance.now());
   }
 
   /** The extension's own view asks to close its dialog with `result`. */
@@ -83,7 +109,37 @@ export class ExtensionDialogs {
     const open = this.#open.get(extensionId);
     if (!open?.ref) return;
     open.result = boundedCopy(result);
+    open.closedByExtension = true;
     open.ref.close();
+  }
+
+  /**
+   * Whether the user just acted in `view`'s extension's own UI: the browser's own transient
+   * activation (no script can forge it; a click in a frame gives it to the page too), a click or
+   * key press within {@link GESTURE_MS}, and for a third party, the focus in one of its frames
+   * (where a click in it leaves it) and the click reported by that frame. Not while the
+   * extension is quiet after a dismissal.
+   */
+  #userAsked(view: ContributedView): boolean {
+    const now = performance.now();
+    const id = view.extension.id;
+    if (now < (this.#quiet.get(id)?.until ?? -Infinity)) return false;
+    const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
+    if (activation !== undefined && !activation.isActive) return false;
+    if (view.extension.builtin) return now - this.#pageGesture < GESTURE_MS;
+    const focused = document.activeElement;
+    const inOwnFrame = focused instanceof HTMLIFrameElement && (focused.dataset['kithView'] ?? '').startsWith(`${id}/`);
+    return inOwnFrame && now - (this.#frameGestures.get(id) ?? -Infinity) < GESTURE_MS;
+  }
+
+  /** Dismissed by the user: quiet for a while, longer each time in a row; closed by the extension: no quiet. */
+  #afterClose(extensionId: string, byExtension: boolean): void {
+    if (byExtension) {
+      this.#quiet.delete(extensionId);
+      return;
+    }
+    const next = this.#quiet.get(extensionId)?.next ?? FIRST_QUIET_MS;
+    this.#quiet.set(extensionId, { until: performance.now() + next, next: Math.min(MAX_QUIET_MS, next * 2) });
   }
 }
 

@@ -34,7 +34,7 @@ export interface BridgeShell {
   /** Every frame's calls to the API, together: bounded, so hanging routes cannot take the page's connections. */
   readonly calls: BoundedReads;
   /** The user acted in a frame (the browser's own activation is checked as well, when a dialog opens). */
-  gesture(): void;
+  gesture(extensionId: string): void;
   /** Read a slot of entries for a frame: calls `show` with the entries now and whenever they change. */
   watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void): () => void;
 }
@@ -237,7 +237,7 @@ export class FrameBridge {
         this.#shell.host.closeDialog(message.result);
         return;
       case 'gesture':
-        this.#shell.gesture();
+        this.#shell.gesture(this.#init.extensionId);
         return;
       case 'unslot':
       case 'unwatch-entries':

@@ -75,7 +75,7 @@ export class FramedViews {
       entrySlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.filter((s) => s.entries === true).map((s) => s.id) ?? [],
       renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
       watchEntries: (slot, context, show) => this.#slotEntries.watch(slot, context ?? {}, show),
-      gesture: () => this.#injector.get(ExtensionDialogs).noteGesture(),
+      gesture: (extensionId) => this.#injector.get(ExtensionDialogs).noteGesture(extensionId),
       calls: this.#calls,
     };
   }
