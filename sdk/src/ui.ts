@@ -81,8 +81,9 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
    * API 1.7. Show this extension's view `viewId` (one it contributes to the shell slot `dialog`)
    * in a modal dialog over the page, titled with the extension's name so it never passes for
    * Kith's own UI; the view gets `context` (plain data) as `kithContext` / the `context` input.
-   * Only in answer to the user (a click or key press in Kith's page within the last few seconds),
-   * and one dialog of an extension at a time. Resolves with what the view passed to
+   * Only in answer to the user (a click or key press in this extension's own view within the
+   * last few seconds, the focus still there; not within 6 s, doubling, of the user dismissing
+   * one), and one dialog of an extension at a time. Resolves with what the view passed to
    * `closeDialog`, or undefined when the user closed it (Escape, Close, a click beside it) or the
    * extension stopped. Rejects with `KITH_ERR_BAD_REQUEST` (no such view of yours in slot
    * `dialog`), `KITH_ERR_CONFLICT` (one of yours is open), `KITH_ERR_FORBIDDEN` (no user action

@@ -1,6 +1,6 @@
 /** What the shell keeps of a contributor's `entries` answer (readSlotEntries): checked, bounded, ordered. */
 import { expect } from 'chai';
-import { MAX_SLOT_ENTRIES, MAX_SLOT_ENTRY_LABEL, MAX_SLOT_ENTRY_TIME, readSlotEntries, type SlotEntrySource } from '../src/index.js';
+import { MAX_SLOT_ENTRIES, MAX_SLOT_ENTRY_ITEMS, MAX_SLOT_ENTRY_LABEL, MAX_SLOT_ENTRY_TIME, readSlotEntries, type SlotEntrySource } from '../src/index.js';
 
 const from = (extension: string, view: string, title: string): SlotEntrySource => ({ extension, view, title, extensionName: 'Name', builtIn: false });
 
@@ -44,9 +44,11 @@ describe('sdk: readSlotEntries', () => {
   });
 
   it('looks at the first 10,000 items of an answer, whatever their order, and keeps the newest 500 of them', () => {
-    const oldestFirst = Array.from({ length: 3000 }, (_, i) => ({ id: `e${i}`, at: i }));
+    const oldestFirst = Array.from({ length: MAX_SLOT_ENTRY_ITEMS + 50 }, (_, i) => ({ id: `e${i}`, at: i }));
     const entries = readSlotEntries({ entries: oldestFirst }, from('p', 'p.v', 'T'));
-    expect(entries.map((e) => e.id).slice(-2)).to.deep.equal(['e2998', 'e2999']);
+    // The newest of the items read, not of the whole answer: the 50 past the limit are not looked at.
+    expect(entries.map((e) => e.id).slice(-2)).to.deep.equal([`e${MAX_SLOT_ENTRY_ITEMS - 2}`, `e${MAX_SLOT_ENTRY_ITEMS - 1}`]);
+    expect(entries[0]!.id).to.equal(`e${MAX_SLOT_ENTRY_ITEMS - MAX_SLOT_ENTRIES}`);
     expect(entries).to.have.length(MAX_SLOT_ENTRIES);
   });
 

@@ -20,9 +20,12 @@ export interface PostcardsRig {
   close(): Promise<void>;
 }
 
-export async function startPostcardsRig(persona: string): Promise<PostcardsRig> {
+/** `others`: more fixtures of test/browser/fixtures to install beside it (e.g. `polls`). */
+export async function startPostcardsRig(persona: string, others: readonly string[] = []): Promise<PostcardsRig> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-browser-postcards-'));
-  fs.cpSync(path.join(ROOT, 'test/browser/fixtures/postcards'), path.join(dataDir, 'extensions/postcards'), { recursive: true });
+  for (const fixture of ['postcards', ...others]) {
+    fs.cpSync(path.join(ROOT, 'test/browser/fixtures', fixture), path.join(dataDir, 'extensions', fixture), { recursive: true });
+  }
   const kith = await startTestHost({ dataDir });
   await createPersona(kith, persona);
   await turnOnExtension(kith.host, 'postcards');

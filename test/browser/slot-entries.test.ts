@@ -38,7 +38,7 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
 
   before(async function () {
     this.timeout(600_000); // the shared client build may be rebuilding
-    rig = await startPostcardsRig('Pat');
+    rig = await startPostcardsRig('Pat', ['polls']);
     ({ kith, page } = rig);
   });
   afterEach(async function () {
@@ -88,7 +88,7 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     await waitUntil('a postcard after turning it on again', async () => JSON.stringify(await timelineOrder(page)) === JSON.stringify(['first note', 'second note', 'Postcard p5']));
   });
 
-  it("keeps the page working while a contributor never answers its entries route, nor its views' own calls", async () => {
+  it("keeps the page, other contributors and other extensions' views working while one never answers its entries route nor its views' calls", async () => {
     await page.goto(`${kith.host.url}/chats?peer=self`);
     await page.getByTestId('message-body').filter({ hasText: 'second note' }).waitFor({ timeout: 30_000 });
     await api(kith, 'POST', '/postcards/send', { hang: true });
@@ -114,7 +114,27 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
       return performance.now() - t;
     });
     expect(health, 'ms for /api/health from the page').to.be.below(5_000);
+    // Another contributor's entries (files, built in) still come while postcards' reads hang.
+    await api(kith, 'POST', '/postcards/send', { hog: true });
+    await api(kith, 'POST', '/self/files', { name: 'while-hanging.txt', mime: 'text/plain', data_base64: Buffer.from('still here').toString('base64') });
+    await waitUntil('a file in the timeline while postcards hangs', async () => (await timelineOrder(page)).some((t) => /^File while-hanging\.txt/.test(t)), 15_000);
+    // Another third party's view still gets answers while postcards' views' calls hang.
+    await page.goto(`${kith.host.url}/polls/self`);
+    const polls = page.frameLocator('iframe[data-kith-view="polls/polls.page"]');
+    await polls.locator('polls-page').getByRole('button', { name: 'Vote' }).waitFor({ timeout: 30_000 });
+    const hangs = async () => (await api<{ hangsStarted: number }>(kith, 'GET', '/postcards/timeline?peer=stats')).hangsStarted;
+    const before = await hangs();
+    await api(kith, 'POST', '/postcards/send', { hog: true });
+    // Its overlay's calls reached the host and hang there: as many as it may have in flight.
+    await waitUntil("the hog's calls hanging on the host", async () => (await hangs()) >= before + 3);
+    await page.waitForTimeout(300);
+    expect(await hangs(), 'no more than its share in flight').to.equal(before + 3);
+    const voted = Date.now();
+    await polls.locator('polls-page').getByRole('button', { name: 'Vote' }).click();
+    await polls.locator('polls-page [data-part="outcome"]').filter({ hasText: 'KITH_EXT_POLLS_POLL_CLOSED 409' }).waitFor({ timeout: 30_000 });
+    expect(Date.now() - voted, "ms for another extension's call while postcards' hang").to.be.below(5_000);
     await api(kith, 'POST', '/postcards/send', { hang: false });
+    await page.goto(`${kith.host.url}/chats?peer=self`);
     await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'after-hang' });
     await waitUntil('entries again once it answers', async () => (await timelineOrder(page)).includes('Postcard after-hang'));
   });

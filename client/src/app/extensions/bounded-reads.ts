@@ -1,6 +1,10 @@
+import { KithError } from '@kith/sdk';
+
 /**
  * Requests the shell makes for extensions (their `entries` routes, third-party frames' calls),
- * bounded: at most `concurrency` at once, each given up after `timeoutMs` (if given). A browser
+ * bounded: at most `concurrency` at once, each given up after `timeoutMs` (if given), at most
+ * `maxWaiting` waiting for their turn. Each extension gets its own, so one whose routes hang
+ * holds up only itself. A browser
  * gives a page six connections to its host; an extension whose route hangs would otherwise take
  * them all, and with them every request of the page (a message sent, the Extensions page's own
  * switch).
@@ -12,6 +16,7 @@ export class BoundedReads {
   constructor(
     private readonly concurrency: number,
     private readonly timeoutMs: number | null,
+    private readonly maxWaiting = Infinity,
   ) {}
 
   /**
@@ -34,6 +39,7 @@ export class BoundedReads {
       this.#running++;
       return;
     }
+    if (this.#waiting.length >= this.maxWaiting) throw new KithError('KITH_ERR_RATE_LIMITED', 'Too many requests waiting for their turn');
     await new Promise<void>((resolve, reject) => {
       const go = () => {
         cancel.removeEventListener('abort', leave);

@@ -5,25 +5,29 @@ import { Realtime } from '../realtime/realtime';
 import type { ContributedView } from './extension-entry';
 import { BoundedReads } from './bounded-reads';
 import { ExtensionsStore } from './extensions-store';
+import { IdentityStore } from '../session/identity-store';
 
 /** A contributor's burst of changes (a transfer that starts, then is accepted) is read once. */
 const RELOAD_DELAY_MS = 60;
 /** Longest query the context may make: past it, no contributor is read (never one without its query). */
 const MAX_QUERY = 1024;
-/** Entries reads at once, for every owner together (the page's other requests keep the rest of its connections). */
-const READS_AT_ONCE = 2;
+/** Entries reads of one contributing extension at once, for every owner together: a hanging one holds up only itself. */
+const READS_AT_ONCE = 1;
 /** A contributor that has not answered by then shows nothing until its next change. */
 const READ_TIMEOUT_MS = 10_000;
 /** Largest answer read: 500 entries of the longest id and label fit in a tenth of it. */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/** Names the persona a request is for (host/src/gateway/lock-gate.ts): the host refuses one for another. */
+const PERSONA_HEADER = 'x-kith-persona';
 
 /**
  * The entries of a slot of entries (`contributes.slots[].entries`), for its owner's
  * `UiHost.watchSlotEntries`: each running contributor's `entries` route is read with the
  * context's plain values as the query, again when it emits `slot-entries-changed`, when the
  * page's connection comes back, and when contributors are turned on or off. A contributor whose
- * route fails or hangs keeps the entries it last gave (none, at first); reads are bounded (BoundedReads), one at a
- * time per contributor, so a hanging route cannot take the page's connections.
+ * route fails or hangs keeps the entries it last gave (none, at first); reads are bounded
+ * (BoundedReads), one at a time per contributing extension, so a hanging route holds up only its
+ * own extension and cannot take the page's connections.
  */
 @Injectable({ providedIn: 'root' })
 export class SlotEntries {
@@ -31,9 +35,15 @@ export class SlotEntries {
   readonly #realtime = inject(Realtime);
   readonly #extensions = inject(ExtensionsStore);
   readonly #injector = inject(Injector);
-  readonly #reads = new BoundedReads(READS_AT_ONCE, READ_TIMEOUT_MS);
+  /** Per contributing extension. */
+  readonly #reads = new Map<string, BoundedReads>();
+  readonly #identity = inject(IdentityStore);
 
-  watch(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void): () => void {
+  /**
+   * `persona`: the persona the owner's view was made for (default: the active one). Reads name
+   * it, so one that reaches the host after a switch to another persona is refused there.
+   */
+  watch(slot: string, context: SlotContext, onEntries: (entries: readonly SlotEntry[]) => void, persona = this.#identity.active()?.slug ?? ''): () => void {
     const query = queryOf(context);
     const sources = new Map<string, Source>();
     let disposed = false;
@@ -59,7 +69,7 @@ export class SlotEntries {
       let entries: SlotEntry[] | null = query === null ? [] : null;
       try {
         if (query !== null) {
-          const answer = await this.#reads.run((signal) => this.#read(`${source.view.item.entries}${query}`, signal), source.cancel.signal);
+          const answer = await this.#readsOf(source.view.extension.id).run((signal) => this.#read(`${source.view.item.entries}${query}`, persona, signal), source.cancel.signal);
           entries = readSlotEntries(answer, {
             extension: source.view.extension.id,
             view: source.view.item.id,
@@ -135,13 +145,35 @@ export class SlotEntries {
     };
   }
 
-  /** GET `path` as JSON, abortable; throws for an error answer or a body that is not JSON. */
-  async #read(path: string, signal: AbortSignal): Promise<unknown> {
-    const response = await this.#api.fetch(path, { signal });
+  #readsOf(extensionId: string): BoundedReads {
+    let reads = this.#reads.get(extensionId);
+    if (!reads) this.#reads.set(extensionId, (reads = new BoundedReads(READS_AT_ONCE, READ_TIMEOUT_MS)));
+    return reads;
+  }
+
+  /**
+   * GET `path` for `persona` as JSON, abortable; throws for an error answer, a body over
+   * {@link MAX_ANSWER_BYTES} (stopped as soon as it passes, never held whole) or one that is not JSON.
+   */
+  async #read(path: string, persona: string, signal: AbortSignal): Promise<unknown> {
+    const response = await this.#api.fetch(path, { signal, headers: persona ? { [PERSONA_HEADER]: persona } : {} });
     if (!response.ok) throw new Error(`the entries route answered ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_ANSWER_BYTES) throw new Error('the entries route answered too much');
-    return JSON.parse(text);
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) throw new Error('the entries route answered too much');
+    const reader = response.body?.getReader();
+    if (!reader) return JSON.parse(await response.text());
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_ANSWER_BYTES) {
+        await reader.cancel();
+        throw new Error('the entries route answered too much');
+      }
+      parts.push(value);
+    }
+    return JSON.parse(await new Blob(parts as BlobPart[]).text());
   }
 }
 

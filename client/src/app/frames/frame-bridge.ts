@@ -31,12 +31,12 @@ export interface BridgeShell {
    * with the list now and whenever it changes.
    */
   renderSlot(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void;
-  /** Every frame's calls to the API, together: bounded, so hanging routes cannot take the page's connections. */
-  readonly calls: BoundedReads;
+  /** The API calls of `extensionId`'s frames, together: bounded, so its hanging routes cannot take the page's connections. */
+  calls(extensionId: string): BoundedReads;
   /** The user acted in a frame (the browser's own activation is checked as well, when a dialog opens). */
   gesture(extensionId: string): void;
-  /** Read a slot of entries for a frame: calls `show` with the entries now and whenever they change. */
-  watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void): () => void;
+  /** Read a slot of entries for a frame made for `persona`: calls `show` with the entries now and whenever they change. */
+  watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void, persona: string): () => void;
 }
 
 export interface BridgeInit {
@@ -167,7 +167,7 @@ export class FrameBridge {
 
   #post(message: ShellToFrame, transfer: Transferable[] = []): void {
     if (this.#disposed) return;
-    if ((message.t === 'event' || message.t === 'sock' || message.t === 'sock-ack') && this.#stale()) return;
+    if ((message.t === 'event' || message.t === 'sock' || message.t === 'sock-ack' || message.t === 'slot-entries') && this.#stale()) return;
     try {
       this.#port.postMessage(message, transfer);
     } catch (error) {
@@ -230,7 +230,7 @@ export class FrameBridge {
         if (!Number.isSafeInteger(watchId) || this.#slots.has(watchId) || this.#slots.size >= MAX_SLOTS || typeof message.slot !== 'string') return;
         if (!this.#shell.entrySlots(id).includes(message.slot)) return;
         const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
-        this.#slots.set(watchId, this.#shell.watchEntries(message.slot, context, (entries) => this.#post({ t: 'slot-entries', id: watchId, entries })));
+        this.#slots.set(watchId, this.#shell.watchEntries(message.slot, context, (entries) => this.#post({ t: 'slot-entries', id: watchId, entries }), this.#persona));
         return;
       }
       case 'close-dialog':
@@ -252,7 +252,7 @@ export class FrameBridge {
 
   /** `call` in its turn among every frame's calls; aborted when this view goes. */
   #limited<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.#shell.calls.run(call, this.#cancel.signal);
+    return this.#shell.calls(this.#init.extensionId).run(call, this.#cancel.signal);
   }
 
   async #answerCall(message: CallRequest & { readonly id: number }): Promise<void> {

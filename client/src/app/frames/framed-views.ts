@@ -17,8 +17,10 @@ import { currentTheme, watchTheme } from './frame-theme';
 /** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 /** How long a view's frame may take to load its document and show its proof. */
 const FRAME_LOAD_TIMEOUT_MS = 30_000;
-/** Third-party frames' API calls in flight together (of the six connections a page has to its host). */
+/** One extension's frames' API calls in flight together (of the six connections a page has to its host). */
 const FRAME_CALLS_AT_ONCE = 3;
+/** One extension's frames' calls waiting for their turn; more are refused (KITH_ERR_RATE_LIMITED). */
+const MAX_WAITING_CALLS = 256;
 const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings', 'dialog']);
 
 /** Whether `view`'s extension may use the microphone, camera and screen (its permission `media.capture`). */
@@ -57,8 +59,8 @@ export class FramedViews {
   readonly #doorman = inject(FrameDoorman);
   readonly #injector = inject(Injector);
   readonly #slotEntries = inject(SlotEntries);
-  /** Every third-party frame's API calls at once: the page keeps connections of its own (bounded-reads.ts). */
-  readonly #calls = new BoundedReads(FRAME_CALLS_AT_ONCE, null);
+  /** Each extension's frames' API calls at once: one whose routes hang holds up only its own (bounded-reads.ts). */
+  readonly #calls = new Map<string, BoundedReads>();
   readonly #bridges = new Set<FrameBridge>();
   readonly #sources = new Map<string, Promise<string>>();
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
@@ -74,9 +76,13 @@ export class FramedViews {
       opensSlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.map((s) => s.id) ?? [],
       entrySlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.filter((s) => s.entries === true).map((s) => s.id) ?? [],
       renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
-      watchEntries: (slot, context, show) => this.#slotEntries.watch(slot, context ?? {}, show),
+      watchEntries: (slot, context, show, persona) => this.#slotEntries.watch(slot, context ?? {}, show, persona),
       gesture: (extensionId) => this.#injector.get(ExtensionDialogs).noteGesture(extensionId),
-      calls: this.#calls,
+      calls: (extensionId) => {
+        let calls = this.#calls.get(extensionId);
+        if (!calls) this.#calls.set(extensionId, (calls = new BoundedReads(FRAME_CALLS_AT_ONCE, null, MAX_WAITING_CALLS)));
+        return calls;
+      },
     };
   }
 
