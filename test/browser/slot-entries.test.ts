@@ -86,7 +86,8 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     expect(await timelineOrder(page)).to.deep.equal(['first note', 'second note']);
     await api(kith, 'POST', '/extensions/postcards', { enabled: true });
     // Turned on again, it runs afresh (its postcards were in memory): a new one shows at once.
-    await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'p5' });
+    // Sent once its routes answer again (on a loaded machine it may still be starting).
+    await waitUntil('postcards answering again', async () => (await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'p5' }), true));
     await waitUntil('a postcard after turning it on again', async () => JSON.stringify(await timelineOrder(page)) === JSON.stringify(['first note', 'second note', 'Postcard p5']));
   });
 
@@ -111,14 +112,15 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     await page.getByTestId('message-body').filter({ hasText: 'sent while a contributor hangs' }).waitFor({ timeout: 30_000 });
     await waitUntil('the message stored', async () => (await api<{ messages: { body: string }[] }>(kith, 'GET', '/self/messages')).messages.some((m) => m.body === 'sent while a contributor hangs'));
     const stored = Date.now() - started;
-    expect(stored, 'ms until the message was stored').to.be.below(5_000);
+    // Bounded by the machine's speed, not by the hanging route (which would hold it forever).
+    expect(stored, 'ms until the message was stored').to.be.below(8_000);
     // The page's own requests still answer at once.
     const health = await page.evaluate(async () => {
       const t = performance.now();
       await fetch('/api/health', { cache: 'no-store' });
       return performance.now() - t;
     });
-    expect(health, 'ms for /api/health from the page').to.be.below(5_000);
+    expect(health, 'ms for /api/health from the page').to.be.below(8_000);
     // Another contributor's entries (files, built in) still come while postcards' reads hang.
     await api(kith, 'POST', '/postcards/send', { hog: true });
     await api(kith, 'POST', '/self/files', { name: 'while-hanging.txt', mime: 'text/plain', data_base64: Buffer.from('still here').toString('base64') });
@@ -137,7 +139,7 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     const voted = Date.now();
     await polls.locator('polls-page').getByRole('button', { name: 'Vote' }).click();
     await polls.locator('polls-page [data-part="outcome"]').filter({ hasText: 'KITH_EXT_POLLS_POLL_CLOSED 409' }).waitFor({ timeout: 30_000 });
-    expect(Date.now() - voted, "ms for another extension's call while postcards' hang").to.be.below(5_000);
+    expect(Date.now() - voted, "ms for another extension's call while postcards' hang").to.be.below(8_000);
     await api(kith, 'POST', '/postcards/send', { hang: false });
     await page.goto(`${kith.host.url}/chats?peer=self`);
     await api(kith, 'POST', '/postcards/send', { peer: 'self', id: 'after-hang' });
