@@ -152,7 +152,9 @@ for (const program of PROGRAMS) describe(`isolation: malicious extensions in rea
     expect((await eat).status).to.equal(503);
     const [spinner, glutton] = await Promise.all([waitForCrash(alice, 'spinner'), waitForCrash(alice, 'glutton')]);
     expect(spinner.message).to.contain('busy loop');
-    expect(glutton.message).to.contain('ran out of memory');
+    // Near its heap limit the glutton's process thrashes in GC: on a loaded machine the watchdog
+    // may find it unresponsive before V8 gives up. Either way the host ended it, and only it.
+    expect(glutton.message).to.match(/ran out of memory|did not answer/);
     const p99 = (t: number[]) => t[Math.floor(t.length * 0.99)]!;
     // A loaded shared machine: no ratio, only that the host never stalled behind the extension.
     expect(p99(during), `health p99 during (baseline ${p99(baseline).toFixed(1)} ms)`).to.be.below(1000);
