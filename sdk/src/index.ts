@@ -23,7 +23,7 @@ export {
 export type * from './manifest.js';
 export type * from './ui.js';
 export {
-  MAX_SLOT_ENTRIES, MAX_SLOT_ENTRY_ID, MAX_SLOT_ENTRY_ITEMS, MAX_SLOT_ENTRY_LABEL, MAX_SLOT_ENTRY_TIME, SLOT_ENTRIES_CHANGED, readSlotEntries, sortEntries, type SlotEntrySource,
+  MAX_SLOT_ENTRIES, MAX_SLOT_ENTRY_ID, MAX_SLOT_ENTRY_ITEMS, MAX_SLOT_ENTRY_LABEL, MAX_SLOT_ENTRY_TIME, SLOT_ENTRIES_CHANGED, isEntriesPath, readSlotEntries, sortEntries, type SlotEntrySource,
 } from './slot-entries.js';
 export { defineExtension } from './define.js';
 export { EventRefused, MAX_REFUSAL_LENGTH, isEventRefused } from './event-refused.js';

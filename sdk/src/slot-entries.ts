@@ -16,6 +16,14 @@ export const MAX_SLOT_ENTRY_ITEMS = 10_000;
 /** The times a JavaScript Date can hold (±100,000,000 days from 1970): an entry's `at` must be within. */
 export const MAX_SLOT_ENTRY_TIME = 8.64e15;
 
+/**
+ * Whether `path` may be a view's `entries` route: literal segments only (no `:param`, no query),
+ * none of them `.` or `..`. The host checks manifests with it, the shell again before reading.
+ */
+export function isEntriesPath(path: unknown): path is string {
+  return typeof path === 'string' && path.length <= 200 && /^(\/[A-Za-z0-9._~-]+)+$/.test(path) && !path.split('/').some((segment) => /^\.+$/.test(segment));
+}
+
 /** The view an answer came from, as the shell knows it. */
 export interface SlotEntrySource {
   readonly extension: string;

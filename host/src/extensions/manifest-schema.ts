@@ -2,7 +2,7 @@ import { z } from 'zod';
 import semver from 'semver';
 import { shadowedRoutes } from './route-shadowing.js';
 import { MAX_BLOB_QUOTA_BYTES } from '../blobs/blob-limits.js';
-import { API_PROPOSALS, CONTROL_KINDS, EXTENSION_PERMISSIONS, ERROR_NAME_PATTERN, KIND_NAME_PATTERN, KithError, isBuiltinKind, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
+import { API_PROPOSALS, CONTROL_KINDS, EXTENSION_PERMISSIONS, ERROR_NAME_PATTERN, KIND_NAME_PATTERN, KithError, isBuiltinKind, isEntriesPath, type ExtensionManifest, type ViewSlot } from '@kith/sdk';
 
 /** Extension ids: lowercase letter first, then letters, digits and dashes, 2 to 32 characters. */
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
@@ -56,10 +56,7 @@ const viewSchema = z.strictObject({
   component: text(128).optional(),
   element: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'must be a custom element name like hello-panel').optional(),
   /** For a view in a slot of entries: its own GET route the shell reads them from (checked against `routes` below). */
-  entries: z.string().max(200)
-    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'must be a path like "/polls/timeline" (no parameters, no query)')
-    .refine((path) => !path.split('/').some((segment) => /^\.+$/.test(segment)), 'must not have "." or ".." segments')
-    .optional(),
+  entries: z.string().refine(isEntriesPath, 'must be a path like "/polls/timeline" (no parameters, no query, no "." or ".." segments)').optional(),
 });
 const slotSchema = z.strictObject({
   id: z.string().regex(OPEN_SLOT_PATTERN, 'must be "<ext-id>.<name>" (lowercase letters, digits, dashes)'),

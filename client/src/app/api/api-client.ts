@@ -2,6 +2,9 @@ import { Injectable, signal } from '@angular/core';
 import { ApiError } from './api-error';
 import { readLaunchSecret, SECRET_HEADER } from './launch-secret';
 
+/** Names the persona a request is for (host/src/gateway/lock-gate.ts): the host refuses one made for another. */
+export const PERSONA_HEADER = 'x-kith-persona';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable, Injector, effect, inject, untracked } from '@angular/core';
-import { SLOT_ENTRIES_CHANGED, readSlotEntries, sortEntries, type SlotContext, type SlotEntry } from '@kith/sdk';
-import { ApiClient } from '../api/api-client';
+import { SLOT_ENTRIES_CHANGED, isEntriesPath, readSlotEntries, sortEntries, type SlotContext, type SlotEntry } from '@kith/sdk';
+import { ApiClient, PERSONA_HEADER } from '../api/api-client';
 import { Realtime } from '../realtime/realtime';
 import type { ContributedView } from './extension-entry';
 import { BoundedReads } from './bounded-reads';
@@ -17,8 +17,6 @@ const READS_AT_ONCE = 1;
 const READ_TIMEOUT_MS = 10_000;
 /** Largest answer read: 500 entries of the longest id and label fit in a tenth of it. */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
-/** Names the persona a request is for (host/src/gateway/lock-gate.ts): the host refuses one for another. */
-const PERSONA_HEADER = 'x-kith-persona';
 
 /**
  * The entries of a slot of entries (`contributes.slots[].entries`), for its owner's
@@ -195,12 +193,7 @@ interface Source {
 /** A view that names an `entries` route it declared (the host checked it; checked again here). */
 function readsEntries(view: ContributedView): boolean {
   const path = view.item.entries;
-  return (
-    typeof path === 'string' &&
-    /^(\/[A-Za-z0-9._~-]+)+$/.test(path) &&
-    !path.split('/').some((segment) => /^\.+$/.test(segment)) &&
-    (view.extension.contributes.routes ?? []).includes(`GET ${path}`)
-  );
+  return isEntriesPath(path) && (view.extension.contributes.routes ?? []).includes(`GET ${path}`);
 }
 
 /** A view's identity across re-fetches of the extensions list (a new version is a new source). */

@@ -1,15 +1,13 @@
 import { isKithError, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
 import type { BoundedReads } from '../extensions/bounded-reads';
-import type { HttpMethod } from '../api/api-client';
+import { PERSONA_HEADER, type HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
 import { FrameChannelRelay } from './frame-channel-relay';
 import { entryRefOf, type CallRequest, type EntryRef, type ErrorShape, type FrameLayout, type FrameProps, type FrameTheme, type FrameToShell, type NestedView, type ShellToFrame } from './frame-protocol';
 import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-/** Names the persona a view's request is for (host/src/gateway/lock-gate.ts). */
-const PERSONA_HEADER = 'x-kith-persona';
 const isIdentityState = (path: string) => path.split(/[?#]/, 1)[0] === '/identity/state';
 const MAX_SUBSCRIPTIONS = 256;
 /** Open slots one view may render at once (each loads a frame per contributing view). */
