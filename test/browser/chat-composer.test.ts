@@ -144,6 +144,19 @@ describe('browser: chat composer and message rendering (two peers)', function ()
     await a.keyboard.press('Escape');
     await menuClosed();
     expect(await focused(), 'focus after Escape in the menu').to.equal('message-menu');
+
+    // Opened and closed before the page renders once (a busy machine, a fast hand): the menu's
+    // first-item focus still lands after the close, in the panel being removed. Focus stays on "…".
+    const keyCode = await row.getByTestId('message-menu').evaluate((button) => {
+      (button as HTMLElement).click();
+      const escape = new KeyboardEvent('keydown', { key: 'Escape', code: 'Escape', keyCode: 27, bubbles: true, cancelable: true });
+      button.dispatchEvent(escape);
+      return escape.keyCode;
+    });
+    expect(keyCode, 'the synthetic Escape carries its key code (the menu reads it)').to.equal(27);
+    await menuClosed();
+    await a.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    expect(await focused(), 'focus after a menu closed within a frame').to.equal('message-menu');
   });
 
   // The message size limit: MAX_BODY_BYTES of UTF-8, checked in the composer before sending.

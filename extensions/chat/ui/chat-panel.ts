@@ -1,5 +1,5 @@
 import {
-  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, afterEveryRender, computed, effect, inject, input, signal, untracked, viewChild,
+  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, Injector, afterEveryRender, afterNextRender, computed, effect, inject, input, signal, untracked, viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
@@ -136,6 +136,7 @@ export class ChatPanel {
   private readonly extrasSlot = new OpenSlotRenderer(CONVERSATION_EXTRAS_SLOT);
   private entriesWatch: Disposable | undefined;
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+  private readonly injector = inject(Injector);
   private readonly api = computed(() => new ChatApi(this.host()));
   private readonly outbox = new Outbox({
     send: (m) => this.api().send(m.peer, m.body, m.id, m.replyTo),
@@ -571,10 +572,20 @@ export class ChatPanel {
     this.composerFocusAfterMenu = false;
   }
 
-  protected messageMenuClosed(): void {
-    if (!this.composerFocusAfterMenu) return;
-    this.composerFocusAfterMenu = false;
-    this.composer()?.nativeElement.focus();
+  protected messageMenuClosed(id: string): void {
+    if (this.composerFocusAfterMenu) {
+      this.composerFocusAfterMenu = false;
+      this.composer()?.nativeElement.focus();
+      return;
+    }
+    // Closed within a frame of opening (Enter then Escape on a busy page), the menu still moves focus
+    // to its first item after the next render, into the panel being removed: focus would fall to the
+    // page. The "…" button takes it back.
+    afterNextRender(() => {
+      const active = document.activeElement;
+      if (active !== document.body && !active?.closest('.mat-mdc-menu-panel')) return;
+      this.element.querySelector<HTMLElement>(`.row[data-id="${CSS.escape(id)}"] [data-testid="message-menu"]`)?.focus();
+    }, { injector: this.injector });
   }
 
   protected cancelEdit(): void {
