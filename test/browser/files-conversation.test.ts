@@ -162,6 +162,23 @@ describe('browser: files in the conversation (two peers)', function () {
     await b.keyboard.press('ArrowUp');
     expect(await walkedTo(), 'Arrow Up from the file').to.match(/before the picture$/);
     expect(await list.evaluate((el) => el.contains(document.activeElement))).to.equal(true);
+    // The conversation stays one Tab stop: Tab from the list passes the file's controls by...
+    const inEntry = () => b.evaluate(() => !!document.activeElement?.closest('[data-testid="timeline-entry"]'));
+    await list.focus();
+    for (let i = 0; i < 8 && (await list.evaluate((el) => el.contains(document.activeElement))); i++) {
+      await b.keyboard.press('Tab');
+      expect(await inEntry(), `Tab ${i + 1} from the list`).to.equal(false);
+    }
+    // ...until the walk stops at the file: then Tab reaches them, as it reaches a message's.
+    await b.getByTestId('message').filter({ hasText: 'after the picture' }).focus();
+    await b.keyboard.press('ArrowUp');
+    await b.keyboard.press('Tab');
+    expect(await inEntry(), 'Tab from the file walked to').to.equal(true);
+    expect(await b.evaluate(() => document.activeElement?.getAttribute('aria-label')), "the file's Save").to.equal('Save between.png');
+    // Save, from the conversation: a download of exactly the bytes sent, under the file's name.
+    const [download] = await Promise.all([b.waitForEvent('download', { timeout: 15_000 }), b.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).to.equal('between.png');
+    expect(Buffer.compare(fs.readFileSync((await download.path())!), await madeFileBytes(a, 'between.png'))).to.equal(0);
     await b.reload();
     await transferRow(b, 'between.png').getByTestId('inline-image').waitFor({ timeout: 30_000 });
     await b.getByTestId('message-body').filter({ hasText: 'after the picture' }).waitFor({ timeout: 30_000 });

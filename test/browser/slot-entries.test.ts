@@ -80,6 +80,13 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
       return boxes.every((box, i) => i === 0 || box[0]! >= boxes[i - 1]![1]! - 1);
     });
     await snap(page, 'slot-entries-01-chat-timeline');
+    // Each frame is out of the Tab order until its row is walked to (the conversation is one Tab stop).
+    const frameTabIndex = (n: number) => page.locator(CARD).nth(n).evaluate((frame: HTMLIFrameElement) => frame.tabIndex);
+    expect([await frameTabIndex(0), await frameTabIndex(1)]).to.deep.equal([-1, -1]);
+    await page.getByTestId('message').filter({ hasText: 'second note' }).focus();
+    await page.keyboard.press('ArrowUp');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).to.equal('Postcard p1, from the extension Postcards');
+    expect([await frameTabIndex(0), await frameTabIndex(1)], 'p1 walked to').to.deep.equal([-1, 0]);
 
     await api(kith, 'POST', '/extensions/postcards', { enabled: false });
     await waitUntil('the postcards leave the timeline', async () => (await page.getByTestId('timeline-entry').count()) === 0);

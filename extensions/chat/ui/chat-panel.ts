@@ -1,5 +1,5 @@
 import {
-  ChangeDetectionStrategy, Component, DestroyRef, ElementRef, Injector, afterEveryRender, afterNextRender, computed, effect, inject, input, signal, untracked, viewChild,
+  ChangeDetectionStrategy, ChangeDetectorRef, Component, DestroyRef, ElementRef, Injector, afterEveryRender, afterNextRender, computed, effect, inject, input, signal, untracked, viewChild,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatMenuModule } from '@angular/material/menu';
@@ -137,6 +137,7 @@ export class ChatPanel {
   private entriesWatch: Disposable | undefined;
   private readonly element = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
   private readonly injector = inject(Injector);
+  private readonly changeDetector = inject(ChangeDetectorRef);
   private readonly api = computed(() => new ChatApi(this.host()));
   private readonly outbox = new Outbox({
     send: (m) => this.api().send(m.peer, m.body, m.id, m.replyTo),
@@ -206,6 +207,15 @@ export class ChatPanel {
       document.removeEventListener('visibilitychange', this.onVisibility);
       window.removeEventListener('resize', this.onResize);
     });
+  }
+
+  /**
+   * Focus moved into the list. When it moved to another row, the Tab order follows now rather than
+   * at the next render: a Tab pressed at once on a busy page would otherwise reach the controls of
+   * the row walked from.
+   */
+  protected onListFocusIn(event: FocusEvent): void {
+    if (this.focus.onFocusIn(event)) this.changeDetector.detectChanges();
   }
 
   /** Create the virtualizer once the scroller exists, then measure the rows just drawn. */

@@ -53,11 +53,13 @@ export class MessageFocus {
     void this.move(from, event.key === 'ArrowUp' ? -1 : 1, onRow);
   }
 
-  /** A message took focus (by click or walk): its controls join the Tab order. */
-  onFocusIn(event: FocusEvent): void {
+  /** A message took focus (by click or walk): its controls join the Tab order. Returns whether that changed it. */
+  onFocusIn(event: FocusEvent): boolean {
     const row = (event.target as HTMLElement | null)?.closest<HTMLElement>('.row');
     const id = row?.dataset['id'];
-    if (id) this.active.set(id);
+    if (!id || id === this.active()) return false;
+    this.active.set(id);
+    return true;
   }
 
   /** Whether a control of message `id` is in the Tab order. */
@@ -82,8 +84,8 @@ export class MessageFocus {
     if (id !== null) await this.focusRow(id, index);
   }
 
+  /** Focus the row (its focusin makes it the one walked to), rendering it first if it is scrolled out. */
   private async focusRow(id: string, index: number): Promise<void> {
-    this.active.set(id);
     const scroller = this.list.scroller();
     for (let frame = 0; scroller && frame < RENDER_FRAMES; frame++) {
       const element = scroller.querySelector<HTMLElement>(`.row[data-id="${CSS.escape(id)}"]`);
@@ -91,7 +93,10 @@ export class MessageFocus {
         element.focus();
         return;
       }
-      if (frame === 0) this.list.scrollToIndex(index);
+      if (frame === 0) {
+        this.active.set(id);
+        this.list.scrollToIndex(index);
+      }
       await new Promise((resolve) => requestAnimationFrame(resolve));
     }
   }

@@ -99,6 +99,14 @@ export class FilesApi {
     return this.host.mediaUrl(streamPath(t));
   }
 
+  /** Save the file as the browser saves a download, under its own name (decrypted by the stream route). */
+  async save(t: TransferJson): Promise<void> {
+    const link = document.createElement('a');
+    link.href = await this.mediaUrl(t);
+    link.download = t.name;
+    link.click();
+  }
+
   /** The persona-wide cap on upload speed (null: as fast as the session goes). */
   setSendRate(bytesPerSecond: number | null): Promise<{ bytes_per_second: number | null }> {
     return this.host.request('POST', '/files/send-rate', { bytes_per_second: bytesPerSecond });

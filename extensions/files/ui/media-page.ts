@@ -220,7 +220,7 @@ export class MediaPage implements OnDestroy {
 
   protected async save(m: TransferJson): Promise<void> {
     try {
-      this.download(await this.api().mediaUrl(m), m.name);
+      await this.api().save(m);
     } catch (error) {
       this.error.set((error as Error).message);
     }
@@ -246,12 +246,5 @@ export class MediaPage implements OnDestroy {
 
   private rowButton(m: TransferJson, testId: string): HTMLElement | null {
     return (this.element.nativeElement as HTMLElement).querySelector(`[data-testid="media-${m.transfer_id}"] [data-testid="${testId}"]`);
-  }
-
-  private download(url: string, name: string): void {
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.click();
   }
 }

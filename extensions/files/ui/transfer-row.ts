@@ -8,7 +8,7 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
 
 /**
  * One file in a conversation: name, progress with rate and time left, pause/resume/cancel, and the
- * media inline (or, for a format the browser lacks, a Preview the host converts).
+ * media inline (or, for a format the browser lacks, a Preview the host converts), Save once it is all here.
  */
 @Component({
   selector: 'files-transfer-row',
@@ -28,6 +28,9 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
         }
         @if (t.state === 'failed' || t.state === 'cancelled') {
           <button mat-button type="button" data-testid="remove" (click)="remove()">Remove</button>
+        }
+        @if (t.available && t.state === 'complete') {
+          <button mat-button type="button" data-testid="save" [attr.aria-label]="'Save ' + t.name" (click)="save()">Save</button>
         }
         @if (offerPreview()) {
           <button mat-button type="button" data-testid="preview" [disabled]="converting()" (click)="showPreview()">{{ converting() ? 'Converting…' : 'Preview' }}</button>
@@ -143,6 +146,10 @@ export class TransferRow implements OnDestroy {
   protected remove(): void {
     const t = this.transfer();
     this.api().remove(t).then(() => this.removed.emit(t.transfer_id), (e: Error) => this.error.set(e.message));
+  }
+
+  protected save(): void {
+    this.api().save(this.transfer()).catch((e: Error) => this.error.set(e.message));
   }
 
   protected cancel(): void {
