@@ -243,6 +243,8 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
   });
 
   it('is one Tab stop however many messages: arrows walk them, and only the one walked to has its controls in the Tab order', async () => {
+    // Longer than the view, so a row can scroll out of the virtual list.
+    for (let i = 0; i < 40; i++) await peers.alice.request('POST', `/sessions/${keyOf(peers.bob)}/messages`, { body: `before the walk ${i}` });
     for (let i = 1; i <= 6; i++) await send(a, `walk ${i} https://example.org/${i}`);
     await messageRow(a, 'walk 6 https://example.org/6').getByTestId('tick').waitFor({ timeout: 30_000 });
     // A fresh page: the earlier tests' clicks walked to messages of their own.
@@ -295,6 +297,13 @@ describe('browser: chat messages, replies, reactions, deletes and accessibility 
     expect(await focused()).to.include({ testid: 'message', text: 'walk 6 https://example.org/6' });
     await a.keyboard.press('ArrowDown');
     expect((await focused()).text, 'the last message stays focused at the end').to.equal('walk 6 https://example.org/6');
+    // The row walked to scrolls out of the virtual list (its element goes): the list keeps focus, so the arrows still walk.
+    await list.hover();
+    await a.mouse.wheel(0, -20_000);
+    await messageRow(a, 'walk 6 https://example.org/6').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await focused(), 'focus after its row scrolled out').to.include({ testid: 'message-list' });
+    await a.keyboard.press('ArrowDown');
+    expect((await focused()).testid, 'the arrows walk from the list').to.equal('message');
   });
 
   it('raised no page errors', () => {

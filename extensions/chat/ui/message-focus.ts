@@ -62,6 +62,21 @@ export class MessageFocus {
     return true;
   }
 
+  /**
+   * Focus left an element of the list. When that element was removed (its row scrolled out of the
+   * virtual list, or was deleted), focus would fall to the page, where the arrows walk nothing:
+   * the list takes it, where it was.
+   */
+  onFocusOut(event: FocusEvent): void {
+    const left = event.target;
+    if (event.relatedTarget !== null || !(left instanceof HTMLElement)) return;
+    queueMicrotask(() => {
+      if (left.isConnected || (document.activeElement !== null && document.activeElement !== document.body)) return;
+      const scroller = this.list.scroller();
+      if (scroller?.isConnected) scroller.focus({ preventScroll: true });
+    });
+  }
+
   /** Whether a control of message `id` is in the Tab order. */
   tabIndexFor(id: string): number {
     return this.active() === id ? 0 : -1;
