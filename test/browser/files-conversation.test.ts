@@ -115,6 +115,19 @@ describe('browser: files in the conversation (two peers)', function () {
     const image = transferRow(b, 'inline.png').getByTestId('inline-image');
     await image.waitFor({ timeout: 60_000 });
     await eventually('the image decodes', () => image.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 64), 30_000);
+    // A click shows it at the size of the window, named; Escape closes it and gives focus back to it.
+    const view = transferRow(b, 'inline.png').getByTestId('view-image');
+    expect(await view.getAttribute('aria-label')).to.equal('View inline.png full size');
+    await view.click();
+    const viewer = b.getByRole('dialog', { name: 'inline.png' });
+    await viewer.waitFor({ timeout: 10_000 });
+    const big = viewer.getByTestId('image-viewer-image');
+    await eventually('the picture decodes in the viewer', () => big.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth === 64), 30_000);
+    expect(await big.getAttribute('alt')).to.equal('inline.png');
+    await eventually('the viewer takes focus', () => viewer.evaluate((dialog) => dialog.contains(document.activeElement)), 10_000);
+    await b.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await b.evaluate(() => document.activeElement?.getAttribute('data-testid'))).to.equal('view-image');
     const audio = transferRow(b, 'inline.wav').getByTestId('inline-audio');
     await audio.waitFor({ timeout: 60_000 });
     await eventually('the audio loads', () => audio.evaluate((el: HTMLAudioElement) => el.readyState >= 1 && Math.abs(el.duration - 2) < 0.1), 30_000);
@@ -179,6 +192,14 @@ describe('browser: files in the conversation (two peers)', function () {
     const [download] = await Promise.all([b.waitForEvent('download', { timeout: 15_000 }), b.keyboard.press('Enter')]);
     expect(download.suggestedFilename()).to.equal('between.png');
     expect(Buffer.compare(fs.readFileSync((await download.path())!), await madeFileBytes(a, 'between.png'))).to.equal(0);
+    // Another file joining the conversation leaves this one's view as it is (it was made again: focus and playback were lost).
+    const shown = transferRow(b, 'between.png').getByTestId('inline-image');
+    await shown.evaluate((img) => (img.dataset['probe'] = 'kept'));
+    await dropFile(a, { kind: 'random', size: 1000, name: 'joins-later.bin', mime: 'application/octet-stream' });
+    await transferRow(b, 'joins-later.bin').waitFor({ timeout: 30_000 });
+    await b.waitForTimeout(500);
+    expect(await b.evaluate(() => document.querySelector('[data-probe="kept"]')?.isConnected ?? false), "the picture's view after another file came").to.equal(true);
+    expect(await inEntry(), 'focus stays in the file').to.equal(true);
     await b.reload();
     await transferRow(b, 'between.png').getByTestId('inline-image').waitFor({ timeout: 30_000 });
     await b.getByTestId('message-body').filter({ hasText: 'after the picture' }).waitFor({ timeout: 30_000 });

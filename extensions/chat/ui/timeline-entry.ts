@@ -1,4 +1,4 @@
-import { DestroyRef, Directive, ElementRef, effect, inject, input, untracked } from '@angular/core';
+import { DestroyRef, Directive, ElementRef, computed, effect, inject, input, untracked } from '@angular/core';
 import type { Disposable, SlotEntry, UiHost } from '@kith/sdk';
 import type { ChatPeer } from './chat-api';
 import { TIMELINE_SLOT } from './open-slots';
@@ -21,11 +21,14 @@ export class TimelineEntry {
   private rendered: Disposable | undefined;
 
   constructor() {
+    // Made again only for another entry, host or conversation: each re-read of the entries gives new
+    // objects, and making the view again would drop its focus and restart its media.
+    const key = computed(() => this.entry().key);
     effect(() => {
-      const entry = this.entry();
+      key();
       const host = this.host();
       const peer = this.peer();
-      untracked(() => this.render(host, entry, peer));
+      untracked(() => this.render(host, this.entry(), peer));
     });
     effect(() => this.tabStops.set(this.inTabOrder()));
     inject(DestroyRef).onDestroy(() => {

@@ -1,14 +1,17 @@
-import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, input, output, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, computed, effect, inject, input, output, signal, untracked, viewChild, type OnDestroy } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { FilesApi, formatBytes, kindOf, type TransferJson } from './files-api';
+import { openImageViewer } from './image-viewer';
 import { attachMedia } from './live-media';
 import { mightPreview, type OpenedPreview } from './media-preview';
 import { ProgressMeter, progressLabel } from './transfer-progress';
 
 /**
  * One file in a conversation: name, progress with rate and time left, pause/resume/cancel, and the
- * media inline (or, for a format the browser lacks, a Preview the host converts), Save once it is all here.
+ * media inline (a picture opens at the size of the window; for a format the browser lacks, a
+ * Preview the host converts), Save once it is all here.
  */
 @Component({
   selector: 'files-transfer-row',
@@ -42,13 +45,21 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
       <div class="label" data-testid="progress-label">{{ label() }}</div>
       @if (preview(); as p) {
         @switch (p.kind) {
-          @case ('image') { <img [src]="p.url" [alt]="t.name" data-testid="inline-preview" /> }
+          @case ('image') {
+            <button type="button" class="view-image" data-testid="view-image" [attr.aria-label]="'View ' + t.name + ' full size'" (click)="viewImage(p.url)">
+              <img [src]="p.url" [alt]="t.name" data-testid="inline-preview" />
+            </button>
+          }
           @case ('audio') { <audio [src]="p.url" controls [attr.aria-label]="t.name" data-testid="inline-preview"></audio> }
           @case ('video') { <video [src]="p.url" controls muted playsinline [attr.aria-label]="t.name" data-testid="inline-preview"></video> }
         }
       } @else if (showMedia()) {
         @switch (kind()) {
-          @case ('image') { <img #media [alt]="t.name" data-testid="inline-image" /> }
+          @case ('image') {
+            <button type="button" class="view-image" data-testid="view-image" [attr.aria-label]="'View ' + t.name + ' full size'" (click)="viewImage(null)">
+              <img #media [alt]="t.name" data-testid="inline-image" />
+            </button>
+          }
           @case ('audio') { <audio #media controls [attr.aria-label]="t.name" data-testid="inline-audio"></audio> }
           @case ('video') { <video #media controls muted playsinline [attr.aria-label]="t.name" data-testid="inline-video"></video> }
         }
@@ -63,6 +74,9 @@ import { ProgressMeter, progressLabel } from './transfer-progress';
     .size, .label { color: var(--mat-sys-on-surface-variant); font-size: 12px; }
     /* align-self: the row is a flex column, which would stretch a small image to its full width. */
     img, video, audio { align-self: flex-start; max-width: 100%; max-height: 360px; border-radius: 8px; }
+    .view-image { align-self: flex-start; max-width: 100%; padding: 0; border: 0; background: none; border-radius: 8px; cursor: zoom-in; }
+    .view-image img { display: block; }
+    .view-image:focus-visible { outline: 2px solid var(--mat-sys-primary); outline-offset: 2px; }
     .error { color: var(--mat-sys-error); margin: 0; }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -72,6 +86,7 @@ export class TransferRow implements OnDestroy {
   readonly api = input.required<FilesApi>();
   /** The user removed this (failed or cancelled) file from the device: the list drops the row. */
   readonly removed = output<string>();
+  private readonly dialog = inject(MatDialog);
   protected readonly error = signal<string | null>(null);
   private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');
   private readonly meter = new ProgressMeter();
@@ -146,6 +161,16 @@ export class TransferRow implements OnDestroy {
   protected remove(): void {
     const t = this.transfer();
     this.api().remove(t).then(() => this.removed.emit(t.transfer_id), (e: Error) => this.error.set(e.message));
+  }
+
+  /** The picture at the size of the window; `url` is the preview's, else a fresh media URL is asked for. */
+  protected async viewImage(url: string | null): Promise<void> {
+    const t = this.transfer();
+    try {
+      openImageViewer(this.dialog, this.api(), t, url ?? (await this.api().mediaUrl(t)));
+    } catch (e) {
+      this.error.set((e as Error).message);
+    }
   }
 
   protected save(): void {
