@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterOutlet } from '@angular/router';
 import { RouteFocus } from './a11y/route-focus';
+import { FullscreenNotice } from './frames/fullscreen-notice';
 import { ThemeService } from './theme/theme-service';
 
 /** The root: everything is routed (login gate or the unlocked shell). */
@@ -14,5 +15,6 @@ export class App {
   constructor() {
     inject(RouteFocus).start();
     inject(ThemeService).start();
+    inject(FullscreenNotice).start();
   }
 }

@@ -1,0 +1,55 @@
+import { Injectable, inject } from '@angular/core';
+import { ExtensionsStore } from '../extensions/extensions-store';
+
+/**
+ * A third party's view may go full screen (a video player, a call), and full screen hides every
+ * part of Kith around it: what it draws could then pass for Kith's own (an "unlock" screen asking
+ * for the passphrase). While an extension's frame is full screen, the page shows a notice above it
+ * in the browser's top layer, naming the extension and saying Kith asks for nothing there. Shown
+ * after the frame entered the top layer, it stays above it (the frame's own requests, even for full
+ * screen again, stay inside the frame); each change of the page's full-screen element shows it anew.
+ */
+@Injectable({ providedIn: 'root' })
+export class FullscreenNotice {
+  readonly #extensions = inject(ExtensionsStore);
+  #notice: HTMLElement | undefined;
+
+  start(): void {
+    document.addEventListener('fullscreenchange', () => this.#update());
+  }
+
+  #update(): void {
+    const view = frameView(document.fullscreenElement);
+    if (view === null) {
+      this.#hide();
+      return;
+    }
+    const extension = this.#extensions.all().find((e) => e.id === view.extension);
+    const notice = (this.#notice ??= createNotice());
+    notice.textContent = `${extension?.name ?? view.extension} (an extension, not Kith) is full screen. Kith never asks for your passphrase or recovery words here. Esc leaves full screen.`;
+    // Shown again, it goes last in the top layer: above the element that just went full screen.
+    if (notice.matches(':popover-open')) notice.hidePopover();
+    notice.showPopover();
+  }
+
+  #hide(): void {
+    if (this.#notice?.matches(':popover-open')) this.#notice.hidePopover();
+  }
+}
+
+/** The extension and view of a framed view (`data-kith-view="<extension>/<view>"`), or null. */
+function frameView(element: Element | null): { extension: string; view: string } | null {
+  if (!(element instanceof HTMLIFrameElement)) return null;
+  const [extension, view] = (element.dataset['kithView'] ?? '').split('/');
+  return extension && view ? { extension, view } : null;
+}
+
+function createNotice(): HTMLElement {
+  const notice = document.createElement('div');
+  notice.popover = 'manual';
+  notice.className = 'kith-fullscreen-notice';
+  notice.setAttribute('role', 'status');
+  notice.dataset['testid'] = 'fullscreen-notice';
+  document.body.append(notice);
+  return notice;
+}
