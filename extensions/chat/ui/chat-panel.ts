@@ -215,7 +215,8 @@ export class ChatPanel {
    * the row walked from.
    */
   protected onListFocusIn(event: FocusEvent): void {
-    if (this.focus.onFocusIn(event)) this.changeDetector.detectChanges();
+    // In a microtask: never within a render (a focus moved by one), and still before the next key.
+    if (this.focus.onFocusIn(event)) queueMicrotask(() => this.changeDetector.detectChanges());
   }
 
   /** Create the virtualizer once the scroller exists, then measure the rows just drawn. */
@@ -594,7 +595,10 @@ export class ChatPanel {
     afterNextRender(() => {
       const active = document.activeElement;
       if (active !== document.body && !active?.closest('.mat-mdc-menu-panel')) return;
-      this.element.querySelector<HTMLElement>(`.row[data-id="${CSS.escape(id)}"] [data-testid="message-menu"]`)?.focus();
+      // Its row gone meanwhile (scrolled out, deleted): the list takes focus, where it is.
+      const button = this.element.querySelector<HTMLElement>(`.row[data-id="${CSS.escape(id)}"] [data-testid="message-menu"]`);
+      if (button) button.focus();
+      else this.scroller()?.nativeElement.focus({ preventScroll: true });
     }, { injector: this.injector });
   }
 

@@ -87,6 +87,7 @@ export class TransferRow implements OnDestroy {
   /** The user removed this (failed or cancelled) file from the device: the list drops the row. */
   readonly removed = output<string>();
   private readonly dialog = inject(MatDialog);
+  private openingViewer = false;
   protected readonly error = signal<string | null>(null);
   private readonly mediaRef = viewChild<ElementRef<HTMLImageElement | HTMLMediaElement>>('media');
   private readonly meter = new ProgressMeter();
@@ -165,11 +166,16 @@ export class TransferRow implements OnDestroy {
 
   /** The picture at the size of the window; `url` is the preview's, else a fresh media URL is asked for. */
   protected async viewImage(url: string | null): Promise<void> {
+    // A double click (or Enter twice) while the media URL is on its way opens one viewer.
+    if (this.openingViewer) return;
+    this.openingViewer = true;
     const t = this.transfer();
     try {
       openImageViewer(this.dialog, this.api(), t, url ?? (await this.api().mediaUrl(t)));
     } catch (e) {
       this.error.set((e as Error).message);
+    } finally {
+      this.openingViewer = false;
     }
   }
 

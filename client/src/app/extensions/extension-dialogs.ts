@@ -1,4 +1,5 @@
 import { Injectable, Injector, effect, inject } from '@angular/core';
+import { FullscreenNotice } from '../frames/fullscreen-notice';
 import { MatDialog, type MatDialogRef } from '@angular/material/dialog';
 import { KithError, type SlotContext } from '@kith/sdk';
 import { IdentityStore } from '../session/identity-store';
@@ -34,6 +35,7 @@ interface OpenDialog {
 @Injectable({ providedIn: 'root' })
 export class ExtensionDialogs {
   readonly #dialog = inject(MatDialog);
+  readonly #fullscreen = inject(FullscreenNotice);
   readonly #extensions = inject(ExtensionsStore);
   readonly #identity = inject(IdentityStore);
   readonly #open = new Map<string, OpenDialog>();
@@ -84,6 +86,7 @@ export class ExtensionDialogs {
       const { ExtensionDialog } = await import('./extension-dialog');
       // Turned off, or another persona, while the code loaded: nothing to show.
       if (!this.#extensions.running().some((e) => e.id === extensionId) || (this.#identity.active()?.slug ?? null) !== persona) return undefined;
+      this.#fullscreen.leaveExtensionFullscreen();
       entry.ref = this.#dialog.open(ExtensionDialog, {
         data: { view, context: data },
         autoFocus: 'first-heading',

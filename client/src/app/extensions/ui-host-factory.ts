@@ -1,4 +1,5 @@
 import { ApplicationRef, EnvironmentInjector, Injectable, Injector, createComponent, inject, type ComponentRef } from '@angular/core';
+import { FullscreenNotice } from '../frames/fullscreen-notice';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Disposable, KithError, type PersonaInfo, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
@@ -26,6 +27,7 @@ export class UiHostFactory {
   readonly #injector = inject(EnvironmentInjector);
   readonly #entries = inject(SlotEntries);
   readonly #lookup = inject(Injector);
+  readonly #fullscreen = inject(FullscreenNotice);
   readonly #hosts = new Map<string, UiHost>();
 
   forExtension(extensionId: string): UiHost {
@@ -59,6 +61,7 @@ export class UiHostFactory {
       emit: (name, payload) => realtime.emit(`${extensionId}:${name}`, payload),
       navigate: (route) => void router.navigateByUrl(route.startsWith('/') ? route : `/${route}`),
       notify: (message, action) => {
+        this.#fullscreen.leaveExtensionFullscreen();
         const ref = snackBar.open(message, action?.label, { duration: action ? 8000 : 4000 });
         if (action) ref.onAction().subscribe(() => action.run());
         // The page in the background: a desktop notification too, as chat gives for a message,

@@ -1,5 +1,9 @@
 import { Injectable, inject } from '@angular/core';
+import { cleanText } from '@kith/sdk';
 import { ExtensionsStore } from '../extensions/extensions-store';
+
+/** The most of an extension's name the notice shows (the name is its author's choice). */
+const NOTICE_NAME_CHARS = 32;
 
 /**
  * A third party's view may go full screen (a video player, a call), and full screen hides every
@@ -18,18 +22,39 @@ export class FullscreenNotice {
     document.addEventListener('fullscreenchange', () => this.#update());
   }
 
+  /**
+   * Kith is about to show an extension's dialog or message: a third party's frame full screen
+   * leaves it first, so nothing of Kith's own appears over what the frame draws (and nothing
+   * covers the notice).
+   */
+  leaveExtensionFullscreen(): void {
+    if (frameView(document.fullscreenElement) !== null) void document.exitFullscreen().catch(() => undefined);
+  }
+
   #update(): void {
     const view = frameView(document.fullscreenElement);
     if (view === null) {
       this.#hide();
       return;
     }
+    // A browser without the top layer for popovers cannot put the notice above the frame.
+    if (!('showPopover' in HTMLElement.prototype)) {
+      void document.exitFullscreen().catch(() => undefined);
+      return;
+    }
     const extension = this.#extensions.all().find((e) => e.id === view.extension);
     const notice = (this.#notice ??= createNotice());
-    notice.textContent = `${extension?.name ?? view.extension} (an extension, not Kith) is full screen. Kith never asks for your passphrase or recovery words here. Esc leaves full screen.`;
+    // Kith's words first: the name is the extension's choice ("Kith", a sentence), cut short and isolated.
+    const name = document.createElement('bdi');
+    name.textContent = cleanText(extension?.name ?? view.extension, NOTICE_NAME_CHARS, view.extension);
     // Shown again, it goes last in the top layer: above the element that just went full screen.
     if (notice.matches(':popover-open')) notice.hidePopover();
+    notice.replaceChildren();
     notice.showPopover();
+    // Filled once shown, so a screen reader announces it (a live region speaks changes it shows).
+    requestAnimationFrame(() =>
+      notice.replaceChildren('Not Kith: the extension “', name, '” is full screen. Kith never asks for your passphrase or recovery words here. Esc leaves full screen.'),
+    );
   }
 
   #hide(): void {
