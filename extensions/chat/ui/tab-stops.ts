@@ -18,7 +18,11 @@ const TAB_STOPS = [
 export class TabStops {
   /** Each stop taken out, with the `tabindex` it had (null: none). */
   private readonly taken = new Map<Element, string | null>();
-  private readonly observer = new MutationObserver(() => this.takeOut());
+  private readonly observer = new MutationObserver(() => {
+    this.takeOut();
+    // The records of its own tabindex writes: nothing new to take out.
+    this.observer.takeRecords();
+  });
   private out = false;
 
   constructor(private readonly root: HTMLElement) {}

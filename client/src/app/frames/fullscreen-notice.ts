@@ -28,25 +28,25 @@ export class FullscreenNotice {
    * covers the notice).
    */
   leaveExtensionFullscreen(): void {
-    if (frameView(document.fullscreenElement) !== null) void document.exitFullscreen().catch(() => undefined);
+    if (fullscreenExtension() !== null) void document.exitFullscreen().catch(() => undefined);
   }
 
   #update(): void {
-    const view = frameView(document.fullscreenElement);
-    if (view === null) {
+    const id = fullscreenExtension();
+    if (id === null) {
       this.#hide();
       return;
     }
     // A browser without the top layer for popovers cannot put the notice above the frame.
     if (!('showPopover' in HTMLElement.prototype)) {
-      void document.exitFullscreen().catch(() => undefined);
+      this.leaveExtensionFullscreen();
       return;
     }
-    const extension = this.#extensions.all().find((e) => e.id === view.extension);
+    const extension = this.#extensions.all().find((e) => e.id === id);
     const notice = (this.#notice ??= createNotice());
     // Kith's words first: the name is the extension's choice ("Kith", a sentence), cut short and isolated.
     const name = document.createElement('bdi');
-    name.textContent = cleanText(extension?.name ?? view.extension, NOTICE_NAME_CHARS, view.extension);
+    name.textContent = cleanText(extension?.name ?? id, NOTICE_NAME_CHARS, id);
     // Shown again, it goes last in the top layer: above the element that just went full screen.
     if (notice.matches(':popover-open')) notice.hidePopover();
     notice.replaceChildren();
@@ -62,11 +62,12 @@ export class FullscreenNotice {
   }
 }
 
-/** The extension and view of a framed view (`data-kith-view="<extension>/<view>"`), or null. */
-function frameView(element: Element | null): { extension: string; view: string } | null {
+/** The extension whose framed view (`data-kith-view="<extension>/<view>"`) is full screen, or null. */
+function fullscreenExtension(): string | null {
+  const element = document.fullscreenElement;
   if (!(element instanceof HTMLIFrameElement)) return null;
   const [extension, view] = (element.dataset['kithView'] ?? '').split('/');
-  return extension && view ? { extension, view } : null;
+  return extension && view ? extension : null;
 }
 
 function createNotice(): HTMLElement {
