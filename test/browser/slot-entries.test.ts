@@ -133,12 +133,11 @@ describe('browser: slots of entries (chat timeline, a third-party wall)', functi
     await api(kith, 'POST', '/self/files', { name: 'while-hanging.txt', mime: 'text/plain', data_base64: Buffer.from('still here').toString('base64') });
     await waitUntil('a file in the timeline while postcards hangs', async () => (await timelineOrder(page)).some((t) => /^File while-hanging\.txt/.test(t)), 15_000);
     // Another third party's view still gets answers while postcards' views' calls hang.
-    // Counted before the page loads again: the hog (on since above) calls as soon as the new page shows it.
-    const hangs = async () => (await api<{ hangsStarted: number }>(kith, 'GET', '/postcards/timeline?peer=stats')).hangsStarted;
-    const before = await hangs();
     await page.goto(`${kith.host.url}/polls/self`);
     const polls = page.frameLocator('iframe[data-kith-view="polls/polls.page"]');
     await polls.locator('polls-page').getByRole('button', { name: 'Vote' }).waitFor({ timeout: 30_000 });
+    const hangs = async () => (await api<{ hangsStarted: number }>(kith, 'GET', '/postcards/timeline?peer=stats')).hangsStarted;
+    const before = await hangs();
     await api(kith, 'POST', '/postcards/send', { hog: true });
     // Its overlay's calls reached the host and hang there: as many as it may have in flight.
     await waitUntil("the hog's calls hanging on the host", async () => (await hangs()) >= before + 3);
