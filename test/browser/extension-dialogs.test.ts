@@ -79,6 +79,8 @@ describe('browser: extension dialogs', function () {
       await part('insist').evaluate((el) => (el.textContent = ''));
       await postcards().getByRole('button', { name: 'Write', exact: true }).click();
       await compose().locator('postcards-compose [data-part="to"]').filter({ hasText: 'To self' }).waitFor({ timeout: 30_000 });
+      // The dialog takes the focus once it has opened (its frame may show before): Escape goes to it then.
+      await page.waitForFunction(() => document.activeElement?.closest('mat-dialog-container') != null, null, { timeout: 30_000 });
       if (how === 'Escape') await page.keyboard.press('Escape');
       else if (how === 'Close') await page.getByTestId('extension-dialog-close').click();
       else await compose().getByRole('button', { name: 'Too big' }).click();

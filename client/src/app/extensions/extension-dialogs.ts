@@ -16,6 +16,9 @@ const GESTURE_MS = 5000;
  * dialog that reopens itself cannot keep the user from the rest of Kith.
  */
 const FIRST_QUIET_MS = 6000;
+/** How long a third party's request waits for the page to learn that its frame has the focus, and how often it looks. */
+const FOCUS_GRACE_MS = 300;
+const FOCUS_POLL_MS = 15;
 const MAX_QUIET_MS = 60_000;
 
 interface OpenDialog {
@@ -73,15 +76,16 @@ export class ExtensionDialogs {
       throw new KithError('KITH_ERR_BAD_REQUEST', `Extension "${extensionId}" has no view "${String(viewId).slice(0, 80)}" in slot "dialog"`);
     }
     if (this.#open.has(extensionId)) throw new KithError('KITH_ERR_CONFLICT', 'A dialog of this extension is already open');
-    if (!this.#userAsked(view)) {
-      throw new KithError('KITH_ERR_FORBIDDEN', 'A dialog opens only in answer to the user (a click or a key press in your view just before, and not right after the user closed one)');
-    }
     // Plain data only: what cannot be cloned throws here, at the caller.
     const data = context === undefined || context === null ? null : (structuredClone(context) as SlotContext);
     const persona = this.#identity.active()?.slug ?? null;
+    // Taken while the request waits to be judged: a second request meanwhile is the second dialog.
     const entry: OpenDialog = { ref: undefined, result: undefined, closedByExtension: false, persona };
     this.#open.set(extensionId, entry);
     try {
+      if (!(await this.#userAskedSoon(view))) {
+        throw new KithError('KITH_ERR_FORBIDDEN', 'A dialog opens only in answer to the user (a click or a key press in your view just before, and not right after the user closed one)');
+      }
       // Loaded on first use: the dialog renders contributions, whose outlet builds UI hosts, which open dialogs.
       const { ExtensionDialog } = await import('./extension-dialog');
       // Turned off, or another persona, while the code loaded: nothing to show.
@@ -117,6 +121,27 @@ export class ExtensionDialogs {
   }
 
   /**
+   * {@link #userAsked}, given a moment for the focus and activation a click in a third party's
+   * frame gives the page: the frame runs in a process of its own, and its message (sent in the
+   * click) can reach the page before the browser tells the page where the focus went.
+   */
+  async #userAskedSoon(view: ContributedView): Promise<boolean> {
+    const deadline = performance.now() + FOCUS_GRACE_MS;
+    while (!this.#userAsked(view)) {
+      // Nothing to wait for: a built-in's click is in the page, and without a click reported by
+      // the frame (it comes before the request) or in a quiet spell no focus makes it asked.
+      const clicked = performance.now() - (this.#frameGestures.get(view.extension.id) ?? -Infinity) < GESTURE_MS;
+      if (view.extension.builtin || !clicked || this.#isQuiet(view.extension.id) || performance.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, FOCUS_POLL_MS));
+    }
+    return true;
+  }
+
+  #isQuiet(extensionId: string): boolean {
+    return performance.now() < (this.#quiet.get(extensionId)?.until ?? -Infinity);
+  }
+
+  /**
    * Whether the user just acted in `view`'s extension's own UI: the browser's own transient
    * activation (no script can forge it; a click in a frame gives it to the page too), a click or
    * key press within {@link GESTURE_MS}, and for a third party, the focus in one of its frames
@@ -126,7 +151,7 @@ export class ExtensionDialogs {
   #userAsked(view: ContributedView): boolean {
     const now = performance.now();
     const id = view.extension.id;
-    if (now < (this.#quiet.get(id)?.until ?? -Infinity)) return false;
+    if (this.#isQuiet(id)) return false;
     const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
     if (activation !== undefined && !activation.isActive) return false;
     if (view.extension.builtin) return now - this.#pageGesture < GESTURE_MS;
