@@ -50,7 +50,8 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   /** Navigate the shell to a client route, e.g. `/call/<peer>`. */
   navigate(route: string): void;
   /**
-   * Show a short message to the user (snackbar); while Kith's page is in the background, also as a
+   * Show a short message to the user (snackbar; a third party's is headed with its extension's
+   * name, and cut at 500 characters); while Kith's page is in the background, also as a
    * desktop notification titled with your extension's name, if the user allowed Kith's
    * notifications (clicking it runs `action`).
    */

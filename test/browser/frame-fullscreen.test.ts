@@ -72,7 +72,10 @@ describe("browser: a third party's view full screen", function () {
     // (The spoofing part is full screen over the button: the view calls notify as it likes, no click needed.)
     await postcards().getByRole('button', { name: 'Notify' }).evaluate((button: HTMLElement) => button.click());
     await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: 10_000 });
-    await page.locator('simple-snack-bar, mat-snack-bar-container').filter({ hasText: 'Kith is locked for your safety' }).first().waitFor({ timeout: 10_000 });
+    const toast = page.locator('simple-snack-bar').filter({ hasText: 'Kith is locked for your safety' }).first();
+    await toast.waitFor({ timeout: 10_000 });
+    // A third party's words come headed with its name, never as Kith's own.
+    expect((await toast.innerText()).trim()).to.match(/^Postcards: Kith is locked for your safety/);
     await page.waitForFunction(() => !document.querySelector('[data-testid="fullscreen-notice"]')?.matches(':popover-open'), undefined, { timeout: 10_000 });
 
     // Again, then leaving full screen takes the notice away.

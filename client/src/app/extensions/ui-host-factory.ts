@@ -9,6 +9,10 @@ import { IdentityStore } from '../session/identity-store';
 import { ExtensionsStore } from './extensions-store';
 import { SlotEntries } from './slot-entries';
 import { ExtensionDialogs } from './extension-dialogs';
+import { shownExtensionName } from './shown-extension-name';
+
+/** The most of a notification's text shown (a frame's is cut at 500 before it gets here). */
+const MAX_NOTIFY_CHARS = 500;
 
 /**
  * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
@@ -62,12 +66,17 @@ export class UiHostFactory {
       navigate: (route) => void router.navigateByUrl(route.startsWith('/') ? route : `/${route}`),
       notify: (message, action) => {
         this.#fullscreen.leaveExtensionFullscreen();
-        const ref = snackBar.open(message, action?.label, { duration: action ? 8000 : 4000 });
+        const all = this.#extensions.all();
+        const from = shownExtensionName(all, extensionId);
+        // A third party's words are headed with its name: "Kith is locked" from an extension
+        // must not read as Kith's own. Built-ins are Kith.
+        const builtin = all.find((e) => e.id === extensionId)?.builtin === true;
+        const text = String(message).slice(0, MAX_NOTIFY_CHARS);
+        const ref = snackBar.open(builtin ? text : `${from}: ${text}`, action?.label, { duration: action ? 8000 : 4000 });
         if (action) ref.onAction().subscribe(() => action.run());
         // The page in the background: a desktop notification too, as chat gives for a message,
         // so an extension's news reaches the user wherever its view is (clicking it runs the action).
-        const from = this.#extensions.all().find((e) => e.id === extensionId)?.name ?? extensionId;
-        desktopNotification(from, message, () => action?.run());
+        desktopNotification(from, text, () => action?.run());
       },
       renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
       watchSlotEntries: (slot, context, onEntries) => {

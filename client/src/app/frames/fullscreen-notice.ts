@@ -1,9 +1,6 @@
 import { Injectable, inject } from '@angular/core';
-import { cleanText } from '@kith/sdk';
 import { ExtensionsStore } from '../extensions/extensions-store';
-
-/** The most of an extension's name the notice shows (the name is its author's choice). */
-const NOTICE_NAME_CHARS = 32;
+import { shownExtensionName } from '../extensions/shown-extension-name';
 
 /**
  * A third party's view may go full screen (a video player, a call), and full screen hides every
@@ -42,11 +39,10 @@ export class FullscreenNotice {
       this.leaveExtensionFullscreen();
       return;
     }
-    const extension = this.#extensions.all().find((e) => e.id === id);
     const notice = (this.#notice ??= createNotice());
     // Kith's words first: the name is the extension's choice ("Kith", a sentence), cut short and isolated.
     const name = document.createElement('bdi');
-    name.textContent = cleanText(extension?.name ?? id, NOTICE_NAME_CHARS, id);
+    name.textContent = shownExtensionName(this.#extensions.all(), id);
     // Shown again, it goes last in the top layer: above the element that just went full screen.
     if (notice.matches(':popover-open')) notice.hidePopover();
     notice.replaceChildren();
