@@ -193,7 +193,9 @@ function applyTheme(theme: FrameTheme): void {
 
 /** The whole Material Symbols font, as the shell's `material-symbols-full` icons use it (fetched only when shown), and the shell's focus ring. */
 function addShellStyles(pageOrigin: string): void {
-  const font = new URL('/icons/material-symbols-full.woff2', pageOrigin).href;
+  // Its URL carries the capability Kith asks of a cross-site load of the font (the frame's origin is not the page's).
+  const fontPath = document.querySelector<HTMLMetaElement>('meta[name="kith-icon-font"]')?.content || '/icons/material-symbols-full.woff2';
+  const font = new URL(fontPath, pageOrigin).href;
   const style = document.createElement('style');
   style.textContent =
     `@font-face{font-family:'Material Symbols Full';font-style:normal;font-weight:400;font-display:block;src:url('${font}') format('woff2')}` +

@@ -74,7 +74,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const publicApi = express.Router();
   const protectedApi = express.Router();
   app.use('/api', guards, publicApi, requireUnlocked(options.gate), protectedApi, apiNotFound);
-  const frames = mountUiFrames(app, protectedApi, { clientDir: options.clientDir, gate: options.gate, address: () => server.address() });
+  const frames = mountUiFrames(app, protectedApi, {
+    clientDir: options.clientDir,
+    gate: options.gate,
+    address: () => server.address(),
+    iconFontUrl: security.iconFont.url,
+  });
   serveClient(app, options.clientDir, security);
   // A media element's `src` cannot send the secret header: the page trades a path for a URL that
   // carries a capability for it (media-url.ts). Only while unlocked, like what it opens.

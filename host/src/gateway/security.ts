@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { ExtendedError, Socket } from 'socket.io';
 import { KithError } from '@kith/sdk';
+import { createIconFontUrl, type IconFontUrl } from './icon-font-url.js';
 import { MEDIA_TOKEN_PARAM, createMediaUrlSigner, refuseDataAnswers, type MediaUrlSigner } from './media-url.js';
 import { SECRET_SUBPROTOCOL_PREFIX, type PlainSocketAdmission } from './plain-websocket.js';
 import { FRAME_HOST } from './ui-frames.js';
@@ -40,8 +41,9 @@ const FRAME_DOCUMENT = /^\/ext-frame\/[A-Za-z0-9_-]{43}$/;
  *   gets nothing but a view frame's one-time document.
  * - Sandboxed extension frames (ui-frames.ts) are other origins (`<label>.localhost:<port>`, or
  *   opaque): on such a Host only a frame's one-time document is served; a cross-site load passes
- *   only with a media URL's capability, for a nested frame's document, or for the icon font
- *   (`/icons/*.woff2`, the one answer that carries `Access-Control-Allow-Origin: *`).
+ *   only with a media URL's capability, for a nested frame's document, or for the icon font with
+ *   this launch's font capability (icon-font-url.ts; the one answer that carries
+ *   `Access-Control-Allow-Origin: *`, and only with the capability: any web site could read it else).
  * No other CORS headers are ever sent, so the browser blocks any cross-origin read on its own as well.
  */
 export interface GatewaySecurity {
@@ -74,6 +76,8 @@ export interface GatewaySecurity {
   readonly secret: string;
   /** Signs media URLs (one path, GET/HEAD, until expiry) under the launch secret. */
   readonly mediaUrls: MediaUrlSigner;
+  /** The icon font's URL with this launch's capability, for frame documents (icon-font-url.ts). */
+  readonly iconFont: IconFontUrl;
 }
 
 export interface SecurityOptions {
@@ -149,6 +153,7 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
   };
 
   const mediaUrls = createMediaUrlSigner(options.secret);
+  const iconFont = createIconFontUrl(options.secret);
   /** True for a GET/HEAD whose single `kith_media` parameter opens exactly this path. */
   const mediaTokenOpens = (method: string, path: string, url: string): boolean => {
     if (method !== 'GET' && method !== 'HEAD') return false;
@@ -164,6 +169,7 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
   return {
     secret: options.secret,
     mediaUrls,
+    iconFont,
     hostGuard(req, res, next) {
       // Nothing of Kith's but a view frame's document is ever a frame's content: a view frame (its
       // sandbox allows its own origin) that navigated itself to one of the page's documents must
@@ -176,12 +182,13 @@ export function createSecurity(options: SecurityOptions): GatewaySecurity {
       if (req.method === 'GET' && FRAME_DOCUMENT.test(req.path) && isFrameHost(req.headers.host)) return next();
       // A sandboxed extension frame is an opaque origin, so everything it loads is cross-site. Two
       // kinds of load carry no ambient authority and may come from it: a media URL (its capability
-      // names the one path it opens) and the icon font (public, fetched with CORS).
+      // names the one path it opens) and the icon font (fetched with CORS, with its capability).
       if (problem !== 'foreign Host header') {
         if (mediaTokenOpens(req.method, req.path.startsWith('/api/') ? req.path.slice(4) : '', req.url)) return next();
         // A frame document: its one-time token is the capability, and a frame hosting a nested view loads it from its own opaque origin.
         if (req.method === 'GET' && FRAME_DOCUMENT.test(req.path)) return next();
-        if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_FONT.test(req.path)) {
+        const query = req.url?.indexOf('?') ?? -1;
+        if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_FONT.test(req.path) && query >= 0 && iconFont.opens(req.url!.slice(query + 1))) {
           res.setHeader('Access-Control-Allow-Origin', '*');
           return next();
         }

@@ -75,7 +75,13 @@ const DEVICES_OFF = 'camera=(), microphone=(), display-capture=()';
 export function mountUiFrames(
   app: Express,
   protectedApi: Router,
-  options: { clientDir: string | undefined; gate: PersonaGate; address: () => AddressInfo | string | null },
+  options: {
+    clientDir: string | undefined;
+    gate: PersonaGate;
+    address: () => AddressInfo | string | null;
+    /** The icon font's path with this launch's capability (icon-font-url.ts), below the page's origin. */
+    iconFontUrl: string;
+  },
 ): { setDevicePolicy(policy: FrameDevicePolicy): void } {
   const pending = new Map<string, PendingFrame>();
   let devicePolicy: FrameDevicePolicy = () => false;
@@ -135,7 +141,7 @@ export function mountUiFrames(
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Content-Security-Policy', frameCsp(frame.pageOrigin, port, nonce, frame.sandbox, frame.frameHost !== undefined));
     res.set('Permissions-Policy', frame.devices ? DEVICES_ALLOWED : DEVICES_OFF);
-    res.type('html').send(frameDocument(frame.proof, frame.pageOrigin, nonce, bootstrap));
+    res.type('html').send(frameDocument(frame.proof, frame.pageOrigin, nonce, bootstrap, options.iconFontUrl));
   });
 
   return {
@@ -179,14 +185,18 @@ export function frameCsp(pageOrigin: string, port: string, nonce: string, sandbo
   ].join('; ');
 }
 
-/** The page origin goes with the proof: the frame hands its channel to a top window of that origin only. */
-function frameDocument(proof: string, pageOrigin: string, nonce: string, bootstrap: string): string {
+/**
+ * The page origin goes with the proof: the frame hands its channel to a top window of that origin
+ * only. The icon font's URL carries the capability a cross-site load of it needs.
+ */
+function frameDocument(proof: string, pageOrigin: string, nonce: string, bootstrap: string, iconFontUrl: string): string {
   // `</script` cannot occur in the bundle's text unescaped; guard anyway, a broken frame beats an injected one.
   const script = bootstrap.replace(/<\/script/gi, '<\\/script');
   return (
     '<!doctype html><html><head><meta charset="utf-8">' +
     `<meta name="kith-frame-proof" content="${proof}">` +
     `<meta name="kith-page-origin" content="${pageOrigin.replace(/[^a-z0-9.:/[\]-]/g, '')}">` +
+    `<meta name="kith-icon-font" content="${iconFontUrl.replace(/[^A-Za-z0-9._/?=-]/g, '')}">` +
     '<style>html,body{margin:0;padding:0;background:transparent}</style>' +
     `<script nonce="${nonce}">${script}</script></head><body></body></html>`
   );

@@ -151,10 +151,26 @@ describe('gateway: sandboxed extension frames', () => {
     expect((await raw(host.port, 'GET', path, { host: frameHost, 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate' })).status, 'a frame document').to.equal(200);
   });
 
-  it('lets a frame load the icon font (with CORS) and its media URLs, nothing else cross-site', async () => {
-    const font = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' });
+  it('lets a frame load the icon font (with CORS, by the URL its document names) and its media URLs, nothing else cross-site', async () => {
+    const { path: document, frameHost } = await mint();
+    const page = await raw(host.port, 'GET', document, { host: frameHost });
+    const fontUrl = /<meta name="kith-icon-font" content="([^"]+)">/.exec(page.body)?.[1];
+    expect(fontUrl).to.match(/^\/icons\/material-symbols-full\.woff2\?kith_font=[A-Za-z0-9_-]{24}$/);
+    const corsFromFrame = { host: own, origin: 'null', ...FROM_FRAME, 'sec-fetch-mode': 'cors' };
+    const font = await raw(host.port, 'GET', fontUrl!, corsFromFrame);
     expect(font.status).to.equal(200);
+    expect(font.body).to.equal('wOF2 font bytes');
     expect(font.headers['access-control-allow-origin']).to.equal('*');
+    // Any other site could read the font, and so learn that Kith runs here, were it open without the capability.
+    const withoutCapability = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', corsFromFrame);
+    expect(withoutCapability.status).to.equal(403);
+    expect(withoutCapability.headers['access-control-allow-origin']).to.equal(undefined);
+    const siteOrigin = { ...corsFromFrame, origin: 'https://evil.example' };
+    expect((await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', siteOrigin)).status).to.equal(403);
+    const forged = fontUrl!.replace(/=(.)/, (_, c: string) => `=${c === 'A' ? 'B' : 'A'}`);
+    for (const url of [forged, `${fontUrl}&x=1`, `${fontUrl}${fontUrl!.slice(-1)}`, fontUrl!.replace('kith_font', 'kith_media')]) {
+      expect((await raw(host.port, 'GET', url, corsFromFrame)).status, url).to.equal(403);
+    }
     const ownFont = await raw(host.port, 'GET', '/icons/material-symbols-full.woff2', { host: own });
     expect(ownFont.headers['access-control-allow-origin'], 'CORS only where a frame needs it').to.equal(undefined);
     expect((await raw(host.port, 'GET', '/main.js', { host: own, ...FROM_FRAME })).status).to.equal(403);
