@@ -45,13 +45,21 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   on<K extends keyof ToUiOf<M> & string>(name: K, handler: (payload: ToUiOf<M>[K]) => void): Disposable;
   /** Receive a host event by its full name (`session:open`, `session:close`, `extensions:changed`; a third-party view gets no other extension's). */
   onHostEvent(name: string, handler: (payload: unknown) => void): Disposable;
-  /** Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary. */
+  /**
+   * Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary.
+   * From a third party's view, a payload over 1 MiB, or one sent while the page is not connected,
+   * is dropped (send what must arrive through a route).
+   */
   emit<K extends keyof FromUiOf<M> & string>(name: K, payload: FromUiOf<M>[K]): void;
-  /** Navigate the shell to a client route, e.g. `/call/<peer>`. */
+  /**
+   * Navigate the shell to a client route, e.g. `/call/<peer>`. From a third party's view, only in
+   * answer to the user (a click or key press in one of its views within 5 s, the focus still there,
+   * or a click on the action of its `notify`); else nothing happens.
+   */
   navigate(route: string): void;
   /**
-   * Show a short message to the user (snackbar; a third party's is headed with its extension's
-   * name, and cut at 500 characters); while Kith's page is in the background, also as a
+   * Show a short message to the user (snackbar; a third party's is headed "Extension “<name>”",
+   * and cut at 500 characters); while Kith's page is in the background, also as a
    * desktop notification titled with your extension's name, if the user allowed Kith's
    * notifications (clicking it runs `action`).
    */

@@ -282,6 +282,16 @@ describe('browser: extension contributions', function () {
     const banner = page.locator('iframe[data-kith-view="ringer/ringer.banner"]');
     await page.frameLocator('iframe[data-kith-view="ringer/ringer.banner"]').locator('[data-part="banner"]').waitFor();
     expect((await banner.boundingBox())!.width).to.be.above(50).and.below(400);
+    // An overlay that asks for the whole screen (to lie over Kith's header, or transparent over
+    // the composer) stays an opaque card of at most 480 × 400 px.
+    await page.frameLocator('iframe[data-kith-view="ringer/ringer.banner"]').locator('ringer-banner').evaluate(() => window.parent.postMessage({ kithFrame: 'size', width: 100_000, height: 100_000 }, '*'));
+    await page.waitForFunction(() => (document.querySelector<HTMLIFrameElement>('iframe[data-kith-view="ringer/ringer.banner"]')?.style.height ?? '') === '100000px');
+    const grown = (await banner.boundingBox())!;
+    expect(grown.width, 'overlay width').to.be.at.most(480);
+    expect(grown.height, 'overlay height').to.be.at.most(400);
+    const header = (await page.getByRole('tab', { name: 'Chats' }).boundingBox())!;
+    expect(grown.y, "below Kith's navigation").to.be.above(header.y + header.height);
+    expect(await banner.evaluate((frame) => getComputedStyle(frame).backgroundColor)).to.not.match(/^rgba\(0, 0, 0, 0\)$|^transparent$/);
     await action.click();
     await page.waitForURL('**/ringer/self');
     await viewFrame(page, 'ringer').locator('ringer-page [data-part="peer"]').filter({ hasText: 'Ringing self as Carol' }).waitFor();
@@ -312,7 +322,13 @@ describe('browser: extension contributions', function () {
     await banner.evaluate((element) => (element as unknown as { kithHost: { notify(message: string): void } }).kithHost.notify('Someone is ringing'));
     await page.waitForFunction(() => ((window as unknown as { shownNotifications: unknown[] }).shownNotifications ?? []).length > 0);
     const shown = await page.evaluate(() => (window as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications);
-    expect(shown).to.deep.equal([{ title: 'Ringer', body: 'Someone is ringing' }]);
+    expect(shown).to.deep.equal([{ title: 'Extension “Ringer”', body: 'Someone is ringing' }]);
+    // A loop of them would flood the desktop: one per few seconds per extension.
+    await banner.evaluate((element) => {
+      for (let i = 0; i < 5; i++) (element as unknown as { kithHost: { notify(message: string): void } }).kithHost.notify(`Ring ${i}`);
+    });
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications.length)).to.equal(1);
     expect(errors).to.deep.equal([]);
     await context.close();
   });

@@ -75,7 +75,7 @@ describe("browser: a third party's view full screen", function () {
     const toast = page.locator('simple-snack-bar').filter({ hasText: 'Kith is locked for your safety' }).first();
     await toast.waitFor({ timeout: 10_000 });
     // A third party's words come headed with its name, never as Kith's own.
-    expect((await toast.innerText()).trim()).to.match(/^Postcards: Kith is locked for your safety/);
+    expect((await toast.innerText()).trim()).to.match(/^Extension “Postcards”: Kith is locked for your safety/);
     await page.waitForFunction(() => !document.querySelector('[data-testid="fullscreen-notice"]')?.matches(':popover-open'), undefined, { timeout: 10_000 });
 
     // Again, then leaving full screen takes the notice away.

@@ -29,6 +29,10 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
     res.type('html').send(security ? injectSecret(html, security.secret) : html);
   };
   app.get(['/', '/index.html'], sendIndex);
+  // A page only ever through sendIndex, with its headers and its check: a path the router does not
+  // take for /index.html (`/x/..%2Findex.html`, `/%69ndex.html`) would reach the file server,
+  // which decodes it and would send the page bare.
+  app.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD') && /\.html?$/i.test(decodedPath(req.path)) ? sendIndex(req, res) : next());
   // The client's files go out compressed (a cold load: ~840 KB of scripts become ~230 KB). Only
   // these: API answers and streams keep their own framing.
   app.use(compression({ filter: (req, res) => isClientFile(req) && compression.filter(req, res) }));
@@ -42,6 +46,15 @@ export function serveClient(app: Express, clientDir: string | undefined, securit
   );
   app.get(/^\/(?!api\/|api$|ext\/).*/, sendIndex);
   return true;
+}
+
+/** `path` percent-decoded as the file server will read it (as it is when it does not decode). */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A request for one of the built client's files (not the API, the extensions' files or the socket). */

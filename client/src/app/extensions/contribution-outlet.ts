@@ -17,6 +17,7 @@ import {
 import type { PageRoute, SlotContext } from '@kith/sdk';
 import { BUILTIN_UI } from './builtin-ui';
 import type { ContributedView } from './extension-entry';
+import { shownExtensionName } from './shown-extension-name';
 import { UiHostFactory } from './ui-host-factory';
 import { FramedViews, type FramedView } from '../frames/framed-views';
 import { IdentityStore } from '../session/identity-store';
@@ -46,7 +47,7 @@ function frozenCopy<T>(value: T): T {
     @if (failure(); as message) {
       <p class="outlet-error" role="alert">
         <span class="material-symbols-outlined" aria-hidden="true">extension_off</span>
-        {{ view().item.title || view().item.id }}: {{ message }}
+        {{ failedWhat() }}: {{ message }}
       </p>
     }
   `,
@@ -65,6 +66,14 @@ export class ContributionOutlet implements OnDestroy {
   readonly context = input<SlotContext | null>(null);
 
   protected readonly failure = signal<string | null>(null);
+  /**
+   * Whose view failed: a built-in's by its title; a third party's by Kith's words and its name
+   * (what its frame reports stands after them, so it cannot pass for Kith's own message).
+   */
+  protected readonly failedWhat = computed(() => {
+    const view = this.view();
+    return view.extension.builtin ? view.item.title || view.item.id : `The view of extension “${shownExtensionName([view.extension], view.extension.id)}” failed`;
+  });
   readonly #container = inject(ViewContainerRef);
   readonly #element = inject<ElementRef<HTMLElement>>(ElementRef);
   readonly #hosts = inject(UiHostFactory);

@@ -121,43 +121,47 @@ export class ExtensionDialogs {
   }
 
   /**
-   * {@link #userAsked}, given a moment for the focus and activation a click in a third party's
-   * frame gives the page: the frame runs in a process of its own, and its message (sent in the
-   * click) can reach the page before the browser tells the page where the focus went.
+   * Whether the user just asked for `view`'s dialog: in Kith's page for a built-in, in one of its
+   * own frames for a third party (see {@link userActedIn}); not in a quiet spell after a dismissal.
    */
   async #userAskedSoon(view: ContributedView): Promise<boolean> {
+    if (this.#isQuiet(view.extension.id)) return false;
+    return view.extension.builtin ? this.#actedInPage() : this.userActedIn(view.extension.id);
+  }
+
+  /**
+   * Whether the user just acted in one of third-party `extensionId`'s frames: the browser's own
+   * transient activation (no script can forge it; a click in a frame gives it to the page too), the
+   * focus in one of its frames (where a click in it leaves it) and a click or key press that frame
+   * reported within {@link GESTURE_MS}. The frame runs in a process of its own and its message
+   * (sent in the click) can reach the page before the browser tells the page where the focus went:
+   * given a reported click, the answer waits up to {@link FOCUS_GRACE_MS} for the focus.
+   */
+  async userActedIn(extensionId: string): Promise<boolean> {
     const deadline = performance.now() + FOCUS_GRACE_MS;
-    while (!this.#userAsked(view)) {
-      // Nothing to wait for: a built-in's click is in the page, and without a click reported by
-      // the frame (it comes before the request) or in a quiet spell no focus makes it asked.
-      const clicked = performance.now() - (this.#frameGestures.get(view.extension.id) ?? -Infinity) < GESTURE_MS;
-      if (view.extension.builtin || !clicked || this.#isQuiet(view.extension.id) || performance.now() >= deadline) return false;
+    while (!this.#actedInFrame(extensionId)) {
+      // Without a click reported by the frame (it comes before the request) no focus makes it so.
+      const clicked = performance.now() - (this.#frameGestures.get(extensionId) ?? -Infinity) < GESTURE_MS;
+      if (!clicked || performance.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, FOCUS_POLL_MS));
     }
     return true;
+  }
+
+  #actedInFrame(extensionId: string): boolean {
+    if (!pageActivated()) return false;
+    const focused = document.activeElement;
+    const inOwnFrame = focused instanceof HTMLIFrameElement && (focused.dataset['kithView'] ?? '').startsWith(`${extensionId}/`);
+    return inOwnFrame && performance.now() - (this.#frameGestures.get(extensionId) ?? -Infinity) < GESTURE_MS;
   }
 
   #isQuiet(extensionId: string): boolean {
     return performance.now() < (this.#quiet.get(extensionId)?.until ?? -Infinity);
   }
 
-  /**
-   * Whether the user just acted in `view`'s extension's own UI: the browser's own transient
-   * activation (no script can forge it; a click in a frame gives it to the page too), a click or
-   * key press within {@link GESTURE_MS}, and for a third party, the focus in one of its frames
-   * (where a click in it leaves it) and the click reported by that frame. Not while the
-   * extension is quiet after a dismissal.
-   */
-  #userAsked(view: ContributedView): boolean {
-    const now = performance.now();
-    const id = view.extension.id;
-    if (this.#isQuiet(id)) return false;
-    const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
-    if (activation !== undefined && !activation.isActive) return false;
-    if (view.extension.builtin) return now - this.#pageGesture < GESTURE_MS;
-    const focused = document.activeElement;
-    const inOwnFrame = focused instanceof HTMLIFrameElement && (focused.dataset['kithView'] ?? '').startsWith(`${id}/`);
-    return inOwnFrame && now - (this.#frameGestures.get(id) ?? -Infinity) < GESTURE_MS;
+  /** Whether the user just clicked or pressed a key in Kith's page itself (a built-in's UI), with the browser's activation. */
+  #actedInPage(): boolean {
+    return pageActivated() && performance.now() - this.#pageGesture < GESTURE_MS;
   }
 
   /** Dismissed by the user: quiet for a while, longer each time in a row; closed by the extension: no quiet. */
@@ -181,4 +185,10 @@ function boundedCopy(value: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The browser's transient user activation of the page (true where the browser does not say). */
+function pageActivated(): boolean {
+  const activation = (navigator as Navigator & { userActivation?: { isActive: boolean } }).userActivation;
+  return activation === undefined || activation.isActive;
 }

@@ -1,6 +1,7 @@
 import { Injectable, Injector, effect, inject, untracked } from '@angular/core';
 import { SLOT_ENTRIES_CHANGED, isEntriesPath, readSlotEntries, sortEntries, type SlotContext, type SlotEntry } from '@kith/sdk';
 import { ApiClient, PERSONA_HEADER } from '../api/api-client';
+import { readCapped } from '../api/read-capped';
 import { Realtime } from '../realtime/realtime';
 import type { ContributedView } from './extension-entry';
 import { BoundedReads } from './bounded-reads';
@@ -156,22 +157,9 @@ export class SlotEntries {
   async #read(path: string, persona: string, signal: AbortSignal): Promise<unknown> {
     const response = await this.#api.fetch(path, { signal, headers: persona ? { [PERSONA_HEADER]: persona } : {} });
     if (!response.ok) throw new Error(`the entries route answered ${response.status}`);
-    if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) throw new Error('the entries route answered too much');
-    const reader = response.body?.getReader();
-    if (!reader) return JSON.parse(await response.text());
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_ANSWER_BYTES) {
-        await reader.cancel();
-        throw new Error('the entries route answered too much');
-      }
-      parts.push(value);
-    }
-    return JSON.parse(await new Blob(parts as BlobPart[]).text());
+    const body = await readCapped(response, MAX_ANSWER_BYTES);
+    if (!body) throw new Error('the entries route answered too much');
+    return JSON.parse(await body.text());
   }
 }
 

@@ -13,6 +13,8 @@ import { shownExtensionName } from './shown-extension-name';
 
 /** The most of a notification's text shown (a frame's is cut at 500 before it gets here). */
 const MAX_NOTIFY_CHARS = 500;
+/** The least time between two desktop notifications of one third-party extension. */
+const DESKTOP_NOTIFY_GAP_MS = 5000;
 
 /**
  * Builds the {@link UiHost} each contributed view receives, scoped to its extension: its events
@@ -33,6 +35,8 @@ export class UiHostFactory {
   readonly #lookup = inject(Injector);
   readonly #fullscreen = inject(FullscreenNotice);
   readonly #hosts = new Map<string, UiHost>();
+  /** When each extension last showed a desktop notification. */
+  readonly #desktopShown = new Map<string, number>();
 
   forExtension(extensionId: string): UiHost {
     let host = this.#hosts.get(extensionId);
@@ -72,11 +76,16 @@ export class UiHostFactory {
         // must not read as Kith's own. Built-ins are Kith.
         const builtin = all.find((e) => e.id === extensionId)?.builtin === true;
         const text = String(message).slice(0, MAX_NOTIFY_CHARS);
-        const ref = snackBar.open(builtin ? text : `${from}: ${text}`, action?.label, { duration: action ? 8000 : 4000 });
+        // Kith's words first: a name can be "Kith" itself.
+        const ref = snackBar.open(builtin ? text : `Extension “${from}”: ${text}`, action?.label, { duration: action ? 8000 : 4000 });
         if (action) ref.onAction().subscribe(() => action.run());
         // The page in the background: a desktop notification too, as chat gives for a message,
         // so an extension's news reaches the user wherever its view is (clicking it runs the action).
-        desktopNotification(from, text, () => action?.run());
+        // A third party's at most one per few seconds: a loop of them would flood the desktop.
+        const now = performance.now();
+        if (builtin || now - (this.#desktopShown.get(extensionId) ?? -Infinity) >= DESKTOP_NOTIFY_GAP_MS) {
+          if (desktopNotification(builtin ? from : `Extension “${from}”`, text, () => action?.run())) this.#desktopShown.set(extensionId, now);
+        }
       },
       renderSlot: (container, slot, context) => this.#renderSlot(extensionId, container, slot, context),
       watchSlotEntries: (slot, context, onEntries) => {
@@ -147,10 +156,10 @@ function entryView(entry: SlotEntry): { extension: string; view: string; id: str
   return { extension, view, id };
 }
 
-/** A desktop notification while the page is hidden and the user allowed them (chat asks); else nothing. */
-function desktopNotification(title: string, body: string, onClick: () => void): void {
-  if (typeof document === 'undefined' || document.visibilityState !== 'hidden') return;
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+/** A desktop notification while the page is hidden and the user allowed them (chat asks); else nothing. Returns whether one was shown. */
+function desktopNotification(title: string, body: string, onClick: () => void): boolean {
+  if (typeof document === 'undefined' || document.visibilityState !== 'hidden') return false;
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return false;
   try {
     const notification = new Notification(title, { body: body.slice(0, 140) });
     notification.onclick = () => {
@@ -158,7 +167,9 @@ function desktopNotification(title: string, body: string, onClick: () => void): 
       onClick();
       notification.close();
     };
+    return true;
   } catch {
     // Some platforms allow notifications only from a service worker: the snackbar remains.
+    return false;
   }
 }

@@ -1,11 +1,13 @@
 import { isKithError, type SlotContext, type SlotEntry, type UiHost } from '@kith/sdk';
 import { ApiError } from '../api/api-error';
+import { readCapped } from '../api/read-capped';
 import type { BoundedReads } from '../extensions/bounded-reads';
 import { PERSONA_HEADER, type HttpMethod } from '../api/api-client';
 import type { Realtime } from '../realtime/realtime';
 import { FrameChannelRelay } from './frame-channel-relay';
 import { entryRefOf, type CallRequest, type EntryRef, type ErrorShape, type FrameLayout, type FrameProps, type FrameTheme, type FrameToShell, type NestedView, type ShellToFrame } from './frame-protocol';
 import { mayFollowHostEvent, refusePath, type ScopeRefusal } from './frame-scope';
+import { fitsPayload } from './payload-size';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const isIdentityState = (path: string) => path.split(/[?#]/, 1)[0] === '/identity/state';
@@ -13,6 +15,17 @@ const MAX_SUBSCRIPTIONS = 256;
 /** Open slots one view may render at once (each loads a frame per contributing view). */
 const MAX_SLOTS = 32;
 const MAX_NAME = 200;
+/**
+ * Largest event payload or channel message a view may send through the page's socket: socket.io
+ * drops the whole connection (every view's channels, calls' media) for a packet over 2 MiB.
+ */
+const MAX_EMIT_BYTES = 1024 * 1024;
+/** How long after the user clicks a view's message action the view may move the page. */
+const NAVIGATE_AFTER_ACTION_MS = 5000;
+/** Largest context a view may pass to a slot it opens or a dialog (other extensions' views get it). */
+const MAX_CONTEXT_BYTES = 64 * 1024;
+/** Largest answer body a view's fetch may get: the shell holds it whole before it hands it over. */
+const MAX_FETCH_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** What a bridge needs from the shell (FramedViews provides it). */
 export interface BridgeShell {
@@ -33,6 +46,8 @@ export interface BridgeShell {
   calls(extensionId: string): BoundedReads;
   /** The user acted in a frame (the browser's own activation is checked as well, when a dialog opens). */
   gesture(extensionId: string): void;
+  /** Whether the user just acted in one of `extensionId`'s frames (a click there, the focus still there). */
+  userActedIn(extensionId: string): Promise<boolean>;
   /** Read a slot of entries for a frame made for `persona`: calls `show` with the entries now and whenever they change. */
   watchEntries(slot: string, context: SlotContext | null, show: (entries: readonly SlotEntry[]) => void, persona: string): () => void;
 }
@@ -65,6 +80,8 @@ export class FrameBridge {
   readonly #cancel = new AbortController();
   /** The persona the view was made for: each of its requests names it, and the host refuses one for another (lock-gate.ts). */
   readonly #persona: string;
+  /** When the user last clicked the action of a message this view showed (`notify`). */
+  #notifyActionAt = -Infinity;
 
   constructor(shell: BridgeShell, init: BridgeInit, port: MessagePort) {
     this.#shell = shell;
@@ -197,20 +214,28 @@ export class FrameBridge {
         this.#subscriptions.delete(message.id);
         return;
       case 'emit':
-        if (typeof message.name === 'string' && message.name.length > 0 && message.name.length <= MAX_NAME) this.#shell.host.emit(message.name, message.payload);
+        if (typeof message.name !== 'string' || message.name.length === 0 || message.name.length > MAX_NAME) return;
+        // Not while the page is away from the host: the socket would keep every one, without bound.
+        if (this.#shell.socket.connected() && fitsPayload(message.payload, MAX_EMIT_BYTES)) this.#shell.host.emit(message.name, message.payload);
         return;
       case 'navigate':
-        if (typeof message.route === 'string' && message.route.length <= 2048) this.#shell.host.navigate(message.route);
+        if (typeof message.route === 'string' && message.route.length <= 2048) await this.#navigateIfAsked(message.route);
         return;
       case 'notify': {
         if (typeof message.message !== 'string') return;
         const action = message.action;
         const label = action && typeof action.label === 'string' ? action.label.slice(0, 40) : undefined;
-        this.#shell.host.notify(message.message.slice(0, 500), label && action ? { label, run: () => this.#post({ t: 'notify-action', id: action.id }) } : undefined);
+        const run = () => {
+          this.#notifyActionAt = performance.now();
+          this.#post({ t: 'notify-action', id: action!.id });
+        };
+        this.#shell.host.notify(message.message.slice(0, 500), label && action ? { label, run } : undefined);
         return;
       }
       case 'sock':
-        if (typeof message.event === 'string' && Array.isArray(message.args)) this.#channels.fromFrame(message.event, message.args, typeof message.ack === 'number' ? message.ack : null);
+        if (typeof message.event !== 'string' || !Array.isArray(message.args) || message.args.length > 4) return;
+        if (!this.#shell.socket.connected() || !fitsPayload(message.args, MAX_EMIT_BYTES)) return;
+        this.#channels.fromFrame(message.event, message.args, typeof message.ack === 'number' ? message.ack : null);
         return;
       case 'slot': {
         const slotId = message.id;
@@ -219,6 +244,7 @@ export class FrameBridge {
         if (message.entry != null && !entry) return;
         if (!(entry ? this.#shell.entrySlots(id) : this.#shell.opensSlots(id)).includes(message.slot)) return;
         const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
+        if (!fitsPayload(context, MAX_CONTEXT_BYTES)) return;
         this.#slots.set(slotId, this.#shell.renderSlot(id, message.slot, context, (views) => this.#post({ t: 'slot-views', id: slotId, views }), entry));
         return;
       }
@@ -228,6 +254,7 @@ export class FrameBridge {
         if (!Number.isSafeInteger(watchId) || this.#slots.has(watchId) || this.#slots.size >= MAX_SLOTS || typeof message.slot !== 'string') return;
         if (!this.#shell.entrySlots(id).includes(message.slot)) return;
         const context = message.context === null || typeof message.context !== 'object' ? null : message.context;
+        if (!fitsPayload(context, MAX_CONTEXT_BYTES)) return;
         this.#slots.set(watchId, this.#shell.watchEntries(message.slot, context, (entries) => this.#post({ t: 'slot-entries', id: watchId, entries }), this.#persona));
         return;
       }
@@ -243,9 +270,21 @@ export class FrameBridge {
         this.#slots.delete(message.id);
         return;
       case 'failed':
+        // Once, and the view is over: its words do not get to show in Kith's page again and again.
         this.#init.onFailure(typeof message.message === 'string' ? message.message.slice(0, 300) : 'its view failed');
+        this.dispose();
         return;
     }
+  }
+
+  /**
+   * Move Kith's page to `route` only in answer to the user: a click in one of the extension's
+   * frames, or on the action of a message this view showed. Else a view (an overlay stays on every
+   * page) could keep the user from any page, the Extensions page where they would turn it off too.
+   */
+  async #navigateIfAsked(route: string): Promise<void> {
+    const asked = performance.now() - this.#notifyActionAt < NAVIGATE_AFTER_ACTION_MS || (await this.#shell.userActedIn(this.#init.extensionId));
+    if (asked && !this.#disposed && !this.#stale()) this.#shell.host.navigate(route);
   }
 
   /** `call` in its turn among every frame's calls; aborted when this view goes. */
@@ -270,7 +309,7 @@ export class FrameBridge {
             ? new Response(JSON.stringify(await this.#identityState()), { headers: { 'content-type': 'application/json' } })
             : await this.#shell.host.fetch(message.path, { method, headers: [...(headers as [string, string][]), [PERSONA_HEADER, this.#persona]], body: method === 'GET' || method === 'HEAD' ? null : body, signal });
           // Read within the turn: the connection is busy until the body has come.
-          return { response, bytes: method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await response.arrayBuffer() };
+          return { response, bytes: method === 'HEAD' || response.status === 204 || response.status === 304 ? null : await answerBytes(response) };
         });
         this.#post(
           { t: 'reply', id, ok: true, value: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
@@ -285,7 +324,10 @@ export class FrameBridge {
         this.#post({ t: 'reply', id, ok: true, value });
       } else if (message.op === 'dialog') {
         if (typeof message.view !== 'string' || message.view.length > MAX_NAME) return fail({ code: 'KITH_ERR_BAD_REQUEST', status: 400, message: 'openDialog needs a view id' });
+        // A view of a persona no longer active: its dialog would show in the other persona's page.
+        if (this.#stale()) return fail({ code: 'KITH_ERR_FORBIDDEN', status: 403, message: 'This view belongs to a persona that is no longer active' });
         const context = message.context === null || typeof message.context !== 'object' ? undefined : message.context;
+        if (!fitsPayload(context, MAX_CONTEXT_BYTES)) return fail({ code: 'KITH_ERR_PAYLOAD_TOO_LARGE', status: 413, message: 'A dialog context is at most 64 KiB' });
         const result = await this.#shell.host.openDialog(message.view, context);
         if (!this.#disposed) this.#post({ t: 'reply', id, ok: true, value: result });
       } else if (message.op === 'mediaUrl') {
@@ -300,4 +342,11 @@ export class FrameBridge {
       else fail({ code: 'KITH_ERR_INTERNAL', status: 500, message: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** A view's fetch answer, refused past {@link MAX_FETCH_ANSWER_BYTES}. */
+async function answerBytes(response: Response): Promise<ArrayBuffer> {
+  const body = await readCapped(response, MAX_FETCH_ANSWER_BYTES);
+  if (!body) throw new ApiError(413, 'KITH_ERR_PAYLOAD_TOO_LARGE', "A view's fetch answer is at most 64 MiB; read larger data in ranges");
+  return body.arrayBuffer();
 }

@@ -78,6 +78,7 @@ export class FramedViews {
       renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
       watchEntries: (slot, context, show, persona) => this.#slotEntries.watch(slot, context ?? {}, show, persona),
       gesture: (extensionId) => this.#injector.get(ExtensionDialogs).noteGesture(extensionId),
+      userActedIn: (extensionId) => this.#injector.get(ExtensionDialogs).userActedIn(extensionId),
       calls: (extensionId) => {
         let calls = this.#calls.get(extensionId);
         if (!calls) this.#calls.set(extensionId, (calls = new BoundedReads(FRAME_CALLS_AT_ONCE, null, MAX_WAITING_CALLS)));
