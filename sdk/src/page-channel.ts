@@ -152,6 +152,8 @@ export const PAGE_CHANNEL_LIMITS = Object.freeze({
   maxMessageBytes: 1024 * 1024,
   /** Channels one page may hold open at once, across all extensions. */
   maxChannelsPerPage: 16,
+  /** Of those, one extension's at most (so no extension's views can take the others' channels). */
+  maxChannelsPerExtensionPerPage: 4,
   /** Upper bounds of {@link PageChannelOptions.queueMessages} and `queueBytes`. */
   maxQueuedMessages: 1024,
   maxQueuedBytes: 16 * 1024 * 1024,

@@ -47,8 +47,8 @@ export interface UiHost<M extends UiEventMap = UiEventMap> {
   onHostEvent(name: string, handler: (payload: unknown) => void): Disposable;
   /**
    * Send to the extension's host-side `ctx.events.on(name, ...)`. Binary payloads stay binary.
-   * From a third party's view, a payload over 1 MiB, or one sent while the page is not connected,
-   * is dropped (send what must arrive through a route).
+   * From a third party's view, a payload over 1.75 MiB as JSON (binary at its length), or one sent
+   * while the page is not connected, is dropped (send what must arrive through a route).
    */
   emit<K extends keyof FromUiOf<M> & string>(name: K, payload: FromUiOf<M>[K]): void;
   /**

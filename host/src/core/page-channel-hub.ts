@@ -21,6 +21,8 @@ interface Page {
   readonly id: string;
   readonly socket: Socket;
   readonly channels: Map<string, ChannelEndpoint>;
+  /** Open channels per extension, of {@link channels}. */
+  readonly perExtension: Map<string, number>;
 }
 
 const EXTENSION_ID = /^[a-z][a-z0-9-]{1,31}$/;
@@ -82,7 +84,7 @@ export class PageChannelHub {
   }
 
   #attach(socket: Socket): void {
-    const page: Page = { id: randomBytes(8).toString('hex'), socket, channels: new Map() };
+    const page: Page = { id: randomBytes(8).toString('hex'), socket, channels: new Map(), perExtension: new Map() };
     socket.on(CHANNEL_EVENTS.open, (request: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       (ack as (answer: OpenAnswer) => void)(this.#open(page, request));
@@ -109,6 +111,10 @@ export class PageChannelHub {
     if (page.channels.size >= PAGE_CHANNEL_LIMITS.maxChannelsPerPage) {
       return refused('KITH_ERR_RATE_LIMITED', `A page may hold at most ${PAGE_CHANNEL_LIMITS.maxChannelsPerPage} channels open`);
     }
+    const ofExtension = page.perExtension.get(extension) ?? 0;
+    if (ofExtension >= PAGE_CHANNEL_LIMITS.maxChannelsPerExtensionPerPage) {
+      return refused('KITH_ERR_RATE_LIMITED', `A page may hold at most ${PAGE_CHANNEL_LIMITS.maxChannelsPerExtensionPerPage} channels of one extension open`);
+    }
     const id = randomBytes(16).toString('hex');
     const { socket } = page;
     const { scope } = registration;
@@ -124,9 +130,13 @@ export class PageChannelHub {
       },
     });
     page.channels.set(id, channel);
+    page.perExtension.set(extension, ofExtension + 1);
     registration.channels.set(channel, { page, id });
     channel.onDidClose(({ reason }) => {
       page.channels.delete(id);
+      const left = (page.perExtension.get(extension) ?? 1) - 1;
+      if (left > 0) page.perExtension.set(extension, left);
+      else page.perExtension.delete(extension);
       registration.channels.delete(channel);
       scope.log.debug('page channel closed', { channel: name, page: page.id, reason, ...channel.stats });
     });

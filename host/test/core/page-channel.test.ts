@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { io } from 'socket.io-client';
 import { eventually, startTestHost, type TestHost } from '@kith/sdk/testing';
 import { PAGE_CHANNEL_LIMITS, isKithError, type PageChannel, type PageChannelMessage } from '@kith/sdk';
-import { writeChannelExtensions } from './support/beam-extension.js';
+import { ECHO_EXTENSIONS, writeChannelExtensions } from './support/beam-extension.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const frameNumber = (m: PageChannelMessage) => new DataView((m as Uint8Array).buffer, (m as Uint8Array).byteOffset).getUint32(0);
@@ -224,10 +224,21 @@ describe('page channels (ctx.pageChannels <-> UiHost.openChannel) on a real host
     page.close();
   });
 
-  it(`a page holds at most ${PAGE_CHANNEL_LIMITS.maxChannelsPerPage} channels`, async () => {
+  it(`a page holds at most ${PAGE_CHANNEL_LIMITS.maxChannelsPerExtensionPerPage} channels of one extension, ${PAGE_CHANNEL_LIMITS.maxChannelsPerPage} in all`, async () => {
     const page = await t.openPage();
-    const open = await Promise.all([...Array(PAGE_CHANNEL_LIMITS.maxChannelsPerPage)].map(() => page.openChannel('beam', 'echo')));
-    expect((await rejection(page.openChannel('beam', 'echo'))).code).to.equal('KITH_ERR_RATE_LIMITED');
+    const perExtension = PAGE_CHANNEL_LIMITS.maxChannelsPerExtensionPerPage;
+    const open = await Promise.all([...Array(perExtension)].map(() => page.openChannel('beam', 'echo')));
+    // One extension's views cannot take every channel of the page (another's, a call's media).
+    const mine = await rejection(page.openChannel('beam', 'echo'));
+    expect(mine.code).to.equal('KITH_ERR_RATE_LIMITED');
+    expect(mine.message).to.match(/of one extension/);
+    for (const id of ECHO_EXTENSIONS.slice(0, PAGE_CHANNEL_LIMITS.maxChannelsPerPage / perExtension - 1)) {
+      for (let i = 0; i < perExtension; i++) open.push(await page.openChannel(id, 'echo'));
+    }
+    expect(open).to.have.length(PAGE_CHANNEL_LIMITS.maxChannelsPerPage);
+    const full = await rejection(page.openChannel(ECHO_EXTENSIONS.at(-1)!, 'echo'));
+    expect(full.code).to.equal('KITH_ERR_RATE_LIMITED');
+    expect(full.message).to.match(/at most 16 channels open/);
     open[0]!.close();
     await sleep(100);
     (await page.openChannel('beam', 'echo')).close();

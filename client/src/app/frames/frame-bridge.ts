@@ -16,10 +16,11 @@ const MAX_SUBSCRIPTIONS = 256;
 const MAX_SLOTS = 32;
 const MAX_NAME = 200;
 /**
- * Largest event payload or channel message a view may send through the page's socket: socket.io
- * drops the whole connection (every view's channels, calls' media) for a packet over 2 MiB.
+ * Largest event payload or channel message a view may send through the page's socket (a page
+ * channel's largest message, 1 MiB, with room): socket.io drops the whole connection (every
+ * view's channels, calls' media) for a packet over 2 MiB.
  */
-const MAX_EMIT_BYTES = 1024 * 1024;
+const MAX_EMIT_BYTES = 1.75 * 1024 * 1024;
 /** How long after the user clicks a view's message action the view may move the page. */
 const NAVIGATE_AFTER_ACTION_MS = 5000;
 /** Largest context a view may pass to a slot it opens or a dialog (other extensions' views get it). */

@@ -97,10 +97,13 @@ function write(into: string, id: string, routes: string[], source: string): stri
   return root;
 }
 
-/** Write `beam` and `other` under `into`; returns their folders. */
+/** Extensions like `other` (an echo channel and a state route), to fill a page's channels from several. */
+export const ECHO_EXTENSIONS = ['other', 'ray', 'glow', 'spark'] as const;
+
+/** Write `beam` and the {@link ECHO_EXTENSIONS} under `into`; returns their folders. */
 export function writeChannelExtensions(into: string): string[] {
   return [
     write(into, 'beam', ['POST /beam/push', 'POST /beam/frames', 'POST /beam/paced', 'POST /beam/sink/release', 'POST /beam/oversized', 'GET /beam/state'], BEAM),
-    write(into, 'other', ['GET /other/state'], OTHER),
+    ...ECHO_EXTENSIONS.map((id) => write(into, id, [`GET /${id}/state`], OTHER.replaceAll('/other/state', `/${id}/state`))),
   ];
 }
