@@ -14,13 +14,22 @@ import { FrameDoorman } from './frame-doorman';
 import { MEDIA_CAPTURE_PERMISSION, createViewFrame, knownSandbox, followFrameSizes, type EntryRef, type FrameLayout, type FrameProps, type NestedView } from './frame-protocol';
 import { currentTheme, watchTheme } from './frame-theme';
 
-/** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 /** How long a view's frame may take to load its document and show its proof. */
 const FRAME_LOAD_TIMEOUT_MS = 30_000;
+/**
+ * Nested frames of one extension's views minted and not loaded (waiting, or dropped before they
+ * loaded, for the minute the host keeps them). The host keeps at most 512 minted frames waiting to
+ * load, for all extensions: one view opening and closing slots in a loop would take them all, and
+ * every view would fail to load. Frames that load (a wall of many entries) do not count.
+ */
+const MAX_UNLOADED_NESTED = 128;
+/** How long the host keeps a minted frame that never loaded (ui-frames.ts). */
+const MINTED_FRAME_LIFE_MS = 60_000;
 /** One extension's frames' API calls in flight together (of the six connections a page has to its host). */
 const FRAME_CALLS_AT_ONCE = 3;
 /** One extension's frames' calls waiting for their turn; more are refused (KITH_ERR_RATE_LIMITED). */
 const MAX_WAITING_CALLS = 256;
+/** Shell slots whose views span the slot's width; the rest (header, overlay, open slots) are as wide as their content. */
 const FILL_SLOTS = new Set(['page', 'home.main', 'home.sidebar', 'home.connect', 'settings', 'dialog']);
 
 /** Whether `view`'s extension may use the microphone, camera and screen (its permission `media.capture`). */
@@ -64,6 +73,8 @@ export class FramedViews {
   readonly #bridges = new Set<FrameBridge>();
   readonly #sources = new Map<string, Promise<string>>();
   readonly #placed = new Map<MessageEventSource, { element: HTMLIFrameElement; layout: FrameLayout }>();
+  /** Per extension, the nested frames its views had minted that have not loaded. */
+  readonly #unloadedNested = new Map<string, Set<object>>();
   #watching = false;
 
   /** What a bridge of `extensionId`'s view may use of the shell. */
@@ -75,7 +86,7 @@ export class FramedViews {
       rendezvousUrl: () => document.documentElement.getAttribute(RENDEZVOUS_URL_ATTRIBUTE),
       opensSlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.map((s) => s.id) ?? [],
       entrySlots: (id) => this.#extensions.running().find((e) => e.id === id)?.contributes.slots?.filter((s) => s.entries === true).map((s) => s.id) ?? [],
-      renderSlot: (_owner, slot, context, show, entry) => this.#renderNested(slot, context, show, entry),
+      renderSlot: (owner, slot, context, show, entry) => this.#renderNested(owner, slot, context, show, entry),
       watchEntries: (slot, context, show, persona) => this.#slotEntries.watch(slot, context ?? {}, show, persona),
       gesture: (extensionId) => this.#injector.get(ExtensionDialogs).noteGesture(extensionId),
       userActedIn: (extensionId) => this.#injector.get(ExtensionDialogs).userActedIn(extensionId),
@@ -145,6 +156,8 @@ export class FramedViews {
     let cancelled = false;
     let expectation: { cancel(): void } | undefined;
     let loading: ReturnType<typeof setTimeout> | undefined;
+    // The persona the frame is made for: one that reports in after a switch to another is not bridged.
+    const persona = this.#hosts.forExtension(init.extensionId).persona.slug;
     const pending: PendingView = {
       bridge: undefined,
       cancel: () => {
@@ -162,7 +175,7 @@ export class FramedViews {
         if (cancelled) return;
         expectation = this.#doorman.expect(proof, (source, port) => {
           clearTimeout(loading);
-          if (cancelled) return port.close();
+          if (cancelled || this.#hosts.forExtension(init.extensionId).persona.slug !== persona) return port.close();
           const bridge = new FrameBridge(this.#shellFor(init.extensionId), { ...init, props: props() }, port);
           pending.bridge = bridge;
           this.#bridges.add(bridge);
@@ -182,7 +195,7 @@ export class FramedViews {
   }
 
   /** A third-party frame's open slot: nested frames for the third-party views in it, following the extensions list. */
-  #renderNested(slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void {
+  #renderNested(owner: string, slot: string, context: SlotContext | null, show: (views: readonly NestedView[]) => void, entry: EntryRef | null): () => void {
     // One entry of a slot of entries: only its view, told which entry it shows.
     if (entry) context = { ...context, entry: entry.id };
     const nested = new Map<string, { view: NestedView | undefined; pending: PendingView }>();
@@ -204,17 +217,32 @@ export class FramedViews {
       for (const view of shown) {
         const key = `${view.extension.id}/${view.item.id}`;
         if (nested.has(key)) continue;
+        // Each nested frame takes a place among the frames the host keeps waiting to load, for
+        // every extension: a view that opens and closes slots in a loop must not take them all.
+        const unloaded = this.#unloadedOf(owner);
+        if (unloaded.size >= MAX_UNLOADED_NESTED) {
+          console.warn(`${key}: not shown, the views of "${owner}" have too many frames that did not load`);
+          continue;
+        }
         const props: FrameProps = { peer: null, route: null, context };
         const entry: { view: NestedView | undefined; pending: PendingView } = { view: undefined, pending: undefined! };
+        const mint = {};
+        unloaded.add(mint);
         entry.pending = this.#load(
           { extensionId: view.extension.id, tag: view.item.element!, moduleSource: this.#moduleSource(view), layout: 'inline', props, onFailure: (m) => console.warn(`${key}: ${m}`) },
           (url, sandbox) => {
             entry.view = { key, url, sandbox, title: view.item.title || view.item.id, layout: 'inline', devices: capturesMedia(view) };
             announce();
           },
-          () => undefined,
+          () => unloaded.delete(mint),
           () => props,
         );
+        // Dropped before it loaded: the host keeps its place for a minute more.
+        const cancel = entry.pending.cancel;
+        entry.pending.cancel = () => {
+          cancel();
+          if (unloaded.has(mint)) setTimeout(() => unloaded.delete(mint), MINTED_FRAME_LIFE_MS);
+        };
         nested.set(key, entry);
       }
       announce();
@@ -232,6 +260,13 @@ export class FramedViews {
       for (const entry of nested.values()) entry.pending.cancel();
       nested.clear();
     };
+  }
+
+  /** The nested frames of `owner`'s views minted and not loaded (each leaves when it loads, or a minute after it was dropped). */
+  #unloadedOf(owner: string): Set<object> {
+    let unloaded = this.#unloadedNested.get(owner);
+    if (!unloaded) this.#unloadedNested.set(owner, (unloaded = new Set()));
+    return unloaded;
   }
 
   /** Theme, rendezvous URL and frame sizes: watched once, for every frame. */
