@@ -25,6 +25,10 @@ export default { activate(ctx) {
     res.header('content-type', 'application/ld+json');
     return bytes('{"secret":"linked"}');
   });
+  ctx.routes.get('/leaky/spaced', async (req, res) => {
+    res.header('content-type', '  Application/JSON; charset=utf-8');
+    return bytes('{"secret":"spaced"}');
+  });
 } };`;
 
 describe('e2e: a media URL opens media and files, not the API data', function () {
@@ -34,7 +38,7 @@ describe('e2e: a media URL opens media and files, not the API data', function ()
   const source = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-leaky-'));
 
   before(async () => {
-    const leaky = writeExtension(source, 'leaky', { id: 'leaky', contributes: { routes: ['GET /leaky/stream', 'GET /leaky/ld'] } }, LEAKY);
+    const leaky = writeExtension(source, 'leaky', { id: 'leaky', contributes: { routes: ['GET /leaky/stream', 'GET /leaky/ld', 'GET /leaky/spaced'] } }, LEAKY);
     host = await startTestHost({ name: 'Media', extensions: [leaky] });
     await host.createPersona('Media');
   });
@@ -63,7 +67,7 @@ describe('e2e: a media URL opens media and files, not the API data', function ()
     expect(stream.status).to.equal(206);
     expect(Buffer.from(await stream.arrayBuffer()).toString()).to.equal('pretend');
     // Streamed JSON and JSON's relatives are refused too; a query the capability did not sign is refused.
-    for (const route of ['/leaky/stream', '/leaky/ld']) {
+    for (const route of ['/leaky/stream', '/leaky/ld', '/leaky/spaced']) {
       const answer = await fetch(await signed(route));
       const text = await answer.text();
       expect(answer.status, `${route}: ${text}`).to.equal(403);

@@ -61,7 +61,7 @@ export function createMediaUrlSigner(secret: string): MediaUrlSigner {
 }
 
 /** Types of API data (JSON and its relatives), never what a media URL opens. */
-const DATA_TYPES = /^(application\/(([\w.-]+\+)?json|(x-)?ndjson|json-seq)|text\/json)\b/i;
+const DATA_TYPES = /^\s*(application\/(([\w.-]+\+)?json|(x-)?ndjson|json-seq)|text\/json)\b/i;
 
 /**
  * A media URL opens media and files, never the API's data: an answer (2xx) of a JSON type to a
