@@ -32,7 +32,7 @@ module.exports = {
     ...suites('host/test/blobs', ['blob-store']),
     ...suites('rendezvous/test', ['envelope', 'sealed-box', 'token-bucket-store', 'client', 'server', 'abuse']),
     ...suites('extensions/chat/test', ['chat-codec']),
-    ...suites('extensions/files/test', ['files-ui-logic']),
+    ...suites('extensions/files/test', ['files-ui-logic', 'files-blob-budget', 'files-offer-limits']),
     ...suites('extensions/pairing/test', ['cpace-vectors', 'invite-token', 'pairing-code']),
     'tools/test/**/*.test.ts',
     'test/support/**/*.test.ts',

@@ -1,5 +1,6 @@
 /** The files extension: attachments for friends and yourself (issue #15). */
 import { defineExtension, Disposable, EventRefused, type ExtensionContext, type InboundEvent, type KindCodec } from '@kith/sdk';
+import type { BlobBudget } from './blob-budget.js';
 import { filesCancel, filesChunk, filesDone, filesHashes, filesHold, filesNack, filesOffer, filesPause, filesResume } from './files-kinds.js';
 import { registerFilesRoutes } from './files-routes.js';
 import { deleteOrphanBlobs } from './orphan-blobs.js';
@@ -24,6 +25,8 @@ export interface FilesOptions {
   readonly uploadIdleMs?: number;
   /** How long an arriving file may move nothing before it gives its place to another friend's (admission.ts). */
   readonly idleYieldMs?: number;
+  /** The blob cap received files keep under, and the reserve (blob-budget.ts; a test shrinks them). */
+  readonly blobBudget?: BlobBudget;
 }
 
 /** The extension with its limits; the default export is what Kith runs. */
@@ -35,7 +38,7 @@ export function filesExtension(options: FilesOptions = {}) {
       await book.load();
       await deleteOrphanBlobs(ctx, book.records.values()).catch((error: Error) => ctx.log.warn('blobs no transfer names were not deleted', { error: error.message }));
       const sender = new Sender(book);
-      const receiver = new Receiver(book, { idleYieldMs: options.idleYieldMs });
+      const receiver = new Receiver(book, { idleYieldMs: options.idleYieldMs, blobBudget: options.blobBudget });
       const uploads = new Uploads(book, options.uploadIdleMs ?? UPLOAD_IDLE_MS);
       /** `peer` is no longer a friend: their unfinished files end here, both ways (nothing can be sent to them). */
       const endFriend = async (peer: string, atStart: boolean) => {

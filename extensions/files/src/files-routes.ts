@@ -148,6 +148,8 @@ export function registerFilesRoutes(ctx: ExtensionContext, book: TransferBook, u
         if (blob) await ctx.blobs.delete(blob).catch(() => undefined);
       }
       await book.forget(record.id);
+      // Its blobs are free again: a waiting file held back by the blob cap may start (blob-budget.ts).
+      await receiver.admit();
       return undefined;
     }),
 

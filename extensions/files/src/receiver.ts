@@ -9,16 +9,19 @@
  */
 import { KithError, type InboundEvent } from '@kith/sdk';
 import { IDLE_YIELD_MS, isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, nextToArrive, WAITING_TEXT } from './admission.js';
+import { blobsFit, blobsToArrive, createBlob, DEFAULT_BLOB_BUDGET, isBlobCap, MAX_RUNS, TOO_MANY_FILES_TEXT, type BlobBudget } from './blob-budget.js';
 import { BlockSet, MAX_RANGES_PER_EVENT } from './block-ranges.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
+import { tidyComplete } from './complete-files.js';
 import {
   filesCancel, filesDone, filesHold, filesNack, filesResume, MAX_FILE_BYTES, MAX_HASHES_PER_EVENT, MAX_URGENT_BLOCKS,
   type FilesCancelHeader, type FilesPauseHeader, type FilesChunkHeader, type FilesHashesHeader, type FilesOfferHeader,
 } from './files-kinds.js';
 import { filesErrors } from './files-errors.js';
+import { MAX_INCOMING_PER_FRIEND, OfferBuckets } from './offer-limits.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
 import type { TransferBook } from './transfer-book.js';
-import type { TransferRecord } from './transfer-store.js';
+import type { Run, TransferRecord } from './transfer-store.js';
 
 const FLUSH_BYTES = 512 * 1024;
 /**
@@ -34,8 +37,6 @@ const FLUSH_AFTER_MS = 50;
  * ACKs) while they are checked, so hashing overlaps the next blocks' arrival; past this it waits.
  */
 const VERIFY_AHEAD_BYTES = 1024 * 1024;
-/** Most runs per transfer (each a blob); a block that would start one more waits for a later NACK. */
-const MAX_RUNS = 64;
 /** No block for this long while blocks are missing and the session is live: ask for them again. */
 const STALL_MS = 3000;
 /** How long a reader (an HTTP Range answer) waits for a block it asked for first. */
@@ -107,14 +108,27 @@ function isUnfinished(record: TransferRecord): boolean {
 /** What a transfer from a friend who was removed says (it ends on this side; nothing goes to them). */
 export const NOT_A_FRIEND_TEXT = 'Cancelled: no longer a friend';
 
-/** What a receiver may change (a test shortens the idle time). */
+/** What a receiver may change (a test shortens the idle time, or shrinks the blob cap). */
 export interface ReceiverOptions {
   readonly idleYieldMs?: number;
+  readonly blobBudget?: BlobBudget;
 }
 
 /** Whether `error` is the bus refusing a send to someone who is no longer a friend. */
 export function isNotAFriend(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'KITH_ERR_NOT_FOUND';
+}
+
+/** Largest piece one `ctx.blobs.append` takes (docs/blobs.md): a hash list may be up to 32 MiB. */
+const BLOB_PIECE_BYTES = 16 * 1024 * 1024;
+
+function* piecesOf(bytes: Uint8Array): Iterable<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += BLOB_PIECE_BYTES) yield bytes.subarray(at, at + BLOB_PIECE_BYTES);
+}
+
+/** Whether `state` still reads the blobs `runs` name (the record's runs, unless they were joined). */
+function sameBlobs(state: readonly RunState[], runs: readonly Run[]): boolean {
+  return state.length === runs.length && state.every((run, k) => run.blob === runs[k]!.blob);
 }
 
 export class Receiver {
@@ -130,12 +144,18 @@ export class Receiver {
   private admitting: Promise<void> = Promise.resolve();
 
   private readonly idleYieldMs: number;
+  private readonly blobBudget: BlobBudget;
+  /** Each friend's new offers (offer-limits.ts). */
+  private readonly offers = new OfferBuckets();
+  /** Complete files being tidied, one at a time (complete-files.ts). */
+  private tidying: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly book: TransferBook,
     options: ReceiverOptions = {},
   ) {
     this.idleYieldMs = options.idleYieldMs ?? IDLE_YIELD_MS;
+    this.blobBudget = options.blobBudget ?? DEFAULT_BLOB_BUDGET;
   }
 
   private get ctx() {
@@ -160,6 +180,24 @@ export class Receiver {
     for (const record of this.book.records.values()) if (record.direction === 'in' && record.peer && isEnded(record)) peers.add(record.peer);
     for (const peer of peers) await this.pruneEnded(peer);
     await this.admit();
+    // Complete files an older version (or a join cut short) left in several blobs, or with a hash list.
+    for (const record of this.book.records.values()) {
+      if (record.direction === 'in' && record.state === 'complete' && (record.hashesBlob || record.runs.length > 1)) this.tidy(record);
+    }
+  }
+
+  /** Tidy a complete file after everything queued before it (complete-files.ts); runs in the background. */
+  private tidy(record: TransferRecord): void {
+    this.tidying = this.tidying
+      .then(() => tidyComplete(this.book, record))
+      .catch((error: Error & { code?: string }) => {
+        if (error.code !== 'KITH_ERR_LOCKED') this.ctx.log.warn('a complete file was not tidied', { message: error.message });
+      });
+  }
+
+  /** Resolves once every complete file queued so far is tidied (a test waits for it). */
+  tidied(): Promise<void> {
+    return this.tidying;
   }
 
   /** The arriving state of `record`, built and kept while it arrives. */
@@ -201,8 +239,20 @@ export class Receiver {
       if (run.start + durable === n - 1 && size - durable * record.bs === blockLength(record.size, record.bs, n - 1)) durable++;
       runs.push({ start: run.start, blob: run.blob, durable, buffered: [], flushing: null, timer: null });
     }
-    const hashes = record.hashesBlob && record.state !== 'complete' ? await this.ctx.blobs.read(record.hashesBlob) : null;
+    const hashes = record.hashesBlob && record.state !== 'complete' ? await this.readWhole(record.hashesBlob) : null;
     return this.fresh(record, hashes, runs);
+  }
+
+  /** A whole blob, read as a stream (a hash list may pass the 16 MiB one `read` returns). */
+  private async readWhole(blob: string): Promise<Uint8Array> {
+    const length = await this.ctx.blobs.size(blob);
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for await (const piece of this.ctx.blobs.readStream(blob, { offset: 0, length })) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    return bytes;
   }
 
   /** Files arriving now (in memory, not complete). */
@@ -220,6 +270,9 @@ export class Receiver {
     for (;;) {
       const record = nextToArrive(this.book.records.values(), [...this.arriving()], (r) => this.requeuedAt.get(r.id) ?? r.createdAt);
       if (!record) return;
+      // Not into the blobs kept for the user's own files: it waits until files complete or are deleted.
+      const usage = await this.ctx.blobs.usage();
+      if (!blobsFit(this.blobBudget, usage.blobs, this.promisedBlobs(null), blobsToArrive(record))) return;
       // A file that never started has nothing on disk; one that gave up its place (yieldIdle)
       // goes on from what it has. Read before the last check, so deciding and taking the place
       // are one step (an offer may come meanwhile).
@@ -277,6 +330,11 @@ export class Receiver {
     // Blocks a flush could not write (a full disk) were dropped from memory; the runs' durable sizes are the record.
     this.wakeAll(state);
     if (!isUnfinished(record)) return; // its last blocks just made it complete
+    // Its hash list is on disk, read again at its next turn (rebuild): not kept in memory meanwhile.
+    const done = Math.min(record.size, this.have(state).size * record.bs);
+    this.book.progress.set(record.id, () => done);
+    state.hashes = null;
+    state.hashParts = null;
     record.state = 'held';
     record.waiting = true;
     record.error = WAITING_TEXT;
@@ -319,7 +377,7 @@ export class Receiver {
       else await this.askResume(await this.incoming(known));
       return;
     }
-    if (this.waitingFrom(event.peer) >= MAX_WAITING_PER_FRIEND) {
+    if (header.size <= MAX_FILE_BYTES && this.tooBusy(event.peer)) {
       // Refused with nothing stored: a flood of offers must not fill the disk with records either.
       await this.book.send({ id: header.id, peer: event.peer }, filesCancel, { id: header.id, reason: 'busy' });
       return;
@@ -329,7 +387,7 @@ export class Receiver {
       size: header.size, bs: header.bs, root: header.root, createdAt: Date.now(), state: 'active', paused: false, error: null,
       vault: null, hashesBlob: null, runs: [], payloadBytes: 0, completedAt: null,
     };
-    const refusal = await this.refusal(header.size, event.peer);
+    const refusal = await this.refusal(record, event.peer);
     if (refusal) {
       // Refused with nothing stored (as `busy` above): the sender hears why, and a flood of
       // refused offers leaves no record behind.
@@ -350,17 +408,39 @@ export class Receiver {
     await this.askResume(state);
   }
 
+  /**
+   * Whether `peer` may not offer another file now: too many of their rows here or offers coming
+   * faster than their bucket refills (offer-limits.ts), or too many of their files waiting (admission.ts).
+   */
+  private tooBusy(peer: string): boolean {
+    return this.book.incomingFrom(peer) >= MAX_INCOMING_PER_FRIEND || !this.offers.take(peer) || this.waitingFrom(peer) >= MAX_WAITING_PER_FRIEND;
+  }
+
   private waitingFrom(peer: string): number {
     let count = 0;
     for (const record of this.book.records.values()) if (record.peer === peer && isWaiting(record)) count++;
     return count;
   }
 
-  private async refusal(size: number, peer: string): Promise<{ reason: string; message: string } | null> {
+  private async refusal(record: TransferRecord, peer: string): Promise<{ reason: string; message: string } | null> {
+    const size = record.size;
     if (size > MAX_FILE_BYTES) return { reason: 'too-large', message: `Refused: the friend offered ${size} bytes, over the ${MAX_FILE_BYTES}-byte limit` };
     const usage = await this.ctx.blobs.usage();
     if (usage.bytes + this.promisedBytes(peer) + size > usage.quotaBytes) return { reason: 'no-space', message: 'Refused: no room left for files' };
+    // The wire has no reason of its own for this: to the sender it is no room (blob-budget.ts).
+    if (!blobsFit(this.blobBudget, usage.blobs, this.promisedBlobs(peer), blobsToArrive(record))) return { reason: 'no-space', message: 'Refused: too many files are kept here' };
     return null;
+  }
+
+  /**
+   * Blobs the files arriving may still create, and those of `peer`'s own waiting files (as
+   * {@link promisedBytes} counts room): each its runs up to the cap and its hash list (blob-budget.ts).
+   */
+  private promisedBlobs(peer: string | null): number {
+    let blobs = 0;
+    for (const state of this.live.values()) if (isUnfinished(state.record)) blobs += blobsToArrive(state.record);
+    if (peer) for (const record of this.book.records.values()) if (record.peer === peer && isWaiting(record)) blobs += blobsToArrive(record);
+    return blobs;
   }
 
   /**
@@ -434,8 +514,15 @@ export class Receiver {
     state.hashParts = null;
     state.hashesHave = new BlockSet();
     if (toHex(rootOf(record.size, record.bs, hashes)) !== record.root) return this.failBadRoot(state);
-    const blob = await this.ctx.blobs.create();
-    await this.ctx.blobs.append(blob, hashes);
+    let blob: string | undefined;
+    try {
+      blob = await createBlob(this.ctx.blobs);
+      await this.ctx.blobs.append(blob, piecesOf(hashes));
+    } catch (error) {
+      // Held with why (the list is asked for again at the retry); a blob half written is not left behind.
+      if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);
+      return this.appendFailed(state, error as Error & { code?: string });
+    }
     record.hashesBlob = blob;
     state.hashes = hashes;
     await this.book.save(record);
@@ -479,7 +566,7 @@ export class Receiver {
     let run = state.runs.find((r) => r.start + r.durable + r.buffered.length === i);
     if (!run) {
       if (state.runs.length >= MAX_RUNS) return this.keepDropped(state, i); // asked for again once the stream stalls
-      run = { start: i, blob: await this.ctx.blobs.create(), durable: 0, buffered: [], flushing: null, timer: null };
+      run = { start: i, blob: await createBlob(this.ctx.blobs), durable: 0, buffered: [], flushing: null, timer: null };
       state.runs.push(run);
       state.runs.sort((a, b) => a.start - b.start);
       state.record.runs = state.runs.map((r) => ({ start: r.start, blob: r.blob }));
@@ -572,16 +659,20 @@ export class Receiver {
     const record = state.record;
     if (record.state !== 'active') return;
     if (error.code === 'KITH_ERR_LOCKED') return;
-    const full = error.code === 'KITH_ERR_DISK_FULL' || error.code === 'KITH_ERR_QUOTA';
+    // The host's cap on blobs is not a full disk: the user frees it by deleting files, not disk space.
+    const tooMany = isBlobCap(error);
+    const full = !tooMany && (error.code === 'KITH_ERR_DISK_FULL' || error.code === 'KITH_ERR_QUOTA');
     record.state = 'held';
-    record.error = full
-      ? 'Paused: the disk is full. Nothing received is lost; the transfer continues once there is room.'
-      : `Paused: writing the file failed (${error.code ?? error.message})`;
+    record.error = tooMany
+      ? TOO_MANY_FILES_TEXT
+      : full
+        ? 'Paused: the disk is full. Nothing received is lost; the transfer continues once there is room.'
+        : `Paused: writing the file failed (${error.code ?? error.message})`;
     this.ctx.log.warn('file transfer held', { code: error.code });
     await this.book.save(record).catch(() => undefined);
     // Durable if the queue can take it; a full disk may refuse that row too, and then the sender
     // still hears it within this session (the next session's resume starts over anyway).
-    const notice = { id: record.id, reason: full ? 'disk-full' : 'write-failed' };
+    const notice = { id: record.id, reason: tooMany ? 'too-many-files' : full ? 'disk-full' : 'write-failed' };
     await this.book
       .send(record, filesHold, notice)
       .catch(() => this.book.send(record, filesHold, notice, undefined, true))
@@ -596,9 +687,19 @@ export class Receiver {
     record.state = 'complete';
     record.paused = false; // a sender's last files.pause {paused:false} may come after the last block
     record.completedAt = Date.now();
-    // A reader still streaming it keeps its own reference; nothing else needs the state now.
+    // A complete file never reads its hash list again: saved without it, then deleted (a kill
+    // between leaves a blob no record names, deleted at the next start: orphan-blobs.ts).
+    const hashList = record.hashesBlob;
+    record.hashesBlob = null;
+    // A reader still streaming it keeps its own reference; nothing else needs the state now, nor
+    // the hash list in memory (a complete file's progress is its size: book.json).
     this.live.delete(record.id);
+    state.hashes = null;
+    this.book.progress.delete(record.id);
     await this.book.save(record);
+    if (hashList) await this.ctx.blobs.delete(hashList).catch(() => undefined);
+    // Its runs joined into one blob, in the background (complete-files.ts).
+    this.tidy(record);
     await this.book.send(record, filesDone, { id: record.id, root: record.root });
     await this.admit();
   }
@@ -617,6 +718,7 @@ export class Receiver {
     if (waiting && waiting.peer === event.peer && isWaiting(waiting)) {
       // Not arriving: only what it kept when it gave up its place (yieldIdle) is on disk.
       await this.dropBlobs(waiting);
+      this.requeuedAt.delete(waiting.id);
       waiting.waiting = false;
       waiting.state = 'cancelled';
       waiting.error = `The sender cancelled it (${header.reason})`;
@@ -642,6 +744,7 @@ export class Receiver {
     const state = this.live.get(record.id);
     if (state) await this.discard(state);
     else await this.dropBlobs(record);
+    this.requeuedAt.delete(record.id);
     record.waiting = false;
     record.state = 'cancelled';
     record.error = 'Cancelled';
@@ -658,6 +761,7 @@ export class Receiver {
    * hash list removed, the row cancelled, nothing sent), and waiting files of others may start.
    */
   async friendRemoved(peer: string): Promise<void> {
+    this.offers.forget(peer);
     await this.endFriend(peer);
     await this.admit();
   }
@@ -669,6 +773,7 @@ export class Receiver {
       const state = this.live.get(record.id);
       if (state) await this.discard(state);
       else await this.dropBlobs(record);
+      this.requeuedAt.delete(record.id);
       record.waiting = false;
       record.paused = false;
       record.state = 'cancelled';
@@ -789,13 +894,15 @@ export class Receiver {
   async *read(record: TransferRecord, offset: number, length: number): AsyncIterable<Uint8Array> {
     if (isWaiting(record)) throw filesErrors.create('BAD_STATE', record.error ?? WAITING_TEXT);
     // A complete file is read from its runs as they are on disk, without keeping any state.
-    const state = record.state === 'complete' ? (this.live.get(record.id) ?? (await this.build(record))) : await this.incoming(record);
+    let state = record.state === 'complete' ? (this.live.get(record.id) ?? (await this.build(record))) : await this.incoming(record);
     const bs = record.bs;
     let at = offset;
     const end = offset + length;
     while (at < end) {
       if (isWaiting(record)) throw filesErrors.create('BAD_STATE', record.error ?? WAITING_TEXT);
       if (!this.live.has(record.id) && record.state !== 'complete') throw new KithError('KITH_ERR_NOT_FOUND', 'The transfer was cancelled');
+      // Its runs were joined meanwhile (complete-files.ts): read on from the blob that holds them now.
+      if (record.state === 'complete' && !sameBlobs(state.runs, record.runs)) state = await this.build(record);
       const i = Math.floor(at / bs);
       const run = state.runs.find((r) => r.start <= i && i < r.start + r.durable + r.buffered.length);
       if (!run) {
@@ -804,8 +911,15 @@ export class Receiver {
       }
       if (i < run.start + run.durable) {
         const stop = Math.min(end, Math.min((run.start + run.durable) * bs, record.size));
-        yield* this.ctx.blobs.readStream(run.blob, { offset: at - run.start * bs, length: stop - at });
-        at = stop;
+        try {
+          for await (const piece of this.ctx.blobs.readStream(run.blob, { offset: at - run.start * bs, length: stop - at })) {
+            yield piece;
+            at += piece.length;
+          }
+        } catch (error) {
+          // Joined between the look above and this read: that run's blob is gone, the next turn reads the joined one.
+          if (sameBlobs(state.runs, record.runs)) throw error;
+        }
       } else {
         const block = run.buffered[i - run.start - run.durable]!;
         const from = at - i * bs;

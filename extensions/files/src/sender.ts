@@ -63,13 +63,14 @@ interface Outgoing {
 const HOLD_TEXT: ReadonlyMap<string, string> = new Map([
   ['disk-full', "The friend's disk is full; the transfer continues when they have room"],
   ['queued', 'Waiting: the friend receives other files first'],
+  ['too-many-files', 'The friend keeps too many files; the transfer continues when they delete some'],
 ]);
 
 /** What the sender shows for the receiver's refusals (`files.cancel` reasons). */
 const REFUSAL_TEXT: ReadonlyMap<string, string> = new Map([
   ['too-large', 'The friend refused it: the file is over their size limit'],
   ['no-space', 'The friend has no room for it'],
-  ['busy', 'The friend has too many files waiting; send it again later'],
+  ['busy', 'The friend is receiving too many files; send it again later'],
 ]);
 
 export class Sender {

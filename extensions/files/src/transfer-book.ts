@@ -33,6 +33,8 @@ export class TransferBook {
   readonly progress = new Map<string, () => number>();
   private readonly lastEmit = new Map<string, number>();
   private readonly dirty = new Set<string>();
+  /** Incoming records per friend, kept as records come and go (the receiver bounds them, offer-limits.ts). */
+  private readonly incomingCount = new Map<string, number>();
 
   constructor(
     readonly ctx: ExtensionContext,
@@ -40,7 +42,22 @@ export class TransferBook {
   ) {}
 
   async load(): Promise<void> {
-    for (const record of await this.store.all()) this.records.set(record.id, record);
+    for (const record of await this.store.all()) {
+      this.records.set(record.id, record);
+      this.countIncoming(record, 1);
+    }
+  }
+
+  /** Incoming records from `peer` here, in any state. */
+  incomingFrom(peer: string): number {
+    return this.incomingCount.get(peer) ?? 0;
+  }
+
+  private countIncoming(record: TransferRecord, change: 1 | -1): void {
+    if (record.direction !== 'in' || !record.peer) return;
+    const count = (this.incomingCount.get(record.peer) ?? 0) + change;
+    if (count > 0) this.incomingCount.set(record.peer, count);
+    else this.incomingCount.delete(record.peer);
   }
 
   get(id: string): TransferRecord | undefined {
@@ -55,7 +72,10 @@ export class TransferBook {
     const added = !this.records.has(record.id);
     this.records.set(record.id, record);
     // A new file in a conversation: chat's timeline reads its entries again.
-    if (added) this.entriesChanged(record);
+    if (added) {
+      this.entriesChanged(record);
+      this.countIncoming(record, 1);
+    }
     this.dirty.delete(record.id);
     try {
       await this.store.save(this.withProgress(record));
@@ -96,8 +116,12 @@ export class TransferBook {
   async forget(id: string): Promise<void> {
     const record = this.records.get(id);
     this.records.delete(id);
-    if (record) this.entriesChanged(record);
+    if (record) {
+      this.entriesChanged(record);
+      this.countIncoming(record, -1);
+    }
     this.progress.delete(id);
+    this.lastEmit.delete(id);
     await this.store.remove(id);
   }
 

@@ -3,9 +3,11 @@
  * as a hostile friend would drive them: no bus, no disk, so a test can count exactly what an
  * attack makes them send, store and compute (CPU time of this process). Only what the two classes
  * use of the context is here: blobs (a vault may be "virtual": zeros of a size, never held),
- * sessions (every send recorded, decoded), log, events (every one recorded). {@link faults} makes
- * the disk refuse what a full one refuses.
+ * sessions (every send recorded, decoded), log, events (every one recorded), streams (ids for an
+ * upload). {@link faults} makes the disk refuse what a full one refuses; {@link maxBlobs} is the
+ * host's cap on blobs, refused as the host refuses it.
  */
+import { randomBytes } from 'node:crypto';
 import type { ExtensionContext, InboundEvent } from '@kith/sdk';
 import { blockCount, HASH_BYTES } from '../../src/block-hashes.js';
 import { Receiver, type ReceiverOptions } from '../../src/receiver.js';
@@ -75,25 +77,33 @@ export class InMemoryFiles {
   readonly friends = new Set<string>([FRIEND]);
   /** What `ctx.blobs.usage()` says the quota is. */
   quotaBytes = 2 ** 40;
+  /** Blobs `ctx.blobs.create` makes at most (the host's cap: `KITH_ERR_QUOTA` past it). */
+  maxBlobs = Infinity;
 
   constructor(options: ReceiverOptions = {}) {
     const blobs = {
       create: async () => {
         if (this.faults.blobs) throw this.faults.blobs;
+        if (this.blobs.size >= this.maxBlobs) throw Object.assign(new Error(`An extension keeps at most ${this.maxBlobs} blobs per persona`), { code: 'KITH_ERR_QUOTA' });
         const id = `b${this.next++}`;
         this.blobs.set(id, { parts: [], size: 0, virtual: false });
         return id;
       },
-      append: async (id: string, data: Uint8Array | Uint8Array[]) => {
+      append: async (id: string, data: Uint8Array | Uint8Array[] | Iterable<Uint8Array> | AsyncIterable<Uint8Array>) => {
         if (this.faults.blobs) throw this.faults.blobs;
         const blob = this.blob(id);
-        for (const part of Array.isArray(data) ? data : [data]) blob.parts.push(part), (blob.size += part.length);
+        if (data instanceof Uint8Array || Array.isArray(data)) {
+          for (const part of data instanceof Uint8Array ? [data] : data) blob.parts.push(part), (blob.size += part.length);
+        } else {
+          // Pieces as they come (a copy from other blobs): each is kept as the host would have written it.
+          for await (const part of data) blob.parts.push(part.slice()), (blob.size += part.length);
+        }
         return blob.size;
       },
       size: async (id: string) => this.blob(id).size,
       read: async (id: string) => Buffer.concat(this.blob(id).parts),
       delete: async (id: string) => void this.blobs.delete(id),
-      usage: async () => ({ bytes: this.storedBytes(), quotaBytes: this.quotaBytes }),
+      usage: async () => ({ bytes: this.storedBytes(), quotaBytes: this.quotaBytes, blobs: this.blobs.size }),
       readStream: (id: string, range: { offset: number; length: number }) => this.readStream(id, range),
     };
     const ctx = {
@@ -110,6 +120,7 @@ export class InMemoryFiles {
         },
       },
       log: { warn() {}, info() {}, error() {}, debug() {} },
+      streams: { random: () => randomBytes(16).toString('hex') },
       events: { emit: (name: string, data: Record<string, unknown>) => void this.emitted.push({ name, data }) },
     } as unknown as ExtensionContext;
     this.book = new TransferBook(ctx, this.store as unknown as TransferStore);
