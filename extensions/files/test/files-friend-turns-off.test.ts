@@ -34,8 +34,8 @@ describe('files: the friend turns files off mid-transfer (real hosts)', function
       await sleep(50);
     }
     await bob.request('POST', '/extensions/files', { enabled: false });
-    await sleep(3000);
-    // Alice's row says why it stopped.
+    // Alice's row says why it stopped (as soon as her next packets are refused: on a loaded machine, seconds).
+    await waitState(alice, id, 'held', 60_000);
     const held = (await alice.call('GET', `/files/${id}`)).body;
     expect(held.state).to.equal('held');
     expect(held.error).to.contain('turned Files off');
