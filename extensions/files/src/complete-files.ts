@@ -60,7 +60,7 @@ export async function joinRuns(book: TransferBook, record: TransferRecord): Prom
   }
   if (book.get(record.id) !== record) return;
   const first = furthest(spans, 0);
-  const copies = first && piecesOf(spans, first.to, record.size);
+  const copies = first && whereBytesAre(spans, first.to, record.size);
   if (!first || !copies) throw new KithError('KITH_ERR_INTERNAL', 'the runs of a complete file leave a gap');
   const bytes = record.size - first.to;
   if (bytes > JOIN_ALWAYS_BYTES && record.runs.length <= JOIN_RUNS_ABOVE) return;
@@ -81,7 +81,7 @@ function furthest(spans: readonly Span[], at: number): Span | undefined {
 }
 
 /** Where the bytes `[from, to)` are, in order; null when a byte is in no span. */
-function piecesOf(spans: readonly Span[], from: number, to: number): { blob: BlobId; offset: number; length: number }[] | null {
+function whereBytesAre(spans: readonly Span[], from: number, to: number): { blob: BlobId; offset: number; length: number }[] | null {
   const pieces: { blob: BlobId; offset: number; length: number }[] = [];
   for (let at = from; at < to; ) {
     const span = furthest(spans, at);

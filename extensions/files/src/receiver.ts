@@ -11,6 +11,7 @@ import { KithError, type InboundEvent } from '@kith/sdk';
 import { IDLE_YIELD_MS, isWaiting, MAX_WAITING_PER_FRIEND, mayArrive, nextToArrive, WAITING_TEXT } from './admission.js';
 import { blobsFit, blobsToArrive, createBlob, DEFAULT_BLOB_BUDGET, isBlobCap, MAX_RUNS, TOO_MANY_FILES_TEXT, type BlobBudget } from './blob-budget.js';
 import { BlockSet, MAX_RANGES_PER_EVENT } from './block-ranges.js';
+import { piecesOf } from './byte-pieces.js';
 import { blockCount, blockLength, chooseBlockHasher, equalBytes, HASH_BYTES, rootOf, toHex } from './block-hashes.js';
 import { tidyComplete } from './complete-files.js';
 import {
@@ -121,10 +122,6 @@ export function isNotAFriend(error: unknown): boolean {
 
 /** Largest piece one `ctx.blobs.append` takes (docs/blobs.md): a hash list may be up to 32 MiB. */
 const BLOB_PIECE_BYTES = 16 * 1024 * 1024;
-
-function* piecesOf(bytes: Uint8Array): Iterable<Uint8Array> {
-  for (let at = 0; at < bytes.length; at += BLOB_PIECE_BYTES) yield bytes.subarray(at, at + BLOB_PIECE_BYTES);
-}
 
 /** Whether `state` still reads the blobs `runs` name (the record's runs, unless they were joined). */
 function sameBlobs(state: readonly RunState[], runs: readonly Run[]): boolean {
@@ -517,7 +514,7 @@ export class Receiver {
     let blob: string | undefined;
     try {
       blob = await createBlob(this.ctx.blobs);
-      await this.ctx.blobs.append(blob, piecesOf(hashes));
+      await this.ctx.blobs.append(blob, piecesOf(hashes, BLOB_PIECE_BYTES));
     } catch (error) {
       // Held with why (the list is asked for again at the retry); a blob half written is not left behind.
       if (blob) await this.ctx.blobs.delete(blob).catch(() => undefined);

@@ -9,6 +9,7 @@ import { StreamingBlockHasher, toHex } from './block-hashes.js';
 import { filesErrors } from './files-errors.js';
 import { filesOffer, filesPause, MAX_BLOCK_BYTES, MAX_FILE_BYTES } from './files-kinds.js';
 import { sanitizeMime, sanitizeName } from './safe-names.js';
+import { piecesOf } from './byte-pieces.js';
 import type { TransferBook } from './transfer-book.js';
 import type { TransferRecord } from './transfer-store.js';
 
@@ -160,7 +161,8 @@ export class Uploads {
   async oneShot(peer: PeerKey | null, file: { name: unknown; mime?: unknown }, bytes: Uint8Array): Promise<UploadRecord> {
     const record = await this.begin(peer, { ...file, size: bytes.length });
     try {
-      await this.chunk(record, { idx: 0 }, piecesOf(bytes));
+      // Taken whole, then in pieces the size of a streamed upload's.
+      await this.chunk(record, { idx: 0 }, piecesOf(bytes, ONE_SHOT_PIECE_BYTES));
       return await this.commit(record);
     } catch (error) {
       // The client hears the error; the row says the same rather than a cancel nobody made.
@@ -238,9 +240,4 @@ export class Uploads {
     this.hashers.set(record.id, hasher);
     return hasher;
   }
-}
-
-/** A body taken whole, as a stream of views of at most 1 MiB (the size of a streamed upload's pieces). */
-async function* piecesOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  for (let at = 0; at < bytes.length; at += ONE_SHOT_PIECE_BYTES) yield bytes.subarray(at, Math.min(bytes.length, at + ONE_SHOT_PIECE_BYTES));
 }
